@@ -1,0 +1,117 @@
+// Snapshot shapes that screens render. The health module and the runbook module produce them;
+// screens only read them (and call the intent methods on the stores).
+import type { Store } from './store';
+import type { OutputStream, RunOutcome, StepOutcome } from '../runbook/events';
+
+export type Lang = 'ko' | 'en';
+export type Localized = { ko: string; en: string };
+
+export type ServiceState = 'UP' | 'SLOW' | 'SUSPECT' | 'DOWN' | 'UNKNOWN';
+
+export interface ServiceHealth {
+  name: string;
+  host: string;
+  unit?: string;
+  state: ServiceState;
+  httpStatus?: number;
+  latencyMs?: number;
+  /** Recent latencies, oldest first; null marks a failed probe. At most 30. */
+  samples: (number | null)[];
+  consecutiveFailures: number;
+  threshold: number;
+  /** When the state last changed (null until the first probe). */
+  lastChangeAt: Date | null;
+  lastProbeAt: Date | null;
+  /** The last error in words: "timeout after 10 s", "connection refused", "HTTP 503", "DNS: not found"... */
+  lastError?: string;
+}
+
+export interface Recommendation {
+  level: 'L1' | 'L2' | 'L3';
+  runbook: string;
+  target: string;
+  /** Why, in words, e.g. "doai-orchestrator not answering (3/3 failures) → L2". */
+  reason: Localized;
+}
+
+export interface ServiceTransition {
+  service: string;
+  from: ServiceState;
+  to: ServiceState;
+  at: Date;
+  error?: string;
+}
+
+export interface FleetSnapshot {
+  services: ServiceHealth[];
+  recommendation?: Recommendation;
+  /** Probe interval in ms (clock time) and whether the clock is compressed (demo). */
+  intervalMs: number;
+  timeScale: number;
+  updatedAt: Date | null;
+}
+
+export interface FleetStore extends Store<FleetSnapshot> {
+  start(): void;
+  stop(): void;
+  /** Probe everything now (does not wait for the interval). Resolves when the sweep ends. */
+  probeNow(): Promise<void>;
+  onTransition(listener: (t: ServiceTransition) => void): () => void;
+}
+
+export type StepState = 'pending' | 'running' | StepOutcome;
+
+export interface StepView {
+  id: string;
+  title: Localized;
+  kind: string;
+  state: StepState;
+  startedAt?: Date;
+  finishedAt?: Date;
+  /** Live detail: "attempt 3/6", "waiting 12 s", the failure message. */
+  detail?: string;
+}
+
+export type RunState = 'running' | RunOutcome;
+
+/** What the run is waiting for from the operator, if anything. */
+export type RunPrompt =
+  | { kind: 'confirm'; stepId: string; message: Localized }
+  | { kind: 'approval'; step: 1 | 2; code?: string; expiresAt?: Date; triesLeft?: number; waitUntil?: Date; message?: Localized };
+
+export interface OutputLine {
+  stepId: string;
+  stream: OutputStream;
+  line: string;
+}
+
+export interface RunView {
+  runId: string;
+  runbook: string;
+  title: Localized;
+  level: string;
+  target: string;
+  operator: string;
+  dryRun: boolean;
+  state: RunState;
+  steps: StepView[];
+  startedAt: Date;
+  finishedAt?: Date;
+  /** Final message: success text, "manual inspection required", the failure reason. */
+  message?: string;
+  escalateTo?: string;
+  prompt?: RunPrompt;
+  /** Total output lines seen; the store keeps only the last N (ring buffer), the journal has all. */
+  outputCount: number;
+}
+
+export interface RunsSnapshot {
+  runs: RunView[];
+  /** Bumped when output arrives; screens read the tail with getOutput(). */
+  outputVersion: number;
+}
+
+export interface RunsStore extends Store<RunsSnapshot> {
+  /** The last `max` output lines of a run (ring buffer). */
+  getOutput(runId: string, max: number): OutputLine[];
+}

@@ -1,0 +1,20 @@
+// What a run says, in order. The audit log, the journal, the run screen, watch mode and the
+// incident timeline are all consumers of these events; none of them reaches into the engine.
+
+export type StepOutcome = 'ok' | 'failed' | 'skipped' | 'cancelled';
+export type RunOutcome = 'success' | 'failed' | 'cancelled' | 'interrupted';
+export type OutputStream = 'stdout' | 'stderr';
+
+export type RunEvent =
+  | { type: 'run.started'; runId: string; runbook: string; level: string; auditName: string; target: string; operator: string; dryRun: boolean; at: Date }
+  | { type: 'approval.requested'; runId: string; step: 1 | 2; at: Date }
+  | { type: 'approval.granted'; runId: string; step: 1 | 2; approver: string; how: 'auto' | 'code' | 'session'; at: Date }
+  | { type: 'approval.rejected'; runId: string; step: 1 | 2; approver?: string; reason: string; at: Date }
+  | { type: 'step.started'; runId: string; stepId: string; at: Date }
+  | { type: 'step.progress'; runId: string; stepId: string; detail: string; at: Date }
+  | { type: 'step.output'; runId: string; stepId: string; stream: OutputStream; line: string; at: Date }
+  | { type: 'step.finished'; runId: string; stepId: string; outcome: StepOutcome; message?: string; at: Date }
+  | { type: 'audit'; runId: string; message: string; at: Date }
+  | { type: 'run.finished'; runId: string; outcome: RunOutcome; message?: string; escalateTo?: string; at: Date };
+
+export type RunEventListener = (event: RunEvent) => void;

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['tests/**/*.test.ts', 'tests/**/*.test.tsx'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // Integration and e2e tests open real sockets and a real terminal; two cores here.
+    pool: 'forks',
+    maxWorkers: 2,
+  },
+  esbuild: { jsx: 'automatic' },
+});
