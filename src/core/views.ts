@@ -115,3 +115,23 @@ export interface RunsStore extends Store<RunsSnapshot> {
   /** The last `max` output lines of a run (ring buffer). */
   getOutput(runId: string, max: number): OutputLine[];
 }
+
+export interface RunbookSummary {
+  id: string;
+  title: Localized;
+  level: string;
+  /** What the runbook's target parameter is: a service or a host name. */
+  targetKind: 'service' | 'host';
+}
+
+export type StartResult = { ok: true; runId: string } | { ok: false; error: string };
+
+/** Intents the run screen sends. Watch mode never gets an object of this type. */
+export interface RunControl {
+  listRunbooks(): RunbookSummary[];
+  start(runbookId: string, target: string, opts?: { dryRun?: boolean }): StartResult;
+  /** Ends the remote command and records the run CANCELLED (the screen asks first). */
+  cancel(runId: string): void;
+  /** Answers a confirm prompt (e.g. "reboot done, press Enter"). */
+  confirm(runId: string): void;
+}
