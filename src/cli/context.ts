@@ -1,0 +1,110 @@
+// Builds the core objects a command needs from the config. Interactive, headless run and the
+// demo all go through here, so they share one wiring and one set of safety checks.
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { loadConfig, resolveConfigPath, type LoadedConfig } from '../config/load';
+import { operatorName } from '../config/operator';
+import { realClock, type Clock } from '../core/clock';
+import { createSshShell } from '../ssh/shell';
+import { builtinActionsDir, loadRunbooks } from '../runbook/loader';
+import { createRunEngine, type RunEngine } from '../runbook/engine';
+import { AuditLog } from '../audit/emergency-log';
+import { createFleetStore } from '../health/fleet-store';
+import type { FleetStore } from '../core/views';
+import type { RemoteShell } from '../ssh/types';
+
+export interface CommonFlags {
+  config?: string;
+  lang?: string;
+  acceptNew?: boolean;
+}
+
+export interface ConsoleContext {
+  loaded: LoadedConfig;
+  clock: Clock;
+  operator: string;
+  shell: RemoteShell;
+  engine: RunEngine;
+  audit: AuditLog;
+  fleet: FleetStore;
+  close(): void;
+}
+
+export function loadFromFlags(flags: CommonFlags): LoadedConfig {
+  return loadConfig(resolveConfigPath({ flag: flags.config }));
+}
+
+/**
+ * Secrets the config names (provider keys, webhook URLs) are read here so the audit writer can
+ * redact them from every line, whatever a command prints.
+ */
+export function configSecrets(loaded: LoadedConfig, env: NodeJS.ProcessEnv = process.env): string[] {
+  const out: string[] = [];
+  for (const host of loaded.config.hosts) {
+    const key = host.provider ? env[host.provider.api_key_env] : undefined;
+    if (key) out.push(key);
+  }
+  for (const hook of loaded.config.notifications.webhooks) {
+    const url = hook.url_env ? env[hook.url_env] : undefined;
+    if (url) out.push(url);
+  }
+  return out;
+}
+
+/**
+ * The demo fleet keeps its fake provider key in an owner-only file beside its config; the CLI
+ * exports it so the console finds it in the environment like a real key (R-SEC-3).
+ */
+export function loadDemoSecrets(loaded: LoadedConfig, env: NodeJS.ProcessEnv = process.env): void {
+  if (!loaded.config.demo) return;
+  for (const host of loaded.config.hosts) {
+    const name = host.provider?.api_key_env;
+    if (!name || env[name]) continue;
+    const file = join(dirname(loaded.path), 'provider-key');
+    try {
+      const st = statSync(file);
+      if ((st.mode & 0o077) !== 0) continue;
+      env[name] = readFileSync(file, 'utf8').trim();
+    } catch {
+      // No key file: the provider step will say the key is missing.
+    }
+  }
+}
+
+export function buildContext(loaded: LoadedConfig, flags: CommonFlags): ConsoleContext {
+  loadDemoSecrets(loaded);
+  const { config, paths } = loaded;
+  const clock = realClock(config.demo?.time_scale ?? 1);
+  const operator = operatorName();
+  const shell = createSshShell({
+    hosts: config.hosts,
+    knownHostsPath: paths.knownHosts,
+    acceptNew: flags.acceptNew === true,
+  });
+  const runbooks = loadRunbooks({ builtinDir: builtinActionsDir(), extraPaths: config.runbooks });
+  const audit = new AuditLog(paths.auditLog, { secrets: () => configSecrets(loaded) });
+  const engine = createRunEngine({
+    config,
+    runbooks,
+    shell,
+    clock,
+    operator,
+    audit,
+    journalDir: paths.journalDir,
+    lockDir: join(paths.stateDir, 'locks'),
+  });
+  const fleet = createFleetStore({ config, clock });
+  return {
+    loaded,
+    clock,
+    operator,
+    shell,
+    engine,
+    audit,
+    fleet,
+    close() {
+      fleet.stop();
+      shell.close();
+    },
+  };
+}

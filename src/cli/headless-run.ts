@@ -1,0 +1,98 @@
+// `doai-console run <runbook> --target X`: plain streaming text for scripts and logs (R-RUN-9).
+// One line per event, no colour, no cursor movement; exit 0 on SUCCESS, 1 otherwise.
+import type { RunEvent } from '../runbook/events';
+import type { ConsoleContext } from './context';
+import { EXIT_FAILED, EXIT_OK, SIGNAL_NUMBERS, UserError } from './exit';
+
+function hhmmss(d: Date): string {
+  return d.toTimeString().slice(0, 8);
+}
+
+export async function headlessRun(
+  ctx: ConsoleContext,
+  runbookId: string,
+  target: string,
+  opts: { dryRun: boolean; lang: 'ko' | 'en'; out?: NodeJS.WritableStream },
+): Promise<number> {
+  const out = opts.out ?? process.stdout;
+  const write = (s: string) => out.write(s + '\n');
+  const known = ctx.engine.listRunbooks();
+  const summary = known.find((r) => r.id === runbookId);
+  if (!summary) {
+    throw new UserError(`unknown runbook "${runbookId}"; available: ${known.map((r) => r.id).join(', ')}`);
+  }
+  const titles = new Map<string, string>();
+  const started = new Map<string, number>();
+  let runId: string | undefined;
+  const pending: RunEvent[] = [];
+  const onEvent = (ev: RunEvent) => {
+    if (!runId) {
+      pending.push(ev);
+      return;
+    }
+    if (ev.runId !== runId) return;
+    print(ev);
+  };
+  const print = (ev: RunEvent) => {
+    const t = hhmmss(ev.at);
+    switch (ev.type) {
+      case 'run.started':
+        write(`${t} ${summary.title[opts.lang]} (${ev.runbook}) on ${ev.target} by ${ev.operator}${ev.dryRun ? ' — DRY RUN, nothing will run' : ''}`);
+        for (const s of ctx.engine.getSnapshot().runs.find((r) => r.runId === ev.runId)?.steps ?? []) titles.set(s.id, s.title[opts.lang]);
+        break;
+      case 'approval.granted':
+        write(`${t} approval step ${ev.step} granted (${ev.how}) by ${ev.approver}`);
+        break;
+      case 'approval.rejected':
+        write(`${t} approval step ${ev.step} rejected: ${ev.reason}`);
+        break;
+      case 'step.started':
+        started.set(ev.stepId, ev.at.getTime());
+        write(`${t} > ${titles.get(ev.stepId) ?? ev.stepId}`);
+        break;
+      case 'step.progress':
+        write(`${t}   ${ev.detail}`);
+        break;
+      case 'step.output':
+        write(`${ev.stream === 'stderr' ? '  ! ' : '  | '}${ev.line}`);
+        break;
+      case 'step.finished': {
+        const ms = ev.at.getTime() - (started.get(ev.stepId) ?? ev.at.getTime());
+        write(`${t} ${ev.outcome.toUpperCase()} ${titles.get(ev.stepId) ?? ev.stepId} (${(ms / 1000).toFixed(1)}s)${ev.message ? ` — ${ev.message}` : ''}`);
+        break;
+      }
+      case 'run.finished':
+        write(`${t} ${ev.outcome.toUpperCase()}${ev.message ? ` — ${ev.message}` : ''}${ev.escalateTo ? ` — escalate: doai-console run ${ev.escalateTo} --target ${target}` : ''}`);
+        break;
+      default:
+        break;
+    }
+  };
+  const off = ctx.engine.on(onEvent);
+  const result = ctx.engine.start(runbookId, target, { dryRun: opts.dryRun });
+  if (!result.ok) {
+    off();
+    throw new UserError(result.error, EXIT_FAILED);
+  }
+  runId = result.runId;
+  for (const ev of pending.splice(0)) if (ev.runId === runId) print(ev);
+
+  // A signal cancels the run (the remote command is ended and CANCELLED is recorded) before exit.
+  let signalled: string | undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (signalled) return;
+    signalled = sig;
+    write(`received ${sig}: cancelling the run`);
+    ctx.engine.cancel(result.runId);
+  };
+  const sigs: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const s of sigs) process.on(s, onSignal);
+  try {
+    const outcome = await ctx.engine.waitFor(result.runId);
+    if (signalled) return 128 + (SIGNAL_NUMBERS[signalled] ?? 0);
+    return outcome === 'success' ? EXIT_OK : EXIT_FAILED;
+  } finally {
+    for (const s of sigs) process.off(s, onSignal);
+    off();
+  }
+}

@@ -1,0 +1,65 @@
+// The full-screen console (default command and `demo`). Owns the process-level concerns the
+// screens must not: TTY checks, signals, the alternate screen on exit.
+import type { ConsoleContext } from './context';
+import { EXIT_USAGE, SIGNAL_NUMBERS, UserError } from './exit';
+import { startConsole, leaveAltScreen } from '../../screens/render';
+import type { Lang } from '../core/views';
+
+export function requireTty(): void {
+  if (!process.stdout.isTTY || !process.stdin.isTTY) {
+    throw new UserError(
+      'doai-console: the interactive console needs a terminal (stdout/stdin is not a TTY).\n' +
+        '  For scripts use `doai-console status [--json]` (probe once) or\n' +
+        '  `doai-console run <runbook> --target <name>` (plain streaming output).',
+      EXIT_USAGE,
+    );
+  }
+}
+
+export async function runInteractive(
+  ctx: ConsoleContext,
+  opts: { lang: Lang; demo?: { inject(name: string): Promise<void> | void } },
+): Promise<number> {
+  ctx.fleet.start();
+  void ctx.fleet.probeNow();
+  const handle = startConsole(
+    {
+      fleet: ctx.fleet,
+      runs: ctx.engine,
+      control: ctx.engine,
+      demo: opts.demo,
+      lang: opts.lang,
+      operator: ctx.operator,
+      configPath: ctx.loaded.path,
+    },
+    { stdout: process.stdout, stdin: process.stdin },
+  );
+
+  // SIGHUP (the operator's SSH dropped) / SIGTERM: leave the terminal usable, end remote commands
+  // of active runs so nothing keeps running unobserved, let the journal flush, exit 128+n.
+  let exiting = false;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (exiting) return;
+    exiting = true;
+    leaveAltScreen(process.stdout);
+    const active = ctx.engine.getSnapshot().runs.filter((r) => r.state === 'running');
+    for (const run of active) ctx.engine.interrupt(run.runId, sig);
+    const code = 128 + (SIGNAL_NUMBERS[sig] ?? 0);
+    Promise.race([
+      Promise.all(active.map((r) => ctx.engine.waitFor(r.runId))),
+      new Promise((r) => setTimeout(r, 3000)),
+    ]).finally(() => {
+      handle.unmount();
+      ctx.close();
+      process.exit(code);
+    });
+  };
+  const sigs: NodeJS.Signals[] = ['SIGHUP', 'SIGTERM'];
+  for (const s of sigs) process.on(s, onSignal);
+  try {
+    return await handle.waitUntilExit();
+  } finally {
+    for (const s of sigs) process.off(s, onSignal);
+    ctx.close();
+  }
+}

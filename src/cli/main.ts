@@ -1,0 +1,149 @@
+// Command-line surface (R-UI-1). Every command takes --config; usage errors exit 2.
+import { Command, CommanderError, Option } from 'commander';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, resolveConfigPath, writeStarterConfig } from '../config/load';
+import { runStatusOnce } from '../health/status';
+import { detectLang } from '../i18n/catalog';
+import type { Lang } from '../core/views';
+import { buildContext, loadFromFlags, type CommonFlags } from './context';
+import { EXIT_USAGE, UserError } from './exit';
+import { headlessRun } from './headless-run';
+import { requireTty, runInteractive } from './interactive';
+import { VERSION } from './version';
+
+const FAULTS = ['slow', 'crash', 'crash-loop', 'box-down', 'nodes-offline', 'error-spike', 'clear'];
+
+function langOf(flags: CommonFlags): Lang {
+  if (flags.lang === 'ko' || flags.lang === 'en') return flags.lang;
+  return detectLang(process.env);
+}
+
+function common(cmd: Command): Command {
+  return cmd
+    .option('-c, --config <path>', 'config file (default: $DOAI_CONSOLE_CONFIG or ~/.config/doai-console/console.yaml)')
+    .addOption(new Option('--lang <lang>', 'interface language').choices(['ko', 'en']));
+}
+
+async function interactive(flags: CommonFlags & { acceptNew?: boolean }): Promise<number> {
+  requireTty();
+  const ctx = buildContext(loadFromFlags(flags), flags);
+  return runInteractive(ctx, { lang: langOf(flags) });
+}
+
+async function demo(flags: CommonFlags & { serve?: boolean }): Promise<number> {
+  const { startDemoFleet } = await import('../demo/fleet');
+  if (!flags.serve) requireTty();
+  const dir = mkdtempSync(join(tmpdir(), 'doai-demo-'));
+  const fleet = await startDemoFleet({ dir });
+  if (flags.serve) {
+    process.stdout.write(`config: ${fleet.configPath}\n`);
+    process.stdout.write(`Demo fleet running on 127.0.0.1 (waits compressed). Stop with Ctrl-C.\n`);
+    process.stdout.write(`Open a console: doai-console --config ${fleet.configPath}\n`);
+    process.stdout.write(`Inject a fault: doai-console demo fault <${FAULTS.join('|')}> --config ${fleet.configPath}\n`);
+    await new Promise<void>((resolve) => {
+      for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(s, () => resolve());
+    });
+    await fleet.stop();
+    return 0;
+  }
+  try {
+    const ctx = buildContext(loadFromFlags({ ...flags, config: fleet.configPath }), flags);
+    return await runInteractive(ctx, { lang: langOf(flags), demo: { inject: (name) => fleet.injectFault(name as never) } });
+  } finally {
+    await fleet.stop();
+  }
+}
+
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = common(new Command('doai-console'))
+    .description('On-call recovery console: live health, runbooks with approvals, audit log.')
+    .version(VERSION, '-V, --version')
+    .option('--accept-new', 'trust SSH host keys not yet in known_hosts (writes them); a changed key is always refused')
+    .showHelpAfterError('(run doai-console --help for usage)')
+    .exitOverride()
+    .action(async (flags) => setExit(await interactive(flags)));
+
+  common(program.command('demo'))
+    .description('open the console against an embedded simulated fleet on 127.0.0.1')
+    .option('--serve', 'run only the fleet; prints "config: <path>" first and stays up until killed')
+    .action(async (flags) => setExit(await demo(flags)));
+
+  common(program.commands.find((c) => c.name() === 'demo')!.command('fault'))
+    .description(`inject a fault into a running demo fleet (${FAULTS.join(', ')})`)
+    .argument('<name>', 'fault name')
+    .action(async (name: string, flags: CommonFlags) => {
+      const { sendFault } = await import('../demo/control');
+      await sendFault(resolveConfigPath({ flag: flags.config }), name);
+      process.stdout.write(`fault "${name}" injected\n`);
+      setExit(0);
+    });
+
+  common(program.command('status'))
+    .description('probe every service once; exit 0 when all are UP, 1 otherwise')
+    .option('--json', 'print JSON')
+    .action(async (flags: CommonFlags & { json?: boolean }) => {
+      const loaded = loadFromFlags(flags);
+      const res = await runStatusOnce(loaded.config, { json: flags.json === true });
+      process.stdout.write(res.text.endsWith('\n') ? res.text : res.text + '\n');
+      setExit(res.exitCode);
+    });
+
+  common(program.command('run'))
+    .description('run a runbook headless with plain streaming output (l1-soft-reset, ...)')
+    .argument('<runbook>', 'runbook id')
+    .requiredOption('-t, --target <name>', 'service or host to act on')
+    .option('--dry-run', 'show every command that would run, on which host, and run nothing')
+    .option('--accept-new', 'trust SSH host keys not yet in known_hosts')
+    .action(async (runbook: string, flags: CommonFlags & { target: string; dryRun?: boolean }) => {
+      const ctx = buildContext(loadFromFlags(flags), flags);
+      try {
+        setExit(await headlessRun(ctx, runbook, flags.target, { dryRun: flags.dryRun === true, lang: langOf(flags) }));
+      } finally {
+        ctx.close();
+      }
+    });
+
+  common(program.command('init'))
+    .description('write a commented starter config')
+    .option('--force', 'overwrite an existing file')
+    .action((flags: CommonFlags & { force?: boolean }) => {
+      const path = resolveConfigPath({ flag: flags.config });
+      writeStarterConfig(path, { force: flags.force === true });
+      process.stdout.write(`wrote ${path}\nedit it, then run: doai-console status --config ${path}\n`);
+      setExit(0);
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const program = buildProgram((c) => (code = c));
+  for (const cmd of [program, ...program.commands, ...program.commands.flatMap((c) => c.commands)]) cmd.exitOverride();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version arrive here with exit code 0; usage errors are already printed.
+      return err.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    if (err instanceof ConfigError) {
+      process.stderr.write(`doai-console: invalid config\n${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (err instanceof UserError) {
+      process.stderr.write(err.message + '\n');
+      return err.exitCode;
+    }
+    const e = err as Error & { kind?: string };
+    if (e?.name === 'SshError') {
+      process.stderr.write(`doai-console: ${e.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`doai-console: unexpected error: ${e?.stack ?? String(err)}\n`);
+    return 1;
+  }
+}
