@@ -6,13 +6,16 @@ const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]*$/, 'a name of letter
 /** systemd unit names: letters, digits, ":-_.\@" (systemd.unit(5)); no leading dash. */
 export const unitName = z.string().regex(/^[A-Za-z0-9:_.\\@][A-Za-z0-9:_.\\@-]*$/, 'a systemd unit name');
 const seconds = z.number().positive();
+// z.url() alone accepts any scheme ("htp:/x" parses as a URL); probes and APIs need http(s).
+const httpUrl = z.url({ protocol: /^https?$/, error: 'a URL (http:// or https://)' });
+const wsUrl = z.url({ protocol: /^wss?$/, error: 'a URL (ws:// or wss://)' });
 
 export const providerSchema = z.strictObject({
   kind: z.literal('vultr'),
   instance_id: z.string().min(1),
   /** Name of the environment variable holding the API key; the key itself never sits in config. */
   api_key_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name'),
-  base_url: z.url().default('https://api.vultr.com'),
+  base_url: httpUrl.default('https://api.vultr.com'),
 });
 
 export const hostSchema = z.strictObject({
@@ -43,8 +46,8 @@ export const serviceSchema = z.strictObject({
   host: name,
   unit: unitName.optional(),
   commands: serviceCommandsSchema.optional(),
-  health_url: z.url().optional(),
-  websocket_url: z.url().optional(),
+  health_url: httpUrl.optional(),
+  websocket_url: wsUrl.optional(),
   expected_status: z.number().int().min(100).max(599).default(200),
   /** Latency above this is SLOW (seed 000: API slow above 5 s). */
   slow_ms: z.number().int().positive().default(5000),
@@ -54,7 +57,7 @@ export const serviceSchema = z.strictObject({
 
 export const nodeSourceSchema = z.strictObject({
   name,
-  url: z.url(),
+  url: httpUrl,
   /** Dotted path to the array in the response, empty for a top-level array. */
   list_path: z.string().default('nodes'),
   fields: z
@@ -136,7 +139,7 @@ export const configSchema = z.strictObject({
   /** Recovery time objective in minutes, shown against the incident clock. */
   rto_min: z.number().positive().default(120),
   /** Set by `demo --serve` only: waits are divided by this factor, and the screen says so. */
-  demo: z.strictObject({ time_scale: z.number().min(1).max(1000), control_url: z.url() }).optional(),
+  demo: z.strictObject({ time_scale: z.number().min(1).max(1000), control_url: httpUrl }).optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,0 +1,238 @@
+// Finds, reads and validates the one config file (R-CFG-1, R-CFG-3). Every problem is reported
+// as `file:line:col: path: expected X, found Y` and the CLI exits 2: never a half-started console.
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { configSchema, type Config } from './schema';
+import { formatProblem, sortProblems, validateYaml, type YamlPath, type YamlProblem, type YamlSource } from './yaml-errors';
+import { starterConfig } from './starter';
+
+export { starterConfig } from './starter';
+
+/** A config problem the operator can fix. `message` is one `file:line:col: ...` line per problem. */
+export class ConfigError extends Error {
+  readonly problems: YamlProblem[];
+  constructor(message: string, problems: YamlProblem[] = []) {
+    super(message);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+  static fromProblems(problems: YamlProblem[]): ConfigError {
+    return new ConfigError(problems.map(formatProblem).join('\n'), problems);
+  }
+}
+
+export interface ResolvedPaths {
+  auditLog: string;
+  journalDir: string;
+  snapshotsDir: string;
+  incidentsDir: string;
+  stateDir: string;
+  knownHosts: string;
+}
+
+export interface LoadedConfig {
+  /** Absolute path of the file read. */
+  path: string;
+  /** Validated config; file paths in it (paths.*, hosts[].identity_file/known_hosts, runbooks, checklists, webhook url_file) are absolute. */
+  config: Config;
+  paths: ResolvedPaths;
+}
+
+type Env = Record<string, string | undefined>;
+
+export interface PathOptions {
+  env?: Env;
+  /** Home directory (tests); defaults to os.homedir(). */
+  home?: string;
+}
+
+/** `~` and `~/x` expand to home; relative paths resolve against `base`. */
+export function expandPath(p: string, base: string, home: string = homedir()): string {
+  if (p === '~') return home;
+  if (p.startsWith('~/')) return join(home, p.slice(2));
+  return isAbsolute(p) ? resolve(p) : resolve(base, p);
+}
+
+/** `--config` flag, else DOAI_CONSOLE_CONFIG, else $XDG_CONFIG_HOME/doai-console/console.yaml. */
+export function resolveConfigPath(opts: { flag?: string; env?: Env; home?: string; cwd?: string } = {}): string {
+  const env = opts.env ?? process.env;
+  const home = opts.home ?? homedir();
+  const cwd = opts.cwd ?? process.cwd();
+  if (opts.flag) return expandPath(opts.flag, cwd, home);
+  if (env.DOAI_CONSOLE_CONFIG) return expandPath(env.DOAI_CONSOLE_CONFIG, cwd, home);
+  const xdg = env.XDG_CONFIG_HOME && isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : join(home, '.config');
+  return join(xdg, 'doai-console', 'console.yaml');
+}
+
+/** Default state directory: $XDG_STATE_HOME/doai-console or ~/.local/state/doai-console. */
+export function defaultStateDir(opts: PathOptions = {}): string {
+  const env = opts.env ?? process.env;
+  const home = opts.home ?? homedir();
+  const xdg = env.XDG_STATE_HOME && isAbsolute(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : join(home, '.local', 'state');
+  return join(xdg, 'doai-console');
+}
+
+function readConfigText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new ConfigError(`config file not found: ${path} — run \`doai-console init\` to write a starter config`);
+    if (code === 'EACCES') throw new ConfigError(`cannot read config file ${path}: permission denied — check its owner and mode (it should be readable by you, 0600)`);
+    if (code === 'EISDIR') throw new ConfigError(`config path ${path} is a directory — pass the YAML file itself with --config`);
+    throw new ConfigError(`cannot read config file ${path}: ${(err as Error).message}`);
+  }
+}
+
+/** Checks that need the whole file: names are unique and references name declared things. */
+function crossReferenceProblems(config: Config, source: YamlSource): YamlProblem[] {
+  const problems: YamlProblem[] = [];
+  const unique = (section: YamlPath, items: { name: string }[], what: string) => {
+    const seen = new Map<string, number>();
+    items.forEach((item, i) => {
+      const first = seen.get(item.name);
+      if (first === undefined) {
+        seen.set(item.name, i);
+        return;
+      }
+      const at = source.locate([...section, first, 'name']);
+      problems.push(source.problem([...section, i, 'name'], `expected a unique ${what} name, found "${item.name}" (already used at line ${at.line})`));
+    });
+  };
+  unique(['hosts'], config.hosts, 'host');
+  unique(['services'], config.services, 'service');
+  unique(['node_sources'], config.node_sources, 'node source');
+  unique(['alerts'], config.alerts ?? [], 'alert');
+  unique(['notifications', 'webhooks'], config.notifications.webhooks, 'webhook');
+
+  const hostNames = new Set(config.hosts.map((h) => h.name));
+  const declared = () => (hostNames.size ? `one of: ${[...hostNames].join(', ')}` : 'none declared yet — add it under hosts:');
+  config.services.forEach((s, i) => {
+    if (!hostNames.has(s.host)) problems.push(source.problem(['services', i, 'host'], `expected a host declared under hosts (${declared()}), found "${s.host}"`));
+  });
+  config.hosts.forEach((h, i) => {
+    if (h.jump === undefined) return;
+    if (h.jump === h.name) problems.push(source.problem(['hosts', i, 'jump'], `expected another host as the jump host, found "${h.jump}" (the host itself)`));
+    else if (!hostNames.has(h.jump)) problems.push(source.problem(['hosts', i, 'jump'], `expected a host declared under hosts (${declared()}), found "${h.jump}"`));
+  });
+  // A jump chain that loops would hang every connection attempt.
+  const byName = new Map(config.hosts.map((h) => [h.name, h]));
+  config.hosts.forEach((h, i) => {
+    const seen = new Set<string>([h.name]);
+    let cur = h.jump ? byName.get(h.jump) : undefined;
+    for (let hops = 0; cur && hops < config.hosts.length; hops++) {
+      if (seen.has(cur.name)) {
+        if (cur.name === h.name && h.jump !== h.name)
+          problems.push(source.problem(['hosts', i, 'jump'], `expected a jump chain that ends, found a loop back to "${h.name}"`));
+        break;
+      }
+      seen.add(cur.name);
+      cur = cur.jump ? byName.get(cur.jump) : undefined;
+    }
+  });
+  config.alerts?.forEach((a, i) => {
+    if (a.kind === 'device_error_rate' && a.threshold !== undefined && a.threshold > 1)
+      problems.push(source.problem(['alerts', i, 'threshold'], `expected a fraction between 0 and 1 (0.1 = 10 %), found ${a.threshold}`));
+  });
+  return problems;
+}
+
+function resolveAllPaths(config: Config, configDir: string, opts: PathOptions): { config: Config; paths: ResolvedPaths } {
+  const home = opts.home ?? homedir();
+  const abs = (p: string) => expandPath(p, configDir, home);
+  const stateDir = config.paths.state_dir ? abs(config.paths.state_dir) : defaultStateDir(opts);
+  const paths: ResolvedPaths = {
+    stateDir,
+    auditLog: config.paths.audit_log ? abs(config.paths.audit_log) : join(stateDir, 'emergency.log'),
+    journalDir: config.paths.journal_dir ? abs(config.paths.journal_dir) : join(stateDir, 'journal'),
+    snapshotsDir: config.paths.snapshots_dir ? abs(config.paths.snapshots_dir) : join(stateDir, 'snapshots'),
+    incidentsDir: config.paths.incidents_dir ? abs(config.paths.incidents_dir) : join(stateDir, 'incidents'),
+    knownHosts: config.paths.known_hosts ? abs(config.paths.known_hosts) : join(home, '.ssh', 'known_hosts'),
+  };
+  const resolved: Config = {
+    ...config,
+    hosts: config.hosts.map((h) => ({
+      ...h,
+      ...(h.identity_file !== undefined ? { identity_file: abs(h.identity_file) } : {}),
+      ...(h.known_hosts !== undefined ? { known_hosts: abs(h.known_hosts) } : {}),
+    })),
+    runbooks: config.runbooks.map(abs),
+    checklists: config.checklists.map(abs),
+    notifications: {
+      ...config.notifications,
+      webhooks: config.notifications.webhooks.map((w) => ({ ...w, ...(w.url_file !== undefined ? { url_file: abs(w.url_file) } : {}) })),
+    },
+    paths: {
+      state_dir: paths.stateDir,
+      audit_log: paths.auditLog,
+      journal_dir: paths.journalDir,
+      snapshots_dir: paths.snapshotsDir,
+      incidents_dir: paths.incidentsDir,
+      known_hosts: paths.knownHosts,
+    },
+  };
+  return { config: resolved, paths };
+}
+
+/**
+ * Validates config text. `file` is how messages name the file (the path as the operator gave it).
+ * Throws ConfigError listing every problem found.
+ */
+export function parseConfig(text: string, file: string, opts: PathOptions & { configDir?: string } = {}): { config: Config; paths: ResolvedPaths } {
+  const result = validateYaml(text, file, configSchema);
+  if (!result.ok) throw ConfigError.fromProblems(result.problems);
+  const refs = crossReferenceProblems(result.data, result.source);
+  if (refs.length) throw ConfigError.fromProblems(sortProblems(refs));
+  return resolveAllPaths(result.data, opts.configDir ?? process.cwd(), opts);
+}
+
+/** Reads and validates the config file; throws ConfigError (exit code 2 in the CLI). */
+export function loadConfig(path: string, opts: PathOptions = {}): LoadedConfig {
+  const absolute = resolve(path);
+  const text = readConfigText(absolute);
+  const { config, paths } = parseConfig(text, path, { ...opts, configDir: dirname(absolute) });
+  return { path: absolute, config, paths };
+}
+
+/**
+ * Writes the starter config for `doai-console init`: refuses to overwrite an existing file
+ * unless forced, creates the directory, mode 0600, atomically (temp file + rename).
+ */
+export function writeStarterConfig(path: string, opts: { force?: boolean } = {}): string {
+  const absolute = resolve(path);
+  if (existsSync(absolute) && !opts.force)
+    throw new ConfigError(`config file already exists: ${absolute} — edit it, or run \`doai-console init --force\` to replace it with the starter config`);
+  const dir = dirname(absolute);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const tmp = join(dir, `.${basename(absolute)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  let fd: number | undefined;
+  try {
+    fd = openSync(tmp, 'wx', 0o600);
+    writeSync(fd, starterConfig());
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(tmp, absolute);
+  } catch (err) {
+    if (fd !== undefined) closeSync(fd);
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // already renamed or never created
+    }
+    throw new ConfigError(`cannot write config file ${absolute}: ${(err as Error).message}`);
+  }
+  // Make the rename durable too: a crash right after init should not lose the file.
+  try {
+    const dfd = openSync(dir, 'r');
+    fsyncSync(dfd);
+    closeSync(dfd);
+  } catch {
+    // some filesystems refuse fsync on a directory; the file itself is already synced
+  }
+  return absolute;
+}
+
+export type { YamlPath };

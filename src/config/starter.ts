@@ -1,0 +1,122 @@
+// The commented starter config `doai-console init` writes (R-CFG-4). Numbers are seed 000's
+// defaults; addresses are placeholders (example.internal, documentation ranges) so nothing real
+// is contacted until the operator edits them. A test parses it against the schema.
+
+const STARTER = `# doai-console configuration (YAML).
+# Validate it with \`doai-console check\`; every problem is reported as file:line:col.
+# Unknown keys are errors (they are usually typos). Relative paths resolve against this file's
+# directory; ~ is your home directory.
+
+# Health checks (seed 000: /health every 30 s, 10 s timeout, DOWN after 3 failures in a row).
+health:
+  interval_s: 30          # seconds between probes of each service
+  timeout_s: 10           # a probe that takes longer counts as a failure ("timeout after 10 s")
+  failure_threshold: 3    # consecutive failures before a service is DOWN (the first one is SUSPECT)
+  concurrency: 16         # probes running at once, at most
+
+# Device nodes (seed 000: offline after 5 min without heartbeat; error-rate alert above 10 %).
+nodes:
+  offline_after_s: 300
+  error_rate_alert: 0.1   # fraction: 0.1 = 10 %
+  mass_offline_ratio: 0.3 # this share of nodes offline at once points to L2 Service Reset
+
+# Machines reached over SSH. Host keys are checked against known_hosts; unknown keys are refused.
+hosts:
+  - name: orchestrator-vm
+    address: orchestrator.example.internal   # DNS name or IP (e.g. the Tailscale address)
+    port: 22
+    user: root
+    agent: true                              # use ssh-agent; or set identity_file instead
+    # identity_file: ~/.ssh/id_ed25519
+    # jump: bastion                          # another host declared here, used as ProxyJump
+    # known_hosts: ~/.ssh/known_hosts        # per-host override of paths.known_hosts
+    # provider:                              # lets L3 Box Reset reboot through the provider API
+    #   kind: vultr
+    #   instance_id: 00000000-0000-0000-0000-000000000000
+    #   api_key_env: VULTR_API_KEY           # name of the environment variable holding the key
+    snapshot_dir: /var/log/doai/snapshots    # where L2 saves its snapshot on the host
+    backup_dir: /var/backups/doai            # where L3 saves its best-effort backup
+
+# Services: what runs on a host, how to restart it, and how to tell it is healthy.
+services:
+  - name: doai-orchestrator
+    host: orchestrator-vm                    # must name a host above
+    unit: doai-orchestrator                  # systemd unit (or use commands: below)
+    # commands: { start: "...", stop: "...", restart: "...", status: "..." }
+    health_url: https://orchestrator.example.internal/health
+    websocket_url: wss://orchestrator.example.internal/ws
+    expected_status: 200
+    slow_ms: 5000                            # slower than 5 s is SLOW (seed 000: L1 Soft Reset)
+    app_dir: /opt/aifarm                     # L2 clears __pycache__ under it
+  - name: caddy
+    host: orchestrator-vm
+    unit: caddy
+    # no health_url: shown as UNKNOWN, never probed
+
+# Where the node list comes from: an HTTP endpoint returning nodes with an id and a heartbeat.
+node_sources:
+  - name: orchestrator-nodes
+    url: https://orchestrator.example.internal/nodes
+    list_path: nodes                         # dotted path to the array; "" for a top-level array
+    fields:
+      id: id
+      last_heartbeat: last_heartbeat
+      # error_rate: error_rate               # or errors + requests
+      # labels: labels
+
+# Alert rules (seed 000). Notifications go to the webhooks below and are recorded.
+alerts:
+  - name: orchestrator_down
+    kind: service_down
+    threshold: 3                             # consecutive failures
+    action: notify_oncall
+  - name: node_offline
+    kind: node_offline
+    action: auto_reconnect
+  - name: device_error_rate
+    kind: device_error_rate
+    threshold: 0.1                           # 10 %
+    action: notify_and_isolate
+
+# Extra runbook and checklist files or directories (YAML), beside the built-in ones.
+runbooks: []
+checklists: []
+
+# Names of the people who may approve L2 / L3 runs.
+approvers: []
+
+# Escalation matrix (seeds 001, 002, 004): who to call, from how many minutes into an incident.
+contacts:
+  - name: On-call engineer
+    role: first response
+    reach: "#ops-oncall"
+    from_min: 0
+  - name: Team lead
+    role: escalation
+    reach: "+82-10-0000-0000"
+    from_min: 30
+
+# Slack-compatible webhooks. The URL is a secret: from an environment variable or a file only
+# you can read (mode 0600), never written here.
+notifications:
+  webhooks:
+    - name: ops-slack
+      url_env: DOAI_SLACK_WEBHOOK_URL
+      timeout_s: 5
+      retries: 2
+
+# Local files. Defaults live under $XDG_STATE_HOME/doai-console (~/.local/state/doai-console).
+paths: {}
+  # audit_log: ~/.local/state/doai-console/emergency.log
+  # journal_dir: ~/.local/state/doai-console/journal
+  # snapshots_dir: ~/.local/state/doai-console/snapshots
+  # incidents_dir: ~/.local/state/doai-console/incidents
+  # known_hosts: ~/.ssh/known_hosts
+
+# Recovery time objective in minutes, shown against the incident clock.
+rto_min: 120
+`;
+
+export function starterConfig(): string {
+  return STARTER;
+}
