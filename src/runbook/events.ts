@@ -1,6 +1,8 @@
 // What a run says, in order. The audit log, the journal, the run screen, watch mode and the
 // incident timeline are all consumers of these events; none of them reaches into the engine.
 
+import type { RunPrompt } from '../core/views';
+
 export type StepOutcome = 'ok' | 'failed' | 'skipped' | 'cancelled';
 export type RunOutcome = 'success' | 'failed' | 'cancelled' | 'interrupted';
 export type OutputStream = 'stdout' | 'stderr';
@@ -15,6 +17,8 @@ export type RunEvent =
   | { type: 'step.output'; runId: string; stepId: string; stream: OutputStream; line: string; at: Date }
   | { type: 'step.finished'; runId: string; stepId: string; outcome: StepOutcome; message?: string; at: Date }
   | { type: 'audit'; runId: string; message: string; at: Date }
+  /** What the run now waits for from the operator (a confirm, an approval form); null when nothing. */
+  | { type: 'run.prompt'; runId: string; prompt: RunPrompt | null; at: Date }
   | { type: 'run.finished'; runId: string; outcome: RunOutcome; message?: string; escalateTo?: string; at: Date };
 
 export type RunEventListener = (event: RunEvent) => void;

@@ -1,0 +1,163 @@
+// Loads the built-in runbooks (actions/*.yaml) and the operator's own (config `runbooks:`),
+// every problem reported as `file:line:col: path: expected X, found Y` (R-RUN-3, like R-CFG-3).
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, extname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { z } from 'zod';
+import { formatProblem, problemsFromIssues, sortProblems, YamlSource, valueAt, describeFound, type YamlProblem, type YamlPath } from '../config/yaml-errors';
+import { runbookSchema, STEP_SCHEMAS, type Runbook } from './schema';
+
+/** Every problem found in the runbook files; the message lists them one per line. */
+export class RunbookLoadError extends Error {
+  readonly exitCode = 2;
+  constructor(readonly problems: string[]) {
+    super(`invalid runbook${problems.length > 1 ? 's' : ''}:\n${problems.join('\n')}\nFix the file(s) above and start again.`);
+    this.name = 'RunbookLoadError';
+  }
+}
+
+/**
+ * The built-in actions/ directory. Walks up from this module: from source it is
+ * <repo>/src/runbook/loader.ts, in the bundle <repo>/dist/cli.js; both end at <repo>/actions.
+ */
+export function builtinActionsDir(from: string = import.meta.url): string {
+  let dir = dirname(from.startsWith('file:') ? fileURLToPath(from) : from);
+  for (let i = 0; i < 8; i++) {
+    const candidate = join(dir, 'actions');
+    if (existsSync(join(dir, 'package.json')) && existsSync(candidate) && statSync(candidate).isDirectory()) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  throw new Error(`cannot find the built-in actions/ directory above ${from}; reinstall doai-console (the package ships actions/)`);
+}
+
+function isYaml(name: string): boolean {
+  const ext = extname(name).toLowerCase();
+  return ext === '.yaml' || ext === '.yml';
+}
+
+/** YAML files of a directory (not recursive: subdirectories hold other data, e.g. checklists). */
+function yamlFilesIn(dir: string): string[] {
+  return readdirSync(dir)
+    .filter(isYaml)
+    .sort()
+    .map((n) => join(dir, n))
+    .filter((p) => statSync(p).isFile());
+}
+
+function issueProblems(source: YamlSource, data: unknown, issues: readonly z.core.$ZodIssue[]): YamlProblem[] {
+  const out: YamlProblem[] = [];
+  const rest: z.core.$ZodIssue[] = [];
+  for (const issue of issues) {
+    const path = issue.path as YamlPath;
+    const i = issue as z.core.$ZodIssue & { discriminator?: string; options?: unknown[]; keys?: string[] };
+    if (issue.code === 'invalid_union' && i.discriminator) {
+      // A step or check with an unknown kind: list the kinds there are.
+      const found = valueAt(data, path);
+      const options = (i.options ?? []).map(String).join(', ');
+      out.push(source.problem(path, `expected one of: ${options}, found ${found === undefined ? `nothing (missing key "${i.discriminator}")` : describeFound(found)}`));
+      continue;
+    }
+    if (issue.code === 'unrecognized_keys' && path[0] === 'steps' && typeof path[1] === 'number') {
+      // Inside a union the generic mapper cannot see the object's keys; the step's kind tells them.
+      const step = valueAt(data, path.slice(0, 2)) as { kind?: string; check?: { kind?: string } } | undefined;
+      const schema = path[2] === 'check' ? (step?.check?.kind === 'ssh' ? 'ssh-check' : 'http-check') : step?.kind;
+      const known = knownKeys(schema);
+      for (const key of i.keys ?? []) {
+        out.push(source.problem([...path, key], `unknown key "${key}"${known.length ? ` (expected one of: ${known.join(', ')})` : ''}`, 'key'));
+      }
+      continue;
+    }
+    if (issue.code === 'custom') {
+      const found = valueAt(data, path);
+      out.push(source.problem(path, `expected ${issue.message}${found === undefined || typeof found === 'object' ? '' : `, found ${describeFound(found)}`}`));
+      continue;
+    }
+    rest.push(issue);
+  }
+  return [...out, ...problemsFromIssues(source, runbookSchema, data, rest)];
+}
+
+function knownKeys(kind: string | undefined): string[] {
+  const schema = kind === 'ssh-check' || kind === 'http-check' ? undefined : kind ? STEP_SCHEMAS[kind] : undefined;
+  if (kind === 'ssh-check') return ['kind', 'host', 'run', 'timeout_s'];
+  if (kind === 'http-check') return ['kind', 'url', 'method', 'timeout_s', 'expect_status', 'expect_body', 'max_latency_ms'];
+  const def = (schema as unknown as { _zod?: { def?: { type?: string; shape?: Record<string, unknown> } } })?._zod?.def;
+  return def?.type === 'object' && def.shape ? Object.keys(def.shape) : [];
+}
+
+/** Validates one runbook file's text. */
+export function parseRunbook(text: string, file: string): { ok: true; runbook: Runbook } | { ok: false; problems: string[] } {
+  const source = new YamlSource(text, file);
+  const syntax = source.syntaxProblems();
+  if (syntax.length) return { ok: false, problems: syntax.map(formatProblem) };
+  let data: unknown;
+  try {
+    data = source.toJS();
+  } catch (err) {
+    return { ok: false, problems: [`${file}:1:1: YAML error: ${(err as Error).message}`] };
+  }
+  if (data === null || data === undefined || typeof data !== 'object' || Array.isArray(data)) {
+    return { ok: false, problems: [`${file}:1:1: expected a runbook (a mapping with id, level, title, steps...), found ${describeFound(data)}`] };
+  }
+  const result = runbookSchema.safeParse(data);
+  if (!result.success) return { ok: false, problems: sortProblems(issueProblems(source, data, result.error.issues)).map(formatProblem) };
+  return { ok: true, runbook: { ...result.data, source: file } };
+}
+
+export interface LoadRunbooksOptions {
+  builtinDir: string;
+  /** Files or directories from the config's `runbooks:` list. */
+  extraPaths?: string[];
+  /** Relative extra paths are resolved against this (the config file's directory). */
+  baseDir?: string;
+}
+
+/**
+ * Loads every runbook. Throws RunbookLoadError listing every problem (bad files, duplicate ids):
+ * a console never starts with half its runbooks.
+ */
+export function loadRunbooks(opts: LoadRunbooksOptions): Map<string, Runbook> {
+  const problems: string[] = [];
+  const files: string[] = [];
+  try {
+    files.push(...yamlFilesIn(opts.builtinDir));
+  } catch (err) {
+    problems.push(`${opts.builtinDir}: cannot read the built-in runbooks: ${(err as Error).message}`);
+  }
+  for (const raw of opts.extraPaths ?? []) {
+    const path = resolve(opts.baseDir ?? process.cwd(), raw);
+    try {
+      const st = statSync(path);
+      if (st.isDirectory()) files.push(...yamlFilesIn(path));
+      else files.push(path);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      problems.push(`${path}: ${code === 'ENOENT' ? 'no such file or directory' : (err as Error).message} (listed under runbooks: in the config; fix or remove the entry)`);
+    }
+  }
+  const out = new Map<string, Runbook>();
+  for (const file of files) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      problems.push(`${file}: cannot read: ${(err as Error).message}`);
+      continue;
+    }
+    const parsed = parseRunbook(text, file);
+    if (!parsed.ok) {
+      problems.push(...parsed.problems);
+      continue;
+    }
+    const prev = out.get(parsed.runbook.id);
+    if (prev) {
+      problems.push(`${file}:1:1: id: runbook id "${parsed.runbook.id}" is already defined in ${prev.source}; give one of them another id`);
+      continue;
+    }
+    out.set(parsed.runbook.id, parsed.runbook);
+  }
+  if (problems.length) throw new RunbookLoadError(problems);
+  return out;
+}

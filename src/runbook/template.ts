@@ -1,0 +1,72 @@
+// Runbook templates: `{{service.unit}}`, `{{host.address}}`, `{{run.stamp}}`, `{{params.X}}`.
+// In shell commands every substituted value is single-quoted (R-RUN-8): the literal text around
+// it is trusted runbook text (globs, pipes), a value from config or parameters never is.
+import { shellQuote } from '../ssh/quote';
+
+/** Variables a runbook may use, by root. `params.*` is checked against the runbook's params. */
+export const TEMPLATE_VARS = {
+  service: ['name', 'unit', 'host', 'health_url', 'websocket_url', 'app_dir'],
+  host: ['name', 'address', 'user', 'port', 'snapshot_dir', 'backup_dir'],
+  run: ['stamp', 'id', 'operator'],
+} as const;
+
+const REF = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*)\s*\}\}/g;
+
+export interface TemplatePart {
+  literal: string;
+  ref?: string;
+}
+
+/** Splits a template into literal text and references; throws on a `{{` that is not a reference. */
+export function parseTemplate(text: string): TemplatePart[] {
+  const parts: TemplatePart[] = [];
+  let last = 0;
+  for (const m of text.matchAll(REF)) {
+    const literal = text.slice(last, m.index);
+    if (literal.includes('{{') || literal.includes('}}')) throw new Error(`malformed template near ${JSON.stringify(literal.slice(literal.indexOf('{{')))}: write {{root.name}}`);
+    parts.push({ literal, ref: m[1] });
+    last = m.index! + m[0].length;
+  }
+  const tail = text.slice(last);
+  if (tail.includes('{{') || tail.includes('}}')) throw new Error(`malformed template near ${JSON.stringify(tail.slice(Math.max(0, tail.indexOf('{{'))))}: write {{root.name}}`);
+  parts.push({ literal: tail });
+  return parts;
+}
+
+export function templateRefs(text: string): string[] {
+  return parseTemplate(text)
+    .map((p) => p.ref)
+    .filter((r): r is string => r !== undefined);
+}
+
+/**
+ * Why a reference cannot be used in a runbook with this target kind and these params, or
+ * undefined when it is fine. Checked when the runbook is loaded.
+ */
+export function checkRef(ref: string, targetKind: 'service' | 'host', params: readonly string[]): string | undefined {
+  const [root, name, ...rest] = ref.split('.');
+  const known = () => [...Object.entries(TEMPLATE_VARS).flatMap(([r, names]) => (targetKind === 'host' && r === 'service' ? [] : names.map((n) => `${r}.${n}`))), ...params.map((p) => `params.${p}`)].join(', ');
+  if (rest.length || !name) return `unknown template variable {{${ref}}}; known: ${known()}`;
+  if (root === 'params') return params.includes(name) ? undefined : `unknown parameter {{${ref}}}; declare it under params: (known: ${params.join(', ') || 'none'})`;
+  if (root === 'service' && targetKind === 'host') return `{{${ref}}} needs a service target, but this runbook's target is a host`;
+  const names = (TEMPLATE_VARS as Record<string, readonly string[]>)[root];
+  if (!names || !names.includes(name)) return `unknown template variable {{${ref}}}; known: ${known()}`;
+  return undefined;
+}
+
+export type RenderMode = 'shell' | 'raw';
+
+/**
+ * Renders a template. `resolve` returns a value or throws an Error saying why it cannot (missing
+ * in config, fails validation). In shell mode every value is shell-quoted.
+ */
+export function renderTemplate(text: string, resolve: (ref: string) => string, mode: RenderMode): string {
+  let out = '';
+  for (const part of parseTemplate(text)) {
+    out += part.literal;
+    if (part.ref === undefined) continue;
+    const value = resolve(part.ref);
+    out += mode === 'shell' ? shellQuote(value) : value;
+  }
+  return out;
+}
