@@ -12,6 +12,8 @@ export interface ExecResult {
   signal?: string;
   timedOut?: boolean;
   cancelled?: boolean;
+  /** The connection dropped before the command reported an exit; it may still run remotely. */
+  lostConnection?: boolean;
 }
 
 /** The only way a step touches a host. `command` is a complete, already-quoted shell line. */

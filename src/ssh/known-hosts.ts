@@ -1,0 +1,218 @@
+// OpenSSH known_hosts verification. ssh2 accepts any host key unless we check it ourselves, so
+// this file is the whole of R-SEC-1: plain, wildcard, negated, [host]:port and hashed entries,
+// @revoked keys, and @cert-authority lines (we do not do certificates, so they never match).
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, resolve } from 'node:path';
+
+export type KnownHostMarker = 'revoked' | 'cert-authority';
+
+export interface KnownHostEntry {
+  /** 1-based line number, for "offending key in file:line" messages. */
+  line: number;
+  marker?: KnownHostMarker;
+  /** Comma-separated patterns (possibly `!negated`, with * and ?), or undefined when hashed. */
+  patterns?: string[];
+  hashed?: { salt: Buffer; hash: Buffer };
+  keyType: string;
+  keyBlob: Buffer;
+}
+
+export type HostKeyCheck =
+  | { status: 'match'; line: number }
+  /** knownTypes: key types already known for this host (a different type was offered). */
+  | { status: 'unknown'; knownTypes: string[] }
+  | { status: 'changed'; knownFingerprint: string; knownType: string; line: number }
+  | { status: 'revoked'; line: number };
+
+/** `SHA256:<base64 without padding>`, as `ssh-keygen -l` prints it. */
+export function fingerprint(keyBlob: Buffer): string {
+  return `SHA256:${createHash('sha256').update(keyBlob).digest('base64').replace(/=+$/, '')}`;
+}
+
+/** The key type written inside an SSH public key blob (first length-prefixed string). */
+export function keyTypeOfBlob(keyBlob: Buffer): string | undefined {
+  if (keyBlob.length < 4) return undefined;
+  const len = keyBlob.readUInt32BE(0);
+  if (len <= 0 || len > 64 || 4 + len > keyBlob.length) return undefined;
+  return keyBlob.subarray(4, 4 + len).toString('latin1');
+}
+
+/** The name OpenSSH looks up: `host` on port 22, `[host]:port` otherwise. */
+export function knownHostName(host: string, port: number): string {
+  const h = host.toLowerCase();
+  return port === 22 ? h : `[${h}]:${port}`;
+}
+
+export function parseKnownHosts(text: string): KnownHostEntry[] {
+  const entries: KnownHostEntry[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i]!.trim();
+    if (raw === '' || raw.startsWith('#')) continue;
+    const fields = raw.split(/\s+/);
+    let marker: KnownHostMarker | undefined;
+    if (fields[0]!.startsWith('@')) {
+      const m = fields.shift()!;
+      if (m === '@revoked') marker = 'revoked';
+      else if (m === '@cert-authority') marker = 'cert-authority';
+      else continue; // an unknown marker: OpenSSH ignores the line, so do we
+    }
+    if (fields.length < 3) continue;
+    const [hostField, keyType, keyText] = fields as [string, string, string];
+    const keyBlob = decodeBase64Strict(keyText);
+    if (!keyBlob) continue;
+    const entry: KnownHostEntry = { line: i + 1, keyType, keyBlob, ...(marker ? { marker } : {}) };
+    if (hostField.startsWith('|1|')) {
+      const parts = hostField.slice(3).split('|');
+      if (parts.length !== 2) continue;
+      const salt = decodeBase64Strict(parts[0]!);
+      const hash = decodeBase64Strict(parts[1]!);
+      // HMAC-SHA1: a 20-byte salt (the HMAC key) and a 20-byte digest.
+      if (!salt || !hash || salt.length !== 20 || hash.length !== 20) continue;
+      entry.hashed = { salt, hash };
+    } else {
+      entry.patterns = hostField.split(',').filter((p) => p !== '');
+    }
+    entries.push(entry);
+  }
+  return entries;
+}
+
+/** The `|1|salt|hash` host field ssh-keygen -H writes for a host name. */
+export function hashKnownHostName(name: string, salt: Buffer): string {
+  const hash = createHmac('sha1', salt).update(name).digest();
+  return `|1|${salt.toString('base64')}|${hash.toString('base64')}`;
+}
+
+/** Does the entry name this host (already in `knownHostName` form)? */
+export function entryMatchesHost(entry: KnownHostEntry, name: string): boolean {
+  if (entry.hashed) {
+    const digest = createHmac('sha1', entry.hashed.salt).update(name).digest();
+    return timingSafeEqual(digest, entry.hashed.hash);
+  }
+  let positive = false;
+  for (const pattern of entry.patterns ?? []) {
+    const negated = pattern.startsWith('!');
+    const p = negated ? pattern.slice(1) : pattern;
+    if (wildcardMatch(p.toLowerCase(), name)) {
+      // A matching negation vetoes the whole line, as in OpenSSH's match_hostname.
+      if (negated) return false;
+      positive = true;
+    }
+  }
+  return positive;
+}
+
+/** Checks a host key against parsed entries. Revoked wins over match; match wins over changed. */
+export function checkHostKeyEntries(
+  entries: KnownHostEntry[],
+  host: string,
+  port: number,
+  keyType: string,
+  keyBlob: Buffer,
+): HostKeyCheck {
+  const name = knownHostName(host, port);
+  let matched: KnownHostEntry | undefined;
+  let sameTypeOther: KnownHostEntry | undefined;
+  const knownTypes = new Set<string>();
+  for (const entry of entries) {
+    if (entry.marker === 'cert-authority') continue;
+    if (!entryMatchesHost(entry, name)) continue;
+    const sameKey = entry.keyBlob.equals(keyBlob);
+    if (entry.marker === 'revoked') {
+      if (sameKey) return { status: 'revoked', line: entry.line };
+      continue;
+    }
+    knownTypes.add(entry.keyType);
+    if (sameKey && entry.keyType === keyType) matched ??= entry;
+    else if (entry.keyType === keyType) sameTypeOther ??= entry;
+  }
+  if (matched) return { status: 'match', line: matched.line };
+  if (sameTypeOther) {
+    return {
+      status: 'changed',
+      knownFingerprint: fingerprint(sameTypeOther.keyBlob),
+      knownType: sameTypeOther.keyType,
+      line: sameTypeOther.line,
+    };
+  }
+  return { status: 'unknown', knownTypes: [...knownTypes] };
+}
+
+/** Checks a host key against a known_hosts file; a missing file knows no hosts. */
+export function checkHostKey(
+  knownHostsPath: string,
+  host: string,
+  port: number,
+  keyType: string,
+  keyBlob: Buffer,
+): HostKeyCheck {
+  const path = expandHome(knownHostsPath);
+  let text = '';
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  return checkHostKeyEntries(parseKnownHosts(text), host, port, keyType, keyBlob);
+}
+
+/** Appends a trusted key (the explicit --accept-new). Creates the directory and a 0600 file. */
+export function appendKnownHost(
+  knownHostsPath: string,
+  host: string,
+  port: number,
+  keyType: string,
+  keyBlob: Buffer,
+): void {
+  const path = expandHome(knownHostsPath);
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const existed = existsSync(path);
+  let prefix = '';
+  if (existed) {
+    const current = readFileSync(path, 'utf8');
+    if (current.length > 0 && !current.endsWith('\n')) prefix = '\n';
+  }
+  const hostField = port === 22 ? host : `[${host}]:${port}`;
+  appendFileSync(path, `${prefix}${hostField} ${keyType} ${keyBlob.toString('base64')}\n`, { mode: 0o600 });
+  if (!existed) chmodSync(path, 0o600); // the umask may have narrowed or widened the create mode
+}
+
+export function expandHome(path: string): string {
+  if (path === '~') return homedir();
+  if (path.startsWith('~/')) return resolve(homedir(), path.slice(2));
+  return path;
+}
+
+function decodeBase64Strict(text: string): Buffer | undefined {
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text)) return undefined;
+  const buf = Buffer.from(text, 'base64');
+  return buf.length > 0 ? buf : undefined;
+}
+
+// OpenSSH's match_pattern: `*` any run, `?` one character, everything else literal.
+function wildcardMatch(pattern: string, text: string): boolean {
+  let p = 0;
+  let t = 0;
+  let starP = -1;
+  let starT = 0;
+  while (t < text.length) {
+    const pc = pattern[p];
+    if (pc === '*') {
+      starP = p++;
+      starT = t;
+    } else if (pc !== undefined && (pc === '?' || pc === text[t])) {
+      p++;
+      t++;
+    } else if (starP >= 0) {
+      p = starP + 1;
+      t = ++starT;
+    } else {
+      return false;
+    }
+  }
+  while (pattern[p] === '*') p++;
+  return p === pattern.length;
+}

@@ -1,0 +1,588 @@
+// The RemoteShell over ssh2: one cached connection per host, host keys checked against
+// known_hosts (ssh2 itself accepts any key), output streamed line by line, and a timed-out or
+// cancelled command really ended on the host.
+import { readFileSync } from 'node:fs';
+import type { Duplex } from 'node:stream';
+import { Client, utils, type ClientChannel, type ConnectConfig } from 'ssh2';
+import type { HostConfig } from '../config/schema';
+import type { OutputStream } from '../runbook/events';
+import {
+  appendKnownHost,
+  checkHostKey,
+  expandHome,
+  fingerprint,
+  keyTypeOfBlob,
+  type HostKeyCheck,
+} from './known-hosts';
+import { LineSplitter } from './line-splitter';
+import { SshError, type ExecOptions, type ExecResult, type RemoteShell } from './types';
+
+export interface SshShellOptions {
+  hosts: HostConfig[];
+  /** Used for hosts without their own `known_hosts`. */
+  knownHostsPath: string;
+  /** Trust and record keys of hosts not yet in known_hosts. Never overrides a changed key. */
+  acceptNew?: boolean;
+  /** Keepalive interval; a dead link is noticed after about 3 intervals. Default 5000. */
+  keepaliveMs?: number;
+  /** TCP connect + handshake + auth, per hop. Default 10000. */
+  connectTimeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+  /** Asked once per host when its identity file is encrypted. */
+  passphrase?: (host: string) => Promise<string>;
+  /** Told when acceptNew recorded a key, so `check` can say so. */
+  onHostKeyAdded?: (info: { host: string; address: string; port: number; fingerprint: string; path: string }) => void;
+}
+
+export type ProbeResult = { ok: true } | { ok: false; error: string; kind: SshError['kind'] };
+
+export interface SshShell extends RemoteShell {
+  probe(host: string, timeoutMs: number): Promise<ProbeResult>;
+  /** Opens (or reuses) the cached connection; rejects with an SshError in words. */
+  connect(host: string): Promise<void>;
+  /** Whether a live cached connection to the host exists. */
+  isConnected(host: string): boolean;
+}
+
+/** How long to wait for the server to confirm a channel close after we ended a command. */
+const CLOSE_GRACE_MS = 3000;
+
+// OpenSSH offers the host key types it already knows first; doing the same avoids reporting a
+// "new" key of another type for a host whose ed25519 key we already trust.
+const HOST_KEY_ALGOS: Record<string, string[]> = {
+  'ssh-ed25519': ['ssh-ed25519'],
+  'ecdsa-sha2-nistp256': ['ecdsa-sha2-nistp256'],
+  'ecdsa-sha2-nistp384': ['ecdsa-sha2-nistp384'],
+  'ecdsa-sha2-nistp521': ['ecdsa-sha2-nistp521'],
+  'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
+};
+const DEFAULT_HOST_KEY_ORDER = Object.values(HOST_KEY_ALGOS).flat();
+
+interface Connection {
+  client: Client;
+  closed: boolean;
+  /** Ends this connection and the jump connections it owns (fresh chains only). */
+  end(): void;
+}
+
+export function createSshShell(opts: SshShellOptions): SshShell {
+  const env = opts.env ?? process.env;
+  const keepaliveMs = opts.keepaliveMs ?? 5000;
+  const connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
+  const hostsByName = new Map(opts.hosts.map((h) => [h.name, h]));
+  const cache = new Map<string, Promise<Connection>>();
+  const passphrases = new Map<string, string>();
+  const fresh = new Set<Connection>();
+  const connectedNow = new Set<string>();
+  let shellClosed = false;
+
+  function lookup(name: string): HostConfig {
+    const host = hostsByName.get(name);
+    if (!host) {
+      const known = [...hostsByName.keys()].join(', ') || 'none';
+      throw new SshError(`no host named "${name}" in the config (hosts: ${known}); add it under hosts:`, 'config');
+    }
+    return host;
+  }
+
+  async function authFor(host: HostConfig): Promise<Partial<ConnectConfig>> {
+    const auth: Partial<ConnectConfig> = { username: host.user };
+    if (host.identity_file) {
+      const path = expandHome(host.identity_file);
+      let keyText: Buffer;
+      try {
+        keyText = readFileSync(path);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code ?? 'error';
+        throw new SshError(
+          `cannot read identity file ${path} for host ${host.name} (${code}); fix identity_file in the config`,
+          'config',
+        );
+      }
+      const parsed = utils.parseKey(keyText);
+      if (parsed instanceof Error) {
+        if (!/passphrase/i.test(parsed.message)) {
+          throw new SshError(
+            `identity file ${path} for host ${host.name} is not a private key this tool can read (${parsed.message}); point identity_file at an OpenSSH or PEM private key`,
+            'config',
+          );
+        }
+        auth.privateKey = keyText;
+        auth.passphrase = await passphraseFor(host, keyText, path);
+      } else {
+        auth.privateKey = keyText;
+      }
+    }
+    if (host.agent || !host.identity_file) {
+      const sock = env.SSH_AUTH_SOCK;
+      if (sock) auth.agent = sock;
+      else if (!host.identity_file) {
+        throw new SshError(
+          `host ${host.name} has no identity_file and SSH_AUTH_SOCK is not set: start ssh-agent and ssh-add a key, or set identity_file`,
+          'auth',
+        );
+      }
+    }
+    return auth;
+  }
+
+  async function passphraseFor(host: HostConfig, keyText: Buffer, path: string): Promise<string> {
+    const remembered = passphrases.get(host.name);
+    if (remembered !== undefined) return remembered;
+    if (!opts.passphrase) {
+      throw new SshError(
+        `identity file ${path} for host ${host.name} is encrypted and no passphrase can be asked here: load it with \`ssh-add ${path}\` and set agent: true, or run interactively`,
+        'auth',
+      );
+    }
+    const pass = await opts.passphrase(host.name);
+    if (utils.parseKey(keyText, pass) instanceof Error) {
+      throw new SshError(`wrong passphrase for identity file ${path} (host ${host.name}); try again`, 'auth');
+    }
+    passphrases.set(host.name, pass);
+    return pass;
+  }
+
+  function knownHostsFor(host: HostConfig): string {
+    return expandHome(host.known_hosts ?? opts.knownHostsPath);
+  }
+
+  function hostKeyAlgorithms(host: HostConfig): string[] {
+    const check = checkHostKey(knownHostsFor(host), host.address, host.port, '', Buffer.alloc(0));
+    const knownTypes = check.status === 'unknown' ? check.knownTypes : [];
+    const preferred = knownTypes.flatMap((t) => HOST_KEY_ALGOS[t] ?? []);
+    return [...new Set([...preferred, ...DEFAULT_HOST_KEY_ORDER])];
+  }
+
+  /** Decides on a presented host key; returns the refusal, if any. */
+  function verifyHostKey(host: HostConfig, key: Buffer): SshError | undefined {
+    const path = knownHostsFor(host);
+    const keyType = keyTypeOfBlob(key) ?? 'unknown';
+    const fp = fingerprint(key);
+    const where = host.port === 22 ? host.address : `[${host.address}]:${host.port}`;
+    let check: HostKeyCheck;
+    try {
+      check = checkHostKey(path, host.address, host.port, keyType, key);
+    } catch (err) {
+      return new SshError(`cannot read known_hosts ${path} (${(err as Error).message}); fix its permissions`, 'config');
+    }
+    switch (check.status) {
+      case 'match':
+        return undefined;
+      case 'revoked':
+        return new SshError(
+          `host key of ${host.name} (${where}) is REVOKED in ${path}:${check.line} (${keyType} ${fp}); connection refused. Ask the host's owner for a new key.`,
+          'hostkey-changed',
+        );
+      case 'changed':
+        return new SshError(
+          `WARNING: HOST KEY OF ${host.name} (${where}) HAS CHANGED. Someone may be intercepting the connection, or the host was rebuilt. ` +
+            `Known: ${check.knownType} ${check.knownFingerprint} (${path}:${check.line}); offered: ${keyType} ${fp}. ` +
+            `Connection refused. Verify the new fingerprint with the host's owner out of band, then remove the old entry with \`ssh-keygen -R '${where}' -f ${path}\`.`,
+          'hostkey-changed',
+        );
+      case 'unknown': {
+        const trustHow =
+          `Verify the fingerprint with the host's owner, then run \`doai-console check --accept-new\`, ` +
+          `or add it with \`ssh-keyscan -p ${host.port} ${host.address} >> ${path}\`.`;
+        if (check.knownTypes.length > 0) {
+          // A new key type for a known host is how a MITM would dodge the "changed" check.
+          return new SshError(
+            `host ${host.name} (${where}) offered a ${keyType} key (${fp}) but ${path} only knows its ${check.knownTypes.join(', ')} key(s); connection refused. ${trustHow}`,
+            'hostkey-unknown',
+          );
+        }
+        if (!opts.acceptNew) {
+          return new SshError(
+            `host ${host.name} (${where}) is not in ${path}; its ${keyType} key fingerprint is ${fp}. Connection refused. ${trustHow}`,
+            'hostkey-unknown',
+          );
+        }
+        try {
+          appendKnownHost(path, host.address, host.port, keyType, key);
+        } catch (err) {
+          return new SshError(
+            `cannot record the key of ${host.name} (${fp}) in ${path} (${(err as Error).message}); fix the file's permissions`,
+            'config',
+          );
+        }
+        opts.onHostKeyAdded?.({ host: host.name, address: host.address, port: host.port, fingerprint: fp, path });
+        return undefined;
+      }
+    }
+  }
+
+  /** Connects one hop; `sock` is a forwarded stream through a jump host. */
+  async function connectHop(host: HostConfig, sock?: Duplex): Promise<Client> {
+    const auth = await authFor(host);
+    const where = `${host.address}:${host.port}`;
+    return new Promise<Client>((resolve, reject) => {
+      const client = new Client();
+      let hostKeyError: SshError | undefined;
+      let settled = false;
+      const fail = (err: SshError): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        client.end();
+        client.destroy();
+        reject(err);
+      };
+      const timer = setTimeout(
+        () => fail(new SshError(`timeout: ${host.name} (${where}) did not complete SSH login within ${connectTimeoutMs} ms; check the host is up and the address is right`, 'timeout')),
+        connectTimeoutMs,
+      );
+      client.on('ready', () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(client);
+      });
+      client.on('error', (err: Error & { level?: string; code?: string }) => fail(hostKeyError ?? describeError(err, host)));
+      client.on('close', () =>
+        fail(hostKeyError ?? new SshError(`${host.name} (${where}) closed the connection during login; check sshd on the host`, 'other')),
+      );
+      try {
+        client.connect({
+          host: host.address,
+          port: host.port,
+          ...(sock ? { sock } : {}),
+          ...auth,
+          readyTimeout: connectTimeoutMs,
+          keepaliveInterval: keepaliveMs,
+          keepaliveCountMax: 3,
+          algorithms: { serverHostKey: hostKeyAlgorithms(host) as NonNullable<ConnectConfig['algorithms']>['serverHostKey'] },
+          hostVerifier: (key: Buffer) => {
+            hostKeyError = verifyHostKey(host, key);
+            return hostKeyError === undefined;
+          },
+        });
+      } catch (err) {
+        fail(new SshError(`cannot start SSH to ${host.name}: ${(err as Error).message}`, 'config'));
+      }
+    });
+  }
+
+  /** Opens a connection through the host's jump chain. Cached chains share jump connections. */
+  async function openConnection(host: HostConfig, cached: boolean, chain: string[]): Promise<Connection> {
+    if (chain.includes(host.name)) {
+      throw new SshError(`jump hosts form a loop: ${[...chain, host.name].join(' -> ')}; fix jump: in the config`, 'config');
+    }
+    let jump: Connection | undefined;
+    let sock: Duplex | undefined;
+    if (host.jump) {
+      const jumpHost = lookup(host.jump);
+      jump = cached ? await cachedConnection(jumpHost, [...chain, host.name]) : await openConnection(jumpHost, false, [...chain, host.name]);
+      try {
+        sock = await forwardOut(jump.client, host);
+      } catch (err) {
+        if (!cached) jump.end();
+        throw err;
+      }
+    }
+    let client: Client;
+    try {
+      client = await connectHop(host, sock);
+    } catch (err) {
+      if (jump && !cached) jump.end();
+      throw err;
+    }
+    const conn: Connection = {
+      client,
+      closed: false,
+      end: () => {
+        client.end();
+        if (jump && !cached) jump.end();
+      },
+    };
+    const onGone = (): void => {
+      conn.closed = true;
+      if (jump && !cached) jump.end();
+    };
+    // After login an error only means the link is gone; exec calls see their channel close.
+    client.on('error', onGone);
+    client.on('close', onGone);
+    return conn;
+  }
+
+  function forwardOut(jumpClient: Client, host: HostConfig): Promise<Duplex> {
+    return new Promise((resolve, reject) => {
+      jumpClient.forwardOut('127.0.0.1', 0, host.address, host.port, (err, stream) => {
+        if (err) {
+          reject(
+            new SshError(
+              `jump host ${host.jump} could not reach ${host.name} at ${host.address}:${host.port} (${err.message}); check the address and that the jump host allows TCP forwarding`,
+              'unreachable',
+            ),
+          );
+        } else resolve(stream);
+      });
+    });
+  }
+
+  function cachedConnection(host: HostConfig, chain: string[] = []): Promise<Connection> {
+    const existing = cache.get(host.name);
+    if (existing) return existing;
+    if (shellClosed) return Promise.reject(new SshError('the SSH shell was closed', 'other'));
+    const pending = openConnection(host, true, chain).then((conn) => {
+      connectedNow.add(host.name);
+      const drop = (): void => {
+        connectedNow.delete(host.name);
+        if (cache.get(host.name) === pending) cache.delete(host.name);
+      };
+      conn.client.on('close', drop);
+      conn.client.on('error', drop);
+      if (shellClosed) conn.end();
+      return conn;
+    });
+    cache.set(host.name, pending);
+    // A failed attempt is not cached: the next call tries again.
+    pending.catch(() => {
+      if (cache.get(host.name) === pending) cache.delete(host.name);
+    });
+    return pending;
+  }
+
+  async function liveConnection(host: HostConfig): Promise<Connection> {
+    const conn = await cachedConnection(host);
+    if (!conn.closed) return conn;
+    cache.delete(host.name);
+    return cachedConnection(host);
+  }
+
+  function openExecChannel(conn: Connection, command: string): Promise<ClientChannel> {
+    return new Promise((resolve, reject) => {
+      try {
+        conn.client.exec(command, (err, channel) => (err ? reject(err) : resolve(channel)));
+      } catch (err) {
+        reject(err as Error);
+      }
+    });
+  }
+
+  async function startCommand(host: HostConfig, command: string): Promise<{ conn: Connection; channel: ClientChannel }> {
+    // A cached link can be dead before keepalive notices; the command did not start, so one
+    // retry on a new connection is safe.
+    for (let attempt = 0; ; attempt++) {
+      const conn = await liveConnection(host);
+      try {
+        return { conn, channel: await openExecChannel(conn, command) };
+      } catch (err) {
+        const stale = conn.closed || /not connected|no response/i.test((err as Error).message);
+        if (stale && attempt === 0) {
+          if (cache.has(host.name)) cache.delete(host.name);
+          conn.end();
+          continue;
+        }
+        throw new SshError(`${host.name} refused to run the command (${(err as Error).message}); check sshd limits (MaxSessions)`, 'other');
+      }
+    }
+  }
+
+  function exec(hostName: string, command: string, execOpts: ExecOptions): Promise<ExecResult> {
+    let host: HostConfig;
+    try {
+      host = lookup(hostName);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (execOpts.signal?.aborted) return Promise.resolve({ code: null, cancelled: true });
+
+    return new Promise<ExecResult>((resolve, reject) => {
+      let channel: ClientChannel | undefined;
+      let conn: Connection | undefined;
+      let ending: 'timeout' | 'abort' | undefined;
+      let exit: { code: number | null; signal?: string } | undefined;
+      let settled = false;
+      let graceTimer: NodeJS.Timeout | undefined;
+      const out = new LineSplitter((line) => emit('stdout', line));
+      const err = new LineSplitter((line) => emit('stderr', line));
+
+      function emit(stream: OutputStream, line: string): void {
+        try {
+          execOpts.onLine(stream, line);
+        } catch {
+          // A consumer's bug must not leave the remote command unattended.
+        }
+      }
+
+      function cleanup(): void {
+        settled = true;
+        clearTimeout(deadline);
+        if (graceTimer) clearTimeout(graceTimer);
+        execOpts.signal?.removeEventListener('abort', onAbort);
+      }
+
+      function finish(): void {
+        if (settled) return;
+        out.flush();
+        err.flush();
+        cleanup();
+        if (ending === 'timeout') resolve({ code: null, timedOut: true });
+        else if (ending === 'abort') resolve({ code: null, cancelled: true });
+        else if (exit) resolve({ code: exit.code, ...(exit.signal ? { signal: exit.signal } : {}) });
+        else resolve({ code: null, ...(conn?.closed ? { lostConnection: true } : {}) });
+      }
+
+      function end(why: 'timeout' | 'abort'): void {
+        if (settled || ending) return;
+        ending = why;
+        if (!channel) {
+          // Nothing runs remotely yet; the connection attempt goes on and stays cached.
+          finish();
+          return;
+        }
+        // OpenSSH answers the "signal" request with killpg() on the session's process group,
+        // which takes the command's children with it; closing the channel covers servers that
+        // ignore the signal (sshd then closes the command's pipes, and writes get SIGPIPE).
+        try {
+          channel.signal('KILL');
+        } catch {
+          // channel already closing
+        }
+        channel.close();
+        graceTimer = setTimeout(finish, CLOSE_GRACE_MS);
+      }
+
+      function onAbort(): void {
+        end('abort');
+      }
+
+      const deadline = setTimeout(() => end('timeout'), execOpts.timeoutMs);
+      execOpts.signal?.addEventListener('abort', onAbort, { once: true });
+
+      startCommand(host, command).then(
+        (started) => {
+          conn = started.conn;
+          channel = started.channel;
+          if (ending) {
+            // Timed out or cancelled while the channel was opening: end it at once.
+            const late = channel;
+            try {
+              late.signal('KILL');
+            } catch {
+              // ignore
+            }
+            late.close();
+            return;
+          }
+          channel.on('data', (chunk: Buffer) => out.push(chunk));
+          channel.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+          channel.on('exit', (code: number | null, signal?: string) => {
+            exit = { code: typeof code === 'number' ? code : null, ...(signal ? { signal } : {}) };
+          });
+          channel.on('close', finish);
+          const onConnGone = (): void => {
+            // The channel closes with the connection; finish() then reports lostConnection.
+            setImmediate(finish);
+          };
+          conn.client.once('close', onConnGone);
+          channel.on('close', () => conn?.client.removeListener('close', onConnGone));
+        },
+        (error: unknown) => {
+          if (settled) return;
+          if (ending) {
+            finish();
+            return;
+          }
+          cleanup();
+          reject(error instanceof SshError ? error : new SshError(String((error as Error)?.message ?? error), 'other'));
+        },
+      );
+    });
+  }
+
+  async function probe(hostName: string, timeoutMs: number): Promise<ProbeResult> {
+    let conn: Connection | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const attempt = (async (): Promise<ProbeResult> => {
+      const host = lookup(hostName);
+      conn = await openConnection(host, false, []);
+      fresh.add(conn);
+      const channel = await openExecChannel(conn, 'true');
+      return new Promise<ProbeResult>((resolve) => {
+        channel.resume();
+        channel.stderr.resume();
+        channel.on('close', () => resolve({ ok: true }));
+      });
+    })();
+    const timeout = new Promise<ProbeResult>((resolve) => {
+      timer = setTimeout(
+        () => resolve({ ok: false, error: `timeout: ${hostName} did not accept an SSH session within ${timeoutMs} ms`, kind: 'timeout' }),
+        timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([
+        attempt.catch((err: unknown): ProbeResult => {
+          const e = err instanceof SshError ? err : new SshError((err as Error).message, 'other');
+          return { ok: false, error: e.message, kind: e.kind };
+        }),
+        timeout,
+      ]);
+    } finally {
+      clearTimeout(timer);
+      // The attempt may still be connecting after a timeout; end it whenever it finishes.
+      attempt.finally(() => {
+        if (conn) {
+          conn.end();
+          fresh.delete(conn);
+        }
+      }).catch(() => undefined);
+      if (conn) {
+        conn.end();
+        fresh.delete(conn);
+      }
+    }
+  }
+
+  return {
+    exec,
+    probe,
+    async connect(hostName: string): Promise<void> {
+      await liveConnection(lookup(hostName));
+    },
+    isConnected(hostName: string): boolean {
+      return connectedNow.has(hostName);
+    },
+    close(): void {
+      shellClosed = true;
+      for (const pending of cache.values()) pending.then((c) => c.end(), () => undefined);
+      cache.clear();
+      for (const conn of fresh) conn.end();
+      fresh.clear();
+    },
+  };
+}
+
+/** Turns a socket or ssh2 error into words an operator can act on. */
+export function describeError(err: Error & { level?: string; code?: string }, host: HostConfig): SshError {
+  const where = `${host.address}:${host.port}`;
+  switch (err.code) {
+    case 'ECONNREFUSED':
+      return new SshError(`connection refused by ${where} (host ${host.name}); is sshd running and is the port right?`, 'refused');
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new SshError(`DNS: ${host.address} not found (host ${host.name}); check the address in the config`, 'unreachable');
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return new SshError(`no route to ${where} (host ${host.name}); check the network or VPN`, 'unreachable');
+    case 'ETIMEDOUT':
+      return new SshError(`timeout connecting to ${where} (host ${host.name}); check the host is up and not firewalled`, 'timeout');
+    case 'ECONNRESET':
+      return new SshError(`connection to ${where} was reset (host ${host.name}); check sshd on the host`, 'other');
+  }
+  if (err.level === 'client-authentication') {
+    return new SshError(
+      `authentication failed for ${host.user}@${where} (host ${host.name}); check user, identity_file or the keys in your ssh-agent, and the host's authorized_keys`,
+      'auth',
+    );
+  }
+  if (err.level === 'client-timeout') {
+    return new SshError(`timeout: ${where} (host ${host.name}) did not finish the SSH handshake; check the host is up`, 'timeout');
+  }
+  if (/agent/i.test(err.message)) {
+    return new SshError(`ssh-agent failed for host ${host.name} (${err.message}); check SSH_AUTH_SOCK`, 'auth');
+  }
+  return new SshError(`SSH to ${host.name} (${where}) failed: ${err.message}`, 'other');
+}
