@@ -1,0 +1,526 @@
+// The L1/L2/L3 approval flows (R-APR-1..3, 5) as one state machine driven by inputs and an
+// injected Clock. The TUI, headless `run` and the tests all go through it, so the rules are the
+// same on every path: no screen, flag or key reaches a later phase except through these inputs.
+//
+// The flow does not write anything. It emits effects as data (audit lines, approval events); the
+// engine turns them into RunEvents and the audit writer writes them.
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../core/clock';
+import { BatchedStore } from '../core/store';
+import type { Localized } from '../core/views';
+import { CodeGate, codeFailureMessage, issueCode, type CodeStatus, type RandomBytes } from './codes';
+
+export type ApprovalMode = 'auto' | 'code' | 'two-step';
+
+export type ApprovalPhase =
+  | 'code'
+  | 'step1'
+  | 'waiting'
+  | 'step2'
+  | 'reason'
+  | 'summary'
+  | 'confirm-yes'
+  | 'granted'
+  | 'rejected'
+  | 'cancelled';
+
+export type ApprovalHow = 'auto' | 'code' | 'session';
+
+/** L3's enforced pause between step 1 and step 2 (clock time). */
+export const L3_WAIT_MS = 30_000;
+
+export interface ApproverRecord {
+  /** As typed, trimmed (or the OS user name for a session approval). */
+  name: string;
+  at: Date;
+  how: ApprovalHow;
+  /** The approving OS user, for approvals made from another session (R-APR-4). */
+  uid?: number;
+}
+
+/** What the engine must do because of an input: write an audit line, emit an approval event. */
+export type ApprovalEffect =
+  | { audit: string }
+  | { event: 'requested'; step: 1 | 2 }
+  | { event: 'granted'; step: 1 | 2; approver: string; how: ApprovalHow }
+  | { event: 'rejected'; step: 1 | 2; approver?: string; reason: string; final: boolean }
+  /** The flow is over: 'granted' means the runbook may execute. */
+  | { event: 'done'; outcome: 'granted' | 'rejected' | 'cancelled' };
+
+export interface ApprovalSnapshot {
+  mode: ApprovalMode;
+  phase: ApprovalPhase;
+  /** The approval step the flow is on (1 or 2); undefined for auto. */
+  step?: 1 | 2;
+  /** The current code while it is usable: the requester's screen shows it to be read out. */
+  code?: string;
+  codeStatus?: CodeStatus;
+  expiresAt?: Date;
+  triesLeft?: number;
+  /** L3: step 2 opens at this clock time. */
+  waitUntil?: Date;
+  /** Whole seconds until waitUntil, refreshed every second while waiting. */
+  waitRemainingS?: number;
+  step1?: ApproverRecord;
+  step2?: ApproverRecord;
+  reason?: string;
+  /** The message of the last refused input, cleared by the next accepted one. */
+  error?: Localized;
+  done: boolean;
+}
+
+export interface InputResult {
+  accepted: boolean;
+  error?: Localized;
+  /** The effects this call produced (also delivered to onEffect). */
+  effects: ApprovalEffect[];
+}
+
+export type ApprovalInput =
+  | { kind: 'approve'; name: string; code: string }
+  | { kind: 'session-approve'; name: string; uid: number; at?: Date }
+  | { kind: 'reason'; reason: string }
+  | { kind: 'continue' }
+  | { kind: 'confirm'; word: string }
+  | { kind: 'reissue' }
+  | { kind: 'cancel' };
+
+export interface ApprovalFlowOptions {
+  mode: ApprovalMode;
+  clock: Clock;
+  random?: RandomBytes;
+  /** Config `approvers`: when non-empty, only these names (normalized) may approve. */
+  approvers?: readonly string[];
+  /** Every effect, in order, including those produced by timers (step 2 opening). */
+  onEffect?: (effect: ApprovalEffect) => void;
+}
+
+/** Approver identity for comparisons: NFKC, lowercase, all whitespace removed. */
+export function normalizeName(name: string): string {
+  return name.normalize('NFKC').toLowerCase().replace(/\s+/gu, '');
+}
+
+/** What goes into the audit line: trimmed, inner whitespace (and newlines) collapsed. */
+function displayName(name: string): string {
+  return name.normalize('NFKC').trim().replace(/\s+/gu, ' ');
+}
+
+const TERMINAL: ReadonlySet<ApprovalPhase> = new Set(['granted', 'rejected', 'cancelled']);
+
+const msg = {
+  emptyName: (): Localized => ({
+    en: "Type the approver's name",
+    ko: '승인자 이름을 입력하세요',
+  }),
+  reservedName: (): Localized => ({
+    en: '"auto" is reserved for automatic L1 approvals — type the approver\'s own name',
+    ko: '"auto"는 L1 자동 승인용 이름입니다 — 승인자 본인의 이름을 입력하세요',
+  }),
+  notAllowed: (name: string): Localized => ({
+    en: `${name} is not in the approvers list of the config — ask a listed approver`,
+    ko: `${name}은(는) 설정의 승인자 목록에 없습니다 — 목록에 있는 승인자에게 요청하세요`,
+  }),
+  wait: (s: number): Localized => ({
+    en: `Wait ${s} s — step 2 opens 30 s after step 1 and the wait cannot be skipped`,
+    ko: `${s}초 기다리세요 — 2차 승인은 1차 승인 30초 후에 열리며 건너뛸 수 없습니다`,
+  }),
+  sameApprover: (first: string): Localized => ({
+    en: `Step 2 must be approved by someone other than ${first} — approval rejected; start the runbook again`,
+    ko: `2차 승인자는 1차 승인자(${first})와 달라야 합니다 — 승인이 거부되었습니다. 런북을 다시 시작하세요`,
+  }),
+  emptyReason: (): Localized => ({
+    en: 'Type the reason for this recovery (it goes into the audit log)',
+    ko: '복구 사유를 입력하세요 (감사 로그에 기록됩니다)',
+  }),
+  notYes: (): Localized => ({
+    en: 'Cancelled — only the word yes executes',
+    ko: '취소됨 — yes를 입력해야만 실행됩니다',
+  }),
+  cancelled: (): Localized => ({ en: 'Cancelled by user', ko: '사용자가 취소했습니다' }),
+  over: (phase: ApprovalPhase): Localized => ({
+    en: `This approval is over (${phase}) — start the runbook again`,
+    ko: `이 승인 절차는 끝났습니다 (${phase}) — 런북을 다시 시작하세요`,
+  }),
+  wrongPhase: (phase: ApprovalPhase): Localized => ({
+    en: `That input is not expected now: the approval is at "${phase}"`,
+    ko: `지금은 그 입력을 받을 수 없습니다: 현재 승인 단계는 "${phase}"입니다`,
+  }),
+  codeVoid: (): Localized => ({
+    en: 'The code is void — issue a new code before approving',
+    ko: '코드가 무효입니다 — 승인 전에 새 코드를 발급하세요',
+  }),
+};
+
+/**
+ * One approval, from request to granted/rejected/cancelled. A store, so screens can render it;
+ * call start() once, then feed inputs. dispose() stops its timers.
+ */
+export class ApprovalFlow extends BatchedStore<ApprovalSnapshot> {
+  readonly mode: ApprovalMode;
+  private readonly clock: Clock;
+  private readonly random: RandomBytes;
+  private readonly allowed: Set<string>;
+  private readonly onEffect?: (effect: ApprovalEffect) => void;
+
+  private phase: ApprovalPhase;
+  private gate?: CodeGate;
+  private waitUntil?: Date;
+  private step1?: ApproverRecord;
+  private step2?: ApproverRecord;
+  private reason?: string;
+  private error?: Localized;
+  private started = false;
+  private timers: (() => void)[] = [];
+  private pending: ApprovalEffect[] = [];
+
+  constructor(opts: ApprovalFlowOptions) {
+    super({ mode: opts.mode, phase: opts.mode === 'code' ? 'code' : 'step1', done: false });
+    this.mode = opts.mode;
+    this.clock = opts.clock;
+    this.random = opts.random ?? randomBytes;
+    this.allowed = new Set((opts.approvers ?? []).map(normalizeName).filter((n) => n !== ''));
+    this.onEffect = opts.onEffect;
+    this.phase = opts.mode === 'code' ? 'code' : 'step1';
+  }
+
+  /** Issues the first code (or grants L1) and returns the opening effects. Call once. */
+  start(): InputResult {
+    if (this.started) return this.refuse(msg.wrongPhase(this.phase));
+    this.started = true;
+    if (this.mode === 'auto') {
+      const at = this.clock.now();
+      this.step1 = { name: 'auto', at, how: 'auto' };
+      this.phase = 'granted';
+      this.emit({ event: 'granted', step: 1, approver: 'auto', how: 'auto' });
+      // R-APR-1: L1 is automatic but still leaves a line in the audit log.
+      this.emit({ audit: 'STEP1_APPROVED by auto' });
+      this.emit({ event: 'done', outcome: 'granted' });
+      return this.accept();
+    }
+    this.newCode();
+    this.emit({ event: 'requested', step: 1 });
+    return this.accept();
+  }
+
+  /** The step the flow is on, for approval requests made to other sessions. */
+  get currentStep(): 1 | 2 {
+    return this.mode === 'two-step' && this.step1 ? 2 : 1;
+  }
+
+  /** The step-1 approver (L3 step-2 requests carry it so the same person cannot approve twice). */
+  get firstApprover(): ApproverRecord | undefined {
+    return this.step1;
+  }
+
+  input(input: ApprovalInput): InputResult {
+    switch (input.kind) {
+      case 'approve':
+        return this.approve(input.name, input.code);
+      case 'session-approve':
+        return this.approveFromSession({ name: input.name, uid: input.uid, at: input.at });
+      case 'reason':
+        return this.giveReason(input.reason);
+      case 'continue':
+        return this.continueToConfirm();
+      case 'confirm':
+        return this.confirm(input.word);
+      case 'reissue':
+        return this.reissueCode();
+      case 'cancel':
+        return this.cancel();
+    }
+  }
+
+  /** Approver name + code, for L2 or either L3 step. */
+  approve(name: string, code: string): InputResult {
+    const pre = this.precheckApprover(name);
+    if (pre) return pre;
+    const step = this.phase === 'step2' ? 2 : 1;
+    const who = displayName(name);
+    const gate = this.gate;
+    if (!gate) return this.refuse(msg.codeVoid());
+    const result = gate.verify(code, this.clock.now());
+    if (!result.ok) {
+      const error = codeFailureMessage(result, gate.status);
+      if (result.reason === 'format') return this.refuse(error);
+      const why =
+        result.reason === 'wrong'
+          ? result.triesLeft > 0
+            ? `Wrong code by ${who} (${result.triesLeft} tries left)`
+            : `Wrong code by ${who} (3 wrong tries, code void)`
+          : result.reason === 'expired'
+            ? `Code expired (tried by ${who})`
+            : `Code void (tried by ${who})`;
+      this.emit({ audit: `STEP${step}_REJECTED - ${why}` });
+      this.emit({ event: 'rejected', step, approver: who, reason: why, final: false });
+      return this.refuse(error);
+    }
+    return this.grantStep(step, { name: who, at: this.clock.now(), how: 'code' });
+  }
+
+  /**
+   * An approval made by another OS user through an approval request (R-APR-4). The request
+   * module has already checked the file's owner; the same phase, wait, approver-list and
+   * different-approver rules apply here as for a typed code.
+   */
+  approveFromSession(approver: { name: string; uid: number; at?: Date }): InputResult {
+    const pre = this.precheckApprover(approver.name, approver.uid);
+    if (pre) return pre;
+    const step = this.phase === 'step2' ? 2 : 1;
+    return this.grantStep(step, {
+      name: displayName(approver.name),
+      at: this.clock.now(),
+      how: 'session',
+      uid: approver.uid,
+    });
+  }
+
+  giveReason(reason: string): InputResult {
+    this.sync();
+    if (this.phase !== 'reason') return this.refuseOutOfPhase();
+    const text = reason.trim().replace(/\s+/gu, ' ');
+    if (text === '') return this.refuse(msg.emptyReason());
+    this.reason = text;
+    this.phase = 'summary';
+    this.emit({ audit: `REASON: ${text}` });
+    return this.accept();
+  }
+
+  /** The operator has seen the summary box; next comes the typed word. */
+  continueToConfirm(): InputResult {
+    this.sync();
+    if (this.phase !== 'summary') return this.refuseOutOfPhase();
+    this.phase = 'confirm-yes';
+    return this.accept();
+  }
+
+  /** Only the word `yes` (trimmed, exactly) executes; anything else cancels (seed 000). */
+  confirm(word: string): InputResult {
+    this.sync();
+    if (this.phase !== 'confirm-yes') return this.refuseOutOfPhase();
+    if (word.trim() !== 'yes') {
+      this.finish('cancelled', 'CANCELLED by user');
+      this.error = msg.notYes();
+      this.publish();
+      return { accepted: false, error: this.error, effects: this.drain() };
+    }
+    this.finish('granted', 'EXECUTING');
+    return this.accept();
+  }
+
+  /** A new code replaces the current one (void or not) for the current step. */
+  reissueCode(): InputResult {
+    this.sync();
+    if (this.phase !== 'code' && this.phase !== 'step1' && this.phase !== 'step2') return this.refuseOutOfPhase();
+    this.newCode();
+    this.emit({ audit: `CODE_REISSUED - step ${this.phase === 'step2' ? 2 : 1}` });
+    return this.accept();
+  }
+
+  cancel(): InputResult {
+    this.sync();
+    if (TERMINAL.has(this.phase)) return this.refuse(msg.over(this.phase));
+    this.finish('cancelled', 'CANCELLED by user');
+    this.error = msg.cancelled();
+    this.publish();
+    return { accepted: true, effects: this.drain() };
+  }
+
+  /** Re-evaluates time-driven state (wait over, code expired); timers call it too. */
+  tick(): void {
+    const before = this.getSnapshot();
+    this.sync();
+    const effects = this.drain();
+    if (effects.length > 0 || this.changedSince(before)) this.publish();
+  }
+
+  dispose(): void {
+    for (const stop of this.timers.splice(0)) stop();
+  }
+
+  // --- internals ---
+
+  private precheckApprover(name: string, uid?: number): InputResult | undefined {
+    this.sync();
+    if (!this.started) return this.refuse(msg.wrongPhase(this.phase));
+    if (TERMINAL.has(this.phase)) return this.refuse(msg.over(this.phase));
+    if (this.phase === 'waiting') {
+      const ms = this.waitUntil!.getTime() - this.clock.now().getTime();
+      return this.refuse(msg.wait(Math.max(1, Math.ceil(ms / 1000))));
+    }
+    if (this.phase !== 'code' && this.phase !== 'step1' && this.phase !== 'step2') return this.refuseOutOfPhase();
+    const key = normalizeName(name);
+    if (key === '') return this.refuse(msg.emptyName());
+    if (key === 'auto') return this.refuse(msg.reservedName());
+    const who = displayName(name);
+    const step: 1 | 2 = this.phase === 'step2' ? 2 : 1;
+    if (step === 2 && this.step1) {
+      const sameName = normalizeName(this.step1.name) === key;
+      const sameUid = uid !== undefined && this.step1.uid !== undefined && uid === this.step1.uid;
+      if (sameName || sameUid) {
+        const first = this.step1.name;
+        this.finish('rejected', 'STEP2_REJECTED - Same approver', { step: 2, approver: who, reason: 'Same approver' });
+        this.error = msg.sameApprover(first);
+        this.publish();
+        return { accepted: false, error: this.error, effects: this.drain() };
+      }
+    }
+    if (this.allowed.size > 0 && !this.allowed.has(key)) {
+      const why = `Approver not allowed: ${who}`;
+      this.emit({ audit: `STEP${step}_REJECTED - ${why}` });
+      this.emit({ event: 'rejected', step, approver: who, reason: why, final: false });
+      return this.refuse(msg.notAllowed(who));
+    }
+    return undefined;
+  }
+
+  private grantStep(step: 1 | 2, record: ApproverRecord): InputResult {
+    // A session approval must not leave a typed code alive for a second use.
+    this.gate = undefined;
+    this.emit({ event: 'granted', step, approver: record.name, how: record.how });
+    this.emit({ audit: `STEP${step}_APPROVED by ${record.name}` });
+    if (step === 1) this.step1 = record;
+    else this.step2 = record;
+    if (this.mode === 'code') {
+      this.phase = 'granted';
+      this.stopTimers();
+      this.emit({ event: 'done', outcome: 'granted' });
+    } else if (step === 1) {
+      this.phase = 'waiting';
+      this.waitUntil = new Date(record.at.getTime() + L3_WAIT_MS);
+      this.armWaitTimer();
+    } else {
+      this.phase = 'reason';
+      this.stopTimers();
+    }
+    return this.accept();
+  }
+
+  private finish(outcome: 'granted' | 'rejected' | 'cancelled', audit: string, rejected?: { step: 1 | 2; approver: string; reason: string }): void {
+    this.phase = outcome;
+    this.gate = undefined;
+    this.stopTimers();
+    if (rejected) {
+      this.emit({ audit });
+      this.emit({ event: 'rejected', ...rejected, final: true });
+    } else {
+      this.emit({ audit });
+    }
+    this.emit({ event: 'done', outcome });
+  }
+
+  /** Moves time-driven state forward: the wait ends (step 2 opens with a new code), codes expire. */
+  private sync(): void {
+    const now = this.clock.now();
+    if (this.phase === 'waiting' && this.waitUntil && now.getTime() >= this.waitUntil.getTime()) {
+      this.phase = 'step2';
+      this.stopTimers();
+      // Each step-2 code is new and issued only once the wait is over.
+      this.newCode();
+      this.emit({ event: 'requested', step: 2 });
+    }
+    this.gate?.expireIfDue(now);
+  }
+
+  private newCode(): void {
+    this.gate = new CodeGate(issueCode({ clock: this.clock, random: this.random }));
+    this.armExpiryTimer();
+  }
+
+  private armExpiryTimer(): void {
+    const gate = this.gate;
+    if (!gate) return;
+    const ms = gate.code.expiresAt.getTime() - this.clock.now().getTime();
+    this.timers.push(this.clock.setTimeout(() => this.tick(), Math.max(0, ms)));
+  }
+
+  private armWaitTimer(): void {
+    // One tick a second drives the visible countdown; the tick at waitUntil opens step 2.
+    this.timers.push(this.clock.setInterval(() => this.tick(), 1000));
+    const ms = this.waitUntil!.getTime() - this.clock.now().getTime();
+    this.timers.push(this.clock.setTimeout(() => this.tick(), Math.max(0, ms)));
+  }
+
+  private stopTimers(): void {
+    this.dispose();
+  }
+
+  private emit(effect: ApprovalEffect): void {
+    this.pending.push(effect);
+    this.onEffect?.(effect);
+  }
+
+  private drain(): ApprovalEffect[] {
+    return this.pending.splice(0);
+  }
+
+  private accept(): InputResult {
+    this.error = undefined;
+    this.publish();
+    return { accepted: true, effects: this.drain() };
+  }
+
+  private refuse(error: Localized): InputResult {
+    this.error = error;
+    this.publish();
+    return { accepted: false, error, effects: this.drain() };
+  }
+
+  private refuseOutOfPhase(): InputResult {
+    return this.refuse(TERMINAL.has(this.phase) ? msg.over(this.phase) : msg.wrongPhase(this.phase));
+  }
+
+  private build(): ApprovalSnapshot {
+    const now = this.clock.now().getTime();
+    const gate = this.gate;
+    const active = gate?.status === 'active';
+    return {
+      mode: this.mode,
+      phase: this.phase,
+      step: this.mode === 'auto' ? undefined : this.currentStep,
+      code: active ? gate!.code.value : undefined,
+      codeStatus: gate?.status,
+      expiresAt: gate?.code.expiresAt,
+      triesLeft: gate ? gate.triesLeft : undefined,
+      waitUntil: this.waitUntil,
+      waitRemainingS:
+        this.phase === 'waiting' && this.waitUntil ? Math.max(0, Math.ceil((this.waitUntil.getTime() - now) / 1000)) : undefined,
+      step1: this.step1,
+      step2: this.step2,
+      reason: this.reason,
+      error: this.error,
+      done: TERMINAL.has(this.phase),
+    };
+  }
+
+  private changedSince(before: ApprovalSnapshot): boolean {
+    const next = this.build();
+    return (
+      next.phase !== before.phase ||
+      next.codeStatus !== before.codeStatus ||
+      next.waitRemainingS !== before.waitRemainingS ||
+      next.code !== before.code
+    );
+  }
+
+  private publish(): void {
+    this.set(this.build());
+  }
+}
+
+export function createApprovalFlow(opts: ApprovalFlowOptions): ApprovalFlow {
+  return new ApprovalFlow(opts);
+}
+
+/** The runbook level's default policy (seed 000): L1 auto, L2 one code, L3 two steps. */
+export function modeForLevel(level: string): ApprovalMode {
+  switch (level.toUpperCase()) {
+    case 'L1':
+      return 'auto';
+    case 'L2':
+      return 'code';
+    default:
+      // Unknown or higher levels get the strictest flow rather than none.
+      return 'two-step';
+  }
+}
