@@ -1,0 +1,324 @@
+// The console's root: header, the screen body (dashboard, run screen, or an overlay), the message
+// bar and the footer. It reads the stores and sends intents; it owns only view state (which
+// screen, which service is selected, how far the log is scrolled).
+import { Box, useStdout } from 'ink';
+import { useCallback, useMemo, useState, useSyncExternalStore } from 'react';
+import type { Clock } from '../src/core/clock';
+import type { Store } from '../src/core/store';
+import type { FleetStore, Lang, RunControl, RunsStore, RunView, ServiceHealth, StartResult } from '../src/core/views';
+import {
+  DEMO_FAULTS,
+  keyLabel,
+  LEVEL_RUNBOOKS,
+  registryFor,
+  type CommandScreen,
+  type CommandState,
+} from '../src/commands/registry';
+import { t } from '../src/i18n/catalog';
+import { CommandsContext, useCommands, type CommandHandlers, type CommandsContextValue } from './shared/use-commands';
+import { Header } from './shared/header';
+import { Footer } from './shared/footer';
+import { HelpScreen } from './shared/help';
+import { MessageBar, type BarMessage } from './shared/message-bar';
+import { Dashboard } from './dashboard/dashboard';
+import { sortWorstFirst } from './dashboard/services-pane';
+import { FaultMenu } from './dashboard/fault-menu';
+import { RunScreen, runStateLabel } from './run/run-screen';
+import { runLayout } from './run/layout';
+
+export interface DemoControl {
+  inject(name: string): Promise<void> | void;
+}
+
+export interface AppProps {
+  fleet: FleetStore;
+  runs: RunsStore;
+  /** Absent in a read-only console (watch mode): nothing can be started or cancelled. */
+  control?: RunControl;
+  demo?: DemoControl;
+  lang: Lang;
+  operator: string;
+  configPath: string;
+  width?: number;
+  height?: number;
+  onExit(code: number): void;
+  /** Source of "now" for the header clock and "time since"; the real clock when absent. */
+  clock?: Pick<Clock, 'now'>;
+  /** Optional store that only ticks (e.g. every second) so clocks move between store updates. */
+  tick?: Store<unknown>;
+  /** Forces read-only even with a control (defaults to read-only exactly when control is absent). */
+  readOnly?: boolean;
+}
+
+type Overlay =
+  | { kind: 'help' }
+  | { kind: 'confirm'; question: string; onYes: () => void }
+  | { kind: 'fault-menu'; index: number };
+
+const noSubscribe = () => () => {};
+const noSnapshot = () => 0;
+
+function useStore<S>(store: Store<S>): S {
+  // Stores may implement subscribe/getSnapshot as methods: bind them, and keep them stable.
+  const subscribe = useCallback((cb: () => void) => store.subscribe(cb), [store]);
+  const getSnapshot = useCallback(() => store.getSnapshot(), [store]);
+  return useSyncExternalStore(subscribe, getSnapshot, getSnapshot);
+}
+
+function latestOf(runs: RunView[]): RunView | undefined {
+  let latest: RunView | undefined;
+  for (const r of runs) if (!latest || r.startedAt.getTime() >= latest.startedAt.getTime()) latest = r;
+  return latest;
+}
+
+export function App(props: AppProps) {
+  const { fleet, runs, control, demo, lang, operator, configPath, onExit } = props;
+  const { stdout } = useStdout();
+  const width = Math.max(20, props.width ?? stdout.columns ?? 80);
+  const height = Math.max(8, props.height ?? stdout.rows ?? 24);
+  const readOnly = props.readOnly ?? !control;
+  const registry = useMemo(() => registryFor({ readOnly }), [readOnly]);
+
+  const fleetSnap = useStore(fleet);
+  const runsSnap = useStore(runs);
+  const tickSubscribe = useCallback((cb: () => void) => (props.tick ? props.tick.subscribe(cb) : noSubscribe()), [props.tick]);
+  const tickSnapshot = useCallback(() => (props.tick ? props.tick.getSnapshot() : noSnapshot()), [props.tick]);
+  useSyncExternalStore(tickSubscribe, tickSnapshot, tickSnapshot);
+  const now = props.clock ? props.clock.now() : new Date();
+
+  const [view, setView] = useState<'dashboard' | 'run'>('dashboard');
+  const [runId, setRunId] = useState<string | undefined>();
+  const [selectedName, setSelectedName] = useState<string | undefined>();
+  const [overlay, setOverlay] = useState<Overlay | null>(null);
+  const [message, setMessage] = useState<BarMessage | undefined>();
+  const [logScroll, setLogScroll] = useState(0);
+
+  const flash = useCallback((text: string | undefined) => setMessage(text === undefined ? undefined : { text, tone: 'info' }), []);
+  const context = useMemo<CommandsContextValue>(() => ({ registry, lang, flash }), [registry, lang, flash]);
+
+  const runbooks = useMemo(() => control?.listRunbooks() ?? [], [control]);
+  const runbookTitle = (id: string) => runbooks.find((r) => r.id === id)?.title[lang] ?? id;
+  const keyOf = (id: string) => {
+    const c = registry.find((x) => x.id === id);
+    return c ? keyLabel(c.keys[0]!) : undefined;
+  };
+
+  const services = useMemo(() => sortWorstFirst(fleetSnap.services), [fleetSnap.services]);
+  const found = services.findIndex((s) => s.name === selectedName);
+  const selected = found === -1 ? 0 : found;
+  const selectedService: ServiceHealth | undefined = services[selected];
+  const latestRun = latestOf(runsSnap.runs);
+  const currentRun = runId ? runsSnap.runs.find((r) => r.runId === runId) : undefined;
+
+  const bodyHeight = height - 1 - 3; // root is rows-1 high; header, message bar, footer
+  const layout = runLayout(bodyHeight, currentRun);
+
+  /** A host-level runbook (L3) targets the selected service's host; the others the service. */
+  const targetFor = (runbookId: string, target: string): string => {
+    const service = fleetSnap.services.find((s) => s.name === target);
+    const kind = runbooks.find((r) => r.id === runbookId)?.targetKind;
+    if (service && kind === 'host') return service.host;
+    return target;
+  };
+
+  const startRun = (runbookId: string, target: string, dryRun = false) => {
+    if (!control) {
+      setMessage({ tone: 'error', text: t(lang, 'start.readOnly') });
+      return;
+    }
+    let result: StartResult;
+    try {
+      result = control.start(runbookId, target, { dryRun });
+    } catch (err) {
+      result = { ok: false, error: err instanceof Error ? err.message : String(err) };
+    }
+    if (result.ok) {
+      setRunId(result.runId);
+      setView('run');
+      setLogScroll(0);
+    } else {
+      setMessage({ tone: 'error', text: t(lang, 'start.failed', { runbook: runbookTitle(runbookId), target, error: result.error }) });
+    }
+  };
+
+  const requestQuit = () => {
+    // Runs seen by a read-only console belong to other sessions: leaving does not affect them.
+    const active = !readOnly && runsSnap.runs.some((r) => r.state === 'running');
+    if (active) setOverlay({ kind: 'confirm', question: t(lang, 'quit.confirm'), onYes: () => onExit(0) });
+    else onExit(0);
+  };
+
+  const injectFault = (index: number) => {
+    const name = DEMO_FAULTS[index];
+    setOverlay(null);
+    if (!demo || !name) return;
+    setMessage({ tone: 'info', text: t(lang, 'fault.injecting', { name }) });
+    Promise.resolve()
+      .then(() => demo.inject(name))
+      .then(
+        () => setMessage({ tone: 'info', text: t(lang, 'fault.injected', { name }) }),
+        (err: unknown) =>
+          setMessage({ tone: 'error', text: t(lang, 'fault.error', { name, error: err instanceof Error ? err.message : String(err) }) }),
+      );
+  };
+
+  const logPage = Math.max(1, layout.logRows - 1);
+  const scrollLog = (delta: number) => {
+    if (!runId) return;
+    const wanted = Math.max(0, logScroll + delta);
+    const available = runs.getOutput(runId, wanted + layout.logRows).length;
+    setLogScroll(Math.min(wanted, Math.max(0, available - layout.logRows)));
+  };
+
+  const moveSelection = (delta: number) => {
+    const next = services[Math.max(0, Math.min(services.length - 1, selected + delta))];
+    if (next) setSelectedName(next.name);
+  };
+
+  const handlers: CommandHandlers = {
+    help: () => setOverlay({ kind: 'help' }),
+    quit: requestQuit,
+
+    'select.up': () => moveSelection(-1),
+    'select.down': () => moveSelection(1),
+    'runbook.recommended': () => {
+      const rec = fleetSnap.recommendation;
+      if (rec) startRun(rec.runbook, rec.target);
+    },
+    'runbook.l1': () => selectedService && startRun(LEVEL_RUNBOOKS.l1, targetFor(LEVEL_RUNBOOKS.l1, selectedService.name)),
+    'runbook.l2': () => selectedService && startRun(LEVEL_RUNBOOKS.l2, targetFor(LEVEL_RUNBOOKS.l2, selectedService.name)),
+    'runbook.l3': () => selectedService && startRun(LEVEL_RUNBOOKS.l3, targetFor(LEVEL_RUNBOOKS.l3, selectedService.name)),
+    'runbook.dryrun': () => selectedService && startRun(LEVEL_RUNBOOKS.l1, targetFor(LEVEL_RUNBOOKS.l1, selectedService.name), true),
+    'run.open': () => {
+      if (!latestRun) return;
+      setRunId(latestRun.runId);
+      setView('run');
+      setLogScroll(0);
+    },
+    'demo.fault': () => setOverlay({ kind: 'fault-menu', index: 0 }),
+
+    'run.cancel': () => {
+      const run = currentRun;
+      if (!run || !control) return;
+      setOverlay({
+        kind: 'confirm',
+        question: t(lang, 'cancel.confirm', { runbook: run.title[lang], target: run.target }),
+        onYes: () => control.cancel(run.runId),
+      });
+    },
+    'run.confirm': () => currentRun && control?.confirm(currentRun.runId),
+    'run.escalate': () => {
+      const run = currentRun;
+      if (run?.escalateTo) startRun(run.escalateTo, targetFor(run.escalateTo, run.target));
+    },
+    'run.back': () => setView('dashboard'),
+    'log.up': () => scrollLog(logPage),
+    'log.down': () => scrollLog(-logPage),
+
+    'help.close': () => setOverlay(null),
+
+    'confirm.yes': () => {
+      const o = overlay;
+      setOverlay(null);
+      if (o?.kind === 'confirm') o.onYes();
+    },
+    'confirm.no': () => setOverlay(null),
+
+    'fault.up': () => overlay?.kind === 'fault-menu' && setOverlay({ kind: 'fault-menu', index: Math.max(0, overlay.index - 1) }),
+    'fault.down': () =>
+      overlay?.kind === 'fault-menu' && setOverlay({ kind: 'fault-menu', index: Math.min(DEMO_FAULTS.length - 1, overlay.index + 1) }),
+    'fault.choose': () => overlay?.kind === 'fault-menu' && injectFault(overlay.index),
+    'fault.number': (key) => injectFault(Number(key) - 1),
+    'fault.close': () => setOverlay(null),
+  };
+
+  const commandState: CommandState = {
+    readOnly,
+    demo: demo !== undefined,
+    hasRecommendation: fleetSnap.recommendation !== undefined,
+    selectedService: selectedService?.name,
+    hasRuns: runsSnap.runs.length > 0,
+    run:
+      view === 'run' && currentRun
+        ? { state: currentRun.state, promptKind: currentRun.prompt?.kind, escalateTo: currentRun.escalateTo }
+        : undefined,
+  };
+
+  const screen: CommandScreen = overlay?.kind ?? view;
+
+  let body;
+  if (overlay?.kind === 'help') {
+    body = <HelpScreen of={view} state={commandState} width={width} height={bodyHeight} />;
+  } else if (overlay?.kind === 'fault-menu') {
+    body = <FaultMenu selected={overlay.index} lang={lang} width={width} height={bodyHeight} />;
+  } else if (view === 'run') {
+    const tail = currentRun && layout.logRows > 0 ? runs.getOutput(currentRun.runId, layout.logRows + logScroll) : [];
+    const output = tail.slice(0, Math.max(0, tail.length - logScroll)).slice(-layout.logRows);
+    const escalateLevel = currentRun?.escalateTo ? runbooks.find((r) => r.id === currentRun.escalateTo)?.level : undefined;
+    body = (
+      <RunScreen
+        run={currentRun}
+        output={output}
+        scroll={logScroll}
+        layout={layout}
+        escalateLevel={escalateLevel}
+        escalateKey={keyOf('run.escalate')}
+        confirmKey={keyOf('run.confirm')}
+        now={now}
+        lang={lang}
+        width={width}
+        height={bodyHeight}
+      />
+    );
+  } else {
+    body = (
+      <Dashboard
+        fleet={fleetSnap}
+        services={services}
+        selected={selected}
+        latestRun={latestRun}
+        runbookTitle={runbookTitle}
+        runStateLabel={(r) => runStateLabel(lang, r.state)}
+        startKey={keyOf('runbook.recommended')}
+        openKey={keyOf('run.open')}
+        now={now}
+        lang={lang}
+        configPath={configPath}
+        width={width}
+        height={bodyHeight}
+      />
+    );
+  }
+
+  const barMessage: BarMessage | undefined = overlay?.kind === 'confirm' ? { text: overlay.question, tone: 'question' } : message;
+
+  return (
+    <CommandsContext.Provider value={context}>
+      <KeyInput screen={screen} handlers={handlers} state={commandState} />
+      <Box flexDirection="column" width={width} height={height - 1} overflow="hidden">
+        <Header
+          lang={lang}
+          operator={operator}
+          configPath={configPath}
+          now={now}
+          timeScale={fleetSnap.timeScale}
+          readOnly={readOnly}
+          width={width}
+        />
+        <Box height={bodyHeight} width={width} overflow="hidden" flexDirection="column">
+          {body}
+        </Box>
+        <MessageBar message={barMessage} width={width} />
+        <Box width={width} height={1} overflow="hidden">
+          <Footer screen={screen} state={commandState} width={width} />
+        </Box>
+      </Box>
+    </CommandsContext.Provider>
+  );
+}
+
+/** The one input hook, mounted inside the provider so it can read the registry. */
+function KeyInput({ screen, handlers, state }: { screen: CommandScreen; handlers: CommandHandlers; state: CommandState }) {
+  useCommands(screen, handlers, state);
+  return null;
+}

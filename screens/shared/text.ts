@@ -1,0 +1,43 @@
+// Terminal-width text helpers. Hangul and other wide characters take two columns, so every
+// pad and cut goes by display width (string-width, the same measure Ink uses), never by length.
+import stringWidth from 'string-width';
+
+const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+export function displayWidth(text: string): number {
+  return stringWidth(text);
+}
+
+/** Cuts `text` to at most `width` columns, ending with … when something was cut. */
+export function truncate(text: string, width: number): string {
+  if (width <= 0) return '';
+  if (stringWidth(text) <= width) return text;
+  let out = '';
+  let used = 0;
+  for (const { segment } of segmenter.segment(text)) {
+    const w = stringWidth(segment);
+    if (used + w > width - 1) break;
+    out += segment;
+    used += w;
+  }
+  return `${out}…`;
+}
+
+/** Exactly `width` columns: cut, then padded with spaces on the right (or left for numbers). */
+export function fit(text: string, width: number, align: 'left' | 'right' = 'left'): string {
+  const cut = truncate(text, width);
+  const pad = ' '.repeat(Math.max(0, width - stringWidth(cut)));
+  return align === 'left' ? cut + pad : pad + cut;
+}
+
+/**
+ * Remote output can carry colour codes, cursor moves or a stray clear-screen: drop escape
+ * sequences and control characters so a log line can never repaint the console. Tabs become spaces.
+ */
+export function sanitizeLine(line: string): string {
+  return line
+    .replace(/\x1b\[[0-?]*[ -/]*[@-~]/g, '')
+    .replace(/\x1b\][^\x07\x1b]*(\x07|\x1b\\)/g, '')
+    .replace(/\t/g, '    ')
+    .replace(/[\x00-\x1f\x7f\x9b]/g, '');
+}

@@ -1,0 +1,467 @@
+// Every key of the console is declared once, here. The footers, the `?` help screen and the input
+// hook (screens/shared/use-commands.tsx) are all generated from this list, so a key cannot be
+// shown in one place and bound differently in another. No React/Ink here: only data and matching.
+import type { Lang, Localized, RunPrompt, RunState } from '../core/views';
+import { localized } from '../i18n/catalog';
+
+/** Screens that own keys. Overlays (help, yes/no prompt, fault menu) take over input completely. */
+export type CommandScreen = 'global' | 'dashboard' | 'run' | 'help' | 'confirm' | 'fault-menu';
+
+/** What commands need to know to say whether they apply right now. */
+export interface CommandState {
+  readOnly: boolean;
+  demo: boolean;
+  hasRecommendation: boolean;
+  selectedService?: string;
+  hasRuns: boolean;
+  /** The run shown on the run screen, if any. */
+  run?: { state: RunState; promptKind?: RunPrompt['kind']; escalateTo?: string };
+}
+
+export interface Command<S = CommandState> {
+  id: string;
+  /** Key names, first one shown in the footer: 'r', 'up', 'enter', 'esc', 'pgup', 'ctrl+c'. */
+  keys: string[];
+  /** Long text for the help screen. */
+  description: Localized;
+  /** Short text for the footer. */
+  label: Localized;
+  /** Starts, stops or changes something on the fleet: read-only consoles drop it. */
+  dangerous: boolean;
+  screen: CommandScreen;
+  /** Commands with the same group share one footer entry ("↑↓ select"). */
+  group?: string;
+  /** Footer priority when space runs out: lower stays longer (default 5). */
+  footerRank?: number;
+  /** False hides the command entirely (e.g. fault injection outside demo mode). */
+  available?(state: S): boolean;
+  /** Set when the command applies to this screen but not now; pressing its key flashes this. */
+  disabledReason?(state: S): Localized | undefined;
+}
+
+/** Built-in runbook ids (R-UI-1); the dashboard's 1/2/3 keys start these. */
+export const LEVEL_RUNBOOKS = {
+  l1: 'l1-soft-reset',
+  l2: 'l2-service-reset',
+  l3: 'l3-box-reset',
+} as const;
+
+/** Demo faults in menu order (R-UI-3); the menu's number keys pick them. */
+export const DEMO_FAULTS = ['slow', 'crash', 'crash-loop', 'box-down', 'nodes-offline', 'error-spike', 'clear'] as const;
+export type DemoFault = (typeof DEMO_FAULTS)[number];
+
+const L = (en: string, ko: string): Localized => ({ en, ko });
+
+const needsControl = (s: CommandState) => (s.readOnly ? localized('reason.readOnly') : undefined);
+const needsService = (s: CommandState) =>
+  needsControl(s) ?? (s.selectedService ? undefined : localized('reason.noService'));
+
+export const commands: readonly Command[] = [
+  // global
+  {
+    id: 'help',
+    keys: ['?'],
+    screen: 'global',
+    dangerous: false,
+    label: L('help', '도움말'),
+    description: L('Show every key of this screen', '이 화면의 모든 키 보기'),
+  },
+  {
+    id: 'quit',
+    keys: ['q', 'ctrl+c'],
+    screen: 'global',
+    dangerous: false,
+    label: L('quit', '종료'),
+    description: L('Quit the console (asks first while a run is active)', '콘솔 종료 (실행 중이면 먼저 확인)'),
+  },
+
+  // dashboard
+  {
+    id: 'select.up',
+    keys: ['up', 'k'],
+    screen: 'dashboard',
+    dangerous: false,
+    group: 'select',
+    footerRank: 3,
+    label: L('select', '선택'),
+    description: L('Select the service above', '위 서비스 선택'),
+  },
+  {
+    id: 'select.down',
+    keys: ['down', 'j'],
+    screen: 'dashboard',
+    dangerous: false,
+    group: 'select',
+    footerRank: 3,
+    label: L('select', '선택'),
+    description: L('Select the service below', '아래 서비스 선택'),
+  },
+  {
+    id: 'runbook.recommended',
+    keys: ['r'],
+    screen: 'dashboard',
+    dangerous: true,
+    footerRank: 1,
+    label: L('recommended', '권장 실행'),
+    description: L('Start the recommended runbook on its target', '권장 런북을 해당 대상에 실행'),
+    disabledReason: (s) => needsControl(s) ?? (s.hasRecommendation ? undefined : localized('reason.noRecommendation')),
+  },
+  {
+    id: 'runbook.l1',
+    keys: ['1'],
+    screen: 'dashboard',
+    dangerous: true,
+    group: 'level',
+    footerRank: 2,
+    label: L('reset', '리셋'),
+    description: L('L1 Soft Reset on the selected service', '선택한 서비스에 L1 Soft Reset'),
+    disabledReason: needsService,
+  },
+  {
+    id: 'runbook.l2',
+    keys: ['2'],
+    screen: 'dashboard',
+    dangerous: true,
+    group: 'level',
+    footerRank: 2,
+    label: L('reset', '리셋'),
+    description: L('L2 Service Reset on the selected service (approval needed)', '선택한 서비스에 L2 Service Reset (승인 필요)'),
+    disabledReason: needsService,
+  },
+  {
+    id: 'runbook.l3',
+    keys: ['3'],
+    screen: 'dashboard',
+    dangerous: true,
+    group: 'level',
+    footerRank: 2,
+    label: L('reset', '리셋'),
+    description: L("L3 Box Reset on the selected service's host (two approvals)", '선택한 서비스의 서버에 L3 Box Reset (2단계 승인)'),
+    disabledReason: needsService,
+  },
+  {
+    id: 'runbook.dryrun',
+    keys: ['d'],
+    screen: 'dashboard',
+    dangerous: false,
+    label: L('dry run', '모의 실행'),
+    description: L('Dry run of L1 on the selected service: shows the commands, runs nothing', '선택한 서비스에 L1 모의 실행: 명령만 보여주고 실행하지 않음'),
+    disabledReason: needsService,
+  },
+  {
+    id: 'run.open',
+    keys: ['enter'],
+    screen: 'dashboard',
+    dangerous: false,
+    footerRank: 4,
+    label: L('open', '실행 보기'),
+    description: L('Open the latest run', '최근 실행 열기'),
+    disabledReason: (s) => (s.hasRuns ? undefined : localized('reason.noRun')),
+  },
+  {
+    id: 'demo.fault',
+    keys: ['f'],
+    screen: 'dashboard',
+    dangerous: true,
+    footerRank: 2,
+    label: L('fault', '장애 주입'),
+    description: L('Demo only: inject a fault into the simulated fleet', '데모 전용: 시뮬레이션 장비에 장애 주입'),
+    available: (s) => s.demo,
+  },
+
+  // run screen
+  {
+    id: 'run.cancel',
+    keys: ['c'],
+    screen: 'run',
+    dangerous: true,
+    footerRank: 1,
+    label: L('cancel', '취소'),
+    description: L('Cancel the run (asks first; ends the remote command)', '실행 취소 (먼저 확인, 원격 명령 종료)'),
+    disabledReason: (s) => needsControl(s) ?? (s.run?.state === 'running' ? undefined : localized('reason.runEnded')),
+  },
+  {
+    id: 'run.confirm',
+    keys: ['enter'],
+    screen: 'run',
+    dangerous: true,
+    footerRank: 1,
+    label: L('confirm', '확인'),
+    description: L('Answer the confirmation the run is waiting for', '실행이 기다리는 확인에 응답'),
+    disabledReason: (s) => needsControl(s) ?? (s.run?.promptKind === 'confirm' ? undefined : localized('reason.noConfirm')),
+  },
+  {
+    id: 'run.escalate',
+    keys: ['e'],
+    screen: 'run',
+    dangerous: true,
+    footerRank: 1,
+    label: L('escalate', '에스컬레이션'),
+    description: L('After a failure: start the next level on the same target', '실패 후: 같은 대상에 다음 단계 실행'),
+    disabledReason: (s) =>
+      needsControl(s) ?? (s.run?.state === 'failed' && s.run.escalateTo ? undefined : localized('reason.noEscalation')),
+  },
+  {
+    id: 'run.back',
+    keys: ['esc', 'b'],
+    screen: 'run',
+    dangerous: false,
+    footerRank: 2,
+    label: L('back', '뒤로'),
+    description: L('Back to the dashboard (the run goes on)', '대시보드로 (실행은 계속됨)'),
+  },
+  {
+    id: 'log.up',
+    keys: ['pgup'],
+    screen: 'run',
+    dangerous: false,
+    group: 'log',
+    label: L('scroll', '스크롤'),
+    description: L('Scroll the output up', '출력 위로 스크롤'),
+  },
+  {
+    id: 'log.down',
+    keys: ['pgdn'],
+    screen: 'run',
+    dangerous: false,
+    group: 'log',
+    label: L('scroll', '스크롤'),
+    description: L('Scroll the output down', '출력 아래로 스크롤'),
+  },
+
+  // help overlay
+  {
+    id: 'help.close',
+    keys: ['esc', '?', 'q'],
+    screen: 'help',
+    dangerous: false,
+    label: L('close', '닫기'),
+    description: L('Close the help', '도움말 닫기'),
+  },
+
+  // yes/no prompt
+  {
+    id: 'confirm.yes',
+    keys: ['y'],
+    screen: 'confirm',
+    dangerous: false,
+    label: L('yes', '예'),
+    description: L('Yes', '예'),
+  },
+  {
+    id: 'confirm.no',
+    keys: ['n', 'esc'],
+    screen: 'confirm',
+    dangerous: false,
+    label: L('no', '아니오'),
+    description: L('No', '아니오'),
+  },
+
+  // demo fault menu
+  {
+    id: 'fault.up',
+    keys: ['up', 'k'],
+    screen: 'fault-menu',
+    dangerous: false,
+    group: 'fault.move',
+    label: L('move', '이동'),
+    description: L('Previous fault', '이전 장애'),
+  },
+  {
+    id: 'fault.down',
+    keys: ['down', 'j'],
+    screen: 'fault-menu',
+    dangerous: false,
+    group: 'fault.move',
+    label: L('move', '이동'),
+    description: L('Next fault', '다음 장애'),
+  },
+  {
+    id: 'fault.choose',
+    keys: ['enter'],
+    screen: 'fault-menu',
+    dangerous: false,
+    label: L('inject', '주입'),
+    description: L('Inject the selected fault', '선택한 장애 주입'),
+  },
+  {
+    id: 'fault.number',
+    keys: DEMO_FAULTS.map((_, i) => String(i + 1)),
+    screen: 'fault-menu',
+    dangerous: false,
+    label: L('pick', '선택'),
+    description: L('Inject the fault with this number', '해당 번호의 장애 주입'),
+  },
+  {
+    id: 'fault.close',
+    keys: ['esc', 'q'],
+    screen: 'fault-menu',
+    dangerous: false,
+    label: L('close', '닫기'),
+    description: L('Close the menu', '메뉴 닫기'),
+  },
+];
+
+/** The registry a console gets: a read-only console (watch mode) has no dangerous command at all. */
+export function registryFor(opts: { readOnly: boolean }): readonly Command[] {
+  return opts.readOnly ? commands.filter((c) => !c.dangerous) : commands;
+}
+
+/** Main screens also take the global keys; overlays take only their own. */
+export function screensOf(screen: CommandScreen): CommandScreen[] {
+  return screen === 'dashboard' || screen === 'run' ? [screen, 'global'] : [screen];
+}
+
+/** Commands that exist on this screen now (in footer/help order: the screen's own, then global). */
+export function commandsFor<S>(registry: readonly Command<S>[], screen: CommandScreen, state: S): Command<S>[] {
+  return screensOf(screen).flatMap((s) =>
+    registry.filter((c) => c.screen === s && (c.available ? c.available(state) : true)),
+  );
+}
+
+/** The subset of ink's Key we read; kept structural so this file needs no Ink import. */
+export interface KeyFlags {
+  upArrow?: boolean;
+  downArrow?: boolean;
+  leftArrow?: boolean;
+  rightArrow?: boolean;
+  pageUp?: boolean;
+  pageDown?: boolean;
+  home?: boolean;
+  end?: boolean;
+  return?: boolean;
+  escape?: boolean;
+  ctrl?: boolean;
+  tab?: boolean;
+  backspace?: boolean;
+  delete?: boolean;
+}
+
+/** Normalises one key press to the names used in `keys`, or undefined for pasted text. */
+export function keyName(input: string, key: KeyFlags): string | undefined {
+  if (key.upArrow) return 'up';
+  if (key.downArrow) return 'down';
+  if (key.leftArrow) return 'left';
+  if (key.rightArrow) return 'right';
+  if (key.pageUp) return 'pgup';
+  if (key.pageDown) return 'pgdn';
+  if (key.home) return 'home';
+  if (key.end) return 'end';
+  if (key.return) return 'enter';
+  if (key.escape) return 'esc';
+  if (key.tab) return 'tab';
+  if (key.backspace) return 'backspace';
+  if (key.delete) return 'delete';
+  if (key.ctrl && input.length === 1) return `ctrl+${input.toLowerCase()}`;
+  // Several characters at once is pasted text, never a command.
+  if ([...input].length !== 1) return undefined;
+  // Caps Lock must not turn `Y` into "not yes" or `Q` into "not quit".
+  return input.toLowerCase();
+}
+
+export function matchCommand<S>(
+  registry: readonly Command<S>[],
+  screen: CommandScreen,
+  name: string | undefined,
+  state: S,
+): Command<S> | undefined {
+  if (name === undefined) return undefined;
+  return commandsFor(registry, screen, state).find((c) => c.keys.includes(name));
+}
+
+const KEY_LABELS: Record<string, string> = {
+  up: '↑',
+  down: '↓',
+  left: '←',
+  right: '→',
+  enter: 'Enter',
+  esc: 'Esc',
+  pgup: 'PgUp',
+  pgdn: 'PgDn',
+  home: 'Home',
+  end: 'End',
+  tab: 'Tab',
+  backspace: 'Backspace',
+  delete: 'Del',
+};
+
+/** How a key name is shown: 'up' → '↑', 'ctrl+c' → 'Ctrl-C'. */
+export function keyLabel(name: string): string {
+  if (KEY_LABELS[name]) return KEY_LABELS[name];
+  if (name.startsWith('ctrl+')) return `Ctrl-${name.slice(5).toUpperCase()}`;
+  return name;
+}
+
+export interface FooterItem {
+  keys: string;
+  label: string;
+  disabled: boolean;
+  /** Global items (help, quit) are the last to go when the footer is too wide. */
+  global: boolean;
+  /** Lower stays longer. */
+  rank: number;
+}
+
+/** Footer entries for a screen: grouped commands merged ("↑↓ select"), ranges shortened ("1-7 pick"). */
+export function footerItems<S>(registry: readonly Command<S>[], screen: CommandScreen, state: S, lang: Lang): FooterItem[] {
+  const items: FooterItem[] = [];
+  const groups = new Map<string, FooterItem>();
+  for (const c of commandsFor(registry, screen, state)) {
+    const disabled = c.disabledReason?.(state) !== undefined;
+    const first = c.keys[0] ?? '';
+    const keys = c.keys.length > 2 && c.keys.every((k) => /^\d$/.test(k)) ? `${c.keys[0]}-${c.keys[c.keys.length - 1]}` : keyLabel(first);
+    const existing = c.group ? groups.get(c.group) : undefined;
+    if (existing) {
+      // Arrows read well together ("↑↓"); words need a separator ("PgUp/PgDn").
+      const range = /^(\d)(?:-(\d))?$/.exec(existing.keys);
+      const last = range ? Number(range[2] ?? range[1]) : NaN;
+      if (/^\d$/.test(keys) && Number(keys) === last + 1) existing.keys = `${range![1]}-${keys}`;
+      else existing.keys += ARROWS.has(keys) ? keys : `/${keys}`;
+      existing.disabled = existing.disabled && disabled;
+      continue;
+    }
+    const item: FooterItem = { keys, label: c.label[lang], disabled, global: c.screen === 'global', rank: c.footerRank ?? 5 };
+    if (c.group) groups.set(c.group, item);
+    items.push(item);
+  }
+  return items;
+}
+
+const ARROWS = new Set(['↑', '↓', '←', '→']);
+
+export const FOOTER_SEPARATOR = ' · ';
+export const FOOTER_ELLIPSIS = '…';
+
+export function footerItemText(item: FooterItem): string {
+  return `${item.keys} ${item.label}`;
+}
+
+/**
+ * Drops entries until the footer fits `width` columns: disabled screen entries first, then the
+ * enabled ones of highest rank (the last of equal rank first), keeping help and quit to the end.
+ * `measure` is the terminal width of a string.
+ */
+export function fitFooter(items: FooterItem[], width: number, measure: (s: string) => number): { items: FooterItem[]; truncated: boolean } {
+  const total = (list: FooterItem[], truncated: boolean) =>
+    list.reduce((w, it, i) => w + measure(footerItemText(it)) + (i > 0 ? measure(FOOTER_SEPARATOR) : 0), 0) +
+    (truncated ? measure(FOOTER_SEPARATOR) + measure(FOOTER_ELLIPSIS) : 0);
+  let kept = [...items];
+  let truncated = false;
+  const dropLast = (pred: (it: FooterItem) => boolean): boolean => {
+    let victim = -1;
+    for (let i = kept.length - 1; i >= 0; i--) {
+      if (pred(kept[i]!) && (victim === -1 || kept[i]!.rank > kept[victim]!.rank)) victim = i;
+    }
+    if (victim === -1) return false;
+    kept.splice(victim, 1);
+    truncated = true;
+    return true;
+  };
+  while (total(kept, truncated) > width) {
+    if (dropLast((it) => !it.global && it.disabled)) continue;
+    if (dropLast((it) => !it.global)) continue;
+    if (dropLast(() => true)) continue;
+    break;
+  }
+  return { items: kept, truncated };
+}

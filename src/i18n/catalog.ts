@@ -1,0 +1,194 @@
+// Every string the screens show, in English and Korean (R-UI-6). Both catalogs carry the same
+// keys: the type below makes a missing Korean key a compile error, and a unit test checks it too.
+// State names (UP, DOWN, ...) and runbook level names (L1, L2, L3) stay as they are in both.
+import type { Lang, Localized } from '../core/views';
+
+const en = {
+  'app.name': 'doai-console',
+  'header.operator': 'operator {name}',
+  'header.demo': 'DEMO — waits compressed ×{scale}',
+  'header.readOnly': 'READ-ONLY',
+
+  'services.title': 'Services',
+  'services.count': '{shown} of {total}',
+  'services.none': 'No services in the config — add a services: entry to {config}',
+  'services.waiting': 'waiting for the first probe',
+  'col.service': 'SERVICE',
+  'col.state': 'STATE',
+  'col.http': 'HTTP',
+  'col.latency': 'LATENCY',
+  'col.trend': 'TREND',
+  'col.fails': 'FAIL',
+  'col.since': 'SINCE',
+  'col.error': 'LAST ERROR',
+
+  'rec.recommended': 'Recommended: {runbook} on {target} — {reason}',
+  'rec.healthy': 'All services healthy',
+  'rec.lastRun': 'Last run: {runbook} on {target} — {state}',
+
+  'run.title': '{runbook} · {target} · {operator}',
+  'run.dryRun': 'DRY RUN — nothing is executed',
+  'run.starting': 'Starting the run…',
+  'run.notFound': 'This run is no longer in the list — press Esc to go back',
+  'run.steps': 'Steps',
+  'run.log': 'Output',
+  'run.logEmpty': 'no output yet',
+  'run.logScrolled': '↑ {lines} lines up — PgDn for the latest',
+  'run.success': 'SUCCESS',
+  'run.failed': 'FAILED',
+  'run.cancelled': 'CANCELLED',
+  'run.interrupted': 'INTERRUPTED',
+  'run.running': 'RUNNING',
+  'run.escalateHint': 'escalate to {level} — press {key}',
+  'run.manualInspection': 'manual inspection required',
+  'run.confirmHint': 'press {key} to confirm',
+  'run.approvalWaiting': 'waiting for approval (step {step})',
+  'run.approvalCode': 'code {code}',
+
+  'start.failed': 'Could not start {runbook} on {target}: {error}',
+  'start.readOnly': 'This console is read-only — start runbooks from an operator console',
+
+  'quit.confirm': 'A run is active — quit anyway? (y/n)',
+  'cancel.confirm': 'Cancel {runbook} on {target}? This ends the remote command (y/n)',
+
+  'fault.title': 'Inject a demo fault — number or ↑↓ and Enter',
+  'fault.slow': 'slow: the orchestrator answers slowly (L1 fixes it)',
+  'fault.crash': 'crash: the orchestrator stops answering (L1 fixes it)',
+  'fault.crash-loop': 'crash-loop: restarts do not help (L1 fails, L2 fixes it)',
+  'fault.box-down': 'box-down: the host is unreachable (L3 needed)',
+  'fault.nodes-offline': 'nodes-offline: many nodes drop at once (L2)',
+  'fault.error-spike': 'error-spike: device error rate above 10 %',
+  'fault.clear': 'clear: remove every fault',
+  'fault.injecting': 'Injecting fault {name}…',
+  'fault.injected': 'Fault {name} injected',
+  'fault.error': 'Could not inject fault {name}: {error}',
+
+  'help.title': 'Keys',
+  'help.screen.dashboard': 'Dashboard',
+  'help.screen.run': 'Run',
+  'help.screen.global': 'Everywhere',
+  'help.dangerous': 'changes the fleet',
+
+  'reason.readOnly': 'read-only console',
+  'reason.noRecommendation': 'nothing to recommend — all services healthy',
+  'reason.noService': 'no service selected',
+  'reason.noRun': 'no run yet — start one first',
+  'reason.runEnded': 'the run has already ended',
+  'reason.noConfirm': 'nothing to confirm',
+  'reason.noEscalation': 'escalation is offered only after a failed run',
+
+  'duration.ms': '{n}ms',
+} as const;
+
+export type MessageKey = keyof typeof en;
+
+const ko: Record<MessageKey, string> = {
+  'app.name': 'doai-console',
+  'header.operator': '운영자 {name}',
+  'header.demo': 'DEMO — 대기 시간 ×{scale} 압축',
+  'header.readOnly': '읽기 전용',
+
+  'services.title': '서비스',
+  'services.count': '{total}개 중 {shown}개',
+  'services.none': '설정에 서비스가 없습니다 — {config}에 services: 항목을 추가하세요',
+  'services.waiting': '첫 점검 대기 중',
+  'col.service': '서비스',
+  'col.state': '상태',
+  'col.http': 'HTTP',
+  'col.latency': '지연',
+  'col.trend': '추이',
+  'col.fails': '실패',
+  'col.since': '경과',
+  'col.error': '마지막 오류',
+
+  'rec.recommended': '권장: {target}에 {runbook} — {reason}',
+  'rec.healthy': '모든 서비스 정상',
+  'rec.lastRun': '최근 실행: {target}에 {runbook} — {state}',
+
+  'run.title': '{runbook} · {target} · {operator}',
+  'run.dryRun': '모의 실행 — 아무것도 실행하지 않습니다',
+  'run.starting': '실행을 시작하는 중…',
+  'run.notFound': '이 실행은 목록에 없습니다 — Esc로 돌아가세요',
+  'run.steps': '단계',
+  'run.log': '출력',
+  'run.logEmpty': '아직 출력 없음',
+  'run.logScrolled': '↑ {lines}줄 위 — PgDn으로 최신 보기',
+  'run.success': 'SUCCESS',
+  'run.failed': 'FAILED',
+  'run.cancelled': 'CANCELLED',
+  'run.interrupted': 'INTERRUPTED',
+  'run.running': 'RUNNING',
+  'run.escalateHint': '{level}로 에스컬레이션 — {key} 키',
+  'run.manualInspection': '수동 점검 필요',
+  'run.confirmHint': '{key} 키로 확인',
+  'run.approvalWaiting': '승인 대기 중 ({step}단계)',
+  'run.approvalCode': '코드 {code}',
+
+  'start.failed': '{target}에 {runbook}을(를) 시작할 수 없습니다: {error}',
+  'start.readOnly': '읽기 전용 콘솔입니다 — 운영 콘솔에서 런북을 시작하세요',
+
+  'quit.confirm': '실행 중인 작업이 있습니다 — 그래도 종료할까요? (y/n)',
+  'cancel.confirm': '{target}의 {runbook}을(를) 취소할까요? 원격 명령이 종료됩니다 (y/n)',
+
+  'fault.title': '데모 장애 주입 — 번호 또는 ↑↓ 후 Enter',
+  'fault.slow': 'slow: 오케스트레이터 응답 지연 (L1로 복구)',
+  'fault.crash': 'crash: 오케스트레이터 무응답 (L1로 복구)',
+  'fault.crash-loop': 'crash-loop: 재시작해도 실패 (L1 실패, L2로 복구)',
+  'fault.box-down': 'box-down: 서버 접속 불가 (L3 필요)',
+  'fault.nodes-offline': 'nodes-offline: 다수 노드 동시 오프라인 (L2)',
+  'fault.error-spike': 'error-spike: 디바이스 오류율 10 % 초과',
+  'fault.clear': 'clear: 모든 장애 제거',
+  'fault.injecting': '장애 {name} 주입 중…',
+  'fault.injected': '장애 {name} 주입됨',
+  'fault.error': '장애 {name}을(를) 주입할 수 없습니다: {error}',
+
+  'help.title': '키',
+  'help.screen.dashboard': '대시보드',
+  'help.screen.run': '실행',
+  'help.screen.global': '모든 화면',
+  'help.dangerous': '시스템 변경',
+
+  'reason.readOnly': '읽기 전용 콘솔',
+  'reason.noRecommendation': '권장 조치 없음 — 모든 서비스 정상',
+  'reason.noService': '선택된 서비스 없음',
+  'reason.noRun': '아직 실행이 없습니다 — 먼저 시작하세요',
+  'reason.runEnded': '이미 끝난 실행입니다',
+  'reason.noConfirm': '확인할 항목 없음',
+  'reason.noEscalation': '에스컬레이션은 실패한 실행 뒤에만 가능합니다',
+
+  'duration.ms': '{n}ms',
+};
+
+export const messages: Record<Lang, Record<MessageKey, string>> = { en, ko };
+
+export type MessageVars = Record<string, string | number>;
+
+function fill(template: string, vars?: MessageVars): string {
+  if (!vars) return template;
+  // Unknown placeholders stay visible so a missing variable is noticed, not silently blank.
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
+    Object.prototype.hasOwnProperty.call(vars, name) ? String(vars[name]) : whole,
+  );
+}
+
+export function t(lang: Lang, key: MessageKey, vars?: MessageVars): string {
+  return fill(messages[lang][key] ?? messages.en[key], vars);
+}
+
+/** Both languages of one message, e.g. for a command's disabled reason. */
+export function localized(key: MessageKey, vars?: MessageVars): Localized {
+  return { ko: t('ko', key, vars), en: t('en', key, vars) };
+}
+
+/** POSIX precedence: LC_ALL, then LC_MESSAGES, then LANG; `ko*` means Korean, anything else English. */
+export function detectLang(env: Record<string, string | undefined>): Lang {
+  for (const name of ['LC_ALL', 'LC_MESSAGES', 'LANG']) {
+    const value = env[name];
+    if (value) return value.toLowerCase().startsWith('ko') ? 'ko' : 'en';
+  }
+  return 'en';
+}
+
+export function isLang(value: unknown): value is Lang {
+  return value === 'ko' || value === 'en';
+}
