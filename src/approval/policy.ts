@@ -246,7 +246,7 @@ export class ApprovalFlow extends BatchedStore<ApprovalSnapshot> {
       const why =
         result.reason === 'wrong'
           ? result.triesLeft > 0
-            ? `Wrong code by ${who} (${result.triesLeft} tries left)`
+            ? `Wrong code by ${who} (${result.triesLeft} ${result.triesLeft === 1 ? 'try' : 'tries'} left)`
             : `Wrong code by ${who} (3 wrong tries, code void)`
           : result.reason === 'expired'
             ? `Code expired (tried by ${who})`
