@@ -7,7 +7,7 @@
 // never scaled).
 import type { Clock } from '../core/clock';
 import { BatchedStore } from '../core/store';
-import type { FleetSnapshot, FleetStore, Recommendation, ServiceHealth, ServiceTransition } from '../core/views';
+import type { FleetSnapshot, FleetStore, ServiceHealth, ServiceTransition } from '../core/views';
 import type { Config, ServiceConfig } from '../config/schema';
 import { probeHttp, type HttpProbeResult } from './http-probe';
 import { nextServiceState } from './state-machine';
@@ -83,7 +83,6 @@ class FleetStoreImpl extends BatchedStore<FleetSnapshot> implements FleetStoreHa
   private readonly timeoutMs: number;
   private readonly threshold: number;
   private symptoms: Symptoms = {};
-  private recommendation: Recommendation | undefined;
   private updatedAt: Date | null = null;
   private dirty = false;
   private current: FleetSnapshot;
@@ -105,7 +104,8 @@ class FleetStoreImpl extends BatchedStore<FleetSnapshot> implements FleetStoreHa
     this.current = this.build();
   }
 
-  // Rebuilt lazily: a sweep of 1,000 services changes many rows but costs one snapshot per read.
+  // Rebuilt lazily (with the recommendation): a sweep of 1,000 services changes many rows but
+  // costs one snapshot per read, not one per probe result.
   getSnapshot = (): FleetSnapshot => {
     if (this.dirty) {
       this.dirty = false;
@@ -115,9 +115,10 @@ class FleetStoreImpl extends BatchedStore<FleetSnapshot> implements FleetStoreHa
   };
 
   private build(): FleetSnapshot {
+    const recommendation = recommend(this.services, this.symptoms, this.opts.config);
     return {
       services: [...this.services],
-      ...(this.recommendation ? { recommendation: this.recommendation } : {}),
+      ...(recommendation ? { recommendation } : {}),
       intervalMs: this.intervalMs,
       timeScale: this.opts.clock.scale,
       updatedAt: this.updatedAt,
@@ -125,7 +126,6 @@ class FleetStoreImpl extends BatchedStore<FleetSnapshot> implements FleetStoreHa
   }
 
   private changed(): void {
-    this.recommendation = recommend(this.services, this.symptoms, this.opts.config);
     this.updatedAt = this.opts.clock.now();
     this.dirty = true;
     this.schedule();

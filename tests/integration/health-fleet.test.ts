@@ -196,6 +196,40 @@ describe('fleet store against real HTTP servers', () => {
     expect(hung.getSnapshot().services[0]).toMatchObject({ state: 'UNKNOWN', consecutiveFailures: 0 });
   });
 
+  it('caps concurrent probes at health.concurrency', async () => {
+    let active = 0;
+    let maxActive = 0;
+    let total = 0;
+    const slow = await listen((_req, res) => {
+      active++;
+      total++;
+      maxActive = Math.max(maxActive, active);
+      setTimeout(() => {
+        active--;
+        res.end('ok');
+      }, 30);
+    });
+    const url = `http://127.0.0.1:${slow.port}/health`;
+    const services = Array.from({ length: 40 }, (_, i) => ({ name: `svc-${i}`, url }));
+    const store = createFleetStore({ config: makeConfig(services, { concurrency: 4 }), clock: new FakeClock(), timeoutMs: 2000 });
+    await store.probeNow();
+    expect(total).toBe(40);
+    expect(maxActive).toBe(4);
+    expect(store.getSnapshot().services.every((s) => s.state === 'UP')).toBe(true);
+  });
+
+  it('other monitors\' symptoms change the recommendation', async () => {
+    const store = createFleetStore({ config: makeConfig([{ name: 'healthy', url: healthyUrl }]), clock: new FakeClock(), timeoutMs: 2000 });
+    await store.probeNow();
+    expect(store.getSnapshot().recommendation).toBeUndefined();
+    const before = store.getSnapshot();
+    store.setSymptoms({ hostsUnreachable: ['vm'] });
+    expect(store.getSnapshot()).not.toBe(before);
+    expect(store.getSnapshot().recommendation).toMatchObject({ level: 'L3', runbook: 'l3-box-reset', target: 'vm' });
+    store.setSymptoms({});
+    expect(store.getSnapshot().recommendation).toBeUndefined();
+  });
+
   it('reports a compressed clock in the snapshot', () => {
     const store = createFleetStore({ config: makeConfig([]), clock: realClock(10) });
     expect(store.getSnapshot()).toMatchObject({ intervalMs: 30_000, timeScale: 10, services: [] });
