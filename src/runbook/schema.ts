@@ -121,12 +121,12 @@ export const runbookSchema = z
             .map((p) => p.ref)
             .filter((r): r is string => r !== undefined);
         } catch (err) {
-          ctx.addIssue({ code: 'custom', path, message: (err as Error).message });
+          ctx.addIssue({ code: 'custom', path, message: (err as Error).message, params: { plain: true } });
           return;
         }
         for (const ref of refs) {
           const why = checkRef(ref, rb.target, params);
-          if (why) ctx.addIssue({ code: 'custom', path, message: why });
+          if (why) ctx.addIssue({ code: 'custom', path, message: why, params: { plain: true } });
         }
       } else if (Array.isArray(value)) value.forEach((v, i) => visit(v, [...path, i]));
       else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) visit(v, [...path, k]);

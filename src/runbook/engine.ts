@@ -1,0 +1,487 @@
+// The runbook engine: runs a runbook's steps against a target and says what happens as
+// RunEvents. The run screen's store, the journal and the audit log are fed by those events only,
+// in that one dispatch below; nothing else reaches into a run.
+import { randomBytes } from 'node:crypto';
+import type { Config } from '../config/schema';
+import type { Clock } from '../core/clock';
+import type { OutputLine, RunbookSummary, RunControl, RunPrompt, RunsSnapshot, RunsStore, RunView, StartResult } from '../core/views';
+import type { AuditLog } from '../audit/emergency-log';
+import { RunJournal } from '../audit/journal';
+import { redactDeep } from '../audit/redact';
+import { probeHttp } from '../health/http-probe';
+import type { RemoteShell } from '../ssh/types';
+import { createAuditRecorder } from './audit-events';
+import type { OutputStream, RunEvent, RunEventListener, RunOutcome } from './events';
+import { acquireLock } from './locks';
+import { renderSteps, renderText, resolveParams, resolveTarget, type RunScope } from './render';
+import { RunViewStore } from './runs-store';
+import type { Runbook, Step } from './schema';
+import { stepKind, type StepContext, type StepResult } from './step-kinds';
+
+type DistributiveOmit<T, K extends keyof any> = T extends unknown ? Omit<T, K> : never;
+
+/** Events an approval hook may emit for its run (runId and time are filled in). */
+export type ApprovalEvent = DistributiveOmit<
+  Extract<RunEvent, { type: 'approval.requested' | 'approval.granted' | 'approval.rejected' | 'audit' | 'run.prompt' }>,
+  'runId' | 'at'
+>;
+
+export interface ApprovalContext {
+  runId: string;
+  runbook: Runbook;
+  target: string;
+  level: string;
+  operator: string;
+  policy: 'code' | 'two-step';
+  /** Aborted when the run is cancelled or interrupted while waiting for approval. */
+  signal: AbortSignal;
+  clock: Clock;
+  /**
+   * Records approval progress (approval.requested/granted/rejected, audit lines such as
+   * "REASON: ..." or "EXECUTING", the prompt the run view shows). If the hook emits no
+   * approval.granted, the engine records one (step 1) when the hook returns ok.
+   */
+  emit(event: ApprovalEvent): void;
+}
+
+export type ApprovalResult =
+  | { ok: true; approver: string; how?: 'code' | 'session' }
+  /** The run ends without running a step; outcome defaults to cancelled ("CANCELLED by user"). */
+  | { ok: false; reason: string; outcome?: 'cancelled' | 'failed' };
+
+export interface RunEngineDeps {
+  config: Config;
+  runbooks: Map<string, Runbook>;
+  shell: RemoteShell;
+  clock: Clock;
+  operator: string;
+  audit: AuditLog;
+  journalDir: string;
+  lockDir: string;
+  httpProbe?: typeof probeHttp;
+  approve?: (ctx: ApprovalContext) => Promise<ApprovalResult>;
+  /** Secret values masked in every event (screen, journal); defaults to the audit log's. */
+  secrets?: () => string[];
+  /** Output lines kept per run for the screen. */
+  maxOutputLines?: number;
+  /** Store notification batch (ms, real time). */
+  batchMs?: number;
+}
+
+export interface StartOptions {
+  dryRun?: boolean;
+  params?: Record<string, string>;
+}
+
+export interface RunEngine extends RunControl, RunsStore {
+  start(runbookId: string, target: string, opts?: StartOptions): StartResult;
+  /** Ends the run because the console is going away (SIGHUP/SIGTERM): recorded as interrupted. */
+  interrupt(runId: string, reason?: string): void;
+  on(listener: RunEventListener): () => void;
+  /** Resolves with the outcome when the run has finished and every record is written. */
+  waitFor(runId: string): Promise<RunOutcome>;
+  activeRuns(): RunView[];
+  getRunbook(id: string): Runbook | undefined;
+}
+
+interface ActiveRun {
+  runId: string;
+  runbook: Runbook;
+  target: string;
+  dryRun: boolean;
+  scope: RunScope;
+  steps: Step[];
+  controller: AbortController;
+  journal: RunJournal;
+  release?: () => void;
+  stop?: { kind: 'cancel' } | { kind: 'interrupt'; reason: string };
+  confirmWaiter?: () => void;
+  done: Promise<RunOutcome>;
+}
+
+function pad2(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+/** Local YYYYMMDD_HHMMSS ({{run.stamp}}, seed 000's snapshot directory names). */
+export function runStamp(at: Date): string {
+  return `${at.getFullYear()}${pad2(at.getMonth() + 1)}${pad2(at.getDate())}_${pad2(at.getHours())}${pad2(at.getMinutes())}${pad2(at.getSeconds())}`;
+}
+
+export function newRunId(at: Date, runbookId: string): string {
+  return `${runStamp(at).replace('_', 'T')}-${runbookId}-${randomBytes(2).toString('hex')}`;
+}
+
+const KEEP_OUTCOMES = 500;
+
+class Engine implements RunEngine {
+  private readonly store: RunViewStore;
+  private readonly listeners = new Set<RunEventListener>();
+  private readonly active = new Map<string, ActiveRun>();
+  private readonly outcomes = new Map<string, RunOutcome>();
+  private readonly recordAudit: (event: RunEvent) => void;
+  private readonly journals = new Map<string, RunJournal>();
+
+  constructor(private readonly deps: RunEngineDeps) {
+    this.store = new RunViewStore({ runbook: (id) => deps.runbooks.get(id), batchMs: deps.batchMs ?? 100, maxLines: deps.maxOutputLines });
+    this.recordAudit = createAuditRecorder(deps.audit, (id) => deps.runbooks.get(id));
+  }
+
+  // --- RunsStore -----------------------------------------------------------------------------
+  getSnapshot = (): RunsSnapshot => this.store.getSnapshot();
+  subscribe = (onChange: () => void): (() => void) => this.store.subscribe(onChange);
+  getOutput = (runId: string, max: number): OutputLine[] => this.store.getOutput(runId, max);
+
+  // --- RunControl ----------------------------------------------------------------------------
+  listRunbooks = (): RunbookSummary[] =>
+    [...this.deps.runbooks.values()]
+      .map((r) => ({ id: r.id, title: r.title, level: r.level, targetKind: r.target }))
+      .sort((a, b) => a.level.localeCompare(b.level) || a.id.localeCompare(b.id));
+
+  getRunbook = (id: string): Runbook | undefined => this.deps.runbooks.get(id);
+
+  on = (listener: RunEventListener): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  activeRuns = (): RunView[] => this.store.getSnapshot().runs.filter((r) => r.state === 'running');
+
+  waitFor = (runId: string): Promise<RunOutcome> => {
+    const run = this.active.get(runId);
+    if (run) return run.done;
+    const outcome = this.outcomes.get(runId);
+    if (outcome) return Promise.resolve(outcome);
+    return Promise.reject(new Error(`no run with id ${runId} in this console`));
+  };
+
+  cancel = (runId: string): void => {
+    const run = this.active.get(runId);
+    if (!run || run.stop) return;
+    run.stop = { kind: 'cancel' };
+    run.controller.abort(new Error('cancelled by user'));
+  };
+
+  interrupt = (runId: string, reason = 'console stopped'): void => {
+    const run = this.active.get(runId);
+    if (!run || run.stop) return;
+    run.stop = { kind: 'interrupt', reason };
+    run.controller.abort(new Error(`interrupted: ${reason}`));
+    // The console may exit right after: get what is buffered onto disk now.
+    run.journal.flush(true);
+  };
+
+  confirm = (runId: string): void => {
+    const run = this.active.get(runId);
+    const waiter = run?.confirmWaiter;
+    if (!run || !waiter) return;
+    run.confirmWaiter = undefined;
+    waiter();
+  };
+
+  start = (runbookId: string, target: string, opts: StartOptions = {}): StartResult => {
+    const { deps } = this;
+    const runbook = deps.runbooks.get(runbookId);
+    if (!runbook) {
+      return { ok: false, error: `unknown runbook "${runbookId}"; available: ${[...deps.runbooks.keys()].sort().join(', ') || 'none'}` };
+    }
+    const cannot = (why: string): StartResult => ({ ok: false, error: `cannot start ${runbook.id} on ${target}: ${why}` });
+    const resolved = resolveTarget(deps.config, runbook, target);
+    if (!resolved.ok) return cannot(resolved.error);
+    const params = resolveParams(runbook, opts.params);
+    if (!params.ok) return cannot(params.error);
+    const now = deps.clock.now();
+    const runId = newRunId(now, runbook.id);
+    const scope: RunScope = { ...resolved.scope, params: params.params, run: { stamp: runStamp(now), id: runId, operator: deps.operator } };
+    let steps: Step[];
+    try {
+      steps = renderSteps(runbook, scope);
+    } catch (err) {
+      return cannot((err as Error).message);
+    }
+    for (const step of steps) {
+      if (!stepKind(step.kind)) return cannot(`step "${step.id}" has kind "${step.kind}", which this console cannot run yet`);
+    }
+    const dryRun = opts.dryRun === true;
+    if (!dryRun && runbook.approval !== 'auto' && !deps.approve) {
+      return cannot(`it needs ${runbook.approval} approval and this console has no approval module; use the interactive console or \`doai-console approve\``);
+    }
+
+    // A dry run changes nothing, so it neither takes nor waits for the target's lock.
+    let release: (() => void) | undefined;
+    if (!dryRun) {
+      try {
+        const lock = acquireLock(deps.lockDir, target, { operator: deps.operator, runbook: runbook.id, level: runbook.level, since: now.toISOString(), runId });
+        if (!lock.ok) return { ok: false, error: lock.message };
+        release = lock.release;
+      } catch (err) {
+        return cannot(`cannot take the target lock in ${deps.lockDir}: ${(err as Error).message}; check that the directory is writable`);
+      }
+    }
+
+    let journal: RunJournal;
+    try {
+      journal = new RunJournal(deps.journalDir, runId, { secrets: () => this.secrets(), onError: (e) => this.journalFailed(runId, e) });
+    } catch (err) {
+      release?.();
+      return cannot(`cannot write the run journal in ${deps.journalDir}: ${(err as Error).message}; check paths.journal_dir in the config`);
+    }
+
+    const started: RunEvent = {
+      type: 'run.started',
+      runId,
+      runbook: runbook.id,
+      level: runbook.level,
+      auditName: runbook.audit_name,
+      target,
+      operator: deps.operator,
+      dryRun,
+      at: now,
+    };
+    // The START line must be on disk before anything runs; without it the run does not happen.
+    try {
+      this.recordAudit(this.redact(started));
+    } catch (err) {
+      journal.close();
+      release?.();
+      return cannot((err as Error).message);
+    }
+
+    let resolveDone!: (o: RunOutcome) => void;
+    const done = new Promise<RunOutcome>((r) => (resolveDone = r));
+    const run: ActiveRun = { runId, runbook, target, dryRun, scope, steps, controller: new AbortController(), journal, release, done };
+    this.active.set(runId, run);
+    this.journals.set(runId, journal);
+    this.dispatch(started, { skipAudit: true });
+    void this.execute(run).then(
+      (outcome) => resolveDone(outcome),
+      () => resolveDone('failed'),
+    );
+    return { ok: true, runId };
+  };
+
+  // --- running -------------------------------------------------------------------------------
+
+  private async execute(run: ActiveRun): Promise<RunOutcome> {
+    const { runbook } = run;
+    const emit = (e: DistributiveOmit<RunEvent, 'runId' | 'at'>) => this.dispatch({ ...e, runId: run.runId, at: this.deps.clock.now() } as RunEvent);
+    let outcome: RunOutcome = 'success';
+    let message: string | undefined;
+    let escalateTo: string | undefined;
+    let index = 0;
+    try {
+      const approval = run.dryRun ? { ok: true as const } : await this.approval(run, emit);
+      if (!approval.ok) {
+        outcome = approval.outcome;
+        message = approval.message;
+      } else {
+        for (; index < run.steps.length; index++) {
+          if (run.controller.signal.aborted) break;
+          const step = run.steps[index];
+          emit({ type: 'step.started', stepId: step.id });
+          if (run.dryRun) {
+            for (const line of stepKind(step.kind)!.describe(step, { hosts: run.scope.hosts })) {
+              emit({ type: 'step.output', stepId: step.id, stream: 'stdout', line: `[dry-run] ${line}` });
+            }
+            emit({ type: 'step.finished', stepId: step.id, outcome: 'skipped', message: 'dry run: nothing ran' });
+            continue;
+          }
+          const result = await this.runStep(run, step, emit);
+          if (run.controller.signal.aborted) {
+            emit({ type: 'step.finished', stepId: step.id, outcome: 'cancelled', message: this.stopText(run) });
+            index++;
+            break;
+          }
+          emit({ type: 'step.finished', stepId: step.id, outcome: result.outcome, message: result.message });
+          if (result.outcome === 'failed' && !step.may_fail) {
+            outcome = 'failed';
+            message = `${stepTitle(step)} failed: ${result.message}`;
+            index++;
+            break;
+          }
+        }
+      }
+    } catch (err) {
+      outcome = 'failed';
+      message = `internal error: ${(err as Error).message}`;
+    }
+    if (run.stop) {
+      outcome = run.stop.kind === 'cancel' ? 'cancelled' : 'interrupted';
+      message = this.stopText(run);
+    }
+    // Steps that never ran are recorded as skipped, so the journal and report show the whole plan.
+    for (; index < run.steps.length; index++) {
+      emit({ type: 'step.finished', stepId: run.steps[index].id, outcome: 'skipped' });
+    }
+    if (outcome === 'success') {
+      message = run.dryRun
+        ? 'dry run: nothing ran'
+        : runbook.on_success.message
+          ? renderText(runbook.on_success.message.en, run.scope)
+          : undefined;
+    } else if (outcome === 'failed') {
+      escalateTo = runbook.on_failure.escalate_to;
+      const what = runbook.on_failure.message ? renderText(runbook.on_failure.message.en, run.scope) : undefined;
+      message = what ? `${what} (${message})` : message;
+    }
+    emit({ type: 'run.finished', outcome, message, escalateTo });
+    this.finish(run, outcome);
+    return outcome;
+  }
+
+  private stopText(run: ActiveRun): string {
+    if (!run.stop) return '';
+    return run.stop.kind === 'cancel' ? `cancelled by ${this.deps.operator}` : run.stop.reason;
+  }
+
+  private finish(run: ActiveRun, outcome: RunOutcome): void {
+    run.journal.close();
+    this.journals.delete(run.runId);
+    try {
+      run.release?.();
+    } catch {
+      // the lock file is gone already; nothing to release
+    }
+    this.active.delete(run.runId);
+    this.outcomes.set(run.runId, outcome);
+    if (this.outcomes.size > KEEP_OUTCOMES) this.outcomes.delete(this.outcomes.keys().next().value!);
+  }
+
+  private async approval(
+    run: ActiveRun,
+    emit: (e: DistributiveOmit<RunEvent, 'runId' | 'at'>) => void,
+  ): Promise<{ ok: true } | { ok: false; outcome: RunOutcome; message: string }> {
+    const { runbook } = run;
+    if (runbook.approval === 'auto') {
+      emit({ type: 'approval.granted', step: 1, approver: 'auto', how: 'auto' });
+      return { ok: true };
+    }
+    let granted = false;
+    let prompted = false;
+    const ctx: ApprovalContext = {
+      runId: run.runId,
+      runbook,
+      target: run.target,
+      level: runbook.level,
+      operator: this.deps.operator,
+      policy: runbook.approval,
+      signal: run.controller.signal,
+      clock: this.deps.clock,
+      emit: (e) => {
+        if (run.controller.signal.aborted && e.type !== 'run.prompt') return;
+        if (e.type === 'approval.granted') granted = true;
+        if (e.type === 'run.prompt') prompted = e.prompt !== null;
+        emit(e);
+      },
+    };
+    const aborted = new Promise<'aborted'>((resolve) => {
+      if (run.controller.signal.aborted) resolve('aborted');
+      run.controller.signal.addEventListener('abort', () => resolve('aborted'), { once: true });
+    });
+    let result: ApprovalResult | 'aborted';
+    try {
+      result = await Promise.race([this.deps.approve!(ctx), aborted]);
+    } catch (err) {
+      result = { ok: false, reason: `approval failed: ${(err as Error).message}`, outcome: 'failed' };
+    }
+    if (prompted) emit({ type: 'run.prompt', prompt: null });
+    if (result === 'aborted') return { ok: false, outcome: 'cancelled', message: this.stopText(run) };
+    if (!result.ok) return { ok: false, outcome: result.outcome ?? 'cancelled', message: result.reason };
+    if (!granted) emit({ type: 'approval.granted', step: 1, approver: result.approver, how: result.how ?? 'code' });
+    return { ok: true };
+  }
+
+  private async runStep(run: ActiveRun, step: Step, emit: (e: DistributiveOmit<RunEvent, 'runId' | 'at'>) => void): Promise<StepResult> {
+    const ctx: StepContext = {
+      runId: run.runId,
+      signal: run.controller.signal,
+      clock: this.deps.clock,
+      shell: this.deps.shell,
+      httpProbe: this.deps.httpProbe ?? probeHttp,
+      hosts: run.scope.hosts,
+      output: (stream: OutputStream, line: string) => emit({ type: 'step.output', stepId: step.id, stream, line }),
+      progress: (detail: string) => emit({ type: 'step.progress', stepId: step.id, detail }),
+      prompt: (prompt: RunPrompt | null) => emit({ type: 'run.prompt', prompt }),
+      waitForConfirm: () =>
+        new Promise<void>((resolve, reject) => {
+          const signal = run.controller.signal;
+          if (signal.aborted) return reject(signal.reason);
+          const onAbort = () => {
+            run.confirmWaiter = undefined;
+            reject(signal.reason);
+          };
+          signal.addEventListener('abort', onAbort, { once: true });
+          run.confirmWaiter = () => {
+            signal.removeEventListener('abort', onAbort);
+            resolve();
+          };
+        }),
+    };
+    try {
+      return await stepKind(step.kind)!.run(step, ctx);
+    } catch (err) {
+      return { outcome: 'failed', message: run.controller.signal.aborted ? 'cancelled' : (err as Error).message || String(err) };
+    }
+  }
+
+  // --- the one dispatch: audit, store, journal, listeners -------------------------------------
+
+  private secrets(): string[] {
+    try {
+      return this.deps.secrets?.() ?? this.deps.audit.secrets();
+    } catch {
+      return [];
+    }
+  }
+
+  private redact(event: RunEvent): RunEvent {
+    return redactDeep(event, this.secrets());
+  }
+
+  private dispatch(raw: RunEvent, opts: { skipAudit?: boolean } = {}): void {
+    const event = this.redact(raw);
+    if (!opts.skipAudit) {
+      try {
+        this.recordAudit(event);
+      } catch (err) {
+        // The action already happened; say loudly that its line is missing rather than stop a
+        // recovery half-way.
+        this.deliver({ type: 'step.output', runId: event.runId, stepId: 'stepId' in event ? event.stepId : '-', stream: 'stderr', line: `AUDIT LOG NOT WRITTEN: ${(err as Error).message}`, at: event.at });
+      }
+    }
+    this.deliver(event);
+  }
+
+  private deliver(event: RunEvent): void {
+    this.store.apply(event);
+    this.journals.get(event.runId)?.record(event);
+    for (const l of [...this.listeners]) {
+      try {
+        l(event);
+      } catch {
+        // a listener's bug must not break the run or the other listeners
+      }
+    }
+  }
+
+  private journalFailed(runId: string, err: Error): void {
+    // Shown once on the run's output; the audit log remains the durable record.
+    const event: RunEvent = { type: 'step.output', runId, stepId: '-', stream: 'stderr', line: err.message, at: this.deps.clock.now() };
+    this.store.apply(event);
+    for (const l of [...this.listeners]) {
+      try {
+        l(event);
+      } catch {
+        // ignore
+      }
+    }
+  }
+}
+
+function stepTitle(step: Step): string {
+  return step.title?.en ? `step "${step.id}" (${step.title.en})` : `step "${step.id}"`;
+}
+
+export function createRunEngine(deps: RunEngineDeps): RunEngine {
+  return new Engine(deps);
+}

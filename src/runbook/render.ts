@@ -1,0 +1,156 @@
+// Turns a runbook's steps into the exact commands, URLs and hosts of one run, before anything
+// runs: a bad unit name, a missing health_url or an unknown host refuses the start with a
+// message instead of failing half-way through a recovery (R-RUN-8).
+import type { Config, HostConfig, ServiceConfig } from '../config/schema';
+import { unitName } from '../config/schema';
+import { renderTemplate } from './template';
+import type { Runbook, Step } from './schema';
+
+export interface RunScope {
+  targetKind: 'service' | 'host';
+  service?: ServiceConfig;
+  /** The target's host (the service's host for a service target), if it is in the config. */
+  host?: HostConfig;
+  /** Why `host` is missing, said when a step needs it. */
+  hostProblem?: string;
+  run: { stamp: string; id: string; operator: string };
+  params: Record<string, string>;
+  hosts: Map<string, HostConfig>;
+}
+
+export type ScopeResult = { ok: true; scope: Omit<RunScope, 'run' | 'params'> } | { ok: false; error: string };
+
+/** Finds the target in the config. */
+export function resolveTarget(config: Config, runbook: Runbook, target: string): ScopeResult {
+  const hosts = new Map(config.hosts.map((h) => [h.name, h] as const));
+  if (runbook.target === 'service') {
+    const service = config.services.find((s) => s.name === target);
+    if (!service) {
+      const names = config.services.map((s) => s.name);
+      return { ok: false, error: `no service named "${target}" in the config; ${runbook.id} targets a service (${names.length ? `known: ${names.join(', ')}` : 'the config lists none'})` };
+    }
+    const host = hosts.get(service.host);
+    return { ok: true, scope: { targetKind: 'service', service, host, hosts, hostProblem: host ? undefined : `service "${service.name}" runs on host "${service.host}", which is not under hosts: in the config; add it` } };
+  }
+  const host = hosts.get(target);
+  if (!host) {
+    const names = [...hosts.keys()];
+    return { ok: false, error: `no host named "${target}" in the config; ${runbook.id} targets a host (${names.length ? `known: ${names.join(', ')}` : 'the config lists none'})` };
+  }
+  return { ok: true, scope: { targetKind: 'host', host, hosts } };
+}
+
+/** Parameter values from defaults and the operator's input, each checked against its type. */
+export function resolveParams(runbook: Runbook, given: Record<string, string> = {}): { ok: true; params: Record<string, string> } | { ok: false; error: string } {
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(given)) {
+    if (!(key in runbook.params)) return { ok: false, error: `${runbook.id} has no parameter "${key}" (it takes: ${Object.keys(runbook.params).join(', ') || 'none'})` };
+  }
+  for (const [name, p] of Object.entries(runbook.params)) {
+    const raw = given[name] ?? (p.default !== undefined ? String(p.default) : undefined);
+    if (raw === undefined) return { ok: false, error: `${runbook.id} needs the parameter "${name}"${p.description ? ` (${p.description.en})` : ''}` };
+    if (p.type === 'int' && !/^-?\d+$/.test(raw)) return { ok: false, error: `parameter "${name}" must be a whole number, got ${JSON.stringify(raw)}` };
+    if (p.type === 'unit' && !unitName.safeParse(raw).success) return { ok: false, error: `parameter "${name}" must be a systemd unit name (letters, digits, ":-_.\\@"), got ${JSON.stringify(raw)}` };
+    if (p.pattern !== undefined && !new RegExp(`^(?:${p.pattern})$`).test(raw)) return { ok: false, error: `parameter "${name}" must match ${p.pattern}, got ${JSON.stringify(raw)}` };
+    out[name] = raw;
+  }
+  return { ok: true, params: out };
+}
+
+/** The value of one template reference, or an Error saying why there is none. */
+export function resolveRef(ref: string, scope: RunScope): string {
+  const [root, name] = ref.split('.');
+  if (root === 'params') {
+    const v = scope.params[name];
+    if (v === undefined) throw new Error(`parameter "${name}" has no value`);
+    return v;
+  }
+  if (root === 'run') {
+    const v = (scope.run as Record<string, string>)[name];
+    if (v === undefined) throw new Error(`unknown template variable {{${ref}}}`);
+    return v;
+  }
+  if (root === 'service') {
+    const s = scope.service;
+    if (!s) throw new Error(`{{${ref}}} needs a service target`);
+    if (name === 'unit') {
+      if (s.unit === undefined) throw new Error(`service "${s.name}" has no unit; add unit: to it in the config`);
+      // Config validation checks this too; checked again because config objects can come from
+      // elsewhere (demo, tests), and a unit reaches a root shell (R-RUN-8).
+      if (!unitName.safeParse(s.unit).success) {
+        throw new Error(`service "${s.name}": unit ${JSON.stringify(s.unit)} is not a valid systemd unit name (letters, digits and ":-_.\\@" only); fix unit: in the config`);
+      }
+      return s.unit;
+    }
+    const v = (s as Record<string, unknown>)[name];
+    if (v === undefined || v === null || v === '') throw new Error(`service "${s.name}" has no ${name}; add ${name}: to it in the config`);
+    return String(v);
+  }
+  if (root === 'host') {
+    const h = scope.host;
+    if (!h) throw new Error(scope.hostProblem ?? `{{${ref}}} needs a host`);
+    const v = (h as Record<string, unknown>)[name];
+    if (v === undefined || v === null || v === '') throw new Error(`host "${h.name}" has no ${name}; add ${name}: to it in the config`);
+    return String(v);
+  }
+  throw new Error(`unknown template variable {{${ref}}}`);
+}
+
+function renderField(key: string, value: string, scope: RunScope): string {
+  const resolve = (ref: string) => resolveRef(ref, scope);
+  if (key === 'run') return renderTemplate(value, resolve, 'shell');
+  const out = renderTemplate(value, resolve, 'raw');
+  if (key === 'url') {
+    let u: URL;
+    try {
+      u = new URL(out);
+    } catch {
+      throw new Error(`url ${JSON.stringify(out)} is not a URL; it must start with http:// or https://`);
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`url ${JSON.stringify(out)} must start with http:// or https://`);
+  }
+  if (key === 'host' && !scope.hosts.has(out)) {
+    throw new Error(`host ${JSON.stringify(out)} is not under hosts: in the config (known: ${[...scope.hosts.keys()].join(', ') || 'none'})`);
+  }
+  return out;
+}
+
+function renderValue(value: unknown, key: string, scope: RunScope): unknown {
+  if (typeof value === 'string') return renderField(key, value, scope);
+  if (Array.isArray(value)) return value.map((v) => renderValue(v, key, scope));
+  if (value && typeof value === 'object') {
+    const obj = value as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(obj)) {
+      // Titles and ids are display text and names: never templated.
+      out[k] = k === 'id' || k === 'kind' || k === 'audit' ? v : renderValue(v, k, scope);
+    }
+    // ssh steps and checks run on the target's host unless they name another.
+    if (obj.kind === 'ssh' && out.host === undefined) {
+      if (!scope.host) throw new Error(scope.hostProblem ?? 'this step needs a host; name one with host:');
+      out.host = scope.host.name;
+    }
+    return out;
+  }
+  return value;
+}
+
+/** Every step with its templates filled in; throws `step "id": why` on the first problem. */
+export function renderSteps(runbook: Runbook, scope: RunScope): Step[] {
+  return runbook.steps.map((step) => {
+    try {
+      return renderValue(step, '', scope) as Step;
+    } catch (err) {
+      throw new Error(`step "${step.id}": ${(err as Error).message}`);
+    }
+  });
+}
+
+/** Renders a localized text (success/failure message) with raw values; the text itself on error. */
+export function renderText(text: string, scope: RunScope): string {
+  try {
+    return renderTemplate(text, (ref) => resolveRef(ref, scope), 'raw');
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,201 @@
+// What each step kind does. The engine loop only knows this registry: a later kind
+// (provider-reboot, snapshot, notify) registers here with its schema in schema.ts and the loop
+// stays as it is.
+import type { Clock } from '../core/clock';
+import type { RunPrompt } from '../core/views';
+import type { HostConfig } from '../config/schema';
+import type { probeHttp } from '../health/http-probe';
+import type { RemoteShell } from '../ssh/types';
+import type { OutputStream } from './events';
+import type { Check, ConfirmStep, HttpCheck, HttpStep, PollStep, SshCheck, SshStep, Step, WaitStep } from './schema';
+
+export interface StepContext {
+  runId: string;
+  /** Aborted by cancel or interrupt: end what runs now and return. */
+  signal: AbortSignal;
+  clock: Clock;
+  shell: RemoteShell;
+  httpProbe: typeof probeHttp;
+  hosts: Map<string, HostConfig>;
+  output(stream: OutputStream, line: string): void;
+  progress(detail: string): void;
+  prompt(prompt: RunPrompt | null): void;
+  /** Resolves when the operator confirms (RunControl.confirm); rejects when the run is aborted. */
+  waitForConfirm(): Promise<void>;
+}
+
+export type StepResult = { outcome: 'ok'; message?: string } | { outcome: 'failed'; message: string };
+
+export interface StepKind<S extends { kind: string } = Step> {
+  run(step: S, ctx: StepContext): Promise<StepResult>;
+  /** The dry-run lines: what would run, where, in order (without the "[dry-run] " prefix). */
+  describe(step: S, ctx: Pick<StepContext, 'hosts'>): string[];
+}
+
+const registry = new Map<string, StepKind<{ kind: string }>>();
+
+export function registerStepKind<S extends { kind: string }>(kind: S['kind'], impl: StepKind<S>): void {
+  registry.set(kind, impl as unknown as StepKind<{ kind: string }>);
+}
+
+export function stepKind(kind: string): StepKind<{ kind: string }> | undefined {
+  return registry.get(kind);
+}
+
+export function registeredKinds(): string[] {
+  return [...registry.keys()];
+}
+
+function secondsText(s: number): string {
+  return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
+}
+
+// Real time, not the clock: a remote command's timeout is a real duration even in the demo.
+function realDelay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    t.unref?.();
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+}
+
+/**
+ * Runs one remote command with its timeout. The shell ends the command when timeoutMs passes;
+ * the engine also aborts it shortly after, so a shell that misses its deadline cannot hang a run.
+ */
+export async function execRemote(host: string, command: string, timeoutS: number, ctx: StepContext): Promise<StepResult> {
+  const timeoutMs = Math.round(timeoutS * 1000);
+  const guard = new AbortController();
+  const signal = AbortSignal.any([ctx.signal, guard.signal]);
+  let guardFired = false;
+  const timer = setTimeout(() => {
+    guardFired = true;
+    guard.abort(new Error('timeout'));
+  }, timeoutMs + 1000);
+  timer.unref?.();
+  const exec = ctx.shell.exec(host, command, { timeoutMs, signal, onLine: (stream, line) => ctx.output(stream, line) });
+  // If the shell ignores the abort, stop waiting for it 5 s later.
+  const giveUp = new Promise<'gave-up'>((resolve) =>
+    signal.addEventListener('abort', () => void realDelay(5000).then(() => resolve('gave-up')), { once: true }),
+  );
+  try {
+    const res = await Promise.race([exec, giveUp]);
+    if (ctx.signal.aborted) return { outcome: 'failed', message: 'cancelled' };
+    if (res === 'gave-up' || res.timedOut || guardFired) return { outcome: 'failed', message: `timed out after ${secondsText(timeoutS)}` };
+    if (res.cancelled) return { outcome: 'failed', message: 'cancelled' };
+    if (res.code === 0) return { outcome: 'ok' };
+    if (res.code !== null) return { outcome: 'failed', message: `exit code ${res.code}` };
+    if (res.signal) return { outcome: 'failed', message: `ended by signal ${res.signal}` };
+    return { outcome: 'failed', message: 'the connection closed before the command finished' };
+  } catch (err) {
+    if (ctx.signal.aborted) return { outcome: 'failed', message: 'cancelled' };
+    if (guardFired) return { outcome: 'failed', message: `timed out after ${secondsText(timeoutS)}` };
+    return { outcome: 'failed', message: (err as Error).message || String(err) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export async function checkHttp(check: HttpCheck | HttpStep, ctx: StepContext): Promise<StepResult> {
+  const res = await ctx.httpProbe(check.url, {
+    timeoutMs: Math.round(check.timeout_s * 1000),
+    expectStatus: check.expect_status,
+    method: check.method,
+    keepBody: check.expect_body ? 65_536 : 0,
+    signal: ctx.signal,
+  });
+  if (ctx.signal.aborted) return { outcome: 'failed', message: 'cancelled' };
+  const what = `${check.method} ${check.url}`;
+  if (!res.ok) return { outcome: 'failed', message: `${what}: ${res.error ?? `HTTP ${res.status}`}` };
+  if (check.expect_body && !(res.body ?? '').includes(check.expect_body)) {
+    return { outcome: 'failed', message: `${what}: HTTP ${res.status} but the body lacks ${JSON.stringify(check.expect_body)}` };
+  }
+  if (check.max_latency_ms !== undefined && res.latencyMs > check.max_latency_ms) {
+    return { outcome: 'failed', message: `${what}: slow, ${res.latencyMs} ms (limit ${check.max_latency_ms} ms)` };
+  }
+  return { outcome: 'ok', message: `HTTP ${res.status} in ${res.latencyMs} ms` };
+}
+
+function userAt(hostName: string, hosts: Map<string, HostConfig>): string {
+  return `${hosts.get(hostName)?.user ?? 'root'}@${hostName}`;
+}
+
+function describeCheck(check: Check, hosts: Map<string, HostConfig>): string {
+  if (check.kind === 'http') return `http ${check.method} ${check.url} → expect ${check.expect_status} (timeout ${secondsText(check.timeout_s)})`;
+  return `ssh ${userAt(check.host!, hosts)}: ${check.run} (timeout ${secondsText(check.timeout_s)})`;
+}
+
+registerStepKind<SshStep>('ssh', {
+  run: (step, ctx) => execRemote(step.host!, step.run, step.timeout_s, ctx),
+  describe: (step, ctx) => [`ssh ${userAt(step.host!, ctx.hosts)}: ${step.run}`],
+});
+
+registerStepKind<HttpStep>('http', {
+  async run(step, ctx) {
+    const res = await checkHttp(step, ctx);
+    ctx.output(res.outcome === 'ok' ? 'stdout' : 'stderr', res.outcome === 'ok' ? `${step.method} ${step.url}: ${res.message}` : res.message);
+    return res;
+  },
+  describe: (step) => [`http ${step.method} ${step.url} → expect ${step.expect_status} (timeout ${secondsText(step.timeout_s)})`],
+});
+
+registerStepKind<WaitStep>('wait', {
+  async run(step, ctx) {
+    let leftMs = Math.round(step.seconds * 1000);
+    // Bounded: one iteration per second of the wait.
+    while (leftMs > 0) {
+      ctx.progress(`${Math.ceil(leftMs / 1000)} s left`);
+      const chunk = Math.min(1000, leftMs);
+      await ctx.clock.sleep(chunk, ctx.signal);
+      leftMs -= chunk;
+    }
+    return { outcome: 'ok' };
+  },
+  describe: (step) => [`wait ${secondsText(step.seconds)}`],
+});
+
+registerStepKind<PollStep>('poll', {
+  async run(step, ctx) {
+    const intervalMs = Math.round(step.interval_s * 1000);
+    const deadline = step.deadline_s !== undefined ? ctx.clock.now().getTime() + step.deadline_s * 1000 : Infinity;
+    const attempts = step.attempts ?? Math.min(10_000, Math.ceil((step.deadline_s! * 1000) / intervalMs) + 1);
+    let last = '';
+    for (let i = 1; i <= attempts; i++) {
+      ctx.progress(`attempt ${i}/${attempts}`);
+      const res = step.check.kind === 'http' ? await checkHttp(step.check, ctx) : await execRemote(step.check.host!, (step.check as SshCheck).run, step.check.timeout_s, ctx);
+      if (ctx.signal.aborted) return { outcome: 'failed', message: 'cancelled' };
+      if (res.outcome === 'ok') {
+        ctx.output('stdout', `attempt ${i}/${attempts}: ok${res.message ? ` (${res.message})` : ''}`);
+        return { outcome: 'ok', message: `passed on attempt ${i}/${attempts}` };
+      }
+      last = res.message;
+      ctx.output('stderr', `attempt ${i}/${attempts}: ${res.message}`);
+      if (i === attempts || ctx.clock.now().getTime() + intervalMs > deadline) {
+        return { outcome: 'failed', message: `still failing after ${i} attempt${i === 1 ? '' : 's'}: ${last}` };
+      }
+      await ctx.clock.sleep(intervalMs, ctx.signal);
+    }
+    return { outcome: 'failed', message: `still failing: ${last}` };
+  },
+  describe: (step, ctx) => {
+    const times = step.attempts !== undefined ? `up to ${step.attempts} ×` : '';
+    const until = step.deadline_s !== undefined ? ` for at most ${secondsText(step.deadline_s)}` : '';
+    return [`poll ${times} every ${secondsText(step.interval_s)}${until}: ${describeCheck(step.check, ctx.hosts)}`.replace('poll  every', 'poll every')];
+  },
+});
+
+registerStepKind<ConfirmStep>('confirm', {
+  async run(step, ctx) {
+    ctx.prompt({ kind: 'confirm', stepId: step.id, message: step.prompt });
+    try {
+      await ctx.waitForConfirm();
+    } finally {
+      ctx.prompt(null);
+    }
+    return { outcome: 'ok', message: 'confirmed' };
+  },
+  describe: (step) => [`confirm: ${step.prompt.en}`],
+});
