@@ -1,0 +1,166 @@
+// The embedded demo fleet (R-UI-3): a simulated VM reached over real loopback sockets — sshd,
+// the orchestrator's HTTP service, caddy, a fake Vultr API — plus the keys, known_hosts and a
+// console.yaml pointing at all of it, so `doai-console demo` works with no setup.
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import ssh2 from 'ssh2';
+import { stringify } from 'yaml';
+import { DemoBox, type BoxState } from './box';
+import type { FaultName } from './faults';
+import { startCaddyServer, startControlServer, startOrchestratorServer, startProviderServer, type DemoHttpServer } from './http-services';
+import { startDemoSshServer, type DemoSshServer } from './ssh-server';
+import { DEMO_FILES, DEMO_HOST, DEMO_INSTANCE_ID, DEMO_PROVIDER_KEY_ENV } from './layout';
+
+export { DEMO_FILES, DEMO_PROVIDER_KEY_ENV, DEMO_HOST, DEMO_INSTANCE_ID };
+
+export interface DemoFleetOptions {
+  /** Where keys, known_hosts, the token and console.yaml go (created, mode 0700). */
+  dir: string;
+  /** Waits on the simulated box are divided by this (default 10). */
+  timeScale?: number;
+  nodeCount?: number;
+}
+
+export interface DemoFleetState extends BoxState {
+  sshConnections: number;
+  ports: { ssh: number; orchestrator: number; caddy: number; provider: number; control: number };
+}
+
+export interface DemoFleet {
+  configPath: string;
+  dir: string;
+  timeScale: number;
+  stop(): Promise<void>;
+  injectFault(name: FaultName): void;
+  state(): DemoFleetState;
+}
+
+function writeSecret(path: string, content: string): void {
+  writeFileSync(path, content, { mode: 0o600 });
+  // mode applies only when the file is created; an older file keeps its bits otherwise.
+  chmodSync(path, 0o600);
+}
+
+export async function startDemoFleet(opts: DemoFleetOptions): Promise<DemoFleet> {
+  const timeScale = opts.timeScale ?? 10;
+  const nodeCount = opts.nodeCount ?? 200;
+  if (!(timeScale >= 1 && timeScale <= 1000)) throw new Error(`demo time scale must be between 1 and 1000, got ${timeScale}`);
+  if (!Number.isInteger(nodeCount) || nodeCount < 0 || nodeCount > 100_000) throw new Error(`demo node count must be a whole number from 0 to 100000, got ${nodeCount}`);
+  const dir = resolve(opts.dir);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = (name: keyof typeof DEMO_FILES) => join(dir, DEMO_FILES[name]);
+
+  const hostKey = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'root@demo-vm' });
+  const clientKey = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'doai-console-demo' });
+  const token = randomBytes(32).toString('hex');
+  // The console reads the provider key from the environment; the demo provides one if unset.
+  const providerKey = (process.env[DEMO_PROVIDER_KEY_ENV] ||= randomBytes(24).toString('hex'));
+
+  const box = new DemoBox({ timeScale, nodeCount });
+  const started: { close(): Promise<void> }[] = [];
+  let ssh: DemoSshServer;
+  let orchestrator: DemoHttpServer;
+  let caddy: DemoHttpServer;
+  let provider: DemoHttpServer;
+  let control: DemoHttpServer;
+  const state = (): DemoFleetState => ({
+    ...box.state(),
+    sshConnections: ssh.connections(),
+    ports: { ssh: ssh.port, orchestrator: orchestrator.port, caddy: caddy.port, provider: provider.port, control: control.port },
+  });
+  try {
+    ssh = await startDemoSshServer({ box, hostKey: hostKey.private, clientPublicKey: clientKey.public });
+    started.push(ssh);
+    orchestrator = await startOrchestratorServer(box);
+    started.push(orchestrator);
+    caddy = await startCaddyServer(box);
+    started.push(caddy);
+    provider = await startProviderServer(box, { apiKey: providerKey, instanceId: DEMO_INSTANCE_ID });
+    started.push(provider);
+    control = await startControlServer({ token, inject: (name) => box.injectFault(name), state });
+    started.push(control);
+
+    writeSecret(file('hostKey'), hostKey.private);
+    writeSecret(file('clientKey'), clientKey.private);
+    writeFileSync(file('clientPublicKey'), `${clientKey.public.trim()}\n`, { mode: 0o644 });
+    const [algo, blob] = hostKey.public.trim().split(/\s+/);
+    writeFileSync(file('knownHosts'), `[127.0.0.1]:${ssh.port} ${algo} ${blob}\n`, { mode: 0o644 });
+    writeSecret(file('controlToken'), `${token}\n`);
+    writeSecret(file('providerKey'), `${providerKey}\n`);
+    for (const sub of ['journal', 'snapshots', 'incidents', 'state']) mkdirSync(join(dir, sub), { recursive: true, mode: 0o700 });
+    writeFileSync(file('config'), renderConfig({ dir, timeScale, sshPort: ssh.port, orchestrator: orchestrator.url, orchestratorPort: orchestrator.port, caddy: caddy.url, provider: provider.url, control: control.url }), { mode: 0o600 });
+  } catch (e) {
+    await Promise.all(started.map((s) => s.close()));
+    box.dispose();
+    throw e;
+  }
+
+  let stopping: Promise<void> | undefined;
+  return {
+    configPath: file('config'),
+    dir,
+    timeScale,
+    injectFault: (name) => box.injectFault(name),
+    state,
+    stop: () =>
+      (stopping ??= (async () => {
+        box.dispose();
+        await Promise.all(started.map((s) => s.close()));
+      })()),
+  };
+}
+
+function renderConfig(p: { dir: string; timeScale: number; sshPort: number; orchestrator: string; orchestratorPort: number; caddy: string; provider: string; control: string }): string {
+  const config = {
+    health: { interval_s: 30, timeout_s: 10, failure_threshold: 3 },
+    hosts: [
+      {
+        name: DEMO_HOST,
+        address: '127.0.0.1',
+        port: p.sshPort,
+        user: 'root',
+        identity_file: join(p.dir, DEMO_FILES.clientKey),
+        known_hosts: join(p.dir, DEMO_FILES.knownHosts),
+        provider: { kind: 'vultr', instance_id: DEMO_INSTANCE_ID, api_key_env: DEMO_PROVIDER_KEY_ENV, base_url: p.provider },
+      },
+    ],
+    services: [
+      {
+        name: 'doai-orchestrator',
+        host: DEMO_HOST,
+        unit: 'doai-orchestrator',
+        health_url: `${p.orchestrator}/health`,
+        websocket_url: `ws://127.0.0.1:${p.orchestratorPort}/ws`,
+        app_dir: '/opt/aifarm',
+      },
+      { name: 'caddy', host: DEMO_HOST, unit: 'caddy', health_url: `${p.caddy}/` },
+    ],
+    node_sources: [
+      {
+        name: 'devices',
+        url: `${p.orchestrator}/nodes`,
+        list_path: 'nodes',
+        fields: { id: 'id', last_heartbeat: 'last_heartbeat', errors: 'errors', requests: 'requests', labels: 'labels' },
+      },
+    ],
+    paths: {
+      audit_log: join(p.dir, 'emergency.log'),
+      journal_dir: join(p.dir, 'journal'),
+      snapshots_dir: join(p.dir, 'snapshots'),
+      incidents_dir: join(p.dir, 'incidents'),
+      state_dir: join(p.dir, 'state'),
+    },
+    demo: { time_scale: p.timeScale, control_url: p.control },
+  };
+  const header = [
+    '# Generated by `doai-console demo` for the embedded demo fleet; rewritten on every start, so',
+    '# edits here are lost. Every address is a loopback listener of the simulated fleet, and waits',
+    `# are compressed ${p.timeScale}x (demo.time_scale); real mode never does that.`,
+    `# The provider API key is read from the environment variable ${DEMO_PROVIDER_KEY_ENV}, never from`,
+    `# this file: the demo keeps it in ${DEMO_FILES.providerKey} (mode 0600) beside this file, and the CLI`,
+    '# loads it from there for the demo.',
+    '',
+  ].join('\n');
+  return header + stringify(config);
+}
