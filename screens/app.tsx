@@ -165,15 +165,24 @@ export function App(props: AppProps) {
   const logPage = Math.max(1, layout.logRows - 1);
   const scrollLog = (delta: number) => {
     if (!runId) return;
-    const wanted = Math.max(0, logScroll + delta);
-    const available = runs.getOutput(runId, wanted + layout.logRows).length;
-    setLogScroll(Math.min(wanted, Math.max(0, available - layout.logRows)));
+    setLogScroll((prev) => {
+      const wanted = Math.max(0, prev + delta);
+      const available = runs.getOutput(runId, wanted + layout.logRows).length;
+      return Math.min(wanted, Math.max(0, available - layout.logRows));
+    });
   };
+  const moveFault = (delta: number) =>
+    setOverlay((prev) =>
+      prev?.kind === 'fault-menu' ? { kind: 'fault-menu', index: Math.max(0, Math.min(DEMO_FAULTS.length - 1, prev.index + delta)) } : prev,
+    );
 
-  const moveSelection = (delta: number) => {
-    const next = services[Math.max(0, Math.min(services.length - 1, selected + delta))];
-    if (next) setSelectedName(next.name);
-  };
+  // Functional updates: a burst of key presses (key repeat) arrives before the next render.
+  const moveSelection = (delta: number) =>
+    setSelectedName((prev) => {
+      const at = services.findIndex((s) => s.name === prev);
+      const next = services[Math.max(0, Math.min(services.length - 1, (at === -1 ? 0 : at) + delta))];
+      return next ? next.name : prev;
+    });
 
   const handlers: CommandHandlers = {
     help: () => setOverlay({ kind: 'help' }),
@@ -198,8 +207,13 @@ export function App(props: AppProps) {
     'demo.fault': () => setOverlay({ kind: 'fault-menu', index: 0 }),
 
     'run.cancel': () => {
-      const run = currentRun;
+      // Read the store, not the last render: the run may have ended since the frame was drawn.
+      const run = runs.getSnapshot().runs.find((r) => r.runId === runId);
       if (!run || !control) return;
+      if (run.state !== 'running') {
+        flash(t(lang, 'reason.runEnded'));
+        return;
+      }
       setOverlay({
         kind: 'confirm',
         question: t(lang, 'cancel.confirm', { runbook: run.title[lang], target: run.target }),
@@ -224,9 +238,8 @@ export function App(props: AppProps) {
     },
     'confirm.no': () => setOverlay(null),
 
-    'fault.up': () => overlay?.kind === 'fault-menu' && setOverlay({ kind: 'fault-menu', index: Math.max(0, overlay.index - 1) }),
-    'fault.down': () =>
-      overlay?.kind === 'fault-menu' && setOverlay({ kind: 'fault-menu', index: Math.min(DEMO_FAULTS.length - 1, overlay.index + 1) }),
+    'fault.up': () => moveFault(-1),
+    'fault.down': () => moveFault(1),
     'fault.choose': () => overlay?.kind === 'fault-menu' && injectFault(overlay.index),
     'fault.number': (key) => injectFault(Number(key) - 1),
     'fault.close': () => setOverlay(null),

@@ -21,7 +21,13 @@ const MIN_SPARK = 8;
 const MAX_SPARK = 30; // samples kept per service
 const MIN_ERROR = 10;
 
-export function serviceColumns(width: number, names: readonly string[], headerWidths: { name: number }): ServiceColumns {
+export function serviceColumns(
+  width: number,
+  names: readonly string[],
+  headerWidths: { name: number; fails?: number },
+  /** Widest "failures/threshold" text, e.g. 3 for "3/3". */
+  failsWidth = 3,
+): ServiceColumns {
   const longest = Math.max(headerWidths.name, ...names.map(displayWidth));
   const cols: ServiceColumns = {
     marker: 2,
@@ -29,7 +35,7 @@ export function serviceColumns(width: number, names: readonly string[], headerWi
     state: STATE_WIDTH,
     http: 4,
     latency: 7,
-    fails: 5,
+    fails: Math.max(headerWidths.fails ?? 4, failsWidth),
     since: 6,
     spark: 0,
     error: 0,

@@ -44,22 +44,32 @@ export interface ServicesPaneProps {
 }
 
 export function ServicesPane({ services, selected, rows, width, now, lang, configPath }: ServicesPaneProps) {
-  const cols = serviceColumns(width, services.map((s) => s.name), { name: displayWidth(t(lang, 'col.service')) });
+  const cols = serviceColumns(
+    width,
+    services.map((s) => s.name),
+    { name: displayWidth(t(lang, 'col.service')), fails: displayWidth(t(lang, 'col.fails')) },
+    Math.max(0, ...services.map((s) => `${s.consecutiveFailures}/${s.threshold}`.length)),
+  );
   const start = windowStart(selected, services.length, rows);
   const shown = services.slice(start, start + rows);
   const windowed = shown.length < services.length;
   const sep = ' ';
 
+  // Where the window is, e.g. "1-16 of 200", at the end of the header when there is room.
+  const count = windowed ? t(lang, 'services.count', { shown: `${start + 1}-${start + shown.length}`, total: services.length }) : '';
+  const countFits = count !== '' && cols.error >= displayWidth(t(lang, 'col.error')) + 1 + displayWidth(count);
   const header =
     ' '.repeat(cols.marker) +
-    fit(windowed ? `${t(lang, 'col.service')} ${t(lang, 'services.count', { shown: `${start + 1}-${start + shown.length}`, total: services.length })}` : t(lang, 'col.service'), cols.name) +
+    fit(t(lang, 'col.service'), cols.name) +
     sep + fit(t(lang, 'col.state'), cols.state) +
     sep + fit(t(lang, 'col.http'), cols.http) +
     sep + fit(t(lang, 'col.latency'), cols.latency, 'right') +
     (cols.spark ? sep + fit(t(lang, 'col.trend'), cols.spark) : '') +
     sep + fit(t(lang, 'col.fails'), cols.fails, 'right') +
     (cols.since ? sep + fit(t(lang, 'col.since'), cols.since, 'right') : '') +
-    (cols.error ? sep + fit(t(lang, 'col.error'), cols.error) : '');
+    (cols.error
+      ? sep + (countFits ? fit(t(lang, 'col.error'), cols.error - displayWidth(count)) + count : fit(t(lang, 'col.error'), cols.error))
+      : '');
 
   return (
     <Box flexDirection="column" width={width} height={rows + 1} overflow="hidden">

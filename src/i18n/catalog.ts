@@ -45,7 +45,7 @@ const en = {
   'run.approvalWaiting': 'waiting for approval (step {step})',
   'run.approvalCode': 'code {code}',
 
-  'start.failed': 'Could not start {runbook} on {target}: {error}',
+  'start.failed': '{error} — {runbook} on {target} not started',
   'start.readOnly': 'This console is read-only — start runbooks from an operator console',
 
   'quit.confirm': 'A run is active — quit anyway? (y/n)',
@@ -124,7 +124,7 @@ const ko: Record<MessageKey, string> = {
   'run.approvalWaiting': '승인 대기 중 ({step}단계)',
   'run.approvalCode': '코드 {code}',
 
-  'start.failed': '{target}에 {runbook}을(를) 시작할 수 없습니다: {error}',
+  'start.failed': '{error} — {target}의 {runbook} 시작 안 됨',
   'start.readOnly': '읽기 전용 콘솔입니다 — 운영 콘솔에서 런북을 시작하세요',
 
   'quit.confirm': '실행 중인 작업이 있습니다 — 그래도 종료할까요? (y/n)',
