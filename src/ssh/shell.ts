@@ -15,6 +15,7 @@ import {
   type HostKeyCheck,
 } from './known-hosts';
 import { LineSplitter } from './line-splitter';
+import { killCommand, parsePidLine, wrapCommand } from './process-group';
 import { SshError, type ExecOptions, type ExecResult, type RemoteShell } from './types';
 
 export interface SshShellOptions {
@@ -30,6 +31,12 @@ export interface SshShellOptions {
   env?: NodeJS.ProcessEnv;
   /** Asked once per host when its identity file is encrypted. */
   passphrase?: (host: string) => Promise<string>;
+  /**
+   * How a timed-out or cancelled command is ended. 'process-group' (default) wraps each command
+   * so it reports its pid, and kills its process group with a second command; 'signal' only
+   * sends the SSH signal request and closes the channel (for servers without a POSIX sh).
+   */
+  killMode?: 'process-group' | 'signal';
   /** Told when acceptNew recorded a key, so `check` can say so. */
   onHostKeyAdded?: (info: { host: string; address: string; port: number; fingerprint: string; path: string }) => void;
 }
@@ -44,8 +51,10 @@ export interface SshShell extends RemoteShell {
   isConnected(host: string): boolean;
 }
 
-/** How long to wait for the server to confirm a channel close after we ended a command. */
-const CLOSE_GRACE_MS = 3000;
+/** Upper bound on ending a command: the group kill waits up to ~2 s between TERM and KILL. */
+const KILL_GRACE_MS = 5000;
+/** How long a just-started command may take to report its pid before we end it without. */
+const PID_WAIT_MS = 1000;
 
 // OpenSSH offers the host key types it already knows first; doing the same avoids reporting a
 // "new" key of another type for a host whose ed25519 key we already trust.
@@ -69,6 +78,7 @@ export function createSshShell(opts: SshShellOptions): SshShell {
   const env = opts.env ?? process.env;
   const keepaliveMs = opts.keepaliveMs ?? 5000;
   const connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
+  const killMode = opts.killMode ?? 'process-group';
   const hostsByName = new Map(opts.hosts.map((h) => [h.name, h]));
   const cache = new Map<string, Promise<Connection>>();
   const passphrases = new Map<string, string>();
@@ -379,6 +389,20 @@ export function createSshShell(opts: SshShellOptions): SshShell {
     }
   }
 
+  /** Runs the kill command for a wrapped command's process group; never rejects. */
+  async function killGroup(conn: Connection, pid: number): Promise<void> {
+    try {
+      const channel = await openExecChannel(conn, killCommand(pid));
+      await new Promise<void>((resolve) => {
+        channel.resume();
+        channel.stderr.resume();
+        channel.on('close', () => resolve());
+      });
+    } catch {
+      // The link is gone: nothing more can be done from here; the caller reports the timeout.
+    }
+  }
+
   function exec(hostName: string, command: string, execOpts: ExecOptions): Promise<ExecResult> {
     let host: HostConfig;
     try {
@@ -387,6 +411,7 @@ export function createSshShell(opts: SshShellOptions): SshShell {
       return Promise.reject(err);
     }
     if (execOpts.signal?.aborted) return Promise.resolve({ code: null, cancelled: true });
+    const wrapped = killMode === 'process-group';
 
     return new Promise<ExecResult>((resolve, reject) => {
       let channel: ClientChannel | undefined;
@@ -394,8 +419,25 @@ export function createSshShell(opts: SshShellOptions): SshShell {
       let ending: 'timeout' | 'abort' | undefined;
       let exit: { code: number | null; signal?: string } | undefined;
       let settled = false;
-      let graceTimer: NodeJS.Timeout | undefined;
-      const out = new LineSplitter((line) => emit('stdout', line));
+      let channelClosed = false;
+      let killDone = false;
+      let pid: number | undefined;
+      let firstStdoutLine = true;
+      let onPid: (() => void) | undefined;
+      const timers: NodeJS.Timeout[] = [];
+
+      const out = new LineSplitter((line) => {
+        if (wrapped && firstStdoutLine) {
+          firstStdoutLine = false;
+          const found = parsePidLine(line);
+          if (found !== undefined) {
+            pid = found;
+            onPid?.();
+            return;
+          }
+        }
+        emit('stdout', line);
+      });
       const err = new LineSplitter((line) => emit('stderr', line));
 
       function emit(stream: OutputStream, line: string): void {
@@ -406,78 +448,94 @@ export function createSshShell(opts: SshShellOptions): SshShell {
         }
       }
 
-      function cleanup(): void {
-        settled = true;
-        clearTimeout(deadline);
-        if (graceTimer) clearTimeout(graceTimer);
-        execOpts.signal?.removeEventListener('abort', onAbort);
-      }
-
       function finish(): void {
         if (settled) return;
+        settled = true;
         out.flush();
         err.flush();
-        cleanup();
+        for (const t of timers) clearTimeout(t);
+        execOpts.signal?.removeEventListener('abort', onAbort);
         if (ending === 'timeout') resolve({ code: null, timedOut: true });
         else if (ending === 'abort') resolve({ code: null, cancelled: true });
         else if (exit) resolve({ code: exit.code, ...(exit.signal ? { signal: exit.signal } : {}) });
         else resolve({ code: null, ...(conn?.closed ? { lostConnection: true } : {}) });
       }
 
-      function end(why: 'timeout' | 'abort'): void {
-        if (settled || ending) return;
-        ending = why;
-        if (!channel) {
-          // Nothing runs remotely yet; the connection attempt goes on and stays cached.
-          finish();
-          return;
-        }
-        // OpenSSH answers the "signal" request with killpg() on the session's process group,
-        // which takes the command's children with it; closing the channel covers servers that
-        // ignore the signal (sshd then closes the command's pipes, and writes get SIGPIPE).
+      function maybeFinish(): void {
+        if (!ending) finish();
+        else if (channelClosed && killDone) finish();
+      }
+
+      // Ends the remote command: the signal request (honoured by OpenSSH for non-root
+      // sessions), a group kill by pid, and closing the channel.
+      function stopRemote(): void {
+        const ch = channel!;
         try {
-          channel.signal('KILL');
+          ch.signal('KILL');
         } catch {
           // channel already closing
         }
-        channel.close();
-        graceTimer = setTimeout(finish, CLOSE_GRACE_MS);
+        timers.push(setTimeout(finish, KILL_GRACE_MS));
+        const killAndClose = (): void => {
+          onPid = undefined;
+          if (pid !== undefined && conn) {
+            void killGroup(conn, pid).then(() => {
+              killDone = true;
+              maybeFinish();
+            });
+          } else {
+            killDone = true;
+          }
+          ch.close();
+          maybeFinish();
+        };
+        if (wrapped && pid === undefined && !channelClosed) {
+          // The pid line may still be on its way (the command has only just started).
+          onPid = killAndClose;
+          timers.push(setTimeout(killAndClose, PID_WAIT_MS));
+        } else {
+          killAndClose();
+        }
+      }
+
+      function end(why: 'timeout' | 'abort'): void {
+        if (settled || ending) return;
+        ending = why;
+        // Nothing runs remotely yet: the connection attempt goes on and stays cached.
+        if (!channel) finish();
+        else stopRemote();
       }
 
       function onAbort(): void {
         end('abort');
       }
 
-      const deadline = setTimeout(() => end('timeout'), execOpts.timeoutMs);
+      timers.push(setTimeout(() => end('timeout'), execOpts.timeoutMs));
       execOpts.signal?.addEventListener('abort', onAbort, { once: true });
 
-      startCommand(host, command).then(
+      startCommand(host, wrapped ? wrapCommand(command) : command).then(
         (started) => {
           conn = started.conn;
           channel = started.channel;
-          if (ending) {
-            // Timed out or cancelled while the channel was opening: end it at once.
-            const late = channel;
-            try {
-              late.signal('KILL');
-            } catch {
-              // ignore
-            }
-            late.close();
-            return;
-          }
           channel.on('data', (chunk: Buffer) => out.push(chunk));
           channel.stderr.on('data', (chunk: Buffer) => err.push(chunk));
           channel.on('exit', (code: number | null, signal?: string) => {
             exit = { code: typeof code === 'number' ? code : null, ...(signal ? { signal } : {}) };
           });
-          channel.on('close', finish);
           const onConnGone = (): void => {
             // The channel closes with the connection; finish() then reports lostConnection.
+            killDone = true;
             setImmediate(finish);
           };
           conn.client.once('close', onConnGone);
-          channel.on('close', () => conn?.client.removeListener('close', onConnGone));
+          channel.on('close', () => {
+            channelClosed = true;
+            conn?.client.removeListener('close', onConnGone);
+            if (ending && onPid) onPid();
+            maybeFinish();
+          });
+          // Timed out or cancelled while the channel was opening: end it now.
+          if (ending && !settled) stopRemote();
         },
         (error: unknown) => {
           if (settled) return;
@@ -485,7 +543,9 @@ export function createSshShell(opts: SshShellOptions): SshShell {
             finish();
             return;
           }
-          cleanup();
+          settled = true;
+          for (const t of timers) clearTimeout(t);
+          execOpts.signal?.removeEventListener('abort', onAbort);
           reject(error instanceof SshError ? error : new SshError(String((error as Error)?.message ?? error), 'other'));
         },
       );

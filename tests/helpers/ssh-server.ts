@@ -7,9 +7,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { timingSafeEqual } from 'node:crypto';
 import { Server, utils, type Connection, type ServerChannel } from 'ssh2';
+import { PID_MARKER, parseKillCommand, unwrapCommand } from '../../src/ssh/process-group';
 
 export interface ExecRecord {
+  /** The command as the shell meant it (unwrapped from the process-group wrapper). */
   command: string;
+  /** What arrived on the wire. */
+  rawCommand: string;
+  /** The fake pid announced for a wrapped command. */
+  pid?: number;
+  /** True once a group-kill command for this pid arrived. */
+  groupKilled: boolean;
   /** Signal names the client sent on this channel (e.g. 'KILL'). */
   signals: string[];
   /** True once the channel closed, whoever closed it. */
@@ -49,6 +57,8 @@ export interface TestSshServer {
   knownHostsLine: string;
   dir: string;
   execs: ExecRecord[];
+  /** Pids named by group-kill commands, in arrival order. */
+  kills: number[];
   /** Number of SSH connections that completed authentication. */
   authenticatedConnections(): number;
   /** Drops every client connection abruptly (simulates a dead link). */
@@ -67,6 +77,11 @@ export interface TestSshServerOptions {
   clientKeyPassphrase?: string;
   /** Reject every authentication attempt. */
   rejectAuth?: boolean;
+  /**
+   * Understand the shell's process-group wrapper (announce a pid, honour group kills), as a
+   * POSIX host does. Default true; false behaves like a server that runs commands verbatim.
+   */
+  wrapAware?: boolean;
 }
 
 export async function startTestSshServer(options: TestSshServerOptions = {}): Promise<TestSshServer> {
@@ -90,6 +105,10 @@ export async function startTestSshServer(options: TestSshServerOptions = {}): Pr
 
   let handler: ExecHandler = options.onExec ?? ((ctx) => ctx.exit(0));
   const execs: ExecRecord[] = [];
+  const kills: number[] = [];
+  const running = new Map<number, { record: ExecRecord; channel: ServerChannel }>();
+  let nextPid = 40_000;
+  const wrapAware = options.wrapAware ?? true;
   const clients = new Set<Connection>();
   let authenticated = 0;
 
@@ -130,13 +149,43 @@ export async function startTestSshServer(options: TestSshServerOptions = {}): Pr
         });
         session.on('exec', (accept, _reject, info) => {
           const channel = accept();
-          const rec: ExecRecord = { command: info.command, signals: [], closed: false, closedByClient: false, exited: false };
+          const killPid = wrapAware ? parseKillCommand(info.command) : undefined;
+          if (killPid !== undefined) {
+            // What `kill -TERM -<pgid>` does on a real host: the whole command ends.
+            kills.push(killPid);
+            const target = running.get(killPid);
+            if (target && !target.record.closed) {
+              target.record.groupKilled = true;
+              target.channel.exit('TERM', false, '');
+              target.channel.end();
+            }
+            channel.resume();
+            channel.exit(0);
+            channel.end();
+            return;
+          }
+          const unwrapped = wrapAware ? unwrapCommand(info.command) : undefined;
+          const rec: ExecRecord = {
+            command: unwrapped ?? info.command,
+            rawCommand: info.command,
+            groupKilled: false,
+            signals: [],
+            closed: false,
+            closedByClient: false,
+            exited: false,
+          };
           record = rec;
           execs.push(rec);
+          if (unwrapped !== undefined) {
+            rec.pid = nextPid++;
+            running.set(rec.pid, { record: rec, channel });
+            channel.write(`${PID_MARKER} ${rec.pid}\n`);
+          }
           let resolveClosed!: () => void;
           const closed = new Promise<void>((r) => (resolveClosed = r));
           channel.on('close', () => {
-            if (!rec.exited) rec.closedByClient = true;
+            if (rec.pid !== undefined) running.delete(rec.pid);
+            if (!rec.exited && !rec.groupKilled) rec.closedByClient = true;
             rec.closed = true;
             resolveClosed();
           });
@@ -144,7 +193,7 @@ export async function startTestSshServer(options: TestSshServerOptions = {}): Pr
           // Consume stdin: an unread channel never emits 'close' after the client closes it.
           channel.resume();
           const ctx: ExecContext = {
-            command: info.command,
+            command: rec.command,
             record: rec,
             channel,
             stdout: (text) => {
@@ -192,6 +241,7 @@ export async function startTestSshServer(options: TestSshServerOptions = {}): Pr
     knownHostsLine: `[127.0.0.1]:${port} ${hostKeyPublic}`,
     dir,
     execs,
+    kills,
     authenticatedConnections: () => authenticated,
     dropConnections: () => {
       for (const c of clients) c.end();

@@ -97,6 +97,7 @@ describe('ssh shell against an ssh2 test server', () => {
     ]);
     expect(lines.filter(([s]) => s === 'stderr').map(([, l]) => l)).toEqual(['warn: disk 81%']);
     expect(server.execs[0]!.command).toBe('systemctl restart aifarm');
+    expect(server.execs[0]!.pid).toBeGreaterThan(0);
   });
 
   it('reuses one connection across exec calls and reconnects after the link dropped', async () => {
@@ -120,7 +121,7 @@ describe('ssh shell against an ssh2 test server', () => {
     expect(server.execs.map((e) => e.command).sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
   });
 
-  it('on timeout sends KILL, closes the channel, and resolves timedOut', async () => {
+  it('on timeout sends KILL, kills the process group by pid, closes the channel, and resolves timedOut', async () => {
     server.setExecHandler(async (ctx) => {
       ctx.stdout('starting\n');
       await ctx.closed; // hangs until the client ends it
@@ -130,14 +131,16 @@ describe('ssh shell against an ssh2 test server', () => {
     const r = await shell().exec('web1', 'sleep 300', { timeoutMs: 300, onLine: (_s, l) => lines.push(l) });
     expect(r).toEqual({ code: null, timedOut: true });
     expect(Date.now() - started).toBeLessThan(3000);
-    expect(lines).toEqual(['starting']);
+    expect(lines).toEqual(['starting']); // the pid line is not output
     const rec = server.execs[0]!;
-    for (let i = 0; i < 100 && !rec.closed; i++) await new Promise((res) => setTimeout(res, 10));
+    expect(rec.command).toBe('sleep 300');
+    expect(rec.rawCommand).not.toBe('sleep 300');
+    expect(rec.closed).toBe(true);
     expect(rec.signals).toContain('KILL');
-    expect(rec.closedByClient).toBe(true);
+    expect(server.kills).toEqual([rec.pid]);
   });
 
-  it('on abort sends KILL, closes the channel, and resolves cancelled', async () => {
+  it('on abort sends KILL, kills the process group, closes the channel, and resolves cancelled', async () => {
     server.setExecHandler(async (ctx) => {
       ctx.stdout('working\n');
       await ctx.closed;
@@ -152,9 +155,49 @@ describe('ssh shell against an ssh2 test server', () => {
     });
     expect(await r).toEqual({ code: null, cancelled: true });
     const rec = server.execs[0]!;
-    for (let i = 0; i < 100 && !rec.closed; i++) await new Promise((res) => setTimeout(res, 10));
+    expect(rec.closed).toBe(true);
     expect(rec.signals).toEqual(['KILL']);
+    expect(server.kills).toEqual([rec.pid]);
+  });
+
+  it('a server that runs commands verbatim (no pid line) still gets the command ended, output intact', async () => {
+    const plain = await startTestSshServer({
+      wrapAware: false,
+      onExec: async (ctx) => {
+        ctx.stdout('first line\n');
+        await ctx.closed;
+      },
+    });
+    try {
+      writeFileSync(knownHosts, `${plain.knownHostsLine}\n`);
+      const lines: string[] = [];
+      const started = Date.now();
+      const r = await shell({}, { port: plain.port, identity_file: plain.clientKeyPath }).exec('web1', 'hang', {
+        timeoutMs: 200,
+        onLine: (_s, l) => lines.push(l),
+      });
+      expect(r).toEqual({ code: null, timedOut: true });
+      expect(lines).toEqual(['first line']);
+      expect(Date.now() - started).toBeLessThan(4000);
+      const rec = plain.execs[0]!;
+      expect(rec.closedByClient).toBe(true);
+      expect(rec.signals).toEqual(['KILL']);
+      expect(plain.kills).toEqual([]);
+    } finally {
+      await plain.close();
+    }
+  });
+
+  it("killMode 'signal' sends the command verbatim and ends it with the signal request and a close", async () => {
+    server.setExecHandler(async (ctx) => {
+      await ctx.closed;
+    });
+    const r = await shell({ killMode: 'signal' }).exec('web1', 'sleep 300', { timeoutMs: 200, onLine: () => undefined });
+    expect(r).toEqual({ code: null, timedOut: true });
+    const rec = server.execs[0]!;
+    expect(rec.rawCommand).toBe('sleep 300');
     expect(rec.closedByClient).toBe(true);
+    expect(rec.signals).toEqual(['KILL']);
   });
 
   it('an already aborted signal runs nothing', async () => {

@@ -1,0 +1,166 @@
+// Proves the SSH layer against a real OpenSSH sshd: streaming, exit codes, and that a timed-out
+// or cancelled command is really gone on the host (the whole process tree, not just the shell).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomInt } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HostConfig } from '../../src/config/schema';
+import { createSshShell, type SshShell } from '../../src/ssh/shell';
+import { sshdAvailable, startSshd, SSHD_PATH, type RunningSshd } from '../helpers/sshd';
+
+const required = process.env.REQUIRE_SSHD === '1';
+const available = sshdAvailable();
+
+if (required && !available) {
+  describe('OpenSSH sshd', () => {
+    it('is installed (REQUIRE_SSHD=1)', () => {
+      throw new Error(`REQUIRE_SSHD=1 but ${SSHD_PATH} or ssh-keygen is missing: apt-get install -y openssh-server`);
+    });
+  });
+}
+
+function running(pattern: string): boolean {
+  return spawnSync('pgrep', ['-f', pattern]).status === 0;
+}
+
+async function waitUntil(cond: () => boolean, ms: number): Promise<boolean> {
+  const until = Date.now() + ms;
+  for (let i = 0; i < 500 && Date.now() < until; i++) {
+    if (cond()) return true;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return cond();
+}
+
+describe.skipIf(!available)('ssh shell against OpenSSH sshd', () => {
+  let sshd: RunningSshd;
+  let dir: string;
+  let shell: SshShell;
+
+  beforeAll(async () => {
+    sshd = await startSshd();
+    dir = mkdtempSync(join(tmpdir(), 'doai-openssh-'));
+    const knownHosts = join(dir, 'known_hosts');
+    writeFileSync(knownHosts, `${sshd.knownHostsLine}\n`);
+    const host: HostConfig = {
+      name: 'box',
+      address: '127.0.0.1',
+      port: sshd.port,
+      user: sshd.user,
+      identity_file: sshd.clientKeyPath,
+      agent: false,
+      snapshot_dir: '/var/log/doai/snapshots',
+      backup_dir: '/var/backups/doai',
+    };
+    shell = createSshShell({ hosts: [host], knownHostsPath: knownHosts, env: {} });
+  });
+
+  afterAll(async () => {
+    shell?.close();
+    await sshd?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('streams lines as they are printed, separates stderr, returns the exit code', async () => {
+    const seen: Array<{ stream: string; line: string; at: number }> = [];
+    const started = Date.now();
+    const r = await shell.exec('box', `echo one; echo oops >&2; sleep 0.5; printf 'two\\r\\nthree'; exit 4`, {
+      timeoutMs: 10_000,
+      onLine: (stream, line) => seen.push({ stream, line, at: Date.now() - started }),
+    });
+    const ended = Date.now() - started;
+    expect(r, sshd.log()).toEqual({ code: 4 });
+    expect(seen.filter((s) => s.stream === 'stdout').map((s) => s.line)).toEqual(['one', 'two', 'three']);
+    expect(seen.filter((s) => s.stream === 'stderr').map((s) => s.line)).toEqual(['oops']);
+    // "one" reached us while the command was still sleeping.
+    const one = seen.find((s) => s.line === 'one')!;
+    expect(ended - one.at).toBeGreaterThanOrEqual(400);
+  });
+
+  it('a timed-out command is gone on the host, children included', async () => {
+    const a = `${randomInt(3_000_000, 3_999_999)}1`;
+    const b = `${randomInt(3_000_000, 3_999_999)}2`;
+    const lines: string[] = [];
+    const marker = `sleep ${a}`;
+    // A background child and a non-exec'd foreground child: the shell is not the only process.
+    const pending = shell.exec('box', `echo started; sleep ${a} & sh -c 'sleep ${b}; echo never'; wait`, {
+      timeoutMs: 1500,
+      onLine: (_s, l) => lines.push(l),
+    });
+    expect(await waitUntil(() => running(marker) && running(`sleep ${b}`), 5000)).toBe(true);
+    const r = await pending;
+    expect(r).toEqual({ code: null, timedOut: true });
+    expect(lines).toEqual(['started']);
+    const gone = await waitUntil(() => !running(marker) && !running(`sleep ${b}`), 5000);
+    expect(gone, sshd.log()).toBe(true);
+    // The connection stays usable after a kill.
+    expect(await shell.exec('box', 'echo still here', { timeoutMs: 5000, onLine: () => undefined })).toEqual({ code: 0 });
+  });
+
+  it('a cancelled command is gone on the host', async () => {
+    const n = `${randomInt(4_000_000, 4_999_999)}3`;
+    const controller = new AbortController();
+    const pending = shell.exec('box', `echo go; sleep ${n}`, {
+      timeoutMs: 30_000,
+      signal: controller.signal,
+      onLine: () => undefined,
+    });
+    expect(await waitUntil(() => running(`sleep ${n}`), 5000)).toBe(true);
+    controller.abort();
+    expect(await pending).toEqual({ code: null, cancelled: true });
+    expect(await waitUntil(() => !running(`sleep ${n}`), 5000)).toBe(true);
+  });
+
+  it('a command that ignores TERM is killed with KILL', async () => {
+    const n = `${randomInt(5_000_000, 5_999_999)}4`;
+    const started = Date.now();
+    // Ignored signals stay ignored across exec, so the sleep ignores TERM too.
+    const pending = shell.exec('box', `trap '' TERM; echo ready; sleep ${n}`, { timeoutMs: 800, onLine: () => undefined });
+    expect(await waitUntil(() => running(`sleep ${n}`), 5000)).toBe(true);
+    expect(await pending).toEqual({ code: null, timedOut: true });
+    expect(Date.now() - started).toBeLessThan(6000);
+    expect(await waitUntil(() => !running(`sleep ${n}`), 5000), sshd.log()).toBe(true);
+  });
+
+  it('reaches the host through OpenSSH as a jump host (forwardOut)', async () => {
+    const base = { address: '127.0.0.1', port: sshd.port, user: sshd.user, identity_file: sshd.clientKeyPath, agent: false, snapshot_dir: '/x', backup_dir: '/y' };
+    const jumped = createSshShell({
+      hosts: [{ ...base, name: 'bastion' }, { ...base, name: 'inner', jump: 'bastion' }],
+      knownHostsPath: join(dir, 'known_hosts'),
+      env: {},
+    });
+    try {
+      const lines: string[] = [];
+      expect(await jumped.exec('inner', 'echo via-jump', { timeoutMs: 5000, onLine: (_s, l) => lines.push(l) })).toEqual({ code: 0 });
+      expect(lines).toEqual(['via-jump']);
+    } finally {
+      jumped.close();
+    }
+  });
+
+  it('probe opens a session on the real sshd', async () => {
+    expect(await shell.probe('box', 5000)).toEqual({ ok: true });
+  });
+
+  it('refuses the real host when known_hosts does not list it', async () => {
+    const empty = join(dir, 'empty_known_hosts');
+    writeFileSync(empty, '');
+    const other = createSshShell({
+      hosts: [{ name: 'box', address: '127.0.0.1', port: sshd.port, user: sshd.user, identity_file: sshd.clientKeyPath, agent: false, snapshot_dir: '/x', backup_dir: '/y' }],
+      knownHostsPath: empty,
+      env: {},
+    });
+    try {
+      const r = await other.probe('box', 5000);
+      expect(r.ok).toBe(false);
+      if (!r.ok) {
+        expect(r.kind).toBe('hostkey-unknown');
+        expect(r.error).toMatch(/SHA256:[A-Za-z0-9+/]{43}/);
+      }
+    } finally {
+      other.close();
+    }
+  });
+});
