@@ -1,0 +1,80 @@
+// Glue for R-APR-4: the current step of an approval flow is approved by another OS user through
+// an approval request instead of a typed code. Headless `run` and the console both use it, so
+// the flow's rules (wait, different approver, approver list) apply on this path too.
+import type { Clock } from '../core/clock';
+import { CODE_TTL_MS } from './codes';
+import type { ApprovalFlow, InputResult } from './policy';
+import { cancelRequest, createRequest, waitForApproval, type ApprovalGrant, type ApprovalRequest } from './requests';
+
+export interface SessionApprovalOptions {
+  flow: ApprovalFlow;
+  dir: string;
+  runbook: string;
+  level: string;
+  target: string;
+  /** The operator name of this console. */
+  requester: string;
+  summary: string;
+  clock: Clock;
+  signal?: AbortSignal;
+  pollMs?: number;
+  /** How long the request stays open; the code lifetime (5 min) by default. */
+  ttlMs?: number;
+  approvers?: readonly string[];
+  /** The request is out: tell the operator what the approver must run. */
+  onRequest?: (request: ApprovalRequest) => void;
+  onRejected?: (reason: string) => void;
+}
+
+export interface SessionApprovalResult {
+  request: ApprovalRequest;
+  grant: ApprovalGrant;
+  /** What the flow made of it (it may still refuse, e.g. the same person as step 1). */
+  result: InputResult;
+}
+
+/**
+ * Requests approval of the flow's current step from another session and feeds the answer to
+ * the flow. For L3 step 2 it first sits out the enforced wait, so the request for step 2 only
+ * exists once the wait is over and cannot be approved early. The request is always withdrawn.
+ */
+export async function approveFromOtherSession(opts: SessionApprovalOptions): Promise<SessionApprovalResult> {
+  const { flow, clock } = opts;
+  let snap = flow.getSnapshot();
+  if (snap.phase === 'waiting' && snap.waitUntil) {
+    await clock.sleep(Math.max(0, snap.waitUntil.getTime() - clock.now().getTime()), opts.signal);
+    flow.tick();
+    snap = flow.getSnapshot();
+  }
+  if (snap.phase !== 'code' && snap.phase !== 'step1' && snap.phase !== 'step2') {
+    throw new Error(`approval is at "${snap.phase}", not waiting for an approver`);
+  }
+  const step = flow.currentStep;
+  const first = flow.firstApprover;
+  const request = createRequest(opts.dir, {
+    runbook: opts.runbook,
+    level: opts.level,
+    target: opts.target,
+    requester: opts.requester,
+    step,
+    summary: opts.summary,
+    expiresAt: new Date(clock.now().getTime() + (opts.ttlMs ?? CODE_TTL_MS)),
+    step1Approver: step === 2 && first ? { uid: first.uid, name: first.name } : undefined,
+    clock,
+  });
+  try {
+    opts.onRequest?.(request);
+    const grant = await waitForApproval(opts.dir, request.id, {
+      step,
+      signal: opts.signal,
+      pollMs: opts.pollMs,
+      clock,
+      approvers: opts.approvers,
+      onRejected: opts.onRejected,
+    });
+    const result = flow.approveFromSession({ name: grant.approverName, uid: grant.approverUid });
+    return { request, grant, result };
+  } finally {
+    cancelRequest(opts.dir, request.id);
+  }
+}
