@@ -508,6 +508,23 @@ export class ApprovalFlow extends BatchedStore<ApprovalSnapshot> {
   }
 }
 
+/** The L3 summary box (seed 000), one line per entry, shown before the typed `yes`. */
+export function summaryLines(snap: ApprovalSnapshot, lang: 'ko' | 'en'): string[] {
+  const when = (r?: ApproverRecord) => (r ? ` (${r.at.toISOString()}${r.how === 'session' ? ', other session' : ''})` : '');
+  const none = lang === 'ko' ? '(없음)' : '(none)';
+  return lang === 'ko'
+    ? [
+        `1차 승인: ${snap.step1?.name ?? none}${when(snap.step1)}`,
+        `2차 승인: ${snap.step2?.name ?? none}${when(snap.step2)}`,
+        `사유: ${snap.reason ?? none}`,
+      ]
+    : [
+        `Step 1 approver: ${snap.step1?.name ?? none}${when(snap.step1)}`,
+        `Step 2 approver: ${snap.step2?.name ?? none}${when(snap.step2)}`,
+        `Reason: ${snap.reason ?? none}`,
+      ];
+}
+
 export function createApprovalFlow(opts: ApprovalFlowOptions): ApprovalFlow {
   return new ApprovalFlow(opts);
 }

@@ -62,11 +62,20 @@ export async function approveFromOtherSession(opts: SessionApprovalOptions): Pro
     step1Approver: step === 2 && first ? { uid: first.uid, name: first.name } : undefined,
     clock,
   });
+  // If the step is answered in the console meanwhile (a typed code, a cancel), stop waiting.
+  const moved = new AbortController();
+  const onOuterAbort = () => moved.abort(opts.signal?.reason);
+  if (opts.signal?.aborted) onOuterAbort();
+  opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  const unsubscribe = flow.subscribe(() => {
+    const now = flow.getSnapshot();
+    if (now.done || flow.currentStep !== step) moved.abort(new Error(`the approval moved on in the console (${now.phase}); request ${request.id} withdrawn`));
+  });
   try {
     opts.onRequest?.(request);
     const grant = await waitForApproval(opts.dir, request.id, {
       step,
-      signal: opts.signal,
+      signal: moved.signal,
       pollMs: opts.pollMs,
       clock,
       approvers: opts.approvers,
@@ -75,6 +84,8 @@ export async function approveFromOtherSession(opts: SessionApprovalOptions): Pro
     const result = flow.approveFromSession({ name: grant.approverName, uid: grant.approverUid });
     return { request, grant, result };
   } finally {
+    unsubscribe();
+    opts.signal?.removeEventListener('abort', onOuterAbort);
     cancelRequest(opts.dir, request.id);
   }
 }

@@ -353,6 +353,25 @@ describe.skipIf(!isRoot)('approval requests across OS users', () => {
     cancelRequest(dir, req.id);
   });
 
+  it('a session wait stops and withdraws its request when the console answers first', async () => {
+    const clock = new FakeClock(Date.now());
+    const flow = new ApprovalFlow({ mode: 'code', clock });
+    flow.start();
+    let id = '';
+    const waiting = approveFromOtherSession({
+      flow, dir, runbook: 'l2-service-reset', level: 'L2', target: 'doai-orchestrator', requester: 'orion',
+      summary: 'x', clock, pollMs: 50, onRequest: (req) => (id = req.id),
+    });
+    const settled = waiting.catch((e: Error) => e);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(readdirSync(dir)).toContain(`${id}.request.json`);
+    flow.cancel();
+    const err = await settled;
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(/moved on in the console \(cancelled\)/);
+    expect(readdirSync(dir)).not.toContain(`${id}.request.json`);
+  });
+
   it('L3 end to end: two other OS users approve the two steps; step 2 is requested only after the wait', async () => {
     const clock = new FakeClock(Date.now());
     const audits: string[] = [];

@@ -5,6 +5,7 @@ import {
   L3_WAIT_MS,
   modeForLevel,
   normalizeName,
+  summaryLines,
   type ApprovalEffect,
   type ApprovalMode,
 } from '../../src/approval/policy';
@@ -208,6 +209,12 @@ describe('L3 (two-step)', () => {
     expect(s.flow.getSnapshot().phase).toBe('reason');
     expect(s.flow.giveReason('  box unreachable\nsince 15:20 ').accepted).toBe(true);
     expect(s.flow.getSnapshot()).toMatchObject({ phase: 'summary', reason: 'box unreachable since 15:20' });
+    expect(summaryLines(s.flow.getSnapshot(), 'en')).toEqual([
+      `Step 1 approver: orion (${t1.toISOString()})`,
+      `Step 2 approver: vega (${new Date(t1.getTime() + 30_000).toISOString()})`,
+      'Reason: box unreachable since 15:20',
+    ]);
+    expect(summaryLines(s.flow.getSnapshot(), 'ko')[2]).toBe('사유: box unreachable since 15:20');
     expect(s.flow.continueToConfirm().accepted).toBe(true);
     expect(s.flow.getSnapshot().phase).toBe('confirm-yes');
     expect(s.flow.confirm(' yes ').accepted).toBe(true);
