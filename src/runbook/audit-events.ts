@@ -8,6 +8,8 @@ interface RunAuditState {
   auditName: string;
   runbook?: Runbook;
   dryRun: boolean;
+  /** The last message written for the run: an approval flow that already wrote "CANCELLED by user" is not echoed. */
+  last?: string;
 }
 
 /** The audit messages an event produces, given what run.started said about its run. */
@@ -16,11 +18,9 @@ export function auditMessagesFor(event: RunEvent, run: RunAuditState | undefined
   // A dry run changes nothing; its single DRY_RUN line says it happened.
   if (!run || run.dryRun) return [];
   switch (event.type) {
-    case 'approval.granted':
-      // An automatic approval (L1) is recorded in the journal; the log keeps seed 000's L1 lines.
-      return event.how === 'auto' ? [] : [`STEP${event.step}_APPROVED by ${event.approver}`];
-    case 'approval.rejected':
-      return [`STEP${event.step}_REJECTED - ${event.reason}`];
+    // Approval lines (STEP1_APPROVED by X, STEP2_REJECTED - ..., REASON: ..., EXECUTING) arrive
+    // as audit events from the approval flow, which words them; the approval.* events themselves
+    // feed the journal and the screens.
     case 'step.finished': {
       if (event.outcome !== 'ok') return [];
       const step = run.runbook?.steps.find((s) => s.id === event.stepId);
@@ -54,9 +54,15 @@ export function createAuditRecorder(audit: AuditLog, runbook: (id: string) => Ru
   return (event) => {
     if (event.type === 'run.started') runs.set(event.runId, { auditName: event.auditName, runbook: runbook(event.runbook), dryRun: event.dryRun });
     const run = runs.get(event.runId);
-    const messages = auditMessagesFor(event, run);
-    if (event.type === 'run.finished') runs.delete(event.runId);
+    let messages = auditMessagesFor(event, run);
+    if (event.type === 'run.finished') {
+      runs.delete(event.runId);
+      messages = messages.filter((m) => m !== run?.last);
+    }
     if (!run) return;
-    for (const m of messages) audit.append(run.auditName, m, event.at);
+    for (const m of messages) {
+      audit.append(run.auditName, m, event.at);
+      run.last = m;
+    }
   };
 }

@@ -37,17 +37,22 @@ export interface ApprovalContext {
   signal: AbortSignal;
   clock: Clock;
   /**
-   * Records approval progress (approval.requested/granted/rejected, audit lines such as
-   * "REASON: ..." or "EXECUTING", the prompt the run view shows). If the hook emits no
-   * approval.granted, the engine records one (step 1) when the hook returns ok.
+   * Records approval progress: approval.requested/granted/rejected events (journal, screens),
+   * audit events for emergency.log (STEP1_APPROVED by X, STEP2_REJECTED - ..., REASON: ...,
+   * EXECUTING — approval.* events write no line by themselves), and the prompt the run view
+   * shows. If the hook emits no approval.granted, the engine records one (step 1) and its
+   * STEP1_APPROVED line when the hook returns ok.
    */
   emit(event: ApprovalEvent): void;
 }
 
 export type ApprovalResult =
   | { ok: true; approver: string; how?: 'code' | 'session' }
-  /** The run ends without running a step; outcome defaults to cancelled ("CANCELLED by user"). */
-  | { ok: false; reason: string; outcome?: 'cancelled' | 'failed' };
+  /**
+   * The run ends cancelled without running a step ("CANCELLED by user" unless the hook's last
+   * audit event already said exactly that).
+   */
+  | { ok: false; reason: string };
 
 export interface RunEngineDeps {
   config: Config;
@@ -268,10 +273,12 @@ class Engine implements RunEngine {
     let outcome: RunOutcome = 'success';
     let message: string | undefined;
     let escalateTo: string | undefined;
+    let approvalRefused = false;
     let index = 0;
     try {
       const approval = run.dryRun ? { ok: true as const } : await this.approval(run, emit);
       if (!approval.ok) {
+        approvalRefused = true;
         outcome = approval.outcome;
         message = approval.message;
       } else {
@@ -319,7 +326,8 @@ class Engine implements RunEngine {
         : runbook.on_success.message
           ? renderText(runbook.on_success.message.en, run.scope)
           : undefined;
-    } else if (outcome === 'failed') {
+    } else if (outcome === 'failed' && !approvalRefused) {
+      // A refused approval is not a failed recovery: nothing ran, so there is nothing to escalate.
       escalateTo = runbook.on_failure.escalate_to;
       const what = runbook.on_failure.message ? renderText(runbook.on_failure.message.en, run.scope) : undefined;
       message = what ? `${what} (${message})` : message;
@@ -350,10 +358,12 @@ class Engine implements RunEngine {
   private async approval(
     run: ActiveRun,
     emit: (e: DistributiveOmit<RunEvent, 'runId' | 'at'>) => void,
-  ): Promise<{ ok: true } | { ok: false; outcome: RunOutcome; message: string }> {
+  ): Promise<{ ok: true } | { ok: false; outcome: RunOutcome; message: string; fromApproval: true }> {
     const { runbook } = run;
     if (runbook.approval === 'auto') {
       emit({ type: 'approval.granted', step: 1, approver: 'auto', how: 'auto' });
+      // R-APR-1/5: automatic, and still a line in the audit log (worded like the approval flow's).
+      emit({ type: 'audit', message: 'STEP1_APPROVED by auto' });
       return { ok: true };
     }
     let granted = false;
@@ -382,12 +392,16 @@ class Engine implements RunEngine {
     try {
       result = await Promise.race([this.deps.approve!(ctx), aborted]);
     } catch (err) {
-      result = { ok: false, reason: `approval failed: ${(err as Error).message}`, outcome: 'failed' };
+      // A bug or I/O error in the approval module: nothing ran; recorded as failed, not as the user's cancel.
+      return { ok: false, outcome: 'failed', message: `approval failed: ${(err as Error).message}`, fromApproval: true };
     }
     if (prompted) emit({ type: 'run.prompt', prompt: null });
-    if (result === 'aborted') return { ok: false, outcome: 'cancelled', message: this.stopText(run) };
-    if (!result.ok) return { ok: false, outcome: result.outcome ?? 'cancelled', message: result.reason };
-    if (!granted) emit({ type: 'approval.granted', step: 1, approver: result.approver, how: result.how ?? 'code' });
+    if (result === 'aborted') return { ok: false, outcome: 'cancelled', message: this.stopText(run), fromApproval: true };
+    if (!result.ok) return { ok: false, outcome: 'cancelled', message: result.reason, fromApproval: true };
+    if (!granted) {
+      emit({ type: 'approval.granted', step: 1, approver: result.approver, how: result.how ?? 'code' });
+      emit({ type: 'audit', message: `STEP1_APPROVED by ${result.approver}` });
+    }
     return { ok: true };
   }
 

@@ -160,7 +160,7 @@ describe('L1 soft reset against a simulated box', () => {
     expect(readLock(join(dir, 'locks'), 'orchestrator')).toMatchObject({ runId: started.runId, operator: 'orion', level: 'L1', alive: true });
 
     expect(await drive(engine, started.runId)).toBe('success');
-    expect(auditMessages()).toEqual(['START', 'SERVICE_RESTARTED', 'SUCCESS']);
+    expect(auditMessages()).toEqual(['START', 'STEP1_APPROVED by auto', 'SERVICE_RESTARTED', 'SUCCESS']);
     expect(ssh.execs.map((e) => e.command)).toEqual([RESTART, STATUS]);
     expect(box.restarts).toBe(1);
     // Health check (503, may fail) + the first verify attempt.
@@ -204,7 +204,7 @@ describe('L1 soft reset against a simulated box', () => {
     if (!started.ok) throw new Error(started.error);
     const t0 = clock.now().getTime();
     expect(await drive(engine, started.runId)).toBe('failed');
-    expect(auditMessages()).toEqual(['START', 'SERVICE_RESTARTED', 'FAILED - Escalate to L2']);
+    expect(auditMessages()).toEqual(['START', 'STEP1_APPROVED by auto', 'SERVICE_RESTARTED', 'FAILED - Escalate to L2']);
     expect(box.healthHits).toBe(1 + 6);
     const finished = events.at(-1)!;
     expect(finished).toMatchObject({ type: 'run.finished', outcome: 'failed', escalateTo: 'l2-service-reset' });
@@ -239,7 +239,7 @@ describe('L1 soft reset against a simulated box', () => {
     await until('the remote restart to end', () => ssh.execs.some((x) => x.command === RESTART && x.closed));
     const rec = ssh.execs.find((x) => x.command === RESTART)!;
     expect(rec.groupKilled || rec.closedByClient).toBe(true);
-    expect(auditMessages()).toEqual(['START', 'FAILED - Escalate to L2']);
+    expect(auditMessages()).toEqual(['START', 'STEP1_APPROVED by auto', 'FAILED - Escalate to L2']);
     const view = engine.getSnapshot().runs[0];
     expect(view.steps.map((s) => s.state)).toEqual(['failed', 'failed', 'skipped', 'skipped', 'skipped']);
     expect(ssh.execs.filter((x) => x.command === STATUS)).toHaveLength(0);
@@ -254,7 +254,7 @@ describe('L1 soft reset against a simulated box', () => {
     await until('the restart to reach the host', () => ssh.execs.some((x) => x.command === RESTART));
     engine.cancel(started.runId);
     expect(await outcome).toBe('cancelled');
-    expect(auditMessages()).toEqual(['START', 'CANCELLED by user']);
+    expect(auditMessages()).toEqual(['START', 'STEP1_APPROVED by auto', 'CANCELLED by user']);
     await until('the remote restart to end', () => ssh.execs.find((x) => x.command === RESTART)!.closed);
     const view = engine.getSnapshot().runs[0];
     expect(view.state).toBe('cancelled');
@@ -380,7 +380,7 @@ params:
     expect(await drive(engine, started.runId)).toBe('success');
     expect(engine.getSnapshot().runs[0].prompt).toBeUndefined();
     expect(ssh.execs.map((e) => e.command)).toEqual([STATUS]);
-    expect(auditMessages()).toEqual(['START', 'SERVICES_RESTARTED', 'SUCCESS']);
+    expect(auditMessages()).toEqual(['START', 'STEP1_APPROVED by auto', 'SERVICES_RESTARTED', 'SUCCESS']);
   });
 
   it('interrupt (SIGTERM) ends the run as interrupted and flushes the journal', async () => {
@@ -392,7 +392,7 @@ params:
     await until('the prompt', () => engine.getSnapshot().runs[0]?.prompt !== undefined);
     engine.interrupt(started.runId, 'SIGTERM');
     expect(await engine.waitFor(started.runId)).toBe('interrupted');
-    expect(auditMessages()).toEqual(['START', 'INTERRUPTED - SIGTERM']);
+    expect(auditMessages()).toEqual(['START', 'STEP1_APPROVED by auto', 'INTERRUPTED - SIGTERM']);
     const journal = readJournal(join(dir, 'journal', `${started.runId}.jsonl`));
     expect(journal.at(-1)).toMatchObject({ type: 'run.finished', outcome: 'interrupted', message: 'SIGTERM' });
     expect(journal.filter((e) => e.type === 'step.finished').map((e) => (e as { outcome: string }).outcome)).toEqual(['cancelled', 'skipped']);

@@ -1,0 +1,217 @@
+// The engine's approval hook, secret redaction and store batching, with runbooks whose steps
+// need no host (wait, and a real node:http endpoint): the parts of a run around the steps.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AuditLog } from '../../src/audit/emergency-log';
+import { readJournal } from '../../src/audit/journal';
+import { configSchema } from '../../src/config/schema';
+import { FakeClock } from '../../src/core/clock';
+import { createRunEngine, type ApprovalContext, type ApprovalResult, type RunEngine } from '../../src/runbook/engine';
+import type { RunEvent, RunOutcome } from '../../src/runbook/events';
+import { parseRunbook } from '../../src/runbook/loader';
+import type { Runbook } from '../../src/runbook/schema';
+import type { RemoteShell } from '../../src/ssh/types';
+
+const noShell: RemoteShell = {
+  exec: () => Promise.reject(new Error('no ssh in this test')),
+  probe: async () => ({ ok: false, error: 'no ssh' }),
+  close: () => {},
+};
+
+let dir: string;
+let http: Server;
+let port: number;
+let clock: FakeClock;
+let engines: RunEngine[] = [];
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'doai-engine-apr-'));
+  clock = new FakeClock();
+  http = createServer((req, res) => {
+    if (req.url === '/noisy') {
+      // A secret showing up in a response must not reach the screen, journal or log.
+      res.end('token=sk-SECRET-123 ok');
+      return;
+    }
+    res.end('ok');
+  });
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  port = (http.address() as AddressInfo).port;
+});
+
+afterEach(async () => {
+  for (const e of engines.splice(0)) for (const r of e.activeRuns()) e.cancel(r.runId);
+  await new Promise<void>((r) => http.close(() => r()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function runbook(yaml: string): Runbook {
+  const r = parseRunbook(yaml, 'test.yaml');
+  if (!r.ok) throw new Error(r.problems.join('\n'));
+  return r.runbook;
+}
+
+const l2ish = `id: l2-test
+level: L2
+audit_name: L2_SERVICE_RESET
+title: { ko: L2 테스트, en: L2 test }
+approval: code
+target: service
+steps:
+  - id: settle
+    kind: wait
+    seconds: 2
+    audit: SERVICES_STOPPED
+on_failure: { audit: "FAILED - Escalate to L3", escalate_to: l3-box-reset }
+`;
+
+function engineWith(rb: Runbook, approve?: (ctx: ApprovalContext) => Promise<ApprovalResult>, secrets?: string[]) {
+  const engine = createRunEngine({
+    config: configSchema.parse({
+      hosts: [{ name: 'h1', address: '127.0.0.1' }],
+      services: [{ name: 'api', host: 'h1', unit: 'api', health_url: `http://127.0.0.1:${port}/noisy` }],
+    }),
+    runbooks: new Map([[rb.id, rb]]),
+    shell: noShell,
+    clock,
+    operator: 'orion',
+    audit: new AuditLog(join(dir, 'emergency.log'), { secrets: () => secrets ?? [] }),
+    journalDir: join(dir, 'journal'),
+    lockDir: join(dir, 'locks'),
+    approve,
+  });
+  engines.push(engine);
+  const events: RunEvent[] = [];
+  engine.on((e) => events.push(e));
+  return { engine, events };
+}
+
+function auditLines(): string[] {
+  try {
+    return readFileSync(join(dir, 'emergency.log'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.replace(/^\[[^\]]+\] /, ''));
+  } catch {
+    return [];
+  }
+}
+
+async function drive(engine: RunEngine, runId: string): Promise<RunOutcome> {
+  let outcome: RunOutcome | undefined;
+  void engine.waitFor(runId).then((o) => (outcome = o));
+  for (let i = 0; i < 500 && outcome === undefined; i++) {
+    await clock.advance(500);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  if (!outcome) throw new Error('run did not finish');
+  return outcome;
+}
+
+describe('approval hook', () => {
+  it('a runbook that needs approval is refused when the console has no approval module', () => {
+    const { engine } = engineWith(runbook(l2ish));
+    const r = engine.start('l2-test', 'api');
+    expect(r).toEqual({ ok: false, error: expect.stringMatching(/cannot start l2-test on api: it needs code approval and this console has no approval module/) });
+    // A dry run needs no approval: it changes nothing.
+    expect(engine.start('l2-test', 'api', { dryRun: true }).ok).toBe(true);
+  });
+
+  it('waits for the hook before any step; its events and audit lines are recorded in order', async () => {
+    let release!: (r: ApprovalResult) => void;
+    const seen: ApprovalContext[] = [];
+    const { engine, events } = engineWith(runbook(l2ish), (ctx) => {
+      seen.push(ctx);
+      ctx.emit({ type: 'approval.requested', step: 1 });
+      ctx.emit({ type: 'run.prompt', prompt: { kind: 'approval', step: 1, code: 'A3B2C1', triesLeft: 3 } });
+      return new Promise((r) => (release = r));
+    });
+    const started = engine.start('l2-test', 'api');
+    if (!started.ok) throw new Error(started.error);
+    await clock.advance(10_000);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ runId: started.runId, target: 'api', level: 'L2', policy: 'code', operator: 'orion' });
+    expect(events.some((e) => e.type === 'step.started')).toBe(false);
+    expect(engine.getSnapshot().runs[0].prompt).toMatchObject({ kind: 'approval', code: 'A3B2C1' });
+
+    seen[0].emit({ type: 'audit', message: 'STEP1_APPROVED by vega' });
+    seen[0].emit({ type: 'approval.granted', step: 1, approver: 'vega', how: 'code' });
+    release({ ok: true, approver: 'vega' });
+    expect(await drive(engine, started.runId)).toBe('success');
+    expect(auditLines()).toEqual(['L2_SERVICE_RESET: START', 'L2_SERVICE_RESET: STEP1_APPROVED by vega', 'L2_SERVICE_RESET: SERVICES_STOPPED', 'L2_SERVICE_RESET: SUCCESS']);
+    // The hook emitted approval.granted itself: the engine adds none.
+    expect(events.filter((e) => e.type === 'approval.granted')).toHaveLength(1);
+    expect(engine.getSnapshot().runs[0].prompt).toBeUndefined();
+    const types = events.map((e) => e.type);
+    expect(types.indexOf('approval.granted')).toBeLessThan(types.indexOf('step.started'));
+  });
+
+  it('a hook that only returns ok gets approval.granted and STEP1_APPROVED recorded for it', async () => {
+    const { engine, events } = engineWith(runbook(l2ish), async () => ({ ok: true, approver: 'vega' }));
+    const started = engine.start('l2-test', 'api');
+    if (!started.ok) throw new Error(started.error);
+    expect(await drive(engine, started.runId)).toBe('success');
+    expect(events.find((e) => e.type === 'approval.granted')).toMatchObject({ approver: 'vega', how: 'code', step: 1 });
+    expect(auditLines()[1]).toBe('L2_SERVICE_RESET: STEP1_APPROVED by vega');
+  });
+
+  it('a refused approval runs nothing, escalates nowhere, and does not repeat CANCELLED by user', async () => {
+    const { engine, events } = engineWith(runbook(l2ish), async (ctx) => {
+      ctx.emit({ type: 'audit', message: 'STEP1_REJECTED - wrong code 3 times' });
+      ctx.emit({ type: 'approval.rejected', step: 1, reason: 'wrong code 3 times' });
+      ctx.emit({ type: 'audit', message: 'CANCELLED by user' });
+      return { ok: false, reason: 'wrong code 3 times' };
+    });
+    const started = engine.start('l2-test', 'api');
+    if (!started.ok) throw new Error(started.error);
+    expect(await drive(engine, started.runId)).toBe('cancelled');
+    expect(auditLines()).toEqual(['L2_SERVICE_RESET: START', 'L2_SERVICE_RESET: STEP1_REJECTED - wrong code 3 times', 'L2_SERVICE_RESET: CANCELLED by user']);
+    expect(events.at(-1)).toMatchObject({ type: 'run.finished', outcome: 'cancelled', message: 'wrong code 3 times' });
+    expect((events.at(-1) as { escalateTo?: string }).escalateTo).toBeUndefined();
+    expect(events.filter((e) => e.type === 'step.finished').map((e) => (e as { outcome: string }).outcome)).toEqual(['skipped']);
+  });
+
+  it('cancel while waiting for approval aborts the hook signal and records CANCELLED by user', async () => {
+    let signal: AbortSignal | undefined;
+    const { engine } = engineWith(runbook(l2ish), (ctx) => {
+      signal = ctx.signal;
+      return new Promise(() => {});
+    });
+    const started = engine.start('l2-test', 'api');
+    if (!started.ok) throw new Error(started.error);
+    await clock.advance(100);
+    engine.cancel(started.runId);
+    expect(await engine.waitFor(started.runId)).toBe('cancelled');
+    expect(signal?.aborted).toBe(true);
+    expect(auditLines()).toEqual(['L2_SERVICE_RESET: START', 'L2_SERVICE_RESET: CANCELLED by user']);
+  });
+});
+
+describe('secrets', () => {
+  const probe = `id: probe
+level: L1
+audit_name: PROBE
+title: { ko: 확인, en: Probe }
+approval: auto
+target: service
+steps:
+  - id: get
+    kind: http
+    url: "{{service.health_url}}"
+    expect_body: "sk-SECRET-123"
+`;
+
+  it('masks secrets in events, the journal and the audit log', async () => {
+    const { engine, events } = engineWith(runbook(probe), undefined, ['sk-SECRET-123']);
+    const started = engine.start('probe', 'api');
+    if (!started.ok) throw new Error(started.error);
+    expect(await drive(engine, started.runId)).toBe('success');
+    const all = JSON.stringify(events) + readFileSync(join(dir, 'journal', `${started.runId}.jsonl`), 'utf8') + auditLines().join('\n');
+    expect(all).not.toContain('sk-SECRET-123');
+    expect(readJournal(join(dir, 'journal', `${started.runId}.jsonl`)).length).toBe(events.length);
+  });
+});
