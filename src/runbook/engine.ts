@@ -12,7 +12,7 @@ import { probeHttp } from '../health/http-probe';
 import type { RemoteShell } from '../ssh/types';
 import { createAuditRecorder } from './audit-events';
 import type { OutputStream, RunEvent, RunEventListener, RunOutcome } from './events';
-import { acquireLock } from './locks';
+import { acquireLock, describeLock, readLock } from './locks';
 import { renderSteps, renderText, resolveParams, resolveTarget, type RunScope } from './render';
 import { RunViewStore } from './runs-store';
 import type { Runbook, Step } from './schema';
@@ -219,6 +219,16 @@ class Engine implements RunEngine {
         const lock = acquireLock(deps.lockDir, target, { operator: deps.operator, runbook: runbook.id, level: runbook.level, since: now.toISOString(), runId });
         if (!lock.ok) return { ok: false, error: lock.message };
         release = lock.release;
+        // A box reset and a service restart on that box must not overlap either. Both sides take
+        // their own lock first and then look at the other's, so in a race both refuse, never both run.
+        const related = relatedTargets(deps.config, runbook.target, target, resolved.scope.host?.name);
+        for (const other of related) {
+          const held = readLock(deps.lockDir, other);
+          if (held && held.alive && held.runId !== runId) {
+            release();
+            return { ok: false, error: `${describeLock(held)} on ${other}, which shares the host with ${target}` };
+          }
+        }
       } catch (err) {
         return cannot(`cannot take the target lock in ${deps.lockDir}: ${(err as Error).message}; check that the directory is writable`);
       }
@@ -490,6 +500,12 @@ class Engine implements RunEngine {
       }
     }
   }
+}
+
+/** Targets whose recovery would overlap this one: the host of a service, the services of a host. */
+function relatedTargets(config: Config, kind: 'service' | 'host', target: string, hostName: string | undefined): string[] {
+  if (kind === 'service') return hostName && hostName !== target ? [hostName] : [];
+  return config.services.filter((s) => s.host === target && s.name !== target).map((s) => s.name);
 }
 
 function stepTitle(step: Step): string {

@@ -89,6 +89,7 @@ export async function execRemote(host: string, command: string, timeoutS: number
     if (res.code === 0) return { outcome: 'ok' };
     if (res.code !== null) return { outcome: 'failed', message: `exit code ${res.code}` };
     if (res.signal) return { outcome: 'failed', message: `ended by signal ${res.signal}` };
+    if (res.lostConnection) return { outcome: 'failed', message: 'the SSH connection was lost before the command finished; it may still be running on the host — check it before retrying' };
     return { outcome: 'failed', message: 'the connection closed before the command finished' };
   } catch (err) {
     if (ctx.signal.aborted) return { outcome: 'failed', message: 'cancelled' };

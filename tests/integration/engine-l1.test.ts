@@ -340,6 +340,22 @@ describe('L1 soft reset against a simulated box', () => {
     expect(engine.start('l1-soft-reset', 'orchestrator')).toEqual({ ok: false, error: 'L2 in progress by vega since 15:31 (run r-vega)' });
     expect(auditMessages()).toEqual([]);
   });
+
+  it('a box-level run on the service\'s host blocks a service restart there, and leaves no lock behind', async () => {
+    const lockDir = join(dir, 'locks');
+    mkdirSync(lockDir, { recursive: true });
+    writeFileSync(
+      lockPath(lockDir, 'vultr-1'),
+      JSON.stringify({ pid: 1, operator: 'vega', runbook: 'l3-box-reset', level: 'L3', since: new Date(2026, 0, 4, 15, 40).toISOString(), runId: 'r-box', hostname: hostname() }),
+    );
+    const { engine } = makeEngine();
+    expect(engine.start('l1-soft-reset', 'orchestrator')).toEqual({
+      ok: false,
+      error: 'L3 in progress by vega since 15:40 (run r-box) on vultr-1, which shares the host with orchestrator',
+    });
+    expect(existsSync(lockPath(lockDir, 'orchestrator'))).toBe(false);
+    expect(ssh.execs).toHaveLength(0);
+  });
 });
 
 describe('confirm and interrupt', () => {
