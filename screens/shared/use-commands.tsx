@@ -26,14 +26,16 @@ export type CommandHandlers = Partial<Record<string, (key: string) => void>>;
 export function useCommands(screen: CommandScreen, handlers: CommandHandlers, state: CommandState, isActive = true): void {
   const { registry, lang, flash } = useCommandsContext();
   // Handlers and state change every render; keep the subscription stable and read the latest.
-  const latest = useRef({ handlers, state });
-  latest.current = { handlers, state };
+  // The screen too: a key that arrives right after a screen change must see the new screen
+  // without waiting for the input subscription to be renewed.
+  const latest = useRef({ screen, handlers, state });
+  latest.current = { screen, handlers, state };
 
   const onInput = useCallback(
     (input: string, key: Parameters<typeof keyName>[1]) => {
       const name = keyName(input, key);
-      const { handlers: h, state: s } = latest.current;
-      const command = matchCommand(registry, screen, name, s);
+      const { screen: current, handlers: h, state: s } = latest.current;
+      const command = matchCommand(registry, current, name, s);
       if (!command || name === undefined) return;
       const reason = command.disabledReason?.(s);
       if (reason) {
@@ -43,7 +45,7 @@ export function useCommands(screen: CommandScreen, handlers: CommandHandlers, st
       flash(undefined);
       h[command.id]?.(name);
     },
-    [registry, screen, lang, flash],
+    [registry, lang, flash],
   );
 
   useInput(onInput, { isActive });

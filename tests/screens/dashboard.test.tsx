@@ -4,6 +4,7 @@ import stringWidth from 'string-width';
 import { App, type AppProps } from '../../screens/app';
 import type { Recommendation } from '../../src/core/views';
 import { commands, keyLabel, registryFor } from '../../src/commands/registry';
+import { BatchedStore } from '../../src/core/store';
 import { delay, FakeRunControl, MemoryFleetStore, MemoryRunsStore, press, service, T0, waitForFrame } from './fixtures';
 
 const recommendation: Recommendation = {
@@ -263,5 +264,22 @@ describe('dashboard', () => {
     const footer = f.split('\n').at(-1) ?? '';
     for (const c of commands.filter((x) => x.dangerous && x.screen === 'dashboard')) expect(footer).not.toContain(c.label.en);
     expect(registryFor({ readOnly: true }).some((c) => c.dangerous)).toBe(false);
+  });
+
+  it('a tick store moves the clock and "time since" without any store change', async () => {
+    class Tick extends BatchedStore<number> {
+      bump() {
+        this.set(this.getSnapshot() + 1);
+      }
+    }
+    const tick = new Tick(0);
+    let now = T0;
+    const { lastFrame } = setup({ tick, clock: { now: () => now } });
+    expect(await frame(lastFrame)).toMatch(/doai-orchestrator .*4m12s/);
+    now = new Date(T0.getTime() + 60_000);
+    tick.bump();
+    const f = await frame(lastFrame);
+    expect(f).toMatch(/doai-orchestrator .*5m12s/);
+    expect(f).toContain('06:31:00'.replace('06', String(now.getHours()).padStart(2, '0')));
   });
 });

@@ -209,7 +209,7 @@ export function keySequence(name: string): string {
   return name;
 }
 
-export const delay = (ms = 40) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+export const delay = (ms = 60) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Presses the key bound to a command (its first key unless `keyIndex` says otherwise) and lets Ink process it. */
 export async function press(stdin: { write(data: string): void }, commandId: string, keyIndex = 0, registry: readonly Command[] = commands): Promise<void> {

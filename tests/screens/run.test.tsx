@@ -122,8 +122,10 @@ describe('run screen', () => {
     const { stdin, lastFrame, control } = await startRun();
     await press(stdin, 'run.cancel');
     await press(stdin, 'confirm.no');
+    const f = await waitForFrame(lastFrame, (x) => !x.includes('This ends the remote command'));
+    expect(f).not.toContain('This ends the remote command');
+    expect(f).toContain('RUNNING');
     expect(control.cancels).toEqual([]);
-    expect(await frame(lastFrame)).not.toContain('This ends the remote command');
   });
 
   it('Enter answers a confirm prompt, and only when there is one', async () => {
