@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { Clock } from '../core/clock';
 import { BatchedStore } from '../core/store';
 import type { Localized } from '../core/views';
-import { CodeGate, codeFailureMessage, issueCode, type CodeStatus, type RandomBytes } from './codes';
+import { CODE_MAX_TRIES, CodeGate, codeFailureMessage, issueCode, type CodeStatus, type RandomBytes } from './codes';
 
 export type ApprovalMode = 'auto' | 'code' | 'two-step';
 
@@ -78,7 +78,7 @@ export interface InputResult {
 
 export type ApprovalInput =
   | { kind: 'approve'; name: string; code: string }
-  | { kind: 'session-approve'; name: string; uid: number; at?: Date }
+  | { kind: 'session-approve'; name: string; uid: number }
   | { kind: 'reason'; reason: string }
   | { kind: 'continue' }
   | { kind: 'confirm'; word: string }
@@ -95,14 +95,25 @@ export interface ApprovalFlowOptions {
   onEffect?: (effect: ApprovalEffect) => void;
 }
 
-/** Approver identity for comparisons: NFKC, lowercase, all whitespace removed. */
+/**
+ * Approver identity for comparisons: NFKC (fullwidth letters fold), lowercase, all whitespace and
+ * invisible characters (zero-width spaces, control codes) removed, so 'or\u200Bion' is 'orion'.
+ */
 export function normalizeName(name: string): string {
-  return name.normalize('NFKC').toLowerCase().replace(/\s+/gu, '');
+  return name.normalize('NFKC').toLowerCase().replace(/[\s\p{Cc}\p{Cf}]+/gu, '');
 }
 
-/** What goes into the audit line: trimmed, inner whitespace (and newlines) collapsed. */
+/** What goes into an audit line: no control codes, whitespace (and newlines) collapsed. */
+function oneLine(text: string): string {
+  return text
+    .normalize('NFKC')
+    .replace(/[\p{Cc}\p{Cf}]+/gu, ' ')
+    .replace(/\s+/gu, ' ')
+    .trim();
+}
+
 function displayName(name: string): string {
-  return name.normalize('NFKC').trim().replace(/\s+/gu, ' ');
+  return oneLine(name);
 }
 
 const TERMINAL: ReadonlySet<ApprovalPhase> = new Set(['granted', 'rejected', 'cancelled']);
@@ -217,7 +228,7 @@ export class ApprovalFlow extends BatchedStore<ApprovalSnapshot> {
       case 'approve':
         return this.approve(input.name, input.code);
       case 'session-approve':
-        return this.approveFromSession({ name: input.name, uid: input.uid, at: input.at });
+        return this.approveFromSession({ name: input.name, uid: input.uid });
       case 'reason':
         return this.giveReason(input.reason);
       case 'continue':
@@ -247,7 +258,7 @@ export class ApprovalFlow extends BatchedStore<ApprovalSnapshot> {
         result.reason === 'wrong'
           ? result.triesLeft > 0
             ? `Wrong code by ${who} (${result.triesLeft} ${result.triesLeft === 1 ? 'try' : 'tries'} left)`
-            : `Wrong code by ${who} (3 wrong tries, code void)`
+            : `Wrong code by ${who} (${CODE_MAX_TRIES} wrong tries, code void)`
           : result.reason === 'expired'
             ? `Code expired (tried by ${who})`
             : `Code void (tried by ${who})`;
@@ -263,7 +274,7 @@ export class ApprovalFlow extends BatchedStore<ApprovalSnapshot> {
    * module has already checked the file's owner; the same phase, wait, approver-list and
    * different-approver rules apply here as for a typed code.
    */
-  approveFromSession(approver: { name: string; uid: number; at?: Date }): InputResult {
+  approveFromSession(approver: { name: string; uid: number }): InputResult {
     const pre = this.precheckApprover(approver.name, approver.uid);
     if (pre) return pre;
     const step = this.phase === 'step2' ? 2 : 1;
@@ -278,7 +289,7 @@ export class ApprovalFlow extends BatchedStore<ApprovalSnapshot> {
   giveReason(reason: string): InputResult {
     this.sync();
     if (this.phase !== 'reason') return this.refuseOutOfPhase();
-    const text = reason.trim().replace(/\s+/gu, ' ');
+    const text = oneLine(reason);
     if (text === '') return this.refuse(msg.emptyReason());
     this.reason = text;
     this.phase = 'summary';

@@ -446,9 +446,19 @@ export function listRequests(dir: string, now: Date, opts: { onWarning?: (messag
   return out.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
 }
 
+/**
+ * Text from a request file is another user's input: control codes are removed before it reaches
+ * the approver's terminal, so escape sequences cannot disguise what is being approved.
+ */
+function plain(text: string): string {
+  return text.replace(/[\p{Cc}\p{Cf}]+/gu, ' ').replace(/\s+/gu, ' ').trim();
+}
+
 function describePending(list: PendingRequest[]): string {
   if (list.length === 0) return 'none';
-  return list.map((p) => `${p.id} (${p.level} ${p.runbook} on ${p.target} by ${p.requester}, step ${p.step})`).join(', ');
+  return list
+    .map((p) => `${p.id} (${plain(p.level)} ${plain(p.runbook)} on ${plain(p.target)} by ${plain(p.requester)}, step ${p.step})`)
+    .join(', ');
 }
 
 /** One line per request for `doai-console approve` listings. */
@@ -458,9 +468,9 @@ export function formatPendingRequest(p: PendingRequest): string {
     return s >= 60 ? `${Math.floor(s / 60)} m ${s % 60} s` : `${s} s`;
   };
   return (
-    `${p.id}  ${p.level} ${p.runbook} → ${p.target}  step ${p.step}  ` +
-    `by ${p.requester} (${p.requesterUser}, uid ${p.requesterUid})  age ${secs(p.ageMs)}  expires in ${secs(p.expiresInMs)}` +
-    (p.summary ? `\n    ${p.summary.replace(/\s+/g, ' ')}` : '')
+    `${p.id}  ${plain(p.level)} ${plain(p.runbook)} → ${plain(p.target)}  step ${p.step}  ` +
+    `by ${plain(p.requester)} (${plain(p.requesterUser)}, uid ${p.requesterUid})  age ${secs(p.ageMs)}  expires in ${secs(p.expiresInMs)}` +
+    (p.summary ? `\n    ${plain(p.summary)}` : '')
   );
 }
 
@@ -497,7 +507,7 @@ export function approveRequest(dir: string, id: string, opts: ApproveOptions = {
   if (expiresAt.getTime() <= now.getTime()) {
     throw new ApprovalRequestError(
       'expired',
-      `request ${wanted} expired at ${expiresAt.toISOString()} — ask ${request.requester} to request approval again`,
+      `request ${wanted} expired at ${expiresAt.toISOString()} — ask ${plain(request.requester)} to request approval again`,
     );
   }
   const step = opts.step ?? request.step;

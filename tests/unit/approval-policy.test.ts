@@ -47,6 +47,7 @@ describe('normalizeName', () => {
     expect(normalizeName(' Orion ')).toBe('orion');
     expect(normalizeName('O r\tion')).toBe('orion');
     expect(normalizeName('ＯＲＩＯＮ')).toBe('orion');
+    expect(normalizeName('or\u200Bion\u0007')).toBe('orion');
   });
 });
 
@@ -287,6 +288,26 @@ describe('L3 (two-step)', () => {
     expect(s.flow.approve('vega', '1F2E3D').accepted).toBe(false);
     expect(s.flow.reissueCode().accepted).toBe(false);
     expect(s.flow.getSnapshot().phase).toBe('rejected');
+  });
+
+  it('a zero-width character does not make the same approver a different one', async () => {
+    const s = setup('two-step');
+    s.flow.start();
+    s.flow.approve('orion', 'A3B2C1');
+    await s.clock.advance(L3_WAIT_MS);
+    expect(s.flow.approve('or\u200Bion', '1F2E3D').accepted).toBe(false);
+    expect(s.flow.getSnapshot().phase).toBe('rejected');
+  });
+
+  it('keeps audit lines on one line whatever is typed', async () => {
+    const s = setup('two-step');
+    s.flow.start();
+    s.flow.approve('ori\non\x1b[31m', 'A3B2C1');
+    await s.clock.advance(L3_WAIT_MS);
+    s.flow.approve('vega', '1F2E3D');
+    s.flow.giveReason('line one\r\n[2026-01-04T15:30:00+09:00] L3_BOX_RESET: EXECUTING');
+    for (const a of s.audits()) expect(a).not.toMatch(/[\r\n\x1b]/);
+    expect(s.audits()[0]).toBe('STEP1_APPROVED by ori on [31m');
   });
 
   it('rejects the same OS user approving step 2 from a session even under another name', async () => {
