@@ -285,6 +285,8 @@ class Engine implements RunEngine {
     let escalateTo: string | undefined;
     let approvalRefused = false;
     let index = 0;
+    // start() returns its runId before the first step event, even for a dry run.
+    await Promise.resolve();
     try {
       const approval = run.dryRun ? { ok: true as const } : await this.approval(run, emit);
       if (!approval.ok) {
