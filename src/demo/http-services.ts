@@ -25,7 +25,10 @@ async function listen(handler: http.RequestListener, onUpgrade?: (req: http.Inco
   });
   const port = (server.address() as net.AddressInfo).port;
   const sockets = new Set<net.Socket>();
+  let closing = false;
   server.on('connection', (s) => {
+    // One accepted while stop() runs would keep server.close() waiting for ever.
+    if (closing) return s.destroy();
     sockets.add(s);
     s.once('close', () => sockets.delete(s));
   });
@@ -35,6 +38,7 @@ async function listen(handler: http.RequestListener, onUpgrade?: (req: http.Inco
     url: `http://127.0.0.1:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
+        closing = true;
         server.close(() => resolve());
         // Upgraded (WebSocket) sockets are not tracked by closeAllConnections; ours are.
         for (const s of sockets) s.destroy();

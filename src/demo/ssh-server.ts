@@ -99,9 +99,11 @@ export async function startDemoSshServer(opts: DemoSshOptions): Promise<DemoSshS
     });
   });
 
+  let closing = false;
   const tcp = net.createServer((socket) => {
     // A hung or rebooting box answers nothing: the connection dies before the SSH banner.
-    if (!box.isUp()) return socket.destroy();
+    // A connection accepted while stop() runs would otherwise outlive the fleet.
+    if (!box.isUp() || closing) return socket.destroy();
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     socket.on('error', () => {});
@@ -123,6 +125,7 @@ export async function startDemoSshServer(opts: DemoSshOptions): Promise<DemoSshS
     port,
     connections: () => sockets.size,
     close: async () => {
+      closing = true;
       unsubscribe();
       dropAll();
       await new Promise<void>((resolve) => tcp.close(() => resolve()));
