@@ -5,6 +5,19 @@ import { readFileSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
+// ink reaches react-devtools-core only when DEV=true (never in production), but its module
+// imports it statically; it is not installed, so the bundle gets an inert stand-in.
+const devtoolsStub = {
+  name: 'devtools-stub',
+  setup(b) {
+    b.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: 'react-devtools-core', namespace: 'stub' }));
+    b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({
+      contents: 'export default { initialize() {}, connectToDevTools() {} };',
+      loader: 'js',
+    }));
+  },
+};
+
 await build({
   entryPoints: ['src/cli/entry.ts'],
   outfile: 'dist/cli.js',
@@ -16,6 +29,7 @@ await build({
   sourcemap: 'linked',
   // ssh2 loads optional native addons (cpu-features, sshcrypto) with require(); keep it external.
   external: ['ssh2', 'cpu-features'],
+  plugins: [devtoolsStub],
   define: { 'process.env.NODE_ENV': '"production"', __DOAI_VERSION__: JSON.stringify(pkg.version) },
   banner: {
     js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",

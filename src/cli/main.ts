@@ -62,6 +62,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .version(VERSION, '-V, --version')
     .option('--accept-new', 'trust SSH host keys not yet in known_hosts (writes them); a changed key is always refused')
     .showHelpAfterError('(run doai-console --help for usage)')
+    // Root options only before a subcommand, so `status --config X` reaches the subcommand.
+    .enablePositionalOptions()
     .exitOverride()
     .action(async (flags) => setExit(await interactive(flags)));
 
