@@ -926,6 +926,7 @@ export const BUILTINS: Record<string, Builtin> = {
   sleep,
   timeout,
   sudo,
+  exec: (args, c) => (args.length > 0 ? c.run(args) : 0),
   env,
   sh,
   bash: sh,

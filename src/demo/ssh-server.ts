@@ -6,6 +6,7 @@ import ssh2 from 'ssh2';
 import type { Connection, ServerChannel } from 'ssh2';
 import type { DemoBox } from './box';
 import { runShell, type ShellSession } from './shell';
+import { PID_MARKER, parseKillCommand, unwrapCommand } from '../ssh/process-group';
 
 const { Server, utils } = ssh2;
 
@@ -36,7 +37,13 @@ export async function startDemoSshServer(opts: DemoSshOptions): Promise<DemoSshS
   const sockets = new Set<net.Socket>();
   const aborts = new Set<AbortController>();
 
-  const ssh = new Server({ hostKeys: [opts.hostKey], ident: 'OpenSSH_9.6p1 Ubuntu-3ubuntu13.5' }, (client: Connection) => {
+  /** Commands started through the console's process-group wrapper, by the pid they reported. */
+  const byPid = new Map<number, AbortController>();
+  let nextPid = 20_000;
+
+  // ssh2's default ident (ssh2js…) tells the console this is a simulated host, so it ends
+  // commands with the signal request; wrapped commands and group kills work as well.
+  const ssh = new Server({ hostKeys: [opts.hostKey] }, (client: Connection) => {
     client.on('error', () => {
       // A dropped client (box-down, reboot, test teardown) is normal here.
     });
@@ -73,7 +80,24 @@ export async function startDemoSshServer(opts: DemoSshOptions): Promise<DemoSshS
             ac.abort();
           });
           stream.on('error', () => {});
-          void runShell(info.command, {
+          const killPid = parseKillCommand(info.command);
+          if (killPid !== undefined) {
+            byPid.get(killPid)?.abort();
+            aborts.delete(ac);
+            stream.exit(0);
+            stream.end();
+            return;
+          }
+          let command = info.command;
+          const inner = unwrapCommand(command);
+          let pid: number | undefined;
+          if (inner !== undefined) {
+            pid = nextPid++;
+            byPid.set(pid, ac);
+            stream.write(`${PID_MARKER} ${pid}\n`);
+            command = inner;
+          }
+          void runShell(command, {
             box,
             signal: ac.signal,
             session: shellSession,
@@ -88,6 +112,7 @@ export async function startDemoSshServer(opts: DemoSshOptions): Promise<DemoSshS
             })
             .then((code) => {
               aborts.delete(ac);
+              if (pid !== undefined) byPid.delete(pid);
               if (closed) return;
               if (signalled) stream.exit(signalled.replace(/^SIG/, ''), false, '');
               else stream.exit(code);
@@ -142,12 +167,12 @@ function interactiveShell(stream: ServerChannel, box: DemoBox, session: ShellSes
   stream.on('close', () => running?.abort());
   stream.write('Welcome to the doai-console demo box (simulated; type exit to leave).\r\n');
   prompt();
-  stream.on('data', (data: Buffer) => {
-    for (const ch of data.toString('utf8')) {
-      if (running) {
-        if (ch === '\u0003') running.abort();
-        continue;
-      }
+  // Typed-ahead input waits while a command runs (Ctrl-C interrupts it), like a real tty.
+  let pending = '';
+  const pump = (): void => {
+    while (pending.length > 0 && !running) {
+      const ch = pending[0]!;
+      pending = pending.slice(1);
       if (ch === '\r' || ch === '\n') {
         stream.write('\r\n');
         const text = buf.trim();
@@ -155,18 +180,24 @@ function interactiveShell(stream: ServerChannel, box: DemoBox, session: ShellSes
         if (text === 'exit' || text === 'logout') {
           stream.exit(0);
           stream.end();
+          pending = '';
           return;
+        }
+        if (text === '') {
+          prompt();
+          continue;
         }
         const ac = new AbortController();
         running = ac;
         aborts.add(ac);
-        const crlf = (s: string) => s.replace(/\r?\n/g, '\r\n');
-        void runShell(text, { box, signal: ac.signal, session, io: { stdout: (s) => stream.write(crlf(s)), stderr: (s) => stream.write(crlf(s)) } })
+        const crlf = (t: string) => t.replace(/\r?\n/g, '\r\n');
+        void runShell(text, { box, signal: ac.signal, session, io: { stdout: (t) => stream.write(crlf(t)), stderr: (t) => stream.write(crlf(t)) } })
           .catch(() => 1)
           .then(() => {
             aborts.delete(ac);
             running = undefined;
             prompt();
+            pump();
           });
       } else if (ch === '\u007f') {
         if (buf.length > 0) {
@@ -180,11 +211,20 @@ function interactiveShell(stream: ServerChannel, box: DemoBox, session: ShellSes
       } else if (ch === '\u0004') {
         stream.exit(0);
         stream.end();
+        pending = '';
         return;
       } else if (ch >= ' ') {
         buf += ch;
         stream.write(ch);
       }
     }
+  };
+  stream.on('data', (data: Buffer) => {
+    const text = data.toString('utf8');
+    if (running && text.includes('\u0003')) {
+      running.abort();
+      pending += text.slice(text.indexOf('\u0003') + 1);
+    } else pending += text;
+    pump();
   });
 }
