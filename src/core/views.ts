@@ -77,7 +77,37 @@ export type RunState = 'running' | RunOutcome;
 /** What the run is waiting for from the operator, if anything. */
 export type RunPrompt =
   | { kind: 'confirm'; stepId: string; message: Localized }
-  | { kind: 'approval'; step: 1 | 2; code?: string; expiresAt?: Date; triesLeft?: number; waitUntil?: Date; message?: Localized };
+  | {
+      kind: 'approval';
+      step: 1 | 2;
+      /** Where the approval flow stands (src/approval/policy.ts ApprovalPhase). */
+      phase?: 'code' | 'step1' | 'waiting' | 'step2' | 'reason' | 'summary' | 'confirm-yes' | 'granted' | 'rejected' | 'cancelled';
+      mode?: 'code' | 'two-step';
+      code?: string;
+      expiresAt?: Date;
+      triesLeft?: number;
+      waitUntil?: Date;
+      step1?: { name: string; at: Date };
+      step2?: { name: string; at: Date };
+      reason?: string;
+      /** What will run, on which host, shown before anyone approves (dry-run lines). */
+      plan?: string[];
+      /** Summary box lines (L3), in the operator's language. */
+      summary?: Localized[];
+      /** A pending cross-session request another OS user can approve with `doai-console approve <id>`. */
+      requestId?: string;
+      message?: Localized;
+      error?: Localized;
+    };
+
+/** What an operator types into the approval form (mirrors src/approval/policy.ts ApprovalInput). */
+export type ApprovalAnswer =
+  | { kind: 'approve'; name: string; code: string }
+  | { kind: 'reason'; reason: string }
+  | { kind: 'continue' }
+  | { kind: 'confirm'; word: string }
+  | { kind: 'reissue' }
+  | { kind: 'cancel' };
 
 export interface OutputLine {
   stepId: string;
@@ -134,4 +164,6 @@ export interface RunControl {
   cancel(runId: string): void;
   /** Answers a confirm prompt (e.g. "reboot done, press Enter"). */
   confirm(runId: string): void;
+  /** Feeds the approval form of a run waiting for approval; errors are in words (wrong code, wait, same approver). */
+  answerApproval?(runId: string, answer: ApprovalAnswer): { accepted: boolean; error?: Localized };
 }
