@@ -1,6 +1,6 @@
 // The demo fleet over real loopback sockets: the written config, the orchestrator's HTTP
 // service, the ssh2 server simulating systemd, the fake Vultr API and the control endpoint.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import http from 'node:http';
 import net from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -24,6 +24,9 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'doai-demo-test-'));
   fleet = await startDemoFleet({ dir, timeScale: SCALE, nodeCount: NODES });
 });
+
+// Tests share one fleet; each starts from a healthy one so a failure does not cascade.
+beforeEach(() => fleet.injectFault('clear'));
 
 afterAll(async () => {
   await fleet?.stop();
