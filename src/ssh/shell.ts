@@ -3,7 +3,12 @@
 // cancelled command really ended on the host.
 import { readFileSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
-import { Client, utils, type ClientChannel, type ConnectConfig } from 'ssh2';
+// ssh2 is CommonJS and stays outside the bundle (native addons): Node's ESM loader cannot see its
+// named exports, so take them from the default export.
+import ssh2, { type ClientChannel, type ConnectConfig, type Client as SshClient } from 'ssh2';
+
+const { Client, utils } = ssh2;
+type Client = SshClient;
 import type { HostConfig } from '../config/schema';
 import type { OutputStream } from '../runbook/events';
 import {
@@ -32,11 +37,13 @@ export interface SshShellOptions {
   /** Asked once per host when its identity file is encrypted. */
   passphrase?: (host: string) => Promise<string>;
   /**
-   * How a timed-out or cancelled command is ended. 'process-group' (default) wraps each command
-   * so it reports its pid, and kills its process group with a second command; 'signal' only
-   * sends the SSH signal request and closes the channel (for servers without a POSIX sh).
+   * How a timed-out or cancelled command is ended. 'process-group' wraps each command so it
+   * reports its pid, and kills its process group with a second command; 'signal' only sends the
+   * SSH signal request and closes the channel. 'auto' (default) is 'process-group' except for
+   * servers built on the ssh2 package (ident `ssh2js…`): those are simulated hosts (tests, the
+   * demo fleet) without a POSIX sh, which honour the signal request.
    */
-  killMode?: 'process-group' | 'signal';
+  killMode?: 'auto' | 'process-group' | 'signal';
   /** Told when acceptNew recorded a key, so `check` can say so. */
   onHostKeyAdded?: (info: { host: string; address: string; port: number; fingerprint: string; path: string }) => void;
 }
@@ -70,6 +77,8 @@ const DEFAULT_HOST_KEY_ORDER = Object.values(HOST_KEY_ALGOS).flat();
 interface Connection {
   client: Client;
   closed: boolean;
+  /** The server's software version from its ident line, e.g. "OpenSSH_9.2p1". */
+  remoteSoftware?: string;
   /** Ends this connection and the jump connections it owns (fresh chains only). */
   end(): void;
 }
@@ -78,7 +87,7 @@ export function createSshShell(opts: SshShellOptions): SshShell {
   const env = opts.env ?? process.env;
   const keepaliveMs = opts.keepaliveMs ?? 5000;
   const connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
-  const killMode = opts.killMode ?? 'process-group';
+  const killMode = opts.killMode ?? 'auto';
   const hostsByName = new Map(opts.hosts.map((h) => [h.name, h]));
   const cache = new Map<string, Promise<Connection>>();
   const passphrases = new Map<string, string>();
@@ -300,6 +309,8 @@ export function createSshShell(opts: SshShellOptions): SshShell {
     const conn: Connection = {
       client,
       closed: false,
+      // ssh2 keeps the peer's ident in a private field; absent, we treat the host as POSIX.
+      remoteSoftware: (client as unknown as { _remoteVer?: string })._remoteVer,
       end: () => {
         client.end();
         if (jump && !cached) jump.end();
@@ -370,21 +381,34 @@ export function createSshShell(opts: SshShellOptions): SshShell {
     });
   }
 
-  async function startCommand(host: HostConfig, command: string): Promise<{ conn: Connection; channel: ClientChannel }> {
-    // A cached link can be dead before keepalive notices; the command did not start, so one
-    // retry on a new connection is safe.
+  function wrapsCommands(conn: Connection): boolean {
+    if (killMode === 'process-group') return true;
+    if (killMode === 'signal') return false;
+    return !/^ssh2js/i.test(conn.remoteSoftware ?? '');
+  }
+
+  /** Opens the exec channel; undefined when the caller gave up before anything was sent. */
+  async function startCommand(
+    host: HostConfig,
+    command: string,
+    gaveUp: () => boolean,
+  ): Promise<{ conn: Connection; channel: ClientChannel; wrapped: boolean } | undefined> {
     for (let attempt = 0; ; attempt++) {
       const conn = await liveConnection(host);
+      // A command timed out or cancelled while connecting must never start afterwards.
+      if (gaveUp()) return undefined;
+      const wrapped = wrapsCommands(conn);
       try {
-        return { conn, channel: await openExecChannel(conn, command) };
+        return { conn, channel: await openExecChannel(conn, wrapped ? wrapCommand(command) : command), wrapped };
       } catch (err) {
-        const stale = conn.closed || /not connected|no response/i.test((err as Error).message);
-        if (stale && attempt === 0) {
+        // "Not connected" is thrown before anything is sent: the link died unnoticed, and a
+        // retry cannot run the command twice. Any later failure might have reached the host.
+        if (attempt === 0 && /not connected/i.test((err as Error).message)) {
           if (cache.has(host.name)) cache.delete(host.name);
           conn.end();
           continue;
         }
-        throw new SshError(`${host.name} refused to run the command (${(err as Error).message}); check sshd limits (MaxSessions)`, 'other');
+        throw new SshError(`${host.name} did not run the command (${(err as Error).message}); check sshd limits (MaxSessions) and retry`, 'other');
       }
     }
   }
@@ -411,7 +435,6 @@ export function createSshShell(opts: SshShellOptions): SshShell {
       return Promise.reject(err);
     }
     if (execOpts.signal?.aborted) return Promise.resolve({ code: null, cancelled: true });
-    const wrapped = killMode === 'process-group';
 
     return new Promise<ExecResult>((resolve, reject) => {
       let channel: ClientChannel | undefined;
@@ -423,6 +446,7 @@ export function createSshShell(opts: SshShellOptions): SshShell {
       let killDone = false;
       let pid: number | undefined;
       let firstStdoutLine = true;
+      let wrapped = false;
       let onPid: (() => void) | undefined;
       const timers: NodeJS.Timeout[] = [];
 
@@ -441,6 +465,7 @@ export function createSshShell(opts: SshShellOptions): SshShell {
       const err = new LineSplitter((line) => emit('stderr', line));
 
       function emit(stream: OutputStream, line: string): void {
+        if (settled) return; // the caller has its answer; a late channel's output is not theirs
         try {
           execOpts.onLine(stream, line);
         } catch {
@@ -450,9 +475,9 @@ export function createSshShell(opts: SshShellOptions): SshShell {
 
       function finish(): void {
         if (settled) return;
-        settled = true;
         out.flush();
         err.flush();
+        settled = true;
         for (const t of timers) clearTimeout(t);
         execOpts.signal?.removeEventListener('abort', onAbort);
         if (ending === 'timeout') resolve({ code: null, timedOut: true });
@@ -476,7 +501,10 @@ export function createSshShell(opts: SshShellOptions): SshShell {
           // channel already closing
         }
         timers.push(setTimeout(finish, KILL_GRACE_MS));
+        let killing = false;
         const killAndClose = (): void => {
+          if (killing) return;
+          killing = true;
           onPid = undefined;
           if (pid !== undefined && conn) {
             void killGroup(conn, pid).then(() => {
@@ -501,7 +529,8 @@ export function createSshShell(opts: SshShellOptions): SshShell {
       function end(why: 'timeout' | 'abort'): void {
         if (settled || ending) return;
         ending = why;
-        // Nothing runs remotely yet: the connection attempt goes on and stays cached.
+        // Without a channel yet we answer now; a channel that opens later is ended on arrival,
+        // and a connection still being made opens none (startCommand checks `ending`).
         if (!channel) finish();
         else stopRemote();
       }
@@ -513,10 +542,15 @@ export function createSshShell(opts: SshShellOptions): SshShell {
       timers.push(setTimeout(() => end('timeout'), execOpts.timeoutMs));
       execOpts.signal?.addEventListener('abort', onAbort, { once: true });
 
-      startCommand(host, wrapped ? wrapCommand(command) : command).then(
+      startCommand(host, command, () => ending !== undefined).then(
         (started) => {
+          if (!started) {
+            finish();
+            return;
+          }
           conn = started.conn;
           channel = started.channel;
+          wrapped = started.wrapped;
           channel.on('data', (chunk: Buffer) => out.push(chunk));
           channel.stderr.on('data', (chunk: Buffer) => err.push(chunk));
           channel.on('exit', (code: number | null, signal?: string) => {
@@ -534,8 +568,9 @@ export function createSshShell(opts: SshShellOptions): SshShell {
             if (ending && onPid) onPid();
             maybeFinish();
           });
-          // Timed out or cancelled while the channel was opening: end it now.
-          if (ending && !settled) stopRemote();
+          // Timed out or cancelled while the exec request was in flight: the command may
+          // already run on the host (we may even have answered already), so end it now.
+          if (ending) stopRemote();
         },
         (error: unknown) => {
           if (settled) return;

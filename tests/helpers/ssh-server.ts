@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { timingSafeEqual } from 'node:crypto';
 import { Server, utils, type Connection, type ServerChannel } from 'ssh2';
+import { generateEd25519KeyPair } from '../../src/ssh/keygen';
 import { PID_MARKER, parseKillCommand, unwrapCommand } from '../../src/ssh/process-group';
 
 export interface ExecRecord {
@@ -82,11 +83,15 @@ export interface TestSshServerOptions {
    * POSIX host does. Default true; false behaves like a server that runs commands verbatim.
    */
   wrapAware?: boolean;
+  /** Delay before accepting an authenticated login (to cancel while connecting). */
+  authDelayMs?: number;
+  /** Delay before accepting an exec request (to cancel while the request is in flight). */
+  execAcceptDelayMs?: number;
 }
 
 export async function startTestSshServer(options: TestSshServerOptions = {}): Promise<TestSshServer> {
   const dir = mkdtempSync(join(tmpdir(), 'doai-ssh-test-'));
-  const hostKeyPrivate = options.hostKeyPrivate ?? utils.generateKeyPairSync('ed25519').private;
+  const hostKeyPrivate = options.hostKeyPrivate ?? generateEd25519KeyPair().private;
   const hostParsed = utils.parseKey(hostKeyPrivate);
   if (hostParsed instanceof Error) throw hostParsed;
   const hostKeyBlob = hostParsed.getPublicSSH();
@@ -96,8 +101,8 @@ export async function startTestSshServer(options: TestSshServerOptions = {}): Pr
   const clientKeyText =
     options.clientKey ??
     (options.clientKeyPassphrase
-      ? utils.generateKeyPairSync('ed25519', { passphrase: options.clientKeyPassphrase, cipher: 'aes256-ctr', rounds: 16 })
-      : utils.generateKeyPairSync('ed25519'));
+      ? generateEd25519KeyPair({ passphrase: options.clientKeyPassphrase })
+      : generateEd25519KeyPair());
   const clientPublic = utils.parseKey(clientKeyText.public);
   if (clientPublic instanceof Error) throw clientPublic;
   const clientKeyPath = join(dir, 'id_ed25519');
@@ -124,7 +129,8 @@ export async function startTestSshServer(options: TestSshServerOptions = {}): Pr
       if (ctx.signature && ctx.blob && clientPublic.verify(ctx.blob, ctx.signature, ctx.hashAlgo) !== true) {
         return ctx.reject(['publickey']);
       }
-      ctx.accept();
+      if (options.authDelayMs) setTimeout(() => ctx.accept(), options.authDelayMs);
+      else ctx.accept();
     });
     client.on('ready', () => {
       authenticated++;
@@ -148,6 +154,10 @@ export async function startTestSshServer(options: TestSshServerOptions = {}): Pr
           accept?.();
         });
         session.on('exec', (accept, _reject, info) => {
+          if (options.execAcceptDelayMs) setTimeout(() => onExec(accept, info), options.execAcceptDelayMs);
+          else onExec(accept, info);
+        });
+        const onExec = (accept: () => ServerChannel, info: { command: string }): void => {
           const channel = accept();
           const killPid = wrapAware ? parseKillCommand(info.command) : undefined;
           if (killPid !== undefined) {
@@ -222,7 +232,7 @@ export async function startTestSshServer(options: TestSshServerOptions = {}): Pr
             ctx.stderr(`test handler failed: ${String(err)}\n`);
             ctx.exit(255);
           });
-        });
+        };
       });
     });
   });

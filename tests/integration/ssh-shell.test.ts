@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { utils } from 'ssh2';
 import type { HostConfig } from '../../src/config/schema';
+import { generateEd25519KeyPair } from '../../src/ssh/keygen';
 import { fingerprint, hashKnownHostName } from '../../src/ssh/known-hosts';
 import { createSshShell, type SshShell, type SshShellOptions } from '../../src/ssh/shell';
 import { SshError } from '../../src/ssh/types';
@@ -76,7 +76,7 @@ describe('ssh shell against an ssh2 test server', () => {
     });
     const lines: Line[] = [];
     let sawLinesBeforeEnd = false;
-    const sh = shell();
+    const sh = shell({ killMode: 'process-group' });
     const result = sh.exec('web1', 'systemctl restart aifarm', {
       timeoutMs: 5000,
       onLine: (stream, line) => {
@@ -128,7 +128,7 @@ describe('ssh shell against an ssh2 test server', () => {
     });
     const lines: string[] = [];
     const started = Date.now();
-    const r = await shell().exec('web1', 'sleep 300', { timeoutMs: 300, onLine: (_s, l) => lines.push(l) });
+    const r = await shell({ killMode: 'process-group' }).exec('web1', 'sleep 300', { timeoutMs: 300, onLine: (_s, l) => lines.push(l) });
     expect(r).toEqual({ code: null, timedOut: true });
     expect(Date.now() - started).toBeLessThan(3000);
     expect(lines).toEqual(['starting']); // the pid line is not output
@@ -146,7 +146,7 @@ describe('ssh shell against an ssh2 test server', () => {
       await ctx.closed;
     });
     const controller = new AbortController();
-    const r = shell().exec('web1', 'long-job', {
+    const r = shell({ killMode: 'process-group' }).exec('web1', 'long-job', {
       timeoutMs: 10_000,
       signal: controller.signal,
       onLine: (_s, line) => {
@@ -172,7 +172,7 @@ describe('ssh shell against an ssh2 test server', () => {
       writeFileSync(knownHosts, `${plain.knownHostsLine}\n`);
       const lines: string[] = [];
       const started = Date.now();
-      const r = await shell({}, { port: plain.port, identity_file: plain.clientKeyPath }).exec('web1', 'hang', {
+      const r = await shell({ killMode: 'process-group' }, { port: plain.port, identity_file: plain.clientKeyPath }).exec('web1', 'hang', {
         timeoutMs: 200,
         onLine: (_s, l) => lines.push(l),
       });
@@ -188,16 +188,67 @@ describe('ssh shell against an ssh2 test server', () => {
     }
   });
 
-  it("killMode 'signal' sends the command verbatim and ends it with the signal request and a close", async () => {
-    server.setExecHandler(async (ctx) => {
-      await ctx.closed;
+  for (const killMode of ['signal', 'auto'] as const) {
+    it(`killMode '${killMode}' sends the command verbatim to an ssh2 server and ends it with the signal request and a close`, async () => {
+      server.setExecHandler(async (ctx) => {
+        ctx.stdout('line one\n');
+        await ctx.closed;
+      });
+      const lines: string[] = [];
+      const r = await shell(killMode === 'auto' ? {} : { killMode }).exec('web1', 'sleep 300', { timeoutMs: 200, onLine: (_s, l) => lines.push(l) });
+      expect(r).toEqual({ code: null, timedOut: true });
+      expect(lines).toEqual(['line one']);
+      const rec = server.execs[0]!;
+      expect(rec.rawCommand).toBe('sleep 300');
+      expect(rec.closedByClient).toBe(true);
+      expect(rec.signals).toEqual(['KILL']);
+      expect(server.kills).toEqual([]);
     });
-    const r = await shell({ killMode: 'signal' }).exec('web1', 'sleep 300', { timeoutMs: 200, onLine: () => undefined });
-    expect(r).toEqual({ code: null, timedOut: true });
-    const rec = server.execs[0]!;
-    expect(rec.rawCommand).toBe('sleep 300');
-    expect(rec.closedByClient).toBe(true);
-    expect(rec.signals).toEqual(['KILL']);
+  }
+
+  it('cancel while the exec request is in flight: answers at once, then still ends the command that started', async () => {
+    const slow = await startTestSshServer({
+      execAcceptDelayMs: 300,
+      onExec: async (ctx) => {
+        ctx.stdout('late output\n');
+        await ctx.closed;
+      },
+    });
+    try {
+      writeFileSync(knownHosts, `${slow.knownHostsLine}\n`);
+      const sh = shell({ killMode: 'process-group' }, { port: slow.port, identity_file: slow.clientKeyPath });
+      await sh.connect('web1');
+      const controller = new AbortController();
+      const lines: string[] = [];
+      const pending = sh.exec('web1', 'restart', { timeoutMs: 10_000, signal: controller.signal, onLine: (_s, l) => lines.push(l) });
+      setTimeout(() => controller.abort(), 100);
+      const started = Date.now();
+      expect(await pending).toEqual({ code: null, cancelled: true });
+      expect(Date.now() - started).toBeLessThan(250);
+      for (let i = 0; i < 200 && !(slow.execs[0]?.closed && slow.kills.length > 0); i++) await new Promise((r) => setTimeout(r, 10));
+      const rec = slow.execs[0]!;
+      expect(rec.closed).toBe(true);
+      expect(rec.signals).toEqual(['KILL']);
+      expect(slow.kills).toEqual([rec.pid]);
+      expect(lines).toEqual([]); // output after the answer is not the caller's any more
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('a timeout while still logging in never starts the command', async () => {
+    const slow = await startTestSshServer({ authDelayMs: 400 });
+    try {
+      writeFileSync(knownHosts, `${slow.knownHostsLine}\n`);
+      const sh = shell({}, { port: slow.port, identity_file: slow.clientKeyPath });
+      expect(await sh.exec('web1', 'reboot', { timeoutMs: 100, onLine: () => undefined })).toEqual({ code: null, timedOut: true });
+      for (let i = 0; i < 100 && slow.authenticatedConnections() === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, 200));
+      expect(slow.authenticatedConnections()).toBe(1);
+      expect(slow.execs).toHaveLength(0);
+    } finally {
+      await slow.close();
+    }
   });
 
   it('an already aborted signal runs nothing', async () => {
@@ -221,7 +272,7 @@ describe('ssh shell against an ssh2 test server', () => {
   });
 
   it('refuses a changed host key loudly with both fingerprints, even with acceptNew', async () => {
-    const other = utils.generateKeyPairSync('ed25519');
+    const other = generateEd25519KeyPair();
     const otherBlob = Buffer.from(other.public.split(' ')[1]!, 'base64');
     writeFileSync(knownHosts, `[127.0.0.1]:${server.port} ssh-ed25519 ${otherBlob.toString('base64')}\n`);
     const err = await rejection(shell({ acceptNew: true }).exec('web1', 'true', { timeoutMs: 5000, onLine: () => undefined }));
