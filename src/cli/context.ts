@@ -2,6 +2,7 @@
 // demo all go through here, so they share one wiring and one set of safety checks.
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { DEMO_FILES } from '../demo/layout';
 import { loadConfig, resolveConfigPath, type LoadedConfig } from '../config/load';
 import { operatorName } from '../config/operator';
 import { realClock, type Clock } from '../core/clock';
@@ -60,7 +61,7 @@ export function loadDemoSecrets(loaded: LoadedConfig, env: NodeJS.ProcessEnv = p
   for (const host of loaded.config.hosts) {
     const name = host.provider?.api_key_env;
     if (!name || env[name]) continue;
-    const file = join(dirname(loaded.path), 'provider-key');
+    const file = join(dirname(loaded.path), DEMO_FILES.providerKey);
     try {
       const st = statSync(file);
       if ((st.mode & 0o077) !== 0) continue;
@@ -81,7 +82,7 @@ export function buildContext(loaded: LoadedConfig, flags: CommonFlags): ConsoleC
     knownHostsPath: paths.knownHosts,
     acceptNew: flags.acceptNew === true,
   });
-  const runbooks = loadRunbooks({ builtinDir: builtinActionsDir(), extraPaths: config.runbooks });
+  const runbooks = loadRunbooks({ builtinDir: builtinActionsDir(), extraPaths: config.runbooks, baseDir: dirname(loaded.path) });
   const audit = new AuditLog(paths.auditLog, { secrets: () => configSecrets(loaded) });
   const engine = createRunEngine({
     config,

@@ -4,6 +4,7 @@ import type { ConsoleContext } from './context';
 import { EXIT_USAGE, SIGNAL_NUMBERS, UserError } from './exit';
 import { startConsole, leaveAltScreen } from '../../screens/render';
 import type { Lang } from '../core/views';
+import { Ticker } from '../core/ticker';
 
 export function requireTty(): void {
   if (!process.stdout.isTTY || !process.stdin.isTTY) {
@@ -22,6 +23,8 @@ export async function runInteractive(
 ): Promise<number> {
   ctx.fleet.start();
   void ctx.fleet.probeNow();
+  const tick = new Ticker(1000);
+  tick.start();
   const handle = startConsole(
     {
       fleet: ctx.fleet,
@@ -31,6 +34,8 @@ export async function runInteractive(
       lang: opts.lang,
       operator: ctx.operator,
       configPath: ctx.loaded.path,
+      clock: ctx.clock,
+      tick,
     },
     { stdout: process.stdout, stdin: process.stdin },
   );
@@ -60,6 +65,7 @@ export async function runInteractive(
     return await handle.waitUntilExit();
   } finally {
     for (const s of sigs) process.off(s, onSignal);
+    tick.stop();
     ctx.close();
   }
 }

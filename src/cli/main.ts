@@ -1,6 +1,6 @@
 // Command-line surface (R-UI-1). Every command takes --config; usage errors exit 2.
 import { Command, CommanderError, Option } from 'commander';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, resolveConfigPath, writeStarterConfig } from '../config/load';
@@ -12,8 +12,9 @@ import { EXIT_USAGE, UserError } from './exit';
 import { headlessRun } from './headless-run';
 import { requireTty, runInteractive } from './interactive';
 import { VERSION } from './version';
+import { FAULT_NAMES } from '../demo/faults';
 
-const FAULTS = ['slow', 'crash', 'crash-loop', 'box-down', 'nodes-offline', 'error-spike', 'clear'];
+const FAULTS = FAULT_NAMES;
 
 function langOf(flags: CommonFlags): Lang {
   if (flags.lang === 'ko' || flags.lang === 'en') return flags.lang;
@@ -46,6 +47,7 @@ async function demo(flags: CommonFlags & { serve?: boolean }): Promise<number> {
       for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(s, () => resolve());
     });
     await fleet.stop();
+    rmSync(dir, { recursive: true, force: true });
     return 0;
   }
   try {
@@ -53,6 +55,8 @@ async function demo(flags: CommonFlags & { serve?: boolean }): Promise<number> {
     return await runInteractive(ctx, { lang: langOf(flags), demo: { inject: (name) => fleet.injectFault(name as never) } });
   } finally {
     await fleet.stop();
+    // The demo is a throwaway fleet: its keys, audit log and journal go with it.
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -134,6 +138,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (err instanceof ConfigError) {
       process.stderr.write(`doai-console: invalid config\n${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (err instanceof Error && (err.name === 'DemoControlError' || err.name === 'RunbookLoadError')) {
+      process.stderr.write(`doai-console: ${err.message}\n`);
       return EXIT_USAGE;
     }
     if (err instanceof UserError) {
