@@ -104,6 +104,20 @@ export function createSshShell(opts: SshShellOptions): SshShell {
     return host;
   }
 
+  /** The host, after checking its jump chain names known hosts and does not loop. */
+  function resolveHost(name: string): HostConfig {
+    const host = lookup(name);
+    const chain = [host.name];
+    for (let hop = host; hop.jump !== undefined; ) {
+      if (chain.includes(hop.jump)) {
+        throw new SshError(`jump hosts form a loop: ${[...chain, hop.jump].join(' -> ')}; fix jump: in the config`, 'config');
+      }
+      chain.push(hop.jump);
+      hop = lookup(hop.jump);
+    }
+    return host;
+  }
+
   async function authFor(host: HostConfig): Promise<Partial<ConnectConfig>> {
     const auth: Partial<ConnectConfig> = { username: host.user };
     if (host.identity_file) {
@@ -291,7 +305,7 @@ export function createSshShell(opts: SshShellOptions): SshShell {
     let sock: Duplex | undefined;
     if (host.jump) {
       const jumpHost = lookup(host.jump);
-      jump = cached ? await cachedConnection(jumpHost, [...chain, host.name]) : await openConnection(jumpHost, false, [...chain, host.name]);
+      jump = cached ? await liveConnection(jumpHost, [...chain, host.name]) : await openConnection(jumpHost, false, [...chain, host.name]);
       try {
         sock = await forwardOut(jump.client, host);
       } catch (err) {
@@ -364,11 +378,11 @@ export function createSshShell(opts: SshShellOptions): SshShell {
     return pending;
   }
 
-  async function liveConnection(host: HostConfig): Promise<Connection> {
-    const conn = await cachedConnection(host);
+  async function liveConnection(host: HostConfig, chain: string[] = []): Promise<Connection> {
+    const conn = await cachedConnection(host, chain);
     if (!conn.closed) return conn;
     cache.delete(host.name);
-    return cachedConnection(host);
+    return cachedConnection(host, chain);
   }
 
   function openExecChannel(conn: Connection, command: string): Promise<ClientChannel> {
@@ -430,7 +444,7 @@ export function createSshShell(opts: SshShellOptions): SshShell {
   function exec(hostName: string, command: string, execOpts: ExecOptions): Promise<ExecResult> {
     let host: HostConfig;
     try {
-      host = lookup(hostName);
+      host = resolveHost(hostName);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -589,11 +603,19 @@ export function createSshShell(opts: SshShellOptions): SshShell {
 
   async function probe(hostName: string, timeoutMs: number): Promise<ProbeResult> {
     let conn: Connection | undefined;
+    let done = false;
     let timer: NodeJS.Timeout | undefined;
+    const release = (): void => {
+      if (!conn) return;
+      conn.end();
+      fresh.delete(conn);
+    };
     const attempt = (async (): Promise<ProbeResult> => {
-      const host = lookup(hostName);
+      const host = resolveHost(hostName);
       conn = await openConnection(host, false, []);
       fresh.add(conn);
+      // Connected only after the caller gave up: nobody is waiting for the session.
+      if (done) throw new SshError('probe abandoned', 'timeout');
       const channel = await openExecChannel(conn, 'true');
       return new Promise<ProbeResult>((resolve) => {
         channel.resume();
@@ -616,18 +638,11 @@ export function createSshShell(opts: SshShellOptions): SshShell {
         timeout,
       ]);
     } finally {
+      done = true;
       clearTimeout(timer);
-      // The attempt may still be connecting after a timeout; end it whenever it finishes.
-      attempt.finally(() => {
-        if (conn) {
-          conn.end();
-          fresh.delete(conn);
-        }
-      }).catch(() => undefined);
-      if (conn) {
-        conn.end();
-        fresh.delete(conn);
-      }
+      release();
+      // A connection still being made when the timeout hit is ended once it settles.
+      attempt.then(release, release);
     }
   }
 
@@ -635,7 +650,7 @@ export function createSshShell(opts: SshShellOptions): SshShell {
     exec,
     probe,
     async connect(hostName: string): Promise<void> {
-      await liveConnection(lookup(hostName));
+      await liveConnection(resolveHost(hostName));
     },
     isConnected(hostName: string): boolean {
       return connectedNow.has(hostName);

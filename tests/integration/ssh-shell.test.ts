@@ -1,5 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { connect as netConnect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -451,6 +453,91 @@ describe('ssh shell against an ssh2 test server', () => {
     const err = await rejection(sh.exec('a', 'true', { timeoutMs: 2000, onLine: () => undefined }));
     expect(err.kind).toBe('config');
     expect(err.message).toContain('a -> b -> a');
+  });
+
+  it('probe gives up at its own timeout with kind timeout', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as AddressInfo).port;
+    try {
+      const started = Date.now();
+      const r = await shell({ connectTimeoutMs: 10_000 }, { port }).probe('web1', 200);
+      expect(r).toMatchObject({ ok: false, kind: 'timeout' });
+      expect(Date.now() - started).toBeLessThan(1000);
+    } finally {
+      silent.close();
+    }
+  });
+
+  it('a link that goes silent is noticed by keepalive: the running command resolves lostConnection', async () => {
+    // A TCP relay we can freeze: bytes stop flowing but no socket closes, like a dead route.
+    let frozen = false;
+    const pairs: Socket[] = [];
+    const relay = createServer((inbound) => {
+      const outbound = netConnect(server.port, '127.0.0.1');
+      pairs.push(inbound, outbound);
+      inbound.on('data', (d) => !frozen && outbound.write(d));
+      outbound.on('data', (d) => !frozen && inbound.write(d));
+      inbound.on('error', () => undefined);
+      outbound.on('error', () => undefined);
+      inbound.on('close', () => outbound.destroy());
+      outbound.on('close', () => inbound.destroy());
+    });
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+    const port = (relay.address() as AddressInfo).port;
+    writeFileSync(knownHosts, `[127.0.0.1]:${port} ${server.hostKeyPublic}\n`);
+    server.setExecHandler(async (ctx) => {
+      ctx.stdout('running\n');
+      await ctx.closed;
+    });
+    try {
+      const sh = shell({ keepaliveMs: 100 }, { port });
+      const pending = sh.exec('web1', 'long', {
+        timeoutMs: 20_000,
+        onLine: (_s, line) => {
+          if (line === 'running') frozen = true;
+        },
+      });
+      const started = Date.now();
+      expect(await pending).toEqual({ code: null, lostConnection: true });
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(sh.isConnected('web1')).toBe(false);
+    } finally {
+      for (const s of pairs) s.destroy();
+      await new Promise<void>((r) => relay.close(() => r()));
+    }
+  });
+
+  it.skipIf(!existsSync('/usr/bin/ssh-agent'))('authenticates through ssh-agent (SSH_AUTH_SOCK) when no identity file is set', async () => {
+    const sock = join(dir, 'agent.sock');
+    const agent = spawn('/usr/bin/ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
+    try {
+      for (let i = 0; i < 100 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 20));
+      const add = spawnSync('/usr/bin/ssh-add', [server.clientKeyPath], { env: { SSH_AUTH_SOCK: sock }, encoding: 'utf8' });
+      expect(add.status, add.stderr).toBe(0);
+      const sh = shell({ env: { SSH_AUTH_SOCK: sock } }, { identity_file: undefined });
+      expect(await sh.exec('web1', 'true', { timeoutMs: 5000, onLine: () => undefined })).toEqual({ code: 0 });
+      const withFlag = shell({ env: { SSH_AUTH_SOCK: sock } }, { identity_file: undefined, agent: true });
+      expect(await withFlag.probe('web1', 5000)).toEqual({ ok: true });
+    } finally {
+      agent.kill('SIGTERM');
+    }
+  });
+
+  it('close() ends every connection; later calls are refused', async () => {
+    const sh = shell();
+    await sh.connect('web1');
+    expect(sh.isConnected('web1')).toBe(true);
+    sh.close();
+    for (let i = 0; i < 100 && sh.isConnected('web1'); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(sh.isConnected('web1')).toBe(false);
+    await expect(sh.exec('web1', 'true', { timeoutMs: 1000, onLine: () => undefined })).rejects.toThrow(/closed/);
+  });
+
+  it('a jump naming an unknown host is a config error', async () => {
+    const err = await rejection(shell({}, { jump: 'ghost' }).exec('web1', 'true', { timeoutMs: 2000, onLine: () => undefined }));
+    expect(err.kind).toBe('config');
+    expect(err.message).toContain('"ghost"');
   });
 
   it('reports the exit signal when the remote command was killed', async () => {
