@@ -62,7 +62,16 @@ export async function runInteractive(
   const sigs: NodeJS.Signals[] = ['SIGHUP', 'SIGTERM'];
   for (const s of sigs) process.on(s, onSignal);
   try {
-    return await handle.waitUntilExit();
+    const code = await handle.waitUntilExit();
+    // The operator confirmed quitting while a run was active (q or Ctrl-C, then y): end the remote
+    // commands and record the runs CANCELLED by user rather than leaving them running unobserved.
+    const active = ctx.engine.getSnapshot().runs.filter((r) => r.state === 'running');
+    for (const run of active) ctx.engine.cancel(run.runId);
+    await Promise.race([
+      Promise.all(active.map((r) => ctx.engine.waitFor(r.runId))),
+      new Promise((r) => setTimeout(r, 5000).unref()),
+    ]);
+    return code;
   } finally {
     for (const s of sigs) process.off(s, onSignal);
     tick.stop();
