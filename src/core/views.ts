@@ -167,3 +167,153 @@ export interface RunControl {
   /** Feeds the approval form of a run waiting for approval; errors are in words (wrong code, wait, same approver). */
   answerApproval?(runId: string, answer: ApprovalAnswer): { accepted: boolean; error?: Localized };
 }
+
+// --- Fleet at a glance (R-HLT-3..5): nodes, hosts, alerts, WebSocket checks ---------------------
+
+export interface NodeView {
+  id: string;
+  /** Which node source listed it. */
+  source: string;
+  /** Null when the source gave no (parsable) heartbeat: counted offline. */
+  lastHeartbeat: Date | null;
+  online: boolean;
+  /** 0..1, undefined when the source reports neither a rate nor errors/requests. */
+  errorRate?: number;
+  labels: string[];
+  /** Recorded by the device_error_rate alert (notify and isolate). */
+  isolated?: boolean;
+}
+
+export interface NodeSourceStatus {
+  name: string;
+  /** The last fetch failed: the list shown is the last good one (or empty). */
+  error?: string;
+  lastFetchAt: Date | null;
+  lastOkAt: Date | null;
+  count: number;
+}
+
+export interface NodesSnapshot {
+  total: number;
+  online: number;
+  offline: number;
+  /** online / total, 0..1; undefined while no source has answered yet. */
+  onlineRatio?: number;
+  /** Devices over the error-rate threshold. */
+  errorRateHigh: number;
+  errorRateThreshold: number;
+  offlineAfterMs: number;
+  /** Worst first: offline (stalest heartbeat first), then highest error rate, then the rest by id. */
+  nodes: NodeView[];
+  sources: NodeSourceStatus[];
+  updatedAt: Date | null;
+}
+
+export interface NodesStore extends Store<NodesSnapshot> {
+  start(): void;
+  stop(): void;
+  pollNow(): Promise<void>;
+}
+
+export type HostReachability = 'REACHABLE' | 'SUSPECT' | 'UNREACHABLE' | 'UNKNOWN';
+
+export interface HostMetrics {
+  load1: number;
+  load5: number;
+  load15: number;
+  cpus?: number;
+  memTotalMb?: number;
+  memUsedMb?: number;
+  /** Fullest real filesystem (the one that matters for "disk > 80 %"). */
+  disk?: { mount: string; usedRatio: number };
+  /** Every filesystem over the disk threshold. */
+  diskOver: { mount: string; usedRatio: number }[];
+  at: Date;
+}
+
+export interface HostHealth {
+  name: string;
+  address: string;
+  reachability: HostReachability;
+  consecutiveFailures: number;
+  threshold: number;
+  lastProbeAt: Date | null;
+  lastChangeAt: Date | null;
+  /** Why SSH failed, in words. */
+  lastError?: string;
+  metrics?: HostMetrics;
+  /** The last metrics read failed (the previous metrics, if any, are kept and shown dimmed). */
+  metricsError?: string;
+}
+
+export interface HostsSnapshot {
+  hosts: HostHealth[];
+  diskThreshold: number;
+  updatedAt: Date | null;
+}
+
+export interface HostsStore extends Store<HostsSnapshot> {
+  start(): void;
+  stop(): void;
+  checkNow(): Promise<void>;
+}
+
+export interface WebSocketCheck {
+  service: string;
+  ok: boolean | null;
+  latencyMs?: number;
+  error?: string;
+  lastCheckAt: Date | null;
+}
+
+export interface WebSocketSnapshot {
+  checks: WebSocketCheck[];
+}
+
+export type AlertState = 'firing' | 'resolved';
+
+export interface NotificationAttempt {
+  webhook: string;
+  ok: boolean;
+  attempts: number;
+  /** In words, the URL never included. */
+  error?: string;
+  at: Date;
+}
+
+export interface AlertView {
+  /** rule + subject, stable across firing and resolving. */
+  key: string;
+  rule: string;
+  kind: 'service_down' | 'node_offline' | 'device_error_rate';
+  /** The service, node source or device the alert is about. */
+  subject: string;
+  state: AlertState;
+  since: Date;
+  resolvedAt?: Date;
+  message: string;
+  /** What was done about it, in words: "notified on-call", "started l1-soft-reset (run …)", "isolated 3 devices". */
+  actions: string[];
+  notifications: NotificationAttempt[];
+}
+
+export interface AlertsSnapshot {
+  /** Firing first (oldest first), then resolved (most recent first), bounded. */
+  alerts: AlertView[];
+  firing: number;
+  /** Device ids isolated by device_error_rate. */
+  isolated: string[];
+  /** A failure of the alert machinery itself (the JSONL file, a webhook secret), in words. */
+  problems: string[];
+}
+
+export interface AlertEvent {
+  type: 'alert.fired' | 'alert.resolved' | 'alert.action' | 'alert.notified';
+  alert: AlertView;
+  at: Date;
+  detail?: string;
+}
+
+export interface AlertsStore extends Store<AlertsSnapshot> {
+  onEvent(listener: (e: AlertEvent) => void): () => void;
+}
