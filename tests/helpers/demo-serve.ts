@@ -1,0 +1,49 @@
+// Starts `doai-console demo --serve` (the built binary) and returns the config path it prints.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { BIN } from './cli';
+
+export interface ServedDemo {
+  configPath: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export function serveDemo(timeoutMs = 15_000): Promise<ServedDemo> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, 'demo', '--serve'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`demo --serve printed no config line in time\n${out}\n${err}`));
+    }, timeoutMs);
+    child.stderr.on('data', (d) => (err += d));
+    child.stdout.on('data', (d) => {
+      out += d;
+      const first = out.split('\n')[0];
+      if (out.includes('\n')) {
+        clearTimeout(timer);
+        const m = /^config: (.+)$/.exec(first);
+        if (!m) {
+          child.kill('SIGKILL');
+          reject(new Error(`first line of demo --serve is not "config: <path>": ${first}`));
+          return;
+        }
+        resolve({
+          configPath: m[1],
+          process: child,
+          stop: () =>
+            new Promise<void>((r) => {
+              if (child.exitCode !== null) return r();
+              child.once('exit', () => r());
+              child.kill('SIGTERM');
+            }),
+        });
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      if (!out.includes('\n')) reject(new Error(`demo --serve exited ${code}: ${err}`));
+    });
+  });
+}
