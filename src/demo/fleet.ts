@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import ssh2 from 'ssh2';
+import { generateEd25519KeyPair } from '../ssh/keygen';
 import { stringify } from 'yaml';
 import { DemoBox, type BoxState } from './box';
 import type { FaultName } from './faults';
@@ -51,8 +51,8 @@ export async function startDemoFleet(opts: DemoFleetOptions): Promise<DemoFleet>
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = (name: keyof typeof DEMO_FILES) => join(dir, DEMO_FILES[name]);
 
-  const hostKey = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'root@demo-vm' });
-  const clientKey = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'doai-console-demo' });
+  const hostKey = generateEd25519KeyPair({ comment: 'root@demo-vm' });
+  const clientKey = generateEd25519KeyPair({ comment: 'doai-console-demo' });
   const token = randomBytes(32).toString('hex');
   // The console reads the provider key from the environment; the demo provides one if unset.
   const providerKey = (process.env[DEMO_PROVIDER_KEY_ENV] ||= randomBytes(24).toString('hex'));
