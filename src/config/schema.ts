@@ -80,6 +80,10 @@ export const alertRuleSchema = z.strictObject({
   action: z.enum(['notify_oncall', 'auto_reconnect', 'notify_and_isolate', 'none']).default('notify_oncall'),
   /** Runbook id run by auto_reconnect / isolate, if any. */
   runbook: z.string().optional(),
+  /** The runbook's target (a service or host name); default: the first service declared. */
+  target: name.optional(),
+  /** service_down only: the services it watches; default every service. */
+  services: z.array(name).optional(),
 });
 
 export const webhookSchema = z.strictObject({
@@ -89,6 +93,9 @@ export const webhookSchema = z.strictObject({
   url_file: z.string().optional(),
   timeout_s: seconds.default(5),
   retries: z.number().int().min(0).max(10).default(2),
+}).refine((w) => (w.url_env ? 1 : 0) + (w.url_file ? 1 : 0) === 1, {
+  message: 'exactly one of url_env or url_file (the webhook URL is a secret: never inline)',
+  path: ['url_env'],
 });
 
 export const contactSchema = z.strictObject({
@@ -123,9 +130,21 @@ export const configSchema = z.strictObject({
       error_rate_alert: z.number().min(0).max(1).default(0.1),
       /** Share of nodes offline at once that points to L2 (seed 000: many nodes offline). */
       mass_offline_ratio: z.number().min(0).max(1).default(0.3),
+      /** How often node sources are polled; default health.interval_s. */
+      interval_s: seconds.optional(),
     })
     .default({ offline_after_s: 300, error_rate_alert: 0.1, mass_offline_ratio: 0.3 }),
   hosts: z.array(hostSchema).default([]),
+  /** R-HLT-4: SSH reachability every interval_s, load/memory/disk every metrics_interval_s (clock time). */
+  host_checks: z
+    .strictObject({
+      interval_s: seconds.default(30),
+      metrics_interval_s: seconds.default(60),
+      timeout_s: seconds.default(10),
+      /** Disk use above this share is flagged (seed 002: 80 %). */
+      disk_alert: z.number().min(0).max(1).default(0.8),
+    })
+    .default({ interval_s: 30, metrics_interval_s: 60, timeout_s: 10, disk_alert: 0.8 }),
   services: z.array(serviceSchema).default([]),
   node_sources: z.array(nodeSourceSchema).default([]),
   alerts: z.array(alertRuleSchema).optional(),

@@ -19,6 +19,7 @@ nodes:
   offline_after_s: 300
   error_rate_alert: 0.1   # fraction: 0.1 = 10 %
   mass_offline_ratio: 0.3 # this share of nodes offline at once points to L2 Service Reset
+  # interval_s: 30        # how often node sources are polled (default: health.interval_s)
 
 # Machines reached over SSH. Host keys are checked against known_hosts; unknown keys are refused.
 hosts:
@@ -36,6 +37,13 @@ hosts:
     #   api_key_env: VULTR_API_KEY           # name of the environment variable holding the key
     snapshot_dir: /var/log/doai/snapshots    # where L2 saves its snapshot on the host
     backup_dir: /var/backups/doai            # where L3 saves its best-effort backup
+
+# Host checks (seed 004's df / free checks; seed 002: disk over 80 % flagged).
+host_checks:
+  interval_s: 30          # SSH reachability probe of every host
+  metrics_interval_s: 60  # one SSH command reading /proc/loadavg, free -m and df -P
+  timeout_s: 10
+  disk_alert: 0.8         # fraction: 0.8 = 80 %
 
 # Services: what runs on a host, how to restart it, and how to tell it is healthy.
 services:
@@ -73,6 +81,8 @@ alerts:
   - name: node_offline
     kind: node_offline
     action: auto_reconnect
+    # runbook: reconnect-nodes               # the runbook auto_reconnect starts (none: recorded only)
+    # target: doai-orchestrator              # its target (default: the first service)
   - name: device_error_rate
     kind: device_error_rate
     threshold: 0.1                           # 10 %
