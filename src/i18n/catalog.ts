@@ -78,6 +78,29 @@ const en = {
   'reason.noEscalation': 'escalation is offered only after a failed run',
 
   'duration.ms': '{n}ms',
+
+  'watch.title': 'WATCH — read-only wall screen',
+  'watch.status.up': 'ALL UP',
+  'watch.status.degraded': 'DEGRADED',
+  'watch.status.down': 'DOWN',
+  'watch.status.unknown': 'CHECKING',
+  'watch.status.counts': '{up} of {total} services UP',
+  'watch.live.none': 'No recovery in progress',
+  'watch.live.title': '{level} in progress by {operator} since {since} — {runbook} on {target}',
+  'watch.live.more': '+{n} more running — Tab shows the next',
+  'watch.live.ended': '{runbook} on {target} — {state}',
+  'watch.recent.title': 'Recent runs',
+  'watch.recent.none': 'No runs recorded yet',
+  'watch.nodes': 'Nodes {online}/{total} online ({pct} %) · {offline} offline',
+  'watch.alerts': 'Alerts firing: {n}',
+  'watch.alerts.none': 'No alerts firing',
+  'help.screen.watch': 'Wall screen',
+  'reason.observed': "another console's run — you can watch it, not control it",
+  'observed.inProgress': '{level} in progress by {operator} since {since}',
+  'interrupted.title': 'Interrupted runs (no end recorded, or stopped by a signal)',
+  'interrupted.line': '{runbook} on {target} by {operator} at {at}, during {step}',
+  'interrupted.hint': 'v view what happened · h verify health now · s start over · x dismiss',
+  'interrupted.none': 'No interrupted runs',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -157,6 +180,29 @@ const ko: Record<MessageKey, string> = {
   'reason.noEscalation': '에스컬레이션은 실패한 실행 뒤에만 가능합니다',
 
   'duration.ms': '{n}ms',
+
+  'watch.title': 'WATCH — 읽기 전용 상황판',
+  'watch.status.up': '모두 정상',
+  'watch.status.degraded': '성능 저하',
+  'watch.status.down': '장애',
+  'watch.status.unknown': '확인 중',
+  'watch.status.counts': '서비스 {total}개 중 {up}개 정상',
+  'watch.live.none': '진행 중인 복구 없음',
+  'watch.live.title': '{operator} 님이 {since}부터 {level} 진행 중 — {target}에 {runbook}',
+  'watch.live.more': '실행 {n}개 더 진행 중 — Tab으로 다음 보기',
+  'watch.live.ended': '{target}에 {runbook} — {state}',
+  'watch.recent.title': '최근 실행',
+  'watch.recent.none': '기록된 실행 없음',
+  'watch.nodes': '노드 {total}개 중 {online}개 온라인 ({pct} %) · 오프라인 {offline}개',
+  'watch.alerts': '발생 중인 알림: {n}',
+  'watch.alerts.none': '발생 중인 알림 없음',
+  'help.screen.watch': '상황판',
+  'reason.observed': '다른 콘솔의 실행입니다 — 보기만 할 수 있습니다',
+  'observed.inProgress': '{operator} 님이 {since}부터 {level} 진행 중',
+  'interrupted.title': '중단된 실행 (종료 기록 없음 또는 신호로 중단)',
+  'interrupted.line': '{at} {operator} 님의 {target} {runbook}, {step} 단계 중',
+  'interrupted.hint': 'v 경과 보기 · h 지금 상태 확인 · s 처음부터 · x 닫기',
+  'interrupted.none': '중단된 실행 없음',
 };
 
 export const messages: Record<Lang, Record<MessageKey, string>> = { en, ko };
