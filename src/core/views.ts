@@ -191,6 +191,8 @@ export interface NodeSourceStatus {
   lastFetchAt: Date | null;
   lastOkAt: Date | null;
   count: number;
+  /** Entries of the last good list left out (no id). */
+  skipped?: number;
 }
 
 export interface NodesSnapshot {
@@ -316,4 +318,138 @@ export interface AlertEvent {
 
 export interface AlertsStore extends Store<AlertsSnapshot> {
   onEvent(listener: (e: AlertEvent) => void): () => void;
+}
+
+// --- Checklists (R-CHK-1..5) and incidents (R-INC-1..5) ------------------------------------------
+
+export type ChecklistAutoStatus = 'pass' | 'fail' | 'unknown';
+
+export interface ChecklistSignOff {
+  operator: string;
+  at: Date;
+  /** Signed although its auto check was failing; `note` says why. */
+  override?: boolean;
+  note?: string;
+  /** The auto check's verdict when signed. */
+  auto?: ChecklistAutoStatus;
+}
+
+export interface ChecklistItemView {
+  id: string;
+  text: Localized;
+  /** Live verdict of an auto-evaluated item. */
+  auto?: { status: ChecklistAutoStatus; detail: Localized };
+  signed?: ChecklistSignOff;
+  notes: { operator: string; at: Date; text: string }[];
+  /** Sign-offs undone so far (recorded, never erased). */
+  undone: number;
+}
+
+export interface ChecklistSectionView {
+  id: string;
+  title: Localized;
+  /** Time-gated sections open at this time (R-CHK-4); absent = open from the start. */
+  opensAt?: Date;
+  items: ChecklistItemView[];
+}
+
+export interface ChecklistInstanceView {
+  instanceId: string;
+  checklistId: string;
+  title: Localized;
+  target?: string;
+  incidentId?: string;
+  /** The recovery's SUCCESS time the gates count from. */
+  anchorAt?: Date;
+  createdAt: Date;
+  createdBy: string;
+  lastActivityAt: Date;
+  sections: ChecklistSectionView[];
+  signed: number;
+  total: number;
+  complete: boolean;
+}
+
+export interface ChecklistSummary {
+  id: string;
+  title: Localized;
+  source?: string;
+  postRecovery: boolean;
+  items: number;
+}
+
+export interface ChecklistsSnapshot {
+  definitions: ChecklistSummary[];
+  /** Most recently active first. */
+  instances: ChecklistInstanceView[];
+  /** Problems reading the checklist state (a torn or unreadable file), in words. */
+  problems: string[];
+}
+
+export interface ChecklistsStore extends Store<ChecklistsSnapshot> {}
+
+export type ChecklistResult = { ok: true } | { ok: false; error: Localized };
+
+/** Checklist intents. Watch mode never gets an object of this type. */
+export interface ChecklistControl {
+  open(checklistId: string, opts?: { target?: string; incidentId?: string; anchorAt?: Date }): { ok: true; instanceId: string } | { ok: false; error: Localized };
+  sign(instanceId: string, itemId: string, opts?: { override?: boolean; note?: string }): ChecklistResult;
+  note(instanceId: string, itemId: string, text: string): ChecklistResult;
+  undo(instanceId: string, itemId: string): ChecklistResult;
+}
+
+export type Severity = 'P0' | 'P1' | 'P2' | 'P3';
+
+export interface TimelineEntry {
+  at: Date;
+  kind: 'incident' | 'alert' | 'transition' | 'approval' | 'step' | 'run' | 'signoff' | 'note';
+  text: Localized;
+  actor?: string;
+}
+
+export interface IncidentView {
+  id: string;
+  title: string;
+  slug: string;
+  severity: Severity;
+  state: 'open' | 'closed';
+  target?: string;
+  /** When the impact started (the first bad transition seen, else when it was opened). */
+  openedAt: Date;
+  openedBy: string;
+  /** First operator action (a runbook started, a checklist signed). */
+  respondedAt?: Date;
+  /** The recovery's SUCCESS (or the close, if nothing succeeded). */
+  resolvedAt?: Date;
+  closedAt?: Date;
+  /** Highest recovery level run (L1/L2/L3). */
+  level?: string;
+  runIds: string[];
+  timeline: TimelineEntry[];
+  rootCause?: string;
+  prevention?: string[];
+  reportPath?: string;
+}
+
+export interface IncidentContact {
+  name: string;
+  role: string;
+  reach?: string;
+  fromMin: number;
+}
+
+export interface IncidentsSnapshot {
+  /** Open first (newest first), then closed (newest first). */
+  incidents: IncidentView[];
+  rtoMin: number;
+  contacts: IncidentContact[];
+}
+
+export interface IncidentsStore extends Store<IncidentsSnapshot> {}
+
+/** Incident intents. Watch mode never gets an object of this type. */
+export interface IncidentControl {
+  openManual(title: string, severity?: Severity): { ok: true; id: string } | { ok: false; error: Localized };
+  setSeverity(id: string, severity: Severity): ChecklistResult;
+  close(id: string, answers: { rootCause?: string; prevention?: string[] }): { ok: true; reportPath: string } | { ok: false; error: Localized };
 }
