@@ -5,7 +5,7 @@ import type { Lang, Localized, RunPrompt, RunState } from '../core/views';
 import { localized } from '../i18n/catalog';
 
 /** Screens that own keys. Overlays (help, yes/no prompt, fault menu) take over input completely. */
-export type CommandScreen = 'global' | 'dashboard' | 'run' | 'help' | 'confirm' | 'fault-menu';
+export type CommandScreen = 'global' | 'dashboard' | 'run' | 'help' | 'confirm' | 'fault-menu' | 'watch' | 'approval';
 
 /** What commands need to know to say whether they apply right now. */
 export interface CommandState {
@@ -15,7 +15,18 @@ export interface CommandState {
   selectedService?: string;
   hasRuns: boolean;
   /** The run shown on the run screen, if any. */
-  run?: { state: RunState; promptKind?: RunPrompt['kind']; escalateTo?: string };
+  run?: { state: RunState; promptKind?: RunPrompt['kind']; escalateTo?: string; observed?: boolean };
+  /** The approval form, while the run shown waits for approval (screen 'approval'). */
+  approval?: ApprovalCommandState;
+}
+
+export interface ApprovalCommandState {
+  /** Text fields of the current phase (0 during the L3 wait and on the summary). */
+  fields: number;
+  /** The one-time code is void (3 wrong tries or expired): only a new code helps. */
+  codeVoid: boolean;
+  /** L3's enforced 30 s wait: nothing but cancel works. */
+  waiting: boolean;
 }
 
 export interface Command<S = CommandState> {
@@ -33,6 +44,8 @@ export interface Command<S = CommandState> {
   group?: string;
   /** Footer priority when space runs out: lower stays longer (default 5). */
   footerRank?: number;
+  /** Leave it out of the footer while disabled (its key still says why); help lists it anyway. */
+  hideWhenDisabled?: boolean;
   /** False hides the command entirely (e.g. fault injection outside demo mode). */
   available?(state: S): boolean;
   /** Set when the command applies to this screen but not now; pressing its key flashes this. */
@@ -53,6 +66,8 @@ export type DemoFault = (typeof DEMO_FAULTS)[number];
 const L = (en: string, ko: string): Localized => ({ en, ko });
 
 const needsControl = (s: CommandState) => (s.readOnly ? localized('reason.readOnly') : undefined);
+/** A run another console owns (seen through its journal) can be watched, never controlled here. */
+const needsOwnRun = (s: CommandState) => needsControl(s) ?? (s.run?.observed ? localized('reason.observed') : undefined);
 const needsService = (s: CommandState) =>
   needsControl(s) ?? (s.selectedService ? undefined : localized('reason.noService'));
 
@@ -178,7 +193,8 @@ export const commands: readonly Command[] = [
     footerRank: 1,
     label: L('cancel', '취소'),
     description: L('Cancel the run (asks first; ends the remote command)', '실행 취소 (먼저 확인, 원격 명령 종료)'),
-    disabledReason: (s) => needsControl(s) ?? (s.run?.state === 'running' ? undefined : localized('reason.runEnded')),
+    hideWhenDisabled: true,
+    disabledReason: (s) => needsOwnRun(s) ?? (s.run?.state === 'running' ? undefined : localized('reason.runEnded')),
   },
   {
     id: 'run.confirm',
@@ -188,7 +204,8 @@ export const commands: readonly Command[] = [
     footerRank: 1,
     label: L('confirm', '확인'),
     description: L('Answer the confirmation the run is waiting for', '실행이 기다리는 확인에 응답'),
-    disabledReason: (s) => needsControl(s) ?? (s.run?.promptKind === 'confirm' ? undefined : localized('reason.noConfirm')),
+    hideWhenDisabled: true,
+    disabledReason: (s) => needsOwnRun(s) ?? (s.run?.promptKind === 'confirm' ? undefined : localized('reason.noConfirm')),
   },
   {
     id: 'run.escalate',
@@ -198,8 +215,9 @@ export const commands: readonly Command[] = [
     footerRank: 1,
     label: L('escalate', '에스컬레이션'),
     description: L('After a failure: start the next level on the same target', '실패 후: 같은 대상에 다음 단계 실행'),
+    hideWhenDisabled: true,
     disabledReason: (s) =>
-      needsControl(s) ?? (s.run?.state === 'failed' && s.run.escalateTo ? undefined : localized('reason.noEscalation')),
+      needsOwnRun(s) ?? (s.run?.state === 'failed' && s.run.escalateTo ? undefined : localized('reason.noEscalation')),
   },
   {
     id: 'run.back',
@@ -227,6 +245,75 @@ export const commands: readonly Command[] = [
     group: 'log',
     label: L('scroll', '스크롤'),
     description: L('Scroll the output down', '출력 아래로 스크롤'),
+  },
+
+  // watch mode (wall screen): looking only
+  {
+    id: 'watch.next',
+    keys: ['tab'],
+    screen: 'watch',
+    dangerous: false,
+    label: L('next run', '다음 실행'),
+    description: L('Show the next run in progress (when several run at once)', '다음 진행 중 실행 보기 (여러 개일 때)'),
+  },
+
+  // approval form: the run screen while the run waits for approval. While a text field has focus,
+  // printable keys go to the field (screens/shared/use-commands.tsx), so these use named keys.
+  {
+    id: 'approval.prev',
+    keys: ['up', 'shift+tab'],
+    screen: 'approval',
+    dangerous: false,
+    group: 'approval.field',
+    footerRank: 3,
+    label: L('field', '입력칸'),
+    description: L('Previous field of the approval form', '승인 양식의 이전 입력칸'),
+    available: (s) => (s.approval?.fields ?? 0) > 1,
+  },
+  {
+    id: 'approval.next',
+    keys: ['down', 'tab'],
+    screen: 'approval',
+    dangerous: false,
+    group: 'approval.field',
+    footerRank: 3,
+    label: L('field', '입력칸'),
+    description: L('Next field of the approval form', '승인 양식의 다음 입력칸'),
+    available: (s) => (s.approval?.fields ?? 0) > 1,
+  },
+  {
+    id: 'approval.submit',
+    keys: ['enter'],
+    screen: 'approval',
+    dangerous: true,
+    footerRank: 1,
+    hideWhenDisabled: true,
+    label: L('submit', '제출'),
+    description: L('Submit the approval form (from an earlier field: go to the next one)', '승인 양식 제출 (앞 입력칸에서는 다음 입력칸으로)'),
+    disabledReason: (s) =>
+      needsControl(s) ??
+      (s.approval?.waiting ? localized('reason.approvalWait') : s.approval?.codeVoid ? localized('reason.codeVoid') : undefined),
+  },
+  {
+    id: 'approval.reissue',
+    keys: ['r'],
+    screen: 'approval',
+    dangerous: true,
+    footerRank: 1,
+    label: L('new code', '새 코드'),
+    description: L('Issue a new one-time code (offered once the current one is void)', '새 일회용 코드 발급 (현재 코드가 무효일 때)'),
+    available: (s) => s.approval?.codeVoid === true,
+    disabledReason: needsControl,
+  },
+  {
+    id: 'approval.cancel',
+    keys: ['esc', 'c'],
+    screen: 'approval',
+    dangerous: true,
+    footerRank: 2,
+    label: L('cancel', '취소'),
+    description: L('Cancel the approval and the run (asks first; nothing has run yet)', '승인과 실행 취소 (먼저 확인, 아직 아무것도 실행되지 않음)'),
+    disabledReason: needsControl,
   },
 
   // help overlay
@@ -309,7 +396,7 @@ export function registryFor(opts: { readOnly: boolean }): readonly Command[] {
 
 /** Main screens also take the global keys; overlays take only their own. */
 export function screensOf(screen: CommandScreen): CommandScreen[] {
-  return screen === 'dashboard' || screen === 'run' ? [screen, 'global'] : [screen];
+  return screen === 'dashboard' || screen === 'run' || screen === 'watch' || screen === 'approval' ? [screen, 'global'] : [screen];
 }
 
 /** Commands that exist on this screen now (in footer/help order: the screen's own, then global). */
@@ -333,6 +420,7 @@ export interface KeyFlags {
   escape?: boolean;
   ctrl?: boolean;
   tab?: boolean;
+  shift?: boolean;
   backspace?: boolean;
   delete?: boolean;
 }
@@ -349,7 +437,7 @@ export function keyName(input: string, key: KeyFlags): string | undefined {
   if (key.end) return 'end';
   if (key.return) return 'enter';
   if (key.escape) return 'esc';
-  if (key.tab) return 'tab';
+  if (key.tab) return key.shift ? 'shift+tab' : 'tab';
   if (key.backspace) return 'backspace';
   if (key.delete) return 'delete';
   if (key.ctrl && input.length === 1) return `ctrl+${input.toLowerCase()}`;
@@ -381,6 +469,7 @@ const KEY_LABELS: Record<string, string> = {
   home: 'Home',
   end: 'End',
   tab: 'Tab',
+  'shift+tab': 'Shift-Tab',
   backspace: 'Backspace',
   delete: 'Del',
 };
@@ -408,6 +497,7 @@ export function footerItems<S>(registry: readonly Command<S>[], screen: CommandS
   const groups = new Map<string, FooterItem>();
   for (const c of commandsFor(registry, screen, state)) {
     const disabled = c.disabledReason?.(state) !== undefined;
+    if (disabled && c.hideWhenDisabled) continue;
     const first = c.keys[0] ?? '';
     const keys = c.keys.length > 2 && c.keys.every((k) => /^\d$/.test(k)) ? `${c.keys[0]}-${c.keys[c.keys.length - 1]}` : keyLabel(first);
     const existing = c.group ? groups.get(c.group) : undefined;
