@@ -2,6 +2,7 @@
 // error with its line and column, and every template variable is checked when the file loads.
 import { z } from 'zod';
 import { checkRef, parseTemplate } from './template';
+import { PARAM_TYPES, paramDefinitionProblems } from './params';
 
 export const localized = z.strictObject({ ko: z.string().min(1), en: z.string().min(1) });
 
@@ -10,6 +11,13 @@ const positive = z.number().positive();
 /** An audit message such as SERVICE_RESTARTED or "FAILED - Escalate to L2": one line. */
 const auditMessage = z.string().regex(/^[^\r\n]+$/, 'a one-line audit message');
 
+/**
+ * Conditions a step can depend on, about the run's target. `host.provider`: the target host has a
+ * cloud provider API configured (L3 reboots through it, else asks for a manual reboot).
+ */
+export const STEP_CONDITIONS = ['host.provider'] as const;
+const stepCondition = z.enum(STEP_CONDITIONS);
+
 const stepBase = {
   id: stepId,
   title: localized.optional(),
@@ -17,6 +25,12 @@ const stepBase = {
   may_fail: z.boolean().default(false),
   /** emergency.log message written when this step succeeds. */
   audit: auditMessage.optional(),
+  /** Run the step only when this holds; otherwise it is recorded as skipped. */
+  when: stepCondition.optional(),
+  /** Skip the step when this holds. */
+  unless: stepCondition.optional(),
+  /** Runs only when this earlier step (which must have may_fail) failed: a fallback, e.g. pm2 delete/reinstall after a failed restart. */
+  only_if_failed: stepId.optional(),
 };
 
 const httpFields = {
@@ -39,7 +53,11 @@ const sshFields = {
 
 export const httpCheckSchema = z.strictObject({ kind: z.literal('http'), ...httpFields, timeout_s: positive.max(600).default(5) });
 export const sshCheckSchema = z.strictObject({ kind: z.literal('ssh'), ...sshFields, timeout_s: positive.max(3600).default(30) });
-export const checkSchema = z.discriminatedUnion('kind', [httpCheckSchema, sshCheckSchema]);
+/** Opens an SSH session and closes it (L3's wait for SSH after a reboot); runs no command. */
+export const sshConnectCheckSchema = z.strictObject({ kind: z.literal('ssh-connect'), host: z.string().min(1).optional(), timeout_s: positive.max(600).default(5) });
+/** Every service on the host that has a health_url answers its expected status (L3's final check). */
+export const hostHealthCheckSchema = z.strictObject({ kind: z.literal('host-health'), host: z.string().min(1).optional(), timeout_s: positive.max(600).default(5) });
+export const checkSchema = z.discriminatedUnion('kind', [httpCheckSchema, sshCheckSchema, sshConnectCheckSchema, hostHealthCheckSchema]);
 
 export const httpStepSchema = z.strictObject({ ...stepBase, kind: z.literal('http'), ...httpFields });
 export const sshStepSchema = z.strictObject({ ...stepBase, kind: z.literal('ssh'), ...sshFields, timeout_s: positive.max(86_400).default(60) });
@@ -57,9 +75,43 @@ export const pollStepSchema = z
   })
   .refine((s) => s.attempts !== undefined || s.deadline_s !== undefined, { message: 'attempts or deadline_s (or both)', path: ['attempts'] });
 export const confirmStepSchema = z.strictObject({ ...stepBase, kind: z.literal('confirm'), prompt: localized });
+/** A file a snapshot step writes: `run`'s stdout goes into <dir>/<name> on the host. */
+export const snapshotFileSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a file name of letters, digits, . _ -'),
+  run: z.string().min(1),
+});
+export const snapshotStepSchema = z
+  .strictObject({
+    ...stepBase,
+    kind: z.literal('snapshot'),
+    host: z.string().min(1).optional(),
+    /** Folder on the host (created); seed 000: /var/log/doai/snapshots/<YYYYMMDD_HHMMSS>. */
+    dir: z.string().min(1).default('{{host.snapshot_dir}}/{{run.stamp}}'),
+    files: z.array(snapshotFileSchema).min(1).max(50),
+    /** Per command. */
+    timeout_s: positive.max(3600).default(30),
+    /** Also copy every file into the local snapshots folder (paths.snapshots_dir/<run id>/). */
+    copy_local: z.boolean().default(true),
+  })
+  .refine((s) => new Set(s.files.map((f) => f.name)).size === s.files.length, { message: 'unique file names', path: ['files'] });
+/** Reboots the host through its provider's API (Vultr v2); the key comes from the environment. */
+export const providerRebootStepSchema = z.strictObject({
+  ...stepBase,
+  kind: z.literal('provider-reboot'),
+  host: z.string().min(1).optional(),
+  timeout_s: positive.max(300).default(30),
+});
 
 /** Add a later kind (provider-reboot, snapshot, notify) here and in step-kinds.ts; the engine loop stays as it is. */
-export const stepSchema = z.discriminatedUnion('kind', [httpStepSchema, sshStepSchema, waitStepSchema, pollStepSchema, confirmStepSchema]);
+export const stepSchema = z.discriminatedUnion('kind', [
+  httpStepSchema,
+  sshStepSchema,
+  waitStepSchema,
+  pollStepSchema,
+  confirmStepSchema,
+  snapshotStepSchema,
+  providerRebootStepSchema,
+]);
 
 export const STEP_SCHEMAS: Record<string, z.ZodType> = {
   http: httpStepSchema,
@@ -67,15 +119,32 @@ export const STEP_SCHEMAS: Record<string, z.ZodType> = {
   wait: waitStepSchema,
   poll: pollStepSchema,
   confirm: confirmStepSchema,
+  snapshot: snapshotStepSchema,
+  'provider-reboot': providerRebootStepSchema,
 };
 
 export const paramSchema = z.strictObject({
-  /** unit: must be a systemd unit name; int: a whole number; string: any text (shell-quoted). */
-  type: z.enum(['string', 'int', 'unit']).default('string'),
+  /** What the value is; each type has its own check (src/runbook/params.ts). Every value is shell-quoted. */
+  type: z.enum(PARAM_TYPES).default('string'),
+  /** May use {{service.*}}, {{host.*}} and earlier {{params.*}}. */
   default: z.union([z.string(), z.number()]).optional(),
   /** A regular expression the whole value must match. */
   pattern: z.string().optional(),
   description: localized.optional(),
+  /** The value must be one of these. */
+  choices: z.array(z.string().min(1)).min(1).optional(),
+  /** The value is picked from the lines this command prints on the target (over SSH), never typed blind. */
+  choices_from: z
+    .strictObject({
+      run: z.string().min(1),
+      host: z.string().min(1).optional(),
+      timeout_s: positive.max(600).default(20),
+      /** line: the whole line is the value; first-word: the first word (e.g. a commit hash before its subject). */
+      value: z.enum(['line', 'first-word']).default('line'),
+      /** first: without a value, take the first line listed (e.g. the newest backup of `ls -t`). */
+      default: z.enum(['none', 'first']).default('none'),
+    })
+    .optional(),
 });
 
 export const runbookSchema = z
@@ -132,6 +201,13 @@ export const runbookSchema = z
       else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) visit(v, [...path, k]);
     };
     visit(rb.steps, ['steps']);
+    rb.steps.forEach((s, i) => {
+      if (s.only_if_failed === undefined) return;
+      const j = rb.steps.findIndex((o) => o.id === s.only_if_failed);
+      if (j < 0 || j >= i) ctx.addIssue({ code: 'custom', path: ['steps', i, 'only_if_failed'], message: `the id of an earlier step (earlier: ${rb.steps.slice(0, i).map((o) => o.id).join(', ') || 'none'})` });
+      else if (!rb.steps[j].may_fail) ctx.addIssue({ code: 'custom', path: ['steps', i, 'only_if_failed'], message: `a step with may_fail: true (a failure of "${rb.steps[j].id}" ends the run, so this step could never run)` });
+    });
+    for (const p of paramDefinitionProblems(rb, (ref, earlier) => checkRef(ref, rb.target, earlier))) ctx.addIssue({ code: 'custom', path: p.path, message: p.message, params: { plain: true } });
     visit(rb.on_success, ['on_success']);
     visit(rb.on_failure, ['on_failure']);
   });
@@ -146,6 +222,11 @@ export type SshStep = z.infer<typeof sshStepSchema>;
 export type WaitStep = z.infer<typeof waitStepSchema>;
 export type PollStep = z.infer<typeof pollStepSchema>;
 export type ConfirmStep = z.infer<typeof confirmStepSchema>;
+export type SnapshotStep = z.infer<typeof snapshotStepSchema>;
+export type ProviderRebootStep = z.infer<typeof providerRebootStepSchema>;
+export type SshConnectCheck = z.infer<typeof sshConnectCheckSchema>;
+export type HostHealthCheck = z.infer<typeof hostHealthCheckSchema>;
+export type StepCondition = z.infer<typeof stepCondition>;
 export type RunbookParam = z.infer<typeof paramSchema>;
 /** A validated runbook; `source` is the file it came from (for messages). */
 export type Runbook = z.infer<typeof runbookSchema> & { source?: string };
