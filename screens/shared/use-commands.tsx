@@ -23,16 +23,36 @@ export function useCommandsContext(): CommandsContextValue {
 /** Handlers by command id; the pressed key name is passed for commands with several keys. */
 export type CommandHandlers = Partial<Record<string, (key: string) => void>>;
 
-export function useCommands(screen: CommandScreen, handlers: CommandHandlers, state: CommandState, isActive = true): void {
+/** Keys a focused text field edits with; they never reach commands while it has focus. */
+const FIELD_EDIT_KEYS = new Set(['left', 'right', 'backspace', 'delete', 'home', 'end']);
+
+/**
+ * True when a focused text field takes this key for itself: printable characters (so `q`, `r`,
+ * `c` type letters instead of quitting or cancelling), pasted text and the editing keys. Named
+ * keys (Enter, Esc, Tab, arrows up/down) and Ctrl combinations (Ctrl-C) stay commands.
+ */
+export function isFieldKey(input: string, key: Parameters<typeof keyName>[1]): boolean {
+  const name = keyName(input, key);
+  if (name === undefined) return input.length > 0;
+  if (FIELD_EDIT_KEYS.has(name)) return true;
+  return !key.ctrl && [...name].length === 1;
+}
+
+/**
+ * `captureText`: a text field has focus (e.g. the approval form's code field); printable keys
+ * belong to it (ink-text-input reads them itself) and must not fire single-letter commands.
+ */
+export function useCommands(screen: CommandScreen, handlers: CommandHandlers, state: CommandState, isActive = true, captureText = false): void {
   const { registry, lang, flash } = useCommandsContext();
   // Handlers and state change every render; keep the subscription stable and read the latest.
   // The screen too: a key that arrives right after a screen change must see the new screen
   // without waiting for the input subscription to be renewed.
-  const latest = useRef({ screen, handlers, state });
-  latest.current = { screen, handlers, state };
+  const latest = useRef({ screen, handlers, state, captureText });
+  latest.current = { screen, handlers, state, captureText };
 
   const onInput = useCallback(
     (input: string, key: Parameters<typeof keyName>[1]) => {
+      if (latest.current.captureText && isFieldKey(input, key)) return;
       const name = keyName(input, key);
       const { screen: current, handlers: h, state: s } = latest.current;
       const command = matchCommand(registry, current, name, s);
