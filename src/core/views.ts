@@ -152,14 +152,39 @@ export interface RunbookSummary {
   level: string;
   /** What the runbook's target parameter is: a service or a host name. */
   targetKind: 'service' | 'host';
+  /** The runbook's parameters, in order, for a parameter form. */
+  params?: RunbookParamView[];
 }
+
+export interface RunbookParamView {
+  name: string;
+  /** string, int, unit, name, service, host, path, file, commit, database, choice. */
+  type: string;
+  description?: Localized;
+  /** May be a template ("{{service.name}}"), filled when the run starts. */
+  default?: string;
+  /** Fixed choices. */
+  choices?: string[];
+  /** Picked from a list the target prints: call RunControl.listChoices, never type it. */
+  listed: boolean;
+}
+
+/** One value a target listed for a parameter (a backup file, a commit with its subject). */
+export interface ParamChoiceView {
+  value: string;
+  label: string;
+}
+
+export type ChoicesView = { ok: true; param: string; host: string; command: string; choices: ParamChoiceView[]; rejected: string[] } | { ok: false; error: string };
 
 export type StartResult = { ok: true; runId: string } | { ok: false; error: string };
 
 /** Intents the run screen sends. Watch mode never gets an object of this type. */
 export interface RunControl {
   listRunbooks(): RunbookSummary[];
-  start(runbookId: string, target: string, opts?: { dryRun?: boolean }): StartResult;
+  start(runbookId: string, target: string, opts?: { dryRun?: boolean; params?: Record<string, string> }): StartResult;
+  /** Lists a parameter's choices on the target (over SSH); start() accepts only listed values. */
+  listChoices?(runbookId: string, target: string, param: string, given?: Record<string, string>): Promise<ChoicesView>;
   /** Ends the remote command and records the run CANCELLED (the screen asks first). */
   cancel(runId: string): void;
   /** Answers a confirm prompt (e.g. "reboot done, press Enter"). */

@@ -13,10 +13,13 @@ import type { RemoteShell } from '../ssh/types';
 import { createAuditRecorder } from './audit-events';
 import type { OutputStream, RunEvent, RunEventListener, RunOutcome } from './events';
 import { acquireLock, describeLock, readLock } from './locks';
-import { renderSteps, renderText, resolveParams, resolveTarget, type RunScope } from './render';
+import { renderSteps, renderText, resolveParams, resolveRef, resolveTarget, type RunScope } from './render';
+import { renderTemplate } from './template';
+import type { ResolveParamsContext } from './params';
 import { RunViewStore } from './runs-store';
 import type { Runbook, Step } from './schema';
 import { stepKind, type StepContext, type StepResult } from './step-kinds';
+import { parseChoices, type ParamChoice } from './params';
 
 type DistributiveOmit<T, K extends keyof any> = T extends unknown ? Omit<T, K> : never;
 
@@ -87,13 +90,24 @@ export interface RunEngine extends RunControl, RunsStore {
   waitFor(runId: string): Promise<RunOutcome>;
   activeRuns(): RunView[];
   getRunbook(id: string): Runbook | undefined;
+  /** Runs a parameter's choices_from command on the target and remembers the list start() accepts. */
+  listChoices(runbookId: string, target: string, param: string, given?: Record<string, string>): Promise<ChoicesResult>;
 }
+
+export type ChoicesResult =
+  | { ok: true; param: string; host: string; command: string; choices: ParamChoice[]; rejected: string[] }
+  | { ok: false; error: string };
+
+/** How long a listing stays good for start(): long enough to read it, short enough to be current. */
+const CHOICES_TTL_MS = 15 * 60_000;
 
 interface ActiveRun {
   runId: string;
   runbook: Runbook;
   target: string;
   dryRun: boolean;
+  /** Parameters a dry run left unpicked (choices_from): shown as placeholders. */
+  placeholders: string[];
   scope: RunScope;
   steps: Step[];
   controller: AbortController;
@@ -126,6 +140,8 @@ class Engine implements RunEngine {
   private readonly outcomes = new Map<string, RunOutcome>();
   private readonly recordAudit: (event: RunEvent) => void;
   private readonly journals = new Map<string, RunJournal>();
+  /** Values a target listed per runbook/target/param (choices_from), with when (real time). */
+  private readonly listedChoices = new Map<string, { values: string[]; at: number }>();
 
   constructor(private readonly deps: RunEngineDeps) {
     this.store = new RunViewStore({ runbook: (id) => deps.runbooks.get(id), batchMs: deps.batchMs ?? 100, maxLines: deps.maxOutputLines });
@@ -140,7 +156,20 @@ class Engine implements RunEngine {
   // --- RunControl ----------------------------------------------------------------------------
   listRunbooks = (): RunbookSummary[] =>
     [...this.deps.runbooks.values()]
-      .map((r) => ({ id: r.id, title: r.title, level: r.level, targetKind: r.target }))
+      .map((r) => ({
+        id: r.id,
+        title: r.title,
+        level: r.level,
+        targetKind: r.target,
+        params: Object.entries(r.params).map(([name, p]) => ({
+          name,
+          type: p.type,
+          ...(p.description ? { description: p.description } : {}),
+          ...(p.default !== undefined ? { default: String(p.default) } : {}),
+          ...(p.choices ? { choices: [...p.choices] } : {}),
+          listed: p.choices_from !== undefined,
+        })),
+      }))
       .sort((a, b) => a.level.localeCompare(b.level) || a.id.localeCompare(b.id));
 
   getRunbook = (id: string): Runbook | undefined => this.deps.runbooks.get(id);
@@ -193,8 +222,9 @@ class Engine implements RunEngine {
     const cannot = (why: string): StartResult => ({ ok: false, error: `cannot start ${runbook.id} on ${target}: ${why}` });
     const resolved = resolveTarget(deps.config, runbook, target);
     if (!resolved.ok) return cannot(resolved.error);
-    const params = resolveParams(runbook, opts.params);
+    const params = resolveParams(runbook, opts.params, this.paramContext(runbook, target, resolved.scope, opts.dryRun === true));
     if (!params.ok) return cannot(params.error);
+    const placeholders = params.placeholders;
     const now = deps.clock.now();
     const runId = newRunId(now, runbook.id);
     const scope: RunScope = { ...resolved.scope, params: params.params, run: { stamp: runStamp(now), id: runId, operator: deps.operator } };
@@ -264,7 +294,7 @@ class Engine implements RunEngine {
 
     let resolveDone!: (o: RunOutcome) => void;
     const done = new Promise<RunOutcome>((r) => (resolveDone = r));
-    const run: ActiveRun = { runId, runbook, target, dryRun, scope, steps, controller: new AbortController(), journal, release, done };
+    const run: ActiveRun = { runId, runbook, target, dryRun, placeholders, scope, steps, controller: new AbortController(), journal, release, done };
     this.active.set(runId, run);
     this.journals.set(runId, journal);
     this.dispatch(started, { skipAudit: true });
@@ -273,6 +303,73 @@ class Engine implements RunEngine {
       () => resolveDone('failed'),
     );
     return { ok: true, runId };
+  };
+
+  // --- parameters ----------------------------------------------------------------------------
+
+  private choicesKey(runbookId: string, target: string, param: string): string {
+    return `${runbookId}\u0000${target}\u0000${param}`;
+  }
+
+  private paramContext(runbook: Runbook, target: string, scope: Omit<RunScope, 'run' | 'params'>, dryRun: boolean): ResolveParamsContext {
+    const { config } = this.deps;
+    const fullScope: RunScope = { ...scope, params: {}, run: { stamp: '', id: '', operator: this.deps.operator } };
+    return {
+      names: { services: config.services.map((s) => s.name), hosts: config.hosts.map((h) => h.name) },
+      resolveRef: (ref) => resolveRef(ref, fullScope),
+      dryRun,
+      listed: (name) => {
+        const hit = this.listedChoices.get(this.choicesKey(runbook.id, target, name));
+        return hit && Date.now() - hit.at < CHOICES_TTL_MS ? hit.values : undefined;
+      },
+    };
+  }
+
+  listChoices = async (runbookId: string, target: string, param: string, given: Record<string, string> = {}): Promise<ChoicesResult> => {
+    const runbook = this.deps.runbooks.get(runbookId);
+    if (!runbook) return { ok: false, error: `unknown runbook "${runbookId}"` };
+    const p = runbook.params[param];
+    if (!p) return { ok: false, error: `${runbook.id} has no parameter "${param}" (it takes: ${Object.keys(runbook.params).join(', ') || 'none'})` };
+    const from = p.choices_from;
+    if (!from) return { ok: false, error: `parameter "${param}" of ${runbook.id} has no list on the target (no choices_from)` };
+    const resolved = resolveTarget(this.deps.config, runbook, target);
+    if (!resolved.ok) return { ok: false, error: resolved.error };
+    // The listing may use parameters declared before this one: those are resolved and checked first.
+    const names = Object.keys(runbook.params);
+    const earlierNames = names.slice(0, names.indexOf(param));
+    const earlier: Runbook = { ...runbook, params: Object.fromEntries(earlierNames.map((n) => [n, runbook.params[n]])) };
+    const earlierGiven = Object.fromEntries(Object.entries(given).filter(([k]) => earlierNames.includes(k)));
+    const ctx = this.paramContext(runbook, target, resolved.scope, false);
+    const params = resolveParams(earlier, earlierGiven, ctx);
+    if (!params.ok) return { ok: false, error: params.error };
+    const scope: RunScope = { ...resolved.scope, params: params.params, run: { stamp: '', id: '', operator: this.deps.operator } };
+    let command: string;
+    let host: string;
+    try {
+      command = renderTemplate(from.run, (ref) => resolveRef(ref, scope), 'shell');
+      host = from.host ? renderTemplate(from.host, (ref) => resolveRef(ref, scope), 'raw') : (scope.host?.name ?? '');
+    } catch (err) {
+      return { ok: false, error: `cannot list the choices of "${param}": ${(err as Error).message}` };
+    }
+    if (!host || !scope.hosts.has(host)) return { ok: false, error: scope.hostProblem ?? `cannot list the choices of "${param}": host ${JSON.stringify(host)} is not under hosts: in the config` };
+    const lines: string[] = [];
+    const errors: string[] = [];
+    let res;
+    try {
+      res = await this.deps.shell.exec(host, command, {
+        timeoutMs: Math.round(from.timeout_s * 1000),
+        onLine: (stream, line) => (stream === 'stdout' ? lines.push(line) : errors.push(line)),
+      });
+    } catch (err) {
+      return { ok: false, error: `cannot list the choices of "${param}" on ${host}: ${(err as Error).message}` };
+    }
+    if (res.code !== 0) {
+      const why = res.timedOut ? `timed out after ${from.timeout_s} s` : res.code !== null ? `exit code ${res.code}` : 'the command did not finish';
+      return { ok: false, error: `listing the choices of "${param}" on ${host} failed (${why}): ${command}${errors.length ? ` — ${errors.slice(-3).join(' / ')}` : ''}` };
+    }
+    const parsed = parseChoices(param, p, lines, ctx.names);
+    this.listedChoices.set(this.choicesKey(runbook.id, target, param), { values: parsed.choices.map((c) => c.value), at: Date.now() });
+    return { ok: true, param, host, command, choices: parsed.choices, rejected: parsed.rejected };
   };
 
   // --- running -------------------------------------------------------------------------------
@@ -285,6 +382,7 @@ class Engine implements RunEngine {
     let escalateTo: string | undefined;
     let approvalRefused = false;
     let index = 0;
+    const stepOutcomes = new Map<string, string>();
     // start() returns its runId before the first step event, even for a dry run.
     await Promise.resolve();
     try {
@@ -297,8 +395,19 @@ class Engine implements RunEngine {
         for (; index < run.steps.length; index++) {
           if (run.controller.signal.aborted) break;
           const step = run.steps[index];
+          if (step.only_if_failed && !run.dryRun && stepOutcomes.get(step.only_if_failed) !== 'failed') {
+            emit({ type: 'step.finished', stepId: step.id, outcome: 'skipped', message: `only runs when step "${step.only_if_failed}" fails` });
+            continue;
+          }
           emit({ type: 'step.started', stepId: step.id });
           if (run.dryRun) {
+            if (index === 0) {
+              for (const name of run.placeholders) {
+                const from = runbook.params[name]?.choices_from;
+                emit({ type: 'step.output', stepId: step.id, stream: 'stdout', line: `[dry-run] parameter ${name}: would be picked from the list \`${from?.run ?? ''}\` prints on the host (not listed in a dry run)` });
+              }
+            }
+            if (step.only_if_failed) emit({ type: 'step.output', stepId: step.id, stream: 'stdout', line: `[dry-run] only if step "${step.only_if_failed}" fails:` });
             for (const line of stepKind(step.kind)!.describe(step, { hosts: run.scope.hosts })) {
               emit({ type: 'step.output', stepId: step.id, stream: 'stdout', line: `[dry-run] ${line}` });
             }
@@ -306,6 +415,7 @@ class Engine implements RunEngine {
             continue;
           }
           const result = await this.runStep(run, step, emit);
+          stepOutcomes.set(step.id, result.outcome);
           if (run.controller.signal.aborted) {
             emit({ type: 'step.finished', stepId: step.id, outcome: 'cancelled', message: this.stopText(run) });
             index++;

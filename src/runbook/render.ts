@@ -4,6 +4,7 @@
 import type { Config, HostConfig, ServiceConfig } from '../config/schema';
 import { unitName } from '../config/schema';
 import { renderTemplate } from './template';
+import { resolveParamValues, type ResolveParamsContext, type ResolvedParams } from './params';
 import type { Runbook, Step } from './schema';
 
 export interface RunScope {
@@ -40,21 +41,9 @@ export function resolveTarget(config: Config, runbook: Runbook, target: string):
   return { ok: true, scope: { targetKind: 'host', host, hosts } };
 }
 
-/** Parameter values from defaults and the operator's input, each checked against its type. */
-export function resolveParams(runbook: Runbook, given: Record<string, string> = {}): { ok: true; params: Record<string, string> } | { ok: false; error: string } {
-  const out: Record<string, string> = {};
-  for (const key of Object.keys(given)) {
-    if (!(key in runbook.params)) return { ok: false, error: `${runbook.id} has no parameter "${key}" (it takes: ${Object.keys(runbook.params).join(', ') || 'none'})` };
-  }
-  for (const [name, p] of Object.entries(runbook.params)) {
-    const raw = given[name] ?? (p.default !== undefined ? String(p.default) : undefined);
-    if (raw === undefined) return { ok: false, error: `${runbook.id} needs the parameter "${name}"${p.description ? ` (${p.description.en})` : ''}` };
-    if (p.type === 'int' && !/^-?\d+$/.test(raw)) return { ok: false, error: `parameter "${name}" must be a whole number, got ${JSON.stringify(raw)}` };
-    if (p.type === 'unit' && !unitName.safeParse(raw).success) return { ok: false, error: `parameter "${name}" must be a systemd unit name (letters, digits, ":-_.\\@"), got ${JSON.stringify(raw)}` };
-    if (p.pattern !== undefined && !new RegExp(`^(?:${p.pattern})$`).test(raw)) return { ok: false, error: `parameter "${name}" must match ${p.pattern}, got ${JSON.stringify(raw)}` };
-    out[name] = raw;
-  }
-  return { ok: true, params: out };
+/** Parameter values from defaults, the operator's input and the target's listings, each checked against its type (src/runbook/params.ts). */
+export function resolveParams(runbook: Runbook, given: Record<string, string> = {}, ctx: ResolveParamsContext = {}): ResolvedParams {
+  return resolveParamValues(runbook, given, ctx);
 }
 
 /** The value of one template reference, or an Error saying why there is none. */
@@ -89,6 +78,11 @@ export function resolveRef(ref: string, scope: RunScope): string {
   if (root === 'host') {
     const h = scope.host;
     if (!h) throw new Error(scope.hostProblem ?? `{{${ref}}} needs a host`);
+    // The provider's instance id (for "reboot it in the provider console" texts).
+    if (name === 'instance_id') {
+      if (!h.provider) throw new Error(`host "${h.name}" has no provider; add provider: (kind, instance_id, api_key_env) to it in the config`);
+      return h.provider.instance_id;
+    }
     const v = (h as Record<string, unknown>)[name];
     if (v === undefined || v === null || v === '') throw new Error(`host "${h.name}" has no ${name}; add ${name}: to it in the config`);
     return String(v);
@@ -125,8 +119,9 @@ function renderValue(value: unknown, key: string, scope: RunScope): unknown {
       // Titles and ids are display text and names: never templated.
       out[k] = k === 'id' || k === 'kind' || k === 'audit' ? v : renderValue(v, k, scope);
     }
-    // ssh steps and checks run on the target's host unless they name another.
-    if (obj.kind === 'ssh' && out.host === undefined) {
+    // ssh steps and checks (and the other kinds that act on a host) run on the target's host
+    // unless they name another.
+    if (typeof obj.kind === 'string' && HOST_KINDS.has(obj.kind) && out.host === undefined) {
       if (!scope.host) throw new Error(scope.hostProblem ?? 'this step needs a host; name one with host:');
       out.host = scope.host.name;
     }
@@ -135,9 +130,26 @@ function renderValue(value: unknown, key: string, scope: RunScope): unknown {
   return value;
 }
 
+const HOST_KINDS = new Set(['ssh', 'snapshot', 'provider-reboot', 'ssh-connect', 'host-health']);
+
+/**
+ * Why a step does not run for this target (its `when:` / `unless:` condition), or undefined when
+ * it runs. Said in the step's row and in the dry-run plan.
+ */
+export function skipReason(step: Step, scope: Pick<RunScope, 'host'>): string | undefined {
+  const holds = (cond: string): boolean => (cond === 'host.provider' ? scope.host?.provider !== undefined : false);
+  const what = (cond: string): string => (cond === 'host.provider' ? 'a provider API is configured for the host' : cond);
+  if (step.when && !holds(step.when)) return `skipped: only when ${what(step.when)} (it is not)`;
+  if (step.unless && holds(step.unless)) return `skipped: ${what(step.unless)}`;
+  return undefined;
+}
+
 /** Every step with its templates filled in; throws `step "id": why` on the first problem. */
 export function renderSteps(runbook: Runbook, scope: RunScope): Step[] {
   return runbook.steps.map((step) => {
+    // A step that will be skipped is not rendered: its templates may need what is missing
+    // (the manual-reboot text's instance id when there is no provider, and the reverse).
+    if (skipReason(step, scope)) return step;
     try {
       return renderValue(step, '', scope) as Step;
     } catch (err) {
