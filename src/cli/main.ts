@@ -111,6 +111,16 @@ export function buildProgram(setExit: (code: number) => void): Command {
       }
     });
 
+  common(program.command('watch'))
+    .description('read-only wall screen: health, runs in progress in any console, recent runs')
+    .option('--interval <seconds>', 'at most one frame every N seconds, 1-5 (default 2)')
+    .action(async (flags: CommonFlags & { interval?: string }) => {
+      // A dynamic import, so the wall screen's module graph starts at src/cli/watch.ts and never
+      // includes the engine that this file's other commands load.
+      const { runWatch } = await import('./watch');
+      setExit(await runWatch(flags, langOf(flags)));
+    });
+
   common(program.command('init'))
     .description('write a commented starter config')
     .option('--force', 'overwrite an existing file')
