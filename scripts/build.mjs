@@ -2,21 +2,9 @@
 // NODE_ENV=production is defined at build time so React never runs its dev-mode bookkeeping.
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
+import { devtoolsStub, requireBanner } from './esbuild-shared.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-
-// ink reaches react-devtools-core only when DEV=true (never in production), but its module
-// imports it statically; it is not installed, so the bundle gets an inert stand-in.
-const devtoolsStub = {
-  name: 'devtools-stub',
-  setup(b) {
-    b.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: 'react-devtools-core', namespace: 'stub' }));
-    b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({
-      contents: 'export default { initialize() {}, connectToDevTools() {} };',
-      loader: 'js',
-    }));
-  },
-};
 
 await build({
   entryPoints: ['src/cli/entry.ts'],
@@ -31,8 +19,6 @@ await build({
   external: ['ssh2', 'cpu-features'],
   plugins: [devtoolsStub],
   define: { 'process.env.NODE_ENV': '"production"', __DOAI_VERSION__: JSON.stringify(pkg.version) },
-  banner: {
-    js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-  },
+  banner: requireBanner,
   logLevel: 'warning',
 });

@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
+import { devtoolsStub, requireBanner } from '../../scripts/esbuild-shared.mjs';
 
 const root = resolve(new URL('../..', import.meta.url).pathname);
 const RUNS = Number(process.env.BENCH_RUNS ?? 11);
@@ -19,8 +20,11 @@ function median(xs) {
 function timeToMarker(cmd, marker, env = {}) {
   return new Promise((resolvePromise, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn('script', ['-qfec', cmd, '/dev/null'], {
-      env: { ...process.env, CI: '', COLUMNS: '100', LINES: '30', ...env },
+    // A pty made by script(1) without a controlling terminal is 0×0: size it like a real one.
+    // With CI in the environment at all (even empty) Ink writes only the final frame.
+    const { CI: _ci, ...baseEnv } = process.env;
+    const child = spawn('script', ['-qfec', `stty cols 100 rows 30; exec ${cmd}`, '/dev/null'], {
+      env: { ...baseEnv, ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let out = '';
@@ -69,7 +73,7 @@ async function firstFrame() {
   await build({
     entryPoints: [minSrc], outfile: join(work, 'min-ink.mjs'), bundle: true, platform: 'node', format: 'esm',
     jsx: 'automatic', define: { 'process.env.NODE_ENV': '"production"' }, nodePaths: [join(root, 'node_modules')],
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    banner: requireBanner, plugins: [devtoolsStub],
     logLevel: 'error',
   });
   const minInk = await series('minimal bundled Ink app', `node ${join(work, 'min-ink.mjs')}`, 'minimal-ink-ready');
