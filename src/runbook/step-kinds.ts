@@ -3,7 +3,7 @@
 // stays as it is.
 import type { Clock } from '../core/clock';
 import type { RunPrompt } from '../core/views';
-import type { HostConfig } from '../config/schema';
+import type { HostConfig, ServiceConfig } from '../config/schema';
 import type { probeHttp } from '../health/http-probe';
 import type { RemoteShell } from '../ssh/types';
 import type { OutputStream } from './events';
@@ -17,6 +17,12 @@ export interface StepContext {
   shell: RemoteShell;
   httpProbe: typeof probeHttp;
   hosts: Map<string, HostConfig>;
+  /** The config's services (checks that look at every service of a host). */
+  services?: readonly ServiceConfig[];
+  /** Local folder for this run's snapshot copies (paths.snapshots_dir/<run id>). */
+  snapshotsDir?: string;
+  /** Where secrets named in the config (provider API keys) are read from; process.env by default. */
+  env?: NodeJS.ProcessEnv;
   output(stream: OutputStream, line: string): void;
   progress(detail: string): void;
   prompt(prompt: RunPrompt | null): void;
@@ -44,6 +50,24 @@ export function stepKind(kind: string): StepKind<{ kind: string }> | undefined {
 
 export function registeredKinds(): string[] {
   return [...registry.keys()];
+}
+
+/** A check `poll` repeats (http, ssh, ssh-connect, host-health); registered like step kinds. */
+export interface CheckKind<C extends { kind: string } = Check> {
+  run(check: C, ctx: StepContext): Promise<StepResult>;
+  describe(check: C, ctx: Pick<StepContext, 'hosts'>): string;
+}
+
+const checks = new Map<string, CheckKind<{ kind: string }>>();
+
+export function registerCheckKind<C extends { kind: string }>(kind: C['kind'], impl: CheckKind<C>): void {
+  checks.set(kind, impl as unknown as CheckKind<{ kind: string }>);
+}
+
+export function runCheck(check: Check, ctx: StepContext): Promise<StepResult> {
+  const impl = checks.get(check.kind);
+  if (!impl) return Promise.resolve({ outcome: 'failed', message: `check kind "${check.kind}" is not available in this console` });
+  return impl.run(check, ctx);
 }
 
 function secondsText(s: number): string {
@@ -125,9 +149,19 @@ function userAt(hostName: string, hosts: Map<string, HostConfig>): string {
 }
 
 function describeCheck(check: Check, hosts: Map<string, HostConfig>): string {
-  if (check.kind === 'http') return `http ${check.method} ${check.url} → expect ${check.expect_status} (timeout ${secondsText(check.timeout_s)})`;
-  return `ssh ${userAt(check.host!, hosts)}: ${check.run} (timeout ${secondsText(check.timeout_s)})`;
+  const impl = checks.get(check.kind);
+  return impl ? impl.describe(check, { hosts }) : `${check.kind} check`;
 }
+
+registerCheckKind<HttpCheck>('http', {
+  run: (check, ctx) => checkHttp(check, ctx),
+  describe: (check) => `http ${check.method} ${check.url} → expect ${check.expect_status} (timeout ${secondsText(check.timeout_s)})`,
+});
+
+registerCheckKind<SshCheck>('ssh', {
+  run: (check, ctx) => execRemote(check.host!, check.run, check.timeout_s, ctx),
+  describe: (check, ctx) => `ssh ${userAt(check.host!, ctx.hosts)}: ${check.run} (timeout ${secondsText(check.timeout_s)})`,
+});
 
 registerStepKind<SshStep>('ssh', {
   run: (step, ctx) => execRemote(step.host!, step.run, step.timeout_s, ctx),
@@ -166,7 +200,7 @@ registerStepKind<PollStep>('poll', {
     let last = '';
     for (let i = 1; i <= attempts; i++) {
       ctx.progress(`attempt ${i}/${attempts}`);
-      const res = step.check.kind === 'http' ? await checkHttp(step.check, ctx) : await execRemote(step.check.host!, (step.check as SshCheck).run, step.check.timeout_s, ctx);
+      const res = await runCheck(step.check, ctx);
       if (ctx.signal.aborted) return { outcome: 'failed', message: 'cancelled' };
       if (res.outcome === 'ok') {
         ctx.output('stdout', `attempt ${i}/${attempts}: ok${res.message ? ` (${res.message})` : ''}`);

@@ -6,7 +6,7 @@ import { shellQuote } from '../ssh/quote';
 /** Variables a runbook may use, by root. `params.*` is checked against the runbook's params. */
 export const TEMPLATE_VARS = {
   service: ['name', 'unit', 'host', 'health_url', 'websocket_url', 'app_dir'],
-  host: ['name', 'address', 'user', 'port', 'snapshot_dir', 'backup_dir'],
+  host: ['name', 'address', 'user', 'port', 'snapshot_dir', 'backup_dir', 'instance_id'],
   run: ['stamp', 'id', 'operator'],
 } as const;
 

@@ -100,7 +100,7 @@ describe('runbook validation errors', () => {
     expect(r.problems).toEqual([
       expect.stringMatching(/^x\.yaml:5:11: approval: expected one of: "auto", "code", "two-step", found "automatic"$/),
       expect.stringMatching(/^x\.yaml:10:14: steps\[0\]\.seconds: expected a number, found "soon"$/),
-      expect.stringMatching(/^x\.yaml:12:11: steps\[1\]\.kind: expected one of: http, ssh, wait, poll, confirm, found "reboot"$/),
+      expect.stringMatching(/^x\.yaml:12:11: steps\[1\]\.kind: expected one of: http, ssh, wait, poll, confirm, snapshot, provider-reboot, found "reboot"$/),
     ]);
   });
 
