@@ -1,0 +1,65 @@
+// How the wall screen's height is shared (R-UI-5: usable at 80 × 24, panes collapse). Greedy:
+// every pane first gets its minimum, then the run in progress gets the room, then the lists.
+
+export interface WatchLayoutInput {
+  height: number;
+  services: number;
+  /** Steps of the run shown, or null when no run is in progress. */
+  liveSteps: number | null;
+  recent: number;
+  nodes: boolean;
+  alerts: boolean;
+}
+
+export interface WatchLayout {
+  /** 3 = big banner, 1 = one-line banner. */
+  banner: number;
+  /** Service rows under the column header (0 hides the pane). */
+  serviceRows: number;
+  nodesLine: boolean;
+  alertsLine: boolean;
+  /** Run in progress: steps shown and output lines shown; null when none runs. */
+  live: { stepRows: number; logRows: number } | null;
+  /** Recent finished runs shown under their title (0 hides the pane). */
+  recentRows: number;
+}
+
+export function watchLayout(input: WatchLayoutInput): WatchLayout {
+  const { height, services, liveSteps, recent } = input;
+  let room = Math.max(0, height);
+  const take = (n: number) => {
+    const got = Math.max(0, Math.min(n, room));
+    room -= got;
+    return got;
+  };
+  const banner = height >= 20 ? take(3) : take(1);
+  // Services: the column header and at least the two worst.
+  const svcHeader = take(1);
+  let serviceRows = svcHeader ? take(Math.max(1, Math.min(services, 2))) : 0;
+  const nodesLine = input.nodes && take(1) === 1;
+  const alertsLine = input.alerts && take(1) === 1;
+  let live: WatchLayout['live'] = null;
+  let liveHead = 0;
+  if (liveSteps !== null) {
+    liveHead = take(1); // "L2 in progress by …"
+    const stepRows = take(Math.min(liveSteps, 3));
+    const rule = take(1);
+    const logRows = rule ? take(3) : 0;
+    live = { stepRows, logRows };
+  } else {
+    liveHead = take(1); // "No recovery in progress"
+  }
+  const recentTitle = take(1);
+  let recentRows = recentTitle ? take(Math.min(recent, 1) || 1) : 0;
+  // What is left: all services (a wall screen shows the whole fleet when it can), then all steps,
+  // then the output, then more recent runs.
+  serviceRows += take(Math.max(0, services - serviceRows));
+  if (live) {
+    live.stepRows += take(Math.max(0, (liveSteps ?? 0) - live.stepRows));
+    const forRecent = Math.min(Math.max(0, recent - recentRows), 3);
+    live.logRows += take(Math.max(0, room - forRecent));
+  }
+  recentRows += take(Math.max(0, recent - recentRows));
+  void liveHead;
+  return { banner, serviceRows, nodesLine, alertsLine, live, recentRows };
+}

@@ -1,0 +1,316 @@
+// The wall screen (R-UI-2): a big verdict, the services, nodes and alerts when known, the run in
+// progress in any console on the machine with its steps and last output lines, and recent runs.
+// Read-only by construction: it gets stores to read and nothing to call; its registry has no
+// dangerous command, and it has no handler that could reach the fleet.
+import { Box, Text, useStdout } from 'ink';
+import { useCallback, useMemo, useState, useSyncExternalStore } from 'react';
+import type { Clock } from '../../src/core/clock';
+import type { Store } from '../../src/core/store';
+import type { AlertsSnapshot, FleetSnapshot, Lang, NodesSnapshot, OutputLine, RunView } from '../../src/core/views';
+import { commandsFor, keyLabel, registryFor, type CommandScreen, type CommandState } from '../../src/commands/registry';
+import { t, type MessageKey } from '../../src/i18n/catalog';
+import type { FinishedRun, LiveRunsSnapshot, RunOwner } from '../../src/watch/live-runs';
+import { overallStatus, type OverallStatus } from '../../src/watch/status';
+import { CommandsContext, useCommands, type CommandHandlers, type CommandsContextValue } from '../shared/use-commands';
+import { Footer } from '../shared/footer';
+import { MessageBar, type BarMessage } from '../shared/message-bar';
+import { displayWidth, fit, sanitizeLine, truncate } from '../shared/text';
+import { formatClock, formatDuration } from '../shared/format';
+import { ServicesPane, sortWorstFirst } from '../dashboard/services-pane';
+import { STEP_ICONS, runStateLabel, stepDuration } from '../run/run-screen';
+import { watchLayout } from './layout';
+
+export interface LiveRunsView extends Store<LiveRunsSnapshot> {
+  getOutput(runId: string, max: number): OutputLine[];
+}
+
+export interface WatchAppProps {
+  fleet: Store<FleetSnapshot>;
+  live: LiveRunsView;
+  nodes?: Store<NodesSnapshot>;
+  alerts?: Store<AlertsSnapshot>;
+  /** Coalesced "something changed" signal (1–5 s): the only thing that schedules a frame. */
+  frames: Store<number>;
+  lang: Lang;
+  configPath: string;
+  clock?: Pick<Clock, 'now'>;
+  width?: number;
+  height?: number;
+  onExit(code: number): void;
+}
+
+const BANNER: Record<OverallStatus, { key: MessageKey; icon: string; bg: string }> = {
+  UP: { key: 'watch.status.up', icon: '●', bg: 'green' },
+  DEGRADED: { key: 'watch.status.degraded', icon: '▲', bg: 'yellow' },
+  DOWN: { key: 'watch.status.down', icon: '✖', bg: 'red' },
+  UNKNOWN: { key: 'watch.status.unknown', icon: '…', bg: 'gray' },
+};
+
+const OUTCOME_COLORS: Record<string, string> = { success: 'green', failed: 'red', cancelled: 'yellow', interrupted: 'yellow', running: 'cyan' };
+
+const hhmm = (d: Date) => formatClock(d).slice(0, 5);
+
+function useFrames(store: Store<number>): number {
+  const subscribe = useCallback((cb: () => void) => store.subscribe(cb), [store]);
+  const get = useCallback(() => store.getSnapshot(), [store]);
+  return useSyncExternalStore(subscribe, get, get);
+}
+
+export function WatchApp(props: WatchAppProps) {
+  const { lang, configPath, onExit } = props;
+  const { stdout } = useStdout();
+  const width = Math.max(20, props.width ?? stdout.columns ?? 80);
+  const height = Math.max(8, props.height ?? stdout.rows ?? 24);
+  useFrames(props.frames);
+  // Read at frame time: the coalesced signal above decides when, these say what.
+  const fleet = props.fleet.getSnapshot();
+  const live = props.live.getSnapshot();
+  const nodes = props.nodes?.getSnapshot();
+  const alerts = props.alerts?.getSnapshot();
+  const now = props.clock ? props.clock.now() : new Date();
+
+  const registry = useMemo(() => registryFor({ readOnly: true }), []);
+  const [help, setHelp] = useState(false);
+  const [message, setMessage] = useState<BarMessage | undefined>();
+  const [shownIndex, setShownIndex] = useState(0);
+  const flash = useCallback((text: string | undefined) => setMessage(text === undefined ? undefined : { text, tone: 'info' }), []);
+  const context = useMemo<CommandsContextValue>(() => ({ registry, lang, flash }), [registry, lang, flash]);
+
+  const running = live.runs.filter((r) => r.state === 'running');
+  const shown: RunView | undefined = running.length ? running[shownIndex % running.length] : undefined;
+
+  const handlers: CommandHandlers = {
+    help: () => setHelp(true),
+    'help.close': () => setHelp(false),
+    quit: () => onExit(0),
+    'watch.next': () => setShownIndex((i) => i + 1),
+  };
+  const state: CommandState = { readOnly: true, demo: false, hasRecommendation: false, hasRuns: running.length > 0 };
+  const screen: CommandScreen = help ? 'help' : 'watch';
+
+  const services = sortWorstFirst(fleet.services);
+  const bodyHeight = height - 1 - 3; // root rows-1; header, message bar, footer
+  const layout = watchLayout({
+    height: bodyHeight,
+    services: services.length,
+    liveSteps: shown ? shown.steps.length : null,
+    recent: live.finished.length,
+    nodes: nodes !== undefined,
+    alerts: alerts !== undefined,
+  });
+  const overall = overallStatus(fleet.services);
+
+  let body;
+  if (help) {
+    body = <WatchHelp state={state} lang={lang} width={width} height={bodyHeight} />;
+  } else {
+    body = (
+      <Box flexDirection="column" width={width} height={bodyHeight} overflow="hidden">
+        <Banner status={overall.status} up={overall.up} total={overall.total} lines={layout.banner} lang={lang} width={width} />
+        {layout.serviceRows > 0 || services.length === 0 ? (
+          <ServicesPane services={services} selected={-1} rows={layout.serviceRows} width={width} now={now} lang={lang} configPath={configPath} />
+        ) : null}
+        {layout.nodesLine && nodes ? <NodesLine nodes={nodes} lang={lang} width={width} /> : null}
+        {layout.alertsLine && alerts ? <AlertsLine alerts={alerts} lang={lang} width={width} /> : null}
+        <LivePane
+          run={shown}
+          owner={shown ? live.owners[shown.runId] : undefined}
+          more={Math.max(0, running.length - 1)}
+          output={shown && layout.live ? props.live.getOutput(shown.runId, layout.live.logRows) : []}
+          layout={layout.live}
+          now={now}
+          lang={lang}
+          width={width}
+        />
+        {layout.recentRows > 0 ? <RecentPane runs={live.finished} rows={layout.recentRows} lang={lang} width={width} /> : null}
+      </Box>
+    );
+  }
+
+  return (
+    <CommandsContext.Provider value={context}>
+      <KeyInput screen={screen} handlers={handlers} state={state} />
+      <Box flexDirection="column" width={width} height={height - 1} overflow="hidden">
+        <Box width={width} height={1} overflow="hidden">
+          <Text wrap="truncate">
+            <Text bold>{t(lang, 'app.name')}</Text>
+            {' · '}
+            <Text bold inverse>{` ${t(lang, 'watch.title')} `}</Text>
+            {truncate(` · ${configPath.split('/').pop() ?? ''} · ${hhmm(now)}${fleet.timeScale > 1 ? ` · ${t(lang, 'header.demo', { scale: fleet.timeScale })}` : ''}`, Math.max(0, width - 40))}
+          </Text>
+        </Box>
+        <Box height={bodyHeight} width={width} overflow="hidden" flexDirection="column">
+          {body}
+        </Box>
+        <MessageBar message={message} width={width} />
+        <Box width={width} height={1} overflow="hidden">
+          <Footer screen={screen} state={state} width={width} />
+        </Box>
+      </Box>
+    </CommandsContext.Provider>
+  );
+}
+
+function KeyInput({ screen, handlers, state }: { screen: CommandScreen; handlers: CommandHandlers; state: CommandState }) {
+  useCommands(screen, handlers, state);
+  return null;
+}
+
+function Banner({ status, up, total, lines, lang, width }: { status: OverallStatus; up: number; total: number; lines: number; lang: Lang; width: number }) {
+  if (lines <= 0) return null;
+  const b = BANNER[status];
+  const text = `${b.icon}  ${t(lang, b.key)}  —  ${t(lang, 'watch.status.counts', { up, total })}`;
+  const w = displayWidth(text);
+  const left = Math.max(0, Math.floor((width - w) / 2));
+  const line = truncate(' '.repeat(left) + text, width);
+  const padded = line + ' '.repeat(Math.max(0, width - displayWidth(line)));
+  const blank = ' '.repeat(width);
+  return (
+    <Box flexDirection="column" width={width} height={lines} flexShrink={0}>
+      {lines >= 3 ? <Text backgroundColor={b.bg}>{blank}</Text> : null}
+      <Text bold backgroundColor={b.bg} color="black" wrap="truncate">
+        {padded}
+      </Text>
+      {lines >= 3 ? <Text backgroundColor={b.bg}>{blank}</Text> : null}
+    </Box>
+  );
+}
+
+function NodesLine({ nodes, lang, width }: { nodes: NodesSnapshot; lang: Lang; width: number }) {
+  const pct = nodes.onlineRatio === undefined ? '—' : String(Math.round(nodes.onlineRatio * 100));
+  return (
+    <Text wrap="truncate" color={nodes.offline > 0 ? 'yellow' : undefined}>
+      {truncate(t(lang, 'watch.nodes', { online: nodes.online, total: nodes.total, pct, offline: nodes.offline }), width)}
+    </Text>
+  );
+}
+
+function AlertsLine({ alerts, lang, width }: { alerts: AlertsSnapshot; lang: Lang; width: number }) {
+  const firing = alerts.alerts.filter((a) => a.state === 'firing');
+  const text = firing.length
+    ? `${t(lang, 'watch.alerts', { n: firing.length })}: ${firing.map((a) => `${a.rule} ${a.subject}`).join(', ')}`
+    : t(lang, 'watch.alerts.none');
+  return (
+    <Text wrap="truncate" color={firing.length ? 'red' : undefined} dimColor={!firing.length}>
+      {truncate(text, width)}
+    </Text>
+  );
+}
+
+function LivePane({ run, owner, more, output, layout, now, lang, width }: {
+  run?: RunView;
+  owner?: RunOwner;
+  more: number;
+  output: OutputLine[];
+  layout: { stepRows: number; logRows: number } | null;
+  now: Date;
+  lang: Lang;
+  width: number;
+}) {
+  if (!run || !layout) {
+    return (
+      <Text dimColor wrap="truncate">
+        {truncate(t(lang, 'watch.live.none'), width)}
+      </Text>
+    );
+  }
+  const title =
+    t(lang, 'watch.live.title', {
+      level: run.level,
+      operator: owner?.operator ?? run.operator,
+      since: hhmm(owner?.since ?? run.startedAt),
+      runbook: run.title[lang],
+      target: run.target,
+    }) + (more > 0 ? ` · ${t(lang, 'watch.live.more', { n: more })}` : '');
+  const focus = Math.max(0, run.steps.findIndex((s) => s.state === 'running'));
+  const start = run.steps.length <= layout.stepRows ? 0 : Math.max(0, Math.min(focus - Math.floor(layout.stepRows / 2), run.steps.length - layout.stepRows));
+  const steps = run.steps.slice(start, start + layout.stepRows);
+  const titleWidth = Math.min(Math.max(10, ...run.steps.map((s) => displayWidth(s.title[lang]))), Math.max(10, width - 12 - 20));
+  const rule = truncate(`── ${t(lang, 'run.log')} `, width);
+  return (
+    <Box flexDirection="column" width={width} flexShrink={0}>
+      <Text bold color="cyan" wrap="truncate">
+        {truncate(title, width)}
+      </Text>
+      {steps.map((s) => (
+        <Text key={s.id} wrap="truncate">
+          {STEP_ICONS[s.state]} <Text bold={s.state === 'running'} dimColor={s.state === 'pending'}>{fit(s.title[lang], titleWidth)}</Text>{' '}
+          {fit(stepDuration(s, now), 7, 'right')}
+          {s.detail ? <Text dimColor={s.state !== 'failed'} color={s.state === 'failed' ? 'red' : undefined}>{`  ${s.detail}`}</Text> : null}
+        </Text>
+      ))}
+      {layout.logRows > 0 ? (
+        <Text dimColor wrap="truncate">
+          {rule + '─'.repeat(Math.max(0, width - displayWidth(rule)))}
+        </Text>
+      ) : null}
+      {layout.logRows > 0 ? (
+        <Box flexDirection="column" height={layout.logRows} overflow="hidden">
+          {output.length === 0 ? (
+            <Text dimColor>{t(lang, 'run.logEmpty')}</Text>
+          ) : (
+            output.map((o, i) => (
+              <Text key={i} wrap="truncate" color={o.stream === 'stderr' ? 'red' : undefined}>
+                {truncate(`${o.stream === 'stderr' ? '! ' : '  '}${sanitizeLine(o.line)}`, width)}
+              </Text>
+            ))
+          )}
+        </Box>
+      ) : null}
+    </Box>
+  );
+}
+
+function RecentPane({ runs, rows, lang, width }: { runs: FinishedRun[]; rows: number; lang: Lang; width: number }) {
+  const list = runs.slice(0, Math.max(0, rows));
+  return (
+    <Box flexDirection="column" width={width} flexShrink={0}>
+      <Text bold dimColor wrap="truncate">
+        {truncate(`── ${t(lang, 'watch.recent.title')} `, width)}
+      </Text>
+      {list.length === 0 ? (
+        <Text dimColor wrap="truncate">
+          {t(lang, 'watch.recent.none')}
+        </Text>
+      ) : (
+        list.map((r) => {
+          const took = r.finishedAt ? formatDuration(r.finishedAt.getTime() - r.startedAt.getTime()) : '—';
+          const label = runStateLabel(lang, r.outcome);
+          const head = `${hhmm(r.startedAt)}  ${fit(r.level, 3)} ${r.dryRun ? '(dry) ' : ''}${r.runbook} · ${r.target} · ${r.operator}`;
+          const tail = `  ${fit(label, 11)} ${fit(took, 7, 'right')}`;
+          const headWidth = Math.max(0, width - displayWidth(tail));
+          return (
+            <Text key={r.runId} wrap="truncate">
+              {fit(head, headWidth)}
+              <Text color={OUTCOME_COLORS[r.outcome]}>{tail}</Text>
+            </Text>
+          );
+        })
+      )}
+    </Box>
+  );
+}
+
+function WatchHelp({ state, lang, width, height }: { state: CommandState; lang: Lang; width: number; height: number }) {
+  const rows = (['watch', 'global'] as CommandScreen[]).flatMap((screen) =>
+    commandsFor(registryFor({ readOnly: true }), screen, state)
+      .filter((c) => c.screen === screen)
+      .map((c) => ({ id: c.id, keys: c.keys.map(keyLabel).join(' / '), text: c.description[lang] })),
+  );
+  return (
+    <Box flexDirection="column" width={width} height={height} overflow="hidden">
+      <Text bold inverse wrap="truncate">
+        {fit(` ${t(lang, 'help.title')} — ${t(lang, 'help.screen.watch')}`, width)}
+      </Text>
+      {rows.slice(0, Math.max(0, height - 1)).map((r) => (
+        <Text key={r.id} wrap="truncate">
+          {'  '}
+          <Text color="cyan" bold>
+            {fit(r.keys, 14)}
+          </Text>{' '}
+          {truncate(r.text, Math.max(0, width - 17))}
+        </Text>
+      ))}
+    </Box>
+  );
+}

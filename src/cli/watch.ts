@@ -1,0 +1,90 @@
+// `doai-console watch`: the read-only wall screen (R-UI-2). Read-only BY CONSTRUCTION: this
+// module builds the fleet store and file readers (locks, journals) and nothing else. It must never
+// import the runbook engine, the approval writers, the checklist writers or the SSH shell —
+// tests/unit/watch-readonly.test.ts bundles this entry and fails if any of them is reachable.
+import { dirname, join } from 'node:path';
+import { loadConfig, resolveConfigPath } from '../config/load';
+import { realClock } from '../core/clock';
+import { Ticker } from '../core/ticker';
+import type { Lang } from '../core/views';
+import { createFleetStore } from '../health/fleet-store';
+import { builtinActionsDir, loadRunbooks } from '../runbook/loader';
+import type { Runbook } from '../runbook/schema';
+import { CoalescedStore } from '../watch/coalesce';
+import { LiveRunsSource } from '../watch/live-runs';
+import { terminalProblem } from '../watch/terminal';
+import { startWatch } from '../../screens/watch/start-watch';
+import { EXIT_USAGE, SIGNAL_NUMBERS, UserError } from './exit';
+
+export interface WatchFlags {
+  config?: string;
+  /** Real seconds between frames at most (1–5). */
+  interval?: string;
+}
+
+export function parseInterval(value: string | undefined): number {
+  if (value === undefined) return 2;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 1 || n > 5) {
+    throw new UserError(`doai-console watch: --interval must be a number of seconds from 1 to 5, found "${value}".`, EXIT_USAGE);
+  }
+  return n;
+}
+
+export async function runWatch(flags: WatchFlags, lang: Lang): Promise<number> {
+  const frameSeconds = parseInterval(flags.interval);
+  const problem = terminalProblem('watch', { stdout: process.stdout, stdin: process.stdin });
+  if (problem) throw new UserError(problem, EXIT_USAGE);
+  const loaded = loadConfig(resolveConfigPath({ flag: flags.config }));
+  const { config, paths } = loaded;
+  // Titles and step lists of the runs shown; a runbook file that fails to load costs only titles.
+  let runbooks = new Map<string, Runbook>();
+  try {
+    runbooks = loadRunbooks({ builtinDir: builtinActionsDir(), extraPaths: config.runbooks, baseDir: dirname(loaded.path) });
+  } catch {
+    // shown with ids instead of titles
+  }
+  const clock = realClock(config.demo?.time_scale ?? 1);
+  const fleet = createFleetStore({ config, clock, batchMs: 250 });
+  const live = new LiveRunsSource({
+    journalDir: paths.journalDir,
+    lockDir: join(paths.stateDir, 'locks'),
+    runbook: (id) => runbooks.get(id),
+    pollMs: 1000,
+    batchMs: 250,
+  });
+  // Clocks on a wall screen move in coarse steps: one frame every few seconds, not every second.
+  const tick = new Ticker(5000);
+  const frames = new CoalescedStore([fleet, live, tick], frameSeconds * 1000);
+
+  fleet.start();
+  void fleet.probeNow();
+  live.start();
+  tick.start();
+  const handle = startWatch({ fleet, live, frames, lang, configPath: loaded.path, clock }, { stdout: process.stdout, stdin: process.stdin });
+
+  const stopAll = () => {
+    tick.stop();
+    live.stop();
+    frames.stop();
+    fleet.stop();
+  };
+  let exiting = false;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (exiting) return;
+    exiting = true;
+    // Nothing to save in watch mode: give the terminal back and go.
+    handle.restoreTerminal();
+    handle.unmount();
+    stopAll();
+    process.exit(128 + (SIGNAL_NUMBERS[sig] ?? 0));
+  };
+  const sigs: NodeJS.Signals[] = ['SIGHUP', 'SIGTERM', 'SIGINT'];
+  for (const s of sigs) process.on(s, onSignal);
+  try {
+    return await handle.waitUntilExit();
+  } finally {
+    for (const s of sigs) process.off(s, onSignal);
+    stopAll();
+  }
+}
