@@ -1,0 +1,84 @@
+// Loads the built-in checklists (actions/checklists/*.yaml) and the operator's own (config
+// `checklists:`, files or directories), every problem as `file:line:col: path: expected X, found Y`.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { extname, join, resolve } from 'node:path';
+import { formatProblem, validateYaml } from '../config/yaml-errors';
+import { builtinActionsDir } from '../runbook/loader';
+import { checklistSchema, type ChecklistDefinition } from './schema';
+
+export class ChecklistLoadError extends Error {
+  readonly exitCode = 2;
+  constructor(readonly problems: string[]) {
+    super(`invalid checklist${problems.length > 1 ? 's' : ''}:\n${problems.join('\n')}\nFix the file(s) above and start again.`);
+    this.name = 'ChecklistLoadError';
+  }
+}
+
+export function builtinChecklistsDir(): string {
+  return join(builtinActionsDir(), 'checklists');
+}
+
+function yamlFilesIn(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((n) => ['.yaml', '.yml'].includes(extname(n).toLowerCase()))
+    .sort()
+    .map((n) => join(dir, n))
+    .filter((p) => statSync(p).isFile());
+}
+
+export function parseChecklist(text: string, file: string): { ok: true; checklist: ChecklistDefinition } | { ok: false; problems: string[] } {
+  const result = validateYaml(text, file, checklistSchema);
+  if (!result.ok) return { ok: false, problems: result.problems.map(formatProblem) };
+  return { ok: true, checklist: { ...result.data, source_file: file } };
+}
+
+export interface LoadChecklistsOptions {
+  builtinDir?: string;
+  extraPaths?: string[];
+  baseDir?: string;
+}
+
+/** Every checklist, in file order; throws ChecklistLoadError listing every problem (bad files, duplicate ids). */
+export function loadChecklists(opts: LoadChecklistsOptions = {}): ChecklistDefinition[] {
+  const problems: string[] = [];
+  const files: string[] = [];
+  const builtin = opts.builtinDir ?? builtinChecklistsDir();
+  try {
+    files.push(...yamlFilesIn(builtin));
+  } catch (err) {
+    problems.push(`${builtin}: cannot read the built-in checklists: ${(err as Error).message}`);
+  }
+  for (const raw of opts.extraPaths ?? []) {
+    const path = resolve(opts.baseDir ?? process.cwd(), raw);
+    try {
+      const st = statSync(path);
+      files.push(...(st.isDirectory() ? yamlFilesIn(path) : [path]));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      problems.push(`${path}: ${code === 'ENOENT' ? 'no such file or directory' : (err as Error).message} (listed under checklists: in the config; fix or remove the entry)`);
+    }
+  }
+  const out: ChecklistDefinition[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      problems.push(`${file}: cannot read: ${(err as Error).message}`);
+      continue;
+    }
+    const parsed = parseChecklist(text, file);
+    if (!parsed.ok) {
+      problems.push(...parsed.problems);
+      continue;
+    }
+    const prev = out.find((c) => c.id === parsed.checklist.id);
+    if (prev) {
+      problems.push(`${file}:1:1: id: checklist id "${parsed.checklist.id}" is already defined in ${prev.source_file}; give one of them another id`);
+      continue;
+    }
+    out.push(parsed.checklist);
+  }
+  if (problems.length) throw new ChecklistLoadError(problems);
+  return out;
+}

@@ -1,0 +1,460 @@
+// The checklist store: built-in and user checklists, their instances replayed from disk, live
+// auto checks, and the sign-off intents (R-CHK-2..5). Screens read the snapshot; the incident
+// store listens to onEvent() for the timeline. Every intent writes its line durably first and
+// only then changes what the screen shows.
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../core/clock';
+import { BatchedStore, type Store } from '../core/store';
+import type {
+  ChecklistControl,
+  ChecklistInstanceView,
+  ChecklistItemView,
+  ChecklistResult,
+  ChecklistsSnapshot,
+  ChecklistsStore,
+  Localized,
+} from '../core/views';
+import { evaluateAuto, type AutoResult, type BackupFact, type CheckScope, type LiveFacts } from './facts';
+import { appendEntry, instancePath, listInstanceFiles, readEntries, type ChecklistEntry } from './log';
+import { replayItems } from './model';
+import type { ChecklistDefinition, ChecklistItemDef, ChecklistSectionDef } from './schema';
+
+export interface ChecklistEvent {
+  type: 'opened' | 'signed' | 'note' | 'undone';
+  instanceId: string;
+  checklistId: string;
+  title: Localized;
+  target?: string;
+  incidentId?: string;
+  item?: { id: string; text: Localized };
+  operator: string;
+  at: Date;
+  override?: boolean;
+  note?: string;
+}
+
+export interface ChecklistStoreOptions {
+  /** <stateDir>/checklists */
+  dir: string;
+  definitions: ChecklistDefinition[];
+  clock: Pick<Clock, 'now' | 'setInterval'>;
+  operator: string;
+  /** Live facts: the fleet snapshot and whatever node/host/WebSocket monitors this console has. */
+  facts: () => LiveFacts;
+  /** Stores whose change may change a fact (auto items re-evaluate). */
+  factSources?: Store<unknown>[];
+  /** The services and hosts an instance's auto checks look at, from its target. */
+  scopeOf: (target: string | undefined) => CheckScope;
+  /** "Backups present": an SSH `ls` per host (absent: the item stays unknown). */
+  backups?: { check(host: string): Promise<BackupFact | undefined>; everyMs?: number };
+  /** Real ms between re-reads of the files, to see another console's sign-offs; 0 = never. */
+  pollMs?: number;
+  batchMs?: number;
+}
+
+interface Instance {
+  id: string;
+  header: Extract<ChecklistEntry, { type: 'created' }>;
+  entries: ChecklistEntry[];
+  offset: number;
+}
+
+const L = (en: string, ko: string): Localized => ({ en, ko });
+const fail = (en: string, ko: string): { ok: false; error: Localized } => ({ ok: false, error: L(en, ko) });
+
+function hhmm(d: Date): string {
+  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+}
+
+function inWords(ms: number): string {
+  const s = Math.max(0, Math.ceil(ms / 1000));
+  const m = Math.floor(s / 60);
+  return m >= 60 ? `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m` : `${m}m${String(s % 60).padStart(2, '0')}s`;
+}
+
+function stamp(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+/** Notes are one line: control characters would repaint the console or break the report's table. */
+export function cleanText(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f\x9b]+/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 500);
+}
+
+export class ChecklistStore extends BatchedStore<ChecklistsSnapshot> implements ChecklistsStore, ChecklistControl {
+  private readonly instances = new Map<string, Instance>();
+  private readonly defs: Map<string, ChecklistDefinition>;
+  private readonly eventListeners = new Set<(e: ChecklistEvent) => void>();
+  private readonly backupFacts: Record<string, BackupFact> = {};
+  private readonly backupsInFlight = new Set<string>();
+  private readonly problems: string[] = [];
+  private stops: (() => void)[] = [];
+
+  constructor(private readonly opts: ChecklistStoreOptions) {
+    super({ definitions: [], instances: [], problems: [] }, opts.batchMs ?? 0);
+    this.defs = new Map(opts.definitions.map((d) => [d.id, d]));
+    this.refresh();
+    this.rebuild();
+  }
+
+  // --- lifecycle -------------------------------------------------------------------------------
+
+  start(): void {
+    if (this.stops.length) return;
+    for (const s of this.opts.factSources ?? []) this.stops.push(s.subscribe(() => this.rebuild()));
+    const pollMs = this.opts.pollMs ?? 2000;
+    if (pollMs > 0) {
+      // Real time on purpose: another console's line is on disk now, whatever the demo's clock says.
+      const t = setInterval(() => {
+        if (this.refresh()) this.rebuild();
+      }, pollMs);
+      t.unref?.();
+      this.stops.push(() => clearInterval(t));
+    }
+    if (this.opts.backups) {
+      this.stops.push(this.opts.clock.setInterval(() => this.checkBackups(), this.opts.backups.everyMs ?? 60_000));
+      this.checkBackups();
+    }
+  }
+
+  stop(): void {
+    for (const s of this.stops) s();
+    this.stops = [];
+  }
+
+  onEvent(listener: (e: ChecklistEvent) => void): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
+  }
+
+  definition(id: string): ChecklistDefinition | undefined {
+    return this.defs.get(id);
+  }
+
+  // --- reading the files -----------------------------------------------------------------------
+
+  /** Reads lines appended since the last read (this console's and any other's). True when something changed. */
+  refresh(): boolean {
+    let changed = false;
+    let ids: string[];
+    try {
+      ids = listInstanceFiles(this.opts.dir);
+    } catch (err) {
+      this.problem(`cannot read ${this.opts.dir}: ${(err as Error).message}`);
+      return false;
+    }
+    for (const id of ids) {
+      const known = this.instances.get(id);
+      try {
+        const res = readEntries(instancePath(this.opts.dir, id), known?.offset ?? 0);
+        for (const b of res.bad) this.problem(`${instancePath(this.opts.dir, id)}: skipped an unreadable line: ${b}`);
+        if (known) {
+          if (res.entries.length) {
+            known.entries.push(...res.entries);
+            changed = true;
+          }
+          known.offset = res.offset;
+          continue;
+        }
+        const header = res.entries[0];
+        if (!header || header.type !== 'created') {
+          // Not written whole yet by another console, or not ours: look again next time.
+          if (res.entries.length) this.problem(`${instancePath(this.opts.dir, id)}: does not start with a "created" line; ignored`);
+          continue;
+        }
+        this.instances.set(id, { id, header, entries: res.entries.slice(1), offset: res.offset });
+        changed = true;
+      } catch (err) {
+        this.problem(`cannot read ${instancePath(this.opts.dir, id)}: ${(err as Error).message}`);
+      }
+    }
+    return changed;
+  }
+
+  private problem(text: string): void {
+    if (this.problems.includes(text)) return;
+    this.problems.push(text);
+    if (this.problems.length > 20) this.problems.shift();
+  }
+
+  // --- the snapshot ----------------------------------------------------------------------------
+
+  private facts(): LiveFacts {
+    const base = this.opts.facts();
+    return { ...base, backups: { ...(base.backups ?? {}), ...this.backupFacts } };
+  }
+
+  private opensAt(inst: Instance, section: ChecklistSectionDef): Date | undefined {
+    if (section.opens_after_min === undefined) return undefined;
+    const anchor = Date.parse(inst.header.anchorAt ?? inst.header.at);
+    return new Date(anchor + section.opens_after_min * 60_000);
+  }
+
+  private autoOf(inst: Instance, item: ChecklistItemDef, facts: LiveFacts): AutoResult | undefined {
+    if (!item.auto) return undefined;
+    return evaluateAuto(item.auto, facts, this.opts.scopeOf(inst.header.target), this.opts.clock.now());
+  }
+
+  private view(inst: Instance, def: ChecklistDefinition, facts: LiveFacts): ChecklistInstanceView {
+    const states = replayItems(inst.entries);
+    let signed = 0;
+    let total = 0;
+    const sections = def.sections.map((s) => ({
+      id: s.id,
+      title: s.title,
+      ...(this.opensAt(inst, s) ? { opensAt: this.opensAt(inst, s) } : {}),
+      items: s.items.map((item): ChecklistItemView => {
+        const st = states.get(item.id);
+        const auto = this.autoOf(inst, item, facts);
+        total++;
+        if (st?.signed) signed++;
+        return {
+          id: item.id,
+          text: item.text,
+          ...(auto ? { auto } : {}),
+          ...(st?.signed ? { signed: st.signed } : {}),
+          notes: st?.notes ?? [],
+          undone: st?.undone ?? 0,
+        };
+      }),
+    }));
+    const last = inst.entries.length ? inst.entries[inst.entries.length - 1]!.at : inst.header.at;
+    return {
+      instanceId: inst.id,
+      checklistId: def.id,
+      title: def.title,
+      ...(inst.header.target ? { target: inst.header.target } : {}),
+      ...(inst.header.incidentId ? { incidentId: inst.header.incidentId } : {}),
+      ...(inst.header.anchorAt ? { anchorAt: new Date(inst.header.anchorAt) } : {}),
+      createdAt: new Date(inst.header.at),
+      createdBy: inst.header.operator,
+      lastActivityAt: new Date(last),
+      sections,
+      signed,
+      total,
+      complete: signed === total,
+    };
+  }
+
+  private rebuild(): void {
+    const facts = this.facts();
+    const instances: ChecklistInstanceView[] = [];
+    for (const inst of this.instances.values()) {
+      const def = this.defs.get(inst.header.checklist);
+      if (!def) {
+        this.problem(`checklist "${inst.header.checklist}" of ${inst.id} is no longer defined; its sign-offs stay in ${instancePath(this.opts.dir, inst.id)}`);
+        continue;
+      }
+      instances.push(this.view(inst, def, facts));
+    }
+    instances.sort((a, b) => b.lastActivityAt.getTime() - a.lastActivityAt.getTime() || b.instanceId.localeCompare(a.instanceId));
+    this.set({
+      definitions: [...this.defs.values()].map((d) => ({
+        id: d.id,
+        title: d.title,
+        ...(d.source ? { source: d.source } : {}),
+        postRecovery: d.post_recovery,
+        items: d.sections.reduce((n, s) => n + s.items.length, 0),
+      })),
+      instances,
+      problems: [...this.problems],
+    });
+  }
+
+  // --- intents ---------------------------------------------------------------------------------
+
+  open(checklistId: string, o: { target?: string; incidentId?: string; anchorAt?: Date } = {}): { ok: true; instanceId: string } | { ok: false; error: Localized } {
+    const def = this.defs.get(checklistId);
+    if (!def) {
+      const known = [...this.defs.keys()].join(', ');
+      return fail(`no checklist "${checklistId}" (known: ${known})`, `체크리스트 "${checklistId}" 없음 (있는 것: ${known})`);
+    }
+    // The same recovery's checklist is resumed, not started twice.
+    this.refresh();
+    const anchorIso = o.anchorAt?.toISOString();
+    for (const inst of this.instances.values()) {
+      const h = inst.header;
+      if (h.checklist === checklistId && h.target === o.target && anchorIso !== undefined && h.anchorAt === anchorIso) {
+        this.rebuild();
+        return { ok: true, instanceId: inst.id };
+      }
+    }
+    const now = this.opts.clock.now();
+    const instanceId = `${stamp(now)}-${checklistId}-${randomBytes(2).toString('hex')}`;
+    const header: Extract<ChecklistEntry, { type: 'created' }> = {
+      type: 'created',
+      instanceId,
+      checklist: checklistId,
+      title: def.title,
+      ...(o.target ? { target: o.target } : {}),
+      ...(o.incidentId ? { incidentId: o.incidentId } : {}),
+      ...(anchorIso ? { anchorAt: anchorIso } : {}),
+      operator: this.opts.operator,
+      at: now.toISOString(),
+    };
+    try {
+      appendEntry(this.opts.dir, instanceId, header, { create: true });
+    } catch (err) {
+      return this.writeFailed(err);
+    }
+    this.refresh();
+    this.rebuild();
+    this.emit({ type: 'opened', instanceId, checklistId, title: def.title, target: o.target, incidentId: o.incidentId, operator: this.opts.operator, at: now });
+    if (this.opts.backups && def.sections.some((s) => s.items.some((i) => i.auto?.check === 'backups_present'))) this.checkBackups();
+    return { ok: true, instanceId };
+  }
+
+  sign(instanceId: string, itemId: string, o: { override?: boolean; note?: string } = {}): ChecklistResult {
+    const found = this.locate(instanceId, itemId);
+    if (!found.ok) return found;
+    const { inst, def, section, item } = found;
+    const now = this.opts.clock.now();
+    const opensAt = this.opensAt(inst, section);
+    if (opensAt && now < opensAt) {
+      const wait = inWords(opensAt.getTime() - now.getTime());
+      return fail(
+        `"${section.title.en}" opens at ${hhmm(opensAt)} (in ${wait}), counted from the recovery's success — sign it then`,
+        `"${section.title.ko}"은(는) ${hhmm(opensAt)}에 열립니다 (${wait} 후, 복구 성공 시각 기준) — 그때 서명하세요`,
+      );
+    }
+    const state = replayItems(inst.entries).get(itemId);
+    if (state?.signed) {
+      const by = state.signed;
+      return fail(`already signed by ${by.operator} at ${hhmm(by.at)} — press u to undo it first`, `${hhmm(by.at)}에 ${by.operator}이(가) 이미 서명함 — 먼저 u로 취소하세요`);
+    }
+    const auto = this.autoOf(inst, item, this.facts());
+    const note = o.note !== undefined ? cleanText(o.note) : undefined;
+    const failing = auto?.status === 'fail';
+    if (failing && !o.override) {
+      return fail(
+        `the check is failing (${auto!.detail.en}) — press o to sign anyway with an override note`,
+        `점검 실패 중 (${auto!.detail.ko}) — o를 눌러 사유를 적고 예외 서명하세요`,
+      );
+    }
+    if (failing && !note) {
+      return fail('an override needs a note saying why the failing check is accepted — type one and press Enter', '예외 서명에는 실패를 받아들이는 사유가 필요합니다 — 입력 후 Enter');
+    }
+    const entry: ChecklistEntry = {
+      type: 'signed',
+      item: itemId,
+      operator: this.opts.operator,
+      at: now.toISOString(),
+      ...(failing ? { override: true } : {}),
+      ...(note ? { note } : {}),
+      ...(auto ? { auto: auto.status, autoDetail: auto.detail.en } : {}),
+    };
+    const res = this.write(inst, entry);
+    if (!res.ok) return res;
+    this.emit({ type: 'signed', ...this.base(inst, def), item: { id: itemId, text: item.text }, operator: this.opts.operator, at: now, ...(failing ? { override: true } : {}), ...(note ? { note } : {}) });
+    return { ok: true };
+  }
+
+  note(instanceId: string, itemId: string, text: string): ChecklistResult {
+    const found = this.locate(instanceId, itemId);
+    if (!found.ok) return found;
+    const clean = cleanText(text);
+    if (!clean) return fail('a note cannot be empty — type it and press Enter, or Esc to cancel', '메모가 비어 있습니다 — 입력 후 Enter, 취소는 Esc');
+    const now = this.opts.clock.now();
+    const res = this.write(found.inst, { type: 'note', item: itemId, operator: this.opts.operator, at: now.toISOString(), text: clean });
+    if (!res.ok) return res;
+    this.emit({ type: 'note', ...this.base(found.inst, found.def), item: { id: itemId, text: found.item.text }, operator: this.opts.operator, at: now, note: clean });
+    return { ok: true };
+  }
+
+  undo(instanceId: string, itemId: string): ChecklistResult {
+    const found = this.locate(instanceId, itemId);
+    if (!found.ok) return found;
+    if (!replayItems(found.inst.entries).get(itemId)?.signed) {
+      return fail('nothing to undo — this item is not signed', '취소할 서명이 없습니다 — 서명되지 않은 항목입니다');
+    }
+    const now = this.opts.clock.now();
+    const res = this.write(found.inst, { type: 'undone', item: itemId, operator: this.opts.operator, at: now.toISOString() });
+    if (!res.ok) return res;
+    this.emit({ type: 'undone', ...this.base(found.inst, found.def), item: { id: itemId, text: found.item.text }, operator: this.opts.operator, at: now });
+    return { ok: true };
+  }
+
+  // --- helpers ---------------------------------------------------------------------------------
+
+  private base(inst: Instance, def: ChecklistDefinition) {
+    return { instanceId: inst.id, checklistId: def.id, title: def.title, target: inst.header.target, incidentId: inst.header.incidentId };
+  }
+
+  private locate(instanceId: string, itemId: string) {
+    // Another console may have signed a moment ago: decide on what is on disk now.
+    if (this.refresh()) this.rebuild();
+    const inst = this.instances.get(instanceId);
+    if (!inst) return fail(`no checklist instance ${instanceId} in ${this.opts.dir}`, `${this.opts.dir}에 체크리스트 ${instanceId} 없음`);
+    const def = this.defs.get(inst.header.checklist);
+    if (!def) return fail(`checklist "${inst.header.checklist}" is no longer defined`, `체크리스트 "${inst.header.checklist}" 정의가 없습니다`);
+    for (const section of def.sections) {
+      const item = section.items.find((i) => i.id === itemId);
+      if (item) return { ok: true as const, inst, def, section, item };
+    }
+    return fail(`no item "${itemId}" in checklist "${def.id}"`, `체크리스트 "${def.id}"에 항목 "${itemId}" 없음`);
+  }
+
+  private write(inst: Instance, entry: ChecklistEntry): ChecklistResult {
+    try {
+      appendEntry(this.opts.dir, inst.id, entry);
+    } catch (err) {
+      return this.writeFailed(err);
+    }
+    this.refresh();
+    this.rebuild();
+    return { ok: true };
+  }
+
+  private writeFailed(err: unknown): { ok: false; error: Localized } {
+    const msg = (err as Error).message;
+    return fail(
+      `not recorded: cannot write to ${this.opts.dir} (${msg}) — check that the state directory is writable, then sign again`,
+      `기록 안 됨: ${this.opts.dir}에 쓸 수 없음 (${msg}) — 상태 디렉터리 쓰기 권한을 확인하고 다시 서명하세요`,
+    );
+  }
+
+  private emit(e: ChecklistEvent): void {
+    for (const l of [...this.eventListeners]) {
+      try {
+        l(e);
+      } catch {
+        // a listener's bug must not undo a recorded sign-off
+      }
+    }
+  }
+
+  private checkBackups(): void {
+    const backups = this.opts.backups;
+    if (!backups) return;
+    const hosts = new Set<string>();
+    for (const inst of this.instances.values()) {
+      const def = this.defs.get(inst.header.checklist);
+      if (!def || !def.sections.some((s) => s.items.some((i) => i.auto?.check === 'backups_present'))) continue;
+      const items = replayItems(inst.entries);
+      const open = def.sections.some((s) => s.items.some((i) => !items.get(i.id)?.signed));
+      if (!open) continue;
+      for (const h of this.opts.scopeOf(inst.header.target).hosts) hosts.add(h);
+    }
+    for (const host of hosts) {
+      if (this.backupsInFlight.has(host)) continue;
+      this.backupsInFlight.add(host);
+      backups
+        .check(host)
+        .then(
+          (fact) => {
+            if (fact) this.backupFacts[host] = fact;
+          },
+          () => undefined,
+        )
+        .finally(() => {
+          this.backupsInFlight.delete(host);
+          this.rebuild();
+        });
+    }
+  }
+}
+
+export function createChecklistStore(opts: ChecklistStoreOptions): ChecklistStore {
+  return new ChecklistStore(opts);
+}
