@@ -1,14 +1,20 @@
 // Bundles the CLI into dist/cli.js: start-up is ~2x faster bundled (DESIGN.md), and
 // NODE_ENV=production is defined at build time so React never runs its dev-mode bookkeeping.
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { devtoolsStub, requireBanner } from './esbuild-shared.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
+// Old chunks would pile up (hashed names): start from an empty dist/.
+rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
+
 await build({
-  entryPoints: ['src/cli/entry.ts'],
-  outfile: 'dist/cli.js',
+  entryPoints: { cli: 'src/cli/entry.ts' },
+  outdir: 'dist',
+  // Split at dynamic imports: a subcommand's modules load only when that command runs.
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
   platform: 'node',
   target: 'node20',

@@ -3,7 +3,10 @@
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DEMO_FILES } from '../demo/layout';
-import { loadConfig, resolveConfigPath, type LoadedConfig } from '../config/load';
+import type { LoadedConfig } from '../config/load';
+import type { CommonFlags } from './flags';
+
+export { loadFromFlags, type CommonFlags } from './flags';
 import { operatorName } from '../config/operator';
 import { realClock, type Clock } from '../core/clock';
 import { createSshShell } from '../ssh/shell';
@@ -14,11 +17,6 @@ import { createFleetStore } from '../health/fleet-store';
 import type { FleetStore } from '../core/views';
 import type { RemoteShell } from '../ssh/types';
 
-export interface CommonFlags {
-  config?: string;
-  lang?: string;
-  acceptNew?: boolean;
-}
 
 export interface ConsoleContext {
   loaded: LoadedConfig;
@@ -31,9 +29,6 @@ export interface ConsoleContext {
   close(): void;
 }
 
-export function loadFromFlags(flags: CommonFlags): LoadedConfig {
-  return loadConfig(resolveConfigPath({ flag: flags.config }));
-}
 
 /**
  * Secrets the config names (provider keys, webhook URLs) are read here so the audit writer can

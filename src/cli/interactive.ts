@@ -1,21 +1,13 @@
 // The full-screen console (default command and `demo`). Owns the process-level concerns the
 // screens must not: TTY checks, signals, the alternate screen on exit.
 import type { ConsoleContext } from './context';
-import { EXIT_USAGE, SIGNAL_NUMBERS, UserError } from './exit';
+import { SIGNAL_NUMBERS } from './exit';
+
+export { requireTty } from './interactive-guard';
 import { startConsole, leaveAltScreen } from '../../screens/render';
 import type { Lang } from '../core/views';
 import { Ticker } from '../core/ticker';
 
-export function requireTty(): void {
-  if (!process.stdout.isTTY || !process.stdin.isTTY) {
-    throw new UserError(
-      'doai-console: the interactive console needs a terminal (stdout/stdin is not a TTY).\n' +
-        '  For scripts use `doai-console status [--json]` (probe once) or\n' +
-        '  `doai-console run <runbook> --target <name>` (plain streaming output).',
-      EXIT_USAGE,
-    );
-  }
-}
 
 export async function runInteractive(
   ctx: ConsoleContext,

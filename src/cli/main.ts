@@ -4,13 +4,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, resolveConfigPath, writeStarterConfig } from '../config/load';
-import { runStatusOnce } from '../health/status';
 import { detectLang } from '../i18n/catalog';
 import type { Lang } from '../core/views';
-import { buildContext, loadFromFlags, type CommonFlags } from './context';
+import { loadFromFlags, type CommonFlags } from './flags';
 import { EXIT_USAGE, UserError } from './exit';
-import { headlessRun } from './headless-run';
-import { requireTty, runInteractive } from './interactive';
+import { requireTty } from './interactive-guard';
 import { VERSION } from './version';
 import { FAULT_NAMES } from '../demo/faults';
 
@@ -27,9 +25,14 @@ function common(cmd: Command): Command {
     .addOption(new Option('--lang <lang>', 'interface language').choices(['ko', 'en']));
 }
 
+// Subcommand modules are imported when their command runs (the bundle is split), so `--version`
+// or `status` never pay for Ink, ssh2 or the engine, and the console's first frame pays only for
+// what it draws.
 async function interactive(flags: CommonFlags & { acceptNew?: boolean }): Promise<number> {
   requireTty();
-  const ctx = buildContext(loadFromFlags(flags), flags);
+  const { buildContext } = await import('./context');
+  const { runInteractive } = await import('./interactive');
+  const ctx = await buildContext(loadFromFlags(flags), flags);
   return runInteractive(ctx, { lang: langOf(flags) });
 }
 
@@ -51,7 +54,9 @@ async function demo(flags: CommonFlags & { serve?: boolean }): Promise<number> {
     return 0;
   }
   try {
-    const ctx = buildContext(loadFromFlags({ ...flags, config: fleet.configPath }), flags);
+    const { buildContext } = await import('./context');
+    const { runInteractive } = await import('./interactive');
+    const ctx = await buildContext(loadFromFlags({ ...flags, config: fleet.configPath }), flags);
     return await runInteractive(ctx, { lang: langOf(flags), demo: { inject: (name) => fleet.injectFault(name as never) } });
   } finally {
     await fleet.stop();
@@ -91,6 +96,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--json', 'print JSON')
     .action(async (flags: CommonFlags & { json?: boolean }) => {
       const loaded = loadFromFlags(flags);
+      const { runStatusOnce } = await import('../health/status');
       const res = await runStatusOnce(loaded.config, { json: flags.json === true });
       process.stdout.write(res.text.endsWith('\n') ? res.text : res.text + '\n');
       setExit(res.exitCode);
@@ -103,7 +109,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--dry-run', 'show every command that would run, on which host, and run nothing')
     .option('--accept-new', 'trust SSH host keys not yet in known_hosts')
     .action(async (runbook: string, flags: CommonFlags & { target: string; dryRun?: boolean }) => {
-      const ctx = buildContext(loadFromFlags(flags), flags);
+      const { buildContext } = await import('./context');
+      const { headlessRun } = await import('./headless-run');
+      const ctx = await buildContext(loadFromFlags(flags), flags);
       try {
         setExit(await headlessRun(ctx, runbook, flags.target, { dryRun: flags.dryRun === true, lang: langOf(flags) }));
       } finally {

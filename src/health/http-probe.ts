@@ -1,6 +1,13 @@
 // One HTTP probe with a hard deadline. The body is always consumed or dumped so keep-alive
 // sockets return to the pool (undici leaks them otherwise).
-import { request } from 'undici';
+import type { request as undiciRequest } from 'undici';
+
+// undici costs ~100 ms to load; the console draws its first frame before the first probe needs it.
+let requestFn: typeof undiciRequest | undefined;
+async function loadRequest(): Promise<typeof undiciRequest> {
+  requestFn ??= (await import('undici')).request;
+  return requestFn;
+}
 
 export interface HttpProbeResult {
   ok: boolean;
@@ -58,6 +65,7 @@ export async function probeHttp(url: string, opts: HttpProbeOptions): Promise<Ht
   const deadline = AbortSignal.timeout(opts.timeoutMs);
   const signal = opts.signal ? AbortSignal.any([deadline, opts.signal]) : deadline;
   try {
+    const request = await loadRequest();
     const res = await request(url, {
       method: opts.method ?? 'GET',
       headers: opts.headers,
