@@ -14,7 +14,7 @@ interface RunAuditState {
 
 /** The audit messages an event produces, given what run.started said about its run. */
 export function auditMessagesFor(event: RunEvent, run: RunAuditState | undefined): string[] {
-  if (event.type === 'run.started') return [event.dryRun ? 'DRY_RUN' : 'START'];
+  if (event.type === 'run.started') return [event.dryRun ? 'DRY_RUN' : event.startNote ? `START - ${event.startNote}` : 'START'];
   // A dry run changes nothing; its single DRY_RUN line says it happened.
   if (!run || run.dryRun) return [];
   switch (event.type) {
@@ -29,6 +29,7 @@ export function auditMessagesFor(event: RunEvent, run: RunAuditState | undefined
     case 'audit':
       return [event.message];
     case 'run.finished':
+      if (event.auditWritten) return [];
       switch (event.outcome) {
         case 'success':
           return [run.runbook?.on_success.audit ?? 'SUCCESS'];

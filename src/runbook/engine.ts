@@ -4,7 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/schema';
 import type { Clock } from '../core/clock';
-import type { OutputLine, RunbookSummary, RunControl, RunPrompt, RunsSnapshot, RunsStore, RunView, StartResult } from '../core/views';
+import type { ApprovalAnswer, Localized, OutputLine, RunbookSummary, RunControl, RunPrompt, RunsSnapshot, RunsStore, RunView, StartResult } from '../core/views';
+import { join } from 'node:path';
 import type { AuditLog } from '../audit/emergency-log';
 import { RunJournal } from '../audit/journal';
 import { redactDeep } from '../audit/redact';
@@ -13,12 +14,14 @@ import type { RemoteShell } from '../ssh/types';
 import { createAuditRecorder } from './audit-events';
 import type { OutputStream, RunEvent, RunEventListener, RunOutcome } from './events';
 import { acquireLock, describeLock, readLock } from './locks';
-import { renderSteps, renderText, resolveParams, resolveRef, resolveTarget, type RunScope } from './render';
+import { renderSteps, renderText, resolveParams, resolveRef, resolveTarget, skipReason, type RunScope } from './render';
 import { renderTemplate } from './template';
 import type { ResolveParamsContext } from './params';
 import { RunViewStore } from './runs-store';
 import type { Runbook, Step } from './schema';
 import { stepKind, type StepContext, type StepResult } from './step-kinds';
+// The L2/L3 kinds (snapshot, provider-reboot, ssh-connect and host-health checks) register themselves.
+import './step-kinds/index';
 import { parseChoices, type ParamChoice } from './params';
 
 type DistributiveOmit<T, K extends keyof any> = T extends unknown ? Omit<T, K> : never;
@@ -47,6 +50,23 @@ export interface ApprovalContext {
    * STEP1_APPROVED line when the hook returns ok.
    */
   emit(event: ApprovalEvent): void;
+  /** What will run, on which host, in order (the dry-run lines): shown before anyone approves. */
+  plan: string[];
+  /** The target's host (the service's host for a service target). */
+  host?: string;
+  /** Registers what RunControl.answerApproval(runId, answer) feeds while the hook runs. */
+  onAnswer(handler: (answer: ApprovalAnswer) => { accepted: boolean; error?: Localized }): void;
+}
+
+/** What an approval module learns in start(), before the START line is written. */
+export type ApprovalInfo = Omit<ApprovalContext, 'signal' | 'emit' | 'onAnswer'>;
+
+/** An approval opened in start(): its code can go into the START line (seed 000: `START - Confirm: <code>`). */
+export interface PreparedApproval {
+  startNote?: string;
+  approve(ctx: ApprovalContext): Promise<ApprovalResult>;
+  /** The run did not start after all (the START line could not be written). */
+  dispose(): void;
 }
 
 export type ApprovalResult =
@@ -55,7 +75,12 @@ export type ApprovalResult =
    * The run ends cancelled without running a step ("CANCELLED by user" unless the hook's last
    * audit event already said exactly that).
    */
-  | { ok: false; reason: string };
+  | {
+      ok: false;
+      reason: string;
+      /** The hook already wrote the run's closing audit line (STEP2_REJECTED - Same approver, CANCELLED by user): the engine adds none. */
+      audited?: boolean;
+    };
 
 export interface RunEngineDeps {
   config: Config;
@@ -68,6 +93,12 @@ export interface RunEngineDeps {
   lockDir: string;
   httpProbe?: typeof probeHttp;
   approve?: (ctx: ApprovalContext) => Promise<ApprovalResult>;
+  /** Used instead of `approve` when given: opens the approval in start() (the code goes into START). */
+  prepareApproval?: (info: ApprovalInfo) => PreparedApproval;
+  /** Local snapshots folder (paths.snapshots_dir); each run copies into <dir>/<run id>/. */
+  snapshotsDir?: string;
+  /** Environment for secrets the config names (provider API keys); process.env by default. */
+  env?: NodeJS.ProcessEnv;
   /** Secret values masked in every event (screen, journal); defaults to the audit log's. */
   secrets?: () => string[];
   /** Output lines kept per run for the screen. */
@@ -115,6 +146,8 @@ interface ActiveRun {
   release?: () => void;
   stop?: { kind: 'cancel' } | { kind: 'interrupt'; reason: string };
   confirmWaiter?: () => void;
+  prepared?: PreparedApproval;
+  answer?: (answer: ApprovalAnswer) => { accepted: boolean; error?: Localized };
   done: Promise<RunOutcome>;
 }
 
@@ -213,6 +246,13 @@ class Engine implements RunEngine {
     waiter();
   };
 
+  answerApproval = (runId: string, answer: ApprovalAnswer): { accepted: boolean; error?: Localized } => {
+    const run = this.active.get(runId);
+    if (!run) return { accepted: false, error: { en: 'This run is over — start it again', ko: '이 실행은 끝났습니다 — 다시 시작하세요' } };
+    if (!run.answer) return { accepted: false, error: { en: 'This run is not waiting for an approval', ko: '이 실행은 승인을 기다리고 있지 않습니다' } };
+    return run.answer(answer);
+  };
+
   start = (runbookId: string, target: string, opts: StartOptions = {}): StartResult => {
     const { deps } = this;
     const runbook = deps.runbooks.get(runbookId);
@@ -238,7 +278,7 @@ class Engine implements RunEngine {
       if (!stepKind(step.kind)) return cannot(`step "${step.id}" has kind "${step.kind}", which this console cannot run yet`);
     }
     const dryRun = opts.dryRun === true;
-    if (!dryRun && runbook.approval !== 'auto' && !deps.approve) {
+    if (!dryRun && runbook.approval !== 'auto' && !deps.approve && !deps.prepareApproval) {
       return cannot(`it needs ${runbook.approval} approval and this console has no approval module; use the interactive console or \`doai-console approve\``);
     }
 
@@ -272,6 +312,26 @@ class Engine implements RunEngine {
       return cannot(`cannot write the run journal in ${deps.journalDir}: ${(err as Error).message}; check paths.journal_dir in the config`);
     }
 
+    let prepared: PreparedApproval | undefined;
+    if (!dryRun && runbook.approval !== 'auto' && deps.prepareApproval) {
+      try {
+        prepared = deps.prepareApproval({
+          runId,
+          runbook,
+          target,
+          level: runbook.level,
+          operator: deps.operator,
+          policy: runbook.approval,
+          clock: deps.clock,
+          plan: planLines(steps, scope),
+          host: resolved.scope.host?.name,
+        });
+      } catch (err) {
+        journal.close();
+        release?.();
+        return cannot(`the approval could not be opened: ${(err as Error).message}`);
+      }
+    }
     const started: RunEvent = {
       type: 'run.started',
       runId,
@@ -281,12 +341,14 @@ class Engine implements RunEngine {
       target,
       operator: deps.operator,
       dryRun,
+      ...(prepared?.startNote ? { startNote: prepared.startNote } : {}),
       at: now,
     };
     // The START line must be on disk before anything runs; without it the run does not happen.
     try {
       this.recordAudit(this.redact(started));
     } catch (err) {
+      prepared?.dispose();
       journal.close();
       release?.();
       return cannot((err as Error).message);
@@ -294,7 +356,7 @@ class Engine implements RunEngine {
 
     let resolveDone!: (o: RunOutcome) => void;
     const done = new Promise<RunOutcome>((r) => (resolveDone = r));
-    const run: ActiveRun = { runId, runbook, target, dryRun, placeholders, scope, steps, controller: new AbortController(), journal, release, done };
+    const run: ActiveRun = { runId, runbook, target, dryRun, placeholders, scope, steps, controller: new AbortController(), journal, release, prepared, done };
     this.active.set(runId, run);
     this.journals.set(runId, journal);
     this.dispatch(started, { skipAudit: true });
@@ -381,6 +443,7 @@ class Engine implements RunEngine {
     let message: string | undefined;
     let escalateTo: string | undefined;
     let approvalRefused = false;
+    let approvalAudited = false;
     let index = 0;
     const stepOutcomes = new Map<string, string>();
     // start() returns its runId before the first step event, even for a dry run.
@@ -389,12 +452,19 @@ class Engine implements RunEngine {
       const approval = run.dryRun ? { ok: true as const } : await this.approval(run, emit);
       if (!approval.ok) {
         approvalRefused = true;
+        approvalAudited = approval.audited === true;
         outcome = approval.outcome;
         message = approval.message;
       } else {
         for (; index < run.steps.length; index++) {
           if (run.controller.signal.aborted) break;
           const step = run.steps[index];
+          const skip = skipReason(step, run.scope);
+          if (skip) {
+            // when:/unless: (L3: the provider API or the manual reboot, never both).
+            emit({ type: 'step.finished', stepId: step.id, outcome: 'skipped', message: skip });
+            continue;
+          }
           if (step.only_if_failed && !run.dryRun && stepOutcomes.get(step.only_if_failed) !== 'failed') {
             emit({ type: 'step.finished', stepId: step.id, outcome: 'skipped', message: `only runs when step "${step.only_if_failed}" fails` });
             continue;
@@ -454,7 +524,7 @@ class Engine implements RunEngine {
       const what = runbook.on_failure.message ? renderText(runbook.on_failure.message.en, run.scope) : undefined;
       message = what ? `${what} (${message})` : message;
     }
-    emit({ type: 'run.finished', outcome, message, escalateTo });
+    emit({ type: 'run.finished', outcome, message, escalateTo, ...(approvalAudited && !run.stop ? { auditWritten: true } : {}) });
     this.finish(run, outcome);
     return outcome;
   }
@@ -480,7 +550,7 @@ class Engine implements RunEngine {
   private async approval(
     run: ActiveRun,
     emit: (e: DistributiveOmit<RunEvent, 'runId' | 'at'>) => void,
-  ): Promise<{ ok: true } | { ok: false; outcome: RunOutcome; message: string; fromApproval: true }> {
+  ): Promise<{ ok: true } | { ok: false; outcome: RunOutcome; message: string; fromApproval: true; audited?: boolean }> {
     const { runbook } = run;
     if (runbook.approval === 'auto') {
       emit({ type: 'approval.granted', step: 1, approver: 'auto', how: 'auto' });
@@ -505,6 +575,11 @@ class Engine implements RunEngine {
         if (e.type === 'run.prompt') prompted = e.prompt !== null;
         emit(e);
       },
+      plan: planLines(run.steps, run.scope),
+      host: run.scope.host?.name,
+      onAnswer: (handler) => {
+        run.answer = handler;
+      },
     };
     const aborted = new Promise<'aborted'>((resolve) => {
       if (run.controller.signal.aborted) resolve('aborted');
@@ -512,14 +587,17 @@ class Engine implements RunEngine {
     });
     let result: ApprovalResult | 'aborted';
     try {
-      result = await Promise.race([this.deps.approve!(ctx), aborted]);
+      const hook = run.prepared ? run.prepared.approve(ctx) : this.deps.approve!(ctx);
+      result = await Promise.race([hook, aborted]);
     } catch (err) {
       // A bug or I/O error in the approval module: nothing ran; recorded as failed, not as the user's cancel.
       return { ok: false, outcome: 'failed', message: `approval failed: ${(err as Error).message}`, fromApproval: true };
+    } finally {
+      run.answer = undefined;
     }
     if (prompted) emit({ type: 'run.prompt', prompt: null });
     if (result === 'aborted') return { ok: false, outcome: 'cancelled', message: this.stopText(run), fromApproval: true };
-    if (!result.ok) return { ok: false, outcome: 'cancelled', message: result.reason, fromApproval: true };
+    if (!result.ok) return { ok: false, outcome: 'cancelled', message: result.reason, fromApproval: true, audited: result.audited };
     if (!granted) {
       emit({ type: 'approval.granted', step: 1, approver: result.approver, how: result.how ?? 'code' });
       emit({ type: 'audit', message: `STEP1_APPROVED by ${result.approver}` });
@@ -535,6 +613,9 @@ class Engine implements RunEngine {
       shell: this.deps.shell,
       httpProbe: this.deps.httpProbe ?? probeHttp,
       hosts: run.scope.hosts,
+      services: this.deps.config.services,
+      snapshotsDir: this.deps.snapshotsDir ? join(this.deps.snapshotsDir, run.runId) : undefined,
+      env: this.deps.env,
       output: (stream: OutputStream, line: string) => emit({ type: 'step.output', stepId: step.id, stream, line }),
       progress: (detail: string) => emit({ type: 'step.progress', stepId: step.id, detail }),
       prompt: (prompt: RunPrompt | null) => emit({ type: 'run.prompt', prompt }),
@@ -612,6 +693,23 @@ class Engine implements RunEngine {
       }
     }
   }
+}
+
+/** The dry-run lines of a run's steps, in order: what an approver sees before approving. */
+export function planLines(steps: Step[], scope: RunScope): string[] {
+  const out: string[] = [];
+  steps.forEach((step, i) => {
+    const skip = skipReason(step, scope);
+    const head = `${i + 1}. ${step.title?.en ?? step.id}`;
+    if (skip) {
+      out.push(`${head} — ${skip}`);
+      return;
+    }
+    const lines = stepKind(step.kind)?.describe(step, { hosts: scope.hosts }) ?? [`${step.kind} step`];
+    out.push(`${head}${step.may_fail ? ' (may fail)' : ''}${step.only_if_failed ? ` (only if "${step.only_if_failed}" fails)` : ''}`);
+    for (const line of lines) out.push(`   ${line}`);
+  });
+  return out;
 }
 
 /** Targets whose recovery would overlap this one: the host of a service, the services of a host. */

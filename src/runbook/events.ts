@@ -8,7 +8,19 @@ export type RunOutcome = 'success' | 'failed' | 'cancelled' | 'interrupted';
 export type OutputStream = 'stdout' | 'stderr';
 
 export type RunEvent =
-  | { type: 'run.started'; runId: string; runbook: string; level: string; auditName: string; target: string; operator: string; dryRun: boolean; at: Date }
+  | {
+      type: 'run.started';
+      runId: string;
+      runbook: string;
+      level: string;
+      auditName: string;
+      target: string;
+      operator: string;
+      dryRun: boolean;
+      /** Appended to the START audit line: seed 000's `START - Confirm: <code>` for L2. */
+      startNote?: string;
+      at: Date;
+    }
   | { type: 'approval.requested'; runId: string; step: 1 | 2; at: Date }
   | { type: 'approval.granted'; runId: string; step: 1 | 2; approver: string; how: 'auto' | 'code' | 'session'; at: Date }
   | { type: 'approval.rejected'; runId: string; step: 1 | 2; approver?: string; reason: string; at: Date }
@@ -19,6 +31,15 @@ export type RunEvent =
   | { type: 'audit'; runId: string; message: string; at: Date }
   /** What the run now waits for from the operator (a confirm, an approval form); null when nothing. */
   | { type: 'run.prompt'; runId: string; prompt: RunPrompt | null; at: Date }
-  | { type: 'run.finished'; runId: string; outcome: RunOutcome; message?: string; escalateTo?: string; at: Date };
+  | {
+      type: 'run.finished';
+      runId: string;
+      outcome: RunOutcome;
+      message?: string;
+      escalateTo?: string;
+      /** The approval flow already wrote the closing audit line (STEP2_REJECTED - Same approver, CANCELLED by user). */
+      auditWritten?: boolean;
+      at: Date;
+    };
 
 export type RunEventListener = (event: RunEvent) => void;
