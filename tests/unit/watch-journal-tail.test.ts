@@ -1,0 +1,110 @@
+// The journal tailer other consoles and watch mode read runs through: whole lines only, torn
+// lines picked up when completed, truncation (copytruncate) and replacement (rename) followed.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { appendFileSync, mkdtempSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { JournalTail, parseJournalEvent, readJournalEnds } from '../../src/audit/journal-tail';
+
+let dir: string;
+let path: string;
+
+const ev = (type: string, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ type, runId: 'r1', at: '2026-01-04T06:30:00.000Z', ...extra }) + '\n';
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'doai-tail-'));
+  path = join(dir, 'r1.jsonl');
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('JournalTail', () => {
+  it('a missing file yields nothing (the run has not written yet)', () => {
+    expect(new JournalTail(path).read()).toEqual([]);
+  });
+
+  it('returns new whole events since the last read, with dates as Dates', () => {
+    const tail = new JournalTail(path);
+    writeFileSync(path, ev('run.started', { runbook: 'l1-soft-reset' }) + ev('step.started', { stepId: 'restart' }));
+    const first = tail.read();
+    expect(first.map((e) => e.type)).toEqual(['run.started', 'step.started']);
+    expect(first[0]!.at).toBeInstanceOf(Date);
+    expect(tail.read()).toEqual([]);
+    appendFileSync(path, ev('step.output', { stepId: 'restart', stream: 'stdout', line: 'ok' }));
+    expect(tail.read().map((e) => e.type)).toEqual(['step.output']);
+  });
+
+  it('holds a half-written line until its newline arrives, then returns it whole', () => {
+    const tail = new JournalTail(path);
+    const line = ev('step.output', { stepId: 's', stream: 'stdout', line: 'hello world' });
+    writeFileSync(path, line.slice(0, 20));
+    expect(tail.read()).toEqual([]);
+    appendFileSync(path, line.slice(20));
+    const got = tail.read();
+    expect(got).toHaveLength(1);
+    expect((got[0] as { line: string }).line).toBe('hello world');
+  });
+
+  it('skips a damaged line in the middle and keeps reading', () => {
+    writeFileSync(path, ev('run.started') + '{"type": "step.out\n' + 'not json\n' + ev('run.finished', { outcome: 'success' }));
+    expect(new JournalTail(path).read().map((e) => e.type)).toEqual(['run.started', 'run.finished']);
+  });
+
+  it('starts again from the top after copytruncate', () => {
+    const tail = new JournalTail(path);
+    writeFileSync(path, ev('run.started') + ev('step.started', { stepId: 'a' }));
+    expect(tail.read()).toHaveLength(2);
+    truncateSync(path, 0);
+    appendFileSync(path, ev('step.finished', { stepId: 'a', outcome: 'ok' }));
+    expect(tail.read().map((e) => e.type)).toEqual(['step.finished']);
+  });
+
+  it('follows a file replaced by rename rotation', () => {
+    const tail = new JournalTail(path);
+    writeFileSync(path, ev('run.started') + ev('step.started', { stepId: 'a' }) + ev('step.started', { stepId: 'b' }));
+    expect(tail.read()).toHaveLength(3);
+    renameSync(path, path + '.1');
+    writeFileSync(path, ev('run.finished', { outcome: 'failed' }) + ev('audit', { message: 'x' }) + ev('audit', { message: 'y' }) + ev('audit', { message: 'z' }));
+    expect(tail.read().map((e) => e.type)).toEqual(['run.finished', 'audit', 'audit', 'audit']);
+  });
+
+  it('drops a line longer than the limit without keeping it in memory, then goes on', () => {
+    const tail = new JournalTail(path, { maxLineBytes: 1024 });
+    writeFileSync(path, ev('run.started') + 'x'.repeat(5000));
+    expect(tail.read()).toHaveLength(1);
+    appendFileSync(path, 'y'.repeat(3000) + '\n' + ev('run.finished', { outcome: 'success' }));
+    expect(tail.read().map((e) => e.type)).toEqual(['run.finished']);
+  });
+
+  it('reads a big journal in bounded slices', () => {
+    const lines = Array.from({ length: 2000 }, (_, i) => ev('step.output', { stepId: 's', stream: 'stdout', line: `line ${i}` })).join('');
+    writeFileSync(path, lines);
+    const tail = new JournalTail(path, { maxBytesPerRead: 16 * 1024 });
+    let total = 0;
+    let reads = 0;
+    while (tail.hasMore()) {
+      total += tail.read().length;
+      reads++;
+    }
+    expect(total).toBe(2000);
+    expect(reads).toBeGreaterThan(5);
+  });
+});
+
+describe('parseJournalEvent / readJournalEnds', () => {
+  it('rejects lines that are not run events', () => {
+    expect(parseJournalEvent('')).toBeUndefined();
+    expect(parseJournalEvent('[1,2]')).toBeUndefined();
+    expect(parseJournalEvent('{"type":"x"}')).toBeUndefined();
+    expect(parseJournalEvent('{"type":"x","runId":"r"}')?.type).toBe('x');
+  });
+
+  it('reads the first and last events of a long journal without the middle', () => {
+    const middle = Array.from({ length: 5000 }, (_, i) => ev('step.output', { stepId: 's', stream: 'stdout', line: `line ${i} ${'.'.repeat(40)}` })).join('');
+    writeFileSync(path, ev('run.started', { runbook: 'l2-service-reset' }) + middle + ev('run.finished', { outcome: 'interrupted' }));
+    const events = readJournalEnds(path, 8 * 1024);
+    expect(events[0]!.type).toBe('run.started');
+    expect(events.at(-1)!.type).toBe('run.finished');
+    expect(events.length).toBeLessThan(400);
+  });
+});

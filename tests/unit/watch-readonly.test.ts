@@ -1,0 +1,84 @@
+// R-UI-2: watch mode is read-only BY CONSTRUCTION. The wall screen's entry point is bundled here
+// exactly as esbuild sees it; none of the modules that can change the fleet or the records may be
+// in its module graph, so no key, bug or plugin in that process can reach them.
+import { describe, expect, it } from 'vitest';
+import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { commands, registryFor } from '../../src/commands/registry';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+async function moduleGraph(entry: string): Promise<string[]> {
+  const result = await build({
+    entryPoints: [path.join(root, entry)],
+    bundle: true,
+    write: false,
+    metafile: true,
+    platform: 'node',
+    format: 'esm',
+    jsx: 'automatic',
+    // Packages are not ours to audit here, except the SSH client, which must not be reachable.
+    packages: 'external',
+    logLevel: 'silent',
+    absWorkingDir: root,
+  });
+  return Object.keys(result.metafile!.inputs);
+}
+
+/** Modules that start, stop, approve, sign or write records: never in the wall screen. */
+const FORBIDDEN = [
+  /^src\/runbook\/engine\.ts$/,
+  /^src\/runbook\/step-kinds\.ts$/,
+  /^src\/runbook\/locks\.ts$/, // acquireLock lives there; watch has its own read-only reader
+  /^src\/approval\//,
+  /^src\/checklist\//,
+  /^src\/ssh\/(?!quote\.ts$)/, // quoting is pure text (runbook templates); connections are not
+  /^src\/audit\/emergency-log\.ts$/,
+  /^src\/audit\/journal\.ts$/, // the journal writer
+  /^src\/health\/alerts/, // the alert engine may start runbooks and send notifications
+  /^src\/notify\//,
+  /^src\/cli\/context\.ts$/,
+  /^src\/cli\/interactive\.ts$/,
+  /^src\/demo\//,
+];
+
+describe('watch mode module graph', () => {
+  it('contains the wall screen and its read-only sources', async () => {
+    const inputs = await moduleGraph('src/cli/watch.ts');
+    expect(inputs).toContain('src/watch/live-runs.ts');
+    expect(inputs).toContain('src/audit/journal-tail.ts');
+    expect(inputs).toContain('screens/watch/watch-app.tsx');
+  });
+
+  it('does not contain the engine, approval writers, checklist writers, SSH, or the record writers', async () => {
+    const inputs = await moduleGraph('src/cli/watch.ts');
+    const leaked = inputs.filter((f) => FORBIDDEN.some((re) => re.test(f)));
+    expect(leaked).toEqual([]);
+    // The ssh2 package is not imported either (no way to open a remote shell).
+    const result = await build({
+      entryPoints: [path.join(root, 'src/cli/watch.ts')],
+      bundle: true,
+      write: false,
+      metafile: true,
+      platform: 'node',
+      format: 'esm',
+      jsx: 'automatic',
+      packages: 'external',
+      logLevel: 'silent',
+      absWorkingDir: root,
+    });
+    const externals = Object.values(result.metafile!.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path));
+    expect(externals.filter((p) => /^ssh2|child_process/.test(p))).toEqual([]);
+  });
+
+  it('the check can fail: the operator console entry does reach the engine', async () => {
+    const inputs = await moduleGraph('src/cli/context.ts');
+    expect(inputs.filter((f) => FORBIDDEN.some((re) => re.test(f)))).toContain('src/runbook/engine.ts');
+  });
+
+  it('the read-only registry has no dangerous command at all', () => {
+    expect(commands.some((c) => c.dangerous)).toBe(true);
+    expect(registryFor({ readOnly: true }).filter((c) => c.dangerous)).toEqual([]);
+  });
+});
