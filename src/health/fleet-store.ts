@@ -32,6 +32,8 @@ export interface FleetStoreOptions {
 export interface FleetStoreHandle extends FleetStore {
   /** Symptoms other monitors know about (SSH reachability, nodes, database) that shape the recommendation. */
   setSymptoms(symptoms: Symptoms): void;
+  /** Changes only the given kinds of symptom (each monitor owns its own), keeping the others. */
+  updateSymptoms(partial: Symptoms): void;
   /** Resolves when no probe is running (tests, shutdown). */
   settled(): Promise<void>;
 }
@@ -161,6 +163,15 @@ class FleetStoreImpl extends BatchedStore<FleetSnapshot> implements FleetStoreHa
 
   setSymptoms(symptoms: Symptoms): void {
     this.symptoms = { ...symptoms };
+    this.changed();
+  }
+
+  updateSymptoms(partial: Symptoms): void {
+    const next: Symptoms = { ...this.symptoms, ...partial };
+    for (const k of Object.keys(next) as (keyof Symptoms)[]) if (next[k] === undefined) delete next[k];
+    // Monitors report on every poll; an unchanged fact must not cost a snapshot and a render.
+    if (JSON.stringify(next) === JSON.stringify(this.symptoms)) return;
+    this.symptoms = next;
     this.changed();
   }
 
