@@ -1,0 +1,88 @@
+// Wires the fleet-at-a-glance monitors together: node sources, hosts over SSH, WebSocket checks,
+// the alert rules and their webhooks. The hosts and nodes facts feed the fleet store's level
+// recommendation (R-HLT-6: "host unreachable → L3", "many nodes offline → L2").
+import { join } from 'node:path';
+import type { Clock } from '../core/clock';
+import type { Config } from '../config/schema';
+import type { RemoteShell } from '../ssh/types';
+import { Notifier } from '../notify/webhook';
+import type { FleetStoreHandle } from './fleet-store';
+import { createNodesStore, type NodesStoreHandle, type NodeFetcher } from './nodes-store';
+import { createHostsStore, type HostsStoreHandle } from './hosts-store';
+import { createWebSocketMonitor, type WebSocketMonitor } from './websocket';
+import { createAlertsStore, type AlertActions, type AlertsStoreHandle } from './alerts-store';
+
+export interface FleetMonitorsOptions {
+  config: Config;
+  clock: Clock;
+  fleet: Pick<FleetStoreHandle, 'subscribe' | 'getSnapshot' | 'updateSymptoms'>;
+  shell: Pick<RemoteShell, 'exec' | 'probe'>;
+  stateDir: string;
+  /** Directory relative secret files (url_file) resolve against: the config file's. */
+  configDir: string;
+  /** Absent in a read-only console: alert actions that start runbooks are then only recorded. */
+  actions?: AlertActions;
+  env?: NodeJS.ProcessEnv;
+  fetchNodes?: NodeFetcher;
+}
+
+export interface FleetMonitors {
+  nodes: NodesStoreHandle;
+  hosts: HostsStoreHandle;
+  websocket: WebSocketMonitor;
+  alerts: AlertsStoreHandle;
+  notifier: Notifier;
+  start(): void;
+  stop(): void;
+}
+
+export const ALERTS_FILE = 'alerts.jsonl';
+
+export function createFleetMonitors(opts: FleetMonitorsOptions): FleetMonitors {
+  const { config, clock } = opts;
+  const nodes = createNodesStore({ config, clock, ...(opts.fetchNodes ? { fetch: opts.fetchNodes } : {}) });
+  const hosts = createHostsStore({ config, clock, shell: opts.shell });
+  const websocket = createWebSocketMonitor({ config, clock });
+  const notifier = new Notifier({ webhooks: config.notifications.webhooks, env: opts.env, baseDir: opts.configDir, now: () => clock.now() });
+  const alerts = createAlertsStore({
+    config,
+    clock,
+    fleet: opts.fleet,
+    nodes,
+    notifier,
+    ...(opts.actions ? { actions: opts.actions } : {}),
+    file: join(opts.stateDir, ALERTS_FILE),
+    onIsolated: (ids) => nodes.setIsolated(ids),
+  });
+
+  const feed = () =>
+    opts.fleet.updateSymptoms({
+      hostsUnreachable: hosts.unreachable(),
+      nodesOfflineRatio: nodes.offlineRatio(),
+    });
+  let unsubscribe: (() => void)[] = [];
+
+  return {
+    nodes,
+    hosts,
+    websocket,
+    alerts,
+    notifier,
+    start() {
+      if (unsubscribe.length) return;
+      unsubscribe = [hosts.subscribe(feed), nodes.subscribe(feed)];
+      alerts.start();
+      nodes.start();
+      hosts.start();
+      websocket.start();
+    },
+    stop() {
+      for (const u of unsubscribe) u();
+      unsubscribe = [];
+      alerts.stop();
+      nodes.stop();
+      hosts.stop();
+      websocket.stop();
+    },
+  };
+}

@@ -1,0 +1,309 @@
+// Alerts (R-HLT-5): conditions from alerts.ts become alerts that fire and resolve, with since
+// when, what was done (notify on-call, auto-reconnect runbook, isolate devices) and how the
+// notifications went. Every transition is appended to stateDir/alerts.jsonl (the incident
+// timeline reads it) and emitted to onEvent listeners. The audit log is not touched: it records
+// recovery actions only (the engine and the approval module write it).
+//
+// Nothing here may crash the console: a failing webhook, runbook start or file write becomes a
+// line in the alerts pane.
+import { appendFile, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Clock } from '../core/clock';
+import { BatchedStore } from '../core/store';
+import type { Store } from '../core/store';
+import type { AlertEvent, AlertsSnapshot, AlertsStore, AlertView, FleetSnapshot, NodesSnapshot, NotificationAttempt } from '../core/views';
+import type { Config } from '../config/schema';
+import { alertRules, evaluateAlerts, type AlertCondition, type AlertRule } from './alerts';
+
+/** Resolved alerts kept on screen (the JSONL file keeps them all). */
+export const RESOLVED_KEPT = 50;
+/** Runbooks the isolate action starts in one evaluation, at most (one per device). */
+export const MAX_ISOLATE_RUNS = 10;
+
+export interface AlertNotifier {
+  send(text: string): Promise<NotificationAttempt[]>;
+  problems(): string[];
+  readonly configured: number;
+}
+
+export interface AlertActions {
+  /** Starts a runbook (auto-reconnect, isolate). Errors in words. */
+  startRunbook(runbookId: string, target: string): { ok: true; runId: string } | { ok: false; error: string };
+}
+
+export interface AlertsStoreOptions {
+  config: Pick<Config, 'alerts' | 'health' | 'services'>;
+  clock: Clock;
+  fleet: Store<FleetSnapshot>;
+  nodes?: Store<NodesSnapshot>;
+  notifier?: AlertNotifier;
+  actions?: AlertActions;
+  /** JSONL file alerts are appended to (stateDir/alerts.jsonl); none in tests that do not care. */
+  file?: string;
+  /** Called whenever the isolated device set changes (the nodes store marks them). */
+  onIsolated?(ids: string[]): void;
+}
+
+export interface AlertsStoreHandle extends AlertsStore {
+  start(): void;
+  stop(): void;
+  /** Evaluates the rules against the current snapshots now; resolves when actions and notifications are done. */
+  evaluateNow(): Promise<void>;
+  /** Resolves when every notification and file write started so far has finished. */
+  settled(): Promise<void>;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+class AlertsStoreImpl extends BatchedStore<AlertsSnapshot> implements AlertsStoreHandle {
+  private readonly rules: AlertRule[];
+  private readonly active = new Map<string, Mutable<AlertView>>();
+  private resolved: AlertView[] = [];
+  private readonly isolated = new Set<string>();
+  private readonly eventListeners = new Set<(e: AlertEvent) => void>();
+  private readonly problems = new Set<string>();
+  private readonly pending = new Set<Promise<unknown>>();
+  private writeChain: Promise<void> = Promise.resolve();
+  private unsubscribe: (() => void)[] = [];
+  private evaluationQueued = false;
+  private dirMade = false;
+
+  constructor(private readonly opts: AlertsStoreOptions) {
+    super({ alerts: [], firing: 0, isolated: [], problems: [] });
+    this.rules = alertRules(opts.config);
+    for (const p of opts.notifier?.problems() ?? []) this.problems.add(p);
+    for (const r of this.rules) {
+      if (r.kind !== 'service_down' && r.services) this.problems.add(`alert rule ${r.name}: services: applies to service_down rules only — it is ignored here`);
+    }
+    this.publish();
+  }
+
+  start(): void {
+    if (this.unsubscribe.length) return;
+    const trigger = () => this.scheduleEvaluation();
+    this.unsubscribe.push(this.opts.fleet.subscribe(trigger));
+    if (this.opts.nodes) this.unsubscribe.push(this.opts.nodes.subscribe(trigger));
+    trigger();
+  }
+
+  stop(): void {
+    for (const u of this.unsubscribe) u();
+    this.unsubscribe = [];
+  }
+
+  onEvent(listener: (e: AlertEvent) => void): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
+  }
+
+  settled(): Promise<void> {
+    return Promise.all([...this.pending]).then(() => this.writeChain);
+  }
+
+  private scheduleEvaluation(): void {
+    // Many store notifications in one tick (a sweep, a poll) cost one evaluation.
+    if (this.evaluationQueued) return;
+    this.evaluationQueued = true;
+    queueMicrotask(() => {
+      this.evaluationQueued = false;
+      void this.evaluateNow();
+    });
+  }
+
+  evaluateNow(): Promise<void> {
+    const now = this.opts.clock.now();
+    const { conditions, unknown } = evaluateAlerts(this.rules, {
+      services: this.opts.fleet.getSnapshot().services,
+      nodes: this.opts.nodes?.getSnapshot(),
+      now,
+      failureThreshold: this.opts.config.health.failure_threshold,
+    });
+    const work: Promise<unknown>[] = [];
+    const seen = new Set<string>();
+    for (const c of conditions) {
+      seen.add(c.key);
+      const existing = this.active.get(c.key);
+      if (!existing) work.push(this.fire(c, now));
+      else {
+        existing.message = c.message;
+        if (c.devices) work.push(this.isolate(existing, c));
+      }
+    }
+    for (const [key, alert] of this.active) {
+      if (seen.has(key) || unknown.has(key)) continue;
+      work.push(this.resolve(alert, now));
+    }
+    this.publish();
+    return Promise.all(work).then(() => undefined);
+  }
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p)).catch(() => undefined);
+    return p;
+  }
+
+  private async fire(c: AlertCondition, now: Date): Promise<void> {
+    const alert: Mutable<AlertView> = {
+      key: c.key,
+      rule: c.rule.name,
+      kind: c.kind,
+      subject: c.subject,
+      state: 'firing',
+      since: now,
+      message: c.message,
+      actions: [],
+      notifications: [],
+    };
+    this.active.set(c.key, alert);
+    this.emit({ type: 'alert.fired', alert: { ...alert }, at: now });
+    const action = c.rule.action;
+    const jobs: Promise<unknown>[] = [];
+    if (action === 'notify_oncall' || action === 'notify_and_isolate') jobs.push(this.notify(alert, `[FIRING] ${c.rule.name}: ${c.message}`));
+    if (action === 'auto_reconnect') this.startRunbook(alert, c.rule, c.rule.target ?? this.defaultTarget(), 'auto-reconnect');
+    if (action === 'notify_and_isolate' && c.devices) jobs.push(this.isolate(alert, c));
+    if (action === 'none') this.addAction(alert, 'recorded only (action: none)');
+    await Promise.all(jobs);
+  }
+
+  private async resolve(alert: Mutable<AlertView>, now: Date): Promise<void> {
+    this.active.delete(alert.key);
+    alert.state = 'resolved';
+    alert.resolvedAt = now;
+    this.resolved = [alert, ...this.resolved].slice(0, RESOLVED_KEPT);
+    this.emit({ type: 'alert.resolved', alert: { ...alert }, at: now });
+    const rule = this.rules.find((r) => r.name === alert.rule);
+    if (rule && (rule.action === 'notify_oncall' || rule.action === 'notify_and_isolate')) {
+      await this.notify(alert, `[RESOLVED] ${alert.rule}: ${alert.subject} (firing since ${alert.since.toISOString()})`);
+    }
+  }
+
+  private defaultTarget(): string | undefined {
+    return this.opts.config.services[0]?.name;
+  }
+
+  private startRunbook(alert: Mutable<AlertView>, rule: AlertRule, target: string | undefined, what: string): void {
+    if (!rule.runbook) {
+      this.addAction(alert, `no ${what} runbook configured (alerts.${rule.name}.runbook) — recorded only`);
+      return;
+    }
+    if (!this.opts.actions) {
+      this.addAction(alert, `${what} ${rule.runbook} not started: this console cannot start runbooks (read-only)`);
+      return;
+    }
+    if (!target) {
+      this.addAction(alert, `${what} ${rule.runbook} not started: no target — set alerts.${rule.name}.target`);
+      return;
+    }
+    let result: ReturnType<AlertActions['startRunbook']>;
+    try {
+      result = this.opts.actions.startRunbook(rule.runbook, target);
+    } catch (err) {
+      result = { ok: false, error: err instanceof Error ? err.message : String(err) };
+    }
+    this.addAction(alert, result.ok ? `started ${rule.runbook} on ${target} (run ${result.runId})` : `${what} ${rule.runbook} on ${target} failed to start: ${result.error}`);
+  }
+
+  private async isolate(alert: Mutable<AlertView>, c: AlertCondition): Promise<void> {
+    if (c.rule.action !== 'notify_and_isolate') return;
+    const fresh = (c.devices ?? []).filter((d) => !this.isolated.has(d));
+    if (fresh.length === 0) return;
+    for (const d of fresh) this.isolated.add(d);
+    const names = fresh.length <= 5 ? fresh.join(', ') : `${fresh.slice(0, 5).join(', ')} +${fresh.length - 5} more`;
+    this.addAction(alert, `isolated ${fresh.length} device${fresh.length > 1 ? 's' : ''}: ${names}`);
+    this.opts.onIsolated?.([...this.isolated]);
+    if (c.rule.runbook) {
+      const started = fresh.slice(0, MAX_ISOLATE_RUNS);
+      for (const d of started) this.startRunbook(alert, c.rule, c.rule.target ?? d, 'isolate');
+      if (fresh.length > started.length) this.addAction(alert, `isolate runbook not started for ${fresh.length - started.length} more devices (at most ${MAX_ISOLATE_RUNS} at once)`);
+    }
+    this.publish();
+  }
+
+  private addAction(alert: Mutable<AlertView>, text: string): void {
+    alert.actions = [...alert.actions, text];
+    this.emit({ type: 'alert.action', alert: { ...alert }, at: this.opts.clock.now(), detail: text });
+    this.publish();
+  }
+
+  private notify(alert: Mutable<AlertView>, text: string): Promise<void> {
+    const notifier = this.opts.notifier;
+    if (!notifier || notifier.configured === 0) {
+      if (!alert.actions.some((a) => a.startsWith('no webhook'))) this.addAction(alert, 'no webhook configured (notifications.webhooks) — on-call not notified');
+      return Promise.resolve();
+    }
+    const job = notifier.send(text).then(
+      (attempts) => {
+        alert.notifications = [...alert.notifications, ...attempts];
+        const ok = attempts.filter((a) => a.ok).length;
+        this.addAction(alert, ok === attempts.length ? `notified on-call (${ok} webhook${ok > 1 ? 's' : ''})` : `notification failed on ${attempts.length - ok} of ${attempts.length} webhooks`);
+        this.emit({ type: 'alert.notified', alert: { ...alert }, at: this.opts.clock.now(), detail: attempts.map((a) => `${a.webhook}: ${a.ok ? 'sent' : a.error}`).join('; ') });
+      },
+      (err: unknown) => this.addAction(alert, `notification failed: ${err instanceof Error ? err.message : String(err)}`),
+    );
+    return this.track(job);
+  }
+
+  private emit(e: AlertEvent): void {
+    this.record(e);
+    for (const l of [...this.eventListeners]) {
+      try {
+        l(e);
+      } catch {
+        // A failing listener (timeline, watch) must not stop alerting.
+      }
+    }
+  }
+
+  /** One JSON line per event, appended in order; a failure becomes a visible problem. */
+  private record(e: AlertEvent): void {
+    const file = this.opts.file;
+    if (!file) return;
+    const a = e.alert;
+    const line =
+      JSON.stringify({
+        at: e.at.toISOString(),
+        type: e.type,
+        key: a.key,
+        rule: a.rule,
+        kind: a.kind,
+        subject: a.subject,
+        state: a.state,
+        since: a.since.toISOString(),
+        ...(a.resolvedAt ? { resolvedAt: a.resolvedAt.toISOString() } : {}),
+        message: a.message,
+        ...(e.detail ? { detail: e.detail } : {}),
+        ...(e.type === 'alert.notified' ? { notifications: a.notifications.map((n) => ({ ...n, at: n.at.toISOString() })) } : {}),
+      }) + '\n';
+    this.writeChain = this.writeChain.then(async () => {
+      try {
+        if (!this.dirMade) {
+          await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+          this.dirMade = true;
+        }
+        await appendFile(file, line, { mode: 0o600 });
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code ?? 'error';
+        const problem = `cannot record alerts in ${file} (${code}) — check that the state directory is writable`;
+        if (!this.problems.has(problem)) {
+          this.problems.add(problem);
+          this.publish();
+        }
+      }
+    });
+  }
+
+  private publish(): void {
+    const firing = [...this.active.values()].sort((a, b) => a.since.getTime() - b.since.getTime() || a.key.localeCompare(b.key));
+    this.set({
+      alerts: [...firing.map((a) => ({ ...a })), ...this.resolved],
+      firing: firing.length,
+      isolated: [...this.isolated],
+      problems: [...this.problems],
+    });
+  }
+}
+
+export function createAlertsStore(opts: AlertsStoreOptions): AlertsStoreHandle {
+  return new AlertsStoreImpl(opts);
+}

@@ -1,0 +1,197 @@
+// Webhook notifications (R-HLT-5): a Slack-compatible JSON body `{"text": ...}` POSTed with a
+// timeout and retries. The URL is a secret (R-SEC-3, R-AUD-3): it comes from an environment
+// variable or an owner-only file, and is never shown, logged or put into an error message —
+// only its redacted form ("https://hooks.slack.com/…").
+import { readFileSync, statSync } from 'node:fs';
+import { isAbsolute, resolve as resolvePath } from 'node:path';
+import { request } from 'undici';
+import type { z } from 'zod';
+import type { webhookSchema } from '../config/schema';
+import type { NotificationAttempt } from '../core/views';
+import { describeNetworkError } from '../health/http-probe';
+
+export type WebhookConfig = z.infer<typeof webhookSchema>;
+
+export type UrlResolution = { ok: true; url: string } | { ok: false; error: string };
+
+/** Scheme and host only: enough to tell which service it is, nothing that grants access. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}/…`;
+  } catch {
+    return '(webhook URL)';
+  }
+}
+
+/** Removes a secret (and its path and query, each a token on its own) from any text. */
+export function scrub(text: string, secret: string): string {
+  if (!secret) return text;
+  let out = text.split(secret).join(redactUrl(secret));
+  try {
+    const u = new URL(secret);
+    for (const part of [u.pathname + u.search, u.pathname, u.search.slice(1)]) {
+      if (part.length >= 4 && part !== '/') out = out.split(part).join('/…');
+    }
+  } catch {
+    // Not a URL: the whole-string replacement above is all there is.
+  }
+  return out;
+}
+
+function validHttpUrl(text: string): boolean {
+  try {
+    const u = new URL(text);
+    return u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The webhook's URL from url_env or url_file. The file must be a regular file owned by this
+ * user and not readable by anyone else; otherwise it is refused with what to do.
+ */
+export function resolveWebhookUrl(
+  hook: WebhookConfig,
+  opts: { env?: NodeJS.ProcessEnv; baseDir?: string; uid?: number } = {},
+): UrlResolution {
+  const env = opts.env ?? process.env;
+  let url: string;
+  let from: string;
+  if (hook.url_env) {
+    const value = env[hook.url_env]?.trim();
+    if (!value) return { ok: false, error: `webhook ${hook.name}: environment variable ${hook.url_env} is not set — export it with the webhook URL before starting the console` };
+    url = value;
+    from = `environment variable ${hook.url_env}`;
+  } else if (hook.url_file) {
+    const path = isAbsolute(hook.url_file) ? hook.url_file : resolvePath(opts.baseDir ?? process.cwd(), hook.url_file);
+    let st;
+    try {
+      st = statSync(path);
+    } catch (e) {
+      return { ok: false, error: `webhook ${hook.name}: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'}) — write the webhook URL into it with mode 0600` };
+    }
+    if (!st.isFile()) return { ok: false, error: `webhook ${hook.name}: ${path} is not a regular file — put the webhook URL in a file with mode 0600` };
+    const uid = opts.uid ?? process.getuid?.();
+    if (uid !== undefined && st.uid !== uid) return { ok: false, error: `webhook ${hook.name}: ${path} belongs to another user (uid ${st.uid}) — the secret file must be yours` };
+    if ((st.mode & 0o077) !== 0) return { ok: false, error: `webhook ${hook.name}: ${path} is readable by other users — run \`chmod 600 ${path}\` and restart` };
+    url = readFileSync(path, 'utf8').trim();
+    from = path;
+  } else {
+    return { ok: false, error: `webhook ${hook.name}: no url_env or url_file — name where the URL comes from` };
+  }
+  if (!validHttpUrl(url)) return { ok: false, error: `webhook ${hook.name}: the value in ${from} is not an http(s) URL — check it (it is not shown here because it is a secret)` };
+  return { ok: true, url };
+}
+
+export interface SendOptions {
+  timeoutMs: number;
+  /** Extra attempts after the first; 5xx, 429, timeouts and network errors are retried, 4xx not. */
+  retries: number;
+  /** Real ms before retry n (1-based); default 500 ms doubling. */
+  backoffMs?: (attempt: number) => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface SendResult {
+  ok: boolean;
+  attempts: number;
+  status?: number;
+  /** In words, never containing the URL. */
+  error?: string;
+}
+
+const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref?.());
+
+/** POSTs the body as JSON; never throws. */
+export async function postJson(url: string, body: unknown, opts: SendOptions): Promise<SendResult> {
+  const payload = JSON.stringify(body);
+  const sleep = opts.sleep ?? realSleep;
+  const backoff = opts.backoffMs ?? ((n: number) => 500 * 2 ** (n - 1));
+  let last: SendResult = { ok: false, attempts: 0, error: 'not sent' };
+  for (let attempt = 1; attempt <= opts.retries + 1; attempt++) {
+    if (attempt > 1) await sleep(backoff(attempt - 1));
+    const deadline = AbortSignal.timeout(opts.timeoutMs);
+    try {
+      const res = await request(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: payload,
+        signal: deadline,
+        headersTimeout: opts.timeoutMs,
+        bodyTimeout: opts.timeoutMs,
+      });
+      await res.body.dump();
+      if (res.statusCode >= 200 && res.statusCode < 300) return { ok: true, attempts: attempt, status: res.statusCode };
+      last = { ok: false, attempts: attempt, status: res.statusCode, error: `HTTP ${res.statusCode}` };
+      if (res.statusCode < 500 && res.statusCode !== 429) break;
+    } catch (err) {
+      const words = deadline.aborted ? `timeout after ${opts.timeoutMs / 1000} s` : describeNetworkError(err, opts.timeoutMs);
+      last = { ok: false, attempts: attempt, error: scrub(words, url) };
+    }
+  }
+  return last;
+}
+
+export interface NotifierOptions {
+  webhooks: WebhookConfig[];
+  env?: NodeJS.ProcessEnv;
+  /** Directory relative url_file paths resolve against (the config file's). */
+  baseDir?: string;
+  now?: () => Date;
+  sleep?: (ms: number) => Promise<void>;
+  backoffMs?: (attempt: number) => number;
+}
+
+/** Sends one text to every configured webhook; results per webhook, in words. */
+export class Notifier {
+  private readonly targets: { hook: WebhookConfig; url?: string; error?: string }[];
+
+  constructor(private readonly opts: NotifierOptions) {
+    this.targets = opts.webhooks.map((hook) => {
+      const r = resolveWebhookUrl(hook, { env: opts.env, baseDir: opts.baseDir });
+      return r.ok ? { hook, url: r.url } : { hook, error: r.error };
+    });
+  }
+
+  get configured(): number {
+    return this.targets.length;
+  }
+
+  /** Problems with the webhook secrets themselves, found at start (shown in the alerts pane). */
+  problems(): string[] {
+    return this.targets.flatMap((t) => (t.error ? [t.error] : []));
+  }
+
+  /** The URLs, for redaction by other writers (audit log, journal). */
+  secrets(): string[] {
+    return this.targets.flatMap((t) => (t.url ? [t.url] : []));
+  }
+
+  /** Where each webhook goes, redacted, for display. */
+  describe(): { name: string; target: string }[] {
+    return this.targets.map((t) => ({ name: t.hook.name, target: t.url ? redactUrl(t.url) : '(not configured)' }));
+  }
+
+  async send(text: string): Promise<NotificationAttempt[]> {
+    const now = this.opts.now ?? (() => new Date());
+    return Promise.all(
+      this.targets.map(async (t): Promise<NotificationAttempt> => {
+        if (!t.url) return { webhook: t.hook.name, ok: false, attempts: 0, error: t.error ?? 'not configured', at: now() };
+        let r: SendResult;
+        try {
+          r = await postJson(t.url, { text }, {
+            timeoutMs: t.hook.timeout_s * 1000,
+            retries: t.hook.retries,
+            ...(this.opts.sleep ? { sleep: this.opts.sleep } : {}),
+            ...(this.opts.backoffMs ? { backoffMs: this.opts.backoffMs } : {}),
+          });
+        } catch (err) {
+          r = { ok: false, attempts: 1, error: scrub(err instanceof Error ? err.message : String(err), t.url) };
+        }
+        return { webhook: t.hook.name, ok: r.ok, attempts: r.attempts, ...(r.error ? { error: scrub(r.error, t.url) } : {}), at: now() };
+      }),
+    );
+  }
+}
