@@ -16,6 +16,8 @@ import { AuditLog } from '../audit/emergency-log';
 import { createFleetStore } from '../health/fleet-store';
 import type { FleetStore } from '../core/views';
 import type { RemoteShell } from '../ssh/types';
+import { createFleetMonitors, type FleetMonitors } from '../health/alerts-fleet';
+import { resolveWebhookUrl } from '../notify/webhook';
 
 
 export interface ConsoleContext {
@@ -26,6 +28,8 @@ export interface ConsoleContext {
   engine: RunEngine;
   audit: AuditLog;
   fleet: FleetStore;
+  /** Nodes, hosts, WebSocket checks and alerts (R-HLT-3..5); started by the interactive console. */
+  monitors?: FleetMonitors;
   close(): void;
 }
 
@@ -43,6 +47,10 @@ export function configSecrets(loaded: LoadedConfig, env: NodeJS.ProcessEnv = pro
   for (const hook of loaded.config.notifications.webhooks) {
     const url = hook.url_env ? env[hook.url_env] : undefined;
     if (url) out.push(url);
+    if (hook.url_file) {
+      const r = resolveWebhookUrl(hook, { env, baseDir: dirname(loaded.path) });
+      if (r.ok) out.push(r.url);
+    }
   }
   return out;
 }
@@ -90,6 +98,15 @@ export function buildContext(loaded: LoadedConfig, flags: CommonFlags): ConsoleC
     lockDir: join(paths.stateDir, 'locks'),
   });
   const fleet = createFleetStore({ config, clock });
+  const monitors = createFleetMonitors({
+    config,
+    clock,
+    fleet,
+    shell,
+    stateDir: paths.stateDir,
+    configDir: dirname(loaded.path),
+    actions: { startRunbook: (id, target) => engine.start(id, target) },
+  });
   return {
     loaded,
     clock,
@@ -98,7 +115,9 @@ export function buildContext(loaded: LoadedConfig, flags: CommonFlags): ConsoleC
     engine,
     audit,
     fleet,
+    monitors,
     close() {
+      monitors.stop();
       fleet.stop();
       shell.close();
     },
