@@ -117,6 +117,8 @@ export interface LoadRunbooksOptions {
   extraPaths?: string[];
   /** Relative extra paths are resolved against this (the config file's directory). */
   baseDir?: string;
+  /** The operator's own runbooks directory (<config dir>/runbooks/), loaded when it exists. */
+  userDir?: string;
 }
 
 /**
@@ -131,6 +133,14 @@ export function loadRunbooks(opts: LoadRunbooksOptions): Map<string, Runbook> {
   } catch (err) {
     problems.push(`${opts.builtinDir}: cannot read the built-in runbooks: ${(err as Error).message}`);
   }
+  const builtinFiles = new Set(files.map((f) => resolve(f)));
+  if (opts.userDir && existsSync(opts.userDir)) {
+    try {
+      files.push(...yamlFilesIn(opts.userDir));
+    } catch (err) {
+      problems.push(`${opts.userDir}: cannot read your runbooks: ${(err as Error).message}; fix the directory's permissions`);
+    }
+  }
   for (const raw of opts.extraPaths ?? []) {
     const path = resolve(opts.baseDir ?? process.cwd(), raw);
     try {
@@ -143,7 +153,8 @@ export function loadRunbooks(opts: LoadRunbooksOptions): Map<string, Runbook> {
     }
   }
   const out = new Map<string, Runbook>();
-  for (const file of files) {
+  // The same file named twice (the runbooks/ dir also listed under runbooks:) is loaded once.
+  for (const file of [...new Set(files.map((f) => resolve(f)))]) {
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
@@ -157,6 +168,10 @@ export function loadRunbooks(opts: LoadRunbooksOptions): Map<string, Runbook> {
       continue;
     }
     const prev = out.get(parsed.runbook.id);
+    if (prev && prev.source && builtinFiles.has(prev.source) && !builtinFiles.has(file)) {
+      problems.push(`${file}:1:1: id: runbook id "${parsed.runbook.id}" is already defined in ${prev.source} (a built-in runbook); give yours another id`);
+      continue;
+    }
     if (prev) {
       problems.push(`${file}:1:1: id: runbook id "${parsed.runbook.id}" is already defined in ${prev.source}; give one of them another id`);
       continue;

@@ -90,6 +90,7 @@ export function validateParamValue(name: string, p: RunbookParam, value: string,
   const type = p.type as ParamType;
   const shown = JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
   const why = paramTypeProblem(type, value, names);
+  if (why?.startsWith('expected ')) return `parameter "${name}" must be ${why.slice('expected '.length)}, got ${shown}`;
   if (why) return `parameter "${name}" (${type}) rejects ${shown}: ${why}`;
   if (p.pattern !== undefined && !new RegExp(`^(?:${p.pattern})$`).test(value)) return `parameter "${name}" must match ${p.pattern}, got ${shown}`;
   if (p.choices && !p.choices.includes(value)) return `parameter "${name}" must be one of: ${p.choices.join(', ')}; got ${shown}`;

@@ -21,7 +21,7 @@ describe('each typed parameter refuses injection attempts with a reason', () => 
     it(type, () => {
       for (const bad of INJECTIONS) {
         const why = validateParamValue('x', param({ type }), bad, names);
-        expect(why, `${type} accepted ${JSON.stringify(bad)}`).toMatch(new RegExp(`^parameter "x" \\(${type}\\) rejects .+: .+`));
+        expect(why, `${type} accepted ${JSON.stringify(bad)}`).toMatch(new RegExp(`^parameter "x" (\\(${type}\\) rejects .+: .+|must be .+, got .+)`));
       }
     });
   }
@@ -73,6 +73,10 @@ describe('type checks', () => {
     const why = paramTypeProblem(type, value, names);
     if (expected === undefined) expect(why).toBeUndefined();
     else expect(why).toMatch(expected);
+  });
+
+  it('a plain type mismatch says what the value must be', () => {
+    expect(validateParamValue('commit', param({ type: 'commit' }), 'HEAD~1')).toBe('parameter "commit" must be a git commit hash of 7 to 40 hex digits, got "HEAD~1"');
   });
 
   it('pattern and static choices apply on top of the type', () => {
@@ -148,7 +152,7 @@ describe('parameter definitions are checked when the file loads, with file:line:
 
   it('choice needs choices; a bad literal default is refused', () => {
     expect(problems(['  b: { type: choice }'])).toEqual([expect.stringMatching(/^x\.yaml:8:\d+: params\.b(\.choices)?: a list of choices/)]);
-    expect(problems(['  b: { type: commit, default: "HEAD~1" }'])).toEqual([expect.stringMatching(/^x\.yaml:8:\d+: params\.b\.default: a valid default: parameter "b" \(commit\) rejects "HEAD~1"/)]);
+    expect(problems(['  b: { type: commit, default: "HEAD~1" }'])).toEqual([expect.stringMatching(/^x\.yaml:8:\d+: params\.b\.default: a valid default: parameter "b" must be a git commit hash of 7 to 40 hex digits, got "HEAD~1"/)]);
   });
 
   it('choices_from may only use parameters declared before it', () => {

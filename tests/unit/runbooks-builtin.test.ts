@@ -251,7 +251,7 @@ describe('dry run of every built-in lists every command with its host, in order,
     for (const bad of ['a1b2c3d; rm -rf /', '$(id)', '`id`', 'a1b2c3d\nrm -rf /', '--upload-pack=evil']) {
       const res = e.start('git-rollback', 'api-server', { dryRun: true, params: { commit: bad } });
       expect(res.ok).toBe(false);
-      if (!res.ok) expect(res.error).toMatch(/parameter "commit" \(commit\) rejects .*(7 to 40 hex digits|a newline)/);
+      if (!res.ok) expect(res.error).toMatch(/^cannot start git-rollback on api-server: parameter "commit" (must be a git commit hash of 7 to 40 hex digits, got|\(commit\) rejects .* a newline)/);
     }
     expect(() => readFileSync(auditPath)).toThrow();
   });
