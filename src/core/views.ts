@@ -96,6 +96,8 @@ export type RunPrompt =
       summary?: Localized[];
       /** A pending cross-session request another OS user can approve with `doai-console approve <id>`. */
       requestId?: string;
+      /** Why no cross-session request could be made (e.g. the approvals directory); the form still works. */
+      requestError?: Localized;
       message?: Localized;
       error?: Localized;
     };
