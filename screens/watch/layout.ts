@@ -39,27 +39,25 @@ export function watchLayout(input: WatchLayoutInput): WatchLayout {
   const nodesLine = input.nodes && take(1) === 1;
   const alertsLine = input.alerts && take(1) === 1;
   let live: WatchLayout['live'] = null;
-  let liveHead = 0;
   if (liveSteps !== null) {
-    liveHead = take(1); // "L2 in progress by …"
+    take(1); // "L2 in progress by …"
     const stepRows = take(Math.min(liveSteps, 3));
     const rule = take(1);
     const logRows = rule ? take(3) : 0;
     live = { stepRows, logRows };
   } else {
-    liveHead = take(1); // "No recovery in progress"
+    take(1); // "No recovery in progress"
   }
   const recentTitle = take(1);
   let recentRows = recentTitle ? take(Math.min(recent, 1) || 1) : 0;
-  // What is left: all services (a wall screen shows the whole fleet when it can), then all steps,
-  // then the output, then more recent runs.
-  serviceRows += take(Math.max(0, services - serviceRows));
+  // What is left: while a run is in progress its whole step list first, then services (the worst
+  // are at the top) up to a third of the rest, then the output; otherwise the whole fleet.
   if (live) {
     live.stepRows += take(Math.max(0, (liveSteps ?? 0) - live.stepRows));
+    serviceRows += take(Math.min(Math.max(0, services - serviceRows), Math.floor(room / 3)));
     const forRecent = Math.min(Math.max(0, recent - recentRows), 3);
     live.logRows += take(Math.max(0, room - forRecent));
-  }
+  } else serviceRows += take(Math.max(0, services - serviceRows));
   recentRows += take(Math.max(0, recent - recentRows));
-  void liveHead;
   return { banner, serviceRows, nodesLine, alertsLine, live, recentRows };
 }
