@@ -30,7 +30,12 @@ export interface ResolvedPaths {
   incidentsDir: string;
   stateDir: string;
   knownHosts: string;
+  /** Cross-session approval requests (R-APR-4); shared by every operator on the machine. */
+  approvalsDir: string;
 }
+
+/** Every console and `doai-console approve` on the machine meets here unless the config says otherwise. */
+export const DEFAULT_APPROVALS_DIR = '/var/lib/doai-console/approvals';
 
 export interface LoadedConfig {
   /** Absolute path of the file read. */
@@ -150,6 +155,7 @@ function resolveAllPaths(config: Config, configDir: string, opts: PathOptions): 
     snapshotsDir: config.paths.snapshots_dir ? abs(config.paths.snapshots_dir) : join(stateDir, 'snapshots'),
     incidentsDir: config.paths.incidents_dir ? abs(config.paths.incidents_dir) : join(stateDir, 'incidents'),
     knownHosts: config.paths.known_hosts ? abs(config.paths.known_hosts) : join(home, '.ssh', 'known_hosts'),
+    approvalsDir: config.paths.approvals_dir ? abs(config.paths.approvals_dir) : DEFAULT_APPROVALS_DIR,
   };
   const resolved: Config = {
     ...config,
@@ -171,6 +177,7 @@ function resolveAllPaths(config: Config, configDir: string, opts: PathOptions): 
       snapshots_dir: paths.snapshotsDir,
       incidents_dir: paths.incidentsDir,
       known_hosts: paths.knownHosts,
+      approvals_dir: paths.approvalsDir,
     },
   };
   return { config: resolved, paths };

@@ -113,6 +113,11 @@ export const pathsSchema = z.strictObject({
   incidents_dir: z.string().optional(),
   state_dir: z.string().optional(),
   known_hosts: z.string().optional(),
+  /**
+   * Shared sticky directory (mode 1777, owned by root) where approval requests and approvals
+   * from other OS users meet (R-APR-4); default /var/lib/doai-console/approvals.
+   */
+  approvals_dir: z.string().optional(),
 });
 
 export const configSchema = z.strictObject({
