@@ -129,6 +129,21 @@ export function buildProgram(setExit: (code: number) => void): Command {
       setExit(await runWatch(flags, langOf(flags)));
     });
 
+  common(program.command('log'))
+    .description('browse the audit log (emergency.log) and run journals; --json for scripts')
+    .option('--json', 'JSON lines, one entry per line')
+    .option('--runbook <id>', 'only this runbook (id or audit name, e.g. l2-service-reset)')
+    .option('-t, --target <name>', 'only runs on this service or host')
+    .option('--level <level>', 'only L1, L2 or L3')
+    .option('--since <when>', 'only entries since a duration ago (30m, 1h, 2d) or a date')
+    .option('--grep <text>', 'only entries whose text (or a run output line) contains this')
+    .option('--limit <n>', 'only the last n entries')
+    .option('--run <id>', "one run's journal as a timeline")
+    .action(async (flags: CommonFlags & Record<string, string | boolean | undefined>) => {
+      const { runLog } = await import('./log');
+      setExit(await runLog(flags as never));
+    });
+
   common(program.command('init'))
     .description('write a commented starter config')
     .option('--force', 'overwrite an existing file')
