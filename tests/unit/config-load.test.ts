@@ -143,6 +143,7 @@ runbooks: [my-runbooks]
       snapshotsDir: '/var/tmp/xdg-state-test/doai-console/snapshots',
       incidentsDir: '/var/tmp/xdg-state-test/doai-console/incidents',
       knownHosts: '/home/tester/.ssh/known_hosts',
+      approvalsDir: '/var/lib/doai-console/approvals',
     });
     expect(loaded.config.hosts[0].identity_file).toBe(join(dir, 'keys/id_ed25519'));
     expect(loaded.config.hosts[0].known_hosts).toBe('/home/tester/kh');
