@@ -5,7 +5,9 @@ import type { request as undiciRequest } from 'undici';
 // undici costs ~100 ms to load; the console draws its first frame before the first probe needs it.
 let requestFn: typeof undiciRequest | undefined;
 async function loadRequest(): Promise<typeof undiciRequest> {
-  requestFn ??= (await import('undici')).request;
+  // Bundled, a CommonJS module's dynamic import may expose its exports only on `default`.
+  const mod = (await import('undici')) as typeof import('undici') & { default?: typeof import('undici') };
+  requestFn ??= mod.request ?? mod.default!.request;
   return requestFn;
 }
 
