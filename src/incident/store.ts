@@ -1,0 +1,467 @@
+// The incident store (R-INC-1..5). Incidents open themselves when a runbook starts (or attach to
+// the open one for that target), or by hand with a title. The timeline assembles itself from the
+// engine's RunEvents, the fleet's service transitions, alerts and checklist sign-offs. Every change
+// is saved atomically under <stateDir>/incidents, merged with what another console saved.
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../core/clock';
+import { BatchedStore } from '../core/store';
+import type {
+  AlertEvent,
+  ChecklistResult,
+  IncidentContact,
+  IncidentControl,
+  IncidentsSnapshot,
+  IncidentsStore,
+  IncidentView,
+  Lang,
+  Localized,
+  ServiceTransition,
+  Severity,
+  TimelineEntry,
+} from '../core/views';
+import type { RunEvent, RunEventListener } from '../runbook/events';
+import { readAlertLines } from './alerts-file';
+import { incidentFile, incidentToJson, mergeTimelines, readIncident, readIncidents, slugify, writeFileAtomic, type IncidentRecord } from './files';
+import { writeReport } from './report';
+import { isSeverity, SEVERITIES, severityForLevel } from './targets';
+import type { ChecklistEvent } from '../checklist/store';
+
+export interface IncidentStoreOptions {
+  /** <stateDir>/incidents: one JSON per incident. */
+  dir: string;
+  /** paths.incidentsDir: the markdown reports. */
+  reportsDir: string;
+  snapshotsDir?: string;
+  /** <stateDir>/alerts.jsonl, read for the timeline when present. */
+  alertsFile?: string;
+  clock: Pick<Clock, 'now'>;
+  operator: string;
+  rtoMin: number;
+  contacts: IncidentContact[];
+  /** Report language. */
+  lang: Lang;
+  /** Titles for the timeline: a runbook's title and a step's. */
+  describe?: {
+    runbook(id: string): Localized | undefined;
+    step(runbookId: string, stepId: string): Localized | undefined;
+  };
+  /** A service's host, to match a box reset to the incident of a service on that box. */
+  hostOf?: (service: string) => string | undefined;
+  /** Real ms between re-reads of the directory (another console's incidents); 0 = never. */
+  pollMs?: number;
+  batchMs?: number;
+}
+
+interface RunInfo {
+  incidentId: string;
+  runbook: string;
+  level: string;
+  operator: string;
+  title: Localized;
+}
+
+const L = (en: string, ko: string): Localized => ({ en, ko });
+const fail = (en: string, ko: string): { ok: false; error: Localized } => ({ ok: false, error: L(en, ko) });
+const RECENT_TRANSITIONS = 500;
+/** How far back a bad transition still counts as this incident's start. */
+const LOOKBACK_MS = 2 * 3_600_000;
+const SEVERITY_RANK: Record<Severity, number> = { P0: 0, P1: 1, P2: 2, P3: 3 };
+
+function stamp(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}`;
+}
+
+function clean(text: string, max = 300): string {
+  return text.replace(/[\x00-\x1f\x7f\x9b]+/g, ' ').replace(/\s+/g, ' ').trim().slice(0, max);
+}
+
+export class IncidentStore extends BatchedStore<IncidentsSnapshot> implements IncidentsStore, IncidentControl {
+  private incidents = new Map<string, IncidentRecord>();
+  private readonly runs = new Map<string, RunInfo>();
+  private readonly transitions: ServiceTransition[] = [];
+  private readonly problems: string[] = [];
+  private stops: (() => void)[] = [];
+
+  constructor(private readonly opts: IncidentStoreOptions) {
+    super({ incidents: [], rtoMin: opts.rtoMin, contacts: opts.contacts }, opts.batchMs ?? 0);
+    this.reload();
+  }
+
+  start(): void {
+    const pollMs = this.opts.pollMs ?? 5000;
+    if (pollMs > 0 && !this.stops.length) {
+      const t = setInterval(() => this.reload(), pollMs);
+      t.unref?.();
+      this.stops.push(() => clearInterval(t));
+    }
+  }
+
+  stop(): void {
+    for (const s of this.stops) s();
+    this.stops = [];
+  }
+
+  getProblems(): string[] {
+    return [...this.problems];
+  }
+
+  /** Re-reads the directory: incidents another console opened or changed. */
+  reload(): void {
+    const { incidents, problems } = readIncidents(this.opts.dir);
+    for (const p of problems) if (!this.problems.includes(p)) this.problems.push(p);
+    const next = new Map<string, IncidentRecord>();
+    for (const disk of incidents) {
+      const mine = this.incidents.get(disk.id);
+      next.set(disk.id, mine ? this.merge(mine, disk) : disk);
+    }
+    for (const [id, mine] of this.incidents) if (!next.has(id)) next.set(id, mine);
+    this.incidents = next;
+    this.publish();
+  }
+
+  // --- wiring ----------------------------------------------------------------------------------
+
+  attachEngine(engine: { on(listener: RunEventListener): () => void }): () => void {
+    const off = engine.on((e) => this.onRunEvent(e));
+    this.stops.push(off);
+    return off;
+  }
+
+  attachFleet(fleet: { onTransition(l: (t: ServiceTransition) => void): () => void }): () => void {
+    const off = fleet.onTransition((t) => this.onTransition(t));
+    this.stops.push(off);
+    return off;
+  }
+
+  attachChecklists(checklists: { onEvent(l: (e: ChecklistEvent) => void): () => void }): () => void {
+    const off = checklists.onEvent((e) => this.onChecklistEvent(e));
+    this.stops.push(off);
+    return off;
+  }
+
+  attachAlerts(alerts: { onEvent(l: (e: AlertEvent) => void): () => void }): () => void {
+    const off = alerts.onEvent((e) => this.onAlertEvent(e));
+    this.stops.push(off);
+    return off;
+  }
+
+  // --- reading ---------------------------------------------------------------------------------
+
+  get(id: string): IncidentRecord | undefined {
+    return this.incidents.get(id);
+  }
+
+  incidentOfRun(runId: string): IncidentView | undefined {
+    const id = this.runs.get(runId)?.incidentId ?? [...this.incidents.values()].find((i) => i.runIds.includes(runId))?.id;
+    return id ? this.incidents.get(id) : undefined;
+  }
+
+  /** The open incident about this service or host (or a box it lives on / a service on it). */
+  openFor(target: string | undefined): IncidentRecord | undefined {
+    const open = [...this.incidents.values()].filter((i) => i.state === 'open').sort((a, b) => b.openedAt.getTime() - a.openedAt.getTime());
+    if (!target) return open[0];
+    const host = this.opts.hostOf?.(target);
+    return (
+      open.find((i) => i.target === target) ??
+      open.find((i) => i.target !== undefined && (i.target === host || this.opts.hostOf?.(i.target) === target)) ??
+      // A hand-opened incident with no target yet takes the first recovery run.
+      open.find((i) => i.target === undefined)
+    );
+  }
+
+  private relates(i: IncidentRecord, subject: string): boolean {
+    if (!i.target) return false;
+    if (i.target === subject) return true;
+    const host = this.opts.hostOf?.(subject);
+    return host === i.target || this.opts.hostOf?.(i.target) === subject;
+  }
+
+  // --- intents ---------------------------------------------------------------------------------
+
+  openManual(title: string, severity: Severity = 'P2'): { ok: true; id: string } | { ok: false; error: Localized } {
+    const t = clean(title, 120);
+    if (!t) return fail('an incident needs a title — type what is wrong and press Enter (Esc cancels)', '인시던트 제목이 필요합니다 — 무엇이 문제인지 입력하고 Enter (취소는 Esc)');
+    if (!isSeverity(severity)) return fail(`severity must be one of ${SEVERITIES.join(', ')}`, `심각도는 ${SEVERITIES.join(', ')} 중 하나`);
+    const now = this.opts.clock.now();
+    const rec = this.create(t, now, { severity, severityChosen: true });
+    rec.respondedAt = now;
+    this.add(rec, { at: now, kind: 'incident', text: L(`Incident opened by hand: ${t}`, `인시던트 수동 등록: ${t}`), actor: this.opts.operator });
+    const saved = this.save(rec);
+    if (!saved.ok) return saved;
+    return { ok: true, id: rec.id };
+  }
+
+  setSeverity(id: string, severity: Severity): ChecklistResult {
+    const rec = this.incidents.get(id);
+    if (!rec) return fail(`no incident ${id}`, `인시던트 ${id} 없음`);
+    if (!isSeverity(severity)) return fail(`severity must be one of ${SEVERITIES.join(', ')}`, `심각도는 ${SEVERITIES.join(', ')} 중 하나`);
+    if (rec.severity === severity) return { ok: true };
+    const now = this.opts.clock.now();
+    this.add(rec, { at: now, kind: 'note', text: L(`Severity ${rec.severity} → ${severity}`, `심각도 ${rec.severity} → ${severity}`), actor: this.opts.operator });
+    rec.severity = severity;
+    rec.severityChosen = true;
+    return this.save(rec);
+  }
+
+  close(id: string, answers: { rootCause?: string; prevention?: string[] }): { ok: true; reportPath: string } | { ok: false; error: Localized } {
+    this.reload();
+    const rec = this.incidents.get(id);
+    if (!rec) return fail(`no incident ${id}`, `인시던트 ${id} 없음`);
+    if (rec.state === 'closed') {
+      return fail(`already closed at ${rec.closedAt?.toISOString() ?? '?'}; \`doai-console report ${id}\` rewrites its report`, `이미 종료됨; \`doai-console report ${id}\`로 보고서를 다시 쓸 수 있습니다`);
+    }
+    const now = this.opts.clock.now();
+    const root = answers.rootCause !== undefined ? clean(answers.rootCause, 2000) : '';
+    const prevention = (answers.prevention ?? []).map((p) => clean(p, 300)).filter(Boolean);
+    const before = { ...rec, timeline: [...rec.timeline] };
+    rec.state = 'closed';
+    rec.closedAt = now;
+    rec.resolvedAt ??= now;
+    if (root) rec.rootCause = root;
+    if (prevention.length) rec.prevention = prevention;
+    this.mergeAlertsFile(rec);
+    this.add(rec, { at: now, kind: 'incident', text: L('Incident closed', '인시던트 종료'), actor: this.opts.operator });
+    let path: string;
+    try {
+      path = writeReport(this.opts.reportsDir, rec, { lang: this.opts.lang, snapshotsDir: this.opts.snapshotsDir, now }).path;
+    } catch (err) {
+      // Still open: nothing claims a report that is not on disk.
+      this.incidents.set(id, before);
+      this.publish();
+      const msg = (err as Error).message;
+      return fail(`the report could not be written in ${this.opts.reportsDir} (${msg}); the incident stays open — fix the folder (paths.incidents_dir) and close again`, `${this.opts.reportsDir}에 보고서를 쓸 수 없음 (${msg}); 인시던트는 열린 상태로 유지 — 폴더(paths.incidents_dir)를 고치고 다시 종료하세요`);
+    }
+    rec.reportPath = path;
+    const saved = this.save(rec);
+    if (!saved.ok) return saved;
+    return { ok: true, reportPath: path };
+  }
+
+  /** Rewrites an incident's report from what is stored (the `report` command). */
+  regenerateReport(id: string): { path: string; markdown: string } {
+    const rec = this.incidents.get(id);
+    if (!rec) throw new Error(`no incident ${id}`);
+    this.mergeAlertsFile(rec);
+    const res = writeReport(this.opts.reportsDir, rec, { lang: this.opts.lang, snapshotsDir: this.opts.snapshotsDir, now: this.opts.clock.now() });
+    if (rec.reportPath !== res.path) {
+      rec.reportPath = res.path;
+    }
+    this.save(rec);
+    return res;
+  }
+
+  // --- listeners -------------------------------------------------------------------------------
+
+  private onRunEvent(e: RunEvent): void {
+    if (e.type === 'run.started') {
+      if (e.dryRun) return;
+      this.onRunStarted(e);
+      return;
+    }
+    const info = this.runs.get(e.runId);
+    if (!info) return;
+    const rec = this.incidents.get(info.incidentId);
+    if (!rec) return;
+    switch (e.type) {
+      case 'approval.granted':
+        this.add(rec, { at: e.at, kind: 'approval', text: L(`${info.level} approval step ${e.step} granted (${e.how})`, `${info.level} ${e.step}단계 승인 (${e.how})`), actor: e.approver });
+        break;
+      case 'approval.rejected':
+        this.add(rec, { at: e.at, kind: 'approval', text: L(`${info.level} approval step ${e.step} refused: ${clean(e.reason)}`, `${info.level} ${e.step}단계 승인 거부: ${clean(e.reason)}`), actor: e.approver ?? info.operator });
+        break;
+      case 'step.finished': {
+        if (e.outcome === 'skipped') return;
+        const title = this.opts.describe?.step(info.runbook, e.stepId) ?? L(e.stepId, e.stepId);
+        const msg = e.message ? `: ${clean(e.message, 160)}` : '';
+        this.add(rec, { at: e.at, kind: 'step', text: L(`${info.level} ${title.en} — ${e.outcome}${msg}`, `${info.level} ${title.ko} — ${e.outcome}${msg}`), actor: info.operator });
+        break;
+      }
+      case 'run.finished': {
+        const word = e.outcome.toUpperCase();
+        const msg = e.message ? ` (${clean(e.message, 160)})` : '';
+        this.add(rec, { at: e.at, kind: 'run', text: L(`${info.title.en} ${word}${msg}`, `${info.title.ko} ${word}${msg}`), actor: info.operator });
+        if (e.outcome === 'success') rec.resolvedAt = e.at;
+        this.runs.delete(e.runId);
+        break;
+      }
+      default:
+        return;
+    }
+    this.save(rec);
+  }
+
+  private onRunStarted(e: Extract<RunEvent, { type: 'run.started' }>): void {
+    this.reload();
+    const title = this.opts.describe?.runbook(e.runbook) ?? L(e.runbook, e.runbook);
+    let rec = this.openFor(e.target);
+    if (!rec) {
+      const impactStart = this.impactStart(e.target, e.at);
+      rec = this.create(`${e.target}: ${title.en}`, impactStart, { severity: severityForLevel(e.level), target: e.target });
+      rec.openedBy = e.operator;
+      for (const t of this.transitions) if (t.at >= impactStart && this.relatesTarget(e.target, t.service)) this.add(rec, this.transitionEntry(t));
+      this.add(rec, { at: e.at, kind: 'incident', text: L(`Incident opened by ${title.en} on ${e.target}`, `${e.target}의 ${title.ko} 시작으로 인시던트 등록`), actor: e.operator });
+    }
+    rec.target ??= e.target;
+    rec.respondedAt ??= e.at;
+    // A new recovery means the impact is back (or never ended).
+    rec.resolvedAt = undefined;
+    if (!rec.level || e.level > rec.level) rec.level = e.level;
+    if (!rec.severityChosen) {
+      const s = severityForLevel(rec.level);
+      if (SEVERITY_RANK[s] < SEVERITY_RANK[rec.severity]) rec.severity = s;
+    }
+    if (!rec.runIds.includes(e.runId)) rec.runIds.push(e.runId);
+    this.runs.set(e.runId, { incidentId: rec.id, runbook: e.runbook, level: e.level, operator: e.operator, title });
+    this.add(rec, { at: e.at, kind: 'run', text: L(`${title.en} started on ${e.target}`, `${e.target}에 ${title.ko} 시작`), actor: e.operator });
+    this.save(rec);
+  }
+
+  private relatesTarget(target: string, service: string): boolean {
+    return service === target || this.opts.hostOf?.(service) === target;
+  }
+
+  /** The start of the impact: the oldest bad transition of the target that was not followed by UP. */
+  private impactStart(target: string, at: Date): Date {
+    let start: Date | undefined;
+    for (const t of this.transitions) {
+      if (!this.relatesTarget(target, t.service) || at.getTime() - t.at.getTime() > LOOKBACK_MS) continue;
+      if (t.to === 'UP') start = undefined;
+      else if (!start && t.from === 'UP') start = t.at;
+      else if (!start && t.to !== 'UNKNOWN') start = t.at;
+    }
+    return start ?? at;
+  }
+
+  private transitionEntry(t: ServiceTransition): TimelineEntry {
+    const why = t.error ? ` (${clean(t.error, 120)})` : '';
+    return { at: t.at, kind: 'transition', text: L(`${t.service} ${t.from} → ${t.to}${why}`, `${t.service} ${t.from} → ${t.to}${why}`), actor: 'health' };
+  }
+
+  private onTransition(t: ServiceTransition): void {
+    this.transitions.push(t);
+    if (this.transitions.length > RECENT_TRANSITIONS) this.transitions.shift();
+    for (const rec of this.incidents.values()) {
+      if (rec.state !== 'open' || !this.relates(rec, t.service)) continue;
+      this.add(rec, this.transitionEntry(t));
+      this.save(rec);
+    }
+  }
+
+  private onChecklistEvent(e: ChecklistEvent): void {
+    const rec = (e.incidentId ? this.incidents.get(e.incidentId) : undefined) ?? (e.target ? this.openFor(e.target) : undefined);
+    if (!rec || (rec.state !== 'open' && e.incidentId !== rec.id)) return;
+    const item = e.item?.text;
+    let text: Localized;
+    if (e.type === 'opened') text = L(`Checklist "${e.title.en}" opened`, `체크리스트 "${e.title.ko}" 시작`);
+    else if (e.type === 'signed' && e.override) text = L(`Signed with override: ${item!.en} — ${e.note}`, `예외 서명: ${item!.ko} — ${e.note}`);
+    else if (e.type === 'signed') text = L(`Signed: ${item!.en}`, `서명: ${item!.ko}`);
+    else if (e.type === 'undone') text = L(`Sign-off undone: ${item!.en}`, `서명 취소: ${item!.ko}`);
+    else text = L(`Note on "${item!.en}": ${e.note}`, `"${item!.ko}" 메모: ${e.note}`);
+    this.add(rec, { at: e.at, kind: e.type === 'note' ? 'note' : 'signoff', text, actor: e.operator });
+    if (e.type === 'signed') rec.respondedAt ??= e.at;
+    this.save(rec);
+  }
+
+  private onAlertEvent(e: AlertEvent): void {
+    if (e.type !== 'alert.fired' && e.type !== 'alert.resolved') return;
+    const open = [...this.incidents.values()].filter((i) => i.state === 'open');
+    const related = open.filter((i) => this.relates(i, e.alert.subject));
+    const targets = related.length ? related : open.length === 1 ? open : [];
+    const word = e.type === 'alert.fired' ? 'fired' : 'resolved';
+    for (const rec of targets) {
+      this.add(rec, { at: e.at, kind: 'alert', text: L(`Alert ${e.alert.rule} ${word}: ${clean(e.alert.message, 160)}`, `알림 ${e.alert.rule} ${word === 'fired' ? '발생' : '해소'}: ${clean(e.alert.message, 160)}`), actor: 'alerts' });
+      this.save(rec);
+    }
+  }
+
+  private mergeAlertsFile(rec: IncidentRecord): void {
+    if (!this.opts.alertsFile) return;
+    const end = (rec.closedAt ?? this.opts.clock.now()).getTime();
+    const entries: TimelineEntry[] = [];
+    for (const a of readAlertLines(this.opts.alertsFile)) {
+      if (a.at.getTime() < rec.openedAt.getTime() || a.at.getTime() > end) continue;
+      if (a.subject && rec.target && !this.relates(rec, a.subject)) continue;
+      const msg = a.message ? `: ${clean(a.message, 160)}` : '';
+      const state = /^fir/.test(a.state) ? 'fired' : /^resol/.test(a.state) ? 'resolved' : a.state;
+      entries.push({ at: a.at, kind: 'alert', text: L(`Alert ${a.rule} ${state}${msg}`, `알림 ${a.rule} ${state === 'fired' ? '발생' : state === 'resolved' ? '해소' : state}${msg}`), actor: 'alerts' });
+    }
+    // Alerts seen live are already there (same time, rule and state): only add what is missing.
+    const have = new Set(rec.timeline.filter((t) => t.kind === 'alert').map((t) => alertKey(t)));
+    rec.timeline = mergeTimelines(rec.timeline, entries.filter((x) => !have.has(alertKey(x))));
+  }
+
+  // --- records ---------------------------------------------------------------------------------
+
+  private create(title: string, openedAt: Date, o: { severity: Severity; severityChosen?: boolean; target?: string }): IncidentRecord {
+    const id = `${stamp(openedAt)}-${randomBytes(2).toString('hex')}`;
+    const rec: IncidentRecord = {
+      id,
+      title,
+      slug: slugify(title),
+      severity: o.severity,
+      state: 'open',
+      openedAt,
+      openedBy: this.opts.operator,
+      runIds: [],
+      timeline: [],
+      ...(o.target ? { target: o.target } : {}),
+      ...(o.severityChosen ? { severityChosen: true } : {}),
+    };
+    this.incidents.set(id, rec);
+    return rec;
+  }
+
+  private add(rec: IncidentRecord, entry: TimelineEntry): void {
+    rec.timeline = mergeTimelines(rec.timeline, [entry]);
+  }
+
+  /** What another console saved is kept: timelines and runs are unioned, the later close wins. */
+  private merge(mine: IncidentRecord, disk: IncidentRecord): IncidentRecord {
+    return {
+      ...disk,
+      ...mine,
+      timeline: mergeTimelines(mine.timeline, disk.timeline),
+      runIds: [...new Set([...disk.runIds, ...mine.runIds])],
+      ...(disk.state === 'closed' && mine.state !== 'closed'
+        ? { state: 'closed' as const, closedAt: disk.closedAt, resolvedAt: disk.resolvedAt ?? mine.resolvedAt, reportPath: disk.reportPath, rootCause: disk.rootCause, prevention: disk.prevention }
+        : {}),
+    };
+  }
+
+  private save(rec: IncidentRecord): ChecklistResult {
+    const path = incidentFile(this.opts.dir, rec.id);
+    let merged = rec;
+    try {
+      const disk = readIncident(path);
+      if (disk) merged = this.merge(rec, disk);
+      writeFileAtomic(path, incidentToJson(merged));
+    } catch (err) {
+      this.publish();
+      const msg = (err as Error).message;
+      return fail(`incident not saved in ${path} (${msg}) — check that the state directory is writable`, `인시던트를 ${path}에 저장하지 못함 (${msg}) — 상태 디렉터리 쓰기 권한을 확인하세요`);
+    }
+    this.incidents.set(rec.id, merged);
+    this.publish();
+    return { ok: true };
+  }
+
+  private publish(): void {
+    const all = [...this.incidents.values()].map((r): IncidentView => {
+      const { severityChosen: _ignored, ...view } = r;
+      return { ...view, timeline: [...view.timeline], runIds: [...view.runIds] };
+    });
+    const open = all.filter((i) => i.state === 'open').sort((a, b) => b.openedAt.getTime() - a.openedAt.getTime());
+    const closed = all.filter((i) => i.state === 'closed').sort((a, b) => b.openedAt.getTime() - a.openedAt.getTime()).slice(0, 200);
+    this.set({ incidents: [...open, ...closed], rtoMin: this.opts.rtoMin, contacts: this.opts.contacts });
+  }
+}
+
+function alertKey(e: TimelineEntry): string {
+  const m = /^Alert (\S+) (\S+?):?(?: |$)/.exec(e.text.en);
+  return `${e.at.getTime()}|${m?.[1] ?? e.text.en}|${m?.[2] ?? ''}`;
+}
+
+export function createIncidentStore(opts: IncidentStoreOptions): IncidentStore {
+  return new IncidentStore(opts);
+}
