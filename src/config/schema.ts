@@ -32,6 +32,11 @@ export const hostSchema = z.strictObject({
   /** Where the L2 snapshot is saved on the host. */
   snapshot_dir: z.string().default('/var/log/doai/snapshots'),
   backup_dir: z.string().default('/var/backups/doai'),
+  /**
+   * Take HostName, User, Port, IdentityFile and ProxyJump from ~/.ssh/config (through `ssh -G`):
+   * true uses `address` as the alias, a string names the alias. Keys written here win.
+   */
+  ssh_config: z.union([z.boolean(), z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]*$/, 'an ssh_config Host alias')]).optional(),
 });
 
 export const serviceCommandsSchema = z.strictObject({
@@ -118,6 +123,8 @@ export const pathsSchema = z.strictObject({
    * from other OS users meet (R-APR-4); default /var/lib/doai-console/approvals.
    */
   approvals_dir: z.string().optional(),
+  /** The OpenSSH client config that hosts with ssh_config read (default: ssh's own, ~/.ssh/config). */
+  ssh_config: z.string().optional(),
 });
 
 export const configSchema = z.strictObject({
