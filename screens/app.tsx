@@ -25,6 +25,7 @@ import { sortWorstFirst } from './dashboard/services-pane';
 import { FaultMenu } from './dashboard/fault-menu';
 import { RunScreen, runStateLabel } from './run/run-screen';
 import { runLayout } from './run/layout';
+import { useApprovalForm } from './approval/use-approval-form';
 
 export interface DemoControl {
   inject(name: string): Promise<void> | void;
@@ -110,8 +111,20 @@ export function App(props: AppProps) {
   const latestRun = latestOf(runsSnap.runs);
   const currentRun = runId ? runsSnap.runs.find((r) => r.runId === runId) : undefined;
 
+  // The approval form's view state; its keys join the handlers below (screen 'approval').
+  const approval = useApprovalForm({
+    run: view === 'run' ? currentRun : undefined,
+    control,
+    readOnly,
+    suspended: overlay !== null,
+    lang,
+    now,
+    ask: (question, onYes) => setOverlay({ kind: 'confirm', question, onYes }),
+  });
+  const approvalNotice = currentRun ? approval.noticeFor(currentRun.runId)?.[lang] : undefined;
+
   const bodyHeight = height - 1 - 3; // root is rows-1 high; header, message bar, footer
-  const layout = runLayout(bodyHeight, currentRun);
+  const layout = runLayout(bodyHeight, currentRun, approvalNotice !== undefined);
 
   /** A host-level runbook (L3) targets the selected service's host; the others the service. */
   const targetFor = (runbookId: string, target: string): string => {
@@ -243,6 +256,8 @@ export function App(props: AppProps) {
     'fault.choose': () => overlay?.kind === 'fault-menu' && injectFault(overlay.index),
     'fault.number': (key) => injectFault(Number(key) - 1),
     'fault.close': () => setOverlay(null),
+
+    ...approval.handlers,
   };
 
   const commandState: CommandState = {
@@ -255,13 +270,14 @@ export function App(props: AppProps) {
       view === 'run' && currentRun
         ? { state: currentRun.state, promptKind: currentRun.prompt?.kind, escalateTo: currentRun.escalateTo }
         : undefined,
+    approval: approval.active ? approval.commandState : undefined,
   };
 
-  const screen: CommandScreen = overlay?.kind ?? view;
+  const screen: CommandScreen = overlay?.kind ?? (view === 'run' && approval.active ? 'approval' : view);
 
   let body;
   if (overlay?.kind === 'help') {
-    body = <HelpScreen of={view} state={commandState} width={width} height={bodyHeight} />;
+    body = <HelpScreen of={view === 'run' && approval.active ? 'approval' : view} state={commandState} width={width} height={bodyHeight} />;
   } else if (overlay?.kind === 'fault-menu') {
     body = <FaultMenu selected={overlay.index} lang={lang} width={width} height={bodyHeight} />;
   } else if (view === 'run') {
@@ -277,6 +293,11 @@ export function App(props: AppProps) {
         escalateLevel={escalateLevel}
         escalateKey={keyOf('run.escalate')}
         confirmKey={keyOf('run.confirm')}
+        escalateTitle={currentRun?.escalateTo ? runbookTitle(currentRun.escalateTo) : undefined}
+        escalateTarget={currentRun?.escalateTo ? targetFor(currentRun.escalateTo, currentRun.target) : undefined}
+        approval={approval.model}
+        approvalKeys={{ submit: keyOf('approval.submit'), cancel: keyOf('approval.cancel'), reissue: keyOf('approval.reissue') }}
+        notice={approvalNotice}
         now={now}
         lang={lang}
         width={width}
@@ -307,7 +328,7 @@ export function App(props: AppProps) {
 
   return (
     <CommandsContext.Provider value={context}>
-      <KeyInput screen={screen} handlers={handlers} state={commandState} />
+      <KeyInput screen={screen} handlers={handlers} state={commandState} captureText={screen === 'approval' && approval.captureText} />
       <Box flexDirection="column" width={width} height={height - 1} overflow="hidden">
         <Header
           lang={lang}
@@ -331,7 +352,7 @@ export function App(props: AppProps) {
 }
 
 /** The one input hook, mounted inside the provider so it can read the registry. */
-function KeyInput({ screen, handlers, state }: { screen: CommandScreen; handlers: CommandHandlers; state: CommandState }) {
-  useCommands(screen, handlers, state);
+function KeyInput({ screen, handlers, state, captureText }: { screen: CommandScreen; handlers: CommandHandlers; state: CommandState; captureText: boolean }) {
+  useCommands(screen, handlers, state, true, captureText);
   return null;
 }

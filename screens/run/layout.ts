@@ -13,16 +13,18 @@ export interface RunLayout {
 const MIN_LOG = 3;
 
 /** Lines taken by the final message or prompt under the steps. */
-export function bottomLinesFor(run: RunView | undefined): number {
+export function bottomLinesFor(run: RunView | undefined, hasNotice = false): number {
   if (!run) return 0;
   if (run.prompt?.kind === 'confirm') return 4; // bordered box: message + hint
   if (run.prompt?.kind === 'approval') return 1;
-  return run.state === 'running' ? 0 : 1;
+  if (run.state === 'running') return 0;
+  // The verdict, then on its own line the escalation offer or what the approval flow said.
+  return (run.state === 'failed' && run.escalateTo) || hasNotice ? 2 : 1;
 }
 
-export function runLayout(height: number, run: RunView | undefined): RunLayout {
+export function runLayout(height: number, run: RunView | undefined, hasNotice = false): RunLayout {
   const titleLines = 1 + (run?.dryRun ? 1 : 0);
-  const bottomLines = bottomLinesFor(run);
+  const bottomLines = bottomLinesFor(run, hasNotice);
   const steps = run?.steps.length ?? 0;
   const room = Math.max(0, height - titleLines - bottomLines - 1 /* log header */);
   const stepRows = Math.min(steps, Math.max(Math.min(steps, 1), room - MIN_LOG));

@@ -6,6 +6,8 @@ import { t } from '../../src/i18n/catalog';
 import { displayWidth, fit, sanitizeLine, truncate } from '../shared/text';
 import { formatDuration } from '../shared/format';
 import type { RunLayout } from './layout';
+import { ApprovalForm, type ApprovalFormKeys } from '../approval/approval-form';
+import type { ApprovalFormModel } from '../approval/use-approval-form';
 
 export const STEP_ICONS: Record<StepState, string> = {
   pending: '·',
@@ -78,13 +80,21 @@ export interface RunScreenProps {
   escalateLevel?: string;
   escalateKey?: string;
   confirmKey?: string;
+  /** Title and target of the escalation runbook ("L2 Service Reset on doai-orchestrator"). */
+  escalateTitle?: string;
+  escalateTarget?: string;
+  /** The approval form's state when this console can answer; without it the form is read-only. */
+  approval?: ApprovalFormModel;
+  approvalKeys?: ApprovalFormKeys;
+  /** What the approval flow said when it ended the run (same approver, not yes). */
+  notice?: string;
   now: Date;
   lang: Lang;
   width: number;
   height: number;
 }
 
-export function RunScreen({ run, output, scroll, layout, escalateLevel, escalateKey, confirmKey, now, lang, width, height }: RunScreenProps) {
+export function RunScreen({ run, output, scroll, layout, escalateLevel, escalateKey, confirmKey, escalateTitle, escalateTarget, approval, approvalKeys, notice, now, lang, width, height }: RunScreenProps) {
   if (!run) {
     return (
       <Box width={width} height={height}>
@@ -99,21 +109,20 @@ export function RunScreen({ run, output, scroll, layout, escalateLevel, escalate
   const start = stepWindowStart(run.steps, layout.stepRows);
   const steps = run.steps.slice(start, start + layout.stepRows);
 
+  if (run.prompt?.kind === 'approval') {
+    // Nothing has run before approval: the form takes the whole screen under the title.
+    const top = 1 + (run.dryRun ? 1 : 0);
+    return (
+      <Box flexDirection="column" width={width} height={height} overflow="hidden">
+        <RunTitle run={run} lang={lang} width={width} />
+        <ApprovalForm run={run} form={approval} keys={approvalKeys ?? {}} now={now} lang={lang} width={width} height={height - top} />
+      </Box>
+    );
+  }
+
   return (
     <Box flexDirection="column" width={width} height={height} overflow="hidden">
-      <Text bold wrap="truncate">
-        {truncate(
-          t(lang, 'run.title', { runbook: run.title[lang], target: run.target, operator: run.operator }),
-          Math.max(0, width - displayWidth(runStateLabel(lang, run.state)) - 3),
-        )}
-        {' · '}
-        <Text color={RUN_COLORS[run.state]}>{runStateLabel(lang, run.state)}</Text>
-      </Text>
-      {run.dryRun ? (
-        <Text color="yellow" wrap="truncate">
-          {t(lang, 'run.dryRun')}
-        </Text>
-      ) : null}
+      <RunTitle run={run} lang={lang} width={width} />
 
       {steps.map((s) => (
         <Text key={s.id} wrap="truncate">
@@ -146,16 +155,39 @@ export function RunScreen({ run, output, scroll, layout, escalateLevel, escalate
         )}
       </Box>
 
-      <FinalOrPrompt run={run} escalateLevel={escalateLevel} escalateKey={escalateKey} confirmKey={confirmKey} lang={lang} width={width} />
+      <FinalOrPrompt run={run} escalateLevel={escalateLevel} escalateKey={escalateKey} confirmKey={confirmKey} escalateTitle={escalateTitle} escalateTarget={escalateTarget} notice={notice} lang={lang} width={width} />
     </Box>
   );
 }
 
-function FinalOrPrompt({ run, escalateLevel, escalateKey, confirmKey, lang, width }: {
+function RunTitle({ run, lang, width }: { run: RunView; lang: Lang; width: number }) {
+  return (
+    <>
+        <Text bold wrap="truncate">
+          {truncate(
+            t(lang, 'run.title', { runbook: run.title[lang], target: run.target, operator: run.operator }),
+            Math.max(0, width - displayWidth(runStateLabel(lang, run.state)) - 3),
+          )}
+          {' · '}
+          <Text color={RUN_COLORS[run.state]}>{runStateLabel(lang, run.state)}</Text>
+        </Text>
+        {run.dryRun ? (
+          <Text color="yellow" wrap="truncate">
+            {t(lang, 'run.dryRun')}
+          </Text>
+        ) : null}
+    </>
+  );
+}
+
+function FinalOrPrompt({ run, escalateLevel, escalateKey, confirmKey, escalateTitle, escalateTarget, notice, lang, width }: {
   run: RunView;
   escalateLevel?: string;
   escalateKey?: string;
   confirmKey?: string;
+  escalateTitle?: string;
+  escalateTarget?: string;
+  notice?: string;
   lang: Lang;
   width: number;
 }) {
@@ -173,36 +205,41 @@ function FinalOrPrompt({ run, escalateLevel, escalateKey, confirmKey, lang, widt
       </Box>
     );
   }
-  if (run.prompt?.kind === 'approval') {
-    const p = run.prompt;
-    const text = [t(lang, 'run.approvalWaiting', { step: p.step }), p.code ? t(lang, 'run.approvalCode', { code: p.code }) : '', p.message?.[lang] ?? '']
-      .filter(Boolean)
-      .join(' · ');
-    return (
-      <Text color="yellow" bold wrap="truncate">
-        {truncate(text, width)}
-      </Text>
-    );
-  }
   if (run.state === 'running') return null;
 
   const parts: string[] = [];
+  // The next step gets its own line: a long failure message must not push it off the screen.
+  let next: string | undefined;
   let icon = '✓';
   if (run.state === 'success') parts.push(t(lang, 'run.success'));
   else if (run.state === 'failed') {
     icon = '✗';
     parts.push(t(lang, 'run.failed'));
     if (run.message) parts.push(run.message);
-    if (run.escalateTo && escalateKey) parts.push(t(lang, 'run.escalateHint', { level: escalateLevel ?? run.escalateTo, key: escalateKey }));
+    if (run.escalateTo && escalateKey)
+      next = t(lang, 'run.escalateOffer', {
+        from: run.level,
+        key: escalateKey,
+        runbook: escalateTitle ?? escalateLevel ?? run.escalateTo,
+        target: escalateTarget ?? run.target,
+      });
     else if (!run.escalateTo && !/manual inspection/i.test(run.message ?? '')) parts.push(t(lang, 'run.manualInspection'));
   } else {
     icon = '⊘';
     parts.push(runStateLabel(lang, run.state));
   }
   if (run.state !== 'failed' && run.message) parts.push(run.message);
+  next ??= notice;
   return (
-    <Text color={RUN_COLORS[run.state]} bold wrap="truncate">
-      {truncate(`${icon} ${parts.join(' — ')}`, width)}
-    </Text>
+    <Box flexDirection="column" flexShrink={0}>
+      <Text color={RUN_COLORS[run.state]} bold wrap="truncate">
+        {truncate(`${icon} ${parts.join(' — ')}`, width)}
+      </Text>
+      {next ? (
+        <Text color="yellow" bold wrap="truncate">
+          {truncate(next, width)}
+        </Text>
+      ) : null}
+    </Box>
   );
 }

@@ -147,7 +147,7 @@ describe('run screen', () => {
     runs.updateRun(runId, { state: 'failed', finishedAt: at(30_000), message: 'health not back in 30 s', escalateTo: 'l2-service-reset' });
     const f = await frame(lastFrame);
     expect(f).toContain('FAILED');
-    expect(f).toContain('escalate to L2 — press e');
+    expect(f).toContain('L1 failed → press e for L2 Service Reset on doai-orchestrator');
     await press(stdin, 'run.escalate');
     expect(control.starts.at(-1)).toEqual({ runbookId: 'l2-service-reset', target: 'doai-orchestrator', opts: { dryRun: false } });
     expect(await frame(lastFrame)).toContain('L2 Service Reset · doai-orchestrator');

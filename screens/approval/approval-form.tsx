@@ -1,0 +1,194 @@
+// The boxed approval forms of seed 000: L2 "SERVICE RESET CONFIRMATION" (code + approver) and L3
+// "BOX RESET - TWO-STEP VERIFICATION" (step 1, the enforced wait, step 2, reason, summary, yes).
+// Every row is one terminal line, so the plan (what will run, on which host) gets exactly the rows
+// that are left and the box never pushes the footer off an 80 × 24 screen.
+import { Box, Text } from 'ink';
+import TextInput from 'ink-text-input';
+import type { ReactNode } from 'react';
+import type { Lang, Localized, RunView } from '../../src/core/views';
+import { t } from '../../src/i18n/catalog';
+import { formatClock } from '../shared/format';
+import { displayWidth, fit, sanitizeLine, truncate } from '../shared/text';
+import { formatMinSec, isCodePhase, modeOf, phaseOf, secondsLeft, type FieldId } from './approval-model';
+import type { ApprovalFormModel } from './use-approval-form';
+
+export interface ApprovalFormKeys {
+  submit?: string;
+  cancel?: string;
+  reissue?: string;
+}
+
+export interface ApprovalFormProps {
+  run: RunView;
+  /** Absent in a console that cannot answer (read-only): the form is shown without fields. */
+  form?: ApprovalFormModel;
+  keys: ApprovalFormKeys;
+  now: Date;
+  lang: Lang;
+  width: number;
+  height: number;
+}
+
+type Row = { key: string; node: ReactNode };
+
+const FIELD_LABELS: Record<'code' | 'two-step', Record<FieldId, Parameters<typeof t>[1]>> = {
+  code: { code: 'approval.field.code', name: 'approval.field.approver', reason: 'approval.field.reason', word: 'approval.field.yes' },
+  'two-step': { code: 'approval.field.code6', name: 'approval.field.name', reason: 'approval.field.reason', word: 'approval.field.yes' },
+};
+
+const BLANK = '______';
+
+export function ApprovalForm({ run, form, keys, now, lang, width, height }: ApprovalFormProps) {
+  const prompt = form?.prompt ?? (run.prompt?.kind === 'approval' ? run.prompt : undefined);
+  if (!prompt) return null;
+  const mode = form?.mode ?? modeOf(prompt, run.level);
+  const phase = form?.phase ?? phaseOf(prompt, run.level);
+  const inner = Math.max(10, width - 4); // border and padding
+  const labels = FIELD_LABELS[mode];
+  const labelWidth = Math.min(24, Math.max(...Object.values(labels).map((k) => displayWidth(t(lang, k)))) + 2);
+  const line = (key: string, text: string, props: { color?: string; bold?: boolean; dim?: boolean } = {}): Row => ({
+    key,
+    node: (
+      <Text wrap="truncate" color={props.color} bold={props.bold} dimColor={props.dim}>
+        {truncate(text, inner)}
+      </Text>
+    ),
+  });
+
+  const field = (id: FieldId, indent = ''): Row => {
+    const index = form?.fields.indexOf(id) ?? -1;
+    const focused = form !== undefined && form.interactive && index === form.focus;
+    const value = form?.values[id] ?? '';
+    const label = fit(`${indent}${t(lang, labels[id])}:`, labelWidth + indent.length);
+    return {
+      key: `field-${id}`,
+      node: (
+        <Box height={1} overflow="hidden" width={inner}>
+          <Text color={focused ? 'cyan' : undefined} bold={focused}>
+            {focused ? '›' : ' '}
+            {label}{' '}
+          </Text>
+          {form?.interactive ? (
+            <TextInput value={value} focus={focused} placeholder={focused ? ' ' : BLANK} onChange={(v) => form.onChange(id, v)} />
+          ) : (
+            <Text dimColor>{value || BLANK}</Text>
+          )}
+        </Box>
+      ),
+    };
+  };
+
+  // head, then the plan (read before approving), then the fields.
+  const head: Row[] = [];
+  const rows: Row[] = [];
+  const rule = (key: string) => line(key, '━'.repeat(inner), { dim: true });
+
+  // The code to read out, or why there is none.
+  const codeRows = (): Row[] => {
+    if (!isCodePhase(phase)) return [];
+    if (form?.codeVoid || !prompt.code) {
+      const out: Row[] = [];
+      if (prompt.code) out.push(line('code-expired', t(lang, 'approval.codeExpired', { code: prompt.code }), { color: 'yellow' }));
+      out.push(line('code-void', t(lang, 'approval.codeVoid', { key: keys.reissue ?? 'r' }), { color: 'yellow', bold: true }));
+      return out;
+    }
+    const left = prompt.expiresAt ? formatMinSec(secondsLeft(prompt.expiresAt, now)) : '—';
+    return [line('code', t(lang, 'approval.code', { code: prompt.code, left, tries: prompt.triesLeft ?? '?' }), { color: 'cyan', bold: true })];
+  };
+
+  if (mode === 'code') {
+    head.push(line('title', t(lang, 'approval.l2.title', { target: run.target }), { color: 'yellow', bold: true }));
+    head.push(line('impact', t(lang, 'approval.l2.impact')));
+    head.push(line('recovery', t(lang, 'approval.l2.recovery')));
+    rows.push(...codeRows());
+    if (form) rows.push(field('code'), field('name'));
+  } else {
+    head.push(line('title', t(lang, 'approval.l3.title', { target: run.target }), { color: 'red', bold: true }));
+    head.push(line('warning', t(lang, 'approval.l3.warning'), { color: 'yellow' }));
+    rows.push(rule('rule1'));
+    rows.push(...stepRows(1));
+    rows.push(...stepRows(2));
+    rows.push(rule('rule2'));
+    if (phase === 'reason' && form) rows.push(field('reason'));
+    else rows.push(line('reason', `${t(lang, 'approval.field.reason')}: ${prompt.reason ? sanitizeLine(prompt.reason) : '—'}`, { dim: !prompt.reason }));
+    if (phase === 'summary' || phase === 'confirm-yes') rows.push(...summaryRows());
+    if (phase === 'summary' && form) rows.push(line('summary-hint', t(lang, 'approval.summaryHint', { key: keys.submit ?? 'Enter' }), { color: 'cyan' }));
+    if (phase === 'confirm-yes' && form) {
+      rows.push(field('word'));
+      rows.push(line('yes-hint', t(lang, 'approval.yesHint'), { color: 'yellow' }));
+    }
+  }
+
+  function stepRows(step: 1 | 2): Row[] {
+    const head = t(lang, step === 1 ? 'approval.step1' : 'approval.step2');
+    const record = step === 1 ? prompt!.step1 : prompt!.step2;
+    if (record) return [line(`step${step}`, `${head} — ${t(lang, 'approval.approved', { name: sanitizeLine(record.name), time: formatClock(record.at) })}`, { color: 'green' })];
+    const open = (step === 1 && phase === 'step1') || (step === 2 && phase === 'step2');
+    if (open) return [line(`step${step}`, head, { bold: true }), ...codeRows(), ...(form ? [field('name', '  '), field('code', '  ')] : [])];
+    if (step === 2 && phase === 'waiting') {
+      const s = prompt!.waitUntil ? secondsLeft(prompt!.waitUntil, now) : 0;
+      return [
+        line('step2', head, { dim: true }),
+        line('wait', s > 0 ? `  ${t(lang, 'approval.wait', { s })}` : `  ${t(lang, 'approval.waitOpening')}`, { color: 'yellow', bold: true }),
+      ];
+    }
+    return [line(`step${step}`, `${head} — ${t(lang, 'approval.later')}`, { dim: true })];
+  }
+
+  function summaryRows(): Row[] {
+    const lines: string[] = prompt!.summary?.length
+      ? prompt!.summary.map((l: Localized) => sanitizeLine(l[lang]))
+      : [
+          t(lang, 'approval.summaryStep1', { name: prompt!.step1?.name ?? '—' }),
+          t(lang, 'approval.summaryStep2', { name: prompt!.step2?.name ?? '—' }),
+          t(lang, 'approval.summaryReason', { reason: prompt!.reason ?? '—' }),
+        ];
+    const boxWidth = inner;
+    const bar = '─'.repeat(Math.max(0, boxWidth - 2));
+    return [
+      line('summary-top', `┌${bar}┐`, { dim: true }),
+      line('summary-title', `│${fit(` ${t(lang, 'approval.summary')}`, boxWidth - 2)}│`, { bold: true }),
+      ...lines.map((l, i) => line(`summary-${i}`, `│${fit(`  ${l}`, boxWidth - 2)}│`)),
+      line('summary-bottom', `└${bar}┘`, { dim: true }),
+    ];
+  }
+
+  // What the flow said: the form's own last refusal first, else the prompt's.
+  const error = form?.error ?? prompt.error;
+  const tail: Row[] = [];
+  if (error) tail.push(line('error', `✗ ${error[lang]}`, { color: 'red', bold: true }));
+  if (!form) tail.push(line('read-only', prompt.message?.[lang] ?? t(lang, 'approval.readOnly'), { dim: true }));
+  else if (form.interactive && form.fields.length > 1)
+    tail.push(line('keys', t(lang, 'approval.keysHint', { submit: keys.submit ?? 'Enter', cancel: keys.cancel ?? 'Esc' }), { dim: true }));
+  if (prompt.requestId) tail.push(line('remote', t(lang, 'approval.remote', { id: prompt.requestId }), { dim: true }));
+
+  // The plan takes the rows that are left; it is what the approver agrees to, so say when it is cut.
+  const plan = (prompt.plan ?? []).map(sanitizeLine);
+  const room = Math.max(0, height - 2 - head.length - rows.length - tail.length);
+  const planRows: Row[] = [];
+  if (plan.length > 0 && room >= 2) {
+    planRows.push(line('plan-title', t(lang, 'approval.plan'), { dim: true }));
+    const fits = plan.length <= room - 1 ? plan.length : Math.max(0, room - 2);
+    plan.slice(0, fits).forEach((p, i) => planRows.push(line(`plan-${i}`, `  ${p}`)));
+    if (fits < plan.length) planRows.push(line('plan-more', `  ${t(lang, 'approval.planMore', { n: plan.length - fits })}`, { dim: true }));
+  }
+
+  const all = [...head, ...planRows, ...rows, ...tail].slice(0, Math.max(0, height - 2));
+  return (
+    <Box
+      borderStyle="round"
+      borderColor={mode === 'code' ? 'yellow' : 'red'}
+      paddingX={1}
+      width={width}
+      flexDirection="column"
+      flexShrink={0}
+      overflow="hidden"
+    >
+      {all.map((r) => (
+        <Box key={r.key} height={1} overflow="hidden">
+          {r.node}
+        </Box>
+      ))}
+    </Box>
+  );
+}

@@ -1,0 +1,120 @@
+// What the approval form shows and sends, derived from the run's approval prompt alone (pure, no
+// React). The rules live in src/approval/policy.ts behind RunControl.answerApproval: the form only
+// collects what an operator types and shows what the flow says, so no key can skip a phase.
+import type { ApprovalAnswer, Localized, RunPrompt } from '../../src/core/views';
+
+export type ApprovalPrompt = Extract<RunPrompt, { kind: 'approval' }>;
+export type FormPhase = NonNullable<ApprovalPrompt['phase']>;
+export type FormMode = NonNullable<ApprovalPrompt['mode']>;
+export type FieldId = 'code' | 'name' | 'reason' | 'word';
+
+const CODE_PHASES: ReadonlySet<FormPhase> = new Set(['code', 'step1', 'step2']);
+
+/** L2 asks for a code; L3 for two steps. An engine that leaves `mode` out is read by level. */
+export function modeOf(prompt: ApprovalPrompt, level: string): FormMode {
+  return prompt.mode ?? (level === 'L3' ? 'two-step' : 'code');
+}
+
+/** Where the flow stands; inferred when the engine does not say (older prompt shape). */
+export function phaseOf(prompt: ApprovalPrompt, level: string): FormPhase {
+  if (prompt.phase) return prompt.phase;
+  if (prompt.waitUntil) return 'waiting';
+  if (modeOf(prompt, level) === 'two-step') return prompt.step === 2 ? 'step2' : 'step1';
+  return 'code';
+}
+
+/** The text fields of a phase, in Tab order: the seed's L2 box asks code then approver, L3 name then code. */
+export function fieldsFor(phase: FormPhase): FieldId[] {
+  switch (phase) {
+    case 'code':
+      return ['code', 'name'];
+    case 'step1':
+    case 'step2':
+      return ['name', 'code'];
+    case 'reason':
+      return ['reason'];
+    case 'confirm-yes':
+      return ['word'];
+    default:
+      return [];
+  }
+}
+
+export function isCodePhase(phase: FormPhase): boolean {
+  return CODE_PHASES.has(phase);
+}
+
+/**
+ * The code cannot be used: the flow withdrew it (3 wrong tries, expiry, used) or its time is up
+ * on this screen's clock before the flow's own timer caught up. Only a new code helps then.
+ */
+export function isCodeVoid(prompt: ApprovalPrompt, phase: FormPhase, now: Date): boolean {
+  if (!isCodePhase(phase)) return false;
+  if (!prompt.code) return true;
+  return prompt.expiresAt !== undefined && now.getTime() >= prompt.expiresAt.getTime();
+}
+
+/** Whole seconds until `until`, never negative (a countdown that shows 0 only when it is over). */
+export function secondsLeft(until: Date, now: Date): number {
+  return Math.max(0, Math.ceil((until.getTime() - now.getTime()) / 1000));
+}
+
+/** "4:12": minutes and seconds left of a code's validity. */
+export function formatMinSec(totalSeconds: number): string {
+  const m = Math.floor(totalSeconds / 60);
+  const s = totalSeconds % 60;
+  return `${m}:${String(s).padStart(2, '0')}`;
+}
+
+export type FormValues = Partial<Record<FieldId, string>>;
+
+/** The answer the form sends from the last field (or from the summary, which has none). */
+export function answerFor(phase: FormPhase, values: FormValues): ApprovalAnswer | undefined {
+  switch (phase) {
+    case 'code':
+    case 'step1':
+    case 'step2':
+      return { kind: 'approve', name: values.name ?? '', code: values.code ?? '' };
+    case 'reason':
+      return { kind: 'reason', reason: values.reason ?? '' };
+    case 'summary':
+      return { kind: 'continue' };
+    case 'confirm-yes':
+      return { kind: 'confirm', word: values.word ?? '' };
+    default:
+      return undefined;
+  }
+}
+
+/** Approver names compared as the flow does: case, spaces and invisible characters do not count. */
+export function sameApprover(a: string, b: string): boolean {
+  const norm = (x: string) => x.normalize('NFKC').toLowerCase().replace(/[\s\p{Cc}\p{Cf}]+/gu, '');
+  return norm(a) !== '' && norm(a) === norm(b);
+}
+
+/** Form view state (what is typed, which field has focus), reset whenever the flow moves on. */
+export interface FormState {
+  /** Run, phase and step the values belong to. */
+  key: string;
+  values: FormValues;
+  focus: number;
+  /** The flow's answer to the last refused input, in words. */
+  error?: Localized;
+}
+
+export function formKey(runId: string, phase: FormPhase, step: 1 | 2): string {
+  return `${runId}|${phase}|${step}`;
+}
+
+export function freshForm(key: string): FormState {
+  return { key, values: {}, focus: 0 };
+}
+
+/** After a refused code: keep the name, clear the code and put the cursor back on it. */
+export function afterRefusal(state: FormState, fields: FieldId[], error: Localized, answer: ApprovalAnswer): FormState {
+  if (answer.kind === 'approve') {
+    const codeAt = fields.indexOf('code');
+    return { ...state, values: { ...state.values, code: '' }, focus: codeAt === -1 ? state.focus : codeAt, error };
+  }
+  return { ...state, error };
+}

@@ -1,0 +1,174 @@
+// View state and key handlers of the approval form: what is typed where, which field has focus,
+// and what the flow said about the last answer. The App spreads `handlers` into its one input
+// hook; every answer goes through RunControl.answerApproval, which alone decides.
+import { useRef, useState } from 'react';
+import type { ApprovalAnswer, Lang, Localized, RunControl, RunView } from '../../src/core/views';
+import type { ApprovalCommandState } from '../../src/commands/registry';
+import { localized, t } from '../../src/i18n/catalog';
+import type { CommandHandlers } from '../shared/use-commands';
+import {
+  afterRefusal,
+  answerFor,
+  fieldsFor,
+  formKey,
+  freshForm,
+  isCodeVoid,
+  modeOf,
+  phaseOf,
+  sameApprover,
+  type ApprovalPrompt,
+  type FieldId,
+  type FormMode,
+  type FormPhase,
+  type FormState,
+  type FormValues,
+} from './approval-model';
+
+export interface ApprovalFormModel {
+  prompt: ApprovalPrompt;
+  phase: FormPhase;
+  mode: FormMode;
+  fields: FieldId[];
+  focus: number;
+  values: FormValues;
+  /** The flow's refusal of the last answer (wrong code, empty reason …). */
+  error?: Localized;
+  codeVoid: boolean;
+  /** Fields take keys now: an operator console, no overlay open, a usable code. */
+  interactive: boolean;
+  onChange(field: FieldId, value: string): void;
+}
+
+export interface ApprovalFormHandle {
+  /** The run shown waits for approval and this console may answer: keys go to screen 'approval'. */
+  active: boolean;
+  /** A field has focus: printable keys are typed, not commands. */
+  captureText: boolean;
+  commandState?: ApprovalCommandState;
+  handlers: CommandHandlers;
+  model?: ApprovalFormModel;
+  /** What the flow said when it ended the approval (same approver, not `yes`), for the verdict. */
+  noticeFor(runId: string): Localized | undefined;
+}
+
+export interface ApprovalFormOptions {
+  /** The run on the run screen (undefined on other screens). */
+  run: RunView | undefined;
+  control: RunControl | undefined;
+  /** Read-only console, or a run another console owns: the form is shown, nothing is answered. */
+  readOnly: boolean;
+  /** An overlay (yes/no, help) has the keyboard: fields give up focus so `y`/`n` reach it. */
+  suspended: boolean;
+  lang: Lang;
+  now: Date;
+  /** Asks a yes/no question (the App's confirm overlay). */
+  ask(question: string, onYes: () => void): void;
+}
+
+const wrap = (i: number, n: number) => (n === 0 ? 0 : ((i % n) + n) % n);
+
+export function useApprovalForm(opts: ApprovalFormOptions): ApprovalFormHandle {
+  const { run, control, readOnly, suspended, lang, now, ask } = opts;
+  const [, setState] = useState<FormState>(() => freshForm(''));
+  // The ref holds the latest values even between a keystroke and the next render, so Enter right
+  // after typing submits what was typed.
+  const ref = useRef<FormState>(freshForm(''));
+  const [notice, setNotice] = useState<{ runId: string; text: Localized } | undefined>();
+
+  const prompt = run?.prompt?.kind === 'approval' ? run.prompt : undefined;
+  const noticeFor = (runId: string) => (notice?.runId === runId ? notice.text : undefined);
+  if (!run || !prompt) return { active: false, captureText: false, handlers: {}, noticeFor };
+
+  const runId = run.runId;
+  const mode = modeOf(prompt, run.level);
+  const phase = phaseOf(prompt, run.level);
+  const fields = fieldsFor(phase);
+  const key = formKey(runId, phase, prompt.step);
+  if (ref.current.key !== key) ref.current = freshForm(key);
+  const current = ref.current;
+  const update = (fn: (s: FormState) => FormState) => {
+    const base = ref.current.key === key ? ref.current : freshForm(key);
+    ref.current = fn(base);
+    setState(ref.current);
+  };
+
+  const codeVoid = isCodeVoid(prompt, phase, now);
+  const waiting = phase === 'waiting';
+  const active = !readOnly;
+  const interactive = active && !suspended && fields.length > 0 && !codeVoid;
+
+  const send = (answer: ApprovalAnswer) => {
+    if (!control?.answerApproval) {
+      update((s) => ({ ...s, error: localized('approval.noEngine') }));
+      return;
+    }
+    let result: { accepted: boolean; error?: Localized };
+    try {
+      result = control.answerApproval(runId, answer);
+    } catch (err) {
+      const text = err instanceof Error ? err.message : String(err);
+      result = { accepted: false, error: { en: text, ko: text } };
+    }
+    if (result.accepted) {
+      setNotice(undefined);
+      const codeAt = fields.indexOf('code');
+      update((s) =>
+        answer.kind === 'reissue'
+          ? { ...s, values: { ...s.values, code: '' }, focus: codeAt === -1 ? 0 : codeAt, error: undefined }
+          : { ...s, values: {}, focus: 0, error: undefined },
+      );
+      return;
+    }
+    let error = result.error ?? { en: 'Refused', ko: '거부됨' };
+    const step1 = prompt.step1?.name;
+    if (answer.kind === 'approve' && phase === 'step2' && step1 !== undefined && sameApprover(answer.name, step1)) {
+      // The seed's own words for this refusal (its audit line), then the flow's explanation.
+      const head = t(lang, 'approval.sameApprover');
+      error = { en: `${head} — ${error.en}`, ko: `${head} — ${error.ko}` };
+    }
+    const shown = error;
+    update((s) => afterRefusal(s, fields, shown, answer));
+    setNotice({ runId, text: shown });
+  };
+
+  const handlers: CommandHandlers = {
+    'approval.prev': () => update((s) => ({ ...s, focus: wrap(s.focus - 1, fields.length) })),
+    'approval.next': () => update((s) => ({ ...s, focus: wrap(s.focus + 1, fields.length) })),
+    'approval.submit': () => {
+      const focus = ref.current.key === key ? ref.current.focus : 0;
+      if (fields.length > 0 && focus < fields.length - 1) {
+        update((s) => ({ ...s, focus: s.focus + 1 }));
+        return;
+      }
+      const answer = answerFor(phase, ref.current.key === key ? ref.current.values : {});
+      if (answer) send(answer);
+    },
+    'approval.reissue': () => send({ kind: 'reissue' }),
+    'approval.cancel': () =>
+      ask(t(lang, 'approval.cancelConfirm', { runbook: run.title[lang], target: run.target }), () => {
+        if (control?.answerApproval) send({ kind: 'cancel' });
+        else control?.cancel(runId);
+      }),
+  };
+
+  return {
+    active,
+    captureText: interactive,
+    commandState: { fields: interactive ? fields.length : 0, codeVoid, waiting },
+    handlers,
+    model: {
+      prompt,
+      phase,
+      mode,
+      fields,
+      focus: current.focus,
+      values: current.values,
+      error: current.error,
+      codeVoid,
+      interactive,
+      onChange: (field, value) =>
+        update((s) => ({ ...s, values: { ...s.values, [field]: field === 'code' ? value.toUpperCase() : value } })),
+    },
+    noticeFor,
+  };
+}
