@@ -12,6 +12,7 @@ import { realClock, type Clock } from '../core/clock';
 import { createSshShell } from '../ssh/shell';
 import { builtinActionsDir, loadRunbooks } from '../runbook/loader';
 import { createRunEngine, type RunEngine } from '../runbook/engine';
+import { createApprovalHook, type ApprovalHook } from '../approval/engine-hook';
 import { AuditLog } from '../audit/emergency-log';
 import { createFleetStore } from '../health/fleet-store';
 import type { FleetStore } from '../core/views';
@@ -30,6 +31,8 @@ export interface ConsoleContext {
   fleet: FleetStore;
   /** Nodes, hosts, WebSocket checks and alerts (R-HLT-3..5); started by the interactive console. */
   monitors?: FleetMonitors;
+  /** L2/L3 approvals: the form (answerApproval) and cross-session requests in paths.approvals_dir. */
+  approvals: ApprovalHook;
   close(): void;
 }
 
@@ -87,6 +90,7 @@ export function buildContext(loaded: LoadedConfig, flags: CommonFlags): ConsoleC
   });
   const runbooks = loadRunbooks({ builtinDir: builtinActionsDir(), extraPaths: config.runbooks, baseDir: dirname(loaded.path) });
   const audit = new AuditLog(paths.auditLog, { secrets: () => configSecrets(loaded) });
+  const approvals = createApprovalHook({ clock, approvalsDir: paths.approvalsDir, approvers: config.approvers });
   const engine = createRunEngine({
     config,
     runbooks,
@@ -96,6 +100,8 @@ export function buildContext(loaded: LoadedConfig, flags: CommonFlags): ConsoleC
     audit,
     journalDir: paths.journalDir,
     lockDir: join(paths.stateDir, 'locks'),
+    snapshotsDir: paths.snapshotsDir,
+    prepareApproval: (info) => approvals.prepareApproval(info),
   });
   const fleet = createFleetStore({ config, clock });
   const monitors = createFleetMonitors({
@@ -116,6 +122,7 @@ export function buildContext(loaded: LoadedConfig, flags: CommonFlags): ConsoleC
     audit,
     fleet,
     monitors,
+    approvals,
     close() {
       monitors.stop();
       fleet.stop();
