@@ -178,6 +178,7 @@ function resolveAllPaths(config: Config, configDir: string, opts: PathOptions): 
       incidents_dir: paths.incidentsDir,
       known_hosts: paths.knownHosts,
       approvals_dir: paths.approvalsDir,
+      ...(config.paths.ssh_config !== undefined ? { ssh_config: abs(config.paths.ssh_config) } : {}),
     },
   };
   return { config: resolved, paths };
