@@ -144,6 +144,27 @@ export function buildProgram(setExit: (code: number) => void): Command {
       setExit(await runLog(flags as never));
     });
 
+  common(program.command('report'))
+    .description("write an incident's markdown report (latest incident without an id) and print it")
+    .argument('[incident]', 'incident id, id prefix or slug')
+    .action(async (incident: string | undefined, flags: CommonFlags) => {
+      const { reportCommand } = await import('./report');
+      const res = reportCommand(loadFromFlags(flags), incident, { lang: langOf(flags) });
+      process.stdout.write(res.markdown);
+      process.stderr.write(`wrote ${res.path}\n`);
+      setExit(0);
+    });
+
+  common(program.command('stats'))
+    .description('incident count, MTTR (mean, median, p95) and MTBF over a period')
+    .option('--since <period>', 'how far back: 30d, 12h, 90m, 2w', '30d')
+    .option('--json', 'print JSON')
+    .action(async (flags: CommonFlags & { since?: string; json?: boolean }) => {
+      const { statsCommand } = await import('./stats');
+      process.stdout.write(statsCommand(loadFromFlags(flags), { since: flags.since, json: flags.json === true }).text);
+      setExit(0);
+    });
+
   common(program.command('init'))
     .description('write a commented starter config')
     .option('--force', 'overwrite an existing file')
@@ -173,7 +194,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`doai-console: invalid config\n${err.message}\n`);
       return EXIT_USAGE;
     }
-    if (err instanceof Error && (err.name === 'DemoControlError' || err.name === 'RunbookLoadError')) {
+    if (err instanceof Error && (err.name === 'DemoControlError' || err.name === 'RunbookLoadError' || err.name === 'ChecklistLoadError')) {
       process.stderr.write(`doai-console: ${err.message}\n`);
       return EXIT_USAGE;
     }
