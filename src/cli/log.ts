@@ -94,7 +94,9 @@ export function collectLog(opts: CollectOptions): LogEntry[] {
   const wantAudit = opts.runbook ? (opts.runbooks.get(opts.runbook)?.audit_name ?? opts.runbook) : undefined;
   const grep = opts.grep?.toLowerCase();
   const runs: LogEntry[] = [];
-  const windows: { auditName?: string; from: number; to: number }[] = [];
+  // Audit lines do not name the target: a line belongs to the run of its audit name that was going
+  // on when it was written (started at or before it, not finished more than a second before).
+  const windows: { auditName: string; target: string; operator: string; runId: string; from: number; to: number }[] = [];
   for (const file of listJournals(opts.journalDir)) {
     let events: RunEvent[];
     try {
@@ -119,12 +121,19 @@ export function collectLog(opts: CollectOptions): LogEntry[] {
         .filter(Boolean)
         .join(' · '),
     };
+    if (!started.dryRun) {
+      windows.push({
+        auditName: started.auditName,
+        target: started.target,
+        operator: started.operator,
+        runId: started.runId,
+        from: started.at.getTime() - 1000,
+        to: (finished?.at ?? new Date(8.64e15)).getTime() + 1000,
+      });
+    }
     if (opts.runbook && started.runbook !== opts.runbook && started.auditName !== opts.runbook) continue;
     if (opts.level && started.level !== opts.level) continue;
-    if (opts.target && started.target !== opts.target) {
-      continue;
-    }
-    if (opts.target) windows.push({ auditName: started.auditName, from: started.at.getTime() - 1000, to: (finished?.at ?? new Date(8.64e15)).getTime() + 1000 });
+    if (opts.target && started.target !== opts.target) continue;
     if (grep) {
       const summary = [entry.runbook, entry.target, entry.operator, entry.outcome, entry.message, entry.runId].join(' ').toLowerCase();
       if (!summary.includes(grep)) {
@@ -150,10 +159,14 @@ export function collectLog(opts: CollectOptions): LogEntry[] {
       ? { at: parsed.at, source: 'audit', auditName: parsed.auditName, runbook: byAudit.get(parsed.auditName)?.id ?? parsed.auditName, level: levelOfAuditName(parsed.auditName, byAudit), message: parsed.message }
       : // Not in the seed format (hand-edited, or another tool): shown as it is, never dropped.
         { at: new Date(NaN), source: 'audit', message: line };
+    if (parsed) {
+      const t = entry.at.getTime();
+      const run = windows.filter((w) => w.auditName === entry.auditName && t >= w.from && t <= w.to).sort((a, b) => b.from - a.from)[0];
+      if (run) Object.assign(entry, { target: run.target, operator: run.operator, runId: run.runId });
+    }
     if (wantAudit && entry.auditName !== wantAudit) continue;
     if (opts.level && entry.level !== opts.level) continue;
-    // Audit lines do not name the target: they belong to a target's run when written during it.
-    if (opts.target && !windows.some((w) => w.auditName === entry.auditName && entry.at.getTime() >= w.from && entry.at.getTime() <= w.to)) continue;
+    if (opts.target && entry.target !== opts.target) continue;
     if (grep && !line.toLowerCase().includes(grep)) continue;
     audit.push(entry);
   }
@@ -164,8 +177,17 @@ export function collectLog(opts: CollectOptions): LogEntry[] {
     .sort((a, b) => (a.at.getTime() || 0) - (b.at.getTime() || 0) || (a.source === b.source ? 0 : a.source === 'audit' ? -1 : 1));
 }
 
+/** Remote output may carry colour codes or carriage returns: a table row stays one plain line. */
+function plain(text: string): string {
+  return text
+    .replace(/\x1b\[[0-?]*[ -/]*[@-~]/g, '')
+    .replace(/\x1b\][^\x07\x1b]*(\x07|\x1b\\)/g, '')
+    .replace(/[\r\n\t]+/g, ' ')
+    .replace(/[\x00-\x1f\x7f\x9b]/g, '');
+}
+
 function cell(text: string | undefined, width: number): string {
-  const s = (text ?? '-').replace(/[\r\n\t]+/g, ' ');
+  const s = plain(text ?? '-');
   return s.length > width ? s.slice(0, width - 1) + '…' : s.padEnd(width);
 }
 
@@ -174,13 +196,13 @@ function time(at: Date): string {
 }
 
 export function formatTable(entries: LogEntry[]): string {
-  const head = `${cell('TIME', 25)}  ${cell('SOURCE', 5)}  ${cell('LEVEL', 5)}  ${cell('RUNBOOK', 18)}  ${cell('TARGET', 18)}  ${cell('OPERATOR', 10)}  WHAT`;
+  const head = `${cell('TIME', 25)}  ${cell('SOURCE', 6)}  ${cell('LEVEL', 5)}  ${cell('RUNBOOK', 18)}  ${cell('TARGET', 18)}  ${cell('OPERATOR', 10)}  WHAT`;
   const rows = entries.map((e) => {
     const what =
       e.source === 'run'
         ? `${(e.outcome ?? '').toUpperCase()}${e.message ? ` · ${e.message}` : ''} (run ${e.runId})${e.match ? ` · matched ${e.match}` : ''}`
         : e.message;
-    return `${time(e.at)}  ${cell(e.source, 5)}  ${cell(e.level, 5)}  ${cell(e.runbook, 18)}  ${cell(e.target, 18)}  ${cell(e.operator, 10)}  ${what}`;
+    return `${time(e.at)}  ${cell(e.source, 6)}  ${cell(e.level, 5)}  ${cell(e.runbook, 18)}  ${cell(e.target, 18)}  ${cell(e.operator, 10)}  ${plain(what)}`;
   });
   return [head, ...rows].join('\n');
 }
