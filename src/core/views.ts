@@ -135,6 +135,11 @@ export interface RunView {
   prompt?: RunPrompt;
   /** Total output lines seen; the store keeps only the last N (ring buffer), the journal has all. */
   outputCount: number;
+  /**
+   * Set when the run belongs to another console process (seen through its lock and journal,
+   * R-RUN-7) or was interrupted in an earlier session: this console can watch it, not control it.
+   */
+  observedBy?: { operator: string; since: Date; pid?: number };
 }
 
 export interface RunsSnapshot {
