@@ -10,6 +10,7 @@ export { loadFromFlags, type CommonFlags } from './flags';
 import { operatorName } from '../config/operator';
 import { realClock, type Clock } from '../core/clock';
 import { createSshShell } from '../ssh/shell';
+import { applySshConfigToLoaded } from '../ssh/ssh-config';
 import { builtinActionsDir, loadRunbooks } from '../runbook/loader';
 import { createRunEngine, type RunEngine } from '../runbook/engine';
 import { createApprovalHook, type ApprovalHook } from '../approval/engine-hook';
@@ -79,6 +80,8 @@ export function loadDemoSecrets(loaded: LoadedConfig, env: NodeJS.ProcessEnv = p
 }
 
 export function buildContext(loaded: LoadedConfig, flags: CommonFlags): ConsoleContext {
+  // Hosts with ssh_config take HostName/User/Port/IdentityFile/ProxyJump from OpenSSH (R-SEC-2).
+  loaded = applySshConfigToLoaded(loaded);
   loadDemoSecrets(loaded);
   const { config, paths } = loaded;
   const clock = realClock(config.demo?.time_scale ?? 1);
@@ -88,7 +91,7 @@ export function buildContext(loaded: LoadedConfig, flags: CommonFlags): ConsoleC
     knownHostsPath: paths.knownHosts,
     acceptNew: flags.acceptNew === true,
   });
-  const runbooks = loadRunbooks({ builtinDir: builtinActionsDir(), extraPaths: config.runbooks, baseDir: dirname(loaded.path) });
+  const runbooks = loadRunbooks({ builtinDir: builtinActionsDir(), extraPaths: config.runbooks, baseDir: dirname(loaded.path), userDir: join(dirname(loaded.path), 'runbooks') });
   const audit = new AuditLog(paths.auditLog, { secrets: () => configSecrets(loaded) });
   const approvals = createApprovalHook({ clock, approvalsDir: paths.approvalsDir, approvers: config.approvers });
   const engine = createRunEngine({
