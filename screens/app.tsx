@@ -25,6 +25,7 @@ import { sortWorstFirst } from './dashboard/services-pane';
 import { FaultMenu } from './dashboard/fault-menu';
 import { RunScreen, runStateLabel } from './run/run-screen';
 import { runLayout } from './run/layout';
+import { formatClock } from './shared/format';
 import { useApprovalForm } from './approval/use-approval-form';
 
 export interface DemoControl {
@@ -49,6 +50,8 @@ export interface AppProps {
   tick?: Store<unknown>;
   /** Forces read-only even with a control (defaults to read-only exactly when control is absent). */
   readOnly?: boolean;
+  /** Shown in the message bar at start (e.g. runs interrupted in an earlier session). */
+  notice?: string;
 }
 
 type Overlay =
@@ -91,7 +94,7 @@ export function App(props: AppProps) {
   const [runId, setRunId] = useState<string | undefined>();
   const [selectedName, setSelectedName] = useState<string | undefined>();
   const [overlay, setOverlay] = useState<Overlay | null>(null);
-  const [message, setMessage] = useState<BarMessage | undefined>();
+  const [message, setMessage] = useState<BarMessage | undefined>(props.notice ? { text: props.notice, tone: 'info' } : undefined);
   const [logScroll, setLogScroll] = useState(0);
 
   const flash = useCallback((text: string | undefined) => setMessage(text === undefined ? undefined : { text, tone: 'info' }), []);
@@ -113,7 +116,8 @@ export function App(props: AppProps) {
 
   // The approval form's view state; its keys join the handlers below (screen 'approval').
   const approval = useApprovalForm({
-    run: view === 'run' ? currentRun : undefined,
+    // Another console's run is watched, never answered from here.
+    run: view === 'run' && !currentRun?.observedBy ? currentRun : undefined,
     control,
     readOnly,
     suspended: overlay !== null,
@@ -156,7 +160,7 @@ export function App(props: AppProps) {
 
   const requestQuit = () => {
     // Runs seen by a read-only console belong to other sessions: leaving does not affect them.
-    const active = !readOnly && runsSnap.runs.some((r) => r.state === 'running');
+    const active = !readOnly && runsSnap.runs.some((r) => r.state === 'running' && !r.observedBy);
     if (active) setOverlay({ kind: 'confirm', question: t(lang, 'quit.confirm'), onYes: () => onExit(0) });
     else onExit(0);
   };
@@ -268,7 +272,7 @@ export function App(props: AppProps) {
     hasRuns: runsSnap.runs.length > 0,
     run:
       view === 'run' && currentRun
-        ? { state: currentRun.state, promptKind: currentRun.prompt?.kind, escalateTo: currentRun.escalateTo }
+        ? { state: currentRun.state, promptKind: currentRun.prompt?.kind, escalateTo: currentRun.escalateTo, observed: currentRun.observedBy !== undefined }
         : undefined,
     approval: approval.active ? approval.commandState : undefined,
   };
@@ -312,7 +316,11 @@ export function App(props: AppProps) {
         selected={selected}
         latestRun={latestRun}
         runbookTitle={runbookTitle}
-        runStateLabel={(r) => runStateLabel(lang, r.state)}
+        runStateLabel={(r) =>
+          r.observedBy && r.state === 'running'
+            ? t(lang, 'observed.inProgress', { level: r.level, operator: r.observedBy.operator, since: formatClock(r.observedBy.since).slice(0, 5) })
+            : runStateLabel(lang, r.state)
+        }
         startKey={keyOf('runbook.recommended')}
         openKey={keyOf('run.open')}
         now={now}
