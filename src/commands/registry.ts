@@ -5,7 +5,7 @@ import type { Lang, Localized, RunPrompt, RunState } from '../core/views';
 import { localized } from '../i18n/catalog';
 
 /** Screens that own keys. Overlays (help, yes/no prompt, fault menu) take over input completely. */
-export type CommandScreen = 'global' | 'dashboard' | 'run' | 'help' | 'confirm' | 'fault-menu' | 'watch' | 'approval';
+export type CommandScreen = 'global' | 'dashboard' | 'run' | 'help' | 'confirm' | 'fault-menu' | 'watch' | 'approval' | 'filter';
 
 /** What commands need to know to say whether they apply right now. */
 export interface CommandState {
@@ -18,6 +18,8 @@ export interface CommandState {
   run?: { state: RunState; promptKind?: RunPrompt['kind']; escalateTo?: string; observed?: boolean };
   /** The approval form, while the run shown waits for approval (screen 'approval'). */
   approval?: ApprovalCommandState;
+  /** Dashboard panes shown (services, alerts, nodes, hosts); Tab moves between them when > 1. */
+  panes?: number;
 }
 
 export interface ApprovalCommandState {
@@ -182,6 +184,61 @@ export const commands: readonly Command[] = [
     label: L('fault', '장애 주입'),
     description: L('Demo only: inject a fault into the simulated fleet', '데모 전용: 시뮬레이션 장비에 장애 주입'),
     available: (s) => s.demo,
+  },
+  {
+    id: 'pane.next',
+    keys: ['tab'],
+    screen: 'dashboard',
+    dangerous: false,
+    footerRank: 3,
+    label: L('pane', '창 이동'),
+    description: L('Move the focus to the next pane (services, alerts, nodes, hosts)', '다음 창으로 이동 (서비스, 알림, 노드, 서버)'),
+    available: (s) => (s.panes ?? 1) > 1,
+  },
+  {
+    id: 'filter.start',
+    keys: ['/'],
+    screen: 'dashboard',
+    dangerous: false,
+    footerRank: 3,
+    label: L('filter', '필터'),
+    description: L('Filter the focused list by name or label', '선택한 창의 목록을 이름이나 라벨로 필터'),
+  },
+  {
+    id: 'list.pageUp',
+    keys: ['pgup'],
+    screen: 'dashboard',
+    dangerous: false,
+    group: 'list.page',
+    label: L('page', '페이지'),
+    description: L('Page up in the focused list', '선택한 목록에서 한 페이지 위로'),
+  },
+  {
+    id: 'list.pageDown',
+    keys: ['pgdn'],
+    screen: 'dashboard',
+    dangerous: false,
+    group: 'list.page',
+    label: L('page', '페이지'),
+    description: L('Page down in the focused list', '선택한 목록에서 한 페이지 아래로'),
+  },
+
+  // the `/` filter field: every other key is typed into it
+  {
+    id: 'filter.apply',
+    keys: ['enter'],
+    screen: 'filter',
+    dangerous: false,
+    label: L('keep filter', '필터 유지'),
+    description: L('Keep the filter and go back to the list', '필터를 유지하고 목록으로'),
+  },
+  {
+    id: 'filter.clear',
+    keys: ['esc'],
+    screen: 'filter',
+    dangerous: false,
+    label: L('clear', '해제'),
+    description: L('Clear the filter', '필터 해제'),
   },
 
   // run screen
