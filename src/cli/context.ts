@@ -20,6 +20,7 @@ import type { FleetStore } from '../core/views';
 import type { RemoteShell } from '../ssh/types';
 import { createFleetMonitors, type FleetMonitors } from '../health/alerts-fleet';
 import { resolveWebhookUrl } from '../notify/webhook';
+import { createOpsStores, type OpsStores } from '../incident/wiring';
 
 
 export interface ConsoleContext {
@@ -34,6 +35,8 @@ export interface ConsoleContext {
   monitors?: FleetMonitors;
   /** L2/L3 approvals: the form (answerApproval) and cross-session requests in paths.approvals_dir. */
   approvals: ApprovalHook;
+  /** Checklists and incidents (R-CHK, R-INC), fed by the engine, the fleet and the alerts. */
+  ops: OpsStores;
   close(): void;
 }
 
@@ -116,6 +119,7 @@ export function buildContext(loaded: LoadedConfig, flags: CommonFlags): ConsoleC
     configDir: dirname(loaded.path),
     actions: { startRunbook: (id, target) => engine.start(id, target) },
   });
+  const ops = createOpsStores({ loaded, clock, operator, shell, engine, fleet, monitors });
   return {
     loaded,
     clock,
@@ -126,7 +130,9 @@ export function buildContext(loaded: LoadedConfig, flags: CommonFlags): ConsoleC
     fleet,
     monitors,
     approvals,
+    ops,
     close() {
+      ops.stop();
       monitors.stop();
       fleet.stop();
       shell.close();

@@ -36,7 +36,10 @@ export function readAlertLines(path: string): AlertLine[] {
     const atRaw = pick(o, 'at', 'time', 'ts', 'timestamp');
     const at = typeof atRaw === 'string' || typeof atRaw === 'number' ? new Date(atRaw) : undefined;
     const rule = pick(o, 'rule', 'name') ?? pick(alert, 'rule', 'name');
-    const state = pick(o, 'state', 'status', 'type') ?? pick(alert, 'state');
+    // The alert monitor's lines say what happened in `type`; action and notification lines are not transitions.
+    const type = typeof o.type === 'string' && o.type.startsWith('alert.') ? o.type.slice('alert.'.length) : undefined;
+    if (type !== undefined && type !== 'fired' && type !== 'resolved') continue;
+    const state = type ?? pick(o, 'state', 'status') ?? pick(alert, 'state');
     if (!at || Number.isNaN(at.getTime()) || typeof rule !== 'string' || typeof state !== 'string') continue;
     const subject = pick(o, 'subject', 'service', 'target') ?? pick(alert, 'subject');
     const message = pick(o, 'message', 'detail') ?? pick(alert, 'message');

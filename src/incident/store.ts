@@ -83,7 +83,7 @@ export class IncidentStore extends BatchedStore<IncidentsSnapshot> implements In
   private readonly problems: string[] = [];
   private stops: (() => void)[] = [];
 
-  constructor(private readonly opts: IncidentStoreOptions) {
+  constructor(private opts: IncidentStoreOptions) {
     super({ incidents: [], rtoMin: opts.rtoMin, contacts: opts.contacts }, opts.batchMs ?? 0);
     this.reload();
   }
@@ -100,6 +100,11 @@ export class IncidentStore extends BatchedStore<IncidentsSnapshot> implements In
   stop(): void {
     for (const s of this.stops) s();
     this.stops = [];
+  }
+
+  /** The report's language follows the console's (--lang). */
+  setLang(lang: Lang): void {
+    this.opts.lang = lang;
   }
 
   getProblems(): string[] {
