@@ -191,8 +191,9 @@ function lookupGetent(uid: number): string | undefined {
 
 /**
  * Creates the shared approvals directory with mode 1777 (anyone may create files, nobody may
- * delete or rename another user's). Refuses a symlink or a world-writable directory without the
- * sticky bit, where another user could replace a request or approval file.
+ * delete or rename another user's). Refuses a symlink, a world-writable directory without the
+ * sticky bit, or one owned by another non-root user: there someone else could replace a request
+ * or approval file. A sticky group-writable directory (1770, group-shared) is accepted as it is.
  */
 export function ensureApprovalsDir(dir: string): void {
   try {
@@ -211,8 +212,19 @@ export function ensureApprovalsDir(dir: string): void {
     );
   }
   const mode = st.mode & 0o7777;
+  const me = currentUid();
+  // The owner of a directory may delete or rename any file in it, sticky bit or not: only root
+  // (who can do that anyway) or the requester itself may own it.
+  if (st.uid !== 0 && st.uid !== me) {
+    throw new ApprovalRequestError(
+      'insecure-dir',
+      `${dir} is owned by ${userNameForUid(st.uid)} (uid ${st.uid}), who could delete or replace any approval file in it — use a directory owned by root: \`install -d -m 1777 -o root ${dir}\``,
+    );
+  }
   if (mode === 0o1777) return;
-  if (st.uid === currentUid()) {
+  // A sticky directory shared through a group (e.g. 1770 root:oncall) is as safe as 1777.
+  if ((mode & 0o1000) !== 0 && (mode & 0o022) !== 0) return;
+  if (st.uid === me) {
     // mkdir's mode is cut by the umask; set it exactly.
     chmodSync(dir, 0o1777);
     return;

@@ -1,0 +1,283 @@
+// The engine's approval hook (R-APR-2..5): one ApprovalFlow per run, fed by two sources at once —
+// the run's own form (RunControl.answerApproval: the TUI, headless prompts) and a cross-session
+// request another OS user approves with `doai-console approve <id>`. Whichever answers first
+// wins; the flow refuses the other by phase, and the request is withdrawn. Every rule (code,
+// tries, expiry, 30 s wait, different approver, reason, `yes`) lives in the flow, so no path
+// reaches the steps except through it.
+import type { Clock } from '../core/clock';
+import type { ApprovalAnswer, Localized, RunPrompt } from '../core/views';
+import type { ApprovalContext, ApprovalInfo, ApprovalResult, PreparedApproval } from '../runbook/engine';
+import type { RandomBytes } from './codes';
+import { ApprovalFlow, summaryLines, type ApprovalEffect, type ApprovalSnapshot } from './policy';
+import { ApprovalRequestError, type ApprovalRequest } from './requests';
+import { effectToRunEvent, approvalPrompt } from './run-events';
+import { approveFromOtherSession } from './session';
+
+export interface ApprovalHookOptions {
+  clock: Clock;
+  /** Shared sticky directory for cross-session requests; without one only the form approves. */
+  approvalsDir?: string;
+  /** Config `approvers`: when non-empty, only these may approve (typed names and OS users). */
+  approvers?: readonly string[];
+  random?: RandomBytes;
+  /** Poll interval for approval files (fs.watch does the quick part). */
+  pollMs?: number;
+  /**
+   * Headless without a terminal: the request is the only way to approve, so its expiry (the
+   * code's 5 minutes) or a directory that cannot be used ends the run.
+   */
+  sessionOnly?: boolean;
+  /** A request is out (headless prints the `doai-console approve <id>` line). */
+  onRequest?: (runId: string, request: ApprovalRequest) => void;
+}
+
+export interface ApprovalHook {
+  prepareApproval(info: ApprovalInfo): PreparedApproval;
+  /** Changes options for runs prepared from now on (headless sets sessionOnly, onRequest). */
+  configure(patch: Partial<Omit<ApprovalHookOptions, 'clock'>>): void;
+}
+
+const PHASES_WITH_APPROVER = new Set(['code', 'step1', 'step2']);
+
+function both(en: string, ko: string): Localized {
+  return { en, ko };
+}
+
+/** The run view's approval prompt: the flow's state plus what the form shows around it. */
+export function buildApprovalPrompt(
+  snap: ApprovalSnapshot,
+  extra: { plan: string[]; requestId?: string; requestError?: Localized },
+): RunPrompt | null {
+  const base = approvalPrompt(snap);
+  if (!base || base.kind !== 'approval') return base;
+  const en = summaryLines(snap, 'en');
+  const ko = summaryLines(snap, 'ko');
+  return {
+    ...base,
+    phase: snap.phase,
+    mode: snap.mode === 'two-step' ? 'two-step' : 'code',
+    ...(snap.step1 ? { step1: { name: snap.step1.name, at: snap.step1.at } } : {}),
+    ...(snap.step2 ? { step2: { name: snap.step2.name, at: snap.step2.at } } : {}),
+    ...(snap.reason !== undefined ? { reason: snap.reason } : {}),
+    ...(snap.mode === 'two-step' && (snap.phase === 'summary' || snap.phase === 'confirm-yes')
+      ? { summary: en.map((line, i) => ({ en: line, ko: ko[i] ?? line })) }
+      : {}),
+    ...(snap.error ? { error: snap.error } : {}),
+    plan: extra.plan,
+    ...(extra.requestId ? { requestId: extra.requestId } : {}),
+    ...(extra.requestError ? { requestError: extra.requestError } : {}),
+  };
+}
+
+function requestSummary(info: ApprovalInfo): string {
+  const head = `${info.level} ${info.runbook.title.en} on ${info.target}${info.host && info.host !== info.target ? ` (host ${info.host})` : ''}, requested by ${info.operator}`;
+  const plan = info.plan.map((l) => l.trim()).join(' | ');
+  const text = `${head}. Will run: ${plan}`;
+  return text.length > 3900 ? `${text.slice(0, 3897)}...` : text;
+}
+
+function isFlowMoved(err: unknown): boolean {
+  return err instanceof Error && /moved on in the console/.test(err.message);
+}
+
+export function createApprovalHook(initial: ApprovalHookOptions): ApprovalHook {
+  const opts: ApprovalHookOptions = { ...initial };
+
+  const prepareApproval = (info: ApprovalInfo): PreparedApproval => {
+    const o = { ...opts };
+    let forward: ((effect: ApprovalEffect) => void) | undefined;
+    const early: ApprovalEffect[] = [];
+    let finish: ((result: ApprovalResult) => void) | undefined;
+    const flow = new ApprovalFlow({
+      mode: info.policy,
+      clock: o.clock,
+      random: o.random,
+      approvers: o.approvers,
+      onEffect: (effect) => {
+        if (forward) forward(effect);
+        else early.push(effect);
+      },
+    });
+    flow.start();
+    const code = flow.getSnapshot().code;
+
+    const approve = (ctx: ApprovalContext): Promise<ApprovalResult> =>
+      new Promise<ApprovalResult>((resolve) => {
+        let settled = false;
+        let requestId: string | undefined;
+        let requestError: Localized | undefined;
+        let lastPrompt = '';
+        const sessionStop = new AbortController();
+
+        const pushPrompt = () => {
+          if (settled) return;
+          const prompt = buildApprovalPrompt(flow.getSnapshot(), { plan: ctx.plan, requestId, requestError });
+          const key = JSON.stringify(prompt);
+          if (key === lastPrompt) return;
+          lastPrompt = key;
+          ctx.emit({ type: 'run.prompt', prompt });
+        };
+
+        const end = (result: ApprovalResult) => {
+          if (settled) return;
+          settled = true;
+          unsubscribe();
+          flow.dispose();
+          sessionStop.abort(new Error('approval over'));
+          ctx.signal.removeEventListener('abort', onAbort);
+          resolve(result);
+        };
+        finish = end;
+
+        const onDone = (outcome: 'granted' | 'rejected' | 'cancelled') => {
+          const snap = flow.getSnapshot();
+          if (outcome === 'granted') {
+            const approver = snap.step1?.name ?? 'unknown';
+            end({ ok: true, approver, how: snap.step1?.how === 'session' ? 'session' : 'code' });
+            return;
+          }
+          const why = snap.error?.en ?? (outcome === 'rejected' ? 'approval rejected' : 'cancelled by user');
+          end({ ok: false, reason: why, audited: true });
+        };
+
+        forward = (effect) => {
+          if ('event' in effect && effect.event === 'done') {
+            // Let the audit line of this input land first, then end (same tick, after the loop below).
+            queueMicrotask(() => onDone(effect.outcome));
+            return;
+          }
+          const ev = effectToRunEvent(effect);
+          if (ev) ctx.emit(ev);
+        };
+        for (const effect of early.splice(0)) forward(effect);
+
+        const unsubscribe = flow.subscribe(pushPrompt);
+        const onAbort = () => end({ ok: false, reason: 'cancelled' });
+        if (ctx.signal.aborted) return onAbort();
+        ctx.signal.addEventListener('abort', onAbort, { once: true });
+
+        ctx.onAnswer((answer: ApprovalAnswer) => {
+          if (settled) return { accepted: false, error: both('This approval is over', '이 승인 절차는 끝났습니다') };
+          const res = flow.input(answer);
+          pushPrompt();
+          return { accepted: res.accepted, ...(res.error ? { error: res.error } : {}) };
+        });
+        pushPrompt();
+
+        if (!o.approvalsDir) {
+          if (o.sessionOnly) {
+            ctx.emit({ type: 'audit', message: 'CANCELLED - no approvals directory for a headless approval' });
+            end({ ok: false, reason: 'no approvals directory is configured (paths.approvals_dir), and without a terminal nobody can type the code — run from a terminal or configure the directory', audited: true });
+          }
+          return;
+        }
+        const dir = o.approvalsDir;
+
+        // Wait for the flow to change (a phase, done) or the run to stop.
+        const flowChange = (from: string) =>
+          new Promise<void>((res) => {
+            const check = () => {
+              const s = flow.getSnapshot();
+              if (settled || s.done || s.phase !== from || sessionStop.signal.aborted) {
+                un();
+                sessionStop.signal.removeEventListener('abort', check);
+                res();
+              }
+            };
+            const un = flow.subscribe(check);
+            sessionStop.signal.addEventListener('abort', check, { once: true });
+            check();
+          });
+
+        const sessionLoop = async () => {
+          while (!settled && !sessionStop.signal.aborted) {
+            const snap = flow.getSnapshot();
+            if (snap.done) return;
+            if (!PHASES_WITH_APPROVER.has(snap.phase)) {
+              // The wait between L3's steps, or the requester's own reason/summary/yes.
+              await flowChange(snap.phase);
+              continue;
+            }
+            const step = flow.currentStep;
+            try {
+              const res = await approveFromOtherSession({
+                flow,
+                dir,
+                runbook: info.runbook.id,
+                level: info.level,
+                target: info.target,
+                requester: info.operator,
+                summary: requestSummary(info),
+                clock: o.clock,
+                signal: AbortSignal.any([sessionStop.signal, ctx.signal]),
+                pollMs: o.pollMs,
+                approvers: o.approvers,
+                onRequest: (request) => {
+                  requestId = request.id;
+                  requestError = undefined;
+                  pushPrompt();
+                  o.onRequest?.(info.runId, request);
+                },
+                onRejected: (reason) => {
+                  // A forged or self-written approval file is an attempt worth recording.
+                  ctx.emit({ type: 'audit', message: `STEP${step}_REJECTED - Approval file ignored: ${reason.replace(/[\r\n]+/g, ' ')}` });
+                  ctx.emit({ type: 'approval.rejected', step, reason });
+                },
+              });
+              requestId = undefined;
+              pushPrompt();
+              if (!res.result.accepted && !flow.getSnapshot().done) {
+                // E.g. not in the approvers list: that approval did not count; ask again.
+                continue;
+              }
+            } catch (err) {
+              requestId = undefined;
+              if (settled || sessionStop.signal.aborted || ctx.signal.aborted) return;
+              if (isFlowMoved(err)) continue;
+              if (err instanceof ApprovalRequestError && err.code === 'expired') {
+                if (o.sessionOnly) {
+                  ctx.emit({ type: 'audit', message: 'CANCELLED - No approval within 5 min' });
+                  end({
+                    ok: false,
+                    reason: `no approval within 5 minutes (the code's validity) — start the run again and have another user run \`doai-console approve <id>\` in time`,
+                    audited: true,
+                  });
+                  return;
+                }
+                pushPrompt();
+                continue;
+              }
+              const message = (err as Error).message;
+              requestError = both(
+                `Approval from another session is not available: ${message}`,
+                `다른 세션의 승인을 사용할 수 없습니다: ${message}`,
+              );
+              pushPrompt();
+              if (o.sessionOnly) {
+                ctx.emit({ type: 'audit', message: 'CANCELLED - Approval request not possible' });
+                end({ ok: false, reason: `cannot request approval from another session: ${message}`, audited: true });
+              }
+              return;
+            }
+          }
+        };
+        void sessionLoop();
+      });
+
+    return {
+      startNote: code ? `Confirm: ${code}` : undefined,
+      approve,
+      dispose: () => {
+        flow.dispose();
+        finish?.({ ok: false, reason: 'the run did not start' });
+      },
+    };
+  };
+
+  return {
+    prepareApproval,
+    configure(patch) {
+      Object.assign(opts, patch);
+    },
+  };
+}
