@@ -5,8 +5,18 @@ import { SIGNAL_NUMBERS } from './exit';
 
 export { requireTty } from './interactive-guard';
 import { startConsole, leaveAltScreen } from '../../screens/render';
-import type { Lang } from '../core/views';
+import type { Lang, RunView } from '../core/views';
 import { Ticker } from '../core/ticker';
+import { join } from 'node:path';
+import { LiveRunsSource } from '../watch/live-runs';
+import { MergedRunsStore } from '../watch/merged-runs';
+import { findInterruptedRuns, interruptedNotice, replayRuns, type InterruptedRun } from './resume';
+
+/** "SIGHUP during step "verify" (Verify: /health 6 × 5 s)": the audit line says where it stopped. */
+export function interruptReason(sig: string, run: RunView): string {
+  const step = run.steps.find((s) => s.state === 'running');
+  return step ? `${sig} during step "${step.id}" (${step.title.en})` : run.prompt ? `${sig} while waiting for ${run.prompt.kind}` : sig;
+}
 
 
 export async function runInteractive(
@@ -17,11 +27,26 @@ export async function runInteractive(
   void ctx.fleet.probeNow();
   const tick = new Ticker(1000);
   tick.start();
+  // Runs of other consoles on this machine (watched live from their journals, R-RUN-7) and runs
+  // interrupted in an earlier session (R-UI-5) are shown beside this console's own runs.
+  const { journalDir, stateDir } = ctx.loaded.paths;
+  const lockDir = join(stateDir, 'locks');
+  const runbook = (id: string) => ctx.engine.getRunbook(id);
+  const others = new LiveRunsSource({ journalDir, lockDir, runbook, excludePid: process.pid, pollMs: 1000, batchMs: 100 });
+  let interrupted: InterruptedRun[] = [];
+  try {
+    interrupted = findInterruptedRuns({ journalDir, lockDir });
+  } catch {
+    // an unreadable journal directory only costs the notice
+  }
+  const runs = new MergedRunsStore(ctx.engine, [others, replayRuns(interrupted, runbook)]);
+  others.start();
   const handle = startConsole(
     {
       fleet: ctx.fleet,
-      runs: ctx.engine,
+      runs,
       control: ctx.engine,
+      notice: interruptedNotice(interrupted, opts.lang, { open: 'Enter' }),
       demo: opts.demo,
       lang: opts.lang,
       operator: ctx.operator,
@@ -40,18 +65,20 @@ export async function runInteractive(
     exiting = true;
     leaveAltScreen(process.stdout);
     const active = ctx.engine.getSnapshot().runs.filter((r) => r.state === 'running');
-    for (const run of active) ctx.engine.interrupt(run.runId, sig);
+    for (const run of active) ctx.engine.interrupt(run.runId, interruptReason(sig, run));
     const code = 128 + (SIGNAL_NUMBERS[sig] ?? 0);
     Promise.race([
       Promise.all(active.map((r) => ctx.engine.waitFor(r.runId))),
       new Promise((r) => setTimeout(r, 3000)),
     ]).finally(() => {
+      others.stop();
       handle.unmount();
       ctx.close();
       process.exit(code);
     });
   };
-  const sigs: NodeJS.Signals[] = ['SIGHUP', 'SIGTERM'];
+  // SIGINT too: Ctrl-C is a key in raw mode, so a SIGINT comes from `kill -INT`, never the keyboard.
+  const sigs: NodeJS.Signals[] = ['SIGHUP', 'SIGTERM', 'SIGINT'];
   for (const s of sigs) process.on(s, onSignal);
   try {
     const code = await handle.waitUntilExit();
@@ -66,6 +93,7 @@ export async function runInteractive(
     return code;
   } finally {
     for (const s of sigs) process.off(s, onSignal);
+    others.stop();
     tick.stop();
     ctx.close();
   }
