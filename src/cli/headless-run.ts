@@ -2,7 +2,7 @@
 // One line per event, no colour, no cursor movement; exit 0 on SUCCESS, 1 otherwise.
 import type { RunEvent } from '../runbook/events';
 import type { ConsoleContext } from './context';
-import { EXIT_FAILED, EXIT_OK, SIGNAL_NUMBERS, UserError } from './exit';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, SIGNAL_NUMBERS, UserError } from './exit';
 
 function hhmmss(d: Date): string {
   return d.toTimeString().slice(0, 8);
@@ -12,7 +12,7 @@ export async function headlessRun(
   ctx: ConsoleContext,
   runbookId: string,
   target: string,
-  opts: { dryRun: boolean; lang: 'ko' | 'en'; out?: NodeJS.WritableStream },
+  opts: { dryRun: boolean; lang: 'ko' | 'en'; out?: NodeJS.WritableStream; params?: Record<string, string> },
 ): Promise<number> {
   const out = opts.out ?? process.stdout;
   const write = (s: string) => out.write(s + '\n');
@@ -68,8 +68,9 @@ export async function headlessRun(
         break;
     }
   };
+  const params = await pickListedParams(ctx, runbookId, target, opts, write);
   const off = ctx.engine.on(onEvent);
-  const result = ctx.engine.start(runbookId, target, { dryRun: opts.dryRun });
+  const result = ctx.engine.start(runbookId, target, { dryRun: opts.dryRun, params });
   if (!result.ok) {
     off();
     throw new UserError(result.error, EXIT_FAILED);
@@ -95,4 +96,44 @@ export async function headlessRun(
     for (const s of sigs) process.off(s, onSignal);
     off();
   }
+}
+
+/**
+ * Values that come from the target (backup files, commits) are listed there first and printed;
+ * a --param value is then checked against that list by the engine, never taken blind. A dry run
+ * lists nothing (it contacts no host) and shows a placeholder instead.
+ */
+async function pickListedParams(
+  ctx: ConsoleContext,
+  runbookId: string,
+  target: string,
+  opts: { dryRun: boolean; params?: Record<string, string> },
+  write: (s: string) => void,
+): Promise<Record<string, string>> {
+  const params = { ...(opts.params ?? {}) };
+  const runbook = ctx.engine.getRunbook(runbookId);
+  if (opts.dryRun || !runbook) return params;
+  for (const [name, p] of Object.entries(runbook.params)) {
+    if (!p.choices_from) continue;
+    const listed = await ctx.engine.listChoices(runbookId, target, name, params);
+    if (!listed.ok) throw new UserError(listed.error, EXIT_FAILED);
+    write(`choices for ${name} (\`${listed.command}\` on ${listed.host}):`);
+    for (const c of listed.choices.slice(0, 30)) write(`  ${c.label}`);
+    if (listed.choices.length > 30) write(`  … and ${listed.choices.length - 30} more`);
+    if (listed.choices.length === 0) write('  (none)');
+    for (const line of listed.rejected.slice(0, 5)) write(`  ! not offered (not a valid ${p.type}): ${line}`);
+    if (params[name] === undefined && p.choices_from.default === 'first' && listed.choices[0]) {
+      params[name] = listed.choices[0].value;
+      write(`${name} = ${listed.choices[0].value} (the first listed; pass --param ${name}=<value> for another)`);
+    }
+    if (params[name] === undefined) {
+      throw new UserError(
+        listed.choices.length
+          ? `parameter "${name}" must be picked from the list above: pass --param ${name}=<value>`
+          : `parameter "${name}": the target listed no choices (\`${listed.command}\` on ${listed.host}); check the path on the host`,
+        EXIT_USAGE,
+      );
+    }
+  }
+  return params;
 }

@@ -65,6 +65,15 @@ async function demo(flags: CommonFlags & { serve?: boolean }): Promise<number> {
   }
 }
 
+/** --param name=value, repeatable; a malformed one is a usage error. */
+function collectParam(raw: string, acc: Record<string, string>): Record<string, string> {
+  const eq = raw.indexOf('=');
+  if (eq <= 0) throw new UserError(`--param ${JSON.stringify(raw)}: expected name=value, e.g. --param commit=a1b2c3d`);
+  const name = raw.slice(0, eq);
+  if (name in acc) throw new UserError(`--param ${name} is given twice; give each parameter once`);
+  return { ...acc, [name]: raw.slice(eq + 1) };
+}
+
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = common(new Command('doai-console'))
     .description('On-call recovery console: live health, runbooks with approvals, audit log.')
@@ -108,12 +117,13 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .requiredOption('-t, --target <name>', 'service or host to act on')
     .option('--dry-run', 'show every command that would run, on which host, and run nothing')
     .option('--accept-new', 'trust SSH host keys not yet in known_hosts')
-    .action(async (runbook: string, flags: CommonFlags & { target: string; dryRun?: boolean }) => {
+    .option('-p, --param <name=value>', 'a runbook parameter (repeat for more); values listed on the target must be one of the listed', collectParam, {} as Record<string, string>)
+    .action(async (runbook: string, flags: CommonFlags & { target: string; dryRun?: boolean; param?: Record<string, string> }) => {
       const { buildContext } = await import('./context');
       const { headlessRun } = await import('./headless-run');
       const ctx = await buildContext(loadFromFlags(flags), flags);
       try {
-        setExit(await headlessRun(ctx, runbook, flags.target, { dryRun: flags.dryRun === true, lang: langOf(flags) }));
+        setExit(await headlessRun(ctx, runbook, flags.target, { dryRun: flags.dryRun === true, lang: langOf(flags), params: flags.param }));
       } finally {
         ctx.close();
       }

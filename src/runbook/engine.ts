@@ -474,7 +474,13 @@ class Engine implements RunEngine {
             if (index === 0) {
               for (const name of run.placeholders) {
                 const from = runbook.params[name]?.choices_from;
-                emit({ type: 'step.output', stepId: step.id, stream: 'stdout', line: `[dry-run] parameter ${name}: would be picked from the list \`${from?.run ?? ''}\` prints on the host (not listed in a dry run)` });
+                let listing = from?.run ?? '';
+                try {
+                  listing = renderTemplate(listing, (ref) => resolveRef(ref, run.scope), 'shell');
+                } catch {
+                  // shown as written
+                }
+                emit({ type: 'step.output', stepId: step.id, stream: 'stdout', line: `[dry-run] parameter ${name}: would be picked from the list \`${listing}\` prints on the host (not listed in a dry run)` });
               }
             }
             if (step.only_if_failed) emit({ type: 'step.output', stepId: step.id, stream: 'stdout', line: `[dry-run] only if step "${step.only_if_failed}" fails:` });

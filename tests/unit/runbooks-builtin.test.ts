@@ -204,7 +204,7 @@ describe('dry run of every built-in lists every command with its host, in order,
   it('postgres-restore without a dump: says it would be picked from the host list, lists nothing', async () => {
     const r = await dryRun('postgres-restore', 'postgresql', { database: 'o4o_platform' });
     expect(r.lines[0]).toBe(
-      `[dry-run] parameter backup: would be picked from the list \`cd {{params.backup_dir}} && { ls -1td -- "$PWD"/*.sql.gz "$PWD"/*.sql 2>/dev/null || true; }\` prints on the host (not listed in a dry run)`,
+      "[dry-run] parameter backup: would be picked from the list `ls -1td -- '/backup/o4o-platform'/*.sql.gz '/backup/o4o-platform'/*.sql 2>/dev/null; ls -d -- '/backup/o4o-platform' >/dev/null` prints on the host (not listed in a dry run)",
     );
     expect(r.lines[1]).toBe("[dry-run] ssh ubuntu@api-1: ls -l -- '<backup: picked from the host'\\''s list>' && case '<backup: picked from the host'\\''s list>' in *.gz) gzip -t -- '<backup: picked from the host'\\''s list>' ;; esac");
   });
