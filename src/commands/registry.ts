@@ -5,7 +5,7 @@ import type { Lang, Localized, RunPrompt, RunState } from '../core/views';
 import { localized } from '../i18n/catalog';
 
 /** Screens that own keys. Overlays (help, yes/no prompt, fault menu) take over input completely. */
-export type CommandScreen = 'global' | 'dashboard' | 'run' | 'help' | 'confirm' | 'fault-menu' | 'watch' | 'approval' | 'filter';
+export type CommandScreen = 'global' | 'dashboard' | 'run' | 'help' | 'confirm' | 'fault-menu' | 'watch' | 'approval' | 'filter' | 'checklists' | 'checklist' | 'incident' | 'escalation' | 'prompt';
 
 /** What commands need to know to say whether they apply right now. */
 export interface CommandState {
@@ -20,6 +20,15 @@ export interface CommandState {
   approval?: ApprovalCommandState;
   /** Dashboard panes shown (services, alerts, nodes, hosts); Tab moves between them when > 1. */
   panes?: number;
+  /** Checklist and incident screens (R-CHK, R-INC). */
+  ops?: OpsCommandState;
+}
+
+export interface OpsCommandState {
+  /** The checklist item under the cursor. */
+  item?: { signed: boolean; failing: boolean };
+  /** The incident shown is open (can be closed, re-rated). */
+  incidentOpen?: boolean;
 }
 
 export interface ApprovalCommandState {
@@ -444,6 +453,260 @@ export const commands: readonly Command[] = [
     label: L('close', '닫기'),
     description: L('Close the menu', '메뉴 닫기'),
   },
+
+  // checklists and incidents (R-CHK, R-INC)
+  {
+    id: 'incident.show',
+    keys: ['i'],
+    screen: 'dashboard',
+    dangerous: false,
+    footerRank: 3,
+    label: L('incident', '인시던트'),
+    description: L('Show the open incident with its clocks (none open: open one by hand with a title)', '열린 인시던트와 시간 목표 보기 (없으면 제목을 입력해 직접 등록)'),
+  },
+  {
+    id: 'checklist.list',
+    keys: ['l'],
+    screen: 'dashboard',
+    dangerous: false,
+    footerRank: 3,
+    label: L('checklists', '체크리스트'),
+    description: L('Checklists: resume one in progress or start one', '체크리스트: 진행 중인 것 이어서 하기 또는 새로 시작'),
+  },
+  {
+    id: 'run.checklist',
+    keys: ['l'],
+    screen: 'run',
+    dangerous: true,
+    footerRank: 1,
+    hideWhenDisabled: true,
+    label: L('post-recovery checklist', '복구 후 체크리스트'),
+    description: L('After a successful recovery: open the post-recovery checklist (timed from the success)', '복구 성공 후: 복구 후 체크리스트 열기 (성공 시각 기준)'),
+    disabledReason: (s) => needsControl(s) ?? (s.run?.state === 'success' && !s.run.observed ? undefined : localized('reason.notRecovered')),
+  },
+  {
+    id: 'run.incident',
+    keys: ['i'],
+    screen: 'run',
+    dangerous: false,
+    footerRank: 3,
+    label: L('incident', '인시던트'),
+    description: L("Show this run's incident with its clocks and timeline", '이 실행의 인시던트, 시간 목표, 타임라인 보기'),
+  },
+  {
+    id: 'checklists.up',
+    keys: ['up', 'k'],
+    screen: 'checklists',
+    dangerous: false,
+    group: 'checklists.move',
+    label: L('select', '선택'),
+    description: L('Previous checklist', '이전 체크리스트'),
+  },
+  {
+    id: 'checklists.down',
+    keys: ['down', 'j'],
+    screen: 'checklists',
+    dangerous: false,
+    group: 'checklists.move',
+    label: L('select', '선택'),
+    description: L('Next checklist', '다음 체크리스트'),
+  },
+  {
+    id: 'checklists.open',
+    keys: ['enter'],
+    screen: 'checklists',
+    dangerous: false,
+    footerRank: 1,
+    label: L('open', '열기'),
+    description: L('Resume the checklist in progress, or start the chosen one', '진행 중인 체크리스트 이어서 하기, 또는 선택한 것 시작'),
+  },
+  {
+    id: 'checklists.back',
+    keys: ['esc', 'b'],
+    screen: 'checklists',
+    dangerous: false,
+    footerRank: 2,
+    label: L('back', '뒤로'),
+    description: L('Back', '뒤로'),
+  },
+  {
+    id: 'checklist.up',
+    keys: ['up', 'k'],
+    screen: 'checklist',
+    dangerous: false,
+    group: 'checklist.move',
+    footerRank: 3,
+    label: L('move', '이동'),
+    description: L('Previous item', '이전 항목'),
+  },
+  {
+    id: 'checklist.down',
+    keys: ['down', 'j'],
+    screen: 'checklist',
+    dangerous: false,
+    group: 'checklist.move',
+    footerRank: 3,
+    label: L('move', '이동'),
+    description: L('Next item', '다음 항목'),
+  },
+  {
+    id: 'checklist.sign',
+    keys: [' '],
+    screen: 'checklist',
+    dangerous: true,
+    footerRank: 1,
+    label: L('sign', '서명'),
+    description: L('Sign the item off (your name and the time are recorded)', '항목 서명 (이름과 시각 기록)'),
+    disabledReason: (s) => needsControl(s) ?? (s.ops?.item?.signed ? localized('reason.alreadySigned') : s.ops?.item?.failing ? localized('reason.failingOverride') : undefined),
+  },
+  {
+    id: 'checklist.override',
+    keys: ['o'],
+    screen: 'checklist',
+    dangerous: true,
+    footerRank: 2,
+    hideWhenDisabled: true,
+    label: L('override', '예외 서명'),
+    description: L('Sign a failing auto-checked item anyway, with a note saying why', '실패 중인 자동 점검 항목을 사유와 함께 예외 서명'),
+    disabledReason: (s) => needsControl(s) ?? (s.ops?.item?.failing && !s.ops.item.signed ? undefined : localized('reason.notFailing')),
+  },
+  {
+    id: 'checklist.note',
+    keys: ['n'],
+    screen: 'checklist',
+    dangerous: true,
+    footerRank: 2,
+    label: L('note', '메모'),
+    description: L('Add a note to the item', '항목에 메모 추가'),
+    disabledReason: needsControl,
+  },
+  {
+    id: 'checklist.undo',
+    keys: ['u'],
+    screen: 'checklist',
+    dangerous: true,
+    footerRank: 2,
+    label: L('undo', '서명 취소'),
+    description: L('Undo the sign-off (the undo is recorded; nothing is erased)', '서명 취소 (취소도 기록되며 지워지지 않음)'),
+    disabledReason: (s) => needsControl(s) ?? (s.ops?.item?.signed ? undefined : localized('reason.notSigned')),
+  },
+  {
+    id: 'checklist.back',
+    keys: ['esc', 'b'],
+    screen: 'checklist',
+    dangerous: false,
+    footerRank: 2,
+    label: L('back', '뒤로'),
+    description: L('Back (every sign-off is already saved)', '뒤로 (모든 서명은 이미 저장됨)'),
+  },
+  {
+    id: 'incident.up',
+    keys: ['up', 'k'],
+    screen: 'incident',
+    dangerous: false,
+    group: 'incident.scroll',
+    label: L('scroll', '스크롤'),
+    description: L('Scroll the timeline up', '타임라인 위로'),
+  },
+  {
+    id: 'incident.down',
+    keys: ['down', 'j'],
+    screen: 'incident',
+    dangerous: false,
+    group: 'incident.scroll',
+    label: L('scroll', '스크롤'),
+    description: L('Scroll the timeline down', '타임라인 아래로'),
+  },
+  {
+    id: 'incident.escalation',
+    keys: ['x'],
+    screen: 'incident',
+    dangerous: false,
+    footerRank: 1,
+    label: L('escalation', '에스컬레이션'),
+    description: L('Escalation timeline and contacts, the current band highlighted', '에스컬레이션 단계와 연락처 (현재 단계 강조)'),
+  },
+  {
+    id: 'incident.severity',
+    keys: ['s'],
+    screen: 'incident',
+    dangerous: true,
+    footerRank: 2,
+    label: L('severity', '심각도'),
+    description: L('Change the severity (P0 → P1 → P2 → P3)', '심각도 변경 (P0 → P1 → P2 → P3)'),
+    disabledReason: (s) => needsControl(s) ?? (s.ops?.incidentOpen ? undefined : localized('reason.noOpenIncident')),
+  },
+  {
+    id: 'incident.close',
+    keys: ['c'],
+    screen: 'incident',
+    dangerous: true,
+    footerRank: 1,
+    label: L('close + report', '종료 + 보고서'),
+    description: L('Close the incident: type root cause and prevention (or leave placeholders), write the report', '인시던트 종료: 근본 원인과 재발 방지 입력 (비우면 자리표시), 보고서 작성'),
+    disabledReason: (s) => needsControl(s) ?? (s.ops?.incidentOpen ? undefined : localized('reason.noOpenIncident')),
+  },
+  {
+    id: 'incident.new',
+    keys: ['o'],
+    screen: 'incident',
+    dangerous: true,
+    footerRank: 3,
+    label: L('new', '새 인시던트'),
+    description: L('Open another incident by hand, with a title', '제목을 입력해 인시던트 직접 등록'),
+    disabledReason: needsControl,
+  },
+  {
+    id: 'incident.checklists',
+    keys: ['l'],
+    screen: 'incident',
+    dangerous: false,
+    footerRank: 3,
+    label: L('checklists', '체크리스트'),
+    description: L('Checklists for this incident', '이 인시던트의 체크리스트'),
+  },
+  {
+    id: 'incident.next',
+    keys: ['tab'],
+    screen: 'incident',
+    dangerous: false,
+    footerRank: 4,
+    label: L('next', '다음'),
+    description: L('Show the next incident (open ones first, then recent closed ones)', '다음 인시던트 보기 (열린 것 먼저, 그다음 최근 종료)'),
+  },
+  {
+    id: 'incident.back',
+    keys: ['esc', 'b'],
+    screen: 'incident',
+    dangerous: false,
+    footerRank: 2,
+    label: L('back', '뒤로'),
+    description: L('Back', '뒤로'),
+  },
+  {
+    id: 'escalation.close',
+    keys: ['esc', 'x', 'q'],
+    screen: 'escalation',
+    dangerous: false,
+    label: L('close', '닫기'),
+    description: L('Close the escalation matrix', '에스컬레이션 표 닫기'),
+  },
+  {
+    id: 'prompt.submit',
+    keys: ['enter'],
+    screen: 'prompt',
+    dangerous: false,
+    label: L('save', '저장'),
+    description: L('Save what you typed', '입력 저장'),
+  },
+  {
+    id: 'prompt.cancel',
+    keys: ['esc'],
+    screen: 'prompt',
+    dangerous: false,
+    label: L('cancel', '취소'),
+    description: L('Cancel (nothing is recorded)', '취소 (기록 안 됨)'),
+  },
 ];
 
 /** The registry a console gets: a read-only console (watch mode) has no dangerous command at all. */
@@ -453,7 +716,9 @@ export function registryFor(opts: { readOnly: boolean }): readonly Command[] {
 
 /** Main screens also take the global keys; overlays take only their own. */
 export function screensOf(screen: CommandScreen): CommandScreen[] {
-  return screen === 'dashboard' || screen === 'run' || screen === 'watch' || screen === 'approval' ? [screen, 'global'] : [screen];
+  return screen === 'dashboard' || screen === 'run' || screen === 'watch' || screen === 'approval' || screen === 'checklists' || screen === 'checklist' || screen === 'incident'
+    ? [screen, 'global']
+    : [screen];
 }
 
 /** Commands that exist on this screen now (in footer/help order: the screen's own, then global). */
@@ -515,6 +780,7 @@ export function matchCommand<S>(
 }
 
 const KEY_LABELS: Record<string, string> = {
+  ' ': 'Space',
   up: '↑',
   down: '↓',
   left: '←',
