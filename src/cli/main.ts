@@ -175,6 +175,23 @@ export function buildProgram(setExit: (code: number) => void): Command {
       setExit(0);
     });
 
+  common(program.command('approve'))
+    .description('list pending approval requests, or approve one as your OS user (another person than the requester)')
+    .argument('[request-id]', 'the id shown by the requesting console (8 hex characters); without it, list pending requests')
+    .action(async (id: string | undefined, flags: CommonFlags) => {
+      const { runApprove } = await import('./approve');
+      setExit(runApprove(id, flags));
+    });
+
+  common(program.command('check'))
+    .description('validate the config and runbooks, then probe every host (DNS, TCP, SSH host key, SSH login) and service (health URL); exit 0 all good, 1 a probe failed, 2 invalid config')
+    .option('--accept-new', 'write host keys not yet in known_hosts (after you verified the fingerprints); a changed key is always refused')
+    .option('--json', 'print JSON')
+    .action(async (flags: CommonFlags & { acceptNew?: boolean; json?: boolean }) => {
+      const { runCheck } = await import('./check');
+      setExit(await runCheck({ configPath: resolveConfigPath({ flag: flags.config }), acceptNew: flags.acceptNew === true, json: flags.json === true }));
+    });
+
   common(program.command('init'))
     .description('write a commented starter config')
     .option('--force', 'overwrite an existing file')
