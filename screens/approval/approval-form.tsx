@@ -45,7 +45,8 @@ export function ApprovalForm({ run, form, keys, now, lang, width, height }: Appr
   const phase = form?.phase ?? phaseOf(prompt, run.level);
   const inner = Math.max(10, width - 4); // border and padding
   const labels = FIELD_LABELS[mode];
-  const labelWidth = Math.min(24, Math.max(...Object.values(labels).map((k) => displayWidth(t(lang, k)))) + 2);
+  // Labels of the open fields line up; other phases' labels do not widen them.
+  const labelWidth = Math.min(24, Math.max(0, ...(form?.fields ?? []).map((id) => displayWidth(t(lang, labels[id])))) + 1);
   const line = (key: string, text: string, props: { color?: string; bold?: boolean; dim?: boolean } = {}): Row => ({
     key,
     node: (
@@ -161,6 +162,7 @@ export function ApprovalForm({ run, form, keys, now, lang, width, height }: Appr
   else if (form.interactive && form.fields.length > 1)
     tail.push(line('keys', t(lang, 'approval.keysHint', { submit: keys.submit ?? 'Enter', cancel: keys.cancel ?? 'Esc' }), { dim: true }));
   if (prompt.requestId) tail.push(line('remote', t(lang, 'approval.remote', { id: prompt.requestId }), { dim: true }));
+  else if (prompt.requestError) tail.push(line('remote', prompt.requestError[lang], { color: 'yellow' }));
 
   // The plan takes the rows that are left; it is what the approver agrees to, so say when it is cut.
   const plan = (prompt.plan ?? []).map(sanitizeLine);

@@ -19,6 +19,9 @@ import type {
 } from '../../src/core/views';
 import type { OutputStream } from '../../src/runbook/events';
 import { commands, type Command } from '../../src/commands/registry';
+import type { FakeClock } from '../../src/core/clock';
+import { ApprovalFlow, type ApprovalSnapshot } from '../../src/approval/policy';
+import type { ApprovalAnswer, Localized, RunPrompt } from '../../src/core/views';
 
 export const T0 = new Date(Date.UTC(2026, 0, 4, 6, 30, 0));
 
@@ -229,5 +232,117 @@ export async function waitForFrame(lastFrame: () => string | undefined, check: (
     if (check(frame)) return frame;
     if (Date.now() > deadline) return frame;
     await delay(20);
+  }
+}
+
+/** Audit names of the runbooks the approval fixture knows (as the engine prefixes flow lines). */
+const AUDIT_NAMES: Record<string, string> = { 'l2-service-reset': 'L2_SERVICE_RESET', 'l3-box-reset': 'L3_BOX_RESET' };
+
+/** Codes the fixture's flows issue, in order (6 hex characters each), so tests know them. */
+export function codeSequence(...codes: string[]): (size: number) => Uint8Array {
+  let i = 0;
+  return () => {
+    const code = codes[i++];
+    if (!code) throw new Error('codeSequence: no more codes');
+    return Buffer.from(code, 'hex');
+  };
+}
+
+/** The approval prompt as the engine's contract describes it (src/core/views.ts RunPrompt 'approval'). */
+export function approvalPromptOf(snap: ApprovalSnapshot, extra: { plan?: string[]; requestId?: string }): RunPrompt | undefined {
+  if (snap.done || snap.mode === 'auto') return undefined;
+  const summary: Localized[] | undefined =
+    snap.phase === 'summary' || snap.phase === 'confirm-yes'
+      ? [
+          { en: `Step 1 approver: ${snap.step1?.name ?? '—'}`, ko: `1차 승인: ${snap.step1?.name ?? '—'}` },
+          { en: `Step 2 approver: ${snap.step2?.name ?? '—'}`, ko: `2차 승인: ${snap.step2?.name ?? '—'}` },
+          { en: `Reason: ${snap.reason ?? '—'}`, ko: `사유: ${snap.reason ?? '—'}` },
+        ]
+      : undefined;
+  return {
+    kind: 'approval',
+    step: snap.step ?? 1,
+    phase: snap.phase,
+    mode: snap.mode,
+    ...(snap.code ? { code: snap.code, expiresAt: snap.expiresAt, triesLeft: snap.triesLeft } : {}),
+    ...(snap.phase === 'waiting' && snap.waitUntil ? { waitUntil: snap.waitUntil } : {}),
+    ...(snap.step1 ? { step1: { name: snap.step1.name, at: snap.step1.at } } : {}),
+    ...(snap.step2 ? { step2: { name: snap.step2.name, at: snap.step2.at } } : {}),
+    ...(snap.reason ? { reason: snap.reason } : {}),
+    ...(summary ? { summary } : {}),
+    ...(extra.plan ? { plan: extra.plan } : {}),
+    ...(extra.requestId ? { requestId: extra.requestId } : {}),
+    ...(snap.error ? { error: snap.error } : {}),
+  };
+}
+
+/**
+ * A RunControl whose L2/L3 runs wait for approval the way the engine's do: the real ApprovalFlow
+ * (pure, on the injected FakeClock) decides every answer; its snapshot becomes the run's prompt
+ * and its audit effects are recorded. Granted: the approval step is ok and the run goes on.
+ */
+export class FakeApprovalControl extends FakeRunControl {
+  answers: { runId: string; answer: ApprovalAnswer }[] = [];
+  audit: string[] = [];
+  readonly flows = new Map<string, ApprovalFlow>();
+
+  constructor(
+    private readonly store: MemoryRunsStore,
+    private readonly clock: FakeClock,
+    private readonly opts: { operator?: string; random?: (size: number) => Uint8Array; plan?: string[]; requestId?: string } = {},
+  ) {
+    super(store, opts.operator);
+  }
+
+  override start(runbookId: string, target: string, opts?: { dryRun?: boolean }): StartResult {
+    const result = super.start(runbookId, target, opts);
+    const audit = AUDIT_NAMES[runbookId];
+    if (!result.ok || !audit || opts?.dryRun) return result;
+    const runId = result.runId;
+    const flow = new ApprovalFlow({
+      mode: runbookId === 'l3-box-reset' ? 'two-step' : 'code',
+      clock: this.clock,
+      ...(this.opts.random ? { random: this.opts.random } : {}),
+      onEffect: (e) => {
+        if ('audit' in e) this.audit.push(`${audit}: ${e.audit}`);
+        else if (e.event === 'done') this.finish(runId, e.outcome);
+      },
+    });
+    this.flows.set(runId, flow);
+    const sync = () => {
+      const prompt = approvalPromptOf(flow.getSnapshot(), { plan: this.opts.plan, requestId: this.opts.requestId });
+      if (prompt || this.runOf(runId)?.prompt) this.store.updateRun(runId, { prompt });
+    };
+    flow.subscribe(sync);
+    flow.start();
+    sync();
+    return result;
+  }
+
+  answerApproval(runId: string, answer: ApprovalAnswer): { accepted: boolean; error?: Localized } {
+    this.answers.push({ runId, answer });
+    const flow = this.flows.get(runId);
+    if (!flow) return { accepted: false, error: { en: `run ${runId} is not waiting for approval`, ko: `${runId} 실행은 승인 대기 중이 아닙니다` } };
+    const { accepted, error } = flow.input(answer);
+    // The engine publishes the new prompt with the answer; so does the fixture.
+    const prompt = approvalPromptOf(flow.getSnapshot(), { plan: this.opts.plan, requestId: this.opts.requestId });
+    this.store.updateRun(runId, { prompt });
+    return error ? { accepted, error } : { accepted };
+  }
+
+  private runOf(runId: string): RunView | undefined {
+    return this.store.getSnapshot().runs.find((r) => r.runId === runId);
+  }
+
+  private finish(runId: string, outcome: 'granted' | 'rejected' | 'cancelled'): void {
+    this.flows.get(runId)?.dispose();
+    if (outcome === 'granted') {
+      this.store.updateRun(runId, { prompt: undefined });
+      this.store.updateStep(runId, 'approval', { state: 'ok' });
+    } else if (outcome === 'rejected') {
+      this.store.updateRun(runId, { prompt: undefined, state: 'failed', message: 'approval rejected' });
+    } else {
+      this.store.updateRun(runId, { prompt: undefined, state: 'cancelled', message: 'CANCELLED by user' });
+    }
   }
 }

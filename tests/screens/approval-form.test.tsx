@@ -1,0 +1,475 @@
+// The L2/L3 approval forms driven by registry keys through the App, against the real approval flow
+// (src/approval/policy.ts, on a FakeClock) behind FakeApprovalControl.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cleanup, render } from 'ink-testing-library';
+import stringWidth from 'string-width';
+import { App } from '../../screens/app';
+import { FakeClock } from '../../src/core/clock';
+import { acquireLock } from '../../src/runbook/locks';
+import type { Lang } from '../../src/core/views';
+import {
+  codeSequence,
+  delay,
+  FakeApprovalControl,
+  MemoryFleetStore,
+  MemoryRunsStore,
+  press,
+  service,
+  T0,
+  waitForFrame,
+} from './fixtures';
+
+const PLAN = [
+  'vultr: journalctl -u doai-orchestrator -n 1000 --no-pager > $SNAP/orchestrator.log',
+  'vultr: journalctl -u caddy -n 200 --no-pager > $SNAP/caddy.log',
+  'vultr: systemctl stop doai-orchestrator',
+  'vultr: systemctl stop caddy',
+  "vultr: find /opt/aifarm -type d -name __pycache__ -exec rm -rf {} +",
+  'vultr: systemctl start caddy',
+  'vultr: systemctl start doai-orchestrator',
+];
+
+async function setup(opts: { lang?: Lang; width?: number; height?: number } = {}) {
+  const clock = new FakeClock(T0);
+  const fleet = new MemoryFleetStore([service({ name: 'doai-orchestrator', state: 'DOWN', httpStatus: undefined, consecutiveFailures: 3 })]);
+  const runs = new MemoryRunsStore();
+  const control = new FakeApprovalControl(runs, clock, {
+    random: codeSequence('A3B2C1', '0F1E2D', '99AA77'),
+    plan: PLAN,
+    requestId: 'req-7f3a',
+  });
+  const exits: number[] = [];
+  const r = render(
+    <App
+      fleet={fleet}
+      runs={runs}
+      control={control}
+      lang={opts.lang ?? 'en'}
+      operator="orion"
+      configPath="console.yaml"
+      width={opts.width ?? 100}
+      height={opts.height ?? 30}
+      clock={clock}
+      onExit={(code) => exits.push(code)}
+    />,
+  );
+  await delay();
+  return { ...r, clock, runs, control, exits };
+}
+
+type Setup = Awaited<ReturnType<typeof setup>>;
+
+/** Text as a terminal sends it when typed quickly (one chunk), then lets Ink render. */
+async function type(s: Setup, text: string) {
+  s.stdin.write(text);
+  await delay();
+}
+
+const frame = async (s: Setup) => {
+  await delay();
+  return s.lastFrame() ?? '';
+};
+
+const footerOf = (f: string) => f.split('\n').at(-1) ?? '';
+
+async function startL2(opts: Parameters<typeof setup>[0] = {}) {
+  const s = await setup(opts);
+  await press(s.stdin, 'runbook.l2');
+  expect(s.control.starts.at(-1)).toMatchObject({ runbookId: 'l2-service-reset', target: 'doai-orchestrator' });
+  await waitForFrame(s.lastFrame, (f) => f.includes('SERVICE RESET CONFIRMATION'));
+  return s;
+}
+
+async function startL3(opts: Parameters<typeof setup>[0] = {}) {
+  const s = await setup(opts);
+  await press(s.stdin, 'runbook.l3');
+  expect(s.control.starts.at(-1)).toMatchObject({ runbookId: 'l3-box-reset', target: 'vultr' });
+  await waitForFrame(s.lastFrame, (f) => f.includes('BOX RESET - TWO-STEP VERIFICATION'));
+  return s;
+}
+
+/** L3 up to the wait: step 1 approved by orion at T0. */
+async function approveStep1(s: Setup) {
+  await type(s, 'orion');
+  await press(s.stdin, 'approval.next');
+  await type(s, 'A3B2C1');
+  await press(s.stdin, 'approval.submit');
+  return frame(s);
+}
+
+afterEach(() => cleanup());
+
+describe('L2 approval form', () => {
+  it('shows the boxed form: impact, recovery time, the plan, the code to read out, both fields and the remote-approval hint', async () => {
+    const s = await startL2();
+    const f = await frame(s);
+    expect(f).toContain('SERVICE RESET CONFIRMATION — doai-orchestrator');
+    expect(f).toContain('Impact: all connected nodes paused');
+    expect(f).toContain('Expected recovery: ~2 min');
+    expect(f).toContain('Will run, in order (host: command):');
+    expect(f).toContain('vultr: systemctl stop caddy');
+    expect(f).toContain('Code A3B2C1 · valid 5:00 · 3 tries — read it out to the approver');
+    expect(f).toMatch(/›\[CONFIRM\] Code: /);
+    expect(f).toMatch(/ Approver: +______/);
+    expect(f).toContain('or approve from another session: doai-console approve req-7f3a');
+    const footer = footerOf(f);
+    expect(footer).toContain('Enter submit');
+    expect(footer).toContain('Esc cancel');
+    expect(footer).toContain('↑↓ field');
+    expect(footer).not.toContain('new code');
+  });
+
+  it('the validity counts down with the clock', async () => {
+    const s = await startL2();
+    await s.clock.advance(48_000);
+    s.runs.updateRun('run-1', {}); // any store change redraws (the console's 1 s ticker does this)
+    expect(await frame(s)).toContain('valid 4:12 · 3 tries');
+  });
+
+  it('letters typed into a field never fire commands (q, r, c, e, ?), Ctrl-C still asks to quit', async () => {
+    const s = await startL2();
+    for (const ch of ['q', 'r', 'c', 'e', '?', 'b']) await type(s, ch);
+    let f = await frame(s);
+    expect(s.exits).toEqual([]);
+    expect(f).not.toContain('quit anyway');
+    expect(f).not.toContain('Cancel the approval');
+    expect(f).toMatch(/\[CONFIRM\] Code: +QRCE\?B/);
+    expect(s.control.answers).toEqual([]);
+    await press(s.stdin, 'quit', 1); // Ctrl-C
+    f = await frame(s);
+    expect(f).toContain('A run is active — quit anyway? (y/n)');
+    await press(s.stdin, 'confirm.no');
+    f = await frame(s);
+    expect(s.exits).toEqual([]);
+    // What was typed survives the question.
+    expect(f).toMatch(/\[CONFIRM\] Code: +QRCE\?B/);
+  });
+
+  it('wrong code: the error in words with tries left; then the right code approves and the run goes on', async () => {
+    const s = await startL2();
+    await type(s, '111111');
+    await press(s.stdin, 'approval.next');
+    await type(s, 'orion');
+    await press(s.stdin, 'approval.submit');
+    let f = await frame(s);
+    expect(s.control.answers).toEqual([{ runId: 'run-1', answer: { kind: 'approve', name: 'orion', code: '111111' } }]);
+    expect(f).toContain('✗ Wrong code — 2 tries left');
+    expect(f).toContain('Code A3B2C1 · valid 5:00 · 2 tries');
+    // The code field is cleared and focused again; the name is kept.
+    expect(f).toMatch(/›\[CONFIRM\] Code: +│/);
+    expect(f).toMatch(/ Approver: +orion/);
+    expect(s.control.audit).toContain('L2_SERVICE_RESET: STEP1_REJECTED - Wrong code by orion (2 tries left)');
+
+    await type(s, 'a3b2c1'); // read out in lower case: the form sends it as typed, upper-cased
+    await press(s.stdin, 'approval.submit'); // from the code field: to the name field
+    expect(s.control.answers).toHaveLength(1);
+    await press(s.stdin, 'approval.submit');
+    expect(s.control.answers.at(-1)).toEqual({ runId: 'run-1', answer: { kind: 'approve', name: 'orion', code: 'A3B2C1' } });
+    f = await waitForFrame(s.lastFrame, (x) => !x.includes('SERVICE RESET CONFIRMATION'));
+    expect(f).not.toContain('SERVICE RESET CONFIRMATION');
+    expect(f).toMatch(/✓ Approval/);
+    expect(f).toContain('L2 Service Reset · doai-orchestrator · orion · RUNNING');
+    expect(s.control.audit).toContain('L2_SERVICE_RESET: STEP1_APPROVED by orion');
+    // Back on the run screen, c cancels again (no field has the keyboard).
+    expect(footerOf(f)).toContain('c cancel');
+  });
+
+  it('a badly formed code costs no try and says what a code looks like; an empty name is refused', async () => {
+    const s = await startL2();
+    await type(s, 'XYZ');
+    await press(s.stdin, 'approval.next');
+    await type(s, 'orion');
+    await press(s.stdin, 'approval.submit');
+    let f = await frame(s);
+    expect(f).toContain('The code is 6 characters, 0-9 and A-F');
+    expect(f).toContain('3 tries');
+    await type(s, 'A3B2C1');
+    await press(s.stdin, 'approval.next'); // to the name field
+    for (let i = 0; i < 5; i++) await type(s, '\u007f'); // backspace the name away
+    await press(s.stdin, 'approval.submit');
+    f = await frame(s);
+    expect(f).toContain("Type the approver's name");
+    expect(s.control.flows.get('run-1')!.getSnapshot().phase).toBe('code');
+  });
+
+  it('three wrong tries void the code; r issues a new one, which then approves', async () => {
+    const s = await startL2();
+    await type(s, '111111');
+    await press(s.stdin, 'approval.next');
+    await type(s, 'orion');
+    await press(s.stdin, 'approval.submit');
+    for (let i = 0; i < 2; i++) {
+      await type(s, '222222');
+      await press(s.stdin, 'approval.next');
+      await press(s.stdin, 'approval.submit');
+    }
+    let f = await frame(s);
+    expect(f).toContain('Wrong code — no tries left; this code is now void. Issue a new code');
+    expect(f).toContain('The code is void — press r to issue a new one');
+    expect(f).not.toContain('A3B2C1');
+    expect(footerOf(f)).toContain('r new code');
+    expect(footerOf(f)).not.toContain('Enter submit');
+    // The fields are closed while the code is void: Enter only says why.
+    await press(s.stdin, 'approval.submit');
+    expect(await frame(s)).toContain('the code is void — issue a new code first');
+    expect(s.control.answers).toHaveLength(3);
+
+    await press(s.stdin, 'approval.reissue');
+    f = await frame(s);
+    expect(s.control.answers.at(-1)?.answer).toEqual({ kind: 'reissue' });
+    expect(f).toContain('Code 0F1E2D · valid 5:00 · 3 tries');
+    expect(s.control.audit).toContain('L2_SERVICE_RESET: CODE_REISSUED - step 1');
+    await type(s, '0F1E2D');
+    await press(s.stdin, 'approval.submit');
+    await press(s.stdin, 'approval.submit');
+    expect(s.control.audit).toContain('L2_SERVICE_RESET: STEP1_APPROVED by orion');
+  });
+
+  it('an expired code says so and offers a new one', async () => {
+    const s = await startL2();
+    await s.clock.advance(5 * 60_000);
+    const f = await waitForFrame(s.lastFrame, (x) => x.includes('The code is void'));
+    expect(f).toContain('The code is void — press r to issue a new one');
+    expect(f).not.toContain('valid');
+    await press(s.stdin, 'approval.reissue');
+    expect(await frame(s)).toContain('Code 0F1E2D · valid 5:00 · 3 tries');
+  });
+
+  it('Esc asks, n keeps the form, y cancels through answerApproval and the run is CANCELLED', async () => {
+    const s = await startL2();
+    await press(s.stdin, 'approval.cancel');
+    let f = await frame(s);
+    expect(f).toContain('Cancel the approval of L2 Service Reset on doai-orchestrator? Nothing has run yet (y/n)');
+    await press(s.stdin, 'confirm.no');
+    expect(s.control.answers).toEqual([]);
+    expect(await frame(s)).toContain('SERVICE RESET CONFIRMATION');
+    await press(s.stdin, 'approval.cancel');
+    await press(s.stdin, 'confirm.yes');
+    expect(s.control.answers).toEqual([{ runId: 'run-1', answer: { kind: 'cancel' } }]);
+    f = await waitForFrame(s.lastFrame, (x) => x.includes('CANCELLED'));
+    expect(f).toMatch(/⊘ CANCELLED/);
+    expect(s.control.audit).toContain('L2_SERVICE_RESET: CANCELLED by user');
+  });
+
+  it('fits 80 × 24 in Korean with the footer on the last line', async () => {
+    const s = await startL2({ lang: 'ko', width: 80, height: 24 });
+    const f = await frame(s);
+    expect(f).toContain('영향: 모든 연결된 노드 일시 중단');
+    expect(f).toContain('예상 복구 시간: ~2분');
+    expect(f).toContain('코드 A3B2C1');
+    expect(f).toContain('… '); // the plan is cut and says how much is left
+    for (const line of f.split('\n')) expect(stringWidth(line)).toBeLessThanOrEqual(80);
+    expect(f.split('\n').length).toBeLessThanOrEqual(23);
+    expect(footerOf(f)).toContain('Enter 제출');
+  });
+});
+
+describe('L3 approval form', () => {
+  it('step 1 takes name and code, records the time, then a visible 30 s wait that no key skips', async () => {
+    const s = await startL3();
+    let f = await frame(s);
+    expect(f).toContain('BOX RESET - TWO-STEP VERIFICATION — vultr');
+    expect(f).toContain('Warning: this restarts the whole server');
+    expect(f).toContain('STEP 1: first approver');
+    expect(f).toContain('STEP 2: second approver (must differ from step 1) — opens 30 s after step 1');
+
+    f = await approveStep1(s);
+    expect(s.control.audit).toContain('L3_BOX_RESET: STEP1_APPROVED by orion');
+    const at = T0;
+    const hhmmss = [at.getHours(), at.getMinutes(), at.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+    expect(f).toContain(`STEP 1: first approver — ✓ orion · ${hhmmss}`);
+    expect(f).toContain('Step 2 opens in 30 s — the wait cannot be skipped');
+    expect(footerOf(f)).not.toContain('submit');
+
+    await s.clock.advance(13_000);
+    f = await waitForFrame(s.lastFrame, (x) => x.includes('opens in 17 s'));
+    expect(f).toContain('Step 2 opens in 17 s');
+
+    // Keys during the wait: Enter says why, letters and Tab go nowhere, nothing reaches the flow.
+    const answered = s.control.answers.length;
+    await press(s.stdin, 'approval.submit');
+    expect(await frame(s)).toContain('step 2 opens after the enforced 30 s wait — nothing skips it');
+    await type(s, 'kim');
+    await press(s.stdin, 'approval.next');
+    await press(s.stdin, 'approval.submit');
+    expect(s.control.answers).toHaveLength(answered);
+
+    await s.clock.advance(16_000); // 29 s after step 1
+    f = await waitForFrame(s.lastFrame, (x) => x.includes('opens in 1 s'));
+    expect(f).toContain('Step 2 opens in 1 s');
+    await press(s.stdin, 'approval.submit');
+    expect(s.control.answers).toHaveLength(answered);
+    expect(s.control.flows.get('run-1')!.getSnapshot().phase).toBe('waiting');
+    expect(f).not.toMatch(/› *Name:/);
+
+    await s.clock.advance(1_000); // 30 s
+    f = await waitForFrame(s.lastFrame, (x) => x.includes('Code 0F1E2D'));
+    expect(f).toContain('STEP 2: second approver (must differ from step 1)');
+    expect(f).toContain('Code 0F1E2D · valid 5:00 · 3 tries');
+    expect(f).toMatch(/› +Name:/);
+    // Nothing typed during the wait leaked into step 2.
+    expect(f).not.toContain('kim');
+  });
+
+  it('the same approver at step 2 (other case, spaces) is rejected in the seed\'s words and the run ends', async () => {
+    const s = await startL3();
+    await approveStep1(s);
+    await s.clock.advance(30_000);
+    await waitForFrame(s.lastFrame, (x) => x.includes('Code 0F1E2D'));
+    await type(s, ' Orion ');
+    await press(s.stdin, 'approval.next');
+    await type(s, '0F1E2D');
+    await press(s.stdin, 'approval.submit');
+    const f = await waitForFrame(s.lastFrame, (x) => x.includes('FAILED'));
+    expect(f).toContain('STEP2_REJECTED - Same approver — Step 2 must be approved by someone other than orion');
+    expect(f).toMatch(/✗ FAILED/);
+    expect(f).not.toContain('press e'); // a refused approval is not escalated
+    expect(s.control.audit).toContain('L3_BOX_RESET: STEP2_REJECTED - Same approver');
+  });
+
+  it('step 2, an empty reason refused, the summary box, then `no` cancels', async () => {
+    const s = await startL3();
+    await approveStep1(s);
+    await s.clock.advance(30_000);
+    await waitForFrame(s.lastFrame, (x) => x.includes('Code 0F1E2D'));
+    await type(s, 'kim');
+    await press(s.stdin, 'approval.next');
+    await type(s, '0F1E2D');
+    await press(s.stdin, 'approval.submit');
+    let f = await frame(s);
+    expect(s.control.audit).toContain('L3_BOX_RESET: STEP2_APPROVED by kim');
+    expect(f).toContain('STEP 2: second approver (must differ from step 1) — ✓ kim');
+    expect(f).toMatch(/›Reason: /);
+
+    await press(s.stdin, 'approval.submit');
+    f = await frame(s);
+    expect(f).toContain('✗ Type the reason for this recovery (it goes into the audit log)');
+    expect(s.control.flows.get('run-1')!.getSnapshot().phase).toBe('reason');
+
+    await type(s, 'SSH unreachable after L2');
+    await press(s.stdin, 'approval.submit');
+    f = await frame(s);
+    expect(s.control.audit).toContain('L3_BOX_RESET: REASON: SSH unreachable after L2');
+    expect(f).toContain('Box Reset summary');
+    expect(f).toContain('Step 1 approver: orion');
+    expect(f).toContain('Step 2 approver: kim');
+    expect(f).toContain('Reason: SSH unreachable after L2');
+    expect(f).toContain('Check the summary, then press Enter to continue');
+
+    await press(s.stdin, 'approval.submit');
+    f = await frame(s);
+    expect(f).toContain('Type yes to execute; anything else cancels');
+    await type(s, 'no');
+    await press(s.stdin, 'approval.submit');
+    expect(s.control.answers.at(-1)?.answer).toEqual({ kind: 'confirm', word: 'no' });
+    f = await waitForFrame(s.lastFrame, (x) => x.includes('CANCELLED'));
+    expect(f).toMatch(/⊘ CANCELLED/);
+    expect(f).toContain('Cancelled — only the word yes executes');
+    expect(s.control.audit.at(-1)).toBe('L3_BOX_RESET: CANCELLED by user');
+  });
+
+  it('typing yes executes', async () => {
+    const s = await startL3();
+    await approveStep1(s);
+    await s.clock.advance(30_000);
+    await waitForFrame(s.lastFrame, (x) => x.includes('Code 0F1E2D'));
+    await type(s, 'kim');
+    await press(s.stdin, 'approval.next');
+    await type(s, '0F1E2D');
+    await press(s.stdin, 'approval.submit');
+    await type(s, 'provider console shows kernel panic');
+    await press(s.stdin, 'approval.submit');
+    await press(s.stdin, 'approval.submit');
+    await type(s, 'yes');
+    await press(s.stdin, 'approval.submit');
+    const f = await waitForFrame(s.lastFrame, (x) => !x.includes('TWO-STEP'));
+    expect(s.control.audit.at(-1)).toBe('L3_BOX_RESET: EXECUTING');
+    expect(f).toContain('L3 Box Reset · vultr · orion · RUNNING');
+    expect(f).toMatch(/✓ Approval/);
+  });
+
+  it('fits 80 × 24 during step 2 in both languages', async () => {
+    for (const lang of ['en', 'ko'] as const) {
+      const s = await startL3({ lang, width: 80, height: 24 });
+      await approveStep1(s);
+      await s.clock.advance(30_000);
+      const f = await waitForFrame(s.lastFrame, (x) => x.includes('0F1E2D'));
+      expect(f).toContain('STEP 2');
+      for (const line of f.split('\n')) expect(stringWidth(line)).toBeLessThanOrEqual(80);
+      expect(f.split('\n').length).toBeLessThanOrEqual(23);
+      expect(f).toContain('doai-console approve req-7f3a');
+      cleanup();
+    }
+  });
+});
+
+describe('escalation and the run footer', () => {
+  async function failedL1(s: Setup) {
+    await press(s.stdin, 'runbook.l1');
+    s.runs.updateStep('run-1', 'verify', { state: 'failed', startedAt: T0, finishedAt: new Date(T0.getTime() + 30_000), detail: 'no 200 in 6 attempts' });
+    s.runs.updateRun('run-1', {
+      state: 'failed',
+      message: '❌ L1 recovery failed → proceed to L2 (step "verify" failed: still failing after 6 attempts: GET http://127.0.0.1:1/health: connection reset)',
+      escalateTo: 'l2-service-reset',
+    });
+    return frame(s);
+  }
+
+  it('a failed L1 offers L2 on its own line, and e opens the L2 form for the same target', async () => {
+    const s = await setup({ width: 80, height: 24 });
+    const f = await failedL1(s);
+    expect(f).toContain('L1 failed → press e for L2 Service Reset on doai-orchestrator');
+    const footer = footerOf(f);
+    expect(footer).toContain('e escalate');
+    expect(footer).not.toContain('cancel');
+    expect(footer).not.toContain('confirm');
+    await press(s.stdin, 'run.escalate');
+    expect(s.control.starts.at(-1)).toEqual({ runbookId: 'l2-service-reset', target: 'doai-orchestrator', opts: { dryRun: false } });
+    const form = await waitForFrame(s.lastFrame, (x) => x.includes('SERVICE RESET CONFIRMATION'));
+    expect(form).toContain('Code A3B2C1');
+  });
+
+  it('a start refused by a lock says who runs what since when', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'doai-locks-'));
+    try {
+      const since = new Date(2026, 0, 4, 15, 31, 0).toISOString();
+      const held = acquireLock(dir, 'doai-orchestrator', { operator: 'orion', runbook: 'l2-service-reset', level: 'L2', since, runId: 'r-1' });
+      expect(held.ok).toBe(true);
+      const second = acquireLock(dir, 'doai-orchestrator', { operator: 'kim', runbook: 'l2-service-reset', level: 'L2', since, runId: 'r-2' });
+      if (second.ok) throw new Error('the second lock should be refused');
+      const s = await setup({ width: 100 });
+      await failedL1(s);
+      s.control.failNextStart = second.message;
+      await press(s.stdin, 'run.escalate');
+      const f = await frame(s);
+      expect(f).toContain('L2 in progress by orion since 15:31');
+      expect(f).toContain('L2 Service Reset on doai-orchestrator not started');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the footer lists only what applies: no escalate while running, no confirm without a prompt, no cancel after the end', async () => {
+    const s = await setup();
+    await press(s.stdin, 'runbook.l1');
+    let footer = footerOf(await frame(s));
+    expect(footer).toContain('c cancel');
+    expect(footer).not.toContain('escalate');
+    expect(footer).not.toContain('confirm');
+    s.runs.updateRun('run-1', { prompt: { kind: 'confirm', stepId: 'reboot', message: { en: 'Reboot, then press Enter', ko: '재부팅 후 Enter' } } });
+    footer = footerOf(await frame(s));
+    expect(footer).toContain('Enter confirm');
+    s.runs.updateRun('run-1', { prompt: undefined, state: 'success', message: 'health 200' });
+    footer = footerOf(await frame(s));
+    expect(footer).not.toContain('escalate');
+    expect(footer).not.toContain('confirm');
+    expect(footer).not.toContain('cancel');
+    expect(footer).toContain('Esc back');
+    // The keys still explain themselves when pressed.
+    await press(s.stdin, 'run.escalate');
+    expect(await frame(s)).toContain('escalation is offered only after a failed run');
+  });
+});
