@@ -100,13 +100,7 @@ export function interruptedNotice(runs: InterruptedRun[], lang: Lang, keys: { op
   const more = runs.length > 1 ? (lang === 'ko' ? ` (외 ${runs.length - 1}건)` : ` (+${runs.length - 1} more)`) : '';
   const step = first.lastStep ?? '-';
   if (lang === 'ko') {
-    return (
-      `중단된 실행: ${hhmm(first.startedAt)} ${first.operator} 님의 ${first.target} ${first.runbook}, ${step} 단계 중${more} — ` +
-      `${keys.open ?? 'Enter'}로 경과 보기 · 대시보드에서 현재 상태 확인 · 같은 키로 처음부터 다시 (승인은 새로 받음)`
-    );
+    return `중단됨: ${first.target} ${first.runbook} (${first.operator}, ${hhmm(first.startedAt)}, ${step} 단계)${more} — ${keys.open ?? 'Enter'}: 경과 보기 · 다시 시작하면 새 승인`;
   }
-  return (
-    `Interrupted: ${first.runbook} on ${first.target} by ${first.operator} at ${hhmm(first.startedAt)}, during ${step}${more} — ` +
-    `${keys.open ?? 'Enter'} shows what happened · the dashboard shows its health now · start it again to start over (new approval)`
-  );
+  return `Interrupted: ${first.runbook} on ${first.target} (${first.operator}, ${hhmm(first.startedAt)}, during ${step})${more} — ${keys.open ?? 'Enter'}: what happened · start again for a fresh run`;
 }
