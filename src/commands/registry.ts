@@ -202,7 +202,7 @@ export const commands: readonly Command[] = [
     footerRank: 3,
     label: L('pane', '창 이동'),
     description: L('Move the focus to the next pane (services, alerts, nodes, hosts)', '다음 창으로 이동 (서비스, 알림, 노드, 서버)'),
-    available: (s) => (s.panes ?? 1) > 1,
+    disabledReason: (s) => ((s.panes ?? 1) > 1 ? undefined : localized('reason.onePane')),
   },
   {
     id: 'filter.start',
