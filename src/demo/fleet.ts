@@ -89,6 +89,9 @@ export async function startDemoFleet(opts: DemoFleetOptions): Promise<DemoFleet>
     writeSecret(file('controlToken'), `${token}\n`);
     writeSecret(file('providerKey'), `${providerKey}\n`);
     for (const sub of ['journal', 'snapshots', 'incidents', 'state']) mkdirSync(join(dir, sub), { recursive: true, mode: 0o700 });
+    // `doai-console approve` run by another OS user must reach approvals/ (1777, made by the
+    // console): the demo dir becomes traverse-only for others; its files stay owner-only.
+    chmodSync(dir, 0o711);
     writeFileSync(file('config'), renderConfig({ dir, timeScale, sshPort: ssh.port, orchestrator: orchestrator.url, orchestratorPort: orchestrator.port, caddy: caddy.url, provider: provider.url, control: control.url }), { mode: 0o600 });
   } catch (e) {
     await Promise.all(started.map((s) => s.close()));
@@ -150,6 +153,7 @@ function renderConfig(p: { dir: string; timeScale: number; sshPort: number; orch
       snapshots_dir: join(p.dir, 'snapshots'),
       incidents_dir: join(p.dir, 'incidents'),
       state_dir: join(p.dir, 'state'),
+      approvals_dir: join(p.dir, 'approvals'),
     },
     demo: { time_scale: p.timeScale, control_url: p.control },
   };
