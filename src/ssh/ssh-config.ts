@@ -72,7 +72,11 @@ export function sshG(alias: string, opts: SshConfigOptions = {}): SshGResult {
     throw new Error(`\`${ssh} -G ${alias}\` failed: ${r.error.message}`);
   }
   if (r.status !== 0) {
-    const why = (r.stderr || '').split('\n').filter((l) => l && !/Pseudo-terminal/.test(l)).join('; ');
+    const why = (r.stderr || '')
+      .split(/\r?\n/)
+      .map((l) => l.replace(/\r/g, '').trim())
+      .filter((l) => l && !/Pseudo-terminal/.test(l))
+      .join('; ');
     throw new Error(`\`ssh ${args.join(' ')}\` refused (${why || `exit ${r.status}`}); fix the ssh config file`);
   }
   return parseSshG(r.stdout, opts.home ?? homedir());
