@@ -67,6 +67,12 @@ export interface ApprovalFormOptions {
 
 const wrap = (i: number, n: number) => (n === 0 ? 0 : ((i % n) + n) % n);
 
+/** What a field keeps of typed text: no control characters; codes in upper case. */
+function clean(field: FieldId, text: string): string {
+  const plain = text.replace(/\p{Cc}/gu, '');
+  return field === 'code' ? plain.toUpperCase() : plain;
+}
+
 export function useApprovalForm(opts: ApprovalFormOptions): ApprovalFormHandle {
   const { run, control, readOnly, suspended, lang, now, ask } = opts;
   const [, setState] = useState<FormState>(() => freshForm(''));
@@ -131,18 +137,46 @@ export function useApprovalForm(opts: ApprovalFormOptions): ApprovalFormHandle {
     setNotice({ runId, text: shown });
   };
 
+  /** Enter: from an earlier field to the next one, from the last field (or none) the answer. */
+  const submit = () => {
+    const focus = ref.current.key === key ? ref.current.focus : 0;
+    if (fields.length > 0 && focus < fields.length - 1) {
+      update((s) => ({ ...s, focus: s.focus + 1 }));
+      return;
+    }
+    const answer = answerFor(phase, ref.current.key === key ? ref.current.values : {});
+    if (answer) send(answer);
+  };
+
+  /**
+   * Keys typed faster than the terminal is read (a laggy SSH link, type-ahead, a paste) reach the
+   * field as one piece of text, "111111\tkim\r": Tab and Enter inside it still act as keys.
+   */
+  const onChange = (field: FieldId, value: string) => {
+    const parts = value.split(/(\t|\r\n|\r|\n)/);
+    let enter = false;
+    update((s) => {
+      let focus = Math.max(0, fields.indexOf(field));
+      const values: FormValues = { ...s.values, [field]: clean(field, parts[0] ?? '') };
+      for (let i = 1; i < parts.length; i += 2) {
+        const isTab = parts[i] === '\t';
+        if (!isTab && focus >= fields.length - 1) {
+          enter = true;
+          break;
+        }
+        focus = isTab ? wrap(focus + 1, fields.length) : focus + 1;
+        const next = fields[focus]!;
+        values[next] = (values[next] ?? '') + clean(next, parts[i + 1] ?? '');
+      }
+      return { ...s, values, focus };
+    });
+    if (enter) submit();
+  };
+
   const handlers: CommandHandlers = {
     'approval.prev': () => update((s) => ({ ...s, focus: wrap(s.focus - 1, fields.length) })),
     'approval.next': () => update((s) => ({ ...s, focus: wrap(s.focus + 1, fields.length) })),
-    'approval.submit': () => {
-      const focus = ref.current.key === key ? ref.current.focus : 0;
-      if (fields.length > 0 && focus < fields.length - 1) {
-        update((s) => ({ ...s, focus: s.focus + 1 }));
-        return;
-      }
-      const answer = answerFor(phase, ref.current.key === key ? ref.current.values : {});
-      if (answer) send(answer);
-    },
+    'approval.submit': submit,
     'approval.reissue': () => send({ kind: 'reissue' }),
     'approval.cancel': () =>
       ask(t(lang, 'approval.cancelConfirm', { runbook: run.title[lang], target: run.target }), () => {
@@ -166,8 +200,7 @@ export function useApprovalForm(opts: ApprovalFormOptions): ApprovalFormHandle {
       error: current.error,
       codeVoid,
       interactive,
-      onChange: (field, value) =>
-        update((s) => ({ ...s, values: { ...s.values, [field]: field === 'code' ? value.toUpperCase() : value } })),
+      onChange,
     },
     noticeFor,
   };

@@ -177,6 +177,21 @@ describe('L2 approval form', () => {
     expect(footerOf(f)).toContain('c cancel');
   });
 
+  it('keys typed faster than one read ("111111\\tkim\\r" in one chunk) still move and submit; control characters never land in a field', async () => {
+    const s = await startL2();
+    await type(s, '111111\tkim\r');
+    expect(s.control.answers).toEqual([{ runId: 'run-1', answer: { kind: 'approve', name: 'kim', code: '111111' } }]);
+    let f = await frame(s);
+    expect(f).toContain('✗ Wrong code — 2 tries left');
+    expect(f).toMatch(/ Approver: +kim +│/);
+    await type(s, 'a3b\u00072c1\r'); // a stray control character inside the paste is dropped
+    f = await frame(s);
+    expect(f).toMatch(/›Approver: +kim/); // Enter from the code field went to the name field
+    await type(s, '\r');
+    expect(s.control.answers.at(-1)).toEqual({ runId: 'run-1', answer: { kind: 'approve', name: 'kim', code: 'A3B2C1' } });
+    expect(s.control.audit).toContain('L2_SERVICE_RESET: STEP1_APPROVED by kim');
+  });
+
   it('a badly formed code costs no try and says what a code looks like; an empty name is refused', async () => {
     const s = await startL2();
     await type(s, 'XYZ');
