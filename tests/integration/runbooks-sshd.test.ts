@@ -1,0 +1,373 @@
+// Built-in runbooks really executed over SSH against OpenSSH's sshd on a loopback port: real
+// sqlite3, gzip, git and /bin/sh on the "host"; scripted stand-ins for pm2, npm, pnpm, docker,
+// systemctl, nginx, psql and createdb (first on the session PATH through sshd's SetEnv) that
+// record their arguments and working directory. Asserts the exact command sequence, the files
+// left behind and the audit lines. With REQUIRE_SSHD=1 a missing sshd fails instead of skipping.
+import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { connect, createServer, type AddressInfo } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { AuditLog } from '../../src/audit/emergency-log';
+import { configSchema, type Config } from '../../src/config/schema';
+import { realClock } from '../../src/core/clock';
+import { createRunEngine, type RunEngine } from '../../src/runbook/engine';
+import { loadRunbooks } from '../../src/runbook/loader';
+import { createSshShell, type SshShell } from '../../src/ssh/shell';
+import { SSHD_PATH, sshdAvailable } from '../helpers/sshd';
+
+const required = process.env.REQUIRE_SSHD === '1';
+const haveTools = existsSync('/usr/bin/sqlite3') && existsSync('/usr/bin/git');
+const run = sshdAvailable() && haveTools;
+if (required && !run) throw new Error(`REQUIRE_SSHD=1 but ${SSHD_PATH}, ssh-keygen, sqlite3 or git is missing; install openssh-server, sqlite3 and git`);
+
+const STANDINS = ['pm2', 'npm', 'pnpm', 'docker', 'systemctl', 'nginx', 'psql', 'createdb'];
+
+let dir: string;
+let stubs: string;
+let callLog: string;
+let sshd: ChildProcess | undefined;
+let sshdPort: number;
+let clientKey: string;
+let knownHosts: string;
+let http: HttpServer;
+let httpPort: number;
+let shell: SshShell;
+
+function keygen(path: string): void {
+  execFileSync('/usr/bin/ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'doai-test', '-f', path]);
+}
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as AddressInfo).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+async function waitForBanner(port: number): Promise<boolean> {
+  for (let i = 0; i < 200; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const sock = connect(port, '127.0.0.1');
+      sock.setTimeout(500, () => (sock.destroy(), resolve(false)));
+      sock.once('data', (d) => (sock.destroy(), resolve(d.toString().startsWith('SSH-'))));
+      sock.once('error', () => resolve(false));
+    });
+    if (ok) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+}
+
+/** A stand-in: records "name|cwd|args" (and piped SQL for psql), fails when told to. */
+function writeStandIn(name: string): void {
+  const script = `#!/bin/sh
+printf '%s|%s|%s\\n' "${name}" "$(pwd)" "$*" >> '${callLog}'
+if [ "${name}" = psql ]; then
+  case " $* " in *" -c "*) ;; *) cat >> '${callLog}.sql' ;; esac
+  case "$*" in *information_schema*) echo 12 ;; esac
+fi
+if [ -e '${stubs}/fail.${name}.'"$1" ]; then echo "${name} $1: simulated failure" >&2; exit 1; fi
+exit 0
+`;
+  writeFileSync(join(stubs, name), script, { mode: 0o755 });
+}
+
+beforeAll(async () => {
+  if (!run) return;
+  dir = mkdtempSync(join(tmpdir(), 'doai-rb-sshd-'));
+  stubs = join(dir, 'bin');
+  mkdirSync(stubs);
+  callLog = join(dir, 'calls.log');
+  for (const s of STANDINS) writeStandIn(s);
+  const hostKey = join(dir, 'host_key');
+  clientKey = join(dir, 'id_ed25519');
+  keygen(hostKey);
+  keygen(clientKey);
+  writeFileSync(join(dir, 'authorized_keys'), readFileSync(`${clientKey}.pub`), { mode: 0o600 });
+  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+  sshdPort = await freePort();
+  const config = [
+    'ListenAddress 127.0.0.1',
+    `Port ${sshdPort}`,
+    `HostKey ${hostKey}`,
+    `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+    `PidFile ${join(dir, 'sshd.pid')}`,
+    'StrictModes no',
+    'UsePAM no',
+    'PermitRootLogin yes',
+    'PasswordAuthentication no',
+    'KbdInteractiveAuthentication no',
+    'PubkeyAuthentication yes',
+    'MaxSessions 30',
+    // The stand-ins come first on the session's PATH; everything else is the real system.
+    `SetEnv PATH=${stubs}:/usr/local/bin:/usr/bin:/bin DOAI_TEST=1`,
+    '',
+  ].join('\n');
+  writeFileSync(join(dir, 'sshd_config'), config);
+  sshd = spawn(SSHD_PATH, ['-D', '-E', join(dir, 'sshd.log'), '-f', join(dir, 'sshd_config')], { stdio: 'ignore' });
+  if (!(await waitForBanner(sshdPort))) throw new Error(`sshd did not start: ${existsSync(join(dir, 'sshd.log')) ? readFileSync(join(dir, 'sshd.log'), 'utf8') : ''}`);
+  knownHosts = join(dir, 'known_hosts');
+  writeFileSync(knownHosts, `[127.0.0.1]:${sshdPort} ${readFileSync(`${hostKey}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ')}\n`);
+  http = createHttpServer((_req, res) => res.end('ok'));
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  httpPort = (http.address() as AddressInfo).port;
+  shell = createSshShell({ hosts: config_().hosts, knownHostsPath: knownHosts });
+});
+
+afterAll(async () => {
+  if (!run) return;
+  shell.close();
+  await new Promise((r) => http.close(r));
+  if (sshd && sshd.exitCode === null) {
+    const exited = new Promise((r) => sshd!.once('exit', r));
+    sshd.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function config_(): Config {
+  const health = `http://127.0.0.1:${httpPort}/health`;
+  return configSchema.parse({
+    hosts: [{ name: 'box', address: '127.0.0.1', port: sshdPort, user: userInfo().username, identity_file: clientKey, known_hosts: knownHosts, backup_dir: join(dir ?? '/x', 'pgdumps') }],
+    services: [
+      { name: 'refserver', host: 'box', health_url: health, app_dir: join(dir ?? '/x', 'refserver') },
+      { name: 'api-server', host: 'box', health_url: health, app_dir: join(dir ?? '/x', 'repo', 'apps', 'api-server') },
+      { name: 'nginx', host: 'box', unit: 'nginx', health_url: health },
+      { name: 'postgresql', host: 'box', unit: 'postgresql', health_url: health },
+    ],
+  });
+}
+
+let auditPath: string;
+function engine(): RunEngine {
+  const base = mkdtempSync(join(dir, 'run-'));
+  auditPath = join(base, 'emergency.log');
+  return createRunEngine({
+    config: config_(),
+    runbooks: loadRunbooks({ builtinDir: join(__dirname, '../../actions') }),
+    shell,
+    // Waits and poll intervals compressed; SSH commands and timeouts are real.
+    clock: realClock(1000),
+    operator: 'orion',
+    audit: new AuditLog(auditPath),
+    journalDir: join(base, 'journal'),
+    lockDir: join(base, 'locks'),
+    // Approval flows have their own tests; here the approver says yes at once.
+    approve: async () => ({ ok: true, approver: 'vega' }),
+  });
+}
+
+function audit(name: string): string[] {
+  return readFileSync(auditPath, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => {
+      expect(l).toMatch(new RegExp(`^\\[\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d[+-]\\d\\d:\\d\\d\\] ${name}: `));
+      return l.replace(/^\[[^\]]+\] [A-Z0-9_]+: /, '');
+    });
+}
+
+function calls(): string[] {
+  return existsSync(callLog) ? readFileSync(callLog, 'utf8').trim().split('\n').filter(Boolean) : [];
+}
+
+beforeEach(() => {
+  if (!run) return;
+  rmSync(callLog, { force: true });
+  rmSync(`${callLog}.sql`, { force: true });
+  for (const s of STANDINS) rmSync(join(stubs, `fail.${s}`), { force: true });
+  spawnSync('/bin/sh', ['-c', `rm -f '${stubs}'/fail.*`]);
+});
+
+function sqlite(db: string, sql: string): string {
+  return execFileSync('/usr/bin/sqlite3', [db, sql], { encoding: 'utf8' }).trim();
+}
+
+describe.skipIf(!run)('sqlite-restore over real SSH against a real corrupted SQLite file', () => {
+  let data: string;
+  let backups: string;
+  let compose: string;
+
+  beforeEach(() => {
+    data = mkdtempSync(join(dir, 'data-'));
+    backups = join(data, 'backups');
+    compose = join(dir, 'refserver');
+    mkdirSync(backups, { recursive: true });
+    mkdirSync(compose, { recursive: true });
+    // A good database with enough rows for several pages, its gzip backups (old and new).
+    const good = join(data, 'good.db');
+    sqlite(good, "CREATE TABLE docs(id INTEGER PRIMARY KEY, body TEXT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 2000) INSERT INTO docs SELECT i, printf('document %d %s', i, hex(randomblob(40))) FROM n;");
+    execFileSync('/bin/sh', ['-c', `gzip -c '${good}' > '${backups}/refserver_2025-01-19_daily.db.gz' && gzip -c '${good}' > '${backups}/refserver_2025-01-20_daily.db.gz'`]);
+    utimesSync(join(backups, 'refserver_2025-01-19_daily.db.gz'), new Date('2025-01-19T03:00:00Z'), new Date('2025-01-19T03:00:00Z'));
+    utimesSync(join(backups, 'refserver_2025-01-20_daily.db.gz'), new Date('2025-01-20T03:00:00Z'), new Date('2025-01-20T03:00:00Z'));
+    execFileSync('/bin/cp', [good, join(data, 'refserver.db')]);
+  });
+
+  function corrupt(db: string): Buffer {
+    const bytes = readFileSync(db);
+    // Garbage over pages 2-4: b-tree pages the integrity check walks.
+    for (let i = 4096; i < 4096 * 4; i++) bytes[i] = (i * 7) & 0xff;
+    writeFileSync(db, bytes);
+    return bytes;
+  }
+
+  it('integrity fails → compose down, keep a copy (and the stale WAL), restore the newest backup, check, compose up', async () => {
+    const db = join(data, 'refserver.db');
+    const damaged = corrupt(db);
+    writeFileSync(`${db}-wal`, 'stale wal');
+    expect(spawnSync('/usr/bin/sqlite3', ['-readonly', db, 'PRAGMA integrity_check;'], { encoding: 'utf8' }).stdout.trim()).not.toBe('ok');
+
+    const e = engine();
+    const listed = await e.listChoices('sqlite-restore', 'refserver', 'backup', { db_path: db, backup_dir: backups });
+    expect(listed).toMatchObject({ ok: true, host: 'box' });
+    if (!listed.ok) return;
+    // Newest first: the default pick is the newest backup.
+    expect(listed.choices.map((c) => c.value)).toEqual([join(backups, 'refserver_2025-01-20_daily.db.gz'), join(backups, 'refserver_2025-01-19_daily.db.gz')]);
+
+    const started = e.start('sqlite-restore', 'refserver', { params: { db_path: db, backup_dir: backups, compose_dir: compose } });
+    if (!started.ok) throw new Error(started.error);
+    const outcome = await e.waitFor(started.runId);
+    const view = e.getSnapshot().runs.find((r) => r.runId === started.runId)!;
+    expect(outcome, JSON.stringify(view.steps.map((s) => [s.id, s.state, s.detail]))).toBe('success');
+    expect(view.steps.map((s) => `${s.id}:${s.state}`)).toEqual([
+      'integrity:failed',
+      'stop:ok',
+      'keep-copy:ok',
+      'restore:ok',
+      'verify-integrity:ok',
+      'start:ok',
+      'verify:ok',
+    ]);
+    expect(calls()).toEqual([`docker|${compose}|compose down`, `docker|${compose}|compose up -d`]);
+    expect(sqlite(db, 'PRAGMA integrity_check;')).toBe('ok');
+    expect(sqlite(db, 'SELECT count(*) FROM docs;')).toBe('2000');
+    expect((readFileSync(db).length > 0 && (await import('node:fs')).statSync(db).mode & 0o777).toString(8)).toBe('644');
+    const kept = join(data, (await import('node:fs')).readdirSync(data).find((f) => /^refserver\.db\.corrupted\.\d{8}_\d{6}$/.test(f))!);
+    expect(readFileSync(kept).equals(damaged)).toBe(true);
+    expect(readFileSync(`${kept}-wal`, 'utf8')).toBe('stale wal');
+    expect(existsSync(`${db}-wal`)).toBe(false);
+    expect(audit('SQLITE_RESTORE')).toEqual(['START', 'STEP1_APPROVED by vega', 'SERVICES_STOPPED', 'CURRENT_DB_KEPT', 'DB_RESTORED', 'SERVICES_RESTARTED', 'SUCCESS']);
+  });
+
+  it('an intact database: nothing is stopped, copied or restored', async () => {
+    const db = join(data, 'refserver.db');
+    const before = readFileSync(db);
+    const e = engine();
+    const listed = await e.listChoices('sqlite-restore', 'refserver', 'backup', { db_path: db, backup_dir: backups });
+    expect(listed.ok).toBe(true);
+    const started = e.start('sqlite-restore', 'refserver', { params: { db_path: db, backup_dir: backups, compose_dir: compose } });
+    if (!started.ok) throw new Error(started.error);
+    expect(await e.waitFor(started.runId)).toBe('success');
+    expect(calls()).toEqual([]);
+    expect(readFileSync(db).equals(before)).toBe(true);
+    expect(audit('SQLITE_RESTORE')).toEqual(['START', 'STEP1_APPROVED by vega', 'SUCCESS']);
+  });
+
+  it('a backup path that the host did not list is refused before anything runs', async () => {
+    const e = engine();
+    await e.listChoices('sqlite-restore', 'refserver', 'backup', { backup_dir: backups });
+    const r = e.start('sqlite-restore', 'refserver', { params: { backup_dir: backups, backup: '/etc/passwd' } });
+    expect(r).toEqual({ ok: false, error: expect.stringMatching(/parameter "backup": "\/etc\/passwd" is not in the list the target printed/) });
+  });
+});
+
+describe.skipIf(!run)('other built-ins over real SSH with stand-ins', () => {
+  it('pm2-restart: a failed restart runs the fallback (delete, install, build, start) in the app dir', async () => {
+    const app = join(dir, 'repo', 'apps', 'api-server');
+    mkdirSync(app, { recursive: true });
+    writeFileSync(join(stubs, 'fail.pm2.restart'), '');
+    const e = engine();
+    const started = e.start('pm2-restart', 'api-server');
+    if (!started.ok) throw new Error(started.error);
+    expect(await e.waitFor(started.runId)).toBe('success');
+    expect(calls()).toEqual([
+      `pm2|${process.env.HOME ?? '/root'}|status`,
+      `pm2|${app}|restart api-server`,
+      `pm2|${app}|delete api-server`,
+      `pnpm|${app}|install`,
+      `npm|${app}|run build`,
+      `pm2|${app}|start ecosystem.config.js`,
+    ]);
+    expect(audit('PM2_RESTART')).toEqual(['START', 'STEP1_APPROVED by auto', 'SERVICE_STARTED', 'SUCCESS']);
+  });
+
+  it('pm2-restart: a restart that works skips the fallback', async () => {
+    const e = engine();
+    const started = e.start('pm2-restart', 'api-server', { params: { installer: 'npm' } });
+    if (!started.ok) throw new Error(started.error);
+    expect(await e.waitFor(started.runId)).toBe('success');
+    expect(calls().map((c) => c.split('|')[2])).toEqual(['status', 'restart api-server']);
+    expect(audit('PM2_RESTART')).toEqual(['START', 'STEP1_APPROVED by auto', 'SERVICE_RESTARTED', 'SUCCESS']);
+  });
+
+  it('nginx-restart: a failing nginx -t stops the run before the restart', async () => {
+    writeFileSync(join(stubs, 'fail.nginx.-t'), '');
+    const e = engine();
+    const started = e.start('nginx-restart', 'nginx');
+    if (!started.ok) throw new Error(started.error);
+    expect(await e.waitFor(started.runId)).toBe('failed');
+    expect(calls().map((c) => `${c.split('|')[0]} ${c.split('|')[2]}`)).toEqual(['nginx -t']);
+    expect(audit('NGINX_RESTART')).toEqual(['START', 'STEP1_APPROVED by auto', 'FAILED']);
+  });
+
+  it('postgres-restore: newest dump listed and picked, loaded into <db>_restore, names swapped keeping the broken one', async () => {
+    const dumps = join(dir, 'pgdumps');
+    mkdirSync(dumps, { recursive: true });
+    execFileSync('/bin/sh', ['-c', `echo 'CREATE TABLE t(i int);' | gzip > '${dumps}/o4o_db_20260103.sql.gz'; echo 'CREATE TABLE t(i int);' > '${dumps}/o4o_db_20260104.sql'`]);
+    utimesSync(join(dumps, 'o4o_db_20260103.sql.gz'), new Date('2026-01-03T03:00:00Z'), new Date('2026-01-03T03:00:00Z'));
+    const e = engine();
+    const listed = await e.listChoices('postgres-restore', 'postgresql', 'backup', { database: 'o4o_platform' });
+    if (!listed.ok) throw new Error(listed.error);
+    expect(listed.choices.map((c) => c.value)).toEqual([join(dumps, 'o4o_db_20260104.sql'), join(dumps, 'o4o_db_20260103.sql.gz')]);
+    const started = e.start('postgres-restore', 'postgresql', { params: { database: 'o4o_platform', backup: join(dumps, 'o4o_db_20260103.sql.gz') } });
+    if (!started.ok) throw new Error(started.error);
+    expect(await e.waitFor(started.runId)).toBe('success');
+    const seq = calls().map((c) => `${c.split('|')[0]} ${c.split('|')[2]}`);
+    expect(seq[0]).toBe('createdb -U postgres o4o_platform_restore');
+    expect(seq[1]).toBe('psql -U postgres -d o4o_platform_restore -v ON_ERROR_STOP=1 -q');
+    expect(seq[2]).toMatch(/^psql -U postgres -d o4o_platform_restore -v ON_ERROR_STOP=1 -At -c SELECT count\(\*\)/);
+    expect(seq[3]).toMatch(/^psql -U postgres -d postgres -v ON_ERROR_STOP=1 -v db=o4o_platform -v restored=o4o_platform_restore -v broken=o4o_platform_broken_\d{8}_\d{6}$/);
+    expect(seq[4]).toBe('psql -U postgres -d o4o_platform -v ON_ERROR_STOP=1 -c SELECT 1;');
+    expect(seq).toHaveLength(5);
+    const sql = readFileSync(`${callLog}.sql`, 'utf8');
+    // The gunzipped dump, then the swap in one transaction.
+    expect(sql).toBe(
+      'CREATE TABLE t(i int);\n' +
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :'db' AND pid <> pg_backend_pid();\n" +
+        'BEGIN;\nALTER DATABASE :"db" RENAME TO :"broken";\nALTER DATABASE :"restored" RENAME TO :"db";\nCOMMIT;\n',
+    );
+    expect(audit('PG_RESTORE')).toEqual(['START', 'STEP1_APPROVED by vega', 'DUMP_RESTORED', 'DATABASE_SWAPPED', 'SUCCESS']);
+  });
+
+  it('git-rollback: commits listed with git log on the host, the chosen one checked out, rebuilt and restarted', async () => {
+    const repo = join(dir, 'repo');
+    const app = join(repo, 'apps', 'api-server');
+    mkdirSync(app, { recursive: true });
+    const git = (...args: string[]) => execFileSync('/usr/bin/git', ['-C', repo, ...args], { encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@x', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@x' } }).trim();
+    if (!existsSync(join(repo, '.git'))) git('init', '-q');
+    writeFileSync(join(app, 'version.txt'), 'v1\n');
+    git('add', '.');
+    git('commit', '-q', '-m', 'stable release');
+    const stable = git('rev-parse', '--short', 'HEAD');
+    writeFileSync(join(app, 'version.txt'), 'v2\n');
+    git('commit', '-q', '-am', 'broken deploy');
+    const e = engine();
+    const listed = await e.listChoices('git-rollback', 'api-server', 'commit', { repo_dir: app });
+    if (!listed.ok) throw new Error(listed.error);
+    expect(listed.choices[1]).toEqual({ value: stable, label: expect.stringMatching(new RegExp(`^${stable} \\d{4}-\\d\\d-\\d\\d stable release$`)) });
+    const started = e.start('git-rollback', 'api-server', { params: { repo_dir: app, commit: stable } });
+    if (!started.ok) throw new Error(started.error);
+    const outcome = await e.waitFor(started.runId);
+    const view = e.getSnapshot().runs.find((r) => r.runId === started.runId)!;
+    expect(outcome, JSON.stringify(view.steps.map((s) => [s.id, s.state, s.detail]))).toBe('success');
+    expect(readFileSync(join(app, 'version.txt'), 'utf8')).toBe('v1\n');
+    expect(git('rev-parse', '--short', 'HEAD')).toBe(stable);
+    expect(calls()).toEqual([`pnpm|${repo}|install`, `npm|${repo}|run --if-present build:packages`, `npm|${app}|run build`, `pm2|${app}|restart api-server`]);
+    expect(audit('GIT_ROLLBACK')).toEqual(['START', 'STEP1_APPROVED by vega', 'ROLLED_BACK', 'SERVICE_RESTARTED', 'SUCCESS']);
+  });
+});
