@@ -71,7 +71,8 @@ export function buildApprovalPrompt(
 
 function requestSummary(info: ApprovalInfo): string {
   const head = `${info.level} ${info.runbook.title.en} on ${info.target}${info.host && info.host !== info.target ? ` (host ${info.host})` : ''}, requested by ${info.operator}`;
-  const plan = info.plan.map((l) => l.trim()).join(' | ');
+  // Step titles only: the listing stays readable; the requester's form shows every command.
+  const plan = info.plan.filter((l) => !l.startsWith(' ')).join(' | ');
   const text = `${head}. Will run: ${plan}`;
   return text.length > 3900 ? `${text.slice(0, 3897)}...` : text;
 }

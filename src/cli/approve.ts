@@ -2,16 +2,21 @@
 // approval requests and approves one. Who approves is the OS user running this process (the
 // approval file's owner uid), never a name typed here; the requester's console checks it again.
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { DEFAULT_APPROVALS_DIR, loadConfig, resolveConfigPath } from '../config/load';
 import { ApprovalRequestError, approveRequest, formatPendingRequest, listRequests, userNameForUid } from '../approval/requests';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError } from './exit';
 
 export interface ApproveFlags {
   config?: string;
+  /** The approvals directory itself (the requester prints it); no config needed then. */
+  approvalsDir?: string;
 }
 
 /** The approvals directory and approvers list from the config; the default dir without one. */
 function approvalsSetup(flags: ApproveFlags, err: NodeJS.WritableStream): { dir: string; approvers: string[] } {
+  // The approvers list is also enforced by the requester, which reads its own config.
+  if (flags.approvalsDir && !flags.config) return { dir: resolve(flags.approvalsDir), approvers: [] };
   const path = resolveConfigPath({ flag: flags.config });
   // An approver does not need a console config of their own: without one (and without
   // --config) the machine-wide default directory is where requests are.
@@ -20,7 +25,7 @@ function approvalsSetup(flags: ApproveFlags, err: NodeJS.WritableStream): { dir:
     return { dir: DEFAULT_APPROVALS_DIR, approvers: [] };
   }
   const loaded = loadConfig(path);
-  return { dir: loaded.paths.approvalsDir, approvers: loaded.config.approvers };
+  return { dir: flags.approvalsDir ? resolve(flags.approvalsDir) : loaded.paths.approvalsDir, approvers: loaded.config.approvers };
 }
 
 export function runApprove(id: string | undefined, flags: ApproveFlags, io: { out?: NodeJS.WritableStream; err?: NodeJS.WritableStream } = {}): number {
@@ -37,7 +42,7 @@ export function runApprove(id: string | undefined, flags: ApproveFlags, io: { ou
     }
     out.write(`pending approval requests in ${dir}:\n`);
     for (const p of pending) out.write(`${formatPendingRequest(p)}\n`);
-    out.write(`approve one with: doai-console approve <id>${flags.config ? ` --config ${flags.config}` : ''}\n`);
+    out.write(`approve one with: doai-console approve <id>${flags.approvalsDir ? ` --approvals-dir ${flags.approvalsDir}` : flags.config ? ` --config ${flags.config}` : ''}\n`);
     return EXIT_OK;
   }
   try {

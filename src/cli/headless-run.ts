@@ -2,6 +2,9 @@
 // One line per event, no colour, no cursor movement; exit 0 on SUCCESS, 1 otherwise.
 import type { RunEvent } from '../runbook/events';
 import type { ConsoleContext } from './context';
+import { DEFAULT_APPROVALS_DIR } from '../config/load';
+import { escalationOffer } from '../runbook/escalation';
+import { attachHeadlessApproval } from './headless-approval';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, SIGNAL_NUMBERS, UserError } from './exit';
 
 function hhmmss(d: Date): string {
@@ -12,7 +15,7 @@ export async function headlessRun(
   ctx: ConsoleContext,
   runbookId: string,
   target: string,
-  opts: { dryRun: boolean; lang: 'ko' | 'en'; out?: NodeJS.WritableStream; params?: Record<string, string> },
+  opts: { dryRun: boolean; lang: 'ko' | 'en'; out?: NodeJS.WritableStream; params?: Record<string, string>; stdin?: NodeJS.ReadableStream & { isTTY?: boolean } },
 ): Promise<number> {
   const out = opts.out ?? process.stdout;
   const write = (s: string) => out.write(s + '\n');
@@ -62,7 +65,11 @@ export async function headlessRun(
         break;
       }
       case 'run.finished':
-        write(`${t} ${ev.outcome.toUpperCase()}${ev.message ? ` — ${ev.message}` : ''}${ev.escalateTo ? ` — escalate: doai-console run ${ev.escalateTo} --target ${target}` : ''}`);
+      {
+        // L2 → L3 escalates to the service's host (R-RUN-6).
+        const next = escalationOffer(ctx.loaded.config, ctx.engine.getRunbook, { escalateTo: ev.escalateTo, target });
+        write(`${t} ${ev.outcome.toUpperCase()}${ev.message ? ` — ${ev.message}` : ''}${next ? ` — escalate: doai-console run ${next.runbook} --target ${next.target}` : ''}`);
+      }
         break;
       default:
         break;
@@ -70,12 +77,36 @@ export async function headlessRun(
   };
   const params = await pickListedParams(ctx, runbookId, target, opts, write);
   const off = ctx.engine.on(onEvent);
+  // Approvals (L2/L3): typed on a terminal, or by another user with `doai-console approve`.
+  const stdin = opts.stdin ?? process.stdin;
+  const interactive = stdin.isTTY === true;
+  const approveHint = ctx.loaded.paths.approvalsDir === DEFAULT_APPROVALS_DIR ? '' : ` --approvals-dir ${ctx.loaded.paths.approvalsDir}`;
+  ctx.approvals.configure({
+    sessionOnly: !interactive,
+    onRequest: (rid, request) => {
+      if (runId !== undefined && rid !== runId) return;
+      write(`approval request ${request.id} (step ${request.step}) is pending; another user approves it with:`);
+      write(`  doai-console approve ${request.id}${approveHint}`);
+      if (!interactive) write(`waiting up to ${Math.round((new Date(request.expires).getTime() - Date.now()) / 60_000)} min for that approval`);
+    },
+  });
   const result = ctx.engine.start(runbookId, target, { dryRun: opts.dryRun, params });
   if (!result.ok) {
     off();
     throw new UserError(result.error, EXIT_FAILED);
   }
   runId = result.runId;
+  const approvalUi = attachHeadlessApproval({
+    engine: ctx.engine,
+    runId,
+    clock: ctx.clock,
+    lang: opts.lang,
+    write,
+    input: stdin,
+    output: out,
+    interactive,
+    liveOutput: (out as { isTTY?: boolean }).isTTY === true,
+  });
   for (const ev of pending.splice(0)) if (ev.runId === runId) print(ev);
 
   // A signal cancels the run (the remote command is ended and CANCELLED is recorded) before exit.
@@ -93,6 +124,7 @@ export async function headlessRun(
     if (signalled) return 128 + (SIGNAL_NUMBERS[signalled] ?? 0);
     return outcome === 'success' ? EXIT_OK : EXIT_FAILED;
   } finally {
+    approvalUi.stop();
     for (const s of sigs) process.off(s, onSignal);
     off();
   }

@@ -178,7 +178,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
   common(program.command('approve'))
     .description('list pending approval requests, or approve one as your OS user (another person than the requester)')
     .argument('[request-id]', 'the id shown by the requesting console (8 hex characters); without it, list pending requests')
-    .action(async (id: string | undefined, flags: CommonFlags) => {
+    .option('--approvals-dir <path>', 'the approvals directory the requesting console printed (default: paths.approvals_dir of the config)')
+    .action(async (id: string | undefined, flags: CommonFlags & { approvalsDir?: string }) => {
       const { runApprove } = await import('./approve');
       setExit(runApprove(id, flags));
     });

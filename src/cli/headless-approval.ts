@@ -1,0 +1,186 @@
+// The approval form of headless `run` (R-RUN-9, R-APR-2..4): plain prompts on the terminal
+// (approver name, code, the 30 s countdown, reason, summary, `yes`), every answer going through
+// the engine's answerApproval like the TUI's. Without a terminal on stdin nobody can type a code:
+// the run waits for `doai-console approve <id>` from another user (the hook ends it after 5 min),
+// and the L3 reason and `yes` are read as lines from stdin.
+import { createInterface, type Interface } from 'node:readline/promises';
+import type { Clock } from '../core/clock';
+import type { ApprovalAnswer, Lang, Localized, RunPrompt } from '../core/views';
+import type { RunEngine } from '../runbook/engine';
+
+type ApprovalPrompt = Extract<RunPrompt, { kind: 'approval' }>;
+
+export interface HeadlessApprovalOptions {
+  engine: RunEngine;
+  runId: string;
+  clock: Clock;
+  lang: Lang;
+  write(line: string): void;
+  input: NodeJS.ReadableStream;
+  output: NodeJS.WritableStream;
+  /** stdin is a terminal: the operator types name and code here. */
+  interactive: boolean;
+  /** Countdown redrawn in place (stdout is a terminal). */
+  liveOutput: boolean;
+}
+
+class InputClosed extends Error {}
+
+function hhmmss(d: Date): string {
+  return d.toTimeString().slice(0, 8);
+}
+
+export function attachHeadlessApproval(o: HeadlessApprovalOptions): { stop(): void } {
+  const say = (l: Localized) => l[o.lang];
+  let rl: Interface | undefined;
+  let inputClosed = false;
+  const closeWaiters = new Set<() => void>();
+  let task: AbortController | undefined;
+  let currentKey = '';
+  let planShown = false;
+  let stopped = false;
+
+  const answer = (a: ApprovalAnswer) => o.engine.answerApproval?.(o.runId, a) ?? { accepted: false, error: { en: 'no approval here', ko: '승인 없음' } };
+
+  const ask = async (question: string, signal: AbortSignal): Promise<string> => {
+    if (inputClosed) throw new InputClosed();
+    if (!rl) {
+      rl = createInterface({ input: o.input, output: o.output, terminal: o.interactive });
+      rl.on('close', () => {
+        inputClosed = true;
+        for (const w of [...closeWaiters]) w();
+      });
+    }
+    const closed = new AbortController();
+    const onClose = () => closed.abort(new InputClosed());
+    closeWaiters.add(onClose);
+    try {
+      return await rl.question(question, { signal: AbortSignal.any([signal, closed.signal]) });
+    } catch (err) {
+      if (closed.signal.aborted) throw new InputClosed();
+      throw err;
+    } finally {
+      closeWaiters.delete(onClose);
+    }
+  };
+
+  /** Asks until the flow accepts, the phase moves on (signal) or stdin ends. */
+  const askUntilAccepted = async (signal: AbortSignal, once: () => Promise<ApprovalAnswer>) => {
+    while (!signal.aborted) {
+      const a = await once();
+      if (signal.aborted) return;
+      const r = answer(a);
+      if (r.accepted) return;
+      if (r.error) o.write(`  ✗ ${say(r.error)}`);
+      // A refusal that ends the approval (same approver, not yes) ends the run: stop asking.
+      if (a.kind === 'confirm') return;
+    }
+  };
+
+  const countdown = async (p: ApprovalPrompt, signal: AbortSignal) => {
+    const until = p.waitUntil!.getTime();
+    let lastLine = -1;
+    while (!signal.aborted) {
+      const left = Math.max(0, Math.ceil((until - o.clock.now().getTime()) / 1000));
+      const text = o.lang === 'ko' ? `  2차 승인까지 ${left}초 (필수 대기, 건너뛸 수 없음)` : `  step 2 opens in ${left} s (enforced wait, cannot be skipped)`;
+      if (o.liveOutput) o.output.write(`\r${text}   `);
+      else if (lastLine < 0 || lastLine - left >= 10 || left === 0) {
+        o.write(text.trimStart());
+        lastLine = left;
+      }
+      if (left === 0) break;
+      try {
+        await o.clock.sleep(1000, signal);
+      } catch {
+        break;
+      }
+    }
+    if (o.liveOutput) o.output.write('\n');
+  };
+
+  const handle = async (p: ApprovalPrompt, signal: AbortSignal) => {
+    const phase = p.phase ?? 'code';
+    if (!planShown && p.plan?.length) {
+      planShown = true;
+      o.write(o.lang === 'ko' ? '실행할 내용 (호스트별, 순서대로):' : 'What will run, on which host, in order:');
+      for (const line of p.plan) o.write(`  ${line}`);
+    }
+    if ((phase === 'code' || phase === 'step1' || phase === 'step2') && !o.interactive) {
+      // Nobody can type a code here: only the request matters (its lines come from onRequest).
+      if (p.requestError) o.write(say(p.requestError));
+      else if (p.requestId) o.write(o.lang === 'ko' ? '다른 사용자의 승인을 기다리는 중 (stdin이 터미널이 아니어서 코드를 입력할 수 없습니다)...' : 'waiting for another user to approve (stdin is not a terminal, so no code can be typed here)...');
+      return;
+    }
+    if (phase === 'code' || phase === 'step1' || phase === 'step2') {
+      const title = p.mode === 'two-step' ? `BOX RESET — TWO-STEP VERIFICATION: STEP ${p.step} / 2` : 'SERVICE RESET CONFIRMATION';
+      o.write(`┌ ${title}`);
+      if (p.code) o.write(`│ code: ${p.code}  (valid until ${p.expiresAt ? hhmmss(p.expiresAt) : '?'}, ${p.triesLeft ?? 3} tries)`);
+      else o.write('│ the code is void (expired or 3 wrong tries)');
+      if (p.step1) o.write(`│ step 1 approved by ${p.step1.name} at ${hhmmss(p.step1.at)}`);
+      if (p.requestId) o.write(`│ or another user approves from their own account: doai-console approve ${p.requestId}`);
+      if (p.requestError) o.write(`│ ${say(p.requestError)}`);
+      o.write('└');
+      if (!p.code) {
+        const w = await ask('press Enter for a new code (or type cancel): ', signal);
+        answer(w.trim().toLowerCase() === 'cancel' ? { kind: 'cancel' } : { kind: 'reissue' });
+        return;
+      }
+      await askUntilAccepted(signal, async () => {
+        const name = await ask(p.step === 2 ? 'step 2 approver name (not the step 1 approver): ' : 'approver name: ', signal);
+        const code = await ask('code: ', signal);
+        return { kind: 'approve', name, code };
+      });
+      return;
+    }
+    if (phase === 'waiting' && p.waitUntil) return countdown(p, signal);
+    if (phase === 'reason') {
+      await askUntilAccepted(signal, async () => ({ kind: 'reason', reason: await ask(o.lang === 'ko' ? '복구 사유: ' : 'reason for this box reset: ', signal) }));
+      return;
+    }
+    if (phase === 'summary') {
+      o.write('━━ Box Reset summary ━━');
+      for (const line of p.summary ?? []) o.write(`  ${say(line)}`);
+      answer({ kind: 'continue' });
+      return;
+    }
+    if (phase === 'confirm-yes') {
+      const w = await ask(o.lang === 'ko' ? '최종 실행? (yes 입력): ' : 'execute? type yes (anything else cancels): ', signal);
+      const r = answer({ kind: 'confirm', word: w });
+      if (!r.accepted && r.error) o.write(`  ✗ ${say(r.error)}`);
+    }
+  };
+
+  const off = o.engine.on((ev) => {
+    if (stopped || ev.runId !== o.runId || ev.type !== 'run.prompt') return;
+    const p = ev.prompt && ev.prompt.kind === 'approval' ? ev.prompt : undefined;
+    const key = p ? `${p.phase}|${p.step}|${p.code ?? ''}|${p.requestId ?? ''}|${p.requestError ? 'x' : ''}` : '';
+    if (key === currentKey) return;
+    currentKey = key;
+    task?.abort();
+    if (!p) return;
+    const ac = new AbortController();
+    task = ac;
+    void handle(p, ac.signal).catch((err: unknown) => {
+      if (ac.signal.aborted) return;
+      if (err instanceof InputClosed) {
+        o.write(
+          o.lang === 'ko'
+            ? 'stdin이 닫혀 입력할 수 없습니다 — 실행을 취소합니다. 터미널에서 다시 실행하세요'
+            : 'stdin closed before the approval was complete — cancelling; run it again from a terminal (or pipe the reason and yes)',
+        );
+        answer({ kind: 'cancel' });
+        return;
+      }
+      o.write(`approval prompt failed: ${(err as Error).message}`);
+    });
+  });
+
+  return {
+    stop() {
+      stopped = true;
+      off();
+      task?.abort();
+      rl?.close();
+    },
+  };
+}
