@@ -27,6 +27,7 @@ import { RunScreen, runStateLabel } from './run/run-screen';
 import { runLayout } from './run/layout';
 import { formatClock } from './shared/format';
 import { useApprovalForm } from './approval/use-approval-form';
+import { useOpsRoutes, type OpsStoresProps } from './incident/routes';
 
 export interface DemoControl {
   inject(name: string): Promise<void> | void;
@@ -52,6 +53,8 @@ export interface AppProps {
   readOnly?: boolean;
   /** Shown in the message bar at start (e.g. runs interrupted in an earlier session). */
   notice?: string;
+  /** Checklists and incidents (R-CHK, R-INC); the controls are absent in a read-only console. */
+  ops?: OpsStoresProps;
 }
 
 type Overlay =
@@ -264,6 +267,22 @@ export function App(props: AppProps) {
     ...approval.handlers,
   };
 
+  // Checklist and incident screens: they take over the body and the keys while shown.
+  const ops = useOpsRoutes({
+    ...props.ops,
+    readOnly,
+    lang,
+    now,
+    width,
+    height: bodyHeight,
+    flash: setMessage,
+    currentRun: view === 'run' ? currentRun : undefined,
+    runs: runsSnap.runs,
+    selectedTarget: selectedService?.name,
+    quietStart: props.notice !== undefined,
+  });
+  Object.assign(handlers, ops.handlers);
+
   const commandState: CommandState = {
     readOnly,
     demo: demo !== undefined,
@@ -275,13 +294,16 @@ export function App(props: AppProps) {
         ? { state: currentRun.state, promptKind: currentRun.prompt?.kind, escalateTo: currentRun.escalateTo, observed: currentRun.observedBy !== undefined }
         : undefined,
     approval: approval.active ? approval.commandState : undefined,
+    ops: ops.state,
   };
 
-  const screen: CommandScreen = overlay?.kind ?? (view === 'run' && approval.active ? 'approval' : view);
+  const screen: CommandScreen = overlay?.kind ?? ops.screen ?? (view === 'run' && approval.active ? 'approval' : view);
 
   let body;
   if (overlay?.kind === 'help') {
-    body = <HelpScreen of={view === 'run' && approval.active ? 'approval' : view} state={commandState} width={width} height={bodyHeight} />;
+    body = <HelpScreen of={ops.screen === 'checklists' || ops.screen === 'checklist' || ops.screen === 'incident' ? ops.screen : view === 'run' && approval.active ? 'approval' : view} state={commandState} width={width} height={bodyHeight} />;
+  } else if (ops.body) {
+    body = ops.body;
   } else if (overlay?.kind === 'fault-menu') {
     body = <FaultMenu selected={overlay.index} lang={lang} width={width} height={bodyHeight} />;
   } else if (view === 'run') {
@@ -336,7 +358,7 @@ export function App(props: AppProps) {
 
   return (
     <CommandsContext.Provider value={context}>
-      <KeyInput screen={screen} handlers={handlers} state={commandState} captureText={screen === 'approval' && approval.captureText} />
+      <KeyInput screen={screen} handlers={handlers} state={commandState} captureText={(screen === 'approval' && approval.captureText) || screen === 'prompt'} />
       <Box flexDirection="column" width={width} height={height - 1} overflow="hidden">
         <Header
           lang={lang}
