@@ -24,6 +24,9 @@ export async function runInteractive(
   opts: { lang: Lang; demo?: { inject(name: string): Promise<void> | void } },
 ): Promise<number> {
   ctx.fleet.start();
+  // Checklists re-read other consoles' sign-offs; incidents other consoles' changes.
+  ctx.ops.incidents.setLang(opts.lang);
+  ctx.ops.start();
   void ctx.fleet.probeNow();
   const tick = new Ticker(1000);
   tick.start();
@@ -53,6 +56,7 @@ export async function runInteractive(
       configPath: ctx.loaded.path,
       clock: ctx.clock,
       tick,
+      ops: { checklists: ctx.ops.checklists, checklistControl: ctx.ops.checklists, incidents: ctx.ops.incidents, incidentControl: ctx.ops.incidents },
     },
     { stdout: process.stdout, stdin: process.stdin },
   );
