@@ -1,0 +1,110 @@
+// The L2 approval form on the built binary in a real terminal (tmux) against the demo fleet:
+// crash-loop → L1 fails → `e` → the boxed form with the plan and a code → a wrong code is refused
+// in words → the code read off the screen and a name approve → L2 runs and the audit log says so.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { BIN, runCli } from '../helpers/cli';
+import { serveDemo, type ServedDemo } from '../helpers/demo-serve';
+import { startTmux, type TmuxSession } from '../helpers/tmux';
+
+let demo: ServedDemo;
+let term: TmuxSession;
+let auditPath: string;
+
+const ISO = String.raw`\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d\]`;
+const pause = (ms = 250) => new Promise((r) => setTimeout(r, ms));
+
+function audit(): string[] {
+  try {
+    return readFileSync(auditPath, 'utf8').split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+/** Types like an operator: text, then each named key, with a short pause between. */
+async function typeText(text: string): Promise<void> {
+  term.type(text);
+  await pause();
+}
+
+async function key(name: string): Promise<void> {
+  term.send(name);
+  await pause();
+}
+
+beforeAll(async () => {
+  demo = await serveDemo();
+  auditPath = join(dirname(demo.configPath), 'emergency.log');
+  term = startTmux(`node ${BIN} --config ${demo.configPath} --lang en`, { cols: 100, rows: 30, env: { DOAI_OPERATOR: 'orion' } });
+}, 30_000);
+
+afterAll(async () => {
+  term?.kill();
+  await demo?.stop();
+});
+
+describe('L2 approval form in a real terminal', () => {
+  it('crash-loop: L1 fails and offers L2 on the same target', async () => {
+    await term.waitFor(/doai-orchestrator\s+UP/, 20_000);
+    const r = await runCli(['demo', 'fault', 'crash-loop', '--config', demo.configPath]);
+    expect(r.code, r.stderr).toBe(0);
+    await term.waitFor(/doai-orchestrator\s+DOWN/, 40_000);
+    term.send('r');
+    const failed = await term.waitFor(/L1 failed → press e for L2 Service Reset on doai-orchestrator/, 40_000);
+    expect(failed).toMatch(/✗ FAILED/);
+    const footer = failed.trimEnd().split('\n').at(-1) ?? '';
+    expect(footer).toContain('e escalate');
+    expect(footer).not.toMatch(/c cancel|Enter confirm/);
+  }, 90_000);
+
+  it('e opens the boxed form: impact, recovery time, what runs on which host, the code and the remote-approval hint', async () => {
+    term.send('e');
+    const form = await term.waitFor(/SERVICE RESET CONFIRMATION — doai-orchestrator/, 15_000);
+    expect(form).toContain('Impact: all connected nodes paused');
+    expect(form).toContain('Expected recovery: ~2 min');
+    expect(form).toContain('Will run, in order');
+    expect(form).toMatch(/ssh \S+@\S+: /); // the plan names the host of every command
+    expect(form).toMatch(/Code [0-9A-F]{6} · valid \d:\d\d · 3 tries/);
+    expect(form).toMatch(/or approve from another session: doai-console approve \S+/);
+    expect(audit().some((l) => new RegExp(`^${ISO} L2_SERVICE_RESET: START - Confirm: [0-9A-F]{6}$`).test(l))).toBe(true);
+  }, 30_000);
+
+  it('q typed into the code field is a letter, not quit', async () => {
+    await typeText('q');
+    const screen = await term.waitFor(/\[CONFIRM\] Code: +Q/, 5_000);
+    expect(screen).not.toContain('quit anyway');
+    expect(screen).toContain('SERVICE RESET CONFIRMATION');
+    await key('BSpace');
+  }, 20_000);
+
+  it('a wrong code is refused in words with the tries left', async () => {
+    await typeText('111111');
+    await key('Tab');
+    await typeText('kim');
+    await key('Enter');
+    const screen = await term.waitFor(/Wrong code — 2 tries left/, 10_000);
+    expect(screen).toMatch(/Code [0-9A-F]{6} · valid \d:\d\d · 2 tries/);
+    expect(audit().some((l) => /L2_SERVICE_RESET: STEP1_REJECTED - Wrong code by kim \(2 tries left\)$/.test(l))).toBe(true);
+  }, 20_000);
+
+  it('the code read off the screen and a name approve, and the run proceeds to SUCCESS', async () => {
+    const code = /Code ([0-9A-F]{6}) · valid/.exec(term.screen())?.[1];
+    expect(code, term.screen()).toBeDefined();
+    await typeText(code!.toLowerCase()); // read out loud; case does not matter
+    await key('Enter'); // code field → approver field (the name typed before is kept)
+    await key('Enter'); // submit
+    const running = await term.waitFor(/L2 Service Reset · doai-orchestrator · orion · (RUNNING|SUCCESS)/, 15_000);
+    expect(running).not.toContain('SERVICE RESET CONFIRMATION');
+    const done = await term.waitFor(/✓ SUCCESS/, 60_000);
+    expect(done).toMatch(/✓ Save a state snapshot/);
+    const l2 = audit().filter((l) => l.includes('L2_SERVICE_RESET'));
+    expect(l2.some((l) => /L2_SERVICE_RESET: STEP1_APPROVED by kim$/.test(l))).toBe(true);
+    expect(l2.at(-1)).toMatch(new RegExp(`^${ISO} L2_SERVICE_RESET: SUCCESS$`));
+    const footer = done.trimEnd().split('\n').at(-1) ?? '';
+    expect(footer).not.toMatch(/e escalate|c cancel|Enter confirm/);
+    term.send('q');
+    await term.waitFor(/\[exit 0\]/, 15_000);
+  }, 90_000);
+});
