@@ -1,12 +1,8 @@
 import { EXIT_USAGE, UserError } from './exit';
+import { terminalProblem } from '../watch/terminal';
 
+/** A pipe or a TERM=dumb terminal cannot draw the console: say what works there instead (R-UI-5). */
 export function requireTty(): void {
-  if (!process.stdout.isTTY || !process.stdin.isTTY) {
-    throw new UserError(
-      'doai-console: the interactive console needs a terminal (stdout/stdin is not a TTY).\n' +
-        '  For scripts use `doai-console status [--json]` (probe once) or\n' +
-        '  `doai-console run <runbook> --target <name>` (plain streaming output).',
-      EXIT_USAGE,
-    );
-  }
+  const problem = terminalProblem('console', { stdout: process.stdout, stdin: process.stdin });
+  if (problem) throw new UserError(problem, EXIT_USAGE);
 }
