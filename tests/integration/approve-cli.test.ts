@@ -1,0 +1,190 @@
+// Two-person integrity with the BUILT binary and real OS users (R-APR-4, R-RUN-9): a headless
+// `run` without a terminal prints its request and waits; `doai-console approve` refuses the
+// requester itself (exit 1) and an unknown id (exit 2, with the pending list), ignores a forged
+// approval file, and an approval by `nobody` lets the run go on. L3: both steps from two other
+// users, never the same one twice. Needs root (to spawn as other uids) and the built dist/.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startDemoFleet, type DemoFleet } from '../../src/demo/fleet';
+
+const REPO = resolve(__dirname, '../..');
+const BIN = join(REPO, 'bin', 'doai-console.js');
+const NOBODY = 65534;
+const THIRD = 65533;
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+const requireRoot = process.env.REQUIRE_ROOT_TESTS === '1';
+
+let base = '';
+let fleet: DemoFleet | undefined;
+const children: ChildProcessWithoutNullStreams[] = [];
+
+beforeAll(() => {
+  if (!existsSync(join(REPO, 'dist', 'cli.js'))) throw new Error('dist/cli.js is missing: run `node scripts/build.mjs` first');
+});
+
+afterEach(async () => {
+  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+  await fleet?.stop();
+  fleet = undefined;
+  if (base) rmSync(base, { recursive: true, force: true });
+});
+
+async function setup(): Promise<{ config: string; approvals: string; audit: string }> {
+  base = mkdtempSync(join(tmpdir(), 'doai-approve-cli-'));
+  // Other users must reach the approvals directory inside (traverse only).
+  chmodSync(base, 0o711);
+  fleet = await startDemoFleet({ dir: join(base, 'demo'), timeScale: 20, nodeCount: 5 });
+  return { config: fleet.configPath, approvals: join(base, 'demo', 'approvals'), audit: join(base, 'demo', 'emergency.log') };
+}
+
+interface Running {
+  child: ChildProcessWithoutNullStreams;
+  out(): string;
+  exit: Promise<number>;
+  waitFor(re: RegExp, ms?: number): Promise<RegExpMatchArray>;
+}
+
+function start(args: string[], uid?: number): Running {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: base,
+    env: { ...process.env, HOME: base, NO_COLOR: '1', DOAI_CONSOLE_CONFIG: '' },
+    stdio: 'pipe',
+    ...(uid !== undefined ? { uid, gid: uid } : {}),
+  });
+  children.push(child);
+  let text = '';
+  child.stdout.on('data', (d) => (text += d));
+  child.stderr.on('data', (d) => (text += d));
+  const exit = new Promise<number>((r) => child.on('close', (code) => r(code ?? -1)));
+  return {
+    child,
+    out: () => text,
+    exit,
+    async waitFor(re, ms = 20_000) {
+      const end = Date.now() + ms;
+      for (;;) {
+        const m = text.match(re);
+        if (m) return m;
+        if (Date.now() > end || child.exitCode !== null) throw new Error(`no ${re} in output:\n${text}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+  };
+}
+
+async function cli(args: string[], uid?: number): Promise<{ code: number; out: string }> {
+  const r = start(args, uid);
+  const code = await r.exit;
+  return { code, out: r.out() };
+}
+
+function auditLines(path: string): string[] {
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.replace(/^\[[^\]]+\] /, ''));
+}
+
+const suite = isRoot || requireRoot ? describe : describe.skip;
+
+suite('doai-console approve across OS users (built CLI)', () => {
+  it('L2 headless without a terminal: self-approval refused, unknown id exit 2, forged file ignored, nobody approves → SUCCESS', async () => {
+    const { config, approvals, audit } = await setup();
+    fleet!.injectFault('crash-loop');
+    const run = start(['run', 'l2-service-reset', '--target', 'doai-orchestrator', '--config', config]);
+    const [, id] = await run.waitFor(/doai-console approve ([0-9a-f]{8}) --approvals-dir (\S+)/);
+    expect(run.out()).toContain(`doai-console approve ${id} --approvals-dir ${approvals}`);
+    expect(run.out()).toMatch(/waiting up to 5 min for that approval/);
+    // No code is shown where nobody can type it.
+    expect(run.out()).not.toMatch(/code: [0-9A-F]{6}/);
+
+    const self = await cli(['approve', id!, '--approvals-dir', approvals]);
+    expect(self.code).toBe(1);
+    expect(self.out).toMatch(/self-approval refused: you \(root\) made this request — another person must approve it from their own account/);
+
+    const unknown = await cli(['approve', 'ffffffff', '--approvals-dir', approvals], NOBODY);
+    expect(unknown.code).toBe(2);
+    expect(unknown.out).toMatch(new RegExp(`no pending request ffffffff; pending: ${id} \\(L2 l2-service-reset on doai-orchestrator by root, step 1\\)`));
+
+    const listed = await cli(['approve', '--approvals-dir', approvals], NOBODY);
+    expect(listed.code).toBe(0);
+    expect(listed.out).toMatch(new RegExp(`${id}  L2 l2-service-reset → doai-orchestrator  step 1  by root \\(root, uid 0\\)  age \\d+ s  expires in 4 m \\d+ s`));
+
+    // A forged approval "by uid 65533" written by the requester's own uid: ignored and recorded.
+    writeFileSync(
+      join(approvals, `${id}.approval-1.${THIRD}.json`),
+      JSON.stringify({ version: 1, requestId: id, step: 1, requestDigest: '0'.repeat(64), approverUid: THIRD, approverUser: 'mallory', pid: 1, at: new Date().toISOString() }),
+      { mode: 0o644 },
+    );
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(run.child.exitCode).toBeNull();
+
+    const ok = await cli(['approve', id!, '--approvals-dir', approvals], NOBODY);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(new RegExp(`approved request ${id} as nobody \\(uid ${NOBODY}\\)`));
+    expect(await run.exit).toBe(0);
+    expect(run.out()).toMatch(/approval step 1 granted \(session\) by nobody/);
+    expect(run.out()).toMatch(/SUCCESS — ✅ L2 recovery succeeded/);
+    const lines = auditLines(audit);
+    expect(lines[0]).toMatch(/^L2_SERVICE_RESET: START - Confirm: [0-9A-F]{6}$/);
+    expect(lines[1]).toMatch(new RegExp(`^L2_SERVICE_RESET: STEP1_REJECTED - Approval file ignored: approval file ${id}\\.approval-1\\.${THIRD}\\.json was written by the requester's own uid 0`));
+    expect(lines.slice(2)).toEqual([
+      'L2_SERVICE_RESET: STEP1_APPROVED by nobody',
+      'L2_SERVICE_RESET: SNAPSHOT_SAVED',
+      'L2_SERVICE_RESET: SERVICES_STOPPED',
+      'L2_SERVICE_RESET: CACHE_CLEARED',
+      'L2_SERVICE_RESET: SERVICES_RESTARTED',
+      'L2_SERVICE_RESET: SUCCESS',
+    ]);
+    expect(fleet!.state().health).toBe('ok');
+  }, 60_000);
+
+  it('L3 box-down: step 1 by nobody, step 2 refused for nobody again, approved by another uid after the wait; reason and yes from stdin', async () => {
+    const { config, approvals, audit } = await setup();
+    fleet!.injectFault('box-down');
+    const run = start(['run', 'l3-box-reset', '--target', 'demo-vm', '--config', config]);
+    const [, id1] = await run.waitFor(/doai-console approve ([0-9a-f]{8})/);
+    expect((await cli(['approve', id1!, '--approvals-dir', approvals], NOBODY)).code).toBe(0);
+    await run.waitFor(/step 2 opens in \d+ s/);
+    // The step-2 request exists only once the 30 s wait is over.
+    const [, id2] = await run.waitFor(/approval request ([0-9a-f]{8}) \(step 2\)/, 45_000);
+    expect(id2).not.toBe(id1);
+    const again = await cli(['approve', id2!, '--approvals-dir', approvals], NOBODY);
+    expect(again.code).toBe(1);
+    expect(again.out).toMatch(/you \(nobody\) approved step 1 of this request; step 2 needs a different person/);
+    expect((await cli(['approve', id2!, '--approvals-dir', approvals], THIRD)).code).toBe(0);
+    await run.waitFor(/reason for this box reset:/);
+    run.child.stdin.write('box hung, SSH refused\n');
+    await run.waitFor(/execute\? type yes/);
+    run.child.stdin.write('yes\n');
+    expect(await run.exit).toBe(0);
+    expect(run.out()).toMatch(/Step 1 approver: nobody/);
+    expect(run.out()).toMatch(/Step 2 approver: uid65533/);
+    expect(auditLines(audit)).toEqual([
+      expect.stringMatching(/^L3_BOX_RESET: START - Confirm: [0-9A-F]{6}$/),
+      'L3_BOX_RESET: STEP1_APPROVED by nobody',
+      'L3_BOX_RESET: STEP2_APPROVED by uid65533',
+      'L3_BOX_RESET: REASON: box hung, SSH refused',
+      'L3_BOX_RESET: EXECUTING',
+      'L3_BOX_RESET: SUCCESS',
+    ]);
+    expect(fleet!.state()).toMatchObject({ power: 'up', health: 'ok', reboots: 1 });
+  }, 120_000);
+
+  it('L3 without a terminal and stdin closed: after both approvals the missing reason cancels the run', async () => {
+    const { config, approvals, audit } = await setup();
+    const run = start(['run', 'l3-box-reset', '--target', 'demo-vm', '--config', config]);
+    run.child.stdin.end();
+    const [, id1] = await run.waitFor(/doai-console approve ([0-9a-f]{8})/);
+    expect((await cli(['approve', id1!, '--approvals-dir', approvals], NOBODY)).code).toBe(0);
+    const [, id2] = await run.waitFor(/approval request ([0-9a-f]{8}) \(step 2\)/, 45_000);
+    expect((await cli(['approve', id2!, '--approvals-dir', approvals], THIRD)).code).toBe(0);
+    expect(await run.exit).toBe(1);
+    expect(run.out()).toMatch(/stdin closed before the approval was complete — cancelling/);
+    expect(auditLines(audit).slice(1)).toEqual(['L3_BOX_RESET: STEP1_APPROVED by nobody', 'L3_BOX_RESET: STEP2_APPROVED by uid65533', 'L3_BOX_RESET: CANCELLED by user']);
+    expect(fleet!.state().reboots).toBe(0);
+  }, 120_000);
+});
