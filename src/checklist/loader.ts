@@ -4,7 +4,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { formatProblem, validateYaml } from '../config/yaml-errors';
 import { builtinActionsDir } from '../runbook/loader';
-import { checklistSchema, type ChecklistDefinition } from './schema';
+import { AUTO_CHECKS, checklistSchema, type ChecklistDefinition } from './schema';
 
 export class ChecklistLoadError extends Error {
   readonly exitCode = 2;
@@ -28,7 +28,15 @@ function yamlFilesIn(dir: string): string[] {
 
 export function parseChecklist(text: string, file: string): { ok: true; checklist: ChecklistDefinition } | { ok: false; problems: string[] } {
   const result = validateYaml(text, file, checklistSchema);
-  if (!result.ok) return { ok: false, problems: result.problems.map(formatProblem) };
+  if (!result.ok) {
+    // zod says "one of the allowed forms" for an unknown check: name the checks there are.
+    const problems = result.problems.map((p) =>
+      /\.auto\.check$/.test(p.path) && p.message.startsWith('expected one of the allowed forms')
+        ? { ...p, message: p.message.replace('one of the allowed forms', `one of: ${AUTO_CHECKS.join(', ')}`) }
+        : p,
+    );
+    return { ok: false, problems: problems.map(formatProblem) };
+  }
   return { ok: true, checklist: { ...result.data, source_file: file } };
 }
 
