@@ -18,7 +18,15 @@ export async function headlessRun(
   opts: { dryRun: boolean; lang: 'ko' | 'en'; out?: NodeJS.WritableStream; params?: Record<string, string>; stdin?: NodeJS.ReadableStream & { isTTY?: boolean } },
 ): Promise<number> {
   const out = opts.out ?? process.stdout;
-  const write = (s: string) => out.write(s + '\n');
+  // `run ... | head` closes the pipe early: stop printing, let the run finish and be recorded.
+  let outClosed = false;
+  out.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') outClosed = true;
+    else throw err;
+  });
+  const write = (s: string) => {
+    if (!outClosed) out.write(s + '\n');
+  };
   const known = ctx.engine.listRunbooks();
   const summary = known.find((r) => r.id === runbookId);
   if (!summary) {
