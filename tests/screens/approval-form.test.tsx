@@ -62,14 +62,39 @@ async function setup(opts: { lang?: Lang; width?: number; height?: number } = {}
 
 type Setup = Awaited<ReturnType<typeof setup>>;
 
+/**
+ * Waits until the frame has stopped changing, so the field that just got focus is listening
+ * before the next key (a person cannot type faster than the screen shows the cursor move).
+ */
+async function settle(s: Setup) {
+  let last = s.lastFrame();
+  let still = 0;
+  for (let i = 0; i < 100 && still < 3; i++) {
+    await delay(20);
+    const now = s.lastFrame();
+    still = now === last ? still + 1 : 0;
+    last = now;
+  }
+}
+
 /** Text as a terminal sends it when typed quickly (one chunk), then lets Ink render. */
 async function type(s: Setup, text: string) {
+  await settle(s);
   s.stdin.write(text);
   await delay();
+  await settle(s);
+}
+
+/** Presses a form key by command id once the screen is settled. */
+async function key(s: Setup, commandId: string) {
+  await settle(s);
+  await press(s.stdin, commandId);
+  await settle(s);
 }
 
 const frame = async (s: Setup) => {
   await delay();
+  await settle(s);
   return s.lastFrame() ?? '';
 };
 
@@ -94,9 +119,9 @@ async function startL3(opts: Parameters<typeof setup>[0] = {}) {
 /** L3 up to the wait: step 1 approved by orion at T0. */
 async function approveStep1(s: Setup) {
   await type(s, 'orion');
-  await press(s.stdin, 'approval.next');
+  await key(s, 'approval.next');
   await type(s, 'A3B2C1');
-  await press(s.stdin, 'approval.submit');
+  await key(s, 'approval.submit');
   return frame(s);
 }
 
@@ -141,7 +166,7 @@ describe('L2 approval form', () => {
     await press(s.stdin, 'quit', 1); // Ctrl-C
     f = await frame(s);
     expect(f).toContain('A run is active — quit anyway? (y/n)');
-    await press(s.stdin, 'confirm.no');
+    await key(s, 'confirm.no');
     f = await frame(s);
     expect(s.exits).toEqual([]);
     // What was typed survives the question.
@@ -151,9 +176,9 @@ describe('L2 approval form', () => {
   it('wrong code: the error in words with tries left; then the right code approves and the run goes on', async () => {
     const s = await startL2();
     await type(s, '111111');
-    await press(s.stdin, 'approval.next');
+    await key(s, 'approval.next');
     await type(s, 'orion');
-    await press(s.stdin, 'approval.submit');
+    await key(s, 'approval.submit');
     let f = await frame(s);
     expect(s.control.answers).toEqual([{ runId: 'run-1', answer: { kind: 'approve', name: 'orion', code: '111111' } }]);
     expect(f).toContain('✗ Wrong code — 2 tries left');
@@ -164,9 +189,9 @@ describe('L2 approval form', () => {
     expect(s.control.audit).toContain('L2_SERVICE_RESET: STEP1_REJECTED - Wrong code by orion (2 tries left)');
 
     await type(s, 'a3b2c1'); // read out in lower case: the form sends it as typed, upper-cased
-    await press(s.stdin, 'approval.submit'); // from the code field: to the name field
+    await key(s, 'approval.submit'); // from the code field: to the name field
     expect(s.control.answers).toHaveLength(1);
-    await press(s.stdin, 'approval.submit');
+    await key(s, 'approval.submit');
     expect(s.control.answers.at(-1)).toEqual({ runId: 'run-1', answer: { kind: 'approve', name: 'orion', code: 'A3B2C1' } });
     f = await waitForFrame(s.lastFrame, (x) => !x.includes('SERVICE RESET CONFIRMATION'));
     expect(f).not.toContain('SERVICE RESET CONFIRMATION');
@@ -195,16 +220,16 @@ describe('L2 approval form', () => {
   it('a badly formed code costs no try and says what a code looks like; an empty name is refused', async () => {
     const s = await startL2();
     await type(s, 'XYZ');
-    await press(s.stdin, 'approval.next');
+    await key(s, 'approval.next');
     await type(s, 'orion');
-    await press(s.stdin, 'approval.submit');
+    await key(s, 'approval.submit');
     let f = await frame(s);
     expect(f).toContain('The code is 6 characters, 0-9 and A-F');
     expect(f).toContain('3 tries');
     await type(s, 'A3B2C1');
-    await press(s.stdin, 'approval.next'); // to the name field
+    await key(s, 'approval.next'); // to the name field
     for (let i = 0; i < 5; i++) await type(s, '\u007f'); // backspace the name away
-    await press(s.stdin, 'approval.submit');
+    await key(s, 'approval.submit');
     f = await frame(s);
     expect(f).toContain("Type the approver's name");
     expect(s.control.flows.get('run-1')!.getSnapshot().phase).toBe('code');
@@ -213,13 +238,13 @@ describe('L2 approval form', () => {
   it('three wrong tries void the code; r issues a new one, which then approves', async () => {
     const s = await startL2();
     await type(s, '111111');
-    await press(s.stdin, 'approval.next');
+    await key(s, 'approval.next');
     await type(s, 'orion');
-    await press(s.stdin, 'approval.submit');
+    await key(s, 'approval.submit');
     for (let i = 0; i < 2; i++) {
       await type(s, '222222');
-      await press(s.stdin, 'approval.next');
-      await press(s.stdin, 'approval.submit');
+      await key(s, 'approval.next');
+      await key(s, 'approval.submit');
     }
     let f = await frame(s);
     expect(f).toContain('Wrong code — no tries left; this code is now void. Issue a new code');
@@ -228,18 +253,18 @@ describe('L2 approval form', () => {
     expect(footerOf(f)).toContain('r new code');
     expect(footerOf(f)).not.toContain('Enter submit');
     // The fields are closed while the code is void: Enter only says why.
-    await press(s.stdin, 'approval.submit');
+    await key(s, 'approval.submit');
     expect(await frame(s)).toContain('the code is void — issue a new code first');
     expect(s.control.answers).toHaveLength(3);
 
-    await press(s.stdin, 'approval.reissue');
+    await key(s, 'approval.reissue');
     f = await frame(s);
     expect(s.control.answers.at(-1)?.answer).toEqual({ kind: 'reissue' });
     expect(f).toContain('Code 0F1E2D · valid 5:00 · 3 tries');
     expect(s.control.audit).toContain('L2_SERVICE_RESET: CODE_REISSUED - step 1');
     await type(s, '0F1E2D');
-    await press(s.stdin, 'approval.submit');
-    await press(s.stdin, 'approval.submit');
+    await key(s, 'approval.submit');
+    await key(s, 'approval.submit');
     expect(s.control.audit).toContain('L2_SERVICE_RESET: STEP1_APPROVED by orion');
   });
 
@@ -249,20 +274,20 @@ describe('L2 approval form', () => {
     const f = await waitForFrame(s.lastFrame, (x) => x.includes('The code is void'));
     expect(f).toContain('The code is void — press r to issue a new one');
     expect(f).not.toContain('valid');
-    await press(s.stdin, 'approval.reissue');
+    await key(s, 'approval.reissue');
     expect(await frame(s)).toContain('Code 0F1E2D · valid 5:00 · 3 tries');
   });
 
   it('Esc asks, n keeps the form, y cancels through answerApproval and the run is CANCELLED', async () => {
     const s = await startL2();
-    await press(s.stdin, 'approval.cancel');
+    await key(s, 'approval.cancel');
     let f = await frame(s);
     expect(f).toContain('Cancel the approval of L2 Service Reset on doai-orchestrator? Nothing has run yet (y/n)');
-    await press(s.stdin, 'confirm.no');
+    await key(s, 'confirm.no');
     expect(s.control.answers).toEqual([]);
     expect(await frame(s)).toContain('SERVICE RESET CONFIRMATION');
-    await press(s.stdin, 'approval.cancel');
-    await press(s.stdin, 'confirm.yes');
+    await key(s, 'approval.cancel');
+    await key(s, 'confirm.yes');
     expect(s.control.answers).toEqual([{ runId: 'run-1', answer: { kind: 'cancel' } }]);
     f = await waitForFrame(s.lastFrame, (x) => x.includes('CANCELLED'));
     expect(f).toMatch(/⊘ CANCELLED/);
@@ -305,17 +330,17 @@ describe('L3 approval form', () => {
 
     // Keys during the wait: Enter says why, letters and Tab go nowhere, nothing reaches the flow.
     const answered = s.control.answers.length;
-    await press(s.stdin, 'approval.submit');
+    await key(s, 'approval.submit');
     expect(await frame(s)).toContain('step 2 opens after the enforced 30 s wait — nothing skips it');
     await type(s, 'kim');
-    await press(s.stdin, 'approval.next');
-    await press(s.stdin, 'approval.submit');
+    await key(s, 'approval.next');
+    await key(s, 'approval.submit');
     expect(s.control.answers).toHaveLength(answered);
 
     await s.clock.advance(16_000); // 29 s after step 1
     f = await waitForFrame(s.lastFrame, (x) => x.includes('opens in 1 s'));
     expect(f).toContain('Step 2 opens in 1 s');
-    await press(s.stdin, 'approval.submit');
+    await key(s, 'approval.submit');
     expect(s.control.answers).toHaveLength(answered);
     expect(s.control.flows.get('run-1')!.getSnapshot().phase).toBe('waiting');
     expect(f).not.toMatch(/› *Name:/);
@@ -335,9 +360,9 @@ describe('L3 approval form', () => {
     await s.clock.advance(30_000);
     await waitForFrame(s.lastFrame, (x) => x.includes('Code 0F1E2D'));
     await type(s, ' Orion ');
-    await press(s.stdin, 'approval.next');
+    await key(s, 'approval.next');
     await type(s, '0F1E2D');
-    await press(s.stdin, 'approval.submit');
+    await key(s, 'approval.submit');
     const f = await waitForFrame(s.lastFrame, (x) => x.includes('FAILED'));
     expect(f).toContain('STEP2_REJECTED - Same approver — Step 2 must be approved by someone other than orion');
     expect(f).toMatch(/✗ FAILED/);
@@ -351,21 +376,21 @@ describe('L3 approval form', () => {
     await s.clock.advance(30_000);
     await waitForFrame(s.lastFrame, (x) => x.includes('Code 0F1E2D'));
     await type(s, 'kim');
-    await press(s.stdin, 'approval.next');
+    await key(s, 'approval.next');
     await type(s, '0F1E2D');
-    await press(s.stdin, 'approval.submit');
+    await key(s, 'approval.submit');
     let f = await frame(s);
     expect(s.control.audit).toContain('L3_BOX_RESET: STEP2_APPROVED by kim');
     expect(f).toContain('STEP 2: second approver (must differ from step 1) — ✓ kim');
     expect(f).toMatch(/›Reason: /);
 
-    await press(s.stdin, 'approval.submit');
+    await key(s, 'approval.submit');
     f = await frame(s);
     expect(f).toContain('✗ Type the reason for this recovery (it goes into the audit log)');
     expect(s.control.flows.get('run-1')!.getSnapshot().phase).toBe('reason');
 
     await type(s, 'SSH unreachable after L2');
-    await press(s.stdin, 'approval.submit');
+    await key(s, 'approval.submit');
     f = await frame(s);
     expect(s.control.audit).toContain('L3_BOX_RESET: REASON: SSH unreachable after L2');
     expect(f).toContain('Box Reset summary');
@@ -374,11 +399,11 @@ describe('L3 approval form', () => {
     expect(f).toContain('Reason: SSH unreachable after L2');
     expect(f).toContain('Check the summary, then press Enter to continue');
 
-    await press(s.stdin, 'approval.submit');
+    await key(s, 'approval.submit');
     f = await frame(s);
     expect(f).toContain('Type yes to execute; anything else cancels');
     await type(s, 'no');
-    await press(s.stdin, 'approval.submit');
+    await key(s, 'approval.submit');
     expect(s.control.answers.at(-1)?.answer).toEqual({ kind: 'confirm', word: 'no' });
     f = await waitForFrame(s.lastFrame, (x) => x.includes('CANCELLED'));
     expect(f).toMatch(/⊘ CANCELLED/);
@@ -392,14 +417,14 @@ describe('L3 approval form', () => {
     await s.clock.advance(30_000);
     await waitForFrame(s.lastFrame, (x) => x.includes('Code 0F1E2D'));
     await type(s, 'kim');
-    await press(s.stdin, 'approval.next');
+    await key(s, 'approval.next');
     await type(s, '0F1E2D');
-    await press(s.stdin, 'approval.submit');
+    await key(s, 'approval.submit');
     await type(s, 'provider console shows kernel panic');
-    await press(s.stdin, 'approval.submit');
-    await press(s.stdin, 'approval.submit');
+    await key(s, 'approval.submit');
+    await key(s, 'approval.submit');
     await type(s, 'yes');
-    await press(s.stdin, 'approval.submit');
+    await key(s, 'approval.submit');
     const f = await waitForFrame(s.lastFrame, (x) => !x.includes('TWO-STEP'));
     expect(s.control.audit.at(-1)).toBe('L3_BOX_RESET: EXECUTING');
     expect(f).toContain('L3 Box Reset · vultr · orion · RUNNING');
