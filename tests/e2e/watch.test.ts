@@ -120,6 +120,26 @@ describe('watch mode in a real terminal', () => {
     expect(done).toContain('No recovery in progress');
   }, 120_000);
 
+  it('a second operator console sees "L1 in progress by vega since …", opens it live, and cannot control it', async () => {
+    tmux('new-session', '-d', '-s', 'obs', '-x', '100', '-y', '30', `env -u CI DOAI_OPERATOR=orion node ${BIN} --config ${fleet.configPath} --lang en; echo "[exit $?]"; sleep 600`);
+    await waitFor('obs', /doai-orchestrator\s+(UP|DOWN|SUSPECT|SLOW)/);
+    fleet.injectFault('clear');
+    // slow: the health check alone takes ~6 s, time enough to watch from the other console.
+    fleet.injectFault('slow');
+    tmux('send-keys', '-t', 'op', 'Escape');
+    await waitFor('op', /\[r\] Recommended: L1 Soft Reset on doai-orchestrator — doai-orchestrator slow/, 40_000);
+    tmux('send-keys', '-t', 'op', 'r');
+    await waitFor('obs', /Last run: L1 Soft Reset on doai-orchestrator — L1 in progress by vega since \d\d:\d\d/, 10_000);
+    tmux('send-keys', '-t', 'obs', 'Enter');
+    await waitFor('obs', /L1 Soft Reset · doai-orchestrator · vega · RUNNING/, 5_000);
+    tmux('send-keys', '-t', 'obs', 'c');
+    await waitFor('obs', /another console's run — you can watch it, not control it/, 5_000);
+    // Quitting the observer does not ask about (or touch) the other console's run.
+    tmux('send-keys', '-t', 'obs', 'q');
+    await waitFor('obs', /\[exit 0\]/, 5_000);
+    await waitFor('op', /L1 Soft Reset · doai-orchestrator · vega · SUCCESS/, 40_000);
+  }, 120_000);
+
   it('q leaves the wall screen with exit 0 and the terminal back', async () => {
     tmux('send-keys', '-t', 'wall', 'q');
     const s = await waitFor('wall', /\[exit \d+\]/, 10_000);
