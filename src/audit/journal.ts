@@ -3,7 +3,7 @@
 // a few writes a second, not one per line; every other event flushes the buffer first, so the
 // order on disk is the order of events. Step boundaries and the run's end are fsynced: after a
 // crash the journal says at least which step was running.
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeSync, constants } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import type { RunEvent, RunOutcome } from '../runbook/events';
 import { redactDeep } from './redact';
@@ -63,6 +63,7 @@ export class RunJournal {
     if (this.fd === undefined) return;
     try {
       if (this.buffer.length) {
+        this.followRotation();
         const buf = Buffer.from(this.buffer.join(''), 'utf8');
         this.buffer = [];
         let off = 0;
@@ -77,6 +78,29 @@ export class RunJournal {
         this.opts.onError?.(new Error(`cannot write the run journal ${this.path}: ${(err as Error).message}`));
       }
     }
+  }
+
+  /**
+   * An external logrotate that renamed the journal away (R-AUD-2): reopen the path so the next
+   * lines land in the new file, where watch mode and other consoles look. copytruncate needs
+   * nothing: O_APPEND writes at the new end.
+   */
+  private followRotation(): void {
+    if (this.fd === undefined) return;
+    let current: number | undefined;
+    try {
+      current = statSync(this.path).ino;
+    } catch {
+      current = undefined;
+    }
+    if (current === fstatSync(this.fd).ino) return;
+    const next = openSync(this.path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o600);
+    try {
+      closeSync(this.fd);
+    } catch {
+      // the old file is gone with its descriptor
+    }
+    this.fd = next;
   }
 
   close(): void {
