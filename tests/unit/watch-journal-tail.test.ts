@@ -108,3 +108,41 @@ describe('parseJournalEvent / readJournalEnds', () => {
     expect(events.length).toBeLessThan(400);
   });
 });
+
+describe('writers the tailer reads behind (R-AUD-2)', () => {
+  it('a run journal renamed away by logrotate is reopened: the tailer on the path sees every later line', async () => {
+    const { RunJournal } = await import('../../src/audit/journal');
+    const j = new RunJournal(dir, 'r1', { flushMs: 1 });
+    const tail = new JournalTail(path);
+    const at = new Date(Date.UTC(2026, 0, 4));
+    j.record({ type: 'run.started', runId: 'r1', runbook: 'l1-soft-reset', level: 'L1', auditName: 'L1_SOFT_RESET', target: 't', operator: 'o', dryRun: false, at });
+    expect(tail.read().map((e) => e.type)).toEqual(['run.started']);
+    renameSync(path, path + '.1');
+    j.record({ type: 'step.started', runId: 'r1', stepId: 'restart', at });
+    j.record({ type: 'run.finished', runId: 'r1', outcome: 'success', at });
+    expect(tail.read().map((e) => e.type)).toEqual(['step.started', 'run.finished']);
+  });
+
+  it('several processes appending to emergency.log at once: every line whole, none lost', async () => {
+    const { spawn } = await import('node:child_process');
+    const log = join(dir, 'emergency.log');
+    const writers = 4;
+    const lines = 200;
+    const script = (w: number) =>
+      `import('${join(process.cwd(), 'src/audit/emergency-log.ts')}').then(({ AuditLog }) => {` +
+      ` const a = new AuditLog(${JSON.stringify(log)}); for (let i = 0; i < ${lines}; i++) a.append('L1_SOFT_RESET', 'writer ${w} line ' + i + ' ' + 'x'.repeat(200), new Date()); })`;
+    await Promise.all(
+      Array.from({ length: writers }, (_, w) =>
+        new Promise<void>((resolve, reject) => {
+          const child = spawn(process.execPath, ['--import', 'tsx', '-e', script(w)], { stdio: 'inherit' });
+          child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`writer ${w} exited ${code}`))));
+        }),
+      ),
+    );
+    const { readFileSync } = await import('node:fs');
+    const got = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+    expect(got).toHaveLength(writers * lines);
+    for (const line of got) expect(line).toMatch(/^\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d\] L1_SOFT_RESET: writer \d line \d+ x{200}$/);
+    for (let w = 0; w < writers; w++) expect(got.filter((l) => l.includes(`writer ${w} line`))).toHaveLength(lines);
+  }, 60_000);
+});
