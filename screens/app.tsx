@@ -28,6 +28,7 @@ import { runLayout } from './run/layout';
 import { formatClock } from './shared/format';
 import { useApprovalForm } from './approval/use-approval-form';
 import { useOpsRoutes, type OpsStoresProps } from './incident/routes';
+import { serviceMatches, useFleetPanes, type FleetStores } from './dashboard/fleet-panes';
 
 export interface DemoControl {
   inject(name: string): Promise<void> | void;
@@ -55,6 +56,8 @@ export interface AppProps {
   notice?: string;
   /** Checklists and incidents (R-CHK, R-INC); the controls are absent in a read-only console. */
   ops?: OpsStoresProps;
+  /** Nodes, hosts, alerts and WebSocket checks (R-HLT-3..5): each present store adds a pane. */
+  fleetStores?: FleetStores;
 }
 
 type Overlay =
@@ -63,6 +66,7 @@ type Overlay =
   | { kind: 'fault-menu'; index: number };
 
 const noSubscribe = () => () => {};
+const NO_FLEET_STORES: FleetStores = {};
 const noSnapshot = () => 0;
 
 function useStore<S>(store: Store<S>): S {
@@ -110,7 +114,12 @@ export function App(props: AppProps) {
     return c ? keyLabel(c.keys[0]!) : undefined;
   };
 
-  const services = useMemo(() => sortWorstFirst(fleetSnap.services), [fleetSnap.services]);
+  const fleetPanes = useFleetPanes(props.fleetStores ?? NO_FLEET_STORES);
+  const serviceFilter = fleetPanes.filters.services;
+  const services = useMemo(
+    () => sortWorstFirst(serviceFilter ? fleetSnap.services.filter((s) => serviceMatches(s, serviceFilter)) : fleetSnap.services),
+    [fleetSnap.services, serviceFilter],
+  );
   const found = services.findIndex((s) => s.name === selectedName);
   const selected = found === -1 ? 0 : found;
   const selectedService: ServiceHealth | undefined = services[selected];
@@ -208,8 +217,15 @@ export function App(props: AppProps) {
     help: () => setOverlay({ kind: 'help' }),
     quit: requestQuit,
 
-    'select.up': () => moveSelection(-1),
-    'select.down': () => moveSelection(1),
+    // Up/down move in the focused pane; services keep their own selection (the 1/2/3 target).
+    'select.up': () => fleetPanes.move(-1) || moveSelection(-1),
+    'select.down': () => fleetPanes.move(1) || moveSelection(1),
+    'list.pageUp': () => fleetPanes.move(-Math.max(1, bodyHeight - 8)) || moveSelection(-Math.max(1, bodyHeight - 8)),
+    'list.pageDown': () => fleetPanes.move(Math.max(1, bodyHeight - 8)) || moveSelection(Math.max(1, bodyHeight - 8)),
+    'pane.next': () => fleetPanes.next(),
+    'filter.start': () => fleetPanes.startFilter(),
+    'filter.apply': () => fleetPanes.applyFilter(),
+    'filter.clear': () => fleetPanes.clearFilter(),
     'runbook.recommended': () => {
       const rec = fleetSnap.recommendation;
       if (rec) startRun(rec.runbook, rec.target);
@@ -295,9 +311,11 @@ export function App(props: AppProps) {
         : undefined,
     approval: approval.active ? approval.commandState : undefined,
     ops: ops.state,
+    panes: fleetPanes.present.length,
   };
 
-  const screen: CommandScreen = overlay?.kind ?? ops.screen ?? (view === 'run' && approval.active ? 'approval' : view);
+  const screen: CommandScreen =
+    overlay?.kind ?? ops.screen ?? (view === 'run' && approval.active ? 'approval' : view === 'dashboard' && fleetPanes.editing ? 'filter' : view);
 
   let body;
   if (overlay?.kind === 'help') {
@@ -350,6 +368,8 @@ export function App(props: AppProps) {
         configPath={configPath}
         width={width}
         height={bodyHeight}
+        fleetPanes={fleetPanes}
+        allServices={fleetSnap.services.length}
       />
     );
   }

@@ -4,6 +4,7 @@ import type { FleetSnapshot, Lang, RunView } from '../../src/core/views';
 import { ServicesPane } from './services-pane';
 import { RecommendationBox, recommendationLines } from './recommendation';
 import type { ServiceHealth } from '../../src/core/views';
+import { FleetDashboard, ServicesFilterLine, type FleetPanesModel } from './fleet-panes';
 
 export interface DashboardProps {
   fleet: FleetSnapshot;
@@ -19,15 +20,36 @@ export interface DashboardProps {
   configPath: string;
   width: number;
   height: number;
+  /** Nodes, hosts and alerts panes, focus and filters (absent: the services pane alone). */
+  fleetPanes?: FleetPanesModel;
+  /** Services before the `/` filter. */
+  allServices?: number;
 }
 
 export function Dashboard(props: DashboardProps) {
   const { fleet, width, height } = props;
   const recHeight = recommendationLines(props.latestRun) + 2; // + border
-  const rows = Math.max(1, height - recHeight - 1); // - column header
+  const model = props.fleetPanes;
+  const filterLine = model && (model.editing || model.filters.services) ? 1 : 0;
+  const rows = Math.max(1, height - recHeight - 1 - filterLine); // - column header
+  const multi = model !== undefined && model.present.length > 1;
   return (
     <Box flexDirection="column" width={width} height={height} overflow="hidden">
-      <ServicesPane
+      {multi ? (
+        <FleetDashboard
+          model={model}
+          services={props.services}
+          allServices={props.allServices ?? props.services.length}
+          selected={props.selected}
+          width={width}
+          height={Math.max(1, height - recHeight)}
+          now={props.now}
+          lang={props.lang}
+          configPath={props.configPath}
+        />
+      ) : null}
+      {!multi && model ? <ServicesFilterLine model={model} shown={props.services.length} total={props.allServices ?? props.services.length} width={width} lang={props.lang} /> : null}
+      {multi ? null : <ServicesPane
         services={props.services}
         selected={props.selected}
         rows={rows}
@@ -35,7 +57,7 @@ export function Dashboard(props: DashboardProps) {
         now={props.now}
         lang={props.lang}
         configPath={props.configPath}
-      />
+      />}
       <Box flexGrow={1} />
       <RecommendationBox
         recommendation={fleet.recommendation}

@@ -28,6 +28,8 @@ export async function runInteractive(
   ctx.ops.incidents.setLang(opts.lang);
   ctx.ops.start();
   void ctx.fleet.probeNow();
+  // Nodes, hosts, WebSocket checks and alerts keep going whatever screen is shown (R-HLT-7).
+  ctx.monitors?.start();
   const tick = new Ticker(1000);
   tick.start();
   // Runs of other consoles on this machine (watched live from their journals, R-RUN-7) and runs
@@ -57,6 +59,14 @@ export async function runInteractive(
       clock: ctx.clock,
       tick,
       ops: { checklists: ctx.ops.checklists, checklistControl: ctx.ops.checklists, incidents: ctx.ops.incidents, incidentControl: ctx.ops.incidents },
+      fleetStores: ctx.monitors
+        ? {
+            alerts: ctx.monitors.alerts,
+            websocket: ctx.monitors.websocket,
+            ...(ctx.loaded.config.node_sources.length ? { nodes: ctx.monitors.nodes } : {}),
+            ...(ctx.loaded.config.hosts.length ? { hosts: ctx.monitors.hosts } : {}),
+          }
+        : undefined,
     },
     { stdout: process.stdout, stdin: process.stdin },
   );

@@ -1,0 +1,178 @@
+// R-HLT-3: online / offline / total with a percent-online bar, offline nodes stalest first with
+// how long since their heartbeat, per-device error rates. Windowed: 10,000 nodes render as the
+// dozen rows that fit.
+import { Box, Text } from 'ink';
+import type { ReactNode } from 'react';
+import type { Lang, NodesSnapshot, NodeView, WebSocketSnapshot } from '../../src/core/views';
+import { t } from '../../src/i18n/catalog';
+import { displayWidth, fit, truncate } from '../shared/text';
+import { formatLatency } from '../shared/format';
+import { windowStart } from './services-pane';
+import { percentText, ratioBar } from './fleet-layout';
+import { PaneTitle } from './alerts-pane';
+
+/** "45s", "12m", "3h05m", "2d04h": how long ago, coarse enough to read at a glance. */
+export function agoShort(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return `${h}h${String(m % 60).padStart(2, '0')}m`;
+  return `${Math.floor(h / 24)}d${String(h % 24).padStart(2, '0')}h`;
+}
+
+export function nodeState(n: NodeView): 'ONLINE' | 'OFFLINE' | 'ISOLATED' {
+  return n.isolated ? 'ISOLATED' : n.online ? 'ONLINE' : 'OFFLINE';
+}
+
+const STATE_COLOR = { ONLINE: 'green', OFFLINE: 'red', ISOLATED: 'magenta' } as const;
+
+/** Lines above the column header: failing sources, entries left out. */
+function problemLines(snapshot: NodesSnapshot, now: Date, lang: Lang): string[] {
+  const out: string[] = [];
+  for (const s of snapshot.sources) {
+    if (s.error !== undefined) {
+      out.push(
+        s.lastOkAt
+          ? t(lang, 'nodes.sourceError', { source: s.name, error: s.error, ago: agoShort(now.getTime() - s.lastOkAt.getTime()) })
+          : t(lang, 'nodes.sourceErrorNoList', { source: s.name, error: s.error }),
+      );
+    } else if (s.skipped) out.push(t(lang, 'nodes.skipped', { source: s.name, n: s.skipped }));
+  }
+  return out;
+}
+
+/** The one-line summary: shown as the title, and alone when the pane is collapsed. */
+export function nodesSummary(snapshot: NodesSnapshot, websocket: WebSocketSnapshot | undefined, lang: Lang, barWidth: number): { text: string; bad: boolean } {
+  const parts: string[] = [];
+  let bad = false;
+  if (snapshot.sources.length === 0) return { text: '', bad: false };
+  if (snapshot.updatedAt === null && snapshot.total === 0) parts.push(t(lang, 'nodes.waiting'));
+  else {
+    const ratio = snapshot.onlineRatio ?? (snapshot.total ? snapshot.online / snapshot.total : 0);
+    parts.push(`${t(lang, 'nodes.summary', { online: snapshot.online, total: snapshot.total })} ${percentText(ratio)}${barWidth > 0 ? ` ${ratioBar(ratio, barWidth)}` : ''}`);
+    if (snapshot.offline > 0) {
+      parts.push(t(lang, 'nodes.offline', { n: snapshot.offline }));
+      bad = true;
+    }
+    if (snapshot.errorRateHigh > 0) {
+      parts.push(t(lang, 'nodes.errHigh', { n: snapshot.errorRateHigh, pct: percentText(snapshot.errorRateThreshold) }));
+      bad = true;
+    }
+  }
+  if (snapshot.sources.some((s) => s.error !== undefined)) bad = true;
+  for (const c of websocket?.checks ?? []) {
+    if (c.ok === null) parts.push(t(lang, 'ws.waiting', { service: c.service }));
+    else if (c.ok) parts.push(t(lang, 'ws.ok', { service: c.service, ms: formatLatency(c.latencyMs) }));
+    else {
+      parts.push(t(lang, 'ws.fail', { service: c.service, error: c.error ?? '' }));
+      bad = true;
+    }
+  }
+  return { text: parts.join(' · '), bad };
+}
+
+/** Rows the pane would like: title, problem lines, column header and one row per node. */
+export function nodesWanted(snapshot: NodesSnapshot, shown: number, now: Date, lang: Lang): number {
+  if (snapshot.sources.length === 0) return 2;
+  return 1 + problemLines(snapshot, now, lang).length + 1 + Math.max(1, shown);
+}
+
+export interface NodesPaneProps {
+  snapshot: NodesSnapshot;
+  /** Filtered, worst first. */
+  nodes: NodeView[];
+  websocket?: WebSocketSnapshot;
+  filter: string;
+  cursor: number;
+  height: number;
+  width: number;
+  focused: boolean;
+  now: Date;
+  lang: Lang;
+  configPath: string;
+}
+
+export function NodesPane({ snapshot, nodes, websocket, filter, cursor, height, width, focused, now, lang, configPath }: NodesPaneProps) {
+  const summary = nodesSummary(snapshot, websocket, lang, Math.min(20, Math.max(0, Math.floor(width / 8))));
+  const filterText = filter ? t(lang, 'filter.active', { text: filter, shown: nodes.length, total: snapshot.total }) : '';
+  const title = <PaneTitle name={t(lang, 'pane.nodes')} summary={summary.text} bad={summary.bad} filter={filterText} focused={focused} width={width} />;
+  if (height <= 1) return title;
+
+  const body: ReactNode[] = [];
+  const space = height - 1;
+  if (snapshot.sources.length === 0) {
+    body.push(
+      <Text key="none" dimColor wrap="truncate">
+        {truncate(t(lang, 'nodes.none', { config: configPath }), width)}
+      </Text>,
+    );
+  } else {
+    const problems = problemLines(snapshot, now, lang).slice(0, Math.max(0, space - 2));
+    for (const [i, p] of problems.entries()) {
+      body.push(
+        <Text key={`p${i}`} color="red" wrap="truncate">
+          {truncate(`⚠ ${p}`, width)}
+        </Text>,
+      );
+    }
+    const rows = Math.max(0, space - problems.length - 1);
+    const idWidth = Math.min(24, Math.max(displayWidth(t(lang, 'col.node')), 8, ...nodes.slice(0, 200).map((n) => displayWidth(n.id))));
+    const cols = { marker: 2, id: idWidth, state: 8, heartbeat: 12, err: 6 };
+    const fixed = cols.marker + cols.id + 1 + cols.state + 1 + cols.heartbeat + 1 + cols.err;
+    const labelsWidth = Math.max(0, width - fixed - 1);
+    const header =
+      ' '.repeat(cols.marker) +
+      fit(t(lang, 'col.node'), cols.id) +
+      ' ' + fit(t(lang, 'col.state'), cols.state) +
+      ' ' + fit(t(lang, 'col.heartbeat'), cols.heartbeat, 'right') +
+      ' ' + fit(t(lang, 'col.errRate'), cols.err, 'right') +
+      (labelsWidth >= 6 ? ' ' + fit(t(lang, 'col.labels'), labelsWidth) : '');
+    if (rows > 0) {
+      body.push(
+        <Text key="h" bold dimColor wrap="truncate">
+          {truncate(header, width)}
+        </Text>,
+      );
+    }
+    if (nodes.length === 0 && rows > 0) {
+      body.push(
+        <Text key="empty" dimColor wrap="truncate">
+          {truncate(filter ? t(lang, 'filter.noMatch', { text: filter }) : t(lang, 'nodes.waiting'), width)}
+        </Text>,
+      );
+    }
+    const start = windowStart(cursor, nodes.length, rows);
+    const shown = rows > 0 ? nodes.slice(start, start + rows) : [];
+    for (const [i, n] of shown.entries()) {
+      const selected = focused && start + i === cursor;
+      const state = nodeState(n);
+      const hb = n.lastHeartbeat ? t(lang, 'nodes.ago', { t: agoShort(now.getTime() - n.lastHeartbeat.getTime()) }) : t(lang, 'nodes.never');
+      const high = n.errorRate !== undefined && n.errorRate > snapshot.errorRateThreshold;
+      body.push(
+        <Text key={`${n.source}/${n.id}`} wrap="truncate" bold={selected}>
+          <Text color="cyan">{fit(selected ? '›' : '', cols.marker)}</Text>
+          <Text inverse={selected}>{fit(n.id, cols.id)}</Text>
+          {' '}
+          <Text color={STATE_COLOR[state]} bold={state !== 'ONLINE'}>
+            {fit(state, cols.state)}
+          </Text>
+          {' '}
+          <Text color={n.online ? undefined : 'red'}>{fit(hb, cols.heartbeat, 'right')}</Text>
+          {' '}
+          <Text color={high ? 'red' : undefined} dimColor={n.errorRate === undefined}>
+            {fit(n.errorRate === undefined ? '—' : `${(n.errorRate * 100).toFixed(1)}%`, cols.err, 'right')}
+          </Text>
+          {labelsWidth >= 6 ? <Text dimColor>{` ${fit(n.labels.join(' '), labelsWidth)}`}</Text> : null}
+        </Text>,
+      );
+    }
+  }
+  return (
+    <Box flexDirection="column" width={width} height={height} overflow="hidden" flexShrink={0}>
+      {title}
+      {body}
+    </Box>
+  );
+}
