@@ -8,6 +8,7 @@ import { realClock } from '../core/clock';
 import { Ticker } from '../core/ticker';
 import type { Lang } from '../core/views';
 import { createFleetStore } from '../health/fleet-store';
+import { createNodesStore } from '../health/nodes-store';
 import { builtinActionsDir, loadRunbooks } from '../runbook/loader';
 import type { Runbook } from '../runbook/schema';
 import { CoalescedStore } from '../watch/coalesce';
@@ -46,6 +47,8 @@ export async function runWatch(flags: WatchFlags, lang: Lang): Promise<number> {
   }
   const clock = realClock(config.demo?.time_scale ?? 1);
   const fleet = createFleetStore({ config, clock, batchMs: 250 });
+  // Node sources are read with GET only; alerts are not built here (their engine can act and notify).
+  const nodes = config.node_sources.length ? createNodesStore({ config, clock, batchMs: 250 }) : undefined;
   const live = new LiveRunsSource({
     journalDir: paths.journalDir,
     lockDir: join(paths.stateDir, 'locks'),
@@ -55,18 +58,20 @@ export async function runWatch(flags: WatchFlags, lang: Lang): Promise<number> {
   });
   // Clocks on a wall screen move in coarse steps: one frame every few seconds, not every second.
   const tick = new Ticker(5000);
-  const frames = new CoalescedStore([fleet, live, tick], frameSeconds * 1000);
+  const frames = new CoalescedStore(nodes ? [fleet, nodes, live, tick] : [fleet, live, tick], frameSeconds * 1000);
 
   fleet.start();
   void fleet.probeNow();
+  nodes?.start();
   live.start();
   tick.start();
-  const handle = startWatch({ fleet, live, frames, lang, configPath: loaded.path, clock }, { stdout: process.stdout, stdin: process.stdin });
+  const handle = startWatch({ fleet, live, nodes, frames, lang, configPath: loaded.path, clock }, { stdout: process.stdout, stdin: process.stdin });
 
   const stopAll = () => {
     tick.stop();
     live.stop();
     frames.stop();
+    nodes?.stop();
     fleet.stop();
   };
   let exiting = false;
