@@ -940,6 +940,8 @@ export const BUILTINS: Record<string, Builtin> = {
   ':': () => 0,
   hostname: (_a, c) => (line(c, 'demo-vm'), 0),
   whoami: (_a, c) => (line(c, 'root'), 0),
+  // The hosts pane reads the CPU count to scale the load bar (a 2-vCPU VM, like the seed's Vultr box).
+  nproc: (_a, c) => (line(c, '2'), 0),
   id: (_a, c) => (line(c, 'uid=0(root) gid=0(root) groups=0(root)'), 0),
   pwd: (_a, c) => (line(c, c.session.cwd), 0),
   uname: (a, c) => (line(c, a.includes('-a') ? 'Linux demo-vm 6.8.0-49-generic #49-Ubuntu SMP PREEMPT_DYNAMIC x86_64 x86_64 x86_64 GNU/Linux' : 'Linux'), 0),
