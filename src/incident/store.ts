@@ -305,6 +305,8 @@ export class IncidentStore extends BatchedStore<IncidentsSnapshot> implements In
       rec = this.create(`${e.target}: ${title.en}`, impactStart, { severity: severityForLevel(e.level), target: e.target });
       rec.openedBy = e.operator;
       for (const t of this.transitions) if (t.at >= impactStart && this.relatesTarget(e.target, t.service)) this.add(rec, this.transitionEntry(t));
+      // Alerts that fired before anyone acted belong to this incident too.
+      this.mergeAlertsFile(rec);
       this.add(rec, { at: e.at, kind: 'incident', text: L(`Incident opened by ${title.en} on ${e.target}`, `${e.target}의 ${title.ko} 시작으로 인시던트 등록`), actor: e.operator });
     }
     rec.target ??= e.target;
