@@ -11,7 +11,7 @@ import { createIncidentStore } from '../../src/incident/store';
 import { localDate, renderReport, reportPathFor, writeReport } from '../../src/incident/report';
 import { computeStats, formatStats, parsePeriod, percentile } from '../../src/incident/stats';
 import { clockTone, currentBand, escalationBands } from '../../src/incident/targets';
-import { slugify } from '../../src/incident/files';
+import { slugify, writeFileAtomic } from '../../src/incident/files';
 import type { ChecklistEvent } from '../../src/checklist/store';
 
 const T0 = Date.UTC(2026, 0, 4, 6, 30, 0);
@@ -241,6 +241,21 @@ describe('report', () => {
     expect(res.markdown).toContain('[inside](../snaps/inside)');
     expect(res.markdown).not.toContain('before');
     expect(existsSync(res.path)).toBe(true);
+  });
+});
+
+describe('atomic writes', () => {
+  it('a write that cannot finish leaves the old file whole and no temp file behind', () => {
+    const path = join(dir, 'report.md');
+    writeFileAtomic(path, 'old report\n');
+    writeFileAtomic(path, 'new report\n');
+    expect(readFileSync(path, 'utf8')).toBe('new report\n');
+    // The rename onto a directory fails half-way through the protocol.
+    const blocked = join(dir, 'blocked.md');
+    mkdirSync(join(blocked, 'inside'), { recursive: true });
+    expect(() => writeFileAtomic(blocked, 'x'.repeat(100_000))).toThrow();
+    expect(readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    expect(readFileSync(path, 'utf8')).toBe('new report\n');
   });
 });
 
