@@ -2,16 +2,25 @@
 // NODE_ENV=production is defined at build time so React never runs its dev-mode bookkeeping.
 import { build } from 'esbuild';
 import { readFileSync, rmSync } from 'node:fs';
-import { devtoolsStub, requireBanner } from './esbuild-shared.mjs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { devtoolsStub, prevalidateActions, requireBanner } from './esbuild-shared.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+// `--outdir DIR` builds elsewhere (profiling a private copy while others rebuild dist/).
+const argOut = process.argv.indexOf('--outdir');
+const outdir = argOut > 0 ? resolve(process.argv[argOut + 1]) : fileURLToPath(new URL('../dist', import.meta.url));
+const root = fileURLToPath(new URL('..', import.meta.url));
 
-// Old chunks would pile up (hashed names): start from an empty dist/.
-rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
+const prevalidated = await prevalidateActions(root);
+
+// Old chunks would pile up (hashed names): start from an empty output directory.
+rmSync(outdir, { recursive: true, force: true });
 
 await build({
-  entryPoints: { cli: 'src/cli/entry.ts' },
-  outdir: 'dist',
+  entryPoints: { cli: join(root, 'src/cli/entry.ts') },
+  outdir,
+  absWorkingDir: root,
   // Split at dynamic imports: a subcommand's modules load only when that command runs.
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
@@ -24,7 +33,11 @@ await build({
   // ssh2 loads optional native addons (cpu-features, sshcrypto) with require(); keep it external.
   external: ['ssh2', 'cpu-features'],
   plugins: [devtoolsStub],
-  define: { 'process.env.NODE_ENV': '"production"', __DOAI_VERSION__: JSON.stringify(pkg.version) },
+  define: {
+    'process.env.NODE_ENV': '"production"',
+    __DOAI_VERSION__: JSON.stringify(pkg.version),
+    __DOAI_PREVALIDATED__: JSON.stringify(prevalidated),
+  },
   banner: requireBanner,
   logLevel: 'warning',
 });
