@@ -4,7 +4,7 @@
 //
 // As in the fleet store, the poll interval is clock time (the demo compresses it) and the fetch
 // timeout is real time.
-import { request } from 'undici';
+import { loadUndici } from '../core/lazy-undici';
 import type { Clock } from '../core/clock';
 import { BatchedStore } from '../core/store';
 import type { NodeSourceStatus, NodesSnapshot, NodesStore, NodeView } from '../core/views';
@@ -28,6 +28,7 @@ export const fetchNodeList: NodeFetcher = async (url, { timeoutMs, signal }) => 
   const deadline = AbortSignal.timeout(timeoutMs);
   const both = AbortSignal.any([deadline, signal]);
   try {
+    const { request } = await loadUndici();
     const res = await request(url, { method: 'GET', signal: both, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, headers: { accept: 'application/json' } });
     if (res.statusCode !== 200) {
       await res.body.dump();

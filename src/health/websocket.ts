@@ -1,7 +1,8 @@
 // "WebSocket accepts connections" (seed 000's post-recovery list) as a live fact: for every
 // service with a websocket_url, open a connection with undici's WebSocket and close it again.
 // The check interval is clock time; its timeout is real time.
-import { WebSocket } from 'undici';
+import type { WebSocket } from 'undici';
+import { loadUndici } from '../core/lazy-undici';
 import type { Clock } from '../core/clock';
 import { BatchedStore } from '../core/store';
 import type { Store } from '../core/store';
@@ -41,19 +42,26 @@ export function checkWebSocket(url: string, timeoutMs: number): Promise<WebSocke
         // Closing a socket still connecting may throw in some states; it is dropped either way.
       }
     }, timeoutMs);
-    try {
-      ws = new WebSocket(url);
-    } catch (err) {
-      finish({ ok: false, latencyMs: elapsed(), error: err instanceof Error ? err.message : String(err) });
-      return;
-    }
-    ws.addEventListener('open', () => {
-      finish({ ok: true, latencyMs: elapsed() });
-      ws!.close(1000);
-    });
-    ws.addEventListener('error', (ev) => finish({ ok: false, latencyMs: elapsed(), error: describeWsError(ev) }));
-    // A close before open (e.g. HTTP 503 instead of 101) without an error event.
-    ws.addEventListener('close', (ev) => finish({ ok: false, latencyMs: elapsed(), error: `closed before open (code ${(ev as { code?: number }).code ?? '?'})` }));
+    const open = (WebSocketImpl: typeof WebSocket) => {
+      if (settled) return;
+      try {
+        ws = new WebSocketImpl(url);
+      } catch (err) {
+        finish({ ok: false, latencyMs: elapsed(), error: err instanceof Error ? err.message : String(err) });
+        return;
+      }
+      ws.addEventListener('open', () => {
+        finish({ ok: true, latencyMs: elapsed() });
+        ws!.close(1000);
+      });
+      ws.addEventListener('error', (ev) => finish({ ok: false, latencyMs: elapsed(), error: describeWsError(ev) }));
+      // A close before open (e.g. HTTP 503 instead of 101) without an error event.
+      ws.addEventListener('close', (ev) => finish({ ok: false, latencyMs: elapsed(), error: `closed before open (code ${(ev as { code?: number }).code ?? '?'})` }));
+    };
+    loadUndici().then(
+      (u) => open(u.WebSocket),
+      (err: unknown) => finish({ ok: false, latencyMs: elapsed(), error: err instanceof Error ? err.message : String(err) }),
+    );
   });
 }
 

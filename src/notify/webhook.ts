@@ -4,7 +4,7 @@
 // only its redacted form ("https://hooks.slack.com/…").
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
-import { request } from 'undici';
+import { loadUndici } from '../core/lazy-undici';
 import type { z } from 'zod';
 import type { webhookSchema } from '../config/schema';
 import type { NotificationAttempt } from '../core/views';
@@ -114,6 +114,7 @@ export async function postJson(url: string, body: unknown, opts: SendOptions): P
     if (attempt > 1) await sleep(backoff(attempt - 1));
     const deadline = AbortSignal.timeout(opts.timeoutMs);
     try {
+      const { request } = await loadUndici();
       const res = await request(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },

@@ -1,7 +1,7 @@
 // Vultr API v2, the one call L3 needs: POST /v2/instances/{id}/reboot with a bearer key
 // (seed 000's commented-out curl). The key is read from the environment variable the config
 // names and goes only into the Authorization header: no message, error or log line carries it.
-import { request } from 'undici';
+import { loadUndici } from '../core/lazy-undici';
 import type { ProviderConfig } from '../config/schema';
 import { describeNetworkError } from '../health/http-probe';
 
@@ -62,6 +62,7 @@ export async function rebootInstance(opts: ProviderRebootOptions): Promise<Provi
   const deadline = AbortSignal.timeout(opts.timeoutMs);
   const signal = opts.signal ? AbortSignal.any([deadline, opts.signal]) : deadline;
   try {
+    const { request } = await loadUndici();
     const res = await request(url, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', accept: 'application/json' },

@@ -3,12 +3,18 @@
 // cancelled command really ended on the host.
 import { readFileSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
-// ssh2 is CommonJS and stays outside the bundle (native addons): Node's ESM loader cannot see its
-// named exports, so take them from the default export.
-import ssh2, { type ClientChannel, type ConnectConfig, type Client as SshClient } from 'ssh2';
+import type { ClientChannel, ConnectConfig, Client as SshClient } from 'ssh2';
 
-const { Client, utils } = ssh2;
 type Client = SshClient;
+// ssh2 costs ~100 ms to load and the console's first frame needs no host: load it on first use.
+// It is CommonJS and stays outside the bundle (native addons): Node's ESM loader cannot see its
+// named exports, so take them from the default export.
+type Ssh2 = typeof import('ssh2');
+let ssh2Loading: Promise<Ssh2> | undefined;
+function loadSsh2(): Promise<Ssh2> {
+  ssh2Loading ??= import('ssh2').then((m) => (m as unknown as { default?: Ssh2 }).default ?? m);
+  return ssh2Loading;
+}
 import type { HostConfig } from '../config/schema';
 import type { OutputStream } from '../runbook/events';
 import {
@@ -132,6 +138,7 @@ export function createSshShell(opts: SshShellOptions): SshShell {
           'config',
         );
       }
+      const { utils } = await loadSsh2();
       const parsed = utils.parseKey(keyText);
       if (parsed instanceof Error) {
         if (!/passphrase/i.test(parsed.message)) {
@@ -169,6 +176,7 @@ export function createSshShell(opts: SshShellOptions): SshShell {
       );
     }
     const pass = await opts.passphrase(host.name);
+    const { utils } = await loadSsh2();
     if (utils.parseKey(keyText, pass) instanceof Error) {
       throw new SshError(`wrong passphrase for identity file ${path} (host ${host.name}); try again`, 'auth');
     }
@@ -248,6 +256,7 @@ export function createSshShell(opts: SshShellOptions): SshShell {
   /** Connects one hop; `sock` is a forwarded stream through a jump host. */
   async function connectHop(host: HostConfig, sock?: Duplex): Promise<Client> {
     const auth = await authFor(host);
+    const { Client } = await loadSsh2();
     const where = `${host.address}:${host.port}`;
     return new Promise<Client>((resolve, reject) => {
       const client = new Client();
