@@ -104,7 +104,9 @@ export class RunViewStore extends BatchedStore<RunsSnapshot> implements RunsStor
           steps: upsertStep(run.steps, event.stepId, {
             state: event.outcome,
             finishedAt: event.at,
-            ...(event.message !== undefined ? { detail: event.message } : {}),
+            // A live detail ("1 s left", "attempt 3/6") is stale once the step ends; keep only
+            // what the finished step says about itself.
+            detail: event.message,
           }),
         };
         break;

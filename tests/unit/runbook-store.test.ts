@@ -24,6 +24,20 @@ const at = new Date(Date.UTC(2026, 0, 4, 6, 30));
 const started: RunEvent = { type: 'run.started', runId: 'r1', runbook: 'l1-soft-reset', level: 'L1', auditName: 'L1_SOFT_RESET', target: 'orch', operator: 'orion', dryRun: false, at };
 
 describe('RunViewStore', () => {
+  it('drops a live countdown detail when the step ends, keeps the finished step\'s own message', () => {
+    const store = new RunViewStore({ runbook: () => runbook });
+    store.apply(started);
+    store.apply({ type: 'step.started', runId: 'r1', stepId: 'settle', at });
+    store.apply({ type: 'step.progress', runId: 'r1', stepId: 'settle', detail: '1 s left', at });
+    expect(store.getSnapshot().runs[0].steps[1].detail).toBe('1 s left');
+    store.apply({ type: 'step.finished', runId: 'r1', stepId: 'settle', outcome: 'ok', at });
+    expect(store.getSnapshot().runs[0].steps[1].detail).toBeUndefined();
+    store.apply({ type: 'step.started', runId: 'r1', stepId: 'restart', at });
+    store.apply({ type: 'step.progress', runId: 'r1', stepId: 'restart', detail: 'attempt 2/6', at });
+    store.apply({ type: 'step.finished', runId: 'r1', stepId: 'restart', outcome: 'ok', message: 'passed on attempt 2/6', at });
+    expect(store.getSnapshot().runs[0].steps[0].detail).toBe('passed on attempt 2/6');
+  });
+
   it('builds the run view from events only', () => {
     const store = new RunViewStore({ runbook: () => runbook });
     store.apply(started);
