@@ -9,5 +9,4 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
   },
-  esbuild: { jsx: 'automatic' },
 });
