@@ -36,11 +36,20 @@ async function interactive(flags: CommonFlags & { acceptNew?: boolean }): Promis
   return runInteractive(ctx, { lang: langOf(flags) });
 }
 
-async function demo(flags: CommonFlags & { serve?: boolean }): Promise<number> {
+/** `--nodes N`: how many device nodes the demo's /nodes lists (R-HLT-8 at scale: 10000). */
+function demoNodeCount(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n > 100_000) throw new UserError(`--nodes ${JSON.stringify(raw)}: expected a whole number from 0 to 100000, e.g. --nodes 10000`);
+  return n;
+}
+
+async function demo(flags: CommonFlags & { serve?: boolean; nodes?: string }): Promise<number> {
   const { startDemoFleet } = await import('../demo/fleet');
+  const nodeCount = demoNodeCount(flags.nodes);
   if (!flags.serve) requireTty();
   const dir = mkdtempSync(join(tmpdir(), 'doai-demo-'));
-  const fleet = await startDemoFleet({ dir });
+  const fleet = await startDemoFleet({ dir, ...(nodeCount !== undefined ? { nodeCount } : {}) });
   if (flags.serve) {
     process.stdout.write(`config: ${fleet.configPath}\n`);
     process.stdout.write(`Demo fleet running on 127.0.0.1 (waits compressed). Stop with Ctrl-C.\n`);
@@ -88,6 +97,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   common(program.command('demo'))
     .description('open the console against an embedded simulated fleet on 127.0.0.1')
     .option('--serve', 'run only the fleet; prints "config: <path>" first and stays up until killed')
+    .option('--nodes <n>', 'device nodes the simulated orchestrator lists (default 200)')
     .action(async (flags) => setExit(await demo(flags)));
 
   common(program.commands.find((c) => c.name() === 'demo')!.command('fault'))

@@ -12,6 +12,7 @@ import { FakeClock, realClock } from '../../src/core/clock';
 import { configSchema } from '../../src/config/schema';
 import { createNodesStore } from '../../src/health/nodes-store';
 import { startDemoFleet, type DemoFleet } from '../../src/demo/fleet';
+import { runCli } from '../helpers/cli';
 
 let server: http.Server;
 let base: string;
@@ -174,5 +175,14 @@ describe('the demo fleet /nodes', () => {
     fleet.injectFault('clear');
     await nodes.pollNow();
     expect(nodes.getSnapshot().errorRateHigh).toBe(0);
+  });
+});
+
+describe('demo --nodes', () => {
+  it('a count that is not a whole number is a usage error saying what is expected (exit 2, no stack)', async () => {
+    const r = await runCli(['demo', '--serve', '--nodes', '12x']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe('--nodes "12x": expected a whole number from 0 to 100000, e.g. --nodes 10000');
+    expect(r.stdout).toBe('');
   });
 });
