@@ -161,6 +161,9 @@ export interface RunbookSummary {
   targetKind: 'service' | 'host';
   /** The runbook's parameters, in order, for a parameter form. */
   params?: RunbookParamView[];
+  /** Who must approve before it runs: auto (L1), a one-time code (L2), two approvers (L3). */
+  approval?: 'auto' | 'code' | 'two-step';
+  description?: Localized;
 }
 
 export interface RunbookParamView {
@@ -174,7 +177,14 @@ export interface RunbookParamView {
   choices?: string[];
   /** Picked from a list the target prints: call RunControl.listChoices, never type it. */
   listed: boolean;
+  /** A regular expression the whole value must match (checked with the type's own check). */
+  pattern?: string;
+  /** A listed parameter without a pick takes the first line the target prints. */
+  listedDefaultFirst?: boolean;
 }
+
+/** Parameter defaults filled for a target (templates such as {{service.app_dir}} resolved). */
+export type ParamDefaultsView = { ok: true; values: Record<string, string> } | { ok: false; error: string };
 
 /** One value a target listed for a parameter (a backup file, a commit with its subject). */
 export interface ParamChoiceView {
@@ -192,6 +202,8 @@ export interface RunControl {
   start(runbookId: string, target: string, opts?: { dryRun?: boolean; params?: Record<string, string> }): StartResult;
   /** Lists a parameter's choices on the target (over SSH); start() accepts only listed values. */
   listChoices?(runbookId: string, target: string, param: string, given?: Record<string, string>): Promise<ChoicesView>;
+  /** Each parameter's default for this target, given the values typed so far (a default may use earlier ones). */
+  paramDefaults?(runbookId: string, target: string, given?: Record<string, string>): ParamDefaultsView;
   /** Ends the remote command and records the run CANCELLED (the screen asks first). */
   cancel(runId: string): void;
   /** Answers a confirm prompt (e.g. "reboot done, press Enter"). */

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/schema';
 import type { Clock } from '../core/clock';
-import type { ApprovalAnswer, Localized, OutputLine, RunbookSummary, RunControl, RunPrompt, RunsSnapshot, RunsStore, RunView, StartResult } from '../core/views';
+import type { ApprovalAnswer, Localized, OutputLine, ParamDefaultsView, RunbookSummary, RunControl, RunPrompt, RunsSnapshot, RunsStore, RunView, StartResult } from '../core/views';
 import { join } from 'node:path';
 import type { AuditLog } from '../audit/emergency-log';
 import { RunJournal } from '../audit/journal';
@@ -194,6 +194,8 @@ class Engine implements RunEngine {
         title: r.title,
         level: r.level,
         targetKind: r.target,
+        approval: r.approval,
+        ...(r.description ? { description: r.description } : {}),
         params: Object.entries(r.params).map(([name, p]) => ({
           name,
           type: p.type,
@@ -201,6 +203,8 @@ class Engine implements RunEngine {
           ...(p.default !== undefined ? { default: String(p.default) } : {}),
           ...(p.choices ? { choices: [...p.choices] } : {}),
           listed: p.choices_from !== undefined,
+          ...(p.pattern !== undefined ? { pattern: p.pattern } : {}),
+          ...(p.choices_from?.default === 'first' ? { listedDefaultFirst: true } : {}),
         })),
       }))
       .sort((a, b) => a.level.localeCompare(b.level) || a.id.localeCompare(b.id));
@@ -368,6 +372,27 @@ class Engine implements RunEngine {
   };
 
   // --- parameters ----------------------------------------------------------------------------
+
+  /** Defaults as start() would fill them, for the parameter form; one that cannot be filled is left out. */
+  paramDefaults = (runbookId: string, target: string, given: Record<string, string> = {}): ParamDefaultsView => {
+    const runbook = this.deps.runbooks.get(runbookId);
+    if (!runbook) return { ok: false, error: `unknown runbook "${runbookId}"` };
+    const resolved = resolveTarget(this.deps.config, runbook, target);
+    if (!resolved.ok) return { ok: false, error: resolved.error };
+    const scope: RunScope = { ...resolved.scope, params: {}, run: { stamp: '', id: '', operator: this.deps.operator } };
+    const values: Record<string, string> = {};
+    for (const [name, p] of Object.entries(runbook.params)) {
+      if (given[name] !== undefined) values[name] = given[name];
+      else if (p.default !== undefined) {
+        try {
+          values[name] = renderTemplate(String(p.default), (ref) => resolveRef(ref, { ...scope, params: values }), 'raw');
+        } catch {
+          // start() says why when the operator leaves it empty.
+        }
+      }
+    }
+    return { ok: true, values };
+  };
 
   private choicesKey(runbookId: string, target: string, param: string): string {
     return `${runbookId}\u0000${target}\u0000${param}`;
