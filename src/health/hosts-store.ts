@@ -164,7 +164,7 @@ class HostsStoreImpl extends BatchedStore<HostsSnapshot> implements HostsStoreHa
         }),
         { code: null, timedOut: true },
       );
-      outcome = res.code === null ? { ok: false, error: res.timedOut ? `metrics command timed out after ${this.timeoutMs} ms` : 'metrics command ended (connection lost)' } : { ok: true };
+      outcome = res.code === null ? { ok: false, error: metricsEndedWhy(res, this.timeoutMs) } : { ok: true };
     } catch (err) {
       outcome = { ok: false, error: err instanceof Error ? err.message : String(err) };
     }
@@ -191,6 +191,14 @@ class HostsStoreImpl extends BatchedStore<HostsSnapshot> implements HostsStoreHa
     });
     return Promise.race([p, guard]).finally(() => clearTimeout(timer));
   }
+}
+
+/** Why the metrics command ended without an exit code, in words; the next interval tries again. */
+function metricsEndedWhy(res: { timedOut?: boolean; lostConnection?: boolean; cancelled?: boolean; signal?: string }, timeoutMs: number): string {
+  if (res.timedOut) return `metrics command timed out after ${timeoutMs} ms — retried at the next interval`;
+  if (res.lostConnection) return 'SSH connection dropped during the metrics read — retried at the next interval';
+  if (res.signal) return `metrics command ended by signal ${res.signal} — retried at the next interval`;
+  return 'metrics command ended without an exit status — retried at the next interval';
 }
 
 export function createHostsStore(opts: HostsStoreOptions): HostsStoreHandle {
