@@ -5,7 +5,7 @@ import type { Lang, Localized, RunPrompt, RunState } from '../core/views';
 import { localized } from '../i18n/catalog';
 
 /** Screens that own keys. Overlays (help, yes/no prompt, fault menu) take over input completely. */
-export type CommandScreen = 'global' | 'dashboard' | 'run' | 'help' | 'confirm' | 'fault-menu' | 'watch' | 'approval' | 'filter' | 'checklists' | 'checklist' | 'incident' | 'escalation' | 'prompt';
+export type CommandScreen = 'global' | 'dashboard' | 'run' | 'help' | 'confirm' | 'fault-menu' | 'watch' | 'approval' | 'filter' | 'checklists' | 'checklist' | 'incident' | 'escalation' | 'prompt' | 'runbooks' | 'runbook-form';
 
 /** What commands need to know to say whether they apply right now. */
 export interface CommandState {
@@ -22,6 +22,17 @@ export interface CommandState {
   panes?: number;
   /** Checklist and incident screens (R-CHK, R-INC). */
   ops?: OpsCommandState;
+  /** The runbook picker and its parameter form. */
+  runbooks?: RunbooksCommandState;
+}
+
+export interface RunbooksCommandState {
+  /** The picker knows the selected service or host, so `a` switches between its runbooks and all. */
+  canScope?: boolean;
+  /** The focused form field: typed text, a fixed list, or a list the target prints. */
+  field?: 'text' | 'list' | 'listed';
+  /** A listing is still on its way from the target. */
+  loading?: boolean;
 }
 
 export interface OpsCommandState {
@@ -454,6 +465,146 @@ export const commands: readonly Command[] = [
     description: L('Close the menu', '메뉴 닫기'),
   },
 
+  // runbook picker: any runbook, with its parameters (issue 7)
+  {
+    id: 'runbooks.show',
+    keys: ['b'],
+    screen: 'dashboard',
+    dangerous: true,
+    footerRank: 2,
+    label: L('runbooks', '런북'),
+    description: L('Every runbook for the selected service or host: fill its parameters, run or dry-run it', '선택한 서비스·서버의 모든 런북: 파라미터 입력 후 실행 또는 모의 실행'),
+    disabledReason: needsControl,
+  },
+  {
+    id: 'runbooks.up',
+    keys: ['up', 'k'],
+    screen: 'runbooks',
+    dangerous: false,
+    group: 'runbooks.move',
+    footerRank: 3,
+    label: L('select', '선택'),
+    description: L('Previous runbook', '이전 런북'),
+  },
+  {
+    id: 'runbooks.down',
+    keys: ['down', 'j'],
+    screen: 'runbooks',
+    dangerous: false,
+    group: 'runbooks.move',
+    footerRank: 3,
+    label: L('select', '선택'),
+    description: L('Next runbook', '다음 런북'),
+  },
+  {
+    id: 'runbooks.choose',
+    keys: ['enter'],
+    screen: 'runbooks',
+    dangerous: true,
+    footerRank: 1,
+    label: L('parameters', '파라미터'),
+    description: L('Open the parameter form of the selected runbook (Enter on its last field starts it)', '선택한 런북의 파라미터 입력 (마지막 칸에서 Enter로 실행)'),
+    disabledReason: needsControl,
+  },
+  {
+    id: 'runbooks.dryrun',
+    keys: ['d'],
+    screen: 'runbooks',
+    dangerous: false,
+    footerRank: 1,
+    label: L('dry run', '모의 실행'),
+    description: L('Dry run of the selected runbook: shows every command and its host, runs nothing (asks for values it cannot fill)', '선택한 런북 모의 실행: 명령과 서버만 보여주고 실행하지 않음 (채울 수 없는 값은 입력 요청)'),
+  },
+  {
+    id: 'runbooks.scope',
+    keys: ['a'],
+    screen: 'runbooks',
+    dangerous: false,
+    footerRank: 2,
+    label: L('all / selected', '전체 / 선택'),
+    description: L('Switch between the runbooks for the selected service or host and every runbook', '선택한 서비스·서버의 런북과 전체 런북 사이 전환'),
+    available: (s) => s.runbooks?.canScope === true,
+  },
+  {
+    id: 'runbooks.back',
+    keys: ['esc', 'b'],
+    screen: 'runbooks',
+    dangerous: false,
+    footerRank: 2,
+    label: L('back', '뒤로'),
+    description: L('Back to the dashboard', '대시보드로'),
+  },
+  // the parameter form: printable keys go to a focused text field, so these use named keys
+  {
+    id: 'runform.up',
+    keys: ['up'],
+    screen: 'runbook-form',
+    dangerous: false,
+    group: 'runform.move',
+    footerRank: 3,
+    label: L('move', '이동'),
+    description: L('Previous field; in a list, the previous choice', '이전 입력칸; 목록에서는 이전 항목'),
+  },
+  {
+    id: 'runform.down',
+    keys: ['down'],
+    screen: 'runbook-form',
+    dangerous: false,
+    group: 'runform.move',
+    footerRank: 3,
+    label: L('move', '이동'),
+    description: L('Next field; in a list, the next choice', '다음 입력칸; 목록에서는 다음 항목'),
+  },
+  {
+    id: 'runform.next',
+    keys: ['tab'],
+    screen: 'runbook-form',
+    dangerous: false,
+    group: 'runform.field',
+    footerRank: 4,
+    label: L('field', '입력칸'),
+    description: L('Next field (also from a list)', '다음 입력칸 (목록에서도)'),
+  },
+  {
+    id: 'runform.prev',
+    keys: ['shift+tab'],
+    screen: 'runbook-form',
+    dangerous: false,
+    group: 'runform.field',
+    footerRank: 4,
+    label: L('field', '입력칸'),
+    description: L('Previous field (also from a list)', '이전 입력칸 (목록에서도)'),
+  },
+  {
+    id: 'runform.submit',
+    keys: ['enter'],
+    screen: 'runbook-form',
+    dangerous: true,
+    footerRank: 1,
+    label: L('next / start', '다음 / 실행'),
+    description: L('Next field; on the last field, check every value and start the run (or the dry run)', '다음 입력칸; 마지막 칸에서는 모든 값을 확인하고 실행 (또는 모의 실행)'),
+    disabledReason: (s) => needsControl(s) ?? (s.runbooks?.loading ? localized('reason.loadingChoices') : undefined),
+  },
+  {
+    id: 'runform.reload',
+    keys: ['r'],
+    screen: 'runbook-form',
+    dangerous: false,
+    footerRank: 2,
+    label: L('list again', '다시 조회'),
+    description: L('List the choices on the target again', '대상에서 선택지를 다시 조회'),
+    available: (s) => s.runbooks?.field === 'listed',
+  },
+  {
+    id: 'runform.back',
+    keys: ['esc'],
+    screen: 'runbook-form',
+    dangerous: false,
+    footerRank: 2,
+    label: L('back', '뒤로'),
+    description: L('Back to the runbook list (nothing runs)', '런북 목록으로 (아무것도 실행 안 됨)'),
+  },
+
   // checklists and incidents (R-CHK, R-INC)
   {
     id: 'incident.show',
@@ -716,7 +867,7 @@ export function registryFor(opts: { readOnly: boolean }): readonly Command[] {
 
 /** Main screens also take the global keys; overlays take only their own. */
 export function screensOf(screen: CommandScreen): CommandScreen[] {
-  return screen === 'dashboard' || screen === 'run' || screen === 'watch' || screen === 'approval' || screen === 'checklists' || screen === 'checklist' || screen === 'incident'
+  return screen === 'dashboard' || screen === 'run' || screen === 'watch' || screen === 'approval' || screen === 'checklists' || screen === 'checklist' || screen === 'incident' || screen === 'runbooks' || screen === 'runbook-form'
     ? [screen, 'global']
     : [screen];
 }
