@@ -8,6 +8,7 @@ import { App } from './app';
 const ENTER_ALT = '\x1b[?1049h';
 const LEAVE_ALT = '\x1b[?1049l';
 const HIDE_CURSOR = '\x1b[?25l';
+const CLEAR = '\x1b[2J\x1b[H';
 const SHOW_CURSOR = '\x1b[?25h';
 
 export interface ConsoleStreams {
@@ -49,11 +50,16 @@ export function startConsole(props: Omit<AppProps, 'onExit' | 'width' | 'height'
   }
 
   function onResize() {
+    // Ink diffs against what it last wrote; after the terminal reflowed that is wrong, so start clean.
+    stdout.write(CLEAR);
+    instance.clear();
     instance.rerender(element());
   }
 
   stdout.write(ENTER_ALT + HIDE_CURSOR);
-  const instance = render(element(), { stdout, stdin, patchConsole: false, exitOnCtrlC: false });
+  // Incremental rendering rewrites only the lines that changed (~450 B instead of ~7 KB a frame
+  // over SSH); it is correct only with the log-update.js fix in patches/ink+6.8.0.patch.
+  const instance = render(element(), { stdout, stdin, patchConsole: false, exitOnCtrlC: false, incrementalRendering: true });
   stdout.on('resize', onResize);
 
   const exited = instance.waitUntilExit().then(
