@@ -29,6 +29,7 @@ import { formatClock } from './shared/format';
 import { useApprovalForm } from './approval/use-approval-form';
 import { useOpsRoutes, type OpsStoresProps } from './incident/routes';
 import { serviceMatches, useFleetPanes, type FleetStores } from './dashboard/fleet-panes';
+import { useRunbookRoutes } from './runbooks/routes';
 
 export interface DemoControl {
   inject(name: string): Promise<void> | void;
@@ -299,6 +300,30 @@ export function App(props: AppProps) {
   });
   Object.assign(handlers, ops.handlers);
 
+  // The runbook picker (b) and its parameter form: any runbook on the selected service or host.
+  const picker = useRunbookRoutes({
+    control,
+    runbooks,
+    lang,
+    width,
+    height: bodyHeight,
+    selection:
+      fleetPanes.focus === 'hosts'
+        ? { host: fleetPanes.filtered.hosts[fleetPanes.cursors.hosts]?.name }
+        : selectedService
+          ? { service: selectedService.name, host: selectedService.host }
+          : {},
+    services: fleetSnap.services,
+    hosts: [...new Set([...(fleetPanes.hosts?.hosts ?? []).map((h) => h.name), ...fleetSnap.services.map((s) => s.host)])],
+    flash: setMessage,
+    onStarted: (id) => {
+      setRunId(id);
+      setView('run');
+      setLogScroll(0);
+    },
+  });
+  Object.assign(handlers, picker.handlers);
+
   const commandState: CommandState = {
     readOnly,
     demo: demo !== undefined,
@@ -311,17 +336,20 @@ export function App(props: AppProps) {
         : undefined,
     approval: approval.active ? approval.commandState : undefined,
     ops: ops.state,
+    runbooks: picker.state,
     panes: fleetPanes.present.length,
   };
 
   const screen: CommandScreen =
-    overlay?.kind ?? ops.screen ?? (view === 'run' && approval.active ? 'approval' : view === 'dashboard' && fleetPanes.editing ? 'filter' : view);
+    overlay?.kind ?? ops.screen ?? picker.screen ?? (view === 'run' && approval.active ? 'approval' : view === 'dashboard' && fleetPanes.editing ? 'filter' : view);
 
   let body;
   if (overlay?.kind === 'help') {
-    body = <HelpScreen of={ops.screen === 'checklists' || ops.screen === 'checklist' || ops.screen === 'incident' ? ops.screen : view === 'run' && approval.active ? 'approval' : view} state={commandState} width={width} height={bodyHeight} />;
+    body = <HelpScreen of={ops.screen === 'checklists' || ops.screen === 'checklist' || ops.screen === 'incident' ? ops.screen : picker.screen === 'runbooks' || picker.screen === 'runbook-form' ? picker.screen : view === 'run' && approval.active ? 'approval' : view} state={commandState} width={width} height={bodyHeight} />;
   } else if (ops.body) {
     body = ops.body;
+  } else if (picker.body) {
+    body = picker.body;
   } else if (overlay?.kind === 'fault-menu') {
     body = <FaultMenu selected={overlay.index} lang={lang} width={width} height={bodyHeight} />;
   } else if (view === 'run') {
@@ -378,7 +406,7 @@ export function App(props: AppProps) {
 
   return (
     <CommandsContext.Provider value={context}>
-      <KeyInput screen={screen} handlers={handlers} state={commandState} captureText={(screen === 'approval' && approval.captureText) || screen === 'prompt'} />
+      <KeyInput screen={screen} handlers={handlers} state={commandState} captureText={(screen === 'approval' && approval.captureText) || screen === 'prompt' || (screen === 'runbook-form' && picker.captureText)} />
       <Box flexDirection="column" width={width} height={height - 1} overflow="hidden">
         <Header
           lang={lang}

@@ -7,7 +7,7 @@ import { t, type MessageKey } from '../../src/i18n/catalog';
 import { useCommandsContext } from './use-commands';
 import { fit, truncate } from './text';
 
-export function HelpScreen({ of, state, width, height }: { of: 'dashboard' | 'run' | 'approval' | 'checklists' | 'checklist' | 'incident'; state: CommandState; width: number; height: number }) {
+export function HelpScreen({ of, state, width, height }: { of: 'dashboard' | 'run' | 'approval' | 'checklists' | 'checklist' | 'incident' | 'runbooks' | 'runbook-form'; state: CommandState; width: number; height: number }) {
   const { registry, lang } = useCommandsContext();
   const rows: { key: string; node: ReactNode }[] = [];
   for (const screen of [of, 'global'] as CommandScreen[]) {
