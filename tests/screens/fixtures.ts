@@ -206,6 +206,7 @@ export function keySequence(name: string): string {
     pgup: '\u001B[5~',
     pgdn: '\u001B[6~',
     tab: '\t',
+    'shift+tab': '\u001B[Z',
   };
   if (map[name]) return map[name];
   if (name.startsWith('ctrl+')) return String.fromCharCode(name.charCodeAt(5) - 96);
