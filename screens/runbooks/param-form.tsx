@@ -35,21 +35,33 @@ export interface ParamFormModel {
 
 type Row = { key: string; node: ReactNode; focus?: boolean };
 
-/** Splits `text` into at most `max` lines of `width` columns (the last one cut with … when more is left). */
+/** Word-wraps `text` into at most `max` lines of `width` columns (the last one cut with … when more is left). */
 export function wrapLines(text: string, width: number, max: number): string[] {
   const lines: string[] = [];
   let line = '';
-  for (const ch of text) {
-    if (line && displayWidth(line + ch) > width) {
-      lines.push(line);
+  for (const word of text.split(/(?<= )/)) {
+    if (line && displayWidth(line + word.trimEnd()) > width) {
+      lines.push(line.trimEnd());
       line = '';
     }
-    line += ch;
+    // A word longer than a line (a path, a command) is cut where the line ends.
+    let rest = word;
+    while (displayWidth(line + rest.trimEnd()) > width) {
+      let cut = '';
+      for (const ch of rest) {
+        if (displayWidth(line + cut + ch) > width) break;
+        cut += ch;
+      }
+      lines.push(line + cut);
+      line = '';
+      rest = rest.slice(cut.length);
+    }
+    line += rest;
   }
-  if (line) lines.push(line);
+  if (line.trim()) lines.push(line.trimEnd());
   if (lines.length <= max) return lines;
   const kept = lines.slice(0, max);
-  kept[max - 1] = truncate(kept[max - 1]! + lines[max]!, width);
+  kept[max - 1] = truncate(`${kept[max - 1]!} ${lines[max]!}`, width);
   return kept;
 }
 
@@ -138,7 +150,7 @@ export function ParamForm({ form, lang, width, height }: { form: ParamFormModel;
     }
     if (focused && listing && form.mode === 'run') {
       if (listing.status === 'loading') extra.push(dim(`ls-${field.id}`, `    ${t(lang, 'runform.loading', { host: listing.host })}`, 'yellow'));
-      else if (!listing.result.ok) extra.push(...wrapped(`le-${field.id}`, t(lang, 'runform.listError', { error: listing.result.error }), 'red', 3));
+      else if (!listing.result.ok) extra.push(...wrapped(`le-${field.id}`, t(lang, 'runform.listError', { error: listing.result.error }), 'red', 4));
       else if (listing.result.choices.length === 0) extra.push(...wrapped(`l0-${field.id}`, t(lang, 'runform.listEmpty', { host: listing.result.host, command: listing.result.command }), 'red'));
       else {
         extra.push(dim(`lf-${field.id}`, `    ${t(lang, 'runform.listedFrom', { n: listing.result.choices.length, host: listing.result.host, command: listing.result.command })}`));

@@ -143,6 +143,12 @@ export function useRunbookRoutes(input: RunbookRoutesInput): RunbookRoutes {
     const given = earlierValues(f, f.focus);
     const key = listingKey(target, given);
     const runbookId = f.runbook.id;
+    // A listing may use the values above it: a bad one is fixed first, never sent to the host.
+    const bad = f.fields.slice(0, f.focus).find((x) => x.kind === 'text' && problemOf(f, x) !== undefined);
+    if (bad) {
+      const error = t(lang, 'runform.fixFirst', { field: bad.id, error: problemOf(f, bad)! });
+      return { ...f, listings: { ...f.listings, [field.id]: { status: 'done', key, result: { ok: false, error } } } };
+    }
     const settle = (result: ChoicesView) => {
       const now = formRef.current;
       if (!now || now.runbook.id !== runbookId || now.listings[field.id]?.key !== key) return;
@@ -239,11 +245,12 @@ export function useRunbookRoutes(input: RunbookRoutesInput): RunbookRoutes {
     if (!f) return;
     const field = f.fields[f.focus];
     if (!field) return;
+    const last = f.focus === f.fields.length - 1;
     const why = problemOf(f, field);
-    if (why) return updateForm({ ...f, errors: { ...f.errors, [field.id]: why } });
+    if (why && !last) return updateForm({ ...f, errors: { ...f.errors, [field.id]: why } });
     const cleared = { ...f, errors: omit(f.errors, field.id) };
-    if (f.focus < f.fields.length - 1) return updateForm(focusField(cleared, f.focus + 1));
-    // The last field: every value checked before anything starts.
+    if (!last) return updateForm(focusField(cleared, f.focus + 1));
+    // The last field: every value checked before anything starts; the first bad one gets the focus.
     const bad = f.fields.findIndex((x) => problemOf(f, x) !== undefined);
     if (bad !== -1) {
       const badField = f.fields[bad]!;

@@ -4,7 +4,7 @@
 import { Box, Text } from 'ink';
 import type { Lang, RunbookSummary } from '../../src/core/views';
 import { t, type MessageKey } from '../../src/i18n/catalog';
-import { fit, truncate } from '../shared/text';
+import { displayWidth, fit, truncate } from '../shared/text';
 import { listWindow, type PickerRow } from './picker-model';
 
 export interface RunbookPickerProps {
@@ -29,8 +29,14 @@ export function targetLabel(lang: Lang, row: PickerRow): string {
 
 export function RunbookPicker({ rows, selected, scopedTo, total, lang, width, height }: RunbookPickerProps) {
   const title = scopedTo ? t(lang, 'runbooks.titleFor', { target: scopedTo, shown: rows.length, total }) : t(lang, 'runbooks.titleAll', { total });
-  // Widths that leave the title column at least ~20 cells on an 80-column terminal.
-  const w = { level: 4, id: Math.min(18, Math.max(12, Math.floor(width * 0.22))), approval: 10, target: Math.min(26, Math.max(14, Math.floor(width * 0.24))) };
+  // Columns as wide as their content, the target at most ~30 % of the width; the title takes the rest.
+  const widest = (texts: string[], lo: number, hi: number) => Math.max(lo, Math.min(hi, Math.max(0, ...texts.map(displayWidth))));
+  const w = {
+    level: widest(rows.map((r) => r.runbook.level), 3, 5),
+    id: widest(rows.map((r) => r.runbook.id), 8, 20),
+    approval: widest([t(lang, 'runbooks.col.approval'), ...rows.map((r) => approvalLabel(lang, r.runbook.approval))], 6, 12),
+    target: widest(rows.map((r) => targetLabel(lang, r)), 8, Math.floor(width * 0.3)),
+  };
   const titleWidth = Math.max(8, width - 2 - w.level - w.id - w.approval - w.target - 4);
   const line = (mark: string, level: string, id: string, approval: string, target: string, name: string) =>
     truncate(`${mark} ${fit(level, w.level)} ${fit(id, w.id)} ${fit(approval, w.approval)} ${fit(target, w.target)} ${fit(name, titleWidth)}`, width);
