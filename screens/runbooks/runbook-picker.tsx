@@ -32,10 +32,10 @@ export function RunbookPicker({ rows, selected, scopedTo, total, lang, width, he
   // Columns as wide as their content, the target at most ~30 % of the width; the title takes the rest.
   const widest = (texts: string[], lo: number, hi: number) => Math.max(lo, Math.min(hi, Math.max(0, ...texts.map(displayWidth))));
   const w = {
-    level: widest(rows.map((r) => r.runbook.level), 3, 5),
-    id: widest(rows.map((r) => r.runbook.id), 8, 20),
+    level: widest([t(lang, 'runbooks.col.level'), ...rows.map((r) => r.runbook.level)], 3, 5),
+    id: widest([t(lang, 'runbooks.col.id'), ...rows.map((r) => r.runbook.id)], 8, 20),
     approval: widest([t(lang, 'runbooks.col.approval'), ...rows.map((r) => approvalLabel(lang, r.runbook.approval))], 6, 12),
-    target: widest(rows.map((r) => targetLabel(lang, r)), 8, Math.floor(width * 0.3)),
+    target: widest([t(lang, 'runbooks.col.target'), ...rows.map((r) => targetLabel(lang, r))], 8, Math.floor(width * 0.3)),
   };
   const titleWidth = Math.max(8, width - 2 - w.level - w.id - w.approval - w.target - 4);
   const line = (mark: string, level: string, id: string, approval: string, target: string, name: string) =>

@@ -1,0 +1,87 @@
+// The runbook picker on the built binary in a real terminal (tmux) against the demo fleet:
+// b → the list for the selected service → l1-soft-reset → its form → Enter runs it to SUCCESS
+// with its audit lines; then d on sqlite-restore shows its plan, runs nothing, writes DRY_RUN.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { BIN } from '../helpers/cli';
+import { serveDemo, type ServedDemo } from '../helpers/demo-serve';
+import { startTmux, type TmuxSession } from '../helpers/tmux';
+
+let demo: ServedDemo;
+let term: TmuxSession;
+let auditPath: string;
+
+function audit(): string[] {
+  try {
+    return readFileSync(auditPath, 'utf8').split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+/** Presses j/k until the picker's cursor row shows `id`. */
+async function cursorTo(id: string): Promise<void> {
+  for (let i = 0; i < 12; i++) {
+    if (new RegExp(`› L\\d\\s+${id}\\s`).test(term.screen())) return;
+    term.send('j');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`the picker never put the cursor on ${id}:\n${term.screen()}`);
+}
+
+beforeAll(async () => {
+  demo = await serveDemo();
+  auditPath = join(dirname(demo.configPath), 'emergency.log');
+  term = startTmux(`node ${BIN} --config ${demo.configPath} --lang en`, { cols: 80, rows: 24, env: { DOAI_OPERATOR: 'orion' } });
+}, 30_000);
+
+afterAll(async () => {
+  term?.kill();
+  await demo?.stop();
+});
+
+describe('runbook picker in a real terminal', () => {
+  it('b opens the picker for the selected service; l1-soft-reset from its form runs to SUCCESS', async () => {
+    await term.waitFor(/doai-orchestrator\s+UP/);
+    // Services are worst first, then by name: caddy, then doai-orchestrator.
+    term.send('j');
+    await term.waitFor(/› doai-orchestrator/);
+    term.send('b');
+    let screen = await term.waitFor('Runbooks for doai-orchestrator — 10 of 10');
+    expect(screen).toMatch(/L3\s+l3-box-reset\s+two-step\s+host demo-vm/);
+    await cursorTo('l1-soft-reset');
+    term.send('Enter');
+    screen = await term.waitFor('L1 · L1 Soft Reset · auto approval · l1-soft-reset');
+    expect(screen).toMatch(/› target \(service\):\s+doai-orchestrator/);
+    term.send('Enter');
+    await term.waitFor(/L1 Soft Reset · doai-orchestrator · orion/);
+    screen = await term.waitFor(/SUCCESS/, 40_000);
+    expect(screen).toMatch(/✓ Restart the service/);
+    const l1 = audit().filter((l) => l.includes('L1_SOFT_RESET'));
+    expect(l1[0]).toMatch(/L1_SOFT_RESET: START$/);
+    expect(l1.some((l) => /L1_SOFT_RESET: SERVICE_RESTARTED$/.test(l))).toBe(true);
+    expect(l1.at(-1)).toMatch(/L1_SOFT_RESET: SUCCESS$/);
+    term.send('Escape');
+    await term.waitFor(/doai-orchestrator\s+UP/, 30_000);
+  }, 90_000);
+
+  it('d on sqlite-restore shows its plan with hosts and a placeholder for the backup, runs nothing, writes DRY_RUN', async () => {
+    const before = audit().length;
+    term.send('b');
+    await term.waitFor('Runbooks for doai-orchestrator');
+    await cursorTo('sqlite-restore');
+    term.send('d');
+    const screen = await term.waitFor(/SUCCESS — dry run: nothing ran/, 20_000);
+    expect(screen).toContain('DRY RUN — nothing is executed');
+    expect(screen).toMatch(/\[dry-run\] ssh root@demo-vm: out=\$\(sqlite3 -readonly '\/data\/refserver\.db'/);
+    expect(screen).toMatch(/\[dry-run\] ssh root@demo-vm: gunzip -c -- '<backup: picked from the host/);
+    // The start of the plan, one page up: the backup would be picked from the host's list.
+    term.send('PPage');
+    await term.waitFor(/\[dry-run\] parameter backup: would be picked from the list/);
+    const added = audit().slice(before);
+    expect(added.filter((l) => l.includes('SQLITE_RESTORE'))).toEqual([expect.stringMatching(/SQLITE_RESTORE: DRY_RUN$/)]);
+    term.send('Escape');
+    await term.waitFor(/doai-orchestrator\s+UP/);
+  }, 60_000);
+});
