@@ -10,13 +10,14 @@ import { cleanup, render } from 'ink-testing-library';
 import stringWidth from 'string-width';
 import { App } from '../../screens/app';
 import { AuditLog } from '../../src/audit/emergency-log';
-import { commands } from '../../src/commands/registry';
+import { commands, commandsFor, type CommandState } from '../../src/commands/registry';
 import { configSchema } from '../../src/config/schema';
 import { FakeClock } from '../../src/core/clock';
 import { BatchedStore } from '../../src/core/store';
 import type { HostHealth, HostsSnapshot, Lang, RunControl } from '../../src/core/views';
 import { createRunEngine, type RunEngine } from '../../src/runbook/engine';
 import { builtinActionsDir, loadRunbooks } from '../../src/runbook/loader';
+import { acquireLock } from '../../src/runbook/locks';
 import type { ExecOptions, ExecResult, RemoteShell } from '../../src/ssh/types';
 import { delay, MemoryFleetStore, press, service, T0, waitForFrame } from './fixtures';
 
@@ -132,7 +133,7 @@ async function setup(opts: { lang?: Lang; width?: number; height?: number; hosts
     />,
   );
   await delay();
-  return { ...r, shell, engine, starts, exits, auditPath };
+  return { ...r, shell, engine, starts, exits, auditPath, lockDir: path.join(dir, 'locks') };
 }
 
 type Setup = Awaited<ReturnType<typeof setup>>;
@@ -383,6 +384,43 @@ describe('runbook picker', () => {
     expect(f).toMatch(/repo_dir:\s+\/opt\/aifarm/);
     expect(f).toMatch(/app:\s+postgresql/);
     expect(f).toContain('starts it on postgresql');
+  });
+
+  it('a start the engine refuses (target locked by another operator) keeps the form and says why', async () => {
+    const s = await setup();
+    const held = acquireLock(s.lockDir, 'doai-orchestrator', { operator: 'kim', runbook: 'l2-service-reset', level: 'L2', since: T0.toISOString(), runId: 'r-kim' });
+    expect(held.ok).toBe(true);
+    await key(s, 'runbooks.show');
+    await selectRunbook(s, 'l1-soft-reset');
+    await key(s, 'runbooks.choose');
+    expect(frame(s)).toMatch(/› target \(service\):\s+doai-orchestrator/);
+    await key(s, 'runform.submit');
+    const f = frame(s).replace(/\s+/g, ' ');
+    expect(s.starts).toHaveLength(1);
+    expect(f).toContain('Not started: L2 in progress by kim since');
+    expect(f).toContain('L1 · L1 Soft Reset · auto approval');
+    expect(s.engine.activeRuns()).toEqual([]);
+  });
+
+  it('? lists the picker and form keys; no key is bound twice on either screen', async () => {
+    const s = await setup();
+    await key(s, 'runbooks.show');
+    await key(s, 'help');
+    let f = frame(s);
+    expect(f).toContain('Runbooks');
+    expect(f).toContain('Dry run of the selected runbook');
+    await key(s, 'help.close');
+    await key(s, 'runbooks.choose');
+    await key(s, 'runform.next');
+    const state: CommandState = { readOnly: false, demo: false, hasRecommendation: false, hasRuns: false };
+    for (const screen of ['runbooks', 'runbook-form'] as const) {
+      for (const field of ['text', 'list', 'listed'] as const) {
+        const keys = commandsFor(commands, screen, { ...state, runbooks: { canScope: true, field } }).flatMap((c) => c.keys);
+        expect(new Set(keys).size, `${screen}/${field}: ${keys.join(' ')}`).toBe(keys.length);
+      }
+    }
+    f = frame(s);
+    expect(f).toMatch(/› compose_service:/);
   });
 
   it.each(['en', 'ko'] as const)('picker and form fit 80 × 24 in %s', async (lang) => {
