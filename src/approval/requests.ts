@@ -603,6 +603,7 @@ export function waitForApproval(dir: string, id: string, opts: WaitOptions): Pro
   const allowed = (opts.approvers ?? []).map(normalizeName).filter((n) => n !== '');
   const expiresAt = new Date(request.expires);
   const judged = new Set<string>();
+  const reported = new Set<string>();
 
   const check = (name: string, approverUid: number): { ok: true; grant: ApprovalGrant } | { ok: false; reason: string } => {
     const path = join(dir, name);
@@ -685,9 +686,11 @@ export function waitForApproval(dir: string, id: string, opts: WaitOptions): Pro
         const m = APPROVAL_FILE.exec(name);
         if (!m || m[1] !== id || Number(m[2]) !== opts.step) continue;
         let key: string;
+        let fileKey: string;
         try {
           const st = lstatSync(join(dir, name));
           key = `${name}:${st.ino}:${st.size}:${st.mtimeMs}:${st.uid}`;
+          fileKey = `${name}:${st.ino}:${st.uid}`;
         } catch {
           continue;
         }
@@ -698,6 +701,12 @@ export function waitForApproval(dir: string, id: string, opts: WaitOptions): Pro
           return;
         }
         judged.add(key);
+        // A file written in several writes is judged again as it grows (a real approval is
+        // linked into place whole), but the same refusal of the same file is reported, and
+        // audited, once; a replaced file or a new reason is reported again.
+        const reportKey = `${fileKey}:${result.reason}`;
+        if (reported.has(reportKey)) continue;
+        reported.add(reportKey);
         try {
           opts.onRejected?.(result.reason);
         } catch {

@@ -149,6 +149,26 @@ describe('waitForApproval', () => {
     expect(((await outcome) as Error).message).toMatch(/was removed/);
   });
 
+  it('a forged approval written in pieces is reported once, not once per write', async () => {
+    const clock = new FakeClock(Date.now());
+    const req = request(clock);
+    const rejected: string[] = [];
+    const ac = new AbortController();
+    const waiting = waitForApproval(dir, req.id, { step: 1, clock, pollMs: 1000, signal: ac.signal, onRejected: (r) => rejected.push(r) }).catch((e: Error) => e);
+    // Written by the requester's own uid, claiming another: forged, and grown in three writes.
+    const forged = join(dir, `${req.id}.approval-1.65533.json`);
+    writeFileSync(forged, '{"approverUid":');
+    await clock.advance(1000);
+    writeFileSync(forged, '{"approverUid": 65533, "approverName":');
+    await clock.advance(1000);
+    writeFileSync(forged, '{"approverUid": 65533, "approverName": "vega"}');
+    await clock.advance(3000);
+    expect(rejected.length).toBe(1);
+    expect(rejected[0]).toMatch(/own uid|forg/i);
+    ac.abort(new Error('test over'));
+    expect(((await waiting) as Error).message).toBe('test over');
+  });
+
   it('refuses to wait on the wrong step or an unknown request', async () => {
     const req = request();
     await expect(waitForApproval(dir, req.id, { step: 2 })).rejects.toThrow(/is for step 1, not step 2/);
