@@ -41,9 +41,9 @@ function replay(name: string, bytes: string): string {
   const socket = `doai-incr-${randomBytes(4).toString('hex')}`;
   const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
   try {
-    tmux('new-session', '-d', '-s', 'r', '-x', String(COLS), '-y', String(ROWS), `cat ${file}; sleep 30`);
-    // cat of a few KB is instant; give tmux a moment to parse it.
-    execFileSync('sleep', ['0.5']);
+    // The pane signals a channel once cat is done; waiting on it beats guessing under load.
+    tmux('new-session', '-d', '-s', 'r', '-x', String(COLS), '-y', String(ROWS), `cat ${file}; tmux -L ${socket} wait-for -S replayed; sleep 30`);
+    execFileSync('timeout', ['20', 'tmux', '-L', socket, 'wait-for', 'replayed']);
     return tmux('capture-pane', '-p', '-t', 'r');
   } finally {
     try {
