@@ -44,7 +44,15 @@ function replay(name: string, bytes: string): string {
     // The pane signals a channel once cat is done; waiting on it beats guessing under load.
     tmux('new-session', '-d', '-s', 'r', '-x', String(COLS), '-y', String(ROWS), `cat ${file}; tmux -L ${socket} wait-for -S replayed; sleep 30`);
     execFileSync('timeout', ['20', 'tmux', '-L', socket, 'wait-for', 'replayed']);
-    return tmux('capture-pane', '-p', '-t', 'r');
+    // And the screen must have settled: two equal captures in a row.
+    let last = tmux('capture-pane', '-p', '-t', 'r');
+    for (let i = 0; i < 20; i++) {
+      execFileSync('sleep', ['0.1']);
+      const now = tmux('capture-pane', '-p', '-t', 'r');
+      if (now === last) break;
+      last = now;
+    }
+    return last;
   } finally {
     try {
       tmux('kill-server');
