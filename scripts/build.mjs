@@ -11,6 +11,18 @@ const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url),
 const argOut = process.argv.indexOf('--outdir');
 const outdir = argOut > 0 ? resolve(process.argv[argOut + 1]) : fileURLToPath(new URL('../dist', import.meta.url));
 const root = fileURLToPath(new URL('..', import.meta.url));
+// `--ink-full-redraw`: Ink's default whole-frame redraw instead of incremental rendering, the
+// baseline the watch benchmark measures beside ours (tests/bench/watch.mjs). Never shipped.
+const fullRedraw = process.argv.includes('--ink-full-redraw');
+const fullRedrawPlugin = {
+  name: 'ink-full-redraw',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]screens[\\/].*\.tsx$/ }, (args) => ({
+      contents: readFileSync(args.path, 'utf8').replace(/incrementalRendering: true/g, 'incrementalRendering: false'),
+      loader: 'tsx',
+    }));
+  },
+};
 
 const prevalidated = await prevalidateActions(root);
 
@@ -32,7 +44,7 @@ await build({
   sourcemap: 'linked',
   // ssh2 loads optional native addons (cpu-features, sshcrypto) with require(); keep it external.
   external: ['ssh2', 'cpu-features'],
-  plugins: [devtoolsStub],
+  plugins: fullRedraw ? [devtoolsStub, fullRedrawPlugin] : [devtoolsStub],
   define: {
     'process.env.NODE_ENV': '"production"',
     __DOAI_VERSION__: JSON.stringify(pkg.version),

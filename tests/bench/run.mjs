@@ -1,115 +1,79 @@
-// `npm run bench`: figures with a baseline measured in the same run, so ratios mean something
-// on a noisy machine. Prints a table and writes .bench/results.json. Never fails on timing.
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
-import { devtoolsStub, requireBanner } from '../../scripts/esbuild-shared.mjs';
+// `npm run bench`: every figure of issue 8 beside a baseline measured in the same run, so ratios
+// mean something on a noisy machine. Prints ONE table and writes .bench/results.json. Never fails
+// on timing; exits 1 only when something is functionally broken (lines lost, probes wrong, a
+// figure that could not be measured). BENCH_ONLY=first-frame,keypress,... runs a subset.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync } from 'node:fs';
+import { root, useBin } from './lib.mjs';
+import { firstFrame } from './first-frame.mjs';
+import { keypress } from './keypress.mjs';
+import { logStream } from './log-stream.mjs';
+import { probeSweep } from './probe-sweep.mjs';
+import { watchMode, watchSoak } from './watch.mjs';
+import { auditLog } from './audit.mjs';
 
-const root = resolve(new URL('../..', import.meta.url).pathname);
 const RUNS = Number(process.env.BENCH_RUNS ?? 11);
-const work = mkdtempSync(join(tmpdir(), 'doai-bench-'));
+const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined;
+// Inside the repo: bundles that keep ssh2 external must find node_modules.
+mkdirSync(join(root, '.bench'), { recursive: true });
+const work = mkdtempSync(join(root, '.bench', 'work-'));
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
+const benches = [
+  ['first-frame', (dir) => firstFrame(dir, RUNS)],
+  ['keypress', keypress],
+  ['log-stream', logStream],
+  ['probe-sweep', probeSweep],
+  ['watch', watchMode],
+  ['watch-soak', watchSoak],
+  ['audit', auditLog],
+];
 
-/** Starts `cmd` in a pseudo-terminal (util-linux script) and resolves when `marker` shows up. */
-function timeToMarker(cmd, marker, env = {}) {
-  return new Promise((resolvePromise, reject) => {
-    const started = process.hrtime.bigint();
-    // A pty made by script(1) without a controlling terminal is 0×0: size it like a real one.
-    // With CI in the environment at all (even empty) Ink writes only the final frame.
-    const { CI: _ci, ...baseEnv } = process.env;
-    const child = spawn('script', ['-qfec', `stty cols 100 rows 30; exec ${cmd}`, '/dev/null'], {
-      env: { ...baseEnv, ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let done = false;
-    const finish = (ms) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      child.kill('SIGKILL');
-      resolvePromise(ms);
-    };
-    const timer = setTimeout(() => {
-      if (!done) {
-        done = true;
-        child.kill('SIGKILL');
-        reject(new Error(`no "${marker}" within 10 s; output: ${out.slice(-300)}`));
-      }
-    }, 10_000);
-    child.stdout.on('data', (d) => {
-      out += d.toString();
-      if (marker && out.includes(marker)) finish(Number(process.hrtime.bigint() - started) / 1e6);
-    });
-    child.on('exit', () => {
-      if (!marker) finish(Number(process.hrtime.bigint() - started) / 1e6);
-    });
-  });
-}
-
-async function series(label, cmd, marker, env) {
-  const xs = [];
-  for (let i = 0; i < RUNS; i++) xs.push(await timeToMarker(cmd, marker, env));
-  return { label, median: median(xs), runs: xs.length };
-}
-
-async function firstFrame() {
-  // Baseline 1: node itself.
-  const nodeOnly = await series("node -e ''", `node -e ''`, null);
-  // Baseline 2: a minimal bundled Ink app with one Box, built the same way as ours.
-  const minSrc = join(work, 'min-ink.jsx');
-  writeFileSync(
-    minSrc,
-    `import React from 'react'; import { render, Box, Text } from 'ink';
-     render(<Box borderStyle="single"><Text>minimal-ink-ready</Text></Box>);
-     setTimeout(() => process.exit(0), 2000);`,
-  );
-  await build({
-    entryPoints: [minSrc], outfile: join(work, 'min-ink.mjs'), bundle: true, platform: 'node', format: 'esm',
-    jsx: 'automatic', define: { 'process.env.NODE_ENV': '"production"' }, nodePaths: [join(root, 'node_modules')],
-    banner: requireBanner, plugins: [devtoolsStub],
-    logLevel: 'error',
-  });
-  const minInk = await series('minimal bundled Ink app', `node ${join(work, 'min-ink.mjs')}`, 'minimal-ink-ready');
-  // Ours: a 10-service config pointing at closed loopback ports (the first frame must not wait on probes).
-  const cfg = join(work, 'console.yaml');
-  const services = Array.from({ length: 10 }, (_, i) =>
-    `  - { name: svc-${String(i).padStart(2, '0')}, host: bench-host, unit: svc-${i}, health_url: "http://127.0.0.1:9/health" }`,
-  ).join('\n');
-  writeFileSync(
-    cfg,
-    `hosts:\n  - { name: bench-host, address: 127.0.0.1, port: 9 }\nservices:\n${services}\npaths:\n  state_dir: ${join(work, 'state')}\n  known_hosts: ${join(work, 'known_hosts')}\n`,
-  );
-  const ours = await series('doai-console, 10 services', `node ${join(root, 'bin/doai-console.js')} --config ${cfg} --lang en`, 'svc-09');
-  return [
-    { figure: 'first frame: node -e \'\'', ms: nodeOnly.median },
-    { figure: 'first frame: minimal bundled Ink app', ms: minInk.median },
-    { figure: 'first frame: doai-console (10 services)', ms: ours.median, vsMinimalInk: ours.median / minInk.median, vsNode: ours.median / nodeOnly.median },
-  ];
-}
-
-const results = { date: new Date().toISOString(), node: process.version, runs: RUNS, figures: [] };
+const results = { date: new Date().toISOString(), node: process.version, runs: RUNS, load: (await import('node:os')).loadavg(), figures: [] };
+let broken = false;
 try {
-  results.figures.push(...(await firstFrame()));
+  // A private copy of the build and of bin/ (same layout: bin/../dist/cli.js), so a rebuild of
+  // dist/ by someone else mid-run cannot break or skew a figure.
+  execFileSync(process.execPath, [join(root, 'scripts/build.mjs'), '--outdir', join(work, 'dist')], { stdio: 'inherit' });
+  mkdirSync(join(work, 'bin'));
+  copyFileSync(join(root, 'bin/doai-console.js'), join(work, 'bin/doai-console.js'));
+  useBin(join(work, 'bin/doai-console.js'));
+  for (const [name, fn] of benches) {
+    if (only && !only.has(name)) continue;
+    process.stderr.write(`bench: ${name}...\n`);
+    try {
+      for (const row of await fn(join(work, name))) {
+        results.figures.push({ bench: name, ...row });
+        if (row.broken) broken = true;
+      }
+    } catch (err) {
+      broken = true;
+      results.figures.push({ bench: name, figure: name, ours: 'error', baseline: '', ratio: NaN, budget: '', broken: (err && err.message) || String(err) });
+    }
+  }
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
 
+const header = ['figure', 'ours', 'baseline (same run)', 'ratio', 'budget', ''];
 const rows = results.figures.map((f) => [
   f.figure,
-  `${f.ms.toFixed(0)} ms`,
-  f.vsMinimalInk ? `${f.vsMinimalInk.toFixed(2)}x minimal Ink` : '',
-  f.vsNode ? `${f.vsNode.toFixed(2)}x node` : '',
+  f.ours,
+  f.baseline,
+  Number.isFinite(f.ratio) ? `${f.ratio.toFixed(2)}×` : '',
+  f.budget,
+  f.broken ? 'BROKEN' : f.pass === undefined ? '' : f.pass ? 'within' : 'over',
 ]);
-const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i].length)));
-console.log(`doai-console bench (median of ${RUNS} runs, ${process.version})`);
-for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i])).join('  '));
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+const line = (r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+console.log(`doai-console bench — ${process.version}, first frame median of ${RUNS}, load ${results.load.map((l) => l.toFixed(1)).join(' ')}`);
+console.log(line(header));
+console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+for (const r of rows) console.log(line(r));
+for (const f of results.figures) if (f.broken) console.log(`BROKEN ${f.figure}: ${f.broken}`);
+for (const f of results.figures) if (f.note) console.log(`note — ${f.figure}: ${f.note}`);
 mkdirSync(join(root, '.bench'), { recursive: true });
 writeFileSync(join(root, '.bench/results.json'), JSON.stringify(results, null, 2) + '\n');
 console.log('written .bench/results.json');
+process.exitCode = broken ? 1 : 0;

@@ -1,0 +1,159 @@
+// Shared pieces of the benchmarks: a pseudo-terminal per process (util-linux script(1)), ANSI
+// stripping, statistics, bundling a TypeScript entry the way the CLI is bundled, CPU time of a pid.
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { devtoolsStub, requireBanner } from '../../scripts/esbuild-shared.mjs';
+
+export const root = resolve(new URL('../..', import.meta.url).pathname);
+// run.mjs points this at a private build (others may rebuild dist/ while the bench runs).
+export let bin = join(root, 'bin/doai-console.js');
+export function useBin(path) {
+  bin = path;
+}
+
+export function median(xs) {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+export function percentile(xs, p) {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// CSI (colours, cursor moves, erase), OSC and two-byte escapes: what is left is the text drawn.
+const ANSI = /\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
+export function stripAnsi(s) {
+  return s.replace(ANSI, '');
+}
+
+/**
+ * A process in a pseudo-terminal of cols × rows. `out` grows with everything it writes (raw);
+ * `waitFor(test, fromIndex, timeoutMs)` resolves with the time (performance.now()) the raw output
+ * from `fromIndex` on first satisfied test(stripped text). Without CI in the environment: with CI
+ * set (even empty) Ink writes only the final frame.
+ */
+export function startPty(cmd, { cols = 100, rows = 30, env = {} } = {}) {
+  const { CI: _ci, ...baseEnv } = process.env;
+  const child = spawn('script', ['-qfec', `stty cols ${cols} rows ${rows}; exec ${cmd}`, '/dev/null'], {
+    env: { ...baseEnv, TERM: 'xterm-256color', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
+  });
+  const pty = {
+    child,
+    out: '',
+    bytes: 0,
+    exited: false,
+    waiters: new Set(),
+    started: performance.now(),
+    write(s) {
+      child.stdin.write(s);
+    },
+    waitFor(test, fromIndex = 0, timeoutMs = 10_000) {
+      return new Promise((resolvePromise, reject) => {
+        const w = {
+          check() {
+            if (test(stripAnsi(pty.out.slice(fromIndex)))) {
+              clearTimeout(w.timer);
+              pty.waiters.delete(w);
+              resolvePromise(performance.now());
+              return true;
+            }
+            return false;
+          },
+          timer: setTimeout(() => {
+            pty.waiters.delete(w);
+            if (process.env.BENCH_DEBUG) writeFileSync(`/tmp/bench-pty-${child.pid}.log`, pty.out);
+            reject(new Error(`not on screen within ${timeoutMs} ms; last output: ${JSON.stringify(stripAnsi(pty.out).slice(-1500))}`));
+          }, timeoutMs),
+        };
+        if (!w.check()) pty.waiters.add(w);
+      });
+    },
+    /** Ends the process group (script and what it runs). */
+    kill(sig = 'SIGKILL') {
+      try {
+        process.kill(-child.pid, sig);
+      } catch {
+        // already gone
+      }
+    },
+    exitPromise: null,
+  };
+  pty.exitPromise = new Promise((r) => child.on('exit', () => {
+    pty.exited = true;
+    r();
+  }));
+  child.stdout.on('data', (d) => {
+    pty.bytes += d.length;
+    pty.out += d.toString('utf8');
+    for (const w of [...pty.waiters]) w.check();
+  });
+  return pty;
+}
+
+/** The pid of the node process script(1) started (its child), for /proc CPU readings. */
+export async function childPid(scriptPid) {
+  for (let i = 0; i < 100; i++) {
+    try {
+      const kids = readFileSync(`/proc/${scriptPid}/task/${scriptPid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+      if (kids.length) return Number(kids[0]);
+    } catch {
+      // not yet
+    }
+    await sleep(20);
+  }
+  throw new Error(`no child of script pid ${scriptPid}`);
+}
+
+/** User + system CPU seconds a process has used so far. */
+export function cpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15 (1-based), i.e. 11 and 12 after the comm field.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Bundles a TypeScript/TSX entry like the CLI (production React, node20) and imports it. */
+export async function bundle(entry, outDir, { external = ['ssh2', 'cpu-features'], format = 'esm' } = {}) {
+  const name = entry.split('/').pop().replace(/\.[tj]sx?$/, '');
+  const outfile = join(outDir, `${name}.${format === 'esm' ? 'mjs' : 'cjs'}`);
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format,
+    jsx: 'automatic',
+    define: { 'process.env.NODE_ENV': '"production"' },
+    nodePaths: [join(root, 'node_modules')],
+    external,
+    banner: format === 'esm' ? requireBanner : undefined,
+    plugins: [devtoolsStub],
+    logLevel: 'error',
+  });
+  return outfile;
+}
+
+export async function importBundled(entry, outDir, opts) {
+  return import(pathToFileURL(await bundle(entry, outDir, opts)).href);
+}
+
+/** One config file's services block: n services on host `host`, health at url(i). */
+export function servicesYaml(n, host, url) {
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    const name = `svc-${String(i).padStart(n > 100 ? 4 : 2, '0')}`;
+    out.push(`  - { name: ${name}, host: ${host}, unit: ${name}, health_url: "${url(i)}" }`);
+  }
+  return out.join('\n');
+}
