@@ -13,6 +13,14 @@ import { logStream } from './log-stream.mjs';
 import { probeSweep } from './probe-sweep.mjs';
 import { watchMode, watchSoak } from './watch.mjs';
 import { auditLog } from './audit.mjs';
+import { dashboardNodes } from './dashboard-nodes.mjs';
+
+// Heap figures need a settled heap: run again with --expose-gc (npm run bench starts plain node).
+if (typeof globalThis.gc !== 'function') {
+  const { spawnSync } = await import('node:child_process');
+  const r = spawnSync(process.execPath, ['--expose-gc', ...process.argv.slice(1)], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 11);
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined;
@@ -28,6 +36,7 @@ const benches = [
   ['watch', watchMode],
   ['watch-soak', watchSoak],
   ['audit', auditLog],
+  ['dashboard-nodes', dashboardNodes],
 ];
 
 const results = { date: new Date().toISOString(), node: process.version, runs: RUNS, load: (await import('node:os')).loadavg(), figures: [] };
