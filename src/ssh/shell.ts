@@ -394,10 +394,21 @@ export function createSshShell(opts: SshShellOptions): SshShell {
     return cachedConnection(host, chain);
   }
 
+  const exitStatus = new WeakMap<ClientChannel, { code: number | null; signal?: string }>();
+
   function openExecChannel(conn: Connection, command: string): Promise<ClientChannel> {
     return new Promise((resolve, reject) => {
       try {
-        conn.client.exec(command, (err, channel) => (err ? reject(err) : resolve(channel)));
+        conn.client.exec(command, (err, channel) => {
+          if (err) return reject(err);
+          // ssh2 parses every packet of a TCP read synchronously: the exec reply, the output and
+          // the exit status of a quick command can arrive together, and 'exit' fires before a
+          // listener attached after this promise resolves. Record it now.
+          channel.on('exit', (code: number | null, signal?: string) => {
+            exitStatus.set(channel, { code: typeof code === 'number' ? code : null, ...(signal ? { signal } : {}) });
+          });
+          resolve(channel);
+        });
       } catch (err) {
         reject(err as Error);
       }
@@ -576,6 +587,7 @@ export function createSshShell(opts: SshShellOptions): SshShell {
           wrapped = started.wrapped;
           channel.on('data', (chunk: Buffer) => out.push(chunk));
           channel.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+          exit = exitStatus.get(channel);
           channel.on('exit', (code: number | null, signal?: string) => {
             exit = { code: typeof code === 'number' ? code : null, ...(signal ? { signal } : {}) };
           });

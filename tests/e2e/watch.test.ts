@@ -4,23 +4,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN } from '../helpers/cli';
-import { dirname } from 'node:path';
-import { fetchDemoState, sendFault } from '../../src/demo/control';
-import { serveDemo, type ServedDemo } from '../helpers/demo-serve';
+import { startDemoFleet, type DemoFleet } from '../../src/demo/fleet';
 
-// The fleet runs in its own process (`demo --serve`), as it would for a real wall screen: a
-// fleet inside the test process shares its event loop with the synchronous tmux calls below.
-let demo: ServedDemo;
+let fleet: DemoFleet;
 let dir: string;
-const fleet = {
-  get configPath() {
-    return demo.configPath;
-  },
-  injectFault: (name: string) => sendFault(demo.configPath, name),
-};
 const socket = `doai-watch-${randomBytes(4).toString('hex')}`;
 const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
 const screen = (name: string) => tmux('capture-pane', '-p', '-t', name);
@@ -53,14 +44,14 @@ function snapshotFiles(root: string): Record<string, string> {
   return out;
 }
 
-async function fleetFacts() {
-  const s = (await fetchDemoState(demo.configPath)) as Record<string, unknown>;
+function fleetFacts() {
+  const s = fleet.state();
   return { units: s.units, reboots: s.reboots, sshConnections: s.sshConnections, cacheExists: s.cacheExists, files: s.files, power: s.power };
 }
 
 beforeAll(async () => {
-  demo = await serveDemo();
-  dir = dirname(demo.configPath);
+  dir = mkdtempSync(join(tmpdir(), 'doai-watch-e2e-'));
+  fleet = await startDemoFleet({ dir });
   tmux('new-session', '-d', '-s', 'wall', '-x', '100', '-y', '30', `env -u CI node ${BIN} watch --config ${fleet.configPath} --lang en --interval 1; echo "[exit $?]"; sleep 600`);
 }, 30_000);
 
@@ -70,8 +61,8 @@ afterAll(async () => {
   } catch {
     // gone already
   }
-  // demo --serve removes its folder when it stops.
-  await demo?.stop();
+  await fleet?.stop();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('watch mode in a real terminal', () => {
@@ -86,7 +77,7 @@ describe('watch mode in a real terminal', () => {
   it('no key sequence changes any file or reaches a host (every printable key, Enter, Esc, Tab, arrows, Ctrl-keys)', async () => {
     await new Promise((r) => setTimeout(r, 1500));
     const filesBefore = snapshotFiles(dir);
-    const factsBefore = await fleetFacts();
+    const factsBefore = fleetFacts();
     const send = async (...keys: string[]) => {
       tmux('send-keys', '-t', 'wall', ...keys);
       await new Promise((r) => setTimeout(r, 15));
@@ -110,31 +101,35 @@ describe('watch mode in a real terminal', () => {
     expect(after).toContain('WATCH — read-only wall screen');
     expect(after).not.toContain('[exit');
     expect(snapshotFiles(dir)).toEqual(filesBefore);
-    expect(await fleetFacts()).toEqual(factsBefore);
-    expect((await fleetFacts()).sshConnections).toBe(0);
+    expect(fleetFacts()).toEqual(factsBefore);
+    expect(fleetFacts().sshConnections).toBe(0);
   }, 60_000);
 
   it('a run started in a second console appears live on the wall screen, then in recent runs', async () => {
     tmux('new-session', '-d', '-s', 'op', '-x', '100', '-y', '30', `env -u CI DOAI_OPERATOR=vega node ${BIN} --config ${fleet.configPath} --lang en; echo "[exit $?]"; sleep 600`);
-    // slow: L1's health check alone takes ~6 s (real time), long enough to watch it go.
-    await fleet.injectFault('slow');
+    // crash-loop: L1's verify polls a few seconds and fails, long enough to watch it go.
+    // The fleet shares this process's event loop with the synchronous tmux calls, so its SSH
+    // replies reach the console in bursts: this case caught the shell losing an exit status
+    // that arrived in the same read as the exec reply ("connection closed before the command
+    // finished" on a command that had exited 0).
+    fleet.injectFault('crash-loop');
     await waitFor('op', /\[r\] Recommended: L1 Soft Reset on doai-orchestrator/, 40_000);
     tmux('send-keys', '-t', 'op', 'r');
     const live = await waitFor('wall', /L1 in progress by vega since \d\d:\d\d — L1 Soft Reset on doai-orchestrator/, 20_000);
     expect(live).toMatch(/Health check|Restart the service/);
     // The output of the run, read from its journal, reaches the wall screen.
     await waitFor('wall', /Stopping doai-orchestrator|Started doai-orchestrator|doai-orchestrator\.service|attempt \d\/6/, 20_000);
-    await waitFor('op', /L1 Soft Reset · doai-orchestrator · vega · SUCCESS/, 40_000);
-    const done = await waitFor('wall', /Recent runs[\s\S]*l1-soft-reset · doai-orchestrator · vega\s+SUCCESS/, 20_000);
+    await waitFor('op', /FAILED/, 40_000);
+    const done = await waitFor('wall', /Recent runs[\s\S]*l1-soft-reset · doai-orchestrator · vega\s+FAILED/, 20_000);
     expect(done).toContain('No recovery in progress');
   }, 120_000);
 
   it('a second operator console sees "L1 in progress by vega since …", opens it live, and cannot control it', async () => {
     tmux('new-session', '-d', '-s', 'obs', '-x', '100', '-y', '30', `env -u CI DOAI_OPERATOR=orion node ${BIN} --config ${fleet.configPath} --lang en; echo "[exit $?]"; sleep 600`);
     await waitFor('obs', /doai-orchestrator\s+(UP|DOWN|SUSPECT|SLOW)/);
-    await fleet.injectFault('clear');
+    fleet.injectFault('clear');
     // slow: the health check alone takes ~6 s, time enough to watch from the other console.
-    await fleet.injectFault('slow');
+    fleet.injectFault('slow');
     tmux('send-keys', '-t', 'op', 'Escape');
     await waitFor('op', /\[r\] Recommended: L1 Soft Reset on doai-orchestrator — doai-orchestrator slow/, 40_000);
     tmux('send-keys', '-t', 'op', 'r');
