@@ -1,13 +1,14 @@
 // Proves the SSH layer against a real OpenSSH sshd: streaming, exit codes, and that a timed-out
 // or cancelled command is really gone on the host (the whole process tree, not just the shell).
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostConfig } from '../../src/config/schema';
 import { createSshShell, type SshShell } from '../../src/ssh/shell';
+import { SshError } from '../../src/ssh/types';
 import { sshdAvailable, startSshd, SSHD_PATH, type RunningSshd } from '../helpers/sshd';
 
 const required = process.env.REQUIRE_SSHD === '1';
@@ -161,6 +162,109 @@ describe.skipIf(!available)('ssh shell against OpenSSH sshd', () => {
       }
     } finally {
       other.close();
+    }
+  });
+});
+
+// R-SEC-2 agent auth: the key lives only in a real ssh-agent; the host config names no identity file.
+describe.skipIf(!available)('agent auth against OpenSSH sshd', () => {
+  let sshd: RunningSshd;
+  let dir: string;
+  let knownHosts: string;
+  const agents: ChildProcess[] = [];
+  let loadedSock: string;
+  let emptySock: string;
+
+  /** A foreground ssh-agent (-D) on a socket of our own, so the test ends it by its pid. */
+  async function startAgent(sock: string): Promise<void> {
+    const agent = spawn('/usr/bin/ssh-agent', ['-D', '-a', sock], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    agent.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+    agents.push(agent);
+    if (!(await waitUntil(() => existsSync(sock), 5000))) throw new Error(`ssh-agent did not create ${sock}: ${err}`);
+  }
+
+  const agentHost = (): HostConfig => ({
+    name: 'box',
+    address: '127.0.0.1',
+    port: sshd.port,
+    user: sshd.user,
+    agent: true,
+    snapshot_dir: '/var/log/doai/snapshots',
+    backup_dir: '/var/backups/doai',
+  });
+
+  beforeAll(async () => {
+    sshd = await startSshd();
+    dir = mkdtempSync(join(tmpdir(), 'doai-agent-'));
+    knownHosts = join(dir, 'known_hosts');
+    writeFileSync(knownHosts, `${sshd.knownHostsLine}\n`);
+    loadedSock = join(dir, 'loaded.sock');
+    emptySock = join(dir, 'empty.sock');
+    await startAgent(loadedSock);
+    await startAgent(emptySock);
+    const add = spawnSync('/usr/bin/ssh-add', [sshd.clientKeyPath], { encoding: 'utf8', env: { ...process.env, SSH_AUTH_SOCK: loadedSock } });
+    if (add.status !== 0) throw new Error(`ssh-add failed: ${add.stderr}`);
+  });
+
+  afterAll(async () => {
+    for (const a of agents) if (a.exitCode === null) a.kill('SIGTERM');
+    await sshd?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the agent is the only way in: ssh-add lists exactly the test key', () => {
+    const listed = spawnSync('/usr/bin/ssh-add', ['-l'], { encoding: 'utf8', env: { ...process.env, SSH_AUTH_SOCK: loadedSock } });
+    expect(listed.stdout).toContain('doai-test');
+    const none = spawnSync('/usr/bin/ssh-add', ['-l'], { encoding: 'utf8', env: { ...process.env, SSH_AUTH_SOCK: emptySock } });
+    expect(none.status).toBe(1); // "The agent has no identities."
+  });
+
+  it('agent: true with SSH_AUTH_SOCK in env runs a command through the agent key', async () => {
+    const shell = createSshShell({ hosts: [agentHost()], knownHostsPath: knownHosts, env: { SSH_AUTH_SOCK: loadedSock } });
+    try {
+      const lines: string[] = [];
+      const r = await shell.exec('box', 'echo via-agent; exit 3', { timeoutMs: 10_000, onLine: (_s, l) => lines.push(l) });
+      expect(r, sshd.log()).toEqual({ code: 3 });
+      expect(lines).toEqual(['via-agent']);
+      expect(await shell.probe('box', 5000)).toEqual({ ok: true });
+    } finally {
+      shell.close();
+    }
+    // sshd itself says the key came in as a publickey login.
+    expect(sshd.log()).toMatch(/Accepted publickey for \S+ from 127\.0\.0\.1/);
+  });
+
+  it('an empty agent gives an auth error that names the agent and authorized_keys', async () => {
+    const shell = createSshShell({ hosts: [agentHost()], knownHostsPath: knownHosts, env: { SSH_AUTH_SOCK: emptySock } });
+    try {
+      let caught: unknown;
+      try {
+        await shell.exec('box', 'echo never', { timeoutMs: 10_000, onLine: () => undefined });
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught).toBeInstanceOf(SshError);
+      const err = caught as SshError;
+      expect(err.kind).toBe('auth');
+      expect(err.message).toMatch(new RegExp(`authentication failed for ${sshd.user}@127\\.0\\.0\\.1:${sshd.port}`));
+      expect(err.message).toContain('ssh-agent');
+    } finally {
+      shell.close();
+    }
+  });
+
+  it('agent: true with no SSH_AUTH_SOCK and no identity file says to start ssh-agent', async () => {
+    const shell = createSshShell({ hosts: [agentHost()], knownHostsPath: knownHosts, env: {} });
+    try {
+      const r = await shell.probe('box', 5000);
+      expect(r.ok).toBe(false);
+      if (!r.ok) {
+        expect(r.kind).toBe('auth');
+        expect(r.error).toContain('SSH_AUTH_SOCK is not set');
+      }
+    } finally {
+      shell.close();
     }
   });
 });
