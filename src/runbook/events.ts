@@ -19,6 +19,10 @@ export type RunEvent =
       dryRun: boolean;
       /** Appended to the START audit line: seed 000's `START - Confirm: <code>` for L2. */
       startNote?: string;
+      /** The parameter values the run uses: a resumed run uses them again. */
+      params?: Record<string, string>;
+      /** Set when this run resumes an interrupted one: the steps before `stepId` were done there. */
+      resumedFrom?: { runId: string; stepId: string };
       at: Date;
     }
   | { type: 'approval.requested'; runId: string; step: 1 | 2; at: Date }

@@ -31,6 +31,11 @@ const stepBase = {
   unless: stepCondition.optional(),
   /** Runs only when this earlier step (which must have may_fail) failed: a fallback, e.g. pm2 delete/reinstall after a failed restart. */
   only_if_failed: stepId.optional(),
+  /**
+   * Safe to run again from the start after an interruption (a check, a poll, a wait): a run
+   * interrupted during this step can be resumed from it, the steps done before it not repeated.
+   */
+  resumable: z.boolean().default(false),
 };
 
 const httpFields = {
