@@ -97,7 +97,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   common(program.command('demo'))
     .description('open the console against an embedded simulated fleet on 127.0.0.1')
     .option('--serve', 'run only the fleet; prints "config: <path>" first and stays up until killed')
-    .option('--nodes <n>', 'device nodes the simulated orchestrator lists (default 200)')
+    .option('--nodes <n>', 'device nodes the simulated orchestrator lists (default 40)')
     .action(async (flags) => setExit(await demo(flags)));
 
   common(program.commands.find((c) => c.name() === 'demo')!.command('fault'))
