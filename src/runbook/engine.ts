@@ -110,6 +110,18 @@ export interface RunEngineDeps {
 export interface StartOptions {
   dryRun?: boolean;
   params?: Record<string, string>;
+  /**
+   * Resume an interrupted run (R-UI-5): the steps before `stepId` (which must be resumable) are
+   * not run again but recorded skipped, "done in run <runId>"; `earlier` is what each of them did
+   * there. Approval is asked afresh: the interrupted run's approval is never reused.
+   */
+  resume?: ResumeFrom;
+}
+
+export interface ResumeFrom {
+  runId: string;
+  stepId: string;
+  earlier: Record<string, 'ok' | 'skipped' | 'failed'>;
 }
 
 export interface RunEngine extends RunControl, RunsStore {
@@ -139,6 +151,7 @@ interface ActiveRun {
   dryRun: boolean;
   /** Parameters a dry run left unpicked (choices_from): shown as placeholders. */
   placeholders: string[];
+  resume?: ResumeFrom & { index: number };
   scope: RunScope;
   steps: Step[];
   controller: AbortController;
@@ -266,8 +279,20 @@ class Engine implements RunEngine {
     const cannot = (why: string): StartResult => ({ ok: false, error: `cannot start ${runbook.id} on ${target}: ${why}` });
     const resolved = resolveTarget(deps.config, runbook, target);
     if (!resolved.ok) return cannot(resolved.error);
-    const params = resolveParams(runbook, opts.params, this.paramContext(runbook, target, resolved.scope, opts.dryRun === true));
+    const paramCtx = this.paramContext(runbook, target, resolved.scope, opts.dryRun === true);
+    if (opts.resume) {
+      // A listed value was picked from the target's list when the interrupted run started.
+      const listed = paramCtx.listed;
+      paramCtx.listed = (name) => listed?.(name) ?? (opts.resume && opts.params?.[name] !== undefined ? [opts.params[name]] : undefined);
+    }
+    const params = resolveParams(runbook, opts.params, paramCtx);
     if (!params.ok) return cannot(params.error);
+    let resume: ActiveRun['resume'];
+    if (opts.resume) {
+      const why = resumeProblem(runbook, opts.resume, opts.dryRun === true);
+      if (why) return cannot(`resume from run ${opts.resume.runId}: ${why}`);
+      resume = { ...opts.resume, index: runbook.steps.findIndex((s) => s.id === opts.resume!.stepId) };
+    }
     const placeholders = params.placeholders;
     const now = deps.clock.now();
     const runId = newRunId(now, runbook.id);
@@ -327,7 +352,7 @@ class Engine implements RunEngine {
           operator: deps.operator,
           policy: runbook.approval,
           clock: deps.clock,
-          plan: planLines(steps, scope),
+          plan: resume ? [`Resumes run ${resume.runId} at step ${resume.index + 1} (${resume.stepId}); steps 1-${resume.index} were done there and do not run again:`, ...planLines(steps, scope)] : planLines(steps, scope),
           host: resolved.scope.host?.name,
         });
       } catch (err) {
@@ -346,6 +371,8 @@ class Engine implements RunEngine {
       operator: deps.operator,
       dryRun,
       ...(prepared?.startNote ? { startNote: prepared.startNote } : {}),
+      ...(Object.keys(params.params).length ? { params: params.params } : {}),
+      ...(resume ? { resumedFrom: { runId: resume.runId, stepId: resume.stepId } } : {}),
       at: now,
     };
     // The START line must be on disk before anything runs; without it the run does not happen.
@@ -360,7 +387,7 @@ class Engine implements RunEngine {
 
     let resolveDone!: (o: RunOutcome) => void;
     const done = new Promise<RunOutcome>((r) => (resolveDone = r));
-    const run: ActiveRun = { runId, runbook, target, dryRun, placeholders, scope, steps, controller: new AbortController(), journal, release, prepared, done };
+    const run: ActiveRun = { runId, runbook, target, dryRun, placeholders, scope, steps, controller: new AbortController(), journal, release, prepared, done, resume };
     this.active.set(runId, run);
     this.journals.set(runId, journal);
     this.dispatch(started, { skipAudit: true });
@@ -473,6 +500,8 @@ class Engine implements RunEngine {
     const stepOutcomes = new Map<string, string>();
     // start() returns its runId before the first step event, even for a dry run.
     await Promise.resolve();
+    // Said before the approval, so approvers and the log see that earlier steps will not run again.
+    if (run.resume) emit({ type: 'audit', message: `RESUMED from ${run.resume.runId} at step ${run.resume.stepId}` });
     try {
       const approval = run.dryRun ? { ok: true as const } : await this.approval(run, emit);
       if (!approval.ok) {
@@ -484,6 +513,12 @@ class Engine implements RunEngine {
         for (; index < run.steps.length; index++) {
           if (run.controller.signal.aborted) break;
           const step = run.steps[index];
+          if (run.resume && index < run.resume.index) {
+            const before = run.resume.earlier[step.id]!;
+            stepOutcomes.set(step.id, before);
+            emit({ type: 'step.finished', stepId: step.id, outcome: 'skipped', message: before === 'ok' ? `done in run ${run.resume.runId}` : `${before} in run ${run.resume.runId}` });
+            continue;
+          }
           const skip = skipReason(step, run.scope);
           if (skip) {
             // when:/unless: (L3: the provider API or the manual reboot, never both).
@@ -741,6 +776,21 @@ export function planLines(steps: Step[], scope: RunScope): string[] {
     for (const line of lines) out.push(`   ${line}`);
   });
   return out;
+}
+
+/** Why a run cannot resume at `from.stepId`, or undefined when it can. */
+export function resumeProblem(runbook: Runbook, from: ResumeFrom, dryRun = false): string | undefined {
+  if (dryRun) return 'a dry run cannot resume; start a dry run afresh';
+  const at = runbook.steps.findIndex((s) => s.id === from.stepId);
+  if (at < 0) return `${runbook.id} has no step "${from.stepId}" (it may have changed since); start over instead`;
+  const step = runbook.steps[at]!;
+  if (!step.resumable) return `step "${step.id}" is not marked resumable (running it again may not be safe); start over instead`;
+  for (const s of runbook.steps.slice(0, at)) {
+    const did = from.earlier[s.id];
+    if (did === undefined) return `step "${s.id}" has no recorded end in that run, so it may not have finished; start over instead`;
+    if (did === 'failed' && !s.may_fail) return `step "${s.id}" failed in that run; start over instead`;
+  }
+  return undefined;
 }
 
 /** Targets whose recovery would overlap this one: the host of a service, the services of a host. */
