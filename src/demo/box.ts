@@ -46,6 +46,7 @@ export interface NodeReport {
 }
 
 export interface BoxState {
+  hostName: string;
   timeScale: number;
   nodeCount: number;
   power: BoxPower;
@@ -130,6 +131,11 @@ export class SimTimers {
   }
 }
 
+/** The nodes-offline fault stops every third node's heartbeat: a third of any fleet, spread over the racks. */
+export function isOfflineUnderFault(index: number): boolean {
+  return index % 3 === 0;
+}
+
 /** A small deterministic integer hash so node figures are stable between requests. */
 function mix(n: number): number {
   let x = (n + 0x9e3779b9) | 0;
@@ -143,6 +149,10 @@ export class DemoBox {
   readonly vfs: Vfs;
   readonly timers: SimTimers;
   readonly nodeCount: number;
+  /** What `hostname`, prompts and journal lines call this box. */
+  readonly hostName: string;
+  /** Use% of / that `df` reports (the demo database host runs over seed 002's 80 %). */
+  readonly rootDiskUsedPct: number;
   power: BoxPower = 'up';
   bootedAt: Date;
   reboots = 0;
@@ -156,10 +166,12 @@ export class DemoBox {
   private linkUpSince: number | null;
   private linkDownAt: number;
 
-  constructor(opts: { timeScale: number; nodeCount: number; now?: () => Date }) {
+  constructor(opts: { timeScale: number; nodeCount: number; now?: () => Date; hostName?: string; rootDiskUsedPct?: number }) {
     this.now = opts.now ?? (() => new Date());
     this.timers = new SimTimers(opts.timeScale);
     this.nodeCount = opts.nodeCount;
+    this.hostName = opts.hostName ?? 'demo-vm';
+    this.rootDiskUsedPct = opts.rootDiskUsedPct ?? 42;
     this.vfs = new Vfs(this.now);
     const t = this.now();
     this.bootedAt = new Date(t.getTime() - 3 * 24 * HOUR);
@@ -478,7 +490,8 @@ export class DemoBox {
       const h2 = mix(h);
       const jitter = h % 15_000; // heartbeats every 15 s
       let hb: number;
-      if (this.faults.nodesOffline && h2 % 100 < 60) {
+      // Exactly every third node (ceil(n/3): 14 of 40 = 35 %), over the 0.3 mass-offline ratio → L2.
+      if (this.faults.nodesOffline && isOfflineUnderFault(i)) {
         hb = now - 6 * 60_000 - (h2 % 1_200_000);
       } else if (this.linkUpSince !== null) {
         const connectAt = this.linkUpSince + (h2 % SIM.reconnectSpreadMs) / this.timeScale;
@@ -509,9 +522,9 @@ export class DemoBox {
     const lines: string[] = [];
     for (let k = fill; k >= 1; k--) {
       const at = new Date(first - k * 15_000);
-      lines.push(formatJournal(at, name === 'caddy' ? 'caddy' : 'python3', pid, routineLine(name, k)));
+      lines.push(formatJournal(at, this.hostName, name === 'caddy' ? 'caddy' : 'python3', pid, routineLine(name, k)));
     }
-    for (const e of recorded.slice(-n)) lines.push(formatJournal(e.at, e.ident, e.pid, e.text));
+    for (const e of recorded.slice(-n)) lines.push(formatJournal(e.at, this.hostName, e.ident, e.pid, e.text));
     return lines.slice(-n);
   }
 
@@ -522,6 +535,7 @@ export class DemoBox {
       units[name] = { state: u.state, since: u.since.toISOString(), pid: u.pid, ...(u.result ? { result: u.result } : {}) };
     }
     return {
+      hostName: this.hostName,
       timeScale: this.timeScale,
       nodeCount: this.nodeCount,
       power: this.power,
@@ -545,10 +559,10 @@ export class DemoBox {
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const p2 = (n: number) => String(n).padStart(2, '0');
 
-function formatJournal(at: Date, ident: string, pid: number, text: string): string {
+function formatJournal(at: Date, host: string, ident: string, pid: number, text: string): string {
   if (ident === 'kernel') return text;
   const ts = `${MONTHS[at.getMonth()]} ${p2(at.getDate())} ${p2(at.getHours())}:${p2(at.getMinutes())}:${p2(at.getSeconds())}`;
-  return `${ts} demo-vm ${ident}[${pid}]: ${text}`;
+  return `${ts} ${host} ${ident}[${pid}]: ${text}`;
 }
 
 function routineLine(name: UnitName, k: number): string {

@@ -164,7 +164,7 @@ const systemctl: Builtin = async (args, c) => {
     case 'status': {
       if (units.length === 0) {
         const degraded = (['doai-orchestrator', 'caddy'] as const).some((u) => box.unitState(u) === 'failed');
-        line(c, '● demo-vm');
+        line(c, `● ${c.box.hostName}`);
         line(c, `    State: ${degraded ? 'degraded' : 'running'}`);
         line(c, `    Units: 231 loaded (incl. loaded aliases)`);
         line(c, `     Jobs: 0 queued`);
@@ -712,7 +712,7 @@ const free: Builtin = (args, c) => {
 const df: Builtin = (args, c) => {
   const { flags: f } = flags(args);
   const rows = [
-    { fs: '/dev/vda1', blocks: 80_995_012, used: 34_018_904, mount: '/' },
+    { fs: '/dev/vda1', blocks: 80_995_012, used: Math.round((80_995_012 * c.box.rootDiskUsedPct) / 100), mount: '/' },
     { fs: 'tmpfs', blocks: 2_002_432, used: 0, mount: '/dev/shm' },
     { fs: '/dev/vda15', blocks: 106_858, used: 6_186, mount: '/boot/efi' },
   ];
@@ -938,12 +938,12 @@ export const BUILTINS: Record<string, Builtin> = {
   true: () => 0,
   false: () => 1,
   ':': () => 0,
-  hostname: (_a, c) => (line(c, 'demo-vm'), 0),
+  hostname: (_a, c) => (line(c, c.box.hostName), 0),
   whoami: (_a, c) => (line(c, 'root'), 0),
   // The hosts pane reads the CPU count to scale the load bar (a 2-vCPU VM, like the seed's Vultr box).
   nproc: (_a, c) => (line(c, '2'), 0),
   id: (_a, c) => (line(c, 'uid=0(root) gid=0(root) groups=0(root)'), 0),
   pwd: (_a, c) => (line(c, c.session.cwd), 0),
-  uname: (a, c) => (line(c, a.includes('-a') ? 'Linux demo-vm 6.8.0-49-generic #49-Ubuntu SMP PREEMPT_DYNAMIC x86_64 x86_64 x86_64 GNU/Linux' : 'Linux'), 0),
+  uname: (a, c) => (line(c, a.includes('-a') ? `Linux ${c.box.hostName} 6.8.0-49-generic #49-Ubuntu SMP PREEMPT_DYNAMIC x86_64 x86_64 x86_64 GNU/Linux` : 'Linux'), 0),
   sync: () => 0,
 };

@@ -15,7 +15,7 @@ export const FAULT_DESCRIPTIONS: Record<FaultName, string> = {
   crash: 'the orchestrator unit dies; a restart fixes it → L1',
   'crash-loop': 'the orchestrator dies ~1 s after every start while the Python/tmp caches exist → L1 fails, L2 fixes',
   'box-down': 'the VM hangs: SSH and HTTP stop answering until a provider reboot → L3',
-  'nodes-offline': '60 % of nodes stop heartbeating until caddy is restarted → L2',
+  'nodes-offline': 'a third of the nodes stop heartbeating until caddy is restarted → L2',
   'error-spike': '20 % of nodes report an error rate over 10 % (device alert)',
   clear: 'remove every fault and bring everything up',
 };

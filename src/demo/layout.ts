@@ -4,6 +4,7 @@
 export const DEMO_FILES = {
   config: 'console.yaml',
   hostKey: 'ssh_host_ed25519_key',
+  dbHostKey: 'ssh_host_ed25519_key.demo-db',
   clientKey: 'id_ed25519',
   clientPublicKey: 'id_ed25519.pub',
   knownHosts: 'known_hosts',
@@ -13,4 +14,7 @@ export const DEMO_FILES = {
 
 export const DEMO_PROVIDER_KEY_ENV = 'DOAI_DEMO_PROVIDER_KEY';
 export const DEMO_HOST = 'demo-vm';
+/** The second host: a database box with its own sshd and host key, its disk over 80 % (seed 002). */
+export const DEMO_DB_HOST = 'demo-db';
+export const DEMO_DB_DISK_USED_PCT = 87;
 export const DEMO_INSTANCE_ID = 'demo-instance';

@@ -160,7 +160,7 @@ export async function startDemoSshServer(opts: DemoSshOptions): Promise<DemoSshS
 
 /** `ssh root@127.0.0.1 -p <port>` without a command: a minimal line-at-a-time prompt. */
 function interactiveShell(stream: ServerChannel, box: DemoBox, session: ShellSession, aborts: Set<AbortController>): void {
-  const prompt = () => stream.write(`root@demo-vm:${session.cwd === '/root' ? '~' : session.cwd}# `);
+  const prompt = () => stream.write(`root@${box.hostName}:${session.cwd === '/root' ? '~' : session.cwd}# `);
   let buf = '';
   let running: AbortController | undefined;
   stream.on('error', () => {});

@@ -44,7 +44,15 @@ export interface AlertsStoreOptions {
   onIsolated?(ids: string[]): void;
 }
 
+export type UnisolateResult = { ok: true; released: string[] } | { ok: false; error: string };
+
 export interface AlertsStoreHandle extends AlertsStore {
+  /**
+   * The operator puts isolated devices back (undoes the device_error_rate isolation). Recorded on
+   * the alert that isolated them, like the isolation; a device still over the threshold is not
+   * isolated again until it has recovered and spikes anew.
+   */
+  unisolate(deviceIds: readonly string[], operator: string): UnisolateResult;
   start(): void;
   stop(): void;
   /** Evaluates the rules against the current snapshots now; resolves when actions and notifications are done. */
@@ -60,6 +68,10 @@ class AlertsStoreImpl extends BatchedStore<AlertsSnapshot> implements AlertsStor
   private readonly active = new Map<string, Mutable<AlertView>>();
   private resolved: AlertView[] = [];
   private readonly isolated = new Set<string>();
+  /** Which alert isolated each device, so un-isolating is recorded on the same alert. */
+  private readonly isolatedBy = new Map<string, string>();
+  /** Devices the operator put back while still over the threshold: left alone until they recover. */
+  private readonly released = new Set<string>();
   private readonly eventListeners = new Set<(e: AlertEvent) => void>();
   private readonly problems = new Set<string>();
   private readonly pending = new Set<Promise<unknown>>();
@@ -118,6 +130,10 @@ class AlertsStoreImpl extends BatchedStore<AlertsSnapshot> implements AlertsStor
       now,
       failureThreshold: this.opts.config.health.failure_threshold,
     });
+    if (unknown.size === 0 && this.released.size > 0) {
+      const over = new Set(conditions.flatMap((c) => c.devices ?? []));
+      for (const d of this.released) if (!over.has(d)) this.released.delete(d);
+    }
     const work: Promise<unknown>[] = [];
     const seen = new Set<string>();
     for (const c of conditions) {
@@ -206,9 +222,12 @@ class AlertsStoreImpl extends BatchedStore<AlertsSnapshot> implements AlertsStor
 
   private async isolate(alert: Mutable<AlertView>, c: AlertCondition): Promise<void> {
     if (c.rule.action !== 'notify_and_isolate') return;
-    const fresh = (c.devices ?? []).filter((d) => !this.isolated.has(d));
+    const fresh = (c.devices ?? []).filter((d) => !this.isolated.has(d) && !this.released.has(d));
     if (fresh.length === 0) return;
-    for (const d of fresh) this.isolated.add(d);
+    for (const d of fresh) {
+      this.isolated.add(d);
+      this.isolatedBy.set(d, alert.key);
+    }
     const names = fresh.length <= 5 ? fresh.join(', ') : `${fresh.slice(0, 5).join(', ')} +${fresh.length - 5} more`;
     this.addAction(alert, `isolated ${fresh.length} device${fresh.length > 1 ? 's' : ''}: ${names}`);
     this.opts.onIsolated?.([...this.isolated]);
@@ -218,6 +237,32 @@ class AlertsStoreImpl extends BatchedStore<AlertsSnapshot> implements AlertsStor
       if (fresh.length > started.length) this.addAction(alert, `isolate runbook not started for ${fresh.length - started.length} more devices (at most ${MAX_ISOLATE_RUNS} at once)`);
     }
     this.publish();
+  }
+
+  unisolate(deviceIds: readonly string[], operator: string): UnisolateResult {
+    const ids = [...new Set(deviceIds)];
+    if (ids.length === 0) return { ok: false, error: 'no device given: select an isolated node (or a device error alert) and press the key again' };
+    const notIsolated = ids.filter((d) => !this.isolated.has(d));
+    if (notIsolated.length > 0) {
+      return { ok: false, error: `${some(notIsolated)} ${notIsolated.length > 1 ? 'are' : 'is'} not isolated: nothing to undo (isolated now: ${this.isolated.size})` };
+    }
+    const byAlert = new Map<string, string[]>();
+    for (const d of ids) {
+      this.isolated.delete(d);
+      this.released.add(d);
+      const key = this.isolatedBy.get(d) ?? '';
+      this.isolatedBy.delete(d);
+      byAlert.set(key, [...(byAlert.get(key) ?? []), d]);
+    }
+    for (const [key, devices] of byAlert) {
+      const alert = this.active.get(key) ?? this.resolved.find((a) => a.key === key);
+      const text = `un-isolated ${devices.length} device${devices.length > 1 ? 's' : ''} by ${operator}: ${some(devices)}`;
+      // Resolved alerts are copies in the list; either way the event lands in alerts.jsonl.
+      if (alert) this.addAction(alert as Mutable<AlertView>, text);
+    }
+    this.opts.onIsolated?.([...this.isolated]);
+    this.publish();
+    return { ok: true, released: ids };
   }
 
   private addAction(alert: Mutable<AlertView>, text: string): void {
@@ -302,6 +347,10 @@ class AlertsStoreImpl extends BatchedStore<AlertsSnapshot> implements AlertsStor
       problems: [...this.problems],
     });
   }
+}
+
+function some(names: string[], max = 5): string {
+  return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} +${names.length - max} more`;
 }
 
 export function createAlertsStore(opts: AlertsStoreOptions): AlertsStoreHandle {

@@ -29,7 +29,8 @@ const SECRET = '/hooks/T0/B0/secret-token-value';
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'doai-alerts-demo-'));
-  fleet = await startDemoFleet({ dir, timeScale: 50, nodeCount: 60 });
+  // The default size (40 nodes): nodes-offline must still reach the L2 ratio with it.
+  fleet = await startDemoFleet({ dir, timeScale: 50 });
   receiver = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
@@ -81,8 +82,13 @@ describe('alerts and recommendation on the demo fleet', () => {
     await monitors.nodes.pollNow();
     await monitors.hosts.checkNow();
     await until(() => monitors.alerts.getSnapshot().alerts.length === 0 && store.getSnapshot().recommendation === undefined, 'quiet fleet');
-    expect(monitors.nodes.getSnapshot().online).toBe(60);
-    expect(monitors.hosts.getSnapshot().hosts[0]!.reachability).toBe('REACHABLE');
+    expect(monitors.nodes.getSnapshot().online).toBe(40);
+    expect(monitors.hosts.getSnapshot().hosts.map((h) => [h.name, h.reachability])).toEqual(
+      expect.arrayContaining([
+        ['demo-vm', 'REACHABLE'],
+        ['demo-db', 'REACHABLE'],
+      ]),
+    );
   });
 
   it('nodes-offline: node_offline fires (recorded: no auto-reconnect runbook configured) and the dashboard recommends L2', async () => {
@@ -91,9 +97,12 @@ describe('alerts and recommendation on the demo fleet', () => {
     await until(() => alert('node_offline')?.state === 'firing', 'node_offline firing');
     expect(alert('node_offline')!.actions).toEqual(['no auto-reconnect runbook configured (alerts.node_offline.runbook) — recorded only']);
     await until(() => store.getSnapshot().recommendation?.level === 'L2', 'L2 recommended');
+    // A third of 40: 14 nodes (35 %), over nodes.mass_offline_ratio 0.3.
+    expect(monitors.nodes.getSnapshot()).toMatchObject({ total: 40, online: 26 });
+    expect(alert('node_offline')!.message).toMatch(/^14 of 40 nodes on devices without heartbeat/);
     const rec = store.getSnapshot().recommendation!;
     expect(rec).toMatchObject({ runbook: 'l2-service-reset', target: 'doai-orchestrator' });
-    expect(rec.reason.en).toMatch(/^\d+% of nodes offline at once \(≥ 30%\) → L2 Service Reset$/);
+    expect(rec.reason.en).toBe('35% of nodes offline at once (≥ 30%) → L2 Service Reset');
   });
 
   it('error-spike: device_error_rate notifies on-call through the webhook and isolates the devices (marked on the nodes)', async () => {
@@ -107,6 +116,34 @@ describe('alerts and recommendation on the demo fleet', () => {
     const isolated = monitors.alerts.getSnapshot().isolated;
     expect(isolated.length).toBeGreaterThan(0);
     await until(() => monitors.nodes.getSnapshot().nodes.filter((n) => n.isolated).length === isolated.length, 'isolated marked');
+  });
+
+  it('un-isolate: the operator puts a device back, recorded on the alert and in alerts.jsonl; it is not isolated again while still spiking', async () => {
+    const before = monitors.alerts.getSnapshot().isolated;
+    const device = before[0]!;
+    const result = monitors.alerts.unisolate([device], 'alice');
+    expect(result).toEqual({ ok: true, released: [device] });
+    expect(monitors.alerts.getSnapshot().isolated).toEqual(before.filter((d) => d !== device));
+    expect(alert('device_error_rate')!.actions).toContain(`un-isolated 1 device by alice: ${device}`);
+    await until(() => monitors.nodes.getSnapshot().nodes.find((n) => n.id === device)?.isolated === undefined, 'node unmarked');
+    // Still over 10 %: the next poll leaves the operator's decision alone.
+    await monitors.nodes.pollNow();
+    await monitors.alerts.evaluateNow();
+    expect(monitors.alerts.getSnapshot().isolated).not.toContain(device);
+    await monitors.alerts.settled();
+    const recorded = readFileSync(join(dir, 'state', 'alerts.jsonl'), 'utf8');
+    expect(recorded).toContain(`"detail":"un-isolated 1 device by alice: ${device}"`);
+    // Bad input: a device that is not isolated (now, or ever) is refused in words.
+    expect(monitors.alerts.unisolate([device], 'alice')).toEqual({ ok: false, error: `${device} is not isolated: nothing to undo (isolated now: ${before.length - 1})` });
+    expect(monitors.alerts.unisolate(['node-nope'], 'alice')).toMatchObject({ ok: false, error: expect.stringMatching(/^node-nope is not isolated/) });
+    expect(monitors.alerts.unisolate([], 'alice')).toMatchObject({ ok: false, error: expect.stringMatching(/^no device given/) });
+    // Once it has recovered, a new spike isolates it again.
+    fleet.injectFault('clear');
+    await monitors.nodes.pollNow();
+    await monitors.alerts.evaluateNow();
+    fleet.injectFault('error-spike');
+    await monitors.nodes.pollNow();
+    await until(() => monitors.alerts.getSnapshot().isolated.includes(device), 're-isolated after recovering');
   });
 
   it('crash: orchestrator_down fires at the third failed probe, notifies; clear resolves it and notifies again', async () => {
