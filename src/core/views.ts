@@ -140,6 +140,11 @@ export interface RunView {
    * R-RUN-7) or was interrupted in an earlier session: this console can watch it, not control it.
    */
   observedBy?: { operator: string; since: Date; pid?: number };
+  /**
+   * An interrupted run that can go on from the step it stopped in (marked resumable in the
+   * runbook): RunControl.resume starts a new run there, with a fresh approval. index is 0-based.
+   */
+  resumeAt?: { stepId: string; index: number };
 }
 
 export interface RunsSnapshot {
@@ -210,6 +215,8 @@ export interface RunControl {
   confirm(runId: string): void;
   /** Feeds the approval form of a run waiting for approval; errors are in words (wrong code, wait, same approver). */
   answerApproval?(runId: string, answer: ApprovalAnswer): { accepted: boolean; error?: Localized };
+  /** Starts a new run that resumes an interrupted one at its resumeAt step (approval asked again). */
+  resume?(runId: string): StartResult;
 }
 
 // --- Fleet at a glance (R-HLT-3..5): nodes, hosts, alerts, WebSocket checks ---------------------
