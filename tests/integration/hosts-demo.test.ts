@@ -46,6 +46,18 @@ describe('hosts monitor against the demo box', () => {
     expect(h.metricsError).toBeUndefined();
   });
 
+  it('demo-db, the second host: reachable over its own listener, its / over 80 % flagged (seed 002)', async () => {
+    const hosts = createHostsStore({ config, shell, clock: new FakeClock(), timeoutMs: 3_000 });
+    await hosts.checkNow();
+    await hosts.readMetricsNow();
+    expect(hosts.getSnapshot().hosts.map((h) => h.name)).toEqual(['demo-vm', 'demo-db']);
+    const db = hosts.getSnapshot().hosts.find((h) => h.name === 'demo-db')!;
+    expect(db.reachability).toBe('REACHABLE');
+    expect(db.metrics!.diskOver.map((d) => d.mount)).toEqual(['/']);
+    expect(db.metrics!.diskOver[0]!.usedRatio).toBeCloseTo(0.87, 2);
+    expect(hosts.getSnapshot().hosts.find((h) => h.name === 'demo-vm')!.metrics!.diskOver).toEqual([]);
+  });
+
   it('metrics follow the box: the slow fault raises load and memory use', async () => {
     fleet.injectFault('slow');
     const hosts = createHostsStore({ config, shell, clock: new FakeClock(), timeoutMs: 3_000 });
