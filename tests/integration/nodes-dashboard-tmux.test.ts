@@ -24,8 +24,9 @@ const lines = (screen: string) => screen.replace(/\n$/, '').split('\n');
 describe('fleet panes in a real terminal', () => {
   it('80 × 24: every pane keeps a line, nothing wraps; Tab gives the nodes pane the room', async () => {
     term = startTmux(`node ${BIN} --config ${demo.configPath} --lang en`, { cols: 80, rows: 24 });
-    let screen = await term.waitFor(/Nodes\s+\d+\/\d+ online/);
-    await term.waitFor(/Hosts\s+1\/1 reachable/);
+    // The demo's defaults: 40 device nodes, two hosts (demo-db's disk over 80 %, seed 002).
+    let screen = await term.waitFor(/Nodes\s+40\/40 online/);
+    await term.waitFor(/Hosts\s+2\/2 reachable · disk > 80% on demo-db/, 20_000);
     screen = term.screen();
     for (const name of ['Services', 'Alerts', 'Nodes', 'Hosts']) expect(screen).toMatch(new RegExp(`[▸ ] ${name} `));
     expect(lines(screen).length).toBeLessThanOrEqual(24);
@@ -44,7 +45,8 @@ describe('fleet panes in a real terminal', () => {
     expect(r.code).toBe(0);
     // 80 columns cut the reason; the level and target come first.
     const screen = await term!.waitFor(/Recommended: L2 Service Reset on doai-orchestrator/, 20_000);
-    expect(screen).toMatch(/\d+ offline/);
+    // A third of 40 nodes: 14 (35 % ≥ nodes.mass_offline_ratio 0.3).
+    expect(screen).toMatch(/26\/40 online .*· 14 offline/);
     expect(screen).toMatch(/OFFLINE +\d+m ago/);
     expect(screen).toMatch(/Alerts\s+\d+ firing · node_offline devices/);
   });
@@ -54,7 +56,7 @@ describe('fleet panes in a real terminal', () => {
     const screen = await term!.waitFor(/Services .*\s{2,}.*Nodes /);
     const row = lines(screen).find((l) => l.includes('Services') && l.includes('Nodes'))!;
     expect(row.indexOf('Nodes')).toBeGreaterThan(100);
-    expect(screen).toMatch(/Hosts\s+1\/1 reachable/);
+    expect(screen).toMatch(/Hosts\s+2\/2 reachable/);
     await runCli(['demo', 'fault', 'clear', '--config', demo.configPath]);
   });
 });
