@@ -20,6 +20,8 @@ export interface CommandState {
   approval?: ApprovalCommandState;
   /** Dashboard panes shown (services, alerts, nodes, hosts); Tab moves between them when > 1. */
   panes?: number;
+  /** The first frame is up but the engine, checklists and incidents are still being built. */
+  starting?: boolean;
   /** Checklist and incident screens (R-CHK, R-INC). */
   ops?: OpsCommandState;
   /** The runbook picker and its parameter form. */
@@ -87,7 +89,7 @@ export type DemoFault = (typeof DEMO_FAULTS)[number];
 
 const L = (en: string, ko: string): Localized => ({ en, ko });
 
-const needsControl = (s: CommandState) => (s.readOnly ? localized('reason.readOnly') : undefined);
+const needsControl = (s: CommandState) => (s.readOnly ? localized('reason.readOnly') : s.starting ? localized('reason.starting') : undefined);
 /** A run another console owns (seen through its journal) can be watched, never controlled here. */
 const needsOwnRun = (s: CommandState) => needsControl(s) ?? (s.run?.observed ? localized('reason.observed') : undefined);
 const needsService = (s: CommandState) =>
@@ -614,6 +616,7 @@ export const commands: readonly Command[] = [
     footerRank: 3,
     label: L('incident', '인시던트'),
     description: L('Show the open incident with its clocks (none open: open one by hand with a title)', '열린 인시던트와 시간 목표 보기 (없으면 제목을 입력해 직접 등록)'),
+    disabledReason: (s) => (s.starting ? localized('reason.starting') : undefined),
   },
   {
     id: 'checklist.list',
@@ -623,6 +626,7 @@ export const commands: readonly Command[] = [
     footerRank: 3,
     label: L('checklists', '체크리스트'),
     description: L('Checklists: resume one in progress or start one', '체크리스트: 진행 중인 것 이어서 하기 또는 새로 시작'),
+    disabledReason: (s) => (s.starting ? localized('reason.starting') : undefined),
   },
   {
     id: 'run.checklist',
