@@ -109,7 +109,6 @@ const en = {
 
   'reason.readOnly': 'read-only console',
   'reason.starting': 'starting… (runbooks and runs load right after the first screen)',
-  'reason.starting': 'starting… (runbooks and runs load right after the first screen)',
   'reason.noRecommendation': 'nothing to recommend — all services healthy',
   'reason.noService': 'no service selected',
   'reason.noRun': 'no run yet — start one first',
@@ -396,7 +395,6 @@ const ko: Record<MessageKey, string> = {
   'help.dangerous': '시스템 변경',
 
   'reason.readOnly': '읽기 전용 콘솔',
-  'reason.starting': '시작하는 중… (런북과 실행 기록은 첫 화면 직후에 준비됩니다)',
   'reason.starting': '시작하는 중… (런북과 실행 기록은 첫 화면 직후에 준비됩니다)',
   'reason.noRecommendation': '권장 조치 없음 — 모든 서비스 정상',
   'reason.noService': '선택된 서비스 없음',
