@@ -15,11 +15,13 @@ export interface CommandState {
   selectedService?: string;
   hasRuns: boolean;
   /** The run shown on the run screen, if any. */
-  run?: { state: RunState; promptKind?: RunPrompt['kind']; escalateTo?: string; observed?: boolean };
+  run?: { state: RunState; promptKind?: RunPrompt['kind']; escalateTo?: string; observed?: boolean; resumable?: boolean };
   /** The approval form, while the run shown waits for approval (screen 'approval'). */
   approval?: ApprovalCommandState;
   /** Dashboard panes shown (services, alerts, nodes, hosts); Tab moves between them when > 1. */
   panes?: number;
+  /** Present when isolated devices can be put back: what the focused row would un-isolate. */
+  unisolate?: { focus: 'nodes' | 'alerts' | 'other'; devices: number };
   /** The first frame is up but the engine, checklists and incidents are still being built. */
   starting?: boolean;
   /** Checklist and incident screens (R-CHK, R-INC). */
@@ -218,6 +220,22 @@ export const commands: readonly Command[] = [
     disabledReason: (s) => ((s.panes ?? 1) > 1 ? undefined : localized('reason.onePane')),
   },
   {
+    id: 'device.unisolate',
+    keys: ['u'],
+    screen: 'dashboard',
+    dangerous: true,
+    footerRank: 4,
+    hideWhenDisabled: true,
+    label: L('un-isolate', '격리 해제'),
+    description: L(
+      'Put isolated devices back: the ISOLATED node selected in the nodes pane, or every device the selected device error alert isolated (recorded in the alert)',
+      '격리된 장비 복귀: 노드 창에서 선택한 ISOLATED 노드, 또는 선택한 장비 오류 알림이 격리한 모든 장비 (알림에 기록)',
+    ),
+    available: (s) => s.unisolate !== undefined,
+    disabledReason: (s) =>
+      needsControl(s) ?? (s.unisolate && s.unisolate.devices > 0 ? undefined : localized(s.unisolate?.focus === 'other' ? 'reason.unisolateFocus' : 'reason.notIsolated')),
+  },
+  {
     id: 'filter.start',
     keys: ['/'],
     screen: 'dashboard',
@@ -297,6 +315,21 @@ export const commands: readonly Command[] = [
     hideWhenDisabled: true,
     disabledReason: (s) =>
       needsOwnRun(s) ?? (s.run?.state === 'failed' && s.run.escalateTo ? undefined : localized('reason.noEscalation')),
+  },
+  {
+    id: 'run.resume',
+    keys: ['r'],
+    screen: 'run',
+    dangerous: true,
+    footerRank: 1,
+    label: L('resume', '이어서'),
+    description: L(
+      'Interrupted run: start a new run from the step it stopped in (marked resumable); approval is asked again',
+      '중단된 실행: 멈춘 단계(재개 가능 표시)부터 새 실행 시작, 승인은 다시 받음',
+    ),
+    hideWhenDisabled: true,
+    // Interrupted runs are replayed as observed runs; resuming starts a new run of this console.
+    disabledReason: (s) => needsControl(s) ?? (s.run?.state === 'interrupted' && s.run.resumable ? undefined : localized('reason.notResumable')),
   },
   {
     id: 'run.back',
