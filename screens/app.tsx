@@ -59,7 +59,18 @@ export interface AppProps {
   ops?: OpsStoresProps;
   /** Nodes, hosts, alerts and WebSocket checks (R-HLT-3..5): each present store adds a pane. */
   fleetStores?: FleetStores;
+  /**
+   * Set while the console starts (src/cli/interactive.ts): the parts built right after the first
+   * frame (engine, runs, checklists, incidents, monitors). Until they arrive the dashboard shows
+   * the fleet alone and the keys that need them say "starting…".
+   */
+  startup?: Store<AppStartup | undefined>;
+  /** Drawn before the engine exists (set by App from `startup`). */
+  starting?: boolean;
 }
+
+/** What `startup` delivers once built. */
+export type AppStartup = Pick<AppProps, 'runs' | 'control' | 'notice' | 'ops' | 'fleetStores'>;
 
 type Overlay =
   | { kind: 'help' }
@@ -83,7 +94,21 @@ function latestOf(runs: RunView[]): RunView | undefined {
   return latest;
 }
 
+const NO_STARTUP: Store<AppStartup | undefined> = { subscribe: () => () => {}, getSnapshot: () => undefined };
+
+/**
+ * The console. With `startup` it first draws as `starting`, then mounts afresh (a new key) with
+ * everything, so start-up effects (the checklist resume hint, the interrupted-runs notice) see the
+ * real stores, as when everything existed before the first frame.
+ */
 export function App(props: AppProps) {
+  const late = useStore(props.startup ?? NO_STARTUP);
+  if (!props.startup) return <ConsoleApp {...props} />;
+  if (!late) return <ConsoleApp key="starting" {...props} readOnly={props.readOnly ?? false} starting />;
+  return <ConsoleApp key="ready" {...props} {...late} />;
+}
+
+function ConsoleApp(props: AppProps) {
   const { fleet, runs, control, demo, lang, operator, configPath, onExit } = props;
   const { stdout } = useStdout();
   const width = Math.max(20, props.width ?? stdout.columns ?? 80);
@@ -262,6 +287,20 @@ export function App(props: AppProps) {
       const run = currentRun;
       if (run?.escalateTo) startRun(run.escalateTo, targetFor(run.escalateTo, run.target));
     },
+    'run.resume': () => {
+      const run = currentRun;
+      if (!run?.resumeAt || !control?.resume) return;
+      let result: StartResult;
+      try {
+        result = control.resume(run.runId);
+      } catch (err) {
+        result = { ok: false, error: err instanceof Error ? err.message : String(err) };
+      }
+      if (result.ok) {
+        setRunId(result.runId);
+        setLogScroll(0);
+      } else setMessage({ tone: 'error', text: t(lang, 'resume.failed', { error: result.error }) });
+    },
     'run.back': () => setView('dashboard'),
     'log.up': () => scrollLog(logPage),
     'log.down': () => scrollLog(-logPage),
@@ -332,12 +371,13 @@ export function App(props: AppProps) {
     hasRuns: runsSnap.runs.length > 0,
     run:
       view === 'run' && currentRun
-        ? { state: currentRun.state, promptKind: currentRun.prompt?.kind, escalateTo: currentRun.escalateTo, observed: currentRun.observedBy !== undefined }
+        ? { state: currentRun.state, promptKind: currentRun.prompt?.kind, escalateTo: currentRun.escalateTo, observed: currentRun.observedBy !== undefined, resumable: currentRun.resumeAt !== undefined && control?.resume !== undefined }
         : undefined,
     approval: approval.active ? approval.commandState : undefined,
     ops: ops.state,
     runbooks: picker.state,
     panes: fleetPanes.present.length,
+    starting: props.starting,
   };
 
   const screen: CommandScreen =

@@ -1,16 +1,24 @@
 // The full-screen console (default command and `demo`). Owns the process-level concerns the
 // screens must not: TTY checks, signals, the alternate screen on exit.
+//
+// First frame first (issue 8): only what the dashboard needs to draw the services is loaded before
+// it (Ink, the screens, the fleet store); the engine, runbooks, checklists, incidents, monitors and
+// other consoles' runs are imported and built right after it, and reach the App through `startup`.
 import type { ConsoleContext } from './context';
+import type { CommonFlags } from './flags';
 import { SIGNAL_NUMBERS } from './exit';
 
 export { requireTty } from './interactive-guard';
 import { startConsole, leaveAltScreen } from '../../screens/render';
-import type { Lang, RunView } from '../core/views';
+import type { AppStartup } from '../../screens/app';
+import type { Lang, RunsSnapshot, RunsStore, RunView } from '../core/views';
+import type { LoadedConfig } from '../config/load';
+import { BatchedStore } from '../core/store';
+import { realClock } from '../core/clock';
 import { Ticker } from '../core/ticker';
+import { operatorName } from '../config/operator';
+import { createFleetStore } from '../health/fleet-store';
 import { join } from 'node:path';
-import { LiveRunsSource } from '../watch/live-runs';
-import { MergedRunsStore } from '../watch/merged-runs';
-import { findInterruptedRuns, interruptedNotice, replayRuns, type InterruptedRun } from './resume';
 
 /** "SIGHUP during step "verify" (Verify: /health 6 × 5 s)": the audit line says where it stopped. */
 export function interruptReason(sig: string, run: RunView): string {
@@ -19,56 +27,71 @@ export function interruptReason(sig: string, run: RunView): string {
 }
 
 
+/** No runs yet: what the dashboard shows until the engine is built. */
+const NO_RUNS: RunsStore = {
+  getSnapshot: () => EMPTY_RUNS,
+  subscribe: () => () => {},
+  getOutput: () => [],
+};
+const EMPTY_RUNS: RunsSnapshot = { runs: [], outputVersion: 0 };
+
+class StartupStore extends BatchedStore<AppStartup | undefined> {
+  constructor() {
+    super(undefined);
+  }
+  deliver(parts: AppStartup): void {
+    this.set(parts);
+  }
+}
+
+/** What is built after the first frame, to close and to wait for on the way out. */
+interface Late {
+  ctx: ConsoleContext;
+  others: { stop(): void };
+}
+
 export async function runInteractive(
-  ctx: ConsoleContext,
+  loaded: LoadedConfig,
+  flags: CommonFlags,
   opts: { lang: Lang; demo?: { inject(name: string): Promise<void> | void } },
 ): Promise<number> {
-  ctx.fleet.start();
-  // Checklists re-read other consoles' sign-offs; incidents other consoles' changes.
-  ctx.ops.incidents.setLang(opts.lang);
-  ctx.ops.start();
-  void ctx.fleet.probeNow();
-  // Nodes, hosts, WebSocket checks and alerts keep going whatever screen is shown (R-HLT-7).
-  ctx.monitors?.start();
+  const clock = realClock(loaded.config.demo?.time_scale ?? 1);
+  const fleet = createFleetStore({ config: loaded.config, clock });
+  fleet.start();
+  void fleet.probeNow();
   const tick = new Ticker(1000);
   tick.start();
-  // Runs of other consoles on this machine (watched live from their journals, R-RUN-7) and runs
-  // interrupted in an earlier session (R-UI-5) are shown beside this console's own runs.
-  const { journalDir, stateDir } = ctx.loaded.paths;
-  const lockDir = join(stateDir, 'locks');
-  const runbook = (id: string) => ctx.engine.getRunbook(id);
-  const others = new LiveRunsSource({ journalDir, lockDir, runbook, excludePid: process.pid, pollMs: 1000, batchMs: 100 });
-  let interrupted: InterruptedRun[] = [];
-  try {
-    interrupted = findInterruptedRuns({ journalDir, lockDir });
-  } catch {
-    // an unreadable journal directory only costs the notice
-  }
-  const runs = new MergedRunsStore(ctx.engine, [others, replayRuns(interrupted, runbook)]);
-  others.start();
+  const startup = new StartupStore();
   const handle = startConsole(
     {
-      fleet: ctx.fleet,
-      runs,
-      control: ctx.engine,
-      notice: interruptedNotice(interrupted, opts.lang, { open: 'Enter' }),
+      fleet,
+      runs: NO_RUNS,
+      startup,
       demo: opts.demo,
       lang: opts.lang,
-      operator: ctx.operator,
-      configPath: ctx.loaded.path,
-      clock: ctx.clock,
+      operator: operatorName(),
+      configPath: loaded.path,
+      clock,
       tick,
-      ops: { checklists: ctx.ops.checklists, checklistControl: ctx.ops.checklists, incidents: ctx.ops.incidents, incidentControl: ctx.ops.incidents },
-      fleetStores: ctx.monitors
-        ? {
-            alerts: ctx.monitors.alerts,
-            websocket: ctx.monitors.websocket,
-            ...(ctx.loaded.config.node_sources.length ? { nodes: ctx.monitors.nodes } : {}),
-            ...(ctx.loaded.config.hosts.length ? { hosts: ctx.monitors.hosts } : {}),
-          }
-        : undefined,
     },
     { stdout: process.stdout, stdin: process.stdin },
+  );
+
+  let late: Late | undefined;
+  let failed: { err: unknown } | undefined;
+  // After the first frame is on the terminal (Ink writes it synchronously in startConsole).
+  const ready = buildLate(loaded, flags, opts.lang, { clock, fleet }).then(
+    (built) => {
+      late = built;
+      if (exiting) return;
+      startup.deliver(built.parts);
+    },
+    (err: unknown) => {
+      // A config or runbook problem found while building (e.g. a runbook that does not load):
+      // leave the screen so main reports it exactly as before the console drew anything.
+      failed = { err };
+      handle.unmount();
+    },
   );
 
   // SIGHUP (the operator's SSH dropped) / SIGTERM: leave the terminal usable, end remote commands
@@ -78,16 +101,18 @@ export async function runInteractive(
     if (exiting) return;
     exiting = true;
     leaveAltScreen(process.stdout);
-    const active = ctx.engine.getSnapshot().runs.filter((r) => r.state === 'running');
-    for (const run of active) ctx.engine.interrupt(run.runId, interruptReason(sig, run));
+    const engine = late?.ctx.engine;
+    const active = engine ? engine.getSnapshot().runs.filter((r) => r.state === 'running') : [];
+    for (const run of active) engine!.interrupt(run.runId, interruptReason(sig, run));
     const code = 128 + (SIGNAL_NUMBERS[sig] ?? 0);
     Promise.race([
-      Promise.all(active.map((r) => ctx.engine.waitFor(r.runId))),
+      Promise.all(active.map((r) => engine!.waitFor(r.runId))),
       new Promise((r) => setTimeout(r, 3000)),
     ]).finally(() => {
-      others.stop();
+      late?.others.stop();
       handle.unmount();
-      ctx.close();
+      late?.ctx.close();
+      fleet.stop();
       process.exit(code);
     });
   };
@@ -96,19 +121,85 @@ export async function runInteractive(
   for (const s of sigs) process.on(s, onSignal);
   try {
     const code = await handle.waitUntilExit();
+    // Quit while starting: let the start-up finish so what it opened is closed below.
+    await ready;
+    if (failed) throw failed.err;
     // The operator confirmed quitting while a run was active (q or Ctrl-C, then y): end the remote
     // commands and record the runs CANCELLED by user rather than leaving them running unobserved.
-    const active = ctx.engine.getSnapshot().runs.filter((r) => r.state === 'running');
-    for (const run of active) ctx.engine.cancel(run.runId);
+    const engine = late!.ctx.engine;
+    const active = engine.getSnapshot().runs.filter((r) => r.state === 'running');
+    for (const run of active) engine.cancel(run.runId);
     await Promise.race([
-      Promise.all(active.map((r) => ctx.engine.waitFor(r.runId))),
+      Promise.all(active.map((r) => engine.waitFor(r.runId))),
       new Promise((r) => setTimeout(r, 5000).unref()),
     ]);
     return code;
   } finally {
     for (const s of sigs) process.off(s, onSignal);
-    others.stop();
+    late?.others.stop();
     tick.stop();
+    late?.ctx.close();
+    fleet.stop();
+  }
+}
+
+/**
+ * The engine and everything around it, after the first frame: dynamic imports, so their modules
+ * load only now. Runs of other consoles on this machine (watched live from their journals,
+ * R-RUN-7) and runs interrupted in an earlier session (R-UI-5) join this console's own runs.
+ */
+async function buildLate(
+  loaded: LoadedConfig,
+  flags: CommonFlags,
+  lang: Lang,
+  early: { clock: ReturnType<typeof realClock>; fleet: ReturnType<typeof createFleetStore> },
+): Promise<Late & { parts: AppStartup }> {
+  const [{ buildContext }, { LiveRunsSource }, { MergedRunsStore }, resume] = await Promise.all([
+    import('./context'),
+    import('../watch/live-runs'),
+    import('../watch/merged-runs'),
+    import('./resume'),
+  ]);
+  const ctx = buildContext(loaded, flags, early);
+  try {
+    // Checklists re-read other consoles' sign-offs; incidents other consoles' changes.
+    ctx.ops.incidents.setLang(lang);
+    ctx.ops.start();
+    // Nodes, hosts, WebSocket checks and alerts keep going whatever screen is shown (R-HLT-7).
+    ctx.monitors?.start();
+    const { journalDir, stateDir } = ctx.loaded.paths;
+    const lockDir = join(stateDir, 'locks');
+    const runbook = (id: string) => ctx.engine.getRunbook(id);
+    const others = new LiveRunsSource({ journalDir, lockDir, runbook, excludePid: process.pid, pollMs: 1000, batchMs: 100 });
+    let interrupted: ReturnType<typeof resume.findInterruptedRuns> = [];
+    try {
+      interrupted = resume.findInterruptedRuns({ journalDir, lockDir });
+    } catch {
+      // an unreadable journal directory only costs the notice
+    }
+    const replay = resume.replayRuns(interrupted, runbook);
+    const runs = new MergedRunsStore(ctx.engine, [others, replay]);
+    others.start();
+    return {
+      ctx,
+      others,
+      parts: {
+        runs,
+        control: resume.withResume(ctx.engine, interrupted, replay),
+        notice: resume.interruptedNotice(interrupted, lang, { open: 'Enter' }),
+        ops: { checklists: ctx.ops.checklists, checklistControl: ctx.ops.checklists, incidents: ctx.ops.incidents, incidentControl: ctx.ops.incidents },
+        fleetStores: ctx.monitors
+          ? {
+              alerts: ctx.monitors.alerts,
+              websocket: ctx.monitors.websocket,
+              ...(ctx.loaded.config.node_sources.length ? { nodes: ctx.monitors.nodes } : {}),
+              ...(ctx.loaded.config.hosts.length ? { hosts: ctx.monitors.hosts } : {}),
+            }
+          : undefined,
+      },
+    };
+  } catch (err) {
     ctx.close();
+    throw err;
   }
 }
