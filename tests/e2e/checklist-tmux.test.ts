@@ -77,8 +77,9 @@ describe('checklist sign-off in a real terminal', () => {
     term.send('l');
     await term.waitFor(/In progress\s*\n› Post-recovery checklist · doai-orchestrator · 2\/9 signed/);
     term.send('Enter');
-    const screen = await term.waitFor(/\[x\] Nodes have started reconnecting/);
-    expect(screen).toMatch(/\[x\] \/health endpoint answers normally\s+PASS\s+orion/);
+    await term.waitFor(/\[x\] Nodes have started reconnecting/);
+    // The auto check shows UNKNOWN until the fresh console's first probe of /health answers.
+    const screen = await term.waitFor(/\[x\] \/health endpoint answers normally\s+PASS\s+orion/, 30_000);
     // Resumes at the first item still open: the WebSocket one.
     expect(screen).toMatch(/›\[ \] WebSocket accepts connections/);
     term.send('u');

@@ -83,6 +83,21 @@ function recommendationFor(step: number) {
     : undefined;
 }
 
+/** Waits until Ink wrote something after `since` bytes and then nothing more for 150 ms. */
+async function settled(stdout: TerminalCapture, since: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  let last = stdout.bytes.length;
+  let quietSince = Date.now();
+  while (Date.now() < deadline) {
+    await delay(25);
+    if (stdout.bytes.length !== last) {
+      last = stdout.bytes.length;
+      quietSince = Date.now();
+    } else if (last > since && Date.now() - quietSince >= 150) return;
+  }
+  throw new Error('the console wrote no frame within 10 s');
+}
+
 async function renderSequence(steps: number[]): Promise<string> {
   const fleet = new MemoryFleetStore(states(steps[0]), { recommendation: recommendationFor(steps[0]) });
   const runs = new MemoryRunsStore();
@@ -91,10 +106,12 @@ async function renderSequence(steps: number[]): Promise<string> {
     { fleet, runs, lang: 'en', operator: 'orion', configPath: 'console.yaml', clock: { now: () => new Date(Date.UTC(2026, 0, 4, 6, 30)) } },
     { stdout: stdout as unknown as NodeJS.WriteStream, stdin: fakeStdin() },
   );
-  await delay(100);
+  // Past the alternate-screen and cursor sequences: the first frame itself.
+  await settled(stdout, 20);
   for (const step of steps.slice(1)) {
+    const before = stdout.bytes.length;
     fleet.update({ services: states(step), recommendation: recommendationFor(step) });
-    await delay(100);
+    await settled(stdout, before);
   }
   const bytes = stdout.bytes;
   handle.unmount();
