@@ -267,6 +267,18 @@ function ConsoleApp(props: AppProps) {
       setLogScroll(0);
     },
     'demo.fault': () => setOverlay({ kind: 'fault-menu', index: 0 }),
+    'device.unisolate': () => {
+      const isolation = props.fleetStores?.isolation;
+      const { devices } = fleetPanes.unisolateTargets();
+      if (!isolation || devices.length === 0) return;
+      const result = isolation.unisolate(devices, operator);
+      const names = (ids: string[]) => (ids.length <= 3 ? ids.join(', ') : `${ids.slice(0, 3).join(', ')} +${ids.length - 3}`);
+      setMessage(
+        result.ok
+          ? { tone: 'info', text: t(lang, 'unisolate.done', { n: result.released.length, names: names(result.released) }) }
+          : { tone: 'error', text: t(lang, 'unisolate.error', { error: result.error }) },
+      );
+    },
 
     'run.cancel': () => {
       // Read the store, not the last render: the run may have ended since the frame was drawn.
@@ -377,6 +389,7 @@ function ConsoleApp(props: AppProps) {
     ops: ops.state,
     runbooks: picker.state,
     panes: fleetPanes.present.length,
+    unisolate: props.fleetStores?.isolation ? (({ focus, devices }) => ({ focus, devices: devices.length }))(fleetPanes.unisolateTargets()) : undefined,
     starting: props.starting,
   };
 
