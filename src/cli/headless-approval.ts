@@ -22,6 +22,8 @@ export interface HeadlessApprovalOptions {
   interactive: boolean;
   /** Countdown redrawn in place (stdout is a terminal). */
   liveOutput: boolean;
+  /** Ctrl-C typed at a question; default: raise SIGINT so the run is cancelled as usual. */
+  onInterrupt?: () => void;
 }
 
 class InputClosed extends Error {}
@@ -30,38 +32,132 @@ function hhmmss(d: Date): string {
   return d.toTimeString().slice(0, 8);
 }
 
-export function attachHeadlessApproval(o: HeadlessApprovalOptions): { stop(): void } {
+export interface HeadlessApproval {
+  stop(): void;
+  /** Prints a line above the question being asked (if any) and redraws the question. */
+  note(line: string): void;
+}
+
+export function attachHeadlessApproval(o: HeadlessApprovalOptions): HeadlessApproval {
   const say = (l: Localized) => l[o.lang];
-  let rl: Interface | undefined;
   let inputClosed = false;
   const closeWaiters = new Set<() => void>();
   let task: AbortController | undefined;
   let currentKey = '';
+  let requestKey = '';
   let planShown = false;
   let stopped = false;
+  // The approval's own timers are unref'd (clock): without this a run waiting only for the
+  // operator's answer could let the event loop drain and exit mid-approval.
+  const keepAlive = setInterval(() => undefined, 60_000);
 
   const answer = (a: ApprovalAnswer) => o.engine.answerApproval?.(o.runId, a) ?? { accepted: false, error: { en: 'no approval here', ko: '승인 없음' } };
 
-  const ask = async (question: string, signal: AbortSignal): Promise<string> => {
-    if (inputClosed) throw new InputClosed();
-    if (!rl) {
-      rl = createInterface({ input: o.input, output: o.output, terminal: o.interactive });
-      rl.on('close', () => {
-        inputClosed = true;
-        for (const w of [...closeWaiters]) w();
+  const markClosed = () => {
+    inputClosed = true;
+    for (const w of [...closeWaiters]) w();
+  };
+
+  // On a terminal a readline lives for one question only: it puts the terminal in raw mode,
+  // which would swallow Ctrl-C during the countdown and the steps. Ctrl-C at a question is
+  // turned back into SIGINT so it cancels the run like anywhere else.
+  let termRl: Interface | undefined;
+  let closingOurselves = false;
+  const closeTermRl = () => {
+    if (!termRl) return;
+    closingOurselves = true;
+    termRl.close();
+    closingOurselves = false;
+    termRl = undefined;
+  };
+
+  // Piped stdin: one reader for the whole run, and lines that arrive before their question
+  // (`printf 'reason\nyes\n' |`) are queued, not dropped.
+  let pipeRl: Interface | undefined;
+  const queued: string[] = [];
+  let lineWaiter: ((line: string) => void) | undefined;
+  const pipeReader = (): Interface => {
+    if (!pipeRl) {
+      pipeRl = createInterface({ input: o.input, terminal: false });
+      pipeRl.on('line', (line) => {
+        const w = lineWaiter;
+        lineWaiter = undefined;
+        if (w) w(line);
+        else queued.push(line);
+      });
+      pipeRl.on('close', () => {
+        if (!stopped) markClosed();
       });
     }
+    return pipeRl;
+  };
+
+  const ask = async (question: string, signal: AbortSignal): Promise<string> => {
+    if (inputClosed) throw new InputClosed();
+    signal.throwIfAborted();
     const closed = new AbortController();
     const onClose = () => closed.abort(new InputClosed());
     closeWaiters.add(onClose);
+    const both = AbortSignal.any([signal, closed.signal]);
     try {
-      return await rl.question(question, { signal: AbortSignal.any([signal, closed.signal]) });
+      if (o.interactive) {
+        closeTermRl();
+        const rl = createInterface({ input: o.input, output: o.output, terminal: true });
+        termRl = rl;
+        rl.on('close', () => {
+          if (!closingOurselves && !stopped) markClosed();
+        });
+        rl.on('SIGINT', () => (o.onInterrupt ?? (() => process.kill(process.pid, 'SIGINT')))());
+        try {
+          return await rl.question(question, { signal: both });
+        } finally {
+          // Leave the line clean for what comes next (an aborted question keeps its prompt).
+          if (both.aborted && !closed.signal.aborted) o.output.write('\r\x1b[2K');
+          if (termRl === rl) closeTermRl();
+        }
+      }
+      pipeReader();
+      o.output.write(question);
+      const line =
+        queued.length > 0
+          ? queued.shift()!
+          : await new Promise<string>((resolve, reject) => {
+              const onAbort = () => {
+                if (lineWaiter === take) lineWaiter = undefined;
+                reject(both.reason);
+              };
+              const take = (l: string) => {
+                both.removeEventListener('abort', onAbort);
+                resolve(l);
+              };
+              lineWaiter = take;
+              both.addEventListener('abort', onAbort, { once: true });
+            });
+      o.output.write(`${line}\n`); // the log shows what was answered
+      return line;
     } catch (err) {
       if (closed.signal.aborted) throw new InputClosed();
       throw err;
     } finally {
       closeWaiters.delete(onClose);
     }
+  };
+
+  let liveCountdown: string | undefined;
+  const note = (line: string) => {
+    const rl = termRl;
+    if (!rl && liveCountdown !== undefined) {
+      // Keep the countdown as the last line: print above it, then redraw it.
+      o.output.write('\r\x1b[2K');
+      o.write(line);
+      o.output.write(`\r${liveCountdown}   `);
+      return;
+    }
+    if (!rl) return o.write(line);
+    // Clear the question's line, print above it, then redraw the question with what was typed.
+    o.output.write('\r\x1b[2K');
+    o.write(line);
+    rl.prompt(true);
   };
 
   /** Asks until the flow accepts, the phase moves on (signal) or stdin ends. */
@@ -83,7 +179,10 @@ export function attachHeadlessApproval(o: HeadlessApprovalOptions): { stop(): vo
     while (!signal.aborted) {
       const left = Math.max(0, Math.ceil((until - o.clock.now().getTime()) / 1000));
       const text = o.lang === 'ko' ? `  2차 승인까지 ${left}초 (필수 대기, 건너뛸 수 없음)` : `  step 2 opens in ${left} s (enforced wait, cannot be skipped)`;
-      if (o.liveOutput) o.output.write(`\r${text}   `);
+      if (o.liveOutput) {
+        liveCountdown = text;
+        o.output.write(`\r${text}   `);
+      }
       else if (lastLine < 0 || lastLine - left >= 10 || left === 0) {
         o.write(text.trimStart());
         lastLine = left;
@@ -95,7 +194,8 @@ export function attachHeadlessApproval(o: HeadlessApprovalOptions): { stop(): vo
         break;
       }
     }
-    if (o.liveOutput) o.output.write('\n');
+    if (o.liveOutput && liveCountdown !== undefined) o.output.write('\n');
+    liveCountdown = undefined;
   };
 
   const handle = async (p: ApprovalPrompt, signal: AbortSignal) => {
@@ -117,7 +217,7 @@ export function attachHeadlessApproval(o: HeadlessApprovalOptions): { stop(): vo
       if (p.code) o.write(`│ code: ${p.code}  (valid until ${p.expiresAt ? hhmmss(p.expiresAt) : '?'}, ${p.triesLeft ?? 3} tries)`);
       else o.write('│ the code is void (expired or 3 wrong tries)');
       if (p.step1) o.write(`│ step 1 approved by ${p.step1.name} at ${hhmmss(p.step1.at)}`);
-      if (p.requestId) o.write(`│ or another user approves from their own account: doai-console approve ${p.requestId}`);
+      // The cross-session request (`doai-console approve <id>`) is announced by onRequest.
       if (p.requestError) o.write(`│ ${say(p.requestError)}`);
       o.write('└');
       if (!p.code) {
@@ -153,8 +253,18 @@ export function attachHeadlessApproval(o: HeadlessApprovalOptions): { stop(): vo
   const off = o.engine.on((ev) => {
     if (stopped || ev.runId !== o.runId || ev.type !== 'run.prompt') return;
     const p = ev.prompt && ev.prompt.kind === 'approval' ? ev.prompt : undefined;
-    const key = p ? `${p.phase}|${p.step}|${p.code ?? ''}|${p.requestId ?? ''}|${p.requestError ? 'x' : ''}` : '';
-    if (key === currentKey) return;
+    const reqKey = p ? `${p.requestId ?? ''}|${p.requestError ? say(p.requestError) : ''}` : '';
+    // On a terminal the cross-session request coming or going must not restart the question
+    // being typed, nor the countdown: its lines are printed above the question instead.
+    const withRequest = p !== undefined && !o.interactive && p.phase !== 'waiting';
+    const key = p ? `${p.phase}|${p.step}|${p.code ?? ''}${withRequest ? `|${reqKey}` : ''}` : '';
+    if (key === currentKey) {
+      if (p && reqKey !== requestKey && p.requestError && o.interactive) note(say(p.requestError));
+      requestKey = reqKey;
+      return;
+    }
+    currentKey = key;
+    requestKey = reqKey;
     currentKey = key;
     task?.abort();
     if (!p) return;
@@ -180,7 +290,10 @@ export function attachHeadlessApproval(o: HeadlessApprovalOptions): { stop(): vo
       stopped = true;
       off();
       task?.abort();
-      rl?.close();
+      clearInterval(keepAlive);
+      closeTermRl();
+      pipeRl?.close();
     },
+    note,
   };
 }

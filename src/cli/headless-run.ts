@@ -4,7 +4,7 @@ import type { RunEvent } from '../runbook/events';
 import type { ConsoleContext } from './context';
 import { DEFAULT_APPROVALS_DIR } from '../config/load';
 import { escalationOffer } from '../runbook/escalation';
-import { attachHeadlessApproval } from './headless-approval';
+import { attachHeadlessApproval, type HeadlessApproval } from './headless-approval';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, SIGNAL_NUMBERS, UserError } from './exit';
 
 function hhmmss(d: Date): string {
@@ -24,9 +24,12 @@ export async function headlessRun(
     if (err.code === 'EPIPE') outClosed = true;
     else throw err;
   });
-  const write = (s: string) => {
+  const rawWrite = (s: string) => {
     if (!outClosed) out.write(s + '\n');
   };
+  // While a question is on the terminal, lines go above it and the question is redrawn.
+  let approvalUi: HeadlessApproval | undefined;
+  const write = (s: string) => (approvalUi ? approvalUi.note(s) : rawWrite(s));
   const known = ctx.engine.listRunbooks();
   const summary = known.find((r) => r.id === runbookId);
   if (!summary) {
@@ -104,12 +107,12 @@ export async function headlessRun(
     throw new UserError(result.error, EXIT_FAILED);
   }
   runId = result.runId;
-  const approvalUi = attachHeadlessApproval({
+  approvalUi = attachHeadlessApproval({
     engine: ctx.engine,
     runId,
     clock: ctx.clock,
     lang: opts.lang,
-    write,
+    write: rawWrite,
     input: stdin,
     output: out,
     interactive,
@@ -132,7 +135,7 @@ export async function headlessRun(
     if (signalled) return 128 + (SIGNAL_NUMBERS[signalled] ?? 0);
     return outcome === 'success' ? EXIT_OK : EXIT_FAILED;
   } finally {
-    approvalUi.stop();
+    approvalUi?.stop();
     for (const s of sigs) process.off(s, onSignal);
     off();
   }
