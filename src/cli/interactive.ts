@@ -191,6 +191,8 @@ async function buildLate(
         fleetStores: ctx.monitors
           ? {
               alerts: ctx.monitors.alerts,
+              // The console can change the fleet: `u` puts isolated devices back.
+              isolation: ctx.monitors.alerts,
               websocket: ctx.monitors.websocket,
               ...(ctx.loaded.config.node_sources.length ? { nodes: ctx.monitors.nodes } : {}),
               ...(ctx.loaded.config.hosts.length ? { hosts: ctx.monitors.hosts } : {}),
