@@ -6,6 +6,7 @@ import { useCallback, useMemo, useRef, useState, useSyncExternalStore } from 're
 import type { Store } from '../../src/core/store';
 import type { AlertsSnapshot, AlertView, HostHealth, HostsSnapshot, Lang, NodesSnapshot, NodeView, ServiceHealth, WebSocketSnapshot } from '../../src/core/views';
 import { nodeMatches } from '../../src/health/nodes';
+import type { UnisolateResult } from '../../src/health/alerts-store';
 import { t, type MessageKey } from '../../src/i18n/catalog';
 import { AlertsPane, alertMatches, alertsWanted, PaneTitle } from './alerts-pane';
 import { HostsPane, hostMatches, hostsWanted, sortHostsWorstFirst } from './hosts-pane';
@@ -19,6 +20,8 @@ export interface FleetStores {
   hosts?: Store<HostsSnapshot>;
   alerts?: Store<AlertsSnapshot>;
   websocket?: Store<WebSocketSnapshot>;
+  /** Puts isolated devices back (the alerts store); absent in a read-only console. */
+  isolation?: { unisolate(deviceIds: readonly string[], operator: string): UnisolateResult };
 }
 
 const noSubscribe = () => () => {};
@@ -47,6 +50,8 @@ export interface FleetPanesModel {
   clearFilter(): void;
   /** Moves the focused list's cursor; false when the focus is on services (the App moves that). */
   move(delta: number): boolean;
+  /** The devices `u` would put back: the ISOLATED node under the cursor, or those the device alert under it isolated. */
+  unisolateTargets(): { focus: 'nodes' | 'alerts' | 'other'; devices: string[] };
 }
 
 export function serviceMatches(s: ServiceHealth, filter: string): boolean {
@@ -120,6 +125,21 @@ export function useFleetPanes(stores: FleetStores): FleetPanesModel {
       const pane = editing?.pane ?? focus;
       setFilters((prev) => ({ ...prev, [pane]: '' }));
       setEditing(null);
+    },
+    unisolateTargets: () => {
+      if (focus === 'nodes') {
+        const n = filteredNodes[Math.min(cursors.nodes, filteredNodes.length - 1)];
+        return { focus, devices: n?.isolated ? [n.id] : [] };
+      }
+      if (focus === 'alerts') {
+        const a = filteredAlerts[Math.min(cursors.alerts, filteredAlerts.length - 1)];
+        if (a?.kind !== 'device_error_rate') return { focus, devices: [] };
+        // The alert's subject is its node source: every device of that source still isolated.
+        const isolated = new Set(alerts?.isolated ?? []);
+        const mine = nodes ? nodes.nodes.filter((n) => n.source === a.subject && isolated.has(n.id)).map((n) => n.id) : [...isolated];
+        return { focus, devices: mine };
+      }
+      return { focus: 'other', devices: [] };
     },
     move: (delta) => {
       if (focus === 'services') return false;
