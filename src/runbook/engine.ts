@@ -352,7 +352,7 @@ class Engine implements RunEngine {
           operator: deps.operator,
           policy: runbook.approval,
           clock: deps.clock,
-          plan: resume ? [`Resumes run ${resume.runId} at step ${resume.index + 1} (${resume.stepId}); steps 1-${resume.index} were done there and do not run again:`, ...planLines(steps, scope)] : planLines(steps, scope),
+          plan: resumedPlan(resume, planLines(steps, scope)),
           host: resolved.scope.host?.name,
         });
       } catch (err) {
@@ -641,7 +641,7 @@ class Engine implements RunEngine {
         if (e.type === 'run.prompt') prompted = e.prompt !== null;
         emit(e);
       },
-      plan: planLines(run.steps, run.scope),
+      plan: resumedPlan(run.resume, planLines(run.steps, run.scope)),
       host: run.scope.host?.name,
       onAnswer: (handler) => {
         run.answer = handler;
@@ -776,6 +776,12 @@ export function planLines(steps: Step[], scope: RunScope): string[] {
     for (const line of lines) out.push(`   ${line}`);
   });
   return out;
+}
+
+/** A resumed run's plan says first which steps were done in the interrupted run. */
+function resumedPlan(resume: (ResumeFrom & { index: number }) | undefined, plan: string[]): string[] {
+  if (!resume) return plan;
+  return [`Resumes run ${resume.runId} at step ${resume.index + 1} (${resume.stepId}); steps 1-${resume.index} were done there and do not run again:`, ...plan];
 }
 
 /** Why a run cannot resume at `from.stepId`, or undefined when it can. */
