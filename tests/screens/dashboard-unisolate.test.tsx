@@ -110,6 +110,13 @@ describe('un-isolate (u)', () => {
     expect(readFileSync(join(dir, 'alerts.jsonl'), 'utf8')).toContain(`"detail":"un-isolated 1 device by orion: ${first}"`);
   });
 
+  it('help lists u with the isolation control', async () => {
+    const { stdin, lastFrame } = await setup();
+    await waitForFrame(lastFrame, (x) => /node-011 +ISOLATED/.test(x));
+    await press(stdin, 'help');
+    await waitForFrame(lastFrame, (x) => /\n +u +Put isolated devices back/.test(x));
+  });
+
   it('a node that is not isolated: u says so and changes nothing', async () => {
     const { stdin, lastFrame, alerts } = await setup();
     await waitForFrame(lastFrame, (x) => /node-011 +ISOLATED/.test(x));
