@@ -10,12 +10,15 @@ import type { AlertsSnapshot, FleetSnapshot, Lang, NodesSnapshot, OutputLine, Ru
 import { commandsFor, keyLabel, registryFor, type CommandScreen, type CommandState } from '../../src/commands/registry';
 import { t, type MessageKey } from '../../src/i18n/catalog';
 import type { FinishedRun, LiveRunsSnapshot, RunOwner } from '../../src/watch/live-runs';
+import type { OpenIncidentSnapshot } from '../../src/watch/incident-reader';
+import type { ClockTone } from '../../src/incident/targets';
+import { incidentClocks, targetText } from '../incident/incident-screen';
 import { overallStatus, type OverallStatus } from '../../src/watch/status';
 import { CommandsContext, useCommands, type CommandHandlers, type CommandsContextValue } from '../shared/use-commands';
 import { Footer } from '../shared/footer';
 import { MessageBar, type BarMessage } from '../shared/message-bar';
 import { displayWidth, fit, sanitizeLine, truncate } from '../shared/text';
-import { formatClock, formatDuration } from '../shared/format';
+import { formatClock, formatDuration, formatSince } from '../shared/format';
 import { ServicesPane, sortWorstFirst } from '../dashboard/services-pane';
 import { STEP_ICONS, runStateLabel, stepDuration } from '../run/run-screen';
 import { watchLayout } from './layout';
@@ -29,6 +32,10 @@ export interface WatchAppProps {
   live: LiveRunsView;
   nodes?: Store<NodesSnapshot>;
   alerts?: Store<AlertsSnapshot>;
+  /** The open incident (read from the incident files) and its clocks. */
+  incident?: Store<OpenIncidentSnapshot>;
+  /** The config's RTO target, for the incident's RTO clock. */
+  rtoMin?: number;
   /** Coalesced "something changed" signal (1–5 s): the only thing that schedules a frame. */
   frames: Store<number>;
   lang: Lang;
@@ -67,6 +74,7 @@ export function WatchApp(props: WatchAppProps) {
   const live = props.live.getSnapshot();
   const nodes = props.nodes?.getSnapshot();
   const alerts = props.alerts?.getSnapshot();
+  const incident = props.incident?.getSnapshot();
   const now = props.clock ? props.clock.now() : new Date();
 
   const registry = useMemo(() => registryFor({ readOnly: true }), []);
@@ -97,6 +105,7 @@ export function WatchApp(props: WatchAppProps) {
     recent: live.finished.length,
     nodes: nodes !== undefined,
     alerts: alerts !== undefined,
+    incident: incident?.incident !== undefined,
   });
   const overall = overallStatus(fleet.services);
 
@@ -112,6 +121,9 @@ export function WatchApp(props: WatchAppProps) {
         ) : null}
         {layout.nodesLine && nodes ? <NodesLine nodes={nodes} lang={lang} width={width} /> : null}
         {layout.alertsLine && alerts ? <AlertsLine alerts={alerts} lang={lang} width={width} /> : null}
+        {layout.incidentRows > 0 && incident?.incident ? (
+          <IncidentLines snap={incident} rtoMin={props.rtoMin ?? 30} rows={layout.incidentRows} now={now} lang={lang} width={width} />
+        ) : null}
         <LivePane
           run={shown}
           owner={shown ? live.owners[shown.runId] : undefined}
@@ -188,12 +200,46 @@ function NodesLine({ nodes, lang, width }: { nodes: NodesSnapshot; lang: Lang; w
 function AlertsLine({ alerts, lang, width }: { alerts: AlertsSnapshot; lang: Lang; width: number }) {
   const firing = alerts.alerts.filter((a) => a.state === 'firing');
   const text = firing.length
-    ? `${t(lang, 'watch.alerts', { n: firing.length })}: ${firing.map((a) => `${a.rule} ${a.subject}`).join(', ')}`
-    : t(lang, 'watch.alerts.none');
+    ? `${t(lang, 'watch.alerts', { n: firing.length })}: ${firing.map((a) => `${a.rule} ${a.subject} (${hhmm(a.since)})`).join(', ')}`
+    : alerts.problems.length
+      ? alerts.problems[0]!
+      : t(lang, 'watch.alerts.none');
   return (
     <Text wrap="truncate" color={firing.length ? 'red' : undefined} dimColor={!firing.length}>
       {truncate(text, width)}
     </Text>
+  );
+}
+
+const TONE_COLOR: Record<ClockTone, string> = { ok: 'green', near: 'yellow', over: 'red', met: 'green' };
+const SEVERITY_BG: Record<string, string> = { P0: 'red', P1: 'yellow', P2: 'cyan', P3: 'gray' };
+
+/** The open incident: severity and title, then its clocks against their targets (colour turns as each nears). */
+function IncidentLines({ snap, rtoMin, rows, now, lang, width }: { snap: OpenIncidentSnapshot; rtoMin: number; rows: number; now: Date; lang: Lang; width: number }) {
+  const i = snap.incident!;
+  const c = incidentClocks(i, rtoMin, now);
+  const clock = (label: string, tone: ClockTone) => <Text color={TONE_COLOR[tone]} bold={tone === 'near' || tone === 'over'}>{label}</Text>;
+  const head = t(lang, 'watch.incident', { title: i.title, target: i.target ?? '—', level: i.level ?? '—', at: hhmm(i.openedAt) }) + (snap.more > 0 ? ` · ${t(lang, 'watch.incident.more', { n: snap.more })}` : '');
+  return (
+    <Box flexDirection="column" width={width} flexShrink={0}>
+      {rows >= 2 ? (
+        <Text wrap="truncate">
+          <Text bold color="black" backgroundColor={SEVERITY_BG[i.severity]}>{` ${i.severity} `}</Text>
+          <Text bold>{` ${truncate(head, Math.max(0, width - i.severity.length - 3))}`}</Text>
+        </Text>
+      ) : null}
+      <Text wrap="truncate">
+        {rows < 2 ? <Text bold color="black" backgroundColor={SEVERITY_BG[i.severity]}>{` ${i.severity} `}</Text> : null}
+        {rows < 2 ? ' ' : ''}
+        {t(lang, 'incident.elapsed', { time: formatSince(c.elapsedMs) })}
+        {'  '}
+        {clock(t(lang, 'incident.respond', { target: targetText(c.respond.targetMin), time: formatSince(c.respond.ms) }), c.respond.tone)}
+        {'  '}
+        {clock(t(lang, 'incident.resolve', { target: targetText(c.resolve.targetMin), time: formatSince(c.resolve.ms) }), c.resolve.tone)}
+        {'  '}
+        {clock(t(lang, 'incident.rto', { target: targetText(c.rto.targetMin), time: formatSince(c.rto.ms) }), c.rto.tone)}
+      </Text>
+    </Box>
   );
 }
 

@@ -11,7 +11,9 @@ import { createFleetStore } from '../health/fleet-store';
 import { createNodesStore } from '../health/nodes-store';
 import { builtinActionsDir, loadRunbooks } from '../runbook/loader';
 import type { Runbook } from '../runbook/schema';
+import { AlertsFileSource } from '../watch/alerts-reader';
 import { CoalescedStore } from '../watch/coalesce';
+import { IncidentFilesSource } from '../watch/incident-reader';
 import { LiveRunsSource } from '../watch/live-runs';
 import { terminalProblem } from '../watch/terminal';
 import { startWatch } from '../../screens/watch/start-watch';
@@ -56,20 +58,27 @@ export async function runWatch(flags: WatchFlags, lang: Lang): Promise<number> {
     pollMs: 1000,
     batchMs: 250,
   });
+  // Alerts and incidents as the consoles recorded them: files read, never the engines that write them.
+  const alerts = new AlertsFileSource({ file: join(paths.stateDir, 'alerts.jsonl'), pollMs: 2000 });
+  const incident = new IncidentFilesSource({ dir: join(paths.stateDir, 'incidents'), pollMs: 5000 });
   // Clocks on a wall screen move in coarse steps: one frame every few seconds, not every second.
   const tick = new Ticker(5000);
-  const frames = new CoalescedStore(nodes ? [fleet, nodes, live, tick] : [fleet, live, tick], frameSeconds * 1000);
+  const frames = new CoalescedStore(nodes ? [fleet, nodes, live, alerts, incident, tick] : [fleet, live, alerts, incident, tick], frameSeconds * 1000);
 
   fleet.start();
   void fleet.probeNow();
   nodes?.start();
   live.start();
+  alerts.start();
+  incident.start();
   tick.start();
-  const handle = startWatch({ fleet, live, nodes, frames, lang, configPath: loaded.path, clock }, { stdout: process.stdout, stdin: process.stdin });
+  const handle = startWatch({ fleet, live, nodes, alerts, incident, rtoMin: config.rto_min, frames, lang, configPath: loaded.path, clock }, { stdout: process.stdout, stdin: process.stdin });
 
   const stopAll = () => {
     tick.stop();
     live.stop();
+    alerts.stop();
+    incident.stop();
     frames.stop();
     nodes?.stop();
     fleet.stop();

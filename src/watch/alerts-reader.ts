@@ -1,0 +1,158 @@
+// Active alerts for the wall screen, read from <stateDir>/alerts.jsonl (written by the console's
+// alert monitor, src/health/alerts-store.ts). Watch mode must not build the alert engine (it can
+// start runbooks and send notifications), so it folds the recorded transitions instead: opened
+// read-only, new complete lines only, a rotated or truncated file read again from its start.
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { BatchedStore } from '../core/store';
+import type { AlertsSnapshot, AlertView } from '../core/views';
+
+export interface AlertsFileSourceOptions {
+  file: string;
+  /** Real ms between polls. */
+  pollMs?: number;
+  /** Read at most this many bytes from the end when a file is first opened (bounded start-up). */
+  maxStartBytes?: number;
+  /** Resolved alerts kept (the snapshot lists them after the firing ones). */
+  keepResolved?: number;
+}
+
+const KINDS = new Set<AlertView['kind']>(['service_down', 'node_offline', 'device_error_rate']);
+/** A line longer than this is dropped: bounded memory even on a corrupt file. */
+const MAX_LINE = 64 * 1024;
+
+function date(v: unknown): Date | undefined {
+  if (typeof v !== 'string') return undefined;
+  const d = new Date(v);
+  return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+export class AlertsFileSource extends BatchedStore<AlertsSnapshot> {
+  private offset = 0;
+  private ino: number | undefined;
+  private partial = '';
+  private readonly firing = new Map<string, AlertView>();
+  private resolved: AlertView[] = [];
+  private problem: string | undefined;
+  private stopTimer?: () => void;
+
+  constructor(private readonly opts: AlertsFileSourceOptions) {
+    super({ alerts: [], firing: 0, isolated: [], problems: [] }, 0);
+  }
+
+  start(): void {
+    if (this.stopTimer) return;
+    this.poll();
+    const t = setInterval(() => this.poll(), this.opts.pollMs ?? 2000);
+    t.unref?.();
+    this.stopTimer = () => clearInterval(t);
+  }
+
+  stop(): void {
+    this.stopTimer?.();
+    this.stopTimer = undefined;
+  }
+
+  /** Reads what was appended since the last poll (tests call it directly). */
+  poll(): void {
+    let changed = false;
+    let fd: number | undefined;
+    try {
+      const st = statSync(this.opts.file);
+      if (this.ino !== undefined && (st.ino !== this.ino || st.size < this.offset)) {
+        // Rotated or truncated: what is in the new file is the truth from now on.
+        this.reset();
+        changed = true;
+      }
+      if (this.ino === undefined) {
+        this.ino = st.ino;
+        const max = this.opts.maxStartBytes ?? 4 << 20;
+        this.offset = Math.max(0, st.size - max);
+        // Starting mid-file: the first (partial) line is skipped.
+        this.partial = this.offset > 0 ? '\u0000' : '';
+      }
+      if (st.size > this.offset) {
+        fd = openSync(this.opts.file, 'r');
+        const size = fstatSync(fd).size;
+        const buf = Buffer.alloc(Math.min(size - this.offset, 1 << 20));
+        const n = readSync(fd, buf, 0, buf.length, this.offset);
+        this.offset += n;
+        const text = this.partial + buf.subarray(0, n).toString('utf8');
+        const lines = text.split('\n');
+        this.partial = lines.pop() ?? '';
+        if (this.partial.length > MAX_LINE) this.partial = '\u0000';
+        for (const line of lines) if (!line.startsWith('\u0000') && this.apply(line)) changed = true;
+      }
+      if (this.problem !== undefined) {
+        this.problem = undefined;
+        changed = true;
+      }
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      // No file yet: no alert has ever fired on this machine.
+      const problem = code === 'ENOENT' ? undefined : `cannot read ${this.opts.file} (${code ?? (err as Error).message}) — check its permissions`;
+      if (problem !== this.problem) {
+        this.problem = problem;
+        changed = true;
+      }
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+    if (changed) this.publish();
+  }
+
+  private reset(): void {
+    this.offset = 0;
+    this.ino = undefined;
+    this.partial = '';
+    this.firing.clear();
+    this.resolved = [];
+  }
+
+  /** Folds one recorded transition; true when what the screen shows changed. */
+  private apply(line: string): boolean {
+    let o: Record<string, unknown>;
+    try {
+      o = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      return false;
+    }
+    if (!o || typeof o !== 'object' || typeof o.key !== 'string' || typeof o.rule !== 'string') return false;
+    const at = date(o.at);
+    if (!at) return false;
+    const key = o.key;
+    if (o.type === 'alert.fired') {
+      this.firing.set(key, {
+        key,
+        rule: o.rule,
+        kind: KINDS.has(o.kind as AlertView['kind']) ? (o.kind as AlertView['kind']) : 'service_down',
+        subject: typeof o.subject === 'string' ? o.subject : '',
+        state: 'firing',
+        since: date(o.since) ?? at,
+        message: typeof o.message === 'string' ? o.message : '',
+        actions: [],
+        notifications: [],
+      });
+      this.resolved = this.resolved.filter((a) => a.key !== key);
+      return true;
+    }
+    if (o.type === 'alert.resolved') {
+      const was = this.firing.get(key);
+      this.firing.delete(key);
+      if (was) this.resolved = [{ ...was, state: 'resolved' as const, resolvedAt: date(o.resolvedAt) ?? at }, ...this.resolved].slice(0, this.opts.keepResolved ?? 5);
+      return was !== undefined;
+    }
+    if (o.type === 'alert.action' && typeof o.detail === 'string') {
+      const a = this.firing.get(key);
+      if (!a) return false;
+      // Bounded: the last few things done about it.
+      this.firing.set(key, { ...a, actions: [...a.actions, o.detail].slice(-3) });
+      return true;
+    }
+    return false;
+  }
+
+  private publish(): void {
+    const firing = [...this.firing.values()].sort((a, b) => a.since.getTime() - b.since.getTime());
+    this.set({ alerts: [...firing, ...this.resolved], firing: firing.length, isolated: [], problems: this.problem ? [this.problem] : [] });
+  }
+}
