@@ -93,11 +93,18 @@ describe('check against the demo fleet', () => {
       ['ssh-auth', 'demo-vm'],
       ['health', 'doai-orchestrator'],
       ['health', 'caddy'],
+      // The demo's second host, with its own host key in the same known_hosts.
+      ['dns', 'demo-db'],
+      ['tcp', 'demo-db'],
+      ['host-key', 'demo-db'],
+      ['ssh-auth', 'demo-db'],
+      ['health', 'db-proxy'],
     ]) {
       expect(lines.some((l) => new RegExp(`^${check}\\s+${subject}.*\\s+OK\\s+\\S`).test(l)), `${check} ${subject}\n${r.stdout}`).toBe(true);
     }
     expect(r.stdout).toMatch(/host-key\s+demo-vm\s+OK\s+ssh-ed25519 SHA256:\S+ known/);
-    expect(lines.at(-1)).toBe('all 8 checks passed');
+    expect(r.stdout).toMatch(/host-key\s+demo-db\s+OK\s+ssh-ed25519 SHA256:\S+ known/);
+    expect(lines.at(-1)).toBe('all 13 checks passed');
   });
 });
 
