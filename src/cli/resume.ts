@@ -169,11 +169,19 @@ export function replayRuns(runs: InterruptedRun[], runbook: (id: string) => Runb
   for (const run of [...runs].reverse()) {
     const tail = new JournalTail(run.path);
     let sawEnd = false;
+    const events: RunEvent[] = [];
     for (let guard = 0; guard < 10_000 && tail.hasMore(); guard++) {
       for (const ev of tail.read()) {
         store.apply(ev);
+        if (ev.type !== 'step.output') events.push(ev);
         if (ev.type === 'run.finished') sawEnd = true;
       }
+    }
+    // Found without the runbooks at hand: where it can resume is worked out from the same read.
+    if (!run.resume && run.notResumable === undefined) {
+      const plan = resumePlan(events, runbook);
+      if (plan.ok) run.resume = plan.plan;
+      else run.notResumable = plan.why;
     }
     if (!sawEnd) {
       store.apply({ type: 'run.finished', runId: run.runId, outcome: 'interrupted', message: run.message, at: run.finishedAt ?? run.startedAt });

@@ -3,7 +3,7 @@
 // <id>", and never run again on the box. Runs against the demo fleet with a FakeClock.
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { findInterruptedRuns, resumePlan, withResume } from '../../src/cli/resume';
+import { findInterruptedRuns, interruptedNotice, replayRuns, resumePlan, withResume } from '../../src/cli/resume';
 import type { RunEvent } from '../../src/runbook/events';
 import { builtinRunbook, startRig, type Rig } from '../helpers/recovery-rig';
 
@@ -43,8 +43,17 @@ describe('resume an interrupted run', () => {
     expect(found).toHaveLength(1);
     expect(found[0]!.resume).toMatchObject({ runId: first, stepId: 'start-settle', index: 7, params: { proxy_unit: 'caddy' } });
 
-    const control = withResume(engine, found);
+    // The console's path: found without the runbooks, the replay works out where it can resume.
+    const bare = findInterruptedRuns({ journalDir: join(rig.dir, 'journal'), lockDir: join(rig.dir, 'locks') });
+    expect(bare[0]!.resume).toBeUndefined();
+    const replay = replayRuns(bare, runbooks);
+    expect(replay.getSnapshot().runs.find((r) => r.runId === first)?.resumeAt).toEqual({ stepId: 'start-settle', index: 7 });
+    expect(interruptedNotice(bare, 'en', { open: 'Enter', resume: 'r' })).toMatch(/— Enter: what happened, then r: resume from step 8 \(start-settle\) with a fresh approval$/);
+
+    const control = withResume(engine, bare, replay);
     const second = started(control.resume(first));
+    // Resumed once: the replayed run no longer offers it.
+    expect(replay.getSnapshot().runs.find((r) => r.runId === first)?.resumeAt).toBeUndefined();
     // A fresh approval: a new code, asked again (never the first run's).
     const p2 = await rig.waitPrompt(second, (x) => !!x.code, 'the fresh code');
     expect(p2.code).not.toBe(p1.code);
