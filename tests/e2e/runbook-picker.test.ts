@@ -44,7 +44,10 @@ afterAll(async () => {
 describe('runbook picker in a real terminal', () => {
   it('b opens the picker for the selected service; l1-soft-reset from its form runs to SUCCESS', async () => {
     await term.waitFor(/doai-orchestrator\s+UP/);
-    // Services are worst first, then by name: caddy, then doai-orchestrator.
+    await term.waitFor(/db-proxy\s+UP/);
+    // Services are worst first, then by name: caddy, db-proxy (on demo-db), then doai-orchestrator.
+    term.send('j');
+    await term.waitFor(/› db-proxy/);
     term.send('j');
     await term.waitFor(/› doai-orchestrator/);
     term.send('b');

@@ -67,7 +67,7 @@ afterAll(async () => {
 
 describe('watch mode in a real terminal', () => {
   it('shows the verdict banner, the services and that nothing runs', async () => {
-    const s = await waitFor('wall', /ALL UP\s+—\s+2 of 2 services UP/);
+    const s = await waitFor('wall', /ALL UP\s+—\s+3 of 3 services UP/);
     expect(s).toContain('WATCH — read-only wall screen');
     expect(s).toMatch(/doai-orchestrator\s+UP/);
     expect(s).toContain('No recovery in progress');
