@@ -97,15 +97,14 @@ function latestOf(runs: RunView[]): RunView | undefined {
 const NO_STARTUP: Store<AppStartup | undefined> = { subscribe: () => () => {}, getSnapshot: () => undefined };
 
 /**
- * The console. With `startup` it first draws as `starting`, then mounts afresh (a new key) with
- * everything, so start-up effects (the checklist resume hint, the interrupted-runs notice) see the
- * real stores, as when everything existed before the first frame.
+ * The console. With `startup` it first draws as `starting`, then the same instance gets
+ * everything (a key pressed meanwhile, e.g. moving the selection, is kept).
  */
 export function App(props: AppProps) {
   const late = useStore(props.startup ?? NO_STARTUP);
   if (!props.startup) return <ConsoleApp {...props} />;
-  if (!late) return <ConsoleApp key="starting" {...props} readOnly={props.readOnly ?? false} starting />;
-  return <ConsoleApp key="ready" {...props} {...late} />;
+  if (!late) return <ConsoleApp {...props} readOnly={props.readOnly ?? false} starting />;
+  return <ConsoleApp {...props} {...late} />;
 }
 
 function ConsoleApp(props: AppProps) {
@@ -128,6 +127,12 @@ function ConsoleApp(props: AppProps) {
   const [selectedName, setSelectedName] = useState<string | undefined>();
   const [overlay, setOverlay] = useState<Overlay | null>(null);
   const [message, setMessage] = useState<BarMessage | undefined>(props.notice ? { text: props.notice, tone: 'info' } : undefined);
+  // The start-up notice may arrive after the first frame (with `startup`): shown when it does.
+  const [noticeShown, setNoticeShown] = useState(props.notice);
+  if (props.notice !== noticeShown) {
+    setNoticeShown(props.notice);
+    if (props.notice !== undefined) setMessage({ text: props.notice, tone: 'info' });
+  }
   const [logScroll, setLogScroll] = useState(0);
 
   const flash = useCallback((text: string | undefined) => setMessage(text === undefined ? undefined : { text, tone: 'info' }), []);

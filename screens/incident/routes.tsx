@@ -94,13 +94,13 @@ export function useOpsRoutes(input: OpsRoutesInput): OpsRoutes {
   // R-CHK-5: a console started again (the operator's SSH dropped) says where to resume.
   const hinted = useRef(false);
   useEffect(() => {
-    if (hinted.current || input.quietStart) return;
+    if (hinted.current || input.quietStart || !input.checklists) return;
     hinted.current = true;
     const open = checklists.instances.find((i) => !i.complete);
     if (open) info(t(lang, 'checklist.resumeHint', { title: open.title[lang], signed: open.signed, total: open.total }));
-    // Once, at start.
+    // Once, at start — when the checklists arrive (the console builds them just after its first frame).
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, []);
+  }, [input.checklists]);
 
   const push = (v: OpsView) => setStack((s) => [...s, v]);
   const replaceTop = (f: (v: OpsView) => OpsView) => setStack((s) => (s.length ? [...s.slice(0, -1), f(s[s.length - 1]!)] : s));

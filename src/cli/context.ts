@@ -82,12 +82,21 @@ export function loadDemoSecrets(loaded: LoadedConfig, env: NodeJS.ProcessEnv = p
   }
 }
 
-export function buildContext(loaded: LoadedConfig, flags: CommonFlags): ConsoleContext {
+/**
+ * The clock and fleet store the interactive console made before its first frame (so it could
+ * draw the services while the rest is built); everything built here then shares them.
+ */
+export interface EarlyParts {
+  clock: Clock;
+  fleet: ReturnType<typeof createFleetStore>;
+}
+
+export function buildContext(loaded: LoadedConfig, flags: CommonFlags, early?: EarlyParts): ConsoleContext {
   // Hosts with ssh_config take HostName/User/Port/IdentityFile/ProxyJump from OpenSSH (R-SEC-2).
   loaded = applySshConfigToLoaded(loaded);
   loadDemoSecrets(loaded);
   const { config, paths } = loaded;
-  const clock = realClock(config.demo?.time_scale ?? 1);
+  const clock = early?.clock ?? realClock(config.demo?.time_scale ?? 1);
   const operator = operatorName();
   const shell = createSshShell({
     hosts: config.hosts,
@@ -109,7 +118,7 @@ export function buildContext(loaded: LoadedConfig, flags: CommonFlags): ConsoleC
     snapshotsDir: paths.snapshotsDir,
     prepareApproval: (info) => approvals.prepareApproval(info),
   });
-  const fleet = createFleetStore({ config, clock });
+  const fleet = early?.fleet ?? createFleetStore({ config, clock });
   const monitors = createFleetMonitors({
     config,
     clock,

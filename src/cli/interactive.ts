@@ -77,6 +77,7 @@ export async function runInteractive(
     { stdout: process.stdout, stdin: process.stdin },
   );
 
+  let exiting = false;
   let late: Late | undefined;
   let failed: { err: unknown } | undefined;
   // After the first frame is on the terminal (Ink writes it synchronously in startConsole).
@@ -96,7 +97,6 @@ export async function runInteractive(
 
   // SIGHUP (the operator's SSH dropped) / SIGTERM: leave the terminal usable, end remote commands
   // of active runs so nothing keeps running unobserved, let the journal flush, exit 128+n.
-  let exiting = false;
   const onSignal = (sig: NodeJS.Signals) => {
     if (exiting) return;
     exiting = true;

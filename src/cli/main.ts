@@ -30,10 +30,9 @@ function common(cmd: Command): Command {
 // what it draws.
 async function interactive(flags: CommonFlags & { acceptNew?: boolean }): Promise<number> {
   requireTty();
-  const { buildContext } = await import('./context');
+  // The engine and the rest are built after the first frame (runInteractive).
   const { runInteractive } = await import('./interactive');
-  const ctx = await buildContext(loadFromFlags(flags), flags);
-  return runInteractive(ctx, { lang: langOf(flags) });
+  return runInteractive(loadFromFlags(flags), flags, { lang: langOf(flags) });
 }
 
 /** `--nodes N`: how many device nodes the demo's /nodes lists (R-HLT-8 at scale: 10000). */
@@ -63,10 +62,8 @@ async function demo(flags: CommonFlags & { serve?: boolean; nodes?: string }): P
     return 0;
   }
   try {
-    const { buildContext } = await import('./context');
     const { runInteractive } = await import('./interactive');
-    const ctx = await buildContext(loadFromFlags({ ...flags, config: fleet.configPath }), flags);
-    return await runInteractive(ctx, { lang: langOf(flags), demo: { inject: (name) => fleet.injectFault(name as never) } });
+    return await runInteractive(loadFromFlags({ ...flags, config: fleet.configPath }), flags, { lang: langOf(flags), demo: { inject: (name) => fleet.injectFault(name as never) } });
   } finally {
     await fleet.stop();
     // The demo is a throwaway fleet: its keys, audit log and journal go with it.
