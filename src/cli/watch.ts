@@ -15,7 +15,7 @@ import { AlertsFileSource } from '../watch/alerts-reader';
 import { CoalescedStore } from '../watch/coalesce';
 import { IncidentFilesSource } from '../watch/incident-reader';
 import { LiveRunsSource } from '../watch/live-runs';
-import { terminalProblem } from '../watch/terminal';
+import { installCrashGuard, terminalProblem } from '../watch/terminal';
 import { startWatch } from '../../screens/watch/start-watch';
 import { EXIT_USAGE, SIGNAL_NUMBERS, UserError } from './exit';
 
@@ -72,6 +72,8 @@ export async function runWatch(flags: WatchFlags, lang: Lang): Promise<number> {
   alerts.start();
   incident.start();
   tick.start();
+  // A bug nothing else caught: the terminal back, one line (the stack in watch-crash.log), exit 1.
+  const guard = installCrashGuard({ stdout: process.stdout, stdin: process.stdin, logFile: join(paths.stateDir, 'watch-crash.log'), what: 'the wall screen', graceMs: 0 });
   const handle = startWatch({ fleet, live, nodes, alerts, incident, rtoMin: config.rto_min, frames, lang, configPath: loaded.path, clock }, { stdout: process.stdout, stdin: process.stdin });
 
   const stopAll = () => {
@@ -97,7 +99,12 @@ export async function runWatch(flags: WatchFlags, lang: Lang): Promise<number> {
   for (const s of sigs) process.on(s, onSignal);
   try {
     return await handle.waitUntilExit();
+  } catch (err) {
+    // A render threw: Ink has unmounted; the guard restores, reports and exits 1.
+    guard.crash(err);
+    return await new Promise<number>(() => {});
   } finally {
+    guard.dispose();
     for (const s of sigs) process.off(s, onSignal);
     stopAll();
   }
