@@ -18,6 +18,7 @@ import { realClock } from '../core/clock';
 import { Ticker } from '../core/ticker';
 import { operatorName } from '../config/operator';
 import { createFleetStore } from '../health/fleet-store';
+import { installCrashGuard } from '../watch/terminal';
 import { join } from 'node:path';
 
 /** "SIGHUP during step "verify" (Verify: /health 6 × 5 s)": the audit line says where it stopped. */
@@ -79,6 +80,20 @@ export async function runInteractive(
 
   let exiting = false;
   let late: Late | undefined;
+  // A bug nothing else caught: the terminal back, one line (the stack in crash.log), active runs
+  // recorded INTERRUPTED (bounded wait), exit 1.
+  const guard = installCrashGuard({
+    stdout: process.stdout,
+    stdin: process.stdin,
+    logFile: join(loaded.paths.stateDir, 'crash.log'),
+    what: 'the console',
+    onCrash: () => {
+      const engine = late?.ctx.engine;
+      const active = engine ? engine.getSnapshot().runs.filter((r) => r.state === 'running') : [];
+      for (const run of active) engine!.interrupt(run.runId, 'the console stopped on an internal error');
+      return Promise.all(active.map((r) => engine!.waitFor(r.runId)));
+    },
+  });
   let failed: { err: unknown } | undefined;
   // After the first frame is on the terminal (Ink writes it synchronously in startConsole).
   const ready = buildLate(loaded, flags, opts.lang, { clock, fleet }).then(
@@ -120,7 +135,14 @@ export async function runInteractive(
   const sigs: NodeJS.Signals[] = ['SIGHUP', 'SIGTERM', 'SIGINT'];
   for (const s of sigs) process.on(s, onSignal);
   try {
-    const code = await handle.waitUntilExit();
+    let code: number;
+    try {
+      code = await handle.waitUntilExit();
+    } catch (err) {
+      // A render threw: Ink has unmounted; the guard restores, reports and exits 1.
+      guard.crash(err);
+      return await new Promise<number>(() => {});
+    }
     // Quit while starting: let the start-up finish so what it opened is closed below.
     await ready;
     if (failed) throw failed.err;
@@ -136,6 +158,7 @@ export async function runInteractive(
     return code;
   } finally {
     for (const s of sigs) process.off(s, onSignal);
+    guard.dispose();
     late?.others.stop();
     tick.stop();
     late?.ctx.close();
