@@ -6,12 +6,12 @@
 // sweeps up), the probe timeout is real time (a 10 s timeout is a fact about the network and is
 // never scaled).
 import type { Clock } from '../core/clock';
-import { BatchedStore } from '../core/store';
 import type { FleetSnapshot, FleetStore, ServiceHealth, ServiceTransition } from '../core/views';
 import type { Config, ServiceConfig } from '../config/schema';
 import { probeHttp, type HttpProbeResult } from './http-probe';
 import { nextServiceState } from './state-machine';
 import { recommend, type Symptoms } from './recommend';
+import { PollingStore } from './polling-store';
 
 export const SAMPLE_COUNT = 30;
 
@@ -74,7 +74,7 @@ function initialHealth(s: ServiceConfig, threshold: number): ServiceHealth {
   };
 }
 
-class FleetStoreImpl extends BatchedStore<FleetSnapshot> implements FleetStoreHandle {
+class FleetStoreImpl extends PollingStore<FleetSnapshot> implements FleetStoreHandle {
   private readonly services: ServiceHealth[];
   private readonly byName: Map<string, { index: number; cfg: ServiceConfig }>;
   private readonly inFlight = new Map<string, Promise<void>>();
@@ -85,17 +85,12 @@ class FleetStoreImpl extends BatchedStore<FleetSnapshot> implements FleetStoreHa
   private readonly timeoutMs: number;
   private readonly threshold: number;
   private symptoms: Symptoms = {};
-  private updatedAt: Date | null = null;
-  private dirty = false;
-  private current: FleetSnapshot;
-  private stopInterval: (() => void) | undefined;
-  private abort = new AbortController();
 
   constructor(private readonly opts: FleetStoreOptions) {
     const { config } = opts;
     const intervalMs = opts.intervalMs ?? config.health.interval_s * 1000;
     const initial: FleetSnapshot = { services: [], intervalMs, timeScale: opts.clock.scale, updatedAt: null };
-    super(initial, opts.batchMs ?? 0);
+    super(initial, opts.batchMs ?? 0, opts.clock, intervalMs, 'fleet store stopped');
     this.intervalMs = intervalMs;
     this.timeoutMs = opts.timeoutMs ?? config.health.timeout_s * 1000;
     this.threshold = config.health.failure_threshold;
@@ -103,20 +98,11 @@ class FleetStoreImpl extends BatchedStore<FleetSnapshot> implements FleetStoreHa
     this.probe = opts.probe ?? probeHttp;
     this.services = config.services.map((s) => initialHealth(s, this.threshold));
     this.byName = new Map(config.services.map((cfg, index) => [cfg.name, { index, cfg }]));
-    this.current = this.build();
   }
 
-  // Rebuilt lazily (with the recommendation): a sweep of 1,000 services changes many rows but
+  // Rebuilt lazily, with the recommendation: a sweep of 1,000 services changes many rows but
   // costs one snapshot per read, not one per probe result.
-  getSnapshot = (): FleetSnapshot => {
-    if (this.dirty) {
-      this.dirty = false;
-      this.current = this.build();
-    }
-    return this.current;
-  };
-
-  private build(): FleetSnapshot {
+  protected build(): FleetSnapshot {
     const recommendation = recommend(this.services, this.symptoms, this.opts.config);
     return {
       services: [...this.services],
@@ -127,29 +113,8 @@ class FleetStoreImpl extends BatchedStore<FleetSnapshot> implements FleetStoreHa
     };
   }
 
-  private changed(): void {
-    this.updatedAt = this.opts.clock.now();
-    this.dirty = true;
-    this.schedule();
-  }
-
-  start(): void {
-    if (this.stopInterval) return;
-    if (this.abort.signal.aborted) this.abort = new AbortController();
-    this.stopInterval = this.opts.clock.setInterval(() => void this.sweep(), this.intervalMs);
-    void this.sweep();
-  }
-
-  stop(): void {
-    this.stopInterval?.();
-    this.stopInterval = undefined;
-    // Probes in flight end now; their results are dropped, not counted as failures.
-    this.abort.abort(new Error('fleet store stopped'));
-  }
-
   probeNow(): Promise<void> {
-    if (this.abort.signal.aborted) this.abort = new AbortController();
-    return this.sweep();
+    return this.pollOnce();
   }
 
   settled(): Promise<void> {
@@ -176,7 +141,7 @@ class FleetStoreImpl extends BatchedStore<FleetSnapshot> implements FleetStoreHa
   }
 
   /** Starts a probe of every service with a health URL, except ones still being probed. */
-  private sweep(): Promise<void> {
+  protected poll(): Promise<void> {
     const all: Promise<void>[] = [];
     for (const { cfg } of this.byName.values()) {
       if (!cfg.health_url) continue;
@@ -191,7 +156,7 @@ class FleetStoreImpl extends BatchedStore<FleetSnapshot> implements FleetStoreHa
   }
 
   private async probeOne(cfg: ServiceConfig, url: string): Promise<void> {
-    const signal = this.abort.signal;
+    const signal = this.pollSignal;
     await this.semaphore.acquire();
     try {
       if (signal.aborted) return;

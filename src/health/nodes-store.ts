@@ -6,10 +6,10 @@
 // timeout is real time.
 import { loadUndici } from '../core/lazy-undici';
 import type { Clock } from '../core/clock';
-import { BatchedStore } from '../core/store';
 import type { NodeSourceStatus, NodesSnapshot, NodesStore, NodeView } from '../core/views';
 import type { Config } from '../config/schema';
 import { describeNetworkError } from './http-probe';
+import { PollingStore } from './polling-store';
 import { compareNodes, isOnline, mapNodeList, type NodeSourceConfig, type ReportedNode } from './nodes';
 
 /** A node list bigger than this is refused rather than parsed (a misconfigured URL serving a file). */
@@ -80,18 +80,12 @@ interface SourceState {
   inFlight?: Promise<void>;
 }
 
-class NodesStoreImpl extends BatchedStore<NodesSnapshot> implements NodesStoreHandle {
+class NodesStoreImpl extends PollingStore<NodesSnapshot> implements NodesStoreHandle {
   private readonly sources: SourceState[];
-  private readonly intervalMs: number;
   private readonly timeoutMs: number;
   private readonly offlineAfterMs: number;
   private readonly fetcher: NodeFetcher;
   private isolated = new Set<string>();
-  private stopInterval?: () => void;
-  private abort = new AbortController();
-  private dirty = false;
-  private current: NodesSnapshot;
-  private updatedAt: Date | null = null;
 
   constructor(private readonly opts: NodesStoreOptions) {
     const { config } = opts;
@@ -107,9 +101,9 @@ class NodesStoreImpl extends BatchedStore<NodesSnapshot> implements NodesStoreHa
       sources: [],
       updatedAt: null,
     };
-    super(empty, opts.batchMs ?? 0);
+    const intervalMs = opts.intervalMs ?? (config.nodes.interval_s ?? config.health.interval_s) * 1000;
+    super(empty, opts.batchMs ?? 0, opts.clock, intervalMs, 'nodes store stopped');
     this.offlineAfterMs = offlineAfterMs;
-    this.intervalMs = opts.intervalMs ?? (config.nodes.interval_s ?? config.health.interval_s) * 1000;
     this.timeoutMs = opts.timeoutMs ?? config.health.timeout_s * 1000;
     this.fetcher = opts.fetch ?? fetchNodeList;
     this.sources = config.node_sources.map((cfg) => ({
@@ -117,18 +111,9 @@ class NodesStoreImpl extends BatchedStore<NodesSnapshot> implements NodesStoreHa
       nodes: [],
       status: { name: cfg.name, lastFetchAt: null, lastOkAt: null, count: 0 },
     }));
-    this.current = this.build();
   }
 
-  getSnapshot = (): NodesSnapshot => {
-    if (this.dirty) {
-      this.dirty = false;
-      this.current = this.build();
-    }
-    return this.current;
-  };
-
-  private build(): NodesSnapshot {
+  protected build(): NodesSnapshot {
     const now = this.opts.clock.now().getTime();
     const threshold = this.opts.config.nodes.error_rate_alert;
     const nodes: NodeView[] = [];
@@ -158,27 +143,12 @@ class NodesStoreImpl extends BatchedStore<NodesSnapshot> implements NodesStoreHa
     };
   }
 
-  private changed(): void {
-    this.updatedAt = this.opts.clock.now();
-    this.dirty = true;
-    this.schedule();
-  }
-
-  start(): void {
-    if (this.stopInterval) return;
-    if (this.abort.signal.aborted) this.abort = new AbortController();
-    this.stopInterval = this.opts.clock.setInterval(() => void this.pollNow(), this.intervalMs);
-    void this.pollNow();
-  }
-
-  stop(): void {
-    this.stopInterval?.();
-    this.stopInterval = undefined;
-    this.abort.abort(new Error('nodes store stopped'));
-  }
-
   pollNow(): Promise<void> {
-    if (this.abort.signal.aborted && !this.stopInterval) this.abort = new AbortController();
+    return this.pollOnce();
+  }
+
+  /** Polls every source, except ones whose previous poll is still in flight. */
+  protected poll(): Promise<void> {
     return Promise.all(this.sources.map((s) => (s.inFlight ??= this.pollOne(s).finally(() => (s.inFlight = undefined))))).then(() => undefined);
   }
 
@@ -186,8 +156,7 @@ class NodesStoreImpl extends BatchedStore<NodesSnapshot> implements NodesStoreHa
     const next = new Set(ids);
     if (next.size === this.isolated.size && [...next].every((id) => this.isolated.has(id))) return;
     this.isolated = next;
-    this.dirty = true;
-    this.schedule();
+    this.invalidate();
   }
 
   offlineRatio(): number | undefined {
@@ -205,7 +174,7 @@ class NodesStoreImpl extends BatchedStore<NodesSnapshot> implements NodesStoreHa
   }
 
   private async pollOne(s: SourceState): Promise<void> {
-    const signal = this.abort.signal;
+    const signal = this.pollSignal;
     let result: NodeFetchResult;
     try {
       result = await this.guarded(s.cfg.url, signal);
