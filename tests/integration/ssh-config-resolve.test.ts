@@ -15,6 +15,8 @@ import { applySshConfig, applySshConfigToLoaded, parseJumpHop, sshG } from '../.
 import { startTestSshServer, type TestSshServer } from '../helpers/ssh-server';
 
 const haveSsh = existsSync('/usr/bin/ssh');
+// CI (REQUIRE_SSHD=1) installs OpenSSH: there a missing client is a failure, not a skip.
+if (!haveSsh && process.env.REQUIRE_SSHD === '1') throw new Error('REQUIRE_SSHD=1 but /usr/bin/ssh is missing: apt-get install -y openssh-client');
 let dir: string;
 let jump: TestSshServer;
 let target: TestSshServer;

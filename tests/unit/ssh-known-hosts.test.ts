@@ -21,6 +21,8 @@ function newKey(): { type: string; b64: string; blob: Buffer; line: string } {
 }
 
 const hasKeygen = existsSync('/usr/bin/ssh-keygen');
+// CI (REQUIRE_SSHD=1) installs OpenSSH: there a missing ssh-keygen is a failure, not a skip.
+if (!hasKeygen && process.env.REQUIRE_SSHD === '1') throw new Error('REQUIRE_SSHD=1 but /usr/bin/ssh-keygen is missing: apt-get install -y openssh-client');
 
 describe('known_hosts parsing and matching', () => {
   const k1 = newKey();
