@@ -5,8 +5,6 @@ import { dirname, join } from 'node:path';
 import { DEMO_FILES } from '../demo/layout';
 import type { LoadedConfig } from '../config/load';
 import type { CommonFlags } from './flags';
-
-export { loadFromFlags, type CommonFlags } from './flags';
 import { operatorName } from '../config/operator';
 import { realClock, type Clock } from '../core/clock';
 import { createSshShell } from '../ssh/shell';

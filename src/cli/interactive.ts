@@ -8,7 +8,6 @@ import type { ConsoleContext } from './context';
 import type { CommonFlags } from './flags';
 import { SIGNAL_NUMBERS } from './exit';
 
-export { requireTty } from './interactive-guard';
 import { startConsole, leaveAltScreen } from '../../screens/render';
 import type { AppStartup } from '../../screens/app';
 import type { Lang, RunsSnapshot, RunsStore, RunView } from '../core/views';
