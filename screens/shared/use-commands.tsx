@@ -1,6 +1,6 @@
 // The one input hook of the console: a key press is matched against the registry for the screen
 // shown, a disabled command only flashes its reason, an enabled one calls its handler.
-import { createContext, useCallback, useContext, useRef } from 'react';
+import { createContext, useCallback, useContext, useEffect, useRef } from 'react';
 import { useInput } from 'ink';
 import type { Lang } from '../../src/core/views';
 import { keyName, matchCommand, type Command, type CommandScreen, type CommandState } from '../../src/commands/registry';
@@ -38,6 +38,21 @@ export function isFieldKey(input: string, key: Parameters<typeof keyName>[1]): b
   return !key.ctrl && [...name].length === 1;
 }
 
+type KeyFlags = Parameters<typeof keyName>[1];
+
+/**
+ * The keys in one chunk of input that is a single key repeated ("jjj", "qq"): a held key, or two
+ * quick presses that a slow SSH link or a busy process delivers in one read. Ink passes such a
+ * chunk as one input. Anything else of several characters is pasted text and stays unsplit, so a
+ * paste never fires commands (a pasted "r…y" must not start and confirm a runbook).
+ */
+export function repeatedKeys(input: string, key: KeyFlags): string[] | undefined {
+  if (key.ctrl || key.meta || input.includes('\u001B')) return undefined;
+  const chars = [...input];
+  if (chars.length < 2 || chars.some((c) => c !== chars[0])) return undefined;
+  return chars;
+}
+
 /**
  * `captureText`: a text field has focus (e.g. the approval form's code field); printable keys
  * belong to it (ink-text-input reads them itself) and must not fire single-letter commands.
@@ -50,8 +65,8 @@ export function useCommands(screen: CommandScreen, handlers: CommandHandlers, st
   const latest = useRef({ screen, handlers, state, captureText });
   latest.current = { screen, handlers, state, captureText };
 
-  const onInput = useCallback(
-    (input: string, key: Parameters<typeof keyName>[1]) => {
+  const dispatch = useCallback(
+    (input: string, key: KeyFlags) => {
       if (latest.current.captureText && isFieldKey(input, key)) return;
       const name = keyName(input, key);
       const { screen: current, handlers: h, state: s } = latest.current;
@@ -66,6 +81,36 @@ export function useCommands(screen: CommandScreen, handlers: CommandHandlers, st
       h[command.id]?.(name);
     },
     [registry, lang, flash],
+  );
+
+  // The rest of a repeated-key chunk, one key per turn of the event loop: each key must see the
+  // screen and state the one before it left (the first `q` closes help, the second quits).
+  const queue = useRef<{ input: string; key: KeyFlags }[]>([]);
+  const timer = useRef<ReturnType<typeof setImmediate> | undefined>(undefined);
+  const drain = useCallback(() => {
+    timer.current = undefined;
+    const next = queue.current.shift();
+    if (next) dispatch(next.input, next.key);
+    if (queue.current.length > 0) timer.current = setImmediate(drain);
+  }, [dispatch]);
+  useEffect(
+    () => () => {
+      if (timer.current) clearImmediate(timer.current);
+      queue.current = [];
+    },
+    [],
+  );
+
+  const onInput = useCallback(
+    (input: string, key: KeyFlags) => {
+      const keys = latest.current.captureText ? undefined : repeatedKeys(input, key);
+      const events = keys ? keys.map((k) => ({ input: k, key })) : [{ input, key }];
+      // Keys still queued go first: input is handled in the order it was typed.
+      if (queue.current.length === 0) dispatch(events.shift()!.input, key);
+      queue.current.push(...events);
+      if (queue.current.length > 0 && !timer.current) timer.current = setImmediate(drain);
+    },
+    [dispatch, drain],
   );
 
   useInput(onInput, { isActive });
