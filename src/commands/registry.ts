@@ -933,6 +933,7 @@ export interface KeyFlags {
   shift?: boolean;
   backspace?: boolean;
   delete?: boolean;
+  meta?: boolean;
 }
 
 /** Normalises one key press to the names used in `keys`, or undefined for pasted text. */
