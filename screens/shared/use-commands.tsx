@@ -1,6 +1,6 @@
 // The one input hook of the console: a key press is matched against the registry for the screen
 // shown, a disabled command only flashes its reason, an enabled one calls its handler.
-import { createContext, useCallback, useContext, useEffect, useRef } from 'react';
+import { createContext, useCallback, useContext, useEffect, useRef, useState } from 'react';
 import { useInput } from 'ink';
 import type { Lang } from '../../src/core/views';
 import { keyName, matchCommand, type Command, type CommandScreen, type CommandState } from '../../src/commands/registry';
@@ -83,23 +83,16 @@ export function useCommands(screen: CommandScreen, handlers: CommandHandlers, st
     [registry, lang, flash],
   );
 
-  // The rest of a repeated-key chunk, one key per turn of the event loop: each key must see the
-  // screen and state the one before it left (the first `q` closes help, the second quits).
+  // The rest of a repeated-key chunk, one key per render: each key must see the screen and state
+  // the one before it left (the first `q` closes help, the second quits). `turn` forces the
+  // render even when a key changed nothing, and the effect after it takes the next key.
   const queue = useRef<{ input: string; key: KeyFlags }[]>([]);
-  const timer = useRef<ReturnType<typeof setImmediate> | undefined>(undefined);
-  const drain = useCallback(() => {
-    timer.current = undefined;
+  const [turn, setTurn] = useState(0);
+  useEffect(() => {
     const next = queue.current.shift();
     if (next) dispatch(next.input, next.key);
-    if (queue.current.length > 0) timer.current = setImmediate(drain);
-  }, [dispatch]);
-  useEffect(
-    () => () => {
-      if (timer.current) clearImmediate(timer.current);
-      queue.current = [];
-    },
-    [],
-  );
+    if (queue.current.length > 0) setTurn((n) => n + 1);
+  }, [turn, dispatch]);
 
   const onInput = useCallback(
     (input: string, key: KeyFlags) => {
@@ -108,9 +101,9 @@ export function useCommands(screen: CommandScreen, handlers: CommandHandlers, st
       // Keys still queued go first: input is handled in the order it was typed.
       if (queue.current.length === 0) dispatch(events.shift()!.input, key);
       queue.current.push(...events);
-      if (queue.current.length > 0 && !timer.current) timer.current = setImmediate(drain);
+      if (queue.current.length > 0) setTurn((n) => n + 1);
     },
-    [dispatch, drain],
+    [dispatch],
   );
 
   useInput(onInput, { isActive });
