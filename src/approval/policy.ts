@@ -5,6 +5,7 @@
 // The flow does not write anything. It emits effects as data (audit lines, approval events); the
 // engine turns them into RunEvents and the audit writer writes them.
 import { randomBytes } from 'node:crypto';
+import { formatIsoLocal } from '../audit/emergency-log';
 import type { Clock } from '../core/clock';
 import { BatchedStore } from '../core/store';
 import type { Localized } from '../core/views';
@@ -521,7 +522,8 @@ export class ApprovalFlow extends BatchedStore<ApprovalSnapshot> {
 
 /** The L3 summary box (seed 000), one line per entry, shown before the typed `yes`. */
 export function summaryLines(snap: ApprovalSnapshot, lang: 'ko' | 'en'): string[] {
-  const when = (r?: ApproverRecord) => (r ? ` (${r.at.toISOString()}${r.how === 'session' ? ', other session' : ''})` : '');
+  // Local time with its offset, as in emergency.log, so the box and the audit lines read alike.
+  const when = (r?: ApproverRecord) => (r ? ` (${formatIsoLocal(r.at)}${r.how === 'session' ? ', other session' : ''})` : '');
   const none = lang === 'ko' ? '(없음)' : '(none)';
   return lang === 'ko'
     ? [

@@ -46,8 +46,9 @@ describe('L3 Box Reset', () => {
     expect(rig.answer(id, { kind: 'reason', reason: 'SSH unreachable, console shows kernel hang' }).accepted).toBe(true);
     const summary = await rig.waitPrompt(id, (x) => x.phase === 'summary', 'summary');
     expect(summary.summary?.map((l) => l.en)).toEqual([
-      expect.stringMatching(/^Step 1 approver: orion \(/),
-      expect.stringMatching(/^Step 2 approver: vega \(/),
+      // Local time with its offset, the audit log's format (never UTC `Z` with milliseconds).
+      expect.stringMatching(/^Step 1 approver: orion \(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d\)$/),
+      expect.stringMatching(/^Step 2 approver: vega \(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d\)$/),
       'Reason: SSH unreachable, console shows kernel hang',
     ]);
     expect(summary.summary?.[0]?.ko).toMatch(/^1차 승인: orion/);

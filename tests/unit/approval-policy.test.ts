@@ -210,11 +210,19 @@ describe('L3 (two-step)', () => {
     expect(s.flow.getSnapshot().phase).toBe('reason');
     expect(s.flow.giveReason('  box unreachable\nsince 15:20 ').accepted).toBe(true);
     expect(s.flow.getSnapshot()).toMatchObject({ phase: 'summary', reason: 'box unreachable since 15:20' });
-    expect(summaryLines(s.flow.getSnapshot(), 'en')).toEqual([
-      `Step 1 approver: orion (${t1.toISOString()})`,
-      `Step 2 approver: vega (${new Date(t1.getTime() + 30_000).toISOString()})`,
-      'Reason: box unreachable since 15:20',
-    ]);
+    // Local time with its offset, like the audit log (FakeClock starts at 06:30 UTC).
+    const tz = process.env.TZ;
+    process.env.TZ = 'Asia/Seoul';
+    try {
+      expect(summaryLines(s.flow.getSnapshot(), 'en')).toEqual([
+        'Step 1 approver: orion (2026-01-04T15:30:00+09:00)',
+        'Step 2 approver: vega (2026-01-04T15:30:30+09:00)',
+        'Reason: box unreachable since 15:20',
+      ]);
+    } finally {
+      if (tz === undefined) delete process.env.TZ;
+      else process.env.TZ = tz;
+    }
     expect(summaryLines(s.flow.getSnapshot(), 'ko')[2]).toBe('사유: box unreachable since 15:20');
     expect(s.flow.continueToConfirm().accepted).toBe(true);
     expect(s.flow.getSnapshot().phase).toBe('confirm-yes');
