@@ -93,7 +93,9 @@ export function attachHeadlessApproval(o: HeadlessApprovalOptions): HeadlessAppr
   };
 
   const ask = async (question: string, signal: AbortSignal): Promise<string> => {
-    if (inputClosed) throw new InputClosed();
+    // Lines piped before EOF still answer their questions (`printf 'reason\nyes\n' |` may close
+    // stdin before the reason has even been accepted); only an empty queue means nobody answers.
+    if (inputClosed && queued.length === 0) throw new InputClosed();
     signal.throwIfAborted();
     const closed = new AbortController();
     const onClose = () => closed.abort(new InputClosed());

@@ -2,7 +2,8 @@
 // `run` without a terminal prints its request and waits; `doai-console approve` refuses the
 // requester itself (exit 1) and an unknown id (exit 2, with the pending list), ignores a forged
 // approval file, and an approval by `nobody` lets the run go on. L3: both steps from two other
-// users, never the same one twice. Needs root (to spawn as other uids) and the built dist/.
+// users, never the same one twice; the reason and `yes`/`no` piped up front answer only after
+// both approvals. Needs root (to spawn as other uids) and the built dist/.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,10 +48,10 @@ interface Running {
   waitFor(re: RegExp, ms?: number): Promise<RegExpMatchArray>;
 }
 
-function start(args: string[], uid?: number): Running {
+function start(args: string[], uid?: number, env: NodeJS.ProcessEnv = {}): Running {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: base,
-    env: { ...process.env, HOME: base, NO_COLOR: '1', DOAI_CONSOLE_CONFIG: '' },
+    env: { ...process.env, HOME: base, NO_COLOR: '1', DOAI_CONSOLE_CONFIG: '', ...env },
     stdio: 'pipe',
     ...(uid !== undefined ? { uid, gid: uid } : {}),
   });
@@ -172,6 +173,79 @@ suite('doai-console approve across OS users (built CLI)', () => {
       'L3_BOX_RESET: SUCCESS',
     ]);
     expect(fleet!.state()).toMatchObject({ power: 'up', health: 'ok', reboots: 1 });
+  }, 120_000);
+
+  it("L3 with the reason and the answer piped up front (printf 'disk full\\nyes\\n' |): yes executes, no cancels, the pipe approves nothing; summary times in local time like the audit log", async () => {
+    const { config, approvals, audit } = await setup();
+    fleet!.injectFault('box-down');
+    // The `no` run gets a fleet of its own (own audit log, lock and approvals): both wait the
+    // real 30 s between the steps at the same time instead of one after the other.
+    const noFleet = await startDemoFleet({ dir: join(base, 'demo-no'), timeScale: 20, nodeCount: 5 });
+    try {
+      const noApprovals = join(base, 'demo-no', 'approvals');
+      const tz = { TZ: 'Asia/Seoul' };
+      const yes = start(['run', 'l3-box-reset', '--target', 'demo-vm', '--config', config], undefined, tz);
+      const no = start(['run', 'l3-box-reset', '--target', 'demo-vm', '--config', noFleet.configPath], undefined, tz);
+      // Everything is in the pipe, and the pipe is closed, before anyone has approved.
+      yes.child.stdin.end('disk full\nyes\n');
+      no.child.stdin.end('disk full\nno\n');
+      const [, y1] = await yes.waitFor(/doai-console approve ([0-9a-f]{8})/);
+      const [, n1] = await no.waitFor(/doai-console approve ([0-9a-f]{8})/);
+      await new Promise((r) => setTimeout(r, 1000));
+      for (const r of [yes, no]) {
+        expect(r.child.exitCode).toBeNull();
+        expect(r.out()).toMatch(/waiting for another user to approve \(stdin is not a terminal, so no code can be typed here\)/);
+        expect(r.out()).not.toMatch(/approval step 1 granted|reason for this box reset/);
+      }
+      expect((await cli(['approve', y1!, '--approvals-dir', approvals], NOBODY)).code).toBe(0);
+      expect((await cli(['approve', n1!, '--approvals-dir', noApprovals], NOBODY)).code).toBe(0);
+      const [, y2] = await yes.waitFor(/approval request ([0-9a-f]{8}) \(step 2\)/, 45_000);
+      const [, n2] = await no.waitFor(/approval request ([0-9a-f]{8}) \(step 2\)/, 45_000);
+      expect((await cli(['approve', y2!, '--approvals-dir', approvals], THIRD)).code).toBe(0);
+      expect((await cli(['approve', n2!, '--approvals-dir', noApprovals], THIRD)).code).toBe(0);
+
+      expect(await yes.exit).toBe(0);
+      expect(yes.out()).toContain('reason for this box reset: disk full\n');
+      expect(yes.out()).toContain('execute? type yes (anything else cancels): yes\n');
+      expect(yes.out()).toMatch(/SUCCESS — ✅ L3 Box Reset complete/);
+      expect(yes.out()).not.toMatch(/stdin closed/);
+      // The summary box in local time with its offset, as in emergency.log, not UTC.
+      const local = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+09:00/.source;
+      const [, at1] = yes.out().match(new RegExp(`  Step 1 approver: nobody \\((${local}), other session\\)\n`))!;
+      const [, at2] = yes.out().match(new RegExp(`  Step 2 approver: uid65533 \\((${local}), other session\\)\n`))!;
+      expect(yes.out()).toContain('  Reason: disk full\n');
+      expect(yes.out()).not.toMatch(/approver: .*\d\d\.\d{3}Z/);
+      const raw = readFileSync(audit, 'utf8');
+      const stamp = (what: string) => new RegExp(`^\\[(${local})\\] L3_BOX_RESET: ${what}$`, 'm').exec(raw)![1]!;
+      // The same instant the audit log recorded, give or take the second it was written in.
+      expect(Math.abs(Date.parse(at1!) - Date.parse(stamp('STEP1_APPROVED by nobody')))).toBeLessThanOrEqual(1000);
+      expect(Math.abs(Date.parse(at2!) - Date.parse(stamp('STEP2_APPROVED by uid65533')))).toBeLessThanOrEqual(1000);
+      expect(auditLines(audit)).toEqual([
+        expect.stringMatching(/^L3_BOX_RESET: START - Confirm: [0-9A-F]{6}$/),
+        'L3_BOX_RESET: STEP1_APPROVED by nobody',
+        'L3_BOX_RESET: STEP2_APPROVED by uid65533',
+        'L3_BOX_RESET: REASON: disk full',
+        'L3_BOX_RESET: EXECUTING',
+        'L3_BOX_RESET: SUCCESS',
+      ]);
+      expect(fleet!.state()).toMatchObject({ power: 'up', health: 'ok', reboots: 1 });
+
+      expect(await no.exit).toBe(1);
+      expect(no.out()).toContain('execute? type yes (anything else cancels): no\n');
+      expect(no.out()).toMatch(/✗ Cancelled — only the word yes executes/);
+      expect(no.out()).toMatch(/CANCELLED — Cancelled — only the word yes executes/);
+      expect(no.out()).not.toMatch(/> Back up config and logs|EXECUTING/);
+      expect(auditLines(join(base, 'demo-no', 'emergency.log'))).toEqual([
+        expect.stringMatching(/^L3_BOX_RESET: START - Confirm: [0-9A-F]{6}$/),
+        'L3_BOX_RESET: STEP1_APPROVED by nobody',
+        'L3_BOX_RESET: STEP2_APPROVED by uid65533',
+        'L3_BOX_RESET: REASON: disk full',
+        'L3_BOX_RESET: CANCELLED by user',
+      ]);
+      expect(noFleet.state().reboots).toBe(0);
+    } finally {
+      await noFleet.stop();
+    }
   }, 120_000);
 
   it('L3 without a terminal and stdin closed: after both approvals the missing reason cancels the run', async () => {
