@@ -1,8 +1,8 @@
 // Builds the core objects a command needs from the config. Interactive, headless run and the
 // demo all go through here, so they share one wiring and one set of safety checks.
-import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { DEMO_FILES } from '../demo/layout';
+import { DemoProviderKeyError, readDemoProviderKey } from '../demo/provider-key';
+import { UserError } from './exit';
 import type { LoadedConfig } from '../config/load';
 import type { CommonFlags } from './flags';
 import { operatorName } from '../config/operator';
@@ -69,14 +69,16 @@ export function loadDemoSecrets(loaded: LoadedConfig, env: NodeJS.ProcessEnv = p
   for (const host of loaded.config.hosts) {
     const name = host.provider?.api_key_env;
     if (!name || env[name]) continue;
-    const file = join(dirname(loaded.path), DEMO_FILES.providerKey);
+    let key: string | undefined;
     try {
-      const st = statSync(file);
-      if ((st.mode & 0o077) !== 0) continue;
-      env[name] = readFileSync(file, 'utf8').trim();
-    } catch {
-      // No key file: the provider step will say the key is missing.
+      key = readDemoProviderKey(loaded.path);
+    } catch (e) {
+      // Refused up front: starting without it would only fail later as a "missing key" at the reboot step.
+      if (e instanceof DemoProviderKeyError) throw new UserError(e.message);
+      throw e;
     }
+    // No key file: the provider step will say the key is missing.
+    if (key !== undefined) env[name] = key;
   }
 }
 

@@ -80,11 +80,5 @@ export async function fetchDemoState(configPath: string): Promise<Record<string,
   return (await call(configPath, 'GET', '/state')) as Record<string, unknown>;
 }
 
-/** The demo's provider API key, for the CLI to put into the environment before the console starts. */
-export async function readDemoProviderKey(configPath: string): Promise<string | undefined> {
-  try {
-    return (await readFile(join(dirname(configPath), DEMO_FILES.providerKey), 'utf8')).trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
+// The demo's provider API key has one reader, with the owner-only mode check (R-SEC-3).
+export { readDemoProviderKey, DemoProviderKeyError } from './provider-key';
