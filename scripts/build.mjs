@@ -1,7 +1,8 @@
 // Bundles the CLI into dist/cli.js: start-up is ~2x faster bundled (DESIGN.md), and
 // NODE_ENV=production is defined at build time so React never runs its dev-mode bookkeeping.
 import { build } from 'esbuild';
-import { readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { devtoolsStub, prevalidateActions, requireBanner } from './esbuild-shared.mjs';
@@ -40,7 +41,38 @@ const zodNamespace = {
   },
 };
 
+// yoga-layout (Ink's layout engine) ships its wasm as a base64 data: URL and, when a global fetch
+// exists, "fetches" it: on Node 20 that loads Node's internal undici (~15 ms of the first frame,
+// in every process that draws) only to decode base64. Its own synchronous decoder is used when
+// there is no fetch; take that path for data: URLs. The build fails if yoga's text changes.
+const YOGA_FETCH = 'function ya(){return w||"function"!=typeof fetch?';
+const yogaNoFetch = {
+  name: 'yoga-no-fetch',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]yoga-layout[\\/]dist[\\/]binaries[\\/]yoga-wasm-base64-esm\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      if (text.split(YOGA_FETCH).length !== 2) throw new Error(`yoga-no-fetch: ${args.path} no longer has the expected loader; review the plugin`);
+      return { contents: text.replace(YOGA_FETCH, 'function ya(){return w||ua(H)||"function"!=typeof fetch?'), loader: 'js' };
+    });
+  },
+};
+
 const prevalidated = await prevalidateActions(root);
+
+// What the validated-config cache is keyed on (src/config/cache.ts): the sources and the locked
+// dependency versions. Any change to them is a new build whose first start validates afresh.
+function buildId() {
+  const hash = createHash('sha256').update(readFileSync(join(root, 'package-lock.json')));
+  const walk = (dir) => {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.tsx?$/.test(e.name)) hash.update(p.slice(root.length)).update(readFileSync(p));
+    }
+  };
+  walk(join(root, 'src'));
+  return hash.digest('hex').slice(0, 32);
+}
 
 // Old chunks would pile up (hashed names): start from an empty output directory.
 rmSync(outdir, { recursive: true, force: true });
@@ -60,11 +92,12 @@ await build({
   sourcemap: 'linked',
   // ssh2 loads optional native addons (cpu-features, sshcrypto) with require(); keep it external.
   external: ['ssh2', 'cpu-features'],
-  plugins: fullRedraw ? [devtoolsStub, zodNamespace, fullRedrawPlugin] : [devtoolsStub, zodNamespace],
+  plugins: fullRedraw ? [devtoolsStub, zodNamespace, yogaNoFetch, fullRedrawPlugin] : [devtoolsStub, zodNamespace, yogaNoFetch],
   define: {
     'process.env.NODE_ENV': '"production"',
     __DOAI_VERSION__: JSON.stringify(pkg.version),
     __DOAI_PREVALIDATED__: JSON.stringify(prevalidated),
+    __DOAI_BUILD_ID__: JSON.stringify(buildId()),
   },
   banner: requireBanner,
   logLevel: 'warning',

@@ -3,21 +3,19 @@ import { Command, CommanderError, Option } from 'commander';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, resolveConfigPath, writeStarterConfig } from '../config/load';
-import { detectLang } from '../i18n/catalog';
+import { loadConfigAndText, resolveConfigPath, writeStarterConfig } from '../config/load';
+import { writeCachedConfig } from '../config/cache';
 import type { Lang } from '../core/views';
 import { loadFromFlags, type CommonFlags } from './flags';
 import { EXIT_USAGE, UserError } from './exit';
+import { reportError } from './report-error';
+import { langOf } from './fast-start';
 import { requireTty } from './interactive-guard';
 import { VERSION } from './version';
 import { FAULT_NAMES } from '../demo/faults';
 
 const FAULTS = FAULT_NAMES;
 
-function langOf(flags: CommonFlags): Lang {
-  if (flags.lang === 'ko' || flags.lang === 'en') return flags.lang;
-  return detectLang(process.env);
-}
 
 function common(cmd: Command): Command {
   return cmd
@@ -31,8 +29,11 @@ function common(cmd: Command): Command {
 async function interactive(flags: CommonFlags & { acceptNew?: boolean }): Promise<number> {
   requireTty();
   // The engine and the rest are built after the first frame (runInteractive).
+  const { loaded, text } = loadConfigAndText(resolveConfigPath({ flag: flags.config }));
+  // The next start with this same file skips YAML and zod (src/cli/fast-start.ts).
+  writeCachedConfig(loaded, text);
   const { runInteractive } = await import('./interactive');
-  return runInteractive(loadFromFlags(flags), flags, { lang: langOf(flags) });
+  return runInteractive(loaded, flags, { lang: langOf(flags) });
 }
 
 /** `--nodes N`: how many device nodes the demo's /nodes lists (R-HLT-8 at scale: 10000). */
@@ -225,24 +226,6 @@ export async function main(argv: string[]): Promise<number> {
       // --help and --version arrive here with exit code 0; usage errors are already printed.
       return err.exitCode === 0 ? 0 : EXIT_USAGE;
     }
-    if (err instanceof ConfigError) {
-      process.stderr.write(`doai-console: invalid config\n${err.message}\n`);
-      return EXIT_USAGE;
-    }
-    if (err instanceof Error && (err.name === 'DemoControlError' || err.name === 'RunbookLoadError' || err.name === 'ChecklistLoadError')) {
-      process.stderr.write(`doai-console: ${err.message}\n`);
-      return EXIT_USAGE;
-    }
-    if (err instanceof UserError) {
-      process.stderr.write(err.message + '\n');
-      return err.exitCode;
-    }
-    const e = err as Error & { kind?: string };
-    if (e?.name === 'SshError') {
-      process.stderr.write(`doai-console: ${e.message}\n`);
-      return 1;
-    }
-    process.stderr.write(`doai-console: unexpected error: ${e?.stack ?? String(err)}\n`);
-    return 1;
+    return reportError(err);
   }
 }

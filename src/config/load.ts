@@ -2,7 +2,7 @@
 // as `file:line:col: path: expected X, found Y` and the CLI exits 2: never a half-started console.
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { configSchema, type Config } from './schema';
 import { formatProblem, sortProblems, validateYaml, type YamlPath, type YamlProblem, type YamlSource } from './yaml-errors';
@@ -45,39 +45,8 @@ export interface LoadedConfig {
   paths: ResolvedPaths;
 }
 
-type Env = Record<string, string | undefined>;
-
-export interface PathOptions {
-  env?: Env;
-  /** Home directory (tests); defaults to os.homedir(). */
-  home?: string;
-}
-
-/** `~` and `~/x` expand to home; relative paths resolve against `base`. */
-export function expandPath(p: string, base: string, home: string = homedir()): string {
-  if (p === '~') return home;
-  if (p.startsWith('~/')) return join(home, p.slice(2));
-  return isAbsolute(p) ? resolve(p) : resolve(base, p);
-}
-
-/** `--config` flag, else DOAI_CONSOLE_CONFIG, else $XDG_CONFIG_HOME/doai-console/console.yaml. */
-export function resolveConfigPath(opts: { flag?: string; env?: Env; home?: string; cwd?: string } = {}): string {
-  const env = opts.env ?? process.env;
-  const home = opts.home ?? homedir();
-  const cwd = opts.cwd ?? process.cwd();
-  if (opts.flag) return expandPath(opts.flag, cwd, home);
-  if (env.DOAI_CONSOLE_CONFIG) return expandPath(env.DOAI_CONSOLE_CONFIG, cwd, home);
-  const xdg = env.XDG_CONFIG_HOME && isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : join(home, '.config');
-  return join(xdg, 'doai-console', 'console.yaml');
-}
-
-/** Default state directory: $XDG_STATE_HOME/doai-console or ~/.local/state/doai-console. */
-export function defaultStateDir(opts: PathOptions = {}): string {
-  const env = opts.env ?? process.env;
-  const home = opts.home ?? homedir();
-  const xdg = env.XDG_STATE_HOME && isAbsolute(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : join(home, '.local', 'state');
-  return join(xdg, 'doai-console');
-}
+export { defaultStateDir, expandPath, resolveConfigPath, type PathOptions } from './paths';
+import { defaultStateDir, expandPath, type PathOptions } from './paths';
 
 function readConfigText(path: string): string {
   try {
@@ -198,10 +167,15 @@ export function parseConfig(text: string, file: string, opts: PathOptions & { co
 
 /** Reads and validates the config file; throws ConfigError (exit code 2 in the CLI). */
 export function loadConfig(path: string, opts: PathOptions = {}): LoadedConfig {
+  return loadConfigAndText(path, opts).loaded;
+}
+
+/** loadConfig, with the exact text it validated (the key the validated-config cache is kept under). */
+export function loadConfigAndText(path: string, opts: PathOptions = {}): { loaded: LoadedConfig; text: string } {
   const absolute = resolve(path);
   const text = readConfigText(absolute);
   const { config, paths } = parseConfig(text, path, { ...opts, configDir: dirname(absolute) });
-  return { path: absolute, config, paths };
+  return { loaded: { path: absolute, config, paths }, text };
 }
 
 /**

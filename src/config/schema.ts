@@ -1,10 +1,11 @@
 // The one YAML file (R-CFG-1). Every object is strict: an unknown key is a typo and an error
 // (R-CFG-3). Defaults are seed 000's numbers (R-CFG-2).
 import { z } from 'zod';
+import { UNIT_NAME } from './patterns';
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]*$/, 'a name of letters, digits, . _ @ -');
 /** systemd unit names: letters, digits, ":-_.\@" (systemd.unit(5)); no leading dash. */
-export const unitName = z.string().regex(/^[A-Za-z0-9:_.\\@][A-Za-z0-9:_.\\@-]*$/, 'a systemd unit name');
+export const unitName = z.string().regex(UNIT_NAME, 'a systemd unit name');
 const seconds = z.number().positive();
 // z.url() alone accepts any scheme ("htp:/x" parses as a URL); probes and APIs need http(s).
 const httpUrl = z.url({ protocol: /^https?$/, error: 'a URL (http:// or https://)' });

@@ -1,7 +1,7 @@
 // Typed runbook parameters (R-RUN-8): every value is checked against its type before a run
 // starts, and still reaches a shell only single-quoted. Values that come from the target
 // (backup files, commits) are picked from a list the host printed, never typed blind.
-import { unitName } from '../config/schema';
+import { UNIT_NAME } from '../config/patterns';
 import { parseTemplate, renderTemplate } from './template';
 import type { Runbook, RunbookParam } from './schema';
 
@@ -58,7 +58,7 @@ export function paramTypeProblem(type: ParamType, value: string, names?: ParamNa
     case 'int':
       return /^-?\d{1,15}$/.test(value) ? undefined : 'expected a whole number';
     case 'unit':
-      return unitName.safeParse(value).success && !value.startsWith('-') ? undefined : `expected ${PARAM_TYPE_TEXT.unit}`;
+      return UNIT_NAME.test(value) && !value.startsWith('-') ? undefined : `expected ${PARAM_TYPE_TEXT.unit}`;
     case 'name':
       return /^[A-Za-z0-9_][A-Za-z0-9._@:+-]{0,127}$/.test(value) ? undefined : `expected ${PARAM_TYPE_TEXT.name}`;
     case 'service':

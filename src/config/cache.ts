@@ -1,0 +1,110 @@
+// The validated config, kept by the exact text it was validated from (issue 8, first frame).
+// Loading YAML and zod and checking the file is ~60 ms of every start of the console; an operator
+// opens the same config again and again, so the console keeps the result in
+// $XDG_CACHE_HOME/doai-console/config/ (owner-only) and uses it only when the key matches: the same
+// build, the same config path, the same text byte for byte, the same home and XDG_STATE_HOME (the
+// inputs of path resolution). Anything else (a changed file, a new build, an unreadable or foreign
+// cache file) is a miss and the config is validated as always. No YAML or zod here: a hit must not
+// load them. The config holds no secrets (webhook URLs and API keys are named, never inline).
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { homedir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
+import type { LoadedConfig } from './load';
+import type { Env } from './paths';
+
+// Replaced at bundle time with a hash of the sources and the lock file. Unbundled (tests) there is
+// no build to key on, so nothing is cached unless a test passes its own id.
+declare const __DOAI_BUILD_ID__: string | undefined;
+const BUILD_ID: string | undefined = typeof __DOAI_BUILD_ID__ === 'string' ? __DOAI_BUILD_ID__ : undefined;
+
+/** Cache files kept; the oldest go first (each config path has one file). */
+const KEEP = 32;
+
+export interface ConfigCacheOptions {
+  env?: Env;
+  home?: string;
+  /** Overrides the bundle's build id (tests). */
+  buildId?: string;
+}
+
+export function configCacheDir(opts: ConfigCacheOptions = {}): string {
+  const env = opts.env ?? process.env;
+  const home = opts.home ?? homedir();
+  const base = env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : join(home, '.cache');
+  return join(base, 'doai-console', 'config');
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+function cacheKey(buildId: string, absPath: string, text: string, opts: ConfigCacheOptions): string {
+  const env = opts.env ?? process.env;
+  return sha256(JSON.stringify([buildId, absPath, opts.home ?? homedir(), env.XDG_STATE_HOME ?? '', text]));
+}
+
+function cacheFile(absPath: string, opts: ConfigCacheOptions): string {
+  return join(configCacheDir(opts), `${sha256(absPath).slice(0, 40)}.json`);
+}
+
+/** Written by this user and by nobody else: owned by us, not writable by group or others. */
+function ownedAndPrivate(st: Stats): boolean {
+  const uid = process.getuid?.();
+  return st.isFile() && (uid === undefined || st.uid === uid) && (st.mode & 0o022) === 0;
+}
+
+/** The validated config for exactly this text, or undefined (validate it the usual way). */
+export function readCachedConfig(absPath: string, text: string, opts: ConfigCacheOptions = {}): LoadedConfig | undefined {
+  const buildId = opts.buildId ?? BUILD_ID;
+  if (!buildId) return undefined;
+  let fd: number | undefined;
+  try {
+    // O_NOFOLLOW: a symlink planted in place of the cache file is not followed.
+    fd = openSync(cacheFile(absPath, opts), constants.O_RDONLY | constants.O_NOFOLLOW);
+    if (!ownedAndPrivate(fstatSync(fd))) return undefined;
+    const entry = JSON.parse(readFileSync(fd, 'utf8')) as { key?: unknown; loaded?: LoadedConfig };
+    if (entry.key !== cacheKey(buildId, absPath, text, opts) || entry.loaded?.path !== absPath) return undefined;
+    return entry.loaded;
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * Keeps a config just validated from `text`. Best effort: a read-only or full home only means the
+ * next start validates again, so every failure is swallowed. Atomic (temp file + rename): a
+ * console killed mid-write leaves the old entry or none, never half a file.
+ */
+export function writeCachedConfig(loaded: LoadedConfig, text: string, opts: ConfigCacheOptions = {}): void {
+  const buildId = opts.buildId ?? BUILD_ID;
+  if (!buildId) return;
+  const dir = configCacheDir(opts);
+  const file = cacheFile(loaded.path, opts);
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const fd = openSync(tmp, 'wx', 0o600);
+    try {
+      writeSync(fd, JSON.stringify({ key: cacheKey(buildId, loaded.path, text, opts), loaded }));
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, file);
+    prune(dir);
+  } catch {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // never created, or already renamed
+    }
+  }
+}
+
+/** One file per config path ever opened: keep the KEEP most recently written. */
+function prune(dir: string): void {
+  const files = readdirSync(dir).filter((n) => n.endsWith('.json'));
+  if (files.length <= KEEP) return;
+  const aged = files.map((n) => ({ n, t: statSync(join(dir, n)).mtimeMs })).sort((a, b) => b.t - a.t);
+  for (const { n } of aged.slice(KEEP)) unlinkSync(join(dir, n));
+}
