@@ -6,7 +6,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfigAndText } from '../../src/config/load';
-import { configCacheDir, readCachedConfig, writeCachedConfig } from '../../src/config/cache';
+import { configCacheDir, readCachedConfig, writeCachedConfig, type ConfigCacheOptions } from '../../src/config/cache';
 import { plainConsoleFlags } from '../../src/cli/fast-start';
 
 let dir: string;
@@ -32,7 +32,7 @@ function configFile(text = TEXT): string {
   return p;
 }
 
-function cached(path: string, text = TEXT, o = opts) {
+function cached(path: string, text = TEXT, o: ConfigCacheOptions = opts) {
   return readCachedConfig(path, text, o);
 }
 
