@@ -57,6 +57,23 @@ const yogaNoFetch = {
   },
 };
 
+// Ink measures every string it lays out and draws with string-width, which is slow for anything
+// but ASCII (box lines, sparklines, arrows). Imports that resolve to the copy Ink and our screens
+// share (the top-level one) go to src/core/text-width.ts: the same answers, a fast path for the
+// characters a frame is made of. Other copies (wrap-ansi pins an older major) are left alone.
+const textWidthModule = join(root, 'src/core/text-width.ts');
+const sharedStringWidth = join(root, 'node_modules/string-width/index.js');
+const fastTextWidth = {
+  name: 'fast-text-width',
+  setup(b) {
+    b.onResolve({ filter: /^string-width$/ }, async (args) => {
+      if (args.importer === textWidthModule || args.pluginData?.real) return undefined;
+      const real = await b.resolve('string-width', { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: { real: true } });
+      return real.path === sharedStringWidth ? { path: textWidthModule } : undefined;
+    });
+  },
+};
+
 const prevalidated = await prevalidateActions(root);
 
 // What the validated-config cache is keyed on (src/config/cache.ts): the sources and the locked
@@ -92,7 +109,7 @@ await build({
   sourcemap: 'linked',
   // ssh2 loads optional native addons (cpu-features, sshcrypto) with require(); keep it external.
   external: ['ssh2', 'cpu-features'],
-  plugins: fullRedraw ? [devtoolsStub, zodNamespace, yogaNoFetch, fullRedrawPlugin] : [devtoolsStub, zodNamespace, yogaNoFetch],
+  plugins: fullRedraw ? [devtoolsStub, zodNamespace, yogaNoFetch, fastTextWidth, fullRedrawPlugin] : [devtoolsStub, zodNamespace, yogaNoFetch, fastTextWidth],
   define: {
     'process.env.NODE_ENV': '"production"',
     __DOAI_VERSION__: JSON.stringify(pkg.version),

@@ -1,8 +1,9 @@
 // Terminal-width text helpers. Hangul and other wide characters take two columns, so every
 // pad and cut goes by display width (string-width, the same measure Ink uses), never by length.
-import stringWidth from 'string-width';
+import { isNarrowText, textWidth as stringWidth } from '../../src/core/text-width';
 
-const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+// Made on first use: most frames never need it, and building one is not free.
+let segmenter: Intl.Segmenter | undefined;
 
 export function displayWidth(text: string): number {
   return stringWidth(text);
@@ -12,9 +13,11 @@ export function displayWidth(text: string): number {
 export function truncate(text: string, width: number): string {
   if (width <= 0) return '';
   if (stringWidth(text) <= width) return text;
+  // One column per UTF-16 unit: cut by position, no grapheme walk.
+  if (isNarrowText(text)) return `${text.slice(0, width - 1)}…`;
   let out = '';
   let used = 0;
-  for (const { segment } of segmenter.segment(text)) {
+  for (const { segment } of (segmenter ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' })).segment(text)) {
     const w = stringWidth(segment);
     if (used + w > width - 1) break;
     out += segment;

@@ -1,0 +1,27 @@
+// Terminal width of a string, as string-width measures it, with a fast path for the characters a
+// console frame is made of. string-width answers printable ASCII at once but sends everything else
+// through Intl.Segmenter, an emoji regex and the East Asian Width table: a frame with box lines,
+// sparklines, arrows, "·" and "…" in most rows paid that per string (~30 ms of the first frame, and
+// on every key press). These ranges are one column per UTF-16 unit and never join a neighbour
+// into one grapheme; tests/unit/text-width.test.ts checks every one of them against string-width.
+// The bundle points Ink's own string-width imports here too (scripts/build.mjs).
+import stringWidth from 'string-width';
+
+const NARROW = /^[\x20-\x7E\u00A0-\u00AC\u00AE-\u00FF\u2010-\u2027\u2030-\u205E\u2190-\u21FF\u2200-\u22FF\u2500-\u25FC\u26A0\u2713-\u2717]*$/;
+
+export interface TextWidthOptions {
+  ambiguousIsNarrow?: boolean;
+  countAnsiEscapeCodes?: boolean;
+}
+
+/** True when every character of `text` is one column wide on its own and in any neighbourhood. */
+export function isNarrowText(text: string): boolean {
+  return NARROW.test(text);
+}
+
+export function textWidth(text: string, options?: TextWidthOptions): number {
+  if (typeof text === 'string' && (options?.ambiguousIsNarrow ?? true) && NARROW.test(text)) return text.length;
+  return stringWidth(text, options);
+}
+
+export default textWidth;
