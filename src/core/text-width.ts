@@ -19,8 +19,17 @@ export function isNarrowText(text: string): boolean {
   return NARROW.test(text);
 }
 
+// Colours and styles (SGR), which Ink's writes carry: they take no columns.
+const SGR = /\x1b\[[0-9;]*m/g;
+
 export function textWidth(text: string, options?: TextWidthOptions): number {
-  if (typeof text === 'string' && (options?.ambiguousIsNarrow ?? true) && NARROW.test(text)) return text.length;
+  if (typeof text === 'string' && (options?.ambiguousIsNarrow ?? true) && !options?.countAnsiEscapeCodes) {
+    if (NARROW.test(text)) return text.length;
+    if (text.includes('\x1b')) {
+      const plain = text.replace(SGR, '');
+      if (NARROW.test(plain)) return plain.length;
+    }
+  }
   return stringWidth(text, options);
 }
 

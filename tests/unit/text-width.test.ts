@@ -36,6 +36,9 @@ describe('textWidth', () => {
       expect(textWidth(s), JSON.stringify(s)).toBe(stringWidth(s));
     }
     expect(isNarrowText('a\u001b[31m')).toBe(false);
+    // Colours (as Ink writes them) take no columns; other escapes go to string-width.
+    for (const s of ['\u001b[31m─│\u001b[39m', '\u001b[1;38;5;196m· ok…\u001b[0m', '\u001b[7m› svc\u001b[27m', '\u001b[31m한\u001b[39m', '\u001b]8;;http://x\u0007link\u001b]8;;\u0007', '\u001b[2K─'])
+      expect(textWidth(s), JSON.stringify(s)).toBe(stringWidth(s));
     expect(textWidth('·×', { ambiguousIsNarrow: false })).toBe(stringWidth('·×', { ambiguousIsNarrow: false }));
   });
 
