@@ -83,3 +83,26 @@ describe('ansi-tokenize patch', () => {
     expect(chars[2]!.styles).not.toBe(chars[3]!.styles);
   });
 });
+
+describe('ink output patch: a line wholly inside its clip is not sliced', () => {
+  it('slicing a line to its own width changes nothing Ink draws from it', async () => {
+    const { default: sliceAnsi } = await import('slice-ansi');
+    const { default: stringWidth } = await import('string-width');
+    const chalk = new Chalk({ level: 3 });
+    const rand = rng(7);
+    const pick = <T,>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
+    // Not bold and dim together: slice-ansi drops one of the two (both end with code 22), which
+    // the unsliced line keeps, as written; checked on its own below.
+    const styles = [(s: string) => chalk.red(s), (s: string) => chalk.bold(s), (s: string) => chalk.dim(s), (s: string) => chalk.inverse(s), (s: string) => chalk.bgBlue.white(s), (s: string) => s];
+    const words = ['svc-0001', ' ', 'UP', '▁▂▃', '한글', '·', '…', '👍', 'e\u0301'];
+    const drawn = (line: string) => styledCharsToString(styledCharsFromTokens(tokenize(line)));
+    for (let n = 0; n < 300; n++) {
+      let line = '';
+      for (let k = 1 + Math.floor(rand() * 6); k > 0; k--) line += pick(styles)(pick(words));
+      expect(drawn(sliceAnsi(line, 0, stringWidth(line)))).toBe(drawn(line));
+    }
+    const both = chalk.bold.dim('x');
+    expect(drawn(both)).toBe('\u001b[1m\u001b[2mx\u001b[22m');
+    expect(drawn(sliceAnsi(both, 0, 1))).toBe('\u001b[2mx\u001b[22m');
+  });
+});
