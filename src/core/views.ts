@@ -24,6 +24,8 @@ export interface ServiceHealth {
   lastProbeAt: Date | null;
   /** The last error in words: "timeout after 10 s", "connection refused", "HTTP 503", "DNS: not found"... */
   lastError?: string;
+  /** No health_url in the config: never probed, so its UNKNOWN is for good, not "not probed yet". */
+  unmonitored?: boolean;
 }
 
 export interface Recommendation {
