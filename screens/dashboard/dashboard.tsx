@@ -61,6 +61,8 @@ export function Dashboard(props: DashboardProps) {
       <Box flexGrow={1} />
       <RecommendationBox
         recommendation={fleet.recommendation}
+        services={fleet.services}
+        configPath={props.configPath}
         runbookTitle={props.runbookTitle}
         startKey={props.startKey}
         latestRun={props.latestRun}

@@ -6,6 +6,7 @@ import { useCallback, useMemo, useRef, useState, useSyncExternalStore } from 're
 import type { Store } from '../../src/core/store';
 import type { AlertsSnapshot, AlertView, HostHealth, HostsSnapshot, Lang, NodesSnapshot, NodeView, ServiceHealth, WebSocketSnapshot } from '../../src/core/views';
 import { nodeMatches } from '../../src/health/nodes';
+import { probeCoverage } from '../../src/health/recommend';
 import type { UnisolateResult } from '../../src/health/alerts-store';
 import { t, type MessageKey } from '../../src/i18n/catalog';
 import { AlertsPane, alertMatches, alertsWanted, PaneTitle } from './alerts-pane';
@@ -162,11 +163,15 @@ export interface FleetDashboardProps {
   configPath: string;
 }
 
-function servicesSummary(services: ServiceHealth[], lang: Lang): { text: string; bad: boolean } {
-  const up = services.filter((s) => s.state === 'UP').length;
-  const notUp = services.filter((s) => s.state !== 'UP' && s.state !== 'UNKNOWN').length;
-  const parts = [t(lang, 'services.summary', { up, total: services.length })];
+/** "2/3 UP · 1 not probed yet": a service not probed yet is neither UP nor a fault. */
+export function servicesSummary(services: readonly ServiceHealth[], lang: Lang): { text: string; bad: boolean } {
+  const c = probeCoverage(services);
+  const notUp = c.probed - c.up;
+  if (c.total > 0 && c.probed === 0 && c.pending > 0) return { text: t(lang, 'services.waiting'), bad: false };
+  const parts = [t(lang, 'services.summary', { up: c.up, total: c.total })];
   if (notUp) parts.push(t(lang, 'services.notUp', { n: notUp }));
+  if (c.pending) parts.push(t(lang, 'services.pending', { n: c.pending }));
+  if (c.unmonitored) parts.push(t(lang, 'services.unmonitored', { n: c.unmonitored }));
   return { text: parts.join(' · '), bad: notUp > 0 };
 }
 

@@ -31,11 +31,14 @@ export function hostsSummary(snapshot: HostsSnapshot, lang: Lang): { text: strin
   if (hosts.every((h) => h.lastProbeAt === null)) return { text: t(lang, 'hosts.waiting'), bad: false };
   const up = hosts.filter((h) => h.reachability === 'REACHABLE').length;
   const down = hosts.filter((h) => h.reachability === 'UNREACHABLE').length;
+  // Not checked yet is not a fault: it neither counts as reachable nor turns the title red.
+  const pending = hosts.filter((h) => h.lastProbeAt === null).length;
   const full = hosts.filter((h) => h.metrics?.diskOver.length);
   const parts = [t(lang, 'hosts.summary', { up, total: hosts.length })];
   if (down) parts.push(t(lang, 'hosts.unreachable', { n: down }));
+  if (pending) parts.push(t(lang, 'hosts.pending', { n: pending }));
   if (full.length) parts.push(t(lang, 'hosts.diskOver', { pct: percentText(snapshot.diskThreshold), names: full.map((h) => h.name).join(', ') }));
-  return { text: parts.join(' · '), bad: down > 0 || full.length > 0 || up < hosts.length };
+  return { text: parts.join(' · '), bad: down > 0 || full.length > 0 || up + pending < hosts.length };
 }
 
 export function hostsWanted(shown: number): number {
@@ -106,7 +109,8 @@ export function HostsPane({ snapshot, hosts, filter, cursor, height, width, focu
     const diskBad = (m?.diskOver.length ?? 0) > 0;
     const down = h.reachability === 'UNREACHABLE';
     const loadText = m && Number.isFinite(m.load1) ? loadMeter(m.load1, load!, meterWidth) : fit('—', meterWidth, 'right');
-    const note = h.lastError ?? (h.metricsError ? t(lang, 'hosts.metricsStale', { error: h.metricsError }) : diskBad ? m!.diskOver.map((d) => `${d.mount} ${percentText(d.usedRatio)}`).join(', ') : '');
+    const waiting = h.lastProbeAt === null;
+    const note = waiting ? t(lang, 'hosts.waiting') : h.lastError ?? (h.metricsError ? t(lang, 'hosts.metricsStale', { error: h.metricsError }) : diskBad ? m!.diskOver.map((d) => `${d.mount} ${percentText(d.usedRatio)}`).join(', ') : '');
     body.push(
       <Text key={h.name} wrap="truncate" bold={selected}>
         <Text color="cyan">{fit(selected ? '›' : '', 2)}</Text>
@@ -133,7 +137,7 @@ export function HostsPane({ snapshot, hosts, filter, cursor, height, width, focu
               {meter(disk, meterWidth)}
             </Text>
             {diskBad ? <Text color="red">{'⚠'}</Text> : ' '}
-            {errWidth > 4 ? <Text color={h.lastError || h.metricsError || diskBad ? 'red' : undefined}>{` ${fit(note, errWidth - 2)}`}</Text> : null}
+            {errWidth > 4 ? <Text color={h.lastError || h.metricsError || diskBad ? 'red' : undefined} dimColor={waiting}>{` ${fit(note, errWidth - 2)}`}</Text> : null}
           </>
         )}
       </Text>,

@@ -48,7 +48,9 @@ export function nodesSummary(snapshot: NodesSnapshot, websocket: WebSocketSnapsh
   const parts: string[] = [];
   let bad = false;
   if (snapshot.sources.length === 0) return { text: '', bad: false };
-  if (snapshot.updatedAt === null && snapshot.total === 0) parts.push(t(lang, 'nodes.waiting'));
+  // No list from any source yet (none answered, or only with errors, which the problem lines
+  // show): "0/0 online 0 %" would read as a fleet that is all offline.
+  if (!snapshot.sources.some((s) => s.lastOkAt !== null)) parts.push(t(lang, 'nodes.waiting'));
   else {
     const ratio = snapshot.onlineRatio ?? (snapshot.total ? snapshot.online / snapshot.total : 0);
     parts.push(`${t(lang, 'nodes.summary', { online: snapshot.online, total: snapshot.total })} ${percentText(ratio)}${barWidth > 0 ? ` ${ratioBar(ratio, barWidth)}` : ''}`);
@@ -60,6 +62,8 @@ export function nodesSummary(snapshot: NodesSnapshot, websocket: WebSocketSnapsh
       parts.push(t(lang, 'nodes.errHigh', { n: snapshot.errorRateHigh, pct: percentText(snapshot.errorRateThreshold) }));
       bad = true;
     }
+    const pending = snapshot.sources.filter((s) => s.lastFetchAt === null).length;
+    if (pending) parts.push(t(lang, 'nodes.pendingSources', { n: pending, total: snapshot.sources.length }));
   }
   if (snapshot.sources.some((s) => s.error !== undefined)) bad = true;
   for (const c of websocket?.checks ?? []) {

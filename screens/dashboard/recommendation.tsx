@@ -1,11 +1,15 @@
 // R-HLT-6: the recommended runbook for the current symptoms, one key away; and the latest run.
 import { Box, Text } from 'ink';
-import type { Lang, Recommendation, RunView } from '../../src/core/views';
+import type { Lang, Recommendation, RunView, ServiceHealth } from '../../src/core/views';
+import { fleetVerdict, type FleetVerdict } from '../../src/health/recommend';
 import { t } from '../../src/i18n/catalog';
 import { truncate } from '../shared/text';
 
 export interface RecommendationBoxProps {
   recommendation?: Recommendation;
+  /** The fleet the recommendation was made from: without facts the box says so, never "healthy". */
+  services: readonly ServiceHealth[];
+  configPath: string;
   runbookTitle(id: string): string;
   /** Key that starts it; absent in a read-only console. */
   startKey?: string;
@@ -21,21 +25,49 @@ export function recommendationLines(latestRun: RunView | undefined): number {
   return latestRun ? 2 : 1;
 }
 
-export function RecommendationBox({ recommendation, runbookTitle, startKey, latestRun, openKey, runStateLabel, lang, width }: RecommendationBoxProps) {
+const VERDICT_COLOR: Record<FleetVerdict['kind'], string> = {
+  recommend: 'yellow',
+  // Neutral while facts are missing: neither the green of "healthy" nor an alarm.
+  waiting: 'gray',
+  healthy: 'green',
+  notUp: 'yellow',
+  unmonitored: 'gray',
+  empty: 'gray',
+};
+
+/** The box's first line, without the key: what the facts say, or that there are none yet. */
+export function verdictText(verdict: FleetVerdict, lang: Lang, runbookTitle: (id: string) => string, configPath: string): string {
+  const c = verdict.coverage;
+  switch (verdict.kind) {
+    case 'recommend': {
+      const r = verdict.recommendation;
+      const text = t(lang, 'rec.recommended', { runbook: runbookTitle(r.runbook), target: r.target, reason: r.reason[lang] });
+      return c.pending ? `${text} · ${t(lang, 'rec.pendingNote', { pending: c.pending, total: c.total - c.unmonitored })}` : text;
+    }
+    case 'waiting':
+      return c.probed === 0
+        ? t(lang, 'rec.waitingAll')
+        : t(lang, 'rec.waitingSome', { pending: c.pending, total: c.total - c.unmonitored });
+    case 'healthy':
+      return c.unmonitored ? t(lang, 'rec.healthyProbed', { probed: c.probed, unmonitored: c.unmonitored }) : t(lang, 'rec.healthy');
+    case 'notUp':
+      return t(lang, 'rec.notUp', { n: c.probed - c.up, total: c.total });
+    case 'unmonitored':
+      return t(lang, 'rec.unmonitored', { config: configPath });
+    case 'empty':
+      return t(lang, 'rec.empty');
+  }
+}
+
+export function RecommendationBox({ recommendation, services, configPath, runbookTitle, startKey, latestRun, openKey, runStateLabel, lang, width }: RecommendationBoxProps) {
   const inner = Math.max(0, width - 4);
-  const color = !recommendation ? 'green' : recommendation.level === 'L1' ? 'yellow' : 'red';
+  const verdict = fleetVerdict(services, recommendation);
+  const color = recommendation ? (recommendation.level === 'L1' ? 'yellow' : 'red') : VERDICT_COLOR[verdict.kind];
   // The key goes first so a narrow terminal cuts the reason, never the key.
-  const text = recommendation
-    ? (startKey ? `[${startKey}] ` : '') +
-      t(lang, 'rec.recommended', {
-        runbook: runbookTitle(recommendation.runbook),
-        target: recommendation.target,
-        reason: recommendation.reason[lang],
-      })
-    : t(lang, 'rec.healthy');
+  const text = (recommendation && startKey ? `[${startKey}] ` : '') + verdictText(verdict, lang, runbookTitle, configPath);
   return (
     <Box borderStyle="round" borderColor={color} paddingX={1} width={width} flexDirection="column" flexShrink={0}>
-      <Text color={color} bold wrap="truncate">
+      <Text color={color} bold={color !== 'gray'} wrap="truncate">
         {truncate(text, inner)}
       </Text>
       {latestRun ? (

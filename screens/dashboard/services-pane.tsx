@@ -85,7 +85,7 @@ export function ServicesPane({ services, selected, rows, width, now, lang, confi
         const isSelected = start + i === selected;
         const failing = s.consecutiveFailures > 0;
         const since = s.lastChangeAt ? formatSince(now.getTime() - s.lastChangeAt.getTime()) : '—';
-        const error = s.lastError ?? (s.lastProbeAt ? '' : t(lang, 'services.waiting'));
+        const error = s.lastError ?? (s.lastProbeAt ? '' : t(lang, s.unmonitored ? 'services.noProbe' : 'services.waiting'));
         return (
           <Text key={s.name} wrap="truncate" bold={isSelected}>
             <Text color="cyan">{fit(isSelected ? '›' : '', cols.marker)}</Text>

@@ -65,6 +65,7 @@ function initialHealth(s: ServiceConfig, threshold: number): ServiceHealth {
     name: s.name,
     host: s.host,
     ...(s.unit ? { unit: s.unit } : {}),
+    ...(s.health_url ? {} : { unmonitored: true }),
     state: 'UNKNOWN',
     samples: [],
     consecutiveFailures: 0,

@@ -132,3 +132,53 @@ export function recommend(services: ServiceHealth[], extra: Symptoms = {}, confi
   candidates.sort((a, b) => LEVEL_RANK[b.rec.level] - LEVEL_RANK[a.rec.level] || b.severity - a.severity || a.order - b.order);
   return candidates[0]?.rec;
 }
+
+/** How much of the fleet has been looked at: a verdict needs facts, and UNKNOWN is not a fact. */
+export interface ProbeCoverage {
+  total: number;
+  /** Services with a health_url that have answered (or failed) at least once. */
+  probed: number;
+  /** Services with a health_url whose first probe has not come back yet. */
+  pending: number;
+  /** Services without a health_url: never probed. */
+  unmonitored: number;
+  up: number;
+}
+
+export function probeCoverage(services: readonly ServiceHealth[]): ProbeCoverage {
+  let pending = 0;
+  let unmonitored = 0;
+  let up = 0;
+  for (const s of services) {
+    if (s.state === 'UP') up++;
+    else if (s.state === 'UNKNOWN') {
+      if (s.unmonitored) unmonitored++;
+      else pending++;
+    }
+  }
+  return { total: services.length, probed: services.length - pending - unmonitored, pending, unmonitored, up };
+}
+
+/**
+ * What the dashboard's recommendation box says (R-HLT-6). A recommendation is made from facts as
+ * soon as any exist; without one, "healthy" only when every monitored service has answered, so a
+ * console that has just started says it is waiting instead of "All services healthy".
+ */
+export type FleetVerdict =
+  | { kind: 'recommend'; recommendation: Recommendation; coverage: ProbeCoverage }
+  | { kind: 'waiting'; coverage: ProbeCoverage }
+  | { kind: 'healthy'; coverage: ProbeCoverage }
+  /** Some probed service is not UP yet no runbook fits (not reached by recommend(); a guard for other producers). */
+  | { kind: 'notUp'; coverage: ProbeCoverage }
+  | { kind: 'unmonitored'; coverage: ProbeCoverage }
+  | { kind: 'empty'; coverage: ProbeCoverage };
+
+export function fleetVerdict(services: readonly ServiceHealth[], recommendation: Recommendation | undefined): FleetVerdict {
+  const coverage = probeCoverage(services);
+  if (recommendation) return { kind: 'recommend', recommendation, coverage };
+  if (coverage.total === 0) return { kind: 'empty', coverage };
+  if (coverage.pending > 0) return { kind: 'waiting', coverage };
+  if (coverage.probed === 0) return { kind: 'unmonitored', coverage };
+  if (coverage.up < coverage.probed) return { kind: 'notUp', coverage };
+  return { kind: 'healthy', coverage };
+}
