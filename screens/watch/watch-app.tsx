@@ -13,7 +13,7 @@ import type { FinishedRun, LiveRunsSnapshot, RunOwner } from '../../src/watch/li
 import type { OpenIncidentSnapshot } from '../../src/watch/incident-reader';
 import type { ClockTone } from '../../src/incident/targets';
 import { incidentClocks, targetText } from '../incident/incident-screen';
-import { overallStatus, type OverallStatus } from '../../src/watch/status';
+import { overallStatus, type Overall, type OverallStatus } from '../../src/watch/status';
 import { CommandsContext, useCommands, type CommandHandlers, type CommandsContextValue } from '../shared/use-commands';
 import { Footer } from '../shared/footer';
 import { MessageBar, type BarMessage } from '../shared/message-bar';
@@ -51,6 +51,7 @@ const BANNER: Record<OverallStatus, { key: MessageKey; icon: string; bg: string 
   DEGRADED: { key: 'watch.status.degraded', icon: '▲', bg: 'yellow' },
   DOWN: { key: 'watch.status.down', icon: '✖', bg: 'red' },
   UNKNOWN: { key: 'watch.status.unknown', icon: '…', bg: 'gray' },
+  NONE: { key: 'watch.status.none', icon: '·', bg: 'gray' },
 };
 
 const OUTCOME_COLORS: Record<string, string> = { success: 'green', failed: 'red', cancelled: 'yellow', interrupted: 'yellow', running: 'cyan' };
@@ -115,7 +116,7 @@ export function WatchApp(props: WatchAppProps) {
   } else {
     body = (
       <Box flexDirection="column" width={width} height={bodyHeight} overflow="hidden">
-        <Banner status={overall.status} up={overall.up} total={overall.total} lines={layout.banner} lang={lang} width={width} />
+        <Banner overall={overall} lines={layout.banner} lang={lang} width={width} />
         {layout.serviceRows > 0 || services.length === 0 ? (
           <ServicesPane services={services} selected={-1} rows={layout.serviceRows} width={width} now={now} lang={lang} configPath={configPath} />
         ) : null}
@@ -168,10 +169,21 @@ function KeyInput({ screen, handlers, state }: { screen: CommandScreen; handlers
   return null;
 }
 
-function Banner({ status, up, total, lines, lang, width }: { status: OverallStatus; up: number; total: number; lines: number; lang: Lang; width: number }) {
+/** "2 of 3 services UP · 1 not probed yet": counts only what has been probed as UP or not. */
+export function bannerCounts(o: Overall, lang: Lang): string {
+  if (o.total === 0) return t(lang, 'watch.status.noServices');
+  if (o.pending === 0 && o.probed === 0) return t(lang, 'watch.status.noProbes');
+  const monitored = o.total - o.unmonitored;
+  const parts = [o.probed === 0 ? t(lang, 'watch.status.waiting', { total: monitored }) : t(lang, 'watch.status.counts', { up: o.up, total: monitored })];
+  if (o.pending && o.probed) parts.push(t(lang, 'watch.status.pending', { n: o.pending }));
+  if (o.unmonitored) parts.push(t(lang, 'watch.status.unmonitored', { n: o.unmonitored }));
+  return parts.join(' · ');
+}
+
+function Banner({ overall, lines, lang, width }: { overall: Overall; lines: number; lang: Lang; width: number }) {
   if (lines <= 0) return null;
-  const b = BANNER[status];
-  const text = `${b.icon}  ${t(lang, b.key)}  —  ${t(lang, 'watch.status.counts', { up, total })}`;
+  const b = BANNER[overall.status];
+  const text = `${b.icon}  ${t(lang, b.key)}  —  ${bannerCounts(overall, lang)}`;
   const w = displayWidth(text);
   const left = Math.max(0, Math.floor((width - w) / 2));
   const line = truncate(' '.repeat(left) + text, width);
@@ -189,10 +201,21 @@ function Banner({ status, up, total, lines, lang, width }: { status: OverallStat
 }
 
 function NodesLine({ nodes, lang, width }: { nodes: NodesSnapshot; lang: Lang; width: number }) {
+  // Before any source has answered there are no counts: "0/0 online" would read as all offline.
+  if (!nodes.sources.some((s) => s.lastOkAt !== null)) {
+    const failing = nodes.sources.find((s) => s.error !== undefined);
+    return (
+      <Text wrap="truncate" dimColor={!failing} color={failing ? 'yellow' : undefined}>
+        {truncate(`${t(lang, 'pane.nodes')}: ${t(lang, 'nodes.waiting')}${failing ? ` · ${t(lang, 'nodes.sourceErrorNoList', { source: failing.name, error: failing.error! })}` : ''}`, width)}
+      </Text>
+    );
+  }
   const pct = nodes.onlineRatio === undefined ? '—' : String(Math.round(nodes.onlineRatio * 100));
+  const pending = nodes.sources.filter((s) => s.lastFetchAt === null).length;
+  const more = pending ? ` · ${t(lang, 'nodes.pendingSources', { n: pending, total: nodes.sources.length })}` : '';
   return (
     <Text wrap="truncate" color={nodes.offline > 0 ? 'yellow' : undefined}>
-      {truncate(t(lang, 'watch.nodes', { online: nodes.online, total: nodes.total, pct, offline: nodes.offline }), width)}
+      {truncate(t(lang, 'watch.nodes', { online: nodes.online, total: nodes.total, pct, offline: nodes.offline }) + more, width)}
     </Text>
   );
 }
