@@ -1,6 +1,8 @@
 // `doai-console status [--json]`: probe every service once and say whether all is well, for
 // scripts and cron. Exit 0 when every service with a health URL is UP, 1 otherwise; services
-// without a health URL are listed as UNKNOWN and do not fail the check.
+// without a health URL are listed as UNKNOWN and do not fail the check. It waits for the sweep,
+// so no service with a URL is left UNKNOWN; when nothing has a URL there is nothing to vouch
+// for, and that is exit 1, never a vacuous "all UP".
 import { realClock } from '../core/clock';
 import type { Recommendation, ServiceHealth } from '../core/views';
 import type { Config } from '../config/schema';
@@ -55,7 +57,7 @@ export async function runStatusOnce(config: Config, opts: StatusOptions = {}): P
     latencyMs: s.latencyMs ?? null,
     error: s.lastError ?? null,
   }));
-  const allUp = rows.every((r) => r.url === null || r.state === 'UP');
+  const allUp = rows.some((r) => r.url !== null) && rows.every((r) => r.url === null || r.state === 'UP');
   const exitCode = allUp ? 0 : 1;
   const recommendation = snapshot.recommendation;
   if (opts.json) {
@@ -85,7 +87,12 @@ export function formatStatusTable(rows: StatusRow[], recommendation?: Recommenda
   ]);
   const probed = rows.filter((r) => r.url !== null);
   const up = probed.filter((r) => r.state === 'UP').length;
-  const verdict = up === probed.length ? `All ${probed.length} probed services UP.` : `${probed.length - up} of ${probed.length} probed services not UP.`;
+  const verdict =
+    probed.length === 0
+      ? 'No service has a health_url, so nothing was probed — add health_url: to the services in the config.'
+      : up === probed.length
+        ? `All ${probed.length} probed services UP.`
+        : `${probed.length - up} of ${probed.length} probed services not UP.`;
   const rec = recommendation ? `\nRecommended: ${recommendation.reason.en} (doai-console run ${recommendation.runbook} --target ${recommendation.target})` : '';
   return `${table}\n\n${verdict}${rec}\n`;
 }
