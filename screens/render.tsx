@@ -21,6 +21,10 @@ export function startConsole(
     ({ width, height }, onExit) => <App {...props} width={width} height={height} onExit={onExit} />,
     streams,
     { width: props.width, height: props.height },
+    // A key press draws at once unless a frame went out within the last 1000/maxFps ms; at Ink's
+    // 30 that wait was most of the key-to-frame time. A frame costs a few ms now (issue 8), so
+    // the console draws at up to 60 a second; the wall screen keeps 30 and its own 1-5 s pace.
+    { maxFps: 60 },
   );
   return { waitUntilExit: handle.waitUntilExit, unmount: handle.unmount };
 }

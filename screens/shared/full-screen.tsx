@@ -29,12 +29,14 @@ export function leaveAltScreen(stdout: Pick<NodeJS.WriteStream, 'write'>): void 
 }
 
 /**
- * Mounts `element(size, onExit)` full-screen. `size` overrides the terminal's size (tests).
+ * Mounts `element(size, onExit)` full-screen. `size` overrides the terminal's size (tests);
+ * `maxFps` caps how often Ink draws (its default is 30).
  */
 export function mountFullScreen(
   element: (size: { width: number; height: number }, onExit: (code: number) => void) => ReactElement,
   streams: FullScreenStreams,
   size?: { width?: number; height?: number },
+  options: { maxFps?: number } = {},
 ): FullScreenHandle {
   const { stdout, stdin } = streams;
   let exitCode = 0;
@@ -59,7 +61,7 @@ export function mountFullScreen(
   stdout.write(ENTER_ALT + HIDE_CURSOR);
   // Incremental rendering rewrites only the lines that changed (~450 B instead of ~7 KB a frame
   // over SSH); it is correct only with the log-update.js fix in patches/ink+6.8.0.patch.
-  const instance = render(current(), { stdout, stdin, patchConsole: false, exitOnCtrlC: false, incrementalRendering: true });
+  const instance = render(current(), { stdout, stdin, patchConsole: false, exitOnCtrlC: false, incrementalRendering: true, ...(options.maxFps ? { maxFps: options.maxFps } : {}) });
   stdout.on('resize', onResize);
   const exited = instance.waitUntilExit().then(
     () => {

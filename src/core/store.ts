@@ -24,6 +24,14 @@ export class BatchedStore<S> implements Store<S> {
     return () => this.listeners.delete(onChange);
   };
 
+  /** The snapshot as last set, and setting it without a notify: for a subclass that folds pending changes in as it is read. */
+  protected peek(): S {
+    return this.snapshot;
+  }
+  protected replace(next: S): void {
+    this.snapshot = next;
+  }
+
   /** Replace the snapshot (must be a new object for React to see it) and schedule a notify. */
   protected set(next: S): void {
     this.snapshot = next;

@@ -65,6 +65,25 @@ export class RunViewStore extends BatchedStore<RunsSnapshot> implements RunsStor
 
   getOutput = (runId: string, max: number): OutputLine[] => this.outputs.get(runId)?.last(Math.max(0, max)) ?? [];
 
+  /** Output lines per run not yet counted in the snapshot (see step.output). */
+  private readonly unsnapped = new Map<string, number>();
+
+  override getSnapshot = (): RunsSnapshot => {
+    const snap = this.peek();
+    if (this.unsnapped.size === 0) return snap;
+    let added = 0;
+    const runs = snap.runs.map((r) => {
+      const n = this.unsnapped.get(r.runId);
+      if (!n) return r;
+      added += n;
+      return { ...r, outputCount: r.outputCount + n };
+    });
+    this.unsnapped.clear();
+    const next = { runs, outputVersion: snap.outputVersion + added };
+    this.replace(next);
+    return next;
+  };
+
   apply(event: RunEvent): void {
     const snap = this.getSnapshot();
     if (event.type === 'run.started') {
@@ -114,9 +133,11 @@ export class RunViewStore extends BatchedStore<RunsSnapshot> implements RunsStor
         let ring = this.outputs.get(event.runId);
         if (!ring) this.outputs.set(event.runId, (ring = new Ring(this.maxLines)));
         ring.push({ stepId: event.stepId, stream: event.stream, line: event.line });
-        next = { ...run, outputCount: run.outputCount + 1 };
-        outputVersion++;
-        break;
+        // A command can print 100,000 lines: count them here and build the new snapshot once,
+        // when the screens next read it, instead of copying the run list per line.
+        this.unsnapped.set(event.runId, (this.unsnapped.get(event.runId) ?? 0) + 1);
+        this.schedule();
+        return;
       }
       case 'run.prompt':
         next = { ...run, prompt: event.prompt ?? undefined };

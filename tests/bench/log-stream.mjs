@@ -43,6 +43,7 @@ export async function logStream(work) {
   };
   const http = await startTargets(1, 0);
   let pty;
+  let pid;
   try {
     const { port, knownHostsLine } = await next('ready');
     writeFileSync(join(dir, 'known_hosts'), knownHostsLine + '\n');
@@ -52,8 +53,10 @@ export async function logStream(work) {
         `services:\n  - { name: svc-00, host: bench-host, unit: svc-00, health_url: "http://127.0.0.1:${http.ports[0]}/health" }\n` +
         `paths:\n  state_dir: ${join(dir, 'state')}\n  known_hosts: ${join(dir, 'known_hosts')}\n  audit_log: ${join(dir, 'emergency.log')}\n`,
     );
-    pty = startPty(`node ${bin} --config ${join(dir, 'console.yaml')} --lang en`);
-    const pid = await childPid(pty.child.pid);
+    // BENCH_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p") profiles the console; it is ended
+    // with SIGTERM then, so Node writes the profile.
+    pty = startPty(`node ${process.env.BENCH_NODE_FLAGS ?? ''} ${bin} --config ${join(dir, 'console.yaml')} --lang en`);
+    pid = await childPid(pty.child.pid);
     await pty.waitFor((s) => /svc-00\s+UP/.test(s), 0, 30_000);
     const rssBeforeKb = memKb(pid, 'VmRSS');
     pty.write('1');
@@ -110,6 +113,14 @@ export async function logStream(work) {
       },
     ];
   } finally {
+    if (process.env.BENCH_NODE_FLAGS && pid) {
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+      await sleep(2000);
+    }
     pty?.kill();
     http.stop();
     ssh.stdin.end();

@@ -62,7 +62,8 @@ try {
     }
   }
 } finally {
-  rmSync(work, { recursive: true, force: true });
+  // A console just killed may still be writing its state: retry (ENOTEMPTY) rather than fail the run.
+  rmSync(work, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
 }
 
 const header = ['figure', 'ours', 'baseline (same run)', 'ratio', 'budget', ''];

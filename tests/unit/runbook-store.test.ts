@@ -74,6 +74,8 @@ describe('RunViewStore', () => {
     expect(after).not.toBe(before);
     expect(after.runs[0].outputCount).toBe(5000);
     expect(after.outputVersion).toBe(before.outputVersion + 5000);
+    // Read twice without a change: the same snapshot (useSyncExternalStore requires it).
+    expect(store.getSnapshot()).toBe(after);
     expect(notifications).toBe(0);
     await new Promise((r) => setTimeout(r, 150));
     expect(notifications).toBe(1);
