@@ -85,11 +85,17 @@ describe('dashboard', () => {
     expect(row('api-server')).toMatch(/^›/);
   });
 
-  it('shows the recommendation with its key, or "All services healthy"', async () => {
+  it('shows the recommendation with its key, or "All services healthy" once every service is UP', async () => {
     const { lastFrame, fleet } = setup();
     expect(await frame(lastFrame)).toContain('[r] Recommended: L1 Soft Reset on doai-orchestrator — latency 6.2 s over 5 s');
+    // Without a recommendation a DOWN service is still not "healthy".
     fleet.setRecommendation(undefined);
-    expect(await frame(lastFrame)).toContain('All services healthy');
+    let f = await frame(lastFrame);
+    expect(f).not.toContain('All services healthy');
+    expect(f).toContain('2 of 3 services not UP');
+    fleet.update({ services: fleet.getSnapshot().services.map((s) => service({ name: s.name })) });
+    f = await frame(lastFrame);
+    expect(f).toContain('All services healthy');
   });
 
   it('pressing the recommended key calls control.start with the recommended runbook and target and shows the run screen', async () => {
