@@ -173,4 +173,4 @@ if (hasTmux()) {
 } else {
   console.log('tmux not found: the replay comparison was skipped');
 }
-rmSync(work, { recursive: true, force: true });
+rmSync(work, { recursive: true, force: true, maxRetries: 10 });

@@ -71,6 +71,6 @@ handle.unmount();
 live.stop();
 frames.stop();
 fleet.stop();
-rmSync(dir, { recursive: true, force: true });
+rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
 process.stdout.write(JSON.stringify({ updates: n, warmHeap: warm, endHeap: end, bytes: stdout.bytes, ms: performance.now() - t0 }) + '\n');
 process.exit(0);

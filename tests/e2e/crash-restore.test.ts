@@ -31,7 +31,7 @@ async function crashIn(mode: 'timer' | 'rejection' | 'render') {
     } catch {
       // gone
     }
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
   });
   // After the app: the exit status and the tty modes the shell is left with.
   const after = `echo "[exit $?]"; stty -a | tr ' ;' '\\n\\n' | grep -xE -- '-?(echo|icanon)' | tr '\\n' ' '; echo; sleep 600`;

@@ -15,7 +15,7 @@ let dir: string;
 afterEach(() => {
   term?.kill();
   term = undefined;
-  rmSync(dir, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
 });
 
 function writeConfig(second = 'svc-b', extra = ''): string {

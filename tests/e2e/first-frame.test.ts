@@ -15,7 +15,7 @@ let dir: string | undefined;
 afterEach(() => {
   term?.kill();
   term = undefined;
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  if (dir) rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
   dir = undefined;
 });
 

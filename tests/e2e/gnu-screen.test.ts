@@ -66,7 +66,7 @@ afterAll(async () => {
     }
   }
   await demo?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
 });
 
 describe('inside GNU screen', () => {

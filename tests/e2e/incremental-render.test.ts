@@ -15,7 +15,7 @@ const ROOT = resolve(__dirname, '../..');
 const FIXTURE = join(ROOT, 'tests/e2e/fixtures/incremental-frames.tsx');
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
 const dir = mkdtempSync(join(tmpdir(), 'doai-incr-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true, maxRetries: 10 }));
 
 /** The bytes the console writes for these fleet states, rendered in a child without CI set. */
 function renderSequence(steps: number[]): string {

@@ -62,7 +62,7 @@ afterAll(async () => {
     // gone already
   }
   await fleet?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
 });
 
 describe('watch mode in a real terminal', () => {

@@ -134,7 +134,7 @@ export async function startRig(opts: { provider?: boolean; hook?: Partial<Approv
       for (const r of engine.activeRuns()) engine.cancel(r.runId);
       shell.close();
       await fleet.stop();
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
     },
   };
   return rig;

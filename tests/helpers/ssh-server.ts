@@ -262,7 +262,7 @@ export async function startTestSshServer(options: TestSshServerOptions = {}): Pr
     close: async () => {
       for (const c of clients) c.end();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
     },
   };
 }

@@ -98,7 +98,7 @@ export async function startSshd(): Promise<RunningSshd> {
   if (!(await waitForBanner(port, 10_000))) {
     child.kill('SIGTERM');
     await exited;
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
     let fileLog = '';
     try {
       fileLog = readFileSync(logPath, 'utf8');
@@ -126,7 +126,7 @@ export async function startSshd(): Promise<RunningSshd> {
         child.kill('SIGTERM');
         await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
       }
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
     },
   };
 }

@@ -63,7 +63,7 @@ afterAll(async () => {
   await fleet?.stop();
   receiver.closeAllConnections();
   await new Promise<void>((r) => receiver.close(() => r()));
-  rmSync(dir, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
 });
 
 async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {

@@ -126,7 +126,7 @@ describe.skipIf(!isRoot)('approval requests across OS users', () => {
   });
 
   afterAll(() => {
-    if (base) rmSync(base, { recursive: true, force: true });
+    if (base) rmSync(base, { recursive: true, force: true, maxRetries: 10 });
   });
 
   it('creates the shared directory sticky and world-writable, and the request file 0644', () => {

@@ -30,7 +30,7 @@ afterEach(async () => {
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
   await fleet?.stop();
   fleet = undefined;
-  if (base) rmSync(base, { recursive: true, force: true });
+  if (base) rmSync(base, { recursive: true, force: true, maxRetries: 10 });
 });
 
 async function setup(): Promise<{ config: string; approvals: string; audit: string }> {

@@ -34,7 +34,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await ssh.close();
   await new Promise((r) => http.close(r));
-  rmSync(dir, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
 });
 
 async function closedPort(): Promise<number> {

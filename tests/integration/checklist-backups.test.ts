@@ -47,7 +47,7 @@ beforeAll(async () => {
 afterAll(async () => {
   shell?.close();
   await ssh?.close();
-  rmSync(dir, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
 });
 
 const check = { check: 'backups_present', max_age_h: 24 } as const;

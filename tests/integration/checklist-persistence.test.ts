@@ -24,7 +24,7 @@ let dir: string;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'chk-proc-'));
 });
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => rmSync(dir, { recursive: true, force: true, maxRetries: 10 }));
 
 function storeIn(stateDir: string, operator = 'parent') {
   return createChecklistStore({ dir: stateDir, definitions: [definition], clock: new FakeClock(), operator, facts: () => ({ services: [] }), scopeOf: () => ({ services: [], hosts: [] }), pollMs: 0 });

@@ -23,7 +23,7 @@ beforeAll(async () => {
 
 afterAll(() => {
   server.close();
-  rmSync(dir, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
 });
 
 function writeConfig(name: string, text: string): string {

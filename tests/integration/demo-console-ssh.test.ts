@@ -24,7 +24,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const s of shells) s.close();
   await fleet?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
 });
 
 function shell(killMode: 'auto' | 'process-group' | 'signal' = 'auto'): SshShell {

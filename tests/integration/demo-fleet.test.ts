@@ -30,7 +30,7 @@ beforeEach(() => fleet.injectFault('clear'));
 
 afterAll(async () => {
   await fleet?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
 });
 
 // --- helpers -------------------------------------------------------------------------------------
@@ -447,7 +447,7 @@ describe('demo control from another process', () => {
       await expect(sendFault(join(other, 'console.yaml'), 'crash')).rejects.toThrow(/no demo fleet answers .*doai-console demo --serve/);
       await expect(sendFault(join(other, 'missing.yaml'), 'crash')).rejects.toThrow(/cannot read the demo config/);
     } finally {
-      rmSync(other, { recursive: true, force: true });
+      rmSync(other, { recursive: true, force: true, maxRetries: 10 });
     }
   });
 
@@ -492,7 +492,7 @@ describe('demo stop', () => {
       // An open SSH connection is dropped, not left to hold the process.
       expect(await clientClosed).toBe(true);
     } finally {
-      rmSync(d, { recursive: true, force: true });
+      rmSync(d, { recursive: true, force: true, maxRetries: 10 });
     }
   });
 });

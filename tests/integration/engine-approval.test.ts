@@ -46,7 +46,7 @@ beforeEach(async () => {
 afterEach(async () => {
   for (const e of engines.splice(0)) for (const r of e.activeRuns()) e.cancel(r.runId);
   await new Promise<void>((r) => http.close(() => r()));
-  rmSync(dir, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
 });
 
 function runbook(yaml: string): Runbook {

@@ -147,7 +147,7 @@ afterEach(async () => {
   shell.close();
   await ssh.close();
   await new Promise<void>((r) => http.close(() => r()));
-  rmSync(dir, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
 });
 
 describe('L1 soft reset against a simulated box', () => {

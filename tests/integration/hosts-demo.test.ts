@@ -28,7 +28,7 @@ beforeAll(async () => {
 afterAll(async () => {
   shell?.close();
   await fleet?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
 });
 
 describe('hosts monitor against the demo box', () => {

@@ -64,7 +64,7 @@ beforeAll(() => {
   journal(DEAD, [started('l1-soft-reset', 'L1', 'L1_SOFT_RESET', 'doai-orchestrator', 'orion', ago(5)), { type: 'step.started', stepId: 'verify', at: ago(5).toISOString() }]);
 });
 
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true, maxRetries: 10 }));
 
 const log = (...args: string[]) => runCli(['log', '--config', config, ...args]);
 

@@ -143,7 +143,7 @@ describe('the demo fleet /nodes', () => {
   });
   afterAll(async () => {
     await fleet?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
   });
 
   it('healthy: every node online; nodes-offline: a third stop heartbeating; error-spike: devices over 10 %; clear: back', async () => {

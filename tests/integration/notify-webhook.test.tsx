@@ -59,7 +59,7 @@ afterEach(() => {
   received.length = 0;
   script = [];
   cleanup();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true, maxRetries: 10 });
 });
 
 const SECRET_PATH = '/services/T000SECRET/B000SECRET/XXXXsecretTOKENxxxx';

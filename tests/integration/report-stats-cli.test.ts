@@ -14,7 +14,7 @@ beforeEach(() => {
   config = join(dir, 'console.yaml');
   writeFileSync(config, `paths:\n  state_dir: ${join(dir, 'state')}\n  incidents_dir: ${join(dir, 'reports')}\n`);
 });
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => rmSync(dir, { recursive: true, force: true, maxRetries: 10 }));
 
 const now = Date.now();
 const ago = (min: number) => new Date(now - min * 60_000);

@@ -61,7 +61,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await ssh.close();
-  rmSync(dir, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
 });
 
 describe('user runbooks', () => {

@@ -61,7 +61,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await jump.close();
   await target.close();
-  rmSync(dir, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
 });
 
 describe.skipIf(!haveSsh)('ssh -G resolution', () => {

@@ -61,7 +61,7 @@ describe.skipIf(!available)('ssh shell against OpenSSH sshd', () => {
   afterAll(async () => {
     shell?.close();
     await sshd?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
   });
 
   it('streams lines as they are printed, separates stderr, returns the exit code', async () => {
@@ -210,7 +210,7 @@ describe.skipIf(!available)('agent auth against OpenSSH sshd', () => {
   afterAll(async () => {
     for (const a of agents) if (a.exitCode === null) a.kill('SIGTERM');
     await sshd?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
   });
 
   it('the agent is the only way in: ssh-add lists exactly the test key', () => {

@@ -45,7 +45,7 @@ describe('ssh shell against an ssh2 test server', () => {
   afterEach(async () => {
     for (const s of shells.splice(0)) s.close();
     await server.close();
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
   });
 
   function shell(opts: Partial<SshShellOptions> = {}, host: Partial<HostConfig> = {}): SshShell {

@@ -28,7 +28,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await fleet?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
 });
 
 describe('WebSocket check', () => {

@@ -488,7 +488,7 @@ describe('escalation and the run footer', () => {
       expect(f).toContain('L2 in progress by orion since 15:31');
       expect(f).toContain('L2 Service Reset on doai-orchestrator not started');
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
     }
   });
 

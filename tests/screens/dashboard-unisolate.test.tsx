@@ -44,7 +44,7 @@ function snapshot(nodes: NodeView[]): NodesSnapshot {
 const dirs: string[] = [];
 afterEach(() => {
   cleanup();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true, maxRetries: 10 });
 });
 
 async function setup(opts: { readOnly?: boolean } = {}) {

@@ -50,7 +50,7 @@ const lineWith = (f: string, text: string) => f.split('\n').find((l) => strip(l)
 let dirs: string[] = [];
 afterEach(() => {
   cleanup();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  for (const d of dirs) rmSync(d, { recursive: true, force: true, maxRetries: 10 });
   dirs = [];
 });
 

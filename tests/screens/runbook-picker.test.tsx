@@ -60,7 +60,7 @@ afterEach(() => {
   cleanup();
   for (const e of engines) for (const r of e.activeRuns()) e.cancel(r.runId);
   engines = [];
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  for (const d of dirs) rmSync(d, { recursive: true, force: true, maxRetries: 10 });
   dirs = [];
 });
 

@@ -20,7 +20,7 @@ class MemoryStore<S> extends BatchedStore<S> {
 
 const dirs: string[] = [];
 afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true, maxRetries: 10 });
 });
 
 function svc(name: string, failures: number, extra: Partial<ServiceHealth> = {}): ServiceHealth {

@@ -24,7 +24,7 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'doai-config-cache-'));
   opts = { env: { XDG_CACHE_HOME: join(dir, 'cache'), XDG_STATE_HOME: '/var/tmp/state-a' }, home: '/home/tester', buildId: 'build-1' };
 });
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => rmSync(dir, { recursive: true, force: true, maxRetries: 10 }));
 
 function configFile(text = TEXT): string {
   const p = join(dir, 'console.yaml');

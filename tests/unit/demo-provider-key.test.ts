@@ -21,7 +21,7 @@ beforeEach(() => {
   keyPath = join(dir, 'provider.key');
 });
 
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => rmSync(dir, { recursive: true, force: true, maxRetries: 10 }));
 
 function writeKey(mode: number, text = 'k3y-0123456789abcdef\n'): void {
   writeFileSync(keyPath, text, { mode });

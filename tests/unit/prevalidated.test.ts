@@ -18,7 +18,7 @@ beforeAll(async () => {
   table = await prevalidateActions(root);
   dir = mkdtempSync(join(tmpdir(), 'doai-preval-'));
 }, 60_000);
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true, maxRetries: 10 }));
 afterEach(() => {
   delete g.__DOAI_PREVALIDATED__;
   vi.resetModules();

@@ -18,7 +18,7 @@ let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'doai-rb-'));
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true, maxRetries: 10 }));
 
 function config(overrides: { unit?: string; app_dir?: string } = {}): Config {
   const c = configSchema.parse({

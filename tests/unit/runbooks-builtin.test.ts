@@ -25,7 +25,7 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'doai-builtin-'));
   runbooks = loadRunbooks({ builtinDir: actions });
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true, maxRetries: 10 }));
 
 function config(): Config {
   return configSchema.parse({

@@ -118,7 +118,7 @@ describe('known_hosts files', () => {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'doai-kh-'));
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(() => rmSync(dir, { recursive: true, force: true, maxRetries: 10 }));
 
   it('a missing file knows no host', () => {
     const k = newKey();

@@ -8,7 +8,7 @@ import { crashMessage, RESTORE_SEQUENCE, restoreTerminal } from '../../src/watch
 
 const dirs: string[] = [];
 afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true, maxRetries: 10 });
 });
 
 describe('restoreTerminal', () => {

@@ -16,7 +16,7 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'doai-tail-'));
   path = join(dir, 'r1.jsonl');
 });
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => rmSync(dir, { recursive: true, force: true, maxRetries: 10 }));
 
 describe('JournalTail', () => {
   it('a missing file yields nothing (the run has not written yet)', () => {

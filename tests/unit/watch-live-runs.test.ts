@@ -43,7 +43,7 @@ beforeEach(() => {
   mkdirSync(journalDir, { recursive: true });
   mkdirSync(lockDir, { recursive: true });
 });
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => rmSync(dir, { recursive: true, force: true, maxRetries: 10 }));
 
 function source(extra: Partial<ConstructorParameters<typeof LiveRunsSource>[0]> = {}) {
   return new LiveRunsSource({ journalDir, lockDir, runbook: (id) => runbooks.get(id), scanMs: 0, ...extra });
