@@ -178,26 +178,45 @@ export function attachHeadlessApproval(o: HeadlessApprovalOptions): HeadlessAppr
   const countdown = async (p: ApprovalPrompt, signal: AbortSignal) => {
     const until = p.waitUntil!.getTime();
     let lastLine = -1;
-    while (!signal.aborted) {
-      const left = Math.max(0, Math.ceil((until - o.clock.now().getTime()) / 1000));
-      const text = o.lang === 'ko' ? `  2차 승인까지 ${left}초 (필수 대기, 건너뛸 수 없음)` : `  step 2 opens in ${left} s (enforced wait, cannot be skipped)`;
-      if (o.liveOutput) {
-        liveCountdown = text;
-        o.output.write(`\r${text}   `);
+    const textFor = (left: number) => (o.lang === 'ko' ? `  2차 승인까지 ${left}초 (필수 대기, 건너뛸 수 없음)` : `  step 2 opens in ${left} s (enforced wait, cannot be skipped)`);
+    // Ends the countdown line. Run when the phase moves on (the abort fires before the next phase
+    // prints its box) or the loop ends: the line never has the next box glued to it, and when step
+    // 2 opened between two ticks (the engine's wait and this display keep their own time) it ends
+    // at 0 s, not at the last second it happened to show.
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      const done = o.clock.now().getTime() >= until;
+      if (o.liveOutput && liveCountdown !== undefined) {
+        if (done) o.output.write(`\r${textFor(0)}   `);
+        o.output.write('\n');
+      } else if (!o.liveOutput && done && lastLine !== 0) o.write(textFor(0).trimStart());
+      liveCountdown = undefined;
+    };
+    signal.addEventListener('abort', finish, { once: true });
+    try {
+      while (!signal.aborted) {
+        const left = Math.max(0, Math.ceil((until - o.clock.now().getTime()) / 1000));
+        const text = textFor(left);
+        if (o.liveOutput) {
+          liveCountdown = text;
+          o.output.write(`\r${text}   `);
+        } else if (lastLine < 0 || lastLine - left >= 10 || left === 0) {
+          o.write(text.trimStart());
+          lastLine = left;
+        }
+        if (left === 0) break;
+        try {
+          await o.clock.sleep(1000, signal);
+        } catch {
+          break;
+        }
       }
-      else if (lastLine < 0 || lastLine - left >= 10 || left === 0) {
-        o.write(text.trimStart());
-        lastLine = left;
-      }
-      if (left === 0) break;
-      try {
-        await o.clock.sleep(1000, signal);
-      } catch {
-        break;
-      }
+    } finally {
+      signal.removeEventListener('abort', finish);
+      finish();
     }
-    if (o.liveOutput && liveCountdown !== undefined) o.output.write('\n');
-    liveCountdown = undefined;
   };
 
   const handle = async (p: ApprovalPrompt, signal: AbortSignal) => {

@@ -188,6 +188,8 @@ describe('headless run approval on a terminal', () => {
     screen = await prompt(t, 'step 2 approver name (not the step 1 approver):');
     expect(screen.match(/step 2 opens in \d+ s/g)).toHaveLength(1);
     expect(screen).toMatch(/step 2 opens in 0 s/);
+    // The step 2 box starts its own line: the countdown line was ended before it was printed.
+    expect(screen).toMatch(/^┌ BOX RESET — TWO-STEP VERIFICATION: STEP 2 \/ 2/m);
     expect(screen).toMatch(/│ step 1 approved by alice at \d\d:\d\d:\d\d/);
     expect(count(screen, 'TWO-STEP VERIFICATION: STEP 2 / 2')).toBe(1);
 
