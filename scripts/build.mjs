@@ -45,14 +45,21 @@ const zodNamespace = {
 // exists, "fetches" it: on Node 20 that loads Node's internal undici (~15 ms of the first frame,
 // in every process that draws) only to decode base64. Its own synchronous decoder is used when
 // there is no fetch; take that path for data: URLs. The build fails if yoga's text changes.
-const YOGA_FETCH = 'function ya(){return w||"function"!=typeof fetch?';
+// Its decoder then goes through atob and a character loop (~2 ms); Buffer decodes base64 natively.
+const YOGA_EDITS = [
+  ['function ya(){return w||"function"!=typeof fetch?', 'function ya(){return w||ua(H)||"function"!=typeof fetch?'],
+  ['var b=xa(a.slice(37)),c=new Uint8Array(b.length);for(a=0;a<b.length;++a)c[a]=b.charCodeAt(a);var d=c', 'var d=new Uint8Array(Buffer.from(a.slice(37),"base64"))'],
+];
 const yogaNoFetch = {
   name: 'yoga-no-fetch',
   setup(b) {
     b.onLoad({ filter: /[\\/]yoga-layout[\\/]dist[\\/]binaries[\\/]yoga-wasm-base64-esm\.js$/ }, (args) => {
-      const text = readFileSync(args.path, 'utf8');
-      if (text.split(YOGA_FETCH).length !== 2) throw new Error(`yoga-no-fetch: ${args.path} no longer has the expected loader; review the plugin`);
-      return { contents: text.replace(YOGA_FETCH, 'function ya(){return w||ua(H)||"function"!=typeof fetch?'), loader: 'js' };
+      let text = readFileSync(args.path, 'utf8');
+      for (const [from, to] of YOGA_EDITS) {
+        if (text.split(from).length !== 2) throw new Error(`yoga-no-fetch: ${args.path} no longer has the expected loader; review the plugin`);
+        text = text.replace(from, to);
+      }
+      return { contents: text, loader: 'js' };
     });
   },
 };
