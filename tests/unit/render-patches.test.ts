@@ -1,7 +1,9 @@
-// patches/@alcalzone+ansi-tokenize+0.2.5.patch (issue 8): Ink turns every frame into styled
+// patches/@alcalzone+ansi-tokenize+0.2.5.patch and the output part of patches/ink+6.8.0.patch (issue 8). Ink turns every frame into styled
 // characters and back; the patch shares one styles array between characters of one style and skips
 // the per-character code diff when nothing changes. The strings it builds must be byte for byte the
 // ones the unpatched code builds (kept here as the reference), for any mix of styles.
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Chalk } from 'chalk';
 import {
@@ -104,5 +106,29 @@ describe('ink output patch: a line wholly inside its clip is not sliced', () => 
     const both = chalk.bold.dim('x');
     expect(drawn(both)).toBe('\u001b[1m\u001b[2mx\u001b[22m');
     expect(drawn(sliceAnsi(both, 0, 1))).toBe('\u001b[2mx\u001b[22m');
+  });
+});
+
+describe('ink output patch, on Ink itself', () => {
+  // Ink's Output class is internal (not in its exports map): loaded by file path.
+  const outputModule = () => import(pathToFileURL(resolve(__dirname, '../../node_modules/ink/build/output.js')).href);
+
+  it('frames share their line and width caches', async () => {
+    const { default: Output } = await outputModule();
+    const a = new Output({ width: 20, height: 2 });
+    const b = new Output({ width: 20, height: 2 });
+    expect(a.caches).toBe(b.caches);
+    a.write(0, 0, 'svc-01 UP', { transformers: [] });
+    a.get();
+    expect(b.caches.styledChars.has('svc-01 UP')).toBe(true);
+  });
+
+  it('a line inside its clip is drawn as written (bold and dim both kept)', async () => {
+    const { default: Output } = await outputModule();
+    const out = new Output({ width: 20, height: 1 });
+    out.clip({ x1: 0, x2: 20, y1: 0, y2: 1 });
+    out.write(0, 0, new Chalk({ level: 3 }).bold.dim('x'), { transformers: [] });
+    out.unclip();
+    expect(out.get().output).toBe('\u001b[1m\u001b[2mx\u001b[22m');
   });
 });
