@@ -59,7 +59,7 @@ async function demo(flags: CommonFlags & { serve?: boolean; nodes?: string }): P
       for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(s, () => resolve());
     });
     await fleet.stop();
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
     return 0;
   }
   try {
@@ -68,7 +68,7 @@ async function demo(flags: CommonFlags & { serve?: boolean; nodes?: string }): P
   } finally {
     await fleet.stop();
     // The demo is a throwaway fleet: its keys, audit log and journal go with it.
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
   }
 }
 

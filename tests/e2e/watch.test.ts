@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN } from '../helpers/cli';
+import { BIN, waitForProcessesGone } from '../helpers/cli';
 import { startDemoFleet, type DemoFleet } from '../../src/demo/fleet';
 
 let fleet: DemoFleet;
@@ -62,6 +62,8 @@ afterAll(async () => {
     // gone already
   }
   await fleet?.stop();
+  // The consoles tmux just hung up record their runs INTERRUPTED and flush: let them finish.
+  await waitForProcessesGone(dir);
   rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
 });
 

@@ -1,5 +1,5 @@
 // Runs the built binary (npm test builds it first) as a child process.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 
 export const BIN = resolve(__dirname, '../../bin/doai-console.js');
@@ -32,4 +32,20 @@ export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: 
     });
     child.stdin.end(opts.input ?? '');
   });
+}
+
+/**
+ * Waits (bounded) until no process has `marker` (a test's own temporary folder) in its command
+ * line: consoles killed with their terminal finish writing their state before it is removed.
+ */
+export async function waitForProcessesGone(marker: string, timeoutMs = 15_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    try {
+      execFileSync('pgrep', ['-f', marker], { stdio: 'ignore' });
+    } catch {
+      return; // pgrep exits 1: none left
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
