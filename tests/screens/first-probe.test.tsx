@@ -19,7 +19,7 @@ import { createFleetStore } from '../../src/health/fleet-store';
 import { CoalescedStore } from '../../src/watch/coalesce';
 import { LiveRunsSource } from '../../src/watch/live-runs';
 import type { FleetStore, HostHealth, HostsSnapshot, Lang, NodesSnapshot, ServiceHealth } from '../../src/core/views';
-import { FakeRunControl, MemoryFleetStore, MemoryRunsStore, press, service, T0, waitForFrame } from './fixtures';
+import { MemoryFleetStore, press, renderApp, service, T0, waitForFrame } from './fixtures';
 
 // Colours are part of the claim ("neutral, not green"): make Ink emit them.
 const savedLevel = chalk.level;
@@ -55,24 +55,8 @@ afterEach(() => {
 });
 
 function dashboard(fleet: FleetStore, opts: { lang?: Lang; fleetStores?: AppProps['fleetStores']; width?: number; height?: number } = {}) {
-  const runs = new MemoryRunsStore();
-  const control = new FakeRunControl(runs);
-  const r = render(
-    <App
-      fleet={fleet}
-      runs={runs}
-      control={control}
-      lang={opts.lang ?? 'en'}
-      operator="orion"
-      configPath="/etc/doai/console.yaml"
-      width={opts.width ?? 100}
-      height={opts.height ?? 30}
-      clock={{ now: () => T0 }}
-      onExit={() => {}}
-      {...(opts.fleetStores ? { fleetStores: opts.fleetStores } : {})}
-    />,
-  );
-  return { ...r, control, frame: (check: (f: string) => boolean) => waitForFrame(r.lastFrame, (f) => check(strip(f))) };
+  const r = renderApp({ fleet, ...(opts.lang ? { lang: opts.lang } : {}), ...(opts.width ? { width: opts.width } : {}), ...(opts.height ? { height: opts.height } : {}), ...(opts.fleetStores ? { fleetStores: opts.fleetStores } : {}) });
+  return { ...r, frame: (check: (f: string) => boolean) => waitForFrame(r.lastFrame, (f) => check(strip(f))) };
 }
 
 describe('dashboard before the first probe', () => {

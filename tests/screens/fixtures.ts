@@ -1,6 +1,9 @@
 // In-memory stores for screen tests. They behave like the real ones where screens can tell:
 // a new snapshot object on every change, notifications batched to the next macrotask, and a
 // bounded output ring buffer read with getOutput().
+import { createElement } from 'react';
+import { render } from 'ink-testing-library';
+import { App, type AppProps } from '../../screens/app';
 import { BatchedStore } from '../../src/core/store';
 import type {
   FleetSnapshot,
@@ -346,4 +349,29 @@ export class FakeApprovalControl extends FakeRunControl {
       this.store.updateRun(runId, { prompt: undefined, state: 'cancelled', message: 'CANCELLED by user' });
     }
   }
+}
+
+/**
+ * The console's App as most screen tests mount it: in-memory runs, a fake run control, English,
+ * operator orion, 100 × 30 at T0; `props` go over those. `exits` collects onExit codes.
+ */
+export function renderApp(props: Partial<AppProps> & Pick<AppProps, 'fleet'>) {
+  const runs = new MemoryRunsStore();
+  const control = new FakeRunControl(runs);
+  const exits: number[] = [];
+  const r = render(
+    createElement(App, {
+      runs,
+      control,
+      lang: 'en',
+      operator: 'orion',
+      configPath: '/etc/doai/console.yaml',
+      width: 100,
+      height: 30,
+      clock: { now: () => T0 },
+      onExit: (code: number) => void exits.push(code),
+      ...props,
+    }),
+  );
+  return { ...r, runs, control, exits };
 }

@@ -3,9 +3,8 @@
 // before it left; a chunk of mixed characters is a paste and fires nothing.
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, render } from 'ink-testing-library';
-import { App } from '../../screens/app';
 import { repeatedKeys } from '../../screens/shared/use-commands';
-import { delay, FakeRunControl, MemoryFleetStore, MemoryRunsStore, service, T0, waitForFrame } from './fixtures';
+import { delay, MemoryFleetStore, renderApp, service, waitForFrame } from './fixtures';
 
 function setup() {
   const fleet = new MemoryFleetStore(
@@ -17,13 +16,7 @@ function setup() {
     ],
     { timeScale: 1 },
   );
-  const runs = new MemoryRunsStore();
-  const control = new FakeRunControl(runs);
-  const exits: number[] = [];
-  const r = render(
-    <App fleet={fleet} runs={runs} control={control} lang="en" operator="orion" configPath="/tmp/console.yaml" width={100} height={30} clock={{ now: () => T0 }} onExit={(code) => exits.push(code)} />,
-  );
-  return { ...r, control, exits };
+  return renderApp({ fleet });
 }
 
 const flags = { upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageUp: false, pageDown: false, home: false, end: false, return: false, escape: false, ctrl: false, shift: false, tab: false, backspace: false, delete: false, meta: false };
