@@ -135,9 +135,9 @@ export const configSchema = z.strictObject({
       timeout_s: seconds.default(10),
       failure_threshold: z.number().int().min(1).default(3),
       // 128: a sweep of 1,000 services with 100 hung ends in about one timeout (bench: probe-sweep.mjs); 16 took 7.
-      concurrency: z.number().int().min(1).max(256).default(128),
+      concurrency: z.number().int().min(1).max(512).default(256),
     })
-    .default({ interval_s: 30, timeout_s: 10, failure_threshold: 3, concurrency: 128 }),
+    .default({ interval_s: 30, timeout_s: 10, failure_threshold: 3, concurrency: 256 }),
   nodes: z
     .strictObject({
       offline_after_s: seconds.default(300),

@@ -12,7 +12,7 @@ health:
   interval_s: 30          # seconds between probes of each service
   timeout_s: 10           # a probe that takes longer counts as a failure ("timeout after 10 s")
   failure_threshold: 3    # consecutive failures before a service is DOWN (the first one is SUSPECT)
-  concurrency: 128        # probes running at once, at most (hung ones hold a slot until the timeout)
+  concurrency: 256        # probes running at once, at most (hung ones hold a slot until the timeout)
 
 # Device nodes (seed 000: offline after 5 min without heartbeat; error-rate alert above 10 %).
 nodes:

@@ -175,7 +175,7 @@ describe('starter config', () => {
     const doc = parseDocument(text);
     expect(doc.errors).toEqual([]);
     const config = configSchema.parse(doc.toJS());
-    expect(config.health).toEqual({ interval_s: 30, timeout_s: 10, failure_threshold: 3, concurrency: 128 });
+    expect(config.health).toEqual({ interval_s: 30, timeout_s: 10, failure_threshold: 3, concurrency: 256 });
     expect(config.nodes.offline_after_s).toBe(300);
     expect(config.nodes.error_rate_alert).toBe(0.1);
     expect(config.services[0].slow_ms).toBe(5000);
