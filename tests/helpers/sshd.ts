@@ -2,15 +2,17 @@
 // prove behaviour against OpenSSH itself (signals, process groups). Everything lives in a temp
 // dir removed by stop().
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type AddressInfo } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { requireTools } from './requirements';
 
 export const SSHD_PATH = '/usr/sbin/sshd';
 
-export function sshdAvailable(): boolean {
-  return existsSync(SSHD_PATH) && existsSync('/usr/bin/ssh-keygen');
+/** Fails the calling suite, saying what to install, without OpenSSH's sshd and ssh-keygen. */
+export function requireSshd(): void {
+  requireTools([SSHD_PATH, '/usr/bin/ssh-keygen'], 'apt-get install -y openssh-server');
 }
 
 export interface RunningSshd {

@@ -19,13 +19,12 @@ import {
   type ApprovalRequest,
 } from '../../src/approval/requests';
 import { approveFromOtherSession } from '../../src/approval/session';
+import { requireRoot } from '../helpers/requirements';
 
 const REPO = resolve(__dirname, '../..');
 const MODULE = join(REPO, 'src/approval/requests.ts');
 const NOBODY = 65534;
 const THIRD = 65533;
-const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-const requireRoot = process.env.REQUIRE_ROOT_TESTS === '1';
 
 const CHILD = `
 import { pathToFileURL } from 'node:url';
@@ -103,19 +102,9 @@ function newRequest(overrides: Partial<Parameters<typeof createRequest>[1]> = {}
   });
 }
 
-if (!isRoot && requireRoot) {
-  describe('approval requests across OS users', () => {
-    it('needs root to start processes as other users', () => {
-      throw new Error(
-        'REQUIRE_ROOT_TESTS=1 but this test runs as uid ' +
-          process.getuid?.() +
-          ': run it as root (e.g. in the CI container) so it can spawn processes as nobody',
-      );
-    });
-  });
-}
+requireRoot('it starts processes as nobody to approve');
 
-describe.skipIf(!isRoot)('approval requests across OS users', () => {
+describe('approval requests across OS users', () => {
   beforeAll(() => {
     base = mkdtempSync(join(tmpdir(), 'doai-approval-'));
     chmodSync(base, 0o777);

@@ -10,13 +10,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoFleet, type DemoFleet } from '../../src/demo/fleet';
+import { requireRoot } from '../helpers/requirements';
 
 const REPO = resolve(__dirname, '../..');
 const BIN = join(REPO, 'bin', 'doai-console.js');
 const NOBODY = 65534;
 const THIRD = 65533;
-const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-const requireRoot = process.env.REQUIRE_ROOT_TESTS === '1';
 
 let base = '';
 let fleet: DemoFleet | undefined;
@@ -89,9 +88,9 @@ function auditLines(path: string): string[] {
     .map((l) => l.replace(/^\[[^\]]+\] /, ''));
 }
 
-const suite = isRoot || requireRoot ? describe : describe.skip;
+requireRoot('the approvals come from other OS users (nobody, uid 65533)');
 
-suite('doai-console approve across OS users (built CLI)', () => {
+describe('doai-console approve across OS users (built CLI)', () => {
   it('L2 headless without a terminal: self-approval refused, unknown id exit 2, forged file ignored, nobody approves → SUCCESS', async () => {
     const { config, approvals, audit } = await setup();
     fleet!.injectFault('crash-loop');

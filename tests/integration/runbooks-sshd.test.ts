@@ -2,7 +2,7 @@
 // sqlite3, gzip, git and /bin/sh on the "host"; scripted stand-ins for pm2, npm, pnpm, docker,
 // systemctl, nginx, psql and createdb (first on the session PATH through sshd's SetEnv) that
 // record their arguments and working directory. Asserts the exact command sequence, the files
-// left behind and the audit lines. With REQUIRE_SSHD=1 a missing sshd fails instead of skipping.
+// left behind and the audit lines. Without sshd, sqlite3 or git the suite fails saying what to install.
 import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
@@ -16,12 +16,11 @@ import { realClock } from '../../src/core/clock';
 import { createRunEngine, type RunEngine } from '../../src/runbook/engine';
 import { loadRunbooks } from '../../src/runbook/loader';
 import { createSshShell, type SshShell } from '../../src/ssh/shell';
-import { SSHD_PATH, sshdAvailable } from '../helpers/sshd';
+import { SSHD_PATH, requireSshd } from '../helpers/sshd';
+import { requireTools } from '../helpers/requirements';
 
-const required = process.env.REQUIRE_SSHD === '1';
-const haveTools = existsSync('/usr/bin/sqlite3') && existsSync('/usr/bin/git');
-const run = sshdAvailable() && haveTools;
-if (required && !run) throw new Error(`REQUIRE_SSHD=1 but ${SSHD_PATH}, ssh-keygen, sqlite3 or git is missing; install openssh-server, sqlite3 and git`);
+requireSshd();
+requireTools(['/usr/bin/sqlite3', '/usr/bin/git'], 'apt-get install -y sqlite3 git');
 
 const STANDINS = ['pm2', 'npm', 'pnpm', 'docker', 'systemctl', 'nginx', 'psql', 'createdb'];
 
@@ -77,7 +76,6 @@ exit 0
 }
 
 beforeAll(async () => {
-  if (!run) return;
   dir = mkdtempSync(join(tmpdir(), 'doai-rb-sshd-'));
   stubs = join(dir, 'bin');
   mkdirSync(stubs);
@@ -119,7 +117,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (!run) return;
   shell.close();
   await new Promise((r) => http.close(r));
   if (sshd && sshd.exitCode === null) {
@@ -177,7 +174,6 @@ function calls(): string[] {
 }
 
 beforeEach(() => {
-  if (!run) return;
   rmSync(callLog, { force: true });
   rmSync(`${callLog}.sql`, { force: true });
   for (const s of STANDINS) rmSync(join(stubs, `fail.${s}`), { force: true });
@@ -188,7 +184,7 @@ function sqlite(db: string, sql: string): string {
   return execFileSync('/usr/bin/sqlite3', [db, sql], { encoding: 'utf8' }).trim();
 }
 
-describe.skipIf(!run)('sqlite-restore over real SSH against a real corrupted SQLite file', () => {
+describe('sqlite-restore over real SSH against a real corrupted SQLite file', () => {
   let data: string;
   let backups: string;
   let compose: string;
@@ -276,7 +272,7 @@ describe.skipIf(!run)('sqlite-restore over real SSH against a real corrupted SQL
   });
 });
 
-describe.skipIf(!run)('other built-ins over real SSH with stand-ins', () => {
+describe('other built-ins over real SSH with stand-ins', () => {
   it('pm2-restart: a failed restart runs the fallback (delete, install, build, start) in the app dir', async () => {
     const app = join(dir, 'repo', 'apps', 'api-server');
     mkdirSync(app, { recursive: true });

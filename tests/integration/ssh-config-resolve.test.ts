@@ -2,7 +2,7 @@
 // IdentityFile and ProxyJump reach our hosts, keys written in our config win, and the console's
 // SSH client really logs in through the resolved alias (and through a ProxyJump hop) to ssh2
 // servers on loopback.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,10 +13,9 @@ import { generateEd25519KeyPair } from '../../src/ssh/keygen';
 import { createSshShell } from '../../src/ssh/shell';
 import { applySshConfig, applySshConfigToLoaded, parseJumpHop, sshG } from '../../src/ssh/ssh-config';
 import { startTestSshServer, type TestSshServer } from '../helpers/ssh-server';
+import { requireTools } from '../helpers/requirements';
 
-const haveSsh = existsSync('/usr/bin/ssh');
-// CI (REQUIRE_SSHD=1) installs OpenSSH: there a missing client is a failure, not a skip.
-if (!haveSsh && process.env.REQUIRE_SSHD === '1') throw new Error('REQUIRE_SSHD=1 but /usr/bin/ssh is missing: apt-get install -y openssh-client');
+requireTools(['/usr/bin/ssh'], 'apt-get install -y openssh-client');
 let dir: string;
 let jump: TestSshServer;
 let target: TestSshServer;
@@ -64,7 +63,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
 });
 
-describe.skipIf(!haveSsh)('ssh -G resolution', () => {
+describe('ssh -G resolution', () => {
   it('reads HostName, User, Port, IdentityFile and ProxyJump as OpenSSH sees them', () => {
     expect(sshG('api-alias', { configFile: sshConfigPath })).toEqual({ hostname: '127.0.0.1', user: 'deploy', port: target.port, identityFiles: [target.clientKeyPath] });
     expect(sshG('behind', { configFile: sshConfigPath }).proxyJump).toBe('bastion');

@@ -9,18 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostConfig } from '../../src/config/schema';
 import { createSshShell, type SshShell } from '../../src/ssh/shell';
 import { SshError } from '../../src/ssh/types';
-import { sshdAvailable, startSshd, SSHD_PATH, type RunningSshd } from '../helpers/sshd';
+import { requireSshd, startSshd, type RunningSshd } from '../helpers/sshd';
 
-const required = process.env.REQUIRE_SSHD === '1';
-const available = sshdAvailable();
-
-if (required && !available) {
-  describe('OpenSSH sshd', () => {
-    it('is installed (REQUIRE_SSHD=1)', () => {
-      throw new Error(`REQUIRE_SSHD=1 but ${SSHD_PATH} or ssh-keygen is missing: apt-get install -y openssh-server`);
-    });
-  });
-}
+requireSshd();
 
 function running(pattern: string): boolean {
   return spawnSync('pgrep', ['-f', pattern]).status === 0;
@@ -35,7 +26,7 @@ async function waitUntil(cond: () => boolean, ms: number): Promise<boolean> {
   return cond();
 }
 
-describe.skipIf(!available)('ssh shell against OpenSSH sshd', () => {
+describe('ssh shell against OpenSSH sshd', () => {
   let sshd: RunningSshd;
   let dir: string;
   let shell: SshShell;
@@ -167,7 +158,7 @@ describe.skipIf(!available)('ssh shell against OpenSSH sshd', () => {
 });
 
 // R-SEC-2 agent auth: the key lives only in a real ssh-agent; the host config names no identity file.
-describe.skipIf(!available)('agent auth against OpenSSH sshd', () => {
+describe('agent auth against OpenSSH sshd', () => {
   let sshd: RunningSshd;
   let dir: string;
   let knownHosts: string;
