@@ -10,27 +10,29 @@ import { windowStart } from './services-pane';
 
 export interface PaneTitleProps {
   name: string;
-  summary: string;
-  bad: boolean;
-  filter?: string;
+  /** What the pane sums up to; `bad` shows it red. */
+  summary: { text: string; bad: boolean };
+  /** The filter typed for this pane (empty: none) and how many of how many items it leaves. */
+  filter: { text: string; shown: number; total: number };
   focused: boolean;
   width: number;
+  lang: Lang;
 }
 
 /**
  * A pane's first line: its name (inverse when focused, so Tab's effect is visible), the summary
  * and the active filter. It is the whole pane when the pane is collapsed.
  */
-export function PaneTitle({ name, summary, bad, filter, focused, width }: PaneTitleProps) {
+export function PaneTitle({ name, summary, filter, focused, width, lang }: PaneTitleProps) {
   const head = `${focused ? '▸' : ' '} ${name} `;
-  const filterPart = filter ? ` ${filter}` : '';
+  const filterPart = filter.text ? ` ${t(lang, 'filter.active', filter)}` : '';
   const room = Math.max(0, width - displayWidth(head) - displayWidth(filterPart));
   return (
     <Text wrap="truncate">
       <Text bold inverse={focused} color={focused ? 'cyan' : undefined}>
         {truncate(head, width)}
       </Text>
-      <Text color={bad ? 'red' : 'green'}>{fit(` ${summary}`, room)}</Text>
+      <Text color={summary.bad ? 'red' : 'green'}>{fit(` ${summary.text}`, room)}</Text>
       {filterPart && room >= 0 ? <Text color="yellow">{truncate(filterPart, Math.max(0, width - displayWidth(head)))}</Text> : null}
     </Text>
   );
@@ -77,9 +79,9 @@ export interface AlertsPaneProps {
 }
 
 export function AlertsPane({ snapshot, alerts, filter, cursor, height, width, focused, now, lang }: AlertsPaneProps) {
-  const summary = alertsSummary(snapshot, lang);
-  const filterText = filter ? t(lang, 'filter.active', { text: filter, shown: alerts.length, total: snapshot.alerts.length }) : '';
-  const title = <PaneTitle name={t(lang, 'pane.alerts')} summary={summary.text} bad={summary.bad} filter={filterText} focused={focused} width={width} />;
+  const title = (
+    <PaneTitle name={t(lang, 'pane.alerts')} summary={alertsSummary(snapshot, lang)} filter={{ text: filter, shown: alerts.length, total: snapshot.alerts.length }} focused={focused} width={width} lang={lang} />
+  );
   if (height <= 1) return title;
   const body: ReactNode[] = [];
   const space = height - 1;

@@ -191,11 +191,16 @@ export function FleetDashboard({ model, services, allServices, selected, width, 
     const focused = model.focus === id;
     switch (id) {
       case 'services': {
-        const summary = servicesSummary(services, lang);
-        const filterText = model.filters.services ? t(lang, 'filter.active', { text: model.filters.services, shown: services.length, total: allServices }) : '';
         return (
           <Box key={id} flexDirection="column" width={w} height={h} overflow="hidden" flexShrink={0}>
-            <PaneTitle name={t(lang, 'pane.services')} summary={summary.text} bad={summary.bad} filter={filterText} focused={focused} width={w} />
+            <PaneTitle
+              name={t(lang, 'pane.services')}
+              summary={servicesSummary(services, lang)}
+              filter={{ text: model.filters.services, shown: services.length, total: allServices }}
+              focused={focused}
+              width={w}
+              lang={lang}
+            />
             {h > 2 ? <ServicesPane services={services} selected={selected} rows={h - 2} width={w} now={now} lang={lang} configPath={configPath} /> : null}
           </Box>
         );

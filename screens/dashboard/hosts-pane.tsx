@@ -73,9 +73,9 @@ export interface HostsPaneProps {
 }
 
 export function HostsPane({ snapshot, hosts, filter, cursor, height, width, focused, lang, configPath }: HostsPaneProps) {
-  const summary = hostsSummary(snapshot, lang);
-  const filterText = filter ? t(lang, 'filter.active', { text: filter, shown: hosts.length, total: snapshot.hosts.length }) : '';
-  const title = <PaneTitle name={t(lang, 'pane.hosts')} summary={summary.text} bad={summary.bad} filter={filterText} focused={focused} width={width} />;
+  const title = (
+    <PaneTitle name={t(lang, 'pane.hosts')} summary={hostsSummary(snapshot, lang)} filter={{ text: filter, shown: hosts.length, total: snapshot.hosts.length }} focused={focused} width={width} lang={lang} />
+  );
   if (height <= 1) return title;
   const body: ReactNode[] = [];
   const rows = Math.max(0, height - 2);

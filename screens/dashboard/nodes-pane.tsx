@@ -100,8 +100,7 @@ export interface NodesPaneProps {
 
 export function NodesPane({ snapshot, nodes, websocket, filter, cursor, height, width, focused, now, lang, configPath }: NodesPaneProps) {
   const summary = nodesSummary(snapshot, websocket, lang, Math.min(20, Math.max(0, Math.floor(width / 8))));
-  const filterText = filter ? t(lang, 'filter.active', { text: filter, shown: nodes.length, total: snapshot.total }) : '';
-  const title = <PaneTitle name={t(lang, 'pane.nodes')} summary={summary.text} bad={summary.bad} filter={filterText} focused={focused} width={width} />;
+  const title = <PaneTitle name={t(lang, 'pane.nodes')} summary={summary} filter={{ text: filter, shown: nodes.length, total: snapshot.total }} focused={focused} width={width} lang={lang} />;
   if (height <= 1) return title;
 
   const body: ReactNode[] = [];
