@@ -3,7 +3,7 @@
 // start runbooks and send notifications), so it folds the recorded transitions instead: opened
 // read-only, new complete lines only, a rotated or truncated file read again from its start.
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
-import { BatchedStore } from '../core/store';
+import { PolledSource } from './polled-source';
 import type { AlertsSnapshot, AlertView } from '../core/views';
 
 export interface AlertsFileSourceOptions {
@@ -26,30 +26,16 @@ function date(v: unknown): Date | undefined {
   return Number.isNaN(d.getTime()) ? undefined : d;
 }
 
-export class AlertsFileSource extends BatchedStore<AlertsSnapshot> {
+export class AlertsFileSource extends PolledSource<AlertsSnapshot> {
   private offset = 0;
   private ino: number | undefined;
   private partial = '';
   private readonly firing = new Map<string, AlertView>();
   private resolved: AlertView[] = [];
   private problem: string | undefined;
-  private stopTimer?: () => void;
 
   constructor(private readonly opts: AlertsFileSourceOptions) {
-    super({ alerts: [], firing: 0, isolated: [], problems: [] }, 0);
-  }
-
-  start(): void {
-    if (this.stopTimer) return;
-    this.poll();
-    const t = setInterval(() => this.poll(), this.opts.pollMs ?? 2000);
-    t.unref?.();
-    this.stopTimer = () => clearInterval(t);
-  }
-
-  stop(): void {
-    this.stopTimer?.();
-    this.stopTimer = undefined;
+    super({ alerts: [], firing: 0, isolated: [], problems: [] }, 0, opts.pollMs ?? 2000);
   }
 
   /** Reads what was appended since the last poll (tests call it directly). */

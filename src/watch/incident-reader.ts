@@ -3,7 +3,7 @@
 // mode's module graph (tests/unit/watch-readonly.test.ts), so the few fields shown are parsed here.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { BatchedStore } from '../core/store';
+import { PolledSource } from './polled-source';
 import type { IncidentView, Severity } from '../core/views';
 import { isSeverity } from '../incident/targets';
 
@@ -59,26 +59,12 @@ export function parseIncidentHead(text: string): IncidentView | undefined {
   return view;
 }
 
-export class IncidentFilesSource extends BatchedStore<OpenIncidentSnapshot> {
+export class IncidentFilesSource extends PolledSource<OpenIncidentSnapshot> {
   /** Parsed files by name, re-read only when size or mtime changed. */
   private readonly cache = new Map<string, { mtimeMs: number; size: number; view?: IncidentView }>();
-  private stopTimer?: () => void;
 
   constructor(private readonly opts: IncidentFilesSourceOptions) {
-    super({ more: 0, problems: [] }, 0);
-  }
-
-  start(): void {
-    if (this.stopTimer) return;
-    this.poll();
-    const t = setInterval(() => this.poll(), this.opts.pollMs ?? 5000);
-    t.unref?.();
-    this.stopTimer = () => clearInterval(t);
-  }
-
-  stop(): void {
-    this.stopTimer?.();
-    this.stopTimer = undefined;
+    super({ more: 0, problems: [] }, 0, opts.pollMs ?? 5000);
   }
 
   poll(): void {

@@ -5,7 +5,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { JournalTail, readJournalEnds } from '../audit/journal-tail';
-import { BatchedStore } from '../core/store';
+import { PolledSource } from './polled-source';
 import type { OutputLine, RunsSnapshot, RunsStore, RunView } from '../core/views';
 import type { RunEvent, RunOutcome } from '../runbook/events';
 import { RunViewStore } from '../runbook/runs-store';
@@ -100,35 +100,25 @@ export function summarizeEvents(events: RunEvent[], alive: boolean): FinishedRun
   };
 }
 
-export class LiveRunsSource extends BatchedStore<LiveRunsSnapshot> implements RunsStore {
+export class LiveRunsSource extends PolledSource<LiveRunsSnapshot> implements RunsStore {
   private readonly views: RunViewStore;
   private readonly tails = new Map<string, Tailed>();
   private readonly summaries = new Map<string, { mtimeMs: number; size: number; run?: FinishedRun }>();
-  private stopTimer?: () => void;
   private lastScan = -Infinity;
   private finished: FinishedRun[] = [];
   private owners: Record<string, RunOwner> = {};
   private readonly unsubscribeViews: () => void;
 
   constructor(private readonly opts: LiveRunsOptions) {
-    super({ runs: [], outputVersion: 0, finished: [], owners: {}, polledAt: null }, opts.batchMs ?? 0);
+    super({ runs: [], outputVersion: 0, finished: [], owners: {}, polledAt: null }, opts.batchMs ?? 0, opts.pollMs ?? 2000);
     this.views = new RunViewStore({ runbook: opts.runbook, batchMs: 0, maxLines: opts.maxOutputLines ?? 200, keepFinished: 3 });
     this.unsubscribeViews = this.views.subscribe(() => this.publish());
   }
 
   getOutput = (runId: string, max: number): OutputLine[] => this.views.getOutput(runId, max);
 
-  start(): void {
-    if (this.stopTimer) return;
-    this.poll();
-    const t = setInterval(() => this.poll(), this.opts.pollMs ?? 2000);
-    t.unref?.();
-    this.stopTimer = () => clearInterval(t);
-  }
-
-  stop(): void {
-    this.stopTimer?.();
-    this.stopTimer = undefined;
+  override stop(): void {
+    super.stop();
     this.unsubscribeViews();
   }
 
