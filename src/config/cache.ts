@@ -6,8 +6,9 @@
 // inputs of path resolution). Anything else (a changed file, a new build, an unreadable or foreign
 // cache file) is a miss and the config is validated as always. No YAML or zod here: a hit must not
 // load them. The config holds no secrets (webhook URLs and API keys are named, never inline).
-import { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
-import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, type Stats } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { writeFileAtomic } from '../core/atomic-file';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import type { LoadedConfig } from './load';
@@ -73,31 +74,17 @@ export function readCachedConfig(absPath: string, text: string, opts: ConfigCach
 
 /**
  * Keeps a config just validated from `text`. Best effort: a read-only or full home only means the
- * next start validates again, so every failure is swallowed. Atomic (temp file + rename): a
+ * next start validates again, so every failure is swallowed. Atomic (src/core/atomic-file.ts): a
  * console killed mid-write leaves the old entry or none, never half a file.
  */
 export function writeCachedConfig(loaded: LoadedConfig, text: string, opts: ConfigCacheOptions = {}): void {
   const buildId = opts.buildId ?? BUILD_ID;
   if (!buildId) return;
-  const dir = configCacheDir(opts);
-  const file = cacheFile(loaded.path, opts);
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const fd = openSync(tmp, 'wx', 0o600);
-    try {
-      writeSync(fd, JSON.stringify({ key: cacheKey(buildId, loaded.path, text, opts), loaded }));
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, file);
-    prune(dir);
+    writeFileAtomic(cacheFile(loaded.path, opts), JSON.stringify({ key: cacheKey(buildId, loaded.path, text, opts), loaded }));
+    prune(configCacheDir(opts));
   } catch {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // never created, or already renamed
-    }
+    // the next start validates again
   }
 }
 

@@ -1,12 +1,12 @@
 // Finds, reads and validates the one config file (R-CFG-1, R-CFG-3). Every problem is reported
 // as `file:line:col: path: expected X, found Y` and the CLI exits 2: never a half-started console.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { dirname, join, resolve } from 'node:path';
 import { configSchema, type Config } from './schema';
 import { formatProblem, sortProblems, validateYaml, type YamlPath, type YamlProblem, type YamlSource } from './yaml-errors';
 import { starterConfig } from './starter';
+import { writeFileAtomic } from '../core/atomic-file';
 
 export { starterConfig } from './starter';
 
@@ -180,39 +180,16 @@ export function loadConfigAndText(path: string, opts: PathOptions = {}): { loade
 
 /**
  * Writes the starter config for `doai-console init`: refuses to overwrite an existing file
- * unless forced, creates the directory, mode 0600, atomically (temp file + rename).
+ * unless forced, creates the directory, mode 0600, atomically (a crash leaves no half file).
  */
 export function writeStarterConfig(path: string, opts: { force?: boolean } = {}): string {
   const absolute = resolve(path);
   if (existsSync(absolute) && !opts.force)
     throw new ConfigError(`config file already exists: ${absolute} — edit it, or run \`doai-console init --force\` to replace it with the starter config`);
-  const dir = dirname(absolute);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const tmp = join(dir, `.${basename(absolute)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  let fd: number | undefined;
   try {
-    fd = openSync(tmp, 'wx', 0o600);
-    writeSync(fd, starterConfig());
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(tmp, absolute);
+    writeFileAtomic(absolute, starterConfig());
   } catch (err) {
-    if (fd !== undefined) closeSync(fd);
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // already renamed or never created
-    }
     throw new ConfigError(`cannot write config file ${absolute}: ${(err as Error).message}`);
-  }
-  // Make the rename durable too: a crash right after init should not lose the file.
-  try {
-    const dfd = openSync(dir, 'r');
-    fsyncSync(dfd);
-    closeSync(dfd);
-  } catch {
-    // some filesystems refuse fsync on a directory; the file itself is already synced
   }
   return absolute;
 }

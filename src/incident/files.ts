@@ -1,44 +1,9 @@
-// Incident files: one JSON per incident under <stateDir>/incidents, and the atomic write both
-// they and the markdown reports use (temp file in the same directory, fsync, rename, fsync the
-// directory): a crash leaves the old file or the new one, never half of either.
-import { closeSync, constants, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+// Incident files: one JSON per incident under <stateDir>/incidents, written atomically
+// (src/core/atomic-file.ts) like the markdown reports.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { IncidentView, Severity, TimelineEntry } from '../core/views';
 import { isSeverity } from './targets';
-
-export function writeFileAtomic(path: string, content: string, mode = 0o600): void {
-  const dir = dirname(path);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
-  try {
-    const buf = Buffer.from(content, 'utf8');
-    let off = 0;
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-    fsyncSync(fd);
-  } catch (err) {
-    closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw err;
-  }
-  closeSync(fd);
-  try {
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
-  try {
-    const dfd = openSync(dir, constants.O_RDONLY);
-    try {
-      fsyncSync(dfd);
-    } finally {
-      closeSync(dfd);
-    }
-  } catch {
-    // directory fsync unsupported here; the rename itself is atomic
-  }
-}
 
 /** What is stored: the view, plus whether an operator chose the severity (then runs never change it). */
 export interface IncidentRecord extends IncidentView {

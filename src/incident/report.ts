@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { IncidentView, Lang } from '../core/views';
-import { writeFileAtomic } from './files';
+import { writeFileAtomic } from '../core/atomic-file';
 import { SEVERITY_TARGETS } from './targets';
 
 export const PLACEHOLDER = 'TODO';

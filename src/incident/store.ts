@@ -21,7 +21,8 @@ import type {
 } from '../core/views';
 import type { RunEvent, RunEventListener } from '../runbook/events';
 import { readAlertLines } from './alerts-file';
-import { incidentFile, incidentToJson, mergeTimelines, readIncident, readIncidents, slugify, writeFileAtomic, type IncidentRecord } from './files';
+import { incidentFile, incidentToJson, mergeTimelines, readIncident, readIncidents, slugify, type IncidentRecord } from './files';
+import { writeFileAtomic } from '../core/atomic-file';
 import { writeReport } from './report';
 import { isSeverity, SEVERITIES, severityForLevel } from './targets';
 import type { ChecklistEvent } from '../checklist/store';

@@ -11,7 +11,8 @@ import { createIncidentStore } from '../../src/incident/store';
 import { localDate, renderReport, reportPathFor, writeReport } from '../../src/incident/report';
 import { computeStats, formatStats, parsePeriod, percentile } from '../../src/incident/stats';
 import { clockTone, currentBand, escalationBands } from '../../src/incident/targets';
-import { slugify, writeFileAtomic } from '../../src/incident/files';
+import { slugify } from '../../src/incident/files';
+import { writeFileAtomic } from '../../src/core/atomic-file';
 import type { ChecklistEvent } from '../../src/checklist/store';
 
 const T0 = Date.UTC(2026, 0, 4, 6, 30, 0);
