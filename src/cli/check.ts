@@ -10,7 +10,7 @@ import { ConfigError, loadConfig, type LoadedConfig } from '../config/load';
 import type { HostConfig } from '../config/schema';
 import { probeHttp } from '../health/http-probe';
 import { builtinActionsDir, loadRunbooks } from '../runbook/loader';
-import { appendKnownHost, checkHostKey, expandHome, fingerprint, keyTypeOfBlob } from '../ssh/known-hosts';
+import { appendKnownHost, checkHostKey, expandHome, fingerprint, hostKeyAlgorithms, keyTypeOfBlob } from '../ssh/known-hosts';
 import { createSshShell } from '../ssh/shell';
 import { applySshConfigToLoaded } from '../ssh/ssh-config';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit';
@@ -239,15 +239,6 @@ function tcpConnect(address: string, port: number, timeoutMs: number): Promise<{
   });
 }
 
-// The key types a known host already has are asked for first, as OpenSSH does, so a host whose
-// ed25519 key we trust is not reported as offering an "unknown" key of another type.
-const HOST_KEY_ALGOS: Record<string, string[]> = {
-  'ssh-ed25519': ['ssh-ed25519'],
-  'ecdsa-sha2-nistp256': ['ecdsa-sha2-nistp256'],
-  'ecdsa-sha2-nistp384': ['ecdsa-sha2-nistp384'],
-  'ecdsa-sha2-nistp521': ['ecdsa-sha2-nistp521'],
-  'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
-};
 
 /** Reads the host key the server offers, without logging in (the verifier refuses, ending the handshake). */
 function fetchHostKey(host: HostConfig, address: string, knownHosts: string, timeoutMs: number): Promise<{ ok: true; keyType: string; blob: Buffer } | { ok: false; error: string }> {
@@ -258,7 +249,7 @@ function fetchHostKey(host: HostConfig, address: string, knownHosts: string, tim
   } catch {
     // unreadable known_hosts: judged (and reported) later
   }
-  const algos = [...new Set([...knownTypes.flatMap((t) => HOST_KEY_ALGOS[t] ?? []), ...Object.values(HOST_KEY_ALGOS).flat()])];
+  const algos = hostKeyAlgorithms(knownTypes);
   return new Promise((resolve) => {
     const client = new ssh2.Client();
     let settled = false;

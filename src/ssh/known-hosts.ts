@@ -141,6 +141,22 @@ export function checkHostKeyEntries(
   return { status: 'unknown', knownTypes: [...knownTypes] };
 }
 
+// OpenSSH offers the host key types it already knows first; doing the same avoids reporting a
+// "new" key of another type for a host whose ed25519 key we already trust.
+const HOST_KEY_ALGOS: Record<string, string[]> = {
+  'ssh-ed25519': ['ssh-ed25519'],
+  'ecdsa-sha2-nistp256': ['ecdsa-sha2-nistp256'],
+  'ecdsa-sha2-nistp384': ['ecdsa-sha2-nistp384'],
+  'ecdsa-sha2-nistp521': ['ecdsa-sha2-nistp521'],
+  'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
+};
+const DEFAULT_HOST_KEY_ORDER = Object.values(HOST_KEY_ALGOS).flat();
+
+/** Host key algorithms to offer: those of the key types known_hosts has for the host first. */
+export function hostKeyAlgorithms(knownTypes: readonly string[]): string[] {
+  return [...new Set([...knownTypes.flatMap((t) => HOST_KEY_ALGOS[t] ?? []), ...DEFAULT_HOST_KEY_ORDER])];
+}
+
 /** Checks a host key against a known_hosts file; a missing file knows no hosts. */
 export function checkHostKey(
   knownHostsPath: string,

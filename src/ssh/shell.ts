@@ -22,6 +22,7 @@ import {
   checkHostKey,
   expandHome,
   fingerprint,
+  hostKeyAlgorithms,
   keyTypeOfBlob,
   type HostKeyCheck,
 } from './known-hosts';
@@ -69,16 +70,6 @@ const KILL_GRACE_MS = 5000;
 /** How long a just-started command may take to report its pid before we end it without. */
 const PID_WAIT_MS = 1000;
 
-// OpenSSH offers the host key types it already knows first; doing the same avoids reporting a
-// "new" key of another type for a host whose ed25519 key we already trust.
-const HOST_KEY_ALGOS: Record<string, string[]> = {
-  'ssh-ed25519': ['ssh-ed25519'],
-  'ecdsa-sha2-nistp256': ['ecdsa-sha2-nistp256'],
-  'ecdsa-sha2-nistp384': ['ecdsa-sha2-nistp384'],
-  'ecdsa-sha2-nistp521': ['ecdsa-sha2-nistp521'],
-  'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
-};
-const DEFAULT_HOST_KEY_ORDER = Object.values(HOST_KEY_ALGOS).flat();
 
 interface Connection {
   client: Client;
@@ -188,11 +179,9 @@ export function createSshShell(opts: SshShellOptions): SshShell {
     return expandHome(host.known_hosts ?? opts.knownHostsPath);
   }
 
-  function hostKeyAlgorithms(host: HostConfig): string[] {
+  function offeredHostKeyAlgorithms(host: HostConfig): string[] {
     const check = checkHostKey(knownHostsFor(host), host.address, host.port, '', Buffer.alloc(0));
-    const knownTypes = check.status === 'unknown' ? check.knownTypes : [];
-    const preferred = knownTypes.flatMap((t) => HOST_KEY_ALGOS[t] ?? []);
-    return [...new Set([...preferred, ...DEFAULT_HOST_KEY_ORDER])];
+    return hostKeyAlgorithms(check.status === 'unknown' ? check.knownTypes : []);
   }
 
   /** Decides on a presented host key; returns the refusal, if any. */
@@ -293,7 +282,7 @@ export function createSshShell(opts: SshShellOptions): SshShell {
           readyTimeout: connectTimeoutMs,
           keepaliveInterval: keepaliveMs,
           keepaliveCountMax: 3,
-          algorithms: { serverHostKey: hostKeyAlgorithms(host) as NonNullable<ConnectConfig['algorithms']>['serverHostKey'] },
+          algorithms: { serverHostKey: offeredHostKeyAlgorithms(host) as NonNullable<ConnectConfig['algorithms']>['serverHostKey'] },
           hostVerifier: (key: Buffer) => {
             hostKeyError = verifyHostKey(host, key);
             return hostKeyError === undefined;
