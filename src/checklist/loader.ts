@@ -1,11 +1,11 @@
 // Loads the built-in checklists (actions/checklists/*.yaml) and the operator's own (config
 // `checklists:`, files or directories), every problem as `file:line:col: path: expected X, found Y`.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { extname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { formatProblem, validateYaml } from '../config/yaml-errors';
 import { builtinActionsDir } from '../runbook/loader';
 import { AUTO_CHECKS, checklistSchema, type ChecklistDefinition } from './schema';
 import { prevalidated } from '../config/prevalidated';
+import { listedYamlFiles, readYamlFile, yamlFilesIn } from '../config/yaml-files';
 
 export class ChecklistLoadError extends Error {
   readonly exitCode = 2;
@@ -17,14 +17,6 @@ export class ChecklistLoadError extends Error {
 
 export function builtinChecklistsDir(): string {
   return join(builtinActionsDir(), 'checklists');
-}
-
-function yamlFilesIn(dir: string): string[] {
-  return readdirSync(dir)
-    .filter((n) => ['.yaml', '.yml'].includes(extname(n).toLowerCase()))
-    .sort()
-    .map((n) => join(dir, n))
-    .filter((p) => statSync(p).isFile());
 }
 
 export function parseChecklist(text: string, file: string): { ok: true; checklist: ChecklistDefinition } | { ok: false; problems: string[] } {
@@ -60,25 +52,11 @@ export function loadChecklists(opts: LoadChecklistsOptions = {}): ChecklistDefin
   } catch (err) {
     problems.push(`${builtin}: cannot read the built-in checklists: ${(err as Error).message}`);
   }
-  for (const raw of opts.extraPaths ?? []) {
-    const path = resolve(opts.baseDir ?? process.cwd(), raw);
-    try {
-      const st = statSync(path);
-      files.push(...(st.isDirectory() ? yamlFilesIn(path) : [path]));
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      problems.push(`${path}: ${code === 'ENOENT' ? 'no such file or directory' : (err as Error).message} (listed under checklists: in the config; fix or remove the entry)`);
-    }
-  }
+  files.push(...listedYamlFiles(opts.extraPaths ?? [], opts.baseDir ?? process.cwd(), 'checklists', problems));
   const out: ChecklistDefinition[] = [];
   for (const file of files) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (err) {
-      problems.push(`${file}: cannot read: ${(err as Error).message}`);
-      continue;
-    }
+    const text = readYamlFile(file, problems);
+    if (text === undefined) continue;
     const parsed = parseChecklist(text, file);
     if (!parsed.ok) {
       problems.push(...parsed.problems);

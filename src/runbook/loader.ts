@@ -1,12 +1,13 @@
 // Loads the built-in runbooks (actions/*.yaml) and the operator's own (config `runbooks:`),
 // every problem reported as `file:line:col: path: expected X, found Y` (R-RUN-3, like R-CFG-3).
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, extname, join, resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
 import { formatProblem, problemsFromIssues, sortProblems, YamlSource, valueAt, describeFound, type YamlProblem, type YamlPath } from '../config/yaml-errors';
 import { runbookSchema, STEP_SCHEMAS, type Runbook } from './schema';
 import { prevalidated } from '../config/prevalidated';
+import { listedYamlFiles, readYamlFile, yamlFilesIn } from '../config/yaml-files';
 
 /** Every problem found in the runbook files; the message lists them one per line. */
 export class RunbookLoadError extends Error {
@@ -31,20 +32,6 @@ export function builtinActionsDir(from: string = import.meta.url): string {
     dir = parent;
   }
   throw new Error(`cannot find the built-in actions/ directory above ${from}; reinstall doai-console (the package ships actions/)`);
-}
-
-function isYaml(name: string): boolean {
-  const ext = extname(name).toLowerCase();
-  return ext === '.yaml' || ext === '.yml';
-}
-
-/** YAML files of a directory (not recursive: subdirectories hold other data, e.g. checklists). */
-function yamlFilesIn(dir: string): string[] {
-  return readdirSync(dir)
-    .filter(isYaml)
-    .sort()
-    .map((n) => join(dir, n))
-    .filter((p) => statSync(p).isFile());
 }
 
 function issueProblems(source: YamlSource, data: unknown, issues: readonly z.core.$ZodIssue[]): YamlProblem[] {
@@ -145,27 +132,12 @@ export function loadRunbooks(opts: LoadRunbooksOptions): Map<string, Runbook> {
       problems.push(`${opts.userDir}: cannot read your runbooks: ${(err as Error).message}; fix the directory's permissions`);
     }
   }
-  for (const raw of opts.extraPaths ?? []) {
-    const path = resolve(opts.baseDir ?? process.cwd(), raw);
-    try {
-      const st = statSync(path);
-      if (st.isDirectory()) files.push(...yamlFilesIn(path));
-      else files.push(path);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      problems.push(`${path}: ${code === 'ENOENT' ? 'no such file or directory' : (err as Error).message} (listed under runbooks: in the config; fix or remove the entry)`);
-    }
-  }
+  files.push(...listedYamlFiles(opts.extraPaths ?? [], opts.baseDir ?? process.cwd(), 'runbooks', problems));
   const out = new Map<string, Runbook>();
   // The same file named twice (the runbooks/ dir also listed under runbooks:) is loaded once.
   for (const file of [...new Set(files.map((f) => resolve(f)))]) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (err) {
-      problems.push(`${file}: cannot read: ${(err as Error).message}`);
-      continue;
-    }
+    const text = readYamlFile(file, problems);
+    if (text === undefined) continue;
     const parsed = parseRunbook(text, file);
     if (!parsed.ok) {
       problems.push(...parsed.problems);
