@@ -20,6 +20,7 @@ import {
   service,
   T0,
   waitForFrame,
+  renderApp,
 } from './fixtures';
 
 const PLAN = [
@@ -41,23 +42,9 @@ async function setup(opts: { lang?: Lang; width?: number; height?: number } = {}
     plan: PLAN,
     requestId: 'req-7f3a',
   });
-  const exits: number[] = [];
-  const r = render(
-    <App
-      fleet={fleet}
-      runs={runs}
-      control={control}
-      lang={opts.lang ?? 'en'}
-      operator="orion"
-      configPath="console.yaml"
-      width={opts.width ?? 100}
-      height={opts.height ?? 30}
-      clock={clock}
-      onExit={(code) => exits.push(code)}
-    />,
-  );
+  const r = renderApp({ fleet, runs, control, lang: opts.lang ?? 'en', configPath: 'console.yaml', width: opts.width ?? 100, height: opts.height ?? 30, clock });
   await delay();
-  return { ...r, clock, runs, control, exits };
+  return { ...r, clock, runs, control };
 }
 
 type Setup = Awaited<ReturnType<typeof setup>>;

@@ -1,17 +1,16 @@
 // The checklist and incident screens driven by their registry keys, on the real checklist and
 // incident stores (temp files), the in-memory fleet and runs of the other screen tests.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cleanup, render } from 'ink-testing-library';
+import { cleanup } from 'ink-testing-library';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App } from '../../screens/app';
 import { FakeClock } from '../../src/core/clock';
 import type { ServiceHealth } from '../../src/core/views';
 import { createChecklistStore } from '../../src/checklist/store';
 import { createIncidentStore } from '../../src/incident/store';
 import type { ChecklistDefinition } from '../../src/checklist/schema';
-import { delay, FakeRunControl, MemoryFleetStore, MemoryRunsStore, press, service, T0, waitForFrame } from './fixtures';
+import { delay, FakeRunControl, MemoryFleetStore, MemoryRunsStore, press, renderApp, service, T0, waitForFrame } from './fixtures';
 
 const post: ChecklistDefinition = {
   id: 'post-recovery',
@@ -66,21 +65,7 @@ function setup(services: ServiceHealth[] = [service({ name: 'doai-orchestrator' 
     pollMs: 0,
   });
   incidents.attachChecklists(checklists);
-  const r = render(
-    <App
-      fleet={fleet}
-      runs={runs}
-      control={control}
-      lang="en"
-      operator="orion"
-      configPath="console.yaml"
-      width={100}
-      height={30}
-      clock={clock}
-      onExit={() => {}}
-      ops={{ checklists, checklistControl: checklists, incidents, incidentControl: incidents }}
-    />,
-  );
+  const r = renderApp({ fleet, runs, control, configPath: 'console.yaml', clock, ops: { checklists, checklistControl: checklists, incidents, incidentControl: incidents } });
   return { ...r, clock, fleet, runs, control, checklists, incidents };
 }
 

@@ -2,9 +2,9 @@
 // panes, Tab between them, the `/` filter (typed letters never fire commands), windowing of
 // 10,000 nodes, and the layout from 80 × 24 up to a wall screen.
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, render } from 'ink-testing-library';
+import { cleanup } from 'ink-testing-library';
 import stringWidth from 'string-width';
-import { App, type AppProps } from '../../screens/app';
+import type { AppProps } from '../../screens/app';
 import { BatchedStore } from '../../src/core/store';
 import type {
   AlertsSnapshot,
@@ -17,7 +17,7 @@ import type {
 } from '../../src/core/views';
 import { compareNodes } from '../../src/health/nodes';
 import { fleetLayout, stackPanes } from '../../screens/dashboard/fleet-layout';
-import { delay, FakeRunControl, MemoryFleetStore, MemoryRunsStore, press, service, T0, waitForFrame } from './fixtures';
+import { delay, MemoryFleetStore, press, renderApp, service, T0, waitForFrame } from './fixtures';
 
 class MemoryStore<S> extends BatchedStore<S> {
   update(next: S): void {
@@ -111,25 +111,16 @@ function setup(opts: { width?: number; height?: number; lang?: 'en' | 'ko'; node
   const hosts = new MemoryStore<HostsSnapshot>(opts.hosts ?? hostsSnap);
   const alerts = new MemoryStore<AlertsSnapshot>(opts.alerts ?? alertsSnap);
   const websocket = new MemoryStore<WebSocketSnapshot>(opts.websocket ?? { checks: [{ service: 'doai-orchestrator', ok: true, latencyMs: 4, lastCheckAt: T0 }] });
-  const runs = new MemoryRunsStore();
-  const control = new FakeRunControl(runs);
-  const r = render(
-    <App
-      fleet={fleet}
-      runs={runs}
-      control={control}
-      lang={opts.lang ?? 'en'}
-      operator="orion"
-      configPath="/home/orion/.config/doai-console/console.yaml"
-      width={opts.width ?? 100}
-      height={opts.height ?? 40}
-      clock={{ now: () => T0 }}
-      onExit={() => {}}
-      fleetStores={{ nodes, hosts, alerts, websocket }}
-      {...overrides}
-    />,
-  );
-  return { ...r, fleet, nodes, hosts, alerts, websocket, control };
+  const r = renderApp({
+    fleet,
+    lang: opts.lang ?? 'en',
+    configPath: '/home/orion/.config/doai-console/console.yaml',
+    width: opts.width ?? 100,
+    height: opts.height ?? 40,
+    fleetStores: { nodes, hosts, alerts, websocket },
+    ...overrides,
+  });
+  return { ...r, fleet, nodes, hosts, alerts, websocket };
 }
 
 const frame = async (lastFrame: () => string | undefined) => {

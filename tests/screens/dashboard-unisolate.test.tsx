@@ -3,18 +3,17 @@
 // the real alerts store (device_error_rate isolating, onIsolated marking the nodes as the console
 // wires it), keys pressed by command id.
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, render } from 'ink-testing-library';
+import { cleanup } from 'ink-testing-library';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App } from '../../screens/app';
 import { BatchedStore } from '../../src/core/store';
 import { FakeClock } from '../../src/core/clock';
 import { configSchema } from '../../src/config/schema';
 import type { NodesSnapshot, NodeView } from '../../src/core/views';
 import { compareNodes } from '../../src/health/nodes';
 import { createAlertsStore } from '../../src/health/alerts-store';
-import { delay, FakeRunControl, MemoryFleetStore, MemoryRunsStore, press, service, T0, waitForFrame } from './fixtures';
+import { delay, MemoryFleetStore, press, renderApp, service, T0, waitForFrame } from './fixtures';
 
 class MemoryStore<S> extends BatchedStore<S> {
   update(next: S): void {
@@ -65,23 +64,14 @@ async function setup(opts: { readOnly?: boolean } = {}) {
   });
   await alerts.evaluateNow();
   expect(alerts.getSnapshot().isolated.sort()).toEqual(['node-011', 'node-012']);
-  const runs = new MemoryRunsStore();
-  const r = render(
-    <App
-      fleet={fleet}
-      runs={runs}
-      control={new FakeRunControl(runs)}
-      lang="en"
-      operator="orion"
-      configPath="/home/orion/.config/doai-console/console.yaml"
-      width={140}
-      height={40}
-      clock={{ now: () => T0 }}
-      onExit={() => {}}
-      readOnly={opts.readOnly}
-      fleetStores={{ nodes, alerts, isolation: alerts }}
-    />,
-  );
+  const r = renderApp({
+    fleet,
+    configPath: '/home/orion/.config/doai-console/console.yaml',
+    width: 140,
+    height: 40,
+    readOnly: opts.readOnly,
+    fleetStores: { nodes, alerts, isolation: alerts },
+  });
   return { ...r, alerts, nodes, dir };
 }
 

@@ -5,7 +5,7 @@ import { App, type AppProps } from '../../screens/app';
 import type { Recommendation } from '../../src/core/views';
 import { commands, keyLabel, registryFor } from '../../src/commands/registry';
 import { BatchedStore } from '../../src/core/store';
-import { delay, FakeRunControl, MemoryFleetStore, MemoryRunsStore, press, service, T0, waitForFrame } from './fixtures';
+import { delay, FakeRunControl, MemoryFleetStore, MemoryRunsStore, press, renderApp, service, T0, waitForFrame } from './fixtures';
 
 const recommendation: Recommendation = {
   level: 'L1',
@@ -35,25 +35,7 @@ function fleetFixture(extra: { timeScale?: number; recommendation?: Recommendati
 }
 
 function setup(overrides: Partial<AppProps> = {}, fleet = fleetFixture()) {
-  const runs = new MemoryRunsStore();
-  const control = new FakeRunControl(runs);
-  const exits: number[] = [];
-  const r = render(
-    <App
-      fleet={fleet}
-      runs={runs}
-      control={control}
-      lang="en"
-      operator="orion"
-      configPath="/home/orion/.config/doai-console/console.yaml"
-      width={80}
-      height={24}
-      clock={{ now: () => T0 }}
-      onExit={(code) => exits.push(code)}
-      {...overrides}
-    />,
-  );
-  return { ...r, fleet, runs, control, exits };
+  return { ...renderApp({ fleet, configPath: '/home/orion/.config/doai-console/console.yaml', width: 80, height: 24, ...overrides }), fleet };
 }
 
 const frame = async (lastFrame: () => string | undefined) => {

@@ -352,8 +352,9 @@ export class FakeApprovalControl extends FakeRunControl {
 }
 
 /**
- * The console's App as most screen tests mount it: in-memory runs, a fake run control, English,
- * operator orion, 100 × 30 at T0; `props` go over those. `exits` collects onExit codes.
+ * The console's App as screen tests mount it: in-memory runs, a fake run control, English,
+ * operator orion, 100 × 30 at T0; `props` go over those (a test with its own runs or control
+ * passes them and keeps using its own). `exits` collects onExit codes.
  */
 export function renderApp(props: Partial<AppProps> & Pick<AppProps, 'fleet'>) {
   const runs = new MemoryRunsStore();

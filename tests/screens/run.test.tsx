@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, render } from 'ink-testing-library';
+import { cleanup } from 'ink-testing-library';
 import stringWidth from 'string-width';
-import { App } from '../../screens/app';
 import type { Recommendation } from '../../src/core/views';
-import { delay, FakeRunControl, MemoryFleetStore, MemoryRunsStore, press, service, T0, waitForFrame } from './fixtures';
+import { delay, MemoryFleetStore, press, renderApp, service, T0, waitForFrame } from './fixtures';
 
 const recommendation: Recommendation = {
   level: 'L1',
@@ -17,27 +16,11 @@ const at = (ms: number) => new Date(T0.getTime() + ms);
 /** Renders the console and starts the recommended L1 run from the dashboard, as an operator would. */
 async function startRun(opts: { lang?: 'en' | 'ko'; height?: number } = {}) {
   const fleet = new MemoryFleetStore([service({ name: 'doai-orchestrator', state: 'SLOW', latencyMs: 6200 })], { recommendation });
-  const runs = new MemoryRunsStore();
-  const control = new FakeRunControl(runs);
-  const exits: number[] = [];
-  const r = render(
-    <App
-      fleet={fleet}
-      runs={runs}
-      control={control}
-      lang={opts.lang ?? 'en'}
-      operator="orion"
-      configPath="console.yaml"
-      width={80}
-      height={opts.height ?? 24}
-      clock={{ now: () => at(10_000) }}
-      onExit={(code) => exits.push(code)}
-    />,
-  );
+  const r = renderApp({ fleet, lang: opts.lang ?? 'en', configPath: 'console.yaml', width: 80, height: opts.height ?? 24, clock: { now: () => at(10_000) } });
   await delay();
   await press(r.stdin, 'runbook.recommended');
-  expect(control.starts).toHaveLength(1);
-  return { ...r, runs, control, exits, runId: 'run-1' };
+  expect(r.control.starts).toHaveLength(1);
+  return { ...r, runId: 'run-1' };
 }
 
 const frame = async (lastFrame: () => string | undefined) => {

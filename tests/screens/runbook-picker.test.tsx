@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, render } from 'ink-testing-library';
+import { cleanup } from 'ink-testing-library';
 import stringWidth from 'string-width';
 import { App } from '../../screens/app';
 import { AuditLog } from '../../src/audit/emergency-log';
@@ -19,7 +19,7 @@ import { createRunEngine, type RunEngine } from '../../src/runbook/engine';
 import { builtinActionsDir, loadRunbooks } from '../../src/runbook/loader';
 import { acquireLock } from '../../src/runbook/locks';
 import type { ExecOptions, ExecResult, RemoteShell } from '../../src/ssh/types';
-import { delay, MemoryFleetStore, press, service, T0, waitForFrame } from './fixtures';
+import { delay, MemoryFleetStore, press, renderApp, service, T0, waitForFrame } from './fixtures';
 
 const BUILTINS = ['compose-restart', 'git-rollback', 'l1-soft-reset', 'l2-service-reset', 'l3-box-reset', 'nginx-restart', 'pm2-restart', 'postgres-restart', 'postgres-restore', 'sqlite-restore'];
 
@@ -116,24 +116,19 @@ async function setup(opts: { lang?: Lang; width?: number; height?: number; hosts
     diskThreshold: 0.8,
     updatedAt: T0,
   });
-  const exits: number[] = [];
-  const r = render(
-    <App
-      fleet={fleet}
-      runs={engine}
-      control={control}
-      lang={opts.lang ?? 'en'}
-      operator="orion"
-      configPath="console.yaml"
-      width={opts.width ?? 100}
-      height={opts.height ?? 30}
-      clock={clock}
-      onExit={(code) => exits.push(code)}
-      {...(opts.hostsPane ? { fleetStores: { hosts } } : {})}
-    />,
-  );
+  const r = renderApp({
+    fleet,
+    runs: engine,
+    control,
+    lang: opts.lang ?? 'en',
+    configPath: 'console.yaml',
+    width: opts.width ?? 100,
+    height: opts.height ?? 30,
+    clock,
+    ...(opts.hostsPane ? { fleetStores: { hosts } } : {}),
+  });
   await delay();
-  return { ...r, shell, engine, starts, exits, auditPath, lockDir: path.join(dir, 'locks') };
+  return { ...r, shell, engine, starts, auditPath, lockDir: path.join(dir, 'locks') };
 }
 
 type Setup = Awaited<ReturnType<typeof setup>>;
