@@ -59,7 +59,14 @@ async function waitForBanner(port: number, deadlineMs: number): Promise<boolean>
   return false;
 }
 
-export async function startSshd(): Promise<RunningSshd> {
+export interface SshdOptions {
+  /** Sessions per connection (sshd's MaxSessions; default 20). */
+  maxSessions?: number;
+  /** More sshd_config lines, e.g. `SetEnv PATH=…` to put stand-ins first on the session PATH. */
+  extraConfig?: string[];
+}
+
+export async function startSshd(opts: SshdOptions = {}): Promise<RunningSshd> {
   const dir = mkdtempSync(join(tmpdir(), 'doai-sshd-'));
   const user = userInfo().username;
   const hostKey = join(dir, 'ssh_host_ed25519_key');
@@ -82,8 +89,9 @@ export async function startSshd(): Promise<RunningSshd> {
     'KbdInteractiveAuthentication no',
     'PubkeyAuthentication yes',
     'LogLevel DEBUG1',
-    'MaxSessions 20',
+    `MaxSessions ${opts.maxSessions ?? 20}`,
     'ClientAliveInterval 0',
+    ...(opts.extraConfig ?? []),
     '',
   ].join('\n');
   const configPath = join(dir, 'sshd_config');

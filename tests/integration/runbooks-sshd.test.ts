@@ -3,10 +3,10 @@
 // systemctl, nginx, psql and createdb (first on the session PATH through sshd's SetEnv) that
 // record their arguments and working directory. Asserts the exact command sequence, the files
 // left behind and the audit lines. Without sshd, sqlite3 or git the suite fails saying what to install.
-import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawnSync, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { connect, createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -16,7 +16,7 @@ import { realClock } from '../../src/core/clock';
 import { createRunEngine, type RunEngine } from '../../src/runbook/engine';
 import { loadRunbooks } from '../../src/runbook/loader';
 import { createSshShell, type SshShell } from '../../src/ssh/shell';
-import { SSHD_PATH, requireSshd } from '../helpers/sshd';
+import { requireSshd, startSshd, type RunningSshd } from '../helpers/sshd';
 import { requireTools } from '../helpers/requirements';
 
 requireSshd();
@@ -27,39 +27,13 @@ const STANDINS = ['pm2', 'npm', 'pnpm', 'docker', 'systemctl', 'nginx', 'psql', 
 let dir: string;
 let stubs: string;
 let callLog: string;
-let sshd: ChildProcess | undefined;
+let sshd: RunningSshd | undefined;
 let sshdPort: number;
 let clientKey: string;
 let knownHosts: string;
 let http: HttpServer;
 let httpPort: number;
 let shell: SshShell;
-
-function keygen(path: string): void {
-  execFileSync('/usr/bin/ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'doai-test', '-f', path]);
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
-
-async function waitForBanner(port: number): Promise<boolean> {
-  for (let i = 0; i < 200; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const sock = connect(port, '127.0.0.1');
-      sock.setTimeout(500, () => (sock.destroy(), resolve(false)));
-      sock.once('data', (d) => (sock.destroy(), resolve(d.toString().startsWith('SSH-'))));
-      sock.once('error', () => resolve(false));
-    });
-    if (ok) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return false;
-}
 
 /** A stand-in: records "name|cwd|args" (and piped SQL for psql), fails when told to. */
 function writeStandIn(name: string): void {
@@ -81,35 +55,12 @@ beforeAll(async () => {
   mkdirSync(stubs);
   callLog = join(dir, 'calls.log');
   for (const s of STANDINS) writeStandIn(s);
-  const hostKey = join(dir, 'host_key');
-  clientKey = join(dir, 'id_ed25519');
-  keygen(hostKey);
-  keygen(clientKey);
-  writeFileSync(join(dir, 'authorized_keys'), readFileSync(`${clientKey}.pub`), { mode: 0o600 });
-  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
-  sshdPort = await freePort();
-  const config = [
-    'ListenAddress 127.0.0.1',
-    `Port ${sshdPort}`,
-    `HostKey ${hostKey}`,
-    `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
-    `PidFile ${join(dir, 'sshd.pid')}`,
-    'StrictModes no',
-    'UsePAM no',
-    'PermitRootLogin yes',
-    'PasswordAuthentication no',
-    'KbdInteractiveAuthentication no',
-    'PubkeyAuthentication yes',
-    'MaxSessions 30',
-    // The stand-ins come first on the session's PATH; everything else is the real system.
-    `SetEnv PATH=${stubs}:/usr/local/bin:/usr/bin:/bin DOAI_TEST=1`,
-    '',
-  ].join('\n');
-  writeFileSync(join(dir, 'sshd_config'), config);
-  sshd = spawn(SSHD_PATH, ['-D', '-E', join(dir, 'sshd.log'), '-f', join(dir, 'sshd_config')], { stdio: 'ignore' });
-  if (!(await waitForBanner(sshdPort))) throw new Error(`sshd did not start: ${existsSync(join(dir, 'sshd.log')) ? readFileSync(join(dir, 'sshd.log'), 'utf8') : ''}`);
+  // The stand-ins come first on the session's PATH; everything else is the real system.
+  sshd = await startSshd({ maxSessions: 30, extraConfig: [`SetEnv PATH=${stubs}:/usr/local/bin:/usr/bin:/bin DOAI_TEST=1`] });
+  sshdPort = sshd.port;
+  clientKey = sshd.clientKeyPath;
   knownHosts = join(dir, 'known_hosts');
-  writeFileSync(knownHosts, `[127.0.0.1]:${sshdPort} ${readFileSync(`${hostKey}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ')}\n`);
+  writeFileSync(knownHosts, `${sshd.knownHostsLine}\n`);
   http = createHttpServer((_req, res) => res.end('ok'));
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
   httpPort = (http.address() as AddressInfo).port;
@@ -119,11 +70,7 @@ beforeAll(async () => {
 afterAll(async () => {
   shell.close();
   await new Promise((r) => http.close(r));
-  if (sshd && sshd.exitCode === null) {
-    const exited = new Promise((r) => sshd!.once('exit', r));
-    sshd.kill('SIGTERM');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
-  }
+  await sshd?.stop();
   rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
 });
 
