@@ -33,6 +33,7 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { realClock, type Clock } from '../core/clock';
+import { fsyncDir } from '../core/atomic-file';
 import { normalizeName } from './policy';
 
 export type ApprovalRequestErrorCode =
@@ -266,16 +267,7 @@ function writeExclusive(dir: string, name: string, content: string): string {
   } finally {
     unlinkSync(tmp);
   }
-  try {
-    const dfd = openSync(dir, constants.O_RDONLY);
-    try {
-      fsyncSync(dfd);
-    } finally {
-      closeSync(dfd);
-    }
-  } catch {
-    // Directory fsync is best effort (not supported everywhere).
-  }
+  fsyncDir(dir);
   return final;
 }
 

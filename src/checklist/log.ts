@@ -6,6 +6,7 @@ import { closeSync, constants, fsyncSync, mkdirSync, openSync, readdirSync, read
 import { join } from 'node:path';
 import type { Localized } from '../core/views';
 import type { AutoStatus } from './facts';
+import { fsyncDir } from '../core/atomic-file';
 
 export type ChecklistEntry =
   | {
@@ -25,19 +26,6 @@ export type ChecklistEntry =
 
 export function instancePath(dir: string, instanceId: string): string {
   return join(dir, `${instanceId}.jsonl`);
-}
-
-function fsyncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, constants.O_RDONLY);
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // Some filesystems refuse fsync on a directory; the file itself is synced.
-  }
 }
 
 /** Writes one entry durably: a single appended line, fsynced. Throws with the path in the message. */

@@ -27,14 +27,19 @@ export function writeFileAtomic(path: string, content: string, mode = 0o600): vo
     rmSync(tmp, { force: true });
     throw err;
   }
+  fsyncDir(dir);
+}
+
+/** Makes a new name in `dir` durable. Best effort: some filesystems refuse fsync on a directory. */
+export function fsyncDir(dir: string): void {
   try {
-    const dfd = openSync(dir, constants.O_RDONLY);
+    const fd = openSync(dir, constants.O_RDONLY);
     try {
-      fsyncSync(dfd);
+      fsyncSync(fd);
     } finally {
-      closeSync(dfd);
+      closeSync(fd);
     }
   } catch {
-    // directory fsync unsupported here; the rename itself is atomic
+    // unsupported here; the file itself is synced and the rename or link is atomic
   }
 }

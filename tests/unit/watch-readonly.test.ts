@@ -37,8 +37,9 @@ const FORBIDDEN = [
   /^src\/audit\/emergency-log\.ts$/,
   /^src\/audit\/journal\.ts$/, // the journal writer
   /^src\/health\/alerts/, // the alert engine may start runbooks and send notifications
-  // The incident store and files (atomic writer), report writer and wiring; only the pure targets.
+  // The incident store and files, report writer and wiring; only the pure targets.
   /^src\/incident\/(?!targets\.ts$)/,
+  /^src\/core\/atomic-file\.ts$/, // the atomic file writer (incidents, reports, config files)
   /^src\/notify\//,
   /^src\/cli\/context\.ts$/,
   /^src\/cli\/interactive\.ts$/,
