@@ -1,12 +1,11 @@
 // Finds, reads and validates the one config file (R-CFG-1, R-CFG-3). Every problem is reported
 // as `file:line:col: path: expected X, found Y` and the CLI exits 2: never a half-started console.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { configSchema, type Config } from './schema';
 import { formatProblem, sortProblems, validateYaml, type YamlPath, type YamlProblem, type YamlSource } from './yaml-errors';
 import { starterConfig } from './starter';
-import { writeFileAtomic } from '../core/atomic-file';
 
 export { starterConfig } from './starter';
 
@@ -178,20 +177,5 @@ export function loadConfigAndText(path: string, opts: PathOptions = {}): { loade
   return { loaded: { path: absolute, config, paths }, text };
 }
 
-/**
- * Writes the starter config for `doai-console init`: refuses to overwrite an existing file
- * unless forced, creates the directory, mode 0600, atomically (a crash leaves no half file).
- */
-export function writeStarterConfig(path: string, opts: { force?: boolean } = {}): string {
-  const absolute = resolve(path);
-  if (existsSync(absolute) && !opts.force)
-    throw new ConfigError(`config file already exists: ${absolute} — edit it, or run \`doai-console init --force\` to replace it with the starter config`);
-  try {
-    writeFileAtomic(absolute, starterConfig());
-  } catch (err) {
-    throw new ConfigError(`cannot write config file ${absolute}: ${(err as Error).message}`);
-  }
-  return absolute;
-}
 
 export type { YamlPath };

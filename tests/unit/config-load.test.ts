@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
-import { ConfigError, loadConfig, resolveConfigPath, starterConfig, writeStarterConfig } from '../../src/config/load';
+import { ConfigError, loadConfig, resolveConfigPath, starterConfig } from '../../src/config/load';
+import { writeStarterConfig } from '../../src/config/write-starter';
 import { configSchema } from '../../src/config/schema';
 
 let dir: string;

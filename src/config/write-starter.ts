@@ -1,0 +1,23 @@
+// `doai-console init`: the commented starter config, written once. Its own module so the
+// commands that only read the config (the wall screen above all) never load a file writer.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { writeFileAtomic } from '../core/atomic-file';
+import { ConfigError } from './load';
+import { starterConfig } from './starter';
+
+/**
+ * Writes the starter config for `doai-console init`: refuses to overwrite an existing file
+ * unless forced, creates the directory, mode 0600, atomically (a crash leaves no half file).
+ */
+export function writeStarterConfig(path: string, opts: { force?: boolean } = {}): string {
+  const absolute = resolve(path);
+  if (existsSync(absolute) && !opts.force)
+    throw new ConfigError(`config file already exists: ${absolute} — edit it, or run \`doai-console init --force\` to replace it with the starter config`);
+  try {
+    writeFileAtomic(absolute, starterConfig());
+  } catch (err) {
+    throw new ConfigError(`cannot write config file ${absolute}: ${(err as Error).message}`);
+  }
+  return absolute;
+}
