@@ -27,6 +27,26 @@ export interface IncidentScreenProps {
 }
 
 /** The clocks: elapsed from the impact's start; response stops when someone acted; resolution at the recovery's success. */
+/**
+ * Elapsed time and the respond, resolve and RTO clocks against their targets, each coloured (and
+ * bold once near or over) as its target nears and passes: the incident screen's and the wall
+ * screen's line, inside the caller's <Text>.
+ */
+export function IncidentClockParts({ clocks: c, lang }: { clocks: ReturnType<typeof incidentClocks>; lang: Lang }) {
+  const clock = (label: string, tone: ClockTone) => <Text color={TONE_COLOR[tone]} bold={tone === 'near' || tone === 'over'}>{label}</Text>;
+  return (
+    <>
+      {t(lang, 'incident.elapsed', { time: formatSince(c.elapsedMs) })}
+      {'  '}
+      {clock(t(lang, 'incident.respond', { target: targetText(c.respond.targetMin), time: formatSince(c.respond.ms) }), c.respond.tone)}
+      {'  '}
+      {clock(t(lang, 'incident.resolve', { target: targetText(c.resolve.targetMin), time: formatSince(c.resolve.ms) }), c.resolve.tone)}
+      {'  '}
+      {clock(t(lang, 'incident.rto', { target: targetText(c.rto.targetMin), time: formatSince(c.rto.ms) }), c.rto.tone)}
+    </>
+  );
+}
+
 export function incidentClocks(i: IncidentView, rtoMin: number, now: Date) {
   const start = i.openedAt.getTime();
   const end = (i.resolvedAt ?? i.closedAt ?? now).getTime();
@@ -57,7 +77,6 @@ export function IncidentScreen({ incident: i, rtoMin, scroll, readOnly, now, lan
   const endAt = Math.max(0, i.timeline.length - scroll);
   const shown = i.timeline.slice(Math.max(0, endAt - timelineRows), endAt);
   const actorWidth = 10;
-  const clock = (label: string, tone: ClockTone) => <Text color={TONE_COLOR[tone]} bold={tone !== 'ok' && tone !== 'met'}>{label}</Text>;
   return (
     <Box flexDirection="column" width={width} height={height} overflow="hidden">
       <Text wrap="truncate">
@@ -72,13 +91,7 @@ export function IncidentScreen({ incident: i, rtoMin, scroll, readOnly, now, lan
         {truncate(t(lang, 'incident.meta', { target: i.target ?? '—', level: i.level ?? '—', at: formatClock(i.openedAt), operator: i.openedBy }), width)}
       </Text>
       <Text wrap="truncate">
-        {t(lang, 'incident.elapsed', { time: formatSince(c.elapsedMs) })}
-        {'  '}
-        {clock(t(lang, 'incident.respond', { target: targetText(c.respond.targetMin), time: formatSince(c.respond.ms) }), c.respond.tone)}
-        {'  '}
-        {clock(t(lang, 'incident.resolve', { target: targetText(c.resolve.targetMin), time: formatSince(c.resolve.ms) }), c.resolve.tone)}
-        {'  '}
-        {clock(t(lang, 'incident.rto', { target: targetText(c.rto.targetMin), time: formatSince(c.rto.ms) }), c.rto.tone)}
+        <IncidentClockParts clocks={c} lang={lang} />
       </Text>
       <Text wrap="truncate" color={currentBand(c.resolve.ms) >= 2 ? 'yellow' : undefined}>
         {truncate(t(lang, 'incident.band', { band: band.label[lang], action: band.action[lang] }), width)}

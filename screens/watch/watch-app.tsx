@@ -11,14 +11,13 @@ import { commandsFor, keyLabel, registryFor, type CommandScreen, type CommandSta
 import { t, type MessageKey } from '../../src/i18n/catalog';
 import type { FinishedRun, LiveRunsSnapshot, RunOwner } from '../../src/watch/live-runs';
 import type { OpenIncidentSnapshot } from '../../src/watch/incident-reader';
-import type { ClockTone } from '../../src/incident/targets';
-import { incidentClocks, targetText } from '../incident/incident-screen';
+import { IncidentClockParts, incidentClocks } from '../incident/incident-screen';
 import { overallStatus, type Overall, type OverallStatus } from '../../src/watch/status';
 import { CommandsContext, useCommands, type CommandHandlers, type CommandsContextValue } from '../shared/use-commands';
 import { Footer } from '../shared/footer';
 import { MessageBar, type BarMessage } from '../shared/message-bar';
 import { displayWidth, fit, sanitizeLine, truncate } from '../shared/text';
-import { formatClock, formatDuration, formatSince } from '../shared/format';
+import { formatClock, formatDuration } from '../shared/format';
 import { ServicesPane, sortWorstFirst } from '../dashboard/services-pane';
 import { STEP_ICONS, runStateLabel, stepDuration } from '../run/run-screen';
 import { watchLayout } from './layout';
@@ -234,14 +233,12 @@ function AlertsLine({ alerts, lang, width }: { alerts: AlertsSnapshot; lang: Lan
   );
 }
 
-const TONE_COLOR: Record<ClockTone, string> = { ok: 'green', near: 'yellow', over: 'red', met: 'green' };
 const SEVERITY_BG: Record<string, string> = { P0: 'red', P1: 'yellow', P2: 'cyan', P3: 'gray' };
 
 /** The open incident: severity and title, then its clocks against their targets (colour turns as each nears). */
 function IncidentLines({ snap, rtoMin, rows, now, lang, width }: { snap: OpenIncidentSnapshot; rtoMin: number; rows: number; now: Date; lang: Lang; width: number }) {
   const i = snap.incident!;
   const c = incidentClocks(i, rtoMin, now);
-  const clock = (label: string, tone: ClockTone) => <Text color={TONE_COLOR[tone]} bold={tone === 'near' || tone === 'over'}>{label}</Text>;
   const head = t(lang, 'watch.incident', { title: i.title, target: i.target ?? '—', level: i.level ?? '—', at: hhmm(i.openedAt) }) + (snap.more > 0 ? ` · ${t(lang, 'watch.incident.more', { n: snap.more })}` : '');
   return (
     <Box flexDirection="column" width={width} flexShrink={0}>
@@ -254,13 +251,7 @@ function IncidentLines({ snap, rtoMin, rows, now, lang, width }: { snap: OpenInc
       <Text wrap="truncate">
         {rows < 2 ? <Text bold color="black" backgroundColor={SEVERITY_BG[i.severity]}>{` ${i.severity} `}</Text> : null}
         {rows < 2 ? ' ' : ''}
-        {t(lang, 'incident.elapsed', { time: formatSince(c.elapsedMs) })}
-        {'  '}
-        {clock(t(lang, 'incident.respond', { target: targetText(c.respond.targetMin), time: formatSince(c.respond.ms) }), c.respond.tone)}
-        {'  '}
-        {clock(t(lang, 'incident.resolve', { target: targetText(c.resolve.targetMin), time: formatSince(c.resolve.ms) }), c.resolve.tone)}
-        {'  '}
-        {clock(t(lang, 'incident.rto', { target: targetText(c.rto.targetMin), time: formatSince(c.rto.ms) }), c.rto.tone)}
+        <IncidentClockParts clocks={c} lang={lang} />
       </Text>
     </Box>
   );
