@@ -75,7 +75,7 @@ function issueProblems(source: YamlSource, data: unknown, issues: readonly z.cor
 function knownKeys(kind: string | undefined): string[] {
   const schema = kind === 'ssh-check' || kind === 'http-check' ? undefined : kind ? STEP_SCHEMAS[kind] : undefined;
   if (kind === 'ssh-check') return ['kind', 'host', 'run', 'timeout_s'];
-  if (kind === 'http-check') return ['kind', 'url', 'method', 'timeout_s', 'expect_status', 'expect_body', 'max_latency_ms'];
+  if (kind === 'http-check') return ['kind', 'url', 'method', 'timeout_s', 'expect_status', 'expect_body', 'json', 'max_latency_ms'];
   const def = (schema as unknown as { _zod?: { def?: { type?: string; shape?: Record<string, unknown> } } })?._zod?.def;
   return def?.type === 'object' && def.shape ? Object.keys(def.shape) : [];
 }

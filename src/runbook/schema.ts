@@ -45,6 +45,20 @@ const httpFields = {
   expect_status: z.number().int().min(100).max(599).default(200),
   /** The body must contain this text. */
   expect_body: z.string().min(1).optional(),
+  /**
+   * The body must be JSON whose fields have these values (`json: { status: ok }`; a dotted key
+   * such as `db.state` reaches into nested objects). Compared by type: `ok` is the string "ok",
+   * `true` the boolean, `3` the number.
+   */
+  json: z
+    .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))
+    .superRefine((m, ctx) => {
+      if (Object.keys(m).length === 0) ctx.addIssue({ code: 'custom', message: 'at least one field, e.g. { status: ok }' });
+      for (const key of Object.keys(m)) {
+        if (!/^[^.\s]+(\.[^.\s]+)*$/.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: `a field name or dotted path without spaces (found ${JSON.stringify(key)})` });
+      }
+    })
+    .optional(),
   /** Slower than this counts as a failure. */
   max_latency_ms: z.number().int().positive().optional(),
 };

@@ -129,7 +129,7 @@ export async function checkHttp(check: HttpCheck | HttpStep, ctx: StepContext): 
     timeoutMs: Math.round(check.timeout_s * 1000),
     expectStatus: check.expect_status,
     method: check.method,
-    keepBody: check.expect_body ? 65_536 : 0,
+    keepBody: check.expect_body || check.json ? 65_536 : 0,
     signal: ctx.signal,
   });
   if (ctx.signal.aborted) return { outcome: 'failed', message: 'cancelled' };
@@ -138,10 +138,38 @@ export async function checkHttp(check: HttpCheck | HttpStep, ctx: StepContext): 
   if (check.expect_body && !(res.body ?? '').includes(check.expect_body)) {
     return { outcome: 'failed', message: `${what}: HTTP ${res.status} but the body lacks ${JSON.stringify(check.expect_body)}` };
   }
+  if (check.json) {
+    const why = jsonBodyProblem(res.body ?? '', check.json);
+    if (why) return { outcome: 'failed', message: `${what}: HTTP ${res.status} but ${why}` };
+  }
   if (check.max_latency_ms !== undefined && res.latencyMs > check.max_latency_ms) {
     return { outcome: 'failed', message: `${what}: slow, ${res.latencyMs} ms (limit ${check.max_latency_ms} ms)` };
   }
   return { outcome: 'ok', message: `HTTP ${res.status} in ${res.latencyMs} ms` };
+}
+
+type JsonScalar = string | number | boolean | null;
+
+/** Why a body does not hold these JSON fields (`{ status: ok }`, dotted paths nest), or undefined when it does. */
+export function jsonBodyProblem(body: string, expected: Record<string, JsonScalar>): string | undefined {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(body);
+  } catch {
+    const shown = body.trim().slice(0, 60);
+    return `the body is not JSON (${shown ? JSON.stringify(shown) : 'empty'})`;
+  }
+  for (const [path, want] of Object.entries(expected)) {
+    let at: unknown = doc;
+    for (const key of path.split('.')) at = at !== null && typeof at === 'object' && !Array.isArray(at) ? (at as Record<string, unknown>)[key] : undefined;
+    if (at === undefined) return `the JSON body has no field "${path}" (expected ${JSON.stringify(want)})`;
+    if (at !== want) return `the JSON field "${path}" is ${JSON.stringify(at)?.slice(0, 60)}, expected ${JSON.stringify(want)}`;
+  }
+  return undefined;
+}
+
+function jsonText(json: Record<string, JsonScalar> | undefined): string {
+  return json ? ` and JSON ${Object.entries(json).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}` : '';
 }
 
 function userAt(hostName: string, hosts: Map<string, HostConfig>): string {
@@ -155,7 +183,7 @@ function describeCheck(check: Check, hosts: Map<string, HostConfig>): string {
 
 registerCheckKind<HttpCheck>('http', {
   run: (check, ctx) => checkHttp(check, ctx),
-  describe: (check) => `http ${check.method} ${check.url} → expect ${check.expect_status} (timeout ${secondsText(check.timeout_s)})`,
+  describe: (check) => `http ${check.method} ${check.url} → expect ${check.expect_status}${jsonText(check.json)} (timeout ${secondsText(check.timeout_s)})`,
 });
 
 registerCheckKind<SshCheck>('ssh', {
@@ -174,7 +202,7 @@ registerStepKind<HttpStep>('http', {
     ctx.output(res.outcome === 'ok' ? 'stdout' : 'stderr', res.outcome === 'ok' ? `${step.method} ${step.url}: ${res.message}` : res.message);
     return res;
   },
-  describe: (step) => [`http ${step.method} ${step.url} → expect ${step.expect_status} (timeout ${secondsText(step.timeout_s)})`],
+  describe: (step) => [`http ${step.method} ${step.url} → expect ${step.expect_status}${jsonText(step.json)} (timeout ${secondsText(step.timeout_s)})`],
 });
 
 registerStepKind<WaitStep>('wait', {
