@@ -171,6 +171,8 @@ export const configSchema = z.strictObject({
   paths: pathsSchema.default({}),
   /** Recovery time objective in minutes, shown against the incident clock. */
   rto_min: z.number().positive().default(120),
+  /** Seconds a recovered target must stay UP before its incident counts as resolved; a relapse inside it reopens the incident. */
+  resolve_settle_s: z.number().min(0).default(300),
   /** Set by `demo --serve` only: waits are divided by this factor, and the screen says so. */
   demo: z.strictObject({ time_scale: z.number().min(1).max(1000), control_url: httpUrl }).optional(),
 });

@@ -125,6 +125,10 @@ paths: {}
 
 # Recovery time objective in minutes, shown against the incident clock.
 rto_min: 120
+
+# An incident is resolved when its target stays UP this long after the last recovery; a relapse
+# inside it reopens the same incident.
+resolve_settle_s: 300
 `;
 
 export function starterConfig(): string {

@@ -8,11 +8,13 @@ import { isSeverity } from './targets';
 /** What is stored: the view, plus whether an operator chose the severity (then runs never change it). */
 export interface IncidentRecord extends IncidentView {
   severityChosen?: boolean;
+  /** The target came back UP at this time after a recovery; it resolves once it stays UP for the settle time. */
+  recoveredAt?: Date;
 }
 
 type Json = Record<string, unknown>;
 
-const DATE_FIELDS = ['openedAt', 'respondedAt', 'resolvedAt', 'closedAt'] as const;
+const DATE_FIELDS = ['openedAt', 'respondedAt', 'resolvedAt', 'closedAt', 'recoveredAt'] as const;
 
 export function incidentToJson(i: IncidentRecord): string {
   return JSON.stringify(i, null, 2) + '\n';

@@ -2,7 +2,7 @@
 // impact duration, recovery level), the timeline table, root cause, prevention checklist.
 // Root cause and prevention not typed in the console stay as marked placeholders (TODO) so a
 // half-written report is easy to find with grep.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { IncidentView, Lang } from '../core/views';
 import { writeFileAtomic } from '../core/atomic-file';
@@ -135,31 +135,19 @@ export function renderReport(incident: IncidentView, opts: ReportOptions): strin
 }
 
 /**
- * L2 snapshots copied back to the snapshots folder during the incident: entries named after one
- * of its runs, or changed between its start and its end.
+ * L2 snapshots this incident's own runs copied back: each run copies into <snapshotsDir>/<run id>/,
+ * so a folder named after one of its runs is its evidence; another target's snapshot taken in the
+ * same minutes is not.
  */
-export function findSnapshots(snapshotsDir: string | undefined, incident: IncidentView, now: Date): string[] {
-  if (!snapshotsDir || !existsSync(snapshotsDir)) return [];
-  const from = incident.openedAt.getTime();
-  const to = (incident.closedAt ?? now).getTime();
-  const out: string[] = [];
+export function findSnapshots(snapshotsDir: string | undefined, incident: IncidentView): string[] {
+  if (!snapshotsDir || !existsSync(snapshotsDir) || !incident.runIds.length) return [];
   let names: string[];
   try {
     names = readdirSync(snapshotsDir).sort();
   } catch {
     return [];
   }
-  for (const n of names) {
-    if (n.startsWith('.')) continue;
-    const p = join(snapshotsDir, n);
-    try {
-      const mtime = statSync(p).mtimeMs;
-      if (incident.runIds.some((r) => n.includes(r)) || (mtime >= from && mtime <= to + 60_000)) out.push(p);
-    } catch {
-      // vanished while listing
-    }
-  }
-  return out;
+  return names.filter((n) => !n.startsWith('.') && incident.runIds.some((r) => n.includes(r))).map((n) => join(snapshotsDir, n));
 }
 
 /** `<dir>/YYYY-MM-DD-<slug>.md`; another incident's report of the same day and slug is never overwritten. */
@@ -174,7 +162,7 @@ export function reportPathFor(dir: string, incident: IncidentView, taken: (path:
 
 export function writeReport(dir: string, incident: IncidentView, opts: ReportOptions & { snapshotsDir?: string; now: Date }): { path: string; markdown: string } {
   const path = reportPathFor(dir, incident);
-  const markdown = renderReport(incident, { ...opts, reportDir: dir, snapshots: opts.snapshots ?? findSnapshots(opts.snapshotsDir, incident, opts.now) });
+  const markdown = renderReport(incident, { ...opts, reportDir: dir, snapshots: opts.snapshots ?? findSnapshots(opts.snapshotsDir, incident) });
   writeFileAtomic(path, markdown, 0o644);
   return { path, markdown };
 }

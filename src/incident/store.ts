@@ -1,5 +1,7 @@
-// The incident store (R-INC-1..5). Incidents open themselves when a runbook starts (or attach to
-// the open one for that target), or by hand with a title. The timeline assembles itself from the
+// The incident store (R-INC-1..5). Incidents open themselves when a runbook's first step runs (or
+// attach to the open one for that target), or by hand with a title: a form cancelled or an approval
+// refused before anything ran opens nothing and changes no severity. An incident is resolved when
+// its target has stayed UP for the settle time after the last recovery; a relapse unresolves it. The timeline assembles itself from the
 // engine's RunEvents, the fleet's service transitions, alerts and checklist sign-offs. Every change
 // is saved atomically under <stateDir>/incidents, merged with what another console saved.
 import { randomBytes } from 'node:crypto';
@@ -15,6 +17,7 @@ import type {
   IncidentView,
   Lang,
   Localized,
+  ServiceState,
   ServiceTransition,
   Severity,
   TimelineEntry,
@@ -35,7 +38,9 @@ export interface IncidentStoreOptions {
   snapshotsDir?: string;
   /** <stateDir>/alerts.jsonl, read for the timeline when present. */
   alertsFile?: string;
-  clock: Pick<Clock, 'now'>;
+  clock: Pick<Clock, 'now'> & Partial<Pick<Clock, 'setTimeout'>>;
+  /** Clock ms the target must stay UP after a recovery before the incident counts as resolved (0 = at once). */
+  settleMs?: number;
   operator: string;
   rtoMin: number;
   contacts: IncidentContact[];
@@ -61,6 +66,15 @@ interface RunInfo {
   title: Localized;
 }
 
+type RunStarted = Extract<RunEvent, { type: 'run.started' }>;
+
+/** A run whose approval is still pending: nothing has run, so no incident exists for it yet. */
+interface PendingRun {
+  started: RunStarted;
+  /** Approval lines, added to the incident once a step runs (or to an open one if none does). */
+  entries: TimelineEntry[];
+}
+
 const L = (en: string, ko: string): Localized => ({ en, ko });
 const fail = (en: string, ko: string): { ok: false; error: Localized } => ({ ok: false, error: L(en, ko) });
 const RECENT_TRANSITIONS = 500;
@@ -80,6 +94,11 @@ function clean(text: string, max = 300): string {
 export class IncidentStore extends BatchedStore<IncidentsSnapshot> implements IncidentsStore, IncidentControl {
   private incidents = new Map<string, IncidentRecord>();
   private readonly runs = new Map<string, RunInfo>();
+  private readonly pending = new Map<string, PendingRun>();
+  /** Each service's last state seen in a transition. */
+  private readonly states = new Map<string, ServiceState>();
+  /** Settle timers by incident id. */
+  private readonly settling = new Map<string, () => void>();
   private readonly transitions: ServiceTransition[] = [];
   private readonly problems: string[] = [];
   private stops: (() => void)[] = [];
@@ -101,6 +120,8 @@ export class IncidentStore extends BatchedStore<IncidentsSnapshot> implements In
   stop(): void {
     for (const s of this.stops) s();
     this.stops = [];
+    for (const cancel of this.settling.values()) cancel();
+    this.settling.clear();
   }
 
   /** The report's language follows the console's (--lang). */
@@ -123,6 +144,7 @@ export class IncidentStore extends BatchedStore<IncidentsSnapshot> implements In
     }
     for (const [id, mine] of this.incidents) if (!next.has(id)) next.set(id, mine);
     this.incidents = next;
+    for (const rec of next.values()) if (rec.recoveredAt && !rec.resolvedAt && rec.state === 'open' && !this.settling.has(rec.id)) this.scheduleSettle(rec);
     this.publish();
   }
 
@@ -223,7 +245,10 @@ export class IncidentStore extends BatchedStore<IncidentsSnapshot> implements In
     const before = { ...rec, timeline: [...rec.timeline] };
     rec.state = 'closed';
     rec.closedAt = now;
-    rec.resolvedAt ??= now;
+    // Closed while settling: the impact ended when the target came back, not at the close.
+    rec.resolvedAt ??= rec.recoveredAt ?? now;
+    this.settling.get(id)?.();
+    this.settling.delete(id);
     if (root) rec.rootCause = root;
     if (prevention.length) rec.prevention = prevention;
     this.mergeAlertsFile(rec);
@@ -261,8 +286,12 @@ export class IncidentStore extends BatchedStore<IncidentsSnapshot> implements In
 
   private onRunEvent(e: RunEvent): void {
     if (e.type === 'run.started') {
-      if (e.dryRun) return;
-      this.onRunStarted(e);
+      if (!e.dryRun) this.pending.set(e.runId, { started: e, entries: [] });
+      return;
+    }
+    const pending = this.pending.get(e.runId);
+    if (pending) {
+      this.onPendingEvent(pending, e);
       return;
     }
     const info = this.runs.get(e.runId);
@@ -287,8 +316,9 @@ export class IncidentStore extends BatchedStore<IncidentsSnapshot> implements In
         const word = e.outcome.toUpperCase();
         const msg = e.message ? ` (${clean(e.message, 160)})` : '';
         this.add(rec, { at: e.at, kind: 'run', text: L(`${info.title.en} ${word}${msg}`, `${info.title.ko} ${word}${msg}`), actor: info.operator });
-        if (e.outcome === 'success') rec.resolvedAt = e.at;
         this.runs.delete(e.runId);
+        // The run verified the target healthy: it resolves once it stays UP for the settle time.
+        if (e.outcome === 'success' && !this.targetDown(rec)) this.startSettle(rec, e.at);
         break;
       }
       default:
@@ -297,7 +327,30 @@ export class IncidentStore extends BatchedStore<IncidentsSnapshot> implements In
     this.save(rec);
   }
 
-  private onRunStarted(e: Extract<RunEvent, { type: 'run.started' }>): void {
+  /** Before the first step: approvals are remembered; a run that ends here opens nothing. */
+  private onPendingEvent(p: PendingRun, e: Exclude<RunEvent, RunStarted>): void {
+    const level = p.started.level;
+    if (e.type === 'approval.granted') {
+      p.entries.push({ at: e.at, kind: 'approval', text: L(`${level} approval step ${e.step} granted (${e.how})`, `${level} ${e.step}단계 승인 (${e.how})`), actor: e.approver });
+    } else if (e.type === 'approval.rejected') {
+      p.entries.push({ at: e.at, kind: 'approval', text: L(`${level} approval step ${e.step} refused: ${clean(e.reason)}`, `${level} ${e.step}단계 승인 거부: ${clean(e.reason)}`), actor: e.approver ?? p.started.operator });
+    } else if (e.type === 'step.started') {
+      this.pending.delete(e.runId);
+      this.onRunStarted(p.started, p.entries);
+    } else if (e.type === 'run.finished') {
+      this.pending.delete(e.runId);
+      // Nothing ran: an incident already open for the target notes it; none is opened, no severity moves.
+      const rec = this.openFor(p.started.target);
+      if (!rec || rec.target === undefined) return;
+      const title = this.opts.describe?.runbook(p.started.runbook) ?? L(p.started.runbook, p.started.runbook);
+      const why = e.message ? ` (${clean(e.message, 160)})` : '';
+      for (const entry of p.entries) this.add(rec, entry);
+      this.add(rec, { at: e.at, kind: 'run', text: L(`${title.en} ${e.outcome.toUpperCase()} before any step ran${why}`, `${title.ko} ${e.outcome.toUpperCase()} — 실행된 단계 없음${why}`), actor: p.started.operator });
+      this.save(rec);
+    }
+  }
+
+  private onRunStarted(e: RunStarted, approvals: TimelineEntry[] = []): void {
     this.reload();
     const title = this.opts.describe?.runbook(e.runbook) ?? L(e.runbook, e.runbook);
     let rec = this.openFor(e.target);
@@ -313,7 +366,7 @@ export class IncidentStore extends BatchedStore<IncidentsSnapshot> implements In
     rec.target ??= e.target;
     rec.respondedAt ??= e.at;
     // A new recovery means the impact is back (or never ended).
-    rec.resolvedAt = undefined;
+    this.unsettle(rec);
     if (!rec.level || e.level > rec.level) rec.level = e.level;
     if (!rec.severityChosen) {
       const s = severityForLevel(rec.level);
@@ -322,7 +375,52 @@ export class IncidentStore extends BatchedStore<IncidentsSnapshot> implements In
     if (!rec.runIds.includes(e.runId)) rec.runIds.push(e.runId);
     this.runs.set(e.runId, { incidentId: rec.id, runbook: e.runbook, level: e.level, operator: e.operator, title });
     this.add(rec, { at: e.at, kind: 'run', text: L(`${title.en} started on ${e.target}`, `${e.target}에 ${title.ko} 시작`), actor: e.operator });
+    for (const entry of approvals) this.add(rec, entry);
     this.save(rec);
+  }
+
+  // --- resolution ------------------------------------------------------------------------------
+
+  /** Is any service this incident is about known to be not UP right now? */
+  private targetDown(rec: IncidentRecord): boolean {
+    for (const [service, state] of this.states) if (state !== 'UP' && state !== 'UNKNOWN' && this.relates(rec, service)) return true;
+    return false;
+  }
+
+  private startSettle(rec: IncidentRecord, at: Date): void {
+    rec.recoveredAt = at;
+    rec.resolvedAt = undefined;
+    this.scheduleSettle(rec);
+  }
+
+  private scheduleSettle(rec: IncidentRecord): void {
+    this.settling.get(rec.id)?.();
+    const since = rec.recoveredAt!;
+    const settleMs = this.opts.settleMs ?? 0;
+    const elapsed = this.opts.clock.now().getTime() - since.getTime();
+    const settle = () => {
+      this.settling.delete(rec.id);
+      const cur = this.incidents.get(rec.id);
+      if (!cur || cur.state !== 'open' || cur.recoveredAt?.getTime() !== since.getTime() || cur.resolvedAt) return;
+      cur.resolvedAt = since;
+      const min = Math.round(settleMs / 60_000);
+      const span = settleMs % 60_000 === 0 ? L(`${min} min`, `${min}분`) : L(`${Math.round(settleMs / 1000)} s`, `${Math.round(settleMs / 1000)}초`);
+      this.add(cur, { at: this.opts.clock.now(), kind: 'incident', text: L(`Resolved: ${cur.target ?? 'target'} UP for ${span.en} since the recovery`, `해결: 복구 후 ${cur.target ?? '대상'} ${span.ko} 동안 정상`), actor: 'health' });
+      this.save(cur);
+    };
+    if (settleMs <= 0 || !this.opts.clock.setTimeout) {
+      settle();
+      return;
+    }
+    this.settling.set(rec.id, this.opts.clock.setTimeout(settle, Math.max(0, settleMs - Math.max(0, elapsed))));
+  }
+
+  /** The impact is back (or a new recovery started): not resolved, no settle running. */
+  private unsettle(rec: IncidentRecord): void {
+    this.settling.get(rec.id)?.();
+    this.settling.delete(rec.id);
+    rec.recoveredAt = undefined;
+    rec.resolvedAt = undefined;
   }
 
   private relatesTarget(target: string, service: string): boolean {
@@ -349,9 +447,19 @@ export class IncidentStore extends BatchedStore<IncidentsSnapshot> implements In
   private onTransition(t: ServiceTransition): void {
     this.transitions.push(t);
     if (this.transitions.length > RECENT_TRANSITIONS) this.transitions.shift();
+    this.states.set(t.service, t.to);
     for (const rec of this.incidents.values()) {
       if (rec.state !== 'open' || !this.relates(rec, t.service)) continue;
       this.add(rec, this.transitionEntry(t));
+      const running = [...this.runs.values()].some((r) => r.incidentId === rec.id);
+      if (t.to !== 'UP' && t.to !== 'UNKNOWN' && (rec.recoveredAt || rec.resolvedAt)) {
+        // A relapse: the same incident is open again and its impact goes on.
+        this.unsettle(rec);
+        this.add(rec, { at: t.at, kind: 'incident', text: L(`Relapse: ${t.service} ${t.to} after the recovery — not resolved`, `재발: 복구 후 ${t.service} ${t.to} — 미해결`), actor: 'health' });
+      } else if (t.to === 'UP' && !running && !rec.recoveredAt && !rec.resolvedAt && rec.runIds.length && !this.targetDown(rec)) {
+        // Back UP after a relapse (or after a run that ended before the probe saw it): settle again.
+        this.startSettle(rec, t.at);
+      }
       this.save(rec);
     }
   }
@@ -456,7 +564,7 @@ export class IncidentStore extends BatchedStore<IncidentsSnapshot> implements In
 
   private publish(): void {
     const all = [...this.incidents.values()].map((r): IncidentView => {
-      const { severityChosen: _ignored, ...view } = r;
+      const { severityChosen: _chosen, recoveredAt: _recovered, ...view } = r;
       return { ...view, timeline: [...view.timeline], runIds: [...view.runIds] };
     });
     const open = all.filter((i) => i.state === 'open').sort((a, b) => b.openedAt.getTime() - a.openedAt.getTime());

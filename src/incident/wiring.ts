@@ -68,6 +68,7 @@ export function createOpsStores(input: OpsInput): OpsStores {
     clock,
     operator,
     rtoMin: config.rto_min,
+    settleMs: config.resolve_settle_s * 1000,
     contacts: config.contacts.map((c) => ({ name: c.name, role: c.role, ...(c.reach ? { reach: c.reach } : {}), fromMin: c.from_min })),
     lang: input.lang ?? detectLang(process.env),
     describe: {

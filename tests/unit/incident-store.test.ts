@@ -48,7 +48,7 @@ class FakeSources {
   }
 }
 
-function make(clock = new FakeClock(T0), lang: 'en' | 'ko' = 'en') {
+function make(clock = new FakeClock(T0), lang: 'en' | 'ko' = 'en', settleMs = 0) {
   const store = createIncidentStore({
     dir: join(dir, 'state', 'incidents'),
     reportsDir: join(dir, 'reports'),
@@ -62,6 +62,7 @@ function make(clock = new FakeClock(T0), lang: 'en' | 'ko' = 'en') {
     describe: { runbook: (id) => (id === 'l1-soft-reset' ? { en: 'L1 Soft Reset', ko: 'L1 소프트 리셋' } : id === 'l2-service-reset' ? { en: 'L2 Service Reset', ko: 'L2 서비스 리셋' } : undefined), step: (_r, s) => ({ en: `step ${s}`, ko: `단계 ${s}` }) },
     hostOf: (s) => (s === 'orch' ? 'vultr' : undefined),
     pollMs: 0,
+    settleMs,
   });
   const engine = new FakeEngine();
   const sources = new FakeSources();
@@ -75,6 +76,12 @@ function started(runId: string, s: number, runbook = 'l1-soft-reset', level = 'L
   return { type: 'run.started', runId, runbook, level, auditName: level, target, operator: 'orion', dryRun: false, at: at(s) };
 }
 
+/** A run that starts and gets as far as its first step (that is when an incident opens). */
+function emitRan(engine: FakeEngine, runId: string, s: number, runbook = 'l1-soft-reset', level = 'L1', target = 'orch'): void {
+  engine.emit(started(runId, s, runbook, level, target));
+  engine.emit({ type: 'step.started', runId, stepId: 'first', at: at(s) });
+}
+
 describe('incident store', () => {
   it('starting a runbook opens an incident from the first bad transition, and a second run attaches to it', () => {
     const { store, engine, sources } = make();
@@ -84,16 +91,19 @@ describe('incident store', () => {
     }
     engine.emit(started('r1', 90));
     engine.emit({ type: 'approval.granted', runId: 'r1', step: 1, approver: 'auto', how: 'auto', at: at(90) });
+    engine.emit({ type: 'step.started', runId: 'r1', stepId: 'restart', at: at(90) });
     engine.emit({ type: 'step.finished', runId: 'r1', stepId: 'restart', outcome: 'ok', at: at(95) });
     engine.emit({ type: 'step.finished', runId: 'r1', stepId: 'status', outcome: 'skipped', at: at(96) });
     engine.emit({ type: 'run.finished', runId: 'r1', outcome: 'failed', escalateTo: 'l2-service-reset', message: 'verify failed', at: at(130) });
     engine.emit(started('r2', 140, 'l2-service-reset', 'L2', 'orch'));
     engine.emit({ type: 'approval.granted', runId: 'r2', step: 1, approver: 'kim', how: 'code', at: at(150) });
+    engine.emit({ type: 'step.started', runId: 'r2', stepId: 'snapshot', at: at(150) });
     engine.emit({ type: 'run.finished', runId: 'r2', outcome: 'success', at: at(260) });
     const list = store.getSnapshot().incidents;
     expect(list).toHaveLength(1);
     const i = list[0]!;
-    expect(i).toMatchObject({ target: 'orch', openedAt: at(0), respondedAt: at(90), resolvedAt: at(260), level: 'L2', severity: 'P1', runIds: ['r1', 'r2'], state: 'open' });
+    // Not resolved yet: the last the fleet saw of orch is DOWN (resolution waits for it to stay UP).
+    expect(i).toMatchObject({ target: 'orch', openedAt: at(0), respondedAt: at(90), resolvedAt: undefined, level: 'L2', severity: 'P1', runIds: ['r1', 'r2'], state: 'open' });
     expect(i.timeline.map((e) => [e.at.getTime() - T0, e.kind, e.text.en, e.actor])).toEqual([
       [0, 'transition', 'orch UP → SUSPECT (HTTP 503)', 'health'],
       [60000, 'transition', 'orch SUSPECT → DOWN (HTTP 503)', 'health'],
@@ -112,11 +122,67 @@ describe('incident store', () => {
     const { store, engine } = make();
     engine.emit({ ...(started('d', 0) as Extract<RunEvent, { type: 'run.started' }>), dryRun: true });
     expect(store.getSnapshot().incidents).toHaveLength(0);
-    engine.emit(started('r1', 10));
-    engine.emit(started('r3', 20, 'l3-box-reset', 'L3', 'vultr'));
+    emitRan(engine, 'r1', 10);
+    emitRan(engine, 'r3', 20, 'l3-box-reset', 'L3', 'vultr');
     const [i] = store.getSnapshot().incidents;
     expect(store.getSnapshot().incidents).toHaveLength(1);
     expect(i).toMatchObject({ runIds: ['r1', 'r3'], level: 'L3', severity: 'P0' });
+  });
+
+  it('a form cancelled or an approval refused before any step ran opens no incident and raises no severity', () => {
+    const { store, engine } = make();
+    // L2 form opened on a healthy service and cancelled: nothing ran.
+    engine.emit(started('c1', 0, 'l2-service-reset', 'L2'));
+    engine.emit({ type: 'approval.requested', runId: 'c1', step: 1, at: at(1) });
+    engine.emit({ type: 'run.finished', runId: 'c1', outcome: 'cancelled', message: 'cancelled by orion', at: at(5) });
+    expect(store.getSnapshot().incidents).toHaveLength(0);
+    // An L1 ran: P2 incident. An L3 then refused for the same approver changes nothing but the timeline.
+    emitRan(engine, 'r1', 10);
+    engine.emit({ type: 'run.finished', runId: 'r1', outcome: 'failed', at: at(40) });
+    engine.emit(started('r3', 50, 'l3-box-reset', 'L3', 'vultr'));
+    engine.emit({ type: 'approval.granted', runId: 'r3', step: 1, approver: 'kim', how: 'session', at: at(60) });
+    engine.emit({ type: 'approval.rejected', runId: 'r3', step: 2, approver: 'kim', reason: 'Same approver', at: at(70) });
+    engine.emit({ type: 'run.finished', runId: 'r3', outcome: 'failed', message: 'STEP2_REJECTED - Same approver', at: at(70) });
+    const list = store.getSnapshot().incidents;
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatchObject({ severity: 'P2', level: 'L1', runIds: ['r1'] });
+    expect(list[0]!.timeline.map((e) => e.text.en).slice(-3)).toEqual([
+      'L3 approval step 1 granted (session)',
+      'L3 approval step 2 refused: Same approver',
+      'l3-box-reset FAILED before any step ran (STEP2_REJECTED - Same approver)',
+    ]);
+  });
+
+  it('resolved only after the target stays UP for the settle time; a relapse inside it reopens the same incident', async () => {
+    const clock = new FakeClock(T0);
+    const { store, engine, sources } = make(clock, 'en', 120_000);
+    const tr = (from: ServiceTransition['from'], to: ServiceTransition['to'], s: number, service = 'orch') => {
+      for (const l of sources.transitions) l({ service, from, to, at: at(s) });
+    };
+    tr('UP', 'DOWN', 0);
+    emitRan(engine, 'r1', 10);
+    tr('DOWN', 'UP', 30);
+    await clock.advance(40_000);
+    engine.emit({ type: 'run.finished', runId: 'r1', outcome: 'success', at: at(40) });
+    expect(store.getSnapshot().incidents[0]!.resolvedAt).toBeUndefined();
+    // Another service's trouble is not this incident's.
+    tr('UP', 'DOWN', 60, 'caddy');
+    await clock.advance(20_000);
+    tr('UP', 'DOWN', 60 + 20);
+    await clock.advance(200_000); // well past the settle time: still DOWN, not resolved
+    expect(store.getSnapshot().incidents[0]!.resolvedAt).toBeUndefined();
+    tr('DOWN', 'UP', 300);
+    await clock.advance(60_000);
+    expect(store.getSnapshot().incidents[0]!.resolvedAt).toBeUndefined();
+    await clock.advance(61_000);
+    const i = store.getSnapshot().incidents[0]!;
+    expect(i.resolvedAt).toEqual(at(300));
+    expect(store.getSnapshot().incidents).toHaveLength(1);
+    expect(i.timeline.map((e) => e.text.en)).toEqual(expect.arrayContaining(['Relapse: orch DOWN after the recovery — not resolved', 'Resolved: orch UP for 2 min since the recovery']));
+    expect(i.timeline.map((e) => e.text.en).join('\n')).not.toContain('caddy');
+    const res = store.close(i.id, {});
+    const md = readFileSync((res as { reportPath: string }).reportPath, 'utf8');
+    expect(md).toContain('- Impact duration: 5 min');
   });
 
   it('opens one by hand with a title; an empty title says what to do; sign-offs land on the timeline', () => {
@@ -135,10 +201,10 @@ describe('incident store', () => {
 
   it('survives a restart: a new store reads the same incidents, and the run that comes next attaches', () => {
     const first = make();
-    first.engine.emit(started('r1', 0));
+    emitRan(first.engine, 'r1', 0);
     const second = make();
     expect(second.store.getSnapshot().incidents.map((i) => i.runIds)).toEqual([['r1']]);
-    second.engine.emit(started('r2', 30));
+    emitRan(second.engine, 'r2', 30);
     expect(second.store.getSnapshot().incidents).toHaveLength(1);
     expect(second.store.getSnapshot().incidents[0]!.runIds).toEqual(['r1', 'r2']);
   });
@@ -156,7 +222,7 @@ describe('incident store', () => {
         JSON.stringify({ at: at(5).toISOString(), type: 'alert.fired', rule: 'node_offline', subject: 'elsewhere', state: 'firing', message: 'other' }),
       ].join('\n') + '\n',
     );
-    engine.emit(started('r1', 0));
+    emitRan(engine, 'r1', 0);
     engine.emit({ type: 'run.finished', runId: 'r1', outcome: 'success', at: at(600) });
     const id = store.getSnapshot().incidents[0]!.id;
     await clock.advance(700_000);
@@ -227,20 +293,20 @@ describe('report', () => {
     expect(md).not.toContain('TODO');
   });
 
-  it('file name YYYY-MM-DD-<slug>.md, never over another incident\'s report; snapshots found by time', () => {
+  it('file name YYYY-MM-DD-<slug>.md, never over another incident\'s report; only its own runs\' snapshots', () => {
     mkdirSync(join(dir, 'r'));
     writeFileSync(join(dir, 'r', '2026-01-04-orch-down-again.md'), 'someone else');
     expect(reportPathFor(join(dir, 'r'), incident)).toBe(join(dir, 'r', '2026-01-04-orch-down-again-2.md'));
     expect(slugify('도커 장애')).toBe('incident');
     expect(slugify('  API: 502 / Bad Gateway!! ')).toBe('api-502-bad-gateway');
     const snaps = join(dir, 'snaps');
-    mkdirSync(join(snaps, 'inside'), { recursive: true });
-    mkdirSync(join(snaps, 'before'), { recursive: true });
-    utimesSync(join(snaps, 'inside'), new Date(2026, 0, 4, 15, 35), new Date(2026, 0, 4, 15, 35));
-    utimesSync(join(snaps, 'before'), new Date(2026, 0, 3), new Date(2026, 0, 3));
+    mkdirSync(join(snaps, 'run-1'), { recursive: true });
+    // Another service's L2 snapshot, taken during this incident: not this incident's evidence.
+    mkdirSync(join(snaps, 'run-caddy'), { recursive: true });
+    utimesSync(join(snaps, 'run-caddy'), new Date(2026, 0, 4, 15, 35), new Date(2026, 0, 4, 15, 35));
     const res = writeReport(join(dir, 'r'), incident, { lang: 'en', snapshotsDir: snaps, now: new Date(2026, 0, 4, 16) });
-    expect(res.markdown).toContain('[inside](../snaps/inside)');
-    expect(res.markdown).not.toContain('before');
+    expect(res.markdown).toContain('[run-1](../snaps/run-1)');
+    expect(res.markdown).not.toContain('run-caddy');
     expect(existsSync(res.path)).toBe(true);
   });
 });

@@ -132,6 +132,7 @@ describe('open incident from incidents/*.json', () => {
     expect(reader.getSnapshot().incident).toBeUndefined();
 
     w.emit({ type: 'run.started', runId: 'r1', runbook: 'l2-service-reset', level: 'L2', auditName: 'L2', target: 'doai-orchestrator', operator: 'orion', dryRun: false, at: T0 });
+    w.emit({ type: 'step.started', runId: 'r1', stepId: 'snapshot', at: T0 });
     reader.poll();
     const i = reader.getSnapshot().incident!;
     expect(i).toMatchObject({ state: 'open', target: 'doai-orchestrator', level: 'L2', severity: 'P1' });
