@@ -1,0 +1,135 @@
+// Seed 003 (RefServer) restores run for real over OpenSSH's sshd against real files: real tar.gz
+// archives of a ChromaDB directory, real SQLite files, rsync; docker is a recording stand-in.
+// Each test checks the files left behind, the docker calls and the audit lines, and for each
+// failure that the previous state is still there and the message says where.
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { requireSshd } from '../helpers/sshd';
+import { requireTools } from '../helpers/requirements';
+import { sh, startSeedHost, type SeedHost } from '../helpers/seed-host';
+
+requireSshd();
+requireTools(['/usr/bin/sqlite3', '/usr/bin/rsync', '/usr/bin/tar', '/usr/bin/gzip'], 'apt-get install -y sqlite3 rsync tar gzip');
+
+// Real SSH sessions and archives on a shared 2-core machine: generous bounds, never fixed sleeps.
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 60_000 });
+
+let host: SeedHost;
+
+beforeAll(async () => {
+  host = await startSeedHost({ services: { refserver: { health: '/health' } } });
+  mkdirSync(join(host.dir, 'refserver'));
+});
+
+afterAll(async () => {
+  await host?.close();
+});
+
+beforeEach(() => {
+  host.resetCalls();
+  host.answer('/health', { status: 200, body: 'ok' });
+});
+
+/** A ChromaDB-like directory: its SQLite catalogue and a segment folder of binary files. */
+function makeChroma(path: string, marker: string): void {
+  mkdirSync(join(path, '6f1c-segment'), { recursive: true });
+  sh(`sqlite3 '${path}/chroma.sqlite3' "CREATE TABLE embeddings(id TEXT); INSERT INTO embeddings VALUES ('${marker}');"`);
+  writeFileSync(join(path, '6f1c-segment', 'data_level0.bin'), Buffer.alloc(64 * 1024, marker));
+  writeFileSync(join(path, '6f1c-segment', 'header.bin'), marker);
+}
+
+function setTime(path: string, iso: string): void {
+  utimesSync(path, new Date(iso), new Date(iso));
+}
+
+describe('chromadb-restore (seed 003 "ChromaDB 복구") with a point-in-time choice', () => {
+  let data: string;
+  let backups: string;
+  let live: string;
+
+  beforeEach(() => {
+    data = join(host.dir, `data-${Date.now()}`);
+    backups = join(data, 'backups', 'chromadb', 'daily');
+    live = join(data, 'chromadb');
+    mkdirSync(backups, { recursive: true });
+    // Three daily archives made the way the seed's backups are: tar -czf ... -C /data chromadb.
+    for (const day of ['18', '19', '20']) {
+      const src = join(data, `src-${day}`, 'chromadb');
+      makeChroma(src, `day-${day}`);
+      const archive = join(backups, `chromadb_202501${day}_030000_full.tar.gz`);
+      sh(`tar -czf '${archive}' -C '${join(data, `src-${day}`)}' chromadb`);
+      setTime(archive, `2025-01-${day}T03:00:00Z`);
+    }
+    // The live index, damaged: its segment file is garbage.
+    makeChroma(live, 'live');
+    writeFileSync(join(live, '6f1c-segment', 'header.bin'), 'garbage');
+  });
+
+  it('lists backups newest first with time and size; as_of picks the newest older than it', async () => {
+    const e = host.engine();
+    const all = await e.listChoices('chromadb-restore', 'refserver', 'backup', { backup_dir: backups });
+    if (!all.ok) throw new Error(all.error);
+    expect(all.choices.map((c) => c.value)).toEqual(['20', '19', '18'].map((d) => join(backups, `chromadb_202501${d}_030000_full.tar.gz`)));
+    expect(all.choices[0].label, all.choices[0].label).toMatch(/chromadb_20250120_030000_full\.tar\.gz 2025-01-20 03:00 \d+(\.\d)?[KM]?B$/);
+    const asOf = await e.listChoices('chromadb-restore', 'refserver', 'backup', { backup_dir: backups, as_of: '2025-01-19 14:00' });
+    if (!asOf.ok) throw new Error(asOf.error);
+    expect(asOf.choices.map((c) => c.value)).toEqual(['19', '18'].map((d) => join(backups, `chromadb_202501${d}_030000_full.tar.gz`)));
+    // Not a time: refused before anything is listed.
+    const bad = await e.listChoices('chromadb-restore', 'refserver', 'backup', { backup_dir: backups, as_of: 'yesterday; rm -rf /' });
+    expect(bad).toMatchObject({ ok: false, error: expect.stringContaining('parameter "as_of" must match') });
+  });
+
+  it('restores the chosen archive: checked, extracted, stopped, old kept as .corrupted.<stamp>, swapped, chowned, started, healthy', async () => {
+    const e = host.engine();
+    await e.listChoices('chromadb-restore', 'refserver', 'backup', { backup_dir: backups, as_of: '2025-01-19 14:00' });
+    const r = await host.run(e, 'chromadb-restore', 'refserver', { chroma_dir: live, backup_dir: backups, as_of: '2025-01-19 14:00', owner: '1000:1000' });
+    expect(r.outcome, JSON.stringify(r.steps) + r.detail('owner')).toBe('success');
+    expect(r.steps).toEqual(['check-archive:ok', 'extract:ok', 'stop:ok', 'swap:ok', 'owner:ok', 'start:ok', 'verify:ok']);
+    expect(r.output('check-archive')).toMatch(/archive whole: \d+ entries under chromadb\//);
+    // The 19th's data is live, owned by 1000:1000; the damaged one is kept beside it, untouched.
+    expect(sh(`sqlite3 '${live}/chroma.sqlite3' 'SELECT id FROM embeddings'`).trim()).toBe('day-19');
+    expect(readFileSync(join(live, '6f1c-segment', 'header.bin'), 'utf8')).toBe('day-19');
+    expect([statSync(join(live, '6f1c-segment', 'data_level0.bin')).uid, statSync(live).gid]).toEqual([1000, 1000]);
+    const kept = readdirSync(data).filter((f) => /^chromadb\.corrupted\.\d{8}_\d{6}$/.test(f));
+    expect(kept).toHaveLength(1);
+    expect(readFileSync(join(data, kept[0], '6f1c-segment', 'header.bin'), 'utf8')).toBe('garbage');
+    expect(readdirSync(data).filter((f) => f.includes('.restoring.'))).toEqual([]);
+    expect(r.message).toContain(join(data, kept[0]));
+    const compose = join(host.dir, 'refserver');
+    expect(host.calls()).toEqual([`docker|${compose}|compose down`, `docker|${compose}|compose ps -q`, `docker|${compose}|compose up -d`, `docker|${compose}|compose ps -q --status running`]);
+    expect(host.audit('CHROMADB_RESTORE')).toEqual(['START', 'STEP1_APPROVED by vega', 'SERVICES_STOPPED', 'CHROMADB_SWAPPED', 'SERVICES_RESTARTED', 'SUCCESS']);
+  });
+
+  it('a truncated archive fails the check: nothing stopped, moved or extracted', async () => {
+    const newest = join(backups, 'chromadb_20250120_030000_full.tar.gz');
+    const bytes = readFileSync(newest);
+    writeFileSync(newest, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    setTime(newest, '2025-01-20T03:00:00Z');
+    const e = host.engine();
+    await e.listChoices('chromadb-restore', 'refserver', 'backup', { backup_dir: backups });
+    const r = await host.run(e, 'chromadb-restore', 'refserver', { chroma_dir: live, backup_dir: backups });
+    expect(r.outcome).toBe('failed');
+    expect(r.steps[0]).toBe('check-archive:failed');
+    expect(r.output('check-archive')).toContain('the archive is damaged or unreadable: nothing was changed');
+    expect(host.calls()).toEqual([]);
+    expect(readFileSync(join(live, '6f1c-segment', 'header.bin'), 'utf8')).toBe('garbage');
+    expect(readdirSync(data).filter((f) => f.startsWith('chromadb.'))).toEqual([]);
+  });
+
+  it('unhealthy after the swap: the run fails, the old directory is kept and the message says how to put it back', async () => {
+    host.answer('/health', { status: 503, body: 'chroma: index not loaded' });
+    const e = host.engine();
+    await e.listChoices('chromadb-restore', 'refserver', 'backup', { backup_dir: backups });
+    const r = await host.run(e, 'chromadb-restore', 'refserver', { chroma_dir: live, backup_dir: backups });
+    expect(r.outcome).toBe('failed');
+    expect(r.steps.at(-1), JSON.stringify(r.steps) + ['extract', 'swap', 'owner', 'start'].map((s) => r.detail(s) + r.output(s)).join('|')).toBe('verify:failed');
+    const kept = readdirSync(data).find((f) => /^chromadb\.corrupted\.\d{8}_\d{6}$/.test(f))!;
+    const stamp = kept.slice('chromadb.corrupted.'.length);
+    expect(r.message).toContain(`mv ${live} ${live}.failed.${stamp} && mv ${join(data, kept)} ${live} && docker compose up -d`);
+    // Following the message's commands (without docker) puts the old directory back.
+    sh(`mv '${live}' '${live}.failed.${stamp}' && mv '${join(data, kept)}' '${live}'`);
+    expect(readFileSync(join(live, '6f1c-segment', 'header.bin'), 'utf8')).toBe('garbage');
+    expect(existsSync(join(`${live}.failed.${stamp}`, 'chroma.sqlite3'))).toBe(true);
+  });
+});
