@@ -7,10 +7,13 @@
 import type { ConsoleContext } from './context';
 import type { CommonFlags } from './flags';
 import { SIGNAL_NUMBERS } from './exit';
+import { interruptReason } from './interrupt-reason';
+
+export { interruptReason };
 
 import { startConsole, leaveAltScreen } from '../../screens/render';
 import type { AppStartup } from '../../screens/app';
-import type { Lang, RunsSnapshot, RunsStore, RunView } from '../core/views';
+import type { Lang, RunsSnapshot, RunsStore } from '../core/views';
 import type { LoadedConfig } from '../config/load';
 import { BatchedStore } from '../core/store';
 import { realClock } from '../core/clock';
@@ -19,13 +22,6 @@ import { operatorName } from '../config/operator';
 import { createFleetStore } from '../health/fleet-store';
 import { installCrashGuard } from '../watch/terminal';
 import { join } from 'node:path';
-
-/** "SIGHUP during step "verify" (Verify: /health 6 × 5 s)": the audit line says where it stopped. */
-export function interruptReason(sig: string, run: RunView): string {
-  const step = run.steps.find((s) => s.state === 'running');
-  return step ? `${sig} during step "${step.id}" (${step.title.en})` : run.prompt ? `${sig} while waiting for ${run.prompt.kind}` : sig;
-}
-
 
 /** No runs yet: what the dashboard shows until the engine is built. */
 const NO_RUNS: RunsStore = {

@@ -15,8 +15,20 @@ import { requireTty } from './interactive-guard';
 import { VERSION } from './version';
 import { FAULT_NAMES } from '../demo/faults';
 
+interface AttachFlags {
+  socket?: string;
+  standalone?: boolean;
+}
+
 const FAULTS = FAULT_NAMES;
 
+
+/** Where the server is, for commands that attach (R-SRV-2). */
+function attachable(cmd: Command): Command {
+  return cmd
+    .option('--socket <path>', 'the server socket to attach to (default: $DOAI_CONSOLE_SOCKET, else /run/doai-console/console.sock when a server is there)')
+    .option('--standalone', 'do not attach to a server: work on your own, as without one');
+}
 
 function common(cmd: Command): Command {
   return cmd
@@ -109,15 +121,46 @@ export function buildProgram(setExit: (code: number) => void): Command {
       setExit(0);
     });
 
-  common(program.command('status'))
-    .description('probe every service once; exit 0 when all are UP, 1 otherwise')
+  attachable(common(program.command('status')))
+    .description('report every service (and, from a server, every host, node source and firing alert with the age of its last fact); exit 0 when all are healthy, 1 otherwise')
     .option('--json', 'print JSON')
-    .action(async (flags: CommonFlags & { json?: boolean }) => {
+    .action(async (flags: CommonFlags & AttachFlags & { json?: boolean }) => {
+      const { chooseServer } = await import('../attach/choose');
+      const choice = chooseServer(flags);
+      if (choice.mode === 'attach') {
+        const { attachedStatus } = await import('./status-attached');
+        const res = await attachedStatus(choice, { json: flags.json === true });
+        if (res) {
+          process.stdout.write(res.text);
+          setExit(res.exitCode);
+          return;
+        }
+      }
       const loaded = loadFromFlags(flags);
       const { runStatusOnce } = await import('../health/status');
       const res = await runStatusOnce(loaded.config, { json: flags.json === true });
       process.stdout.write(res.text.endsWith('\n') ? res.text : res.text + '\n');
       setExit(res.exitCode);
+    });
+
+  common(program.command('serve'))
+    .description('run the console server in the foreground: probes, alerts (evaluated once), runbooks, history; consoles attach over a local socket; log on stderr, SIGTERM drains')
+    .option('--socket <path>', 'where to listen (default: $DOAI_CONSOLE_SOCKET, else /run/doai-console/console.sock)')
+    .option('--stall-timeout <seconds>', 'drop a console that stops reading for this long (default 30)')
+    .option('--accept-new', 'trust SSH host keys not yet in known_hosts')
+    .option('--print-systemd-unit', 'print a systemd unit that runs the server as its own system user, then exit')
+    .action(async (flags: CommonFlags & { socket?: string; stallTimeout?: string; acceptNew?: boolean; printSystemdUnit?: boolean }) => {
+      if (flags.printSystemdUnit) {
+        const { systemdUnit } = await import('../server/systemd-unit');
+        process.stdout.write(systemdUnit({ node: process.execPath, bin: process.argv[1] ?? 'doai-console', ...(flags.config ? { config: resolveConfigPath({ flag: flags.config }) } : {}) }));
+        setExit(0);
+        return;
+      }
+      const stall = flags.stallTimeout === undefined ? undefined : Number(flags.stallTimeout);
+      if (stall !== undefined && !(Number.isFinite(stall) && stall > 0 && stall <= 3600)) throw new UserError(`--stall-timeout ${JSON.stringify(flags.stallTimeout)}: expected seconds from 0.1 to 3600`);
+      const { resolveSocket } = await import('../protocol/socket-path');
+      const { runServe } = await import('../server/serve');
+      setExit(await runServe(loadFromFlags(flags), { socket: resolveSocket(flags.socket).path, acceptNew: flags.acceptNew === true, ...(stall !== undefined ? { stallSeconds: stall } : {}) }));
     });
 
   common(program.command('run'))

@@ -6,8 +6,7 @@
 //
 // Nothing here may crash the console: a failing webhook, runbook start or file write becomes a
 // line in the alerts pane.
-import { appendFile, mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { RotatingLog } from '../core/rotating-log';
 import type { Clock } from '../core/clock';
 import { BatchedStore } from '../core/store';
 import type { Store } from '../core/store';
@@ -75,13 +74,25 @@ class AlertsStoreImpl extends BatchedStore<AlertsSnapshot> implements AlertsStor
   private readonly eventListeners = new Set<(e: AlertEvent) => void>();
   private readonly problems = new Set<string>();
   private readonly pending = new Set<Promise<unknown>>();
-  private writeChain: Promise<void> = Promise.resolve();
+  /** alerts.jsonl, bounded: rotated at 5 MB, three old files kept (R-SRV-5). */
+  private readonly log?: RotatingLog;
   private unsubscribe: (() => void)[] = [];
   private evaluationQueued = false;
-  private dirMade = false;
 
   constructor(private readonly opts: AlertsStoreOptions) {
     super({ alerts: [], firing: 0, isolated: [], problems: [] });
+    const file = opts.file;
+    if (file) {
+      this.log = new RotatingLog(file, {
+        onError: (err) => {
+          const problem = `cannot record alerts in ${file} (${err.code ?? 'error'}) — check that the state directory is writable`;
+          if (!this.problems.has(problem)) {
+            this.problems.add(problem);
+            this.publish();
+          }
+        },
+      });
+    }
     this.rules = alertRules(opts.config);
     for (const p of opts.notifier?.problems() ?? []) this.problems.add(p);
     for (const r of this.rules) {
@@ -109,7 +120,7 @@ class AlertsStoreImpl extends BatchedStore<AlertsSnapshot> implements AlertsStor
   }
 
   settled(): Promise<void> {
-    return Promise.all([...this.pending]).then(() => this.writeChain);
+    return Promise.all([...this.pending]).then(() => this.log?.settled());
   }
 
   private scheduleEvaluation(): void {
@@ -302,8 +313,7 @@ class AlertsStoreImpl extends BatchedStore<AlertsSnapshot> implements AlertsStor
 
   /** One JSON line per event, appended in order; a failure becomes a visible problem. */
   private record(e: AlertEvent): void {
-    const file = this.opts.file;
-    if (!file) return;
+    if (!this.log) return;
     const a = e.alert;
     const line =
       JSON.stringify({
@@ -320,22 +330,7 @@ class AlertsStoreImpl extends BatchedStore<AlertsSnapshot> implements AlertsStor
         ...(e.detail ? { detail: e.detail } : {}),
         ...(e.type === 'alert.notified' ? { notifications: a.notifications.map((n) => ({ ...n, at: n.at.toISOString() })) } : {}),
       }) + '\n';
-    this.writeChain = this.writeChain.then(async () => {
-      try {
-        if (!this.dirMade) {
-          await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-          this.dirMade = true;
-        }
-        await appendFile(file, line, { mode: 0o600 });
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code ?? 'error';
-        const problem = `cannot record alerts in ${file} (${code}) — check that the state directory is writable`;
-        if (!this.problems.has(problem)) {
-          this.problems.add(problem);
-          this.publish();
-        }
-      }
-    });
+    void this.log?.append(line);
   }
 
   private publish(): void {

@@ -158,7 +158,8 @@ describe('alerts and recommendation on the demo fleet', () => {
       return alert('orchestrator_down')?.state === 'resolved';
     }, 'resolved', 15_000);
     await until(() => hooks.some((h) => h.text.startsWith('[RESOLVED] orchestrator_down: doai-orchestrator')), 'resolve notification');
-    // Every alert transition is in alerts.jsonl, and the webhook URL is nowhere in it.
+    // Every alert transition is in alerts.jsonl (written in order, off the alerting path), and the webhook URL is nowhere in it.
+    await monitors.alerts.settled();
     const recorded = readFileSync(join(dir, 'state', 'alerts.jsonl'), 'utf8');
     expect(recorded).toContain('"type":"alert.fired","key":"orchestrator_down:doai-orchestrator"');
     expect(recorded).toContain('"type":"alert.resolved","key":"orchestrator_down:doai-orchestrator"');

@@ -1,0 +1,42 @@
+// The health domain on the wire: what a server publishes about the fleet (snapshots) and what a
+// console may ask of it. The snapshot shapes are the stores' own (src/core/views.ts).
+import type { AlertsSnapshot, FleetSnapshot, HostsSnapshot, NodesSnapshot, WebSocketSnapshot } from '../core/views';
+
+/** What the server says about itself: shown in headers and by `status`. */
+export interface ServerInfo {
+  pid: number;
+  startedAt: Date;
+  socket: string;
+  configPath: string;
+  /** Alerts are evaluated (and notifications sent) by this server, once for every console. */
+  evaluatesAlerts: boolean;
+  /** Which optional monitors the config declares. */
+  monitors: { nodes: boolean; hosts: boolean };
+}
+
+export interface HealthTopics {
+  server: ServerInfo;
+  fleet: FleetSnapshot;
+  nodes: NodesSnapshot;
+  hosts: HostsSnapshot;
+  websocket: WebSocketSnapshot;
+  alerts: AlertsSnapshot;
+}
+
+/** One line of `status --json`: a thing the server watches, its verdict and how old that fact is. */
+export interface StatusItem {
+  kind: 'service' | 'host' | 'node_source' | 'alert';
+  name: string;
+  state: string;
+  healthy: boolean;
+  /** When the fact was last established (probe, fetch, firing); null when never. */
+  lastFactAt: Date | null;
+  detail?: string;
+}
+
+export interface StatusReport {
+  server: ServerInfo;
+  at: Date;
+  items: StatusItem[];
+  healthy: boolean;
+}

@@ -1,0 +1,39 @@
+// The console protocol: every frame either side may send. Snapshots flow out (latest wins per
+// topic), intents flow in and are answered by id. An intent carries no identity: the server
+// attaches the caller the transport proved (src/server/identity.ts), and records it.
+import type { WireVersion } from './version';
+import type { HealthTopics, StatusReport } from './health';
+
+export type Topics = HealthTopics;
+export type TopicName = keyof Topics;
+export const TOPIC_NAMES: readonly TopicName[] = ['server', 'fleet', 'nodes', 'hosts', 'websocket', 'alerts'];
+
+/** Who is on the other end, as the server proved it. */
+export interface ProvenIdentity {
+  uid: number;
+  /** The local account name of uid (from the passwd database), or uid<N>. */
+  user: string;
+  /** How it was proven, for the audit line: `uid 1001 (local socket)`. */
+  via: 'local-socket';
+}
+
+/** Intent name → [arguments, answer]. */
+export interface Intents {
+  status: [Record<string, never>, StatusReport];
+  'alerts.unisolate': [{ devices: string[] }, { released: string[] }];
+}
+export type IntentName = keyof Intents;
+
+export type ServerMessage =
+  | { t: 'hello'; server: WireVersion; pid: number; nonce: string; challengeDir: string }
+  | { t: 'welcome'; identity: ProvenIdentity }
+  | { t: 'refused'; reason: string }
+  | { t: 'snapshot'; topic: TopicName; seq: number; data: unknown }
+  | { t: 'result'; id: number; ok: true; value: unknown }
+  | { t: 'result'; id: number; ok: false; error: string }
+  | { t: 'bye'; reason: string; restarting?: boolean };
+
+export type ClientMessage =
+  | { t: 'auth'; client: WireVersion }
+  | { t: 'subscribe'; topics: TopicName[] }
+  | { t: 'intent'; id: number; name: IntentName; args: unknown };

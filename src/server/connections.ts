@@ -1,0 +1,262 @@
+// The socket side of the server: accepts consoles, proves who they are, streams the snapshots they
+// subscribe to and answers their intents.
+//
+// Backpressure: snapshots are "latest wins" per topic, so a console that reads slowly gets fewer,
+// newer frames, never a growing queue. Nothing is written to a connection whose socket buffer is
+// full; if it stays full for stallMs (a suspended ssh, ^S) or ever holds more than maxQueueBytes,
+// the connection is dropped with the reason logged. One bad or slow client costs only itself.
+import { createServer, type Server, type Socket } from 'node:net';
+import { chmodSync, unlinkSync } from 'node:fs';
+import type { Store } from '../core/store';
+import { FrameError, FrameReader, encodeFrame } from '../protocol/wire';
+import { THIS_BUILD, versionMismatch, type WireVersion } from '../protocol/version';
+import { TOPIC_NAMES, type ClientMessage, type IntentName, type ProvenIdentity, type ServerMessage, type TopicName, type Topics } from '../protocol/messages';
+import { newNonce, verifyProof } from './identity';
+import type { ServerLog } from './log';
+
+export type IntentHandler = (name: IntentName, args: unknown, who: ProvenIdentity) => Promise<unknown>;
+
+export interface ConnectionsOptions {
+  socket: string;
+  challengeDir: string;
+  log: ServerLog;
+  topics: { [K in TopicName]?: Store<Topics[K]> };
+  handle: IntentHandler;
+  /** A console that has not read for this long is dropped. */
+  stallMs?: number;
+  /** ... or at once when this much waits unsent. */
+  maxQueueBytes?: number;
+  /** Time to prove identity after connecting. */
+  authTimeoutMs?: number;
+}
+
+export const DEFAULT_STALL_MS = 30_000;
+
+let nextConnId = 1;
+
+class Connection {
+  readonly id = nextConnId++;
+  readonly nonce = newNonce();
+  identity?: ProvenIdentity;
+  private readonly reader = new FrameReader();
+  private readonly dirty = new Set<TopicName>();
+  private readonly unsubscribe: (() => void)[] = [];
+  private readonly seq = new Map<TopicName, number>();
+  private flushQueued = false;
+  stalledSince?: number;
+  closed = false;
+  private authTimer?: NodeJS.Timeout;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly hub: Connections,
+  ) {
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => {
+      this.stalledSince = undefined;
+      this.scheduleFlush();
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => this.dispose());
+    this.send({ t: 'hello', server: THIS_BUILD, pid: process.pid, nonce: this.nonce, challengeDir: hub.opts.challengeDir });
+    this.authTimer = setTimeout(() => this.drop(`no identity proof within ${Math.round(hub.authTimeoutMs / 1000)} s`), hub.authTimeoutMs);
+  }
+
+  who(): string {
+    return this.identity ? `${this.identity.user} (uid ${this.identity.uid}) #${this.id}` : `connection #${this.id} (not yet identified)`;
+  }
+
+  send(msg: ServerMessage): void {
+    if (this.closed) return;
+    const ok = this.socket.write(encodeFrame(msg));
+    if (!ok && this.stalledSince === undefined) this.stalledSince = Date.now();
+    if (this.socket.writableLength > this.hub.maxQueueBytes) this.drop(`${Math.round(this.socket.writableLength / 1024)} KB waiting unsent`);
+  }
+
+  private onData(chunk: Buffer): void {
+    let frames: Record<string, unknown>[];
+    try {
+      frames = this.reader.push(chunk);
+    } catch (err) {
+      if (!(err instanceof FrameError)) throw err;
+      this.drop(err.message);
+      return;
+    }
+    for (const f of frames) {
+      if (this.closed) return;
+      this.onMessage(f as unknown as ClientMessage);
+    }
+  }
+
+  private onMessage(msg: ClientMessage): void {
+    if (!this.identity) {
+      if (msg.t !== 'auth') return this.drop(`expected an identity proof first, got "${String(msg.t).slice(0, 20)}"`);
+      return this.authenticate(msg.client);
+    }
+    switch (msg.t) {
+      case 'subscribe':
+        return this.subscribe(msg.topics);
+      case 'intent':
+        return this.intent(msg);
+      default:
+        return this.drop(`unknown frame "${String((msg as { t: unknown }).t).slice(0, 20)}"`);
+    }
+  }
+
+  private authenticate(client: WireVersion | undefined): void {
+    clearTimeout(this.authTimer);
+    const theirs: WireVersion = {
+      protocol: Number(client?.protocol),
+      version: String(client?.version ?? '?'),
+      build: String(client?.build ?? '?'),
+    };
+    const mismatch = versionMismatch(THIS_BUILD, theirs);
+    if (mismatch) return this.refuse(mismatch);
+    const proof = verifyProof(this.hub.opts.challengeDir, this.nonce);
+    if (!proof.ok) return this.refuse(proof.reason);
+    this.identity = proof.identity;
+    this.hub.opts.log('info', `attached: ${this.who()}`);
+    this.send({ t: 'welcome', identity: proof.identity });
+  }
+
+  private refuse(reason: string): void {
+    this.hub.opts.log('warn', `refused ${this.who()}: ${reason}`);
+    this.send({ t: 'refused', reason });
+    this.socket.end();
+    this.dispose();
+  }
+
+  private subscribe(topics: unknown): void {
+    if (!Array.isArray(topics)) return this.drop('subscribe without a topic list');
+    for (const t of topics) {
+      if (!TOPIC_NAMES.includes(t as TopicName)) continue;
+      const name = t as TopicName;
+      const store = this.hub.opts.topics[name];
+      if (!store || this.seq.has(name)) continue;
+      this.seq.set(name, 0);
+      this.unsubscribe.push(store.subscribe(() => this.markDirty(name)));
+      this.markDirty(name);
+    }
+  }
+
+  private intent(msg: Extract<ClientMessage, { t: 'intent' }>): void {
+    const id = msg.id;
+    if (typeof id !== 'number' || typeof msg.name !== 'string') return this.drop('intent without a numeric id and a name');
+    const identity = this.identity!;
+    this.hub.opts.handle(msg.name, msg.args ?? {}, identity).then(
+      (value) => this.send({ t: 'result', id, ok: true, value: value ?? null }),
+      (err: unknown) => this.send({ t: 'result', id, ok: false, error: err instanceof Error ? err.message : String(err) }),
+    );
+  }
+
+  private markDirty(topic: TopicName): void {
+    this.dirty.add(topic);
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushQueued || this.closed) return;
+    this.flushQueued = true;
+    setImmediate(() => {
+      this.flushQueued = false;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    // Socket full: wait for 'drain'; what changes meanwhile only replaces what is pending.
+    while (!this.closed && this.dirty.size && !this.socket.writableNeedDrain) {
+      const topic = this.dirty.values().next().value as TopicName;
+      this.dirty.delete(topic);
+      const seq = (this.seq.get(topic) ?? 0) + 1;
+      this.seq.set(topic, seq);
+      this.send({ t: 'snapshot', topic, seq, data: this.hub.opts.topics[topic]!.getSnapshot() });
+    }
+  }
+
+  drop(reason: string): void {
+    if (this.closed) return;
+    this.hub.opts.log('warn', `dropped ${this.who()}: ${reason}`);
+    this.socket.destroy();
+    this.dispose();
+  }
+
+  dispose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.authTimer);
+    for (const u of this.unsubscribe) u();
+    this.unsubscribe.length = 0;
+    if (this.identity) this.hub.opts.log('info', `detached: ${this.who()}`);
+    this.hub.forget(this);
+  }
+}
+
+export class Connections {
+  private readonly server: Server;
+  private readonly live = new Set<Connection>();
+  private stallTimer?: NodeJS.Timeout;
+  readonly stallMs: number;
+  readonly maxQueueBytes: number;
+  readonly authTimeoutMs: number;
+
+  constructor(readonly opts: ConnectionsOptions) {
+    this.stallMs = opts.stallMs ?? DEFAULT_STALL_MS;
+    this.maxQueueBytes = opts.maxQueueBytes ?? 64 * 1024 * 1024;
+    this.authTimeoutMs = opts.authTimeoutMs ?? 10_000;
+    this.server = createServer((socket) => {
+      this.live.add(new Connection(socket, this));
+    });
+  }
+
+  get count(): number {
+    return [...this.live].filter((c) => c.identity).length;
+  }
+
+  listen(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.opts.socket, () => {
+        this.server.off('error', reject);
+        // Every local user may connect (each proves who they are); the folder (0755) guards the name.
+        chmodSync(this.opts.socket, 0o666);
+        const every = Math.max(50, Math.min(1000, Math.floor(this.stallMs / 4)));
+        this.stallTimer = setInterval(() => this.checkStalled(), every);
+        this.stallTimer.unref();
+        resolve();
+      });
+    });
+  }
+
+  private checkStalled(): void {
+    const now = Date.now();
+    for (const c of this.live) {
+      if (c.stalledSince !== undefined && now - c.stalledSince >= this.stallMs) {
+        c.drop(`not reading for ${Math.round((now - c.stalledSince) / 1000)} s (${Math.round(c.socket.writableLength / 1024)} KB waiting unsent)`);
+      }
+    }
+  }
+
+  forget(c: Connection): void {
+    this.live.delete(c);
+  }
+
+  /** Says goodbye to every console (they reconnect if told the server restarts) and stops listening. */
+  async close(reason: string, restarting: boolean): Promise<void> {
+    clearInterval(this.stallTimer);
+    const closed = new Promise<void>((r) => this.server.close(() => r()));
+    for (const c of [...this.live]) {
+      c.send({ t: 'bye', reason, restarting });
+      c.socket.end();
+      c.dispose();
+    }
+    // Bounded: a console that does not read its goodbye does not hold the server up.
+    await Promise.race([closed, new Promise((r) => setTimeout(r, 2000).unref())]);
+    for (const c of [...this.live]) c.socket.destroy();
+    try {
+      unlinkSync(this.opts.socket);
+    } catch {
+      // already gone
+    }
+  }
+}

@@ -1,0 +1,154 @@
+// `doai-console serve` (R-SRV-1): the one long-running authority. It probes the fleet, evaluates
+// alerts and sends notifications (once, however many consoles are open), keeps history, owns the
+// runbook engine and answers consoles on a local socket. Foreground, log lines on stderr; SIGTERM
+// drains: consoles are told, running runs are recorded INTERRUPTED with their step, exit 0.
+import { connect } from 'node:net';
+import { lstatSync, mkdirSync, unlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { LoadedConfig } from '../config/load';
+import { BatchedStore } from '../core/store';
+import type { ServerInfo } from '../protocol/health';
+import type { IntentName, Intents, ProvenIdentity } from '../protocol/messages';
+import { challengeDirFor } from '../protocol/socket-path';
+import { UserError } from '../cli/exit';
+import { interruptReason } from '../cli/interrupt-reason';
+import { buildContext } from '../cli/context';
+import { acquireServerLock, ServerRunningError } from './server-lock';
+import { prepareChallengeDir } from './identity';
+import { Connections, DEFAULT_STALL_MS } from './connections';
+import { startHistory } from './history';
+import { stderrLog, type ServerLog } from './log';
+import { statusReport } from './status-report';
+import { THIS_BUILD, describeVersion } from '../protocol/version';
+
+export interface ServeOptions {
+  socket: string;
+  /** Seconds a console may stop reading before it is dropped. */
+  stallSeconds?: number;
+  acceptNew?: boolean;
+  log?: ServerLog;
+}
+
+class FixedStore<S> extends BatchedStore<S> {}
+
+/** The socket folder: made 0755 if missing; one that others could write to is refused. */
+function prepareSocketDir(dir: string, uid: number): void {
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  const st = lstatSync(dir);
+  const mode = (st.mode & 0o7777).toString(8).padStart(4, '0');
+  if (!st.isDirectory()) throw new UserError(`socket folder ${dir} is not a folder`, 2);
+  if (st.uid !== uid) throw new UserError(`socket folder ${dir} is owned by uid ${st.uid}, not this server's uid ${uid} — refusing to listen there (consoles would refuse it too)`, 2);
+  if (st.mode & 0o022) throw new UserError(`socket folder ${dir} is writable by others (mode ${mode}) — refusing to listen there: chmod 755 ${dir}`, 2);
+}
+
+/** A socket file left at the path: another live server (refused) or a dead one's (removed). */
+async function clearStaleSocket(path: string): Promise<void> {
+  try {
+    lstatSync(path);
+  } catch {
+    return;
+  }
+  const live = await new Promise<boolean>((resolve) => {
+    const s = connect(path);
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+  if (live) throw new UserError(`another server is listening on ${path} (with another state folder) — stop it or give this one another --socket`, 1);
+  unlinkSync(path);
+}
+
+export async function runServe(loaded: LoadedConfig, opts: ServeOptions): Promise<number> {
+  const log = opts.log ?? stderrLog();
+  const uid = process.geteuid?.() ?? 0;
+  const socket = opts.socket;
+  prepareSocketDir(dirname(socket), uid);
+  let lock: ReturnType<typeof acquireServerLock>;
+  try {
+    lock = acquireServerLock(loaded.paths.stateDir, socket);
+  } catch (err) {
+    if (err instanceof ServerRunningError) throw new UserError(err.message, 1);
+    throw err;
+  }
+  let ctx: ReturnType<typeof buildContext> | undefined;
+  try {
+    await clearStaleSocket(socket);
+    const challengeDir = challengeDirFor(socket);
+    prepareChallengeDir(challengeDir, uid);
+    ctx = buildContext(loaded, { acceptNew: opts.acceptNew === true });
+    const { fleet, monitors, engine } = ctx;
+    const config = loaded.config;
+    const info: ServerInfo = {
+      pid: process.pid,
+      startedAt: new Date(),
+      socket,
+      configPath: loaded.path,
+      evaluatesAlerts: monitors !== undefined,
+      monitors: { nodes: config.node_sources.length > 0, hosts: config.hosts.length > 0 },
+    };
+    const history = startHistory({ stateDir: loaded.paths.stateDir, log, now: () => ctx!.clock.now(), fleet, hosts: config.hosts.length ? monitors?.hosts : undefined });
+    const handlers: { [N in IntentName]: (args: Intents[N][0], who: ProvenIdentity) => Promise<Intents[N][1]> } = {
+      status: async () =>
+        statusReport({
+          server: info,
+          now: new Date(),
+          fleet: fleet.getSnapshot(),
+          hosts: config.hosts.length ? monitors?.hosts.getSnapshot() : undefined,
+          nodes: config.node_sources.length ? monitors?.nodes.getSnapshot() : undefined,
+          alerts: monitors?.alerts.getSnapshot(),
+        }),
+      'alerts.unisolate': async (args, who) => {
+        const devices = Array.isArray(args?.devices) ? args.devices.filter((d): d is string => typeof d === 'string') : [];
+        const res = monitors!.alerts.unisolate(devices, who.user);
+        if (!res.ok) throw new Error(res.error);
+        return { released: res.released };
+      },
+    };
+    const connections = new Connections({
+      socket,
+      challengeDir,
+      log,
+      stallMs: opts.stallSeconds !== undefined ? opts.stallSeconds * 1000 : DEFAULT_STALL_MS,
+      topics: {
+        server: new FixedStore(info),
+        fleet,
+        ...(monitors ? { nodes: monitors.nodes, hosts: monitors.hosts, websocket: monitors.websocket, alerts: monitors.alerts } : {}),
+      },
+      handle: (name, args, who) => {
+        const handler = handlers[name] as ((a: unknown, w: ProvenIdentity) => Promise<unknown>) | undefined;
+        if (!handler) return Promise.reject(new Error(`unknown intent "${String(name).slice(0, 40)}"`));
+        // Every intent is recorded with the identity the transport proved, never one it names.
+        history.intent(who, name, args);
+        log('info', `intent ${name} by ${who.user} (uid ${who.uid})`);
+        return handler(args, who);
+      },
+    });
+    fleet.start();
+    void fleet.probeNow();
+    monitors?.start();
+    ctx.ops.start();
+    await connections.listen();
+    log('info', `serving ${describeVersion(THIS_BUILD)} on ${socket} (pid ${process.pid}, state ${loaded.paths.stateDir}, config ${loaded.path}); alerts evaluated here`);
+
+    const sig = await new Promise<NodeJS.Signals>((resolve) => {
+      for (const s of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(s, () => resolve(s));
+    });
+    log('info', `${sig}: draining — telling consoles, interrupting running runs`);
+    await connections.close(`server stopping (${sig})`, true);
+    const active = engine.getSnapshot().runs.filter((r) => r.state === 'running');
+    for (const run of active) engine.interrupt(run.runId, interruptReason(`server stopped (${sig})`, run));
+    await Promise.race([Promise.all(active.map((r) => engine.waitFor(r.runId))), new Promise((r) => setTimeout(r, 10_000).unref())]);
+    for (const run of active) log('info', `run ${run.runId} (${run.runbook} on ${run.target}) recorded INTERRUPTED`);
+    monitors?.stop();
+    fleet.stop();
+    history.stop();
+    await Promise.race([Promise.all([monitors?.alerts.settled(), history.settled()]), new Promise((r) => setTimeout(r, 5000).unref())]);
+    log('info', 'stopped');
+    return 0;
+  } finally {
+    ctx?.close();
+    lock.release();
+  }
+}

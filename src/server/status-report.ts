@@ -1,0 +1,40 @@
+// `status` through the server: every service, host, node source and firing alert the server
+// watches, each with when its last fact was established, and one verdict. Pure: snapshots in,
+// report out.
+import type { AlertsSnapshot, FleetSnapshot, HostsSnapshot, NodesSnapshot } from '../core/views';
+import type { ServerInfo, StatusItem, StatusReport } from '../protocol/health';
+
+export function statusReport(input: { server: ServerInfo; now: Date; fleet: FleetSnapshot; hosts?: HostsSnapshot; nodes?: NodesSnapshot; alerts?: AlertsSnapshot }): StatusReport {
+  const items: StatusItem[] = [];
+  for (const s of input.fleet.services) {
+    const healthy = s.unmonitored === true || s.state === 'UP';
+    items.push({
+      kind: 'service',
+      name: s.name,
+      state: s.state,
+      healthy,
+      lastFactAt: s.lastProbeAt,
+      ...(s.unmonitored ? { detail: 'no health_url configured' } : s.lastError ? { detail: s.lastError } : s.state === 'UNKNOWN' ? { detail: 'not probed yet' } : {}),
+    });
+  }
+  for (const h of input.hosts?.hosts ?? []) {
+    items.push({ kind: 'host', name: h.name, state: h.reachability, healthy: h.reachability === 'REACHABLE', lastFactAt: h.lastProbeAt, ...(h.lastError ? { detail: h.lastError } : {}) });
+  }
+  for (const src of input.nodes?.sources ?? []) {
+    const healthy = !src.error && src.lastOkAt !== null;
+    items.push({
+      kind: 'node_source',
+      name: src.name,
+      state: src.error ? 'ERROR' : src.lastOkAt ? 'OK' : 'UNKNOWN',
+      healthy,
+      lastFactAt: src.lastOkAt ?? src.lastFetchAt,
+      detail: src.error ?? `${src.count} nodes${input.nodes ? `, ${input.nodes.offline} offline` : ''}`,
+    });
+  }
+  for (const a of input.alerts?.alerts ?? []) {
+    if (a.state !== 'firing') continue;
+    items.push({ kind: 'alert', name: a.rule, state: 'FIRING', healthy: false, lastFactAt: a.since, detail: `${a.subject}: ${a.message}` });
+  }
+  return { server: input.server, at: input.now, items, healthy: items.length > 0 && items.every((i) => i.healthy) };
+}
+
