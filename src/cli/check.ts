@@ -10,7 +10,8 @@ import { ConfigError, loadConfig, type LoadedConfig } from '../config/load';
 import type { HostConfig } from '../config/schema';
 import { probeHttp } from '../health/http-probe';
 import { builtinActionsDir, loadRunbooks } from '../runbook/loader';
-import { appendKnownHost, checkHostKey, expandHome, fingerprint, hostKeyAlgorithms, keyTypeOfBlob } from '../ssh/known-hosts';
+import { appendKnownHost, checkHostKey, fingerprint, hostKeyAlgorithms, keyTypeOfBlob, knownHostsList, knownKeyTypes, readKnownHosts } from '../ssh/known-hosts';
+import { acceptNewCommand, describeHostKeyRefusal } from '../ssh/host-trust';
 import { createSshShell } from '../ssh/shell';
 import { applySshConfigToLoaded } from '../ssh/ssh-config';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit';
@@ -91,7 +92,7 @@ export async function runCheck(opts: CheckOptions): Promise<number> {
 async function checkHost(host: HostConfig, loaded: LoadedConfig, opts: CheckOptions & { timeoutMs: number }): Promise<CheckRow[]> {
   const rows: CheckRow[] = [];
   const where = `${host.address}:${host.port}`;
-  const knownHosts = expandHome(host.known_hosts ?? loaded.paths.knownHosts);
+  const knownHosts = knownHostsList(host.known_hosts ?? loaded.paths.knownHosts);
   let keyTrusted = true;
 
   if (host.jump) {
@@ -117,7 +118,7 @@ async function checkHost(host: HostConfig, loaded: LoadedConfig, opts: CheckOpti
       rows.push({ check: 'host-key', subject: host.name, verdict: 'FAIL', detail: `${where}: ${key.error}`, hint: 'check that sshd listens on this port' });
       return [...rows, { check: 'ssh-auth', subject: host.name, verdict: 'SKIP', detail: 'no host key' }];
     }
-    const keyRow = judgeHostKey(host, knownHosts, key.keyType, key.blob, opts);
+    const keyRow = judgeHostKey(host, knownHosts, key.keyType, key.blob, { ...opts, configPath: loaded.path });
     rows.push(keyRow);
     keyTrusted = keyRow.verdict === 'OK' || keyRow.verdict === 'ADDED';
   }
@@ -128,6 +129,7 @@ async function checkHost(host: HostConfig, loaded: LoadedConfig, opts: CheckOpti
   const shell = createSshShell({
     hosts: loaded.config.hosts,
     knownHostsPath: loaded.paths.knownHosts,
+    configPath: loaded.path,
     acceptNew: opts.acceptNew === true && host.jump !== undefined,
     connectTimeoutMs: Math.max(opts.timeoutMs, 10_000),
     onHostKeyAdded: (info) => added.push(`${info.host}: ${info.fingerprint} written to ${info.path}`),
@@ -136,9 +138,10 @@ async function checkHost(host: HostConfig, loaded: LoadedConfig, opts: CheckOpti
     const res = await shell.probe(host.name, Math.max(opts.timeoutMs, 10_000) + 2000);
     if (host.jump) {
       if (res.ok || (res.kind !== 'hostkey-unknown' && res.kind !== 'hostkey-changed')) {
-        rows.push({ check: 'host-key', subject: host.name, verdict: added.length ? 'ADDED' : res.ok ? 'OK' : 'SKIP', detail: added.length ? added.join('; ') : res.ok ? `known in ${knownHosts}` : 'not reached' });
+        rows.push({ check: 'host-key', subject: host.name, verdict: added.length ? 'ADDED' : res.ok ? 'OK' : 'SKIP', detail: added.length ? added.join('; ') : res.ok ? `known in ${knownHosts.join(' ')}` : 'not reached' });
       } else {
-        rows.push({ check: 'host-key', subject: host.name, verdict: 'FAIL', detail: res.error, hint: res.kind === 'hostkey-changed' ? 'refused: verify the new key with the host owner out of band; no flag overrides a changed key' : `verify the fingerprint, then run doai-console check --accept-new --config ${loaded.path}` });
+        // The refusal's own words carry the advice (its trust.fix) at their end.
+        rows.push({ check: 'host-key', subject: host.name, verdict: 'FAIL', detail: res.trust ? res.error.slice(0, -res.trust.fix.length).trim() : res.error, hint: res.trust?.fix ?? 'fix the host key, then run check again' });
         rows.push({ check: 'ssh-auth', subject: host.name, verdict: 'SKIP', detail: 'host key not trusted: no login attempted' });
         return rows;
       }
@@ -171,42 +174,29 @@ function authHint(kind: string): string {
   }
 }
 
-function judgeHostKey(host: HostConfig, path: string, keyType: string, blob: Buffer, opts: CheckOptions): CheckRow {
+function judgeHostKey(host: HostConfig, files: string[], keyType: string, blob: Buffer, opts: CheckOptions & { configPath: string }): CheckRow {
   const fp = `${keyType} ${fingerprint(blob)}`;
-  const where = host.port === 22 ? host.address : `[${host.address}]:${host.port}`;
+  const path = files[0]!;
   let check;
   try {
-    check = checkHostKey(path, host.address, host.port, keyType, blob);
+    check = checkHostKey(files, host.address, host.port, keyType, blob);
   } catch (err) {
-    return { check: 'host-key', subject: host.name, verdict: 'FAIL', detail: `cannot read ${path}: ${(err as Error).message}`, hint: 'fix the file permissions' };
+    return { check: 'host-key', subject: host.name, verdict: 'FAIL', detail: `cannot read ${files.join(' ')}: ${(err as Error).message}`, hint: 'fix the file permissions' };
   }
-  switch (check.status) {
-    case 'match':
-      return { check: 'host-key', subject: host.name, verdict: 'OK', detail: `${fp} known (${path}:${check.line})` };
-    case 'revoked':
-      return { check: 'host-key', subject: host.name, verdict: 'FAIL', detail: `${fp} is REVOKED in ${path}:${check.line}`, hint: "refused; ask the host's owner for a new key" };
-    case 'changed':
-      return {
-        check: 'host-key',
-        subject: host.name,
-        verdict: 'FAIL',
-        detail: `HOST KEY CHANGED: offered ${fp}, known ${check.knownType} ${check.knownFingerprint} (${path}:${check.line}). Someone may be intercepting the connection, or the host was rebuilt.`,
-        hint: `refused, and --accept-new never overrides this. Verify the new fingerprint with the host's owner out of band, then remove the old entry: ssh-keygen -R '${where}' -f ${path}`,
-      };
-    case 'unknown': {
-      const how = `verify the fingerprint with the host's owner, then run: doai-console check --accept-new --config <this config> (or ssh-keyscan -p ${host.port} ${host.address} >> ${path})`;
-      if (check.knownTypes.length > 0) {
-        return { check: 'host-key', subject: host.name, verdict: 'FAIL', detail: `offered ${fp} but ${path} only knows its ${check.knownTypes.join(', ')} key(s)`, hint: how };
-      }
-      if (!opts.acceptNew) return { check: 'host-key', subject: host.name, verdict: 'FAIL', detail: `UNKNOWN host key ${fp}: not in ${path}`, hint: how };
-      try {
-        appendKnownHost(path, host.address, host.port, keyType, blob);
-      } catch (err) {
-        return { check: 'host-key', subject: host.name, verdict: 'FAIL', detail: `cannot write ${path}: ${(err as Error).message}`, hint: 'fix the file permissions' };
-      }
-      return { check: 'host-key', subject: host.name, verdict: 'ADDED', detail: `${fp} written to ${path} (--accept-new)` };
+  if (check.status === 'match') return { check: 'host-key', subject: host.name, verdict: 'OK', detail: `${fp} known (${check.path ?? path}:${check.line})` };
+  if (check.status === 'unknown' && opts.acceptNew) {
+    try {
+      appendKnownHost(path, host.address, host.port, keyType, blob);
+    } catch (err) {
+      return { check: 'host-key', subject: host.name, verdict: 'FAIL', detail: `cannot write ${path}: ${(err as Error).message}`, hint: 'fix the file permissions' };
     }
+    return { check: 'host-key', subject: host.name, verdict: 'ADDED', detail: `${fp} written to ${path} (--accept-new)` };
   }
+  const refusal = describeHostKeyRefusal(
+    { host: host.name, address: host.address, port: host.port, knownHosts: path, keyType, fingerprint: fingerprint(blob), acceptCommand: acceptNewCommand(opts.configPath) },
+    check,
+  )!;
+  return { check: 'host-key', subject: host.name, verdict: 'FAIL', detail: refusal.what, hint: refusal.trust.fix };
 }
 
 async function resolveAddress(address: string): Promise<{ ok: true; address: string } | { ok: false; error: string }> {
@@ -241,11 +231,10 @@ function tcpConnect(address: string, port: number, timeoutMs: number): Promise<{
 
 
 /** Reads the host key the server offers, without logging in (the verifier refuses, ending the handshake). */
-function fetchHostKey(host: HostConfig, address: string, knownHosts: string, timeoutMs: number): Promise<{ ok: true; keyType: string; blob: Buffer } | { ok: false; error: string }> {
+function fetchHostKey(host: HostConfig, address: string, knownHosts: string[], timeoutMs: number): Promise<{ ok: true; keyType: string; blob: Buffer } | { ok: false; error: string }> {
   let knownTypes: string[] = [];
   try {
-    const c = checkHostKey(knownHosts, host.address, host.port, '', Buffer.alloc(0));
-    if (c.status === 'unknown') knownTypes = c.knownTypes;
+    knownTypes = knownKeyTypes(readKnownHosts(knownHosts), host.address, host.port);
   } catch {
     // unreadable known_hosts: judged (and reported) later
   }

@@ -102,6 +102,7 @@ export function buildContext(loaded: LoadedConfig, flags: CommonFlags, early?: E
     hosts: config.hosts,
     knownHostsPath: paths.knownHosts,
     acceptNew: flags.acceptNew === true,
+    configPath: loaded.path,
   });
   const runbooks = loadRunbooks({ builtinDir: builtinActionsDir(), extraPaths: config.runbooks, baseDir: dirname(loaded.path), userDir: join(dirname(loaded.path), 'runbooks') });
   const audit = new AuditLog(paths.auditLog, { secrets: () => configSecrets(loaded) });

@@ -34,6 +34,8 @@ export function auditMessagesFor(event: RunEvent, run: RunAuditState | undefined
         case 'success':
           return [run.runbook?.on_success.audit ?? 'SUCCESS'];
         case 'failed':
+          // A refused host key is no reason to escalate: the line says what it was and what to do.
+          if (event.trust) return [`FAILED - ${event.trust.summary}: ${event.trust.fix}`];
           return [run.runbook?.on_failure.audit ?? 'FAILED'];
         case 'cancelled':
           return ['CANCELLED by user'];

@@ -10,7 +10,7 @@ import type { AuditLog } from '../audit/emergency-log';
 import { RunJournal } from '../audit/journal';
 import { redactDeep } from '../audit/redact';
 import { probeHttp } from '../health/http-probe';
-import type { RemoteShell } from '../ssh/types';
+import type { RemoteShell, TrustFailure } from '../ssh/types';
 import { createAuditRecorder } from './audit-events';
 import type { OutputStream, RunEvent, RunEventListener, RunOutcome } from './events';
 import { acquireLock, describeLock, readLock } from './locks';
@@ -494,6 +494,7 @@ class Engine implements RunEngine {
     let outcome: RunOutcome = 'success';
     let message: string | undefined;
     let escalateTo: string | undefined;
+    let trust: TrustFailure | undefined;
     let approvalRefused = false;
     let approvalAudited = false;
     let index = 0;
@@ -558,9 +559,10 @@ class Engine implements RunEngine {
             break;
           }
           emit({ type: 'step.finished', stepId: step.id, outcome: result.outcome, message: result.message });
-          if (result.outcome === 'failed' && !step.may_fail) {
+          if (result.outcome === 'failed' && (!step.may_fail || result.trust)) {
             outcome = 'failed';
             message = `${stepTitle(step)} failed: ${result.message}`;
+            trust = result.trust;
             index++;
             break;
           }
@@ -584,13 +586,16 @@ class Engine implements RunEngine {
         : runbook.on_success.message
           ? renderText(runbook.on_success.message.en, run.scope)
           : undefined;
+    } else if (outcome === 'failed' && trust) {
+      // Every level reaches the host the same way: escalating cannot get past a refused key.
+      message = `${trust.summary}: ${trust.fix}`;
     } else if (outcome === 'failed' && !approvalRefused) {
       // A refused approval is not a failed recovery: nothing ran, so there is nothing to escalate.
       escalateTo = runbook.on_failure.escalate_to;
       const what = runbook.on_failure.message ? renderText(runbook.on_failure.message.en, run.scope) : undefined;
       message = what ? `${what} (${message})` : message;
     }
-    emit({ type: 'run.finished', outcome, message, escalateTo, ...(approvalAudited && !run.stop ? { auditWritten: true } : {}) });
+    emit({ type: 'run.finished', outcome, message, escalateTo, ...(trust && outcome === 'failed' ? { trust } : {}), ...(approvalAudited && !run.stop ? { auditWritten: true } : {}) });
     this.finish(run, outcome);
     return outcome;
   }

@@ -2,6 +2,7 @@
 // incident timeline are all consumers of these events; none of them reaches into the engine.
 
 import type { RunPrompt } from '../core/views';
+import type { TrustFailure } from '../ssh/types';
 
 export type StepOutcome = 'ok' | 'failed' | 'skipped' | 'cancelled';
 export type RunOutcome = 'success' | 'failed' | 'cancelled' | 'interrupted';
@@ -41,6 +42,8 @@ export type RunEvent =
       outcome: RunOutcome;
       message?: string;
       escalateTo?: string;
+      /** The run ended on a refused host key: no escalation, `FAILED - <summary>` in the log. */
+      trust?: TrustFailure;
       /** The approval flow already wrote the closing audit line (STEP2_REJECTED - Same approver, CANCELLED by user). */
       auditWritten?: boolean;
       at: Date;

@@ -5,7 +5,7 @@ import type { Clock } from '../core/clock';
 import type { RunPrompt } from '../core/views';
 import type { HostConfig, ServiceConfig } from '../config/schema';
 import type { probeHttp } from '../health/http-probe';
-import type { RemoteShell } from '../ssh/types';
+import { SshError, type RemoteShell, type TrustFailure } from '../ssh/types';
 import type { OutputStream } from './events';
 import type { Check, ConfirmStep, HttpCheck, HttpStep, PollStep, SshCheck, SshStep, Step, WaitStep } from './schema';
 
@@ -30,7 +30,18 @@ export interface StepContext {
   waitForConfirm(): Promise<void>;
 }
 
-export type StepResult = { outcome: 'ok'; message?: string } | { outcome: 'failed'; message: string };
+/**
+ * `trust`: the step failed because a host's identity was refused (changed or unknown host key):
+ * the run ends there whatever the step allows, and offers no escalation (every level connects
+ * the same way).
+ */
+export type StepResult = { outcome: 'ok'; message?: string } | { outcome: 'failed'; message: string; trust?: TrustFailure };
+
+/** The failed result for an SSH error: a refused host key keeps its trust failure. */
+export function sshFailure(err: unknown, prefix = ''): StepResult {
+  const message = `${prefix}${(err as Error)?.message || String(err)}`;
+  return err instanceof SshError && err.trust ? { outcome: 'failed', message, trust: err.trust } : { outcome: 'failed', message };
+}
 
 export interface StepKind<S extends { kind: string } = Step> {
   run(step: S, ctx: StepContext): Promise<StepResult>;
@@ -118,7 +129,9 @@ export async function execRemote(host: string, command: string, timeoutS: number
   } catch (err) {
     if (ctx.signal.aborted) return { outcome: 'failed', message: 'cancelled' };
     if (guardFired) return { outcome: 'failed', message: `timed out after ${secondsText(timeoutS)}` };
-    return { outcome: 'failed', message: (err as Error).message || String(err) };
+    // ssh prints its refusal on stderr; so does the step, so the output pane shows it whole.
+    if (err instanceof SshError && err.trust) ctx.output('stderr', err.message);
+    return sshFailure(err);
   } finally {
     clearTimeout(timer);
   }
@@ -236,6 +249,8 @@ registerStepKind<PollStep>('poll', {
       }
       last = res.message;
       ctx.output('stderr', `attempt ${i}/${attempts}: ${res.message}`);
+      // Polling cannot make a refused host key trusted.
+      if (res.trust) return { ...res, message: `attempt ${i}/${attempts}: ${res.message}` };
       if (i === attempts || ctx.clock.now().getTime() + intervalMs > deadline) {
         return { outcome: 'failed', message: `still failing after ${i} attempt${i === 1 ? '' : 's'}: ${last}` };
       }

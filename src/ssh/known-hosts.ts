@@ -17,14 +17,21 @@ export interface KnownHostEntry {
   hashed?: { salt: Buffer; hash: Buffer };
   keyType: string;
   keyBlob: Buffer;
+  /** The file it was read from (checkHostKey over several files). */
+  file?: string;
 }
 
 export type HostKeyCheck =
-  | { status: 'match'; line: number }
-  /** knownTypes: key types already known for this host (a different type was offered). */
-  | { status: 'unknown'; knownTypes: string[] }
-  | { status: 'changed'; knownFingerprint: string; knownType: string; line: number }
-  | { status: 'revoked'; line: number };
+  | { status: 'match'; line: number; path?: string }
+  /** The host is in no entry at all. */
+  | { status: 'unknown' }
+  /**
+   * The host is known with another key: of the offered type, or (only other types known) of a
+   * type it no longer offers. OpenSSH offers the known types first, so a host that still had
+   * its known key would have shown it: either way it is "REMOTE HOST IDENTIFICATION HAS CHANGED".
+   */
+  | { status: 'changed'; knownFingerprint: string; knownType: string; line: number; path?: string }
+  | { status: 'revoked'; line: number; path?: string };
 
 /** `SHA256:<base64 without padding>`, as `ssh-keygen -l` prints it. */
 export function fingerprint(keyBlob: Buffer): string {
@@ -105,7 +112,8 @@ export function entryMatchesHost(entry: KnownHostEntry, name: string): boolean {
   return positive;
 }
 
-/** Checks a host key against parsed entries. Revoked wins over match; match wins over changed. */
+/** Checks a host key against parsed entries. Revoked wins over match; match wins over changed; a
+ * known key of the offered type is named before one of another type. */
 export function checkHostKeyEntries(
   entries: KnownHostEntry[],
   host: string,
@@ -116,29 +124,34 @@ export function checkHostKeyEntries(
   const name = knownHostName(host, port);
   let matched: KnownHostEntry | undefined;
   let sameTypeOther: KnownHostEntry | undefined;
-  const knownTypes = new Set<string>();
+  let otherType: KnownHostEntry | undefined;
   for (const entry of entries) {
     if (entry.marker === 'cert-authority') continue;
     if (!entryMatchesHost(entry, name)) continue;
     const sameKey = entry.keyBlob.equals(keyBlob);
     if (entry.marker === 'revoked') {
-      if (sameKey) return { status: 'revoked', line: entry.line };
+      if (sameKey) return { status: 'revoked', line: entry.line, ...fileOf(entry) };
       continue;
     }
-    knownTypes.add(entry.keyType);
     if (sameKey && entry.keyType === keyType) matched ??= entry;
     else if (entry.keyType === keyType) sameTypeOther ??= entry;
+    else otherType ??= entry;
   }
-  if (matched) return { status: 'match', line: matched.line };
-  if (sameTypeOther) {
-    return {
-      status: 'changed',
-      knownFingerprint: fingerprint(sameTypeOther.keyBlob),
-      knownType: sameTypeOther.keyType,
-      line: sameTypeOther.line,
-    };
-  }
-  return { status: 'unknown', knownTypes: [...knownTypes] };
+  if (matched) return { status: 'match', line: matched.line, ...fileOf(matched) };
+  const known = sameTypeOther ?? otherType;
+  if (known) return { status: 'changed', knownFingerprint: fingerprint(known.keyBlob), knownType: known.keyType, line: known.line, ...fileOf(known) };
+  return { status: 'unknown' };
+}
+
+function fileOf(entry: KnownHostEntry): { path?: string } {
+  return entry.file !== undefined ? { path: entry.file } : {};
+}
+
+/** The key types known_hosts has for a host (not revoked ones), in file order. */
+export function knownKeyTypes(entries: KnownHostEntry[], host: string, port: number): string[] {
+  const name = knownHostName(host, port);
+  const types = entries.filter((e) => e.marker === undefined && entryMatchesHost(e, name)).map((e) => e.keyType);
+  return [...new Set(types)];
 }
 
 // OpenSSH offers the host key types it already knows first; doing the same avoids reporting a
@@ -157,22 +170,34 @@ export function hostKeyAlgorithms(knownTypes: readonly string[]): string[] {
   return [...new Set([...knownTypes.flatMap((t) => HOST_KEY_ALGOS[t] ?? []), ...DEFAULT_HOST_KEY_ORDER])];
 }
 
-/** Checks a host key against a known_hosts file; a missing file knows no hosts. */
-export function checkHostKey(
-  knownHostsPath: string,
-  host: string,
-  port: number,
-  keyType: string,
-  keyBlob: Buffer,
-): HostKeyCheck {
-  const path = expandHome(knownHostsPath);
-  let text = '';
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+/**
+ * One known_hosts file or several (OpenSSH's UserKnownHostsFile takes a list): all are read, as
+ * ssh reads them, and new keys are written to the first.
+ */
+export type KnownHostsFiles = string | readonly string[];
+
+export function knownHostsList(files: KnownHostsFiles): string[] {
+  return (typeof files === 'string' ? [files] : [...files]).map(expandHome);
+}
+
+/** Every entry of the files, each marked with its file; a missing file knows no hosts. */
+export function readKnownHosts(files: KnownHostsFiles): KnownHostEntry[] {
+  const entries: KnownHostEntry[] = [];
+  for (const path of knownHostsList(files)) {
+    let text = '';
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    for (const e of parseKnownHosts(text)) entries.push({ ...e, file: path });
   }
-  return checkHostKeyEntries(parseKnownHosts(text), host, port, keyType, keyBlob);
+  return entries;
+}
+
+/** Checks a host key against known_hosts file(s). */
+export function checkHostKey(files: KnownHostsFiles, host: string, port: number, keyType: string, keyBlob: Buffer): HostKeyCheck {
+  return checkHostKeyEntries(readKnownHosts(files), host, port, keyType, keyBlob);
 }
 
 /** Appends a trusted key (the explicit --accept-new). Creates the directory and a 0600 file. */

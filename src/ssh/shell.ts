@@ -24,11 +24,15 @@ import {
   fingerprint,
   hostKeyAlgorithms,
   keyTypeOfBlob,
+  knownHostsList,
+  knownKeyTypes,
+  readKnownHosts,
   type HostKeyCheck,
 } from './known-hosts';
+import { acceptNewCommand, hostKeyRefusal } from './host-trust';
 import { LineSplitter } from './line-splitter';
 import { killCommand, parsePidLine, wrapCommand } from './process-group';
-import { SshError, type ExecOptions, type ExecResult, type RemoteShell } from './types';
+import { SshError, type ExecOptions, type ExecResult, type RemoteShell, type TrustFailure } from './types';
 
 export interface SshShellOptions {
   hosts: HostConfig[];
@@ -51,11 +55,13 @@ export interface SshShellOptions {
    * demo fleet) without a POSIX sh, which honour the signal request.
    */
   killMode?: 'auto' | 'process-group' | 'signal';
+  /** The config's path, so a refused host key's advice names it (`check --accept-new --config …`). */
+  configPath?: string;
   /** Told when acceptNew recorded a key, so `check` can say so. */
   onHostKeyAdded?: (info: { host: string; address: string; port: number; fingerprint: string; path: string }) => void;
 }
 
-export type ProbeResult = { ok: true } | { ok: false; error: string; kind: SshError['kind'] };
+export type ProbeResult = { ok: true } | { ok: false; error: string; kind: SshError['kind']; trust?: TrustFailure };
 
 export interface SshShell extends RemoteShell {
   probe(host: string, timeoutMs: number): Promise<ProbeResult>;
@@ -175,71 +181,48 @@ export function createSshShell(opts: SshShellOptions): SshShell {
     return pass;
   }
 
-  function knownHostsFor(host: HostConfig): string {
-    return expandHome(host.known_hosts ?? opts.knownHostsPath);
+  function knownHostsFor(host: HostConfig): string[] {
+    return knownHostsList(host.known_hosts ?? opts.knownHostsPath);
   }
 
   function offeredHostKeyAlgorithms(host: HostConfig): string[] {
-    const check = checkHostKey(knownHostsFor(host), host.address, host.port, '', Buffer.alloc(0));
-    return hostKeyAlgorithms(check.status === 'unknown' ? check.knownTypes : []);
+    let types: string[] = [];
+    try {
+      types = knownKeyTypes(readKnownHosts(knownHostsFor(host)), host.address, host.port);
+    } catch {
+      // unreadable: verifyHostKey says so
+    }
+    return hostKeyAlgorithms(types);
   }
 
   /** Decides on a presented host key; returns the refusal, if any. */
   function verifyHostKey(host: HostConfig, key: Buffer): SshError | undefined {
-    const path = knownHostsFor(host);
+    const files = knownHostsFor(host);
+    const path = files[0]!;
     const keyType = keyTypeOfBlob(key) ?? 'unknown';
     const fp = fingerprint(key);
-    const where = host.port === 22 ? host.address : `[${host.address}]:${host.port}`;
     let check: HostKeyCheck;
     try {
-      check = checkHostKey(path, host.address, host.port, keyType, key);
+      check = checkHostKey(files, host.address, host.port, keyType, key);
     } catch (err) {
-      return new SshError(`cannot read known_hosts ${path} (${(err as Error).message}); fix its permissions`, 'config');
+      return new SshError(`cannot read known_hosts ${files.join(' ')} (${(err as Error).message}); fix its permissions`, 'config');
     }
-    switch (check.status) {
-      case 'match':
-        return undefined;
-      case 'revoked':
+    if (check.status === 'unknown' && opts.acceptNew) {
+      try {
+        appendKnownHost(path, host.address, host.port, keyType, key);
+      } catch (err) {
         return new SshError(
-          `host key of ${host.name} (${where}) is REVOKED in ${path}:${check.line} (${keyType} ${fp}); connection refused. Ask the host's owner for a new key.`,
-          'hostkey-changed',
+          `cannot record the key of ${host.name} (${fp}) in ${path} (${(err as Error).message}); fix the file's permissions`,
+          'config',
         );
-      case 'changed':
-        return new SshError(
-          `WARNING: HOST KEY OF ${host.name} (${where}) HAS CHANGED. Someone may be intercepting the connection, or the host was rebuilt. ` +
-            `Known: ${check.knownType} ${check.knownFingerprint} (${path}:${check.line}); offered: ${keyType} ${fp}. ` +
-            `Connection refused. Verify the new fingerprint with the host's owner out of band, then remove the old entry with \`ssh-keygen -R '${where}' -f ${path}\`.`,
-          'hostkey-changed',
-        );
-      case 'unknown': {
-        const trustHow =
-          `Verify the fingerprint with the host's owner, then run \`doai-console check --accept-new\`, ` +
-          `or add it with \`ssh-keyscan -p ${host.port} ${host.address} >> ${path}\`.`;
-        if (check.knownTypes.length > 0) {
-          // A new key type for a known host is how a MITM would dodge the "changed" check.
-          return new SshError(
-            `host ${host.name} (${where}) offered a ${keyType} key (${fp}) but ${path} only knows its ${check.knownTypes.join(', ')} key(s); connection refused. ${trustHow}`,
-            'hostkey-unknown',
-          );
-        }
-        if (!opts.acceptNew) {
-          return new SshError(
-            `host ${host.name} (${where}) is not in ${path}; its ${keyType} key fingerprint is ${fp}. Connection refused. ${trustHow}`,
-            'hostkey-unknown',
-          );
-        }
-        try {
-          appendKnownHost(path, host.address, host.port, keyType, key);
-        } catch (err) {
-          return new SshError(
-            `cannot record the key of ${host.name} (${fp}) in ${path} (${(err as Error).message}); fix the file's permissions`,
-            'config',
-          );
-        }
-        opts.onHostKeyAdded?.({ host: host.name, address: host.address, port: host.port, fingerprint: fp, path });
-        return undefined;
       }
+      opts.onHostKeyAdded?.({ host: host.name, address: host.address, port: host.port, fingerprint: fp, path });
+      return undefined;
     }
+    return hostKeyRefusal(
+      { host: host.name, address: host.address, port: host.port, knownHosts: path, keyType, fingerprint: fp, acceptCommand: acceptNewCommand(opts.configPath) },
+      check,
+    );
   }
 
   /** Connects one hop; `sock` is a forwarded stream through a jump host. */
@@ -643,7 +626,7 @@ export function createSshShell(opts: SshShellOptions): SshShell {
       return await Promise.race([
         attempt.catch((err: unknown): ProbeResult => {
           const e = err instanceof SshError ? err : new SshError((err as Error).message, 'other');
-          return { ok: false, error: e.message, kind: e.kind };
+          return { ok: false, error: e.message, kind: e.kind, ...(e.trust ? { trust: e.trust } : {}) };
         }),
         timeout,
       ]);

@@ -20,8 +20,20 @@ export interface ExecResult {
 export interface RemoteShell {
   exec(host: string, command: string, opts: ExecOptions): Promise<ExecResult>;
   /** Connects and authenticates only (L3's "wait for SSH"). Resolves true when a session opens. */
-  probe(host: string, timeoutMs: number): Promise<{ ok: true } | { ok: false; error: string }>;
+  probe(host: string, timeoutMs: number): Promise<{ ok: true } | { ok: false; error: string; trust?: TrustFailure }>;
   close(): void;
+}
+
+/**
+ * A host whose identity could not be trusted (changed, revoked or unknown host key). No runbook
+ * can help with that — L2 and L3 connect the same way — so a run that meets one ends without
+ * offering escalation and says what to do.
+ */
+export interface TrustFailure {
+  /** "host key changed for demo-vm": the run's final line, `FAILED - <summary>` in emergency.log. */
+  summary: string;
+  /** What the operator does about it, e.g. the exact `ssh-keygen -R` line and `doai-console check`. */
+  fix: string;
 }
 
 /** A connection failure a user can act on: message says what happened and what to do. */
@@ -29,6 +41,8 @@ export class SshError extends Error {
   constructor(
     message: string,
     readonly kind: 'unreachable' | 'refused' | 'timeout' | 'hostkey-unknown' | 'hostkey-changed' | 'auth' | 'config' | 'other',
+    /** Set when the host's identity was refused (see TrustFailure). */
+    readonly trust?: TrustFailure,
   ) {
     super(message);
     this.name = 'SshError';

@@ -126,7 +126,7 @@ describe('check against failures', () => {
     const fp = fingerprint(ssh.hostKeyBlob);
     const r = await check(path);
     expect(r.code).toBe(1);
-    expect(row(r.rows, 'host-key', 'box')).toMatchObject({ verdict: 'FAIL', detail: expect.stringContaining(`UNKNOWN host key ssh-ed25519 ${fp}`) });
+    expect(row(r.rows, 'host-key', 'box')).toMatchObject({ verdict: 'FAIL', detail: expect.stringContaining(`can't be established: its ED25519 key ${fp} is not in `) });
     expect(row(r.rows, 'host-key', 'box')?.hint).toMatch(/doai-console check --accept-new --config .*ssh-keyscan -p \d+ 127\.0\.0\.1 >> /);
     expect(row(r.rows, 'ssh-auth', 'box')?.verdict).toBe('SKIP');
     const knownHosts = join(dir, 'unknown', 'known_hosts');
@@ -153,8 +153,11 @@ describe('check against failures', () => {
       expect(r.code).toBe(1);
       const hk = row(r.rows, 'host-key', 'box')!;
       expect(hk.verdict).toBe('FAIL');
-      expect(hk.detail).toContain(`HOST KEY CHANGED: offered ssh-ed25519 ${fingerprint(ssh.hostKeyBlob)}, known ssh-ed25519 ${fingerprint(otherBlob)}`);
-      expect(hk.hint).toMatch(/--accept-new never overrides this.*ssh-keygen -R '\[127\.0\.0\.1\]:\d+'/);
+      expect(hk.detail).toContain('REMOTE HOST IDENTIFICATION HAS CHANGED');
+      expect(hk.detail).toContain(`The fingerprint for the ED25519 key sent by the remote host is ${fingerprint(ssh.hostKeyBlob)}`);
+      expect(hk.detail).toContain(`Offending ED25519 key in ${join(dir, 'changed', 'known_hosts')}:1 (${fingerprint(otherBlob)})`);
+      expect(hk.detail).toContain('--accept-new never overrides this');
+      expect(hk.hint).toMatch(/ssh-keygen -f '.*known_hosts' -R '\[127\.0\.0\.1\]:\d+'/);
       expect(row(r.rows, 'ssh-auth', 'box')?.verdict).toBe('SKIP');
     }
     // Untouched: only the old line.

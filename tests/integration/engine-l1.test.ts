@@ -18,6 +18,7 @@ import { loadRunbooks, parseRunbook } from '../../src/runbook/loader';
 import { lockPath, readLock } from '../../src/runbook/locks';
 import type { Runbook } from '../../src/runbook/schema';
 import { createSshShell, type SshShell } from '../../src/ssh/shell';
+import { generateEd25519KeyPair } from '../../src/ssh/keygen';
 import { startTestSshServer, type ExecContext, type TestSshServer } from '../helpers/ssh-server';
 
 const UNIT = 'doai-orchestrator';
@@ -196,6 +197,46 @@ describe('L1 soft reset against a simulated box', () => {
     // Released on finish.
     expect(existsSync(lockPath(join(dir, 'locks'), 'orchestrator'))).toBe(false);
   });
+
+  // Issue 12 item 6: L2 and L3 connect the same way, so a refused host key must not offer them.
+  for (const refusal of ['changed', 'unknown'] as const) {
+    it(`${refusal === 'changed' ? 'a' : 'an'} ${refusal} host key ends the run "FAILED - host key ${refusal} for vultr-1" with what to do, and offers no L2`, async () => {
+      const knownHosts = join(dir, `known_hosts_${refusal}`);
+      const other = generateEd25519KeyPair().public.split(' ')[1];
+      writeFileSync(knownHosts, refusal === 'changed' ? `[127.0.0.1]:${ssh.port} ssh-ed25519 ${other}\n` : '');
+      shell.close();
+      shell = createSshShell({ hosts: makeConfig().hosts, knownHostsPath: knownHosts, env: {}, configPath: '/etc/doai/console.yaml' });
+      const { engine, events } = makeEngine();
+      const started = engine.start('l1-soft-reset', 'orchestrator');
+      if (!started.ok) throw new Error(started.error);
+      expect(await drive(engine, started.runId)).toBe('failed');
+      expect(ssh.execs).toEqual([]);
+      expect(ssh.authenticatedConnections()).toBe(0);
+
+      const finished = events.at(-1) as Extract<RunEvent, { type: 'run.finished' }>;
+      expect(finished.escalateTo).toBeUndefined();
+      expect(finished.trust?.summary).toBe(`host key ${refusal} for vultr-1`);
+      const advice =
+        refusal === 'changed'
+          ? new RegExp(`ssh-keygen -f '${knownHosts}' -R '\\[127\\.0\\.0\\.1\\]:${ssh.port}'.*doai-console check --accept-new --config '/etc/doai/console.yaml'`)
+          : /record it with `doai-console check --accept-new --config '\/etc\/doai\/console\.yaml'`/;
+      // emergency.log: the reason and the advice, not "Escalate to L2".
+      const audit = auditMessages();
+      expect(audit.slice(0, 2)).toEqual(['START', 'STEP1_APPROVED by auto']);
+      expect(audit).toHaveLength(3);
+      expect(audit[2]).toMatch(new RegExp(`^FAILED - host key ${refusal} for vultr-1: `));
+      expect(audit[2]).toMatch(advice);
+      expect(audit.join('\n')).not.toMatch(/Escalate/);
+      // On screen: the run's final message and the step's output say the same.
+      const view = engine.getSnapshot().runs.find((r) => r.runId === started.runId)!;
+      expect(view.escalateTo).toBeUndefined();
+      expect(view.message).toMatch(new RegExp(`^host key ${refusal} for vultr-1: `));
+      expect(view.message).toMatch(advice);
+      expect(view.steps.map((st) => `${st.id}:${st.state}`)).toEqual(['health-check:failed', 'restart:failed', 'settle:skipped', 'status:skipped', 'verify:skipped']);
+      const out = engine.getOutput(started.runId, 100).filter((l) => l.stepId === 'restart').map((l) => l.line);
+      expect(out.join('\n')).toMatch(refusal === 'changed' ? /REMOTE HOST IDENTIFICATION HAS CHANGED for vultr-1/ : /authenticity of host vultr-1 .* can't be established/);
+    });
+  }
 
   it('verify failing 6 times: FAILED - Escalate to L2, escalateTo l2-service-reset', async () => {
     box.healthyAfterRestart = false;

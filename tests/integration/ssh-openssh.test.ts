@@ -59,7 +59,7 @@ describe('ssh shell against OpenSSH sshd', () => {
     const seen: Array<{ stream: string; line: string; at: number }> = [];
     const started = Date.now();
     const r = await shell.exec('box', `echo one; echo oops >&2; sleep 0.5; printf 'two\\r\\nthree'; exit 4`, {
-      timeoutMs: 10_000,
+      timeoutMs: 30_000,
       onLine: (stream, line) => seen.push({ stream, line, at: Date.now() - started }),
     });
     const ended = Date.now() - started;
@@ -76,9 +76,12 @@ describe('ssh shell against OpenSSH sshd', () => {
     const b = `${randomInt(3_000_000, 3_999_999)}2`;
     const lines: string[] = [];
     const marker = `sleep ${a}`;
+    // Logged in first, and a timeout long enough for a session to start on a busy machine: the
+    // test is about what the timeout ends, not how fast sshd forks.
+    await shell.connect('box');
     // A background child and a non-exec'd foreground child: the shell is not the only process.
     const pending = shell.exec('box', `echo started; sleep ${a} & sh -c 'sleep ${b}; echo never'; wait`, {
-      timeoutMs: 1500,
+      timeoutMs: 8000,
       onLine: (_s, l) => lines.push(l),
     });
     expect(await waitUntil(() => running(marker) && running(`sleep ${b}`), 5000)).toBe(true);
@@ -88,7 +91,7 @@ describe('ssh shell against OpenSSH sshd', () => {
     const gone = await waitUntil(() => !running(marker) && !running(`sleep ${b}`), 5000);
     expect(gone, sshd.log()).toBe(true);
     // The connection stays usable after a kill.
-    expect(await shell.exec('box', 'echo still here', { timeoutMs: 5000, onLine: () => undefined })).toEqual({ code: 0 });
+    expect(await shell.exec('box', 'echo still here', { timeoutMs: 15_000, onLine: () => undefined })).toEqual({ code: 0 });
   });
 
   it('a cancelled command is gone on the host', async () => {
@@ -107,12 +110,14 @@ describe('ssh shell against OpenSSH sshd', () => {
 
   it('a command that ignores TERM is killed with KILL', async () => {
     const n = `${randomInt(5_000_000, 5_999_999)}4`;
+    await shell.connect('box');
     const started = Date.now();
     // Ignored signals stay ignored across exec, so the sleep ignores TERM too.
-    const pending = shell.exec('box', `trap '' TERM; echo ready; sleep ${n}`, { timeoutMs: 800, onLine: () => undefined });
+    const pending = shell.exec('box', `trap '' TERM; echo ready; sleep ${n}`, { timeoutMs: 4000, onLine: () => undefined });
     expect(await waitUntil(() => running(`sleep ${n}`), 5000)).toBe(true);
     expect(await pending).toEqual({ code: null, timedOut: true });
-    expect(Date.now() - started).toBeLessThan(6000);
+    // TERM, then KILL after the group kill's grace: ended well before a second timeout would pass.
+    expect(Date.now() - started).toBeLessThan(4000 + 6000);
     expect(await waitUntil(() => !running(`sleep ${n}`), 5000), sshd.log()).toBe(true);
   });
 
@@ -125,7 +130,8 @@ describe('ssh shell against OpenSSH sshd', () => {
     });
     try {
       const lines: string[] = [];
-      expect(await jumped.exec('inner', 'echo via-jump', { timeoutMs: 5000, onLine: (_s, l) => lines.push(l) })).toEqual({ code: 0 });
+      // Two logins in a row (the jump host, then the host through it): generous, not a speed test.
+      expect(await jumped.exec('inner', 'echo via-jump', { timeoutMs: 30_000, onLine: (_s, l) => lines.push(l) })).toEqual({ code: 0 });
       expect(lines).toEqual(['via-jump']);
     } finally {
       jumped.close();
@@ -133,7 +139,7 @@ describe('ssh shell against OpenSSH sshd', () => {
   });
 
   it('probe opens a session on the real sshd', async () => {
-    expect(await shell.probe('box', 5000)).toEqual({ ok: true });
+    expect(await shell.probe('box', 20_000)).toEqual({ ok: true });
   });
 
   it('refuses the real host when known_hosts does not list it', async () => {
@@ -215,10 +221,10 @@ describe('agent auth against OpenSSH sshd', () => {
     const shell = createSshShell({ hosts: [agentHost()], knownHostsPath: knownHosts, env: { SSH_AUTH_SOCK: loadedSock } });
     try {
       const lines: string[] = [];
-      const r = await shell.exec('box', 'echo via-agent; exit 3', { timeoutMs: 10_000, onLine: (_s, l) => lines.push(l) });
+      const r = await shell.exec('box', 'echo via-agent; exit 3', { timeoutMs: 20_000, onLine: (_s, l) => lines.push(l) });
       expect(r, sshd.log()).toEqual({ code: 3 });
       expect(lines).toEqual(['via-agent']);
-      expect(await shell.probe('box', 5000)).toEqual({ ok: true });
+      expect(await shell.probe('box', 20_000)).toEqual({ ok: true });
     } finally {
       shell.close();
     }
@@ -231,7 +237,7 @@ describe('agent auth against OpenSSH sshd', () => {
     try {
       let caught: unknown;
       try {
-        await shell.exec('box', 'echo never', { timeoutMs: 10_000, onLine: () => undefined });
+        await shell.exec('box', 'echo never', { timeoutMs: 30_000, onLine: () => undefined });
       } catch (err) {
         caught = err;
       }

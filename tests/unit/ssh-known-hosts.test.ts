@@ -12,6 +12,7 @@ import {
   fingerprint,
   hashKnownHostName,
   keyTypeOfBlob,
+  knownKeyTypes,
   parseKnownHosts,
 } from '../../src/ssh/known-hosts';
 import { requireTools } from '../helpers/requirements';
@@ -33,7 +34,7 @@ describe('known_hosts parsing and matching', () => {
     expect(check(`web1.example.com ${k1.line}\n`, 'web1.example.com', 22)).toEqual({ status: 'match', line: 1 });
     expect(check(`a,WEB1.example.com,10.0.0.5 ${k1.line} root@x\n`, 'web1.example.com', 22).status).toBe('match');
     expect(check(`a,WEB1.example.com,10.0.0.5 ${k1.line}\n`, '10.0.0.5', 22).status).toBe('match');
-    expect(check(`a,b ${k1.line}\n`, 'c', 22)).toEqual({ status: 'unknown', knownTypes: [] });
+    expect(check(`a,b ${k1.line}\n`, 'c', 22)).toEqual({ status: 'unknown' });
   });
 
   it('uses [host]:port for ports other than 22, and only then', () => {
@@ -64,9 +65,13 @@ describe('known_hosts parsing and matching', () => {
     expect(check(`web1 ${k2.line}\nweb1 ${k1.line}\n`, 'web1', 22)).toEqual({ status: 'match', line: 2 });
   });
 
-  it('a host known only by another key type is unknown, naming the known types', () => {
-    const rsaLike = `web1 ssh-rsa ${Buffer.from('\0\0\0\x07ssh-rsaXXXX', 'latin1').toString('base64')}\n`;
-    expect(check(rsaLike, 'web1', 22)).toEqual({ status: 'unknown', knownTypes: ['ssh-rsa'] });
+  // Issue 12 item 19: OpenSSH offers the known types first, so a host that now shows another
+  // type no longer has the known key: that is a changed identity, not a new host.
+  it('a host known only by another key type has CHANGED, naming the known key and its line', () => {
+    const rsaBlob = Buffer.from('\0\0\0\x07ssh-rsaXXXX', 'latin1');
+    const rsaLike = `# rsa only\nweb1 ssh-rsa ${rsaBlob.toString('base64')}\n`;
+    expect(check(rsaLike, 'web1', 22)).toEqual({ status: 'changed', knownType: 'ssh-rsa', knownFingerprint: fingerprint(rsaBlob), line: 2 });
+    expect(knownKeyTypes(parseKnownHosts(`${rsaLike}web1 ${k2.line}\n@revoked web1 ${k1.line}\n`), 'web1', 22)).toEqual(['ssh-rsa', 'ssh-ed25519']);
   });
 
   it('@revoked refuses the key even when a normal entry lists it, with wildcards too', () => {
@@ -77,8 +82,8 @@ describe('known_hosts parsing and matching', () => {
   });
 
   it('@cert-authority lines never match a plain host key', () => {
-    expect(check(`@cert-authority * ${k1.line}\n`, 'web1', 22)).toEqual({ status: 'unknown', knownTypes: [] });
-    expect(check(`@cert-authority web1 ${k2.line}\n`, 'web1', 22)).toEqual({ status: 'unknown', knownTypes: [] });
+    expect(check(`@cert-authority * ${k1.line}\n`, 'web1', 22)).toEqual({ status: 'unknown' });
+    expect(check(`@cert-authority web1 ${k2.line}\n`, 'web1', 22)).toEqual({ status: 'unknown' });
   });
 
   it('wildcards and negation follow OpenSSH', () => {
@@ -121,7 +126,7 @@ describe('known_hosts files', () => {
 
   it('a missing file knows no host', () => {
     const k = newKey();
-    expect(checkHostKey(join(dir, 'nope'), 'web1', 22, k.type, k.blob)).toEqual({ status: 'unknown', knownTypes: [] });
+    expect(checkHostKey(join(dir, 'nope'), 'web1', 22, k.type, k.blob)).toEqual({ status: 'unknown' });
   });
 
   it('appendKnownHost creates the directory and a 0600 file, [host]:port off 22, and round-trips', () => {

@@ -2,7 +2,7 @@
 // seed 000's `ssh -o ConnectTimeout=5 ... "echo OK"` without running anything) and
 // `host-health` (every service of the host that has a health URL answers it).
 import type { HostHealthCheck, SshConnectCheck } from '../schema';
-import { checkHttp, registerCheckKind, type StepResult } from '../step-kinds';
+import { checkHttp, registerCheckKind, sshFailure, type StepResult } from '../step-kinds';
 
 function seconds(s: number): string {
   return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
@@ -20,9 +20,10 @@ registerCheckKind<SshConnectCheck>('ssh-connect', {
     try {
       const res = await Promise.race([ctx.shell.probe(check.host!, timeoutMs), late]);
       if (ctx.signal.aborted) return { outcome: 'failed', message: 'cancelled' };
-      return res.ok ? { outcome: 'ok', message: `SSH to ${check.host} is back` } : { outcome: 'failed', message: `ssh ${check.host}: ${res.error}` };
+      if (res.ok) return { outcome: 'ok', message: `SSH to ${check.host} is back` };
+      return { outcome: 'failed', message: `ssh ${check.host}: ${res.error}`, ...('trust' in res && res.trust ? { trust: res.trust } : {}) };
     } catch (err) {
-      return { outcome: 'failed', message: `ssh ${check.host}: ${(err as Error).message}` };
+      return sshFailure(err, `ssh ${check.host}: `);
     } finally {
       clearTimeout(timer);
     }
