@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import type { webhookSchema } from '../config/schema';
 import type { NotificationAttempt } from '../core/views';
 import { describeNetworkError } from '../health/http-probe';
+import { secretForms } from '../audit/redact';
 
 export type WebhookConfig = z.infer<typeof webhookSchema>;
 
@@ -24,18 +25,16 @@ export function redactUrl(url: string): string {
   }
 }
 
-/** Removes a secret (and its path and query, each a token on its own) from any text. */
+/**
+ * Removes a secret from any text: the URL as read and as used (trimmed) becomes its redacted form,
+ * and each token part (path, last segment, query values, URL-encoded too) is cut out on its own.
+ */
 export function scrub(text: string, secret: string): string {
   if (!secret) return text;
-  let out = text.split(secret).join(redactUrl(secret));
-  try {
-    const u = new URL(secret);
-    for (const part of [u.pathname + u.search, u.pathname, u.search.slice(1)]) {
-      if (part.length >= 4 && part !== '/') out = out.split(part).join('/…');
-    }
-  } catch {
-    // Not a URL: the whole-string replacement above is all there is.
-  }
+  const shown = redactUrl(secret.trim());
+  let out = text;
+  for (const whole of [secret, secret.trim()]) if (whole) out = out.split(whole).join(shown);
+  for (const part of [...secretForms(secret)].sort((a, b) => b.length - a.length)) out = out.split(part).join('/…');
   return out;
 }
 
