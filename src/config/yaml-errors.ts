@@ -101,6 +101,17 @@ export class YamlSource {
     return this.lineCounter.linePos(offset);
   }
 
+  /** Position of the refIndex-th `{{…}}` placeholder inside the scalar at path (its value's start when not found). */
+  locatePlaceholder(path: YamlPath, refIndex: number): { line: number; col: number } {
+    const { node, matched } = this.walk(path);
+    const range = matched === path.length && isScalar(node) ? node.range : undefined;
+    if (range) {
+      const found = [...this.text.slice(range[0], range[1]).matchAll(/\{\{[^{}]*\}\}/g)][refIndex];
+      if (found) return this.lineCounter.linePos(range[0] + found.index);
+    }
+    return this.locate(path);
+  }
+
   problem(path: YamlPath, message: string, prefer: 'value' | 'key' = 'value'): YamlProblem {
     const { line, col } = this.locate(path, prefer);
     return { file: this.file, line, col, path: formatPath(path), message };

@@ -60,8 +60,10 @@ function issueProblems(source: YamlSource, data: unknown, issues: readonly z.cor
     if (issue.code === 'custom') {
       const found = valueAt(data, path);
       // Template problems read better as they are: "unknown template variable {{host.nme}}; known: ...".
-      if ((issue as { params?: { plain?: boolean } }).params?.plain) {
-        out.push(source.problem(path, issue.message));
+      const params = (issue as { params?: { plain?: boolean; refIndex?: number } }).params;
+      if (params?.plain) {
+        const at = params.refIndex === undefined ? undefined : source.locatePlaceholder(path, params.refIndex);
+        out.push(at ? { ...source.problem(path, issue.message), ...at } : source.problem(path, issue.message));
         continue;
       }
       out.push(source.problem(path, `expected ${issue.message}${found === undefined || typeof found === 'object' ? '' : `, found ${describeFound(found)}`}`));

@@ -85,6 +85,17 @@ export function paramTypeProblem(type: ParamType, value: string, names?: ParamNa
   }
 }
 
+// Types whose every valid value is free of shell metacharacters ($ ` " ' \\ and the rest), so
+// even inside double quotes in a `run:` line their value cannot run anything.
+const SHELL_INERT_TYPES: ReadonlySet<ParamType> = new Set(['int', 'name', 'service', 'host', 'path', 'file', 'commit', 'database']);
+const INERT_TEXT = /^[A-Za-z0-9._@:+,=/ -]*$/;
+
+/** Whether no valid value of this parameter can carry a shell metacharacter. */
+export function paramShellInert(p: Pick<RunbookParam, 'type' | 'choices'>): boolean {
+  if (SHELL_INERT_TYPES.has(p.type as ParamType)) return true;
+  return p.choices !== undefined && p.choices.every((c) => INERT_TEXT.test(c));
+}
+
 /** The full check of one value: type, the runbook's pattern, static choices. */
 export function validateParamValue(name: string, p: RunbookParam, value: string, names?: ParamNames): string | undefined {
   const type = p.type as ParamType;

@@ -1,8 +1,8 @@
 // The runbook format (R-RUN-3): YAML validated like the config — strict objects, so a typo is an
 // error with its line and column, and every template variable is checked when the file loads.
 import { z } from 'zod';
-import { checkRef, parseTemplate } from './template';
-import { PARAM_TYPES, paramDefinitionProblems } from './params';
+import { checkRef, parseTemplate, refContexts, SHELL_INERT_VARS, type QuotedContext } from './template';
+import { PARAM_TYPES, paramDefinitionProblems, paramShellInert } from './params';
 
 export const localized = z.strictObject({ ko: z.string().min(1), en: z.string().min(1) });
 
@@ -200,6 +200,26 @@ export const runbookSchema = z
         ctx.addIssue({ code: 'custom', path: ['params', name, 'pattern'], message: `a valid regular expression (${(err as Error).message})` });
       }
     }
+    // A value is quoted for the shell only where it stands bare (R-RUN-8): refuse placeholders
+    // that a `run:` line wraps in quotes, backticks or $(…), unless no valid value has a shell
+    // metacharacter. refIndex lets the loader point at the placeholder's own column.
+    const inert = (ref: string) => {
+      const [root, name] = ref.split('.');
+      const param = root === 'params' && name ? rb.params[name] : undefined;
+      return param ? paramShellInert(param) : SHELL_INERT_VARS.has(ref);
+    };
+    const checkShellContexts = (text: string, path: (string | number)[]) => {
+      let contexts: ReturnType<typeof refContexts>;
+      try {
+        contexts = refContexts(text);
+      } catch {
+        return; // a malformed template is reported on its own
+      }
+      contexts.forEach(({ ref, context }, refIndex) => {
+        if (context && !inert(ref)) ctx.addIssue({ code: 'custom', path, message: quotedRefMessage(ref, context), params: { plain: true, refIndex } });
+      });
+    };
+    for (const [name, p] of Object.entries(rb.params)) if (p.choices_from) checkShellContexts(p.choices_from.run, ['params', name, 'choices_from', 'run']);
     const visit = (value: unknown, path: (string | number)[]) => {
       if (typeof value === 'string') {
         if (!value.includes('{{') && !value.includes('}}')) return;
@@ -216,6 +236,7 @@ export const runbookSchema = z
           const why = checkRef(ref, rb.target, params);
           if (why) ctx.addIssue({ code: 'custom', path, message: why, params: { plain: true } });
         }
+        if (path[path.length - 1] === 'run') checkShellContexts(value, path);
       } else if (Array.isArray(value)) value.forEach((v, i) => visit(v, [...path, i]));
       else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) visit(v, [...path, k]);
     };
@@ -230,6 +251,15 @@ export const runbookSchema = z
     visit(rb.on_success, ['on_success']);
     visit(rb.on_failure, ['on_failure']);
   });
+
+function quotedRefMessage(ref: string, context: QuotedContext): string {
+  const why =
+    context === 'double quotes' || context === 'single quotes'
+      ? `inside ${context} the quotes it is given are literal, so $(…) or \`…\` in the value would run`
+      : `inside ${context} the command is parsed again, so the value would not stay one quoted word`;
+  const how = context === 'double quotes' || context === 'single quotes' ? ` (close the quotes before it: "text: "{{${ref}}})` : '';
+  return `{{${ref}}} is inside ${context}: ${why}; use it bare: it is quoted for you${how}, or give the parameter a type that cannot carry shell characters (int, name, path, file, commit, database, service, host)`;
+}
 
 export type Localized = z.infer<typeof localized>;
 export type HttpCheck = z.infer<typeof httpCheckSchema>;

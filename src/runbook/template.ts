@@ -70,3 +70,71 @@ export function renderTemplate(text: string, resolve: (ref: string) => string, m
   }
   return out;
 }
+
+/** Config and run values that are names or numbers by construction (config names, ports, run ids). */
+export const SHELL_INERT_VARS: ReadonlySet<string> = new Set(['service.name', 'service.host', 'host.name', 'host.port', 'run.stamp', 'run.id']);
+
+/** Where in a shell command a placeholder sits, when it is not bare. */
+export type QuotedContext = 'double quotes' | 'single quotes' | 'backticks' | '$(…)';
+
+type Frame = 'single' | 'double' | 'backtick' | 'subst' | 'paren';
+
+/**
+ * For each reference of a `run:` template, the shell context its value lands in. A value is
+ * single-quoted for the shell, which protects it only where it stands bare: inside double quotes
+ * (or single quotes) those quotes are literal, so `$(…)` in the value runs; inside backticks or
+ * `$(…)` it is parsed a second time. Undefined means bare. In the order the references appear.
+ */
+export function refContexts(text: string): { ref: string; context?: QuotedContext }[] {
+  const stack: Frame[] = [];
+  const top = () => stack[stack.length - 1];
+  const out: { ref: string; context?: QuotedContext }[] = [];
+  const scan = (literal: string) => {
+    for (let i = 0; i < literal.length; i++) {
+      const c = literal[i]!;
+      const frame = top();
+      if (frame === 'single') {
+        if (c === "'") stack.pop();
+        continue;
+      }
+      if (c === '\\') {
+        i++;
+        continue;
+      }
+      if (c === '$' && literal[i + 1] === '(') {
+        stack.push('subst');
+        i++;
+        continue;
+      }
+      if (c === '`') {
+        if (frame === 'backtick') stack.pop();
+        else stack.push('backtick');
+        continue;
+      }
+      if (frame === 'double') {
+        if (c === '"') stack.pop();
+        continue;
+      }
+      if (c === "'") stack.push('single');
+      else if (c === '"') stack.push('double');
+      else if (c === '(' && (frame === 'subst' || frame === 'paren')) stack.push('paren');
+      else if (c === ')' && (frame === 'subst' || frame === 'paren')) stack.pop();
+    }
+  };
+  for (const part of parseTemplate(text)) {
+    scan(part.literal);
+    if (part.ref === undefined) continue;
+    const frames = new Set(stack);
+    const context: QuotedContext | undefined = frames.has('double')
+      ? 'double quotes'
+      : top() === 'single'
+        ? 'single quotes'
+        : frames.has('backtick')
+          ? 'backticks'
+          : frames.has('subst')
+            ? '$(…)'
+            : undefined;
+    out.push({ ref: part.ref, ...(context ? { context } : {}) });
+  }
+  return out;
+}
