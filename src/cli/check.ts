@@ -16,7 +16,7 @@ import { createSshShell } from '../ssh/shell';
 import { applySshConfigToLoaded } from '../ssh/ssh-config';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit';
 
-export type CheckVerdict = 'OK' | 'FAIL' | 'ADDED' | 'SKIP' | 'NONE';
+export type CheckVerdict = 'OK' | 'FAIL' | 'ADDED' | 'SKIP' | 'NONE' | 'WARN';
 
 export interface CheckRow {
   check: 'config' | 'runbooks' | 'dns' | 'tcp' | 'host-key' | 'ssh-auth' | 'health';
@@ -56,7 +56,7 @@ export async function runCheck(opts: CheckOptions): Promise<number> {
     rows.push({ check: 'config', subject: opts.configPath, verdict: 'FAIL', detail: err.message, hint: 'fix the lines named above, then run check again' });
     return finish(EXIT_USAGE);
   }
-  rows.push({ check: 'config', subject: loaded.path, verdict: 'OK', detail: `${loaded.config.hosts.length} host(s), ${loaded.config.services.length} service(s)` });
+  rows.push({ check: 'config', subject: loaded.path, verdict: loaded.warnings?.length ? 'WARN' : 'OK', detail: `${loaded.config.hosts.length} host(s), ${loaded.config.services.length} service(s)`, ...(loaded.warnings?.length ? { hint: loaded.warnings.join('\n') } : {}) });
 
   try {
     const runbooks = loadRunbooks({ builtinDir: builtinActionsDir(), extraPaths: loaded.config.runbooks, baseDir: dirname(loaded.path), userDir: join(dirname(loaded.path), 'runbooks') });
@@ -282,7 +282,7 @@ export function formatCheckTable(rows: CheckRow[], exitCode: number): string {
     const [first, ...more] = r.detail.split('\n');
     lines.push(`${r.check.padEnd(wc)}  ${r.subject.padEnd(ws)}  ${r.verdict.padEnd(wv)}  ${first}`);
     for (const m of more) lines.push(`${''.padEnd(wc + ws + wv + 6)}${m}`);
-    if (r.hint && r.verdict === 'FAIL') lines.push(`${''.padEnd(wc + ws + wv + 6)}→ ${r.hint}`);
+    if (r.hint && (r.verdict === 'FAIL' || r.verdict === 'WARN')) lines.push(`${''.padEnd(wc + ws + wv + 6)}→ ${r.hint}`);
   }
   const failed = rows.filter(failing).length;
   lines.push('');

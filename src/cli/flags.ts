@@ -7,6 +7,9 @@ export interface CommonFlags {
   acceptNew?: boolean;
 }
 
+/** Loads the config; warnings (an empty fleet) go to stderr, where a script's log keeps them. */
 export function loadFromFlags(flags: CommonFlags): LoadedConfig {
-  return loadConfig(resolveConfigPath({ flag: flags.config }));
+  const loaded = loadConfig(resolveConfigPath({ flag: flags.config }));
+  for (const w of loaded.warnings ?? []) process.stderr.write(`${w}\n`);
+  return loaded;
 }

@@ -42,15 +42,49 @@ export interface LoadedConfig {
   /** Validated config; file paths in it (paths.*, hosts[].identity_file/known_hosts, runbooks, checklists, webhook url_file) are absolute. */
   config: Config;
   paths: ResolvedPaths;
+  /** Valid but probably not what was meant (an empty fleet); commands print them. */
+  warnings?: string[];
+}
+
+/** What a valid config may still be missing: a file with no hosts, services or node sources watches nothing. */
+export function configWarnings(loaded: Pick<LoadedConfig, 'path' | 'config'>): string[] {
+  const { hosts, services, node_sources } = loaded.config;
+  if (hosts.length || services.length || node_sources.length) return [];
+  return [`${loaded.path}: warning: the fleet is empty (no hosts, services or node sources) — nothing will be watched or recovered; add them, or run \`doai-console init\` for a commented starter config`];
 }
 
 export { defaultStateDir, expandPath, resolveConfigPath, type PathOptions } from './paths';
 import { defaultStateDir, expandPath, type PathOptions } from './paths';
 
+/** Byte offset of the first byte that is not part of a valid UTF-8 sequence, or -1. */
+export function firstInvalidUtf8(buf: Uint8Array): number {
+  for (let i = 0; i < buf.length; ) {
+    const b = buf[i]!;
+    const len = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    if (len === 0 || i + len > buf.length) return i;
+    for (let k = 1; k < len; k++) if ((buf[i + k]! & 0xc0) !== 0x80) return i;
+    // Overlong 3/4-byte forms, UTF-16 surrogates and code points past U+10FFFF.
+    const b1 = buf[i + 1] ?? 0;
+    if ((b === 0xe0 && b1 < 0xa0) || (b === 0xed && b1 > 0x9f) || (b === 0xf0 && b1 < 0x90) || (b === 0xf4 && b1 > 0x8f)) return i;
+    i += len;
+  }
+  return -1;
+}
+
+function decodeConfig(path: string, buf: Buffer): string {
+  const bad = firstInvalidUtf8(buf);
+  if (bad < 0) return buf.toString('utf8');
+  const before = buf.subarray(0, bad).toString('utf8');
+  const line = before.split('\n').length;
+  const col = before.length - before.lastIndexOf('\n');
+  throw new ConfigError(`${path}:${line}:${col}: expected UTF-8 text, found the byte 0x${buf[bad]!.toString(16).padStart(2, '0')}, which is not valid UTF-8 — save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)`);
+}
+
 function readConfigText(path: string): string {
   try {
-    return readFileSync(path, 'utf8');
+    return decodeConfig(path, readFileSync(path));
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new ConfigError(`config file not found: ${path} — run \`doai-console init\` to write a starter config`);
     if (code === 'EACCES') throw new ConfigError(`cannot read config file ${path}: permission denied — check its owner and mode (it should be readable by you, 0600)`);
@@ -105,6 +139,14 @@ function crossReferenceProblems(config: Config, source: YamlSource): YamlProblem
       cur = cur.jump ? byName.get(cur.jump) : undefined;
     }
   });
+  // A probe that may outlast the interval overlaps the next one: probes pile up on a slow target.
+  const shorter = (section: 'health' | 'host_checks') => {
+    const { timeout_s, interval_s } = config[section];
+    if (timeout_s >= interval_s)
+      problems.push(source.problem([section, 'timeout_s'], `expected a timeout shorter than ${section}.interval_s (${interval_s} s) so probes never overlap, found ${timeout_s}`));
+  };
+  shorter('health');
+  shorter('host_checks');
   config.alerts?.forEach((a, i) => {
     if (a.kind === 'device_error_rate' && a.threshold !== undefined && a.threshold > 1)
       problems.push(source.problem(['alerts', i, 'threshold'], `expected a fraction between 0 and 1 (0.1 = 10 %), found ${a.threshold}`));
@@ -174,7 +216,8 @@ export function loadConfigAndText(path: string, opts: PathOptions = {}): { loade
   const absolute = resolve(path);
   const text = readConfigText(absolute);
   const { config, paths } = parseConfig(text, path, { ...opts, configDir: dirname(absolute) });
-  return { loaded: { path: absolute, config, paths }, text };
+  const warnings = configWarnings({ path: absolute, config });
+  return { loaded: { path: absolute, config, paths, ...(warnings.length ? { warnings } : {}) }, text };
 }
 
 

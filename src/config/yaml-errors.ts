@@ -183,9 +183,11 @@ export function describeExpected(issue: AnyIssue): string {
     case 'invalid_type':
       return typeWords[String(issue.expected)] ?? `a ${String(issue.expected)}`;
     case 'too_small':
-      return bound(issue, false);
-    case 'too_big':
-      return bound(issue, true);
+    case 'too_big': {
+      // A schema's own message is the reason for the bound ("at least 1 s: a shorter interval floods…").
+      const reason = /^Too (small|big)/.test(issue.message) ? '' : ` (${issue.message})`;
+      return bound(issue, issue.code === 'too_big') + reason;
+    }
     case 'invalid_format': {
       const format = String(issue.format);
       // Our schemas give formats a human description as the message; zod's default says "Invalid".

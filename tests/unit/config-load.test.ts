@@ -96,7 +96,7 @@ describe('loadConfig', () => {
     const p = write('console.yaml', 'health:\n  interval_s: -5\n  timout_s: 3\nrto_min: "soon"\n');
     const err = errorOf(() => loadConfig(p, { env, home }));
     expect(err.message.split('\n')).toEqual([
-      `${p}:2:15: health.interval_s: expected a positive number, found -5`,
+      `${p}:2:15: health.interval_s: expected a number >= 1 (at least 1 s: a shorter interval floods the targets with probes), found -5`,
       expect.stringContaining(`${p}:3:3: health.timout_s: unknown key "timout_s"`),
       `${p}:4:10: rto_min: expected a number, found "soon"`,
     ]);
