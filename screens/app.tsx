@@ -2,7 +2,7 @@
 // bar and the footer. It reads the stores and sends intents; it owns only view state (which
 // screen, which service is selected, how far the log is scrolled).
 import { Box, useStdout } from 'ink';
-import { useCallback, useMemo, useState, useSyncExternalStore } from 'react';
+import { useCallback, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { Clock } from '../src/core/clock';
 import type { Store } from '../src/core/store';
 import type { FleetStore, Lang, RunControl, RunsStore, RunView, ServiceHealth, StartResult } from '../src/core/views';
@@ -15,7 +15,7 @@ import {
   type CommandState,
 } from '../src/commands/registry';
 import { t } from '../src/i18n/catalog';
-import { CommandsContext, useCommands, type CommandHandlers, type CommandsContextValue } from './shared/use-commands';
+import { CommandsContext, useCommands, type CommandHandlers, type CommandsContextValue, type FieldEditor } from './shared/use-commands';
 import { Header } from './shared/header';
 import { Footer } from './shared/footer';
 import { HelpScreen } from './shared/help';
@@ -136,7 +136,8 @@ function ConsoleApp(props: AppProps) {
   const [logScroll, setLogScroll] = useState(0);
 
   const flash = useCallback((text: string | undefined) => setMessage(text === undefined ? undefined : { text, tone: 'info' }), []);
-  const context = useMemo<CommandsContextValue>(() => ({ registry, lang, flash }), [registry, lang, flash]);
+  const field = useRef<FieldEditor | undefined>(undefined);
+  const context = useMemo<CommandsContextValue>(() => ({ registry, lang, flash, field }), [registry, lang, flash]);
 
   const runbooks = useMemo(() => control?.listRunbooks() ?? [], [control]);
   const runbookTitle = (id: string) => runbooks.find((r) => r.id === id)?.title[lang] ?? id;
@@ -464,7 +465,7 @@ function ConsoleApp(props: AppProps) {
 
   return (
     <CommandsContext.Provider value={context}>
-      <KeyInput screen={screen} handlers={handlers} state={commandState} captureText={(screen === 'approval' && approval.captureText) || screen === 'prompt' || (screen === 'runbook-form' && picker.captureText)} />
+      <KeyInput screen={screen} handlers={handlers} state={commandState} captureText={(screen === 'approval' && approval.captureText) || screen === 'prompt' || screen === 'filter' || (screen === 'runbook-form' && picker.captureText)} />
       <Box flexDirection="column" width={width} height={height - 1} overflow="hidden">
         <Header
           lang={lang}

@@ -3,11 +3,11 @@
 // Every row is one terminal line, so the plan (what will run, on which host) gets exactly the rows
 // that are left and the box never pushes the footer off an 80 × 24 screen.
 import { Box, Text } from 'ink';
-import TextInput from 'ink-text-input';
 import type { ReactNode } from 'react';
 import type { Lang, Localized, RunView } from '../../src/core/views';
 import { t } from '../../src/i18n/catalog';
 import { formatClock } from '../shared/format';
+import { TextField } from '../shared/text-field';
 import { displayWidth, fit, sanitizeLine, truncate } from '../shared/text';
 import { formatMinSec, isCodePhase, modeOf, phaseOf, secondsLeft, type FieldId } from './approval-model';
 import type { ApprovalFormModel } from './use-approval-form';
@@ -70,7 +70,7 @@ export function ApprovalForm({ run, form, keys, now, lang, width, height }: Appr
             {label}{' '}
           </Text>
           {form?.interactive ? (
-            <TextInput value={value} focus={focused} placeholder={focused ? ' ' : BLANK} onChange={(v) => form.onChange(id, v)} />
+            <TextField value={value} focus={focused} placeholder={BLANK} onChange={(v) => form.onChange(id, v)} />
           ) : (
             <Text dimColor>{value || BLANK}</Text>
           )}

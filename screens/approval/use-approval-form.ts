@@ -149,29 +149,11 @@ export function useApprovalForm(opts: ApprovalFormOptions): ApprovalFormHandle {
   };
 
   /**
-   * Keys typed faster than the terminal is read (a laggy SSH link, type-ahead, a paste) reach the
-   * field as one piece of text, "111111\tkim\r": Tab and Enter inside it still act as keys.
+   * What a field holds now. Keys typed faster than the terminal is read (a laggy SSH link,
+   * type-ahead, a paste: "111111\tkim\r") reach the form one key at a time, Tab and Enter as
+   * commands (screens/shared/use-commands.tsx splits the chunk), so a field only ever gets text.
    */
-  const onChange = (field: FieldId, value: string) => {
-    const parts = value.split(/(\t|\r\n|\r|\n)/);
-    let enter = false;
-    update((s) => {
-      let focus = Math.max(0, fields.indexOf(field));
-      const values: FormValues = { ...s.values, [field]: clean(field, parts[0] ?? '') };
-      for (let i = 1; i < parts.length; i += 2) {
-        const isTab = parts[i] === '\t';
-        if (!isTab && focus >= fields.length - 1) {
-          enter = true;
-          break;
-        }
-        focus = isTab ? wrap(focus + 1, fields.length) : focus + 1;
-        const next = fields[focus]!;
-        values[next] = (values[next] ?? '') + clean(next, parts[i + 1] ?? '');
-      }
-      return { ...s, values, focus };
-    });
-    if (enter) submit();
-  };
+  const onChange = (field: FieldId, value: string) => update((s) => ({ ...s, values: { ...s.values, [field]: clean(field, value) } }));
 
   const handlers: CommandHandlers = {
     'approval.prev': () => update((s) => ({ ...s, focus: wrap(s.focus - 1, fields.length) })),

@@ -1,8 +1,8 @@
 // The dashboard's fleet panes (R-HLT-3..5, -8): which pane has the focus, each pane's filter
 // and cursor (view state only), and the layout that stacks or tiles them for the terminal size.
 // The App owns the keys; this module turns them into view-state changes and renders the panes.
-import { Box, Text, useInput } from 'ink';
-import { useCallback, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { Box, Text } from 'ink';
+import { useCallback, useMemo, useState, useSyncExternalStore } from 'react';
 import type { Store } from '../../src/core/store';
 import type { AlertsSnapshot, AlertView, HostHealth, HostsSnapshot, Lang, NodesSnapshot, NodeView, ServiceHealth, WebSocketSnapshot } from '../../src/core/views';
 import { nodeMatches } from '../../src/health/nodes';
@@ -13,7 +13,7 @@ import { AlertsPane, alertMatches, alertsWanted, PaneTitle } from './alerts-pane
 import { HostsPane, hostMatches, hostsWanted, sortHostsWorstFirst } from './hosts-pane';
 import { NodesPane, nodesWanted } from './nodes-pane';
 import { ServicesPane } from './services-pane';
-import { FilterBar, matchesFilter, printable } from './filter-bar';
+import { FilterBar, matchesFilter } from './filter-bar';
 import { fleetLayout, type PaneId } from './fleet-layout';
 
 export interface FleetStores {
@@ -47,6 +47,8 @@ export interface FleetPanesModel {
   cursors: Record<'nodes' | 'hosts' | 'alerts', number>;
   next(): void;
   startFilter(): void;
+  /** The text typed into the open filter. */
+  typeFilter(value: string): void;
   applyFilter(): void;
   clearFilter(): void;
   /** Moves the focused list's cursor; false when the focus is on services (the App moves that). */
@@ -77,19 +79,6 @@ export function useFleetPanes(stores: FleetStores): FleetPanesModel {
   const [editing, setEditing] = useState<{ pane: PaneId; before: string } | null>(null);
   const [cursors, setCursors] = useState({ nodes: 0, hosts: 0, alerts: 0 });
 
-  // Typing into the filter. The listener lives as long as the App (a field mounted on `/` would
-  // miss keys typed before its subscription exists) and reads the editing state from a ref.
-  const editingRef = useRef(editing);
-  editingRef.current = editing;
-  const onType = useCallback((input: string, key: Parameters<Parameters<typeof useInput>[0]>[1]) => {
-    const open = editingRef.current;
-    if (!open) return;
-    if (key.return || key.escape || key.tab || key.upArrow || key.downArrow || key.leftArrow || key.rightArrow || key.pageUp || key.pageDown || key.ctrl || key.meta) return;
-    const edit = key.backspace || key.delete ? (prev: string) => [...prev].slice(0, -1).join('') : (prev: string) => prev + printable(input);
-    setFilters((prev) => ({ ...prev, [open.pane]: edit(prev[open.pane]) }));
-    if (open.pane !== 'services') setCursors((prev) => ({ ...prev, [open.pane]: 0 }));
-  }, []);
-  useInput(onType);
 
   // Filtering 10,000 nodes is a few ms: done once per snapshot or filter change, not per frame.
   const filteredNodes = useMemo(() => {
@@ -121,6 +110,12 @@ export function useFleetPanes(stores: FleetStores): FleetPanesModel {
     cursors: { nodes: clamp('nodes', cursors.nodes), hosts: clamp('hosts', cursors.hosts), alerts: clamp('alerts', cursors.alerts) },
     next: () => setFocus((prev) => present[(present.indexOf(present.includes(prev) ? prev : 'services') + 1) % present.length]!),
     startFilter: () => setEditing({ pane: focus, before: filters[focus] }),
+    typeFilter: (value) => {
+      if (!editing) return;
+      const pane = editing.pane;
+      setFilters((prev) => ({ ...prev, [pane]: value }));
+      if (pane !== 'services') setCursors((prev) => ({ ...prev, [pane]: 0 }));
+    },
     applyFilter: () => setEditing(null),
     clearFilter: () => {
       const pane = editing?.pane ?? focus;
@@ -263,7 +258,7 @@ export function FleetDashboard({ model, services, allServices, selected, width, 
   return (
     <Box flexDirection="column" width={width} height={height} overflow="hidden" flexShrink={0}>
       {model.editing ? (
-        <FilterBar pane={t(lang, `pane.${model.focus}` as MessageKey)} value={model.filters[model.focus]} lang={lang} width={width} />
+        <FilterBar pane={t(lang, `pane.${model.focus}` as MessageKey)} value={model.filters[model.focus]} onChange={model.typeFilter} lang={lang} width={width} />
       ) : null}
       <Box flexDirection="row" width={width} height={space} overflow="hidden">
         {layout.columns === 2 ? [columns[0], <Box key="gap" width={1} flexShrink={0} />, columns[1]] : columns}
@@ -274,7 +269,7 @@ export function FleetDashboard({ model, services, allServices, selected, width, 
 
 /** Shown instead of the fleet panes on a console with only services: the filter line, if any. */
 export function ServicesFilterLine({ model, shown, total, width, lang }: { model: FleetPanesModel; shown: number; total: number; width: number; lang: Lang }) {
-  if (model.editing) return <FilterBar pane={t(lang, 'pane.services')} value={model.filters.services} lang={lang} width={width} />;
+  if (model.editing) return <FilterBar pane={t(lang, 'pane.services')} value={model.filters.services} onChange={model.typeFilter} lang={lang} width={width} />;
   if (!model.filters.services) return null;
   return (
     <Text color="yellow" wrap="truncate">

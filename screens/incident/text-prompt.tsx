@@ -2,7 +2,7 @@
 // the console is on the 'prompt' command screen whose only keys are Enter and Esc, so typed
 // letters reach the field and never fire a command.
 import { Box, Text } from 'ink';
-import TextInput from 'ink-text-input';
+import { TextField } from '../shared/text-field';
 import { truncate } from '../shared/text';
 
 export function TextPrompt({ label, value, onChange, error, width, height }: { label: string; value: string; onChange(v: string): void; error?: string; width: number; height: number }) {
@@ -12,7 +12,7 @@ export function TextPrompt({ label, value, onChange, error, width, height }: { l
         {label}
       </Text>
       <Box borderStyle="round" width={Math.min(width, 100)} paddingX={1}>
-        <TextInput value={value} onChange={onChange} />
+        <TextField value={value} onChange={onChange} />
       </Box>
       {error ? (
         <Text color="red" wrap="wrap">

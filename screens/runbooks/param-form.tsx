@@ -3,11 +3,11 @@
 // under its field. One terminal line per row, so the focused list gets exactly the rows left
 // and the form never pushes the footer off an 80 × 24 screen.
 import { Box, Text } from 'ink';
-import TextInput from 'ink-text-input';
 import type { ReactNode } from 'react';
 import type { Lang, RunbookSummary } from '../../src/core/views';
 import { t, type MessageKey } from '../../src/i18n/catalog';
 import { displayWidth, fit, sanitizeLine, truncate } from '../shared/text';
+import { TextField } from '../shared/text-field';
 import { approvalLabel } from './runbook-picker';
 import { listWindow, TARGET_FIELD, type FormField, type Listing } from './picker-model';
 
@@ -120,7 +120,7 @@ export function ParamForm({ form, lang, width, height }: { form: ParamFormModel;
     let value: ReactNode;
     if (field.kind === 'text') {
       value = focused ? (
-        <TextInput value={form.values[field.id] ?? ''} focus placeholder=" " onChange={(v) => form.onChange(field.id, v)} />
+        <TextField value={form.values[field.id] ?? ''} onChange={(v) => form.onChange(field.id, v)} />
       ) : (
         <Text dimColor={!form.values[field.id]}>{truncate(form.values[field.id] || '—', valueWidth)}</Text>
       );

@@ -1,15 +1,26 @@
 // The one input hook of the console: a key press is matched against the registry for the screen
 // shown, a disabled command only flashes its reason, an enabled one calls its handler.
-import { createContext, useCallback, useContext, useEffect, useRef, useState } from 'react';
+import { createContext, useCallback, useContext, useEffect, useRef, useState, type MutableRefObject } from 'react';
 import { useInput } from 'ink';
 import type { Lang } from '../../src/core/views';
 import { keyName, matchCommand, type Command, type CommandScreen, type CommandState } from '../../src/commands/registry';
+import { splitChunk, type EditName } from './text-edit';
+
+/** What the focused text field does with one key: insert text, or a named edit. */
+export type FieldEdit = { text: string } | { name: EditName };
+export type FieldEditor = (edit: FieldEdit) => void;
 
 export interface CommandsContextValue {
   registry: readonly Command[];
   lang: Lang;
   /** Shows a short message (a disabled command's reason); undefined clears it. */
   flash(message: string | undefined): void;
+  /**
+   * The focused text field (screens/shared/text-field.tsx registers itself here). Field keys go
+   * to it from this hook, one key per render, so a chunk of keys edits in order and a key after
+   * a Tab lands in the field the Tab moved to.
+   */
+  field?: MutableRefObject<FieldEditor | undefined>;
 }
 
 export const CommandsContext = createContext<CommandsContextValue | null>(null);
@@ -24,7 +35,7 @@ export function useCommandsContext(): CommandsContextValue {
 export type CommandHandlers = Partial<Record<string, (key: string) => void>>;
 
 /** Keys a focused text field edits with; they never reach commands while it has focus. */
-const FIELD_EDIT_KEYS = new Set(['left', 'right', 'backspace', 'delete', 'home', 'end']);
+const FIELD_EDIT_KEYS: ReadonlySet<string> = new Set<EditName>(['left', 'right', 'backspace', 'delete', 'home', 'end']);
 
 /**
  * True when a focused text field takes this key for itself: printable characters (so `q`, `r`,
@@ -54,11 +65,12 @@ export function repeatedKeys(input: string, key: KeyFlags): string[] | undefined
 }
 
 /**
- * `captureText`: a text field has focus (e.g. the approval form's code field); printable keys
- * belong to it (ink-text-input reads them itself) and must not fire single-letter commands.
+ * `captureText`: a text field has focus (e.g. the approval form's code field); printable keys and
+ * the editing keys belong to it (passed to the field registered in the context) and must not fire
+ * single-letter commands.
  */
 export function useCommands(screen: CommandScreen, handlers: CommandHandlers, state: CommandState, isActive = true, captureText = false): void {
-  const { registry, lang, flash } = useCommandsContext();
+  const { registry, lang, flash, field } = useCommandsContext();
   // Handlers and state change every render; keep the subscription stable and read the latest.
   // The screen too: a key that arrives right after a screen change must see the new screen
   // without waiting for the input subscription to be renewed.
@@ -67,8 +79,11 @@ export function useCommands(screen: CommandScreen, handlers: CommandHandlers, st
 
   const dispatch = useCallback(
     (input: string, key: KeyFlags) => {
-      if (latest.current.captureText && isFieldKey(input, key)) return;
       const name = keyName(input, key);
+      if (latest.current.captureText && isFieldKey(input, key)) {
+        field?.current?.(name !== undefined && FIELD_EDIT_KEYS.has(name) ? { name: name as EditName } : { text: input });
+        return;
+      }
       const { screen: current, handlers: h, state: s } = latest.current;
       const command = matchCommand(registry, current, name, s);
       if (!command || name === undefined) return;
@@ -80,10 +95,10 @@ export function useCommands(screen: CommandScreen, handlers: CommandHandlers, st
       flash(undefined);
       h[command.id]?.(name);
     },
-    [registry, lang, flash],
+    [registry, lang, flash, field],
   );
 
-  // The rest of a repeated-key chunk, one key per render: each key must see the screen and state
+  // The rest of a chunk, one key per render: each key must see the screen and state
   // the one before it left (the first `q` closes help, the second quits). `turn` forces the
   // render even when a key changed nothing, and the effect after it takes the next key.
   const queue = useRef<{ input: string; key: KeyFlags }[]>([]);
@@ -96,10 +111,15 @@ export function useCommands(screen: CommandScreen, handlers: CommandHandlers, st
 
   const onInput = useCallback(
     (input: string, key: KeyFlags) => {
+      // In a text field every key of a chunk acts (three Backspaces, then "root", then Enter);
+      // elsewhere only a repeated key splits, and mixed text is a paste that fires nothing.
       const keys = latest.current.captureText ? undefined : repeatedKeys(input, key);
-      const events = keys ? keys.map((k) => ({ input: k, key })) : [{ input, key }];
+      const events = latest.current.captureText ? splitChunk(input, key) : keys ? keys.map((k) => ({ input: k, key })) : [{ input, key }];
       // Keys still queued go first: input is handled in the order it was typed.
-      if (queue.current.length === 0) dispatch(events.shift()!.input, key);
+      if (queue.current.length === 0) {
+        const first = events.shift()!;
+        dispatch(first.input, first.key);
+      }
       queue.current.push(...events);
       if (queue.current.length > 0) setTurn((n) => n + 1);
     },

@@ -82,7 +82,10 @@ describe('L2 approval form in a real terminal', () => {
   it('a wrong code is refused in words with the tries left', async () => {
     await typeText('111111');
     await key('Tab');
-    await typeText('kim');
+    await typeText('bob');
+    // A held Backspace and the new name in one write (one read on the console's side): every
+    // key acts, in order (issue 12 item 2).
+    await typeText('\u007F\u007F\u007Fkim');
     await key('Enter');
     const screen = await term.waitFor(/Wrong code — 2 tries left/, 10_000);
     expect(screen).toMatch(/Code [0-9A-F]{6} · valid \d:\d\d · 2 tries/);

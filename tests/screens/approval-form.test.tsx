@@ -204,6 +204,34 @@ describe('L2 approval form', () => {
     expect(s.control.audit).toContain('L2_SERVICE_RESET: STEP1_APPROVED by kim');
   });
 
+  it('three Backspaces in one read delete three characters: clearing "bob" and typing "root" records root (issue 12 item 2)', async () => {
+    const s = await startL2();
+    await type(s, 'A3B2C1');
+    await key(s, 'approval.next');
+    await type(s, 'bob');
+    await type(s, '\u007F\u007F\u007F'); // a held Backspace: one chunk
+    let f = await frame(s);
+    expect(f).toMatch(/›Approver: +│/);
+    await type(s, 'root');
+    await key(s, 'approval.submit');
+    expect(s.control.answers.at(-1)).toEqual({ runId: 'run-1', answer: { kind: 'approve', name: 'root', code: 'A3B2C1' } });
+    expect(s.control.audit).toContain('L2_SERVICE_RESET: STEP1_APPROVED by root');
+  });
+
+  it('editing keys, text and Enter in one chunk act in order; typing after moving back into a field goes at its end', async () => {
+    const s = await startL2();
+    await type(s, '111111\tbobb\u007F\u007F\u007F\u007Fkx\u0008im\r');
+    expect(s.control.answers).toEqual([{ runId: 'run-1', answer: { kind: 'approve', name: 'kim', code: '111111' } }]);
+    // The code field has the focus again (wrong code); the name field holds "kim".
+    await key(s, 'approval.next');
+    await type(s, '\u001B[D'); // the cursor one to the left: "ki|m"
+    await key(s, 'approval.prev');
+    await key(s, 'approval.next'); // back into the name field
+    await type(s, 'o');
+    const f = await frame(s);
+    expect(f).toMatch(/›Approver: +kimo/);
+  });
+
   it('a badly formed code costs no try and says what a code looks like; an empty name is refused', async () => {
     const s = await startL2();
     await type(s, 'XYZ');

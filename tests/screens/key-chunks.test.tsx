@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, render } from 'ink-testing-library';
 import { repeatedKeys } from '../../screens/shared/use-commands';
-import { delay, MemoryFleetStore, renderApp, service, waitForFrame } from './fixtures';
+import { delay, MemoryFleetStore, press, renderApp, service, waitForFrame } from './fixtures';
 
 function setup() {
   const fleet = new MemoryFleetStore(
@@ -40,7 +40,7 @@ describe('keys that arrive in one chunk', () => {
     stdin.write('?');
     await waitForFrame(lastFrame, (f) => f.includes('Show every key'));
     stdin.write('qq');
-    await delay(200);
+    await waitForFrame(lastFrame, () => exits.length > 0);
     expect(exits).toEqual([0]);
   });
 
@@ -77,4 +77,20 @@ describe('keys that arrive in one chunk', () => {
     expect(control.starts).toEqual([]);
     expect(lastFrame()).toBe(before);
   });
+
+  it('in the / filter a chunk of Backspaces deletes that many characters, then the text is typed after them', async () => {
+    const { stdin, lastFrame } = setup();
+    await delay();
+    await press(stdin, 'filter.start');
+    stdin.write('bravo');
+    await waitForFrame(lastFrame, (f) => f.includes('/ bravo'));
+    stdin.write('\u007F\u007F\u007F\u007F\u007Fdel');
+    const f = await waitForFrame(lastFrame, (x) => x.includes('/ del'));
+    expect(f).toContain('/ del');
+    await press(stdin, 'filter.apply');
+    const list = await waitForFrame(lastFrame, (x) => !x.includes('alpha'));
+    expect(list).toContain('delta');
+    expect(list).not.toContain('bravo');
+  });
 });
+
