@@ -2,7 +2,7 @@
 // generated from the registry. Disabled commands say why.
 import { Box, Text } from 'ink';
 import type { ReactNode } from 'react';
-import { commandsFor, keyLabel, type CommandScreen, type CommandState } from '../../src/commands/registry';
+import { commandsFor, keyLabel, keysShown, type CommandScreen, type CommandState } from '../../src/commands/registry';
 import { t, type MessageKey } from '../../src/i18n/catalog';
 import { useCommandsContext } from './use-commands';
 import { fit, truncate } from './text';
@@ -22,7 +22,7 @@ export function HelpScreen({ of, state, width, height }: { of: 'dashboard' | 'ru
       ),
     });
     for (const c of list) {
-      const keys = fit(c.keys.map(keyLabel).join(' / '), 14);
+      const keys = fit(keysShown(registry, of, c, state).map(keyLabel).join(' / '), 14);
       const reason = c.disabledReason?.(state)?.[lang];
       const text = `${c.description[lang]}${c.dangerous ? ` [${t(lang, 'help.dangerous')}]` : ''}${reason ? ` (${reason})` : ''}`;
       rows.push({

@@ -113,7 +113,9 @@ export const commands: readonly Command[] = [
     screen: 'global',
     dangerous: false,
     label: L('quit', '종료'),
-    description: L('Quit the console (asks first while a run is active)', '콘솔 종료 (실행 중이면 먼저 확인)'),
+    // On every other screen `q` backs out one level (the screen's own back key shadows it, see
+    // keysShown); Ctrl-C quits from anywhere.
+    description: L('Quit the console (asks first while a run is active); on other screens q goes back', '콘솔 종료 (실행 중이면 먼저 확인), 다른 화면에서 q는 뒤로'),
   },
 
   // dashboard
@@ -333,7 +335,7 @@ export const commands: readonly Command[] = [
   },
   {
     id: 'run.back',
-    keys: ['esc', 'b'],
+    keys: ['esc', 'b', 'q'],
     screen: 'run',
     dangerous: false,
     footerRank: 2,
@@ -419,7 +421,7 @@ export const commands: readonly Command[] = [
   },
   {
     id: 'approval.cancel',
-    keys: ['esc', 'c'],
+    keys: ['esc', 'c', 'q'],
     screen: 'approval',
     dangerous: true,
     footerRank: 2,
@@ -562,7 +564,7 @@ export const commands: readonly Command[] = [
   },
   {
     id: 'runbooks.back',
-    keys: ['esc', 'b'],
+    keys: ['esc', 'b', 'q'],
     screen: 'runbooks',
     dangerous: false,
     footerRank: 2,
@@ -632,7 +634,7 @@ export const commands: readonly Command[] = [
   },
   {
     id: 'runform.back',
-    keys: ['esc'],
+    keys: ['esc', 'q'],
     screen: 'runbook-form',
     dangerous: false,
     footerRank: 2,
@@ -710,7 +712,7 @@ export const commands: readonly Command[] = [
   },
   {
     id: 'checklists.back',
-    keys: ['esc', 'b'],
+    keys: ['esc', 'b', 'q'],
     screen: 'checklists',
     dangerous: false,
     footerRank: 2,
@@ -780,7 +782,7 @@ export const commands: readonly Command[] = [
   },
   {
     id: 'checklist.back',
-    keys: ['esc', 'b'],
+    keys: ['esc', 'b', 'q'],
     screen: 'checklist',
     dangerous: false,
     footerRank: 2,
@@ -864,7 +866,7 @@ export const commands: readonly Command[] = [
   },
   {
     id: 'incident.back',
-    keys: ['esc', 'b'],
+    keys: ['esc', 'b', 'q'],
     screen: 'incident',
     dangerous: false,
     footerRank: 2,
@@ -958,6 +960,16 @@ export function keyName(input: string, key: KeyFlags): string | undefined {
   return input.toLowerCase();
 }
 
+/**
+ * The keys of `command` that act on `screen`: a global command's key that the screen binds
+ * itself (q backs out of every screen but the dashboard) is left out of its footer and help.
+ */
+export function keysShown<S>(registry: readonly Command<S>[], screen: CommandScreen, command: Command<S>, state: S): string[] {
+  if (command.screen !== 'global' || screen === 'global') return command.keys;
+  const own = new Set(commandsFor(registry, screen, state).filter((c) => c.screen === screen).flatMap((c) => c.keys));
+  return command.keys.filter((k) => !own.has(k));
+}
+
 export function matchCommand<S>(
   registry: readonly Command<S>[],
   screen: CommandScreen,
@@ -1010,8 +1022,10 @@ export function footerItems<S>(registry: readonly Command<S>[], screen: CommandS
   for (const c of commandsFor(registry, screen, state)) {
     const disabled = c.disabledReason?.(state) !== undefined;
     if (disabled && c.hideWhenDisabled) continue;
-    const first = c.keys[0] ?? '';
-    const keys = c.keys.length > 2 && c.keys.every((k) => /^\d$/.test(k)) ? `${c.keys[0]}-${c.keys[c.keys.length - 1]}` : keyLabel(first);
+    const shown = keysShown(registry, screen, c, state);
+    if (shown.length === 0) continue;
+    const first = shown[0]!;
+    const keys = shown.length > 2 && shown.every((k) => /^\d$/.test(k)) ? `${shown[0]}-${shown[shown.length - 1]}` : keyLabel(first);
     const existing = c.group ? groups.get(c.group) : undefined;
     if (existing) {
       // Arrows read well together ("↑↓"); words need a separator ("PgUp/PgDn").

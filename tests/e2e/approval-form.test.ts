@@ -107,7 +107,9 @@ describe('L2 approval form in a real terminal', () => {
     expect(l2.at(-1)).toMatch(new RegExp(`^${ISO} L2_SERVICE_RESET: SUCCESS$`));
     const footer = done.trimEnd().split('\n').at(-1) ?? '';
     expect(footer).not.toMatch(/e escalate|c cancel|Enter confirm/);
-    term.send('q');
+    term.send('q'); // back to the dashboard (q backs out of every screen) …
+    await term.waitFor(/SERVICE\s+STATE/, 15_000);
+    term.send('q'); // … where it quits
     await term.waitFor(/\[exit 0\]/, 15_000);
   }, 90_000);
 });

@@ -134,6 +134,8 @@ describe('resume an interrupted run in a real terminal', () => {
     expect(done).toMatch(new RegExp(`Restart the service\\s+done in run ${firstRunId}`));
     expect(done).toMatch(/✓ Verify: \/health 6 × 5 s .*passed on attempt \d\/6/);
     expect(done).not.toMatch(/INTERRUPTED/);
+    second.send(key('run.back', 'run'));
+    await second.waitFor(/SERVICE\s+STATE/, 10_000);
     second.send(key('quit', 'global'));
     await second.waitFor(/\[exit 0\]/, 10_000);
     second.kill();

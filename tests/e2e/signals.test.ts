@@ -119,6 +119,9 @@ describe('signals in the middle of a run', () => {
     // Watching an earlier session's run offers no control over it.
     tmux('send-keys', '-t', name, 'c');
     await waitFor(name, /another console's run — you can watch it, not control it/);
+    // q backs out of the run screen; on the dashboard it quits.
+    tmux('send-keys', '-t', name, 'q');
+    await waitFor(name, /SERVICE\s+STATE/);
     tmux('send-keys', '-t', name, 'q');
     await waitFor(name, /\[exit 0\]/);
   }, 60_000);

@@ -184,6 +184,29 @@ describe('checklist screen', () => {
 });
 
 describe('incident screen', () => {
+  it('q backs out one level (prompt text, then the incident screen, then the checklists), and only the dashboard q quits', async () => {
+    const s = setup();
+    await delay();
+    await press(s.stdin, 'incident.show');
+    s.stdin.write('queue stuck q'); // q inside a typed title is a letter
+    await delay();
+    await press(s.stdin, 'prompt.submit');
+    let f = await waitForFrame(s.lastFrame, (x) => x.includes('queue stuck q'));
+    expect(f).toContain('queue stuck q');
+    s.stdin.write('q');
+    f = await waitForFrame(s.lastFrame, (x) => /SERVICE +STATE/.test(x));
+    expect(s.exits).toEqual([]);
+    expect(f).toMatch(/SERVICE +STATE/);
+    await press(s.stdin, 'checklist.list');
+    await waitForFrame(s.lastFrame, (x) => x.includes('Start a checklist'));
+    s.stdin.write('q');
+    f = await waitForFrame(s.lastFrame, (x) => /SERVICE +STATE/.test(x));
+    expect(s.exits).toEqual([]);
+    s.stdin.write('q');
+    await waitForFrame(s.lastFrame, () => s.exits.length > 0);
+    expect(s.exits).toEqual([0]);
+  });
+
   it('i with no incident asks for a title (empty refused), then shows clocks against the P2 targets and RTO', async () => {
     const s = setup();
     await delay();

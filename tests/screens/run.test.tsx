@@ -146,15 +146,23 @@ describe('run screen', () => {
     expect(await frame(lastFrame)).toMatch(/✗ FAILED — SSH did not come back — manual inspection required/);
   });
 
-  it('q while a run is active asks; n stays; y calls onExit', async () => {
+  it('q on the run screen backs out to the dashboard; q there, while a run is active, asks; n stays; y calls onExit', async () => {
     const { stdin, lastFrame, exits } = await startRun();
+    const footer = (await frame(lastFrame)).split('\n').at(-1) ?? '';
+    expect(footer).toContain('Esc back');
+    expect(footer).not.toContain('q quit');
+    await press(stdin, 'quit'); // q: one level back, never out of the console
+    expect(exits).toEqual([]);
+    expect(await frame(lastFrame)).not.toContain('quit anyway?');
+    expect(await frame(lastFrame)).toMatch(/SERVICE +STATE/);
     await press(stdin, 'quit');
     expect(await frame(lastFrame)).toContain('A run is active — quit anyway? (y/n)');
     expect(exits).toEqual([]);
     await press(stdin, 'confirm.no');
     expect(exits).toEqual([]);
+    await press(stdin, 'run.open');
     expect(await frame(lastFrame)).toContain('RUNNING');
-    await press(stdin, 'quit', 1); // Ctrl-C asks the same way
+    await press(stdin, 'quit', 1); // Ctrl-C quits from any screen, asking the same way
     expect(await frame(lastFrame)).toContain('quit anyway?');
     await press(stdin, 'confirm.yes');
     expect(exits).toEqual([0]);
@@ -176,7 +184,7 @@ describe('run screen', () => {
     const f = await waitForFrame(lastFrame, (x) => x.includes('! 서비스를'));
     const footer = f.split('\n').at(-1) ?? '';
     expect(footer).toContain('c 취소');
-    expect(footer).toContain('q 종료');
+    expect(footer).toContain('Ctrl-C 종료');
     for (const line of f.split('\n')) expect(stringWidth(line)).toBeLessThanOrEqual(80);
   });
 });

@@ -4,6 +4,7 @@ import {
   commandsFor,
   fitFooter,
   footerItems,
+  keysShown,
   footerItemText,
   keyLabel,
   keyName,
@@ -29,9 +30,11 @@ describe('command registry', () => {
   });
 
   it('no key is bound twice on the same screen (including the global keys it takes)', () => {
-    const screens: CommandScreen[] = ['dashboard', 'run', 'help', 'confirm', 'fault-menu'];
+    // A screen's own key shadows a global one on purpose (q backs out): count the keys that act.
+    const screens: CommandScreen[] = ['dashboard', 'run', 'help', 'confirm', 'fault-menu', 'incident', 'checklist', 'checklists', 'runbooks', 'runbook-form', 'approval'];
     for (const screen of screens) {
-      const keys = commandsFor(commands, screen, { ...base, demo: true }).flatMap((c) => c.keys);
+      const state = { ...base, demo: true };
+      const keys = commandsFor(commands, screen, state).flatMap((c) => keysShown(commands, screen, c, state));
       expect(new Set(keys).size, `${screen}: ${keys.join(' ')}`).toBe(keys.length);
     }
   });
@@ -49,7 +52,7 @@ describe('command registry', () => {
     expect(keysOf('demo.fault')).toEqual(['f']);
     expect(keysOf('run.cancel')).toEqual(['c']);
     expect(keysOf('run.escalate')).toEqual(['e']);
-    expect(keysOf('run.back')).toEqual(['esc', 'b']);
+    expect(keysOf('run.back')).toEqual(['esc', 'b', 'q']);
     expect(keysOf('log.up')).toEqual(['pgup']);
   });
 
@@ -78,6 +81,12 @@ describe('command registry', () => {
     expect(matchCommand(commands, 'dashboard', 'enter', base)?.id).toBe('run.open');
     expect(matchCommand(commands, 'run', 'enter', base)?.id).toBe('run.confirm');
     expect(matchCommand(commands, 'run', 'ctrl+c', base)?.id).toBe('quit');
+    // One rule on every screen: q backs out one level; only the dashboard's q quits.
+    expect(matchCommand(commands, 'dashboard', 'q', base)?.id).toBe('quit');
+    for (const [screen, back] of [['run', 'run.back'], ['incident', 'incident.back'], ['checklists', 'checklists.back'], ['checklist', 'checklist.back'], ['runbooks', 'runbooks.back'], ['runbook-form', 'runform.back'], ['approval', 'approval.cancel'], ['escalation', 'escalation.close'], ['help', 'help.close']] as const) {
+      expect(matchCommand(commands, screen, 'q', base)?.id, screen).toBe(back);
+      expect(matchCommand(commands, screen, 'esc', base)?.id, screen).toBe(back);
+    }
     expect(matchCommand(commands, 'dashboard', 'f', base)).toBeUndefined();
     expect(matchCommand(commands, 'dashboard', 'f', { ...base, demo: true })?.id).toBe('demo.fault');
     // Overlays take only their own keys: q closes help instead of quitting.
@@ -105,6 +114,8 @@ describe('command registry', () => {
     expect(dash.slice(-2)).toEqual(['? help', 'q quit']);
     const run = footerItems(commands, 'run', base, 'en').map(footerItemText);
     expect(run).toContain('PgUp/PgDn scroll');
+    // q backs out of the run screen, so the footer offers Ctrl-C to quit, not q.
+    expect(run.slice(-2)).toEqual(['? help', 'Ctrl-C quit']);
     expect(footerItems(commands, 'fault-menu', base, 'en').map(footerItemText)).toContain('1-7 pick');
     expect(keyLabel('ctrl+c')).toBe('Ctrl-C');
   });
@@ -118,7 +129,7 @@ describe('command registry', () => {
     const narrow = fitFooter(items, 40, measure);
     expect(narrow.truncated).toBe(true);
     const texts = narrow.items.map(footerItemText);
-    expect(texts).toContain('q quit');
+    expect(texts).toContain('Ctrl-C quit');
     expect(texts).toContain('c cancel');
     expect(texts).not.toContain('Enter confirm'); // disabled: no prompt
     const width = texts.join(' · ').length + ' · …'.length;
