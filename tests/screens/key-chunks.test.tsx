@@ -48,16 +48,14 @@ describe('keys that arrive in one chunk', () => {
     const a = setup();
     await delay();
     a.stdin.write('j');
-    await delay();
+    await waitForFrame(a.lastFrame, (f) => /›.* bravo/.test(f));
     a.stdin.write('j');
-    await delay(200);
-    const twoPresses = a.lastFrame() ?? '';
+    const twoPresses = await waitForFrame(a.lastFrame, (f) => /›.* charlie/.test(f), 5000);
     cleanup();
     const b = setup();
     await delay();
     b.stdin.write('jj');
-    await delay(200);
-    const oneChunk = b.lastFrame() ?? '';
+    const oneChunk = await waitForFrame(b.lastFrame, (f) => f === twoPresses, 5000);
     expect(oneChunk).toBe(twoPresses);
     // and the selection did move: the frame differs from one press
     const c = setup();
