@@ -38,7 +38,7 @@ export interface SeedHost {
   /** docker stand-in calls since the last reset: "docker|<cwd>|<args>". */
   calls(): string[];
   resetCalls(): void;
-  /** The lines of the last engine's emergency.log for this audit name, without time and name. */
+  /** The last engine's emergency.log lines of this audit name, without time and name (every line must be well formed). */
   audit(name: string): string[];
   close(): Promise<void>;
 }
@@ -53,7 +53,7 @@ export interface RunResult {
 }
 
 export interface SeedHostOptions {
-  /** Services: name → [health path, app_dir below the host's folder]. */
+  /** Services: name → health path on the shared server (or a full URL), app_dir below the host's folder. */
   services: Record<string, { health: string; app?: string }>;
   /** More stand-in scripts: name → shell body (after #!/bin/sh). */
   standIns?: Record<string, string>;
@@ -99,7 +99,7 @@ export async function startSeedHost(opts: SeedHostOptions): Promise<SeedHost> {
   const config = (): Config =>
     configSchema.parse({
       hosts: [{ name: 'box', address: '127.0.0.1', port: sshd.port, user: userInfo().username, identity_file: sshd.clientKeyPath, known_hosts: knownHosts, backup_dir: join(dir, 'backups') }],
-      services: Object.entries(opts.services).map(([name, s]) => ({ name, host: 'box', health_url: healthUrl(s.health), app_dir: join(dir, s.app ?? name) })),
+      services: Object.entries(opts.services).map(([name, s]) => ({ name, host: 'box', health_url: s.health.startsWith('http') ? s.health : healthUrl(s.health), app_dir: join(dir, s.app ?? name) })),
     });
   const shell: SshShell = createSshShell({ hosts: config().hosts, knownHostsPath: knownHosts });
   const runbooks = loadRunbooks({ builtinDir: join(__dirname, '../../actions') });
@@ -155,10 +155,11 @@ export async function startSeedHost(opts: SeedHostOptions): Promise<SeedHost> {
       return readFileSync(auditPath, 'utf8')
         .trim()
         .split('\n')
-        .map((l) => {
-          expect(l).toMatch(new RegExp(`^\\[[^\\]]+\\] ${name}: `));
-          return l.replace(/^\[[^\]]+\] [A-Z0-9_]+: /, '');
-        });
+        .filter((l) => {
+          expect(l).toMatch(/^\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d\] [A-Z0-9_]+: /);
+          return l.includes(`] ${name}: `);
+        })
+        .map((l) => l.replace(/^\[[^\]]+\] [A-Z0-9_]+: /, ''));
     },
     async close() {
       shell.close();
