@@ -31,6 +31,7 @@ const VERDICT_COLOR: Record<FleetVerdict['kind'], string> = {
   waiting: 'gray',
   healthy: 'green',
   notUp: 'yellow',
+  suspect: 'yellow',
   unmonitored: 'gray',
   empty: 'gray',
 };
@@ -52,6 +53,8 @@ export function verdictText(verdict: FleetVerdict, lang: Lang, runbookTitle: (id
       return c.unmonitored ? t(lang, 'rec.healthyProbed', { probed: c.probed, unmonitored: c.unmonitored }) : t(lang, 'rec.healthy');
     case 'notUp':
       return t(lang, 'rec.notUp', { n: c.probed - c.up, total: c.total });
+    case 'suspect':
+      return t(lang, 'rec.suspect', { service: verdict.service.name, failures: verdict.service.consecutiveFailures, threshold: verdict.service.threshold });
     case 'unmonitored':
       return t(lang, 'rec.unmonitored', { config: configPath });
     case 'empty':

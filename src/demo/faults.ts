@@ -12,7 +12,7 @@ export function isFaultName(value: string): value is FaultName {
 /** What each fault does and which runbook it calls for, for help texts and error messages. */
 export const FAULT_DESCRIPTIONS: Record<FaultName, string> = {
   slow: '/health answers after 6 s (over the 5 s slow threshold) until the orchestrator restarts → L1',
-  crash: 'the orchestrator unit dies; a restart fixes it → L1',
+  crash: 'the orchestrator unit dies: DOWN after 3 failures → L2 recommended (seed 000); a restart (L1, key 1) fixes it',
   'crash-loop': 'the orchestrator dies ~1 s after every start while the Python/tmp caches exist → L1 fails, L2 fixes',
   'box-down': 'the VM hangs: SSH and HTTP stop answering until a provider reboot → L3',
   'nodes-offline': 'a third of the nodes stop heartbeating until caddy is restarted → L2',

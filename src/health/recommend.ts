@@ -1,7 +1,9 @@
 // Which recovery level fits the current symptoms (R-HLT-6, seed 000's symptom table):
-//   API latency > 5 s → L1 · a single service not answering → L1 first (a crashed unit on a host
-//   that still answers SSH is fixed by a restart) · several services on one host down, many nodes
-//   offline at once, or the database failing → L2 · host unreachable → L3.
+//   API latency > 5 s → L1 · a service not answering (DOWN: failure_threshold failures in a row,
+//   seed 000's "3회 연속 실패 시 장애 판정"; SUSPECT is not yet a failure and recommends nothing) → L2 ·
+//   many nodes offline at once, or the database failing → L2 · host unreachable → L3.
+// And the run history: a recovery that failed on this target in the open incident moves the
+// recommendation one level up (a failed L1 → L2, a failed L2 → L3 on its host).
 // Pure: the fleet store calls it on every change and `status` prints it.
 import type { Config } from '../config/schema';
 import type { Localized, Recommendation, ServiceHealth, ServiceState } from '../core/views';
@@ -13,6 +15,8 @@ export interface Symptoms {
   nodesOfflineRatio?: number;
   /** Databases (or the services that report them) whose connection check fails. */
   dbFailing?: string[];
+  /** Recoveries that failed in an open incident: the highest failed level per target (service or host). */
+  failedRecoveries?: { target: string; level: 'L1' | 'L2' | 'L3' }[];
 }
 
 export type RecommendConfig = Pick<Config, 'nodes' | 'services'>;
@@ -49,6 +53,7 @@ function percent(ratio: number): string {
 }
 
 const notAnswering = (s: ServiceHealth) => s.state === 'DOWN' || s.state === 'SUSPECT';
+const troubled = (s: ServiceHealth) => s.state !== 'UP' && s.state !== 'UNKNOWN';
 
 export function recommend(services: ServiceHealth[], extra: Symptoms = {}, config: RecommendConfig): Recommendation | undefined {
   const candidates: Candidate[] = [];
@@ -103,12 +108,12 @@ export function recommend(services: ServiceHealth[], extra: Symptoms = {}, confi
     });
   }
 
-  // L1: one service not answering, or answering slowly.
+  // A service not answering → L2 (seed 000's table); answering slowly → L1.
   for (const s of reachable) {
-    if (notAnswering(s)) {
+    if (s.state === 'DOWN') {
       const err = s.lastError ? `: ${s.lastError}` : '';
       candidates.push({
-        rec: make('L1', s.name, {
+        rec: make('L2', s.name, {
           ko: `${s.name} 무응답 (${s.consecutiveFailures}/${s.threshold}회 실패${err})`,
           en: `${s.name} not answering (${s.consecutiveFailures}/${s.threshold} failures${err})`,
         }),
@@ -127,6 +132,21 @@ export function recommend(services: ServiceHealth[], extra: Symptoms = {}, confi
         order: order.get(s.name) ?? 0,
       });
     }
+  }
+
+  // The run history: a level that already failed on this target in this incident is not offered
+  // again while the target is still not UP; the next level is.
+  for (const f of extra.failedRecoveries ?? []) {
+    const onTarget = services.filter((s) => (s.name === f.target || s.host === f.target) && troubled(s));
+    if (!onTarget.length || f.level === 'L3') continue;
+    const svc = onTarget[0];
+    const failed = RUNBOOKS[f.level];
+    const why = { ko: `${f.target}에서 ${failed.ko} 실패 (이번 인시던트)`, en: `${failed.en} failed on ${f.target} in this incident` };
+    candidates.push({
+      rec: f.level === 'L1' ? make('L2', svc.name, why) : make('L3', svc.host, why),
+      severity: 100,
+      order: order.get(svc.name) ?? 0,
+    });
   }
 
   candidates.sort((a, b) => LEVEL_RANK[b.rec.level] - LEVEL_RANK[a.rec.level] || b.severity - a.severity || a.order - b.order);
@@ -171,12 +191,17 @@ export type FleetVerdict =
   /** Some probed service is not UP yet no runbook fits (not reached by recommend(); a guard for other producers). */
   | { kind: 'notUp'; coverage: ProbeCoverage }
   | { kind: 'unmonitored'; coverage: ProbeCoverage }
+  /** A service failed a probe but not failure_threshold in a row: not yet a failure (seed 000), nothing recommended. */
+  | { kind: 'suspect'; coverage: ProbeCoverage; service: ServiceHealth }
   | { kind: 'empty'; coverage: ProbeCoverage };
 
 export function fleetVerdict(services: readonly ServiceHealth[], recommendation: Recommendation | undefined): FleetVerdict {
   const coverage = probeCoverage(services);
   if (recommendation) return { kind: 'recommend', recommendation, coverage };
   if (coverage.total === 0) return { kind: 'empty', coverage };
+  // Only SUSPECT services are in trouble: say they are being watched (a DOWN one with no runbook is notUp).
+  const suspect = services.find((s) => s.state === 'SUSPECT');
+  if (suspect && services.every((s) => s.state === 'UP' || s.state === 'UNKNOWN' || s.state === 'SUSPECT')) return { kind: 'suspect', coverage, service: suspect };
   if (coverage.pending > 0) return { kind: 'waiting', coverage };
   if (coverage.probed === 0) return { kind: 'unmonitored', coverage };
   if (coverage.up < coverage.probed) return { kind: 'notUp', coverage };

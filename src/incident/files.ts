@@ -10,6 +10,8 @@ export interface IncidentRecord extends IncidentView {
   severityChosen?: boolean;
   /** The target came back UP at this time after a recovery; it resolves once it stays UP for the settle time. */
   recoveredAt?: Date;
+  /** Recoveries that failed since the last success: they move the recommendation up a level. */
+  failedRuns?: { target: string; level: string }[];
 }
 
 type Json = Record<string, unknown>;
@@ -62,6 +64,10 @@ export function incidentFromJson(text: string, file: string): IncidentRecord {
   if (Array.isArray(o.prevention)) rec.prevention = o.prevention.filter((x): x is string => typeof x === 'string');
   if (typeof o.reportPath === 'string') rec.reportPath = o.reportPath;
   if (o.severityChosen === true) rec.severityChosen = true;
+  if (Array.isArray(o.failedRuns)) {
+    const failed = (o.failedRuns as Json[]).filter((f) => typeof f?.target === 'string' && typeof f?.level === 'string').map((f) => ({ target: f.target as string, level: f.level as string }));
+    if (failed.length) rec.failedRuns = failed;
+  }
   return rec;
 }
 

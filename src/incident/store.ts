@@ -60,6 +60,7 @@ export interface IncidentStoreOptions {
 
 interface RunInfo {
   incidentId: string;
+  target: string;
   runbook: string;
   level: string;
   operator: string;
@@ -205,6 +206,20 @@ export class IncidentStore extends BatchedStore<IncidentsSnapshot> implements In
     return host === i.target || this.opts.hostOf?.(i.target) === subject;
   }
 
+  /** The highest failed level per target in the open incidents (the recommendation's run history). */
+  failedRecoveries(): { target: string; level: 'L1' | 'L2' | 'L3' }[] {
+    const best = new Map<string, 'L1' | 'L2' | 'L3'>();
+    for (const rec of this.incidents.values()) {
+      if (rec.state !== 'open') continue;
+      for (const f of rec.failedRuns ?? []) {
+        if (f.level !== 'L1' && f.level !== 'L2' && f.level !== 'L3') continue;
+        const had = best.get(f.target);
+        if (!had || had < f.level) best.set(f.target, f.level);
+      }
+    }
+    return [...best].map(([target, level]) => ({ target, level }));
+  }
+
   // --- intents ---------------------------------------------------------------------------------
 
   openManual(title: string, severity: Severity = 'P2'): { ok: true; id: string } | { ok: false; error: Localized } {
@@ -317,6 +332,10 @@ export class IncidentStore extends BatchedStore<IncidentsSnapshot> implements In
         const msg = e.message ? ` (${clean(e.message, 160)})` : '';
         this.add(rec, { at: e.at, kind: 'run', text: L(`${info.title.en} ${word}${msg}`, `${info.title.ko} ${word}${msg}`), actor: info.operator });
         this.runs.delete(e.runId);
+        // A recovery that failed (escalateTo: not a refused approval, not a cancel) counts for the
+        // recommendation until one succeeds.
+        if (e.outcome === 'success') rec.failedRuns = undefined;
+        else if (e.outcome === 'failed' && e.escalateTo) rec.failedRuns = [...(rec.failedRuns ?? []), { target: info.target, level: info.level }];
         // The run verified the target healthy: it resolves once it stays UP for the settle time.
         if (e.outcome === 'success' && !this.targetDown(rec)) this.startSettle(rec, e.at);
         break;
@@ -373,7 +392,7 @@ export class IncidentStore extends BatchedStore<IncidentsSnapshot> implements In
       if (SEVERITY_RANK[s] < SEVERITY_RANK[rec.severity]) rec.severity = s;
     }
     if (!rec.runIds.includes(e.runId)) rec.runIds.push(e.runId);
-    this.runs.set(e.runId, { incidentId: rec.id, runbook: e.runbook, level: e.level, operator: e.operator, title });
+    this.runs.set(e.runId, { incidentId: rec.id, target: e.target, runbook: e.runbook, level: e.level, operator: e.operator, title });
     this.add(rec, { at: e.at, kind: 'run', text: L(`${title.en} started on ${e.target}`, `${e.target}에 ${title.ko} 시작`), actor: e.operator });
     for (const entry of approvals) this.add(rec, entry);
     this.save(rec);
@@ -403,6 +422,8 @@ export class IncidentStore extends BatchedStore<IncidentsSnapshot> implements In
       const cur = this.incidents.get(rec.id);
       if (!cur || cur.state !== 'open' || cur.recoveredAt?.getTime() !== since.getTime() || cur.resolvedAt) return;
       cur.resolvedAt = since;
+      // Resolved: what failed before no longer moves the next recommendation up.
+      cur.failedRuns = undefined;
       const min = Math.round(settleMs / 60_000);
       const span = settleMs % 60_000 === 0 ? L(`${min} min`, `${min}분`) : L(`${Math.round(settleMs / 1000)} s`, `${Math.round(settleMs / 1000)}초`);
       this.add(cur, { at: this.opts.clock.now(), kind: 'incident', text: L(`Resolved: ${cur.target ?? 'target'} UP for ${span.en} since the recovery`, `해결: 복구 후 ${cur.target ?? '대상'} ${span.ko} 동안 정상`), actor: 'health' });
@@ -564,7 +585,7 @@ export class IncidentStore extends BatchedStore<IncidentsSnapshot> implements In
 
   private publish(): void {
     const all = [...this.incidents.values()].map((r): IncidentView => {
-      const { severityChosen: _chosen, recoveredAt: _recovered, ...view } = r;
+      const { severityChosen: _chosen, recoveredAt: _recovered, failedRuns: _failed, ...view } = r;
       return { ...view, timeline: [...view.timeline], runIds: [...view.runIds] };
     });
     const open = all.filter((i) => i.state === 'open').sort((a, b) => b.openedAt.getTime() - a.openedAt.getTime());

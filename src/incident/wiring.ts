@@ -13,6 +13,7 @@ import { factsFrom, scopeFor } from '../checklist/live-facts';
 import { loadChecklists } from '../checklist/loader';
 import { createChecklistStore, type ChecklistStore } from '../checklist/store';
 import { detectLang } from '../i18n/catalog';
+import type { Symptoms } from '../health/recommend';
 import { createIncidentStore, type IncidentStore } from './store';
 
 export interface OpsStores {
@@ -28,7 +29,8 @@ export interface OpsInput {
   operator: string;
   shell: Pick<RemoteShell, 'exec'>;
   engine: { on(listener: RunEventListener): () => void; getRunbook(id: string): Runbook | undefined };
-  fleet: FleetStore;
+  /** updateSymptoms, when present, gets the incidents' failed recoveries (the recommendation's run history). */
+  fleet: FleetStore & { updateSymptoms?(partial: Symptoms): void };
   monitors?: {
     nodes?: Store<NodesSnapshot>;
     hosts?: Store<HostsSnapshot>;
@@ -82,6 +84,9 @@ export function createOpsStores(input: OpsInput): OpsStores {
   incidents.attachFleet(fleet);
   incidents.attachChecklists(checklists);
   if (monitors?.alerts) incidents.attachAlerts(monitors.alerts);
+  const feedHistory = () => fleet.updateSymptoms?.({ failedRecoveries: incidents.failedRecoveries() });
+  feedHistory();
+  const offHistory = incidents.subscribe(feedHistory);
   return {
     checklists,
     incidents,
@@ -90,6 +95,7 @@ export function createOpsStores(input: OpsInput): OpsStores {
       incidents.start();
     },
     stop() {
+      offHistory();
       checklists.stop();
       incidents.stop();
     },

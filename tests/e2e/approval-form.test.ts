@@ -51,7 +51,8 @@ describe('L2 approval form in a real terminal', () => {
     const r = await runCli(['demo', 'fault', 'crash-loop', '--config', demo.configPath]);
     expect(r.code, r.stderr).toBe(0);
     await term.waitFor(/doai-orchestrator\s+DOWN/, 40_000);
-    term.send('r');
+    // DOWN recommends L2 (seed 000); L1 has its own key.
+    term.send('1');
     const failed = await term.waitFor(/L1 failed → press e for L2 Service Reset on doai-orchestrator/, 40_000);
     expect(failed).toMatch(/✗ FAILED/);
     const footer = failed.trimEnd().split('\n').at(-1) ?? '';

@@ -38,7 +38,8 @@ describe('checklist sign-off in a real terminal', () => {
     const r = await runCli(['demo', 'fault', 'crash', '--config', demo.configPath]);
     expect(r.code, r.stderr).toBe(0);
     await term.waitFor(/doai-orchestrator\s+DOWN/, 40_000);
-    term.send('r');
+    // DOWN recommends L2 (seed 000); L1 has its own key.
+    term.send('1');
     await term.waitFor(/l post-recovery checklist/, 40_000);
     term.send('l');
     await term.waitFor('Post-recovery checklist · doai-orchestrator · 0/9 signed');

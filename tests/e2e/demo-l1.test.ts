@@ -48,15 +48,17 @@ describe('demo fleet walk-through in a real terminal', () => {
     expect(screen).toContain('? help');
   });
 
-  it('a crash takes the orchestrator to DOWN and the dashboard recommends L1', async () => {
+  it('a crash: SUSPECT recommends nothing yet; DOWN after 3 failures recommends L2 (seed 000: service not answering)', async () => {
     await fault('crash');
-    await term.waitFor(/doai-orchestrator\s+(SUSPECT|DOWN)/, 20_000);
+    const suspect = await term.waitFor(/doai-orchestrator\s+SUSPECT/, 20_000);
+    expect(suspect).toMatch(/doai-orchestrator SUSPECT \([12]\/3 failures\) — no recommendation until 3 failures/);
+    expect(suspect).not.toMatch(/Recommended:/);
     const screen = await term.waitFor(/doai-orchestrator\s+DOWN/, 30_000);
-    expect(screen).toMatch(/L1 Soft Reset on doai-orchestrator/);
+    expect(screen).toMatch(/\[r\] Recommended: L2 Service Reset on doai-orchestrator — doai-orchestrator not answering \(3\/3 f/);
   }, 60_000);
 
-  it('r runs L1: the steps and the SSH output appear, the run succeeds and the service comes back UP', async () => {
-    term.send('r');
+  it('1 runs L1: the steps and the SSH output appear, the run succeeds and the service comes back UP', async () => {
+    term.send('1');
     const running = await term.waitFor(/L1 Soft Reset · doai-orchestrator/);
     expect(running).toMatch(/Health check/);
     const done = await term.waitFor(/SUCCESS/, 30_000);
@@ -71,15 +73,16 @@ describe('demo fleet walk-through in a real terminal', () => {
     await term.waitFor(/doai-orchestrator\s+UP/, 30_000);
   }, 90_000);
 
-  it('with crash-loop L1 fails verification and offers L2', async () => {
+  it('with crash-loop L1 fails verification and offers L2; the dashboard then recommends L2 because L1 failed', async () => {
     await fault('crash-loop');
     await term.waitFor(/doai-orchestrator\s+DOWN/, 40_000);
-    term.send('r');
+    term.send('1');
     const screen = await term.waitFor(/FAILED/, 40_000);
     expect(screen).toMatch(/L2/);
     const last = audit().filter((l) => l.includes('L1_SOFT_RESET')).at(-1);
     expect(last).toMatch(new RegExp(`^${ISO} L1_SOFT_RESET: FAILED - Escalate to L2$`));
     term.send('Escape');
+    await term.waitFor(/\[r\] Recommended: L2 Service Reset on doai-orchestrator — L1 Soft Reset failed on doai-orchestra/, 20_000);
   }, 90_000);
 
   it('Ctrl-C during a run asks first; n keeps it, y ends it and logs CANCELLED by user', async () => {

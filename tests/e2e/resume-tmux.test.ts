@@ -93,8 +93,9 @@ describe('resume an interrupted run in a real terminal', () => {
     // crash-loop: L1's restart does not hold, so its verify polls for a while (6 attempts).
     await fault('crash-loop');
     const first = startConsole(join(dir, 'first.pid'));
-    await first.waitFor(/\[r\] Recommended: L1 Soft Reset on doai-orchestrator/, 40_000);
-    first.send(key('runbook.recommended', 'dashboard'));
+    // DOWN recommends L2 (seed 000); this case resumes an L1 started with its own key.
+    await first.waitFor(/\[r\] Recommended: L2 Service Reset on doai-orchestrator/, 40_000);
+    first.send(key('runbook.l1', 'dashboard'));
     // Signal the moment verify has started (from its journal: the screen is polled too slowly
     // for a step of a few seconds at the demo's time scale).
     const deadline = Date.now() + 30_000;

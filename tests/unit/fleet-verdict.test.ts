@@ -42,8 +42,8 @@ describe('fleetVerdict: no facts, no verdict', () => {
   it('a fact is enough to recommend even while others are pending; the pending count goes along', () => {
     const services = [svc('doai-orchestrator', 'DOWN', { lastError: 'connection refused' }), svc('caddy', 'UNKNOWN'), svc('db-proxy', 'UP')];
     const rec = recommend(services, {}, config);
-    // A second service on the same host that has not answered yet is not "down": L1, not L2.
-    expect(rec).toMatchObject({ level: 'L1', target: 'doai-orchestrator' });
+    // A second service on the same host that has not answered yet is not "down" too: L2 for the one.
+    expect(rec).toMatchObject({ level: 'L2', target: 'doai-orchestrator', reason: { en: expect.stringMatching(/^doai-orchestrator not answering/) } });
     expect(fleetVerdict(services, rec)).toMatchObject({ kind: 'recommend', coverage: { pending: 1 } });
   });
 
@@ -58,11 +58,14 @@ describe('fleetVerdict: no facts, no verdict', () => {
     expect(fleetVerdict(services, recommend(services, {}, config)).kind).toBe('healthy');
   });
 
-  it('a service that never answers within its timeout turns SUSPECT, then DOWN, as before, and is recommended', () => {
+  it('a service that never answers within its timeout turns SUSPECT (verdict "suspect", nothing recommended), then DOWN → L2', () => {
     const suspect = [svc('doai-orchestrator', 'SUSPECT', { consecutiveFailures: 1, lastError: 'timeout after 10 s' }), svc('caddy', 'UP'), svc('db-proxy', 'UP')];
-    const rec = recommend(suspect, {}, config);
-    expect(rec?.reason.en).toBe('doai-orchestrator not answering (1/3 failures: timeout after 10 s) → L1 Soft Reset');
-    expect(fleetVerdict(suspect, rec).kind).toBe('recommend');
+    expect(recommend(suspect, {}, config)).toBeUndefined();
+    expect(fleetVerdict(suspect, undefined)).toMatchObject({ kind: 'suspect', service: { name: 'doai-orchestrator', consecutiveFailures: 1 } });
+    const down = [svc('doai-orchestrator', 'DOWN', { lastError: 'timeout after 10 s' }), svc('caddy', 'UP'), svc('db-proxy', 'UP')];
+    const rec = recommend(down, {}, config);
+    expect(rec?.reason.en).toBe('doai-orchestrator not answering (3/3 failures: timeout after 10 s) → L2 Service Reset');
+    expect(fleetVerdict(down, rec).kind).toBe('recommend');
   });
 
   it('services without a health_url are counted apart: they never hold the verdict at "waiting"', () => {

@@ -38,26 +38,46 @@ describe('recommend (R-HLT-6)', () => {
     });
   });
 
-  it('one service not answering on a reachable host → L1 first', () => {
+  it('seed 000: a service not answering (DOWN, 3/3) → L2; SUSPECT (1/3) is not yet a failure and recommends nothing', () => {
     const s = healthy();
+    s[0] = svc('doai-orchestrator', 'vm', 'SUSPECT', { consecutiveFailures: 1, lastError: 'connection refused' });
+    expect(recommend(s, {}, config)).toBeUndefined();
     s[0] = svc('doai-orchestrator', 'vm', 'DOWN', { consecutiveFailures: 3, lastError: 'connection refused' });
     const rec = recommend(s, {}, config)!;
-    expect(rec.level).toBe('L1');
-    expect(rec.runbook).toBe('l1-soft-reset');
+    expect(rec.level).toBe('L2');
+    expect(rec.runbook).toBe('l2-service-reset');
     expect(rec.target).toBe('doai-orchestrator');
-    expect(rec.reason.en).toBe('doai-orchestrator not answering (3/3 failures: connection refused) → L1 Soft Reset');
-    expect(rec.reason.ko).toBe('doai-orchestrator 무응답 (3/3회 실패: connection refused) → L1 소프트 리셋');
+    expect(rec.reason.en).toBe('doai-orchestrator not answering (3/3 failures: connection refused) → L2 Service Reset');
+    expect(rec.reason.ko).toBe('doai-orchestrator 무응답 (3/3회 실패: connection refused) → L2 서비스 리셋');
   });
 
-  it('DOWN outranks SUSPECT outranks SLOW, config order breaks ties', () => {
+  it('DOWN outranks SLOW, config order breaks ties; SUSPECT never counts', () => {
     const s = [
       svc('doai-orchestrator', 'vm', 'SLOW', { latencyMs: 7000 }),
       svc('caddy', 'vm', 'SUSPECT', { consecutiveFailures: 1 }),
       svc('api', 'db-vm', 'DOWN', { consecutiveFailures: 3 }),
     ];
-    expect(recommend(s, {}, config)!.target).toBe('api');
+    expect(recommend(s, {}, config)).toMatchObject({ level: 'L2', target: 'api' });
     s[2] = svc('api', 'db-vm', 'UP');
-    expect(recommend(s, {}, config)!.target).toBe('caddy');
+    expect(recommend(s, {}, config)).toMatchObject({ level: 'L1', target: 'doai-orchestrator' });
+  });
+
+  it('run history: a failed L1 on this target → L2; a failed L2 → L3 on its host; nothing once it is UP', () => {
+    const s = healthy();
+    s[1] = svc('caddy', 'vm', 'SLOW', { latencyMs: 6200 });
+    expect(recommend(s, { failedRecoveries: [{ target: 'caddy', level: 'L1' }] }, config)).toEqual({
+      level: 'L2',
+      runbook: 'l2-service-reset',
+      target: 'caddy',
+      reason: { en: 'L1 Soft Reset failed on caddy in this incident → L2 Service Reset', ko: 'caddy에서 L1 소프트 리셋 실패 (이번 인시던트) → L2 서비스 리셋' },
+    });
+    s[1] = svc('caddy', 'vm', 'SUSPECT', { consecutiveFailures: 1 });
+    expect(recommend(s, { failedRecoveries: [{ target: 'caddy', level: 'L1' }] }, config)).toMatchObject({ level: 'L2', target: 'caddy' });
+    s[1] = svc('caddy', 'vm', 'DOWN', { consecutiveFailures: 3 });
+    expect(recommend(s, { failedRecoveries: [{ target: 'caddy', level: 'L2' }] }, config)).toMatchObject({ level: 'L3', runbook: 'l3-box-reset', target: 'vm' });
+    // Another target's failure does not escalate this one.
+    expect(recommend(s, { failedRecoveries: [{ target: 'api', level: 'L2' }] }, config)).toMatchObject({ level: 'L2', target: 'caddy' });
+    expect(recommend(healthy(), { failedRecoveries: [{ target: 'caddy', level: 'L1' }] }, config)).toBeUndefined();
   });
 
   it('several services down on one host → L2', () => {
@@ -94,7 +114,7 @@ describe('recommend (R-HLT-6)', () => {
     expect(rec.reason.ko).toContain('L3 박스 리셋');
   });
 
-  it('a service on an unreachable host is not offered L1', () => {
+  it('a service on an unreachable host is not offered L1 or L2', () => {
     const s = [svc('api', 'db-vm', 'DOWN', { consecutiveFailures: 3 }), svc('doai-orchestrator', 'vm', 'UP')];
     expect(recommend(s, { hostsUnreachable: ['db-vm'] }, config)).toMatchObject({ level: 'L3', target: 'db-vm' });
   });

@@ -185,6 +185,24 @@ describe('incident store', () => {
     expect(md).toContain('- Impact duration: 5 min');
   });
 
+  it('run history for the recommendation: a failed recovery counts until one succeeds; a refused approval does not', () => {
+    const { store, engine } = make();
+    emitRan(engine, 'r1', 0);
+    engine.emit({ type: 'run.finished', runId: 'r1', outcome: 'failed', escalateTo: 'l2-service-reset', at: at(30) });
+    expect(store.failedRecoveries()).toEqual([{ target: 'orch', level: 'L1' }]);
+    engine.emit(started('r2', 40, 'l2-service-reset', 'L2'));
+    engine.emit({ type: 'run.finished', runId: 'r2', outcome: 'failed', message: 'STEP1_REJECTED', at: at(50) });
+    expect(store.failedRecoveries()).toEqual([{ target: 'orch', level: 'L1' }]);
+    emitRan(engine, 'r3', 60, 'l2-service-reset', 'L2');
+    engine.emit({ type: 'run.finished', runId: 'r3', outcome: 'failed', escalateTo: 'l3-box-reset', at: at(90) });
+    expect(store.failedRecoveries()).toEqual([{ target: 'orch', level: 'L2' }]);
+    // A new console reads it back from the incident file.
+    expect(make().store.failedRecoveries()).toEqual([{ target: 'orch', level: 'L2' }]);
+    emitRan(engine, 'r4', 100, 'l2-service-reset', 'L2');
+    engine.emit({ type: 'run.finished', runId: 'r4', outcome: 'success', at: at(130) });
+    expect(store.failedRecoveries()).toEqual([]);
+  });
+
   it('opens one by hand with a title; an empty title says what to do; sign-offs land on the timeline', () => {
     const { store, sources } = make();
     expect(store.openManual('   ')).toMatchObject({ ok: false, error: { en: expect.stringMatching(/needs a title — type what is wrong/) } });
