@@ -6,7 +6,7 @@ import { Box, Text, useStdout } from 'ink';
 import { useCallback, useMemo, useState, useSyncExternalStore } from 'react';
 import type { Clock } from '../../src/core/clock';
 import type { Store } from '../../src/core/store';
-import type { AlertsSnapshot, FleetSnapshot, Lang, NodesSnapshot, OutputLine, RunView } from '../../src/core/views';
+import type { AlertsSnapshot, FleetSnapshot, Lang, NodesSnapshot, OutputLine, RunView, ServerLinkView } from '../../src/core/views';
 import { commandsFor, keyLabel, registryFor, type CommandScreen, type CommandState } from '../../src/commands/registry';
 import { t, type MessageKey } from '../../src/i18n/catalog';
 import type { FinishedRun, LiveRunsSnapshot, RunOwner } from '../../src/watch/live-runs';
@@ -40,6 +40,8 @@ export interface WatchAppProps {
   lang: Lang;
   configPath: string;
   clock?: Pick<Clock, 'now'>;
+  /** The link to the console server; absent = standalone. */
+  link?: Store<ServerLinkView>;
   width?: number;
   height?: number;
   onExit(code: number): void;
@@ -75,6 +77,7 @@ export function WatchApp(props: WatchAppProps) {
   const nodes = props.nodes?.getSnapshot();
   const alerts = props.alerts?.getSnapshot();
   const incident = props.incident?.getSnapshot();
+  const link = props.link?.getSnapshot() ?? { state: 'standalone' };
   const now = props.clock ? props.clock.now() : new Date();
 
   const registry = useMemo(() => registryFor({ readOnly: true }), []);
@@ -120,7 +123,7 @@ export function WatchApp(props: WatchAppProps) {
           <ServicesPane services={services} selected={-1} rows={layout.serviceRows} width={width} now={now} lang={lang} configPath={configPath} />
         ) : null}
         {layout.nodesLine && nodes ? <NodesLine nodes={nodes} lang={lang} width={width} /> : null}
-        {layout.alertsLine && alerts ? <AlertsLine alerts={alerts} lang={lang} width={width} /> : null}
+        {layout.alertsLine && alerts ? <AlertsLine alerts={alerts} byServer={link.state !== 'standalone'} lang={lang} width={width} /> : null}
         {layout.incidentRows > 0 && incident?.incident ? (
           <IncidentLines snap={incident} rtoMin={props.rtoMin ?? 30} rows={layout.incidentRows} now={now} lang={lang} width={width} />
         ) : null}
@@ -148,6 +151,7 @@ export function WatchApp(props: WatchAppProps) {
             <Text bold>{t(lang, 'app.name')}</Text>
             {' · '}
             <Text bold inverse>{` ${t(lang, 'watch.title')} `}</Text>
+            <LinkLabel link={link} lang={lang} />
             {truncate(` · ${configPath.split('/').pop() ?? ''} · ${hhmm(now)}${fleet.timeScale > 1 ? ` · ${t(lang, 'header.demo', { scale: fleet.timeScale })}` : ''}`, Math.max(0, width - 40))}
           </Text>
         </Box>
@@ -219,13 +223,27 @@ function NodesLine({ nodes, lang, width }: { nodes: NodesSnapshot; lang: Lang; w
   );
 }
 
-function AlertsLine({ alerts, lang, width }: { alerts: AlertsSnapshot; lang: Lang; width: number }) {
+/** Where the facts come from: `attached to <socket>`, `standalone`, or the server coming back. */
+export function LinkLabel({ link, lang }: { link: ServerLinkView; lang: Lang }) {
+  switch (link.state) {
+    case 'attached':
+      return <Text>{` · ${t(lang, 'header.attached', { socket: link.socket ?? '' })}`}</Text>;
+    case 'reconnecting':
+      return <Text color="yellow" bold>{` · ${t(lang, 'header.reconnecting')}`}</Text>;
+    case 'lost':
+      return <Text color="red" bold>{` · ${t(lang, 'header.lost', { reason: link.reason ?? '' })}`}</Text>;
+    default:
+      return <Text dimColor>{` · ${t(lang, 'header.standalone')}`}</Text>;
+  }
+}
+
+function AlertsLine({ alerts, byServer, lang, width }: { alerts: AlertsSnapshot; byServer: boolean; lang: Lang; width: number }) {
   const firing = alerts.alerts.filter((a) => a.state === 'firing');
   const text = firing.length
     ? `${t(lang, 'watch.alerts', { n: firing.length })}: ${firing.map((a) => `${a.rule} ${a.subject} (${hhmm(a.since)})`).join(', ')}`
     : alerts.problems.length
       ? alerts.problems[0]!
-      : t(lang, 'watch.alerts.none');
+      : t(lang, byServer ? 'watch.alerts.byServer' : 'watch.alerts.none');
   return (
     <Text wrap="truncate" color={firing.length ? 'red' : undefined} dimColor={!firing.length}>
       {truncate(text, width)}

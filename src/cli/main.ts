@@ -181,10 +181,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
       }
     });
 
-  common(program.command('watch'))
+  attachable(common(program.command('watch')))
     .description('read-only wall screen: health, runs in progress in any console, recent runs')
     .option('--interval <seconds>', 'at most one frame every N seconds, 1-5 (default 2)')
-    .action(async (flags: CommonFlags & { interval?: string }) => {
+    .action(async (flags: CommonFlags & AttachFlags & { interval?: string }) => {
       // A dynamic import, so the wall screen's module graph starts at src/cli/watch.ts and never
       // includes the engine that this file's other commands load.
       const { runWatch } = await import('./watch');

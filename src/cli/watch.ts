@@ -23,6 +23,8 @@ export interface WatchFlags {
   config?: string;
   /** Real seconds between frames at most (1–5). */
   interval?: string;
+  socket?: string;
+  standalone?: boolean;
 }
 
 export function parseInterval(value: string | undefined): number {
@@ -36,6 +38,14 @@ export function parseInterval(value: string | undefined): number {
 
 export async function runWatch(flags: WatchFlags, lang: Lang): Promise<number> {
   const frameSeconds = parseInterval(flags.interval);
+  const { chooseServer } = await import('../attach/choose');
+  const choice = chooseServer(flags);
+  if (choice.mode === 'attach') {
+    // Its own module: the attached wall screen's graph holds no config loader, prober or file reader.
+    const { runAttachedWatch } = await import('./watch-attached');
+    const code = await runAttachedWatch(choice, { frameSeconds, lang });
+    if (code !== undefined) return code;
+  }
   const problem = terminalProblem('watch', { stdout: process.stdout, stdin: process.stdin });
   if (problem) throw new UserError(problem, EXIT_USAGE);
   const loaded = loadConfig(resolveConfigPath({ flag: flags.config }));

@@ -506,3 +506,12 @@ export interface IncidentControl {
   setSeverity(id: string, severity: Severity): ChecklistResult;
   close(id: string, answers: { rootCause?: string; prevention?: string[] }): { ok: true; reportPath: string } | { ok: false; error: Localized };
 }
+
+// --- The link to a console server (R-SRV-2): shown in headers -------------------------------------
+
+export interface ServerLinkView {
+  /** standalone: no server; attached: live; reconnecting: the server went away, trying again; lost: gave up. */
+  state: 'standalone' | 'attached' | 'reconnecting' | 'lost';
+  socket?: string;
+  reason?: string;
+}

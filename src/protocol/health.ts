@@ -1,6 +1,8 @@
 // The health domain on the wire: what a server publishes about the fleet (snapshots) and what a
 // console may ask of it. The snapshot shapes are the stores' own (src/core/views.ts).
-import type { AlertsSnapshot, FleetSnapshot, HostsSnapshot, NodesSnapshot, WebSocketSnapshot } from '../core/views';
+import type { AlertsSnapshot, FleetSnapshot, HostsSnapshot, NodesSnapshot, OutputLine, WebSocketSnapshot } from '../core/views';
+import type { LiveRunsSnapshot } from '../watch/live-runs';
+import type { OpenIncidentSnapshot } from '../watch/incident-reader';
 
 /** What the server says about itself: shown in headers and by `status`. */
 export interface ServerInfo {
@@ -12,7 +14,17 @@ export interface ServerInfo {
   evaluatesAlerts: boolean;
   /** Which optional monitors the config declares. */
   monitors: { nodes: boolean; hosts: boolean };
+  /** The config's RTO target (incident clocks). */
+  rtoMin: number;
 }
+
+/** Runs in progress in any console or the server, recent runs, and each running run's output tail. */
+export interface WallRunsSnapshot extends LiveRunsSnapshot {
+  output: Record<string, OutputLine[]>;
+}
+
+/** Lines of output kept per running run in the wall topic. */
+export const WALL_OUTPUT_LINES = 40;
 
 export interface HealthTopics {
   server: ServerInfo;
@@ -21,6 +33,8 @@ export interface HealthTopics {
   hosts: HostsSnapshot;
   websocket: WebSocketSnapshot;
   alerts: AlertsSnapshot;
+  runs: WallRunsSnapshot;
+  incident: OpenIncidentSnapshot;
 }
 
 /** One line of `status --json`: a thing the server watches, its verdict and how old that fact is. */

@@ -6,7 +6,7 @@ import type { HealthTopics, StatusReport } from './health';
 
 export type Topics = HealthTopics;
 export type TopicName = keyof Topics;
-export const TOPIC_NAMES: readonly TopicName[] = ['server', 'fleet', 'nodes', 'hosts', 'websocket', 'alerts'];
+export const TOPIC_NAMES: readonly TopicName[] = ['server', 'fleet', 'nodes', 'hosts', 'websocket', 'alerts', 'runs', 'incident'];
 
 /** Who is on the other end, as the server proved it. */
 export interface ProvenIdentity {

@@ -4,7 +4,10 @@
 // drains: consoles are told, running runs are recorded INTERRUPTED with their step, exit 0.
 import { connect } from 'node:net';
 import { lstatSync, mkdirSync, unlinkSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
+import { LiveRunsSource } from '../watch/live-runs';
+import { IncidentFilesSource } from '../watch/incident-reader';
+import { WallRunsStore } from './wall-runs';
 import type { LoadedConfig } from '../config/load';
 import { BatchedStore } from '../core/store';
 import type { ServerInfo } from '../protocol/health';
@@ -87,7 +90,12 @@ export async function runServe(loaded: LoadedConfig, opts: ServeOptions): Promis
       configPath: loaded.path,
       evaluatesAlerts: monitors !== undefined,
       monitors: { nodes: config.node_sources.length > 0, hosts: config.hosts.length > 0 },
+      rtoMin: config.rto_min,
     };
+    const { journalDir, stateDir } = loaded.paths;
+    const live = new LiveRunsSource({ journalDir, lockDir: join(stateDir, 'locks'), runbook: (id) => engine.getRunbook(id), pollMs: 1000, batchMs: 250 });
+    const wallRuns = new WallRunsStore(live);
+    const incident = new IncidentFilesSource({ dir: join(stateDir, 'incidents'), pollMs: 2000 });
     const history = startHistory({ stateDir: loaded.paths.stateDir, log, now: () => ctx!.clock.now(), fleet, hosts: config.hosts.length ? monitors?.hosts : undefined });
     const handlers: { [N in IntentName]: (args: Intents[N][0], who: ProvenIdentity) => Promise<Intents[N][1]> } = {
       status: async () =>
@@ -115,6 +123,8 @@ export async function runServe(loaded: LoadedConfig, opts: ServeOptions): Promis
         server: new FixedStore(info),
         fleet,
         ...(monitors ? { nodes: monitors.nodes, hosts: monitors.hosts, websocket: monitors.websocket, alerts: monitors.alerts } : {}),
+        runs: wallRuns,
+        incident,
       },
       handle: (name, args, who) => {
         const handler = handlers[name] as ((a: unknown, w: ProvenIdentity) => Promise<unknown>) | undefined;
@@ -129,6 +139,8 @@ export async function runServe(loaded: LoadedConfig, opts: ServeOptions): Promis
     void fleet.probeNow();
     monitors?.start();
     ctx.ops.start();
+    live.start();
+    incident.start();
     await connections.listen();
     log('info', `serving ${describeVersion(THIS_BUILD)} on ${socket} (pid ${process.pid}, state ${loaded.paths.stateDir}, config ${loaded.path}); alerts evaluated here`);
 
@@ -141,6 +153,9 @@ export async function runServe(loaded: LoadedConfig, opts: ServeOptions): Promis
     for (const run of active) engine.interrupt(run.runId, interruptReason(`server stopped (${sig})`, run));
     await Promise.race([Promise.all(active.map((r) => engine.waitFor(r.runId))), new Promise((r) => setTimeout(r, 10_000).unref())]);
     for (const run of active) log('info', `run ${run.runId} (${run.runbook} on ${run.target}) recorded INTERRUPTED`);
+    live.stop();
+    wallRuns.stop();
+    incident.stop();
     monitors?.stop();
     fleet.stop();
     history.stop();

@@ -91,3 +91,37 @@ describe('watch mode module graph', () => {
     expect(registryFor({ readOnly: true }).filter((c) => c.dangerous)).toEqual([]);
   });
 });
+
+/**
+ * Attached to a server (R-SRV-2), the wall screen gets every fact from the server's snapshots: on
+ * top of the above, its graph holds no config loader, no prober, no state-file reader and nothing
+ * of the server itself.
+ */
+const FORBIDDEN_ATTACHED = [
+  ...FORBIDDEN,
+  /^src\/server\//,
+  /^src\/config\//,
+  /^src\/health\/(?!recommend\.ts$)/, // probes, node and host stores; the pure recommendation table stays
+  /^src\/runbook\//,
+  /^src\/audit\//,
+  /^src\/watch\/(live-runs|incident-reader|alerts-reader|lock-reader|polled-source|merged-runs)\.ts$/,
+];
+
+describe('attached watch module graph', () => {
+  it('is the wall screen and the socket client, nothing that probes, reads state files, runs or writes', async () => {
+    const inputs = await moduleGraph('src/cli/watch-attached.ts');
+    expect(inputs).toContain('src/attach/client.ts');
+    expect(inputs).toContain('screens/watch/watch-app.tsx');
+    expect(inputs.filter((f) => FORBIDDEN_ATTACHED.some((re) => re.test(f)))).toEqual([]);
+    const result = await build({ entryPoints: [path.join(root, 'src/cli/watch-attached.ts')], bundle: true, write: false, metafile: true, platform: 'node', format: 'esm', jsx: 'automatic', packages: 'external', logLevel: 'silent', absWorkingDir: root });
+    const externals = Object.values(result.metafile!.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path));
+    expect(externals.filter((p) => /^(ssh2|undici|yaml|zod|node:child_process)/.test(p))).toEqual([]);
+  });
+
+  it('the check can fail: the standalone wall screen does load the config and the probes', async () => {
+    const inputs = await moduleGraph('src/cli/watch.ts');
+    const leaked = inputs.filter((f) => FORBIDDEN_ATTACHED.some((re) => re.test(f)));
+    expect(leaked).toContain('src/config/load.ts');
+    expect(leaked).toContain('src/health/fleet-store.ts');
+  });
+});

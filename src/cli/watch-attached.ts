@@ -1,0 +1,99 @@
+// `doai-console watch` attached to a server (R-SRV-2): every fact on the wall comes from the
+// server's snapshots. This module reads no config, probes nothing, reads no state file and holds
+// no writer: tests/unit/watch-readonly.test.ts bundles it and fails if any of that is reachable.
+import { Attached, AttachError } from '../attach/client';
+import { BatchedStore, type Store } from '../core/store';
+import { Ticker } from '../core/ticker';
+import type { AlertsSnapshot, FleetSnapshot, Lang, NodesSnapshot, OutputLine, ServerLinkView } from '../core/views';
+import type { WallRunsSnapshot } from '../protocol/health';
+import type { OpenIncidentSnapshot } from '../watch/incident-reader';
+import { CoalescedStore } from '../watch/coalesce';
+import { installCrashGuard, terminalProblem } from '../watch/terminal';
+import { startWatch } from '../../screens/watch/start-watch';
+import { EXIT_USAGE, SIGNAL_NUMBERS, UserError } from './exit';
+
+/** A remote topic as the screen's store: its last snapshot (the first is awaited before drawing). */
+class Latest<S> implements Store<S> {
+  private last: S;
+  constructor(
+    private readonly remote: Store<S | undefined>,
+    first: S,
+  ) {
+    this.last = first;
+  }
+  getSnapshot = (): S => {
+    const s = this.remote.getSnapshot();
+    if (s !== undefined) this.last = s;
+    return this.last;
+  };
+  subscribe = (cb: () => void) => this.remote.subscribe(cb);
+}
+
+class LinkView extends BatchedStore<ServerLinkView> {
+  constructor(link: Attached) {
+    super({ state: 'attached', socket: link.socketPath });
+    link.link.subscribe(() => {
+      const l = link.link.getSnapshot();
+      this.set({ state: l.state, socket: l.socket, ...(l.reason ? { reason: l.reason } : {}) });
+    });
+  }
+}
+
+/** Undefined when the default socket is left from a stopped server: the caller stands alone. */
+export async function runAttachedWatch(choice: { socket: string; explicit: boolean }, opts: { frameSeconds: number; lang: Lang }): Promise<number | undefined> {
+  const problem = terminalProblem('watch', { stdout: process.stdout, stdin: process.stdin });
+  if (problem) throw new UserError(problem, EXIT_USAGE);
+  let link: Attached;
+  try {
+    link = await Attached.open(choice.socket);
+  } catch (err) {
+    if (err instanceof AttachError && err.kind === 'unreachable' && !choice.explicit) return undefined;
+    if (err instanceof AttachError) throw new UserError(err.kind === 'unreachable' ? `server not running: ${err.message}` : err.message, EXIT_USAGE);
+    throw err;
+  }
+  const [info, fleet0, runs0, incident0] = await Promise.all([link.first('server'), link.first('fleet'), link.first('runs'), link.first('incident')]);
+  const fleet = new Latest<FleetSnapshot>(link.store('fleet'), fleet0);
+  const runsStore = new Latest<WallRunsSnapshot>(link.store('runs'), runs0);
+  const live = Object.assign(runsStore, {
+    getOutput: (runId: string, max: number): OutputLine[] => (runsStore.getSnapshot().output[runId] ?? []).slice(-max),
+  });
+  const incident = new Latest<OpenIncidentSnapshot>(link.store('incident'), incident0);
+  const nodes = info.monitors.nodes ? new Latest<NodesSnapshot>(link.store('nodes'), await link.first('nodes')) : undefined;
+  const alerts = info.evaluatesAlerts ? new Latest<AlertsSnapshot>(link.store('alerts'), await link.first('alerts')) : undefined;
+  const linkView = new LinkView(link);
+  const tick = new Ticker(5000);
+  const sources: Store<unknown>[] = [fleet, live, incident, linkView, tick, ...(nodes ? [nodes] : []), ...(alerts ? [alerts] : [])];
+  const frames = new CoalescedStore(sources, opts.frameSeconds * 1000);
+  tick.start();
+  const guard = installCrashGuard({ stdout: process.stdout, stdin: process.stdin, what: 'the wall screen', graceMs: 0 });
+  const handle = startWatch(
+    { fleet, live, nodes, alerts, incident, rtoMin: info.rtoMin, frames, lang: opts.lang, configPath: info.configPath, link: linkView },
+    { stdout: process.stdout, stdin: process.stdin },
+  );
+  const stopAll = () => {
+    tick.stop();
+    frames.stop();
+    link.close();
+  };
+  let exiting = false;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (exiting) return;
+    exiting = true;
+    handle.restoreTerminal();
+    handle.unmount();
+    stopAll();
+    process.exit(128 + (SIGNAL_NUMBERS[sig] ?? 0));
+  };
+  const sigs: NodeJS.Signals[] = ['SIGHUP', 'SIGTERM', 'SIGINT'];
+  for (const s of sigs) process.on(s, onSignal);
+  try {
+    return await handle.waitUntilExit();
+  } catch (err) {
+    guard.crash(err);
+    return await new Promise<number>(() => {});
+  } finally {
+    guard.dispose();
+    for (const s of sigs) process.off(s, onSignal);
+    stopAll();
+  }
+}
