@@ -132,7 +132,8 @@ export async function startSeedHost(opts: SeedHostOptions): Promise<SeedHost> {
       const output = new Map<string, string[]>();
       let finished: { message?: string; escalateTo?: string } = {};
       const off = engine.on((e) => {
-        if (e.type === 'run.prompt' && e.prompt?.kind === 'confirm') engine.confirm(e.runId);
+        // The prompt is announced just before the step starts waiting: confirm on the next turn.
+        if (e.type === 'run.prompt' && e.prompt?.kind === 'confirm') setImmediate(() => engine.confirm(e.runId));
         if (e.type === 'step.output') output.set(e.stepId, [...(output.get(e.stepId) ?? []), e.line]);
         if (e.type === 'run.finished') finished = { message: e.message, escalateTo: e.escalateTo };
       });

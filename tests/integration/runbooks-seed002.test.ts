@@ -259,3 +259,79 @@ console.log('Uvicorn running on port ' + port);\n`,
     process.kill(body.pid, 'SIGTERM');
   });
 });
+
+describe('predictor-db-restore and the read-only measure (seed 002 Type 2 "Access Database 접근 불가")', () => {
+  let data: string;
+  let backups: string;
+  let db: string;
+  const accdb = (body: string): Buffer => Buffer.concat([Buffer.from([0, 1, 0, 0]), Buffer.from('Standard ACE DB'), Buffer.from(body)]);
+
+  beforeEach(() => {
+    data = join(host.dir, `mnt-${Date.now()}`);
+    backups = join(data, 'backup');
+    db = join(data, 'routing_data', 'ROUTING AUTO TEST.accdb');
+    mkdirSync(backups, { recursive: true });
+    mkdirSync(join(data, 'routing_data'));
+    writeFileSync(join(backups, 'routing_db_20250103.accdb'), accdb('rows of the 3rd'));
+    writeFileSync(join(backups, 'routing_db_20250104.accdb'), accdb('rows of the 4th'));
+    sh(`touch -d '2025-01-03 02:00' '${backups}/routing_db_20250103.accdb' && touch -d '2025-01-04 02:00' '${backups}/routing_db_20250104.accdb'`);
+  });
+
+  it('a damaged file (a path with spaces): kept as .corrupted.<stamp>, the newest backup copied in and compared, predictor restarted, status ok', async () => {
+    writeFileSync(db, Buffer.alloc(4096));
+    const e = host.engine();
+    const listed = await e.listChoices('predictor-db-restore', 'predictor', 'backup', { db_file: db, backup_dir: backups });
+    if (!listed.ok) throw new Error(listed.error);
+    expect(listed.choices.map((c) => c.label)).toEqual([`${backups}/routing_db_20250104.accdb 2025-01-04 02:00 34B`, `${backups}/routing_db_20250103.accdb 2025-01-03 02:00 34B`]);
+    const r = await host.run(e, 'predictor-db-restore', 'predictor', { db_file: db, backup_dir: backups });
+    expect(r.outcome, JSON.stringify(r.steps) + r.output('restore')).toBe('success');
+    expect(r.steps).toEqual(['check:failed', 'check-backup:ok', 'keep-current:ok', 'restore:ok', 'restart:ok', 'health:ok']);
+    expect(r.output('check')).toContain('not an Access database');
+    expect(readFileSync(db).equals(accdb('rows of the 4th'))).toBe(true);
+    const kept = readdirSync(join(data, 'routing_data')).filter((f) => /^ROUTING AUTO TEST\.accdb\.corrupted\.\d{8}_\d{6}$/.test(f));
+    expect(kept).toHaveLength(1);
+    expect(readFileSync(join(data, 'routing_data', kept[0])).equals(Buffer.alloc(4096))).toBe(true);
+    expect(host.audit('PREDICTOR_DB_RESTORE')).toEqual(['START', 'STEP1_APPROVED by vega', 'CURRENT_DB_KEPT', 'DB_RESTORED', 'SERVICE_RESTARTED', 'SUCCESS']);
+  });
+
+  it('a missing file whose chosen backup is not an Access file: nothing is written', async () => {
+    writeFileSync(join(backups, 'routing_db_20250105.accdb'), 'HTML error page saved as a backup');
+    const e = host.engine();
+    await e.listChoices('predictor-db-restore', 'predictor', 'backup', { db_file: db, backup_dir: backups });
+    const r = await host.run(e, 'predictor-db-restore', 'predictor', { db_file: db, backup_dir: backups, backup: join(backups, 'routing_db_20250105.accdb') });
+    expect(r.outcome).toBe('failed');
+    expect(r.steps.slice(0, 3)).toEqual(['check:failed', 'check-backup:failed', 'keep-current:skipped']);
+    expect(readdirSync(join(data, 'routing_data'))).toEqual([]);
+    expect(host.calls()).toEqual([]);
+  });
+
+  it('read-only: the diff is shown and confirmed before the edit, the original kept; the revert runbook puts it back', async () => {
+    const cfg = join(host.dir, 'routing', 'config', 'predictor_config.yaml');
+    mkdirSync(join(host.dir, 'routing', 'config'), { recursive: true });
+    const original = 'model_dir: deliverables/models/latest\nread_only_mode: false\nworkers: 4\n';
+    writeFileSync(cfg, original);
+    const e = host.engine();
+    // The file must still be unchanged when the confirm prompt shows the diff.
+    let atConfirm = '';
+    e.on((ev) => {
+      if (ev.type === 'run.prompt' && ev.prompt?.kind === 'confirm') atConfirm = readFileSync(cfg, 'utf8');
+    });
+    const on = await host.run(e, 'predictor-read-only', 'predictor');
+    expect(on.outcome, JSON.stringify(on.steps) + on.output('apply')).toBe('success');
+    expect(atConfirm).toBe(original);
+    expect(on.output('diff')).toMatch(/-read_only_mode: false\n\+read_only_mode: true/);
+    expect(readFileSync(cfg, 'utf8')).toBe('model_dir: deliverables/models/latest\nread_only_mode: true\nworkers: 4\n');
+    const keptName = readdirSync(join(host.dir, 'routing', 'config')).find((f) => /\.before-read-only\.\d{8}_\d{6}$/.test(f))!;
+    expect(readFileSync(join(host.dir, 'routing', 'config', keptName), 'utf8')).toBe(original);
+    expect(host.audit('PREDICTOR_READ_ONLY')).toEqual(['START', 'STEP1_APPROVED by auto', 'READ_ONLY_ON', 'SERVICE_RESTARTED', 'SUCCESS']);
+
+    const listed = await e.listChoices('predictor-read-only-revert', 'predictor', 'kept');
+    if (!listed.ok) throw new Error(listed.error);
+    expect(listed.choices.map((c) => c.value)).toEqual([join(host.dir, 'routing', 'config', keptName)]);
+    const off = await host.run(e, 'predictor-read-only-revert', 'predictor');
+    expect(off.outcome, JSON.stringify(off.steps)).toBe('success');
+    expect(off.output('diff')).toMatch(/-read_only_mode: true\n\+read_only_mode: false/);
+    expect(readFileSync(cfg, 'utf8')).toBe(original);
+    expect(readdirSync(join(host.dir, 'routing', 'config')).filter((f) => f.includes('.before-revert.'))).toHaveLength(1);
+  });
+});
