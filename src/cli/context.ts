@@ -19,6 +19,7 @@ import type { RemoteShell } from '../ssh/types';
 import { createFleetMonitors, type FleetMonitors } from '../health/alerts-fleet';
 import { resolveWebhookUrl } from '../notify/webhook';
 import { createOpsStores, type OpsStores } from '../incident/wiring';
+import { FileLockStore } from '../runbook/locks';
 
 
 export interface ConsoleContext {
@@ -115,7 +116,7 @@ export function buildContext(loaded: LoadedConfig, flags: CommonFlags, early?: E
     operator,
     audit,
     journalDir: paths.journalDir,
-    lockDir: join(paths.stateDir, 'locks'),
+    locks: new FileLockStore(join(paths.stateDir, 'locks')),
     snapshotsDir: paths.snapshotsDir,
     prepareApproval: (info) => approvals.prepareApproval(info),
   });

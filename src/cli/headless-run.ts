@@ -104,7 +104,7 @@ export async function headlessRun(
   const result = ctx.engine.start(runbookId, target, { dryRun: opts.dryRun, params });
   if (!result.ok) {
     off();
-    throw new UserError(result.error, EXIT_FAILED);
+    throw new UserError(result.hint ? `${result.error}\n${result.hint}` : result.error, EXIT_FAILED);
   }
   runId = result.runId;
   approvalUi = attachHeadlessApproval({

@@ -201,7 +201,8 @@ export interface ParamChoiceView {
 
 export type ChoicesView = { ok: true; param: string; host: string; command: string; choices: ParamChoiceView[]; rejected: string[] } | { ok: false; error: string };
 
-export type StartResult = { ok: true; runId: string } | { ok: false; error: string };
+/** A refusal may say what to do about it (how to clear a lock believed stale), beside the reason. */
+export type StartResult = { ok: true; runId: string } | { ok: false; error: string; hint?: string };
 
 /** Intents the run screen sends. Watch mode never gets an object of this type. */
 export interface RunControl {

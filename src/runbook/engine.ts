@@ -13,7 +13,7 @@ import { probeHttp } from '../health/http-probe';
 import type { RemoteShell, TrustFailure } from '../ssh/types';
 import { createAuditRecorder } from './audit-events';
 import type { OutputStream, RunEvent, RunEventListener, RunOutcome } from './events';
-import { acquireLock, describeLock, readLock } from './locks';
+import { describeLock, type LockStore } from './lock-store';
 import { renderSteps, renderText, resolveParams, resolveRef, resolveTarget, skipReason, type RunScope } from './render';
 import { renderTemplate } from './template';
 import type { ResolveParamsContext } from './params';
@@ -90,7 +90,8 @@ export interface RunEngineDeps {
   operator: string;
   audit: AuditLog;
   journalDir: string;
-  lockDir: string;
+  /** One recovery per target on the machine (R-RUN-7): files in the state dir, or a server's store. */
+  locks: LockStore;
   httpProbe?: typeof probeHttp;
   approve?: (ctx: ApprovalContext) => Promise<ApprovalResult>;
   /** Used instead of `approve` when given: opens the approval in start() (the code goes into START). */
@@ -315,21 +316,21 @@ class Engine implements RunEngine {
     let release: (() => void) | undefined;
     if (!dryRun) {
       try {
-        const lock = acquireLock(deps.lockDir, target, { operator: deps.operator, runbook: runbook.id, level: runbook.level, since: now.toISOString(), runId });
-        if (!lock.ok) return { ok: false, error: lock.message };
+        const lock = deps.locks.acquire(target, { operator: deps.operator, runbook: runbook.id, level: runbook.level, since: now.toISOString(), runId });
+        if (!lock.ok) return { ok: false, error: lock.message, ...(lock.hint ? { hint: lock.hint } : {}) };
         release = lock.release;
         // A box reset and a service restart on that box must not overlap either. Both sides take
         // their own lock first and then look at the other's, so in a race both refuse, never both run.
         const related = relatedTargets(deps.config, runbook.target, target, resolved.scope.host?.name);
         for (const other of related) {
-          const held = readLock(deps.lockDir, other);
+          const held = deps.locks.holder(other);
           if (held && held.alive && held.runId !== runId) {
             release();
-            return { ok: false, error: `${describeLock(held)} on ${other}, which shares the host with ${target}` };
+            return { ok: false, error: `${describeLock(held)} on ${other}, which shares the host with ${target}`, hint: deps.locks.clearHint(other) };
           }
         }
       } catch (err) {
-        return cannot(`cannot take the target lock in ${deps.lockDir}: ${(err as Error).message}; check that the directory is writable`);
+        return cannot(`cannot take the target lock in ${deps.locks.where}: ${(err as Error).message}; check that the directory is writable`);
       }
     }
 

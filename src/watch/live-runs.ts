@@ -10,7 +10,8 @@ import type { OutputLine, RunsSnapshot, RunsStore, RunView } from '../core/views
 import type { RunEvent, RunOutcome } from '../runbook/events';
 import { RunViewStore } from '../runbook/runs-store';
 import type { Runbook } from '../runbook/schema';
-import { readLocks, processAlive, type ObservedLock } from './lock-reader';
+import { readLocks, type ObservedLock } from './lock-reader';
+import { holderAlive } from '../core/process-identity';
 
 /** A finished run as its journal tells it (the wall screen's "recent runs"). */
 export interface FinishedRun {
@@ -153,7 +154,7 @@ export class LiveRunsSource extends PolledSource<LiveRunsSnapshot> implements Ru
         continue;
       }
       const lockGone = !held.has(runId);
-      const holderDead = t.lock ? !processAlive(t.lock.pid, t.lock.hostname) : true;
+      const holderDead = t.lock ? !holderAlive(t.lock) : true;
       t.quiet = lockGone && events.length === 0 ? t.quiet + 1 : 0;
       // The lock went away without a run.finished: the console died (SIGKILL) or the last lines
       // are still on their way. Two quiet polls, or a dead holder, end it on this screen only.

@@ -1,34 +1,23 @@
 // Reads the per-target run locks (stateDir/locks, written by src/runbook/locks.ts) without any way
 // to take, replace or release one: watch mode and observing consoles only look. Same file format.
 import { readdirSync, readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { holderAlive } from '../core/process-identity';
 
 export interface ObservedLock {
   target: string;
   pid: number;
   hostname: string;
+  bootId?: string;
+  startTime?: string;
   operator: string;
   runbook: string;
   level: string;
   /** When the run took the lock. */
   since: Date;
   runId: string;
-  /** False when the holder process is gone (a console that crashed or was killed). */
+  /** False when the holder process is gone (a console that crashed or was killed, or its pid reused). */
   alive: boolean;
-}
-
-/** Whether the lock's process still runs; another machine's pid cannot be checked: assume alive. */
-export function processAlive(pid: number, host?: string): boolean {
-  if (host && host !== hostname()) return true;
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists but belongs to another user (another operator's console).
-    return (err as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
 }
 
 function parse(target: string, text: string): ObservedLock | undefined {
@@ -38,6 +27,7 @@ function parse(target: string, text: string): ObservedLock | undefined {
     const str = (x: unknown, d: string) => (typeof x === 'string' ? x : d);
     const since = new Date(str(v.since, ''));
     const host = str(v.hostname, '');
+    const identity = { ...(typeof v.bootId === 'string' ? { bootId: v.bootId } : {}), ...(typeof v.startTime === 'string' ? { startTime: v.startTime } : {}) };
     return {
       target,
       pid: v.pid,
@@ -47,7 +37,8 @@ function parse(target: string, text: string): ObservedLock | undefined {
       level: str(v.level, '?'),
       since: Number.isNaN(since.getTime()) ? new Date(0) : since,
       runId: v.runId,
-      alive: processAlive(v.pid, host),
+      ...identity,
+      alive: holderAlive({ pid: v.pid, hostname: host, ...identity }),
     };
   } catch {
     // Being written right now, or debris: the next poll sees it whole.

@@ -15,6 +15,7 @@ import type { RunEvent, RunOutcome } from '../../src/runbook/events';
 import { parseRunbook } from '../../src/runbook/loader';
 import type { Runbook } from '../../src/runbook/schema';
 import { createSshShell, type SshShell } from '../../src/ssh/shell';
+import { FileLockStore } from '../../src/runbook/locks';
 
 export const REPO = resolve(__dirname, '../..');
 
@@ -68,7 +69,7 @@ export async function startRig(opts: { provider?: boolean; hook?: Partial<Approv
     operator: 'orion',
     audit: new AuditLog(auditPath, { secrets: () => [providerKey] }),
     journalDir: join(dir, 'journal'),
-    lockDir: join(dir, 'locks'),
+    locks: new FileLockStore(join(dir, 'locks')),
     snapshotsDir,
     prepareApproval: (info) => hook.prepareApproval(info),
     batchMs: 0,

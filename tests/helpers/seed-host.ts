@@ -19,6 +19,7 @@ import type { RunOutcome } from '../../src/runbook/events';
 import { loadRunbooks } from '../../src/runbook/loader';
 import { createSshShell, type SshShell } from '../../src/ssh/shell';
 import { startSshd, type RunningSshd } from './sshd';
+import { FileLockStore } from '../../src/runbook/locks';
 
 /** What a health endpoint answers: status and body, per path. */
 export type HttpAnswer = { status: number; body: string };
@@ -123,7 +124,7 @@ export async function startSeedHost(opts: SeedHostOptions): Promise<SeedHost> {
         operator: 'orion',
         audit: new AuditLog(auditPath),
         journalDir: join(base, 'journal'),
-        lockDir: join(base, 'locks'),
+        locks: new FileLockStore(join(base, 'locks')),
         // Approval flows have their own tests; here the approver says yes at once.
         approve: async () => ({ ok: true, approver: 'vega' }),
       });

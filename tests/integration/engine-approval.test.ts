@@ -15,6 +15,7 @@ import type { RunEvent, RunOutcome } from '../../src/runbook/events';
 import { parseRunbook } from '../../src/runbook/loader';
 import type { Runbook } from '../../src/runbook/schema';
 import type { RemoteShell } from '../../src/ssh/types';
+import { FileLockStore } from '../../src/runbook/locks';
 
 const noShell: RemoteShell = {
   exec: () => Promise.reject(new Error('no ssh in this test')),
@@ -81,7 +82,7 @@ function engineWith(rb: Runbook, approve?: (ctx: ApprovalContext) => Promise<App
     operator: 'orion',
     audit: new AuditLog(join(dir, 'emergency.log'), { secrets: () => secrets ?? [] }),
     journalDir: join(dir, 'journal'),
-    lockDir: join(dir, 'locks'),
+    locks: new FileLockStore(join(dir, 'locks')),
     approve,
   });
   engines.push(engine);

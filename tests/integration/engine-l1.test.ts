@@ -15,7 +15,7 @@ import { FakeClock } from '../../src/core/clock';
 import { createRunEngine, type RunEngine } from '../../src/runbook/engine';
 import type { RunEvent, RunOutcome } from '../../src/runbook/events';
 import { loadRunbooks, parseRunbook } from '../../src/runbook/loader';
-import { lockPath, readLock } from '../../src/runbook/locks';
+import { FileLockStore, lockPath, readLock } from '../../src/runbook/locks';
 import type { Runbook } from '../../src/runbook/schema';
 import { createSshShell, type SshShell } from '../../src/ssh/shell';
 import { generateEd25519KeyPair } from '../../src/ssh/keygen';
@@ -80,7 +80,7 @@ function makeEngine(opts: { operator?: string; runbooks?: Map<string, Runbook> }
     operator: opts.operator ?? 'orion',
     audit: new AuditLog(join(dir, 'log', 'emergency.log')),
     journalDir: join(dir, 'journal'),
-    lockDir: join(dir, 'locks'),
+    locks: new FileLockStore(join(dir, 'locks')),
   });
   engines.push(engine);
   const events: RunEvent[] = [];
@@ -333,11 +333,11 @@ describe('L1 soft reset against a simulated box', () => {
     const hhmm = `${String(since.getHours()).padStart(2, '0')}:${String(since.getMinutes()).padStart(2, '0')}`;
 
     const again = first.engine.start('l1-soft-reset', 'orchestrator');
-    expect(again).toEqual({ ok: false, error: `L1 in progress by orion since ${hhmm} (run ${a.runId})` });
+    expect(again).toMatchObject({ ok: false, error: `L1 in progress by orion since ${hhmm} (run ${a.runId})` });
     // Another console process (another engine object, same lock directory).
     const other = makeEngine({ operator: 'vega' });
     const b = other.engine.start('l1-soft-reset', 'orchestrator');
-    expect(b).toEqual({ ok: false, error: `L1 in progress by orion since ${hhmm} (run ${a.runId})` });
+    expect(b).toMatchObject({ ok: false, error: `L1 in progress by orion since ${hhmm} (run ${a.runId})` });
     // A dry run changes nothing and is allowed meanwhile.
     expect(other.engine.start('l1-soft-reset', 'orchestrator', { dryRun: true }).ok).toBe(true);
 
@@ -378,7 +378,7 @@ describe('L1 soft reset against a simulated box', () => {
       JSON.stringify({ pid: 1, operator: 'vega', runbook: 'l2-service-reset', level: 'L2', since: new Date(2026, 0, 4, 15, 31).toISOString(), runId: 'r-vega', hostname: hostname() }),
     );
     const { engine } = makeEngine();
-    expect(engine.start('l1-soft-reset', 'orchestrator')).toEqual({ ok: false, error: 'L2 in progress by vega since 15:31 (run r-vega)' });
+    expect(engine.start('l1-soft-reset', 'orchestrator')).toMatchObject({ ok: false, error: 'L2 in progress by vega since 15:31 (run r-vega)', hint: expect.stringContaining(`rm '${lockPath(lockDir, 'orchestrator')}'`) });
     expect(auditMessages()).toEqual([]);
   });
 
@@ -390,7 +390,7 @@ describe('L1 soft reset against a simulated box', () => {
       JSON.stringify({ pid: 1, operator: 'vega', runbook: 'l3-box-reset', level: 'L3', since: new Date(2026, 0, 4, 15, 40).toISOString(), runId: 'r-box', hostname: hostname() }),
     );
     const { engine } = makeEngine();
-    expect(engine.start('l1-soft-reset', 'orchestrator')).toEqual({
+    expect(engine.start('l1-soft-reset', 'orchestrator')).toMatchObject({
       ok: false,
       error: 'L3 in progress by vega since 15:40 (run r-box) on vultr-1, which shares the host with orchestrator',
     });

@@ -14,6 +14,7 @@ import { createRunEngine, planLines } from '../../src/runbook/engine';
 import { parseRunbook } from '../../src/runbook/loader';
 import type { Runbook } from '../../src/runbook/schema';
 import type { RemoteShell } from '../../src/ssh/types';
+import { FileLockStore } from '../../src/runbook/locks';
 
 const noShell: RemoteShell = {
   exec: () => Promise.reject(new Error('no ssh in this test')),
@@ -80,7 +81,7 @@ async function run(): Promise<{ outcome: string; steps: [string, string, string 
     operator: 'orion',
     audit: new AuditLog(join(base, 'emergency.log')),
     journalDir: join(base, 'journal'),
-    lockDir: join(base, 'locks'),
+    locks: new FileLockStore(join(base, 'locks')),
   });
   const started = engine.start('api-json', 'api');
   if (!started.ok) throw new Error(started.error);

@@ -15,6 +15,7 @@ import { createRunEngine } from '../../src/runbook/engine';
 import type { RunEvent } from '../../src/runbook/events';
 import { parseRunbook } from '../../src/runbook/loader';
 import type { RemoteShell } from '../../src/ssh/types';
+import { FileLockStore } from '../../src/runbook/locks';
 
 const KEY = 'VULTR-KEY-0123456789abcdef';
 const ENV = { TEST_VULTR_KEY: KEY };
@@ -141,7 +142,7 @@ steps:
       // Redaction is the second line of defence; the client must not print the key at all.
       audit: new AuditLog(auditPath, { secrets: () => [] }),
       journalDir: join(dir, 'journal'),
-      lockDir: join(dir, 'locks'),
+      locks: new FileLockStore(join(dir, 'locks')),
       env,
       batchMs: 0,
     });

@@ -18,6 +18,7 @@ import { loadRunbooks } from '../../src/runbook/loader';
 import { createSshShell, type SshShell } from '../../src/ssh/shell';
 import { requireSshd, startSshd, type RunningSshd } from '../helpers/sshd';
 import { requireTools } from '../helpers/requirements';
+import { FileLockStore } from '../../src/runbook/locks';
 
 requireSshd();
 requireTools(['/usr/bin/sqlite3', '/usr/bin/git'], 'apt-get install -y sqlite3 git');
@@ -100,7 +101,7 @@ function engine(): RunEngine {
     operator: 'orion',
     audit: new AuditLog(auditPath),
     journalDir: join(base, 'journal'),
-    lockDir: join(base, 'locks'),
+    locks: new FileLockStore(join(base, 'locks')),
     // Approval flows have their own tests; here the approver says yes at once.
     approve: async () => ({ ok: true, approver: 'vega' }),
   });

@@ -17,7 +17,7 @@ import { BatchedStore } from '../../src/core/store';
 import type { HostHealth, HostsSnapshot, Lang, RunControl } from '../../src/core/views';
 import { createRunEngine, type RunEngine } from '../../src/runbook/engine';
 import { builtinActionsDir, loadRunbooks } from '../../src/runbook/loader';
-import { acquireLock } from '../../src/runbook/locks';
+import { acquireLock, FileLockStore } from '../../src/runbook/locks';
 import type { ExecOptions, ExecResult, RemoteShell } from '../../src/ssh/types';
 import { delay, MemoryFleetStore, press, renderApp, service, T0, waitForFrame } from './fixtures';
 
@@ -88,7 +88,7 @@ async function setup(opts: { lang?: Lang; width?: number; height?: number; hosts
     operator: 'orion',
     audit: new AuditLog(auditPath),
     journalDir: path.join(dir, 'journal'),
-    lockDir: path.join(dir, 'locks'),
+    locks: new FileLockStore(path.join(dir, 'locks')),
     // The approval form is another screen's business: a run here waits at its approval.
     approve: (ctx) => new Promise((resolve) => ctx.signal.addEventListener('abort', () => resolve({ ok: false, reason: 'cancelled' }))),
     batchMs: 0,

@@ -11,6 +11,7 @@ import { builtinActionsDir, loadRunbooks, parseRunbook, RunbookLoadError } from 
 import { renderSteps, resolveTarget, type RunScope } from '../../src/runbook/render';
 import type { Runbook, SshStep } from '../../src/runbook/schema';
 import type { RemoteShell } from '../../src/ssh/types';
+import { FileLockStore } from '../../src/runbook/locks';
 
 const repoActions = resolve(__dirname, '../../actions');
 
@@ -50,7 +51,7 @@ function engineFor(cfg: Config, runbooks: Map<string, Runbook>) {
       operator: 'orion',
       audit: new AuditLog(join(base, 'emergency.log')),
       journalDir: join(base, 'journal'),
-      lockDir: join(base, 'locks'),
+      locks: new FileLockStore(join(base, 'locks')),
       httpProbe: async () => {
         throw new Error('no http');
       },

@@ -13,6 +13,7 @@ import type { RunEvent } from '../../src/runbook/events';
 import { loadRunbooks, parseRunbook } from '../../src/runbook/loader';
 import type { Runbook } from '../../src/runbook/schema';
 import type { RemoteShell } from '../../src/ssh/types';
+import { FileLockStore } from '../../src/runbook/locks';
 
 const actions = resolve(__dirname, '../../actions');
 // Runbooks another engineer writes (l2/l3) are validated by their own tests; these are ours.
@@ -67,7 +68,7 @@ function engine(): { engine: RunEngine; events: RunEvent[]; auditPath: string } 
     operator: 'orion',
     audit: new AuditLog(auditPath),
     journalDir: join(base, 'journal'),
-    lockDir: join(base, 'locks'),
+    locks: new FileLockStore(join(base, 'locks')),
     httpProbe: async () => {
       executed.push('http');
       throw new Error('a dry run must not probe');

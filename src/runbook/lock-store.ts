@@ -1,0 +1,51 @@
+// One recovery per target across every console on the machine (R-RUN-7), behind one small
+// interface. The engine depends on this only; src/runbook/locks.ts keeps the locks as files (in
+// the system state dir when there is one), and a server or a database can keep them instead.
+// No file system here: watch mode and screens may import the types and describeLock.
+import type { ProcessIdentity } from '../core/process-identity';
+
+export interface LockInfo extends ProcessIdentity {
+  operator: string;
+  runbook: string;
+  level: string;
+  /** ISO 8601 */
+  since: string;
+  runId: string;
+}
+
+export interface HeldLock extends LockInfo {
+  /** False when the holder is gone (its process ended, or the pid now belongs to another boot or program). */
+  alive: boolean;
+}
+
+/** What a run asks for; the store adds who is asking (pid, host, boot id, start time). */
+export type LockRequest = Omit<LockInfo, keyof ProcessIdentity> & Partial<ProcessIdentity>;
+
+/** A refusal says who holds the lock (message) and how to clear it by hand if that holder is believed gone (hint). */
+export type AcquireResult = { ok: true; release: () => void; replacedStale?: LockInfo } | { ok: false; holder: LockInfo; message: string; hint?: string };
+
+export interface LockStore {
+  /** Where the locks are kept, for messages (a directory, a socket, a database). */
+  readonly where: string;
+  /** Takes the target's lock, replacing a stale one; refuses with who holds it. */
+  acquire(target: string, request: LockRequest): AcquireResult;
+  /** Removes the target's lock if this run still holds it. */
+  release(target: string, runId: string): void;
+  /** Who holds the target's lock, if anyone. */
+  holder(target: string): HeldLock | undefined;
+  /** Every lock, keyed by target. */
+  list(): Map<string, HeldLock>;
+  /** How to clear this target's lock by hand when its holder is believed gone. */
+  clearHint(target: string): string;
+}
+
+function hhmm(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+}
+
+/** `L2 in progress by orion since 15:31 (run <id>)` */
+export function describeLock(info: Pick<LockInfo, 'level' | 'operator' | 'since' | 'runId'>): string {
+  return `${info.level} in progress by ${info.operator} since ${hhmm(info.since)} (run ${info.runId})`;
+}
