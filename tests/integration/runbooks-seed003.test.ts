@@ -133,3 +133,122 @@ describe('chromadb-restore (seed 003 "ChromaDB 복구") with a point-in-time cho
     expect(existsSync(join(`${live}.failed.${stamp}`, 'chroma.sqlite3'))).toBe(true);
   });
 });
+
+describe('unified-restore (seed 003 "3. 통합 복구"): both from one set, or neither', () => {
+  let data: string;
+  let sets: string;
+  let db: string;
+  let chroma: string;
+
+  function makeSet(id: string, marker: string, iso: string): string {
+    const set = join(sets, id);
+    mkdirSync(set, { recursive: true });
+    const work = join(data, `work-${id}`);
+    makeChroma(join(work, 'chromadb'), marker);
+    sh(`tar -czf '${set}/chromadb.tar.gz' -C '${work}' chromadb`);
+    sh(`sqlite3 '${work}/refserver.db' "CREATE TABLE docs(id TEXT); INSERT INTO docs VALUES ('${marker}');" && gzip -c '${work}/refserver.db' > '${set}/refserver.db.gz'`);
+    setTime(set, iso);
+    return set;
+  }
+
+  beforeEach(() => {
+    data = join(host.dir, `unified-${Date.now()}`);
+    sets = join(data, 'backups', 'unified');
+    db = join(data, 'refserver.db');
+    chroma = join(data, 'chromadb');
+    makeSet('unified_20250119_030000', 'set-19', '2025-01-19T03:00:00Z');
+    makeSet('unified_20250120_030000', 'set-20', '2025-01-20T03:00:00Z');
+    // A set missing its ChromaDB archive is never offered.
+    mkdirSync(join(sets, 'unified_20250121_030000'));
+    writeFileSync(join(sets, 'unified_20250121_030000', 'refserver.db.gz'), '');
+    sh(`sqlite3 '${db}' "CREATE TABLE docs(id TEXT); INSERT INTO docs VALUES ('live');"`);
+    makeChroma(chroma, 'live');
+  });
+
+  it('lists whole sets only; restores both, keeps both, verifies both', async () => {
+    const e = host.engine();
+    const listed = await e.listChoices('unified-restore', 'refserver', 'backup_id', { sets_dir: sets });
+    if (!listed.ok) throw new Error(listed.error);
+    expect(listed.choices.map((c) => c.value)).toEqual(['unified_20250120_030000', 'unified_20250119_030000']);
+    expect(listed.choices[0].label).toMatch(/^unified_20250120_030000 2025-01-20 03:00 \d+(\.\d)?K$/);
+    const r = await host.run(e, 'unified-restore', 'refserver', { db_path: db, chroma_dir: chroma, sets_dir: sets });
+    expect(r.outcome, JSON.stringify(r.steps) + r.output('swap') + r.output('verify-both')).toBe('success');
+    expect(r.steps).toEqual(['stage:ok', 'stop:ok', 'swap:ok', 'verify-both:ok', 'start:ok', 'verify:ok']);
+    expect(sh(`sqlite3 '${db}' 'SELECT id FROM docs'`).trim()).toBe('set-20');
+    expect(readFileSync(join(chroma, '6f1c-segment', 'header.bin'), 'utf8')).toBe('set-20');
+    const kept = readdirSync(data).filter((f) => f.includes('.corrupted.')).sort();
+    expect(kept).toHaveLength(2);
+    expect(sh(`sqlite3 '${join(data, kept.find((f) => f.startsWith('refserver'))!)}' 'SELECT id FROM docs'`).trim()).toBe('live');
+    expect(readFileSync(join(data, kept.find((f) => f.startsWith('chromadb'))!, '6f1c-segment', 'header.bin'), 'utf8')).toBe('live');
+    expect(host.audit('UNIFIED_RESTORE')).toEqual(['START', 'STEP1_APPROVED by vega', 'SERVICES_STOPPED', 'BOTH_SWAPPED', 'SERVICES_RESTARTED', 'SUCCESS']);
+  });
+
+  it('a set whose SQLite backup fails integrity_check restores neither: nothing stopped, both live copies untouched', async () => {
+    const set = join(sets, 'unified_20250120_030000');
+    const work = join(data, 'bad');
+    mkdirSync(work);
+    sh(`sqlite3 '${work}/r.db' "CREATE TABLE docs(id TEXT, body TEXT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 500) INSERT INTO docs SELECT i, hex(randomblob(60)) FROM n;"`);
+    const bytes = readFileSync(join(work, 'r.db'));
+    for (let i = 4096; i < 4096 * 3; i++) bytes[i] = (i * 13) & 0xff;
+    writeFileSync(join(work, 'r.db'), bytes);
+    sh(`gzip -c '${work}/r.db' > '${set}/refserver.db.gz'`);
+    setTime(set, '2025-01-20T03:00:00Z');
+    const e = host.engine();
+    await e.listChoices('unified-restore', 'refserver', 'backup_id', { sets_dir: sets });
+    const r = await host.run(e, 'unified-restore', 'refserver', { db_path: db, chroma_dir: chroma, sets_dir: sets });
+    expect(r.outcome).toBe('failed');
+    expect(r.steps[0]).toBe('stage:failed');
+    expect(r.output('stage')).toContain('the SQLite backup fails PRAGMA integrity_check');
+    expect(host.calls()).toEqual([]);
+    expect(sh(`sqlite3 '${db}' 'SELECT id FROM docs'`).trim()).toBe('live');
+    expect(readdirSync(data).filter((f) => f.includes('.corrupted.') || f.includes('.restoring.'))).toEqual([]);
+  });
+});
+
+describe('pdf-restore (seed 003 "PDF 파일만 복구")', () => {
+  it('shows the rsync -n list before copying anything, deletes nothing by default, keeps replaced files, verifies by checksum', async () => {
+    const base = join(host.dir, `pdfs-${Date.now()}`);
+    const src = join(base, 'backup', 'pdfs');
+    const dst = join(base, 'data', 'pdfs');
+    mkdirSync(join(src, '2025'), { recursive: true });
+    mkdirSync(dst, { recursive: true });
+    writeFileSync(join(src, '2025', 'paper-a.pdf'), '%PDF-1.7 paper a');
+    writeFileSync(join(src, 'paper-b.pdf'), '%PDF-1.7 paper b');
+    writeFileSync(join(dst, 'paper-b.pdf'), '%PDF-1.7 damaged');
+    writeFileSync(join(dst, 'uploaded-today.pdf'), '%PDF-1.7 new upload');
+    const e = host.engine();
+    let atConfirm: string[] = [];
+    e.on((ev) => {
+      if (ev.type === 'run.prompt' && ev.prompt?.kind === 'confirm') atConfirm = readdirSync(dst).sort();
+    });
+    const r = await host.run(e, 'pdf-restore', 'refserver', { source: src, target: dst });
+    expect(r.outcome, JSON.stringify(r.steps) + r.output('sync') + r.output('verify')).toBe('success');
+    expect(r.steps).toEqual(['source:ok', 'preview:ok', 'confirm:ok', 'sync:ok', 'verify:ok']);
+    expect(r.output('preview')).toMatch(/2025\/paper-a\.pdf/);
+    expect(r.output('preview')).toMatch(/paper-b\.pdf/);
+    expect(atConfirm).toEqual(['paper-b.pdf', 'uploaded-today.pdf']);
+    expect(readFileSync(join(dst, '2025', 'paper-a.pdf'), 'utf8')).toBe('%PDF-1.7 paper a');
+    expect(readFileSync(join(dst, 'paper-b.pdf'), 'utf8')).toBe('%PDF-1.7 paper b');
+    expect(readFileSync(join(dst, 'uploaded-today.pdf'), 'utf8')).toBe('%PDF-1.7 new upload');
+    const replaced = readdirSync(base + '/data').find((f) => f.startsWith('pdfs.replaced.'))!;
+    expect(readFileSync(join(base, 'data', replaced, 'paper-b.pdf'), 'utf8')).toBe('%PDF-1.7 damaged');
+    expect(host.calls()).toEqual([]);
+  });
+
+  it('delete=yes removes what the backup lacks, into the .replaced folder', async () => {
+    const base = join(host.dir, `pdfs-del-${Date.now()}`);
+    const src = join(base, 'backup');
+    const dst = join(base, 'pdfs');
+    mkdirSync(src, { recursive: true });
+    mkdirSync(dst, { recursive: true });
+    writeFileSync(join(src, 'a.pdf'), 'a');
+    writeFileSync(join(dst, 'stray.pdf'), 'stray');
+    const e = host.engine();
+    const r = await host.run(e, 'pdf-restore', 'refserver', { source: src, target: dst, delete: 'yes' });
+    expect(r.outcome, r.output('sync')).toBe('success');
+    expect(r.output('preview')).toContain('*deleting   stray.pdf');
+    expect(readdirSync(dst)).toEqual(['a.pdf']);
+    const replaced = readdirSync(base).find((f) => f.startsWith('pdfs.replaced.'))!;
+    expect(readFileSync(join(base, replaced, 'stray.pdf'), 'utf8')).toBe('stray');
+  });
+});
