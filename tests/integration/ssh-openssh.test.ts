@@ -1,11 +1,13 @@
 // Proves the SSH layer against a real OpenSSH sshd: streaming, exit codes, and that a timed-out
 // or cancelled command is really gone on the host (the whole process tree, not just the shell).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { runCheck } from '../../src/cli/check';
 import type { HostConfig } from '../../src/config/schema';
 import { createSshShell, type SshShell } from '../../src/ssh/shell';
 import { SshError } from '../../src/ssh/types';
@@ -262,6 +264,99 @@ describe('agent auth against OpenSSH sshd', () => {
       }
     } finally {
       shell.close();
+    }
+  });
+});
+
+// Issue 12 item 19: the host was known by its RSA key and now offers only ed25519 (rebuilt).
+// OpenSSH calls that "REMOTE HOST IDENTIFICATION HAS CHANGED"; so does the console, and the
+// advice it gives, followed to the letter, gets the operator back in.
+describe('a host known by an RSA key that now offers ed25519', () => {
+  let sshd: RunningSshd;
+  let dir: string;
+  let knownHosts: string;
+  let configPath: string;
+
+  beforeAll(async () => {
+    sshd = await startSshd();
+    dir = mkdtempSync(join(tmpdir(), 'doai-rsa-'));
+    knownHosts = join(dir, 'known_hosts');
+    const rsa = join(dir, 'old_rsa_host_key');
+    const gen = spawnSync('/usr/bin/ssh-keygen', ['-q', '-t', 'rsa', '-b', '2048', '-N', '', '-f', rsa], { encoding: 'utf8' });
+    if (gen.status !== 0) throw new Error(`ssh-keygen: ${gen.stderr}`);
+    const rsaPub = readFileSync(`${rsa}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
+    writeFileSync(knownHosts, `[127.0.0.1]:${sshd.port} ${rsaPub}\n`);
+    configPath = join(dir, 'console.yaml');
+    writeFileSync(
+      configPath,
+      stringify({
+        paths: { state_dir: join(dir, 'state'), known_hosts: knownHosts },
+        hosts: [{ name: 'box', address: '127.0.0.1', port: sshd.port, user: sshd.user, identity_file: sshd.clientKeyPath }],
+      }),
+    );
+  });
+
+  afterAll(async () => {
+    await sshd?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
+  });
+
+  it("says the host key has changed, as OpenSSH does, and its advice works as printed", async () => {
+    // OpenSSH's own verdict on the same files, for reference.
+    const real = spawnSync(
+      '/usr/bin/ssh',
+      ['-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'GlobalKnownHostsFile=/dev/null', '-o', 'StrictHostKeyChecking=accept-new', '-o', 'BatchMode=yes', '-i', sshd.clientKeyPath, '-p', String(sshd.port), `${sshd.user}@127.0.0.1`, 'true'],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
+    expect(real.stderr).toContain('REMOTE HOST IDENTIFICATION HAS CHANGED');
+    expect(real.stderr).toContain(`Offending RSA key in ${knownHosts}:1`);
+
+    const shell = createSshShell({
+      hosts: [{ name: 'box', address: '127.0.0.1', port: sshd.port, user: sshd.user, identity_file: sshd.clientKeyPath, agent: false, snapshot_dir: '/x', backup_dir: '/y' }],
+      knownHostsPath: knownHosts,
+      acceptNew: true, // even so: a changed key is never accepted
+      configPath,
+      env: {},
+    });
+    let refused: SshError | undefined;
+    try {
+      await shell.exec('box', 'true', { timeoutMs: 30_000, onLine: () => undefined });
+    } catch (err) {
+      refused = err as SshError;
+    } finally {
+      shell.close();
+    }
+    expect(refused).toBeInstanceOf(SshError);
+    expect(refused!.kind).toBe('hostkey-changed');
+    expect(refused!.trust?.summary).toBe('host key changed for box');
+    expect(refused!.message).toContain('REMOTE HOST IDENTIFICATION HAS CHANGED');
+    expect(refused!.message).toMatch(/The fingerprint for the ED25519 key sent by the remote host is SHA256:/);
+    expect(refused!.message).toContain(`Offending RSA key in ${knownHosts}:1`);
+    expect(refused!.message).not.toMatch(/only knows/);
+    expect(readFileSync(knownHosts, 'utf8').split('\n').filter(Boolean)).toHaveLength(1);
+
+    // Follow the advice exactly as printed: the ssh-keygen line, then the check line.
+    const commands = [...refused!.trust!.fix.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
+    expect(commands).toHaveLength(2);
+    expect(commands[0]).toMatch(/^ssh-keygen -f /);
+    expect(commands[1]).toBe(`doai-console check --accept-new --config '${configPath}'`);
+    const removed = spawnSync('/bin/sh', ['-c', commands[0]!], { encoding: 'utf8' });
+    expect(removed.status, removed.stderr).toBe(0);
+    let out = '';
+    const sink = { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream;
+    const code = await runCheck({ configPath, acceptNew: true, out: sink, timeoutMs: 10_000 });
+    expect(out).toMatch(/host-key\s+box\s+ADDED\s+ssh-ed25519 SHA256:/);
+    expect(code, out).toBe(0);
+
+    const after = createSshShell({
+      hosts: [{ name: 'box', address: '127.0.0.1', port: sshd.port, user: sshd.user, identity_file: sshd.clientKeyPath, agent: false, snapshot_dir: '/x', backup_dir: '/y' }],
+      knownHostsPath: knownHosts,
+      env: {},
+    });
+    try {
+      expect(await after.probe('box', 20_000)).toEqual({ ok: true });
+    } finally {
+      after.close();
     }
   });
 });
