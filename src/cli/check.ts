@@ -4,14 +4,15 @@
 // 2 the config or a runbook is invalid.
 import { lookup } from 'node:dns/promises';
 import { isIP, connect as netConnect } from 'node:net';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { sshHome } from '../config/paths';
 import ssh2 from 'ssh2';
 import { ConfigError, loadConfig, type LoadedConfig } from '../config/load';
 import type { HostConfig } from '../config/schema';
 import { probeHttp } from '../health/http-probe';
 import { builtinActionsDir, loadRunbooks } from '../runbook/loader';
 import { appendKnownHost, checkHostKey, fingerprint, hostKeyAlgorithms, keyTypeOfBlob, knownHostsList, knownKeyTypes, readKnownHosts } from '../ssh/known-hosts';
-import { acceptNewCommand, describeHostKeyRefusal } from '../ssh/host-trust';
+import { acceptNewCommand, acceptsUnknownKey, describeHostKeyRefusal } from '../ssh/host-trust';
 import { createSshShell } from '../ssh/shell';
 import { applySshConfigToLoaded } from '../ssh/ssh-config';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit';
@@ -56,7 +57,10 @@ export async function runCheck(opts: CheckOptions): Promise<number> {
     rows.push({ check: 'config', subject: opts.configPath, verdict: 'FAIL', detail: err.message, hint: 'fix the lines named above, then run check again' });
     return finish(EXIT_USAGE);
   }
-  rows.push({ check: 'config', subject: loaded.path, verdict: loaded.warnings?.length ? 'WARN' : 'OK', detail: `${loaded.config.hosts.length} host(s), ${loaded.config.services.length} service(s)`, ...(loaded.warnings?.length ? { hint: loaded.warnings.join('\n') } : {}) });
+  // ~/.ssh is the passwd home's, as OpenSSH has it: say so when $HOME points elsewhere.
+  const home = process.env.HOME ? resolve(process.env.HOME) : undefined;
+  const sshDir = home && home !== resolve(sshHome()) ? `; ~/.ssh is ${join(sshHome(), '.ssh')} (the passwd home, as OpenSSH uses; $HOME is ${home})` : '';
+  rows.push({ check: 'config', subject: loaded.path, verdict: loaded.warnings?.length ? 'WARN' : 'OK', detail: `${loaded.config.hosts.length} host(s), ${loaded.config.services.length} service(s)${sshDir}`, ...(loaded.warnings?.length ? { hint: loaded.warnings.join('\n') } : {}) });
 
   try {
     const runbooks = loadRunbooks({ builtinDir: builtinActionsDir(), extraPaths: loaded.config.runbooks, baseDir: dirname(loaded.path), userDir: join(dirname(loaded.path), 'runbooks') });
@@ -184,16 +188,17 @@ function judgeHostKey(host: HostConfig, files: string[], keyType: string, blob: 
     return { check: 'host-key', subject: host.name, verdict: 'FAIL', detail: `cannot read ${files.join(' ')}: ${(err as Error).message}`, hint: 'fix the file permissions' };
   }
   if (check.status === 'match') return { check: 'host-key', subject: host.name, verdict: 'OK', detail: `${fp} known (${check.path ?? path}:${check.line})` };
-  if (check.status === 'unknown' && opts.acceptNew) {
+  if (check.status === 'unknown' && acceptsUnknownKey(host.strict_host_key_checking, opts.acceptNew === true)) {
     try {
       appendKnownHost(path, host.address, host.port, keyType, blob);
     } catch (err) {
       return { check: 'host-key', subject: host.name, verdict: 'FAIL', detail: `cannot write ${path}: ${(err as Error).message}`, hint: 'fix the file permissions' };
     }
-    return { check: 'host-key', subject: host.name, verdict: 'ADDED', detail: `${fp} written to ${path} (--accept-new)` };
+    const why = opts.acceptNew && host.strict_host_key_checking !== 'accept-new' && host.strict_host_key_checking !== 'no' ? '--accept-new' : `StrictHostKeyChecking ${host.strict_host_key_checking}`;
+    return { check: 'host-key', subject: host.name, verdict: 'ADDED', detail: `${fp} written to ${path} (${why})` };
   }
   const refusal = describeHostKeyRefusal(
-    { host: host.name, address: host.address, port: host.port, knownHosts: path, keyType, fingerprint: fingerprint(blob), acceptCommand: acceptNewCommand(opts.configPath) },
+    { host: host.name, address: host.address, port: host.port, knownHosts: path, keyType, fingerprint: fingerprint(blob), acceptCommand: acceptNewCommand(opts.configPath), strict: host.strict_host_key_checking },
     check,
   )!;
   return { check: 'host-key', subject: host.name, verdict: 'FAIL', detail: refusal.what, hint: refusal.trust.fix };

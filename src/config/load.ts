@@ -54,7 +54,7 @@ export function configWarnings(loaded: Pick<LoadedConfig, 'path' | 'config'>): s
 }
 
 export { defaultStateDir, expandPath, resolveConfigPath, type PathOptions } from './paths';
-import { defaultStateDir, expandPath, type PathOptions } from './paths';
+import { defaultStateDir, expandPath, sshHome, type PathOptions } from './paths';
 
 /** Byte offset of the first byte that is not part of a valid UTF-8 sequence, or -1. */
 export function firstInvalidUtf8(buf: Uint8Array): number {
@@ -157,6 +157,9 @@ function crossReferenceProblems(config: Config, source: YamlSource): YamlProblem
 function resolveAllPaths(config: Config, configDir: string, opts: PathOptions): { config: Config; paths: ResolvedPaths } {
   const home = opts.home ?? homedir();
   const abs = (p: string) => expandPath(p, configDir, home);
+  // ~/.ssh things follow the passwd home, as OpenSSH does, whatever $HOME says.
+  const sshDir = opts.sshHome ?? opts.home ?? sshHome();
+  const sshAbs = (p: string) => expandPath(p, configDir, sshDir);
   const stateDir = config.paths.state_dir ? abs(config.paths.state_dir) : defaultStateDir(opts);
   const paths: ResolvedPaths = {
     stateDir,
@@ -164,15 +167,15 @@ function resolveAllPaths(config: Config, configDir: string, opts: PathOptions): 
     journalDir: config.paths.journal_dir ? abs(config.paths.journal_dir) : join(stateDir, 'journal'),
     snapshotsDir: config.paths.snapshots_dir ? abs(config.paths.snapshots_dir) : join(stateDir, 'snapshots'),
     incidentsDir: config.paths.incidents_dir ? abs(config.paths.incidents_dir) : join(stateDir, 'incidents'),
-    knownHosts: config.paths.known_hosts ? abs(config.paths.known_hosts) : join(home, '.ssh', 'known_hosts'),
+    knownHosts: config.paths.known_hosts ? sshAbs(config.paths.known_hosts) : join(sshDir, '.ssh', 'known_hosts'),
     approvalsDir: config.paths.approvals_dir ? abs(config.paths.approvals_dir) : DEFAULT_APPROVALS_DIR,
   };
   const resolved: Config = {
     ...config,
     hosts: config.hosts.map((h) => ({
       ...h,
-      ...(h.identity_file !== undefined ? { identity_file: abs(h.identity_file) } : {}),
-      ...(h.known_hosts !== undefined ? { known_hosts: abs(h.known_hosts) } : {}),
+      ...(h.identity_file !== undefined ? { identity_file: sshAbs(h.identity_file) } : {}),
+      ...(h.known_hosts !== undefined ? { known_hosts: typeof h.known_hosts === 'string' ? sshAbs(h.known_hosts) : h.known_hosts.map(sshAbs) } : {}),
     })),
     runbooks: config.runbooks.map(abs),
     checklists: config.checklists.map(abs),
@@ -188,7 +191,7 @@ function resolveAllPaths(config: Config, configDir: string, opts: PathOptions): 
       incidents_dir: paths.incidentsDir,
       known_hosts: paths.knownHosts,
       approvals_dir: paths.approvalsDir,
-      ...(config.paths.ssh_config !== undefined ? { ssh_config: abs(config.paths.ssh_config) } : {}),
+      ...(config.paths.ssh_config !== undefined ? { ssh_config: sshAbs(config.paths.ssh_config) } : {}),
     },
   };
   return { config: resolved, paths };

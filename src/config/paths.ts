@@ -1,6 +1,6 @@
 // Where the config file is and where state goes: no YAML or zod here, so the console's fast start
 // (src/cli/fast-start.ts) can find the config without loading the validator.
-import { homedir } from 'node:os';
+import { homedir, userInfo } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 
 export type Env = Record<string, string | undefined>;
@@ -9,6 +9,20 @@ export interface PathOptions {
   env?: Env;
   /** Home directory (tests); defaults to os.homedir(). */
   home?: string;
+  /** Home for SSH paths (~/.ssh): the passwd entry's, as OpenSSH; default `home` when given, else sshHome(). */
+  sshHome?: string;
+}
+
+/**
+ * The home OpenSSH uses for ~/.ssh and `~` in its paths: the user's passwd entry, not $HOME
+ * (ssh reads getpwuid(); `sudo -E`, cron and service managers often leave another $HOME).
+ */
+export function sshHome(): string {
+  try {
+    return userInfo().homedir || homedir();
+  } catch {
+    return homedir(); // no passwd entry for this uid (some containers)
+  }
 }
 
 /** `~` and `~/x` expand to home; relative paths resolve against `base`. */

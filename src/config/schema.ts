@@ -36,8 +36,17 @@ export const hostSchema = z.strictObject({
   identity_file: anyText.optional(),
   agent: z.boolean().default(false),
   jump: anyText.optional(),
-  /** Per-host known_hosts file; defaults to paths.known_hosts then ~/.ssh/known_hosts. */
-  known_hosts: anyText.optional(),
+  /**
+   * Per-host known_hosts file, or several (all are read, new keys go to the first); defaults to
+   * paths.known_hosts, then ssh_config's UserKnownHostsFile, then ~/.ssh/known_hosts.
+   */
+  known_hosts: z.union([anyText, z.array(anyText).min(1)]).optional(),
+  /**
+   * OpenSSH's StrictHostKeyChecking for this host (ssh_config hosts take it from `ssh -G`):
+   * `ask` (default) refuses an unknown key unless --accept-new, `accept-new` and `no` record it,
+   * `yes` refuses it even with --accept-new. A changed key is refused in every mode.
+   */
+  strict_host_key_checking: z.enum(['yes', 'accept-new', 'no', 'ask']).optional(),
   provider: providerSchema.optional(),
   /** Where the L2 snapshot is saved on the host. */
   snapshot_dir: anyText.default('/var/log/doai/snapshots'),

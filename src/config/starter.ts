@@ -30,7 +30,8 @@ hosts:
     agent: true                              # use ssh-agent; or set identity_file instead
     # identity_file: ~/.ssh/id_ed25519
     # jump: bastion                          # another host declared here, used as ProxyJump
-    # known_hosts: ~/.ssh/known_hosts        # per-host override of paths.known_hosts
+    # known_hosts: ~/.ssh/known_hosts        # per-host override of paths.known_hosts (or a list)
+    # strict_host_key_checking: ask          # ask (refuse unknown unless --accept-new) | accept-new | no | yes
     # provider:                              # lets L3 Box Reset reboot through the provider API
     #   kind: vultr
     #   instance_id: 00000000-0000-0000-0000-000000000000

@@ -1,6 +1,7 @@
 // What the console says when it refuses a host's key, in OpenSSH's words, and what to do about
 // it: one wording for the SSH client (runs, probes) and `doai-console check`. A refused key is
 // a trust failure (types.ts TrustFailure): no runbook escalation can get past it.
+import type { HostConfig } from '../config/schema';
 import { knownHostName, type HostKeyCheck } from './known-hosts';
 import { SshError, type TrustFailure } from './types';
 
@@ -24,6 +25,14 @@ export interface OfferedHostKey {
   fingerprint: string;
   /** How to record a verified key: `doai-console check --accept-new --config <path>`. */
   acceptCommand?: string;
+  /** The host's StrictHostKeyChecking: with `yes` no key is recorded for the operator. */
+  strict?: HostConfig['strict_host_key_checking'];
+}
+
+/** Whether an unknown key is recorded (OpenSSH's StrictHostKeyChecking, and our --accept-new). */
+export function acceptsUnknownKey(strict: HostConfig['strict_host_key_checking'], acceptNew: boolean): boolean {
+  if (strict === 'accept-new' || strict === 'no') return true;
+  return acceptNew && strict !== 'yes';
 }
 
 /** The shell-quoted argument, as ssh prints it in its own advice. */
@@ -80,14 +89,23 @@ export function describeHostKeyRefusal(key: OfferedHostKey, check: HostKeyCheck)
         },
       );
     }
-    case 'unknown':
+    case 'unknown': {
+      const keyscan = `ssh-keyscan -p ${key.port} ${key.address} >> ${key.knownHosts}`;
+      if (key.strict === 'yes') {
+        return fail(
+          `The authenticity of host ${key.host} (${where}) can't be established: its ${offered} is not in ${key.knownHosts}, and StrictHostKeyChecking is yes for it; connection refused.`,
+          'hostkey-unknown',
+          { summary: `host key unknown for ${key.host}`, fix: `Verify the fingerprint with the host's owner, then add it yourself: \`${keyscan}\`.` },
+        );
+      }
       return fail(
         `The authenticity of host ${key.host} (${where}) can't be established: its ${offered} is not in ${key.knownHosts}; connection refused.`,
         'hostkey-unknown',
         {
           summary: `host key unknown for ${key.host}`,
-          fix: `Verify the fingerprint with the host's owner, then record it with \`${accept}\` (or \`ssh-keyscan -p ${key.port} ${key.address} >> ${key.knownHosts}\`).`,
+          fix: `Verify the fingerprint with the host's owner, then record it with \`${accept}\` (or \`${keyscan}\`).`,
         },
       );
+    }
   }
 }

@@ -3,8 +3,11 @@
 // @revoked keys, and @cert-authority lines (we do not do certificates, so they never match).
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+
 import { dirname, resolve } from 'node:path';
+import { sshHome } from '../config/paths';
+
+export { sshHome };
 
 export type KnownHostMarker = 'revoked' | 'cert-authority';
 
@@ -221,9 +224,10 @@ export function appendKnownHost(
   if (!existed) chmodSync(path, 0o600); // the umask may have narrowed or widened the create mode
 }
 
+/** `~` and `~/x` in an SSH path, expanded as OpenSSH does (sshHome). */
 export function expandHome(path: string): string {
-  if (path === '~') return homedir();
-  if (path.startsWith('~/')) return resolve(homedir(), path.slice(2));
+  if (path === '~') return sshHome();
+  if (path.startsWith('~/')) return resolve(sshHome(), path.slice(2));
   return path;
 }
 

@@ -29,7 +29,7 @@ import {
   readKnownHosts,
   type HostKeyCheck,
 } from './known-hosts';
-import { acceptNewCommand, hostKeyRefusal } from './host-trust';
+import { acceptNewCommand, acceptsUnknownKey, hostKeyRefusal } from './host-trust';
 import { LineSplitter } from './line-splitter';
 import { killCommand, parsePidLine, wrapCommand } from './process-group';
 import { SshError, type ExecOptions, type ExecResult, type RemoteShell, type TrustFailure } from './types';
@@ -207,7 +207,7 @@ export function createSshShell(opts: SshShellOptions): SshShell {
     } catch (err) {
       return new SshError(`cannot read known_hosts ${files.join(' ')} (${(err as Error).message}); fix its permissions`, 'config');
     }
-    if (check.status === 'unknown' && opts.acceptNew) {
+    if (check.status === 'unknown' && acceptsUnknownKey(host.strict_host_key_checking, opts.acceptNew === true)) {
       try {
         appendKnownHost(path, host.address, host.port, keyType, key);
       } catch (err) {
@@ -220,7 +220,7 @@ export function createSshShell(opts: SshShellOptions): SshShell {
       return undefined;
     }
     return hostKeyRefusal(
-      { host: host.name, address: host.address, port: host.port, knownHosts: path, keyType, fingerprint: fp, acceptCommand: acceptNewCommand(opts.configPath) },
+      { host: host.name, address: host.address, port: host.port, knownHosts: path, keyType, fingerprint: fp, acceptCommand: acceptNewCommand(opts.configPath), strict: host.strict_host_key_checking },
       check,
     );
   }

@@ -1,14 +1,15 @@
 // ~/.ssh/config for hosts that ask for it (R-SEC-2): OpenSSH itself evaluates the file with
 // `ssh -G <alias>` (Match, Include, wildcards, tokens all as ssh would), and we take HostName,
-// User, Port, IdentityFile and ProxyJump from its answer. Keys written in our config win.
+// User, Port, IdentityFile, ProxyJump, UserKnownHostsFile and StrictHostKeyChecking from its
+// answer. Keys written in our config win; ProxyJump hops check their keys as the host does.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { Config, HostConfig } from '../config/schema';
 import type { LoadedConfig } from '../config/load';
 import { ConfigError } from '../config/load';
+import { sshHome } from '../config/paths';
 
 export interface SshGResult {
   hostname: string;
@@ -18,7 +19,13 @@ export interface SshGResult {
   identityFiles: string[];
   /** Comma-separated hops, outermost first; undefined when none. */
   proxyJump?: string;
+  /** UserKnownHostsFile: every file ssh reads (~ expanded). */
+  userKnownHostsFiles: string[];
+  /** StrictHostKeyChecking, in our config's words (ssh -G prints true/false for yes/no). */
+  strictHostKeyChecking?: 'yes' | 'accept-new' | 'no' | 'ask';
 }
+
+const STRICT: Record<string, SshGResult['strictHostKeyChecking']> = { true: 'yes', yes: 'yes', false: 'no', no: 'no', off: 'no', 'accept-new': 'accept-new', ask: 'ask' };
 
 export interface SshConfigOptions {
   /** `ssh -F <file>`; default: ssh's own (~/.ssh/config, /etc/ssh/ssh_config). */
@@ -39,7 +46,7 @@ function expandTilde(p: string, home: string): string {
 }
 
 /** Parses `ssh -G` output: one "keyword value" per line, keywords lowercase, some repeated. */
-export function parseSshG(text: string, home: string = homedir()): SshGResult {
+export function parseSshG(text: string, home: string = sshHome()): SshGResult {
   const values = new Map<string, string[]>();
   for (const line of text.split('\n')) {
     const m = /^(\S+)\s+(.*)$/.exec(line.trim());
@@ -50,12 +57,16 @@ export function parseSshG(text: string, home: string = homedir()): SshGResult {
   const one = (k: string) => values.get(k)?.[0];
   const port = one('port');
   const jump = one('proxyjump');
+  const strict = STRICT[(one('stricthostkeychecking') ?? '').toLowerCase()];
+  const knownHosts = (values.get('userknownhostsfile') ?? []).flatMap((v) => v.split(/\s+/)).filter((p) => p !== '' && p !== 'none');
   return {
     hostname: one('hostname') ?? '',
     ...(one('user') ? { user: one('user') } : {}),
     ...(port && /^\d+$/.test(port) ? { port: Number(port) } : {}),
     identityFiles: (values.get('identityfile') ?? []).map((p) => expandTilde(p, home)),
     ...(jump && jump !== 'none' ? { proxyJump: jump } : {}),
+    userKnownHostsFiles: knownHosts.map((p) => expandTilde(p, home)),
+    ...(strict ? { strictHostKeyChecking: strict } : {}),
   };
 }
 
@@ -79,7 +90,7 @@ export function sshG(alias: string, opts: SshConfigOptions = {}): SshGResult {
       .join('; ');
     throw new Error(`\`ssh ${args.join(' ')}\` refused (${why || `exit ${r.status}`}); fix the ssh config file`);
   }
-  return parseSshG(r.stdout, opts.home ?? homedir());
+  return parseSshG(r.stdout, opts.home ?? sshHome());
 }
 
 interface Hop {
@@ -114,17 +125,28 @@ export function parseJumpHop(spec: string): Hop {
 
 /** The keys each host entry sets in the YAML file itself (so defaults do not count as "written here"). */
 export function writtenHostKeys(configPath: string): Set<string>[] {
+  return writtenKeys(configPath).hosts;
+}
+
+/** Keys written in the YAML file: per host, and under paths:. */
+function writtenKeys(configPath: string): { hosts: Set<string>[]; paths: Set<string> } {
+  const keys = (o: unknown) => new Set(o && typeof o === 'object' ? Object.keys(o) : []);
   try {
-    const data = parseYaml(readFileSync(configPath, 'utf8')) as { hosts?: unknown[] } | null;
-    return (data?.hosts ?? []).map((h) => new Set(h && typeof h === 'object' ? Object.keys(h) : []));
+    const data = parseYaml(readFileSync(configPath, 'utf8')) as { hosts?: unknown[]; paths?: unknown } | null;
+    return { hosts: (data?.hosts ?? []).map(keys), paths: keys(data?.paths) };
   } catch {
-    return [];
+    return { hosts: [], paths: new Set() };
   }
 }
 
 export interface ApplySshConfigOptions extends SshConfigOptions {
   /** Keys written per host (index as in config.hosts); default: every key present counts as written. */
   written?: Set<string>[];
+  /**
+   * paths.known_hosts is written in the config: it then wins over UserKnownHostsFile for
+   * ssh_config hosts too (default false: OpenSSH's files are used).
+   */
+  knownHostsWritten?: boolean;
 }
 
 /**
@@ -140,7 +162,10 @@ export function applySshConfig(config: Config, opts: ApplySshConfigOptions = {})
 
   const firstExisting = (files: string[]) => files.find((f) => existsSync(f));
 
-  function hopHost(spec: string, depth: number): string {
+  /** How a hop checks its host key: as the host reached through it does (its files and mode). */
+  type Trust = Pick<HostConfig, 'known_hosts' | 'strict_host_key_checking'>;
+
+  function hopHost(spec: string, depth: number, trust: Trust): string {
     const declared = byName.get(spec);
     if (declared) return declared.name;
     const name = `ssh-config:${spec}`;
@@ -157,21 +182,22 @@ export function applySshConfig(config: Config, opts: ApplySshConfigOptions = {})
       identity_file: firstExisting(g.identityFiles),
       agent: !firstExisting(g.identityFiles),
       jump: undefined,
-      known_hosts: undefined,
+      known_hosts: trust.known_hosts,
+      strict_host_key_checking: trust.strict_host_key_checking,
       provider: undefined,
       ssh_config: undefined,
     };
     added.set(name, host);
-    if (g.proxyJump) host.jump = chain(g.proxyJump, depth + 1);
+    if (g.proxyJump) host.jump = chain(g.proxyJump, depth + 1, trust);
     return name;
   }
 
   /** Links "a,b,c" so c jumps through b through a; returns c's host name. */
-  function chain(proxyJump: string, depth: number): string {
+  function chain(proxyJump: string, depth: number, trust: Trust): string {
     const hops = proxyJump.split(',').map((s) => s.trim()).filter(Boolean);
     let previous: string | undefined;
     for (const spec of hops) {
-      const name = hopHost(spec, depth);
+      const name = hopHost(spec, depth, trust);
       const h = added.get(name);
       if (previous && h && h.jump === undefined) h.jump = previous;
       previous = name;
@@ -197,9 +223,11 @@ export function applySshConfig(config: Config, opts: ApplySshConfigOptions = {})
     if (!written.has('port') && g.port) out.port = g.port;
     if (!written.has('identity_file') && identity) out.identity_file = identity;
     if (!written.has('identity_file') && !identity && !written.has('agent')) out.agent = true;
+    if (!written.has('known_hosts') && !opts.knownHostsWritten && g.userKnownHostsFiles.length > 0) out.known_hosts = g.userKnownHostsFiles;
+    if (!written.has('strict_host_key_checking') && g.strictHostKeyChecking) out.strict_host_key_checking = g.strictHostKeyChecking;
     if (!written.has('jump') && g.proxyJump) {
       try {
-        out.jump = chain(g.proxyJump, 0);
+        out.jump = chain(g.proxyJump, 0, { known_hosts: out.known_hosts, strict_host_key_checking: out.strict_host_key_checking });
       } catch (err) {
         throw new ConfigError(`host "${h.name}": ssh_config ProxyJump ${g.proxyJump}: ${(err as Error).message}`);
       }
@@ -212,7 +240,8 @@ export function applySshConfig(config: Config, opts: ApplySshConfigOptions = {})
 /** applySshConfig for a loaded file: written keys from the YAML, paths.ssh_config relative to it. */
 export function applySshConfigToLoaded(loaded: LoadedConfig, opts: SshConfigOptions = {}): LoadedConfig {
   const file = loaded.config.paths.ssh_config;
-  const configFile = opts.configFile ?? (file ? (isAbsolute(file) ? file : resolve(dirname(loaded.path), expandTilde(file, opts.home ?? homedir()))) : undefined);
-  const config = applySshConfig(loaded.config, { ...opts, configFile, written: writtenHostKeys(loaded.path) });
+  const configFile = opts.configFile ?? (file ? (isAbsolute(file) ? file : resolve(dirname(loaded.path), expandTilde(file, opts.home ?? sshHome()))) : undefined);
+  const written = writtenKeys(loaded.path);
+  const config = applySshConfig(loaded.config, { ...opts, configFile, written: written.hosts, knownHostsWritten: written.paths.has('known_hosts') });
   return config === loaded.config ? loaded : { ...loaded, config };
 }

@@ -230,7 +230,8 @@ describe('other built-ins over real SSH with stand-ins', () => {
     if (!started.ok) throw new Error(started.error);
     expect(await e.waitFor(started.runId)).toBe('success');
     expect(calls()).toEqual([
-      `pm2|${process.env.HOME ?? '/root'}|status`,
+      // sshd starts the session in the user's passwd home, whatever this process's $HOME is.
+      `pm2|${userInfo().homedir}|status`,
       `pm2|${app}|restart api-server`,
       `pm2|${app}|delete api-server`,
       `pnpm|${app}|install`,

@@ -86,7 +86,7 @@ describe('loadConfig', () => {
     const err = errorOf(() => loadConfig(p, { env, home }));
     const lines = err.message.split('\n');
     expect(lines).toContain(
-      `${p}:3:5: hosts[0].adress: unknown key "adress" (expected one of: name, address, port, user, identity_file, agent, jump, known_hosts, provider, snapshot_dir, backup_dir, ssh_config) — did you mean "address"?`,
+      `${p}:3:5: hosts[0].adress: unknown key "adress" (expected one of: name, address, port, user, identity_file, agent, jump, known_hosts, strict_host_key_checking, provider, snapshot_dir, backup_dir, ssh_config) — did you mean "address"?`,
     );
     // the missing required key points at the parent object
     expect(lines).toContain(`${p}:2:5: hosts[0].address: expected a string, found nothing (missing key "address")`);
