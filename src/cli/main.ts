@@ -4,8 +4,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfigAndText, resolveConfigPath } from '../config/load';
-import { writeStarterConfig } from '../config/write-starter';
-import { writeCachedConfig } from '../config/cache';
 import type { Lang } from '../core/views';
 import { loadFromFlags, type CommonFlags } from './flags';
 import { EXIT_USAGE, UserError } from './exit';
@@ -43,7 +41,9 @@ async function interactive(flags: CommonFlags & { acceptNew?: boolean }): Promis
   requireTty();
   // The engine and the rest are built after the first frame (runInteractive).
   const { loaded, text } = loadConfigAndText(resolveConfigPath({ flag: flags.config }));
-  // The next start with this same file skips YAML and zod (src/cli/fast-start.ts).
+  // The next start with this same file skips YAML and zod (src/cli/fast-start.ts). The writer is
+  // imported here, not at the top: `watch` and the other commands never load it (R-UI-2).
+  const { writeCachedConfig } = await import('../config/cache-write');
   writeCachedConfig(loaded, text);
   const { runInteractive } = await import('./interactive');
   return runInteractive(loaded, flags, { lang: langOf(flags) });
@@ -248,8 +248,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
   common(program.command('init'))
     .description('write a commented starter config')
     .option('--force', 'overwrite an existing file')
-    .action((flags: CommonFlags & { force?: boolean }) => {
+    .action(async (flags: CommonFlags & { force?: boolean }) => {
       const path = resolveConfigPath({ flag: flags.config });
+      const { writeStarterConfig } = await import('../config/write-starter');
       writeStarterConfig(path, { force: flags.force === true });
       process.stdout.write(`wrote ${path}\nedit it, then run: doai-console status --config ${path}\n`);
       setExit(0);

@@ -6,9 +6,8 @@
 // inputs of path resolution). Anything else (a changed file, a new build, an unreadable or foreign
 // cache file) is a miss and the config is validated as always. No YAML or zod here: a hit must not
 // load them. The config holds no secrets (webhook URLs and API keys are named, never inline).
-import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, type Stats } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { writeFileAtomic } from '../core/atomic-file';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import type { LoadedConfig } from './load';
@@ -17,10 +16,7 @@ import type { Env } from './paths';
 // Replaced at bundle time with a hash of the sources and the lock file. Unbundled (tests) there is
 // no build to key on, so nothing is cached unless a test passes its own id.
 declare const __DOAI_BUILD_ID__: string | undefined;
-const BUILD_ID: string | undefined = typeof __DOAI_BUILD_ID__ === 'string' ? __DOAI_BUILD_ID__ : undefined;
-
-/** Cache files kept; the oldest go first (each config path has one file). */
-const KEEP = 32;
+export const BUILD_ID: string | undefined = typeof __DOAI_BUILD_ID__ === 'string' ? __DOAI_BUILD_ID__ : undefined;
 
 export interface ConfigCacheOptions {
   env?: Env;
@@ -38,12 +34,12 @@ export function configCacheDir(opts: ConfigCacheOptions = {}): string {
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
-function cacheKey(buildId: string, absPath: string, text: string, opts: ConfigCacheOptions): string {
+export function cacheKey(buildId: string, absPath: string, text: string, opts: ConfigCacheOptions): string {
   const env = opts.env ?? process.env;
   return sha256(JSON.stringify([buildId, absPath, opts.home ?? homedir(), env.XDG_STATE_HOME ?? '', text]));
 }
 
-function cacheFile(absPath: string, opts: ConfigCacheOptions): string {
+export function cacheFile(absPath: string, opts: ConfigCacheOptions): string {
   return join(configCacheDir(opts), `${sha256(absPath).slice(0, 40)}.json`);
 }
 
@@ -70,28 +66,4 @@ export function readCachedConfig(absPath: string, text: string, opts: ConfigCach
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
-}
-
-/**
- * Keeps a config just validated from `text`. Best effort: a read-only or full home only means the
- * next start validates again, so every failure is swallowed. Atomic (src/core/atomic-file.ts): a
- * console killed mid-write leaves the old entry or none, never half a file.
- */
-export function writeCachedConfig(loaded: LoadedConfig, text: string, opts: ConfigCacheOptions = {}): void {
-  const buildId = opts.buildId ?? BUILD_ID;
-  if (!buildId) return;
-  try {
-    writeFileAtomic(cacheFile(loaded.path, opts), JSON.stringify({ key: cacheKey(buildId, loaded.path, text, opts), loaded }));
-    prune(configCacheDir(opts));
-  } catch {
-    // the next start validates again
-  }
-}
-
-/** One file per config path ever opened: keep the KEEP most recently written. */
-function prune(dir: string): void {
-  const files = readdirSync(dir).filter((n) => n.endsWith('.json'));
-  if (files.length <= KEEP) return;
-  const aged = files.map((n) => ({ n, t: statSync(join(dir, n)).mtimeMs })).sort((a, b) => b.t - a.t);
-  for (const { n } of aged.slice(KEEP)) unlinkSync(join(dir, n));
 }

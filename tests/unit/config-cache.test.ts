@@ -6,7 +6,8 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfigAndText } from '../../src/config/load';
-import { configCacheDir, readCachedConfig, writeCachedConfig, type ConfigCacheOptions } from '../../src/config/cache';
+import { configCacheDir, readCachedConfig, type ConfigCacheOptions } from '../../src/config/cache';
+import { writeCachedConfig } from '../../src/config/cache-write';
 import { plainConsoleFlags } from '../../src/cli/fast-start';
 
 let dir: string;

@@ -93,6 +93,76 @@ describe('watch mode module graph', () => {
 });
 
 /**
+ * What `doai-console watch` really loads: bin/doai-console.js imports the bundle of
+ * src/cli/entry.ts, which loads the fast start, then main, whose watch command imports
+ * src/cli/watch.ts. Static imports load with their module; a dynamic import loads only when its
+ * line runs, so only the ones on that path are followed (entry's early import('./interactive')
+ * runs for the bare console, not for `watch`). Inside the wall screen's own modules every import
+ * is followed (attaching to a server is part of watch).
+ */
+async function watchEntryGraph(): Promise<string[]> {
+  const onPath: Record<string, string[]> = {
+    'src/cli/entry.ts': ['src/cli/fast-start.ts', 'src/cli/main.ts'],
+    'src/cli/fast-start.ts': [],
+    'src/cli/main.ts': ['src/cli/watch.ts'],
+  };
+  const result = await build({
+    entryPoints: [path.join(root, 'src/cli/entry.ts')],
+    bundle: true,
+    write: false,
+    metafile: true,
+    platform: 'node',
+    format: 'esm',
+    jsx: 'automatic',
+    packages: 'external',
+    logLevel: 'silent',
+    absWorkingDir: root,
+    plugins: [
+      {
+        name: 'dynamic-imports-on-the-watch-path',
+        setup(b) {
+          b.onResolve({ filter: /.*/ }, async (args) => {
+            if (args.kind !== 'dynamic-import' || args.pluginData === 'resolving') return undefined;
+            const importer = path.relative(root, args.importer);
+            const allowed = onPath[importer];
+            if (!allowed) return undefined; // inside the wall screen's graph: followed
+            const r = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: 'resolving' });
+            return allowed.includes(path.relative(root, r.path)) ? r : { path: args.path, external: true };
+          });
+        },
+      },
+    ],
+  });
+  return Object.keys(result.metafile!.inputs);
+}
+
+/** File writers: never loaded by the wall screen, not even unused. */
+const WRITERS = [/^src\/core\/atomic-file\.ts$/, /^src\/config\/cache-write\.ts$/, /^src\/config\/write-starter\.ts$/];
+
+describe('the real entry path of `doai-console watch` (bin → CLI entry → fast start → main → watch)', () => {
+  it('loads the wall screen and the CLI around it', async () => {
+    const inputs = await watchEntryGraph();
+    for (const f of ['src/cli/entry.ts', 'src/cli/fast-start.ts', 'src/cli/main.ts', 'src/cli/watch.ts', 'src/config/cache.ts', 'screens/watch/watch-app.tsx']) expect(inputs).toContain(f);
+    expect(inputs).not.toContain('src/cli/interactive.ts');
+  });
+
+  it('loads no writer (atomic writer, config-cache writer, starter-config writer) and nothing forbidden to watch', async () => {
+    const inputs = await watchEntryGraph();
+    // The demo's fault names are a constant list the CLI's help prints; nothing of the fleet.
+    const forbidden = [...WRITERS, ...FORBIDDEN].filter((re) => !re.test('src/demo/faults.ts'));
+    const leaked = inputs.filter((f) => forbidden.some((re) => re.test(f)) || (/^src\/demo\//.test(f) && f !== 'src/demo/faults.ts'));
+    expect(leaked).toEqual([]);
+  });
+
+  it('the check can fail: the init command path does reach the starter-config writer', async () => {
+    const result = await build({ entryPoints: [path.join(root, 'src/cli/main.ts')], bundle: true, write: false, metafile: true, platform: 'node', format: 'esm', jsx: 'automatic', packages: 'external', logLevel: 'silent', absWorkingDir: root });
+    const inputs = Object.keys(result.metafile!.inputs);
+    expect(inputs).toContain('src/config/write-starter.ts');
+    expect(inputs).toContain('src/config/cache-write.ts');
+  });
+});
+
+/**
  * Attached to a server (R-SRV-2), the wall screen gets every fact from the server's snapshots: on
  * top of the above, its graph holds no config loader, no prober, no state-file reader and nothing
  * of the server itself.
