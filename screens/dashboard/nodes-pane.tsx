@@ -3,7 +3,7 @@
 // dozen rows that fit.
 import { Box, Text } from 'ink';
 import type { ReactNode } from 'react';
-import type { Lang, NodesSnapshot, NodeView, WebSocketSnapshot } from '../../src/core/views';
+import type { Lang, NodeSourceStatus, NodesSnapshot, NodeView, WebSocketSnapshot } from '../../src/core/views';
 import { t } from '../../src/i18n/catalog';
 import { displayWidth, fit, truncate } from '../shared/text';
 import { formatLatency } from '../shared/format';
@@ -28,17 +28,21 @@ export function nodeState(n: NodeView): 'ONLINE' | 'OFFLINE' | 'ISOLATED' {
 
 const STATE_COLOR = { ONLINE: 'green', OFFLINE: 'red', ISOLATED: 'magenta' } as const;
 
+/** A source failing now, with how old its last list is (the dashboard and the wall screen). */
+export function sourceWarning(s: NodeSourceStatus, now: Date, lang: Lang): string | undefined {
+  if (s.error === undefined) return undefined;
+  return s.lastOkAt
+    ? t(lang, 'nodes.sourceError', { source: s.name, error: s.error, ago: agoShort(now.getTime() - s.lastOkAt.getTime()) })
+    : t(lang, 'nodes.sourceErrorNoList', { source: s.name, error: s.error });
+}
+
 /** Lines above the column header: failing sources, entries left out. */
 function problemLines(snapshot: NodesSnapshot, now: Date, lang: Lang): string[] {
   const out: string[] = [];
   for (const s of snapshot.sources) {
-    if (s.error !== undefined) {
-      out.push(
-        s.lastOkAt
-          ? t(lang, 'nodes.sourceError', { source: s.name, error: s.error, ago: agoShort(now.getTime() - s.lastOkAt.getTime()) })
-          : t(lang, 'nodes.sourceErrorNoList', { source: s.name, error: s.error }),
-      );
-    } else if (s.skipped) out.push(t(lang, 'nodes.skipped', { source: s.name, n: s.skipped }));
+    const warning = sourceWarning(s, now, lang);
+    if (warning) out.push(warning);
+    else if (s.skipped) out.push(t(lang, 'nodes.skipped', { source: s.name, n: s.skipped }));
   }
   return out;
 }

@@ -19,6 +19,7 @@ import { MessageBar, type BarMessage } from '../shared/message-bar';
 import { displayWidth, fit, sanitizeLine, truncate } from '../shared/text';
 import { formatClock, formatDuration } from '../shared/format';
 import { ServicesPane, sortWorstFirst } from '../dashboard/services-pane';
+import { sourceWarning } from '../dashboard/nodes-pane';
 import { STEP_ICONS, runStateLabel, stepDuration } from '../run/run-screen';
 import { watchLayout } from './layout';
 
@@ -122,7 +123,7 @@ export function WatchApp(props: WatchAppProps) {
         {layout.serviceRows > 0 || services.length === 0 ? (
           <ServicesPane services={services} selected={-1} rows={layout.serviceRows} width={width} now={now} lang={lang} configPath={configPath} />
         ) : null}
-        {layout.nodesLine && nodes ? <NodesLine nodes={nodes} lang={lang} width={width} /> : null}
+        {layout.nodesLine && nodes ? <NodesLine nodes={nodes} now={now} lang={lang} width={width} /> : null}
         {layout.alertsLine && alerts ? <AlertsLine alerts={alerts} byServer={link.state !== 'standalone'} lang={lang} width={width} /> : null}
         {layout.incidentRows > 0 && incident?.incident ? (
           <IncidentLines snap={incident} rtoMin={props.rtoMin ?? 30} rows={layout.incidentRows} now={now} lang={lang} width={width} />
@@ -203,13 +204,22 @@ function Banner({ overall, lines, lang, width }: { overall: Overall; lines: numb
   );
 }
 
-function NodesLine({ nodes, lang, width }: { nodes: NodesSnapshot; lang: Lang; width: number }) {
+function NodesLine({ nodes, now, lang, width }: { nodes: NodesSnapshot; now: Date; lang: Lang; width: number }) {
   // Before any source has answered there are no counts: "0/0 online" would read as all offline.
   if (!nodes.sources.some((s) => s.lastOkAt !== null)) {
     const failing = nodes.sources.find((s) => s.error !== undefined);
     return (
       <Text wrap="truncate" dimColor={!failing} color={failing ? 'yellow' : undefined}>
         {truncate(`${t(lang, 'pane.nodes')}: ${t(lang, 'nodes.waiting')}${failing ? ` · ${t(lang, 'nodes.sourceErrorNoList', { source: failing.name, error: failing.error! })}` : ''}`, width)}
+      </Text>
+    );
+  }
+  // A source that fails now: its counts are old news. Say so as the dashboard does, not "40/40 online".
+  const warnings = nodes.sources.map((s) => sourceWarning(s, now, lang)).filter((w): w is string => w !== undefined);
+  if (warnings.length) {
+    return (
+      <Text wrap="truncate" color="yellow">
+        {truncate(`${t(lang, 'pane.nodes')}: ${warnings.join(' · ')}`, width)}
       </Text>
     );
   }
@@ -239,13 +249,15 @@ export function LinkLabel({ link, lang }: { link: ServerLinkView; lang: Lang }) 
 
 function AlertsLine({ alerts, byServer, lang, width }: { alerts: AlertsSnapshot; byServer: boolean; lang: Lang; width: number }) {
   const firing = alerts.alerts.filter((a) => a.state === 'firing');
-  const text = firing.length
-    ? `${t(lang, 'watch.alerts', { n: firing.length })}: ${firing.map((a) => `${a.rule} ${a.subject} (${hhmm(a.since)})`).join(', ')}`
-    : alerts.problems.length
-      ? alerts.problems[0]!
-      : t(lang, byServer ? 'watch.alerts.byServer' : 'watch.alerts.none');
+  // Nothing evaluates the rules (no console runs, no server attached): an empty list proves nothing,
+  // and what is listed is what was recorded when one last ran.
+  const unevaluated = !byServer && alerts.evaluators === 0;
+  const list = firing.length ? `${t(lang, 'watch.alerts', { n: firing.length })}: ${firing.map((a) => `${a.rule} ${a.subject} (${hhmm(a.since)})`).join(', ')}` : '';
+  const text = unevaluated
+    ? t(lang, 'watch.alerts.notEvaluated') + (list ? ` · ${t(lang, 'watch.alerts.lastRecorded')} ${list}` : '')
+    : list || (alerts.problems.length ? alerts.problems[0]! : t(lang, byServer ? 'watch.alerts.byServer' : 'watch.alerts.none'));
   return (
-    <Text wrap="truncate" color={firing.length ? 'red' : undefined} dimColor={!firing.length}>
+    <Text wrap="truncate" color={unevaluated ? 'yellow' : firing.length ? 'red' : undefined} dimColor={!firing.length && !unevaluated}>
       {truncate(text, width)}
     </Text>
   );

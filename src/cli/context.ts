@@ -129,6 +129,7 @@ export function buildContext(loaded: LoadedConfig, flags: CommonFlags, early?: E
     stateDir: paths.stateDir,
     configDir: dirname(loaded.path),
     actions: { startRunbook: (id, target) => engine.start(id, target) },
+    evaluator: { kind: 'console', operator },
   });
   const ops = createOpsStores({ loaded, clock, operator, shell, engine, fleet, monitors });
   return {

@@ -69,7 +69,7 @@ export async function runWatch(flags: WatchFlags, lang: Lang): Promise<number> {
     batchMs: 250,
   });
   // Alerts and incidents as the consoles recorded them: files read, never the engines that write them.
-  const alerts = new AlertsFileSource({ file: join(paths.stateDir, 'alerts.jsonl'), pollMs: 2000 });
+  const alerts = new AlertsFileSource({ file: join(paths.stateDir, 'alerts.jsonl'), stateDir: paths.stateDir, pollMs: 2000 });
   const incident = new IncidentFilesSource({ dir: join(paths.stateDir, 'incidents'), pollMs: 5000 });
   // Clocks on a wall screen move in coarse steps: one frame every few seconds, not every second.
   const tick = new Ticker(5000);

@@ -361,6 +361,11 @@ export interface AlertsSnapshot {
   isolated: string[];
   /** A failure of the alert machinery itself (the JSONL file, a webhook secret), in words. */
   problems: string[];
+  /**
+   * Read from the files (wall screen): how many live processes evaluate the rules. 0 means nothing
+   * is evaluating, so "no alerts firing" would be unfounded. Undefined where this process evaluates.
+   */
+  evaluators?: number;
 }
 
 export interface AlertEvent {

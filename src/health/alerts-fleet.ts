@@ -11,6 +11,7 @@ import { createNodesStore, type NodesStoreHandle, type NodeFetcher } from './nod
 import { createHostsStore, type HostsStoreHandle } from './hosts-store';
 import { createWebSocketMonitor, type WebSocketMonitor } from './websocket';
 import { createAlertsStore, type AlertActions, type AlertsStoreHandle } from './alerts-store';
+import { registerAlertEvaluator } from './alerts-evaluator-presence';
 
 export interface FleetMonitorsOptions {
   config: Config;
@@ -24,6 +25,8 @@ export interface FleetMonitorsOptions {
   actions?: AlertActions;
   env?: NodeJS.ProcessEnv;
   fetchNodes?: NodeFetcher;
+  /** Who evaluates the alerts, for the wall screen's "alerts evaluated by" (default: a console of $USER). */
+  evaluator?: { kind: 'console' | 'server'; operator: string };
 }
 
 export interface FleetMonitors {
@@ -61,6 +64,7 @@ export function createFleetMonitors(opts: FleetMonitorsOptions): FleetMonitors {
       nodesOfflineRatio: nodes.offlineRatio(),
     });
   let unsubscribe: (() => void)[] = [];
+  let unregister: () => void = () => {};
 
   return {
     nodes,
@@ -72,6 +76,8 @@ export function createFleetMonitors(opts: FleetMonitorsOptions): FleetMonitors {
       if (unsubscribe.length) return;
       unsubscribe = [hosts.subscribe(feed), nodes.subscribe(feed)];
       alerts.start();
+      const who = opts.evaluator ?? { kind: 'console' as const, operator: process.env.USER ?? 'unknown' };
+      unregister = registerAlertEvaluator(opts.stateDir, who.kind, who.operator, clock.now());
       nodes.start();
       hosts.start();
       websocket.start();
@@ -80,6 +86,8 @@ export function createFleetMonitors(opts: FleetMonitorsOptions): FleetMonitors {
       for (const u of unsubscribe) u();
       unsubscribe = [];
       alerts.stop();
+      unregister();
+      unregister = () => {};
       nodes.stop();
       hosts.stop();
       websocket.stop();

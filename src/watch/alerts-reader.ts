@@ -5,6 +5,7 @@
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { PolledSource } from './polled-source';
 import type { AlertsSnapshot, AlertView } from '../core/views';
+import { liveEvaluators } from './evaluators-reader';
 
 export interface AlertsFileSourceOptions {
   file: string;
@@ -14,6 +15,8 @@ export interface AlertsFileSourceOptions {
   maxStartBytes?: number;
   /** Resolved alerts kept (the snapshot lists them after the firing ones). */
   keepResolved?: number;
+  /** The state directory whose alert-evaluators/ says whether any console evaluates the rules. */
+  stateDir?: string;
 }
 
 const KINDS = new Set<AlertView['kind']>(['service_down', 'node_offline', 'device_error_rate']);
@@ -33,6 +36,7 @@ export class AlertsFileSource extends PolledSource<AlertsSnapshot> {
   private readonly firing = new Map<string, AlertView>();
   private resolved: AlertView[] = [];
   private problem: string | undefined;
+  private evaluators: number | undefined;
 
   constructor(private readonly opts: AlertsFileSourceOptions) {
     super({ alerts: [], firing: 0, isolated: [], problems: [] }, 0, opts.pollMs ?? 2000);
@@ -41,6 +45,13 @@ export class AlertsFileSource extends PolledSource<AlertsSnapshot> {
   /** Reads what was appended since the last poll (tests call it directly). */
   poll(): void {
     let changed = false;
+    if (this.opts.stateDir !== undefined) {
+      const n = liveEvaluators(this.opts.stateDir).length;
+      if (n !== this.evaluators) {
+        this.evaluators = n;
+        changed = true;
+      }
+    }
     let fd: number | undefined;
     try {
       const st = statSync(this.opts.file);
@@ -139,6 +150,12 @@ export class AlertsFileSource extends PolledSource<AlertsSnapshot> {
 
   private publish(): void {
     const firing = [...this.firing.values()].sort((a, b) => a.since.getTime() - b.since.getTime());
-    this.set({ alerts: [...firing, ...this.resolved], firing: firing.length, isolated: [], problems: this.problem ? [this.problem] : [] });
+    this.set({
+      alerts: [...firing, ...this.resolved],
+      firing: firing.length,
+      isolated: [],
+      problems: this.problem ? [this.problem] : [],
+      ...(this.evaluators !== undefined ? { evaluators: this.evaluators } : {}),
+    });
   }
 }

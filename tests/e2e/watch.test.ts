@@ -74,6 +74,9 @@ describe('watch mode in a real terminal', () => {
     expect(s).toMatch(/doai-orchestrator\s+UP/);
     expect(s).toContain('No recovery in progress');
     expect(s).toMatch(/Tab next run · \? help · q quit/);
+    // No console runs yet, so nothing evaluates the alert rules: the screen says so.
+    expect(s).toContain('alerts not evaluated: no console running');
+    expect(s).not.toContain('No alerts firing');
   });
 
   it('no key sequence changes any file or reaches a host (every printable key, Enter, Esc, Tab, arrows, Ctrl-keys)', async () => {
@@ -116,6 +119,9 @@ describe('watch mode in a real terminal', () => {
     // finished" on a command that had exited 0).
     fleet.injectFault('crash-loop');
     await waitFor('op', /\[r\] Recommended: L2 Service Reset on doai-orchestrator/, 40_000);
+    // A console runs now: its alerts reach the wall screen as evaluated.
+    await waitFor('wall', /Alerts firing: \d/, 20_000);
+    expect(screen('wall')).not.toContain('not evaluated');
     tmux('send-keys', '-t', 'op', '1');
     const live = await waitFor('wall', /L1 in progress by vega since \d\d:\d\d — L1 Soft Reset on doai-orchestrator/, 20_000);
     expect(live).toMatch(/Health check|Restart the service/);

@@ -4,13 +4,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cleanup, render } from 'ink-testing-library';
 import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WatchApp } from '../../screens/watch/watch-app';
 import { configSchema } from '../../src/config/schema';
 import { FakeClock } from '../../src/core/clock';
 import { BatchedStore } from '../../src/core/store';
-import type { FleetSnapshot, ServiceHealth } from '../../src/core/views';
+import type { FleetSnapshot, NodesSnapshot, ServiceHealth } from '../../src/core/views';
+import { registerAlertEvaluator } from '../../src/health/alerts-evaluator-presence';
 import { createAlertsStore } from '../../src/health/alerts-store';
 import { createIncidentStore } from '../../src/incident/store';
 import type { RunEvent, RunEventListener } from '../../src/runbook/events';
@@ -156,5 +157,61 @@ describe('open incident from incidents/*.json', () => {
     w.store.close(i.id, {});
     reader.poll();
     expect(reader.getSnapshot().incident).toBeUndefined();
+  });
+});
+
+describe('the wall screen does not contradict itself (issue 12 item 14)', () => {
+  const nodesSnap = (error?: string): NodesSnapshot => ({
+    total: 40,
+    online: 40,
+    offline: 0,
+    onlineRatio: 1,
+    errorRateHigh: 0,
+    errorRateThreshold: 0.1,
+    offlineAfterMs: 300_000,
+    nodes: [],
+    sources: [{ name: 'demo-nodes', lastFetchAt: T0, lastOkAt: new Date(T0.getTime() - 95_000), count: 40, ...(error ? { error } : {}) }],
+    updatedAt: T0,
+  });
+
+  function wall(stateDir: string, nodes: MemoryStore<NodesSnapshot>) {
+    const fleet = new MemoryFleetStore([service({ name: 'doai-orchestrator', state: 'DOWN', consecutiveFailures: 6, lastError: 'connection refused' })]);
+    const live = new LiveRunsSource({ journalDir: join(dir, 'journal'), lockDir: join(dir, 'locks'), runbook: () => undefined });
+    const alerts = new AlertsFileSource({ file: join(stateDir, 'alerts.jsonl'), stateDir });
+    alerts.poll();
+    const frames = new CoalescedStore([fleet, live, alerts, nodes], 10);
+    const r = render(<WatchApp fleet={fleet} live={live} alerts={alerts} nodes={nodes} frames={frames} lang="en" configPath="/x/console.yaml" clock={{ now: () => T0 }} width={120} height={30} onExit={() => {}} />);
+    return { alerts, r };
+  }
+
+  it('no console evaluating: "alerts not evaluated: no console running" beside a DOWN service, never "No alerts firing"', async () => {
+    const stateDir = join(dir, 'state');
+    const nodes = new MemoryStore<NodesSnapshot>(nodesSnap());
+    // A console that was killed left its file behind: its pid is gone, so it does not count.
+    mkdirSync(join(stateDir, 'alert-evaluators'), { recursive: true });
+    writeFileSync(join(stateDir, 'alert-evaluators', `${hostname()}-999999999.json`), JSON.stringify({ pid: 999_999_999, hostname: hostname(), kind: 'console', operator: 'x', since: T0.toISOString() }));
+    const { alerts, r } = wall(stateDir, nodes);
+    let frame = await waitForFrame(r.lastFrame, (f) => f.includes('doai-orchestrator'));
+    expect(frame).toMatch(/doai-orchestrator\s+DOWN/);
+    expect(frame).toContain('alerts not evaluated: no console running');
+    expect(frame).not.toContain('No alerts firing');
+    // A console starts evaluating (the same registration the interactive console makes).
+    const unregister = registerAlertEvaluator(stateDir, 'console', 'orion', T0);
+    alerts.poll();
+    frame = await waitForFrame(r.lastFrame, (f) => f.includes('No alerts firing'));
+    expect(frame).not.toContain('not evaluated');
+    unregister();
+    alerts.poll();
+    await waitForFrame(r.lastFrame, (f) => f.includes('alerts not evaluated: no console running'));
+  });
+
+  it('a node source that does not answer: its staleness, not "Nodes 40/40 online"', async () => {
+    const nodes = new MemoryStore<NodesSnapshot>(nodesSnap());
+    const { r } = wall(join(dir, 'state'), nodes);
+    await waitForFrame(r.lastFrame, (f) => f.includes('Nodes 40/40 online'));
+    nodes.update(nodesSnap('connection refused'));
+    const frame = await waitForFrame(r.lastFrame, (f) => f.includes('demo-nodes: list from'));
+    expect(frame).toMatch(/Nodes: demo-nodes: list from 1m ago — connection refused/);
+    expect(frame).not.toContain('40/40 online');
   });
 });
