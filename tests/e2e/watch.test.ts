@@ -148,7 +148,9 @@ describe('watch mode in a real terminal', () => {
     await waitFor('obs', /L1 Soft Reset · doai-orchestrator · vega · RUNNING/, 5_000);
     tmux('send-keys', '-t', 'obs', 'c');
     await waitFor('obs', /another console's run — you can watch it, not control it/, 5_000);
-    // Quitting the observer does not ask about (or touch) the other console's run.
+    // q backs out to the dashboard; q there quits without asking about (or touching) the other console's run.
+    tmux('send-keys', '-t', 'obs', 'q');
+    await waitFor('obs', /\? help · q quit/, 5_000);
     tmux('send-keys', '-t', 'obs', 'q');
     await waitFor('obs', /\[exit 0\]/, 5_000);
     await waitFor('op', /L1 Soft Reset · doai-orchestrator · vega · SUCCESS/, 40_000);
