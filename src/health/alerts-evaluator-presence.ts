@@ -4,12 +4,13 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { selfIdentity } from '../core/process-identity';
 import { EVALUATORS_DIR, type EvaluatorRecord } from '../watch/evaluators-reader';
 
 export function registerAlertEvaluator(stateDir: string, kind: 'console' | 'server', operator: string, now: Date): () => void {
   const dir = join(stateDir, EVALUATORS_DIR);
   const file = join(dir, `${hostname()}-${process.pid}.json`);
-  const record: EvaluatorRecord = { pid: process.pid, hostname: hostname(), kind, operator, since: now.toISOString() };
+  const record: EvaluatorRecord = { ...selfIdentity(), kind, operator, since: now.toISOString() };
   try {
     mkdirSync(dir, { recursive: true, mode: 0o755 });
     writeFileSync(file, JSON.stringify(record) + '\n', { mode: 0o644 });

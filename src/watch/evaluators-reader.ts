@@ -4,13 +4,11 @@
 // them so "No alerts firing" is only said when something is looking.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { processAlive } from './lock-reader';
+import { holderAlive, type ProcessIdentity } from '../core/process-identity';
 
 export const EVALUATORS_DIR = 'alert-evaluators';
 
-export interface EvaluatorRecord {
-  pid: number;
-  hostname: string;
+export interface EvaluatorRecord extends ProcessIdentity {
   /** 'console' (an interactive console) or 'server'. */
   kind: string;
   operator: string;
@@ -30,8 +28,16 @@ export function liveEvaluators(stateDir: string): EvaluatorRecord[] {
   for (const n of names) {
     try {
       const v = JSON.parse(readFileSync(join(dir, n), 'utf8')) as Partial<EvaluatorRecord>;
-      if (typeof v.pid !== 'number' || !processAlive(v.pid, typeof v.hostname === 'string' ? v.hostname : undefined)) continue;
-      out.push({ pid: v.pid, hostname: String(v.hostname ?? ''), kind: String(v.kind ?? 'console'), operator: String(v.operator ?? '?'), since: String(v.since ?? '') });
+      if (typeof v.pid !== 'number') continue;
+      const who: ProcessIdentity = {
+        pid: v.pid,
+        hostname: typeof v.hostname === 'string' ? v.hostname : '',
+        ...(typeof v.bootId === 'string' ? { bootId: v.bootId } : {}),
+        ...(typeof v.startTime === 'string' ? { startTime: v.startTime } : {}),
+      };
+      // A killed console's file, or its pid now used by another program: not an evaluator.
+      if (!holderAlive(who)) continue;
+      out.push({ ...who, kind: String(v.kind ?? 'console'), operator: String(v.operator ?? '?'), since: String(v.since ?? '') });
     } catch {
       // being written, or debris of a crashed console: not an evaluator
     }
