@@ -8,7 +8,7 @@ import type { Lang, RunbookSummary } from '../../src/core/views';
 import { t, type MessageKey } from '../../src/i18n/catalog';
 import { displayWidth, fit, sanitizeLine, truncate } from '../shared/text';
 import { TextField } from '../shared/text-field';
-import { approvalLabel } from './runbook-picker';
+import { approvalLabel, targetKindWords } from './runbook-picker';
 import { listWindow, TARGET_FIELD, type FormField, type Listing } from './picker-model';
 
 export interface ParamFormModel {
@@ -146,7 +146,7 @@ export function ParamForm({ form, lang, width, height }: { form: ParamFormModel;
     const extra: Row[] = [];
     if (focused && field.param?.description) extra.push(dim(`fd-${field.id}`, `    ${field.param.description[lang]}`));
     if (focused && field.id === TARGET_FIELD && choices.length === 0) {
-      extra.push(dim('no-targets', `    ${t(lang, 'runform.noTargets', { kind: t(lang, `runbooks.kind.${runbook.targetKind}` as MessageKey) })}`, 'red'));
+      extra.push(dim('no-targets', `    ${t(lang, 'runform.noTargets', { kind: targetKindWords(lang, runbook) })}`, 'red'));
     }
     if (focused && listing && form.mode === 'run') {
       if (listing.status === 'loading') extra.push(dim(`ls-${field.id}`, `    ${t(lang, 'runform.loading', { host: listing.host })}`, 'yellow'));

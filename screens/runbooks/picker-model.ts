@@ -17,14 +17,20 @@ export interface PickerRow {
   target?: string;
 }
 
-/** The target a runbook gets from the selection, if it can be told. */
+/** The target a runbook gets from the selection, if it can be told and the runbook fits it. */
 export function targetFor(runbook: RunbookSummary, selection: PickerSelection): string | undefined {
-  return runbook.targetKind === 'host' ? selection.host : selection.service;
+  const target = runbook.targetKind === 'host' ? selection.host : selection.service;
+  return target !== undefined && fitsTarget(runbook, target) ? target : undefined;
+}
+
+/** The runbook fits this target (its kind of service); a summary without the list fits any. */
+export function fitsTarget(runbook: RunbookSummary, target: string): boolean {
+  return runbook.targets === undefined || runbook.targets.includes(target);
 }
 
 /**
- * The picker's rows. Scoped to a selection, only runbooks whose target kind it names are listed:
- * a service brings its own runbooks and its host's; a host (hosts pane) only host runbooks.
+ * The picker's rows. Scoped to a selection, only runbooks that fit what it names are listed:
+ * a service brings the runbooks of its kind and its host's; a host (hosts pane) only host runbooks.
  */
 export function pickerRows(runbooks: readonly RunbookSummary[], selection: PickerSelection, all: boolean): PickerRow[] {
   const scoped = !all && (selection.service !== undefined || selection.host !== undefined);

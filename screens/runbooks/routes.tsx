@@ -8,8 +8,8 @@ import { t } from '../../src/i18n/catalog';
 import type { BarMessage } from '../shared/message-bar';
 import type { CommandHandlers } from '../shared/use-commands';
 import { fieldChoices, ParamForm, type ParamFormModel } from './param-form';
-import { formFields, listingKey, pickerRows, selectionLabel, TARGET_FIELD, textProblem, type FormField, type Listing, type PickerRow, type PickerSelection } from './picker-model';
-import { RunbookPicker } from './runbook-picker';
+import { fitsTarget, formFields, listingKey, pickerRows, selectionLabel, TARGET_FIELD, textProblem, type FormField, type Listing, type PickerRow, type PickerSelection } from './picker-model';
+import { RunbookPicker, targetKindWords } from './runbook-picker';
 
 export interface RunbookRoutesInput {
   control?: RunControl;
@@ -177,7 +177,7 @@ export function useRunbookRoutes(input: RunbookRoutesInput): RunbookRoutes {
 
   const problemOf = (f: FormState, field: FormField): string | undefined => {
     if (field.id === TARGET_FIELD) {
-      return f.targets.length ? undefined : t(lang, 'runform.noTargets', { kind: t(lang, f.runbook.targetKind === 'host' ? 'runbooks.kind.host' : 'runbooks.kind.service') });
+      return f.targets.length ? undefined : t(lang, 'runform.noTargets', { kind: targetKindWords(lang, f.runbook) });
     }
     if (field.kind === 'text' && field.param) return textProblem(field.param, f.values[field.id] ?? '');
     if (field.kind === 'listed' && f.mode === 'run') {
@@ -202,7 +202,8 @@ export function useRunbookRoutes(input: RunbookRoutesInput): RunbookRoutes {
 
   const openForm = (row: PickerRow, mode: 'run' | 'dry', startError?: string) => {
     const { services, hosts } = inputRef.current;
-    const targets = row.runbook.targetKind === 'host' ? [...hosts] : services.map((s) => s.name);
+    // Only targets the runbook fits are offered (start() refuses the others, saying why).
+    const targets = (row.runbook.targetKind === 'host' ? [...hosts] : services.map((s) => s.name)).filter((name) => fitsTarget(row.runbook, name));
     if (row.target !== undefined && !targets.includes(row.target)) targets.unshift(row.target);
     const fields = formFields(row.runbook);
     const at = row.target !== undefined ? targets.indexOf(row.target) : 0;

@@ -22,9 +22,15 @@ export function approvalLabel(lang: Lang, approval: RunbookSummary['approval']):
   return approval ? t(lang, `runbooks.approval.${approval}` as MessageKey) : '—';
 }
 
+/** What a runbook targets in words: "service", "host", or the kinds it fits ("orchestrator service"). */
+export function targetKindWords(lang: Lang, runbook: RunbookSummary): string {
+  const kind = t(lang, `runbooks.kind.${runbook.targetKind}` as MessageKey);
+  return runbook.fits?.length ? `${runbook.fits.join(' | ')} ${kind}` : kind;
+}
+
 export function targetLabel(lang: Lang, row: PickerRow): string {
   const kind = t(lang, `runbooks.kind.${row.runbook.targetKind}` as MessageKey);
-  return row.target ? `${kind} ${row.target}` : t(lang, 'runbooks.anyTarget', { kind });
+  return row.target ? `${kind} ${row.target}` : t(lang, 'runbooks.anyTarget', { kind: targetKindWords(lang, row.runbook) });
 }
 
 export function RunbookPicker({ rows, selected, scopedTo, total, lang, width, height }: RunbookPickerProps) {

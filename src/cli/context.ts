@@ -14,6 +14,7 @@ import { createRunEngine, type RunEngine } from '../runbook/engine';
 import { createApprovalHook, type ApprovalHook } from '../approval/engine-hook';
 import { AuditLog } from '../audit/emergency-log';
 import { createFleetStore } from '../health/fleet-store';
+import { fitRecommendation } from '../runbook/fit';
 import type { FleetStore } from '../core/views';
 import type { RemoteShell } from '../ssh/types';
 import { createFleetMonitors, type FleetMonitors } from '../health/alerts-fleet';
@@ -121,6 +122,7 @@ export function buildContext(loaded: LoadedConfig, flags: CommonFlags, early?: E
     prepareApproval: (info) => approvals.prepareApproval(info),
   });
   const fleet = early?.fleet ?? createFleetStore({ config, clock });
+  fleet.setRecommendationFit((rec) => fitRecommendation(rec, config, runbooks));
   const monitors = createFleetMonitors({
     config,
     clock,

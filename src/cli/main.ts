@@ -2,7 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { loadConfigAndText, resolveConfigPath } from '../config/load';
 import type { Lang } from '../core/views';
 import { loadFromFlags, type CommonFlags } from './flags';
@@ -138,7 +138,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
       }
       const loaded = loadFromFlags(flags);
       const { runStatusOnce } = await import('../health/status');
-      const res = await runStatusOnce(loaded.config, { json: flags.json === true });
+      const { fitRecommendation } = await import('../runbook/fit');
+      const { builtinActionsDir, loadRunbooks } = await import('../runbook/loader');
+      const runbooks = loadRunbooks({ builtinDir: builtinActionsDir(), extraPaths: loaded.config.runbooks, baseDir: dirname(loaded.path), userDir: join(dirname(loaded.path), 'runbooks') });
+      const res = await runStatusOnce(loaded.config, { json: flags.json === true, fitRecommendation: (rec) => fitRecommendation(rec, loaded.config, runbooks) });
       process.stdout.write(res.text.endsWith('\n') ? res.text : res.text + '\n');
       setExit(res.exitCode);
     });

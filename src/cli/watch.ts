@@ -8,6 +8,7 @@ import { realClock } from '../core/clock';
 import { Ticker } from '../core/ticker';
 import type { Lang } from '../core/views';
 import { createFleetStore } from '../health/fleet-store';
+import { fitRecommendation } from '../runbook/fit';
 import { createNodesStore } from '../health/nodes-store';
 import { builtinActionsDir, loadRunbooks } from '../runbook/loader';
 import type { Runbook } from '../runbook/schema';
@@ -59,6 +60,7 @@ export async function runWatch(flags: WatchFlags, lang: Lang): Promise<number> {
   }
   const clock = realClock(config.demo?.time_scale ?? 1);
   const fleet = createFleetStore({ config, clock, batchMs: 250 });
+  fleet.setRecommendationFit((rec) => fitRecommendation(rec, config, runbooks));
   // Node sources are read with GET only; alerts are not built here (their engine can act and notify).
   const nodes = config.node_sources.length ? createNodesStore({ config, clock, batchMs: 250 }) : undefined;
   const live = new LiveRunsSource({

@@ -119,6 +119,14 @@ function crossReferenceProblems(config: Config, source: YamlSource): YamlProblem
   config.services.forEach((s, i) => {
     if (!hostNames.has(s.host)) problems.push(source.problem(['services', i, 'host'], `expected a host declared under hosts (${declared()}), found "${s.host}"`));
   });
+  const serviceByName = new Map(config.services.map((s) => [s.name, s]));
+  config.services.forEach((s, i) => {
+    if (s.proxy === undefined) return;
+    const proxy = serviceByName.get(s.proxy);
+    if (!proxy || proxy === s) problems.push(source.problem(['services', i, 'proxy'], `expected another service declared under services (the proxy in front of "${s.name}"), found "${s.proxy}"`));
+    else if (proxy.host !== s.host) problems.push(source.problem(['services', i, 'proxy'], `expected a service on the same host as "${s.name}" (${s.host}), found "${s.proxy}" on ${proxy.host}`));
+    else if (proxy.unit === undefined) problems.push(source.problem(['services', i, 'proxy'], `expected a service with a unit: (L2 stops and starts it), found "${s.proxy}" without one`));
+  });
   config.hosts.forEach((h, i) => {
     if (h.jump === undefined) return;
     if (h.jump === h.name) problems.push(source.problem(['hosts', i, 'jump'], `expected another host as the jump host, found "${h.jump}" (the host itself)`));

@@ -69,9 +69,23 @@ export const serviceCommandsSchema = z.strictObject({
   status: command.optional(),
 });
 
+/**
+ * What a service is, so runbooks can say what they fit (a `fits:` list in the runbook): seed 000's
+ * `orchestrator` and its `proxy`, a `pm2` app, a `postgres` database, `nginx`, `sqlite`,
+ * `compose`, a `git` checkout, or any other lowercase name your own runbooks use. Default
+ * `systemd`: a plain unit that L1's `systemctl restart` fits and nothing more.
+ */
+export const SERVICE_KIND = /^[a-z][a-z0-9-]*$/;
+export const serviceKind = z.string().regex(SERVICE_KIND, 'a service kind such as orchestrator, proxy, pm2, postgres, nginx, sqlite, compose, git');
+export const DEFAULT_SERVICE_KIND = 'systemd';
+
 export const serviceSchema = z.strictObject({
   name,
   host: name,
+  /** One kind or several (`[pm2, git]`: a pm2 app deployed from a git checkout). */
+  kind: z.union([serviceKind, z.array(serviceKind).min(1)]).default(DEFAULT_SERVICE_KIND),
+  /** The orchestrator's reverse proxy: the name of another service on the same host (L2 stops and starts it). */
+  proxy: name.optional(),
   unit: unitName.optional(),
   commands: serviceCommandsSchema.optional(),
   health_url: httpUrl.optional(),

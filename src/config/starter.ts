@@ -50,6 +50,9 @@ host_checks:
 services:
   - name: doai-orchestrator
     host: orchestrator-vm                    # must name a host above
+    kind: orchestrator                       # what it is: runbooks fit kinds (default systemd; also
+                                             # proxy, pm2, postgres, nginx, sqlite, compose, git, [pm2, git])
+    proxy: caddy                             # the service in front of it (L2 stops and starts it)
     unit: doai-orchestrator                  # systemd unit (or use commands: below)
     # commands: { start: "...", stop: "...", restart: "...", status: "..." }
     health_url: https://orchestrator.example.internal/health
@@ -59,6 +62,7 @@ services:
     app_dir: /opt/aifarm                     # L2 clears __pycache__ under it
   - name: caddy
     host: orchestrator-vm
+    kind: proxy
     unit: caddy
     # no health_url: shown as UNKNOWN, never probed
 

@@ -166,6 +166,10 @@ export interface RunbookSummary {
   level: string;
   /** What the runbook's target parameter is: a service or a host name. */
   targetKind: 'service' | 'host';
+  /** The kinds of service it fits (`orchestrator`, `sqlite+compose`); absent: any service. */
+  fits?: string[];
+  /** The config's targets it fits (services of a fitting kind, or every host); absent: any. */
+  targets?: string[];
   /** The runbook's parameters, in order, for a parameter form. */
   params?: RunbookParamView[];
   /** Who must approve before it runs: auto (L1), a one-time code (L2), two approvers (L3). */

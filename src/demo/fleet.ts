@@ -161,13 +161,15 @@ function renderConfig(p: { dir: string; timeScale: number; sshPort: number; dbSs
       {
         name: 'doai-orchestrator',
         host: DEMO_HOST,
+        kind: 'orchestrator',
+        proxy: 'caddy',
         unit: 'doai-orchestrator',
         health_url: `${p.orchestrator}/health`,
         websocket_url: `ws://127.0.0.1:${p.orchestratorPort}/ws`,
         app_dir: '/opt/aifarm',
       },
-      { name: 'caddy', host: DEMO_HOST, unit: 'caddy', health_url: `${p.caddy}/` },
-      { name: DEMO_DB_SERVICE, host: DEMO_DB_HOST, unit: 'caddy', health_url: `${p.dbCaddy}/` },
+      { name: 'caddy', host: DEMO_HOST, kind: 'proxy', unit: 'caddy', health_url: `${p.caddy}/` },
+      { name: DEMO_DB_SERVICE, host: DEMO_DB_HOST, kind: 'proxy', unit: 'caddy', health_url: `${p.dbCaddy}/` },
     ],
     node_sources: [
       {

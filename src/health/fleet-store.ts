@@ -6,7 +6,7 @@
 // sweeps up), the probe timeout is real time (a 10 s timeout is a fact about the network and is
 // never scaled).
 import type { Clock } from '../core/clock';
-import type { FleetSnapshot, FleetStore, ServiceHealth, ServiceTransition } from '../core/views';
+import type { FleetSnapshot, FleetStore, Recommendation, ServiceHealth, ServiceTransition } from '../core/views';
 import type { Config, ServiceConfig } from '../config/schema';
 import { probeHttp, type HttpProbeResult } from './http-probe';
 import { nextServiceState } from './state-machine';
@@ -32,6 +32,8 @@ export interface FleetStoreOptions {
 export interface FleetStoreHandle extends FleetStore {
   /** Symptoms other monitors know about (SSH reachability, nodes, database) that shape the recommendation. */
   setSymptoms(symptoms: Symptoms): void;
+  /** Makes every recommendation fit its target (src/runbook/fit.ts); set once the runbooks are loaded. */
+  setRecommendationFit(fit: (rec: Recommendation) => Recommendation | undefined): void;
   /** Changes only the given kinds of symptom (each monitor owns its own), keeping the others. */
   updateSymptoms(partial: Symptoms): void;
   /** Resolves when no probe is running (tests, shutdown). */
@@ -86,6 +88,7 @@ class FleetStoreImpl extends PollingStore<FleetSnapshot> implements FleetStoreHa
   private readonly timeoutMs: number;
   private readonly threshold: number;
   private symptoms: Symptoms = {};
+  private fitRecommendation?: (rec: Recommendation) => Recommendation | undefined;
 
   constructor(private readonly opts: FleetStoreOptions) {
     const { config } = opts;
@@ -104,7 +107,9 @@ class FleetStoreImpl extends PollingStore<FleetSnapshot> implements FleetStoreHa
   // Rebuilt lazily, with the recommendation: a sweep of 1,000 services changes many rows but
   // costs one snapshot per read, not one per probe result.
   protected build(): FleetSnapshot {
-    const recommendation = recommend(this.services, this.symptoms, this.opts.config);
+    const raw = recommend(this.services, this.symptoms, this.opts.config);
+    // Only a runbook that fits the target is recommended (src/runbook/fit.ts), once the runbooks are loaded.
+    const recommendation = raw && this.fitRecommendation ? this.fitRecommendation(raw) : raw;
     return {
       services: [...this.services],
       ...(recommendation ? { recommendation } : {}),
@@ -125,6 +130,12 @@ class FleetStoreImpl extends PollingStore<FleetSnapshot> implements FleetStoreHa
   onTransition(listener: (t: ServiceTransition) => void): () => void {
     this.transitionListeners.add(listener);
     return () => this.transitionListeners.delete(listener);
+  }
+
+  /** Makes every recommendation fit its target; set once the runbooks are loaded (the store starts before them). */
+  setRecommendationFit(fit: (rec: Recommendation) => Recommendation | undefined): void {
+    this.fitRecommendation = fit;
+    this.changed();
   }
 
   setSymptoms(symptoms: Symptoms): void {

@@ -14,6 +14,8 @@ export interface StatusOptions {
   probe?: typeof probeHttp;
   /** Real ms per probe; default health.timeout_s. */
   timeoutMs?: number;
+  /** Makes the recommendation fit its target (the loaded runbooks: src/runbook/fit.ts). */
+  fitRecommendation?: (rec: Recommendation) => Recommendation | undefined;
 }
 
 export interface StatusResult {
@@ -41,6 +43,7 @@ export async function runStatusOnce(config: Config, opts: StatusOptions = {}): P
   // DOWN, not SUSPECT, so a script sees the verdict the operator would act on.
   const oneShot: Config = { ...config, health: { ...config.health, failure_threshold: 1 } };
   const store = createFleetStore({ config: oneShot, clock: realClock(), probe: opts.probe, timeoutMs: opts.timeoutMs });
+  if (opts.fitRecommendation) store.setRecommendationFit(opts.fitRecommendation);
   try {
     await store.probeNow();
   } finally {

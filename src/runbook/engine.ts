@@ -14,6 +14,7 @@ import type { RemoteShell, TrustFailure } from '../ssh/types';
 import { createAuditRecorder } from './audit-events';
 import type { OutputStream, RunEvent, RunEventListener, RunOutcome } from './events';
 import { describeLock, type LockStore } from './lock-store';
+import { fittingTargets } from './fit';
 import { renderSteps, renderText, resolveParams, resolveRef, resolveTarget, skipReason, type RunScope } from './render';
 import { renderTemplate } from './template';
 import type { ResolveParamsContext } from './params';
@@ -208,6 +209,8 @@ class Engine implements RunEngine {
         title: r.title,
         level: r.level,
         targetKind: r.target,
+        ...(r.fits ? { fits: [...r.fits] } : {}),
+        targets: fittingTargets(r, this.deps.config),
         approval: r.approval,
         ...(r.description ? { description: r.description } : {}),
         params: Object.entries(r.params).map(([name, p]) => ({

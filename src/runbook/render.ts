@@ -3,6 +3,7 @@
 // message instead of failing half-way through a recovery (R-RUN-8).
 import type { Config, HostConfig, ServiceConfig } from '../config/schema';
 import { unitName } from '../config/schema';
+import { fitProblem, serviceKinds } from './fit';
 import { renderTemplate } from './template';
 import { resolveParamValues, type ResolveParamsContext, type ResolvedParams } from './params';
 import type { Runbook, Step } from './schema';
@@ -14,6 +15,8 @@ export interface RunScope {
   host?: HostConfig;
   /** Why `host` is missing, said when a step needs it. */
   hostProblem?: string;
+  /** Every service in the config: roles (the target's proxy, the host's orchestrator) are looked up here. */
+  services?: readonly ServiceConfig[];
   run: { stamp: string; id: string; operator: string };
   params: Record<string, string>;
   hosts: Map<string, HostConfig>;
@@ -30,15 +33,17 @@ export function resolveTarget(config: Config, runbook: Runbook, target: string):
       const names = config.services.map((s) => s.name);
       return { ok: false, error: `no service named "${target}" in the config; ${runbook.id} targets a service (${names.length ? `known: ${names.join(', ')}` : 'the config lists none'})` };
     }
+    const misfit = fitProblem(runbook, service);
+    if (misfit) return { ok: false, error: misfit };
     const host = hosts.get(service.host);
-    return { ok: true, scope: { targetKind: 'service', service, host, hosts, hostProblem: host ? undefined : `service "${service.name}" runs on host "${service.host}", which is not under hosts: in the config; add it` } };
+    return { ok: true, scope: { targetKind: 'service', service, host, hosts, services: config.services, hostProblem: host ? undefined : `service "${service.name}" runs on host "${service.host}", which is not under hosts: in the config; add it` } };
   }
   const host = hosts.get(target);
   if (!host) {
     const names = [...hosts.keys()];
     return { ok: false, error: `no host named "${target}" in the config; ${runbook.id} targets a host (${names.length ? `known: ${names.join(', ')}` : 'the config lists none'})` };
   }
-  return { ok: true, scope: { targetKind: 'host', host, hosts } };
+  return { ok: true, scope: { targetKind: 'host', host, hosts, services: config.services } };
 }
 
 /** Parameter values from defaults, the operator's input and the target's listings, each checked against its type (src/runbook/params.ts). */
@@ -62,14 +67,12 @@ export function resolveRef(ref: string, scope: RunScope): string {
   if (root === 'service') {
     const s = scope.service;
     if (!s) throw new Error(`{{${ref}}} needs a service target`);
-    if (name === 'unit') {
-      if (s.unit === undefined) throw new Error(`service "${s.name}" has no unit; add unit: to it in the config`);
-      // Config validation checks this too; checked again because config objects can come from
-      // elsewhere (demo, tests), and a unit reaches a root shell (R-RUN-8).
-      if (!unitName.safeParse(s.unit).success) {
-        throw new Error(`service "${s.name}": unit ${JSON.stringify(s.unit)} is not a valid systemd unit name (letters, digits and ":-_.\\@" only); fix unit: in the config`);
-      }
-      return s.unit;
+    if (name === 'unit') return checkedUnit(s);
+    if (name === 'proxy_unit') {
+      if (s.proxy === undefined) throw new Error(`service "${s.name}" has no proxy; add proxy: <the name of its proxy service> to it in the config`);
+      const proxy = scope.services?.find((o) => o.name === s.proxy);
+      if (!proxy) throw new Error(`service "${s.name}": its proxy "${s.proxy}" is not under services: in the config`);
+      return checkedUnit(proxy);
     }
     const v = (s as Record<string, unknown>)[name];
     if (v === undefined || v === null || v === '') throw new Error(`service "${s.name}" has no ${name}; add ${name}: to it in the config`);
@@ -83,11 +86,27 @@ export function resolveRef(ref: string, scope: RunScope): string {
       if (!h.provider) throw new Error(`host "${h.name}" has no provider; add provider: (kind, instance_id, api_key_env) to it in the config`);
       return h.provider.instance_id;
     }
+    if (name === 'orchestrator_unit' || name === 'proxy_unit') {
+      const orchestrators = (scope.services ?? []).filter((o) => o.host === h.name && serviceKinds(o).includes('orchestrator'));
+      if (orchestrators.length !== 1) throw new Error(`host "${h.name}" has ${orchestrators.length ? `${orchestrators.length} services of kind orchestrator (${orchestrators.map((o) => o.name).join(', ')})` : 'no service of kind orchestrator'}; give the units as parameters`);
+      const orchestrator = orchestrators[0];
+      if (name === 'orchestrator_unit') return checkedUnit(orchestrator);
+      return resolveRef('service.proxy_unit', { ...scope, service: orchestrator });
+    }
     const v = (h as Record<string, unknown>)[name];
     if (v === undefined || v === null || v === '') throw new Error(`host "${h.name}" has no ${name}; add ${name}: to it in the config`);
     return String(v);
   }
   throw new Error(`unknown template variable {{${ref}}}`);
+}
+
+/** A service's unit, checked again: config objects can come from elsewhere (demo, tests), and a unit reaches a root shell (R-RUN-8). */
+function checkedUnit(s: ServiceConfig): string {
+  if (s.unit === undefined) throw new Error(`service "${s.name}" has no unit; add unit: to it in the config`);
+  if (!unitName.safeParse(s.unit).success) {
+    throw new Error(`service "${s.name}": unit ${JSON.stringify(s.unit)} is not a valid systemd unit name (letters, digits and ":-_.\\@" only); fix unit: in the config`);
+  }
+  return s.unit;
 }
 
 function renderField(key: string, value: string, scope: RunScope): string {

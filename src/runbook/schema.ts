@@ -177,6 +177,12 @@ export const runbookSchema = z
     description: localized.optional(),
     approval: z.enum(['auto', 'code', 'two-step']),
     target: z.enum(['service', 'host']),
+    /**
+     * The kinds of service this runbook is written for (service targets): `orchestrator`, `pm2`,
+     * or `sqlite+compose` for a service that must be both. Absent: any service. The console
+     * offers, recommends and starts it only on services of a listed kind (src/runbook/fit.ts).
+     */
+    fits: z.array(z.string().regex(/^[a-z][a-z0-9-]*(\+[a-z][a-z0-9-]*)*$/, 'a service kind, or kinds joined by + (sqlite+compose)')).min(1).optional(),
     params: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'a parameter name of lowercase letters, digits and _'), paramSchema).default({}),
     steps: z.array(stepSchema).min(1),
     on_success: z.strictObject({ audit: auditMessage.default('SUCCESS'), message: localized.optional() }).default({ audit: 'SUCCESS' }),
@@ -185,6 +191,7 @@ export const runbookSchema = z
       .default({ audit: 'FAILED' }),
   })
   .superRefine((rb, ctx) => {
+    if (rb.fits && rb.target !== 'service') ctx.addIssue({ code: 'custom', path: ['fits'], message: 'fits: only with target: service (it names kinds of service)' });
     const seen = new Map<string, number>();
     rb.steps.forEach((s, i) => {
       const first = seen.get(s.id);

@@ -5,8 +5,10 @@ import { shellQuote } from '../ssh/quote';
 
 /** Variables a runbook may use, by root. `params.*` is checked against the runbook's params. */
 export const TEMPLATE_VARS = {
-  service: ['name', 'unit', 'host', 'health_url', 'websocket_url', 'app_dir'],
-  host: ['name', 'address', 'user', 'port', 'snapshot_dir', 'backup_dir', 'instance_id'],
+  // proxy_unit: the unit of the service named by the target's proxy: (its role in the config).
+  service: ['name', 'unit', 'host', 'health_url', 'websocket_url', 'app_dir', 'proxy_unit'],
+  // orchestrator_unit / proxy_unit: the units of the host's orchestrator service and its proxy.
+  host: ['name', 'address', 'user', 'port', 'snapshot_dir', 'backup_dir', 'instance_id', 'orchestrator_unit', 'proxy_unit'],
   run: ['stamp', 'id', 'operator'],
 } as const;
 

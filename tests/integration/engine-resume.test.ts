@@ -41,7 +41,7 @@ describe('resume an interrupted run', () => {
     const runbooks = (id: string) => engine.getRunbook(id);
     const found = findInterruptedRuns({ journalDir: join(rig.dir, 'journal'), lockDir: join(rig.dir, 'locks'), runbook: runbooks });
     expect(found).toHaveLength(1);
-    expect(found[0]!.resume).toMatchObject({ runId: first, stepId: 'start-settle', index: 7, params: { proxy_unit: 'caddy' } });
+    expect(found[0]!.resume).toMatchObject({ runId: first, stepId: 'start-settle', index: 7, params: {} });
 
     // The console's path: found without the runbooks, the replay works out where it can resume.
     const bare = findInterruptedRuns({ journalDir: join(rig.dir, 'journal'), lockDir: join(rig.dir, 'locks') });
@@ -105,7 +105,7 @@ describe('resume an interrupted run', () => {
     const { engine } = rig;
     const earlier = { snapshot: 'ok', stop: 'ok' } as const;
     // stop-settle is resumable but clear-cache is not.
-    expect(engine.start('l2-service-reset', 'doai-orchestrator', { params: { proxy_unit: 'caddy' }, resume: { runId: 'R1', stepId: 'clear-cache', earlier: { ...earlier, 'stop-settle': 'ok' } } })).toEqual({
+    expect(engine.start('l2-service-reset', 'doai-orchestrator', { resume: { runId: 'R1', stepId: 'clear-cache', earlier: { ...earlier, 'stop-settle': 'ok' } } })).toEqual({
       ok: false,
       error: 'cannot start l2-service-reset on doai-orchestrator: resume from run R1: step "clear-cache" is not marked resumable (running it again may not be safe); start over instead',
     });
@@ -123,8 +123,8 @@ describe('resume an interrupted run', () => {
 
 describe('resumePlan', () => {
   const l1 = builtinRunbook('l1-soft-reset');
-  const l2 = builtinRunbook('l2-service-reset');
-  const byId = (id: string) => (id === l1.id ? l1 : id === l2.id ? l2 : undefined);
+  const l3 = builtinRunbook('l3-box-reset');
+  const byId = (id: string) => (id === l1.id ? l1 : id === l3.id ? l3 : undefined);
   const at = new Date('2026-03-01T10:00:00Z');
   const startedEv = (runbook: string, params?: Record<string, string>): RunEvent => ({ type: 'run.started', runId: 'R1', runbook, level: 'L1', auditName: 'X', target: 's', operator: 'o', dryRun: false, ...(params ? { params } : {}), at });
   const fin = (stepId: string, outcome: 'ok' | 'skipped' | 'failed' | 'cancelled', message?: string): RunEvent => ({ type: 'step.finished', runId: 'R1', stepId, outcome, ...(message ? { message } : {}), at });
@@ -140,7 +140,7 @@ describe('resumePlan', () => {
       why: 'step "restart" is not marked resumable (running it again may not be safe); start over instead',
     });
     expect(resumePlan([startedEv('l1-soft-reset')], byId)).toEqual({ ok: false, why: 'no step had finished; start over' });
-    expect(resumePlan([startedEv('l2-service-reset'), fin('snapshot', 'ok'), fin('stop', 'ok')], byId)).toEqual({
+    expect(resumePlan([startedEv('l3-box-reset'), fin('backup', 'ok'), fin('reboot-api', 'ok')], byId)).toEqual({
       ok: false,
       why: 'its journal does not record the parameter values it used; start over',
     });

@@ -80,10 +80,10 @@ function config_(): Config {
   return configSchema.parse({
     hosts: [{ name: 'box', address: '127.0.0.1', port: sshdPort, user: userInfo().username, identity_file: clientKey, known_hosts: knownHosts, backup_dir: join(dir ?? '/x', 'pgdumps') }],
     services: [
-      { name: 'refserver', host: 'box', health_url: health, app_dir: join(dir ?? '/x', 'refserver') },
-      { name: 'api-server', host: 'box', health_url: health, app_dir: join(dir ?? '/x', 'repo', 'apps', 'api-server') },
-      { name: 'nginx', host: 'box', unit: 'nginx', health_url: health },
-      { name: 'postgresql', host: 'box', unit: 'postgresql', health_url: health },
+      { name: 'refserver', host: 'box', kind: ['sqlite', 'compose'], health_url: health, app_dir: join(dir ?? '/x', 'refserver') },
+      { name: 'api-server', host: 'box', kind: ['pm2', 'git'], health_url: health, app_dir: join(dir ?? '/x', 'repo', 'apps', 'api-server') },
+      { name: 'nginx', host: 'box', kind: 'nginx', unit: 'nginx', health_url: health },
+      { name: 'postgresql', host: 'box', kind: 'postgres', unit: 'postgresql', health_url: health },
     ],
   });
 }

@@ -70,11 +70,22 @@ async function setup(opts: { lang?: Lang; width?: number; height?: number; hosts
   const config = configSchema.parse({
     hosts: [
       { name: 'vultr', address: '127.0.0.1', port: 2222 },
-      { name: 'db-box', address: '127.0.0.1', port: 2223 },
+      { name: 'db-box', address: '127.0.0.1', port: 2223, backup_dir: '/srv/pgdumps' },
     ],
     services: [
-      { name: 'doai-orchestrator', host: 'vultr', unit: 'doai-orchestrator', health_url: 'http://127.0.0.1:9/health', app_dir: '/srv/o4o/apps/api-server' },
-      { name: 'postgresql', host: 'db-box', unit: 'postgresql' },
+      // Declared of every kind the built-ins fit, so each one's form can be driven on one target;
+      // caddy (a proxy) and postgresql show what fitting leaves out.
+      {
+        name: 'doai-orchestrator',
+        host: 'vultr',
+        kind: ['orchestrator', 'pm2', 'git', 'postgres', 'nginx', 'sqlite', 'compose'],
+        proxy: 'caddy',
+        unit: 'doai-orchestrator',
+        health_url: 'http://127.0.0.1:9/health',
+        app_dir: '/srv/o4o/apps/api-server',
+      },
+      { name: 'caddy', host: 'vultr', kind: 'proxy', unit: 'caddy' },
+      { name: 'postgresql', host: 'db-box', kind: 'postgres', unit: 'postgresql' },
     ],
   });
   const shell = new RecordingShell();
@@ -110,6 +121,7 @@ async function setup(opts: { lang?: Lang; width?: number; height?: number; hosts
   const fleet = new MemoryFleetStore([
     service({ name: 'doai-orchestrator', host: 'vultr', state: 'DOWN', httpStatus: undefined, consecutiveFailures: 3 }),
     service({ name: 'postgresql', host: 'db-box' }),
+    service({ name: 'caddy', host: 'vultr' }),
   ]);
   const hosts = new MemoryStore<HostsSnapshot>({
     hosts: [host('db-box', { reachability: 'UNREACHABLE', consecutiveFailures: 3, lastError: 'timeout' }), host('vultr')],
@@ -206,8 +218,8 @@ describe('runbook picker', () => {
     await key(s, 'runbooks.scope');
     f = frame(s);
     expect(f).toContain('All runbooks — 10');
-    // Without a service selected, a service runbook asks for its target in the form.
-    expect(f).toMatch(/l1-soft-reset\s+auto\s+any service/);
+    // Without a service selected, a service runbook asks for its target in the form: one of the kinds it fits.
+    expect(f).toMatch(/l1-soft-reset\s+auto\s+any orchestrator \| proxy/);
     await key(s, 'runbooks.scope');
     expect(frame(s)).toContain('1 of 10');
   });
@@ -362,23 +374,47 @@ describe('runbook picker', () => {
     expect(s.shell.execs).toEqual([]);
   });
 
-  it('the target list offers the config services; changing it refills the defaults', async () => {
+  it('the target list offers the services the runbook fits; changing it refills the defaults', async () => {
     const s = await setup();
     await key(s, 'runbooks.show');
-    await selectRunbook(s, 'git-rollback');
+    await selectRunbook(s, 'postgres-restore');
     await key(s, 'runbooks.choose');
     await key(s, 'runform.prev'); // to the target
     let f = frame(s);
     expect(f).toMatch(/› target \(service\):\s+doai-orchestrator/);
     expect(f).toMatch(/› doai-orchestrator/);
     expect(f).toMatch(/ postgresql/);
+    // caddy is a proxy: postgres-restore does not fit it, so it is not offered.
+    expect(f).not.toMatch(/^\s+caddy\s*$/m);
+    expect(f).toMatch(/backup_dir:\s+\/var\/backups\/doai/);
     await key(s, 'runform.down');
     f = frame(s);
     expect(f).toMatch(/› target \(service\):\s+postgresql/);
-    // postgresql has no app_dir in the config: the schema default.
-    expect(f).toMatch(/repo_dir:\s+\/opt\/aifarm/);
-    expect(f).toMatch(/app:\s+postgresql/);
-    expect(f).toContain('starts it on postgresql');
+    // postgresql's host keeps its dumps elsewhere: the default follows the target.
+    expect(f).toMatch(/backup_dir:\s+\/srv\/pgdumps/);
+    await key(s, 'runform.down');
+    expect(frame(s)).toMatch(/› target \(service\):\s+postgresql/);
+  });
+
+  it('a proxy selected: only the runbooks that fit it (L1, and L3 on its host); a shows all, and a misfit is refused with the reason', async () => {
+    const s = await setup();
+    await key(s, 'select.down');
+    expect(frame(s)).toMatch(/› caddy\s+UP/);
+    await key(s, 'runbooks.show');
+    let f = frame(s);
+    expect(f).toContain('Runbooks for caddy — 2 of 10');
+    expect(f).toMatch(/L1\s+l1-soft-reset\s+auto\s+service caddy/);
+    expect(f).toMatch(/L3\s+l3-box-reset\s+two-step\s+host vultr/);
+    for (const id of BUILTINS.filter((b) => b !== 'l1-soft-reset' && b !== 'l3-box-reset')) expect(f, id).not.toContain(id);
+    await key(s, 'runbooks.scope');
+    f = frame(s);
+    expect(f).toContain('All runbooks — 10');
+    // Not for caddy: the row names the kind it fits instead of the selected service.
+    expect(f).toMatch(/l2-service-reset\s+code\s+any orchestrator service/);
+    expect(s.starts).toEqual([]);
+    // The engine refuses the misfit whoever asks (headless run, r, an old form), saying why.
+    expect(s.engine.start('l2-service-reset', 'caddy')).toEqual({ ok: false, error: 'cannot start l2-service-reset on caddy: l2-service-reset fits an orchestrator service; caddy is a proxy (kind: in the config)' });
+    expect(s.engine.start('pm2-restart', 'caddy', { dryRun: true })).toEqual({ ok: false, error: expect.stringContaining('pm2-restart fits a pm2 service; caddy is a proxy') });
   });
 
   it('a start the engine refuses (target locked by another operator) keeps the form and says why', async () => {

@@ -35,11 +35,11 @@ function config(): Config {
       { name: 'web-1', address: '127.0.0.2', user: 'ubuntu' },
     ],
     services: [
-      { name: 'api-server', host: 'api-1', health_url: 'http://127.0.0.1:4000/api/health', app_dir: '/home/ubuntu/o4o-platform/apps/api-server' },
-      { name: 'postgresql', host: 'api-1', unit: 'postgresql', health_url: 'http://127.0.0.1:4000/api/health' },
-      { name: 'nginx', host: 'web-1', unit: 'nginx', health_url: 'http://127.0.0.2/' },
-      { name: 'refserver', host: 'api-1', health_url: 'http://127.0.0.1:8060/health', app_dir: '/opt/refserver' },
-      { name: 'predictor', host: 'api-1', health_url: 'http://127.0.0.1:8000/api/health', app_dir: '/workspaces/Routing_ML_4/deploy/docker' },
+      { name: 'api-server', host: 'api-1', kind: ['pm2', 'git'], health_url: 'http://127.0.0.1:4000/api/health', app_dir: '/home/ubuntu/o4o-platform/apps/api-server' },
+      { name: 'postgresql', host: 'api-1', kind: 'postgres', unit: 'postgresql', health_url: 'http://127.0.0.1:4000/api/health' },
+      { name: 'nginx', host: 'web-1', kind: 'nginx', unit: 'nginx', health_url: 'http://127.0.0.2/' },
+      { name: 'refserver', host: 'api-1', kind: ['sqlite', 'compose'], health_url: 'http://127.0.0.1:8060/health', app_dir: '/opt/refserver' },
+      { name: 'predictor', host: 'api-1', kind: 'compose', health_url: 'http://127.0.0.1:8000/api/health', app_dir: '/workspaces/Routing_ML_4/deploy/docker' },
     ],
   });
 }
