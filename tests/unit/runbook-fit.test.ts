@@ -104,7 +104,7 @@ describe('what a runbook fits', () => {
 
   it("L3's units default to the host's orchestrator and its proxy", () => {
     const { e } = engine();
-    expect(e.paramDefaults('l3-box-reset', 'vm')).toEqual({ ok: true, values: { service_unit: 'doai-orchestrator', proxy_unit: 'caddy' } });
+    expect(e.paramDefaults?.('l3-box-reset', 'vm')).toEqual({ ok: true, values: { service_unit: 'doai-orchestrator', proxy_unit: 'caddy' } });
   });
 
   it('summaries list the targets each runbook fits', () => {
