@@ -13,10 +13,13 @@ import { FakeClock } from '../../src/core/clock';
 import type { Recommendation } from '../../src/core/views';
 import { createRunEngine } from '../../src/runbook/engine';
 import { fitProblem, fitRecommendation, fittingTargets } from '../../src/runbook/fit';
-import { builtinActionsDir, loadRunbooks, parseRunbook } from '../../src/runbook/loader';
+import { parseRunbook } from '../../src/runbook/loader';
 import type { ExecResult, RemoteShell } from '../../src/ssh/types';
+import { builtinRunbook } from '../helpers/recovery-rig';
 
-const runbooks = loadRunbooks({ builtinDir: builtinActionsDir() });
+// The built-ins of seeds 000-003 (each file parsed on its own: another runbook's problem is not this file's).
+const BUILTINS = ['compose-restart', 'git-rollback', 'l1-soft-reset', 'l2-service-reset', 'l3-box-reset', 'nginx-restart', 'pm2-restart', 'postgres-restart', 'postgres-restore', 'sqlite-restore'];
+const runbooks = new Map(BUILTINS.map((id) => [id, builtinRunbook(id)] as const));
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
