@@ -14,7 +14,7 @@ import type { RemoteShell, TrustFailure } from '../ssh/types';
 import { createAuditRecorder } from './audit-events';
 import type { OutputStream, RunEvent, RunEventListener, RunOutcome } from './events';
 import { describeLock, type LockStore } from './lock-store';
-import { fittingTargets } from './fit';
+import { fittingTargets, targetMisfit } from './fit';
 import { renderSteps, renderText, resolveParams, resolveRef, resolveTarget, skipReason, type RunScope } from './render';
 import { renderTemplate } from './template';
 import type { ResolveParamsContext } from './params';
@@ -281,6 +281,9 @@ class Engine implements RunEngine {
       return { ok: false, error: `unknown runbook "${runbookId}"; available: ${[...deps.runbooks.keys()].sort().join(', ') || 'none'}` };
     }
     const cannot = (why: string): StartResult => ({ ok: false, error: `cannot start ${runbook.id} on ${target}: ${why}` });
+    // A misfit says so in one short line (it names the runbook and the target already).
+    const misfit = targetMisfit(runbook, deps.config, target);
+    if (misfit) return { ok: false, error: misfit };
     const resolved = resolveTarget(deps.config, runbook, target);
     if (!resolved.ok) return cannot(resolved.error);
     const paramCtx = this.paramContext(runbook, target, resolved.scope, opts.dryRun === true);

@@ -52,7 +52,16 @@ export function fitProblem(runbook: Pick<Runbook, 'id' | 'fits' | 'target'>, ser
   if (runbook.target !== 'service') return undefined;
   const kinds = serviceKinds(service);
   if (kindsFit(runbook.fits, kinds)) return undefined;
-  return `${runbook.id} fits ${describeFits(runbook.fits ?? [])}; ${service.name} is ${describeKinds(kinds)} (kind: in the config)`;
+  // A service without kind: is a plain unit: say where its kind is set.
+  const what = kinds.length === 1 && kinds[0] === DEFAULT_SERVICE_KIND ? 'a plain systemd service (set kind: in the config)' : describeKinds(kinds);
+  return `${runbook.id} fits ${describeFits(runbook.fits ?? [])}; ${service.name} is ${what}`;
+}
+
+/** Why the runbook does not fit the named target (a service in the config), or undefined. */
+export function targetMisfit(runbook: Pick<Runbook, 'id' | 'fits' | 'target'>, config: Pick<Config, 'services'>, target: string): string | undefined {
+  if (runbook.target !== 'service') return undefined;
+  const service = config.services.find((s) => s.name === target);
+  return service ? fitProblem(runbook, service) : undefined;
 }
 
 /** The config's targets a runbook fits, in config order: services of a fitting kind, or every host. */

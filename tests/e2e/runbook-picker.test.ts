@@ -1,6 +1,7 @@
 // The runbook picker on the built binary in a real terminal (tmux) against the demo fleet:
 // b → the list for the selected service → l1-soft-reset → its form → Enter runs it to SUCCESS
-// with its audit lines; then d on sqlite-restore shows its plan, runs nothing, writes DRY_RUN.
+// with its audit lines; then d on l2-service-reset shows its plan, runs nothing, writes DRY_RUN;
+// on caddy (a proxy) only what fits is offered and L2 is refused with the reason.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -51,8 +52,10 @@ describe('runbook picker in a real terminal', () => {
     term.send('j');
     await term.waitFor(/› doai-orchestrator/);
     term.send('b');
-    let screen = await term.waitFor('Runbooks for doai-orchestrator — 10 of 10');
+    // Only what fits an orchestrator: L1, L2, L3 (no pm2, postgres, nginx, compose, sqlite or git runbook).
+    let screen = await term.waitFor(/Runbooks for doai-orchestrator — \d+ of \d+/);
     expect(screen).toMatch(/L3\s+l3-box-reset\s+two-step\s+host demo-vm/);
+    for (const misfit of ['pm2-restart', 'postgres-restart', 'nginx-restart', 'compose-restart', 'sqlite-restore', 'git-rollback']) expect(screen).not.toContain(misfit);
     await cursorTo('l1-soft-reset');
     term.send('Enter');
     screen = await term.waitFor('L1 · L1 Soft Reset · auto approval · l1-soft-reset');
@@ -69,22 +72,39 @@ describe('runbook picker in a real terminal', () => {
     await term.waitFor(/doai-orchestrator\s+UP/, 30_000);
   }, 90_000);
 
-  it('d on sqlite-restore shows its plan with hosts and a placeholder for the backup, runs nothing, writes DRY_RUN', async () => {
+  it('d on l2-service-reset shows its plan with the proxy unit from the config (proxy: caddy), runs nothing, writes DRY_RUN', async () => {
     const before = audit().length;
     term.send('b');
     await term.waitFor('Runbooks for doai-orchestrator');
-    await cursorTo('sqlite-restore');
+    await cursorTo('l2-service-reset');
     term.send('d');
     const screen = await term.waitFor(/SUCCESS — dry run: nothing ran/, 20_000);
     expect(screen).toContain('DRY RUN — nothing is executed');
-    expect(screen).toMatch(/\[dry-run\] ssh root@demo-vm: out=\$\(sqlite3 -readonly '\/data\/refserver\.db'/);
-    expect(screen).toMatch(/\[dry-run\] ssh root@demo-vm: gunzip -c -- '<backup: picked from the host/);
-    // The start of the plan, one page up: the backup would be picked from the host's list.
     term.send('PPage');
-    await term.waitFor(/\[dry-run\] parameter backup: would be picked from the list/);
+    // The proxy's journal and unit come from the orchestrator's proxy: caddy in the demo config.
+    await term.waitFor(/\[dry-run\] ssh root@demo-vm: sh -c 'journalctl -u '\\''caddy'\\'' -n 200/);
+    expect(term.screen()).toMatch(/\[dry-run\] ssh root@demo-vm: systemctl stop 'doai-orchestrator' && systemctl s/);
     const added = audit().slice(before);
-    expect(added.filter((l) => l.includes('SQLITE_RESTORE'))).toEqual([expect.stringMatching(/SQLITE_RESTORE: DRY_RUN$/)]);
+    expect(added.filter((l) => l.includes('L2_SERVICE_RESET'))).toEqual([expect.stringMatching(/L2_SERVICE_RESET: DRY_RUN$/)]);
     term.send('Escape');
     await term.waitFor(/doai-orchestrator\s+UP/);
+  }, 60_000);
+
+  it('caddy (a proxy): b offers only what fits it, and 2 (L2) is refused with the reason, nothing run', async () => {
+    const before = audit().length;
+    term.send('k');
+    term.send('k');
+    await term.waitFor(/› caddy/);
+    term.send('b');
+    let screen = await term.waitFor(/Runbooks for caddy — \d+ of \d+/);
+    expect(screen).toMatch(/L1\s+l1-soft-reset\s+auto\s+service caddy/);
+    expect(screen).toMatch(/L3\s+l3-box-reset\s+two-step\s+host demo-vm/);
+    for (const misfit of ['l2-service-reset', 'pm2-restart', 'postgres-restore', 'git-rollback', 'sqlite-restore']) expect(screen).not.toContain(misfit);
+    term.send('Escape');
+    await term.waitFor(/› caddy/);
+    term.send('2');
+    screen = await term.waitFor(/fits an orchestrator\s+service; caddy is a\s+proxy/);
+    expect(screen).not.toContain('APPROVAL');
+    expect(audit().slice(before)).toEqual([]);
   }, 60_000);
 });

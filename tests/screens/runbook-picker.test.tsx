@@ -414,7 +414,7 @@ describe('runbook picker', () => {
     expect(f).toMatch(/l2-service-reset\s+code\s+any orchestrator service/);
     expect(s.starts).toEqual([]);
     // The engine refuses the misfit whoever asks (headless run, r, an old form), saying why.
-    expect(s.engine.start('l2-service-reset', 'caddy')).toEqual({ ok: false, error: 'cannot start l2-service-reset on caddy: l2-service-reset fits an orchestrator service; caddy is a proxy (kind: in the config)' });
+    expect(s.engine.start('l2-service-reset', 'caddy')).toEqual({ ok: false, error: 'l2-service-reset fits an orchestrator service; caddy is a proxy' });
     expect(s.engine.start('pm2-restart', 'caddy', { dryRun: true })).toEqual({ ok: false, error: expect.stringContaining('pm2-restart fits a pm2 service; caddy is a proxy') });
   });
 

@@ -73,12 +73,12 @@ function engine(cfg = config()) {
 describe('what a runbook fits', () => {
   it('the engine refuses a runbook on a service it does not fit, saying what it fits and what the target is', () => {
     const { e, shell } = engine();
-    expect(e.start('l2-service-reset', 'caddy')).toEqual({ ok: false, error: 'cannot start l2-service-reset on caddy: l2-service-reset fits an orchestrator service; caddy is a proxy (kind: in the config)' });
+    expect(e.start('l2-service-reset', 'caddy')).toEqual({ ok: false, error: 'l2-service-reset fits an orchestrator service; caddy is a proxy' });
     expect(e.start('pm2-restart', 'caddy', { dryRun: true })).toMatchObject({ ok: false, error: expect.stringContaining('pm2-restart fits a pm2 service; caddy is a proxy') });
     expect(e.start('git-rollback', 'pg', { dryRun: true })).toMatchObject({ ok: false, error: expect.stringContaining('git-rollback fits a pm2 + git service; pg is a postgres') });
     expect(e.start('sqlite-restore', 'api-server', { dryRun: true })).toMatchObject({ ok: false, error: expect.stringContaining('sqlite-restore fits a sqlite + compose service; api-server is a pm2 + git') });
     // A service without kind: is a plain systemd unit: L1 fits it, L2 does not.
-    expect(e.start('l2-service-reset', 'worker', { dryRun: true })).toMatchObject({ ok: false, error: expect.stringContaining('worker is a systemd') });
+    expect(e.start('l2-service-reset', 'worker', { dryRun: true })).toMatchObject({ ok: false, error: expect.stringContaining('worker is a plain systemd service (set kind: in the config)') });
     expect(shell.executed).toEqual([]);
   });
 
