@@ -12,6 +12,7 @@ import { configSchema, type Config } from '../../src/config/schema';
 import { FakeClock } from '../../src/core/clock';
 import type { Recommendation } from '../../src/core/views';
 import { createRunEngine } from '../../src/runbook/engine';
+import { FileLockStore } from '../../src/runbook/locks';
 import { fitProblem, fitRecommendation, fittingTargets } from '../../src/runbook/fit';
 import { parseRunbook } from '../../src/runbook/loader';
 import type { ExecResult, RemoteShell } from '../../src/ssh/types';
@@ -63,7 +64,7 @@ function engine(cfg = config()) {
     operator: 'orion',
     audit: new AuditLog(join(dir, 'emergency.log')),
     journalDir: join(dir, 'journal'),
-    lockDir: join(dir, 'locks'),
+    locks: new FileLockStore(join(dir, 'locks')),
     approve: async () => ({ ok: true, approver: 'vega' }),
     batchMs: 0,
   });
