@@ -8,6 +8,7 @@ import { displayWidth, fit, truncate } from '../shared/text';
 import { windowStart } from './services-pane';
 import { percentText, ratioBar } from './fleet-layout';
 import { PaneTitle } from './alerts-pane';
+import { freshnessText, overdue } from '../../src/health/backup-freshness';
 
 const REACH_COLOR: Record<HostReachability, string> = { REACHABLE: 'green', SUSPECT: 'yellow', UNREACHABLE: 'red', UNKNOWN: 'gray' };
 const REACH_RANK: Record<HostReachability, number> = { UNREACHABLE: 0, SUSPECT: 1, UNKNOWN: 2, REACHABLE: 3 };
@@ -38,7 +39,9 @@ export function hostsSummary(snapshot: HostsSnapshot, lang: Lang): { text: strin
   if (down) parts.push(t(lang, 'hosts.unreachable', { n: down }));
   if (pending) parts.push(t(lang, 'hosts.pending', { n: pending }));
   if (full.length) parts.push(t(lang, 'hosts.diskOver', { pct: percentText(snapshot.diskThreshold), names: full.map((h) => h.name).join(', ') }));
-  return { text: parts.join(' · '), bad: down > 0 || full.length > 0 || up + pending < hosts.length };
+  const late = hosts.filter((h) => overdue(h.backups).length);
+  if (late.length) parts.push(t(lang, 'hosts.backupsOverdue', { names: late.map((h) => h.name).join(', ') }));
+  return { text: parts.join(' · '), bad: down > 0 || full.length > 0 || late.length > 0 || up + pending < hosts.length };
 }
 
 export function hostsWanted(shown: number): number {
@@ -110,7 +113,9 @@ export function HostsPane({ snapshot, hosts, filter, cursor, height, width, focu
     const down = h.reachability === 'UNREACHABLE';
     const loadText = m && Number.isFinite(m.load1) ? loadMeter(m.load1, load!, meterWidth) : fit('—', meterWidth, 'right');
     const waiting = h.lastProbeAt === null;
-    const note = waiting ? t(lang, 'hosts.waiting') : h.lastError ?? (h.metricsError ? t(lang, 'hosts.metricsStale', { error: h.metricsError }) : diskBad ? m!.diskOver.map((d) => `${d.mount} ${percentText(d.usedRatio)}`).join(', ') : '');
+    // Backups over their RPO: the row's fact when nothing worse is said (the first late folder).
+    const late = overdue(h.backups)[0];
+    const note = waiting ? t(lang, 'hosts.waiting') : h.lastError ?? (h.metricsError ? t(lang, 'hosts.metricsStale', { error: h.metricsError }) : diskBad ? m!.diskOver.map((d) => `${d.mount} ${percentText(d.usedRatio)}`).join(', ') : late ? `⚠ ${freshnessText(late)[lang]}` : '');
     body.push(
       <Text key={h.name} wrap="truncate" bold={selected}>
         <Text color="cyan">{fit(selected ? '›' : '', 2)}</Text>
@@ -137,7 +142,7 @@ export function HostsPane({ snapshot, hosts, filter, cursor, height, width, focu
               {meter(disk, meterWidth)}
             </Text>
             {diskBad ? <Text color="red">{'⚠'}</Text> : ' '}
-            {errWidth > 4 ? <Text color={h.lastError || h.metricsError || diskBad ? 'red' : undefined} dimColor={waiting}>{` ${fit(note, errWidth - 2)}`}</Text> : null}
+            {errWidth > 4 ? <Text color={h.lastError || h.metricsError || diskBad || late ? 'red' : undefined} dimColor={waiting}>{` ${fit(note, errWidth - 2)}`}</Text> : null}
           </>
         )}
       </Text>,

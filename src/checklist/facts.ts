@@ -2,6 +2,7 @@
 // store provides (yet) is "unknown" — the item says so instead of passing or failing on a guess.
 import type { Localized, ServiceHealth } from '../core/views';
 import type { AutoCheck } from './schema';
+import { freshnessText, overdue, type BackupFreshness } from '../health/backup-freshness';
 
 export type AutoStatus = 'pass' | 'fail' | 'unknown';
 
@@ -32,6 +33,8 @@ export interface LiveFacts {
   hosts?: Record<string, { diskPct?: number }>;
   /** `ls` of each host's backup directory. */
   backups?: Record<string, BackupFact>;
+  /** The services' configured backup folders against their RPO (the hosts monitor reads them). */
+  freshness?: BackupFreshness[];
 }
 
 /** What a checklist instance is about: the services and hosts its checks look at. */
@@ -121,6 +124,15 @@ export function evaluateAuto(check: AutoCheck, facts: LiveFacts, scope: CheckSco
       return { status: ok ? 'pass' : 'fail', detail: L(text, text.replace('disk', '디스크')) };
     }
     case 'backups_present': {
+      // Services with backup folders and an RPO in the config: the same fact as check and the
+      // hosts pane. Without any, the host's backup_dir and the item's max_age_h, as before.
+      const folders = (facts.freshness ?? []).filter((f) => scope.services.includes(f.service));
+      if (folders.length) {
+        const late = overdue(folders);
+        const shown = freshnessText(late[0] ?? folders[0]!);
+        const more = late.length > 1 ? ` (+${late.length - 1})` : '';
+        return { status: late.length ? 'fail' : 'pass', detail: L(shown.en + more, shown.ko + more) };
+      }
       const results = scope.hosts.map((h) => [h, facts.backups?.[h]] as const);
       const checked = results.filter(([, b]) => b !== undefined) as [string, BackupFact][];
       if (!checked.length) return unknown('backups not checked yet (SSH ls)', '백업 아직 확인 안 됨 (SSH ls)');

@@ -29,6 +29,8 @@ export function factsFrom(stores: FactStores): () => LiveFacts {
     if (hosts) {
       facts.hosts = {};
       for (const h of hosts.hosts) if (h.metrics?.disk) facts.hosts[h.name] = { diskPct: h.metrics.disk.usedRatio * 100 };
+      const read = hosts.hosts.flatMap((h) => h.backups ?? []);
+      if (read.length) facts.freshness = read;
     }
     const ws = stores.websocket?.getSnapshot();
     if (ws) {

@@ -13,6 +13,7 @@ import { probeHttp } from '../health/http-probe';
 import { builtinActionsDir, loadRunbooks } from '../runbook/loader';
 import { appendKnownHost, checkHostKey, fingerprint, hostKeyAlgorithms, keyTypeOfBlob, knownHostsList, knownKeyTypes, readKnownHosts } from '../ssh/known-hosts';
 import { acceptNewCommand, acceptsUnknownKey, describeHostKeyRefusal } from '../ssh/host-trust';
+import { backupSpecsFor, freshnessText, readFreshness } from '../health/backup-freshness';
 import { createSshShell } from '../ssh/shell';
 import { applySshConfigToLoaded } from '../ssh/ssh-config';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit';
@@ -20,7 +21,7 @@ import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit';
 export type CheckVerdict = 'OK' | 'FAIL' | 'ADDED' | 'SKIP' | 'NONE' | 'WARN';
 
 export interface CheckRow {
-  check: 'config' | 'runbooks' | 'dns' | 'tcp' | 'host-key' | 'ssh-auth' | 'health';
+  check: 'config' | 'runbooks' | 'dns' | 'tcp' | 'host-key' | 'ssh-auth' | 'health' | 'backups';
   subject: string;
   verdict: CheckVerdict;
   detail: string;
@@ -152,6 +153,18 @@ async function checkHost(host: HostConfig, loaded: LoadedConfig, opts: CheckOpti
     }
     if (res.ok) rows.push({ check: 'ssh-auth', subject: host.name, verdict: 'OK', detail: `logged in as ${host.user}${host.jump ? ` via ${host.jump}` : ''}${host.identity_file ? ` with ${host.identity_file}` : ' with ssh-agent'}` });
     else rows.push({ check: 'ssh-auth', subject: host.name, verdict: 'FAIL', detail: res.error, hint: authHint(res.kind) });
+    const specs = backupSpecsFor(loaded.config, host.name);
+    if (res.ok && specs.length) {
+      for (const f of await readFreshness(shell, host.name, specs, Math.max(opts.timeoutMs, 10_000))) {
+        rows.push({
+          check: 'backups',
+          subject: f.service,
+          verdict: f.verdict === 'ok' ? 'OK' : 'FAIL',
+          detail: freshnessText(f).en,
+          ...(f.verdict === 'ok' ? {} : { hint: `the newest backup must be at most rpo_h (${f.rpoH} h) old: check the backup job on ${host.name}, or the folder and pattern under services.${f.service}.backups` }),
+        });
+      }
+    }
   } finally {
     shell.close();
   }

@@ -95,6 +95,21 @@ export const serviceSchema = z.strictObject({
   slow_ms: z.number().int().positive().max(3_600_000, 'at most 3600000 ms (1 h)').default(5000),
   /** Application directory whose __pycache__ the L2 reset clears. */
   app_dir: anyText.default('/opt/aifarm'),
+  /**
+   * Where this service's backups are written and how old the newest may be (its RPO; seed 002:
+   * 24 h, seed 003: 1 h). `check`, the hosts pane, the wall screen and the checklist's "backups
+   * present" flag a folder whose newest match is older than rpo_h, or that has none.
+   */
+  backups: z
+    .array(
+      z.strictObject({
+        dir: z.string().regex(/^\/[^\n]*$/, 'an absolute folder path'),
+        /** find -name pattern of the backup files, e.g. chromadb_*_full.tar.gz. */
+        pattern: z.string().regex(/^[^/\n]+$/, 'a file name pattern without /').default('*'),
+        rpo_h: z.number().positive().max(24 * 366).default(24),
+      }),
+    )
+    .default([]),
 });
 
 export const nodeSourceSchema = z.strictObject({

@@ -1,6 +1,7 @@
 // Snapshot shapes that screens render. The health module and the runbook module produce them;
 // screens only read them (and call the intent methods on the stores).
 import type { Store } from './store';
+import type { BackupFreshness } from '../health/backup-freshness';
 import type { OutputStream, RunOutcome, StepOutcome } from '../runbook/events';
 
 export type Lang = 'ko' | 'en';
@@ -304,6 +305,8 @@ export interface HostHealth {
   metrics?: HostMetrics;
   /** The last metrics read failed (the previous metrics, if any, are kept and shown dimmed). */
   metricsError?: string;
+  /** Freshness of the backups of this host's services against their RPO (read with the metrics). */
+  backups?: BackupFreshness[];
 }
 
 export interface HostsSnapshot {

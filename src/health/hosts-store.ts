@@ -10,9 +10,11 @@ import type { HostHealth, HostReachability, HostsSnapshot, HostsStore } from '..
 import type { Config } from '../config/schema';
 import type { RemoteShell } from '../ssh/types';
 import { HOST_METRICS_COMMAND, parseHostMetrics } from './hosts';
+import { backupSpecsFor, readFreshness } from './backup-freshness';
 
 export interface HostsStoreOptions {
-  config: Pick<Config, 'hosts' | 'host_checks' | 'health'>;
+  /** services: the backup folders whose freshness is read with each host's metrics. */
+  config: Pick<Config, 'hosts' | 'host_checks' | 'health'> & Partial<Pick<Config, 'services'>>;
   shell: Pick<RemoteShell, 'exec' | 'probe'>;
   clock: Clock;
   /** Clock ms between reachability probes; default host_checks.interval_s. */
@@ -181,6 +183,16 @@ class HostsStoreImpl extends BatchedStore<HostsSnapshot> implements HostsStoreHa
       const hint = errLines[0] ? ` (${errLines[0].slice(0, 80)})` : '';
       return { ...prev, metricsError: `${parsed.error}${hint}` };
     });
+    await this.readBackups(name, signal);
+  }
+
+  /** Backup freshness against the RPO, on the metrics interval: a second short command. */
+  private async readBackups(name: string, signal: AbortSignal): Promise<void> {
+    const specs = backupSpecsFor({ services: this.opts.config.services ?? [] }, name);
+    if (!specs.length) return;
+    const backups = await this.withDeadline(readFreshness(this.opts.shell, name, specs, this.timeoutMs, signal), specs.map((s) => ({ ...s, verdict: 'error' as const, count: 0, error: 'timed out' })));
+    if (signal.aborted) return;
+    this.update(name, (prev) => ({ ...prev, backups }));
   }
 
   /** The shell has its own timeouts; this guards one that might not (real time). */
