@@ -87,6 +87,12 @@ export function ApprovalForm({ run, form, keys, now, lang, width, height }: Appr
   // The code to read out, or why there is none.
   const codeRows = (): Row[] => {
     if (!isCodePhase(phase)) return [];
+    if (prompt.requirement === 'proven') {
+      // R-APR-6: no code, no fields; say exactly how a proven approval is given.
+      return [
+        line('proven-how', prompt.requestId ? t(lang, 'approval.provenHow', { id: prompt.requestId }) : t(lang, 'approval.provenNoId'), { color: 'cyan', bold: true }),
+      ];
+    }
     if (form?.codeVoid || !prompt.code) {
       const out: Row[] = [];
       if (prompt.code) out.push(line('code-expired', t(lang, 'approval.codeExpired', { code: prompt.code }), { color: 'yellow' }));
@@ -97,12 +103,19 @@ export function ApprovalForm({ run, form, keys, now, lang, width, height }: Appr
     return [line('code', t(lang, 'approval.code', { code: prompt.code, left, tries: prompt.triesLeft ?? '?' }), { color: 'cyan', bold: true })];
   };
 
+  // Which policy this level is under (R-APR-6), and the demo's own choice, on every form.
+  const policyRow = (): Row =>
+    prompt.requirement === 'proven'
+      ? line('policy', t(lang, 'approval.mode.proven', { level: run.level }), { color: 'green', bold: true })
+      : prompt.demoDeclared
+        ? line('policy', t(lang, 'approval.demoDeclared', { level: run.level }), { color: 'magenta', bold: true })
+        : line('policy', t(lang, 'approval.mode.declared', { level: run.level }), { dim: true });
   if (mode === 'code') {
     head.push(line('title', t(lang, 'approval.l2.title', { target: run.target }), { color: 'yellow', bold: true }));
     head.push(line('impact', t(lang, 'approval.l2.impact')));
     head.push(line('recovery', t(lang, 'approval.l2.recovery')));
     rows.push(...codeRows());
-    if (form) rows.push(field('code'), field('name'));
+    if (form?.fields.includes('code')) rows.push(field('code'), field('name'));
   } else {
     head.push(line('title', t(lang, 'approval.l3.title', { target: run.target }), { color: 'red', bold: true }));
     head.push(line('warning', t(lang, 'approval.l3.warning'), { color: 'yellow' }));
@@ -120,12 +133,17 @@ export function ApprovalForm({ run, form, keys, now, lang, width, height }: Appr
     }
   }
 
+  if (prompt.requirement) head.push(policyRow());
+
   function stepRows(step: 1 | 2): Row[] {
     const head = t(lang, step === 1 ? 'approval.step1' : 'approval.step2');
     const record = step === 1 ? prompt!.step1 : prompt!.step2;
-    if (record) return [line(`step${step}`, `${head} — ${t(lang, 'approval.approved', { name: sanitizeLine(record.name), time: formatClock(record.at) })}`, { color: 'green' })];
+    if (record) {
+      const identity = record.identity ? ` · ${sanitizeLine(record.identity)}` : '';
+      return [line(`step${step}`, `${head} — ${t(lang, 'approval.approved', { name: sanitizeLine(record.name), time: formatClock(record.at) })}${identity}`, { color: 'green' })];
+    }
     const open = (step === 1 && phase === 'step1') || (step === 2 && phase === 'step2');
-    if (open) return [line(`step${step}`, head, { bold: true }), ...codeRows(), ...(form ? [field('name', '  '), field('code', '  ')] : [])];
+    if (open) return [line(`step${step}`, head, { bold: true }), ...codeRows(), ...(form?.fields.includes('name') ? [field('name', '  '), field('code', '  ')] : [])];
     if (step === 2 && phase === 'waiting') {
       const s = prompt!.waitUntil ? secondsLeft(prompt!.waitUntil, now) : 0;
       return [

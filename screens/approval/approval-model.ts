@@ -2,6 +2,7 @@
 // React). The rules live in src/approval/policy.ts behind RunControl.answerApproval: the form only
 // collects what an operator types and shows what the flow says, so no key can skip a phase.
 import type { ApprovalAnswer, Localized, RunPrompt } from '../../src/core/views';
+import { sameName } from '../../src/core/names';
 
 export type ApprovalPrompt = Extract<RunPrompt, { kind: 'approval' }>;
 export type FormPhase = NonNullable<ApprovalPrompt['phase']>;
@@ -44,12 +45,17 @@ export function isCodePhase(phase: FormPhase): boolean {
   return CODE_PHASES.has(phase);
 }
 
+/** Under a `proven` policy a code phase has no fields: a typed name would not count (R-APR-6). */
+export function formFields(prompt: ApprovalPrompt, phase: FormPhase): FieldId[] {
+  return prompt.requirement === 'proven' && isCodePhase(phase) ? [] : fieldsFor(phase);
+}
+
 /**
  * The code cannot be used: the flow withdrew it (3 wrong tries, expiry, used) or its time is up
  * on this screen's clock before the flow's own timer caught up. Only a new code helps then.
  */
 export function isCodeVoid(prompt: ApprovalPrompt, phase: FormPhase, now: Date): boolean {
-  if (!isCodePhase(phase)) return false;
+  if (!isCodePhase(phase) || prompt.requirement === 'proven') return false;
   if (!prompt.code) return true;
   return prompt.expiresAt !== undefined && now.getTime() >= prompt.expiresAt.getTime();
 }
@@ -88,8 +94,7 @@ export function answerFor(phase: FormPhase, values: FormValues): ApprovalAnswer 
 
 /** Approver names compared as the flow does: case, spaces and invisible characters do not count. */
 export function sameApprover(a: string, b: string): boolean {
-  const norm = (x: string) => x.normalize('NFKC').toLowerCase().replace(/[\s\p{Cc}\p{Cf}]+/gu, '');
-  return norm(a) !== '' && norm(a) === norm(b);
+  return sameName(a, b);
 }
 
 /** Form view state (what is typed, which field has focus), reset whenever the flow moves on. */

@@ -9,9 +9,10 @@ import type { CommandHandlers } from '../shared/use-commands';
 import {
   afterRefusal,
   answerFor,
-  fieldsFor,
+  formFields,
   formKey,
   freshForm,
+  isCodePhase,
   isCodeVoid,
   modeOf,
   phaseOf,
@@ -88,7 +89,7 @@ export function useApprovalForm(opts: ApprovalFormOptions): ApprovalFormHandle {
   const runId = run.runId;
   const mode = modeOf(prompt, run.level);
   const phase = phaseOf(prompt, run.level);
-  const fields = fieldsFor(phase);
+  const fields = formFields(prompt, phase);
   const key = formKey(runId, phase, prompt.step);
   if (ref.current.key !== key) ref.current = freshForm(key);
   const current = ref.current;
@@ -144,7 +145,8 @@ export function useApprovalForm(opts: ApprovalFormOptions): ApprovalFormHandle {
       update((s) => ({ ...s, focus: s.focus + 1 }));
       return;
     }
-    const answer = answerFor(phase, ref.current.key === key ? ref.current.values : {});
+    // A code phase without fields (a proven-only policy) has nothing to send.
+    const answer = fields.length === 0 && isCodePhase(phase) ? undefined : answerFor(phase, ref.current.key === key ? ref.current.values : {});
     if (answer) send(answer);
   };
 

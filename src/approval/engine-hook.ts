@@ -8,10 +8,12 @@ import type { Clock } from '../core/clock';
 import type { ApprovalAnswer, Localized, RunPrompt } from '../core/views';
 import type { ApprovalContext, ApprovalInfo, ApprovalResult, PreparedApproval } from '../runbook/engine';
 import type { RandomBytes } from './codes';
+import { DEFAULT_APPROVAL_POLICY, describeIdentity, requirementFor, type ApprovalRequirement } from './identity';
 import { ApprovalFlow, summaryLines, type ApprovalEffect, type ApprovalSnapshot } from './policy';
-import { ApprovalRequestError, type ApprovalRequest } from './requests';
+import { ApprovalRequestError, userNameForUid, type ApprovalRequest } from './requests';
+import { refusalReason } from './rules';
 import { effectToRunEvent, approvalPrompt } from './run-events';
-import { approveFromOtherSession } from './session';
+import { approveFromOtherSession, FlowMovedError } from './session';
 
 export interface ApprovalHookOptions {
   clock: Clock;
@@ -19,6 +21,10 @@ export interface ApprovalHookOptions {
   approvalsDir?: string;
   /** Config `approvers`: when non-empty, only these may approve (typed names and OS users). */
   approvers?: readonly string[];
+  /** Config `approval`: declared or proven per level (R-APR-6); the defaults when left out. */
+  policy?: Readonly<Partial<Record<'L2' | 'L3', ApprovalRequirement>>>;
+  /** A demo config: a level declared where real mode defaults to proven is marked on the form. */
+  demo?: boolean;
   random?: RandomBytes;
   /** Poll interval for approval files (fs.watch does the quick part). */
   pollMs?: number;
@@ -46,7 +52,7 @@ function both(en: string, ko: string): Localized {
 /** The run view's approval prompt: the flow's state plus what the form shows around it. */
 export function buildApprovalPrompt(
   snap: ApprovalSnapshot,
-  extra: { plan: string[]; requestId?: string; requestError?: Localized },
+  extra: { plan: string[]; requestId?: string; requestError?: Localized; demoDeclared?: boolean },
 ): RunPrompt | null {
   const base = approvalPrompt(snap);
   if (!base || base.kind !== 'approval') return base;
@@ -56,8 +62,10 @@ export function buildApprovalPrompt(
     ...base,
     phase: snap.phase,
     mode: snap.mode === 'two-step' ? 'two-step' : 'code',
-    ...(snap.step1 ? { step1: { name: snap.step1.name, at: snap.step1.at } } : {}),
-    ...(snap.step2 ? { step2: { name: snap.step2.name, at: snap.step2.at } } : {}),
+    requirement: snap.requirement,
+    ...(extra.demoDeclared && snap.requirement === 'declared' ? { demoDeclared: true } : {}),
+    ...(snap.step1 ? { step1: { name: snap.step1.name, at: snap.step1.at, ...(snap.step1.source ? { identity: describeIdentity(snap.step1.source) } : {}) } } : {}),
+    ...(snap.step2 ? { step2: { name: snap.step2.name, at: snap.step2.at, ...(snap.step2.source ? { identity: describeIdentity(snap.step2.source) } : {}) } } : {}),
     ...(snap.reason !== undefined ? { reason: snap.reason } : {}),
     ...(snap.mode === 'two-step' && (snap.phase === 'summary' || snap.phase === 'confirm-yes')
       ? { summary: en.map((line, i) => ({ en: line, ko: ko[i] ?? line })) }
@@ -70,15 +78,16 @@ export function buildApprovalPrompt(
 }
 
 function requestSummary(info: ApprovalInfo): string {
-  const head = `${info.level} ${info.runbook.title.en} on ${info.target}${info.host && info.host !== info.target ? ` (host ${info.host})` : ''}, requested by ${info.operator}`;
-  // Step titles only: the listing stays readable; the requester's form shows every command.
-  const plan = info.plan.filter((l) => !l.startsWith(' ')).join(' | ');
-  const text = `${head}. Will run: ${plan}`;
+  // One line; the plan itself (every command, on which host) travels in the request beside it.
+  const text = `${info.level} ${info.runbook.title.en} on ${info.target}${info.host && info.host !== info.target ? ` (host ${info.host})` : ''}, requested by ${info.operator}`;
   return text.length > 3900 ? `${text.slice(0, 3897)}...` : text;
 }
 
-function isFlowMoved(err: unknown): boolean {
-  return err instanceof Error && /moved on in the console/.test(err.message);
+/** This process's uid and OS user name: a declared name equal to either is self-approval. */
+function requesterIdentity(): { uid?: number; osUser?: string } {
+  if (typeof process.getuid !== 'function') return {};
+  const uid = process.getuid();
+  return { uid, osUser: userNameForUid(uid) };
 }
 
 export function createApprovalHook(initial: ApprovalHookOptions): ApprovalHook {
@@ -86,6 +95,9 @@ export function createApprovalHook(initial: ApprovalHookOptions): ApprovalHook {
 
   const prepareApproval = (info: ApprovalInfo): PreparedApproval => {
     const o = { ...opts };
+    const requirement = requirementFor(info.level, info.policy, o.policy);
+    // The demo chose declared where real mode (the default) would be proven: say so on the form.
+    const demoDeclared = o.demo === true && requirement === 'declared' && requirementFor(info.level, info.policy, DEFAULT_APPROVAL_POLICY) === 'proven';
     let forward: ((effect: ApprovalEffect) => void) | undefined;
     const early: ApprovalEffect[] = [];
     let finish: ((result: ApprovalResult) => void) | undefined;
@@ -94,6 +106,8 @@ export function createApprovalHook(initial: ApprovalHookOptions): ApprovalHook {
       clock: o.clock,
       random: o.random,
       approvers: o.approvers,
+      requirement,
+      requester: { name: info.operator, ...requesterIdentity() },
       onEffect: (effect) => {
         if (forward) forward(effect);
         else early.push(effect);
@@ -112,7 +126,7 @@ export function createApprovalHook(initial: ApprovalHookOptions): ApprovalHook {
 
         const pushPrompt = () => {
           if (settled) return;
-          const prompt = buildApprovalPrompt(flow.getSnapshot(), { plan: ctx.plan, requestId, requestError });
+          const prompt = buildApprovalPrompt(flow.getSnapshot(), { plan: ctx.plan, requestId, requestError, demoDeclared });
           const key = JSON.stringify(prompt);
           if (key === lastPrompt) return;
           lastPrompt = key;
@@ -200,6 +214,7 @@ export function createApprovalHook(initial: ApprovalHookOptions): ApprovalHook {
               continue;
             }
             const step = flow.currentStep;
+            let asked: string | undefined;
             try {
               const res = await approveFromOtherSession({
                 flow,
@@ -213,8 +228,11 @@ export function createApprovalHook(initial: ApprovalHookOptions): ApprovalHook {
                 signal: AbortSignal.any([sessionStop.signal, ctx.signal]),
                 pollMs: o.pollMs,
                 approvers: o.approvers,
+                requires: requirement,
+                plan: info.plan,
                 onRequest: (request) => {
                   requestId = request.id;
+                  asked = request.id;
                   requestError = undefined;
                   pushPrompt();
                   o.onRequest?.(info.runId, request);
@@ -223,6 +241,14 @@ export function createApprovalHook(initial: ApprovalHookOptions): ApprovalHook {
                   // A forged or self-written approval file is an attempt worth recording.
                   ctx.emit({ type: 'audit', message: `STEP${step}_REJECTED - Approval file ignored: ${reason.replace(/[\r\n]+/g, ' ')}` });
                   ctx.emit({ type: 'approval.rejected', step, reason });
+                },
+                onRefused: (attempt) => {
+                  // R-APR-5: `doai-console approve` refused this person; the requester records it.
+                  const why = refusalReason({ code: attempt.refusal });
+                  flow.recordRefusal(step, `${why ?? attempt.refusal} (doai-console approve)`, {
+                    name: attempt.user,
+                    source: { kind: 'os-user', uid: attempt.uid, user: attempt.user },
+                  });
                 },
               });
               requestId = undefined;
@@ -234,7 +260,12 @@ export function createApprovalHook(initial: ApprovalHookOptions): ApprovalHook {
             } catch (err) {
               requestId = undefined;
               if (settled || sessionStop.signal.aborted || ctx.signal.aborted) return;
-              if (isFlowMoved(err)) continue;
+              if (err instanceof FlowMovedError) continue;
+              if (err instanceof ApprovalRequestError && err.code === 'voided') {
+                // R-APR-8: what the approver read is not what was written: nothing counts any more.
+                flow.recordRefusal(step, `Request ${asked ?? '?'} voided (${err.detail ?? 'changed'})`, undefined, true);
+                return;
+              }
               if (err instanceof ApprovalRequestError && err.code === 'expired') {
                 if (o.sessionOnly) {
                   ctx.emit({ type: 'audit', message: 'CANCELLED - No approval within 5 min' });

@@ -10,6 +10,10 @@ import type { Clock } from '../core/clock';
 import { BatchedStore } from '../core/store';
 import type { Localized } from '../core/views';
 import { CODE_MAX_TRIES, CodeGate, codeFailureMessage, issueCode, type CodeStatus, type RandomBytes } from './codes';
+import { approvedAuditLine, describeIdentity, refusalText, type ApprovalRequirement, type IdentitySource } from './identity';
+import { judgeApprover, normalizeName, refusalReason, type ApprovalRefusal, type ApproverCandidate } from './rules';
+
+export { normalizeName } from './rules';
 
 export type ApprovalMode = 'auto' | 'code' | 'two-step';
 
@@ -37,6 +41,8 @@ export interface ApproverRecord {
   how: ApprovalHow;
   /** The approving OS user, for approvals made from another session (R-APR-4). */
   uid?: number;
+  /** Declared (typed here) or proven (another OS user, …): R-APR-6. Absent for L1's `auto`. */
+  source?: IdentitySource;
 }
 
 /** What the engine must do because of an input: write an audit line, emit an approval event. */
@@ -50,6 +56,8 @@ export type ApprovalEffect =
 
 export interface ApprovalSnapshot {
   mode: ApprovalMode;
+  /** The level's policy: under `proven` no code is issued and typed names do not approve. */
+  requirement: ApprovalRequirement;
   phase: ApprovalPhase;
   /** The approval step the flow is on (1 or 2); undefined for auto. */
   step?: 1 | 2;
@@ -92,16 +100,15 @@ export interface ApprovalFlowOptions {
   random?: RandomBytes;
   /** Config `approvers`: when non-empty, only these names (normalized) may approve. */
   approvers?: readonly string[];
+  /** The level's policy (config `approval`); declared when left out. */
+  requirement?: ApprovalRequirement;
+  /**
+   * Who asked: the console's operator name and OS user (a declared name equal to either is
+   * self-approval) and uid (a session approval by that uid is).
+   */
+  requester?: { name: string; osUser?: string; uid?: number };
   /** Every effect, in order, including those produced by timers (step 2 opening). */
   onEffect?: (effect: ApprovalEffect) => void;
-}
-
-/**
- * Approver identity for comparisons: NFKC (fullwidth letters fold), lowercase, all whitespace and
- * invisible characters (zero-width spaces, control codes) removed, so 'or\u200Bion' is 'orion'.
- */
-export function normalizeName(name: string): string {
-  return name.normalize('NFKC').toLowerCase().replace(/[\s\p{Cc}\p{Cf}]+/gu, '');
 }
 
 /** What goes into an audit line: no control codes, whitespace (and newlines) collapsed. */
@@ -161,7 +168,33 @@ const msg = {
     en: 'The code is void — issue a new code before approving',
     ko: '코드가 무효입니다 — 승인 전에 새 코드를 발급하세요',
   }),
+  provenRequired: (): Localized => ({
+    en: 'This level needs a PROVEN approval: a name typed here is only declared and does not count — another person runs `doai-console approve <id>` as their own OS user',
+    ko: '이 레벨은 증명된 승인이 필요합니다: 여기에 입력한 이름은 선언일 뿐 인정되지 않습니다 — 다른 사람이 자신의 OS 계정으로 `doai-console approve <id>`를 실행하세요',
+  }),
+  selfApproval: (name: string): Localized => ({
+    en: `Self-approval refused: ${name} is the operator of this console — another person must approve`,
+    ko: `자기 승인 거부: ${name}은(는) 이 콘솔의 운영자입니다 — 다른 사람이 승인해야 합니다`,
+  }),
 };
+
+/** What the form says about a refusal (the audit line says it in refusalText's words). */
+function refusalMessage(refusal: ApprovalRefusal, name: string): Localized {
+  switch (refusal.code) {
+    case 'empty-name':
+      return msg.emptyName();
+    case 'reserved-name':
+      return msg.reservedName();
+    case 'proven-required':
+      return msg.provenRequired();
+    case 'self-approval':
+      return msg.selfApproval(name);
+    case 'same-approver':
+      return msg.sameApprover(refusal.first);
+    case 'not-allowed':
+      return msg.notAllowed(name);
+  }
+}
 
 /**
  * One approval, from request to granted/rejected/cancelled. A store, so screens can render it;
@@ -171,7 +204,9 @@ export class ApprovalFlow extends BatchedStore<ApprovalSnapshot> {
   readonly mode: ApprovalMode;
   private readonly clock: Clock;
   private readonly random: RandomBytes;
-  private readonly allowed: Set<string>;
+  private readonly approvers: readonly string[];
+  private readonly requirement: ApprovalRequirement;
+  private readonly requester: { name: string; osUser?: string; uid?: number };
   private readonly onEffect?: (effect: ApprovalEffect) => void;
 
   private phase: ApprovalPhase;
@@ -186,11 +221,13 @@ export class ApprovalFlow extends BatchedStore<ApprovalSnapshot> {
   private pending: ApprovalEffect[] = [];
 
   constructor(opts: ApprovalFlowOptions) {
-    super({ mode: opts.mode, phase: opts.mode === 'code' ? 'code' : 'step1', done: false });
+    super({ mode: opts.mode, requirement: opts.requirement ?? 'declared', phase: opts.mode === 'code' ? 'code' : 'step1', done: false });
     this.mode = opts.mode;
     this.clock = opts.clock;
     this.random = opts.random ?? randomBytes;
-    this.allowed = new Set((opts.approvers ?? []).map(normalizeName).filter((n) => n !== ''));
+    this.approvers = opts.approvers ?? [];
+    this.requirement = opts.requirement ?? 'declared';
+    this.requester = opts.requester ?? { name: 'console' };
     this.onEffect = opts.onEffect;
     this.phase = opts.mode === 'code' ? 'code' : 'step1';
   }
@@ -245,10 +282,10 @@ export class ApprovalFlow extends BatchedStore<ApprovalSnapshot> {
 
   /** Approver name + code, for L2 or either L3 step. */
   approve(name: string, code: string): InputResult {
-    const pre = this.precheckApprover(name);
+    const candidate: ApproverCandidate = { name: displayName(name), source: { kind: 'declared', by: this.requester.name } };
+    const pre = this.precheckApprover(candidate);
     if (pre) return pre;
     const step = this.phase === 'step2' ? 2 : 1;
-    const who = displayName(name);
     const gate = this.gate;
     if (!gate) return this.refuse(msg.codeVoid());
     const result = gate.verify(code, this.clock.now());
@@ -258,16 +295,15 @@ export class ApprovalFlow extends BatchedStore<ApprovalSnapshot> {
       const why =
         result.reason === 'wrong'
           ? result.triesLeft > 0
-            ? `Wrong code by ${who} (${result.triesLeft} ${result.triesLeft === 1 ? 'try' : 'tries'} left)`
-            : `Wrong code by ${who} (${CODE_MAX_TRIES} wrong tries, code void)`
+            ? `Wrong code (${result.triesLeft} ${result.triesLeft === 1 ? 'try' : 'tries'} left)`
+            : `Wrong code (${CODE_MAX_TRIES} wrong tries, code void)`
           : result.reason === 'expired'
-            ? `Code expired (tried by ${who})`
-            : `Code void (tried by ${who})`;
-      this.emit({ audit: `STEP${step}_REJECTED - ${why}` });
-      this.emit({ event: 'rejected', step, approver: who, reason: why, final: false });
+            ? 'Code expired'
+            : 'Code void';
+      this.emitRefused(step, why, candidate, false);
       return this.refuse(error);
     }
-    return this.grantStep(step, { name: who, at: this.clock.now(), how: 'code' });
+    return this.grantStep(step, { name: candidate.name, at: this.clock.now(), how: 'code', source: candidate.source });
   }
 
   /**
@@ -276,15 +312,30 @@ export class ApprovalFlow extends BatchedStore<ApprovalSnapshot> {
    * different-approver rules apply here as for a typed code.
    */
   approveFromSession(approver: { name: string; uid: number }): InputResult {
-    const pre = this.precheckApprover(approver.name, approver.uid);
+    const name = displayName(approver.name);
+    const candidate: ApproverCandidate = { name, source: { kind: 'os-user', uid: approver.uid, user: name } };
+    const pre = this.precheckApprover(candidate);
     if (pre) return pre;
     const step = this.phase === 'step2' ? 2 : 1;
-    return this.grantStep(step, {
-      name: displayName(approver.name),
-      at: this.clock.now(),
-      how: 'session',
-      uid: approver.uid,
-    });
+    return this.grantStep(step, { name, at: this.clock.now(), how: 'session', uid: approver.uid, source: candidate.source });
+  }
+
+  /**
+   * Records an attempt refused elsewhere (a `doai-console approve` that refused itself, a request
+   * whose file was changed): the audit line, the journal and the timeline, never a grant.
+   * `final` ends the approval (a voided request cannot be trusted for anything after it).
+   */
+  recordRefusal(step: 1 | 2, why: string, who?: ApproverCandidate, final = false): void {
+    this.sync();
+    if (TERMINAL.has(this.phase)) return;
+    if (final) {
+      const text = refusalText(why, who);
+      this.finish('rejected', `STEP${step}_REJECTED - ${text}`, { step, approver: who?.name ?? this.requester.name, reason: text });
+      this.error = { en: text, ko: text };
+    } else {
+      this.emitRefused(step, why, who, false);
+    }
+    this.publish();
   }
 
   giveReason(reason: string): InputResult {
@@ -324,6 +375,7 @@ export class ApprovalFlow extends BatchedStore<ApprovalSnapshot> {
   reissueCode(): InputResult {
     this.sync();
     if (this.phase !== 'code' && this.phase !== 'step1' && this.phase !== 'step2') return this.refuseOutOfPhase();
+    if (this.requirement === 'proven') return this.refuse(msg.provenRequired());
     this.newCode();
     this.emit({ audit: `CODE_REISSUED - step ${this.phase === 'step2' ? 2 : 1}` });
     return this.accept();
@@ -352,7 +404,7 @@ export class ApprovalFlow extends BatchedStore<ApprovalSnapshot> {
 
   // --- internals ---
 
-  private precheckApprover(name: string, uid?: number): InputResult | undefined {
+  private precheckApprover(candidate: ApproverCandidate): InputResult | undefined {
     this.sync();
     if (!this.started) return this.refuse(msg.wrongPhase(this.phase));
     if (TERMINAL.has(this.phase)) return this.refuse(msg.over(this.phase));
@@ -361,36 +413,41 @@ export class ApprovalFlow extends BatchedStore<ApprovalSnapshot> {
       return this.refuse(msg.wait(Math.max(1, Math.ceil(ms / 1000))));
     }
     if (this.phase !== 'code' && this.phase !== 'step1' && this.phase !== 'step2') return this.refuseOutOfPhase();
-    const key = normalizeName(name);
-    if (key === '') return this.refuse(msg.emptyName());
-    if (key === 'auto') return this.refuse(msg.reservedName());
-    const who = displayName(name);
     const step: 1 | 2 = this.phase === 'step2' ? 2 : 1;
-    if (step === 2 && this.step1) {
-      const sameName = normalizeName(this.step1.name) === key;
-      const sameUid = uid !== undefined && this.step1.uid !== undefined && uid === this.step1.uid;
-      if (sameName || sameUid) {
-        const first = this.step1.name;
-        this.finish('rejected', 'STEP2_REJECTED - Same approver', { step: 2, approver: who, reason: 'Same approver' });
-        this.error = msg.sameApprover(first);
-        this.publish();
-        return { accepted: false, error: this.error, effects: this.drain() };
-      }
+    const refusal = judgeApprover(candidate, {
+      step,
+      requirement: this.requirement,
+      requester: { names: [this.requester.name, ...(this.requester.osUser ? [this.requester.osUser] : [])], uid: this.requester.uid },
+      step1: this.step1,
+      approvers: this.approvers,
+    });
+    if (!refusal) return undefined;
+    const why = refusalReason(refusal);
+    if (why === undefined) return this.refuse(refusalMessage(refusal, candidate.name));
+    if (refusal.code === 'same-approver') {
+      // Seed 000: the same approver twice ends the L3 approval.
+      const text = refusalText(why, candidate);
+      this.finish('rejected', `STEP2_REJECTED - ${text}`, { step: 2, approver: candidate.name, reason: text });
+      this.error = refusalMessage(refusal, candidate.name);
+      this.publish();
+      return { accepted: false, error: this.error, effects: this.drain() };
     }
-    if (this.allowed.size > 0 && !this.allowed.has(key)) {
-      const why = `Approver not allowed: ${who}`;
-      this.emit({ audit: `STEP${step}_REJECTED - ${why}` });
-      this.emit({ event: 'rejected', step, approver: who, reason: why, final: false });
-      return this.refuse(msg.notAllowed(who));
-    }
-    return undefined;
+    this.emitRefused(step, why, candidate, false);
+    return this.refuse(refusalMessage(refusal, candidate.name));
+  }
+
+  /** R-APR-5: a refused attempt is an audit line and an approval.rejected event (journal, timeline). */
+  private emitRefused(step: 1 | 2, why: string, who: ApproverCandidate | undefined, final: boolean): void {
+    const text = refusalText(why, who);
+    this.emit({ audit: `STEP${step}_REJECTED - ${text}` });
+    this.emit({ event: 'rejected', step, ...(who ? { approver: who.name } : {}), reason: text, final });
   }
 
   private grantStep(step: 1 | 2, record: ApproverRecord): InputResult {
     // A session approval must not leave a typed code alive for a second use.
     this.gate = undefined;
     this.emit({ event: 'granted', step, approver: record.name, how: record.how });
-    this.emit({ audit: `STEP${step}_APPROVED by ${record.name}` });
+    this.emit({ audit: record.source ? approvedAuditLine(step, record.name, record.source) : `STEP${step}_APPROVED by ${record.name}` });
     if (step === 1) this.step1 = record;
     else this.step2 = record;
     if (this.mode === 'code') {
@@ -435,6 +492,11 @@ export class ApprovalFlow extends BatchedStore<ApprovalSnapshot> {
   }
 
   private newCode(): void {
+    // Under `proven` a code would only be a secret on the requester's own screen: none is issued.
+    if (this.requirement === 'proven') {
+      this.gate = undefined;
+      return;
+    }
     this.gate = new CodeGate(issueCode({ clock: this.clock, random: this.random }));
     this.armExpiryTimer();
   }
@@ -488,6 +550,7 @@ export class ApprovalFlow extends BatchedStore<ApprovalSnapshot> {
     const active = gate?.status === 'active';
     return {
       mode: this.mode,
+      requirement: this.requirement,
       phase: this.phase,
       step: this.mode === 'auto' ? undefined : this.currentStep,
       code: active ? gate!.code.value : undefined,
@@ -523,7 +586,7 @@ export class ApprovalFlow extends BatchedStore<ApprovalSnapshot> {
 /** The L3 summary box (seed 000), one line per entry, shown before the typed `yes`. */
 export function summaryLines(snap: ApprovalSnapshot, lang: 'ko' | 'en'): string[] {
   // Local time with its offset, as in emergency.log, so the box and the audit lines read alike.
-  const when = (r?: ApproverRecord) => (r ? ` (${formatIsoLocal(r.at)}${r.how === 'session' ? ', other session' : ''})` : '');
+  const when = (r?: ApproverRecord) => (r ? ` (${formatIsoLocal(r.at)}${r.source ? `, ${describeIdentity(r.source)}` : ''})` : '');
   const none = lang === 'ko' ? '(없음)' : '(none)';
   return lang === 'ko'
     ? [

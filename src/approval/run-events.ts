@@ -35,6 +35,12 @@ function hint(snap: ApprovalSnapshot): Localized | undefined {
     case 'code':
     case 'step1':
     case 'step2':
+      if (snap.requirement === 'proven') {
+        return {
+          en: 'Proven approval required: another person runs `doai-console approve <id>` as their own OS user (a name typed here would only be declared)',
+          ko: '증명된 승인 필요: 다른 사람이 자신의 OS 계정으로 `doai-console approve <id>`를 실행해야 합니다 (여기에 입력한 이름은 선언일 뿐입니다)',
+        };
+      }
       return snap.code
         ? {
             en: `Read code ${snap.code} to the approver; they type their name and the code`,

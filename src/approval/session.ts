@@ -3,8 +3,17 @@
 // the flow's rules (wait, different approver, approver list) apply on this path too.
 import type { Clock } from '../core/clock';
 import { CODE_TTL_MS } from './codes';
+import type { ApprovalRequirement } from './identity';
 import type { ApprovalFlow, InputResult } from './policy';
-import { cancelRequest, createRequest, waitForApproval, type ApprovalGrant, type ApprovalRequest } from './requests';
+import { cancelRequest, createRequest, waitForApproval, type ApprovalGrant, type ApprovalRequest, type RefusedAttempt } from './requests';
+
+/** The flow moved on in the console (a typed code, a cancel) while a request was out. */
+export class FlowMovedError extends Error {
+  constructor(phase: string, requestId: string) {
+    super(`the approval moved on in the console (${phase}); request ${requestId} withdrawn`);
+    this.name = 'FlowMovedError';
+  }
+}
 
 export interface SessionApprovalOptions {
   flow: ApprovalFlow;
@@ -21,9 +30,15 @@ export interface SessionApprovalOptions {
   /** How long the request stays open; the code lifetime (5 min) by default. */
   ttlMs?: number;
   approvers?: readonly string[];
+  /** The level's policy, written into the request for the approver's listing. */
+  requires?: ApprovalRequirement;
+  /** What will run, on which host: the approver reads it from the request. */
+  plan?: readonly string[];
   /** The request is out: tell the operator what the approver must run. */
   onRequest?: (request: ApprovalRequest) => void;
   onRejected?: (reason: string) => void;
+  /** Another OS user tried and was refused by `doai-console approve` (for the audit log). */
+  onRefused?: (attempt: RefusedAttempt) => void;
 }
 
 export interface SessionApprovalResult {
@@ -60,6 +75,10 @@ export async function approveFromOtherSession(opts: SessionApprovalOptions): Pro
     summary: opts.summary,
     expiresAt: new Date(clock.now().getTime() + (opts.ttlMs ?? CODE_TTL_MS)),
     step1Approver: step === 2 && first ? { uid: first.uid, name: first.name } : undefined,
+    steps: flow.mode === 'two-step' ? 2 : 1,
+    requires: opts.requires,
+    approvers: opts.approvers,
+    plan: opts.plan,
     clock,
   });
   // If the step is answered in the console meanwhile (a typed code, a cancel), stop waiting.
@@ -69,17 +88,18 @@ export async function approveFromOtherSession(opts: SessionApprovalOptions): Pro
   opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
   const unsubscribe = flow.subscribe(() => {
     const now = flow.getSnapshot();
-    if (now.done || flow.currentStep !== step) moved.abort(new Error(`the approval moved on in the console (${now.phase}); request ${request.id} withdrawn`));
+    if (now.done || flow.currentStep !== step) moved.abort(new FlowMovedError(now.phase, request.id));
   });
   try {
     opts.onRequest?.(request);
-    const grant = await waitForApproval(opts.dir, request.id, {
+    const grant = await waitForApproval(opts.dir, request, {
       step,
       signal: moved.signal,
       pollMs: opts.pollMs,
       clock,
       approvers: opts.approvers,
       onRejected: opts.onRejected,
+      onRefused: opts.onRefused,
     });
     const result = flow.approveFromSession({ name: grant.approverName, uid: grant.approverUid });
     return { request, grant, result };

@@ -4,7 +4,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DEFAULT_APPROVALS_DIR, loadConfig, resolveConfigPath } from '../config/load';
-import { ApprovalRequestError, approveRequest, formatPendingRequest, listRequests, userNameForUid } from '../approval/requests';
+import { describeIdentity } from '../approval/identity';
+import { ApprovalRequestError, approveRequest, formatPendingRequest, listRequests, toPending, userNameForUid } from '../approval/requests';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError } from './exit';
 
 export interface ApproveFlags {
@@ -46,11 +47,12 @@ export function runApprove(id: string | undefined, flags: ApproveFlags, io: { ou
     return EXIT_OK;
   }
   try {
-    const grant = approveRequest(dir, id, { approvers });
-    const me = grant.approverName;
-    const request = listRequests(dir, now).find((p) => p.id === id.trim().toLowerCase());
+    const grant = approveRequest(dir, id, { approvers, onWarning: warn });
+    const { request } = grant;
+    // What was approved, from the very bytes the approval is bound to (R-APR-8).
     out.write(
-      `approved request ${id.trim().toLowerCase()} as ${me} (uid ${grant.approverUid})${request ? ` — ${request.level} ${request.runbook} on ${request.target}, step ${request.step}` : ''}.\n` +
+      `approved request ${request.id} as ${grant.approverName} (uid ${grant.approverUid}), recorded as proven (${describeIdentity({ kind: 'os-user', uid: grant.approverUid, user: grant.approverName })}):\n` +
+        `${formatPendingRequest(toPending(request, now))}\n` +
         `The requesting console checks the approval and continues; your approval is recorded in its audit log.\n`,
     );
     return EXIT_OK;

@@ -108,7 +108,7 @@ export function buildContext(loaded: LoadedConfig, flags: CommonFlags, early?: E
   });
   const runbooks = loadRunbooks({ builtinDir: builtinActionsDir(), extraPaths: config.runbooks, baseDir: dirname(loaded.path), userDir: join(dirname(loaded.path), 'runbooks') });
   const audit = new AuditLog(paths.auditLog, { secrets: () => configSecrets(loaded) });
-  const approvals = createApprovalHook({ clock, approvalsDir: paths.approvalsDir, approvers: config.approvers });
+  const approvals = createApprovalHook({ clock, approvalsDir: paths.approvalsDir, approvers: config.approvers, policy: config.approval, demo: config.demo !== undefined });
   const engine = createRunEngine({
     config,
     runbooks,

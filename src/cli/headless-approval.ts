@@ -46,6 +46,7 @@ export function attachHeadlessApproval(o: HeadlessApprovalOptions): HeadlessAppr
   let currentKey = '';
   let requestKey = '';
   let planShown = false;
+  let policyShown = false;
   let stopped = false;
   // The approval's own timers are unref'd (clock): without this a run waiting only for the
   // operator's answer could let the event loop drain and exit mid-approval.
@@ -226,9 +227,30 @@ export function attachHeadlessApproval(o: HeadlessApprovalOptions): HeadlessAppr
       o.write(o.lang === 'ko' ? '실행할 내용 (호스트별, 순서대로):' : 'What will run, on which host, in order:');
       for (const line of p.plan) o.write(`  ${line}`);
     }
-    if ((phase === 'code' || phase === 'step1' || phase === 'step2') && !o.interactive) {
-      // Nobody can type a code here: only the request matters (its lines come from onRequest).
+    if (!policyShown && p.requirement) {
+      policyShown = true;
+      // R-APR-6: which policy this approval is under, said before anyone is asked anything.
+      if (p.requirement === 'proven') {
+        o.write(
+          o.lang === 'ko'
+            ? '승인 정책: 증명 — 다른 사람이 자신의 OS 계정으로 `doai-console approve <id>`를 실행해야 합니다. 여기에 입력한 이름은 인정되지 않습니다'
+            : 'approval policy: proven — another person runs `doai-console approve <id>` as their own OS user; a name typed here does not count',
+        );
+      } else {
+        const demo = p.demoDeclared ? (o.lang === 'ko' ? ' (데모: 선언 승인)' : ' (demo: declared approvals)') : '';
+        o.write(
+          o.lang === 'ko'
+            ? `승인 정책: 선언 — 여기에 입력한 이름은 증명이 아닌 선언으로 기록됩니다${demo}`
+            : `approval policy: declared — a name typed here is recorded as declared, not proven${demo}`,
+        );
+      }
+    }
+    const proven = p.requirement === 'proven';
+    if ((phase === 'code' || phase === 'step1' || phase === 'step2') && (!o.interactive || proven)) {
+      // Nobody can type a code here, or a typed name would not count: only the request matters
+      // (its lines come from onRequest).
       if (p.requestError) o.write(say(p.requestError));
+      else if (p.requestId && proven) o.write(o.lang === 'ko' ? '다른 사용자의 승인을 기다리는 중 (증명된 승인만 인정됩니다)...' : 'waiting for another user to approve (only a proven approval counts)...');
       else if (p.requestId) o.write(o.lang === 'ko' ? '다른 사용자의 승인을 기다리는 중 (stdin이 터미널이 아니어서 코드를 입력할 수 없습니다)...' : 'waiting for another user to approve (stdin is not a terminal, so no code can be typed here)...');
       return;
     }
@@ -277,7 +299,7 @@ export function attachHeadlessApproval(o: HeadlessApprovalOptions): HeadlessAppr
     const reqKey = p ? `${p.requestId ?? ''}|${p.requestError ? say(p.requestError) : ''}` : '';
     // On a terminal the cross-session request coming or going must not restart the question
     // being typed, nor the countdown: its lines are printed above the question instead.
-    const withRequest = p !== undefined && !o.interactive && p.phase !== 'waiting';
+    const withRequest = p !== undefined && (!o.interactive || p.requirement === 'proven') && p.phase !== 'waiting';
     const key = p ? `${p.phase}|${p.step}|${p.code ?? ''}${withRequest ? `|${reqKey}` : ''}` : '';
     if (key === currentKey) {
       if (p && reqKey !== requestKey && p.requestError && o.interactive) note(say(p.requestError));

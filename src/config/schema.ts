@@ -217,6 +217,17 @@ export const configSchema = z.strictObject({
   runbooks: z.array(anyText).default([]),
   checklists: z.array(anyText).default([]),
   approvers: z.array(text).default([]),
+  /**
+   * R-APR-6, per level: `declared` accepts a name typed into the requester's own form (with the
+   * code); `proven` only an identity the requester cannot fake (another OS user's
+   * `doai-console approve`). Defaults: L2 declared (seed 000), L3 proven.
+   */
+  approval: z
+    .strictObject({
+      L2: z.enum(['declared', 'proven']).default('declared'),
+      L3: z.enum(['declared', 'proven']).default('proven'),
+    })
+    .default({ L2: 'declared', L3: 'proven' }),
   contacts: z.array(contactSchema).default([]),
   notifications: z.strictObject({ webhooks: z.array(webhookSchema).default([]) }).default({ webhooks: [] }),
   paths: pathsSchema.default({}),

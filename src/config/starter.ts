@@ -100,6 +100,12 @@ checklists: []
 # Names of the people who may approve L2 / L3 runs.
 approvers: []
 
+# Per level: "declared" takes a name typed into the requester's own form (with the code shown
+# there); "proven" only another OS user's \`doai-console approve <id>\` (the requester cannot fake it).
+approval:
+  L2: declared
+  L3: proven
+
 # Escalation matrix (seeds 001, 002, 004): who to call, from how many minutes into an incident.
 contacts:
   - name: On-call engineer

@@ -90,8 +90,16 @@ export type RunPrompt =
       expiresAt?: Date;
       triesLeft?: number;
       waitUntil?: Date;
-      step1?: { name: string; at: Date };
-      step2?: { name: string; at: Date };
+      /** `identity`: where the name comes from (R-APR-6), e.g. `os-user bob uid 1001`, `declared by orion`. */
+      step1?: { name: string; at: Date; identity?: string };
+      step2?: { name: string; at: Date; identity?: string };
+      /**
+       * The level's approval policy (R-APR-6): under `proven` no code is issued and the form only
+       * says how another person approves from their own account.
+       */
+      requirement?: 'declared' | 'proven';
+      /** The demo config chose declared approvals where real mode is proven: the form says so. */
+      demoDeclared?: boolean;
       reason?: string;
       /** What will run, on which host, shown before anyone approves (dry-run lines). */
       plan?: string[];

@@ -187,6 +187,9 @@ function renderConfig(p: { dir: string; timeScale: number; sshPort: number; dbSs
       state_dir: join(p.dir, 'state'),
       approvals_dir: join(p.dir, 'approvals'),
     },
+    // The demo is tried alone at one keyboard: L3 takes typed names here (declared), and the form
+    // says "demo: declared approvals". Real configs default to proven for L3 (R-APR-6).
+    approval: { L2: 'declared', L3: 'declared' },
     demo: { time_scale: p.timeScale, control_url: p.control },
   };
   const header = [

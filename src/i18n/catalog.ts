@@ -94,6 +94,11 @@ const en = {
   'approval.noEngine': 'This console cannot take approvals in the form — approve from another session: doai-console approve',
   'approval.sameApprover': 'STEP2_REJECTED - Same approver',
   'approval.readOnly': 'Waiting for approval in the console that started it (read-only here)',
+  'approval.mode.declared': 'Approval for {level}: declared — a typed name, not proven',
+  'approval.mode.proven': 'Approval for {level}: PROVEN only — a name typed here does not count',
+  'approval.provenHow': 'Another person runs, as their own OS user:  doai-console approve {id}',
+  'approval.provenNoId': 'Another person runs doai-console approve as their own OS user (the request is being made…)',
+  'approval.demoDeclared': 'demo: declared approvals — a typed name counts for {level} (real configs: proven)',
 
   'start.failed': '{error} — {runbook} on {target} not started',
   'start.readOnly': 'This console is read-only — start runbooks from an operator console',
@@ -410,6 +415,11 @@ const ko: Record<MessageKey, string> = {
   'approval.noEngine': '이 콘솔은 양식으로 승인을 받을 수 없습니다 — 다른 세션에서 승인하세요: doai-console approve',
   'approval.sameApprover': 'STEP2_REJECTED - Same approver',
   'approval.readOnly': '실행을 시작한 콘솔에서 승인 대기 중 (여기서는 읽기 전용)',
+  'approval.mode.declared': '{level} 승인: 선언 — 입력한 이름, 증명 아님',
+  'approval.mode.proven': '{level} 승인: 증명된 승인만 — 여기에 입력한 이름은 인정되지 않습니다',
+  'approval.provenHow': '다른 사람이 자신의 OS 계정으로 실행:  doai-console approve {id}',
+  'approval.provenNoId': '다른 사람이 자신의 OS 계정으로 doai-console approve를 실행합니다 (요청 생성 중…)',
+  'approval.demoDeclared': '데모: 선언 승인 — {level}에 입력한 이름 인정 (실제 설정: 증명 필요)',
 
   'start.failed': '{error} — {target}의 {runbook} 시작 안 됨',
   'start.readOnly': '읽기 전용 콘솔입니다 — 운영 콘솔에서 런북을 시작하세요',

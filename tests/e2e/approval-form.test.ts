@@ -90,7 +90,7 @@ describe('L2 approval form in a real terminal', () => {
     await key('Enter');
     const screen = await term.waitFor(/Wrong code — 2 tries left/, 10_000);
     expect(screen).toMatch(/Code [0-9A-F]{6} · valid \d:\d\d · 2 tries/);
-    expect(audit().some((l) => /L2_SERVICE_RESET: STEP1_REJECTED - Wrong code by kim \(2 tries left\)$/.test(l))).toBe(true);
+    expect(audit().some((l) => /L2_SERVICE_RESET: STEP1_REJECTED - Wrong code \(2 tries left\): kim \(declared by [^)]+\)$/.test(l))).toBe(true);
   }, 20_000);
 
   it('the code read off the screen and a name approve, and the run proceeds to SUCCESS', async () => {
@@ -104,7 +104,7 @@ describe('L2 approval form in a real terminal', () => {
     const done = await term.waitFor(/✓ SUCCESS/, 60_000);
     expect(done).toMatch(/✓ Save a state snapshot/);
     const l2 = audit().filter((l) => l.includes('L2_SERVICE_RESET'));
-    expect(l2.some((l) => /L2_SERVICE_RESET: STEP1_APPROVED by kim$/.test(l))).toBe(true);
+    expect(l2.some((l) => /L2_SERVICE_RESET: STEP1_APPROVED by kim \(declared by [^)]+\)$/.test(l))).toBe(true);
     expect(l2.at(-1)).toMatch(new RegExp(`^${ISO} L2_SERVICE_RESET: SUCCESS$`));
     const footer = done.trimEnd().split('\n').at(-1) ?? '';
     expect(footer).not.toMatch(/e escalate|c cancel|Enter confirm/);

@@ -5,7 +5,7 @@
 // cancels; Ctrl-C at a question or during the countdown cancels the run (exit 130) with an audit
 // line, never silently.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { BIN, runCli } from '../helpers/cli';
 import { serveDemo, type ServedDemo } from '../helpers/demo-serve';
@@ -28,9 +28,9 @@ function audit(): string[] {
   }
 }
 
-function run(runbook: string, target: string): TmuxSession {
+function run(runbook: string, target: string, configPath = demo.configPath): TmuxSession {
   // Tall enough that the plan, the box and every answer stay on screen for the assertions.
-  term = startTmux(`node ${BIN} run ${runbook} --target ${target} --config ${demo.configPath} --lang en`, {
+  term = startTmux(`node ${BIN} run ${runbook} --target ${target} --config ${configPath} --lang en`, {
     cols: 120,
     rows: 120,
     env: { DOAI_OPERATOR: 'orion', NO_COLOR: '1' },
@@ -112,7 +112,7 @@ describe('headless run approval on a terminal', () => {
     await prompt(t, 'code:');
     await answer(t, wrong);
     screen = await t.waitFor(/✗ Wrong code — 2 tries left/, 5_000);
-    expect(screen).toMatch(/approval step 1 rejected: Wrong code by alice \(2 tries left\)/);
+    expect(screen).toMatch(/approval step 1 rejected: Wrong code \(2 tries left\): alice \(declared by orion\)/);
     expect(await prompt(t, 'approver name:')).toMatch(/✗ Wrong code — 2 tries left\napprover name:\s*$/);
 
     await answer(t, 'alice');
@@ -124,8 +124,8 @@ describe('headless run approval on a terminal', () => {
     expect(screen).toContain('[exit 0]');
     expect(audit().slice(before)).toEqual([
       `L2_SERVICE_RESET: START - Confirm: ${code}`,
-      'L2_SERVICE_RESET: STEP1_REJECTED - Wrong code by alice (2 tries left)',
-      'L2_SERVICE_RESET: STEP1_APPROVED by alice',
+      'L2_SERVICE_RESET: STEP1_REJECTED - Wrong code (2 tries left): alice (declared by orion)',
+      'L2_SERVICE_RESET: STEP1_APPROVED by alice (declared by orion)',
       'L2_SERVICE_RESET: SNAPSHOT_SAVED',
       'L2_SERVICE_RESET: SERVICES_STOPPED',
       'L2_SERVICE_RESET: CACHE_CLEARED',
@@ -165,7 +165,7 @@ describe('headless run approval on a terminal', () => {
     expect(screen).toContain('[exit 130]');
     expect(audit().slice(before)).toEqual([
       `L3_BOX_RESET: START - Confirm: ${code}`,
-      'L3_BOX_RESET: STEP1_APPROVED by alice',
+      'L3_BOX_RESET: STEP1_APPROVED by alice (declared by orion)',
       'L3_BOX_RESET: CANCELLED by user',
     ]);
   }, 60_000);
@@ -210,10 +210,31 @@ describe('headless run approval on a terminal', () => {
     expect(screen).toContain('[exit 1]');
     expect(audit().slice(before)).toEqual([
       `L3_BOX_RESET: START - Confirm: ${code1}`,
-      'L3_BOX_RESET: STEP1_APPROVED by alice',
-      'L3_BOX_RESET: STEP2_APPROVED by bob',
+      'L3_BOX_RESET: STEP1_APPROVED by alice (declared by orion)',
+      'L3_BOX_RESET: STEP2_APPROVED by bob (declared by orion)',
       'L3_BOX_RESET: REASON: box hung, SSH refused',
       'L3_BOX_RESET: CANCELLED by user',
     ]);
   }, 120_000);
+  it('L3 under the proven policy (the default outside the demo): no code and no question; a name and code typed at the terminal approve nothing', async () => {
+    const before = audit().length;
+    // The demo's own config with its declared L3 taken out: the real default applies.
+    const proven = join(dirname(demo.configPath), 'proven.yaml');
+    writeFileSync(proven, readFileSync(demo.configPath, 'utf8').replace(/\n {2}L3: declared/, ''), { mode: 0o600 });
+    const t = run('l3-box-reset', 'demo-vm', proven);
+    let screen = await t.waitFor(/waiting for another user to approve \(only a proven approval counts\)\.\.\./, 20_000);
+    // Longer than the 120 columns: the terminal wraps it.
+    expect(screen.replace(/\n/g, '')).toContain('approval policy: proven — another person runs `doai-console approve <id>` as their own OS user; a name typed here does not count');
+    expect(screen).toMatch(/approval request [0-9a-f]{8} \(step 1\) is pending; another user approves it with:/);
+    expect(screen).not.toMatch(/code: [0-9A-F]{6}|approver name:/);
+    await answer(t, 'alice');
+    await answer(t, 'A3B2C1');
+    await pause(1500);
+    screen = t.screen();
+    expect(screen).not.toMatch(/granted|step 2 opens/);
+    expect(audit().slice(before)).toEqual(['L3_BOX_RESET: START']);
+    t.send('C-c');
+    await t.waitFor(/\[exit 130\]/, 15_000);
+    expect(audit().slice(before)).toEqual(['L3_BOX_RESET: START', 'L3_BOX_RESET: CANCELLED by user']);
+  }, 60_000);
 });

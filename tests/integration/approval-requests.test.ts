@@ -104,7 +104,8 @@ function newRequest(overrides: Partial<Parameters<typeof createRequest>[1]> = {}
 
 requireRoot('it starts processes as nobody to approve');
 
-describe('approval requests across OS users', () => {
+// Each step spawns a node process as another uid (seconds each on a loaded machine).
+describe('approval requests across OS users', { timeout: 120_000 }, () => {
   beforeAll(() => {
     base = mkdtempSync(join(tmpdir(), 'doai-approval-'));
     chmodSync(base, 0o777);
@@ -138,7 +139,7 @@ describe('approval requests across OS users', () => {
     expect(listed.out).toContain(req.id);
 
     const rejected: string[] = [];
-    const waiting = waitForApproval(dir, req.id, { step: 1, pollMs: 50, clock: realClock(), onRejected: (r) => rejected.push(r) });
+    const waiting = waitForApproval(dir, req, { step: 1, pollMs: 50, clock: realClock(), onRejected: (r) => rejected.push(r) });
     const approved = await runAs(NOBODY, 'approve', { dir, id: req.id, opts: { approverName: 'Vega' } });
     expect(approved).toMatchObject({ ok: true, uid: NOBODY });
     const grant = await waiting;
@@ -185,7 +186,7 @@ describe('approval requests across OS users', () => {
 
     const rejected: string[] = [];
     const ac = new AbortController();
-    const waiting = waitForApproval(dir, req.id, { step: 1, pollMs: 50, signal: ac.signal, onRejected: (r) => rejected.push(r) });
+    const waiting = waitForApproval(dir, req, { step: 1, pollMs: 50, signal: ac.signal, onRejected: (r) => rejected.push(r) });
     const outcome = await Promise.race([
       waiting.then(() => 'resolved'),
       new Promise((r) => setTimeout(() => r('still waiting'), 400)),
@@ -202,14 +203,16 @@ describe('approval requests across OS users', () => {
     // nobody approves request A properly, then tries to reuse that approval for request B.
     const a = newRequest();
     const b = newRequest();
-    expect((await runAs(NOBODY, 'approve', { dir, id: a.id })).ok).toBe(true);
-    const aFile = join(dir, `${a.id}.approval-1.${NOBODY}.json`);
+    const approvedA = await runAs(NOBODY, 'approve', { dir, id: a.id });
+    expect(approvedA.ok).toBe(true);
+    const aFile = (approvedA.out as { file: string }).file;
+    expect(aFile).toMatch(new RegExp(`/${a.id}\\.approval-1\\.${NOBODY}\\.[0-9a-f]{8}\\.json$`));
     const bFile = join(dir, `${b.id}.approval-1.${NOBODY}.json`);
     expect((await runAs(NOBODY, 'symlink', { target: aFile, path: bFile })).ok).toBe(true);
 
     const rejected: string[] = [];
     const ac = new AbortController();
-    const waiting = waitForApproval(dir, b.id, { step: 1, pollMs: 50, signal: ac.signal, onRejected: (r) => rejected.push(r) });
+    const waiting = waitForApproval(dir, b, { step: 1, pollMs: 50, signal: ac.signal, onRejected: (r) => rejected.push(r) });
     await new Promise((r) => setTimeout(r, 300));
     expect(rejected.some((r) => /symbolic link/.test(r))).toBe(true);
 
@@ -251,7 +254,7 @@ describe('approval requests across OS users', () => {
   it('the same uid approving both L3 steps is refused for step 2 (approve and direct write)', async () => {
     const s1 = newRequest({ runbook: 'l3-box-reset', level: 'L3', step: 1 });
     expect((await runAs(NOBODY, 'approve', { dir, id: s1.id })).ok).toBe(true);
-    const g1 = await waitForApproval(dir, s1.id, { step: 1, pollMs: 50 });
+    const g1 = await waitForApproval(dir, s1, { step: 1, pollMs: 50 });
     cancelRequest(dir, s1.id);
 
     const s2 = newRequest({
@@ -272,7 +275,7 @@ describe('approval requests across OS users', () => {
     expect((await runAs(NOBODY, 'write', { path: join(dir, `${s2.id}.approval-2.${NOBODY}.json`), content: JSON.stringify(record) })).ok).toBe(true);
 
     const rejected: string[] = [];
-    const waiting = waitForApproval(dir, s2.id, { step: 2, pollMs: 50, onRejected: (r) => rejected.push(r) });
+    const waiting = waitForApproval(dir, s2, { step: 2, pollMs: 50, onRejected: (r) => rejected.push(r) });
     await new Promise((r) => setTimeout(r, 300));
     expect(rejected).toHaveLength(1);
     expect(rejected[0]).toMatch(/nobody already approved step 1/);
@@ -328,7 +331,7 @@ describe('approval requests across OS users', () => {
     expect((await runAs(NOBODY, 'approve', { dir, id: req.id })).ok).toBe(true);
     const rejected: string[] = [];
     const ac = new AbortController();
-    const waiting = waitForApproval(dir, req.id, {
+    const waiting = waitForApproval(dir, req, {
       step: 1,
       pollMs: 50,
       signal: ac.signal,
@@ -393,10 +396,91 @@ describe('approval requests across OS users', () => {
     expect(r2.result.accepted).toBe(true);
     expect(step2Request!.step1Approver).toEqual({ uid: NOBODY, name: 'nobody' });
     expect(flow.getSnapshot()).toMatchObject({ phase: 'reason', step1: { name: 'nobody', uid: NOBODY }, step2: { uid: THIRD } });
-    expect(audits).toEqual(['STEP1_APPROVED by nobody', `STEP2_APPROVED by uid${THIRD}`]);
+    expect(audits).toEqual(['STEP1_APPROVED by nobody (os-user nobody uid 65534)', `STEP2_APPROVED by uid${THIRD} (os-user uid${THIRD} uid ${THIRD})`]);
     for (const c of await Promise.all(children)) expect(c.ok).toBe(true);
     // Requests are withdrawn once answered.
     expect(readdirSync(dir).filter((n) => n.endsWith('.request.json'))).toEqual([]);
     flow.dispose();
+  });
+  it('R-APR-4: an approval file pre-created by another user under the approver\'s uid neither blocks nor counts; it is reported', async () => {
+    const req = newRequest();
+    // uid 65533 squats on the name nobody (65534) would have used.
+    const squat = join(dir, `${req.id}.approval-1.${NOBODY}.json`);
+    const fake = { version: 1, requestId: req.id, step: 1, requestDigest: '0'.repeat(64), approverUid: NOBODY, approverUser: 'nobody', pid: 1, at: new Date().toISOString() };
+    expect((await runAs(THIRD, 'write', { path: squat, content: JSON.stringify(fake) })).ok).toBe(true);
+    const rejected: string[] = [];
+    const waiting = waitForApproval(dir, req, { step: 1, pollMs: 50, onRejected: (r) => rejected.push(r) });
+    // The squat is not anyone's approval: the request is still pending.
+    expect(listRequests(dir, new Date()).map((r) => r.id)).toContain(req.id);
+    const approved = await runAs(NOBODY, 'approve', { dir, id: req.id });
+    expect(approved).toMatchObject({ ok: true, uid: NOBODY });
+    const grant = await waiting;
+    expect(grant).toMatchObject({ approverUid: NOBODY, approverName: 'nobody' });
+    expect(grant.file).not.toBe(squat);
+    expect(rejected).toEqual([`approval file ${req.id}.approval-1.${NOBODY}.json is owned by uid ${THIRD}, not the uid in its name (forged)`]);
+    // nobody approving again is told it already did (its own file), not blocked by the squat.
+    const again = await runAs(NOBODY, 'approve', { dir, id: req.id });
+    expect(again).toMatchObject({ ok: false, code: 'already-approved' });
+    cancelRequest(dir, req.id);
+    rmSync(squat);
+    for (const n of readdirSync(dir).filter((n) => n.startsWith(req.id))) await runAs(NOBODY, 'unlink', { path: join(dir, n) });
+  });
+
+  it('R-APR-8: the request file rewritten by the requester account after it was written voids the request, even when approved', async () => {
+    const req = newRequest({ plan: ['1. Restart the orchestrator', '   demo-vm: systemctl restart doai-orchestrator'] });
+    const path = join(dir, `${req.id}.request.json`);
+    // The requester's own account rewrites its request in place: "L1 … harmless".
+    const { readFileSync } = await import('node:fs');
+    const forged = JSON.parse(readFileSync(path, 'utf8'));
+    forged.level = 'L1';
+    forged.summary = 'harmless';
+    forged.plan = ['1. echo harmless'];
+    writeFileSync(path, JSON.stringify(forged, null, 2) + '\n');
+    // The approver reads (and lists) the rewritten bytes and approves them.
+    const listed = await runAs(NOBODY, 'list', { dir });
+    expect(listed.out).toContain(req.id);
+    expect((await runAs(NOBODY, 'approve', { dir, id: req.id })).ok).toBe(true);
+    const rejected: string[] = [];
+    const err = await waitForApproval(dir, req, { step: 1, pollMs: 50, onRejected: (r) => rejected.push(r) }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApprovalRequestError);
+    expect((err as ApprovalRequestError).code).toBe('voided');
+    expect((err as Error).message).toMatch(new RegExp(`^approval request ${req.id} is void: its file was changed after the console wrote it — nothing was approved`));
+    cancelRequest(dir, req.id);
+    for (const n of readdirSync(dir).filter((n) => n.startsWith(req.id))) await runAs(NOBODY, 'unlink', { path: join(dir, n) });
+  });
+
+  it('R-APR-8: a rewrite while waiting voids the request without any approval', async () => {
+    const req = newRequest();
+    const waiting = waitForApproval(dir, req, { step: 1, pollMs: 50 }).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 100));
+    const path = join(dir, `${req.id}.request.json`);
+    const { readFileSync } = await import('node:fs');
+    writeFileSync(path, readFileSync(path, 'utf8').replace('"L2"', '"L1"'));
+    const err = await waiting;
+    expect((err as ApprovalRequestError).code).toBe('voided');
+    cancelRequest(dir, req.id);
+  });
+
+  it('R-APR-5/6: approve checks the requester\'s approvers list before writing, and every refusal reaches the requester', async () => {
+    const req = newRequest({ approvers: ['orion', 'vega'] });
+    const refused: { uid: number; user: string; refusal: string }[] = [];
+    const ac = new AbortController();
+    const waiting = waitForApproval(dir, req, { step: 1, pollMs: 50, signal: ac.signal, onRefused: (a) => refused.push({ uid: a.uid, user: a.user, refusal: a.refusal }) });
+    // nobody has no config of its own here: the list comes with the request.
+    const notListed = await runAs(NOBODY, 'approve', { dir, id: req.id });
+    expect(notListed).toMatchObject({ ok: false, code: 'not-allowed' });
+    expect(notListed.message).toBe("you (nobody) are not in the approvers list of the requesting console's config — ask a listed approver; nothing was approved");
+    expect(readdirSync(dir).filter((n) => n.startsWith(`${req.id}.approval-`))).toEqual([]);
+    expect(() => approveRequest(dir, req.id)).toThrow(/^self-approval refused/);
+    const deadline = Date.now() + 10_000;
+    while (refused.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(refused.sort((a, b) => a.uid - b.uid)).toEqual([
+      { uid: 0, user: 'root', refusal: 'self-approval' },
+      { uid: NOBODY, user: 'nobody', refusal: 'not-allowed' },
+    ]);
+    ac.abort(new Error('test over'));
+    await expect(waiting).rejects.toThrow('test over');
+    cancelRequest(dir, req.id);
+    for (const n of readdirSync(dir).filter((n) => n.startsWith(req.id))) await runAs(NOBODY, 'unlink', { path: join(dir, n) });
   });
 });

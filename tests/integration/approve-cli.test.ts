@@ -112,6 +112,10 @@ describe('doai-console approve across OS users (built CLI)', () => {
     const listed = await cli(['approve', '--approvals-dir', approvals], NOBODY);
     expect(listed.code).toBe(0);
     expect(listed.out).toMatch(new RegExp(`${id}  L2 l2-service-reset → doai-orchestrator  step 1  by root \\(root, uid 0\\)  age \\d+ s  expires in [45] m \\d+ s`));
+    // The plan the approver agrees to (hosts and commands), and what kind of identity it needs.
+    expect(listed.out).toContain('    approval: L2 policy declared: step 1 needs no proven identity');
+    expect(listed.out).toContain('    will run, in order (host: command):');
+    expect(listed.out).toMatch(/\n      1\. .+\n         ssh root@demo-vm: mkdir -p '\/var\/log\/doai\/snapshots\/\d+_\d+'\n         ssh root@demo-vm: sh -c 'journalctl/);
 
     // A forged approval "by uid 65533" written by the requester's own uid: ignored and recorded.
     writeFileSync(
@@ -130,9 +134,12 @@ describe('doai-console approve across OS users (built CLI)', () => {
     expect(run.out()).toMatch(/SUCCESS — ✅ L2 recovery succeeded/);
     const lines = auditLines(audit);
     expect(lines[0]).toMatch(/^L2_SERVICE_RESET: START - Confirm: [0-9A-F]{6}$/);
-    expect(lines[1]).toMatch(new RegExp(`^L2_SERVICE_RESET: STEP1_REJECTED - Approval file ignored: approval file ${id}\\.approval-1\\.${THIRD}\\.json was written by the requester's own uid 0`));
-    expect(lines.slice(2)).toEqual([
-      'L2_SERVICE_RESET: STEP1_APPROVED by nobody',
+    // R-APR-5: the refused self-approval is in the requester's audit log, with who and how known
+    // (before or after the forged file's line: the console scans both whenever it looks).
+    expect(lines.slice(1, 3)).toContain('L2_SERVICE_RESET: STEP1_REJECTED - Self-approval (doai-console approve): root (os-user root uid 0)');
+    expect(lines.slice(1, 3).find((l) => l.includes('Approval file ignored'))).toMatch(new RegExp(`^L2_SERVICE_RESET: STEP1_REJECTED - Approval file ignored: approval file ${id}\\.approval-1\\.${THIRD}\\.json was written by the requester's own uid 0`));
+    expect(lines.slice(3)).toEqual([
+      'L2_SERVICE_RESET: STEP1_APPROVED by nobody (os-user nobody uid 65534)',
       'L2_SERVICE_RESET: SNAPSHOT_SAVED',
       'L2_SERVICE_RESET: SERVICES_STOPPED',
       'L2_SERVICE_RESET: CACHE_CLEARED',
@@ -147,6 +154,8 @@ describe('doai-console approve across OS users (built CLI)', () => {
     fleet!.injectFault('box-down');
     const run = start(['run', 'l3-box-reset', '--target', 'demo-vm', '--config', config]);
     const [, id1] = await run.waitFor(/doai-console approve ([0-9a-f]{8})/);
+    // The demo config chose declared approvals for L3, and says so.
+    expect(run.out()).toContain('approval policy: declared — a name typed here is recorded as declared, not proven (demo: declared approvals)');
     expect((await cli(['approve', id1!, '--approvals-dir', approvals], NOBODY)).code).toBe(0);
     await run.waitFor(/step 2 opens in \d+ s/);
     // The step-2 request exists only once the 30 s wait is over.
@@ -161,12 +170,14 @@ describe('doai-console approve across OS users (built CLI)', () => {
     await run.waitFor(/execute\? type yes/);
     run.child.stdin.write('yes\n');
     expect(await run.exit).toBe(0);
-    expect(run.out()).toMatch(/Step 1 approver: nobody/);
+    expect(run.out()).toMatch(/Step 1 approver: nobody \(.*, os-user nobody uid 65534\)/);
     expect(run.out()).toMatch(/Step 2 approver: uid65533/);
     expect(auditLines(audit)).toEqual([
       expect.stringMatching(/^L3_BOX_RESET: START - Confirm: [0-9A-F]{6}$/),
-      'L3_BOX_RESET: STEP1_APPROVED by nobody',
-      'L3_BOX_RESET: STEP2_APPROVED by uid65533',
+      'L3_BOX_RESET: STEP1_APPROVED by nobody (os-user nobody uid 65534)',
+      // R-APR-5: the same person trying step 2 is recorded, not only told.
+      'L3_BOX_RESET: STEP2_REJECTED - Same approver (doai-console approve): nobody (os-user nobody uid 65534)',
+      'L3_BOX_RESET: STEP2_APPROVED by uid65533 (os-user uid65533 uid 65533)',
       'L3_BOX_RESET: REASON: box hung, SSH refused',
       'L3_BOX_RESET: EXECUTING',
       'L3_BOX_RESET: SUCCESS',
@@ -210,19 +221,19 @@ describe('doai-console approve across OS users (built CLI)', () => {
       expect(yes.out()).not.toMatch(/stdin closed/);
       // The summary box in local time with its offset, as in emergency.log, not UTC.
       const local = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+09:00/.source;
-      const [, at1] = yes.out().match(new RegExp(`  Step 1 approver: nobody \\((${local}), other session\\)\n`))!;
-      const [, at2] = yes.out().match(new RegExp(`  Step 2 approver: uid65533 \\((${local}), other session\\)\n`))!;
+      const [, at1] = yes.out().match(new RegExp(`  Step 1 approver: nobody \\((${local}), os-user nobody uid 65534\\)\n`))!;
+      const [, at2] = yes.out().match(new RegExp(`  Step 2 approver: uid65533 \\((${local}), os-user uid65533 uid 65533\\)\n`))!;
       expect(yes.out()).toContain('  Reason: disk full\n');
       expect(yes.out()).not.toMatch(/approver: .*\d\d\.\d{3}Z/);
       const raw = readFileSync(audit, 'utf8');
       const stamp = (what: string) => new RegExp(`^\\[(${local})\\] L3_BOX_RESET: ${what}$`, 'm').exec(raw)![1]!;
       // The same instant the audit log recorded, give or take the second it was written in.
-      expect(Math.abs(Date.parse(at1!) - Date.parse(stamp('STEP1_APPROVED by nobody')))).toBeLessThanOrEqual(1000);
-      expect(Math.abs(Date.parse(at2!) - Date.parse(stamp('STEP2_APPROVED by uid65533')))).toBeLessThanOrEqual(1000);
+      expect(Math.abs(Date.parse(at1!) - Date.parse(stamp('STEP1_APPROVED by nobody \\(os-user nobody uid 65534\\)')))).toBeLessThanOrEqual(1000);
+      expect(Math.abs(Date.parse(at2!) - Date.parse(stamp('STEP2_APPROVED by uid65533 \\(os-user uid65533 uid 65533\\)')))).toBeLessThanOrEqual(1000);
       expect(auditLines(audit)).toEqual([
         expect.stringMatching(/^L3_BOX_RESET: START - Confirm: [0-9A-F]{6}$/),
-        'L3_BOX_RESET: STEP1_APPROVED by nobody',
-        'L3_BOX_RESET: STEP2_APPROVED by uid65533',
+        'L3_BOX_RESET: STEP1_APPROVED by nobody (os-user nobody uid 65534)',
+        'L3_BOX_RESET: STEP2_APPROVED by uid65533 (os-user uid65533 uid 65533)',
         'L3_BOX_RESET: REASON: disk full',
         'L3_BOX_RESET: EXECUTING',
         'L3_BOX_RESET: SUCCESS',
@@ -236,8 +247,8 @@ describe('doai-console approve across OS users (built CLI)', () => {
       expect(no.out()).not.toMatch(/> Back up config and logs|EXECUTING/);
       expect(auditLines(join(base, 'demo-no', 'emergency.log'))).toEqual([
         expect.stringMatching(/^L3_BOX_RESET: START - Confirm: [0-9A-F]{6}$/),
-        'L3_BOX_RESET: STEP1_APPROVED by nobody',
-        'L3_BOX_RESET: STEP2_APPROVED by uid65533',
+        'L3_BOX_RESET: STEP1_APPROVED by nobody (os-user nobody uid 65534)',
+        'L3_BOX_RESET: STEP2_APPROVED by uid65533 (os-user uid65533 uid 65533)',
         'L3_BOX_RESET: REASON: disk full',
         'L3_BOX_RESET: CANCELLED by user',
       ]);
@@ -257,7 +268,58 @@ describe('doai-console approve across OS users (built CLI)', () => {
     expect((await cli(['approve', id2!, '--approvals-dir', approvals], THIRD)).code).toBe(0);
     expect(await run.exit).toBe(1);
     expect(run.out()).toMatch(/stdin closed before the approval was complete — cancelling/);
-    expect(auditLines(audit).slice(1)).toEqual(['L3_BOX_RESET: STEP1_APPROVED by nobody', 'L3_BOX_RESET: STEP2_APPROVED by uid65533', 'L3_BOX_RESET: CANCELLED by user']);
+    expect(auditLines(audit).slice(1)).toEqual(['L3_BOX_RESET: STEP1_APPROVED by nobody (os-user nobody uid 65534)', 'L3_BOX_RESET: STEP2_APPROVED by uid65533 (os-user uid65533 uid 65533)', 'L3_BOX_RESET: CANCELLED by user']);
     expect(fleet!.state().reboots).toBe(0);
   }, 120_000);
+  it('R-APR-5/6: approve by someone outside the requester\'s approvers list is refused before writing (exit 1) and recorded in the audit log, journal and incident', async () => {
+    const { config, approvals, audit } = await setup();
+    writeFileSync(config, readFileSync(config, 'utf8') + 'approvers: [orion, vega]\n');
+    const run = start(['run', 'l2-service-reset', '--target', 'doai-orchestrator', '--config', config]);
+    const [, id] = await run.waitFor(/doai-console approve ([0-9a-f]{8})/);
+    const listed = await cli(['approve', '--approvals-dir', approvals], NOBODY);
+    expect(listed.out).toContain('approvers: orion, vega');
+    // nobody passes only --approvals-dir (no config of their own): the list travels in the request.
+    const refused = await cli(['approve', id!, '--approvals-dir', approvals], NOBODY);
+    expect(refused.code).toBe(1);
+    expect(refused.out).toContain("doai-console approve: you (nobody) are not in the approvers list of the requesting console's config — ask a listed approver; nothing was approved");
+    expect(refused.out).not.toMatch(/^approved/m);
+    const { readdirSync } = await import('node:fs');
+    expect(readdirSync(approvals).filter((n) => n.startsWith(`${id}.approval-`))).toEqual([]);
+    const line = 'L2_SERVICE_RESET: STEP1_REJECTED - Approver not allowed (doai-console approve): nobody (os-user nobody uid 65534)';
+    const deadline = Date.now() + 15_000;
+    while (!auditLines(audit).includes(line) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(auditLines(audit)).toContain(line);
+    const grepDir = (dir: string, text: string): boolean =>
+      readdirSync(dir, { recursive: true, withFileTypes: true }).some((e) => e.isFile() && readFileSync(join(e.parentPath, e.name), 'utf8').includes(text));
+    const reason = 'Approver not allowed (doai-console approve): nobody (os-user nobody uid 65534)';
+    const journalDeadline = Date.now() + 10_000;
+    while (!(grepDir(join(base, 'demo', 'journal'), reason) && grepDir(join(base, 'demo', 'state', 'incidents'), reason)) && Date.now() < journalDeadline) await new Promise((r) => setTimeout(r, 100));
+    expect(grepDir(join(base, 'demo', 'journal'), reason)).toBe(true);
+    expect(grepDir(join(base, 'demo', 'state', 'incidents'), reason)).toBe(true);
+    expect(run.child.exitCode).toBeNull();
+    run.child.kill('SIGINT');
+    await run.exit;
+  }, 60_000);
+
+  it('R-APR-6: L3 under the default proven policy: no code anywhere, the run says how to approve, the listing says each step needs a proven identity', async () => {
+    const { config, approvals, audit } = await setup();
+    // A real config: the demo's declared L3 removed, so the default (proven) applies.
+    writeFileSync(config, readFileSync(config, 'utf8').replace(/\n {2}L3: declared/, ''));
+    const run = start(['run', 'l3-box-reset', '--target', 'demo-vm', '--config', config]);
+    const [, id1] = await run.waitFor(/doai-console approve ([0-9a-f]{8})/);
+    expect(run.out()).toContain('approval policy: proven — another person runs `doai-console approve <id>` as their own OS user; a name typed here does not count');
+    expect(run.out()).not.toMatch(/code: [0-9A-F]{6}|Confirm: /);
+    expect(auditLines(audit)[0]).toBe('L3_BOX_RESET: START');
+    const listed = await cli(['approve', '--approvals-dir', approvals], NOBODY);
+    expect(listed.out).toContain(`${id1}  L3 l3-box-reset → demo-vm  step 1 of 2`);
+    expect(listed.out).toContain("approval: L3 policy proven: steps 1 and 2 each need a proven identity (another OS user running doai-console approve); a name typed in the requester's console does not count");
+    const ok = await cli(['approve', id1!, '--approvals-dir', approvals], NOBODY);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toContain(`approved request ${id1} as nobody (uid ${NOBODY}), recorded as proven (os-user nobody uid ${NOBODY}):`);
+    expect(ok.out).toContain('will run, in order (host: command):');
+    await run.waitFor(/step 2 opens in \d+ s/);
+    expect(auditLines(audit)[1]).toBe('L3_BOX_RESET: STEP1_APPROVED by nobody (os-user nobody uid 65534)');
+    run.child.kill('SIGINT');
+    await run.exit;
+  }, 60_000);
 });

@@ -66,7 +66,7 @@ describe('L2 Service Reset', () => {
     const lines = rig.audit();
     expect(lines.slice(lines.indexOf('L2_SERVICE_RESET: START - Confirm: ' + p.code))).toEqual([
       `L2_SERVICE_RESET: START - Confirm: ${p.code}`,
-      'L2_SERVICE_RESET: STEP1_APPROVED by vega',
+      'L2_SERVICE_RESET: STEP1_APPROVED by vega (declared by kim)',
       'L2_SERVICE_RESET: SNAPSHOT_SAVED',
       'L2_SERVICE_RESET: SERVICES_STOPPED',
       'L2_SERVICE_RESET: CACHE_CLEARED',
@@ -151,10 +151,10 @@ describe('L2 approval bypass attempts (through answerApproval)', () => {
     expect(await rig.drive(id)).toBe('cancelled');
     expect(rig.audit()).toEqual([
       `L2_SERVICE_RESET: START - Confirm: ${p.code}`,
-      'L2_SERVICE_RESET: STEP1_REJECTED - Wrong code by vega (2 tries left)',
-      'L2_SERVICE_RESET: STEP1_REJECTED - Wrong code by vega (1 try left)',
-      'L2_SERVICE_RESET: STEP1_REJECTED - Wrong code by vega (3 wrong tries, code void)',
-      'L2_SERVICE_RESET: STEP1_REJECTED - Code void (tried by vega)',
+      'L2_SERVICE_RESET: STEP1_REJECTED - Wrong code (2 tries left): vega (declared by kim)',
+      'L2_SERVICE_RESET: STEP1_REJECTED - Wrong code (1 try left): vega (declared by kim)',
+      'L2_SERVICE_RESET: STEP1_REJECTED - Wrong code (3 wrong tries, code void): vega (declared by kim)',
+      'L2_SERVICE_RESET: STEP1_REJECTED - Code void: vega (declared by kim)',
       'L2_SERVICE_RESET: CANCELLED by user',
     ]);
     expect(rig.fleet.state().files.some((f) => f.startsWith('/var/log/doai/snapshots/'))).toBe(false);
@@ -177,9 +177,9 @@ describe('L2 approval bypass attempts (through answerApproval)', () => {
     expect(await rig.drive(id)).toBe('success');
     const lines = rig.audit();
     // The expiry timer voided the code before the try: the line says void, the form said expired.
-    expect(lines).toContain('L2_SERVICE_RESET: STEP1_REJECTED - Code void (tried by vega)');
+    expect(lines).toContain('L2_SERVICE_RESET: STEP1_REJECTED - Code void: vega (declared by kim)');
     expect(lines).toContain('L2_SERVICE_RESET: CODE_REISSUED - step 1');
-    expect(lines.filter((l) => l.includes('STEP1_APPROVED'))).toEqual(['L2_SERVICE_RESET: STEP1_APPROVED by vega']);
+    expect(lines.filter((l) => l.includes('STEP1_APPROVED'))).toEqual(['L2_SERVICE_RESET: STEP1_APPROVED by vega (declared by kim)']);
   });
 
   it('an empty approver name, a malformed code and an answer to a run not waiting are refused in words', async () => {

@@ -47,8 +47,8 @@ describe('L3 Box Reset', () => {
     const summary = await rig.waitPrompt(id, (x) => x.phase === 'summary', 'summary');
     expect(summary.summary?.map((l) => l.en)).toEqual([
       // Local time with its offset, the audit log's format (never UTC `Z` with milliseconds).
-      expect.stringMatching(/^Step 1 approver: orion \(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d\)$/),
-      expect.stringMatching(/^Step 2 approver: vega \(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d\)$/),
+      expect.stringMatching(/^Step 1 approver: orion \(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d, declared by kim\)$/),
+      expect.stringMatching(/^Step 2 approver: vega \(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d, declared by kim\)$/),
       'Reason: SSH unreachable, console shows kernel hang',
     ]);
     expect(summary.summary?.[0]?.ko).toMatch(/^1차 승인: orion/);
@@ -63,8 +63,8 @@ describe('L3 Box Reset', () => {
 
     expect(rig.audit()).toEqual([
       expect.stringMatching(/^L3_BOX_RESET: START - Confirm: [0-9A-F]{6}$/),
-      'L3_BOX_RESET: STEP1_APPROVED by orion',
-      'L3_BOX_RESET: STEP2_APPROVED by vega',
+      'L3_BOX_RESET: STEP1_APPROVED by orion (declared by kim)',
+      'L3_BOX_RESET: STEP2_APPROVED by vega (declared by kim)',
       'L3_BOX_RESET: REASON: SSH unreachable, console shows kernel hang',
       'L3_BOX_RESET: EXECUTING',
       'L3_BOX_RESET: SUCCESS',
@@ -165,8 +165,8 @@ describe('L3 approval bypass attempts (through answerApproval)', () => {
       expect(await rig.drive(id)).toBe('cancelled');
       expect(rig.audit()).toEqual([
         expect.stringMatching(/^L3_BOX_RESET: START - Confirm: /),
-        'L3_BOX_RESET: STEP1_APPROVED by orion',
-        'L3_BOX_RESET: STEP2_REJECTED - Same approver',
+        'L3_BOX_RESET: STEP1_APPROVED by orion (declared by kim)',
+        `L3_BOX_RESET: STEP2_REJECTED - Same approver: ${same.trim()} (declared by kim)`,
       ]);
       expect(rig.events.some((e) => e.type === 'step.started' && e.runId === id)).toBe(false);
       expect(rig.fleet.state().reboots).toBe(0);
@@ -187,8 +187,8 @@ describe('L3 approval bypass attempts (through answerApproval)', () => {
       expect(r.error?.en).toMatch(/only the word yes executes/);
       expect(await rig.drive(id)).toBe('cancelled');
       expect(rig.audit().slice(1)).toEqual([
-        'L3_BOX_RESET: STEP1_APPROVED by orion',
-        'L3_BOX_RESET: STEP2_APPROVED by vega',
+        'L3_BOX_RESET: STEP1_APPROVED by orion (declared by kim)',
+        'L3_BOX_RESET: STEP2_APPROVED by vega (declared by kim)',
         'L3_BOX_RESET: REASON: box hung',
         'L3_BOX_RESET: CANCELLED by user',
       ]);
@@ -203,6 +203,6 @@ describe('L3 approval bypass attempts (through answerApproval)', () => {
     expect(rig.answer(id, { kind: 'approve', name: 'orion', code: p1.code! }).accepted).toBe(true);
     expect(rig.answer(id, { kind: 'cancel' }).accepted).toBe(true);
     expect(await rig.drive(id)).toBe('cancelled');
-    expect(rig.audit().slice(1)).toEqual(['L3_BOX_RESET: STEP1_APPROVED by orion', 'L3_BOX_RESET: CANCELLED by user']);
+    expect(rig.audit().slice(1)).toEqual(['L3_BOX_RESET: STEP1_APPROVED by orion (declared by kim)', 'L3_BOX_RESET: CANCELLED by user']);
   });
 });

@@ -85,8 +85,8 @@ describe('resume an interrupted run', () => {
       `L2_SERVICE_RESET: START - Confirm: ${p2.code}`,
       `L2_SERVICE_RESET: RESUMED from ${first} at step start-settle`,
       // The first run's code is refused: its approval is never reused.
-      'L2_SERVICE_RESET: STEP1_REJECTED - Wrong code by vega (2 tries left)',
-      'L2_SERVICE_RESET: STEP1_APPROVED by vega',
+      'L2_SERVICE_RESET: STEP1_REJECTED - Wrong code (2 tries left): vega (declared by kim)',
+      'L2_SERVICE_RESET: STEP1_APPROVED by vega (declared by kim)',
       // start-settle's own audit line, which the interrupted run never reached.
       'L2_SERVICE_RESET: SERVICES_RESTARTED',
       'L2_SERVICE_RESET: SUCCESS',

@@ -33,7 +33,7 @@ const PLAN = [
   'vultr: systemctl start doai-orchestrator',
 ];
 
-async function setup(opts: { lang?: Lang; width?: number; height?: number } = {}) {
+async function setup(opts: { lang?: Lang; width?: number; height?: number; requirement?: 'declared' | 'proven'; demoDeclared?: boolean } = {}) {
   const clock = new FakeClock(T0);
   const fleet = new MemoryFleetStore([service({ name: 'doai-orchestrator', state: 'DOWN', httpStatus: undefined, consecutiveFailures: 3 })]);
   const runs = new MemoryRunsStore();
@@ -41,6 +41,8 @@ async function setup(opts: { lang?: Lang; width?: number; height?: number } = {}
     random: codeSequence('A3B2C1', '0F1E2D', '99AA77'),
     plan: PLAN,
     requestId: 'req-7f3a',
+    requirement: opts.requirement,
+    demoDeclared: opts.demoDeclared,
   });
   const r = renderApp({ fleet, runs, control, lang: opts.lang ?? 'en', configPath: 'console.yaml', width: opts.width ?? 100, height: opts.height ?? 30, clock });
   await delay();
@@ -173,7 +175,7 @@ describe('L2 approval form', () => {
     // The code field is cleared and focused again; the name is kept.
     expect(f).toMatch(/›\[CONFIRM\] Code: +│/);
     expect(f).toMatch(/ Approver: +orion/);
-    expect(s.control.audit).toContain('L2_SERVICE_RESET: STEP1_REJECTED - Wrong code by orion (2 tries left)');
+    expect(s.control.audit).toContain('L2_SERVICE_RESET: STEP1_REJECTED - Wrong code (2 tries left): orion (declared by console)');
 
     await type(s, 'a3b2c1'); // read out in lower case: the form sends it as typed, upper-cased
     await key(s, 'approval.submit'); // from the code field: to the name field
@@ -184,7 +186,7 @@ describe('L2 approval form', () => {
     expect(f).not.toContain('SERVICE RESET CONFIRMATION');
     expect(f).toMatch(/✓ Approval/);
     expect(f).toContain('L2 Service Reset · doai-orchestrator · orion · RUNNING');
-    expect(s.control.audit).toContain('L2_SERVICE_RESET: STEP1_APPROVED by orion');
+    expect(s.control.audit).toContain('L2_SERVICE_RESET: STEP1_APPROVED by orion (declared by console)');
     // Back on the run screen, c cancels again (no field has the keyboard).
     expect(footerOf(f)).toContain('c cancel');
   });
@@ -201,7 +203,7 @@ describe('L2 approval form', () => {
     expect(f).toMatch(/›Approver: +kim/); // Enter from the code field went to the name field
     await type(s, '\r');
     expect(s.control.answers.at(-1)).toEqual({ runId: 'run-1', answer: { kind: 'approve', name: 'kim', code: 'A3B2C1' } });
-    expect(s.control.audit).toContain('L2_SERVICE_RESET: STEP1_APPROVED by kim');
+    expect(s.control.audit).toContain('L2_SERVICE_RESET: STEP1_APPROVED by kim (declared by console)');
   });
 
   it('three Backspaces in one read delete three characters: clearing "bob" and typing "root" records root (issue 12 item 2)', async () => {
@@ -280,7 +282,7 @@ describe('L2 approval form', () => {
     await type(s, '0F1E2D');
     await key(s, 'approval.submit');
     await key(s, 'approval.submit');
-    expect(s.control.audit).toContain('L2_SERVICE_RESET: STEP1_APPROVED by orion');
+    expect(s.control.audit).toContain('L2_SERVICE_RESET: STEP1_APPROVED by orion (declared by console)');
   });
 
   it('an expired code says so and offers a new one', async () => {
@@ -332,7 +334,7 @@ describe('L3 approval form', () => {
     expect(f).toContain('STEP 2: second approver (must differ from step 1) — opens 30 s after step 1');
 
     f = await approveStep1(s);
-    expect(s.control.audit).toContain('L3_BOX_RESET: STEP1_APPROVED by orion');
+    expect(s.control.audit).toContain('L3_BOX_RESET: STEP1_APPROVED by orion (declared by console)');
     const at = T0;
     const hhmmss = [at.getHours(), at.getMinutes(), at.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
     expect(f).toContain(`STEP 1: first approver — ✓ orion · ${hhmmss}`);
@@ -382,7 +384,7 @@ describe('L3 approval form', () => {
     expect(f).toContain('STEP2_REJECTED - Same approver — Step 2 must be approved by someone other than orion');
     expect(f).toMatch(/✗ FAILED/);
     expect(f).not.toContain('press e'); // a refused approval is not escalated
-    expect(s.control.audit).toContain('L3_BOX_RESET: STEP2_REJECTED - Same approver');
+    expect(s.control.audit).toContain('L3_BOX_RESET: STEP2_REJECTED - Same approver: Orion (declared by console)');
   });
 
   it('step 2, an empty reason refused, the summary box, then `no` cancels', async () => {
@@ -395,7 +397,7 @@ describe('L3 approval form', () => {
     await type(s, '0F1E2D');
     await key(s, 'approval.submit');
     let f = await frame(s);
-    expect(s.control.audit).toContain('L3_BOX_RESET: STEP2_APPROVED by kim');
+    expect(s.control.audit).toContain('L3_BOX_RESET: STEP2_APPROVED by kim (declared by console)');
     expect(f).toContain('STEP 2: second approver (must differ from step 1) — ✓ kim');
     expect(f).toMatch(/›Reason: /);
 
@@ -526,5 +528,35 @@ describe('escalation and the run footer', () => {
     // The keys still explain themselves when pressed.
     await press(s.stdin, 'run.escalate');
     expect(await frame(s)).toContain('escalation is offered only after a failed run');
+  });
+});
+
+describe('declared versus proven on the form (R-APR-6)', () => {
+  it('L3 under proven: no code and no fields, the way to a proven approval said plainly; a typed name and code approve nothing', async () => {
+    const s = await startL3({ requirement: 'proven', width: 80, height: 24 });
+    const f = await frame(s);
+    expect(f).toContain('Approval for L3: PROVEN only — a name typed here does not count');
+    expect(f).toContain('Another person runs, as their own OS user:  doai-console approve req-7f3a');
+    expect(f).not.toMatch(/Code [0-9A-F]{6}/);
+    expect(f).not.toContain('Name:');
+    // Typed anyway: nothing reaches the flow as an approval, nothing is approved.
+    await type(s, 'vega');
+    await key(s, 'approval.next');
+    await type(s, 'A3B2C1');
+    await key(s, 'approval.submit');
+    const after = await frame(s);
+    expect(s.control.answers.filter((a) => a.answer.kind === 'approve')).toEqual([]);
+    expect(s.control.audit.filter((l) => l.includes('APPROVED'))).toEqual([]);
+    expect(after).toContain('STEP 1: first approver');
+    expect(after).not.toContain('✓ vega');
+    for (const line of after.split('\n')) expect(stringWidth(line)).toBeLessThanOrEqual(80);
+  });
+
+  it('L2 declared says so; the demo marks its declared L3', async () => {
+    const l2 = await startL2();
+    expect(await frame(l2)).toContain('Approval for L2: declared — a typed name, not proven');
+    cleanup();
+    const demo = await startL3({ demoDeclared: true });
+    expect(await frame(demo)).toContain('demo: declared approvals — a typed name counts for L3 (real configs: proven)');
   });
 });

@@ -253,7 +253,7 @@ export function codeSequence(...codes: string[]): (size: number) => Uint8Array {
 }
 
 /** The approval prompt as the engine's contract describes it (src/core/views.ts RunPrompt 'approval'). */
-export function approvalPromptOf(snap: ApprovalSnapshot, extra: { plan?: string[]; requestId?: string }): RunPrompt | undefined {
+export function approvalPromptOf(snap: ApprovalSnapshot, extra: { plan?: string[]; requestId?: string; demoDeclared?: boolean }): RunPrompt | undefined {
   if (snap.done || snap.mode === 'auto') return undefined;
   const summary: Localized[] | undefined =
     snap.phase === 'summary' || snap.phase === 'confirm-yes'
@@ -268,6 +268,8 @@ export function approvalPromptOf(snap: ApprovalSnapshot, extra: { plan?: string[
     step: snap.step ?? 1,
     phase: snap.phase,
     mode: snap.mode,
+    requirement: snap.requirement,
+    ...(extra.demoDeclared ? { demoDeclared: true } : {}),
     ...(snap.code ? { code: snap.code, expiresAt: snap.expiresAt, triesLeft: snap.triesLeft } : {}),
     ...(snap.phase === 'waiting' && snap.waitUntil ? { waitUntil: snap.waitUntil } : {}),
     ...(snap.step1 ? { step1: { name: snap.step1.name, at: snap.step1.at } } : {}),
@@ -293,7 +295,15 @@ export class FakeApprovalControl extends FakeRunControl {
   constructor(
     private readonly store: MemoryRunsStore,
     private readonly clock: FakeClock,
-    private readonly opts: { operator?: string; random?: (size: number) => Uint8Array; plan?: string[]; requestId?: string } = {},
+    private readonly opts: {
+      operator?: string;
+      random?: (size: number) => Uint8Array;
+      plan?: string[];
+      requestId?: string;
+      /** The L2/L3 policy (R-APR-6); declared by default, as typed approvals need. */
+      requirement?: 'declared' | 'proven';
+      demoDeclared?: boolean;
+    } = {},
   ) {
     super(store, opts.operator);
   }
@@ -307,6 +317,7 @@ export class FakeApprovalControl extends FakeRunControl {
       mode: runbookId === 'l3-box-reset' ? 'two-step' : 'code',
       clock: this.clock,
       ...(this.opts.random ? { random: this.opts.random } : {}),
+      ...(this.opts.requirement ? { requirement: this.opts.requirement } : {}),
       onEffect: (e) => {
         if ('audit' in e) this.audit.push(`${audit}: ${e.audit}`);
         else if (e.event === 'done') this.finish(runId, e.outcome);
@@ -314,7 +325,7 @@ export class FakeApprovalControl extends FakeRunControl {
     });
     this.flows.set(runId, flow);
     const sync = () => {
-      const prompt = approvalPromptOf(flow.getSnapshot(), { plan: this.opts.plan, requestId: this.opts.requestId });
+      const prompt = approvalPromptOf(flow.getSnapshot(), { plan: this.opts.plan, requestId: this.opts.requestId, demoDeclared: this.opts.demoDeclared });
       if (prompt || this.runOf(runId)?.prompt) this.store.updateRun(runId, { prompt });
     };
     flow.subscribe(sync);

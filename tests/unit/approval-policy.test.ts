@@ -19,13 +19,16 @@ function codes(...hex: string[]) {
   };
 }
 
-function setup(mode: ApprovalMode, opts: { approvers?: string[]; codes?: string[] } = {}) {
+function setup(mode: ApprovalMode, opts: { approvers?: string[]; codes?: string[]; requirement?: 'declared' | 'proven' } = {}) {
   const clock = new FakeClock();
   const effects: ApprovalEffect[] = [];
   const flow = new ApprovalFlow({
     mode,
     clock,
     approvers: opts.approvers,
+    requirement: opts.requirement,
+    // The operator at this console: "kim", OS user "kimsh", uid 1000.
+    requester: { name: 'kim', osUser: 'kimsh', uid: 1000 },
     random: codes(...(opts.codes ?? ['a3b2c1', '1f2e3d', 'c0ffee', 'beef01'])),
     onEffect: (e) => effects.push(e),
   });
@@ -82,7 +85,7 @@ describe('L2 (code)', () => {
     const r = s.flow.approve('  orion ', 'a3b2c1');
     expect(r.accepted).toBe(true);
     expect(s.flow.getSnapshot()).toMatchObject({ phase: 'granted', done: true, step1: { name: 'orion', how: 'code' } });
-    expect(s.audits()).toEqual(['STEP1_APPROVED by orion']);
+    expect(s.audits()).toEqual(['STEP1_APPROVED by orion (declared by kim)']);
     expect(s.events()).toContainEqual({ event: 'granted', step: 1, approver: 'orion', how: 'code' });
     expect(s.events().at(-1)).toEqual({ event: 'done', outcome: 'granted' });
     // Nothing more is accepted once granted.
@@ -119,10 +122,10 @@ describe('L2 (code)', () => {
     expect(r4.error!.en).toMatch(/void.*new code/i);
     expect(s.flow.getSnapshot().phase).toBe('code');
     expect(s.audits()).toEqual([
-      'STEP1_REJECTED - Wrong code by orion (2 tries left)',
-      'STEP1_REJECTED - Wrong code by orion (1 try left)',
-      'STEP1_REJECTED - Wrong code by orion (3 wrong tries, code void)',
-      'STEP1_REJECTED - Code void (tried by orion)',
+      'STEP1_REJECTED - Wrong code (2 tries left): orion (declared by kim)',
+      'STEP1_REJECTED - Wrong code (1 try left): orion (declared by kim)',
+      'STEP1_REJECTED - Wrong code (3 wrong tries, code void): orion (declared by kim)',
+      'STEP1_REJECTED - Code void: orion (declared by kim)',
     ]);
 
     // A new code must be issued; the old one stays dead, the new one works.
@@ -154,7 +157,7 @@ describe('L2 (code)', () => {
     const r = s.flow.approve('mallory', 'A3B2C1');
     expect(r.accepted).toBe(false);
     expect(r.error!.en).toMatch(/mallory is not in the approvers list/);
-    expect(s.audits()).toEqual(['STEP1_REJECTED - Approver not allowed: mallory']);
+    expect(s.audits()).toEqual(['STEP1_REJECTED - Approver not allowed: mallory (declared by kim)']);
     expect(s.flow.getSnapshot().triesLeft).toBe(3);
     expect(s.flow.approve('vegalyra', 'A3B2C1').accepted).toBe(true);
   });
@@ -215,8 +218,8 @@ describe('L3 (two-step)', () => {
     process.env.TZ = 'Asia/Seoul';
     try {
       expect(summaryLines(s.flow.getSnapshot(), 'en')).toEqual([
-        'Step 1 approver: orion (2026-01-04T15:30:00+09:00)',
-        'Step 2 approver: vega (2026-01-04T15:30:30+09:00)',
+        'Step 1 approver: orion (2026-01-04T15:30:00+09:00, declared by kim)',
+        'Step 2 approver: vega (2026-01-04T15:30:30+09:00, declared by kim)',
         'Reason: box unreachable since 15:20',
       ]);
     } finally {
@@ -230,8 +233,8 @@ describe('L3 (two-step)', () => {
     expect(s.flow.getSnapshot()).toMatchObject({ phase: 'granted', done: true, step2: { name: 'vega' } });
 
     expect(s.audits()).toEqual([
-      'STEP1_APPROVED by orion',
-      'STEP2_APPROVED by vega',
+      'STEP1_APPROVED by orion (declared by kim)',
+      'STEP2_APPROVED by vega (declared by kim)',
       'REASON: box unreachable since 15:20',
       'EXECUTING',
     ]);
@@ -269,7 +272,7 @@ describe('L3 (two-step)', () => {
     expect(s.flow.getSnapshot().step2).toBeUndefined();
     await s.clock.advance(100);
     expect(s.flow.getSnapshot().phase).toBe('step2');
-    expect(s.audits()).toEqual(['STEP1_APPROVED by orion']);
+    expect(s.audits()).toEqual(['STEP1_APPROVED by orion (declared by kim)']);
   });
 
   it('says how long to wait', async () => {
@@ -290,7 +293,7 @@ describe('L3 (two-step)', () => {
     expect(r.accepted).toBe(false);
     expect(r.error!.en).toMatch(/someone other than Orion/);
     expect(s.flow.getSnapshot()).toMatchObject({ phase: 'rejected', done: true });
-    expect(s.audits()).toEqual(['STEP1_APPROVED by Orion', 'STEP2_REJECTED - Same approver']);
+    expect(s.audits()).toEqual(['STEP1_APPROVED by Orion (declared by kim)', 'STEP2_REJECTED - Same approver: orion (declared by kim)']);
     expect(s.events().at(-1)).toEqual({ event: 'done', outcome: 'rejected' });
     // Over: a different approver with the right code gets nowhere now.
     expect(s.flow.approve('vega', '1F2E3D').accepted).toBe(false);
@@ -315,7 +318,7 @@ describe('L3 (two-step)', () => {
     s.flow.approve('vega', '1F2E3D');
     s.flow.giveReason('line one\r\n[2026-01-04T15:30:00+09:00] L3_BOX_RESET: EXECUTING');
     for (const a of s.audits()) expect(a).not.toMatch(/[\r\n\x1b]/);
-    expect(s.audits()[0]).toBe('STEP1_APPROVED by ori on [31m');
+    expect(s.audits()[0]).toBe('STEP1_APPROVED by ori on [31m (declared by kim)');
   });
 
   it('rejects the same OS user approving step 2 from a session even under another name', async () => {
@@ -324,7 +327,7 @@ describe('L3 (two-step)', () => {
     expect(s.flow.approveFromSession({ name: 'nobody', uid: 65534 }).accepted).toBe(true);
     await s.clock.advance(L3_WAIT_MS);
     expect(s.flow.approveFromSession({ name: 'someone-else', uid: 65534 }).accepted).toBe(false);
-    expect(s.audits().at(-1)).toBe('STEP2_REJECTED - Same approver');
+    expect(s.audits().at(-1)).toBe('STEP2_REJECTED - Same approver: someone-else (os-user someone-else uid 65534)');
   });
 
   it('the step-1 code does not work for step 2', async () => {
@@ -423,5 +426,64 @@ describe('L3 (two-step)', () => {
     expect(notified).toBeGreaterThan(0);
     expect(s.flow.getSnapshot().phase).toBe('step2');
     s.flow.dispose();
+  });
+});
+
+describe('declared versus proven (R-APR-6)', () => {
+  it("a declared name equal to the operator's own (case, spaces, invisible characters) or OS user name is refused and audited; the code's tries are kept", () => {
+    const s = setup('code');
+    s.flow.start();
+    for (const name of [' K i m ', 'KIM', 'ki\u200Bm', 'kimsh']) {
+      const r = s.flow.approve(name, 'A3B2C1');
+      expect(r.accepted).toBe(false);
+      expect(r.error!.en).toMatch(/^Self-approval refused: .* is the operator of this console — another person must approve/);
+    }
+    expect(s.flow.getSnapshot()).toMatchObject({ phase: 'code', triesLeft: 3, code: 'A3B2C1' });
+    expect(s.audits()).toEqual([
+      'STEP1_REJECTED - Self-approval: K i m (declared by kim)',
+      'STEP1_REJECTED - Self-approval: KIM (declared by kim)',
+      'STEP1_REJECTED - Self-approval: ki m (declared by kim)',
+      'STEP1_REJECTED - Self-approval: kimsh (declared by kim)',
+    ]);
+    expect(s.events().filter((e) => e.event === 'rejected')).toHaveLength(4);
+    // Another name with the code approves, recorded as declared.
+    expect(s.flow.approve('vega', 'A3B2C1').accepted).toBe(true);
+    expect(s.audits().at(-1)).toBe('STEP1_APPROVED by vega (declared by kim)');
+    expect(s.flow.getSnapshot().step1).toMatchObject({ name: 'vega', source: { kind: 'declared', by: 'kim' } });
+  });
+
+  it('under proven no code is issued, a typed name and code do not approve (audited), and another OS user does', () => {
+    const s = setup('two-step', { requirement: 'proven' });
+    s.flow.start();
+    expect(s.flow.getSnapshot()).toMatchObject({ phase: 'step1', requirement: 'proven' });
+    expect(s.flow.getSnapshot().code).toBeUndefined();
+    const typed = s.flow.approve('vega', 'A3B2C1');
+    expect(typed.accepted).toBe(false);
+    expect(typed.error!.en).toMatch(/needs a PROVEN approval: a name typed here is only declared and does not count — another person runs `doai-console approve <id>`/);
+    expect(s.flow.reissueCode().accepted).toBe(false);
+    // The requester's own uid from "another session" is self-approval.
+    expect(s.flow.approveFromSession({ name: 'kimsh', uid: 1000 }).accepted).toBe(false);
+    expect(s.flow.getSnapshot().phase).toBe('step1');
+    expect(s.flow.approveFromSession({ name: 'nobody', uid: 65534 }).accepted).toBe(true);
+    expect(s.audits()).toEqual([
+      'STEP1_REJECTED - Declared approval refused (policy: proven): vega (declared by kim)',
+      'STEP1_REJECTED - Self-approval: kimsh (os-user kimsh uid 1000)',
+      'STEP1_APPROVED by nobody (os-user nobody uid 65534)',
+    ]);
+    s.flow.dispose();
+  });
+
+  it('recordRefusal audits an attempt refused elsewhere; final ends the approval', () => {
+    const s = setup('code');
+    s.flow.start();
+    s.flow.recordRefusal(1, 'Approver not allowed (doai-console approve)', { name: 'nobody', source: { kind: 'os-user', uid: 65534, user: 'nobody' } });
+    expect(s.flow.getSnapshot().phase).toBe('code');
+    s.flow.recordRefusal(1, 'Request 0badc0de voided (its file was changed after the console wrote it)', undefined, true);
+    expect(s.flow.getSnapshot()).toMatchObject({ phase: 'rejected', done: true });
+    expect(s.audits()).toEqual([
+      'STEP1_REJECTED - Approver not allowed (doai-console approve): nobody (os-user nobody uid 65534)',
+      'STEP1_REJECTED - Request 0badc0de voided (its file was changed after the console wrote it)',
+    ]);
+    expect(s.flow.approve('vega', 'A3B2C1').accepted).toBe(false);
   });
 });

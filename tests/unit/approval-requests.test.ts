@@ -117,10 +117,12 @@ describe('createRequest / listRequests / cancelRequest', () => {
 });
 
 describe('approveRequest by the requester itself', () => {
-  it('is refused as self-approval and writes nothing', () => {
+  it('is refused as self-approval: no approval file, only a refused- record the requester audits', () => {
     const req = request();
     expect(() => approveRequest(dir, req.id)).toThrow(/^self-approval refused: you \(.+\) made this request/);
-    expect(readdirSync(dir)).toEqual([`${req.id}.request.json`]);
+    const names = readdirSync(dir).sort();
+    expect(names.filter((n) => n.includes('.approval-'))).toEqual([]);
+    expect(names).toEqual([expect.stringMatching(new RegExp(`^${req.id}\\.refused-1\\.${process.getuid!()}\\.[0-9a-f]{8}\\.json$`)), `${req.id}.request.json`]);
   });
 
   it('an unknown id lists what is pending', () => {
@@ -132,7 +134,7 @@ describe('waitForApproval', () => {
   it('gives up when the request expires (clock time)', async () => {
     const clock = new FakeClock(Date.now());
     const req = request(clock, 60_000);
-    const waiting = waitForApproval(dir, req.id, { step: 1, clock, pollMs: 1000 });
+    const waiting = waitForApproval(dir, req, { step: 1, clock, pollMs: 1000 });
     const outcome = waiting.catch((e: Error) => e);
     await clock.advance(60_000);
     const err = await outcome;
@@ -143,7 +145,7 @@ describe('waitForApproval', () => {
   it('stops when the request file is withdrawn', async () => {
     const clock = new FakeClock(Date.now());
     const req = request(clock);
-    const outcome = waitForApproval(dir, req.id, { step: 1, clock, pollMs: 1000 }).catch((e: Error) => e);
+    const outcome = waitForApproval(dir, req, { step: 1, clock, pollMs: 1000 }).catch((e: Error) => e);
     cancelRequest(dir, req.id);
     await clock.advance(1000);
     expect(((await outcome) as Error).message).toMatch(/was removed/);
@@ -154,7 +156,7 @@ describe('waitForApproval', () => {
     const req = request(clock);
     const rejected: string[] = [];
     const ac = new AbortController();
-    const waiting = waitForApproval(dir, req.id, { step: 1, clock, pollMs: 1000, signal: ac.signal, onRejected: (r) => rejected.push(r) }).catch((e: Error) => e);
+    const waiting = waitForApproval(dir, req, { step: 1, clock, pollMs: 1000, signal: ac.signal, onRejected: (r) => rejected.push(r) }).catch((e: Error) => e);
     // Written by the requester's own uid, claiming another: forged, and grown in three writes.
     const forged = join(dir, `${req.id}.approval-1.65533.json`);
     writeFileSync(forged, '{"approverUid":');
@@ -169,10 +171,11 @@ describe('waitForApproval', () => {
     expect(((await waiting) as Error).message).toBe('test over');
   });
 
-  it('refuses to wait on the wrong step or an unknown request', async () => {
+  it('refuses to wait on the wrong step or a request it did not create', async () => {
     const req = request();
-    await expect(waitForApproval(dir, req.id, { step: 2 })).rejects.toThrow(/is for step 1, not step 2/);
-    await expect(waitForApproval(dir, 'deadbeef', { step: 1 })).rejects.toThrow(/does not exist/);
+    await expect(waitForApproval(dir, req, { step: 2 })).rejects.toThrow(/is for step 1, not step 2/);
+    // Only the request object this process created (its bytes are in memory) can be waited on.
+    await expect(waitForApproval(dir, { ...req }, { step: 1 })).rejects.toThrow(/was not created by this process/);
   });
 });
 

@@ -24,13 +24,13 @@ describe('effectToRunEvent', () => {
     flow.confirm('yes');
     expect(effects.map(effectToRunEvent).filter(Boolean)).toEqual([
       { type: 'approval.requested', step: 1 },
-      { type: 'audit', message: 'STEP1_REJECTED - Wrong code by orion (2 tries left)' },
-      { type: 'approval.rejected', step: 1, approver: 'orion', reason: 'Wrong code by orion (2 tries left)' },
+      { type: 'audit', message: 'STEP1_REJECTED - Wrong code (2 tries left): orion (declared by console)' },
+      { type: 'approval.rejected', step: 1, approver: 'orion', reason: 'Wrong code (2 tries left): orion (declared by console)' },
       { type: 'approval.granted', step: 1, approver: 'orion', how: 'code' },
-      { type: 'audit', message: 'STEP1_APPROVED by orion' },
+      { type: 'audit', message: 'STEP1_APPROVED by orion (declared by console)' },
       { type: 'approval.requested', step: 2 },
       { type: 'approval.granted', step: 2, approver: 'vega', how: 'code' },
-      { type: 'audit', message: 'STEP2_APPROVED by vega' },
+      { type: 'audit', message: 'STEP2_APPROVED by vega (declared by console)' },
       { type: 'audit', message: 'REASON: box down' },
       { type: 'audit', message: 'EXECUTING' },
     ]);

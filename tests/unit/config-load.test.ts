@@ -92,6 +92,15 @@ describe('loadConfig', () => {
     expect(lines).toContain(`${p}:2:5: hosts[0].address: expected a string, found nothing (missing key "address")`);
   });
 
+  it('approval policy per level (R-APR-6): L2 declared and L3 proven by default; unknown levels and modes are errors', () => {
+    expect(loadConfig(write('console.yaml', valid), { env, home }).config.approval).toEqual({ L2: 'declared', L3: 'proven' });
+    expect(loadConfig(write('console.yaml', `${valid}approval:\n  L3: declared\n`), { env, home }).config.approval).toEqual({ L2: 'declared', L3: 'declared' });
+    const p = write('console.yaml', `${valid}approval:\n  L2: proved\n  L4: proven\n`);
+    const lines = errorOf(() => loadConfig(p, { env, home })).message.split('\n');
+    expect(lines[0]).toMatch(new RegExp(`^${p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: approval\\.L2: expected one of "declared"|"proven", found "proved"`));
+    expect(lines[1]).toMatch(/approval\.L4: unknown key "L4" \(expected one of: L2, L3\)/);
+  });
+
   it('lists every problem, sorted by position', () => {
     const p = write('console.yaml', 'health:\n  interval_s: -5\n  timout_s: 3\nrto_min: "soon"\n');
     const err = errorOf(() => loadConfig(p, { env, home }));
