@@ -217,7 +217,7 @@ describe('L2 approval form', () => {
     await type(s, 'root');
     await key(s, 'approval.submit');
     expect(s.control.answers.at(-1)).toEqual({ runId: 'run-1', answer: { kind: 'approve', name: 'root', code: 'A3B2C1' } });
-    expect(s.control.audit).toContain('L2_SERVICE_RESET: STEP1_APPROVED by root');
+    expect(s.control.audit).toContain('L2_SERVICE_RESET: STEP1_APPROVED by root (declared by console)');
   });
 
   it('editing keys, text and Enter in one chunk act in order; typing after moving back into a field goes at its end', async () => {
