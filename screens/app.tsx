@@ -5,7 +5,7 @@ import { Box, useStdout } from 'ink';
 import { useCallback, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { Clock } from '../src/core/clock';
 import type { Store } from '../src/core/store';
-import type { FleetStore, Lang, RunControl, RunsStore, RunView, ServiceHealth, StartResult } from '../src/core/views';
+import type { FleetStore, Lang, RunControl, RunsStore, RunView, ServerLinkView, ServiceHealth, StartResult } from '../src/core/views';
 import {
   DEMO_FAULTS,
   keyLabel,
@@ -67,6 +67,8 @@ export interface AppProps {
   startup?: Store<AppStartup | undefined>;
   /** Drawn before the engine exists (set by App from `startup`). */
   starting?: boolean;
+  /** The console server this console is attached to (its health comes from there); absent = standalone. */
+  link?: Store<ServerLinkView>;
 }
 
 /** What `startup` delivers once built. */
@@ -474,6 +476,7 @@ function ConsoleApp(props: AppProps) {
           now={now}
           timeScale={fleetSnap.timeScale}
           readOnly={readOnly}
+          link={props.link?.getSnapshot()}
           width={width}
         />
         <Box height={bodyHeight} width={width} overflow="hidden" flexDirection="column">

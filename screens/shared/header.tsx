@@ -2,7 +2,7 @@
 // Lower-priority parts drop first when the terminal is narrow.
 import { Box, Text } from 'ink';
 import path from 'node:path';
-import type { Lang } from '../../src/core/views';
+import type { Lang, ServerLinkView } from '../../src/core/views';
 import { t } from '../../src/i18n/catalog';
 import { displayWidth, truncate } from './text';
 import { formatClock } from './format';
@@ -14,6 +14,8 @@ export interface HeaderProps {
   now: Date;
   timeScale: number;
   readOnly: boolean;
+  /** The console server: `attached to <socket>` (or coming back); absent or standalone says `standalone`. */
+  link?: ServerLinkView;
   width: number;
 }
 
@@ -23,16 +25,30 @@ interface Part {
   short?: string;
   /** Lower stays longer. */
   priority: number;
-  tone?: 'demo' | 'name' | 'readOnly';
+  tone?: 'demo' | 'name' | 'readOnly' | 'warn';
 }
 
-export function Header({ lang, operator, configPath, now, timeScale, readOnly, width }: HeaderProps) {
+function linkPart(lang: Lang, link: ServerLinkView | undefined): Part {
+  switch (link?.state) {
+    case 'attached':
+      return { text: t(lang, 'header.attached', { socket: link.socket ?? '' }), short: t(lang, 'header.attached', { socket: path.basename(link.socket ?? '') }), priority: 1 };
+    case 'reconnecting':
+      return { text: t(lang, 'header.reconnecting'), priority: 0, tone: 'warn' };
+    case 'lost':
+      return { text: t(lang, 'header.lost', { reason: link.reason ?? '' }), priority: 0, tone: 'warn' };
+    default:
+      return { text: t(lang, 'header.standalone'), priority: 3 };
+  }
+}
+
+export function Header({ lang, operator, configPath, now, timeScale, readOnly, link, width }: HeaderProps) {
   const parts: Part[] = [
     { text: t(lang, 'app.name'), priority: 0, tone: 'name' },
     ...(timeScale > 1 ? [{ text: ` ${t(lang, 'header.demo', { scale: timeScale })} `, priority: 0, tone: 'demo' as const }] : []),
     ...(readOnly ? [{ text: ` ${t(lang, 'header.readOnly')} `, priority: 0, tone: 'readOnly' as const }] : []),
     { text: t(lang, 'header.operator', { name: operator }), short: operator, priority: 2 },
     { text: path.basename(configPath), priority: 3 },
+    linkPart(lang, link),
     { text: formatClock(now), priority: 1 },
   ];
   const sep = ' · ';
@@ -52,6 +68,10 @@ export function Header({ lang, operator, configPath, now, timeScale, readOnly, w
               </Text>
             ) : p.tone === 'readOnly' ? (
               <Text bold inverse>
+                {p.text}
+              </Text>
+            ) : p.tone === 'warn' ? (
+              <Text bold color="yellow">
                 {p.text}
               </Text>
             ) : p.tone === 'name' ? (

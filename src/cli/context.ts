@@ -21,6 +21,7 @@ import { createFleetMonitors, type FleetMonitors } from '../health/alerts-fleet'
 import { resolveWebhookUrl } from '../notify/webhook';
 import { createOpsStores, type OpsStores } from '../incident/wiring';
 import { FileLockStore } from '../runbook/locks';
+import type { RemoteHealth } from '../attach/remote-health';
 
 
 export interface ConsoleContext {
@@ -93,7 +94,16 @@ export interface EarlyParts {
   fleet: ReturnType<typeof createFleetStore>;
 }
 
-export function buildContext(loaded: LoadedConfig, flags: CommonFlags, early?: EarlyParts): ConsoleContext {
+/**
+ * A console beside a server (R-SRV-1): health comes from the server's snapshots and no monitor or
+ * alert evaluator is built here, so every alert is evaluated, and posted, once.
+ */
+export interface ServerHealthParts {
+  clock: Clock;
+  health: RemoteHealth;
+}
+
+export function buildContext(loaded: LoadedConfig, flags: CommonFlags, early?: EarlyParts | ServerHealthParts): ConsoleContext {
   // Hosts with ssh_config take HostName/User/Port/IdentityFile/ProxyJump from OpenSSH (R-SEC-2).
   loaded = applySshConfigToLoaded(loaded);
   loadDemoSecrets(loaded);
@@ -121,7 +131,26 @@ export function buildContext(loaded: LoadedConfig, flags: CommonFlags, early?: E
     snapshotsDir: paths.snapshotsDir,
     prepareApproval: (info) => approvals.prepareApproval(info),
   });
-  const fleet = early?.fleet ?? createFleetStore({ config, clock });
+  const health = early && 'health' in early ? early.health : undefined;
+  if (health) {
+    const ops = createOpsStores({ loaded, clock, operator, shell, engine, fleet: health.fleet, monitors: health });
+    return {
+      loaded,
+      clock,
+      operator,
+      shell,
+      engine,
+      audit,
+      fleet: health.fleet,
+      approvals,
+      ops,
+      close() {
+        ops.stop();
+        shell.close();
+      },
+    };
+  }
+  const fleet = (early && 'fleet' in early ? early.fleet : undefined) ?? createFleetStore({ config, clock });
   fleet.setRecommendationFit((rec) => fitRecommendation(rec, config, runbooks));
   const monitors = createFleetMonitors({
     config,

@@ -12,7 +12,7 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   // loading its modules now, so their file reads and yoga's wasm compile overlap the fast-start
   // check instead of following it. The promise is not awaited here: whoever runs the console
   // imports the same module and gets it (or its error) then.
-  const valueOf = new Set(['--config', '-c', '--lang']);
+  const valueOf = new Set(['--config', '-c', '--lang', '--socket']);
   const bareConsole = process.stdout.isTTY && !argv.some((a, i) => a === '--help' || a === '-h' || (!a.startsWith('-') && !valueOf.has(argv[i - 1] ?? '')));
   if (bareConsole) import('./interactive').catch(() => {});
   // The plain `doai-console [--config X] [--lang L]` with a config validated before starts without

@@ -6,14 +6,17 @@
 // other consoles' runs are imported and built right after it, and reach the App through `startup`.
 import type { ConsoleContext } from './context';
 import type { CommonFlags } from './flags';
-import { SIGNAL_NUMBERS } from './exit';
+import { SIGNAL_NUMBERS, UserError } from './exit';
+import type { EarlyParts, ServerHealthParts } from './context';
+import type { RemoteHealth } from '../attach/remote-health';
+import type { Store } from '../core/store';
 import { interruptReason } from './interrupt-reason';
 
 export { interruptReason };
 
 import { startConsole, leaveAltScreen } from '../../screens/render';
 import type { AppStartup } from '../../screens/app';
-import type { Lang, RunsSnapshot, RunsStore } from '../core/views';
+import type { Lang, RunsSnapshot, RunsStore, ServerLinkView } from '../core/views';
 import type { LoadedConfig } from '../config/load';
 import { BatchedStore } from '../core/store';
 import { realClock } from '../core/clock';
@@ -46,15 +49,46 @@ interface Late {
   others: { stop(): void };
 }
 
+/** Beside a running server the console's health is the server's (one prober, one alert evaluator). */
+async function attachHealth(flags: CommonFlags & { socket?: string; standalone?: boolean }): Promise<ServerLink | undefined> {
+  const { chooseServer } = await import('../attach/choose');
+  const choice = chooseServer(flags);
+  if (choice.mode === 'standalone') return undefined;
+  const [{ Attached, AttachError }, { remoteHealth, LinkView }] = await Promise.all([import('../attach/client'), import('../attach/remote-health')]);
+  let link: Awaited<ReturnType<typeof Attached.open>>;
+  try {
+    link = await Attached.open(choice.socket);
+  } catch (err) {
+    if (err instanceof AttachError && err.kind === 'unreachable' && !choice.explicit) return undefined;
+    if (err instanceof AttachError) throw new UserError(err.kind === 'unreachable' ? `server not running: ${err.message}` : err.message, 2);
+    throw err;
+  }
+  try {
+    return { link, health: await remoteHealth(link), view: new LinkView(link) };
+  } catch (err) {
+    link.close();
+    throw err;
+  }
+}
+
+interface ServerLink {
+  link: { close(): void };
+  health: RemoteHealth;
+  view: Store<ServerLinkView>;
+}
+
 export async function runInteractive(
   loaded: LoadedConfig,
-  flags: CommonFlags,
+  flags: CommonFlags & { socket?: string; standalone?: boolean },
   opts: { lang: Lang; demo?: { inject(name: string): Promise<void> | void } },
 ): Promise<number> {
   const clock = realClock(loaded.config.demo?.time_scale ?? 1);
-  const fleet = createFleetStore({ config: loaded.config, clock });
-  fleet.start();
-  void fleet.probeNow();
+  const server = await attachHealth(flags);
+  const fleet = server ? server.health.fleet : createFleetStore({ config: loaded.config, clock });
+  if (!server) {
+    fleet.start();
+    void fleet.probeNow();
+  }
   const tick = new Ticker(1000);
   tick.start();
   const startup = new StartupStore();
@@ -69,6 +103,7 @@ export async function runInteractive(
       configPath: loaded.path,
       clock,
       tick,
+      ...(server ? { link: server.view } : {}),
     },
     { stdout: process.stdout, stdin: process.stdin },
   );
@@ -91,7 +126,7 @@ export async function runInteractive(
   });
   let failed: { err: unknown } | undefined;
   // After the first frame is on the terminal (Ink writes it synchronously in startConsole).
-  const ready = buildLate(loaded, flags, opts.lang, { clock, fleet }).then(
+  const ready = buildLate(loaded, flags, opts.lang, server ? { clock, health: server.health } : { clock, fleet: fleet as ReturnType<typeof createFleetStore> }).then(
     (built) => {
       late = built;
       if (exiting) return;
@@ -158,6 +193,7 @@ export async function runInteractive(
     tick.stop();
     late?.ctx.close();
     fleet.stop();
+    server?.link.close();
   }
 }
 
@@ -170,7 +206,7 @@ async function buildLate(
   loaded: LoadedConfig,
   flags: CommonFlags,
   lang: Lang,
-  early: { clock: ReturnType<typeof realClock>; fleet: ReturnType<typeof createFleetStore> },
+  early: EarlyParts | ServerHealthParts,
 ): Promise<Late & { parts: AppStartup }> {
   const [{ buildContext }, { LiveRunsSource }, { MergedRunsStore }, resume] = await Promise.all([
     import('./context'),
@@ -206,7 +242,15 @@ async function buildLate(
         control: resume.withResume(ctx.engine, interrupted, replay),
         notice: resume.interruptedNotice(interrupted, lang, { open: 'Enter' }),
         ops: { checklists: ctx.ops.checklists, checklistControl: ctx.ops.checklists, incidents: ctx.ops.incidents, incidentControl: ctx.ops.incidents },
-        fleetStores: ctx.monitors
+        fleetStores: 'health' in early
+          ? {
+              // From the server; putting isolated devices back is done from the server's side.
+              ...(early.health.alerts ? { alerts: early.health.alerts } : {}),
+              ...(early.health.websocket ? { websocket: early.health.websocket } : {}),
+              ...(early.health.nodes ? { nodes: early.health.nodes } : {}),
+              ...(early.health.hosts ? { hosts: early.health.hosts } : {}),
+            }
+          : ctx.monitors
           ? {
               alerts: ctx.monitors.alerts,
               // The console can change the fleet: `u` puts isolated devices back.

@@ -37,7 +37,7 @@ function common(cmd: Command): Command {
 // Subcommand modules are imported when their command runs (the bundle is split), so `--version`
 // or `status` never pay for Ink, ssh2 or the engine, and the console's first frame pays only for
 // what it draws.
-async function interactive(flags: CommonFlags & { acceptNew?: boolean }): Promise<number> {
+async function interactive(flags: CommonFlags & AttachFlags & { acceptNew?: boolean }): Promise<number> {
   requireTty();
   // The engine and the rest are built after the first frame (runInteractive).
   const { loaded, text } = loadConfigAndText(resolveConfigPath({ flag: flags.config }));
@@ -95,7 +95,7 @@ function collectParam(raw: string, acc: Record<string, string>): Record<string, 
 }
 
 export function buildProgram(setExit: (code: number) => void): Command {
-  const program = common(new Command('doai-console'))
+  const program = attachable(common(new Command('doai-console')))
     .description('On-call recovery console: live health, runbooks with approvals, audit log.')
     .version(VERSION, '-V, --version')
     .option('--accept-new', 'trust SSH host keys not yet in known_hosts (writes them); a changed key is always refused')

@@ -2,42 +2,16 @@
 // server's snapshots. This module reads no config, probes nothing, reads no state file and holds
 // no writer: tests/unit/watch-readonly.test.ts bundles it and fails if any of that is reachable.
 import { Attached, AttachError } from '../attach/client';
-import { BatchedStore, type Store } from '../core/store';
+import type { Store } from '../core/store';
+import { Latest, LinkView } from '../attach/remote-health';
 import { Ticker } from '../core/ticker';
-import type { AlertsSnapshot, FleetSnapshot, Lang, NodesSnapshot, OutputLine, ServerLinkView } from '../core/views';
+import type { AlertsSnapshot, FleetSnapshot, Lang, NodesSnapshot, OutputLine } from '../core/views';
 import type { WallRunsSnapshot } from '../protocol/health';
 import type { OpenIncidentSnapshot } from '../watch/incident-reader';
 import { CoalescedStore } from '../watch/coalesce';
 import { installCrashGuard, terminalProblem } from '../watch/terminal';
 import { startWatch } from '../../screens/watch/start-watch';
 import { EXIT_USAGE, SIGNAL_NUMBERS, UserError } from './exit';
-
-/** A remote topic as the screen's store: its last snapshot (the first is awaited before drawing). */
-class Latest<S> implements Store<S> {
-  private last: S;
-  constructor(
-    private readonly remote: Store<S | undefined>,
-    first: S,
-  ) {
-    this.last = first;
-  }
-  getSnapshot = (): S => {
-    const s = this.remote.getSnapshot();
-    if (s !== undefined) this.last = s;
-    return this.last;
-  };
-  subscribe = (cb: () => void) => this.remote.subscribe(cb);
-}
-
-class LinkView extends BatchedStore<ServerLinkView> {
-  constructor(link: Attached) {
-    super({ state: 'attached', socket: link.socketPath });
-    link.link.subscribe(() => {
-      const l = link.link.getSnapshot();
-      this.set({ state: l.state, socket: l.socket, ...(l.reason ? { reason: l.reason } : {}) });
-    });
-  }
-}
 
 /** Undefined when the default socket is left from a stopped server: the caller stands alone. */
 export async function runAttachedWatch(choice: { socket: string; explicit: boolean }, opts: { frameSeconds: number; lang: Lang }): Promise<number | undefined> {

@@ -20,6 +20,8 @@ export interface ProvenIdentity {
 /** Intent name → [arguments, answer]. */
 export interface Intents {
   status: [Record<string, never>, StatusReport];
+  /** Probe every service now (the console's refresh key). */
+  'fleet.probe': [Record<string, never>, null];
   'alerts.unisolate': [{ devices: string[] }, { released: string[] }];
 }
 export type IntentName = keyof Intents;

@@ -107,6 +107,10 @@ export async function runServe(loaded: LoadedConfig, opts: ServeOptions): Promis
           nodes: config.node_sources.length ? monitors?.nodes.getSnapshot() : undefined,
           alerts: monitors?.alerts.getSnapshot(),
         }),
+      'fleet.probe': async () => {
+        await fleet.probeNow();
+        return null;
+      },
       'alerts.unisolate': async (args, who) => {
         const devices = Array.isArray(args?.devices) ? args.devices.filter((d): d is string => typeof d === 'string') : [];
         const res = monitors!.alerts.unisolate(devices, who.user);

@@ -3,7 +3,7 @@
 // terminals (tmux). Each crash of the orchestrator is posted FIRING once and RESOLVED once whether
 // 0, 1 or 3 consoles are attached. The wall screen says where its facts come from; when the server
 // restarts under three attached wall screens they say `server restarting — reconnecting` and come
-// back by themselves.
+// back by themselves. An operator console beside the server takes its health from it too.
 import { createServer, type Server } from 'node:http';
 import { appendFileSync, chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,6 +48,7 @@ async function receive(): Promise<{ url: string; posts: string[] }> {
   return { url: `http://127.0.0.1:${port}/hooks/ops`, posts };
 }
 
+const ATTACHED = (socket: string) => `attached to ${socket}`;
 const count = (posts: string[], prefix: string) => posts.filter((p) => p.startsWith(prefix)).length;
 
 describe('serve: one evaluator, attached wall screens', () => {
@@ -83,9 +84,15 @@ describe('serve: one evaluator, attached wall screens', () => {
     await first.waitFor('No alerts firing · evaluated by the server');
     await cycle(2);
 
-    // Three.
-    const more = [watch(), watch()];
-    for (const t of more) await t.waitFor(`attached to ${socket}`);
+    // Three: two wall screens and an operator console, whose health is the server's (no
+    // prober, no evaluator of its own, though it has the webhook secret too; its header says where
+    // the facts come from).
+    const operator = startTmux(`node ${BIN} --config ${fleet.configPath} --socket ${socket} --lang en`, { cols: 160, rows: 40, env: { NO_COLOR: '1', ...env } });
+    terms.push(operator);
+    const more = [watch(), operator];
+    for (const t of more) await t.waitFor(ATTACHED(socket));
+    fleet.injectFault('crash');
+    await operator.waitFor(/orchestrator_down/);
     await cycle(3);
     await first.waitFor(/ALL UP/);
 
