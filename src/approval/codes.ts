@@ -16,7 +16,10 @@ export interface ApprovalCode {
   /** 6 uppercase hex characters. */
   readonly value: string;
   readonly issuedAt: Date;
+  /** Wall time, for the screen. */
   readonly expiresAt: Date;
+  /** When the code expires on the clock's monotonic source: what expiry is decided on (R-APR-7). */
+  readonly expiresAtMono?: number;
   readonly maxTries: number;
 }
 
@@ -26,10 +29,12 @@ export function issueCode(opts: { clock: Clock; random?: RandomBytes; ttlMs?: nu
   if (bytes.length < 3) throw new Error('random source returned fewer than 3 bytes');
   const value = Buffer.from(bytes.subarray(0, 3)).toString('hex').toUpperCase();
   const issuedAt = opts.clock.now();
+  const ttl = opts.ttlMs ?? CODE_TTL_MS;
   return {
     value,
     issuedAt,
-    expiresAt: new Date(issuedAt.getTime() + (opts.ttlMs ?? CODE_TTL_MS)),
+    expiresAt: new Date(issuedAt.getTime() + ttl),
+    expiresAtMono: opts.clock.monotonic() + ttl,
     maxTries: CODE_MAX_TRIES,
   };
 }
@@ -76,18 +81,22 @@ export class CodeGate {
     return this.state;
   }
 
-  /** Marks the code void once its time is up (callers may check without an input). */
-  expireIfDue(now: Date): boolean {
-    if (this.state === 'active' && now.getTime() >= this.code.expiresAt.getTime()) {
+  /**
+   * Marks the code void once its time is up (callers may check without an input). Decided on the
+   * monotonic time when both the code and the caller have it, so a wall-clock step does not.
+   */
+  expireIfDue(now: Date, mono?: number): boolean {
+    const due = mono !== undefined && this.code.expiresAtMono !== undefined ? mono >= this.code.expiresAtMono : now.getTime() >= this.code.expiresAt.getTime();
+    if (this.state === 'active' && due) {
       this.state = 'void-expired';
       return true;
     }
     return false;
   }
 
-  verify(input: string, now: Date): VerifyResult {
+  verify(input: string, now: Date, mono?: number): VerifyResult {
     if (this.state !== 'active') return { ok: false, reason: 'void', triesLeft: 0 };
-    if (this.expireIfDue(now)) return { ok: false, reason: 'expired', triesLeft: 0 };
+    if (this.expireIfDue(now, mono)) return { ok: false, reason: 'expired', triesLeft: 0 };
     const typed = normalizeCodeInput(input);
     // A malformed entry cannot be the code, so it reveals nothing and costs no try.
     if (!CODE_PATTERN.test(typed)) return { ok: false, reason: 'format', triesLeft: this.tries };

@@ -212,6 +212,8 @@ export class ApprovalFlow extends BatchedStore<ApprovalSnapshot> {
   private phase: ApprovalPhase;
   private gate?: CodeGate;
   private waitUntil?: Date;
+  /** When the L3 wait ends on the monotonic clock: the wait is decided on this (R-APR-7); waitUntil is for display. */
+  private waitEndsMono?: number;
   private step1?: ApproverRecord;
   private step2?: ApproverRecord;
   private reason?: string;
@@ -288,7 +290,7 @@ export class ApprovalFlow extends BatchedStore<ApprovalSnapshot> {
     const step = this.phase === 'step2' ? 2 : 1;
     const gate = this.gate;
     if (!gate) return this.refuse(msg.codeVoid());
-    const result = gate.verify(code, this.clock.now());
+    const result = gate.verify(code, this.clock.now(), this.clock.monotonic());
     if (!result.ok) {
       const error = codeFailureMessage(result, gate.status);
       if (result.reason === 'format') return this.refuse(error);
@@ -409,7 +411,7 @@ export class ApprovalFlow extends BatchedStore<ApprovalSnapshot> {
     if (!this.started) return this.refuse(msg.wrongPhase(this.phase));
     if (TERMINAL.has(this.phase)) return this.refuse(msg.over(this.phase));
     if (this.phase === 'waiting') {
-      const ms = this.waitUntil!.getTime() - this.clock.now().getTime();
+      const ms = this.waitLeftMs();
       return this.refuse(msg.wait(Math.max(1, Math.ceil(ms / 1000))));
     }
     if (this.phase !== 'code' && this.phase !== 'step1' && this.phase !== 'step2') return this.refuseOutOfPhase();
@@ -457,6 +459,7 @@ export class ApprovalFlow extends BatchedStore<ApprovalSnapshot> {
     } else if (step === 1) {
       this.phase = 'waiting';
       this.waitUntil = new Date(record.at.getTime() + L3_WAIT_MS);
+      this.waitEndsMono = this.clock.monotonic() + L3_WAIT_MS;
       this.armWaitTimer();
     } else {
       this.phase = 'reason';
@@ -481,14 +484,19 @@ export class ApprovalFlow extends BatchedStore<ApprovalSnapshot> {
   /** Moves time-driven state forward: the wait ends (step 2 opens with a new code), codes expire. */
   private sync(): void {
     const now = this.clock.now();
-    if (this.phase === 'waiting' && this.waitUntil && now.getTime() >= this.waitUntil.getTime()) {
+    if (this.phase === 'waiting' && this.waitEndsMono !== undefined && this.waitLeftMs() <= 0) {
       this.phase = 'step2';
       this.stopTimers();
       // Each step-2 code is new and issued only once the wait is over.
       this.newCode();
       this.emit({ event: 'requested', step: 2 });
     }
-    this.gate?.expireIfDue(now);
+    this.gate?.expireIfDue(now, this.clock.monotonic());
+  }
+
+  /** Time left in the L3 wait, on the monotonic clock. */
+  private waitLeftMs(): number {
+    return (this.waitEndsMono ?? 0) - this.clock.monotonic();
   }
 
   private newCode(): void {
@@ -504,15 +512,14 @@ export class ApprovalFlow extends BatchedStore<ApprovalSnapshot> {
   private armExpiryTimer(): void {
     const gate = this.gate;
     if (!gate) return;
-    const ms = gate.code.expiresAt.getTime() - this.clock.now().getTime();
+    const ms = gate.code.expiresAtMono !== undefined ? gate.code.expiresAtMono - this.clock.monotonic() : gate.code.expiresAt.getTime() - this.clock.now().getTime();
     this.timers.push(this.clock.setTimeout(() => this.tick(), Math.max(0, ms)));
   }
 
   private armWaitTimer(): void {
     // One tick a second drives the visible countdown; the tick at waitUntil opens step 2.
     this.timers.push(this.clock.setInterval(() => this.tick(), 1000));
-    const ms = this.waitUntil!.getTime() - this.clock.now().getTime();
-    this.timers.push(this.clock.setTimeout(() => this.tick(), Math.max(0, ms)));
+    this.timers.push(this.clock.setTimeout(() => this.tick(), Math.max(0, this.waitLeftMs())));
   }
 
   private stopTimers(): void {
@@ -545,7 +552,6 @@ export class ApprovalFlow extends BatchedStore<ApprovalSnapshot> {
   }
 
   private build(): ApprovalSnapshot {
-    const now = this.clock.now().getTime();
     const gate = this.gate;
     const active = gate?.status === 'active';
     return {
@@ -559,7 +565,7 @@ export class ApprovalFlow extends BatchedStore<ApprovalSnapshot> {
       triesLeft: gate ? gate.triesLeft : undefined,
       waitUntil: this.waitUntil,
       waitRemainingS:
-        this.phase === 'waiting' && this.waitUntil ? Math.max(0, Math.ceil((this.waitUntil.getTime() - now) / 1000)) : undefined,
+        this.phase === 'waiting' && this.waitEndsMono !== undefined ? Math.max(0, Math.ceil(this.waitLeftMs() / 1000)) : undefined,
       step1: this.step1,
       step2: this.step2,
       reason: this.reason,

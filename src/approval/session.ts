@@ -56,8 +56,10 @@ export interface SessionApprovalResult {
 export async function approveFromOtherSession(opts: SessionApprovalOptions): Promise<SessionApprovalResult> {
   const { flow, clock } = opts;
   let snap = flow.getSnapshot();
-  if (snap.phase === 'waiting' && snap.waitUntil) {
-    await clock.sleep(Math.max(0, snap.waitUntil.getTime() - clock.now().getTime()), opts.signal);
+  // The flow measures the wait on the monotonic clock (R-APR-7); sleep what it says is left, not
+  // what the wall clock says, and look again (a wall-clock step changes neither).
+  while (snap.phase === 'waiting') {
+    await clock.sleep(Math.max(50, (snap.waitRemainingS ?? 1) * 1000), opts.signal);
     flow.tick();
     snap = flow.getSnapshot();
   }

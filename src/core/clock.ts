@@ -1,8 +1,14 @@
 // Time is injected so tests can run the 30 s L3 wait or a 10-minute SSH wait in milliseconds,
 // and the demo can compress waits honestly (it says so on screen). Real mode uses realClock.
+// Two sources (R-APR-7): now() is wall time, for what is shown and written (countdown end,
+// audit timestamps); monotonic() never steps, for deciding when a wait or an expiry is over, so
+// an NTP step or `date -s` neither shortens nor lengthens them.
 
 export interface Clock {
+  /** Wall time: shown on screen and written in audit lines. */
   now(): Date;
+  /** Milliseconds on a clock that never steps (arbitrary origin): waits and expiries are measured on it. */
+  monotonic(): number;
   /** Resolves after ms (clock time); rejects with the signal's reason when aborted. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
   setInterval(fn: () => void, ms: number): () => void;
@@ -21,6 +27,8 @@ export function realClock(scale = 1): Clock {
   return {
     scale,
     now: () => new Date(),
+    // CLOCK_MONOTONIC through performance.now(): unaffected by settimeofday, NTP steps or date -s.
+    monotonic: () => performance.now(),
     sleep(ms, signal) {
       return new Promise((resolve, reject) => {
         if (signal?.aborted) return reject(abortError(signal));
@@ -57,7 +65,8 @@ interface Timer {
 
 /**
  * A manual clock for tests: time moves only through advance(). Timers and sleeps fire in
- * order; awaiting advance() lets promise continuations run between timers.
+ * order; awaiting advance() lets promise continuations run between timers. stepWall() moves the
+ * wall clock alone, as an NTP step or `date -s` does: monotonic time and timers do not move.
  */
 export class FakeClock implements Clock {
   readonly scale = 1;
@@ -69,8 +78,19 @@ export class FakeClock implements Clock {
     this.t = typeof start === 'number' ? start : start.getTime();
   }
 
+  private wallOffset = 0;
+
   now(): Date {
-    return new Date(this.t);
+    return new Date(this.t + this.wallOffset);
+  }
+
+  monotonic(): number {
+    return this.t;
+  }
+
+  /** Steps the wall clock by ms (negative: back), leaving monotonic time and timers where they are. */
+  stepWall(ms: number): void {
+    this.wallOffset += ms;
   }
 
   private add(fn: () => void, ms: number, every?: number): number {

@@ -5,12 +5,12 @@
 // users, never the same one twice; the reason and `yes`/`no` piped up front answer only after
 // both approvals. Needs root (to spawn as other uids) and the built dist/.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoFleet, type DemoFleet } from '../../src/demo/fleet';
-import { requireRoot } from '../helpers/requirements';
+import { requireRoot, requireTools } from '../helpers/requirements';
 
 const REPO = resolve(__dirname, '../..');
 const BIN = join(REPO, 'bin', 'doai-console.js');
@@ -328,4 +328,49 @@ describe('doai-console approve across OS users (built CLI)', () => {
     run.child.kill('SIGINT');
     await run.exit;
   }, 60_000);
+});
+
+/** libfaketime's preload library (Debian package faketime), wherever the architecture puts it. */
+function libfaketime(): string {
+  requireTools(['/usr/bin/faketime'], 'apt-get install -y faketime');
+  const lib = readdirSync('/usr/lib', { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => join('/usr/lib', d.name, 'faketime', 'libfaketime.so.1'))
+    .find((p) => existsSync(p));
+  if (!lib) throw new Error('libfaketime.so.1 not found under /usr/lib/*/faketime: apt-get install -y faketime (.ci/run installs it)');
+  return lib;
+}
+
+describe('waits on a monotonic clock (R-APR-7), with the wall clock of the real process stepped', () => {
+  it('a +40 s wall-clock jump during the L3 wait does not open step 2 early; audit lines keep wall time', async () => {
+    const { config, approvals, audit } = await setup();
+    fleet!.injectFault('box-down');
+    // The console's own wall clock is read through libfaketime from this file (re-read on every
+    // call): "+0" now, "+40" mid-wait, as an NTP step or `date -s` would do. CLOCK_MONOTONIC is left alone, as the kernel does.
+    const offset = join(base, 'wall-offset');
+    writeFileSync(offset, '+0\n');
+    const run = start(['run', 'l3-box-reset', '--target', 'demo-vm', '--config', config], undefined, {
+      LD_PRELOAD: libfaketime(),
+      FAKETIME_TIMESTAMP_FILE: offset,
+      FAKETIME_NO_CACHE: '1',
+      FAKETIME_DONT_FAKE_MONOTONIC: '1',
+    });
+    const [, id1] = await run.waitFor(/doai-console approve ([0-9a-f]{8})/);
+    expect((await cli(['approve', id1!, '--approvals-dir', approvals], NOBODY)).code).toBe(0);
+    await run.waitFor(/step 2 opens in \d+ s/);
+    const granted = Date.now();
+    writeFileSync(offset, '+40\n');
+    const [, id2] = await run.waitFor(/approval request ([0-9a-f]{8}) \(step 2\)/, 60_000);
+    // Real time since step 1 was granted: the full wait, not 30 s minus the 40 s jump.
+    expect(Date.now() - granted).toBeGreaterThanOrEqual(28_000);
+    expect((await cli(['approve', id2!, '--approvals-dir', approvals], THIRD)).code).toBe(0);
+    await run.waitFor(/reason for this box reset:/);
+    run.child.stdin.write('clock test\n');
+    await run.waitFor(/execute\? type yes/);
+    run.child.stdin.write('yes\n');
+    expect(await run.exit).toBe(0);
+    // The audit timestamps are wall time: the step-2 line is stamped with the jumped clock.
+    const stamp = (what: string) => Date.parse(new RegExp(`^\\[([^\\]]+)\\] L3_BOX_RESET: ${what}$`, 'm').exec(readFileSync(audit, 'utf8'))![1]!);
+    expect(stamp('STEP2_APPROVED by uid65533') - stamp('STEP1_APPROVED by nobody')).toBeGreaterThanOrEqual(68_000);
+  }, 150_000);
 });
