@@ -35,6 +35,7 @@ let knownHosts: string;
 let http: HttpServer;
 let httpPort: number;
 let shell: SshShell;
+let healthy: () => boolean = () => true;
 
 /** A stand-in: records "name|cwd|args" (and piped SQL for psql), fails when told to. */
 function writeStandIn(name: string): void {
@@ -62,7 +63,11 @@ beforeAll(async () => {
   clientKey = sshd.clientKeyPath;
   knownHosts = join(dir, 'known_hosts');
   writeFileSync(knownHosts, `${sshd.knownHostsLine}\n`);
-  http = createHttpServer((_req, res) => res.end('ok'));
+  // The service's health URL answers what the test says (healthy() decides), 200 by default.
+  http = createHttpServer((_req, res) => {
+    res.statusCode = healthy() ? 200 : 503;
+    res.end(res.statusCode === 200 ? 'ok' : 'down');
+  });
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
   httpPort = (http.address() as AddressInfo).port;
   shell = createSshShell({ hosts: config_().hosts, knownHostsPath: knownHosts });
@@ -117,11 +122,17 @@ function audit(name: string): string[] {
     });
 }
 
+/** The fallback's `pm2 start` has run (the app comes up only then). */
+function pm2Started(): boolean {
+  return calls().some((c) => c.startsWith('pm2|') && c.endsWith('|start ecosystem.config.js'));
+}
+
 function calls(): string[] {
   return existsSync(callLog) ? readFileSync(callLog, 'utf8').trim().split('\n').filter(Boolean) : [];
 }
 
 beforeEach(() => {
+  healthy = () => true;
   rmSync(callLog, { force: true });
   rmSync(`${callLog}.sql`, { force: true });
   for (const s of STANDINS) rmSync(join(stubs, `fail.${s}`), { force: true });
@@ -132,7 +143,7 @@ function sqlite(db: string, sql: string): string {
   return execFileSync('/usr/bin/sqlite3', [db, sql], { encoding: 'utf8' }).trim();
 }
 
-describe('sqlite-restore over real SSH against a real corrupted SQLite file', () => {
+describe('sqlite-restore over real SSH against a real corrupted SQLite file', { timeout: 120_000 }, () => {
   let data: string;
   let backups: string;
   let compose: string;
@@ -195,7 +206,7 @@ describe('sqlite-restore over real SSH against a real corrupted SQLite file', ()
     expect(readFileSync(kept).equals(damaged)).toBe(true);
     expect(readFileSync(`${kept}-wal`, 'utf8')).toBe('stale wal');
     expect(existsSync(`${db}-wal`)).toBe(false);
-    expect(audit('SQLITE_RESTORE')).toEqual(['START', 'STEP1_APPROVED by vega', 'SERVICES_STOPPED', 'CURRENT_DB_KEPT', 'DB_RESTORED', 'SERVICES_RESTARTED', 'SUCCESS']);
+    expect(audit('SQLITE_RESTORE')).toEqual(['START', 'STEP1_APPROVED by vega', 'STOP_COMMAND_OK', 'CURRENT_DB_KEPT', 'BACKUP_COPIED', 'DB_RESTORED', 'START_COMMAND_OK', 'SUCCESS']);
   });
 
   it('an intact database: nothing is stopped, copied or restored', async () => {
@@ -220,11 +231,14 @@ describe('sqlite-restore over real SSH against a real corrupted SQLite file', ()
   });
 });
 
-describe('other built-ins over real SSH with stand-ins', () => {
+// Real SSH round trips: generous per-test time on a loaded machine (each test waits on conditions, never on the clock).
+describe('other built-ins over real SSH with stand-ins', { timeout: 120_000 }, () => {
   it('pm2-restart: a failed restart runs the fallback (delete, install, build, start) in the app dir', async () => {
     const app = join(dir, 'repo', 'apps', 'api-server');
     mkdirSync(app, { recursive: true });
     writeFileSync(join(stubs, 'fail.pm2.restart'), '');
+    // Down until the fallback's pm2 start brings it up.
+    healthy = pm2Started;
     const e = engine();
     const started = e.start('pm2-restart', 'api-server');
     if (!started.ok) throw new Error(started.error);
@@ -238,7 +252,7 @@ describe('other built-ins over real SSH with stand-ins', () => {
       `npm|${app}|run build`,
       `pm2|${app}|start ecosystem.config.js`,
     ]);
-    expect(audit('PM2_RESTART')).toEqual(['START', 'STEP1_APPROVED by auto', 'SERVICE_STARTED', 'SUCCESS']);
+    expect(audit('PM2_RESTART')).toEqual(['START', 'STEP1_APPROVED by auto', 'START_COMMAND_OK', 'SERVICE_RESTARTED', 'SUCCESS']);
   });
 
   it('pm2-restart: a restart that works skips the fallback', async () => {
@@ -247,7 +261,33 @@ describe('other built-ins over real SSH with stand-ins', () => {
     if (!started.ok) throw new Error(started.error);
     expect(await e.waitFor(started.runId)).toBe('success');
     expect(calls().map((c) => c.split('|')[2])).toEqual(['status', 'restart api-server']);
-    expect(audit('PM2_RESTART')).toEqual(['START', 'STEP1_APPROVED by auto', 'SERVICE_RESTARTED', 'SUCCESS']);
+    expect(audit('PM2_RESTART')).toEqual(['START', 'STEP1_APPROVED by auto', 'RESTART_COMMAND_OK', 'SERVICE_RESTARTED', 'SUCCESS']);
+  });
+
+  it('pm2-restart: pm2 restart exits 0 into a crash loop: the failed health check runs the fallback, which fixes it; SERVICE_RESTARTED only after the check', async () => {
+    const app = join(dir, 'repo', 'apps', 'api-server');
+    mkdirSync(app, { recursive: true });
+    healthy = pm2Started;
+    const e = engine();
+    const started = e.start('pm2-restart', 'api-server');
+    if (!started.ok) throw new Error(started.error);
+    const outcome = await e.waitFor(started.runId);
+    const view = e.getSnapshot().runs.find((r) => r.runId === started.runId)!;
+    expect(outcome, JSON.stringify(view.steps.map((st) => [st.id, st.state, st.detail]))).toBe('success');
+    expect(calls().map((c) => c.split('|')[2])).toEqual(['status', 'restart api-server', 'delete api-server', 'install', 'run build', 'start ecosystem.config.js']);
+    expect(view.steps.map((st) => `${st.id}:${st.state}`)).toEqual(['status-before:ok', 'restart:ok', 'restart-check:failed', 'delete:ok', 'install:ok', 'build:ok', 'start:ok', 'verify:ok']);
+    expect(audit('PM2_RESTART')).toEqual(['START', 'STEP1_APPROVED by auto', 'RESTART_COMMAND_OK', 'START_COMMAND_OK', 'SERVICE_RESTARTED', 'SUCCESS']);
+  });
+
+  it('pm2-restart: an app that stays down is never recorded SERVICE_RESTARTED, whatever pm2 exits', async () => {
+    healthy = () => false;
+    const e = engine();
+    const started = e.start('pm2-restart', 'api-server');
+    if (!started.ok) throw new Error(started.error);
+    expect(await e.waitFor(started.runId)).toBe('failed');
+    const lines = audit('PM2_RESTART');
+    expect(lines).toEqual(['START', 'STEP1_APPROVED by auto', 'RESTART_COMMAND_OK', 'START_COMMAND_OK', 'FAILED']);
+    expect(lines.join('\n')).not.toMatch(/SERVICE_RESTARTED|SERVICE_STARTED/);
   });
 
   it('nginx-restart: a failing nginx -t stops the run before the restart', async () => {
@@ -304,7 +344,12 @@ describe('other built-ins over real SSH with stand-ins', () => {
     const e = engine();
     const listed = await e.listChoices('git-rollback', 'api-server', 'commit', { repo_dir: app });
     if (!listed.ok) throw new Error(listed.error);
-    expect(listed.choices[1]).toEqual({ value: stable, label: expect.stringMatching(new RegExp(`^${stable} \\d{4}-\\d\\d-\\d\\d stable release$`)) });
+    const broken = git('rev-parse', '--short', 'HEAD');
+    // Newest first, the current one marked.
+    expect(listed.choices.slice(0, 2)).toEqual([
+      { value: broken, label: expect.stringMatching(new RegExp(`^${broken} \\d{4}-\\d\\d-\\d\\d broken deploy \\(current\\)$`)) },
+      { value: stable, label: expect.stringMatching(new RegExp(`^${stable} \\d{4}-\\d\\d-\\d\\d stable release$`)) },
+    ]);
     const started = e.start('git-rollback', 'api-server', { params: { repo_dir: app, commit: stable } });
     if (!started.ok) throw new Error(started.error);
     const outcome = await e.waitFor(started.runId);
@@ -313,6 +358,18 @@ describe('other built-ins over real SSH with stand-ins', () => {
     expect(readFileSync(join(app, 'version.txt'), 'utf8')).toBe('v1\n');
     expect(git('rev-parse', '--short', 'HEAD')).toBe(stable);
     expect(calls()).toEqual([`pnpm|${repo}|install`, `npm|${repo}|run --if-present build:packages`, `npm|${app}|run build`, `pm2|${app}|restart api-server`]);
-    expect(audit('GIT_ROLLBACK')).toEqual(['START', 'STEP1_APPROVED by vega', 'ROLLED_BACK', 'SERVICE_RESTARTED', 'SUCCESS']);
+    expect(audit('GIT_ROLLBACK')).toEqual(['START', 'STEP1_APPROVED by vega', 'ROLLED_BACK', 'RESTART_COMMAND_OK', 'SERVICE_RESTARTED', 'SUCCESS']);
+
+    // Roll forward: the newer commit is no longer in HEAD's history but is listed (from the
+    // branch and the reflog), with the rolled-back one marked current; picking it goes back.
+    expect(git('log', '--format=%h').split('\n')).not.toContain(broken);
+    const again = await e.listChoices('git-rollback', 'api-server', 'commit', { repo_dir: app });
+    if (!again.ok) throw new Error(again.error);
+    expect(again.choices.map((c) => c.label.replace(/ \d{4}-\d\d-\d\d /, ' '))).toEqual(expect.arrayContaining([`${broken} broken deploy`, `${stable} stable release (current)`]));
+    const forward = e.start('git-rollback', 'api-server', { params: { repo_dir: app, commit: broken } });
+    if (!forward.ok) throw new Error(forward.error);
+    expect(await e.waitFor(forward.runId)).toBe('success');
+    expect(git('rev-parse', '--short', 'HEAD')).toBe(broken);
+    expect(readFileSync(join(app, 'version.txt'), 'utf8')).toBe('v2\n');
   });
 });
