@@ -69,6 +69,8 @@ describe('L2 approval form in a real terminal', () => {
     expect(form).toMatch(/ssh \S+@\S+: /); // the plan names the host of every command
     expect(form).toMatch(/Code [0-9A-F]{6} · valid \d:\d\d · 3 tries/);
     expect(form).toMatch(/or approve from another session: doai-console approve \S+/);
+    // R-APR-6: the form says which kind of approval this level takes.
+    expect(form).toContain('Approval for L2: declared — a typed name, not proven');
     expect(audit().some((l) => new RegExp(`^${ISO} L2_SERVICE_RESET: START - Confirm: [0-9A-F]{6}$`).test(l))).toBe(true);
   }, 30_000);
 
