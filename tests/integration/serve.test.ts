@@ -81,11 +81,22 @@ describe('doai-console serve', () => {
     expect(await server.stop('SIGTERM')).toBe(0);
     expect(server.log()).toMatch(/SIGTERM: draining/);
     expect(existsSync(socket)).toBe(false);
-    expect(existsSync(join(state, 'serve.pid'))).toBe(false);
+    expect(existsSync(join(state, 'server', 'serve.lock'))).toBe(false);
     // Gone: a console that was told where the server is says so, clearly.
     const after = await runCli(['status', '--socket', socket]);
     expect(after.code).toBe(2);
     expect(after.stderr).toMatch(/server not running: no server socket at .*console\.sock — start it with `doai-console serve`, or add --standalone/);
+  }, 60_000);
+
+  it('after a SIGKILL the next server takes over the stale lock and the left socket', async () => {
+    const { config, socket, state } = await setup();
+    const killed = await serve(config, socket);
+    await killed.stop('SIGKILL');
+    expect(existsSync(join(state, 'server', 'serve.lock'))).toBe(true);
+    expect(existsSync(socket)).toBe(true);
+    const next = await serve(config, socket);
+    const r = await runCli(['status', '--json', '--socket', socket]);
+    expect(JSON.parse(r.stdout).server.pid).toBe(next.child.pid);
   }, 60_000);
 
   it('a console from another build is refused in words', async () => {
