@@ -184,7 +184,24 @@ function ConsoleApp(props: AppProps) {
     return target;
   };
 
+  /**
+   * Starting a run on a healthy target asks first (issue 12 item 12): a stray `1` must not
+   * restart a service that answers. A host target is healthy when every service on it is UP.
+   * Dry runs run nothing and never ask.
+   */
+  const unlessUp = (runbookId: string, target: string, go: () => void) => {
+    const own = fleetSnap.services.filter((s) => s.name === target);
+    const onHost = own.length > 0 ? own : fleetSnap.services.filter((s) => s.host === target);
+    if (onHost.length === 0 || onHost.some((s) => s.state !== 'UP')) return go();
+    setOverlay({ kind: 'confirm', question: t(lang, 'start.upConfirm', { target, runbook: runbookTitle(runbookId) }), onYes: go });
+  };
+
   const startRun = (runbookId: string, target: string, dryRun = false) => {
+    if (dryRun) return launch(runbookId, target, true);
+    unlessUp(runbookId, target, () => launch(runbookId, target, false));
+  };
+
+  const launch = (runbookId: string, target: string, dryRun: boolean) => {
     if (!control) {
       setMessage({ tone: 'error', text: t(lang, 'start.readOnly') });
       return;
@@ -375,6 +392,7 @@ function ConsoleApp(props: AppProps) {
     services: fleetSnap.services,
     hosts: [...new Set([...(fleetPanes.hosts?.hosts ?? []).map((h) => h.name), ...fleetSnap.services.map((s) => s.host)])],
     flash: setMessage,
+    confirmStart: unlessUp,
     onStarted: (id) => {
       setRunId(id);
       setView('run');
@@ -448,7 +466,11 @@ function ConsoleApp(props: AppProps) {
         runStateLabel={(r) =>
           r.observedBy && r.state === 'running'
             ? t(lang, 'observed.inProgress', { level: r.level, operator: r.observedBy.operator, since: formatClock(r.observedBy.since).slice(0, 5) })
-            : runStateLabel(lang, r.state)
+            : r.dryRun
+              ? r.state === 'success'
+                ? t(lang, 'rec.dryRunDone')
+                : t(lang, 'rec.dryRunState', { state: runStateLabel(lang, r.state) })
+              : runStateLabel(lang, r.state)
         }
         startKey={keyOf('runbook.recommended')}
         openKey={keyOf('run.open')}

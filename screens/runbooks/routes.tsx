@@ -25,6 +25,8 @@ export interface RunbookRoutesInput {
   flash(message: BarMessage | undefined): void;
   /** A run (or dry run) started: the App shows it. */
   onStarted(runId: string): void;
+  /** Calls `go` at once, or after a yes when the target is healthy (a dry run never asks). */
+  confirmStart?(runbookId: string, target: string, go: () => void): void;
 }
 
 interface PickerState {
@@ -265,11 +267,16 @@ export function useRunbookRoutes(input: RunbookRoutesInput): RunbookRoutes {
       const value = valueOf(f, x);
       if (value !== undefined) params[x.id] = value;
     }
-    const res = start(f.runbook.id, target, f.mode === 'dry', params);
-    if (!res.ok) {
-      updateForm({ ...cleared, startError: res.error });
-      flash({ tone: 'error', text: t(lang, 'runform.startFailed', { error: res.error }) });
-    }
+    const go = () => {
+      const res = start(f.runbook.id, target, f.mode === 'dry', params);
+      if (!res.ok) {
+        updateForm({ ...cleared, startError: res.error });
+        flash({ tone: 'error', text: t(lang, 'runform.startFailed', { error: res.error }) });
+      }
+    };
+    const confirm = inputRef.current.confirmStart;
+    if (f.mode === 'dry' || !confirm) go();
+    else confirm(f.runbook.id, target, go);
   };
 
   /** Up/down: in a list, the previous/next choice; in a text field, the previous/next field. */

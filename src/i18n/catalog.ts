@@ -38,6 +38,8 @@ const en = {
   'rec.unmonitored': 'No service has a health_url, so nothing is probed — add health_url: to the services in {config}',
   'rec.empty': 'No services in the config — nothing to recommend',
   'rec.lastRun': 'Last run: {runbook} on {target} — {state}',
+  'rec.dryRunDone': 'DRY RUN only, nothing ran',
+  'rec.dryRunState': 'DRY RUN, nothing ran ({state})',
 
   'run.title': '{runbook} · {target} · {operator}',
   'run.dryRun': 'DRY RUN — nothing is executed',
@@ -101,6 +103,7 @@ const en = {
   'approval.demoDeclared': 'demo: declared approvals — a typed name counts for {level} (real configs: proven)',
 
   'start.failed': '{error} — {runbook} on {target} not started',
+  'start.upConfirm': '{target} is UP — restart anyway with {runbook}? (y/n)',
   'start.readOnly': 'This console is read-only — start runbooks from an operator console',
 
   'quit.confirm': 'A run is active — quit anyway? (y/n)',
@@ -359,6 +362,8 @@ const ko: Record<MessageKey, string> = {
   'rec.unmonitored': 'health_url이 있는 서비스가 없어 아무것도 점검하지 않습니다 — {config}의 services에 health_url:을 추가하세요',
   'rec.empty': '설정에 서비스가 없습니다 — 권장할 것 없음',
   'rec.lastRun': '최근 실행: {target}에 {runbook} — {state}',
+  'rec.dryRunDone': '모의 실행만, 실제 실행 없음',
+  'rec.dryRunState': '모의 실행, 실제 실행 없음 ({state})',
 
   'run.title': '{runbook} · {target} · {operator}',
   'run.dryRun': '모의 실행 — 아무것도 실행하지 않습니다',
@@ -422,6 +427,7 @@ const ko: Record<MessageKey, string> = {
   'approval.demoDeclared': '데모: 선언 승인 — {level}에 입력한 이름 인정 (실제 설정: 증명 필요)',
 
   'start.failed': '{error} — {target}의 {runbook} 시작 안 됨',
+  'start.upConfirm': '{target}은(는) 정상(UP)입니다 — 그래도 {runbook}(으)로 재시작할까요? (y/n)',
   'start.readOnly': '읽기 전용 콘솔입니다 — 운영 콘솔에서 런북을 시작하세요',
 
   'quit.confirm': '실행 중인 작업이 있습니다 — 그래도 종료할까요? (y/n)',

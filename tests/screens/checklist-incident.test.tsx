@@ -73,6 +73,7 @@ function setup(services: ServiceHealth[] = [service({ name: 'doai-orchestrator' 
 async function recovered(s: ReturnType<typeof setup>) {
   await delay();
   await press(s.stdin, 'runbook.l1');
+  await press(s.stdin, 'confirm.yes'); // the service is UP: the console asks first
   s.runs.updateRun('run-1', { state: 'success', finishedAt: new Date(T0.getTime() + 30_000) });
   await delay();
 }
@@ -87,6 +88,7 @@ describe('checklist screen', () => {
     const s = setup();
     await delay();
     await press(s.stdin, 'runbook.l1');
+    await press(s.stdin, 'confirm.yes');
     expect(await frameOf(s)).not.toContain('post-recovery checklist');
     await press(s.stdin, 'run.checklist');
     expect(await frameOf(s)).toContain('the post-recovery checklist opens after a successful recovery');

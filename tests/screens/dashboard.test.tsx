@@ -106,11 +106,36 @@ describe('dashboard', () => {
     await press(stdin, 'select.down', 1);
     await press(stdin, 'select.down', 1); // past the end: stays on the last
     await press(stdin, 'runbook.l2');
+    await press(stdin, 'confirm.yes'); // caddy is UP: asked first
     expect(control.starts.at(-1)).toMatchObject({ runbookId: 'l2-service-reset', target: 'caddy' });
     await press(stdin, 'run.back');
     await press(stdin, 'select.up', 1); // k
     await press(stdin, 'runbook.dryrun');
     expect(control.starts.at(-1)).toEqual({ runbookId: 'l1-soft-reset', target: 'doai-orchestrator', opts: { dryRun: true } });
+  });
+
+  it('starting a run on a service that is UP asks first (1-style keys too): n starts nothing, y starts; a dry run never asks and is not shown as the last run SUCCESS', async () => {
+    const { stdin, lastFrame, control, runs } = setup();
+    await frame(lastFrame);
+    await press(stdin, 'select.down', 1);
+    await press(stdin, 'select.down', 1); // caddy, UP
+    await press(stdin, 'runbook.l1');
+    let f = await frame(lastFrame);
+    expect(f).toContain('caddy is UP — restart anyway with L1 Soft Reset? (y/n)');
+    expect(control.starts).toEqual([]);
+    await press(stdin, 'confirm.no');
+    expect(control.starts).toEqual([]);
+    expect(await frame(lastFrame)).not.toContain('restart anyway');
+    await press(stdin, 'runbook.dryrun'); // nothing runs: no question
+    expect(control.starts).toEqual([{ runbookId: 'l1-soft-reset', target: 'caddy', opts: { dryRun: true } }]);
+    runs.updateRun('run-1', { state: 'success', finishedAt: T0 });
+    await press(stdin, 'run.back');
+    f = await waitForFrame(lastFrame, (x) => x.includes('Last run'));
+    expect(f).toContain('Last run: L1 Soft Reset on caddy — DRY RUN only, nothing ran');
+    expect(f).not.toMatch(/Last run: .*SUCCESS/);
+    await press(stdin, 'runbook.l1');
+    await press(stdin, 'confirm.yes');
+    expect(control.starts.at(-1)).toEqual({ runbookId: 'l1-soft-reset', target: 'caddy', opts: { dryRun: false } });
   });
 
   it('L3 targets the host of the selected service (a host-level runbook)', async () => {

@@ -418,6 +418,24 @@ describe('runbook picker', () => {
     expect(s.engine.start('pm2-restart', 'caddy', { dryRun: true })).toEqual({ ok: false, error: expect.stringContaining('pm2-restart fits a pm2 service; caddy is a proxy') });
   });
 
+  it('starting from the form on a service that is UP asks first; n keeps the form and starts nothing', async () => {
+    const s = await setup();
+    await key(s, 'select.down'); // postgresql, UP
+    await key(s, 'runbooks.show');
+    await selectRunbook(s, 'l1-soft-reset');
+    await key(s, 'runbooks.choose');
+    expect(frame(s)).toMatch(/target \(service\):\s+postgresql/);
+    await key(s, 'runform.submit');
+    expect(frame(s)).toContain('postgresql is UP — restart anyway with L1 Soft Reset? (y/n)');
+    expect(s.starts).toEqual([]);
+    await key(s, 'confirm.no');
+    expect(s.starts).toEqual([]);
+    expect(frame(s)).toMatch(/target \(service\):\s+postgresql/);
+    await key(s, 'runform.submit');
+    await key(s, 'confirm.yes');
+    expect(s.starts).toEqual([{ runbookId: 'l1-soft-reset', target: 'postgresql', opts: { dryRun: false, params: {} } }]);
+  });
+
   it('a start the engine refuses (target locked by another operator) keeps the form and says why', async () => {
     const s = await setup();
     const held = acquireLock(s.lockDir, 'doai-orchestrator', { operator: 'kim', runbook: 'l2-service-reset', level: 'L2', since: T0.toISOString(), runId: 'r-kim' });
