@@ -3,13 +3,13 @@
 // Every row is one terminal line, so the plan (what will run, on which host) gets exactly the rows
 // that are left and the box never pushes the footer off an 80 × 24 screen.
 import { Box, Text } from 'ink';
-import type { ReactNode } from 'react';
+import { useEffect, type ReactNode } from 'react';
 import type { Lang, Localized, RunView } from '../../src/core/views';
 import { t } from '../../src/i18n/catalog';
 import { formatClock } from '../shared/format';
 import { TextField } from '../shared/text-field';
 import { displayWidth, fit, sanitizeLine, truncate } from '../shared/text';
-import { formatMinSec, isCodePhase, modeOf, phaseOf, secondsLeft, type FieldId } from './approval-model';
+import { formatMinSec, isCodePhase, modeOf, phaseOf, planWindow, secondsLeft, type FieldId } from './approval-model';
 import type { ApprovalFormModel } from './use-approval-form';
 
 export interface ApprovalFormKeys {
@@ -182,16 +182,26 @@ export function ApprovalForm({ run, form, keys, now, lang, width, height }: Appr
   if (prompt.requestId) tail.push(line('remote', t(lang, 'approval.remote', { id: prompt.requestId }), { dim: true }));
   else if (prompt.requestError) tail.push(line('remote', prompt.requestError[lang], { color: 'yellow' }));
 
-  // The plan takes the rows that are left; it is what the approver agrees to, so say when it is cut.
+  // The plan takes the rows that are left; it is what the approver agrees to, so it scrolls when it
+  // does not fit, and the form reports what was drawn: the answer waits until all of it was seen.
   const plan = (prompt.plan ?? []).map(sanitizeLine);
   const room = Math.max(0, height - 2 - head.length - rows.length - tail.length);
+  const view = planWindow(plan.length, room, form?.planTop ?? 0);
   const planRows: Row[] = [];
-  if (plan.length > 0 && room >= 2) {
-    planRows.push(line('plan-title', t(lang, 'approval.plan'), { dim: true }));
-    const fits = plan.length <= room - 1 ? plan.length : Math.max(0, room - 2);
-    plan.slice(0, fits).forEach((p, i) => planRows.push(line(`plan-${i}`, `  ${p}`)));
-    if (fits < plan.length) planRows.push(line('plan-more', `  ${t(lang, 'approval.planMore', { n: plan.length - fits })}`, { dim: true }));
+  if (view.window > 0) {
+    const scrolls = view.window < plan.length;
+    const title = t(lang, 'approval.plan') + (scrolls ? ` ${t(lang, 'approval.planLines', { from: view.start + 1, to: view.end, n: plan.length })}` : '');
+    planRows.push(line('plan-title', title, { dim: true }));
+    plan.slice(view.start, view.end).forEach((p, i) => planRows.push(line(`plan-${view.start + i}`, `  ${p}`)));
+    if (scrolls) {
+      const below = plan.length - view.end;
+      planRows.push(below > 0 ? line('plan-more', `  ${t(lang, 'approval.planBelow', { n: below })}`, { color: 'yellow' }) : line('plan-more', `  ${t(lang, 'approval.planEnd')}`, { dim: true }));
+    }
   }
+  const onPlanShown = form?.onPlanShown;
+  useEffect(() => {
+    if (onPlanShown && plan.length > 0) onPlanShown(view.end, view.window);
+  });
 
   const all = [...head, ...planRows, ...rows, ...tail].slice(0, Math.max(0, height - 2));
   return (

@@ -123,3 +123,15 @@ export function afterRefusal(state: FormState, fields: FieldId[], error: Localiz
   }
   return { ...state, error };
 }
+
+/**
+ * Which plan lines fit in `room` rows starting at `top`: a title row, the lines, and, when the
+ * plan does not fit whole, one row saying what is below. `window` is how many lines show at once
+ * (0 when there is no room for the plan at all).
+ */
+export function planWindow(length: number, room: number, top: number): { start: number; end: number; window: number } {
+  if (length === 0 || room < 2) return { start: 0, end: 0, window: 0 };
+  const window = length <= room - 1 ? length : Math.max(1, room - 2);
+  const start = Math.max(0, Math.min(top, length - window));
+  return { start, end: start + window, window };
+}

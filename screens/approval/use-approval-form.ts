@@ -38,6 +38,10 @@ export interface ApprovalFormModel {
   /** Fields take keys now: an operator console, no overlay open, a usable code. */
   interactive: boolean;
   onChange(field: FieldId, value: string): void;
+  /** First plan line shown (the plan scrolls with PgUp/PgDn and the arrows). */
+  planTop: number;
+  /** The form tells which plan lines it drew (`end` exclusive) and how many fit at once. */
+  onPlanShown(end: number, window: number): void;
 }
 
 export interface ApprovalFormHandle {
@@ -66,6 +70,16 @@ export interface ApprovalFormOptions {
   ask(question: string, onYes: () => void): void;
 }
 
+interface PlanView {
+  runId: string;
+  /** First plan line shown. */
+  top: number;
+  /** Plan lines [0, seen) have all been on screen at some point. */
+  seen: number;
+  /** Plan lines that fit at once (from the last frame). */
+  window: number;
+}
+
 const wrap = (i: number, n: number) => (n === 0 ? 0 : ((i % n) + n) % n);
 
 /** What a field keeps of typed text: no control characters; codes in upper case. */
@@ -81,6 +95,8 @@ export function useApprovalForm(opts: ApprovalFormOptions): ApprovalFormHandle {
   // after typing submits what was typed.
   const ref = useRef<FormState>(freshForm(''));
   const [notice, setNotice] = useState<{ runId: string; text: Localized } | undefined>();
+  // How far the plan has been read, per run (across phases): nothing is approved unseen.
+  const [plan, setPlan] = useState<PlanView>({ runId: '', top: 0, seen: 0, window: 0 });
 
   const prompt = run?.prompt?.kind === 'approval' ? run.prompt : undefined;
   const noticeFor = (runId: string) => (notice?.runId === runId ? notice.text : undefined);
@@ -98,6 +114,23 @@ export function useApprovalForm(opts: ApprovalFormOptions): ApprovalFormHandle {
     ref.current = fn(base);
     setState(ref.current);
   };
+
+  const planLength = prompt.plan?.length ?? 0;
+  const planView: PlanView = plan.runId === runId ? plan : { runId, top: 0, seen: 0, window: 0 };
+  const planUnread = Math.max(0, planLength - planView.seen);
+  const atAnswer = fields.length === 0 || current.focus >= fields.length - 1;
+  const scrollPlan = (delta: number) =>
+    setPlan((p) => {
+      const v = p.runId === runId ? p : { runId, top: 0, seen: 0, window: 0 };
+      const top = Math.max(0, Math.min(Math.max(0, planLength - v.window), v.top + delta));
+      return top === v.top ? p : { ...v, top };
+    });
+  const onPlanShown = (end: number, window: number) =>
+    setPlan((p) => {
+      const v = p.runId === runId ? p : { runId, top: 0, seen: 0, window: 0 };
+      const seen = Math.max(v.seen, end);
+      return seen === v.seen && window === v.window ? p : { ...v, seen, window };
+    });
 
   const codeVoid = isCodeVoid(prompt, phase, now);
   const waiting = phase === 'waiting';
@@ -147,6 +180,11 @@ export function useApprovalForm(opts: ApprovalFormOptions): ApprovalFormHandle {
     }
     // A code phase without fields (a proven-only policy) has nothing to send.
     const answer = fields.length === 0 && isCodePhase(phase) ? undefined : answerFor(phase, ref.current.key === key ? ref.current.values : {});
+    // The registry refuses Enter here already; this keeps an unseen plan unapproved whatever calls.
+    if (answer && planUnread > 0) {
+      update((s) => ({ ...s, error: localized('reason.planUnread', { n: planUnread }) }));
+      return;
+    }
     if (answer) send(answer);
   };
 
@@ -157,7 +195,10 @@ export function useApprovalForm(opts: ApprovalFormOptions): ApprovalFormHandle {
    */
   const onChange = (field: FieldId, value: string) => update((s) => ({ ...s, values: { ...s.values, [field]: clean(field, value) } }));
 
+  const page = Math.max(1, planView.window - 1);
   const handlers: CommandHandlers = {
+    'approval.plan.down': (k) => scrollPlan(k === 'down' ? 1 : page),
+    'approval.plan.up': (k) => scrollPlan(k === 'up' ? -1 : -page),
     'approval.prev': () => update((s) => ({ ...s, focus: wrap(s.focus - 1, fields.length) })),
     'approval.next': () => update((s) => ({ ...s, focus: wrap(s.focus + 1, fields.length) })),
     'approval.submit': submit,
@@ -172,7 +213,7 @@ export function useApprovalForm(opts: ApprovalFormOptions): ApprovalFormHandle {
   return {
     active,
     captureText: interactive,
-    commandState: { fields: interactive ? fields.length : 0, codeVoid, waiting },
+    commandState: { fields: interactive ? fields.length : 0, codeVoid, waiting, planUnread, atAnswer, planScrolls: planView.window > 0 && planView.window < planLength },
     handlers,
     model: {
       prompt,
@@ -185,6 +226,8 @@ export function useApprovalForm(opts: ApprovalFormOptions): ApprovalFormHandle {
       codeVoid,
       interactive,
       onChange,
+      planTop: planView.top,
+      onPlanShown,
     },
     noticeFor,
   };

@@ -53,6 +53,12 @@ export interface ApprovalCommandState {
   codeVoid: boolean;
   /** L3's enforced 30 s wait: nothing but cancel works. */
   waiting: boolean;
+  /** Plan lines never yet on screen; the answer is refused until the whole plan has been shown. */
+  planUnread?: number;
+  /** Enter would send the answer now (last field, or a phase without fields). */
+  atAnswer?: boolean;
+  /** The plan is longer than the rows it gets: PgUp/PgDn and the arrows scroll it. */
+  planScrolls?: boolean;
 }
 
 export interface Command<S = CommandState> {
@@ -76,6 +82,8 @@ export interface Command<S = CommandState> {
   available?(state: S): boolean;
   /** Set when the command applies to this screen but not now; pressing its key flashes this. */
   disabledReason?(state: S): Localized | undefined;
+  /** A footer label for the current state, instead of `label` (e.g. what is still to read). */
+  footerLabel?(state: S): Localized | undefined;
 }
 
 /** Built-in runbook ids (R-UI-1); the dashboard's 1/2/3 keys start these. */
@@ -374,25 +382,48 @@ export const commands: readonly Command[] = [
   // approval form: the run screen while the run waits for approval. While a text field has focus,
   // printable keys go to the field (screens/shared/use-commands.tsx), so these use named keys.
   {
-    id: 'approval.prev',
-    keys: ['up', 'shift+tab'],
+    id: 'approval.plan.down',
+    keys: ['pgdn', 'down'],
     screen: 'approval',
     dangerous: false,
-    group: 'approval.field',
-    footerRank: 3,
-    label: L('field', '입력칸'),
-    description: L('Previous field of the approval form', '승인 양식의 이전 입력칸'),
-    available: (s) => (s.approval?.fields ?? 0) > 1,
+    group: 'approval.plan',
+    footerRank: 1,
+    label: L('plan', '계획'),
+    description: L('Scroll the plan down (a page, or a line); the answer waits until all of it has been on screen', '계획 아래로 (한 페이지 또는 한 줄); 계획 전체가 화면에 나온 뒤에 승인 가능'),
+    footerLabel: (s) => (s.approval?.planUnread ? localized('approval.planUnreadFooter', { n: s.approval.planUnread }) : undefined),
+    available: (s) => s.approval?.planScrolls === true,
+  },
+  {
+    id: 'approval.plan.up',
+    keys: ['pgup', 'up'],
+    screen: 'approval',
+    dangerous: false,
+    group: 'approval.plan',
+    footerRank: 1,
+    label: L('plan', '계획'),
+    description: L('Scroll the plan up (a page, or a line)', '계획 위로 (한 페이지 또는 한 줄)'),
+    available: (s) => s.approval?.planScrolls === true,
   },
   {
     id: 'approval.next',
-    keys: ['down', 'tab'],
+    keys: ['tab'],
     screen: 'approval',
     dangerous: false,
     group: 'approval.field',
     footerRank: 3,
     label: L('field', '입력칸'),
     description: L('Next field of the approval form', '승인 양식의 다음 입력칸'),
+    available: (s) => (s.approval?.fields ?? 0) > 1,
+  },
+  {
+    id: 'approval.prev',
+    keys: ['shift+tab'],
+    screen: 'approval',
+    dangerous: false,
+    group: 'approval.field',
+    footerRank: 3,
+    label: L('field', '입력칸'),
+    description: L('Previous field of the approval form', '승인 양식의 이전 입력칸'),
     available: (s) => (s.approval?.fields ?? 0) > 1,
   },
   {
@@ -406,7 +437,13 @@ export const commands: readonly Command[] = [
     description: L('Submit the approval form (from an earlier field: go to the next one)', '승인 양식 제출 (앞 입력칸에서는 다음 입력칸으로)'),
     disabledReason: (s) =>
       needsControl(s) ??
-      (s.approval?.waiting ? localized('reason.approvalWait') : s.approval?.codeVoid ? localized('reason.codeVoid') : undefined),
+      (s.approval?.waiting
+        ? localized('reason.approvalWait')
+        : s.approval?.codeVoid
+          ? localized('reason.codeVoid')
+          : s.approval?.atAnswer && s.approval.planUnread
+            ? localized('reason.planUnread', { n: s.approval.planUnread })
+            : undefined),
   },
   {
     id: 'approval.reissue',
@@ -1036,7 +1073,7 @@ export function footerItems<S>(registry: readonly Command<S>[], screen: CommandS
       existing.disabled = existing.disabled && disabled;
       continue;
     }
-    const item: FooterItem = { keys, label: c.label[lang], disabled, global: c.screen === 'global', rank: c.footerRank ?? 5 };
+    const item: FooterItem = { keys, label: (c.footerLabel?.(state) ?? c.label)[lang], disabled, global: c.screen === 'global', rank: c.footerRank ?? 5 };
     if (c.group) groups.set(c.group, item);
     items.push(item);
   }

@@ -33,13 +33,13 @@ const PLAN = [
   'vultr: systemctl start doai-orchestrator',
 ];
 
-async function setup(opts: { lang?: Lang; width?: number; height?: number; requirement?: 'declared' | 'proven'; demoDeclared?: boolean } = {}) {
+async function setup(opts: { lang?: Lang; width?: number; height?: number; requirement?: 'declared' | 'proven'; demoDeclared?: boolean; plan?: string[] } = {}) {
   const clock = new FakeClock(T0);
   const fleet = new MemoryFleetStore([service({ name: 'doai-orchestrator', state: 'DOWN', httpStatus: undefined, consecutiveFailures: 3 })]);
   const runs = new MemoryRunsStore();
   const control = new FakeApprovalControl(runs, clock, {
     random: codeSequence('A3B2C1', '0F1E2D', '99AA77'),
-    plan: PLAN,
+    plan: opts.plan ?? PLAN,
     requestId: 'req-7f3a',
     requirement: opts.requirement,
     demoDeclared: opts.demoDeclared,
@@ -132,7 +132,8 @@ describe('L2 approval form', () => {
     const footer = footerOf(f);
     expect(footer).toContain('Enter submit');
     expect(footer).toContain('Esc cancel');
-    expect(footer).toContain('↑↓ field');
+    expect(footer).toContain('Tab/Shift-Tab field');
+    expect(footer).not.toContain('plan'); // the plan fits whole: nothing to scroll
     expect(footer).not.toContain('new code');
   });
 
@@ -204,6 +205,40 @@ describe('L2 approval form', () => {
     await type(s, '\r');
     expect(s.control.answers.at(-1)).toEqual({ runId: 'run-1', answer: { kind: 'approve', name: 'kim', code: 'A3B2C1' } });
     expect(s.control.audit).toContain('L2_SERVICE_RESET: STEP1_APPROVED by kim (declared by console)');
+  });
+
+  it('80 × 24 with a 24-line plan: the plan scrolls (PgDn, arrows), and the answer is refused until all of it has been on screen (footer says so)', async () => {
+    const plan = Array.from({ length: 24 }, (_, i) => `vultr: step ${String(i + 1).padStart(2, '0')} of the plan`);
+    const s = await startL2({ width: 80, height: 24, plan });
+    let f = await frame(s);
+    expect(f).toMatch(/Will run, in order \(host: command\): lines 1–\d+ of 24/);
+    expect(f).toMatch(/↓ \d+ more below — PgDn/);
+    expect(f).not.toContain('step 24 of the plan');
+    expect(footerOf(f)).toMatch(/PgDn\/PgUp read the plan to approve \(\d+ more\)/);
+    await type(s, 'A3B2C1');
+    await key(s, 'approval.next');
+    await type(s, 'orion');
+    await key(s, 'approval.submit');
+    f = await frame(s);
+    expect(s.control.answers).toEqual([]); // refused: part of the plan was never shown
+    expect(f).toMatch(/read the whole plan first: \d+ more lines below \(PgDn\)/);
+    await key(s, 'approval.plan.down', ); // PgDn: a page
+    f = await frame(s);
+    expect(f).not.toMatch(/lines 1–/);
+    await key(s, 'approval.plan.up');
+    expect(await frame(s)).toMatch(/lines 1–/);
+    await settle(s);
+    await press(s.stdin, 'approval.plan.down', 1); // ↓: one line
+    expect(await frame(s)).toMatch(/lines 2–/);
+    for (let i = 0; i < 10 && !(await frame(s)).includes('end of plan'); i++) await key(s, 'approval.plan.down');
+    f = await frame(s);
+    expect(f).toContain('step 24 of the plan');
+    expect(f).toContain('— end of plan —');
+    expect(footerOf(f)).not.toContain('read the plan');
+    expect(f).toMatch(/›Approver: +orion/); // what was typed is kept
+    await key(s, 'approval.submit');
+    expect(s.control.answers).toEqual([{ runId: 'run-1', answer: { kind: 'approve', name: 'orion', code: 'A3B2C1' } }]);
+    expect(s.control.audit).toContain('L2_SERVICE_RESET: STEP1_APPROVED by orion (declared by console)');
   });
 
   it('three Backspaces in one read delete three characters: clearing "bob" and typing "root" records root (issue 12 item 2)', async () => {
