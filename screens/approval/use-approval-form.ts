@@ -213,7 +213,7 @@ export function useApprovalForm(opts: ApprovalFormOptions): ApprovalFormHandle {
   return {
     active,
     captureText: interactive,
-    commandState: { fields: interactive ? fields.length : 0, codeVoid, waiting, planUnread, atAnswer, planScrolls: planView.window > 0 && planView.window < planLength },
+    commandState: { fields: interactive ? fields.length : 0, codeVoid, waiting, planUnread, atAnswer, planScrolls: planUnread > 0 || planView.window < planLength },
     handlers,
     model: {
       prompt,

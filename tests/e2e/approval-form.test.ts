@@ -34,6 +34,12 @@ async function key(name: string): Promise<void> {
   await pause();
 }
 
+/** PgDn until the whole plan has been on screen (the form refuses an answer before that). */
+async function readPlan(): Promise<void> {
+  for (let i = 0; i < 20 && /more below/.test(term.screen()); i++) await key('NPage');
+  await term.waitFor('— end of plan —', 5_000);
+}
+
 beforeAll(async () => {
   demo = await serveDemo();
   auditPath = join(dirname(demo.configPath), 'emergency.log');
@@ -89,6 +95,12 @@ describe('L2 approval form in a real terminal', () => {
     // A held Backspace and the new name in one write (one read on the console's side): every
     // key acts, in order (issue 12 item 2).
     await typeText('\u007F\u007F\u007Fkim');
+    // The demo's L2 plan is longer than the form's rows: Enter is refused until it was all shown.
+    await key('Enter');
+    const refused = await term.waitFor(/read the whole plan first: \d+ more lines below/, 10_000);
+    expect(refused.trimEnd().split('\n').at(-1)).toMatch(/PgDn\/PgUp read the plan to approve \(\d+ more\)/);
+    expect(audit().some((l) => l.includes('STEP1_REJECTED'))).toBe(false);
+    await readPlan();
     await key('Enter');
     const screen = await term.waitFor(/Wrong code — 2 tries left/, 10_000);
     expect(screen).toMatch(/Code [0-9A-F]{6} · valid \d:\d\d · 2 tries/);
