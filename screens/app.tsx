@@ -190,6 +190,9 @@ function ConsoleApp(props: AppProps) {
    * Dry runs run nothing and never ask.
    */
   const unlessUp = (runbookId: string, target: string, go: () => void) => {
+    // A runbook that does not fit the target is refused with the reason: nothing to ask about.
+    const fitting = runbooks.find((r) => r.id === runbookId)?.targets;
+    if (fitting && !fitting.includes(target)) return go();
     const own = fleetSnap.services.filter((s) => s.name === target);
     const onHost = own.length > 0 ? own : fleetSnap.services.filter((s) => s.host === target);
     if (onHost.length === 0 || onHost.some((s) => s.state !== 'UP')) return go();

@@ -61,6 +61,9 @@ describe('runbook picker in a real terminal', () => {
     screen = await term.waitFor('L1 · L1 Soft Reset · auto approval · l1-soft-reset');
     expect(screen).toMatch(/› target \(service\):\s+doai-orchestrator/);
     term.send('Enter');
+    // The orchestrator is UP: the console asks before restarting it.
+    await term.waitFor(/doai-orchestrator is UP — restart anyway with L1 Soft Reset\? \(y\/n\)/);
+    term.send('y');
     await term.waitFor(/L1 Soft Reset · doai-orchestrator · orion/);
     screen = await term.waitFor(/SUCCESS/, 40_000);
     expect(screen).toMatch(/✓ Restart the service/);
