@@ -420,20 +420,20 @@ describe('runbook picker', () => {
 
   it('starting from the form on a service that is UP asks first; n keeps the form and starts nothing', async () => {
     const s = await setup();
-    await key(s, 'select.down'); // postgresql, UP
+    await key(s, 'select.down'); // caddy, UP (services worst first, then by name)
     await key(s, 'runbooks.show');
     await selectRunbook(s, 'l1-soft-reset');
     await key(s, 'runbooks.choose');
-    expect(frame(s)).toMatch(/target \(service\):\s+postgresql/);
+    expect(frame(s)).toMatch(/target \(service\):\s+caddy/);
     await key(s, 'runform.submit');
-    expect(frame(s)).toContain('postgresql is UP — restart anyway with L1 Soft Reset? (y/n)');
+    expect(frame(s)).toContain('caddy is UP — restart anyway with L1 Soft Reset? (y/n)');
     expect(s.starts).toEqual([]);
     await key(s, 'confirm.no');
     expect(s.starts).toEqual([]);
-    expect(frame(s)).toMatch(/target \(service\):\s+postgresql/);
+    expect(frame(s)).toMatch(/target \(service\):\s+caddy/);
     await key(s, 'runform.submit');
     await key(s, 'confirm.yes');
-    expect(s.starts).toEqual([{ runbookId: 'l1-soft-reset', target: 'postgresql', opts: { dryRun: false, params: {} } }]);
+    expect(s.starts).toEqual([{ runbookId: 'l1-soft-reset', target: 'caddy', opts: { dryRun: false, params: {} } }]);
   });
 
   it('a start the engine refuses (target locked by another operator) keeps the form and says why', async () => {
