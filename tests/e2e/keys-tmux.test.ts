@@ -94,7 +94,7 @@ describe('keys in a real terminal (80 × 24)', () => {
     const read = await term.waitFor('— end of plan —', 10_000);
     expect(footer(read)).not.toContain('read the plan');
     await press('Enter');
-    const approved = () => audit().some((l) => /L2_SERVICE_RESET: STEP1_APPROVED by kim$/.test(l));
+    const approved = () => audit().some((l) => /L2_SERVICE_RESET: STEP1_APPROVED by kim \(declared by [^)]+\)$/.test(l));
     for (let i = 0; i < 50 && !approved(); i++) await pause(200);
     expect(approved()).toBe(true);
   }, 90_000);
