@@ -179,7 +179,7 @@ export function ApprovalForm({ run, form, keys, now, lang, width, height }: Appr
   if (!form) tail.push(line('read-only', prompt.message?.[lang] ?? t(lang, 'approval.readOnly'), { dim: true }));
   else if (form.interactive && form.fields.length > 1)
     tail.push(line('keys', t(lang, 'approval.keysHint', { submit: keys.submit ?? 'Enter', cancel: keys.cancel ?? 'Esc' }), { dim: true }));
-  if (prompt.requestId) tail.push(line('remote', t(lang, 'approval.remote', { id: prompt.requestId }), { dim: true }));
+  if (prompt.requestId) tail.push(line('remote', t(lang, 'approval.remote', { id: `${prompt.requestId}${prompt.requestFlags ?? ''}` }), { dim: true }));
   else if (prompt.requestError) tail.push(line('remote', prompt.requestError[lang], { color: 'yellow' }));
 
   // The plan takes the rows that are left; it is what the approver agrees to, so it scrolls when it

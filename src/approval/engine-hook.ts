@@ -5,6 +5,7 @@
 // tries, expiry, 30 s wait, different approver, reason, `yes`) lives in the flow, so no path
 // reaches the steps except through it.
 import type { Clock } from '../core/clock';
+import { approveDirFlag } from '../config/approvals-dir';
 import type { ApprovalAnswer, Localized, RunPrompt } from '../core/views';
 import type { ApprovalContext, ApprovalInfo, ApprovalResult, PreparedApproval } from '../runbook/engine';
 import type { RandomBytes } from './codes';
@@ -52,7 +53,7 @@ function both(en: string, ko: string): Localized {
 /** The run view's approval prompt: the flow's state plus what the form shows around it. */
 export function buildApprovalPrompt(
   snap: ApprovalSnapshot,
-  extra: { plan: string[]; requestId?: string; requestError?: Localized; demoDeclared?: boolean },
+  extra: { plan: string[]; requestId?: string; requestFlags?: string; requestError?: Localized; demoDeclared?: boolean },
 ): RunPrompt | null {
   const base = approvalPrompt(snap);
   if (!base || base.kind !== 'approval') return base;
@@ -72,7 +73,7 @@ export function buildApprovalPrompt(
       : {}),
     ...(snap.error ? { error: snap.error } : {}),
     plan: extra.plan,
-    ...(extra.requestId ? { requestId: extra.requestId } : {}),
+    ...(extra.requestId ? { requestId: extra.requestId, ...(extra.requestFlags ? { requestFlags: extra.requestFlags } : {}) } : {}),
     ...(extra.requestError ? { requestError: extra.requestError } : {}),
   };
 }
@@ -126,7 +127,7 @@ export function createApprovalHook(initial: ApprovalHookOptions): ApprovalHook {
 
         const pushPrompt = () => {
           if (settled) return;
-          const prompt = buildApprovalPrompt(flow.getSnapshot(), { plan: ctx.plan, requestId, requestError, demoDeclared });
+          const prompt = buildApprovalPrompt(flow.getSnapshot(), { plan: ctx.plan, requestId, requestError, demoDeclared, ...(o.approvalsDir ? { requestFlags: approveDirFlag(o.approvalsDir) } : {}) });
           const key = JSON.stringify(prompt);
           if (key === lastPrompt) return;
           lastPrompt = key;

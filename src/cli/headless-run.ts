@@ -2,7 +2,7 @@
 // One line per event, no colour, no cursor movement; exit 0 on SUCCESS, 1 otherwise.
 import type { RunEvent } from '../runbook/events';
 import type { ConsoleContext } from './context';
-import { DEFAULT_APPROVALS_DIR } from '../config/load';
+import { approveDirFlag } from '../config/load';
 import { escalationOffer } from '../runbook/escalation';
 import { attachHeadlessApproval, type HeadlessApproval } from './headless-approval';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, SIGNAL_NUMBERS, UserError } from './exit';
@@ -91,7 +91,7 @@ export async function headlessRun(
   // Approvals (L2/L3): typed on a terminal, or by another user with `doai-console approve`.
   const stdin = opts.stdin ?? process.stdin;
   const interactive = stdin.isTTY === true;
-  const approveHint = ctx.loaded.paths.approvalsDir === DEFAULT_APPROVALS_DIR ? '' : ` --approvals-dir ${ctx.loaded.paths.approvalsDir}`;
+  const approveHint = approveDirFlag(ctx.loaded.paths.approvalsDir);
   ctx.approvals.configure({
     sessionOnly: !interactive,
     onRequest: (rid, request) => {

@@ -57,13 +57,13 @@ function demoNodeCount(raw: string | undefined): number | undefined {
   return n;
 }
 
-async function demo(flags: CommonFlags & { serve?: boolean; nodes?: string }): Promise<number> {
+async function demo(flags: CommonFlags & { serve?: boolean; nodes?: string; reset?: boolean }): Promise<number> {
   const { startDemoFleet } = await import('../demo/fleet');
   const nodeCount = demoNodeCount(flags.nodes);
-  if (!flags.serve) requireTty();
-  const dir = mkdtempSync(join(tmpdir(), 'doai-demo-'));
-  const fleet = await startDemoFleet({ dir, ...(nodeCount !== undefined ? { nodeCount } : {}) });
   if (flags.serve) {
+    if (flags.reset) throw new UserError('demo --reset empties the demo folder of `doai-console demo`; --serve always starts a fresh, separate fleet');
+    const dir = mkdtempSync(join(tmpdir(), 'doai-demo-'));
+    const fleet = await startDemoFleet({ dir, ...(nodeCount !== undefined ? { nodeCount } : {}) });
     process.stdout.write(`config: ${fleet.configPath}\n`);
     process.stdout.write(`Demo fleet running on 127.0.0.1 (waits compressed). Stop with Ctrl-C.\n`);
     process.stdout.write(`Open a console: doai-console --config ${fleet.configPath}\n`);
@@ -75,13 +75,33 @@ async function demo(flags: CommonFlags & { serve?: boolean; nodes?: string }): P
     rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
     return 0;
   }
+  requireTty();
+  // One folder, kept: the audit log, journals and reports outlive the session, and an interrupted
+  // run is offered for resume at the next start (src/demo/home.ts).
+  const [{ claimDemoHome, demoHome }, { ensureApprovalsDir }, { DEFAULT_APPROVALS_DIR }] = await Promise.all([import('../demo/home'), import('../approval/requests'), import('../config/approvals-dir')]);
+  const dir = demoHome();
+  let release: () => void;
+  try {
+    release = claimDemoHome(dir, { reset: flags.reset === true });
+  } catch (err) {
+    throw new UserError(`doai-console demo: ${(err as Error).message}`);
+  }
+  // The machine's approvals directory when this user can use it (root, or it exists as 1777), so
+  // the approve command the form prints works for any OS user without flags; else the folder's own.
+  let machineApprovals = true;
+  try {
+    ensureApprovalsDir(DEFAULT_APPROVALS_DIR);
+  } catch {
+    machineApprovals = false;
+  }
+  const fleet = await startDemoFleet({ dir, machineApprovals, ...(nodeCount !== undefined ? { nodeCount } : {}) });
   try {
     const { runInteractive } = await import('./interactive');
     return await runInteractive(loadFromFlags({ ...flags, config: fleet.configPath }), flags, { lang: langOf(flags), demo: { inject: (name) => fleet.injectFault(name as never) } });
   } finally {
     await fleet.stop();
-    // The demo is a throwaway fleet: its keys, audit log and journal go with it.
-    rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
+    release();
+    process.stdout.write(`Demo folder kept: ${dir} (emergency.log, journal/, incidents/, state/; keys owner-only). \`doai-console demo --reset\` starts clean.\n`);
   }
 }
 
@@ -109,6 +129,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('open the console against an embedded simulated fleet on 127.0.0.1')
     .option('--serve', 'run only the fleet; prints "config: <path>" first and stays up until killed')
     .option('--nodes <n>', 'device nodes the simulated orchestrator lists (default 40)')
+    .option('--reset', 'empty the demo folder ($XDG_STATE_HOME/doai-console/demo) first: a clean audit log, no incidents, nothing to resume')
     .action(async (flags) => setExit(await demo(flags)));
 
   common(program.commands.find((c) => c.name() === 'demo')!.command('fault'))

@@ -33,8 +33,8 @@ export interface ResolvedPaths {
   approvalsDir: string;
 }
 
-/** Every console and `doai-console approve` on the machine meets here unless the config says otherwise. */
-export const DEFAULT_APPROVALS_DIR = '/var/lib/doai-console/approvals';
+export { DEFAULT_APPROVALS_DIR, approveDirFlag } from './approvals-dir';
+import { DEFAULT_APPROVALS_DIR } from './approvals-dir';
 
 export interface LoadedConfig {
   /** Absolute path of the file read. */

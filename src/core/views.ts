@@ -107,6 +107,8 @@ export type RunPrompt =
       summary?: Localized[];
       /** A pending cross-session request another OS user can approve with `doai-console approve <id>`. */
       requestId?: string;
+      /** Flags `doai-console approve <id>` needs to find that request (` --approvals-dir …` unless it is the machine's default). */
+      requestFlags?: string;
       /** Why no cross-session request could be made (e.g. the approvals directory); the form still works. */
       requestError?: Localized;
       message?: Localized;

@@ -26,6 +26,11 @@ export interface DemoFleetOptions {
   /** Waits on the simulated box are divided by this (default 10). */
   timeScale?: number;
   nodeCount?: number;
+  /**
+   * Use the machine's approvals directory (the one `doai-console approve` finds without flags)
+   * instead of <dir>/approvals; the folder then stays owner-only (0700).
+   */
+  machineApprovals?: boolean;
 }
 
 export interface DemoFleetState extends BoxState {
@@ -109,9 +114,10 @@ export async function startDemoFleet(opts: DemoFleetOptions): Promise<DemoFleet>
     writeSecret(file('providerKey'), `${providerKey}\n`);
     for (const sub of ['journal', 'snapshots', 'incidents', 'state']) mkdirSync(join(dir, sub), { recursive: true, mode: 0o700 });
     // `doai-console approve` run by another OS user must reach approvals/ (1777, made by the
-    // console): the demo dir becomes traverse-only for others; its files stay owner-only.
-    chmodSync(dir, 0o711);
-    writeFileSync(file('config'), renderConfig({ dir, timeScale, sshPort: ssh.port, dbSshPort: dbSsh.port, dbCaddy: dbCaddy.url, orchestrator: orchestrator.url, orchestratorPort: orchestrator.port, caddy: caddy.url, provider: provider.url, control: control.url }), { mode: 0o600 });
+    // console): the demo dir becomes traverse-only for others; its files stay owner-only. With the
+    // machine's approvals directory nobody else needs to enter it.
+    chmodSync(dir, opts.machineApprovals ? 0o700 : 0o711);
+    writeFileSync(file('config'), renderConfig({ dir, machineApprovals: opts.machineApprovals === true, timeScale, sshPort: ssh.port, dbSshPort: dbSsh.port, dbCaddy: dbCaddy.url, orchestrator: orchestrator.url, orchestratorPort: orchestrator.port, caddy: caddy.url, provider: provider.url, control: control.url }), { mode: 0o600 });
   } catch (e) {
     await Promise.all(started.map((s) => s.close()));
     box.dispose();
@@ -135,7 +141,7 @@ export async function startDemoFleet(opts: DemoFleetOptions): Promise<DemoFleet>
   };
 }
 
-function renderConfig(p: { dir: string; timeScale: number; sshPort: number; dbSshPort: number; dbCaddy: string; orchestrator: string; orchestratorPort: number; caddy: string; provider: string; control: string }): string {
+function renderConfig(p: { dir: string; machineApprovals: boolean; timeScale: number; sshPort: number; dbSshPort: number; dbCaddy: string; orchestrator: string; orchestratorPort: number; caddy: string; provider: string; control: string }): string {
   const config = {
     health: { interval_s: 30, timeout_s: 10, failure_threshold: 3 },
     hosts: [
@@ -185,7 +191,7 @@ function renderConfig(p: { dir: string; timeScale: number; sshPort: number; dbSs
       snapshots_dir: join(p.dir, 'snapshots'),
       incidents_dir: join(p.dir, 'incidents'),
       state_dir: join(p.dir, 'state'),
-      approvals_dir: join(p.dir, 'approvals'),
+      ...(p.machineApprovals ? {} : { approvals_dir: join(p.dir, 'approvals') }),
     },
     // The demo is tried alone at one keyboard: L3 takes typed names here (declared), and the form
     // says "demo: declared approvals". Real configs default to proven for L3 (R-APR-6).
