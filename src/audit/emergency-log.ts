@@ -5,7 +5,8 @@
 // - fsync makes a line durable before the console says it happened;
 // - reopening per line follows an external logrotate (rename: the next open creates a new file;
 //   copytruncate: O_APPEND writes at the new end, i.e. the start). Lines are rare, so it is cheap.
-import { closeSync, fsyncSync, mkdirSync, openSync, writeSync, constants } from 'node:fs';
+import { closeSync, fchmodSync, fstatSync, fsyncSync, openSync, writeSync, constants } from 'node:fs';
+import { ensureStateDir } from '../core/shared-dir';
 import { dirname } from 'node:path';
 import { redact } from './redact';
 
@@ -63,8 +64,13 @@ export class AuditLog {
     const line = redact(formatAuditLine(at, auditName, message), this.secrets()) + '\n';
     let fd: number | undefined;
     try {
-      mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
-      fd = openSync(this.path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o600);
+      // In the system state dir (setgid) the log is the group's: 0660; elsewhere owner-only.
+      const { shared, fileMode } = ensureStateDir(dirname(this.path));
+      fd = openSync(this.path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, fileMode);
+      if (shared) {
+        const st = fstatSync(fd);
+        if (st.uid === process.getuid?.() && (st.mode & 0o777) !== fileMode) fchmodSync(fd, fileMode);
+      }
       const buf = Buffer.from(line, 'utf8');
       const written = writeSync(fd, buf, 0, buf.length);
       if (written !== buf.length) throw new Error(`short write (${written} of ${buf.length} bytes)`);

@@ -127,7 +127,7 @@ export function buildContext(loaded: LoadedConfig, flags: CommonFlags, early?: E
     operator,
     audit,
     journalDir: paths.journalDir,
-    locks: new FileLockStore(join(paths.stateDir, 'locks')),
+    locks: new FileLockStore(paths.locksDir),
     snapshotsDir: paths.snapshotsDir,
     prepareApproval: (info) => approvals.prepareApproval(info),
   });

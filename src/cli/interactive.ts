@@ -221,8 +221,7 @@ async function buildLate(
     ctx.ops.start();
     // Nodes, hosts, WebSocket checks and alerts keep going whatever screen is shown (R-HLT-7).
     ctx.monitors?.start();
-    const { journalDir, stateDir } = ctx.loaded.paths;
-    const lockDir = join(stateDir, 'locks');
+    const { journalDir, locksDir: lockDir } = ctx.loaded.paths;
     const runbook = (id: string) => ctx.engine.getRunbook(id);
     const others = new LiveRunsSource({ journalDir, lockDir, runbook, excludePid: process.pid, pollMs: 1000, batchMs: 100 });
     let interrupted: ReturnType<typeof resume.findInterruptedRuns> = [];

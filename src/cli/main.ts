@@ -270,9 +270,18 @@ export function buildProgram(setExit: (code: number) => void): Command {
     });
 
   common(program.command('init'))
-    .description('write a commented starter config')
+    .description('write a commented starter config; --system: set up the machine-wide state dir (as root)')
     .option('--force', 'overwrite an existing file')
-    .action(async (flags: CommonFlags & { force?: boolean }) => {
+    .option('--system', 'set up /var/lib/doai-console ($DOAI_CONSOLE_SYSTEM_DIR): locks, approvals and the audit log shared by every console on the machine')
+    .option('--group <name|gid>', 'with --system: the group of operators (default doai-console, created when missing)')
+    .action(async (flags: CommonFlags & { force?: boolean; system?: boolean; group?: string }) => {
+      if (flags.system) {
+        const { initSystemDir } = await import('../config/system-dir');
+        const made = initSystemDir({ group: flags.group });
+        process.stdout.write(`${made.join('\n')}\nevery console on this machine now keeps its locks, approvals and audit log there; add operators to the group: usermod -aG ${flags.group ?? 'doai-console'} <user>\n`);
+        setExit(0);
+        return;
+      }
       const path = resolveConfigPath({ flag: flags.config });
       const { writeStarterConfig } = await import('../config/write-starter');
       writeStarterConfig(path, { force: flags.force === true });

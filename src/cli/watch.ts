@@ -65,7 +65,7 @@ export async function runWatch(flags: WatchFlags, lang: Lang): Promise<number> {
   const nodes = config.node_sources.length ? createNodesStore({ config, clock, batchMs: 250 }) : undefined;
   const live = new LiveRunsSource({
     journalDir: paths.journalDir,
-    lockDir: join(paths.stateDir, 'locks'),
+    lockDir: paths.locksDir,
     runbook: (id) => runbooks.get(id),
     pollMs: 1000,
     batchMs: 250,

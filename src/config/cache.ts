@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import type { LoadedConfig } from './load';
-import type { Env } from './paths';
+import { systemStateDirInUse, type Env } from './paths';
 
 // Replaced at bundle time with a hash of the sources and the lock file. Unbundled (tests) there is
 // no build to key on, so nothing is cached unless a test passes its own id.
@@ -36,7 +36,8 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 export function cacheKey(buildId: string, absPath: string, text: string, opts: ConfigCacheOptions): string {
   const env = opts.env ?? process.env;
-  return sha256(JSON.stringify([buildId, absPath, opts.home ?? homedir(), env.XDG_STATE_HOME ?? '', text]));
+  // Where locks, approvals and the audit log go depends on the system state dir being set up.
+  return sha256(JSON.stringify([buildId, absPath, opts.home ?? homedir(), env.XDG_STATE_HOME ?? '', systemStateDirInUse(env) ?? '', text]));
 }
 
 export function cacheFile(absPath: string, opts: ConfigCacheOptions): string {

@@ -31,6 +31,8 @@ export interface ResolvedPaths {
   knownHosts: string;
   /** Cross-session approval requests (R-APR-4); shared by every operator on the machine. */
   approvalsDir: string;
+  /** Per-target run locks (R-RUN-7): in the system state dir when it is set up, else stateDir/locks. */
+  locksDir: string;
 }
 
 export { DEFAULT_APPROVALS_DIR, approveDirFlag } from './approvals-dir';
@@ -54,7 +56,7 @@ export function configWarnings(loaded: Pick<LoadedConfig, 'path' | 'config'>): s
 }
 
 export { defaultStateDir, expandPath, resolveConfigPath, type PathOptions } from './paths';
-import { defaultStateDir, expandPath, sshHome, type PathOptions } from './paths';
+import { defaultStateDir, expandPath, sshHome, systemStateDirInUse, type PathOptions } from './paths';
 
 /** Byte offset of the first byte that is not part of a valid UTF-8 sequence, or -1. */
 export function firstInvalidUtf8(buf: Uint8Array): number {
@@ -169,14 +171,18 @@ function resolveAllPaths(config: Config, configDir: string, opts: PathOptions): 
   const sshDir = opts.sshHome ?? opts.home ?? sshHome();
   const sshAbs = (p: string) => expandPath(p, configDir, sshDir);
   const stateDir = config.paths.state_dir ? abs(config.paths.state_dir) : defaultStateDir(opts);
+  // A config that names its state dir keeps everything there; otherwise the machine-wide dir (when
+  // set up) holds what must be shared across OS users: locks, approvals, the audit log.
+  const system = config.paths.state_dir ? undefined : systemStateDirInUse(opts.env ?? process.env);
   const paths: ResolvedPaths = {
     stateDir,
-    auditLog: config.paths.audit_log ? abs(config.paths.audit_log) : join(stateDir, 'emergency.log'),
+    locksDir: join(system ?? stateDir, 'locks'),
+    auditLog: config.paths.audit_log ? abs(config.paths.audit_log) : join(system ?? stateDir, 'emergency.log'),
     journalDir: config.paths.journal_dir ? abs(config.paths.journal_dir) : join(stateDir, 'journal'),
     snapshotsDir: config.paths.snapshots_dir ? abs(config.paths.snapshots_dir) : join(stateDir, 'snapshots'),
     incidentsDir: config.paths.incidents_dir ? abs(config.paths.incidents_dir) : join(stateDir, 'incidents'),
     knownHosts: config.paths.known_hosts ? sshAbs(config.paths.known_hosts) : join(sshDir, '.ssh', 'known_hosts'),
-    approvalsDir: config.paths.approvals_dir ? abs(config.paths.approvals_dir) : DEFAULT_APPROVALS_DIR,
+    approvalsDir: config.paths.approvals_dir ? abs(config.paths.approvals_dir) : system ? join(system, 'approvals') : DEFAULT_APPROVALS_DIR,
   };
   const resolved: Config = {
     ...config,

@@ -1,5 +1,6 @@
 // Where the config file is and where state goes: no YAML or zod here, so the console's fast start
 // (src/cli/fast-start.ts) can find the config without loading the validator.
+import { statSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 
@@ -51,3 +52,24 @@ export function defaultStateDir(opts: PathOptions = {}): string {
   return join(xdg, 'doai-console');
 }
 
+
+/** The machine-wide state dir: $DOAI_CONSOLE_SYSTEM_DIR (absolute) or /var/lib/doai-console. */
+export function systemStateDir(env: Env = process.env): string {
+  const dir = env.DOAI_CONSOLE_SYSTEM_DIR;
+  return dir && isAbsolute(dir) ? resolve(dir) : '/var/lib/doai-console';
+}
+
+/**
+ * The system state dir when it is set up (`doai-console init --system`: a setgid directory, group
+ * doai-console): every console on the machine keeps its locks, approvals and audit log there, so
+ * one recovery per target holds across OS users (R-RUN-7). Undefined when it is not set up.
+ */
+export function systemStateDirInUse(env: Env = process.env): string | undefined {
+  const dir = systemStateDir(env);
+  try {
+    const st = statSync(dir);
+    return st.isDirectory() && (st.mode & 0o2000) !== 0 ? dir : undefined;
+  } catch {
+    return undefined;
+  }
+}

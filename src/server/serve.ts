@@ -93,7 +93,7 @@ export async function runServe(loaded: LoadedConfig, opts: ServeOptions): Promis
       rtoMin: config.rto_min,
     };
     const { journalDir, stateDir } = loaded.paths;
-    const live = new LiveRunsSource({ journalDir, lockDir: join(stateDir, 'locks'), runbook: (id) => engine.getRunbook(id), pollMs: 1000, batchMs: 250 });
+    const live = new LiveRunsSource({ journalDir, lockDir: loaded.paths.locksDir, runbook: (id) => engine.getRunbook(id), pollMs: 1000, batchMs: 250 });
     const wallRuns = new WallRunsStore(live);
     const incident = new IncidentFilesSource({ dir: join(stateDir, 'incidents'), pollMs: 2000 });
     const history = startHistory({ stateDir: loaded.paths.stateDir, log, now: () => ctx!.clock.now(), fleet, hosts: config.hosts.length ? monitors?.hosts : undefined });

@@ -5,7 +5,8 @@
 // users, never the same one twice; the reason and `yes`/`no` piped up front answer only after
 // both approvals. Needs root (to spawn as other uids) and the built dist/.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { parse, stringify } from 'yaml';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -47,12 +48,12 @@ interface Running {
   waitFor(re: RegExp, ms?: number): Promise<RegExpMatchArray>;
 }
 
-function start(args: string[], uid?: number, env: NodeJS.ProcessEnv = {}): Running {
+function start(args: string[], uid?: number, env: NodeJS.ProcessEnv = {}, gid = uid): Running {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: base,
     env: { ...process.env, HOME: base, NO_COLOR: '1', DOAI_CONSOLE_CONFIG: '', ...env },
     stdio: 'pipe',
-    ...(uid !== undefined ? { uid, gid: uid } : {}),
+    ...(uid !== undefined ? { uid, gid } : {}),
   });
   children.push(child);
   let text = '';
@@ -373,4 +374,43 @@ describe('waits on a monotonic clock (R-APR-7), with the wall clock of the real 
     const stamp = (what: string) => Date.parse(new RegExp(`^\\[([^\\]]+)\\] L3_BOX_RESET: ${what}$`, 'm').exec(readFileSync(audit, 'utf8'))![1]!);
     expect(stamp('STEP2_APPROVED by uid65533') - stamp('STEP1_APPROVED by nobody')).toBeGreaterThanOrEqual(68_000);
   }, 150_000);
+});
+
+describe('one recovery per target across OS users (R-RUN-7): the system state dir', () => {
+  it('init --system sets it up; alice\'s L2 holding the target stops bob\'s L1, whatever user each runs as', async () => {
+    const { config } = await setup();
+    // Operators share a group; the system dir is pointed into the test's folder.
+    const GROUP = 65533;
+    const system = join(base, 'system');
+    const env = { DOAI_CONSOLE_SYSTEM_DIR: system };
+    const init = start(['init', '--system', '--group', String(GROUP)], undefined, env);
+    expect(await init.exit).toBe(0);
+    expect(statSync(system).mode & 0o7777).toBe(0o2770);
+    expect(statSync(join(system, 'approvals')).mode & 0o7777).toBe(0o3770);
+    expect(statSync(join(system, 'emergency.log'))).toMatchObject({ gid: GROUP });
+    // The fleet's config without its own paths: each user's console falls back to the defaults,
+    // which the system dir now overrides for locks, approvals and the audit log.
+    const shared = parse(readFileSync(config, 'utf8')) as { paths: Record<string, string> };
+    shared.paths = { known_hosts: shared.paths.known_hosts! };
+    const sharedConfig = join(base, 'shared.yaml');
+    writeFileSync(sharedConfig, stringify(shared), { mode: 0o644 });
+    const home = (name: string, uid: number) => {
+      const dir = join(base, name);
+      mkdirSync(dir);
+      chownSync(dir, uid, GROUP);
+      return { ...env, HOME: dir, XDG_STATE_HOME: '', XDG_CACHE_HOME: '' };
+    };
+    const alice = start(['run', 'l2-service-reset', '--target', 'doai-orchestrator', '--config', sharedConfig], NOBODY, home('alice', NOBODY), GROUP);
+    await alice.waitFor(/doai-console approve ([0-9a-f]{8})/);
+    const bob = start(['run', 'l1-soft-reset', '--target', 'doai-orchestrator', '--config', sharedConfig], THIRD, home('bob', THIRD), GROUP);
+    expect(await bob.exit).toBe(1);
+    expect(bob.out()).toMatch(/L2 in progress by nobody since \d\d:\d\d \(run [^)]+\)/);
+    expect(bob.out()).toContain(`rm '${join(system, 'locks', 'doai-orchestrator.lock')}'`);
+    const lock = statSync(join(system, 'locks', 'doai-orchestrator.lock'));
+    expect({ uid: lock.uid, gid: lock.gid, mode: lock.mode & 0o777 }).toEqual({ uid: NOBODY, gid: GROUP, mode: 0o660 });
+    // One audit log for the machine: alice's START is in it, written by her into the group's file.
+    expect(auditLines(join(system, 'emergency.log'))[0]).toMatch(/^L2_SERVICE_RESET: START/);
+    alice.child.kill('SIGTERM');
+    await alice.exit;
+  }, 90_000);
 });

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
@@ -8,7 +8,8 @@ import { writeStarterConfig } from '../../src/config/write-starter';
 import { configSchema } from '../../src/config/schema';
 
 let dir: string;
-const env = { XDG_STATE_HOME: '/var/tmp/xdg-state-test' };
+// No system state dir: the defaults below are the per-user ones, whatever this machine has set up.
+const env = { XDG_STATE_HOME: '/var/tmp/xdg-state-test', DOAI_CONSOLE_SYSTEM_DIR: '/nonexistent/doai-console-system' };
 const home = '/home/tester';
 
 beforeEach(() => {
@@ -54,6 +55,20 @@ describe('loadConfig', () => {
     expect(config.nodes.error_rate_alert).toBe(0.1);
     expect(config.services[0].slow_ms).toBe(5000);
     expect(config.hosts[0].port).toBe(22);
+  });
+
+  it('with a system state dir set up (setgid), locks, approvals and the audit log default there; a config with its own state_dir keeps its own', () => {
+    const system = join(dir, 'system');
+    mkdirSync(system);
+    chmodSync(system, 0o2770);
+    const sysEnv = { ...env, DOAI_CONSOLE_SYSTEM_DIR: system };
+    const { paths } = loadConfig(write('console.yaml', valid), { env: sysEnv, home });
+    expect(paths).toMatchObject({ locksDir: join(system, 'locks'), approvalsDir: join(system, 'approvals'), auditLog: join(system, 'emergency.log'), journalDir: '/var/tmp/xdg-state-test/doai-console/journal' });
+    const own = loadConfig(write('own.yaml', `${valid}paths: { state_dir: ${join(dir, 'state')} }\n`), { env: sysEnv, home }).paths;
+    expect(own).toMatchObject({ locksDir: join(dir, 'state', 'locks'), auditLog: join(dir, 'state', 'emergency.log') });
+    // Not setgid: not set up (a folder some tool made), not used.
+    chmodSync(system, 0o770);
+    expect(loadConfig(write('console.yaml', valid), { env: sysEnv, home }).paths.locksDir).toBe('/var/tmp/xdg-state-test/doai-console/locks');
   });
 
   it('accepts an empty file as all defaults', () => {
@@ -154,6 +169,7 @@ runbooks: [my-runbooks]
       incidentsDir: '/var/tmp/xdg-state-test/doai-console/incidents',
       knownHosts: '/home/tester/.ssh/known_hosts',
       approvalsDir: '/var/lib/doai-console/approvals',
+      locksDir: '/var/tmp/xdg-state-test/doai-console/locks',
     });
     expect(loaded.config.hosts[0].identity_file).toBe(join(dir, 'keys/id_ed25519'));
     expect(loaded.config.hosts[0].known_hosts).toBe('/home/tester/kh');
