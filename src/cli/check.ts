@@ -15,6 +15,7 @@ import { appendKnownHost, checkHostKey, fingerprint, hostKeyAlgorithms, keyTypeO
 import { acceptNewCommand, acceptsUnknownKey, describeHostKeyRefusal } from '../ssh/host-trust';
 import { backupSpecsFor, freshnessText, readFreshness } from '../health/backup-freshness';
 import { createSshShell } from '../ssh/shell';
+import type { PassphraseAsker } from '../ssh/identity';
 import { applySshConfigToLoaded } from '../ssh/ssh-config';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit';
 
@@ -38,6 +39,8 @@ export interface CheckOptions {
   timeoutMs?: number;
   /** ssh for `ssh -G` (tests). */
   sshPath?: string;
+  /** Asks for an encrypted identity file's passphrase (the terminal); absent: the login row says what to do. */
+  passphrase?: PassphraseAsker;
 }
 
 const failing = (r: CheckRow) => r.verdict === 'FAIL';
@@ -135,6 +138,7 @@ async function checkHost(host: HostConfig, loaded: LoadedConfig, opts: CheckOpti
     hosts: loaded.config.hosts,
     knownHostsPath: loaded.paths.knownHosts,
     configPath: loaded.path,
+    ...(opts.passphrase ? { passphrase: opts.passphrase } : {}),
     acceptNew: opts.acceptNew === true && host.jump !== undefined,
     connectTimeoutMs: Math.max(opts.timeoutMs, 10_000),
     onHostKeyAdded: (info) => added.push(`${info.host}: ${info.fingerprint} written to ${info.path}`),

@@ -8,6 +8,7 @@ import type { CommonFlags } from './flags';
 import { operatorName } from '../config/operator';
 import { realClock, type Clock } from '../core/clock';
 import { createSshShell } from '../ssh/shell';
+import type { PassphraseAsker } from '../ssh/identity';
 import { applySshConfigToLoaded } from '../ssh/ssh-config';
 import { builtinActionsDir, loadRunbooks } from '../runbook/loader';
 import { createRunEngine, type RunEngine } from '../runbook/engine';
@@ -103,7 +104,7 @@ export interface ServerHealthParts {
   health: RemoteHealth;
 }
 
-export function buildContext(loaded: LoadedConfig, flags: CommonFlags, early?: EarlyParts | ServerHealthParts): ConsoleContext {
+export function buildContext(loaded: LoadedConfig, flags: CommonFlags, early?: EarlyParts | ServerHealthParts, ssh: { passphrase?: PassphraseAsker } = {}): ConsoleContext {
   // Hosts with ssh_config take HostName/User/Port/IdentityFile/ProxyJump from OpenSSH (R-SEC-2).
   loaded = applySshConfigToLoaded(loaded);
   loadDemoSecrets(loaded);
@@ -115,6 +116,7 @@ export function buildContext(loaded: LoadedConfig, flags: CommonFlags, early?: E
     knownHostsPath: paths.knownHosts,
     acceptNew: flags.acceptNew === true,
     configPath: loaded.path,
+    ...(ssh.passphrase ? { passphrase: ssh.passphrase } : {}),
   });
   const runbooks = loadRunbooks({ builtinDir: builtinActionsDir(), extraPaths: config.runbooks, baseDir: dirname(loaded.path), userDir: join(dirname(loaded.path), 'runbooks') });
   const audit = new AuditLog(paths.auditLog, { secrets: () => configSecrets(loaded) });

@@ -197,7 +197,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .action(async (runbook: string, flags: CommonFlags & { target: string; dryRun?: boolean; param?: Record<string, string> }) => {
       const { buildContext } = await import('./context');
       const { headlessRun } = await import('./headless-run');
-      const ctx = await buildContext(loadFromFlags(flags), flags);
+      const { terminalPassphrase } = await import('./passphrase-prompt');
+      const ctx = await buildContext(loadFromFlags(flags), flags, undefined, { passphrase: terminalPassphrase() });
       try {
         setExit(await headlessRun(ctx, runbook, flags.target, { dryRun: flags.dryRun === true, lang: langOf(flags), params: flags.param }));
       } finally {
@@ -266,7 +267,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--json', 'print JSON')
     .action(async (flags: CommonFlags & { acceptNew?: boolean; json?: boolean }) => {
       const { runCheck } = await import('./check');
-      setExit(await runCheck({ configPath: resolveConfigPath({ flag: flags.config }), acceptNew: flags.acceptNew === true, json: flags.json === true }));
+      const { terminalPassphrase } = await import('./passphrase-prompt');
+      setExit(await runCheck({ configPath: resolveConfigPath({ flag: flags.config }), acceptNew: flags.acceptNew === true, json: flags.json === true, passphrase: terminalPassphrase() }));
     });
 
   common(program.command('init'))

@@ -106,7 +106,9 @@ export async function execRemote(host: string, command: string, timeoutS: number
   const guard = new AbortController();
   const signal = AbortSignal.any([ctx.signal, guard.signal]);
   let guardFired = false;
-  const timer = setTimeout(() => {
+  const timer = setTimeout(function due() {
+    // The shell's own timeout waits while the operator types a passphrase; so does this guard.
+    if (ctx.shell.waitingForOperator?.()) return void timer.refresh();
     guardFired = true;
     guard.abort(new Error('timeout'));
   }, timeoutMs + 1000);

@@ -3,7 +3,9 @@
 // cancelled command really ended on the host.
 import { readFileSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
-import type { ClientChannel, ConnectConfig, Client as SshClient } from 'ssh2';
+import type { AgentAuthMethod, ClientChannel, ConnectConfig, ParsedKey, PublicKeyAuthMethod, Client as SshClient } from 'ssh2';
+
+type AuthMethod = AgentAuthMethod | PublicKeyAuthMethod;
 
 type Client = SshClient;
 // ssh2 costs ~100 ms to load and the console's first frame needs no host: load it on first use.
@@ -30,6 +32,7 @@ import {
   type HostKeyCheck,
 } from './known-hosts';
 import { acceptNewCommand, acceptsUnknownKey, hostKeyRefusal } from './host-trust';
+import { identityPublicKey, PASSPHRASE_ATTEMPTS, preferKey, type PassphraseAsker } from './identity';
 import { LineSplitter } from './line-splitter';
 import { killCommand, parsePidLine, wrapCommand } from './process-group';
 import { SshError, type ExecOptions, type ExecResult, type RemoteShell, type TrustFailure } from './types';
@@ -45,8 +48,11 @@ export interface SshShellOptions {
   /** TCP connect + handshake + auth, per hop. Default 10000. */
   connectTimeoutMs?: number;
   env?: NodeJS.ProcessEnv;
-  /** Asked once per host when its identity file is encrypted. */
-  passphrase?: (host: string) => Promise<string>;
+  /**
+   * Asked for an encrypted identity file's passphrase when the agent (if any) did not log in;
+   * absent where nobody can answer (no terminal): the login then fails saying what to do.
+   */
+  passphrase?: PassphraseAsker;
   /**
    * How a timed-out or cancelled command is ended. 'process-group' wraps each command so it
    * reports its pid, and kills its process group with a second command; 'signal' only sends the
@@ -77,6 +83,24 @@ const KILL_GRACE_MS = 5000;
 const PID_WAIT_MS = 1000;
 
 
+
+interface HopAuth {
+  username: string;
+  methods: AuthMethod[];
+  /** An encrypted identity file to unlock if the agent does not get in. */
+  locked?: { path: string; text: Buffer };
+}
+
+/** The login failed with the agent alone; the identity file is still locked. */
+class LockedIdentity extends SshError {
+  constructor(
+    cause: SshError,
+    readonly identity: { path: string; text: Buffer },
+  ) {
+    super(cause.message, cause.kind);
+  }
+}
+
 interface Connection {
   client: Client;
   closed: boolean;
@@ -93,7 +117,23 @@ export function createSshShell(opts: SshShellOptions): SshShell {
   const killMode = opts.killMode ?? 'auto';
   const hostsByName = new Map(opts.hosts.map((h) => [h.name, h]));
   const cache = new Map<string, Promise<Connection>>();
-  const passphrases = new Map<string, string>();
+  /** Decrypted identity files by path, for this shell's later logins (never the passphrase). */
+  const unlocked = new Map<string, ParsedKey>();
+  const unlocking = new Map<string, Promise<ParsedKey>>();
+  /** Passphrase questions open now: a person is typing, and no timeout counts that time. */
+  let asking = 0;
+
+  /**
+   * setTimeout whose time does not run while the operator is being asked for a passphrase: when
+   * it is due during a question it waits for the answer, then runs its whole delay again.
+   */
+  function operatorTimer(fn: () => void, ms: number): NodeJS.Timeout {
+    const handle = setTimeout(function due() {
+      if (asking > 0) handle.refresh();
+      else fn();
+    }, ms);
+    return handle;
+  }
   const fresh = new Set<Connection>();
   const connectedNow = new Set<string>();
   let shellClosed = false;
@@ -121,64 +161,100 @@ export function createSshShell(opts: SshShellOptions): SshShell {
     return host;
   }
 
-  async function authFor(host: HostConfig): Promise<Partial<ConnectConfig>> {
-    const auth: Partial<ConnectConfig> = { username: host.user };
+  /** An agent for the socket that offers the identity file's key first, as OpenSSH does. */
+  async function agentFor(sock: string, first: Buffer | undefined): Promise<string | InstanceType<Ssh2['OpenSSHAgent']>> {
+    if (!first) return sock;
+    const { OpenSSHAgent } = await loadSsh2();
+    const agent = new OpenSSHAgent(sock);
+    const list = agent.getIdentities.bind(agent);
+    agent.getIdentities = (cb) => list((err, keys) => (err ? cb(err) : cb(undefined, preferKey((keys ?? []) as ParsedKey[], first))));
+    return agent;
+  }
+
+  /**
+   * How one hop logs in, in OpenSSH's order: the agent's keys (the identity file's own first),
+   * then the identity file. An encrypted file the agent did not get us in with is `locked`: the
+   * caller asks for its passphrase and connects again (never while a login timer runs).
+   */
+  async function authFor(host: HostConfig): Promise<HopAuth> {
+    const username = host.user;
+    const methods: AuthMethod[] = [];
+    let identity: { path: string; text: Buffer; publicBlob?: Buffer; encrypted: boolean } | undefined;
     if (host.identity_file) {
       const path = expandHome(host.identity_file);
-      let keyText: Buffer;
+      let text: Buffer;
       try {
-        keyText = readFileSync(path);
+        text = readFileSync(path);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code ?? 'error';
+        throw new SshError(`cannot read identity file ${path} for host ${host.name} (${code}); fix identity_file in the config`, 'config');
+      }
+      const { utils } = await loadSsh2();
+      const parsed = utils.parseKey(text);
+      const encrypted = parsed instanceof Error && /passphrase|encrypted/i.test(parsed.message);
+      if (parsed instanceof Error && !encrypted) {
         throw new SshError(
-          `cannot read identity file ${path} for host ${host.name} (${code}); fix identity_file in the config`,
+          `identity file ${path} for host ${host.name} is not a private key this tool can read (${parsed.message}); point identity_file at an OpenSSH or PEM private key`,
           'config',
         );
       }
-      const { utils } = await loadSsh2();
-      const parsed = utils.parseKey(keyText);
-      if (parsed instanceof Error) {
-        if (!/passphrase/i.test(parsed.message)) {
-          throw new SshError(
-            `identity file ${path} for host ${host.name} is not a private key this tool can read (${parsed.message}); point identity_file at an OpenSSH or PEM private key`,
-            'config',
-          );
-        }
-        auth.privateKey = keyText;
-        auth.passphrase = await passphraseFor(host, keyText, path);
-      } else {
-        auth.privateKey = keyText;
-      }
+      identity = { path, text, publicBlob: identityPublicKey(path, text), encrypted };
     }
-    if (host.agent || !host.identity_file) {
-      const sock = env.SSH_AUTH_SOCK;
-      if (sock) auth.agent = sock;
-      else if (!host.identity_file) {
-        throw new SshError(
-          `host ${host.name} has no identity_file and SSH_AUTH_SOCK is not set: start ssh-agent and ssh-add a key, or set identity_file`,
-          'auth',
-        );
-      }
-    }
-    return auth;
-  }
-
-  async function passphraseFor(host: HostConfig, keyText: Buffer, path: string): Promise<string> {
-    const remembered = passphrases.get(host.name);
-    if (remembered !== undefined) return remembered;
-    if (!opts.passphrase) {
+    const sock = host.agent || !identity ? env.SSH_AUTH_SOCK : undefined;
+    if (!sock && !identity) {
       throw new SshError(
-        `identity file ${path} for host ${host.name} is encrypted and no passphrase can be asked here: load it with \`ssh-add ${path}\` and set agent: true, or run interactively`,
+        `host ${host.name} has no identity_file and SSH_AUTH_SOCK is not set: start ssh-agent and ssh-add a key, or set identity_file`,
         'auth',
       );
     }
-    const pass = await opts.passphrase(host.name);
-    const { utils } = await loadSsh2();
-    if (utils.parseKey(keyText, pass) instanceof Error) {
-      throw new SshError(`wrong passphrase for identity file ${path} (host ${host.name}); try again`, 'auth');
-    }
-    passphrases.set(host.name, pass);
-    return pass;
+    if (sock) methods.push({ type: 'agent', username, agent: await agentFor(sock, identity?.publicBlob) });
+    if (!identity) return { username, methods };
+    const key = identity.encrypted ? unlocked.get(identity.path) : identity.text;
+    if (key) methods.push({ type: 'publickey', username, key });
+    else if (sock) return { username, methods, locked: identity };
+    else methods.push({ type: 'publickey', username, key: await unlock(host, identity.path, identity.text, false) });
+    return { username, methods };
+  }
+
+  /**
+   * Decrypts an identity file with a passphrase asked for now (the terminal, or the console's
+   * masked prompt). The decrypted key is kept for this shell's connections, the passphrase nowhere.
+   */
+  function unlock(host: HostConfig, path: string, text: Buffer, agentTried: boolean): Promise<ParsedKey> {
+    const done = unlocked.get(path);
+    if (done) return Promise.resolve(done);
+    const pending = unlocking.get(path);
+    if (pending) return pending;
+    const attempt = (async (): Promise<ParsedKey> => {
+      const why = agentTried ? 'and the ssh-agent did not log in with it' : 'and no ssh-agent is in use for this host';
+      if (!opts.passphrase) {
+        throw new SshError(
+          `identity file ${path} for host ${host.name} is encrypted (passphrase-protected) ${why}; no terminal here to ask for the passphrase: load it with \`ssh-add ${path}\` and set agent: true, or run on a terminal`,
+          'auth',
+        );
+      }
+      const { utils } = await loadSsh2();
+      for (let n = 1; n <= PASSPHRASE_ATTEMPTS; n++) {
+        asking++;
+        let pass: string | undefined;
+        try {
+          pass = await opts.passphrase({ host: host.name, path, attempt: n });
+        } finally {
+          asking--;
+        }
+        if (pass === undefined) throw new SshError(`no passphrase given for identity file ${path} (host ${host.name}); nothing was run`, 'auth');
+        const key = utils.parseKey(text, pass);
+        if (!(key instanceof Error)) {
+          unlocked.set(path, key);
+          return key;
+        }
+      }
+      throw new SshError(`wrong passphrase for identity file ${path} (host ${host.name}), ${PASSPHRASE_ATTEMPTS} times; nothing was run`, 'auth');
+    })();
+    unlocking.set(path, attempt);
+    const clear = (): void => void unlocking.delete(path);
+    attempt.then(clear, clear);
+    return attempt;
   }
 
   function knownHostsFor(host: HostConfig): string[] {
@@ -252,7 +328,11 @@ export function createSshShell(opts: SshShellOptions): SshShell {
         clearTimeout(timer);
         resolve(client);
       });
-      client.on('error', (err: Error & { level?: string; code?: string }) => fail(hostKeyError ?? describeError(err, host)));
+      client.on('error', (err: Error & { level?: string; code?: string }) => {
+        const e = hostKeyError ?? describeError(err, host);
+        // The agent did not get in: the caller unlocks the identity file and tries once more.
+        fail(auth.locked && e.kind === 'auth' ? new LockedIdentity(e, auth.locked) : e);
+      });
       client.on('close', () =>
         fail(hostKeyError ?? new SshError(`${host.name} (${where}) closed the connection during login; check sshd on the host`, 'other')),
       );
@@ -261,7 +341,8 @@ export function createSshShell(opts: SshShellOptions): SshShell {
           host: host.address,
           port: host.port,
           ...(sock ? { sock } : {}),
-          ...auth,
+          username: auth.username,
+          authHandler: auth.methods,
           readyTimeout: connectTimeoutMs,
           keepaliveInterval: keepaliveMs,
           keepaliveCountMax: 3,
@@ -296,7 +377,15 @@ export function createSshShell(opts: SshShellOptions): SshShell {
     }
     let client: Client;
     try {
-      client = await connectHop(host, sock);
+      try {
+        client = await connectHop(host, sock);
+      } catch (err) {
+        if (!(err instanceof LockedIdentity)) throw err;
+        // OpenSSH's order: the agent first, then the file, asking for its passphrase now.
+        await unlock(host, err.identity.path, err.identity.text, true);
+        sock = jump ? await forwardOut(jump.client, host) : undefined;
+        client = await connectHop(host, sock);
+      }
     } catch (err) {
       if (jump && !cached) jump.end();
       throw err;
@@ -545,7 +634,7 @@ export function createSshShell(opts: SshShellOptions): SshShell {
         end('abort');
       }
 
-      timers.push(setTimeout(() => end('timeout'), execOpts.timeoutMs));
+      timers.push(operatorTimer(() => end('timeout'), execOpts.timeoutMs));
       execOpts.signal?.addEventListener('abort', onAbort, { once: true });
 
       startCommand(host, command, () => ending !== undefined).then(
@@ -617,7 +706,7 @@ export function createSshShell(opts: SshShellOptions): SshShell {
       });
     })();
     const timeout = new Promise<ProbeResult>((resolve) => {
-      timer = setTimeout(
+      timer = operatorTimer(
         () => resolve({ ok: false, error: `timeout: ${hostName} did not accept an SSH session within ${timeoutMs} ms`, kind: 'timeout' }),
         timeoutMs,
       );
@@ -644,6 +733,9 @@ export function createSshShell(opts: SshShellOptions): SshShell {
     probe,
     async connect(hostName: string): Promise<void> {
       await liveConnection(resolveHost(hostName));
+    },
+    waitingForOperator(): boolean {
+      return asking > 0;
     },
     isConnected(hostName: string): boolean {
       return connectedNow.has(hostName);

@@ -22,6 +22,8 @@ export interface RemoteShell {
   /** Connects and authenticates only (L3's "wait for SSH"). Resolves true when a session opens. */
   probe(host: string, timeoutMs: number): Promise<{ ok: true } | { ok: false; error: string; trust?: TrustFailure }>;
   close(): void;
+  /** True while the operator is being asked something (an identity's passphrase): timeouts wait. */
+  waitingForOperator?(): boolean;
 }
 
 /**

@@ -11,7 +11,10 @@ import { runCheck } from '../../src/cli/check';
 import type { HostConfig } from '../../src/config/schema';
 import { createSshShell, type SshShell } from '../../src/ssh/shell';
 import { SshError } from '../../src/ssh/types';
+import { fingerprint } from '../../src/ssh/known-hosts';
 import { requireSshd, startSshd, type RunningSshd } from '../helpers/sshd';
+import { BIN, runCli } from '../helpers/cli';
+import { startTmux } from '../helpers/tmux';
 
 requireSshd();
 
@@ -358,5 +361,150 @@ describe('a host known by an RSA key that now offers ed25519', () => {
     } finally {
       after.close();
     }
+  });
+});
+
+// Issue 12 item 17: an encrypted identity file (ssh-keygen -N) as OpenSSH handles it: the
+// agent's copy of that key first (no prompt), then the file, with the passphrase asked for
+// (up to three times) and kept nowhere; with nobody to ask, an error that says what to do.
+describe('a passphrase-protected identity file against OpenSSH sshd and a real ssh-agent', () => {
+  const PASS = 'correct horse battery';
+  let sshd: RunningSshd;
+  let dir: string;
+  let knownHosts: string;
+  let encKey: string;
+  let encFingerprint: string;
+  let loadedSock: string;
+  let emptySock: string;
+  const agents: ChildProcess[] = [];
+
+  async function startAgent(sock: string): Promise<void> {
+    const agent = spawn('/usr/bin/ssh-agent', ['-D', '-a', sock], { stdio: ['ignore', 'ignore', 'pipe'] });
+    agents.push(agent);
+    if (!(await waitUntil(() => existsSync(sock), 5000))) throw new Error(`ssh-agent did not create ${sock}`);
+  }
+
+  function keygen(path: string, pass: string): void {
+    const r = spawnSync('/usr/bin/ssh-keygen', ['-q', '-t', 'ed25519', '-N', pass, '-C', 'doai-enc', '-f', path], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`ssh-keygen: ${r.stderr}`);
+  }
+
+  const host = (agent: boolean): HostConfig => ({
+    name: 'box', address: '127.0.0.1', port: sshd.port, user: sshd.user, identity_file: encKey, agent, snapshot_dir: '/x', backup_dir: '/y',
+  });
+
+  beforeAll(async () => {
+    sshd = await startSshd();
+    dir = mkdtempSync(join(tmpdir(), 'doai-enc-'));
+    knownHosts = join(dir, 'known_hosts');
+    writeFileSync(knownHosts, `${sshd.knownHostsLine}\n`);
+    encKey = join(dir, 'id_enc');
+    keygen(encKey, PASS);
+    const decoy = join(dir, 'id_decoy');
+    keygen(decoy, '');
+    writeFileSync(join(sshd.dir, 'authorized_keys'), readFileSync(`${encKey}.pub`), { flag: 'a' });
+    encFingerprint = fingerprint(Buffer.from(readFileSync(`${encKey}.pub`, 'utf8').split(' ')[1]!, 'base64'));
+    // Without the .pub beside it, the public key comes from the private key file's clear part.
+    rmSync(`${encKey}.pub`);
+    loadedSock = join(dir, 'loaded.sock');
+    emptySock = join(dir, 'empty.sock');
+    await startAgent(loadedSock);
+    await startAgent(emptySock);
+    // ssh-add reads the passphrase from SSH_ASKPASS when it has no terminal.
+    const askpass = join(dir, 'askpass');
+    writeFileSync(askpass, `#!/bin/sh\necho '${PASS}'\n`, { mode: 0o700 });
+    const env = { ...process.env, SSH_AUTH_SOCK: loadedSock, SSH_ASKPASS: askpass, SSH_ASKPASS_REQUIRE: 'force', DISPLAY: 'none' };
+    for (const key of [decoy, encKey]) {
+      const add = spawnSync('/usr/bin/ssh-add', [key], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'] });
+      if (add.status !== 0) throw new Error(`ssh-add ${key}: ${add.stderr}`);
+    }
+  });
+
+  afterAll(async () => {
+    for (const a of agents) if (a.exitCode === null) a.kill('SIGTERM');
+    await sshd?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
+  });
+
+  async function login(agent: boolean, sock: string | undefined, passphrase?: (attempt: number) => string | undefined) {
+    const asked: number[] = [];
+    const shell = createSshShell({
+      hosts: [host(agent)],
+      knownHostsPath: knownHosts,
+      env: sock ? { SSH_AUTH_SOCK: sock } : {},
+      ...(passphrase ? { passphrase: async (r: { attempt: number }) => (asked.push(r.attempt), passphrase(r.attempt)) } : {}),
+    });
+    try {
+      const lines: string[] = [];
+      const res = await shell.exec('box', 'echo in', { timeoutMs: 30_000, onLine: (_s, l) => lines.push(l) }).catch((e: SshError) => e);
+      return { res, lines, asked };
+    } finally {
+      shell.close();
+    }
+  }
+
+  it('agent: true with the key loaded in ssh-agent logs in as `ssh -i key` does, asking nothing', async () => {
+    const { res, lines, asked } = await login(true, loadedSock, () => {
+      throw new Error('must not ask: the agent holds the key');
+    });
+    expect(res, sshd.log()).toEqual({ code: 0 });
+    expect(lines).toEqual(['in']);
+    expect(asked).toEqual([]);
+    // The agent's copy of the identity's key is what sshd accepted (the decoy was loaded first).
+    expect(sshd.log()).toContain(`Accepted publickey for ${sshd.user} from 127.0.0.1`);
+    expect(sshd.log()).toContain(`ED25519 ${encFingerprint}`);
+  });
+
+  it('an agent without the key: the file is next, its passphrase asked for (a wrong one asked again)', async () => {
+    const { res, asked } = await login(true, emptySock, (n) => (n === 1 ? 'wrong' : PASS));
+    expect(res, sshd.log()).toEqual({ code: 0 });
+    expect(asked).toEqual([1, 2]);
+  });
+
+  it('no agent: the passphrase is asked for before logging in; three wrong ones fail without echoing them', async () => {
+    expect((await login(false, undefined, () => PASS)).res).toEqual({ code: 0 });
+    const { res, asked } = await login(false, undefined, () => 'hunter2-wrong');
+    expect(asked).toEqual([1, 2, 3]);
+    expect(res).toBeInstanceOf(SshError);
+    expect((res as SshError).kind).toBe('auth');
+    expect((res as SshError).message).toMatch(/wrong passphrase for identity file .*id_enc \(host box\), 3 times/);
+    expect((res as SshError).message).not.toContain('hunter2');
+    expect(sshd.log()).not.toContain(PASS);
+  });
+
+  it('on a terminal, `check` asks for the passphrase as ssh does, echoes nothing, and logs in; piped, it says what to do', async () => {
+    const configPath = join(dir, 'console.yaml');
+    writeFileSync(
+      configPath,
+      stringify({
+        paths: { state_dir: join(dir, 'state'), known_hosts: knownHosts },
+        hosts: [{ name: 'box', address: '127.0.0.1', port: sshd.port, user: sshd.user, identity_file: encKey }],
+      }),
+    );
+    const term = startTmux(`${process.execPath} ${BIN} check --config ${configPath}`, { cols: 200, rows: 40, env: { NO_COLOR: '1' } });
+    try {
+      await term.waitFor(`Enter passphrase for key '${encKey}':`, 60_000);
+      term.type('not-it');
+      term.send('Enter');
+      await term.waitFor('Bad passphrase, try again.', 30_000);
+      term.type(PASS);
+      term.send('Enter');
+      const screen = await term.waitFor(/\[exit \d+\]/, 60_000);
+      expect(screen).toMatch(/ssh-auth\s+box\s+OK\s+logged in as/);
+      expect(screen).toContain('[exit 0]');
+      expect(screen).not.toContain(PASS);
+      expect(screen).not.toContain('not-it');
+    } finally {
+      term.kill();
+    }
+    const piped = await runCli(['check', '--config', configPath], { timeoutMs: 60_000 });
+    expect(piped.code).toBe(1);
+    expect(piped.stdout).toMatch(/ssh-auth\s+box\s+FAIL\s+identity file .*id_enc for host box is encrypted .*no terminal here to ask for the passphrase: load it with `ssh-add /);
+  }, 240_000);
+
+  it('nobody to ask (no terminal): a clear error naming ssh-add', async () => {
+    const { res } = await login(true, emptySock);
+    expect(res).toBeInstanceOf(SshError);
+    expect((res as SshError).message).toMatch(/id_enc for host box is encrypted \(passphrase-protected\) and the ssh-agent did not log in with it; no terminal here to ask for the passphrase: load it with `ssh-add .*id_enc` and set agent: true/);
   });
 });

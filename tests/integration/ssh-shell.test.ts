@@ -379,10 +379,11 @@ describe('ssh shell against an ssh2 test server', () => {
       expect(err.message).toContain('is encrypted');
       expect(err.message).toContain('ssh-add');
 
-      const wrong = await rejection(shell({ passphrase: async () => 'hunter2-secret' }, host).exec('web1', 'true', { timeoutMs: 5000, onLine: () => undefined }));
+      const wrong = await rejection(shell({ passphrase: async () => 'hunter2-secret' }, host).exec('web1', 'true', { timeoutMs: 60_000, onLine: () => undefined }));
       expect(wrong.kind).toBe('auth');
       expect(wrong.message).toContain('wrong passphrase');
       expect(wrong.message).not.toContain('hunter2-secret');
+      expect(enc.authenticatedConnections()).toBe(0);
 
       let asked = 0;
       const ok = shell({ passphrase: async () => (asked++, 'correct horse') }, host);
