@@ -24,7 +24,7 @@ function running(pattern: string): boolean {
 
 async function waitUntil(cond: () => boolean, ms: number): Promise<boolean> {
   const until = Date.now() + ms;
-  for (let i = 0; i < 500 && Date.now() < until; i++) {
+  for (let i = 0; i < 4000 && Date.now() < until; i++) {
     if (cond()) return true;
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -89,11 +89,11 @@ describe('ssh shell against OpenSSH sshd', () => {
       timeoutMs: 8000,
       onLine: (_s, l) => lines.push(l),
     });
-    expect(await waitUntil(() => running(marker) && running(`sleep ${b}`), 5000)).toBe(true);
+    expect(await waitUntil(() => running(marker) && running(`sleep ${b}`), 20_000)).toBe(true);
     const r = await pending;
     expect(r).toEqual({ code: null, timedOut: true });
     expect(lines).toEqual(['started']);
-    const gone = await waitUntil(() => !running(marker) && !running(`sleep ${b}`), 5000);
+    const gone = await waitUntil(() => !running(marker) && !running(`sleep ${b}`), 20_000);
     expect(gone, sshd.log()).toBe(true);
     // The connection stays usable after a kill.
     expect(await shell.exec('box', 'echo still here', { timeoutMs: 15_000, onLine: () => undefined })).toEqual({ code: 0 });
@@ -107,10 +107,10 @@ describe('ssh shell against OpenSSH sshd', () => {
       signal: controller.signal,
       onLine: () => undefined,
     });
-    expect(await waitUntil(() => running(`sleep ${n}`), 5000)).toBe(true);
+    expect(await waitUntil(() => running(`sleep ${n}`), 20_000)).toBe(true);
     controller.abort();
     expect(await pending).toEqual({ code: null, cancelled: true });
-    expect(await waitUntil(() => !running(`sleep ${n}`), 5000)).toBe(true);
+    expect(await waitUntil(() => !running(`sleep ${n}`), 20_000)).toBe(true);
   });
 
   it('a command that ignores TERM is killed with KILL', async () => {
@@ -118,12 +118,12 @@ describe('ssh shell against OpenSSH sshd', () => {
     await shell.connect('box');
     const started = Date.now();
     // Ignored signals stay ignored across exec, so the sleep ignores TERM too.
-    const pending = shell.exec('box', `trap '' TERM; echo ready; sleep ${n}`, { timeoutMs: 4000, onLine: () => undefined });
-    expect(await waitUntil(() => running(`sleep ${n}`), 5000)).toBe(true);
+    const pending = shell.exec('box', `trap '' TERM; echo ready; sleep ${n}`, { timeoutMs: 8000, onLine: () => undefined });
+    expect(await waitUntil(() => running(`sleep ${n}`), 20_000)).toBe(true);
     expect(await pending).toEqual({ code: null, timedOut: true });
     // TERM, then KILL after the group kill's grace: ended well before a second timeout would pass.
-    expect(Date.now() - started).toBeLessThan(4000 + 6000);
-    expect(await waitUntil(() => !running(`sleep ${n}`), 5000), sshd.log()).toBe(true);
+    expect(Date.now() - started).toBeLessThan(8000 + 6000);
+    expect(await waitUntil(() => !running(`sleep ${n}`), 20_000), sshd.log()).toBe(true);
   });
 
   it('reaches the host through OpenSSH as a jump host (forwardOut)', async () => {
@@ -183,7 +183,7 @@ describe('agent auth against OpenSSH sshd', () => {
     let err = '';
     agent.stderr?.on('data', (d: Buffer) => (err += d.toString()));
     agents.push(agent);
-    if (!(await waitUntil(() => existsSync(sock), 5000))) throw new Error(`ssh-agent did not create ${sock}: ${err}`);
+    if (!(await waitUntil(() => existsSync(sock), 20_000))) throw new Error(`ssh-agent did not create ${sock}: ${err}`);
   }
 
   const agentHost = (): HostConfig => ({
@@ -381,7 +381,7 @@ describe('a passphrase-protected identity file against OpenSSH sshd and a real s
   async function startAgent(sock: string): Promise<void> {
     const agent = spawn('/usr/bin/ssh-agent', ['-D', '-a', sock], { stdio: ['ignore', 'ignore', 'pipe'] });
     agents.push(agent);
-    if (!(await waitUntil(() => existsSync(sock), 5000))) throw new Error(`ssh-agent did not create ${sock}`);
+    if (!(await waitUntil(() => existsSync(sock), 20_000))) throw new Error(`ssh-agent did not create ${sock}`);
   }
 
   function keygen(path: string, pass: string): void {
