@@ -38,6 +38,7 @@ export async function headlessRun(
   const titles = new Map<string, string>();
   const started = new Map<string, number>();
   let runId: string | undefined;
+  let auditIncomplete = false;
   const pending: RunEvent[] = [];
   const onEvent = (ev: RunEvent) => {
     if (!runId) {
@@ -79,7 +80,8 @@ export async function headlessRun(
       {
         // L2 → L3 escalates to the service's host (R-RUN-6).
         const next = escalationOffer(ctx.loaded.config, ctx.engine.getRunbook, { escalateTo: ev.escalateTo, target });
-        write(`${t} ${ev.outcome.toUpperCase()}${ev.message ? ` — ${ev.message}` : ''}${next ? ` — escalate: doai-console run ${next.runbook} --target ${next.target}` : ''}`);
+        if (ev.auditIncomplete) auditIncomplete = true;
+        write(`${t} ${ev.outcome.toUpperCase()}${ev.auditIncomplete ? ', audit incomplete' : ''}${ev.message ? ` — ${ev.message}` : ''}${next ? ` — escalate: doai-console run ${next.runbook} --target ${next.target}` : ''}`);
       }
         break;
       default:
@@ -133,7 +135,8 @@ export async function headlessRun(
   try {
     const outcome = await ctx.engine.waitFor(result.runId);
     if (signalled) return 128 + (SIGNAL_NUMBERS[signalled] ?? 0);
-    return outcome === 'success' ? EXIT_OK : EXIT_FAILED;
+    // A recovery whose audit lines are missing is not a clean success for a script (R-AUD-2).
+    return outcome === 'success' && !auditIncomplete ? EXIT_OK : EXIT_FAILED;
   } finally {
     approvalUi?.stop();
     for (const s of sigs) process.off(s, onSignal);

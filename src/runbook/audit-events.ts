@@ -1,6 +1,6 @@
 // The one place where RunEvents become emergency.log lines (R-AUD-1), in seed 000's words. A
 // runbook declares its audit name and messages; adding a runbook never touches this mapping.
-import type { AuditLog } from '../audit/emergency-log';
+import { formatAuditLine, formatIsoLocal, type AuditLog } from '../audit/emergency-log';
 import type { RunEvent } from './events';
 import type { Runbook } from './schema';
 
@@ -52,8 +52,30 @@ export function auditMessagesFor(event: RunEvent, run: RunAuditState | undefined
  * Feeds an AuditLog from events. Throws when a line cannot be written so the caller can refuse
  * to go on (a run must not start without its START line).
  */
-export function createAuditRecorder(audit: AuditLog, runbook: (id: string) => Runbook | undefined): (event: RunEvent) => void {
+/** Lines the audit log refused; thrown so the engine can say so, keep them in the journal and mark the run. */
+export class AuditNotWritten extends Error {
+  constructor(
+    readonly lines: string[],
+    cause: Error,
+  ) {
+    super(cause.message);
+    this.name = 'AuditNotWritten';
+  }
+}
+
+export function createAuditRecorder(audit: AuditLog, runbook: (id: string) => Runbook | undefined, now: () => Date = () => new Date()): (event: RunEvent) => void {
   const runs = new Map<string, RunAuditState>();
+  // Lines not written when they happened (log unwritable: ENOSPC, permissions), in order. Each
+  // later write first appends them, with their own time and marked LATE, once the log takes them.
+  const pending: { auditName: string; message: string; at: Date }[] = [];
+  const write = (auditName: string, message: string, at: Date): void => {
+    while (pending.length) {
+      const p = pending[0]!;
+      audit.append(p.auditName, `${p.message} (LATE: the log was not writable then; written ${formatIsoLocal(now())})`, p.at);
+      pending.shift();
+    }
+    audit.append(auditName, message, at);
+  };
   return (event) => {
     if (event.type === 'run.started') runs.set(event.runId, { auditName: event.auditName, runbook: runbook(event.runbook), dryRun: event.dryRun });
     const run = runs.get(event.runId);
@@ -63,8 +85,16 @@ export function createAuditRecorder(audit: AuditLog, runbook: (id: string) => Ru
       messages = messages.filter((m) => m !== run?.last);
     }
     if (!run) return;
-    for (const m of messages) {
-      audit.append(run.auditName, m, event.at);
+    for (let i = 0; i < messages.length; i++) {
+      const m = messages[i]!;
+      try {
+        write(run.auditName, m, event.at);
+      } catch (err) {
+        const missed = messages.slice(i).map((message) => ({ auditName: run.auditName, message, at: event.at }));
+        // Without its START line a run does not happen (the engine refuses it): nothing to append later.
+        if (event.type !== 'run.started') pending.push(...missed);
+        throw new AuditNotWritten(missed.map((x) => formatAuditLine(x.at, x.auditName, x.message)), err as Error);
+      }
       run.last = m;
     }
   };

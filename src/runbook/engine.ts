@@ -11,7 +11,7 @@ import { RunJournal } from '../audit/journal';
 import { redactDeep } from '../audit/redact';
 import { probeHttp } from '../health/http-probe';
 import type { RemoteShell, TrustFailure } from '../ssh/types';
-import { createAuditRecorder } from './audit-events';
+import { AuditNotWritten, createAuditRecorder } from './audit-events';
 import type { OutputStream, RunEvent, RunEventListener, RunOutcome } from './events';
 import { describeLock, type LockStore } from './lock-store';
 import { fittingTargets, targetMisfit } from './fit';
@@ -164,6 +164,8 @@ interface ActiveRun {
   prepared?: PreparedApproval;
   answer?: (answer: ApprovalAnswer) => { accepted: boolean; error?: Localized };
   done: Promise<RunOutcome>;
+  /** Audit lines of this run the log refused (kept in the journal, appended late when it takes them). */
+  auditMissed?: number;
 }
 
 function pad2(n: number): string {
@@ -193,7 +195,7 @@ class Engine implements RunEngine {
 
   constructor(private readonly deps: RunEngineDeps) {
     this.store = new RunViewStore({ runbook: (id) => deps.runbooks.get(id), batchMs: deps.batchMs ?? 100, maxLines: deps.maxOutputLines });
-    this.recordAudit = createAuditRecorder(deps.audit, (id) => deps.runbooks.get(id));
+    this.recordAudit = createAuditRecorder(deps.audit, (id) => deps.runbooks.get(id), () => deps.clock.now());
   }
 
   // --- RunsStore -----------------------------------------------------------------------------
@@ -733,17 +735,32 @@ class Engine implements RunEngine {
     return redactDeep(event, this.secrets());
   }
 
+  private withAuditNote(run: ActiveRun, message: string | undefined): string | undefined {
+    if (!run.auditMissed) return message;
+    const note = `audit incomplete: ${run.auditMissed} line(s) not written to ${this.deps.audit.path}, kept in the journal and appended (marked LATE) once it is writable`;
+    return message ? `${message}; ${note}` : note;
+  }
+
   private dispatch(raw: RunEvent, opts: { skipAudit?: boolean } = {}): void {
-    const event = this.redact(raw);
+    let event = this.redact(raw);
     if (!opts.skipAudit) {
       try {
         this.recordAudit(event);
       } catch (err) {
         // The action already happened; say loudly that its line is missing rather than stop a
-        // recovery half-way.
-        this.deliver({ type: 'step.output', runId: event.runId, stepId: 'stepId' in event ? event.stepId : '-', stream: 'stderr', line: `AUDIT LOG NOT WRITTEN: ${(err as Error).message}`, at: event.at });
+        // recovery half-way. The line itself goes into the journal; the run's outcome says the
+        // audit is incomplete (SUCCESS, audit incomplete) and a headless run exits 1.
+        const lines = err instanceof AuditNotWritten ? err.lines : [];
+        const run = this.active.get(event.runId);
+        if (run) run.auditMissed = (run.auditMissed ?? 0) + Math.max(1, lines.length);
+        const stepId = 'stepId' in event ? event.stepId : '-';
+        this.deliver({ type: 'step.output', runId: event.runId, stepId, stream: 'stderr', line: `AUDIT LOG NOT WRITTEN: ${(err as Error).message}`, at: event.at });
+        for (const line of lines) this.deliver({ type: 'step.output', runId: event.runId, stepId, stream: 'stderr', line: `AUDIT LINE KEPT (to append late): ${line}`, at: event.at });
       }
     }
+    // Counted once the closing line itself was tried: the outcome says how many lines are missing.
+    const run = event.type === 'run.finished' ? this.active.get(event.runId) : undefined;
+    if (event.type === 'run.finished' && run?.auditMissed) event = { ...event, auditIncomplete: true, message: this.withAuditNote(run, event.message) };
     this.deliver(event);
   }
 

@@ -46,6 +46,8 @@ export type RunEvent =
       trust?: TrustFailure;
       /** The approval flow already wrote the closing audit line (STEP2_REJECTED - Same approver, CANCELLED by user). */
       auditWritten?: boolean;
+      /** Some of the run's audit lines could not be written (ENOSPC, permissions): kept in the journal, appended late. */
+      auditIncomplete?: boolean;
       at: Date;
     };
 
