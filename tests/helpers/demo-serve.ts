@@ -1,6 +1,8 @@
 // Starts `doai-console demo --serve` (the built binary) and returns the config path it prints.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { BIN } from './cli';
+import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { BIN, waitForProcessesGone } from './cli';
 
 export interface ServedDemo {
   configPath: string;
@@ -32,12 +34,18 @@ export function serveDemo(timeoutMs = 15_000): Promise<ServedDemo> {
         resolve({
           configPath: m[1],
           process: child,
-          stop: () =>
-            new Promise<void>((r) => {
+          // The fleet's folder (config, keys, and the state of consoles run on it) goes too,
+          // after those consoles have finished writing into it.
+          stop: async () => {
+            const dir = dirname(m[1]!);
+            await waitForProcessesGone(dir);
+            await new Promise<void>((r) => {
               if (child.exitCode !== null) return r();
               child.once('exit', () => r());
               child.kill('SIGTERM');
-            }),
+            });
+            rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
+          },
         });
       }
     });

@@ -56,9 +56,13 @@ function host(name: string, extra: Partial<HostHealth> = {}): HostHealth {
 let dirs: string[] = [];
 let engines: RunEngine[] = [];
 
-afterEach(() => {
+afterEach(async () => {
   cleanup();
-  for (const e of engines) for (const r of e.activeRuns()) e.cancel(r.runId);
+  // A cancelled run writes its CANCELLED line afterwards: wait for it, or the removed folder
+  // comes back with an emergency.log in it.
+  const ending: Promise<unknown>[] = [];
+  for (const e of engines) for (const r of e.activeRuns()) (e.cancel(r.runId), ending.push(e.waitFor(r.runId)));
+  await Promise.all(ending);
   engines = [];
   for (const d of dirs) rmSync(d, { recursive: true, force: true, maxRetries: 10 });
   dirs = [];

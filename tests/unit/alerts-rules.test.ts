@@ -10,7 +10,7 @@ import { BatchedStore } from '../../src/core/store';
 import type { AlertEvent, FleetSnapshot, NodesSnapshot, NodeView, NotificationAttempt, ServiceHealth } from '../../src/core/views';
 import { configSchema } from '../../src/config/schema';
 import { alertRules, DEFAULT_ALERT_RULES, evaluateAlerts } from '../../src/health/alerts';
-import { createAlertsStore, type AlertNotifier } from '../../src/health/alerts-store';
+import { createAlertsStore, type AlertNotifier, type AlertsStoreHandle } from '../../src/health/alerts-store';
 
 class MemoryStore<S> extends BatchedStore<S> {
   update(next: S): void {
@@ -19,7 +19,13 @@ class MemoryStore<S> extends BatchedStore<S> {
 }
 
 const dirs: string[] = [];
-afterEach(() => {
+const stores: AlertsStoreHandle[] = [];
+afterEach(async () => {
+  // A store still appending to alerts.jsonl would create its folder again after the removal.
+  for (const s of stores.splice(0)) {
+    s.stop();
+    await s.settled();
+  }
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true, maxRetries: 10 });
 });
 
@@ -105,6 +111,7 @@ function setup(configExtra: Record<string, unknown> = {}, opts: { notifierOk?: b
     },
     onIsolated: (ids) => isolatedCalls.push(ids),
   });
+  stores.push(alerts);
   const events: AlertEvent[] = [];
   alerts.onEvent((e) => events.push(e));
   const lines = () => {
