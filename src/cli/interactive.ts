@@ -80,7 +80,7 @@ interface ServerLink {
 export async function runInteractive(
   loaded: LoadedConfig,
   flags: CommonFlags & { socket?: string; standalone?: boolean },
-  opts: { lang: Lang; demo?: { inject(name: string): Promise<void> | void } },
+  opts: { lang: Lang; demo?: { inject(name: string): Promise<void> | void }; notice?: string },
 ): Promise<number> {
   const clock = realClock(loaded.config.demo?.time_scale ?? 1);
   const server = await attachHealth(flags);
@@ -126,7 +126,7 @@ export async function runInteractive(
   });
   let failed: { err: unknown } | undefined;
   // After the first frame is on the terminal (Ink writes it synchronously in startConsole).
-  const ready = buildLate(loaded, flags, opts.lang, server ? { clock, health: server.health } : { clock, fleet: fleet as ReturnType<typeof createFleetStore> }).then(
+  const ready = buildLate(loaded, flags, opts.lang, opts.notice, server ? { clock, health: server.health } : { clock, fleet: fleet as ReturnType<typeof createFleetStore> }).then(
     (built) => {
       late = built;
       if (exiting) return;
@@ -206,6 +206,7 @@ async function buildLate(
   loaded: LoadedConfig,
   flags: CommonFlags,
   lang: Lang,
+  notice: string | undefined,
   early: EarlyParts | ServerHealthParts,
 ): Promise<Late & { parts: AppStartup }> {
   const [{ buildContext }, { LiveRunsSource }, { MergedRunsStore }, resume] = await Promise.all([
@@ -239,7 +240,7 @@ async function buildLate(
       parts: {
         runs,
         control: resume.withResume(ctx.engine, interrupted, replay),
-        notice: resume.interruptedNotice(interrupted, lang, { open: 'Enter' }),
+        notice: [notice, resume.interruptedNotice(interrupted, lang, { open: 'Enter' })].filter(Boolean).join(' · ') || undefined,
         ops: { checklists: ctx.ops.checklists, checklistControl: ctx.ops.checklists, incidents: ctx.ops.incidents, incidentControl: ctx.ops.incidents },
         fleetStores: 'health' in early
           ? {

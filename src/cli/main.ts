@@ -95,10 +95,21 @@ async function demo(flags: CommonFlags & { serve?: boolean; nodes?: string; rese
     machineApprovals = false;
   }
   const fleet = await startDemoFleet({ dir, machineApprovals, ...(nodeCount !== undefined ? { nodeCount } : {}) });
+  // The demo runs the way a jump box does: a server owns the fleet's health and alerts, this
+  // console attaches to it, and a second terminal can attach to the same server.
+  const [{ startDemoServer }, { t }] = await Promise.all([import('../demo/server'), import('../i18n/catalog')]);
+  let server: Awaited<ReturnType<typeof startDemoServer>> | undefined;
   try {
+    server = await startDemoServer(fleet.configPath, join(dir, 'run', 'console.sock'), join(dir, 'serve.log'));
+    const attach = `doai-console --config ${fleet.configPath} --socket ${server.socket}`;
     const { runInteractive } = await import('./interactive');
-    return await runInteractive(loadFromFlags({ ...flags, config: fleet.configPath }), flags, { lang: langOf(flags), demo: { inject: (name) => fleet.injectFault(name as never) } });
+    return await runInteractive(loadFromFlags({ ...flags, config: fleet.configPath }), { ...flags, socket: server.socket }, {
+      lang: langOf(flags),
+      demo: { inject: (name) => fleet.injectFault(name as never) },
+      notice: t(langOf(flags), 'demo.attachHint', { command: attach }),
+    });
   } finally {
+    await server?.stop();
     await fleet.stop();
     release();
     process.stdout.write(`Demo folder kept: ${dir} (emergency.log, journal/, incidents/, state/; keys owner-only). \`doai-console demo --reset\` starts clean.\n`);

@@ -10,6 +10,7 @@ const en = {
   'header.readOnly': 'READ-ONLY',
   'header.attached': 'attached to {socket}',
   'header.standalone': 'standalone',
+  'demo.attachHint': 'Second terminal, same server: {command}',
   'header.reconnecting': 'server restarting — reconnecting',
   'header.lost': 'server gone: {reason}',
 
@@ -337,6 +338,7 @@ const ko: Record<MessageKey, string> = {
   'header.demo': 'DEMO — 대기 시간 ×{scale} 압축',
   'header.attached': '서버 연결: {socket}',
   'header.standalone': '단독 실행',
+  'demo.attachHint': '두 번째 터미널에서 같은 서버에 연결: {command}',
   'header.reconnecting': '서버 재시작 중 — 다시 연결하는 중',
   'header.lost': '서버 연결 끊김: {reason}',
   'header.readOnly': '읽기 전용',
