@@ -40,6 +40,8 @@ describe('demo with a server', () => {
     // A run started in the first console is seen in the second.
     await first.waitFor(/doai-orchestrator\s+UP/, 30_000);
     first.send('1');
+    // The service is UP: the console asks before restarting it anyway.
+    if (/restart anyway/.test(await first.waitFor(/restart anyway with L1 Soft Reset\? \(y\/n\)|Restart the service/, 30_000))) first.send('y');
     await first.waitFor(/Restart the service/, 30_000);
     // In progress (observed) or, if it was quick, as the last run: either way the same run.
     await second.waitFor(/L1 in progress by root|Last run: L1 Soft Reset on caddy/, 30_000);
