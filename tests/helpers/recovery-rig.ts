@@ -19,6 +19,12 @@ import { FileLockStore } from '../../src/runbook/locks';
 
 export const REPO = resolve(__dirname, '../..');
 
+/** The run id of a start that must have been accepted (throws with the refusal otherwise). */
+export function started(r: { ok: true; runId: string } | { ok: false; error: string }): string {
+  if (!r.ok) throw new Error(r.error);
+  return r.runId;
+}
+
 export function builtinRunbook(id: string): Runbook {
   const file = join(REPO, 'actions', `${id}.yaml`);
   const r = parseRunbook(readFileSync(file, 'utf8'), file);

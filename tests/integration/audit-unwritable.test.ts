@@ -11,18 +11,13 @@ import { readJournal } from '../../src/audit/journal';
 import type { RunEvent } from '../../src/runbook/events';
 import { startDemoFleet } from '../../src/demo/fleet';
 import { BIN } from '../helpers/cli';
-import { startRig, type Rig } from '../helpers/recovery-rig';
+import { started, startRig, type Rig } from '../helpers/recovery-rig';
 
 let rig: Rig | undefined;
 afterEach(async () => {
   await rig?.stop();
   rig = undefined;
 });
-
-function started(r: { ok: true; runId: string } | { ok: false; error: string }): string {
-  if (!r.ok) throw new Error(r.error);
-  return r.runId;
-}
 
 describe('an unwritable audit log mid-run', () => {
   it('ENOSPC after START: SUCCESS, audit incomplete; the lines kept in the journal are appended LATE once the log is writable', async () => {

@@ -2,15 +2,16 @@
 // exactly as esbuild sees it; none of the modules that can change the fleet or the records may be
 // in its module graph, so no key, bug or plugin in that process can reach them.
 import { describe, expect, it } from 'vitest';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { commands, registryFor } from '../../src/commands/registry';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-async function moduleGraph(entry: string): Promise<string[]> {
+async function moduleGraph(entry: string, plugins: Plugin[] = []): Promise<string[]> {
   const result = await build({
+    plugins,
     entryPoints: [path.join(root, entry)],
     bundle: true,
     write: false,
@@ -106,34 +107,21 @@ async function watchEntryGraph(): Promise<string[]> {
     'src/cli/fast-start.ts': [],
     'src/cli/main.ts': ['src/cli/watch.ts'],
   };
-  const result = await build({
-    entryPoints: [path.join(root, 'src/cli/entry.ts')],
-    bundle: true,
-    write: false,
-    metafile: true,
-    platform: 'node',
-    format: 'esm',
-    jsx: 'automatic',
-    packages: 'external',
-    logLevel: 'silent',
-    absWorkingDir: root,
-    plugins: [
-      {
-        name: 'dynamic-imports-on-the-watch-path',
-        setup(b) {
-          b.onResolve({ filter: /.*/ }, async (args) => {
-            if (args.kind !== 'dynamic-import' || args.pluginData === 'resolving') return undefined;
-            const importer = path.relative(root, args.importer);
-            const allowed = onPath[importer];
-            if (!allowed) return undefined; // inside the wall screen's graph: followed
-            const r = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: 'resolving' });
-            return allowed.includes(path.relative(root, r.path)) ? r : { path: args.path, external: true };
-          });
-        },
+  return moduleGraph('src/cli/entry.ts', [
+    {
+      name: 'dynamic-imports-on-the-watch-path',
+      setup(b) {
+        b.onResolve({ filter: /.*/ }, async (args) => {
+          if (args.kind !== 'dynamic-import' || args.pluginData === 'resolving') return undefined;
+          const importer = path.relative(root, args.importer);
+          const allowed = onPath[importer];
+          if (!allowed) return undefined; // inside the wall screen's graph: followed
+          const r = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: 'resolving' });
+          return allowed.includes(path.relative(root, r.path)) ? r : { path: args.path, external: true };
+        });
       },
-    ],
-  });
-  return Object.keys(result.metafile!.inputs);
+    },
+  ]);
 }
 
 /** File writers: never loaded by the wall screen, not even unused. */
@@ -155,8 +143,7 @@ describe('the real entry path of `doai-console watch` (bin → CLI entry → fas
   });
 
   it('the check can fail: the init command path does reach the starter-config writer', async () => {
-    const result = await build({ entryPoints: [path.join(root, 'src/cli/main.ts')], bundle: true, write: false, metafile: true, platform: 'node', format: 'esm', jsx: 'automatic', packages: 'external', logLevel: 'silent', absWorkingDir: root });
-    const inputs = Object.keys(result.metafile!.inputs);
+    const inputs = await moduleGraph('src/cli/main.ts');
     expect(inputs).toContain('src/config/write-starter.ts');
     expect(inputs).toContain('src/config/cache-write.ts');
   });
