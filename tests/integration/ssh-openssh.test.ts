@@ -31,6 +31,15 @@ async function waitUntil(cond: () => boolean, ms: number): Promise<boolean> {
   return cond();
 }
 
+/** A foreground ssh-agent (-D) on a socket of our own, so the test ends it by its pid. */
+async function startSshAgent(sock: string, agents: ChildProcess[]): Promise<void> {
+  const agent = spawn('/usr/bin/ssh-agent', ['-D', '-a', sock], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  agent.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  agents.push(agent);
+  if (!(await waitUntil(() => existsSync(sock), 20_000))) throw new Error(`ssh-agent did not create ${sock}: ${err}`);
+}
+
 describe('ssh shell against OpenSSH sshd', () => {
   let sshd: RunningSshd;
   let dir: string;
@@ -177,14 +186,7 @@ describe('agent auth against OpenSSH sshd', () => {
   let loadedSock: string;
   let emptySock: string;
 
-  /** A foreground ssh-agent (-D) on a socket of our own, so the test ends it by its pid. */
-  async function startAgent(sock: string): Promise<void> {
-    const agent = spawn('/usr/bin/ssh-agent', ['-D', '-a', sock], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    agent.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-    agents.push(agent);
-    if (!(await waitUntil(() => existsSync(sock), 20_000))) throw new Error(`ssh-agent did not create ${sock}: ${err}`);
-  }
+  const startAgent = (sock: string) => startSshAgent(sock, agents);
 
   const agentHost = (): HostConfig => ({
     name: 'box',
@@ -378,11 +380,7 @@ describe('a passphrase-protected identity file against OpenSSH sshd and a real s
   let emptySock: string;
   const agents: ChildProcess[] = [];
 
-  async function startAgent(sock: string): Promise<void> {
-    const agent = spawn('/usr/bin/ssh-agent', ['-D', '-a', sock], { stdio: ['ignore', 'ignore', 'pipe'] });
-    agents.push(agent);
-    if (!(await waitUntil(() => existsSync(sock), 20_000))) throw new Error(`ssh-agent did not create ${sock}`);
-  }
+  const startAgent = (sock: string) => startSshAgent(sock, agents);
 
   function keygen(path: string, pass: string): void {
     const r = spawnSync('/usr/bin/ssh-keygen', ['-q', '-t', 'ed25519', '-N', pass, '-C', 'doai-enc', '-f', path], { encoding: 'utf8' });
