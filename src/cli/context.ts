@@ -104,7 +104,7 @@ export interface ServerHealthParts {
   health: RemoteHealth;
 }
 
-export function buildContext(loaded: LoadedConfig, flags: CommonFlags, early?: EarlyParts | ServerHealthParts, ssh: { passphrase?: PassphraseAsker } = {}): ConsoleContext {
+export function buildContext(loaded: LoadedConfig, flags: CommonFlags, early?: EarlyParts | ServerHealthParts, extra: { passphrase?: PassphraseAsker; evaluator?: 'console' | 'server' } = {}): ConsoleContext {
   // Hosts with ssh_config take HostName/User/Port/IdentityFile/ProxyJump from OpenSSH (R-SEC-2).
   loaded = applySshConfigToLoaded(loaded);
   loadDemoSecrets(loaded);
@@ -116,7 +116,7 @@ export function buildContext(loaded: LoadedConfig, flags: CommonFlags, early?: E
     knownHostsPath: paths.knownHosts,
     acceptNew: flags.acceptNew === true,
     configPath: loaded.path,
-    ...(ssh.passphrase ? { passphrase: ssh.passphrase } : {}),
+    ...(extra.passphrase ? { passphrase: extra.passphrase } : {}),
   });
   const runbooks = loadRunbooks({ builtinDir: builtinActionsDir(), extraPaths: config.runbooks, baseDir: dirname(loaded.path), userDir: join(dirname(loaded.path), 'runbooks') });
   const audit = new AuditLog(paths.auditLog, { secrets: () => configSecrets(loaded) });
@@ -134,37 +134,25 @@ export function buildContext(loaded: LoadedConfig, flags: CommonFlags, early?: E
     prepareApproval: (info) => approvals.prepareApproval(info),
   });
   const health = early && 'health' in early ? early.health : undefined;
-  if (health) {
-    const ops = createOpsStores({ loaded, clock, operator, shell, engine, fleet: health.fleet, monitors: health });
-    return {
-      loaded,
+  let fleet: FleetStore;
+  let monitors: FleetMonitors | undefined;
+  if (health) fleet = health.fleet;
+  else {
+    const local = (early && 'fleet' in early ? early.fleet : undefined) ?? createFleetStore({ config, clock });
+    local.setRecommendationFit((rec) => fitRecommendation(rec, config, runbooks));
+    fleet = local;
+    monitors = createFleetMonitors({
+      config,
       clock,
-      operator,
+      fleet: local,
       shell,
-      engine,
-      audit,
-      fleet: health.fleet,
-      approvals,
-      ops,
-      close() {
-        ops.stop();
-        shell.close();
-      },
-    };
+      stateDir: paths.stateDir,
+      configDir: dirname(loaded.path),
+      actions: { startRunbook: (id, target) => engine.start(id, target) },
+      evaluator: { kind: extra.evaluator ?? 'console', operator },
+    });
   }
-  const fleet = (early && 'fleet' in early ? early.fleet : undefined) ?? createFleetStore({ config, clock });
-  fleet.setRecommendationFit((rec) => fitRecommendation(rec, config, runbooks));
-  const monitors = createFleetMonitors({
-    config,
-    clock,
-    fleet,
-    shell,
-    stateDir: paths.stateDir,
-    configDir: dirname(loaded.path),
-    actions: { startRunbook: (id, target) => engine.start(id, target) },
-    evaluator: { kind: 'console', operator },
-  });
-  const ops = createOpsStores({ loaded, clock, operator, shell, engine, fleet, monitors });
+  const ops = createOpsStores({ loaded, clock, operator, shell, engine, fleet, monitors: health ?? monitors });
   return {
     loaded,
     clock,
@@ -178,7 +166,7 @@ export function buildContext(loaded: LoadedConfig, flags: CommonFlags, early?: E
     ops,
     close() {
       ops.stop();
-      monitors.stop();
+      monitors?.stop();
       fleet.stop();
       shell.close();
     },

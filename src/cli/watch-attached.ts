@@ -11,7 +11,8 @@ import type { OpenIncidentSnapshot } from '../watch/incident-reader';
 import { CoalescedStore } from '../watch/coalesce';
 import { installCrashGuard, terminalProblem } from '../watch/terminal';
 import { startWatch } from '../../screens/watch/start-watch';
-import { EXIT_USAGE, SIGNAL_NUMBERS, UserError } from './exit';
+import { EXIT_USAGE, UserError } from './exit';
+import { runWallScreen } from './wall-screen-run';
 
 /** Undefined when the default socket is left from a stopped server: the caller stands alone. */
 export async function runAttachedWatch(choice: { socket: string; explicit: boolean }, opts: { frameSeconds: number; lang: Lang }): Promise<number | undefined> {
@@ -49,25 +50,5 @@ export async function runAttachedWatch(choice: { socket: string; explicit: boole
     frames.stop();
     link.close();
   };
-  let exiting = false;
-  const onSignal = (sig: NodeJS.Signals) => {
-    if (exiting) return;
-    exiting = true;
-    handle.restoreTerminal();
-    handle.unmount();
-    stopAll();
-    process.exit(128 + (SIGNAL_NUMBERS[sig] ?? 0));
-  };
-  const sigs: NodeJS.Signals[] = ['SIGHUP', 'SIGTERM', 'SIGINT'];
-  for (const s of sigs) process.on(s, onSignal);
-  try {
-    return await handle.waitUntilExit();
-  } catch (err) {
-    guard.crash(err);
-    return await new Promise<number>(() => {});
-  } finally {
-    guard.dispose();
-    for (const s of sigs) process.off(s, onSignal);
-    stopAll();
-  }
+  return runWallScreen(handle, guard, stopAll);
 }

@@ -18,7 +18,8 @@ import { IncidentFilesSource } from '../watch/incident-reader';
 import { LiveRunsSource } from '../watch/live-runs';
 import { installCrashGuard, terminalProblem } from '../watch/terminal';
 import { startWatch } from '../../screens/watch/start-watch';
-import { EXIT_USAGE, SIGNAL_NUMBERS, UserError } from './exit';
+import { EXIT_USAGE, UserError } from './exit';
+import { runWallScreen } from './wall-screen-run';
 
 export interface WatchFlags {
   config?: string;
@@ -97,27 +98,5 @@ export async function runWatch(flags: WatchFlags, lang: Lang): Promise<number> {
     nodes?.stop();
     fleet.stop();
   };
-  let exiting = false;
-  const onSignal = (sig: NodeJS.Signals) => {
-    if (exiting) return;
-    exiting = true;
-    // Nothing to save in watch mode: give the terminal back and go.
-    handle.restoreTerminal();
-    handle.unmount();
-    stopAll();
-    process.exit(128 + (SIGNAL_NUMBERS[sig] ?? 0));
-  };
-  const sigs: NodeJS.Signals[] = ['SIGHUP', 'SIGTERM', 'SIGINT'];
-  for (const s of sigs) process.on(s, onSignal);
-  try {
-    return await handle.waitUntilExit();
-  } catch (err) {
-    // A render threw: Ink has unmounted; the guard restores, reports and exits 1.
-    guard.crash(err);
-    return await new Promise<number>(() => {});
-  } finally {
-    guard.dispose();
-    for (const s of sigs) process.off(s, onSignal);
-    stopAll();
-  }
+  return runWallScreen(handle, guard, stopAll);
 }

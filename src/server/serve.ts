@@ -80,7 +80,7 @@ export async function runServe(loaded: LoadedConfig, opts: ServeOptions): Promis
     await clearStaleSocket(socket);
     const challengeDir = challengeDirFor(socket);
     prepareChallengeDir(challengeDir, uid);
-    ctx = buildContext(loaded, { acceptNew: opts.acceptNew === true });
+    ctx = buildContext(loaded, { acceptNew: opts.acceptNew === true }, undefined, { evaluator: 'server' });
     const { fleet, monitors, engine } = ctx;
     const config = loaded.config;
     const info: ServerInfo = {

@@ -9,8 +9,8 @@ import { commands, registryFor } from '../../src/commands/registry';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-async function moduleGraph(entry: string, plugins: Plugin[] = []): Promise<string[]> {
-  const result = await build({
+function bundleOf(entry: string, plugins: Plugin[] = []) {
+  return build({
     plugins,
     entryPoints: [path.join(root, entry)],
     bundle: true,
@@ -24,7 +24,15 @@ async function moduleGraph(entry: string, plugins: Plugin[] = []): Promise<strin
     logLevel: 'silent',
     absWorkingDir: root,
   });
-  return Object.keys(result.metafile!.inputs);
+}
+
+async function moduleGraph(entry: string, plugins: Plugin[] = []): Promise<string[]> {
+  return Object.keys((await bundleOf(entry, plugins)).metafile!.inputs);
+}
+
+/** The packages and node: modules the entry's graph imports. */
+async function externalsOf(entry: string): Promise<string[]> {
+  return Object.values((await bundleOf(entry)).metafile!.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path));
 }
 
 /** Modules that start, stop, approve, sign or write records: never in the wall screen. */
@@ -63,19 +71,7 @@ describe('watch mode module graph', () => {
     const leaked = inputs.filter((f) => FORBIDDEN.some((re) => re.test(f)));
     expect(leaked).toEqual([]);
     // The ssh2 package is not imported either (no way to open a remote shell).
-    const result = await build({
-      entryPoints: [path.join(root, 'src/cli/watch.ts')],
-      bundle: true,
-      write: false,
-      metafile: true,
-      platform: 'node',
-      format: 'esm',
-      jsx: 'automatic',
-      packages: 'external',
-      logLevel: 'silent',
-      absWorkingDir: root,
-    });
-    const externals = Object.values(result.metafile!.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path));
+    const externals = await externalsOf('src/cli/watch.ts');
     expect(externals.filter((p) => /^ssh2|child_process/.test(p))).toEqual([]);
   });
 
@@ -170,8 +166,7 @@ describe('attached watch module graph', () => {
     expect(inputs).toContain('src/attach/client.ts');
     expect(inputs).toContain('screens/watch/watch-app.tsx');
     expect(inputs.filter((f) => FORBIDDEN_ATTACHED.some((re) => re.test(f)))).toEqual([]);
-    const result = await build({ entryPoints: [path.join(root, 'src/cli/watch-attached.ts')], bundle: true, write: false, metafile: true, platform: 'node', format: 'esm', jsx: 'automatic', packages: 'external', logLevel: 'silent', absWorkingDir: root });
-    const externals = Object.values(result.metafile!.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path));
+    const externals = await externalsOf('src/cli/watch-attached.ts');
     expect(externals.filter((p) => /^(ssh2|undici|yaml|zod|node:child_process)/.test(p))).toEqual([]);
   });
 
