@@ -100,7 +100,9 @@ export function ApprovalForm({ run, form, keys, now, lang, width, height }: Appr
       return out;
     }
     const left = prompt.expiresAt ? formatMinSec(secondsLeft(prompt.expiresAt, now)) : '—';
-    return [line('code', t(lang, 'approval.code', { code: prompt.code, left, tries: prompt.triesLeft ?? '?' }), { color: 'cyan', bold: true })];
+    const n = prompt.triesLeft;
+    const tries = n === 1 ? t(lang, 'approval.triesOne') : t(lang, 'approval.tries', { n: n ?? '?' });
+    return [line('code', t(lang, 'approval.code', { code: prompt.code, left, tries }), { color: 'cyan', bold: true })];
   };
 
   // Which policy this level is under (R-APR-6), and the demo's own choice, on every form.

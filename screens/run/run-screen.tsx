@@ -215,7 +215,7 @@ function FinalOrPrompt({ run, escalateLevel, escalateKey, confirmKey, escalateTi
   else if (run.state === 'failed') {
     icon = '✗';
     parts.push(t(lang, 'run.failed'));
-    if (run.message) parts.push(run.message);
+    if (run.message) parts.push(withoutStatusMark(run.message));
     if (run.escalateTo && escalateKey)
       next = t(lang, 'run.escalateOffer', {
         from: run.level,
@@ -228,7 +228,7 @@ function FinalOrPrompt({ run, escalateLevel, escalateKey, confirmKey, escalateTi
     icon = '⊘';
     parts.push(runStateLabel(lang, run.state));
   }
-  if (run.state !== 'failed' && run.message) parts.push(run.message);
+  if (run.state !== 'failed' && run.message) parts.push(withoutStatusMark(run.message));
   next ??= notice;
   return (
     <Box flexDirection="column" flexShrink={0}>
@@ -242,4 +242,12 @@ function FinalOrPrompt({ run, escalateLevel, escalateKey, confirmKey, escalateTi
       ) : null}
     </Box>
   );
+}
+
+/**
+ * The seeds' result messages start with their own mark ("✅ L1 recovery succeeded"); the verdict
+ * line already has one (✓, ✗), so a leading status mark is dropped rather than shown twice.
+ */
+export function withoutStatusMark(message: string): string {
+  return message.replace(/^\s*(?:✅|✔️?|☑️?|❌|✖️?|⚠️?|🚨|🔴|🟢)\s*/u, '');
 }

@@ -257,7 +257,7 @@ export function attachHeadlessApproval(o: HeadlessApprovalOptions): HeadlessAppr
     if (phase === 'code' || phase === 'step1' || phase === 'step2') {
       const title = p.mode === 'two-step' ? `BOX RESET — TWO-STEP VERIFICATION: STEP ${p.step} / 2` : 'SERVICE RESET CONFIRMATION';
       o.write(`┌ ${title}`);
-      if (p.code) o.write(`│ code: ${p.code}  (valid until ${p.expiresAt ? hhmmss(p.expiresAt) : '?'}, ${p.triesLeft ?? 3} tries)`);
+      if (p.code) o.write(`│ code: ${p.code}  (valid until ${p.expiresAt ? hhmmss(p.expiresAt) : '?'}, ${p.triesLeft ?? 3} ${p.triesLeft === 1 ? 'try' : 'tries'})`);
       else o.write('│ the code is void (expired or 3 wrong tries)');
       if (p.step1) o.write(`│ step 1 approved by ${p.step1.name} at ${hhmmss(p.step1.at)}`);
       // The cross-session request (`doai-console approve <id>`) is announced by onRequest.

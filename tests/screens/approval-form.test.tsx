@@ -207,6 +207,19 @@ describe('L2 approval form', () => {
     expect(s.control.audit).toContain('L2_SERVICE_RESET: STEP1_APPROVED by kim (declared by console)');
   });
 
+  it('says "1 try", not "1 tries", when one try is left', async () => {
+    const s = await startL2();
+    for (const wrong of ['111111', '222222']) {
+      await type(s, wrong);
+      await key(s, 'approval.next');
+      if (wrong === '111111') await type(s, 'orion');
+      await key(s, 'approval.submit');
+    }
+    const f = await frame(s);
+    expect(f).toContain('Code A3B2C1 · valid 5:00 · 1 try —');
+    expect(f).not.toContain('1 tries');
+  });
+
   it('80 × 24 with a 24-line plan: the plan scrolls (PgDn, arrows), and the answer is refused until all of it has been on screen (footer says so)', async () => {
     const plan = Array.from({ length: 24 }, (_, i) => `vultr: step ${String(i + 1).padStart(2, '0')} of the plan`);
     const s = await startL2({ width: 80, height: 24, plan });

@@ -140,6 +140,12 @@ describe('run screen', () => {
     const { lastFrame, runs, runId } = await startRun();
     runs.updateRun(runId, { state: 'success', message: 'health 200 after 2 attempts' });
     expect(await frame(lastFrame)).toMatch(/✓ SUCCESS — health 200 after 2 attempts/);
+    // The seeds' own mark is not repeated after the verdict's (issue 12 item 16).
+    runs.updateRun(runId, { state: 'success', message: '✅ L1 recovery succeeded' });
+    expect(await frame(lastFrame)).toMatch(/✓ SUCCESS — L1 recovery succeeded/);
+    expect(await frame(lastFrame)).not.toContain('✅');
+    runs.updateRun(runId, { state: 'failed', escalateTo: undefined, message: '❌ L3 failed' });
+    expect(await frame(lastFrame)).toMatch(/✗ FAILED — L3 failed/);
     runs.updateRun(runId, { state: 'cancelled', message: undefined });
     expect(await frame(lastFrame)).toMatch(/⊘ CANCELLED/);
     runs.updateRun(runId, { state: 'failed', escalateTo: undefined, message: 'SSH did not come back' });
