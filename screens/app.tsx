@@ -239,7 +239,7 @@ function ConsoleApp(props: AppProps) {
     Promise.resolve()
       .then(() => demo.inject(name))
       .then(
-        () => setMessage({ tone: 'info', text: t(lang, 'fault.injected', { name }) }),
+        () => setMessage({ tone: 'info', text: name === 'clear' ? t(lang, 'fault.cleared') : t(lang, 'fault.injected', { name }) }),
         (err: unknown) =>
           setMessage({ tone: 'error', text: t(lang, 'fault.error', { name, error: err instanceof Error ? err.message : String(err) }) }),
       );

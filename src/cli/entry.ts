@@ -2,6 +2,15 @@
 // everything else goes through main.
 import { VERSION } from './version';
 
+// Output piped into a reader that stops early (`approve | head -3`): stop writing and exit quietly,
+// as other command-line tools do, instead of dying with an EPIPE stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 const argv = process.argv.slice(2);
 let code: number;
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {

@@ -149,7 +149,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .action(async (name: string, flags: CommonFlags) => {
       const { sendFault } = await import('../demo/control');
       await sendFault(resolveConfigPath({ flag: flags.config }), name);
-      process.stdout.write(`fault "${name}" injected\n`);
+      // `clear` removes faults; it is not a fault that was injected.
+      process.stdout.write(name === 'clear' ? 'every demo fault cleared\n' : `fault "${name}" injected\n`);
       setExit(0);
     });
 

@@ -9,7 +9,7 @@ export function reportError(err: unknown): number {
     process.stderr.write(`doai-console: invalid config\n${e.message}\n`);
     return EXIT_USAGE;
   }
-  if (e?.name === 'DemoControlError' || e?.name === 'RunbookLoadError' || e?.name === 'ChecklistLoadError') {
+  if (e?.name === 'DemoControlError' || e?.name === 'RunbookLoadError' || e?.name === 'ChecklistLoadError' || e?.name === 'StarterConfigError') {
     process.stderr.write(`doai-console: ${e.message}\n`);
     return EXIT_USAGE;
   }

@@ -3,8 +3,15 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { writeFileAtomic } from '../core/atomic-file';
-import { ConfigError } from './load';
 import { starterConfig } from './starter';
+
+/** `init` could not write (the file exists, or the disk refused): not an invalid config. */
+export class StarterConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StarterConfigError';
+  }
+}
 
 /**
  * Writes the starter config for `doai-console init`: refuses to overwrite an existing file
@@ -13,11 +20,11 @@ import { starterConfig } from './starter';
 export function writeStarterConfig(path: string, opts: { force?: boolean } = {}): string {
   const absolute = resolve(path);
   if (existsSync(absolute) && !opts.force)
-    throw new ConfigError(`config file already exists: ${absolute} — edit it, or run \`doai-console init --force\` to replace it with the starter config`);
+    throw new StarterConfigError(`config file already exists: ${absolute} — edit it, or run \`doai-console init --force\` to replace it with the starter config`);
   try {
     writeFileAtomic(absolute, starterConfig());
   } catch (err) {
-    throw new ConfigError(`cannot write config file ${absolute}: ${(err as Error).message}`);
+    throw new StarterConfigError(`cannot write config file ${absolute}: ${(err as Error).message}`);
   }
   return absolute;
 }

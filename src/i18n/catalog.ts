@@ -125,6 +125,7 @@ const en = {
   'fault.clear': 'clear: remove every fault',
   'fault.injecting': 'Injecting fault {name}…',
   'fault.injected': 'Fault {name} injected',
+  'fault.cleared': 'Every demo fault cleared',
   'fault.error': 'Could not inject fault {name}: {error}',
 
   'help.title': 'Keys',
@@ -456,6 +457,7 @@ const ko: Record<MessageKey, string> = {
   'fault.clear': 'clear: 모든 장애 제거',
   'fault.injecting': '장애 {name} 주입 중…',
   'fault.injected': '장애 {name} 주입됨',
+  'fault.cleared': '모든 데모 장애 제거됨',
   'fault.error': '장애 {name}을(를) 주입할 수 없습니다: {error}',
 
   'help.title': '키',

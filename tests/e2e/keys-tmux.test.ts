@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { BIN } from '../helpers/cli';
+import { BIN, runCli } from '../helpers/cli';
 import { serveDemo, type ServedDemo } from '../helpers/demo-serve';
 import { startTmux, type TmuxSession } from '../helpers/tmux';
 
@@ -62,6 +62,12 @@ describe('keys in a real terminal (80 × 24)', () => {
     }
     expect(term.screen()).not.toContain('[exit');
   }, 60_000);
+
+  it('demo fault clear says the faults were cleared, not "fault clear injected"', async () => {
+    const r = await runCli(['demo', 'fault', 'clear', '--config', demo.configPath]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('every demo fault cleared\n');
+  }, 30_000);
 
   it('1 on a service that is UP asks first; n starts nothing', async () => {
     await press('1');

@@ -100,6 +100,9 @@ describe('doai-console CLI surface', () => {
     const again = await runCli(['init', '--config', p]);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/exists|overwrite|--force/i);
+    // An existing file is not an invalid config (issue 12 item 16): one line, no "invalid config".
+    expect(again.stderr).not.toContain('invalid config');
+    expect(again.stderr).toMatch(/^doai-console: config file already exists: /);
     expect(readFileSync(p, 'utf8')).toBe(text);
   });
 });
