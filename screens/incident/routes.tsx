@@ -301,7 +301,7 @@ export function useOpsRoutes(input: OpsRoutesInput): OpsRoutes {
   const item = currentItem();
   const shown = shownIncident();
   const state: OpsCommandState = {
-    ...(item ? { item: { signed: item.signed !== undefined, failing: item.auto?.status === 'fail' } } : {}),
+    ...(item ? { item: { signed: item.signed !== undefined, failing: item.auto?.status === 'fail' || item.auto?.status === 'unknown' } } : {}),
     incidentOpen: shown?.state === 'open',
   };
 

@@ -325,12 +325,19 @@ export class ChecklistStore extends BatchedStore<ChecklistsSnapshot> implements 
     }
     const auto = this.autoOf(inst, item, this.facts());
     const note = o.note !== undefined ? cleanText(o.note) : undefined;
-    const failing = auto?.status === 'fail';
+    // A check that cannot tell (UNKNOWN: no probe result, no source) proves nothing either: like a
+    // failing one it is signed only as an override with a note (issue 12 item 16).
+    const failing = auto?.status === 'fail' || auto?.status === 'unknown';
     if (failing && !o.override) {
-      return fail(
-        `the check is failing (${auto!.detail.en}) — press o to sign anyway with an override note`,
-        `점검 실패 중 (${auto!.detail.ko}) — o를 눌러 사유를 적고 예외 서명하세요`,
-      );
+      return auto!.status === 'fail'
+        ? fail(
+            `the check is failing (${auto!.detail.en}) — press o to sign anyway with an override note`,
+            `점검 실패 중 (${auto!.detail.ko}) — o를 눌러 사유를 적고 예외 서명하세요`,
+          )
+        : fail(
+            `the check cannot tell yet (${auto!.detail.en}) — press o to sign anyway with an override note`,
+            `점검 결과를 알 수 없음 (${auto!.detail.ko}) — o를 눌러 사유를 적고 예외 서명하세요`,
+          );
     }
     if (failing && !note) {
       return fail('an override needs a note saying why the failing check is accepted — type one and press Enter', '예외 서명에는 실패를 받아들이는 사유가 필요합니다 — 입력 후 Enter');

@@ -794,7 +794,7 @@ export const commands: readonly Command[] = [
     footerRank: 2,
     hideWhenDisabled: true,
     label: L('override', '예외 서명'),
-    description: L('Sign a failing auto-checked item anyway, with a note saying why', '실패 중인 자동 점검 항목을 사유와 함께 예외 서명'),
+    description: L('Sign a failing or unknown auto-checked item anyway, with a note saying why', '실패 중이거나 결과가 없는 자동 점검 항목을 사유와 함께 예외 서명'),
     disabledReason: (s) => needsControl(s) ?? (s.ops?.item?.failing && !s.ops.item.signed ? undefined : localized('reason.notFailing')),
   },
   {

@@ -154,7 +154,7 @@ describe('checklist screen', () => {
     await press(s.stdin, 'run.checklist');
     expect(await frameOf(s)).toMatch(/\[ \] \/health answers +FAIL/);
     await press(s.stdin, 'checklist.sign');
-    expect(await frameOf(s)).toContain('its check is failing — o signs it with an override note');
+    expect(await frameOf(s)).toContain('its check is failing or cannot tell — o signs it with an override note');
     await press(s.stdin, 'checklist.override');
     expect(await frameOf(s)).toContain('Override "/health answers" (failing: doai-orchestrator DOWN: HTTP 503) — why?');
     await press(s.stdin, 'prompt.submit');

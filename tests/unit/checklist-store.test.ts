@@ -148,6 +148,16 @@ describe('checklist store', () => {
     expect(signed).toMatchObject({ override: true, auto: 'fail', note: 'known flap, [31mupstream [0m ack' });
   });
 
+  it('an auto item whose check is UNKNOWN is signed only with an override and a note, like a failing one', () => {
+    const { store } = make([svc({ name: 'orch', state: 'UNKNOWN', httpStatus: undefined })]);
+    const id = (store.open('post', { anchorAt: new Date(T0) }) as { instanceId: string }).instanceId;
+    expect(store.sign(id, 'health')).toMatchObject({ ok: false, error: { en: expect.stringMatching(/check cannot tell yet \(orch: no probe result yet\) — press o to sign anyway/) } });
+    expect(store.sign(id, 'health', { override: true })).toMatchObject({ ok: false, error: { en: expect.stringMatching(/override needs a note/) } });
+    expect(store.sign(id, 'health', { override: true, note: 'probe host down, checked by hand' })).toEqual({ ok: true });
+    const signed = store.getSnapshot().instances[0]!.sections[0]!.items[0]!.signed!;
+    expect(signed).toMatchObject({ override: true, auto: 'unknown', note: 'probe host down, checked by hand' });
+  });
+
   it('undo is recorded, not erased; undoing an unsigned item says so', () => {
     const { store } = make([svc({ name: 'orch' })]);
     const id = (store.open('post') as { instanceId: string }).instanceId;
