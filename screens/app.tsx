@@ -418,6 +418,7 @@ function ConsoleApp(props: AppProps) {
     ops: ops.state,
     runbooks: picker.state,
     panes: fleetPanes.present.length,
+    focus: fleetPanes.focus,
     unisolate: props.fleetStores?.isolation ? (({ focus, devices }) => ({ focus, devices: devices.length }))(fleetPanes.unisolateTargets()) : undefined,
     starting: props.starting,
   };

@@ -24,7 +24,7 @@ export function HelpScreen({ of, state, width, height }: { of: 'dashboard' | 'ru
     for (const c of list) {
       const keys = fit(keysShown(registry, of, c, state).map(keyLabel).join(' / '), 14);
       const reason = c.disabledReason?.(state)?.[lang];
-      const text = `${c.description[lang]}${c.dangerous ? ` [${t(lang, 'help.dangerous')}]` : ''}${reason ? ` (${reason})` : ''}`;
+      const text = `${(c.helpText?.(state) ?? c.description)[lang]}${c.dangerous ? ` [${t(lang, 'help.dangerous')}]` : ''}${reason ? ` (${reason})` : ''}`;
       rows.push({
         key: c.id,
         node: (

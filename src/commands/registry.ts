@@ -20,6 +20,8 @@ export interface CommandState {
   approval?: ApprovalCommandState;
   /** Dashboard panes shown (services, alerts, nodes, hosts); Tab moves between them when > 1. */
   panes?: number;
+  /** The dashboard pane with the focus: the help says what its keys do there. */
+  focus?: 'services' | 'alerts' | 'nodes' | 'hosts';
   /** Present when isolated devices can be put back: what the focused row would un-isolate. */
   unisolate?: { focus: 'nodes' | 'alerts' | 'other'; devices: number };
   /** The first frame is up but the engine, checklists and incidents are still being built. */
@@ -84,6 +86,8 @@ export interface Command<S = CommandState> {
   disabledReason?(state: S): Localized | undefined;
   /** A footer label for the current state, instead of `label` (e.g. what is still to read). */
   footerLabel?(state: S): Localized | undefined;
+  /** The help text for the current state, instead of `description` (e.g. for the focused pane). */
+  helpText?(state: S): Localized | undefined;
 }
 
 /** Built-in runbook ids (R-UI-1); the dashboard's 1/2/3 keys start these. */
@@ -104,6 +108,31 @@ const needsControl = (s: CommandState) => (s.readOnly ? localized('reason.readOn
 const needsOwnRun = (s: CommandState) => needsControl(s) ?? (s.run?.observed ? localized('reason.observed') : undefined);
 const needsService = (s: CommandState) =>
   needsControl(s) ?? (s.selectedService ? undefined : localized('reason.noService'));
+
+const PANE_NAMES = {
+  services: L('service', '서비스'),
+  alerts: L('alert', '알림'),
+  nodes: L('node', '노드'),
+  hosts: L('server', '서버'),
+} as const;
+
+/** The dashboard's list keys said for the focused pane ("Select the node below"). */
+function paneText(s: CommandState, what: 'up' | 'down' | 'filter' | 'pgup' | 'pgdn'): Localized | undefined {
+  if (!s.focus || s.focus === 'services') return undefined;
+  const { en, ko } = PANE_NAMES[s.focus];
+  switch (what) {
+    case 'up':
+      return L(`Select the ${en} above (the 1/2/3 target stays the selected service)`, `위 ${ko} 선택 (1/2/3 대상은 선택한 서비스 그대로)`);
+    case 'down':
+      return L(`Select the ${en} below (the 1/2/3 target stays the selected service)`, `아래 ${ko} 선택 (1/2/3 대상은 선택한 서비스 그대로)`);
+    case 'filter':
+      return L(`Filter the ${en} list by name or label`, `${ko} 목록을 이름이나 라벨로 필터`);
+    case 'pgup':
+      return L(`Page up in the ${en} list`, `${ko} 목록에서 한 페이지 위로`);
+    case 'pgdn':
+      return L(`Page down in the ${en} list`, `${ko} 목록에서 한 페이지 아래로`);
+  }
+}
 
 export const commands: readonly Command[] = [
   // global
@@ -136,6 +165,7 @@ export const commands: readonly Command[] = [
     footerRank: 3,
     label: L('select', '선택'),
     description: L('Select the service above', '위 서비스 선택'),
+    helpText: (s) => paneText(s, 'up'),
   },
   {
     id: 'select.down',
@@ -146,6 +176,7 @@ export const commands: readonly Command[] = [
     footerRank: 3,
     label: L('select', '선택'),
     description: L('Select the service below', '아래 서비스 선택'),
+    helpText: (s) => paneText(s, 'down'),
   },
   {
     id: 'runbook.recommended',
@@ -253,6 +284,7 @@ export const commands: readonly Command[] = [
     footerRank: 3,
     label: L('filter', '필터'),
     description: L('Filter the focused list by name or label', '선택한 창의 목록을 이름이나 라벨로 필터'),
+    helpText: (s) => paneText(s, 'filter'),
   },
   {
     id: 'list.pageUp',
@@ -262,6 +294,7 @@ export const commands: readonly Command[] = [
     group: 'list.page',
     label: L('page', '페이지'),
     description: L('Page up in the focused list', '선택한 목록에서 한 페이지 위로'),
+    helpText: (s) => paneText(s, 'pgup'),
   },
   {
     id: 'list.pageDown',
@@ -271,6 +304,7 @@ export const commands: readonly Command[] = [
     group: 'list.page',
     label: L('page', '페이지'),
     description: L('Page down in the focused list', '선택한 목록에서 한 페이지 아래로'),
+    helpText: (s) => paneText(s, 'pgdn'),
   },
 
   // the `/` filter field: every other key is typed into it

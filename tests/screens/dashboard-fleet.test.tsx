@@ -203,6 +203,22 @@ describe('fleet panes', () => {
     expect(focusedPane(await frame(lastFrame))).toBe('Services');
   });
 
+  it('? follows the focused pane: on the nodes pane the list keys are said for nodes (issue 12 item 16)', async () => {
+    const { stdin, lastFrame } = setup();
+    await frame(lastFrame);
+    await press(stdin, 'help');
+    let f = await waitForFrame(lastFrame, (x) => x.includes('Select the service below'));
+    expect(f).toContain('Select the service below');
+    await press(stdin, 'help.close');
+    await press(stdin, 'pane.next');
+    await press(stdin, 'pane.next'); // nodes
+    await press(stdin, 'help');
+    f = await waitForFrame(lastFrame, (x) => x.includes('Select the node below'));
+    expect(f).toContain('Select the node below (the 1/2/3 target stays the selected service)');
+    expect(f).toContain('Filter the node list by name or label');
+    expect(f).not.toContain('Select the service below');
+  });
+
   it('/ filters the focused list by label; typed letters (q, r, 1, f, ?) go into the filter, never to commands', async () => {
     const { stdin, lastFrame, control } = setup({}, { demo: { inject() {} } });
     await press(stdin, 'pane.next');
