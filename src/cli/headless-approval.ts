@@ -103,7 +103,9 @@ export function attachHeadlessApproval(o: HeadlessApprovalOptions): HeadlessAppr
     closeWaiters.add(onClose);
     const both = AbortSignal.any([signal, closed.signal]);
     try {
-      if (o.interactive) {
+      // Line editing (and its escape codes) only when the answers' echo goes to a terminal: with
+      // stdout piped into a log, the question and the answer are written as plain lines.
+      if (o.interactive && o.liveOutput) {
         closeTermRl();
         const rl = createInterface({ input: o.input, output: o.output, terminal: true });
         termRl = rl;

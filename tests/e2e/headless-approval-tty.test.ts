@@ -134,6 +134,28 @@ describe('headless run approval on a terminal', () => {
     ]);
   }, 120_000);
 
+  it('L2 with stdout piped into a log (| tee): the prompts are plain lines, no escape code reaches the log', async () => {
+    await runCli(['demo', 'fault', 'crash-loop', '--config', demo.configPath]);
+    const log = join(dirname(demo.configPath), 'piped-run.log');
+    const t = startTmux(`node ${BIN} run l2-service-reset --target doai-orchestrator --config ${demo.configPath} --lang en | tee ${log}`, {
+      cols: 120,
+      rows: 120,
+      env: { DOAI_OPERATOR: 'orion', NO_COLOR: '1' },
+    });
+    term = t;
+    const code = await codeOnScreen(t);
+    await t.waitFor(/approver name:/, 10_000);
+    await pause(500);
+    await answer(t, 'alice');
+    await t.waitFor(/\ncode:/, 10_000);
+    await answer(t, code);
+    await t.waitFor(/\[exit \d+\]/, 60_000);
+    const text = readFileSync(log, 'utf8');
+    expect(text).toContain('approver name:');
+    expect(text).toMatch(/approval step 1 granted \(code\) by alice/);
+    expect(text).not.toMatch(/\x1b/);
+  }, 120_000);
+
   it('L2: Ctrl-C at the approver prompt cancels the run (exit 130) and the audit log says so', async () => {
     const before = audit().length;
     const t = run('l2-service-reset', 'doai-orchestrator');
