@@ -112,15 +112,22 @@ export function ApprovalForm({ run, form, keys, now, lang, width, height }: Appr
       : prompt.demoDeclared
         ? line('policy', t(lang, 'approval.demoDeclared', { level: run.level }), { color: 'magenta', bold: true })
         : line('policy', t(lang, 'approval.mode.declared', { level: run.level }), { dim: true });
+  // The seed's headers and impact lines belong to L2 and L3; any other runbook's form is named after
+  // it (a SQLite restore is not a "SERVICE RESET").
+  const seedL2 = run.runbook === 'l2-service-reset';
+  const seedL3 = run.runbook === 'l3-box-reset';
+  const named = { runbook: run.title[lang].toUpperCase(), target: run.target };
   if (mode === 'code') {
-    head.push(line('title', t(lang, 'approval.l2.title', { target: run.target }), { color: 'yellow', bold: true }));
-    head.push(line('impact', t(lang, 'approval.l2.impact')));
-    head.push(line('recovery', t(lang, 'approval.l2.recovery')));
+    head.push(line('title', seedL2 ? t(lang, 'approval.l2.title', { target: run.target }) : t(lang, 'approval.other.title', named), { color: 'yellow', bold: true }));
+    if (seedL2) {
+      head.push(line('impact', t(lang, 'approval.l2.impact')));
+      head.push(line('recovery', t(lang, 'approval.l2.recovery')));
+    }
     rows.push(...codeRows());
     if (form?.fields.includes('code')) rows.push(field('code'), field('name'));
   } else {
-    head.push(line('title', t(lang, 'approval.l3.title', { target: run.target }), { color: 'red', bold: true }));
-    head.push(line('warning', t(lang, 'approval.l3.warning'), { color: 'yellow' }));
+    head.push(line('title', seedL3 ? t(lang, 'approval.l3.title', { target: run.target }) : t(lang, 'approval.other.twoStep', named), { color: 'red', bold: true }));
+    if (seedL3) head.push(line('warning', t(lang, 'approval.l3.warning'), { color: 'yellow' }));
     rows.push(rule('rule1'));
     rows.push(...stepRows(1));
     rows.push(...stepRows(2));

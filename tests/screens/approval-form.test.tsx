@@ -207,6 +207,37 @@ describe('L2 approval form', () => {
     expect(s.control.audit).toContain('L2_SERVICE_RESET: STEP1_APPROVED by kim (declared by console)');
   });
 
+  it('the header names the runbook: a SQLite restore is not a "SERVICE RESET"; in Korean the seed header is Korean too', async () => {
+    const fleet = new MemoryFleetStore([service({ name: 'app-db', state: 'DOWN', httpStatus: undefined, consecutiveFailures: 3 })]);
+    const runs = new MemoryRunsStore();
+    runs.addRun({
+      runId: 'r-sql',
+      runbook: 'sqlite-restore',
+      title: { en: 'SQLite restore', ko: 'SQLite 복구' },
+      level: 'L2',
+      target: 'app-db',
+      operator: 'orion',
+      dryRun: false,
+      state: 'running',
+      steps: [],
+      startedAt: T0,
+      outputCount: 0,
+      prompt: { kind: 'approval', step: 1, phase: 'code', mode: 'code', code: 'A1B2C3', expiresAt: new Date(T0.getTime() + 300_000), triesLeft: 3, plan: ['app-box: cp /srv/app.db /srv/app.db.corrupted'] },
+    });
+    const r = renderApp({ fleet, runs, width: 100, height: 30 });
+    await delay();
+    await press(r.stdin, 'run.open');
+    const f = await waitForFrame(r.lastFrame, (x) => x.includes('CONFIRMATION'));
+    expect(f).toContain('SQLITE RESTORE CONFIRMATION — app-db');
+    expect(f).not.toContain('SERVICE RESET');
+    expect(f).not.toContain('Impact: all connected nodes paused');
+    cleanup();
+    const ko = await startL2({ lang: 'ko' });
+    const k = await frame(ko);
+    expect(k).toContain('서비스 리셋 확인 — doai-orchestrator');
+    expect(k).not.toContain('SERVICE RESET CONFIRMATION');
+  });
+
   it('says "1 try", not "1 tries", when one try is left', async () => {
     const s = await startL2();
     for (const wrong of ['111111', '222222']) {
