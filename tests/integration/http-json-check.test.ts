@@ -16,11 +16,8 @@ import type { Runbook } from '../../src/runbook/schema';
 import type { RemoteShell } from '../../src/ssh/types';
 import { FileLockStore } from '../../src/runbook/locks';
 
-const noShell: RemoteShell = {
-  exec: () => Promise.reject(new Error('no ssh in this test')),
-  probe: async () => ({ ok: false, error: 'no ssh' }),
-  close: () => {},
-};
+// HTTP steps only: any SSH use is a bug in the test.
+const noShell: RemoteShell = { exec: () => Promise.reject(new Error('no ssh in this test')), probe: async () => ({ ok: false, error: 'no ssh' }), close: () => {} };
 
 let dir: string;
 let http: Server;

@@ -4,10 +4,9 @@
 // recording stand-in with state (tests/helpers/seed-host.ts).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { requireSshd } from '../helpers/sshd';
+import { freePort, requireSshd } from '../helpers/sshd';
 import { requireTools } from '../helpers/requirements';
 import { sh, startSeedHost, type SeedHost } from '../helpers/seed-host';
 
@@ -20,14 +19,6 @@ vi.setConfig({ testTimeout: 180_000, hookTimeout: 60_000 });
 let host: SeedHost;
 let uvicornPort: number;
 const children: ChildProcess[] = [];
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 /** A real process listening on a port: node, with a command line the tests can recognise. */
 function holdPort(port: number, tag: string): ChildProcess {
@@ -52,8 +43,8 @@ beforeAll(async () => {
   uvicornPort = await freePort();
   host = await startSeedHost({
     services: {
-      predictor: { health: '/api/health', app: 'routing' },
-      'routing-api': { health: `http://127.0.0.1:${uvicornPort}/api/health`, app: 'routing-local' },
+      predictor: { health: '/api/health', app: 'routing', kind: ['uvicorn', 'model', 'access-db', 'compose'] },
+      'routing-api': { health: `http://127.0.0.1:${uvicornPort}/api/health`, app: 'routing-local', kind: ['uvicorn'] },
     },
   });
   mkdirSync(join(host.dir, 'routing', 'deploy', 'docker'), { recursive: true });
@@ -213,6 +204,17 @@ describe('container-recreate and port-kill (seed 002 Type 4 "Docker 컨테이너
     expect(second.exitCode).toBeNull();
     expect(listening(port)).toBe(true);
     second.kill('SIGKILL');
+  });
+});
+
+describe('fit: the seed 002 runbooks start only on services of their kind', () => {
+  it('a plain uvicorn API is refused the model and database runbooks, with the reason', () => {
+    const e = host.engine();
+    for (const rb of ['model-restore', 'predictor-db-restore', 'predictor-read-only', 'container-recreate']) {
+      const r = e.start(rb, 'routing-api');
+      expect(r.ok, rb).toBe(false);
+      if (!r.ok) expect(r.error).toMatch(new RegExp(`^${rb} fits an? [a-z+ -]+ service; routing-api is a uvicorn`));
+    }
   });
 });
 

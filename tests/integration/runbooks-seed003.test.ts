@@ -18,7 +18,7 @@ vi.setConfig({ testTimeout: 180_000, hookTimeout: 60_000 });
 let host: SeedHost;
 
 beforeAll(async () => {
-  host = await startSeedHost({ services: { refserver: { health: '/health' } } });
+  host = await startSeedHost({ services: { refserver: { health: '/health', kind: ['sqlite', 'chromadb', 'compose', 'pdfs'] } } });
   mkdirSync(join(host.dir, 'refserver'));
 });
 
