@@ -240,7 +240,8 @@ async function buildLate(
       parts: {
         runs,
         control: resume.withResume(ctx.engine, interrupted, replay),
-        notice: [notice, resume.interruptedNotice(interrupted, lang, { open: 'Enter' })].filter(Boolean).join(' · ') || undefined,
+        // The interrupted run first: the message bar cuts what does not fit, and it matters more.
+        notice: [resume.interruptedNotice(interrupted, lang, { open: 'Enter' }), notice].filter(Boolean).join(' · ') || undefined,
         ops: { checklists: ctx.ops.checklists, checklistControl: ctx.ops.checklists, incidents: ctx.ops.incidents, incidentControl: ctx.ops.incidents },
         fleetStores: 'health' in early
           ? {

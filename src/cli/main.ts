@@ -248,7 +248,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .argument('[incident]', 'incident id, id prefix or slug')
     .action(async (incident: string | undefined, flags: CommonFlags) => {
       const { reportCommand } = await import('./report');
-      const res = reportCommand(loadFromFlags(flags), incident, { lang: langOf(flags) });
+      const res = reportCommand(loadFromFlags(flags, { fleet: false }), incident, { lang: langOf(flags) });
       process.stdout.write(res.markdown);
       process.stderr.write(`wrote ${res.path}\n`);
       setExit(0);
@@ -260,7 +260,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--json', 'print JSON')
     .action(async (flags: CommonFlags & { since?: string; json?: boolean }) => {
       const { statsCommand } = await import('./stats');
-      process.stdout.write(statsCommand(loadFromFlags(flags), { since: flags.since, json: flags.json === true }).text);
+      process.stdout.write(statsCommand(loadFromFlags(flags, { fleet: false }), { since: flags.since, json: flags.json === true }).text);
       setExit(0);
     });
 

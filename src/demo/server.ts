@@ -1,7 +1,7 @@
 // The demo's console server: `doai-console serve` on the demo fleet's config, as a child process
 // (its log in the demo folder), so the demo console and a second terminal attach to one authority.
 import { spawn } from 'node:child_process';
-import { openSync, closeSync, readFileSync } from 'node:fs';
+import { openSync, closeSync, readFileSync, statSync } from 'node:fs';
 
 export interface DemoServer {
   socket: string;
@@ -10,12 +10,14 @@ export interface DemoServer {
 
 export async function startDemoServer(configPath: string, socket: string, logFile: string, timeoutMs = 20_000): Promise<DemoServer> {
   const log = openSync(logFile, 'a', 0o600);
+  // The log is kept across demo starts: only what this server writes says it is serving.
+  const from = statSync(logFile).size;
   const child = spawn(process.execPath, [process.argv[1]!, 'serve', '--config', configPath, '--socket', socket], { stdio: ['ignore', log, log], env: process.env });
   closeSync(log);
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const end = Date.now() + timeoutMs;
   for (;;) {
-    const text = readFileSync(logFile, 'utf8');
+    const text = readFileSync(logFile).subarray(from).toString('utf8');
     if (/ serving .* on /.test(text)) break;
     if (child.exitCode !== null || Date.now() > end) {
       child.kill('SIGKILL');

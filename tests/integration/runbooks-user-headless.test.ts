@@ -52,7 +52,8 @@ beforeAll(async () => {
     configPath,
     stringify({
       hosts: [{ name: 'box', address: '127.0.0.1', port: ssh.port, user: 'root', identity_file: ssh.clientKeyPath }],
-      services: [{ name: 'refserver', host: 'box', health_url: 'http://127.0.0.1:9/health', app_dir: '/opt/refserver' }],
+      // git-rollback fits a pm2 app from a git checkout, sqlite-restore a SQLite file behind compose.
+      services: [{ name: 'refserver', host: 'box', kind: ['pm2', 'git', 'sqlite', 'compose'], health_url: 'http://127.0.0.1:9/health', app_dir: '/opt/refserver' }],
       paths: { state_dir: join(dir, 'state'), known_hosts: join(dir, 'known_hosts'), audit_log: join(dir, 'emergency.log'), approvals_dir: join(dir, 'approvals') },
     }),
   );

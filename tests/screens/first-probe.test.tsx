@@ -319,7 +319,8 @@ describe('from a real fleet store: waiting, then the probe times out and the fac
     expect(mid).toContain('1 of 2 services not probed yet');
     expect(mid).not.toContain('All services healthy');
     await sweep;
-    const f = await d.frame((x) => x.includes('no recommendation until'));
+    // The pending frame also says 'no recommendation until they answer': wait for the verdict.
+    const f = await d.frame((x) => x.includes('no recommendation until 3 failures'));
     expect(lineWith(f, 'doai-orchestrator')).toMatch(/SUSPECT.*timeout after 0\.6 s/);
     // One failed probe is not yet a failure (seed 000: 3 in a row): nothing to press yet.
     expect(f).toContain('doai-orchestrator SUSPECT (1/3 failures) — no recommendation until 3 failures in a row (seed 000)');

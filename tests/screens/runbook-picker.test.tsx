@@ -281,7 +281,7 @@ describe('runbook picker', () => {
   it('a listed parameter is loaded from the target, picked from the list, and start() receives the pick', async () => {
     const s = await setup();
     let release!: (a: Answer) => void;
-    s.shell.answers.push({ match: /git -C .* log --format/, answer: new Promise<Answer>((r) => (release = r)) });
+    s.shell.answers.push({ match: /git -C .* log --all --reflog/, answer: new Promise<Answer>((r) => (release = r)) });
     await key(s, 'runbooks.show');
     await selectRunbook(s, 'git-rollback');
     await key(s, 'runbooks.choose');
@@ -294,12 +294,16 @@ describe('runbook picker', () => {
     expect(s.starts).toEqual([]);
     release({ code: 0, stdout: COMMITS });
     f = await waitForFrame(s.lastFrame, (x) => x.includes('a1b2c3d'));
-    expect(f).toContain("2 listed by vultr: git -C '/srv/o4o/apps/api-server' log");
+    expect(f).toContain("2 listed by vultr: git -C '/srv/o4o/apps/api-server' log --all --reflog");
     expect(f).toContain('1 printed lines are not valid values and are not offered: not-a-commit line');
     expect(f).toMatch(/› a1b2c3d 2026-01-03 fix: pool size back to 20/);
     expect(f).not.toMatch(/› not-a-commit/);
-    const listing = s.shell.execs.find((e) => e.command.includes('log --format'));
-    expect(listing).toEqual({ host: 'vultr', command: "git -C '/srv/o4o/apps/api-server' log --format='%h %ad %s' --date=short -n 20" });
+    const listing = s.shell.execs.find((e) => e.command.includes('log --all --reflog'));
+    expect(listing).toEqual({
+      host: 'vultr',
+      command:
+        "git -C '/srv/o4o/apps/api-server' log --all --reflog --date-order --format='%h %ad %s' --date=short -n 30 | awk -v head=\"$(git -C '/srv/o4o/apps/api-server' rev-parse --short HEAD)\" '$1 == head { print $0 \" (current)\"; next } { print }'",
+    });
     await key(s, 'runform.down');
     expect(frame(s)).toMatch(/› e4f5a6b 2026-01-02 feat: device groups/);
     await key(s, 'runform.submit'); // commit → installer
