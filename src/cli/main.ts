@@ -185,7 +185,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--stall-timeout <seconds>', 'drop a console that stops reading for this long (default 30)')
     .option('--accept-new', 'trust SSH host keys not yet in known_hosts')
     .option('--print-systemd-unit', 'print a systemd unit that runs the server as its own system user, then exit')
-    .action(async (flags: CommonFlags & { socket?: string; stallTimeout?: string; acceptNew?: boolean; printSystemdUnit?: boolean }) => {
+    .option('--metrics [addr]', 'serve Prometheus /metrics (and POST /api/alertmanager) over HTTP on ADDR: PORT or HOST:PORT (default 127.0.0.1:9464)')
+    .action(async (flags: CommonFlags & { socket?: string; stallTimeout?: string; acceptNew?: boolean; printSystemdUnit?: boolean; metrics?: string | true }) => {
       if (flags.printSystemdUnit) {
         const { systemdUnit } = await import('../server/systemd-unit');
         process.stdout.write(systemdUnit({ node: process.execPath, bin: process.argv[1] ?? 'doai-console', ...(flags.config ? { config: resolveConfigPath({ flag: flags.config }) } : {}) }));
@@ -196,7 +197,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       if (stall !== undefined && !(Number.isFinite(stall) && stall > 0 && stall <= 3600)) throw new UserError(`--stall-timeout ${JSON.stringify(flags.stallTimeout)}: expected seconds from 0.1 to 3600`);
       const { resolveSocket } = await import('../protocol/socket-path');
       const { runServe } = await import('../server/serve');
-      setExit(await runServe(loadFromFlags(flags), { socket: resolveSocket(flags.socket).path, acceptNew: flags.acceptNew === true, ...(stall !== undefined ? { stallSeconds: stall } : {}) }));
+      setExit(await runServe(loadFromFlags(flags), { socket: resolveSocket(flags.socket).path, acceptNew: flags.acceptNew === true, ...(stall !== undefined ? { stallSeconds: stall } : {}), ...(flags.metrics !== undefined ? { metrics: flags.metrics } : {}) }));
     });
 
   common(program.command('run'))

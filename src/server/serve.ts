@@ -30,6 +30,8 @@ export interface ServeOptions {
   stallSeconds?: number;
   acceptNew?: boolean;
   log?: ServerLog;
+  /** `--metrics [ADDR]`: serve /metrics (and the Alertmanager receiver) over HTTP there. */
+  metrics?: string | true;
 }
 
 class FixedStore<S> extends BatchedStore<S> {}
@@ -67,6 +69,8 @@ export async function runServe(loaded: LoadedConfig, opts: ServeOptions): Promis
   const log = opts.log ?? stderrLog();
   const uid = process.geteuid?.() ?? 0;
   const socket = opts.socket;
+  const httpServe = opts.metrics === undefined ? undefined : await import('./http-serve');
+  const metricsAt = opts.metrics === undefined ? undefined : httpServe!.metricsAddress(opts.metrics);
   prepareSocketDir(dirname(socket), uid);
   let lock: ReturnType<typeof acquireServerLock>;
   try {
@@ -139,6 +143,8 @@ export async function runServe(loaded: LoadedConfig, opts: ServeOptions): Promis
         return handler(args, who);
       },
     });
+    // Before anything starts: a --metrics address in use stops the server here, cleanly.
+    const http = metricsAt === undefined ? undefined : await httpServe!.startServerHttp(metricsAt, { fleet, nodes: config.node_sources.length ? monitors?.nodes : undefined, hosts: config.hosts.length ? monitors?.hosts : undefined, alerts: monitors?.alerts, runEvents: engine, audit: ctx.audit }, log);
     fleet.start();
     void fleet.probeNow();
     monitors?.start();
@@ -153,6 +159,7 @@ export async function runServe(loaded: LoadedConfig, opts: ServeOptions): Promis
     });
     log('info', `${sig}: draining — telling consoles, interrupting running runs`);
     await connections.close(`server stopping (${sig})`, true);
+    await http?.close();
     const active = engine.getSnapshot().runs.filter((r) => r.state === 'running');
     for (const run of active) engine.interrupt(run.runId, interruptReason(`server stopped (${sig})`, run));
     await Promise.race([Promise.all(active.map((r) => engine.waitFor(r.runId))), new Promise((r) => setTimeout(r, 10_000).unref())]);
