@@ -2,6 +2,7 @@
 // (R-CFG-3). Defaults are seed 000's numbers (R-CFG-2).
 import { z } from 'zod';
 import { UNIT_NAME } from './patterns';
+import { operatorsSchema } from '../operators/schema';
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]*$/, 'a name of letters, digits, . _ @ -');
 /** systemd unit names: letters, digits, ":-_.\@" (systemd.unit(5)); no leading dash. */
@@ -229,6 +230,8 @@ export const configSchema = z.strictObject({
     })
     .default({ L2: 'declared', L3: 'proven' }),
   contacts: z.array(contactSchema).default([]),
+  /** Operators, their OS users and SSH keys, and roles (R-ID-1); absent: every local user is an operator. */
+  operators: operatorsSchema.optional(),
   notifications: z.strictObject({ webhooks: z.array(webhookSchema).default([]) }).default({ webhooks: [] }),
   paths: pathsSchema.default({}),
   /** Recovery time objective in minutes, shown against the incident clock. */

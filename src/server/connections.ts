@@ -22,6 +22,8 @@ export interface ConnectionsOptions {
   log: ServerLog;
   topics: { [K in TopicName]?: Store<Topics[K]> };
   handle: IntentHandler;
+  /** Whether a proven identity may attach at all (operators config: unknown ones refused); a reason when not. */
+  admit?: (who: ProvenIdentity) => string | undefined;
   /** A console that has not read for this long is dropped. */
   stallMs?: number;
   /** ... or at once when this much waits unsent. */
@@ -114,6 +116,8 @@ class Connection {
     if (mismatch) return this.refuse(mismatch);
     const proof = verifyProof(this.hub.opts.challengeDir, this.nonce);
     if (!proof.ok) return this.refuse(proof.reason);
+    const notAdmitted = this.hub.opts.admit?.(proof.identity);
+    if (notAdmitted) return this.refuse(notAdmitted);
     this.identity = proof.identity;
     this.hub.opts.log('info', `attached: ${this.who()}`);
     this.send({ t: 'welcome', identity: proof.identity });

@@ -23,6 +23,7 @@ import { startHistory } from './history';
 import { stderrLog, type ServerLog } from './log';
 import { statusReport } from './status-report';
 import { THIS_BUILD, describeVersion } from '../protocol/version';
+import { createServerGate, proofOf } from '../operators/server-gate';
 
 export interface ServeOptions {
   socket: string;
@@ -100,6 +101,8 @@ export async function runServe(loaded: LoadedConfig, opts: ServeOptions): Promis
     const live = new LiveRunsSource({ journalDir, lockDir: loaded.paths.locksDir, runbook: (id) => engine.getRunbook(id), pollMs: 1000, batchMs: 250 });
     const wallRuns = new WallRunsStore(live);
     const incident = new IncidentFilesSource({ dir: join(stateDir, 'incidents'), pollMs: 2000 });
+    // Operators and roles (R-ID-1, R-ID-2): every intent is checked against the proven identity.
+    const gate = createServerGate(loaded, ctx.audit, log, () => ctx!.clock.now());
     const history = startHistory({ stateDir: loaded.paths.stateDir, log, now: () => ctx!.clock.now(), fleet, hosts: config.hosts.length ? monitors?.hosts : undefined });
     const handlers: { [N in IntentName]: (args: Intents[N][0], who: ProvenIdentity) => Promise<Intents[N][1]> } = {
       status: async () =>
@@ -134,8 +137,14 @@ export async function runServe(loaded: LoadedConfig, opts: ServeOptions): Promis
         runs: wallRuns,
         incident,
       },
+      admit: (who) => gate.admit(proofOf(who)),
       handle: (name, args, who) => {
         const handler = handlers[name] as ((a: unknown, w: ProvenIdentity) => Promise<unknown>) | undefined;
+        try {
+          gate.check(String(name), proofOf(who));
+        } catch (err) {
+          return Promise.reject(err);
+        }
         if (!handler) return Promise.reject(new Error(`unknown intent "${String(name).slice(0, 40)}"`));
         // Every intent is recorded with the identity the transport proved, never one it names.
         history.intent(who, name, args);

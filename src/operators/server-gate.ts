@@ -1,0 +1,41 @@
+// The gate as `serve` builds it: the operators section of the loaded config, and the local
+// socket's kernel-proven uid as a Proof.
+import { dirname } from 'node:path';
+import type { AuditLog } from '../audit/emergency-log';
+import type { LoadedConfig } from '../config/load';
+import type { ProvenIdentity } from '../protocol/messages';
+import type { ServerLog } from '../server/log';
+import { UserError } from '../cli/exit';
+import { OperatorDirectory, OperatorsConfigError, type Proof } from './directory';
+import { createIntentGate, type IntentGate } from './gate';
+
+export function proofOf(who: ProvenIdentity): Proof {
+  return { kind: 'os-user', uid: who.uid, user: who.user };
+}
+
+export function loadDirectory(loaded: LoadedConfig): OperatorDirectory {
+  try {
+    return new OperatorDirectory(loaded.config.operators, dirname(loaded.path));
+  } catch (err) {
+    if (err instanceof OperatorsConfigError) throw new UserError(`${loaded.path}: ${err.message}`, 2);
+    throw err;
+  }
+}
+
+export function createServerGate(
+  loaded: LoadedConfig,
+  audit: AuditLog,
+  log: ServerLog,
+  now: () => Date,
+): IntentGate & { admit(proof: Proof): string | undefined } {
+  const gate = createIntentGate({ directory: loadDirectory(loaded), audit, log, now });
+  return {
+    ...gate,
+    admit(proof) {
+      if (gate.principal(proof)) return undefined;
+      const id = proof.kind === 'os-user' ? `os-user ${proof.user} uid ${proof.uid}` : `ssh-key ${proof.fingerprint}`;
+      gate.refuse(`REFUSED attach by unknown ${id} - not a configured operator (unknown identities are refused)`);
+      return `${id} is not a configured operator of this server (operators.unknown: refused)`;
+    },
+  };
+}
