@@ -73,7 +73,9 @@ export async function headlessRun(
         break;
       case 'step.finished': {
         const ms = ev.at.getTime() - (started.get(ev.stepId) ?? ev.at.getTime());
-        write(`${t} ${ev.outcome.toUpperCase()} ${titles.get(ev.stepId) ?? ev.stepId} (${(ms / 1000).toFixed(1)}s)${ev.message ? ` — ${ev.message}` : ''}`);
+        // A step allowed to fail is no failure of the run: said as such, not `FAILED … exit code 3`.
+        if (ev.allowed) write(`${t} (allowed) ${titles.get(ev.stepId) ?? ev.stepId} (${(ms / 1000).toFixed(1)}s) — ended with ${ev.message ?? 'a failure'}, which this step may; the run goes on`);
+        else write(`${t} ${ev.outcome.toUpperCase()} ${titles.get(ev.stepId) ?? ev.stepId} (${(ms / 1000).toFixed(1)}s)${ev.message ? ` — ${ev.message}` : ''}`);
         break;
       }
       case 'run.finished':

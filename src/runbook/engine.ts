@@ -17,6 +17,7 @@ import { describeLock, type LockStore } from './lock-store';
 import { fittingTargets, targetMisfit } from './fit';
 import { renderSteps, renderText, resolveParams, resolveRef, resolveTarget, skipReason, type RunScope } from './render';
 import { renderTemplate } from './template';
+import { failureMessage, stepFailedAuditLine, type FailurePoint } from './failure-message';
 import type { ResolveParamsContext } from './params';
 import { RunViewStore } from './runs-store';
 import type { Runbook, Step } from './schema';
@@ -507,6 +508,7 @@ class Engine implements RunEngine {
     let approvalRefused = false;
     let approvalAudited = false;
     let index = 0;
+    let failedAt: FailurePoint | undefined;
     const stepOutcomes = new Map<string, string>();
     // start() returns its runId before the first step event, even for a dry run.
     await Promise.resolve();
@@ -567,9 +569,11 @@ class Engine implements RunEngine {
             index++;
             break;
           }
-          emit({ type: 'step.finished', stepId: step.id, outcome: result.outcome, message: result.message });
+          const allowed = result.outcome === 'failed' && step.may_fail && !result.trust;
+          emit({ type: 'step.finished', stepId: step.id, outcome: result.outcome, message: result.message, ...(allowed ? { allowed: true } : {}) });
           if (result.outcome === 'failed' && (!step.may_fail || result.trust)) {
             outcome = 'failed';
+            failedAt = { stepId: step.id, reason: result.message };
             message = `${stepTitle(step)} failed: ${result.message}`;
             trust = result.trust;
             index++;
@@ -601,8 +605,9 @@ class Engine implements RunEngine {
     } else if (outcome === 'failed' && !approvalRefused) {
       // A refused approval is not a failed recovery: nothing ran, so there is nothing to escalate.
       escalateTo = runbook.on_failure.escalate_to;
-      const what = runbook.on_failure.message ? renderText(runbook.on_failure.message.en, run.scope) : undefined;
-      message = what ? `${what} (${message})` : message;
+      // Only what the steps that ran established (issue 12 item 5); the log names the step and why.
+      message = failureMessage(runbook, run.steps, stepOutcomes, failedAt, message, run.scope);
+      if (failedAt && !run.stop) emit({ type: 'audit', message: stepFailedAuditLine(failedAt) });
     }
     emit({ type: 'run.finished', outcome, message, escalateTo, ...(trust && outcome === 'failed' ? { trust } : {}), ...(approvalAudited && !run.stop ? { auditWritten: true } : {}) });
     this.finish(run, outcome);

@@ -32,7 +32,16 @@ export type RunEvent =
   | { type: 'step.started'; runId: string; stepId: string; at: Date }
   | { type: 'step.progress'; runId: string; stepId: string; detail: string; at: Date }
   | { type: 'step.output'; runId: string; stepId: string; stream: OutputStream; line: string; at: Date }
-  | { type: 'step.finished'; runId: string; stepId: string; outcome: StepOutcome; message?: string; at: Date }
+  | {
+      type: 'step.finished';
+      runId: string;
+      stepId: string;
+      outcome: StepOutcome;
+      message?: string;
+      /** A failure of a step with may_fail: recorded, and the run goes on (shown `(allowed)`, not as a real failure). */
+      allowed?: boolean;
+      at: Date;
+    }
   | { type: 'audit'; runId: string; message: string; at: Date }
   /** What the run now waits for from the operator (a confirm, an approval form); null when nothing. */
   | { type: 'run.prompt'; runId: string; prompt: RunPrompt | null; at: Date }

@@ -125,7 +125,7 @@ export class RunViewStore extends BatchedStore<RunsSnapshot> implements RunsStor
             finishedAt: event.at,
             // A live detail ("1 s left", "attempt 3/6") is stale once the step ends; keep only
             // what the finished step says about itself.
-            detail: event.message,
+            detail: event.allowed ? `(allowed) ${event.message ?? 'failed'} — this step may fail; the run goes on` : event.message,
           }),
         };
         break;

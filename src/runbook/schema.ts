@@ -36,6 +36,16 @@ const stepBase = {
    * interrupted during this step can be resumed from it, the steps done before it not repeated.
    */
   resumable: z.boolean().default(false),
+  /**
+   * Said in the failure message when the run fails at this step: what that failure means
+   * ("nginx was left running: its config test refused the config"). src/runbook/failure-message.ts
+   */
+  when_failed: localized.optional(),
+  /**
+   * Said in the failure message when this step succeeded and a later one failed: what it
+   * established ("the previous file is kept as …"). Never said for a step that did not run.
+   */
+  when_later_failed: localized.optional(),
 };
 
 const httpFields = {

@@ -55,7 +55,7 @@ export interface RunResult {
 
 export interface SeedHostOptions {
   /** Services: name → health path on the shared server (or a full URL), app_dir below the host's folder. */
-  services: Record<string, { health: string; app?: string; kind?: string[] }>;
+  services: Record<string, { health: string; app?: string; kind?: string[]; unit?: string }>;
   /** More stand-in scripts: name → shell body (after #!/bin/sh). */
   standIns?: Record<string, string>;
 }
@@ -100,7 +100,7 @@ export async function startSeedHost(opts: SeedHostOptions): Promise<SeedHost> {
   const config = (): Config =>
     configSchema.parse({
       hosts: [{ name: 'box', address: '127.0.0.1', port: sshd.port, user: userInfo().username, identity_file: sshd.clientKeyPath, known_hosts: knownHosts, backup_dir: join(dir, 'backups') }],
-      services: Object.entries(opts.services).map(([name, s]) => ({ name, host: 'box', health_url: s.health.startsWith('http') ? s.health : healthUrl(s.health), app_dir: join(dir, s.app ?? name), ...(s.kind ? { kind: s.kind } : {}) })),
+      services: Object.entries(opts.services).map(([name, s]) => ({ name, host: 'box', health_url: s.health.startsWith('http') ? s.health : healthUrl(s.health), app_dir: join(dir, s.app ?? name), ...(s.kind ? { kind: s.kind } : {}), ...(s.unit ? { unit: s.unit } : {}) })),
     });
   const shell: SshShell = createSshShell({ hosts: config().hosts, knownHostsPath: knownHosts });
   const runbooks = loadRunbooks({ builtinDir: join(__dirname, '../../actions') });

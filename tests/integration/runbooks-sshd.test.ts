@@ -286,7 +286,7 @@ describe('other built-ins over real SSH with stand-ins', { timeout: 120_000 }, (
     if (!started.ok) throw new Error(started.error);
     expect(await e.waitFor(started.runId)).toBe('failed');
     const lines = audit('PM2_RESTART');
-    expect(lines).toEqual(['START', 'STEP1_APPROVED by auto', 'RESTART_COMMAND_OK', 'START_COMMAND_OK', 'FAILED']);
+    expect(lines).toEqual(['START', 'STEP1_APPROVED by auto', 'RESTART_COMMAND_OK', 'START_COMMAND_OK', expect.stringMatching(/^STEP_FAILED verify - still failing after 6 attempts: .*HTTP 503$/), 'FAILED']);
     expect(lines.join('\n')).not.toMatch(/SERVICE_RESTARTED|SERVICE_STARTED/);
   });
 
@@ -297,7 +297,7 @@ describe('other built-ins over real SSH with stand-ins', { timeout: 120_000 }, (
     if (!started.ok) throw new Error(started.error);
     expect(await e.waitFor(started.runId)).toBe('failed');
     expect(calls().map((c) => `${c.split('|')[0]} ${c.split('|')[2]}`)).toEqual(['nginx -t']);
-    expect(audit('NGINX_RESTART')).toEqual(['START', 'STEP1_APPROVED by auto', 'FAILED']);
+    expect(audit('NGINX_RESTART')).toEqual(['START', 'STEP1_APPROVED by auto', 'STEP_FAILED config-test - exit code 1', 'FAILED']);
   });
 
   it('postgres-restore: newest dump listed and picked, loaded into <db>_restore, names swapped keeping the broken one', async () => {

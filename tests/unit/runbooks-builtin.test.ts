@@ -180,6 +180,7 @@ describe('dry run of every built-in lists every command with its host, in order,
     const r = await dryRun('compose-restart', 'predictor', { compose_service: 'predictor' });
     const d = "'/workspaces/Routing_ML_4/deploy/docker'";
     expect(r.lines).toEqual([
+      `[dry-run] ssh ubuntu@api-1: cd ${d} && docker compose version`,
       `[dry-run] ssh ubuntu@api-1: cd ${d} && docker compose ps`,
       `[dry-run] ssh ubuntu@api-1: cd ${d} && docker compose restart 'predictor'`,
       `[dry-run] ssh ubuntu@api-1: cd ${d} && docker compose ps 'predictor'`,
