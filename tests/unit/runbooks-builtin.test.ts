@@ -159,6 +159,7 @@ describe('dry run of every built-in lists every command with its host, in order,
     const r = await dryRun('postgres-restart', 'postgresql', { database: 'o4o_platform' });
     expect(r.lines).toEqual([
       "[dry-run] ssh ubuntu@api-1: systemctl status 'postgresql' --no-pager",
+      "[dry-run] ssh ubuntu@api-1: if [ \"$(id -u)\" = 0 ]; then runuser -u 'postgres' -- '/usr/lib/postgresql/15/bin'/postgres -D '/etc/postgresql/15/main' -C data_directory; else '/usr/lib/postgresql/15/bin'/postgres -D '/etc/postgresql/15/main' -C data_directory; fi",
       "[dry-run] ssh ubuntu@api-1: systemctl restart 'postgresql'",
       "[dry-run] poll up to 6 × every 5 s: ssh ubuntu@api-1: psql -U 'postgres' -d 'o4o_platform' -v ON_ERROR_STOP=1 -c 'SELECT 1;' (timeout 15 s)",
     ]);
