@@ -5,6 +5,7 @@ import type { ConsoleContext } from './context';
 import { approveDirFlag } from '../config/load';
 import { escalationOffer } from '../runbook/escalation';
 import { attachHeadlessApproval, type HeadlessApproval } from './headless-approval';
+import { plainLine } from './plain-text';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, SIGNAL_NUMBERS, UserError } from './exit';
 
 function hhmmss(d: Date): string {
@@ -18,6 +19,7 @@ export async function headlessRun(
   opts: { dryRun: boolean; lang: 'ko' | 'en'; out?: NodeJS.WritableStream; params?: Record<string, string>; stdin?: NodeJS.ReadableStream & { isTTY?: boolean } },
 ): Promise<number> {
   const out = opts.out ?? process.stdout;
+  const toTerminal = (out as { isTTY?: boolean }).isTTY === true;
   // `run ... | head` closes the pipe early: stop printing, let the run finish and be recorded.
   let outClosed = false;
   out.on('error', (err: NodeJS.ErrnoException) => {
@@ -69,7 +71,8 @@ export async function headlessRun(
         write(`${t}   ${ev.detail}`);
         break;
       case 'step.output':
-        write(`${ev.stream === 'stderr' ? '  ! ' : '  | '}${ev.line}`);
+        // Piped (| tee log): the host's colour codes would land in the log as raw escapes.
+        write(`${ev.stream === 'stderr' ? '  ! ' : '  | '}${toTerminal ? ev.line : plainLine(ev.line)}`);
         break;
       case 'step.finished': {
         const ms = ev.at.getTime() - (started.get(ev.stepId) ?? ev.at.getTime());

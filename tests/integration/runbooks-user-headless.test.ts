@@ -38,6 +38,11 @@ beforeAll(async () => {
         ctx.stdout('/data/backups/sqlite/daily/refserver_2025-01-20_daily.db.gz\n/data/backups/sqlite/daily/refserver_2025-01-19_daily.db.gz\n/data/backups/sqlite/daily/evil$(id).db.gz\n');
         return ctx.exit(0);
       }
+      if (ctx.command.startsWith('redis-cli ')) {
+        // A tool that colours its output and draws progress with carriage returns.
+        ctx.stdout('\x1b[32mcache-a\x1b[0m\n\x1b[1;31mcache-b\x1b[0m \x1b]0;title\x07done\n50%\r100%\n');
+        return ctx.exit(0);
+      }
       if (ctx.command.startsWith('git -C ')) {
         ctx.stdout('a1b2c3d 2026-01-03 broken deploy\n9f8e7d6 2026-01-02 stable release\n');
         return ctx.exit(0);
@@ -100,6 +105,16 @@ describe('user runbooks', () => {
     const r = await runCli(['run', 'cache-flush', '--target', 'x', '--dry-run', '--config', join(d, 'console.yaml')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/x\.yaml:9:\d+: params\.pattern\.type: expected one of: .*found "nmae"/);
+  });
+
+  it('piped headless output carries no colour or cursor codes from the host (issue 12 item 25)', async () => {
+    const r = await runCli(['run', 'cache-flush', '--target', 'refserver', '--config', configPath]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('  | cache-a\n');
+    expect(r.stdout).toContain('  | cache-b done\n');
+    expect(r.stdout).toContain('  | 100%\n');
+    expect(r.stdout).not.toMatch(/[\x1b\r\x07]/);
   });
 
   it('a user runbook dry-runs headless like a built-in', async () => {
