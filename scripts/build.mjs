@@ -115,7 +115,8 @@ await build({
   jsx: 'automatic',
   sourcemap: 'linked',
   // ssh2 loads optional native addons (cpu-features, sshcrypto) with require(); keep it external.
-  external: ['ssh2', 'cpu-features'],
+  // pg requires pg-native only when asked for its libpq binding (never here): not bundled.
+  external: ['ssh2', 'cpu-features', 'pg-native'],
   plugins: fullRedraw ? [devtoolsStub, zodNamespace, yogaNoFetch, fastTextWidth, fullRedrawPlugin] : [devtoolsStub, zodNamespace, yogaNoFetch, fastTextWidth],
   define: {
     'process.env.NODE_ENV': '"production"',

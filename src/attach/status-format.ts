@@ -1,6 +1,7 @@
 // How a console prints the server's status report: a table for people, JSON (with each fact's
 // age in seconds) for scripts.
 import type { StatusReport } from '../protocol/health';
+import type { StateView } from '../state/backend';
 
 function age(at: Date | null, now: Date): string {
   if (!at) return 'never';
@@ -13,7 +14,7 @@ export function statusReportJson(r: StatusReport): string {
   return (
     JSON.stringify(
       {
-        server: { pid: r.server.pid, socket: r.server.socket, startedAt: r.server.startedAt.toISOString(), evaluatesAlerts: r.server.evaluatesAlerts },
+        server: { pid: r.server.pid, socket: r.server.socket, startedAt: r.server.startedAt.toISOString(), evaluatesAlerts: r.server.evaluatesAlerts, ...(r.server.state ? { state: stateJson(r.server.state) } : {}) },
         at: r.at.toISOString(),
         healthy: r.healthy,
         items: r.items.map((i) => ({ kind: i.kind, name: i.name, state: i.state, healthy: i.healthy, lastFactAt: i.lastFactAt?.toISOString() ?? null, ageS: ageS(i.lastFactAt), ...(i.detail ? { detail: i.detail } : {}) })),
@@ -30,5 +31,18 @@ export function statusReportText(r: StatusReport): string {
   const table = rows.map((row) => row.map((cell, c) => (c === row.length - 1 ? cell : cell.padEnd(widths[c]))).join('  ').trimEnd()).join('\n');
   const bad = r.items.filter((i) => !i.healthy).length;
   const verdict = r.items.length === 0 ? 'The server watches nothing yet (no services in its config).' : bad === 0 ? `All ${r.items.length} healthy.` : `${bad} of ${r.items.length} not healthy.`;
-  return `server pid ${r.server.pid} on ${r.server.socket} (alerts evaluated ${r.server.evaluatesAlerts ? 'here, once' : 'nowhere'})\n${table}\n\n${verdict}\n`;
+  const st = r.server.state;
+  const evaluated = !r.server.evaluatesAlerts ? 'nowhere' : st && st.backend !== 'files' ? (st.leading ? 'here, the leader' : `by the leader${st.leader ? `, ${st.leader}` : ''}`) : 'here, once';
+  return `server pid ${r.server.pid} on ${r.server.socket} (alerts evaluated ${evaluated})\n${st ? `${stateLine(st, r.at)}\n` : ''}${table}\n\n${verdict}\n`;
+}
+
+/** `state: postgres://… — leader: box (this server)`, or `state store unreachable: …`. */
+export function stateLine(st: StateView, now: Date): string {
+  if (st.backend === 'files') return `state: ${st.where}`;
+  const leader = st.leading ? `${st.box} (this server)` : st.leader ? `${st.leader}${st.leaderSeenAt ? `, seen ${age(st.leaderSeenAt, now)}` : ''}` : 'none yet';
+  return `state: ${st.where} — ${st.reachable ? '' : `state store unreachable${st.problem ? ` (${st.problem.replace(/^state store unreachable: /, '')})` : ''} — `}leader: ${leader}`;
+}
+
+function stateJson(st: StateView): Record<string, unknown> {
+  return { ...st, ...(st.leaderSeenAt ? { leaderSeenAt: st.leaderSeenAt.toISOString() } : {}) };
 }

@@ -18,7 +18,7 @@ import { createFleetStore } from '../health/fleet-store';
 import { fitRecommendation } from '../runbook/fit';
 import type { FleetStore } from '../core/views';
 import type { RemoteShell } from '../ssh/types';
-import { createFleetMonitors, type FleetMonitors } from '../health/alerts-fleet';
+import { createFleetMonitors, type FleetMonitors, type FleetMonitorsOptions } from '../health/alerts-fleet';
 import { resolveWebhookUrl } from '../notify/webhook';
 import { createOpsStores, type OpsStores } from '../incident/wiring';
 import { FileLockStore } from '../runbook/locks';
@@ -104,7 +104,7 @@ export interface ServerHealthParts {
   health: RemoteHealth;
 }
 
-export function buildContext(loaded: LoadedConfig, flags: CommonFlags, early?: EarlyParts | ServerHealthParts, extra: { passphrase?: PassphraseAsker; evaluator?: 'console' | 'server' } = {}): ConsoleContext {
+export function buildContext(loaded: LoadedConfig, flags: CommonFlags, early?: EarlyParts | ServerHealthParts, extra: { passphrase?: PassphraseAsker; evaluator?: 'console' | 'server'; alerts?: Pick<FleetMonitorsOptions, 'notifier' | 'alertsStartedByCaller'> } = {}): ConsoleContext {
   // Hosts with ssh_config take HostName/User/Port/IdentityFile/ProxyJump from OpenSSH (R-SEC-2).
   loaded = applySshConfigToLoaded(loaded);
   loadDemoSecrets(loaded);
@@ -150,6 +150,7 @@ export function buildContext(loaded: LoadedConfig, flags: CommonFlags, early?: E
       configDir: dirname(loaded.path),
       actions: { startRunbook: (id, target) => engine.start(id, target) },
       evaluator: { kind: extra.evaluator ?? 'console', operator },
+      ...extra.alerts,
     });
   }
   const ops = createOpsStores({ loaded, clock, operator, shell, engine, fleet, monitors: health ?? monitors });

@@ -238,6 +238,17 @@ export const configSchema = z.strictObject({
   rto_min: z.number().positive().max(10_080, 'at most 10080 min (a week)').default(120),
   /** Seconds a recovered target must stay UP before its incident counts as resolved; a relapse inside it reopens the incident. */
   resolve_settle_s: z.number().min(0).max(86_400, 'at most 86400 s (a day): longer never resolves').default(300),
+  /**
+   * Where shared state lives (R-HA-1): `files` (default, this box only) or `postgres`, so servers on
+   * several jump boxes act as one. The connection URL is a secret: it is read from the environment
+   * variable `url_env` names, never written here.
+   */
+  state: z
+    .strictObject({
+      backend: z.enum(['files', 'postgres']).default('files'),
+      url_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name').default('DOAI_PG_URL'),
+    })
+    .default({ backend: 'files', url_env: 'DOAI_PG_URL' }),
   /** Set by `demo --serve` only: waits are divided by this factor, and the screen says so. */
   demo: z.strictObject({ time_scale: z.number().min(1).max(1000), control_url: httpUrl }).optional(),
 });

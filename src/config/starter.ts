@@ -140,6 +140,14 @@ rto_min: 120
 # An incident is resolved when its target stays UP this long after the last recovery; a relapse
 # inside it reopens the same incident.
 resolve_settle_s: 300
+
+# Where shared state lives. \`files\` (this box only) is the default. \`postgres\` lets the servers
+# on several jump boxes act as one (one leader evaluates alerts and sends notifications); the
+# connection URL is a secret, read from the environment variable named here.
+state:
+  backend: files
+  # backend: postgres
+  # url_env: DOAI_PG_URL      # postgres://user:password@db.example.internal:5432/doai
 `;
 
 export function starterConfig(): string {

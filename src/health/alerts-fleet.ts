@@ -10,7 +10,7 @@ import type { FleetStoreHandle } from './fleet-store';
 import { createNodesStore, type NodesStoreHandle, type NodeFetcher } from './nodes-store';
 import { createHostsStore, type HostsStoreHandle } from './hosts-store';
 import { createWebSocketMonitor, type WebSocketMonitor } from './websocket';
-import { createAlertsStore, type AlertActions, type AlertsStoreHandle } from './alerts-store';
+import { createAlertsStore, type AlertActions, type AlertNotifier, type AlertsStoreHandle } from './alerts-store';
 import { registerAlertEvaluator } from './alerts-evaluator-presence';
 
 export interface FleetMonitorsOptions {
@@ -25,6 +25,10 @@ export interface FleetMonitorsOptions {
   actions?: AlertActions;
   env?: NodeJS.ProcessEnv;
   fetchNodes?: NodeFetcher;
+  /** The notifier alerts use, given the webhooks' own (a shared state backend puts an outbox in between). */
+  notifier?: (direct: Notifier) => AlertNotifier;
+  /** The caller starts and stops alert evaluation (a server that evaluates only while it holds the lease). */
+  alertsStartedByCaller?: boolean;
   /** Who evaluates the alerts, for the wall screen's "alerts evaluated by" (default: a console of $USER). */
   evaluator?: { kind: 'console' | 'server'; operator: string };
 }
@@ -52,7 +56,7 @@ export function createFleetMonitors(opts: FleetMonitorsOptions): FleetMonitors {
     clock,
     fleet: opts.fleet,
     nodes,
-    notifier,
+    notifier: opts.notifier ? opts.notifier(notifier) : notifier,
     ...(opts.actions ? { actions: opts.actions } : {}),
     file: join(opts.stateDir, ALERTS_FILE),
     onIsolated: (ids) => nodes.setIsolated(ids),
@@ -75,7 +79,7 @@ export function createFleetMonitors(opts: FleetMonitorsOptions): FleetMonitors {
     start() {
       if (unsubscribe.length) return;
       unsubscribe = [hosts.subscribe(feed), nodes.subscribe(feed)];
-      alerts.start();
+      if (!opts.alertsStartedByCaller) alerts.start();
       const who = opts.evaluator ?? { kind: 'console' as const, operator: process.env.USER ?? 'unknown' };
       unregister = registerAlertEvaluator(opts.stateDir, who.kind, who.operator, clock.now());
       nodes.start();

@@ -19,8 +19,19 @@ export const RESOLVED_KEPT = 50;
 /** Runbooks the isolate action starts in one evaluation, at most (one per device). */
 export const MAX_ISOLATE_RUNS = 10;
 
+/** Which alert transition a notification is about: a shared outbox dedups on key + transition. */
+export interface NotificationSubject {
+  key: string;
+  transition: 'fired' | 'resolved';
+  rule: string;
+  kind: AlertView['kind'];
+  subject: string;
+  since: Date;
+  at: Date;
+}
+
 export interface AlertNotifier {
-  send(text: string): Promise<NotificationAttempt[]>;
+  send(text: string, about?: NotificationSubject): Promise<NotificationAttempt[]>;
   problems(): string[];
   readonly configured: number;
 }
@@ -288,7 +299,8 @@ class AlertsStoreImpl extends BatchedStore<AlertsSnapshot> implements AlertsStor
       if (!alert.actions.some((a) => a.startsWith('no webhook'))) this.addAction(alert, 'no webhook configured (notifications.webhooks) — on-call not notified');
       return Promise.resolve();
     }
-    const job = notifier.send(text).then(
+    const about: NotificationSubject = { key: alert.key, transition: alert.state === 'firing' ? 'fired' : 'resolved', rule: alert.rule, kind: alert.kind, subject: alert.subject, since: alert.since, at: alert.resolvedAt ?? alert.since };
+    const job = notifier.send(text, about).then(
       (attempts) => {
         alert.notifications = [...alert.notifications, ...attempts];
         const ok = attempts.filter((a) => a.ok).length;

@@ -1,5 +1,6 @@
 // The health domain on the wire: what a server publishes about the fleet (snapshots) and what a
 // console may ask of it. The snapshot shapes are the stores' own (src/core/views.ts).
+import type { StateView } from '../state/backend';
 import type { AlertsSnapshot, FleetSnapshot, HostsSnapshot, NodesSnapshot, OutputLine, WebSocketSnapshot } from '../core/views';
 import type { LiveRunsSnapshot } from '../watch/live-runs';
 import type { OpenIncidentSnapshot } from '../watch/incident-reader';
@@ -16,6 +17,8 @@ export interface ServerInfo {
   monitors: { nodes: boolean; hosts: boolean };
   /** The config's RTO target (incident clocks). */
   rtoMin: number;
+  /** Where shared state lives and which server leads (R-HA): absent from older servers. */
+  state?: StateView;
 }
 
 /** Runs in progress in any console or the server, recent runs, and each running run's output tail. */

@@ -24,6 +24,8 @@ import { stderrLog, type ServerLog } from './log';
 import { statusReport } from './status-report';
 import { THIS_BUILD, describeVersion } from '../protocol/version';
 import { createServerGate, proofOf } from '../operators/server-gate';
+import { evaluateAlertsWhileLeading, openStateBackend } from '../state/serve-state';
+import type { StateBackend } from '../state/backend';
 
 export interface ServeOptions {
   socket: string;
@@ -35,7 +37,11 @@ export interface ServeOptions {
   metrics?: string | true;
 }
 
-class FixedStore<S> extends BatchedStore<S> {}
+class FixedStore<S> extends BatchedStore<S> {
+  update(next: S): void {
+    this.set(next);
+  }
+}
 
 /** The socket folder: made 0755 if missing; one that others could write to is refused. */
 function prepareSocketDir(dir: string, uid: number): void {
@@ -81,11 +87,13 @@ export async function runServe(loaded: LoadedConfig, opts: ServeOptions): Promis
     throw err;
   }
   let ctx: ReturnType<typeof buildContext> | undefined;
+  let state: StateBackend | undefined;
   try {
+    state = await openStateBackend(loaded, log);
     await clearStaleSocket(socket);
     const challengeDir = challengeDirFor(socket);
     prepareChallengeDir(challengeDir, uid);
-    ctx = buildContext(loaded, { acceptNew: opts.acceptNew === true }, undefined, { evaluator: 'server' });
+    ctx = buildContext(loaded, { acceptNew: opts.acceptNew === true }, undefined, { evaluator: 'server', alerts: { notifier: (direct) => state!.notifier(direct), alertsStartedByCaller: true } });
     const { fleet, monitors, engine } = ctx;
     const config = loaded.config;
     const info: ServerInfo = {
@@ -96,7 +104,10 @@ export async function runServe(loaded: LoadedConfig, opts: ServeOptions): Promis
       evaluatesAlerts: monitors !== undefined,
       monitors: { nodes: config.node_sources.length > 0, hosts: config.hosts.length > 0 },
       rtoMin: config.rto_min,
+      state: state.leadership.getSnapshot(),
     };
+    const serverTopic = new FixedStore(info);
+    state.leadership.subscribe(() => serverTopic.update({ ...info, state: state!.leadership.getSnapshot() }));
     const { journalDir, stateDir } = loaded.paths;
     const live = new LiveRunsSource({ journalDir, lockDir: loaded.paths.locksDir, runbook: (id) => engine.getRunbook(id), pollMs: 1000, batchMs: 250 });
     const wallRuns = new WallRunsStore(live);
@@ -107,7 +118,7 @@ export async function runServe(loaded: LoadedConfig, opts: ServeOptions): Promis
     const handlers: { [N in IntentName]: (args: Intents[N][0], who: ProvenIdentity) => Promise<Intents[N][1]> } = {
       status: async () =>
         statusReport({
-          server: info,
+          server: serverTopic.getSnapshot(),
           now: new Date(),
           fleet: fleet.getSnapshot(),
           hosts: config.hosts.length ? monitors?.hosts.getSnapshot() : undefined,
@@ -131,7 +142,7 @@ export async function runServe(loaded: LoadedConfig, opts: ServeOptions): Promis
       log,
       stallMs: opts.stallSeconds !== undefined ? opts.stallSeconds * 1000 : DEFAULT_STALL_MS,
       topics: {
-        server: new FixedStore(info),
+        server: serverTopic,
         fleet,
         ...(monitors ? { nodes: monitors.nodes, hosts: monitors.hosts, websocket: monitors.websocket, alerts: monitors.alerts } : {}),
         runs: wallRuns,
@@ -157,11 +168,13 @@ export async function runServe(loaded: LoadedConfig, opts: ServeOptions): Promis
     fleet.start();
     void fleet.probeNow();
     monitors?.start();
+    const stopLeading = monitors ? evaluateAlertsWhileLeading(state, monitors, fleet, log) : () => {};
+    state.start();
     ctx.ops.start();
     live.start();
     incident.start();
     await connections.listen();
-    log('info', `serving ${describeVersion(THIS_BUILD)} on ${socket} (pid ${process.pid}, state ${loaded.paths.stateDir}, config ${loaded.path}); alerts evaluated here`);
+    log('info', `serving ${describeVersion(THIS_BUILD)} on ${socket} (pid ${process.pid}, state ${loaded.paths.stateDir}${state.kind === 'postgres' ? ` and ${state.leadership.getSnapshot().where}` : ''}, config ${loaded.path}); alerts evaluated ${state.kind === 'postgres' ? 'by the leader' : 'here'}`);
 
     const sig = await new Promise<NodeJS.Signals>((resolve) => {
       for (const s of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(s, () => resolve(s));
@@ -176,14 +189,17 @@ export async function runServe(loaded: LoadedConfig, opts: ServeOptions): Promis
     live.stop();
     wallRuns.stop();
     incident.stop();
+    stopLeading();
     monitors?.stop();
     fleet.stop();
     history.stop();
     await Promise.race([Promise.all([monitors?.alerts.settled(), history.settled()]), new Promise((r) => setTimeout(r, 5000).unref())]);
+    await state.close();
     log('info', 'stopped');
     return 0;
   } finally {
     ctx?.close();
+    await state?.close();
     lock.release();
   }
 }

@@ -1,0 +1,402 @@
+// The PostgreSQL state backend (R-HA-1, R-HA-2). What it keeps today:
+// - the leader lease: a session advisory lock held on a dedicated connection. PostgreSQL drops it
+//   the moment that connection ends (a killed server's socket closes; a partitioned one is found
+//   dead by TCP keepalives within ~15 s), and the holder checks its connection every tick and
+//   stops leading at the first failure. `doai_leader` only says who holds it, for `status`.
+// - alert transitions and their notifications: a transition is recorded in `doai_alert_state`
+//   and its notifications queued in `doai_outbox` in one transaction, keyed `<alert>#<n>` (the
+//   n-th transition of that alert). A second leader that sees the same alert firing finds it
+//   already recorded and queues nothing. Only the leader drains the outbox; a row it claimed but
+//   never marked (it died mid-send) is sent again by the next leader: at-least-once, and the body
+//   carries `dedup_key` so a receiver can drop the repeat.
+import pg from 'pg';
+import { BatchedStore } from '../core/store';
+import { UserError } from '../cli/exit';
+import type { AlertNotifier, NotificationSubject } from '../health/alerts-store';
+import type { NotificationAttempt } from '../core/views';
+import { postJson, resolveWebhookUrl, type WebhookConfig } from '../notify/webhook';
+import { migrate, SchemaTooNewError, type MigrationResult } from './pg-migrations';
+import { scrubPg, type PgTarget } from './pg-url';
+import { thisBox, type Leadership, type StateBackend, type StateView } from './backend';
+
+/** The lease's advisory lock key (any constant other servers of this program agree on). */
+const LEASE_KEY = 0x64_6f_61_6c; // "doal"
+/** How often the lease is tried (followers) or checked (the leader). Takeover ≤ one tick after the lock is free. */
+export const LEASE_TICK_MS = 2000;
+/** How long any one query may take before the store counts as unreachable. */
+const QUERY_TIMEOUT_MS = 5000;
+const CONNECT_TIMEOUT_MS = 5000;
+/** How often the leader looks for due outbox rows besides being kicked. */
+const DRAIN_TICK_MS = 1000;
+/** Outbox rows claimed per round. */
+const DRAIN_BATCH = 20;
+/** Longest a notifier caller waits for its rows' first outcome before saying they are queued. */
+const WAIT_CAP_MS = 120_000;
+
+export interface PgBackendOptions {
+  target: PgTarget;
+  urlEnv: string;
+  webhooks: WebhookConfig[];
+  env?: NodeJS.ProcessEnv;
+  /** Directory url_file paths resolve against (the config's). */
+  configDir: string;
+  log: (level: 'info' | 'warn' | 'error', line: string) => void;
+}
+
+function clientConfig(target: PgTarget, applicationName: string): pg.ClientConfig {
+  return {
+    connectionString: target.url,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    query_timeout: QUERY_TIMEOUT_MS,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 5000,
+    application_name: applicationName,
+  };
+}
+
+/** A pg error in words, the URL and password cut out. */
+export function pgWords(err: unknown, target: PgTarget): string {
+  const e = err as { message?: string; code?: string };
+  const msg = (e?.message ?? String(err)).trim() || e?.code || 'error';
+  return scrubPg(msg, target);
+}
+
+/**
+ * Connects once and brings the schema up to date. A wrong URL, an unreachable server or a newer
+ * schema is a UserError (exit 2) that names where it tried, never the password.
+ */
+export async function preparePgDatabase(target: PgTarget, urlEnv: string, box: string): Promise<MigrationResult> {
+  const client = new pg.Client(clientConfig(target, 'doai-console serve (migrate)'));
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (err) {
+    await client.end().catch(() => undefined);
+    throw new UserError(
+      `cannot connect to the state database ${target.shown} (from ${urlEnv}): ${pgWords(err, target)} — check that PostgreSQL is running there and that ${urlEnv} names the right host, port, database, user and password`,
+      2,
+    );
+  }
+  try {
+    return await migrate(client, box);
+  } catch (err) {
+    if (err instanceof SchemaTooNewError) throw new UserError(`state database ${target.shown}: ${err.message}`, 2);
+    throw new UserError(`cannot prepare the state database ${target.shown}: ${pgWords(err, target)} — the user in ${urlEnv} needs CREATE on that database`, 2);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+interface OutboxRow {
+  id: string;
+  dedup_key: string;
+  webhook: string;
+  body: { text: string; dedup_key: string };
+  attempts: number;
+  max_attempts: number;
+}
+
+interface Waiter {
+  expect: Set<string>;
+  done: Map<string, NotificationAttempt>;
+  resolve: (a: NotificationAttempt[]) => void;
+}
+
+class PgLeadership extends BatchedStore<StateView> implements Leadership {
+  private readonly leadListeners = new Set<(leading: boolean) => void>();
+  onChange(listener: (leading: boolean) => void): () => void {
+    this.leadListeners.add(listener);
+    return () => this.leadListeners.delete(listener);
+  }
+  update(patch: Partial<StateView>): void {
+    const prev = this.getSnapshot();
+    const next = { ...prev, ...patch };
+    if (!patch.problem && 'problem' in patch) delete next.problem;
+    this.set(next);
+    if (prev.leading !== next.leading) for (const l of [...this.leadListeners]) l(next.leading);
+  }
+}
+
+export class PgStateBackend implements StateBackend {
+  readonly kind = 'postgres' as const;
+  readonly leadership: PgLeadership;
+  private readonly box = thisBox();
+  private readonly pool: pg.Pool;
+  private leaseClient: pg.Client | undefined;
+  private leaseTimer: NodeJS.Timeout | undefined;
+  private leaseBusy = false;
+  private drainTimer: NodeJS.Timeout | undefined;
+  private draining = false;
+  private drainAgain = false;
+  private closed = false;
+  private readonly waiters = new Map<string, Waiter[]>();
+
+  constructor(private readonly opts: PgBackendOptions) {
+    this.leadership = new PgLeadership({ backend: 'postgres', where: opts.target.shown, box: this.box, leading: false, reachable: true });
+    this.pool = new pg.Pool({ ...clientConfig(opts.target, 'doai-console serve'), max: 4, idleTimeoutMillis: 10_000 });
+    // An idle pooled connection that dies (database stopped) must not crash the server.
+    this.pool.on('error', (err) => this.unreachable(err));
+  }
+
+  start(): void {
+    if (this.leaseTimer || this.closed) return;
+    const tick = () => {
+      void this.leaseTick().finally(() => {
+        if (!this.closed) this.leaseTimer = setTimeout(tick, LEASE_TICK_MS);
+      });
+    };
+    this.leaseTimer = setTimeout(tick, 0);
+  }
+
+  private unreachable(err: unknown): void {
+    const words = pgWords(err, this.opts.target);
+    const was = this.leadership.getSnapshot();
+    if (was.reachable) this.opts.log('warn', `state store unreachable (${this.opts.target.shown}): ${words}`);
+    this.leadership.update({ reachable: false, problem: `state store unreachable: ${words}` });
+  }
+
+  private dropLease(err: unknown): void {
+    const c = this.leaseClient;
+    this.leaseClient = undefined;
+    if (c) void c.end().catch(() => undefined);
+    if (this.leadership.getSnapshot().leading) {
+      this.opts.log('warn', `no longer the leader: the lease connection failed (${pgWords(err, this.opts.target)}); alerts and notifications stop here until the lease is held again`);
+      this.stopDraining();
+      this.leadership.update({ leading: false, leader: undefined });
+    }
+    this.unreachable(err);
+  }
+
+  private async leaseConnect(): Promise<pg.Client> {
+    const c = new pg.Client(clientConfig(this.opts.target, `doai-console lease ${this.box}`));
+    c.on('error', (err) => {
+      if (this.leaseClient === c) this.dropLease(err);
+    });
+    await c.connect();
+    // The database notices a vanished leader (power cut, partition) within ~15 s and frees the lock.
+    await c.query('SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 4');
+    return c;
+  }
+
+  private async leaseTick(): Promise<void> {
+    if (this.leaseBusy || this.closed) return;
+    this.leaseBusy = true;
+    try {
+      if (!this.leaseClient) this.leaseClient = await this.leaseConnect();
+      const c = this.leaseClient;
+      if (this.leadership.getSnapshot().leading) {
+        const r = await c.query<{ beat_at: Date }>('UPDATE doai_leader SET beat_at = now() WHERE id = 1 AND holder = $1 RETURNING beat_at', [this.box]);
+        if (r.rowCount === 0) throw new Error('the leader row names another server');
+        this.leadership.update({ reachable: true, problem: undefined, leaderSeenAt: r.rows[0]!.beat_at });
+        return;
+      }
+      const got = await c.query<{ got: boolean }>('SELECT pg_try_advisory_lock($1) AS got', [LEASE_KEY]);
+      if (got.rows[0]?.got) {
+        const row = await c.query<{ term: string; beat_at: Date }>(
+          `INSERT INTO doai_leader (id, holder, since, beat_at, term) VALUES (1, $1, now(), now(), 1)
+           ON CONFLICT (id) DO UPDATE SET holder = EXCLUDED.holder, since = now(), beat_at = now(), term = doai_leader.term + 1
+           RETURNING term, beat_at`,
+          [this.box],
+        );
+        // Rows a dead leader claimed but never marked: sent again (at-least-once; the body's dedup_key lets receivers drop a repeat).
+        const requeued = await c.query("UPDATE doai_outbox SET state = 'pending', claimed_by = NULL WHERE state = 'sending'");
+        this.opts.log('info', `leading (term ${row.rows[0]!.term}): this server now evaluates alerts and sends notifications${requeued.rowCount ? `; ${requeued.rowCount} notification(s) a previous leader was sending are queued again` : ''}`);
+        this.leadership.update({ leading: true, leader: this.box, leaderSeenAt: row.rows[0]!.beat_at, reachable: true, problem: undefined });
+        this.startDraining();
+        return;
+      }
+      const who = await c.query<{ holder: string; beat_at: Date }>('SELECT holder, beat_at FROM doai_leader WHERE id = 1');
+      const prev = this.leadership.getSnapshot().leader;
+      const leader = who.rows[0]?.holder;
+      if (leader && leader !== prev) this.opts.log('info', `following: ${leader} leads (evaluates alerts and sends notifications)`);
+      this.leadership.update({ reachable: true, problem: undefined, leader, leaderSeenAt: who.rows[0]?.beat_at });
+    } catch (err) {
+      this.dropLease(err);
+    } finally {
+      this.leaseBusy = false;
+    }
+  }
+
+  // ---- outbox ----------------------------------------------------------------------------------
+
+  notifier(direct: AlertNotifier): AlertNotifier {
+    return {
+      get configured() {
+        return direct.configured;
+      },
+      problems: () => direct.problems(),
+      send: (text, about) => (about && this.opts.webhooks.length > 0 ? this.enqueue(text, about) : direct.send(text)),
+    };
+  }
+
+  private async enqueue(text: string, about: NotificationSubject): Promise<NotificationAttempt[]> {
+    const now = () => new Date();
+    let dedup: string | undefined;
+    const client = await this.pool.connect().catch((err: unknown) => {
+      this.unreachable(err);
+      throw new Error(`state store unreachable: ${pgWords(err, this.opts.target)}`);
+    });
+    try {
+      await client.query('BEGIN');
+      const seq =
+        about.transition === 'fired'
+          ? await client.query<{ seq: number }>(
+              `INSERT INTO doai_alert_state (key, rule, kind, subject, state, seq, since, updated_by) VALUES ($1, $2, $3, $4, 'firing', 1, $5, $6)
+               ON CONFLICT (key) DO UPDATE SET state = 'firing', seq = doai_alert_state.seq + 1, since = EXCLUDED.since, rule = EXCLUDED.rule,
+                 kind = EXCLUDED.kind, subject = EXCLUDED.subject, updated_at = now(), updated_by = EXCLUDED.updated_by
+               WHERE doai_alert_state.state <> 'firing'
+               RETURNING seq`,
+              [about.key, about.rule, about.kind, about.subject, about.since, this.box],
+            )
+          : await client.query<{ seq: number }>(
+              `UPDATE doai_alert_state SET state = 'resolved', seq = seq + 1, updated_at = now(), updated_by = $2 WHERE key = $1 AND state = 'firing' RETURNING seq`,
+              [about.key, this.box],
+            );
+      if (seq.rowCount === 0) {
+        const by = await client.query<{ updated_by: string; seq: number }>('SELECT updated_by, seq FROM doai_alert_state WHERE key = $1', [about.key]);
+        await client.query('COMMIT');
+        const row = by.rows[0];
+        const words = row ? `already ${about.transition === 'fired' ? 'firing' : 'resolved'}, notified by ${row.updated_by} (${about.key}#${row.seq})` : 'not recorded as firing: nothing to resolve';
+        return this.opts.webhooks.map((h) => ({ webhook: h.name, ok: true, attempts: 0, error: words, at: now() }));
+      }
+      dedup = `${about.key}#${seq.rows[0]!.seq}`;
+      for (const hook of this.opts.webhooks) {
+        await client.query(
+          `INSERT INTO doai_outbox (dedup_key, webhook, body, max_attempts, created_by) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (dedup_key, webhook) DO NOTHING`,
+          [dedup, hook.name, JSON.stringify({ text, dedup_key: dedup }), hook.retries + 1, this.box],
+        );
+      }
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      this.unreachable(err);
+      throw new Error(`state store unreachable, not queued: ${pgWords(err, this.opts.target)}`);
+    } finally {
+      client.release();
+    }
+    const key = dedup;
+    const result = new Promise<NotificationAttempt[]>((resolve) => {
+      const w: Waiter = { expect: new Set(this.opts.webhooks.map((h) => h.name)), done: new Map(), resolve };
+      this.waiters.set(key, [...(this.waiters.get(key) ?? []), w]);
+      setTimeout(() => {
+        const list = this.waiters.get(key)?.filter((x) => x !== w) ?? [];
+        if (list.length) this.waiters.set(key, list);
+        else this.waiters.delete(key);
+        resolve([...w.expect].map((name) => w.done.get(name) ?? { webhook: name, ok: false, attempts: 0, error: `still queued in the outbox (${key}): the leader keeps trying`, at: now() }));
+      }, WAIT_CAP_MS).unref();
+    });
+    this.kickDrain();
+    return result;
+  }
+
+  private settle(row: OutboxRow, attempt: NotificationAttempt, final: boolean): void {
+    if (!final) return;
+    const list = this.waiters.get(row.dedup_key);
+    if (!list) return;
+    for (const w of list) {
+      w.done.set(row.webhook, attempt);
+      if ([...w.expect].every((n) => w.done.has(n))) {
+        w.resolve([...w.expect].map((n) => w.done.get(n)!));
+        this.waiters.set(row.dedup_key, (this.waiters.get(row.dedup_key) ?? []).filter((x) => x !== w));
+      }
+    }
+    if (this.waiters.get(row.dedup_key)?.length === 0) this.waiters.delete(row.dedup_key);
+  }
+
+  private startDraining(): void {
+    if (this.drainTimer) return;
+    const tick = () => {
+      this.kickDrain();
+      this.drainTimer = setTimeout(tick, DRAIN_TICK_MS);
+    };
+    this.drainTimer = setTimeout(tick, 0);
+  }
+
+  private stopDraining(): void {
+    if (this.drainTimer) clearTimeout(this.drainTimer);
+    this.drainTimer = undefined;
+  }
+
+  private kickDrain(): void {
+    if (!this.leadership.getSnapshot().leading || this.closed) return;
+    if (this.draining) {
+      this.drainAgain = true;
+      return;
+    }
+    this.draining = true;
+    void (async () => {
+      try {
+        // Bounded: each round claims at most DRAIN_BATCH rows; a kick during a round asks for one more.
+        for (let round = 0; round < 10; round++) {
+          this.drainAgain = false;
+          const n = await this.drainOnce();
+          if (n < DRAIN_BATCH && !this.drainAgain) break;
+        }
+      } catch (err) {
+        this.unreachable(err);
+      } finally {
+        this.draining = false;
+      }
+    })();
+  }
+
+  private async drainOnce(): Promise<number> {
+    if (!this.leadership.getSnapshot().leading) return 0;
+    const claimed = await this.pool.query<OutboxRow>(
+      `UPDATE doai_outbox SET state = 'sending', claimed_by = $1, attempts = attempts + 1
+       WHERE id IN (SELECT id FROM doai_outbox WHERE state = 'pending' AND next_attempt_at <= now() ORDER BY id LIMIT ${DRAIN_BATCH} FOR UPDATE SKIP LOCKED)
+       RETURNING id, dedup_key, webhook, body, attempts, max_attempts`,
+      [this.box],
+    );
+    const rows = [...claimed.rows].sort((a, b) => Number(a.id) - Number(b.id));
+    for (const row of rows) {
+      // Lost the lease meanwhile: leave the row claimed; the next leader queues it again.
+      if (!this.leadership.getSnapshot().leading) break;
+      const hook = this.opts.webhooks.find((h) => h.name === row.webhook);
+      const url = hook ? resolveWebhookUrl(hook, { env: this.opts.env, baseDir: this.opts.configDir }) : ({ ok: false, error: `webhook ${row.webhook} is not in this server's config` } as const);
+      const sent = url.ok ? await postJson(url.url, row.body, { timeoutMs: (hook?.timeout_s ?? 5) * 1000, retries: 0 }) : { ok: false, attempts: 1, error: url.error };
+      const final = sent.ok || row.attempts >= row.max_attempts;
+      const state = sent.ok ? 'delivered' : final ? 'failed' : 'pending';
+      await this.pool.query(
+        `UPDATE doai_outbox SET state = $2, last_error = $3, delivered_at = CASE WHEN $2 = 'delivered' THEN now() END,
+           next_attempt_at = now() + make_interval(secs => least(60, power(2, attempts - 1)::int))
+         WHERE id = $1 AND claimed_by = $4`,
+        [row.id, state, sent.ok ? null : (sent.error ?? 'failed'), this.box],
+      );
+      this.settle(row, { webhook: row.webhook, ok: sent.ok, attempts: row.attempts, ...(sent.ok ? {} : { error: sent.error ?? 'failed' }), at: new Date() }, final);
+    }
+    return rows.length;
+  }
+
+  // ---- handover -------------------------------------------------------------------------------
+
+  async reconcile(firingHere: ReadonlySet<string>, known: (row: { kind: string; subject: string }) => boolean): Promise<void> {
+    const { rows } = await this.pool.query<{ key: string; rule: string; kind: NotificationSubject['kind']; subject: string; since: Date }>(
+      "SELECT key, rule, kind, subject, since FROM doai_alert_state WHERE state = 'firing' ORDER BY key",
+    );
+    for (const r of rows) {
+      if (firingHere.has(r.key) || !known(r)) continue;
+      this.opts.log('info', `alert ${r.key} was firing under the previous leader and is resolved here: notifying`);
+      void this.enqueue(`[RESOLVED] ${r.rule}: ${r.subject} (firing since ${r.since.toISOString()})`, {
+        key: r.key,
+        transition: 'resolved',
+        rule: r.rule,
+        kind: r.kind,
+        subject: r.subject,
+        since: r.since,
+        at: new Date(),
+      }).catch((err: unknown) => this.opts.log('warn', `alert ${r.key}: RESOLVED not queued: ${err instanceof Error ? err.message : String(err)}`));
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.leaseTimer) clearTimeout(this.leaseTimer);
+    this.stopDraining();
+    const c = this.leaseClient;
+    this.leaseClient = undefined;
+    // Ending the session frees the advisory lock at once: a follower takes over at its next tick.
+    await Promise.all([c?.end().catch(() => undefined), this.pool.end().catch(() => undefined)]);
+  }
+}

@@ -1,0 +1,103 @@
+// The PostgreSQL schema, as numbered migrations applied in order by `doai-console serve` on start
+// (R-HA-1). The pending ones run in one transaction under an advisory lock, so two servers starting at
+// once apply it once. A database whose schema is newer than this build knows is refused: an older
+// server writing into tables it does not understand could undo what a newer one relies on.
+import type { ClientBase } from 'pg';
+
+export interface Migration {
+  version: number;
+  /** What it adds, in words (kept in doai_schema_migrations). */
+  description: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'leader lease, alert state, notification outbox',
+    sql: `
+      CREATE TABLE doai_leader (
+        id smallint PRIMARY KEY CHECK (id = 1),
+        holder text NOT NULL,
+        since timestamptz NOT NULL,
+        beat_at timestamptz NOT NULL,
+        term bigint NOT NULL
+      );
+      CREATE TABLE doai_alert_state (
+        key text PRIMARY KEY,
+        rule text NOT NULL,
+        kind text NOT NULL,
+        subject text NOT NULL,
+        state text NOT NULL CHECK (state IN ('firing', 'resolved')),
+        seq integer NOT NULL,
+        since timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        updated_by text NOT NULL
+      );
+      CREATE TABLE doai_outbox (
+        id bigserial PRIMARY KEY,
+        dedup_key text NOT NULL,
+        webhook text NOT NULL,
+        body jsonb NOT NULL,
+        state text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sending', 'delivered', 'failed')),
+        attempts integer NOT NULL DEFAULT 0,
+        max_attempts integer NOT NULL,
+        next_attempt_at timestamptz NOT NULL DEFAULT now(),
+        last_error text,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        created_by text NOT NULL,
+        claimed_by text,
+        delivered_at timestamptz,
+        UNIQUE (dedup_key, webhook)
+      );
+      CREATE INDEX doai_outbox_due ON doai_outbox (next_attempt_at) WHERE state IN ('pending', 'sending');
+    `,
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+/** Serialises schema changes between servers starting at the same time (any constant works). */
+const MIGRATION_LOCK = 0x64_6f_61_69; // "doai"
+
+export class SchemaTooNewError extends Error {}
+
+export interface MigrationResult {
+  from: number;
+  to: number;
+  applied: number[];
+}
+
+/** Brings the schema up to SCHEMA_VERSION; refuses a newer one with what to do. */
+export async function migrate(client: ClientBase, appliedBy: string, migrations: readonly Migration[] = MIGRATIONS): Promise<MigrationResult> {
+  const known = migrations[migrations.length - 1]?.version ?? 0;
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await client.query(`CREATE TABLE IF NOT EXISTS doai_schema_migrations (
+      version integer PRIMARY KEY,
+      description text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now(),
+      applied_by text NOT NULL
+    )`);
+    const { rows } = await client.query<{ v: number | null }>('SELECT max(version) AS v FROM doai_schema_migrations');
+    const from = rows[0]?.v ?? 0;
+    if (from > known) {
+      throw new SchemaTooNewError(
+        `the database schema is version ${from}, newer than this build knows (${known}) — a newer doai-console has been run against it; upgrade doai-console on this box (or point state.url_env at another database); nothing was changed`,
+      );
+    }
+    const applied: number[] = [];
+    for (const m of migrations) {
+      if (m.version <= from) continue;
+      await client.query(m.sql);
+      await client.query('INSERT INTO doai_schema_migrations (version, description, applied_by) VALUES ($1, $2, $3)', [m.version, m.description, appliedBy]);
+      applied.push(m.version);
+    }
+    await client.query('COMMIT');
+    return { from, to: Math.max(from, known), applied };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,62 @@
+// What `doai-console serve` does with its state backend: opens it (files, or PostgreSQL with its
+// schema brought up to date — exit 2 with what was tried when it cannot), and evaluates alerts
+// only while this server leads. Every server keeps probing its fleet for its own consoles (so
+// health keeps updating even when the database is away); only the leader turns that into alert
+// transitions and notifications, and a new leader first resolves what the old one left firing.
+import { dirname } from 'node:path';
+import type { LoadedConfig } from '../config/load';
+import { UserError } from '../cli/exit';
+import type { FleetMonitors } from '../health/alerts-fleet';
+import type { FleetSnapshot } from '../core/views';
+import type { Store } from '../core/store';
+import type { ServerLog } from '../server/log';
+import { filesBackend, thisBox, type StateBackend } from './backend';
+import { resolvePgUrl } from './pg-url';
+import { PgStateBackend, preparePgDatabase } from './pg-backend';
+
+export async function openStateBackend(loaded: LoadedConfig, log: ServerLog, env: NodeJS.ProcessEnv = process.env): Promise<StateBackend> {
+  const state = loaded.config.state;
+  if (state.backend === 'files') return filesBackend(loaded.paths.stateDir);
+  const url = resolvePgUrl(state.url_env, env);
+  if (!url.ok) throw new UserError(url.error, 2);
+  const m = await preparePgDatabase(url.target, state.url_env, thisBox());
+  log('info', `state in ${url.target.shown}: schema version ${m.to}${m.applied.length ? ` (applied ${m.applied.join(', ')} over ${m.from})` : ''}`);
+  return new PgStateBackend({
+    target: url.target,
+    urlEnv: state.url_env,
+    webhooks: loaded.config.notifications.webhooks,
+    env,
+    configDir: dirname(loaded.path),
+    log,
+  });
+}
+
+/** Starts and stops alert evaluation with the lease; returns the undo. */
+export function evaluateAlertsWhileLeading(backend: StateBackend, monitors: FleetMonitors, fleet: Store<FleetSnapshot>, log: ServerLog): () => void {
+  const known = (row: { kind: string; subject: string }): boolean => {
+    if (row.kind === 'service_down') {
+      const s = fleet.getSnapshot().services.find((x) => x.name === row.subject);
+      return s !== undefined && s.state !== 'UNKNOWN';
+    }
+    const src = monitors.nodes.getSnapshot().sources.find((x) => x.name === row.subject);
+    return src !== undefined && !src.error && src.lastOkAt !== null;
+  };
+  const onChange = (leading: boolean) => {
+    if (!leading) {
+      monitors.alerts.stop();
+      return;
+    }
+    monitors.alerts.start();
+    // start() evaluates in a microtask; the alerts it fires are in the snapshot right after.
+    setImmediate(() => {
+      const firing = new Set(monitors.alerts.getSnapshot().alerts.filter((a) => a.state === 'firing').map((a) => a.key));
+      backend.reconcile?.(firing, known).catch((err: unknown) => log('warn', `could not compare alerts with the previous leader's: ${err instanceof Error ? err.message : String(err)}`));
+    });
+  };
+  const off = backend.leadership.onChange(onChange);
+  if (backend.leadership.getSnapshot().leading) onChange(true);
+  return () => {
+    off();
+    monitors.alerts.stop();
+  };
+}

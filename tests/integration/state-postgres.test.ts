@@ -1,0 +1,207 @@
+// Shared state in PostgreSQL (issue 15, R-HA-1..2) with the BUILT binary and a real PostgreSQL 15
+// cluster this file starts (tests/helpers/postgres.ts): schema migrations on an empty database,
+// refusal of a newer one, a URL that is missing or wrong (exit 2, said, no password), and two
+// `serve` processes on one database with one leader: kill -9 it and the other takes over; every
+// alert transition reaches the counting webhook receiver exactly once.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { stringify } from 'yaml';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { requireRoot } from '../helpers/requirements';
+import { runCli } from '../helpers/cli';
+import { startServer, spawnServer, waitUntil, type RunningServer } from '../helpers/console-server';
+import { startTestCluster, type TestCluster } from '../helpers/postgres';
+import { freePort } from '../helpers/sshd';
+
+requireRoot('PostgreSQL runs as the postgres user, started by this suite');
+const REPO = resolve(__dirname, '../..');
+
+let cluster: TestCluster;
+let base = '';
+let health: Server;
+let healthy = true;
+let receiver: Server;
+let received: { text: string; dedup_key?: string }[] = [];
+const servers: RunningServer[] = [];
+let dbCount = 0;
+
+beforeAll(async () => {
+  if (!existsSync(join(REPO, 'dist', 'cli.js'))) throw new Error('dist/cli.js is missing: run `npm run build` first');
+  cluster = await startTestCluster();
+  base = mkdtempSync(join(tmpdir(), 'doai-ha-'));
+  health = createServer((_req, res) => {
+    res.statusCode = healthy ? 200 : 503;
+    res.end(healthy ? 'ok' : 'down');
+  });
+  receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      received.push(JSON.parse(body) as { text: string; dedup_key?: string });
+      res.end('ok');
+    });
+  });
+  await Promise.all([new Promise<void>((r) => health.listen(0, '127.0.0.1', r)), new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r))]);
+}, 120_000);
+
+afterAll(async () => {
+  for (const s of servers.splice(0)) await s.stop('SIGKILL');
+  cluster?.stop();
+  await Promise.all([new Promise((r) => health?.close(r)), new Promise((r) => receiver?.close(r))]);
+  if (base) rmSync(base, { recursive: true, force: true, maxRetries: 5 });
+});
+
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.stop('SIGKILL');
+  healthy = true;
+  received = [];
+});
+
+/** A box: its own config, state folder and socket; the database is shared. */
+function box(name: string, extra: Record<string, unknown> = {}): { config: string; socket: string; dir: string } {
+  const dir = join(base, `${name}-${++dbCount}`);
+  mkdirSync(dir, { recursive: true });
+  const config = {
+    health: { interval_s: 1, timeout_s: 0.5, failure_threshold: 2 },
+    hosts: [{ name: 'local', address: '127.0.0.1', port: 9 }],
+    services: [{ name: 'api', host: 'local', health_url: `http://127.0.0.1:${(health.address() as AddressInfo).port}/health` }],
+    alerts: [{ name: 'api_down', kind: 'service_down', action: 'notify_oncall' }],
+    notifications: { webhooks: [{ name: 'oncall', url_env: 'TEST_HOOK_URL', retries: 3, timeout_s: 2 }] },
+    paths: { state_dir: join(dir, 'state'), approvals_dir: join(dir, 'approvals') },
+    state: { backend: 'postgres', url_env: 'DOAI_PG_URL' },
+    ...extra,
+  };
+  writeFileSync(join(dir, 'console.yaml'), stringify(config));
+  return { config: join(dir, 'console.yaml'), socket: join(dir, 'run', 'console.sock'), dir };
+}
+
+async function serve(b: { config: string; socket: string }, url: string): Promise<RunningServer> {
+  const s = await startServer(b.config, b.socket, [], { DOAI_PG_URL: url, TEST_HOOK_URL: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook` });
+  servers.push(s);
+  return s;
+}
+
+async function statusOf(socket: string): Promise<{ server: { pid: number; state?: { leading: boolean; leader?: string; box: string; reachable: boolean } }; items: { kind: string; name: string; state: string }[] }> {
+  const r = await runCli(['status', '--json', '--socket', socket]);
+  return JSON.parse(r.stdout);
+}
+
+describe('state backend: PostgreSQL', () => {
+  it('migrates an empty database on start, once; a second server finds it current', async () => {
+    const url = await cluster.createDatabase('migrate_empty');
+    const a = await serve(box('a'), url);
+    expect(a.log()).toMatch(/state in postgres:\/\/postgres@127\.0\.0\.1:\d+\/migrate_empty: schema version 1 \(applied 1 over 0\)/);
+    const rows = await cluster.query<{ version: number }>('migrate_empty', 'SELECT version FROM doai_schema_migrations ORDER BY version');
+    expect(rows.map((r) => r.version)).toEqual([1]);
+    const tables = await cluster.query<{ t: string }>('migrate_empty', "SELECT tablename AS t FROM pg_tables WHERE tablename LIKE 'doai_%' ORDER BY 1");
+    expect(tables.map((t) => t.t)).toEqual(['doai_alert_state', 'doai_leader', 'doai_outbox', 'doai_schema_migrations']);
+    const b = await serve(box('b'), url);
+    expect(b.log()).toMatch(/schema version 1\b/);
+    expect(b.log()).not.toMatch(/applied/);
+    expect(await cluster.query('migrate_empty', 'SELECT * FROM doai_schema_migrations')).toHaveLength(1);
+  }, 60_000);
+
+  it('refuses a database whose schema is newer than it knows: exit 2, said, nothing changed', async () => {
+    const url = await cluster.createDatabase('too_new');
+    await cluster.query('too_new', 'CREATE TABLE doai_schema_migrations (version integer PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(), applied_by text NOT NULL)');
+    await cluster.query('too_new', "INSERT INTO doai_schema_migrations (version, description, applied_by) VALUES (1, 'x', 'future'), (99, 'from the future', 'future')");
+    const b = box('new');
+    const s = spawnServer(['--config', b.config, '--socket', b.socket], { DOAI_PG_URL: url });
+    expect(await s.exited).toBe(2);
+    expect(s.log()).toMatch(/state database postgres:\/\/postgres@127\.0\.0\.1:\d+\/too_new: the database schema is version 99, newer than this build knows \(1\) — .*upgrade doai-console on this box/);
+    expect(await cluster.query("too_new", "SELECT tablename FROM pg_tables WHERE tablename LIKE 'doai_%'")).toHaveLength(1);
+    expect(existsSync(b.socket)).toBe(false);
+  }, 30_000);
+
+  it('a missing, malformed or unreachable URL: exit 2 naming where it tried, never the password', async () => {
+    const b = box('bad');
+    const unset = spawnServer(['--config', b.config, '--socket', b.socket], { DOAI_PG_URL: '' });
+    expect(await unset.exited).toBe(2);
+    expect(unset.log()).toMatch(/state\.backend is postgres but the environment variable DOAI_PG_URL is not set — export it/);
+
+    const junk = spawnServer(['--config', b.config, '--socket', b.socket], { DOAI_PG_URL: 'mysql://root:hunter2secret@127.0.0.1/x' });
+    expect(await junk.exited).toBe(2);
+    expect(junk.log()).toMatch(/the value of DOAI_PG_URL is not a postgres:\/\/ URL/);
+    expect(junk.log()).not.toContain('hunter2secret');
+
+    const closed = await freePort();
+    const refused = spawnServer(['--config', b.config, '--socket', b.socket], { DOAI_PG_URL: `postgres://alice:hunter2secret@127.0.0.1:${closed}/ops` });
+    expect(await refused.exited).toBe(2);
+    expect(refused.log()).toContain(`cannot connect to the state database postgres://alice@127.0.0.1:${closed}/ops (from DOAI_PG_URL): `);
+    expect(refused.log()).toMatch(/ECONNREFUSED/);
+    expect(refused.log()).not.toContain('hunter2secret');
+
+    // Reachable, but no such database: the server's own words, still without the password.
+    const nodb = spawnServer(['--config', b.config, '--socket', b.socket], { DOAI_PG_URL: `postgres://postgres:hunter2secret@127.0.0.1:${cluster.port}/no_such_db` });
+    expect(await nodb.exited).toBe(2);
+    expect(nodb.log()).toMatch(/database "no_such_db" does not exist/);
+    expect(nodb.log()).not.toContain('hunter2secret');
+  }, 60_000);
+
+  it('two servers, one leader: status says who leads; kill -9 the leader and the other takes over; each transition is delivered exactly once', async () => {
+    const url = await cluster.createDatabase('leader_kill');
+    const a = await serve(box('a'), url);
+    await a.waitLog(/leading \(term 1\)/);
+    const bBox = box('b');
+    const b = await serve(bBox, url);
+    await b.waitLog(/following: \S+ \(pid \d+\) leads/);
+    const fromB = await statusOf(bBox.socket);
+    expect(fromB.server.state).toMatchObject({ leading: false, reachable: true });
+    expect(fromB.server.state?.leader).toContain(`(pid ${a.child.pid})`);
+    const text = await runCli(['status', '--socket', bBox.socket]);
+    expect(text.stdout).toMatch(new RegExp(`state: postgres://postgres@127\\.0\\.0\\.1:\\d+/leader_kill — leader: \\S+ \\(pid ${a.child.pid}\\)`));
+
+    healthy = false;
+    await waitUntil('the FIRING notification', () => received.find((r) => r.text.startsWith('[FIRING] api_down')), 20_000);
+    a.child.kill('SIGKILL');
+    await a.exited;
+    await b.waitLog(/leading \(term 2\)/, 15_000);
+    // B sees the same alert firing: recorded by A already, so nothing is queued again.
+    await waitUntilAsync('the alert firing on B', async () => (await statusOf(bBox.socket)).items.some((i) => i.kind === 'alert' && i.state === 'FIRING'));
+    expect((await statusOf(bBox.socket)).server.state).toMatchObject({ leading: true });
+    healthy = true;
+    await waitUntil('the RESOLVED notification', () => received.find((r) => r.text.startsWith('[RESOLVED] api_down')), 20_000);
+    await waitUntilAsync('an empty outbox', async () => (await cluster.query('leader_kill', "SELECT 1 FROM doai_outbox WHERE state <> 'delivered'")).length === 0);
+    expect(received.map((r) => [r.text.split(':')[0], r.dedup_key])).toEqual([
+      ['[FIRING] api_down', 'api_down:api#1'],
+      ['[RESOLVED] api_down', 'api_down:api#2'],
+    ]);
+    const outbox = await cluster.query<{ dedup_key: string; created_by: string }>('leader_kill', 'SELECT dedup_key, created_by FROM doai_outbox ORDER BY id');
+    expect(outbox.map((o) => o.dedup_key)).toEqual(['api_down:api#1', 'api_down:api#2']);
+    expect(outbox[0]!.created_by).toContain(`(pid ${a.child.pid})`);
+    expect(outbox[1]!.created_by).toContain(`(pid ${b.child.pid})`);
+  }, 90_000);
+
+  it('a recovery while nobody leads is not lost: the new leader resolves what the dead one left firing', async () => {
+    const url = await cluster.createDatabase('handover_resolve');
+    const a = await serve(box('a'), url);
+    await a.waitLog(/leading \(term 1\)/);
+    const bBox = box('b');
+    const b = await serve(bBox, url);
+    await b.waitLog(/following: /);
+    healthy = false;
+    await waitUntil('the FIRING notification', () => received.find((r) => r.text.startsWith('[FIRING] api_down')), 20_000);
+    a.child.kill('SIGKILL');
+    await a.exited;
+    healthy = true;
+    // B probes on its own all along: once it sees the service UP it resolves A's alert.
+    await waitUntilAsync('B to see api UP', async () => (await statusOf(bBox.socket)).items.some((i) => i.name === 'api' && i.state === 'UP'));
+    await b.waitLog(/leading \(term 2\)/, 15_000);
+    await waitUntil('the RESOLVED notification', () => received.find((r) => r.text.startsWith('[RESOLVED] api_down')), 20_000);
+    await waitUntilAsync('an empty outbox', async () => (await cluster.query('handover_resolve', "SELECT 1 FROM doai_outbox WHERE state <> 'delivered'")).length === 0);
+    expect(received.map((r) => r.dedup_key)).toEqual(['api_down:api#1', 'api_down:api#2']);
+    expect(b.log()).toMatch(/alert api_down:api was firing under the previous leader and is resolved here/);
+  }, 90_000);
+});
+
+async function waitUntilAsync(what: string, probe: () => Promise<boolean>, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (await probe().catch(() => false)) return;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
