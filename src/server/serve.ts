@@ -35,6 +35,10 @@ export interface ServeOptions {
   log?: ServerLog;
   /** `--metrics [ADDR]`: serve /metrics (and the Alertmanager receiver) over HTTP there. */
   metrics?: string | true;
+  /** `--ssh [ADDR]`: consoles over SSH (R-SSH-1); `sshIdleSeconds` closes idle sessions. */
+  ssh?: string | true;
+  sshIdleSeconds?: number;
+  sshHostKey?: string;
 }
 
 class FixedStore<S> extends BatchedStore<S> {
@@ -165,6 +169,21 @@ export async function runServe(loaded: LoadedConfig, opts: ServeOptions): Promis
     });
     // Before anything starts: a --metrics address in use stops the server here, cleanly.
     const http = metricsAt === undefined ? undefined : await httpServe!.startServerHttp(metricsAt, { fleet, nodes: config.node_sources.length ? monitors?.nodes : undefined, hosts: config.hosts.length ? monitors?.hosts : undefined, alerts: monitors?.alerts, runEvents: engine, audit: ctx.audit }, log);
+    let sshServer: Awaited<ReturnType<typeof import('./ssh-serve').startSshServe>> | undefined;
+    try {
+      sshServer = opts.ssh === undefined ? undefined : await (await import('./ssh-serve')).startSshServe({
+        flag: opts.ssh,
+        idleSeconds: opts.sshIdleSeconds,
+        hostKeyFile: opts.sshHostKey,
+        stallMs: opts.stallSeconds !== undefined ? opts.stallSeconds * 1000 : DEFAULT_STALL_MS,
+        parts: { loaded, ctx, live, incident, gate },
+        status: () => handlers.status({}, { uid: uid, user: 'ssh', via: 'local-socket' }),
+        log,
+      });
+    } catch (err) {
+      await http?.close();
+      throw err;
+    }
     fleet.start();
     void fleet.probeNow();
     monitors?.start();
@@ -182,6 +201,7 @@ export async function runServe(loaded: LoadedConfig, opts: ServeOptions): Promis
     log('info', `${sig}: draining — telling consoles, interrupting running runs`);
     await connections.close(`server stopping (${sig})`, true);
     await http?.close();
+    await sshServer?.close();
     const active = engine.getSnapshot().runs.filter((r) => r.state === 'running');
     for (const run of active) engine.interrupt(run.runId, interruptReason(`server stopped (${sig})`, run));
     await Promise.race([Promise.all(active.map((r) => engine.waitFor(r.runId))), new Promise((r) => setTimeout(r, 10_000).unref())]);

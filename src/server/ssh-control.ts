@@ -1,0 +1,118 @@
+// The controls an SSH session's console acts through: the server's own engine, checklists,
+// incidents and alerts, with every intent checked against the session's proven identity (its
+// key's operator) before it reaches them (R-ID-2), and refused ones audited by the gate.
+//
+// A small adapter on purpose: when the server's intent table for attached consoles carries a
+// `who` (src/server/run-intents.ts), these methods become calls into it with the same names.
+import type { ChecklistControl, IncidentControl, Localized, RunControl, StartResult } from '../core/views';
+import type { RunEngine } from '../runbook/engine';
+import type { IntentGate } from '../operators/gate';
+import type { Principal, Proof } from '../operators/directory';
+
+type Check = (intent: string) => string | undefined;
+
+function checker(gate: IntentGate, proof: Proof): Check {
+  return (intent) => {
+    try {
+      gate.check(intent, proof);
+      return undefined;
+    } catch (err) {
+      return (err as Error).message;
+    }
+  };
+}
+
+const words = (text: string): Localized => ({ en: text, ko: text });
+
+export function gatedRunControl(engine: RunEngine, gate: IntentGate, who: Principal): RunControl {
+  const refused = checker(gate, who.proof);
+  return {
+    listRunbooks: () => engine.listRunbooks(),
+    start(runbookId, target, opts): StartResult {
+      const no = refused('runs.start');
+      if (no) return { ok: false, error: no };
+      // The run is the session's operator's, not the server's account (START, lock, journal).
+      return engine.start(runbookId, target, { ...opts, operator: who.name } as Parameters<RunEngine['start']>[2]);
+    },
+    ...(engine.listChoices
+      ? {
+          listChoices: (runbookId: string, target: string, param: string, given?: Record<string, string>) => {
+            // Listing runs a command on the target: an operator's act.
+            const no = refused('runs.choices');
+            if (no) return Promise.reject(new Error(no));
+            return engine.listChoices!(runbookId, target, param, given);
+          },
+        }
+      : {}),
+    ...(engine.paramDefaults ? { paramDefaults: (runbookId: string, target: string, given?: Record<string, string>) => engine.paramDefaults!(runbookId, target, given) } : {}),
+    cancel(runId) {
+      if (refused('runs.cancel')) return;
+      (engine.cancel as (id: string, by?: string) => void)(runId, who.name);
+    },
+    confirm(runId) {
+      if (refused('runs.confirm')) return;
+      engine.confirm(runId);
+    },
+    ...(engine.answerApproval
+      ? {
+          answerApproval: (runId: string, answer: Parameters<NonNullable<RunControl['answerApproval']>>[1]) => {
+            const no = refused('runs.answer');
+            if (no) return { accepted: false, error: words(no) };
+            return engine.answerApproval!(runId, answer);
+          },
+        }
+      : {}),
+    ...(engine.resume
+      ? {
+          resume: (runId: string): StartResult => {
+            const no = refused('runs.resume');
+            if (no) return { ok: false, error: no };
+            return engine.resume!(runId);
+          },
+        }
+      : {}),
+  };
+}
+
+export function gatedChecklists(control: ChecklistControl, gate: IntentGate, who: Principal): ChecklistControl {
+  const refused = checker(gate, who.proof);
+  const guard = <A extends unknown[], R>(intent: string, fn: (...a: A) => R, no: (msg: string) => R) => (...a: A): R => {
+    const why = refused(intent);
+    return why ? no(why) : fn(...a);
+  };
+  return {
+    open: guard('checklist.open', control.open.bind(control), (m) => ({ ok: false, error: words(m) })),
+    sign: guard('checklist.sign', control.sign.bind(control), (m) => ({ ok: false, error: words(m) })),
+    note: guard('checklist.note', control.note.bind(control), (m) => ({ ok: false, error: words(m) })),
+    undo: guard('checklist.undo', control.undo.bind(control), (m) => ({ ok: false, error: words(m) })),
+  };
+}
+
+export function gatedIncidents(control: IncidentControl, gate: IntentGate, who: Principal): IncidentControl {
+  const refused = checker(gate, who.proof);
+  return {
+    openManual: (title, severity) => {
+      const no = refused('incident.open');
+      return no ? { ok: false, error: words(no) } : control.openManual(title, severity);
+    },
+    setSeverity: (id, severity) => {
+      const no = refused('incident.severity');
+      return no ? { ok: false, error: words(no) } : control.setSeverity(id, severity);
+    },
+    close: (id, answers) => {
+      const no = refused('incident.close');
+      return no ? { ok: false, error: words(no) } : control.close(id, answers);
+    },
+  };
+}
+
+export function gatedIsolation<R>(isolation: { unisolate(deviceIds: readonly string[], operator: string): R }, gate: IntentGate, who: Principal, refusedResult: (msg: string) => R) {
+  const refused = checker(gate, who.proof);
+  return {
+    // The name recorded is the proven operator's, whatever the screen passes.
+    unisolate: (deviceIds: readonly string[]): R => {
+      const no = refused('alerts.unisolate');
+      return no ? refusedResult(no) : isolation.unisolate(deviceIds, who.name);
+    },
+  };
+}

@@ -1,0 +1,101 @@
+// One SSH session's screen, in the server process (R-SSH-1, R-SSH-2): the full console for an
+// operator (or approver), the wall screen for a viewer or `ssh … watch`. Both draw from the
+// server's own stores; the console acts through the gated controls (src/server/ssh-control.ts)
+// with the session's proven identity. Runs belong to the server: leaving the session (q, a
+// dropped connection) ends only the screen.
+import type { ConsoleContext } from '../cli/context';
+import type { LoadedConfig } from '../config/load';
+import type { Lang } from '../core/views';
+import type { Store } from '../core/store';
+import type { IntentGate } from '../operators/gate';
+import type { Principal } from '../operators/directory';
+import type { LiveRunsSource } from '../watch/live-runs';
+import type { IncidentFilesSource } from '../watch/incident-reader';
+import { CoalescedStore } from '../watch/coalesce';
+import { startConsole } from '../../screens/render';
+import { startWatch } from '../../screens/watch/start-watch';
+import type { ChannelTerminal } from './ssh-terminal';
+import { gatedChecklists, gatedIncidents, gatedIsolation, gatedRunControl } from './ssh-control';
+
+/** What the server lends its SSH sessions: its stores, engine and gate. */
+export interface SshServerParts {
+  loaded: LoadedConfig;
+  ctx: ConsoleContext;
+  live: LiveRunsSource;
+  incident: IncidentFilesSource;
+  gate: IntentGate;
+  /** A 1 s tick shared by every session's clocks. */
+  tick: Store<unknown>;
+}
+
+export interface ScreenHandle {
+  waitUntilExit(): Promise<number>;
+  unmount(): void;
+}
+
+function langOf(env: Record<string, string>): Lang {
+  const v = env.LC_ALL || env.LANG || '';
+  return /^ko/i.test(v) ? 'ko' : 'en';
+}
+
+type Streams = Parameters<typeof startConsole>[1];
+
+export function openConsole(parts: SshServerParts, who: Principal, term: ChannelTerminal, env: Record<string, string>): ScreenHandle {
+  const { ctx, gate } = parts;
+  const monitors = ctx.monitors;
+  const config = parts.loaded.config;
+  const streams = { stdout: term.stdout, stdin: term.stdin } as unknown as Streams;
+  const handle = startConsole(
+    {
+      fleet: ctx.fleet,
+      runs: ctx.engine,
+      control: gatedRunControl(ctx.engine, gate, who),
+      lang: langOf(env),
+      operator: who.name,
+      configPath: parts.loaded.path,
+      clock: ctx.clock,
+      tick: parts.tick,
+      ops: {
+        checklists: ctx.ops.checklists,
+        checklistControl: gatedChecklists(ctx.ops.checklists, gate, who),
+        incidents: ctx.ops.incidents,
+        incidentControl: gatedIncidents(ctx.ops.incidents, gate, who),
+      },
+      ...(monitors
+        ? {
+            fleetStores: {
+              alerts: monitors.alerts,
+              isolation: gatedIsolation(monitors.alerts, gate, who, (error) => ({ ok: false as const, error })),
+              websocket: monitors.websocket,
+              ...(config.node_sources.length ? { nodes: monitors.nodes } : {}),
+              ...(config.hosts.length ? { hosts: monitors.hosts } : {}),
+            },
+          }
+        : {}),
+    },
+    streams,
+  );
+  return handle;
+}
+
+export function openWallScreen(parts: SshServerParts, term: ChannelTerminal, env: Record<string, string>): ScreenHandle {
+  const { ctx } = parts;
+  const monitors = ctx.monitors;
+  const config = parts.loaded.config;
+  const nodes = config.node_sources.length ? monitors?.nodes : undefined;
+  const alerts = monitors?.alerts;
+  const sources: Store<unknown>[] = [ctx.fleet, parts.live, parts.incident, parts.tick, ...(nodes ? [nodes] : []), ...(alerts ? [alerts] : [])];
+  // One frame every 2 s at most, as `watch` draws by default.
+  const frames = new CoalescedStore(sources, 2000);
+  const handle = startWatch(
+    { fleet: ctx.fleet, live: parts.live, nodes, alerts, incident: parts.incident, rtoMin: config.rto_min, frames, lang: langOf(env), configPath: parts.loaded.path, clock: ctx.clock },
+    { stdout: term.stdout, stdin: term.stdin } as unknown as Streams,
+  );
+  return {
+    waitUntilExit: () => handle.waitUntilExit().finally(() => frames.stop()),
+    unmount: () => {
+      frames.stop();
+      handle.unmount();
+    },
+  };
+}

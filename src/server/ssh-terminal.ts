@@ -1,0 +1,125 @@
+// An SSH channel as the terminal Ink draws on: stdin with raw mode (the client's pty is raw; the
+// server has no line discipline of its own), stdout that turns "\n" into "\r\n", knows the
+// client's size (pty-req, window-change) and says 'resize' at most every RESIZE_MS however fast
+// the window changes (a resize storm costs one redraw per interval, not fifty a second).
+//
+// Backpressure: frames go into the channel; what the client has not taken (its window closed, or
+// it stopped reading) waits in the channel. Past maxBufferedBytes, or stalled longer than
+// stallMs, the session is dropped: one slow client costs only itself.
+import { PassThrough, Writable } from 'node:stream';
+import type { ServerChannel } from 'ssh2';
+
+export const RESIZE_MS = 100;
+
+export interface TerminalSize {
+  cols: number;
+  rows: number;
+}
+
+/** Sizes a client may claim are kept in a range Ink and the screens can draw. */
+export function clampSize(cols: number, rows: number): TerminalSize {
+  const c = Number.isFinite(cols) && cols > 0 ? Math.floor(cols) : 80;
+  const r = Number.isFinite(rows) && rows > 0 ? Math.floor(rows) : 24;
+  return { cols: Math.min(Math.max(c, 1), 1000), rows: Math.min(Math.max(r, 1), 500) };
+}
+
+export type TerminalIn = PassThrough & { isTTY: true; setRawMode(mode: boolean): TerminalIn; isRaw: boolean; ref(): TerminalIn; unref(): TerminalIn };
+export type TerminalOut = Writable & { isTTY: true; columns: number; rows: number; getColorDepth(): number; hasColors(): boolean };
+
+// eslint-disable-next-line no-control-regex
+const SGR = /\x1b\[[0-9;]*m/g;
+
+export class ChannelTerminal {
+  readonly stdin: TerminalIn;
+  readonly stdout: TerminalOut;
+  private size: TerminalSize;
+  private pendingSize?: TerminalSize;
+  private resizeTimer?: NodeJS.Timeout;
+  private lastResizeAt = 0;
+  stalledSince?: number;
+  closed = false;
+
+  constructor(
+    private readonly channel: ServerChannel,
+    size: TerminalSize,
+    private readonly opts: { noColor: boolean; maxBufferedBytes: number; onOverflow(reason: string): void },
+  ) {
+    this.size = clampSize(size.cols, size.rows);
+    const stdin = new PassThrough() as unknown as TerminalIn;
+    stdin.isTTY = true;
+    stdin.isRaw = true;
+    stdin.setRawMode = () => stdin;
+    stdin.ref = () => stdin;
+    stdin.unref = () => stdin;
+    this.stdin = stdin;
+    const out = new Writable({
+      decodeStrings: false,
+      write: (chunk: string | Buffer, _enc, cb) => {
+        this.send(typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
+        cb();
+      },
+    }) as unknown as TerminalOut;
+    out.isTTY = true;
+    out.columns = this.size.cols;
+    out.rows = this.size.rows;
+    out.getColorDepth = () => (opts.noColor ? 1 : 8);
+    out.hasColors = () => !opts.noColor;
+    this.stdout = out;
+    channel.on('drain', () => {
+      this.stalledSince = undefined;
+    });
+  }
+
+  get columns(): number {
+    return this.size.cols;
+  }
+
+  get rows(): number {
+    return this.size.rows;
+  }
+
+  /** Bytes written to the channel that the client has not taken yet. */
+  get buffered(): number {
+    return this.channel.writableLength;
+  }
+
+  /** Keys from the client. */
+  input(data: Buffer): void {
+    if (!this.closed) this.stdin.write(data);
+  }
+
+  /** Anything for the client: frames, messages (newlines made \r\n). */
+  send(text: string): void {
+    if (this.closed) return;
+    let out = text.replace(/\r?\n/g, '\r\n');
+    if (this.opts.noColor) out = out.replace(SGR, (m) => (/^\x1b\[(0|22|23|24|27|1|2|3|4|7)?m$/.test(m) ? m : ''));
+    const ok = this.channel.write(out);
+    if (!ok && this.stalledSince === undefined) this.stalledSince = Date.now();
+    if (this.channel.writableLength > this.opts.maxBufferedBytes) this.opts.onOverflow(`${Math.round(this.channel.writableLength / 1024)} KB waiting unsent`);
+  }
+
+  /** window-change: applied at most every RESIZE_MS; the latest size wins. */
+  resize(cols: number, rows: number): void {
+    this.pendingSize = clampSize(cols, rows);
+    if (this.resizeTimer) return;
+    const wait = Math.max(0, this.lastResizeAt + RESIZE_MS - Date.now());
+    this.resizeTimer = setTimeout(() => {
+      this.resizeTimer = undefined;
+      this.lastResizeAt = Date.now();
+      const next = this.pendingSize!;
+      this.pendingSize = undefined;
+      if (this.closed || (next.cols === this.size.cols && next.rows === this.size.rows)) return;
+      this.size = next;
+      this.stdout.columns = next.cols;
+      this.stdout.rows = next.rows;
+      this.stdout.emit('resize');
+    }, wait);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.resizeTimer);
+    this.stdin.end();
+  }
+}

@@ -1,0 +1,94 @@
+// `serve --ssh` driven by the real OpenSSH client in tmux (R-SSH-1, R-SSH-2, R-ID-2): an operator
+// key gets the console and runs L1 to SUCCESS; a viewer key gets the wall screen, and on the
+// console (`ssh -t … console`) its start is refused and audited; `status` / `status --json` as
+// exec requests; unknown keys and passwords are refused. The built binary; the host key pinned
+// from the line the server prints.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startTmux, type TmuxSession } from '../helpers/tmux';
+import { sshRig, type SshRig } from '../helpers/ssh-console';
+
+let rig: SshRig;
+const terms: TmuxSession[] = [];
+
+beforeAll(async () => {
+  rig = await sshRig(
+    [
+      { name: 'alice', roles: ['operator', 'approver'] },
+      { name: 'vic', roles: ['viewer'] },
+    ],
+    { extraKeys: ['stranger'] },
+  );
+  await rig.start();
+}, 60_000);
+
+afterEach(() => {
+  for (const t of terms.splice(0)) t.kill();
+});
+
+afterAll(async () => {
+  await rig?.stop();
+});
+
+function term(cmd: string, cols = 200, rows = 45): TmuxSession {
+  const t = startTmux(cmd, { cols, rows, env: { HOME: rig.base } });
+  terms.push(t);
+  return t;
+}
+
+describe('serve --ssh with OpenSSH', () => {
+  it('an operator key gets the console at the terminal size and runs L1 to SUCCESS; q leaves cleanly', async () => {
+    const t = term(rig.ssh('alice', { tty: true }));
+    await t.waitFor(/doai-orchestrator\s+UP/, 30_000);
+    t.send('1');
+    if (/restart anyway/.test(await t.waitFor(/restart anyway with L1 Soft Reset\? \(y\/n\)|Restart the service/, 30_000))) t.send('y');
+    expect(await t.waitFor(/✓ SUCCESS — L1 recovery succeeded/, 60_000)).toContain('operator alice');
+    t.send('Escape');
+    t.send('q');
+    const s = await t.waitFor(/\[exit \d+\]|quit anyway\? \(y\/n\)/, 20_000);
+    if (/quit anyway/.test(s)) t.send('y');
+    await t.waitFor(/\[exit 0\]/, 20_000);
+    const log = readFileSync(rig.audit, 'utf8');
+    expect(log).toMatch(/L1_SOFT_RESET: START/);
+    expect(rig.server!.log()).toContain(`ssh: alice (ssh-key ${rig.fingerprintOf('alice')}) from 127.0.0.1 logged in`);
+  }, 120_000);
+
+  it('a viewer key gets the wall screen; on the console its start is refused on screen and audited', async () => {
+    const wall = term(rig.ssh('vic', { tty: true }));
+    await wall.waitFor('WATCH — read-only wall screen', 30_000);
+    wall.send('q');
+    await wall.waitFor(/\[exit 0\]/, 20_000);
+
+    const con = term(rig.ssh('vic', { tty: true, command: 'console' }));
+    await con.waitFor(/doai-orchestrator\s+UP/, 30_000);
+    con.send('1');
+    const s = await con.waitFor(/restart anyway with L1 Soft Reset\? \(y\/n\)|refused: runs\.start needs the operator role/, 30_000);
+    if (/restart anyway/.test(s)) con.send('y');
+    await con.waitFor(/refused: runs\.start needs the operator role; vic has role viewer — L1 Soft Reset on caddy not started/, 20_000);
+    expect(readFileSync(rig.audit, 'utf8')).toContain(`ACCESS: REFUSED runs.start by vic (ssh-key ${rig.fingerprintOf('vic')}) - role viewer, needs operator`);
+  }, 90_000);
+
+  it('answers status and status --json as exec requests, exit 0 when healthy', async () => {
+    const text = spawnSync('ssh', rig.sshArgs('vic', { command: 'status' }), { encoding: 'utf8', env: { ...process.env, HOME: rig.base } });
+    expect(text.stdout).toMatch(/KIND\s+NAME\s+STATE/);
+    expect(text.stdout).toMatch(/doai-orchestrator/);
+    const json = spawnSync('ssh', rig.sshArgs('vic', { command: 'status --json' }), { encoding: 'utf8', env: { ...process.env, HOME: rig.base } });
+    const report = JSON.parse(json.stdout) as { items: { name: string }[] };
+    expect(report.items.map((i) => i.name)).toContain('doai-orchestrator');
+    const bad = spawnSync('ssh', rig.sshArgs('vic', { command: 'rm -rf /' }), { encoding: 'utf8', env: { ...process.env, HOME: rig.base } });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('doai-console: unknown command "rm -rf /"');
+  }, 60_000);
+
+  it('refuses an unknown key (logged and audited) and offers passwords and keyboard-interactive nothing', async () => {
+    const r = spawnSync('ssh', rig.sshArgs('stranger', { command: 'status' }), { encoding: 'utf8', env: { ...process.env, HOME: rig.base } });
+    expect(r.status).toBe(255);
+    expect(r.stderr).toContain('Permission denied (publickey)');
+    await rig.server!.waitLog(new RegExp(`REFUSED ssh login from 127\\.0\\.0\\.1 - unknown ssh-ed25519 key ${rig.fingerprintOf('stranger').replace(/[+/]/g, '\\$&')}`));
+    expect(readFileSync(rig.audit, 'utf8')).toContain(`ACCESS: REFUSED ssh login from 127.0.0.1 - unknown ssh-ed25519 key ${rig.fingerprintOf('stranger')}`);
+    const pw = spawnSync('ssh', rig.sshArgs('alice', { command: 'status', extra: ['-o', 'PubkeyAuthentication=no', '-o', 'PreferredAuthentications=password,keyboard-interactive'] }), { encoding: 'utf8', env: { ...process.env, HOME: rig.base } });
+    expect(pw.status).toBe(255);
+    expect(pw.stderr).toContain('Permission denied (publickey)');
+  }, 60_000);
+});
