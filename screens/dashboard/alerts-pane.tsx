@@ -7,6 +7,7 @@ import { t } from '../../src/i18n/catalog';
 import { displayWidth, fit, truncate } from '../shared/text';
 import { formatSince } from '../shared/format';
 import { windowStart } from './services-pane';
+import { alertName } from '../../src/health/alerts';
 
 export interface PaneTitleProps {
   name: string;
@@ -42,12 +43,12 @@ export function alertsSummary(snapshot: AlertsSnapshot, lang: Lang): { text: str
   const firing = snapshot.alerts.filter((a) => a.state === 'firing');
   if (firing.length === 0) return { text: snapshot.problems.length ? t(lang, 'alerts.problem', { text: snapshot.problems[0]! }) : t(lang, 'alerts.noneYet'), bad: snapshot.problems.length > 0 };
   const first = firing[0]!;
-  return { text: `${t(lang, 'alerts.summary', { n: firing.length })} · ${first.rule} ${first.subject}`, bad: true };
+  return { text: `${t(lang, 'alerts.summary', { n: firing.length })} · ${alertName(first)} ${first.subject}`, bad: true };
 }
 
 export function alertMatches(a: AlertView, filter: string): boolean {
   const words = filter.toLowerCase().split(/\s+/).filter(Boolean);
-  const hay = `${a.rule} ${a.subject} ${a.kind} ${a.message}`.toLowerCase();
+  const hay = `${alertName(a)} ${a.subject} ${a.kind} ${a.message}`.toLowerCase();
   return words.every((w) => hay.includes(w));
 }
 
@@ -103,7 +104,7 @@ export function AlertsPane({ snapshot, alerts, filter, cursor, height, width, fo
   }
   const start = windowStart(cursor, alerts.length, rows);
   const subjectWidth = Math.min(22, Math.max(8, ...alerts.slice(0, 50).map((a) => displayWidth(a.subject))));
-  const ruleWidth = Math.min(20, Math.max(8, ...alerts.slice(0, 50).map((a) => displayWidth(a.rule))));
+  const ruleWidth = Math.min(20, Math.max(8, ...alerts.slice(0, 50).map((a) => displayWidth(alertName(a)))));
   for (const [i, a] of alerts.slice(start, start + rows).entries()) {
     const selected = focused && start + i === cursor;
     const firing = a.state === 'firing';
@@ -122,7 +123,7 @@ export function AlertsPane({ snapshot, alerts, filter, cursor, height, width, fo
           {fit(firing ? t(lang, 'alerts.firing') : t(lang, 'alerts.resolved'), 9)}
         </Text>
         {' '}
-        <Text inverse={selected}>{fit(a.rule, ruleWidth)}</Text>
+        <Text inverse={selected}>{fit(alertName(a), ruleWidth)}</Text>
         {' '}
         {fit(a.subject, subjectWidth)}
         {' '}

@@ -12,6 +12,7 @@ import { t, type MessageKey } from '../../src/i18n/catalog';
 import type { FinishedRun, LiveRunsSnapshot, RunOwner } from '../../src/watch/live-runs';
 import type { OpenIncidentSnapshot } from '../../src/watch/incident-reader';
 import { IncidentClockParts, incidentClocks } from '../incident/incident-screen';
+import { alertName } from '../../src/health/alerts';
 import { overallStatus, type Overall, type OverallStatus } from '../../src/watch/status';
 import { CommandsContext, useCommands, type CommandHandlers, type CommandsContextValue } from '../shared/use-commands';
 import { Footer } from '../shared/footer';
@@ -252,7 +253,7 @@ function AlertsLine({ alerts, byServer, lang, width }: { alerts: AlertsSnapshot;
   // Nothing evaluates the rules (no console runs, no server attached): an empty list proves nothing,
   // and what is listed is what was recorded when one last ran.
   const unevaluated = !byServer && alerts.evaluators === 0;
-  const list = firing.length ? `${t(lang, 'watch.alerts', { n: firing.length })}: ${firing.map((a) => `${a.rule} ${a.subject} (${hhmm(a.since)})`).join(', ')}` : '';
+  const list = firing.length ? `${t(lang, 'watch.alerts', { n: firing.length })}: ${firing.map((a) => `${alertName(a)} ${a.subject} (${hhmm(a.since)})`).join(', ')}` : '';
   const text = unevaluated
     ? t(lang, 'watch.alerts.notEvaluated') + (list ? ` · ${t(lang, 'watch.alerts.lastRecorded')} ${list}` : '')
     : list || (alerts.problems.length ? alerts.problems[0]! : t(lang, byServer ? 'watch.alerts.byServer' : 'watch.alerts.none'));

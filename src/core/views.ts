@@ -358,9 +358,11 @@ export interface AlertView {
   /** rule + subject, stable across firing and resolving. */
   key: string;
   rule: string;
-  kind: 'service_down' | 'node_offline' | 'device_error_rate';
+  kind: 'service_down' | 'node_offline' | 'device_error_rate' | 'external';
   /** The service, node source or device the alert is about. */
   subject: string;
+  /** Where an alert not evaluated here came from (kind external): 'alertmanager'. */
+  source?: 'alertmanager';
   state: AlertState;
   since: Date;
   resolvedAt?: Date;

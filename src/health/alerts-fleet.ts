@@ -62,11 +62,16 @@ export function createFleetMonitors(opts: FleetMonitorsOptions): FleetMonitors {
     onIsolated: (ids) => nodes.setIsolated(ids),
   });
 
-  const feed = () =>
+  const feed = () => {
+    // Alertmanager's alerts (alertmanager.symptoms) count beside what the monitors see themselves.
+    const external = alerts.externalSymptoms();
+    const unreachable = [...new Set([...hosts.unreachable(), ...external.hostsUnreachable])];
     opts.fleet.updateSymptoms({
-      hostsUnreachable: hosts.unreachable(),
+      hostsUnreachable: unreachable,
       nodesOfflineRatio: nodes.offlineRatio(),
+      dbFailing: external.dbFailing.length ? external.dbFailing : undefined,
     });
+  };
   let unsubscribe: (() => void)[] = [];
   let unregister: () => void = () => {};
 
@@ -78,7 +83,7 @@ export function createFleetMonitors(opts: FleetMonitorsOptions): FleetMonitors {
     notifier,
     start() {
       if (unsubscribe.length) return;
-      unsubscribe = [hosts.subscribe(feed), nodes.subscribe(feed)];
+      unsubscribe = [hosts.subscribe(feed), nodes.subscribe(feed), alerts.subscribe(feed)];
       if (!opts.alertsStartedByCaller) alerts.start();
       const who = opts.evaluator ?? { kind: 'console' as const, operator: process.env.USER ?? 'unknown' };
       unregister = registerAlertEvaluator(opts.stateDir, who.kind, who.operator, clock.now());

@@ -56,6 +56,28 @@ export interface AlertsStoreOptions {
 
 export type UnisolateResult = { ok: true; released: string[] } | { ok: false; error: string };
 
+/** An alert from outside (Alertmanager), already checked: applied whole or not at all. */
+export interface ExternalAlert {
+  /** Stable across firing and resolving: `alertmanager:<fingerprint>`. */
+  key: string;
+  rule: string;
+  subject: string;
+  message: string;
+  status: 'firing' | 'resolved';
+  startsAt: Date;
+  /** What it means for the level recommendation (from alertmanager.symptoms). */
+  symptom?: { kind: 'host_unreachable' | 'db_failing'; target: string };
+}
+
+export interface ExternalResult {
+  fired: ExternalAlert[];
+  resolved: number;
+  /** Still firing, already known (Alertmanager repeats its groups). */
+  repeated: number;
+  /** Resolved ones this server never saw firing. */
+  unknown: number;
+}
+
 export interface AlertsStoreHandle extends AlertsStore {
   /**
    * The operator puts isolated devices back (undoes the device_error_rate isolation). Recorded on
@@ -63,6 +85,10 @@ export interface AlertsStoreHandle extends AlertsStore {
    * isolated again until it has recovered and spikes anew.
    */
   unisolate(deviceIds: readonly string[], operator: string): UnisolateResult;
+  /** Alerts from another evaluator (Alertmanager): fire, repeat or resolve beside the rules' own. */
+  receiveExternal(source: 'alertmanager', alerts: readonly ExternalAlert[]): ExternalResult;
+  /** The symptoms the firing external alerts stand for (fed to the level recommendation). */
+  externalSymptoms(): { hostsUnreachable: string[]; dbFailing: string[] };
   start(): void;
   stop(): void;
   /** Evaluates the rules against the current snapshots now; resolves when actions and notifications are done. */
@@ -78,6 +104,7 @@ class AlertsStoreImpl extends BatchedStore<AlertsSnapshot> implements AlertsStor
   private readonly active = new Map<string, Mutable<AlertView>>();
   private resolved: AlertView[] = [];
   private readonly isolated = new Set<string>();
+  private readonly symptomOf = new Map<string, NonNullable<ExternalAlert['symptom']>>();
   /** Which alert isolated each device, so un-isolating is recorded on the same alert. */
   private readonly isolatedBy = new Map<string, string>();
   /** Devices the operator put back while still over the threshold: left alone until they recover. */
@@ -168,11 +195,60 @@ class AlertsStoreImpl extends BatchedStore<AlertsSnapshot> implements AlertsStor
       }
     }
     for (const [key, alert] of this.active) {
-      if (seen.has(key) || unknown.has(key)) continue;
+      // External alerts resolve when their source says so, not by these rules.
+      if (alert.source || seen.has(key) || unknown.has(key)) continue;
       work.push(this.resolve(alert, now));
     }
     this.publish();
     return Promise.all(work).then(() => undefined);
+  }
+
+  receiveExternal(source: 'alertmanager', alerts: readonly ExternalAlert[]): ExternalResult {
+    const now = this.opts.clock.now();
+    const result: ExternalResult = { fired: [], resolved: 0, repeated: 0, unknown: 0 };
+    for (const x of alerts) {
+      const existing = this.active.get(x.key);
+      if (x.status === 'firing') {
+        if (existing) {
+          existing.message = x.message;
+          result.repeated++;
+        } else {
+          const alert: Mutable<AlertView> = {
+            key: x.key,
+            rule: x.rule,
+            kind: 'external',
+            subject: x.subject,
+            source,
+            state: 'firing',
+            since: x.startsAt.getTime() > now.getTime() ? now : x.startsAt,
+            message: x.message,
+            actions: [],
+            notifications: [],
+          };
+          this.active.set(x.key, alert);
+          this.emit({ type: 'alert.fired', alert: { ...alert }, at: now, detail: `from ${source}` });
+          result.fired.push(x);
+        }
+        if (x.symptom) this.symptomOf.set(x.key, x.symptom);
+      } else if (existing) {
+        this.symptomOf.delete(x.key);
+        this.active.delete(x.key);
+        existing.state = 'resolved';
+        existing.resolvedAt = now;
+        this.resolved = [existing, ...this.resolved].slice(0, RESOLVED_KEPT);
+        this.emit({ type: 'alert.resolved', alert: { ...existing }, at: now, detail: `resolved by ${source}` });
+        result.resolved++;
+      } else result.unknown++;
+    }
+    this.publish();
+    return result;
+  }
+
+  externalSymptoms(): { hostsUnreachable: string[]; dbFailing: string[] } {
+    const hosts = new Set<string>();
+    const dbs = new Set<string>();
+    for (const s of this.symptomOf.values()) (s.kind === 'host_unreachable' ? hosts : dbs).add(s.target);
+    return { hostsUnreachable: [...hosts].sort(), dbFailing: [...dbs].sort() };
   }
 
   private track<T>(p: Promise<T>): Promise<T> {
@@ -335,6 +411,7 @@ class AlertsStoreImpl extends BatchedStore<AlertsSnapshot> implements AlertsStor
         rule: a.rule,
         kind: a.kind,
         subject: a.subject,
+        ...(a.source ? { source: a.source } : {}),
         state: a.state,
         since: a.since.toISOString(),
         ...(a.resolvedAt ? { resolvedAt: a.resolvedAt.toISOString() } : {}),

@@ -235,6 +235,21 @@ export class IncidentStore extends BatchedStore<IncidentsSnapshot> implements In
     return { ok: true, id: rec.id };
   }
 
+  /**
+   * An alert from outside (Alertmanager) opens an incident when none is open (R-MON-2): its
+   * timeline then gets the alert's own fired / resolved entries. The open one is used otherwise.
+   */
+  openForAlert(title: string, severity: Severity, source: string): { id: string; opened: boolean } {
+    const open = [...this.incidents.values()].find((i) => i.state === 'open');
+    if (open) return { id: open.id, opened: false };
+    const now = this.opts.clock.now();
+    const t = clean(title, 120) || 'alert';
+    const rec = this.create(t, now, { severity });
+    this.add(rec, { at: now, kind: 'incident', text: L(`Incident opened by an alert from ${source}: ${t}`, `${source} 알림으로 인시던트 등록: ${t}`), actor: source });
+    this.save(rec);
+    return { id: rec.id, opened: true };
+  }
+
   setSeverity(id: string, severity: Severity): ChecklistResult {
     const rec = this.incidents.get(id);
     if (!rec) return fail(`no incident ${id}`, `인시던트 ${id} 없음`);

@@ -2,6 +2,9 @@
 // registry fed by the server's stores and engine. Kept apart from serve.ts, which only calls it.
 import { UserError } from '../cli/exit';
 import type { ServerLog } from './log';
+import type { Config } from '../config/schema';
+import type { AlertsStoreHandle } from '../health/alerts-store';
+import { ALERTMANAGER_PATH, alertmanagerReceiver, type AlertmanagerReceiverOptions } from './http-alertmanager';
 import { createMetrics, type MetricsSources, type ServerMetrics } from './metrics';
 import { isLoopback, parseListenAddress, startHttpListener, type HttpHandler, type HttpListener, type ListenAddress } from './http-listener';
 
@@ -20,8 +23,27 @@ export function metricsAddress(flag: string | true): ListenAddress {
   }
 }
 
-export async function startServerHttp(addr: ListenAddress, sources: MetricsSources, log: ServerLog, extraRoutes: Record<string, HttpHandler> = {}): Promise<ServerHttp> {
+export interface ReceiverParts {
+  config: Pick<Config, 'alertmanager' | 'hosts' | 'services'>;
+  alerts?: AlertsStoreHandle;
+  incidents?: AlertmanagerReceiverOptions['incidents'];
+}
+
+export async function startServerHttp(addr: ListenAddress, sources: MetricsSources, log: ServerLog, receiver?: ReceiverParts): Promise<ServerHttp> {
   const metrics = createMetrics(sources);
+  const extraRoutes: Record<string, HttpHandler> = {};
+  const am = receiver?.config.alertmanager;
+  if (am && receiver?.alerts) {
+    extraRoutes[`POST ${ALERTMANAGER_PATH}`] = alertmanagerReceiver({
+      config: am,
+      alerts: receiver.alerts,
+      incidents: receiver.incidents,
+      hosts: receiver.config.hosts.map((h) => h.name),
+      services: receiver.config.services.map((s) => s.name),
+      log,
+      count: (status) => metrics.alertmanagerReceived.inc({ status: String(status) }),
+    });
+  }
   const routes: Record<string, HttpHandler> = {
     'GET /metrics': async (_req, res) => {
       const body = await metrics.text();
@@ -39,6 +61,7 @@ export async function startServerHttp(addr: ListenAddress, sources: MetricsSourc
     throw new UserError(`--metrics: cannot listen on ${addr.host}:${addr.port} (${code ?? (err as Error).message})${code === 'EADDRINUSE' ? ' — another process uses that port; give another one' : ''}`, 1);
   }
   const where = `${addr.host.includes(':') ? `[${addr.host}]` : addr.host}:${listener.address.port}`;
+  if (extraRoutes[`POST ${ALERTMANAGER_PATH}`]) log('info', `alertmanager receiver on http://${where}${ALERTMANAGER_PATH}`);
   log('info', `metrics on http://${where}/metrics${isLoopback(addr.host) ? '' : ' — NOT loopback: anyone who reaches this address can read them'}`);
   return {
     metrics,

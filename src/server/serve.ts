@@ -168,7 +168,7 @@ export async function runServe(loaded: LoadedConfig, opts: ServeOptions): Promis
       },
     });
     // Before anything starts: a --metrics address in use stops the server here, cleanly.
-    const http = metricsAt === undefined ? undefined : await httpServe!.startServerHttp(metricsAt, { fleet, nodes: config.node_sources.length ? monitors?.nodes : undefined, hosts: config.hosts.length ? monitors?.hosts : undefined, alerts: monitors?.alerts, runEvents: engine, audit: ctx.audit }, log);
+    const http = metricsAt === undefined ? undefined : await httpServe!.startServerHttp(metricsAt, { fleet, nodes: config.node_sources.length ? monitors?.nodes : undefined, hosts: config.hosts.length ? monitors?.hosts : undefined, alerts: monitors?.alerts, runEvents: engine, audit: ctx.audit }, log, { config, alerts: monitors?.alerts, incidents: ctx.ops.incidents });
     let sshServer: Awaited<ReturnType<typeof import('./ssh-serve').startSshServe>> | undefined;
     try {
       sshServer = opts.ssh === undefined ? undefined : await (await import('./ssh-serve')).startSshServe({

@@ -1,6 +1,7 @@
 // `status` through the server: every service, host, node source and firing alert the server
 // watches, each with when its last fact was established, and one verdict. Pure: snapshots in,
 // report out.
+import { alertName } from '../health/alerts';
 import type { AlertsSnapshot, FleetSnapshot, HostsSnapshot, NodesSnapshot } from '../core/views';
 import type { ServerInfo, StatusItem, StatusReport } from '../protocol/health';
 
@@ -33,7 +34,7 @@ export function statusReport(input: { server: ServerInfo; now: Date; fleet: Flee
   }
   for (const a of input.alerts?.alerts ?? []) {
     if (a.state !== 'firing') continue;
-    items.push({ kind: 'alert', name: a.rule, state: 'FIRING', healthy: false, lastFactAt: a.since, detail: `${a.subject}: ${a.message}` });
+    items.push({ kind: 'alert', name: alertName(a), state: 'FIRING', healthy: false, lastFactAt: a.since, detail: `${a.subject}: ${a.message}` });
   }
   return { server: input.server, at: input.now, items, healthy: items.length > 0 && items.every((i) => i.healthy) };
 }

@@ -19,7 +19,7 @@ export interface AlertsFileSourceOptions {
   stateDir?: string;
 }
 
-const KINDS = new Set<AlertView['kind']>(['service_down', 'node_offline', 'device_error_rate']);
+const KINDS = new Set<AlertView['kind']>(['service_down', 'node_offline', 'device_error_rate', 'external']);
 /** A line longer than this is dropped: bounded memory even on a corrupt file. */
 const MAX_LINE = 64 * 1024;
 
@@ -123,6 +123,7 @@ export class AlertsFileSource extends PolledSource<AlertsSnapshot> {
         rule: o.rule,
         kind: KINDS.has(o.kind as AlertView['kind']) ? (o.kind as AlertView['kind']) : 'service_down',
         subject: typeof o.subject === 'string' ? o.subject : '',
+        ...(o.source === 'alertmanager' ? { source: 'alertmanager' as const } : {}),
         state: 'firing',
         since: date(o.since) ?? at,
         message: typeof o.message === 'string' ? o.message : '',
