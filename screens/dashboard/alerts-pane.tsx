@@ -7,7 +7,7 @@ import { t } from '../../src/i18n/catalog';
 import { displayWidth, fit, truncate } from '../shared/text';
 import { formatSince } from '../shared/format';
 import { windowStart } from './services-pane';
-import { alertName } from '../../src/health/alerts';
+import { alertName } from '../../src/core/alert-name';
 
 export interface PaneTitleProps {
   name: string;

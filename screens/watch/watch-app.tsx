@@ -12,7 +12,7 @@ import { t, type MessageKey } from '../../src/i18n/catalog';
 import type { FinishedRun, LiveRunsSnapshot, RunOwner } from '../../src/watch/live-runs';
 import type { OpenIncidentSnapshot } from '../../src/watch/incident-reader';
 import { IncidentClockParts, incidentClocks } from '../incident/incident-screen';
-import { alertName } from '../../src/health/alerts';
+import { alertName } from '../../src/core/alert-name';
 import { overallStatus, type Overall, type OverallStatus } from '../../src/watch/status';
 import { CommandsContext, useCommands, type CommandHandlers, type CommandsContextValue } from '../shared/use-commands';
 import { Footer } from '../shared/footer';

@@ -1,7 +1,7 @@
 // The one YAML file (R-CFG-1). Every object is strict: an unknown key is a typo and an error
 // (R-CFG-3). Defaults are seed 000's numbers (R-CFG-2).
 import { z } from 'zod';
-import { alertmanagerSchema } from '../notify/alertmanager-schema';
+import { alertmanagerSchema } from './alertmanager';
 import { UNIT_NAME } from './patterns';
 import { operatorsSchema } from '../operators/schema';
 

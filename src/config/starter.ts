@@ -126,6 +126,19 @@ notifications:
       timeout_s: 5
       retries: 2
 
+# Alertmanager's webhook, served by \`doai-console serve --metrics\` at POST /api/alertmanager.
+# Alertmanager sends this bearer token (http_config.authorization.credentials); it is a secret:
+# from the environment only. symptoms: label matchers → what the level recommendation knows
+# (host_unreachable → L3 on that configured host; db_failing → L2 on the primary service).
+alertmanager:
+  token_env: DOAI_ALERTMANAGER_TOKEN
+  max_body_bytes: 4194304
+  open_incidents: true
+  symptoms:
+    - match: { alertname: HostDown }
+      symptom: host_unreachable
+      target_label: host
+
 # Local files. Defaults live under $XDG_STATE_HOME/doai-console (~/.local/state/doai-console).
 paths: {}
   # audit_log: ~/.local/state/doai-console/emergency.log

@@ -50,9 +50,6 @@ export interface Evaluation {
 
 export const alertKey = (rule: string, subject: string) => `${rule}:${subject}`;
 
-/** The alert's name on screen: Alertmanager's carry their source (`AM HostDown`). */
-export const alertName = (a: Pick<AlertView, 'rule' | 'source'>): string => (a.source === 'alertmanager' ? `AM ${a.rule}` : a.rule);
-
 function pct(ratio: number): string {
   const p = ratio * 100;
   return `${p >= 10 || Number.isInteger(p) ? Math.round(p) : p.toFixed(1)}%`;

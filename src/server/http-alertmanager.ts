@@ -9,7 +9,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import type { AlertmanagerConfig, AmSymptomRule } from '../notify/alertmanager-schema';
+import type { AlertmanagerConfig, AmSymptomRule } from '../config/alertmanager';
 import type { AlertsStoreHandle, ExternalAlert } from '../health/alerts-store';
 import type { Severity } from '../core/views';
 import type { ServerLog } from './log';

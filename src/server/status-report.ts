@@ -1,7 +1,7 @@
 // `status` through the server: every service, host, node source and firing alert the server
 // watches, each with when its last fact was established, and one verdict. Pure: snapshots in,
 // report out.
-import { alertName } from '../health/alerts';
+import { alertName } from '../core/alert-name';
 import type { AlertsSnapshot, FleetSnapshot, HostsSnapshot, NodesSnapshot } from '../core/views';
 import type { ServerInfo, StatusItem, StatusReport } from '../protocol/health';
 
