@@ -10,6 +10,8 @@ interface RunAuditState {
   dryRun: boolean;
   /** The last message written for the run: an approval flow that already wrote "CANCELLED by user" is not echoed. */
   last?: string;
+  /** Each running step's last stdout line (for steps with audit_detail). */
+  lastOut?: Map<string, string>;
 }
 
 /** The audit messages an event produces, given what run.started said about its run. */
@@ -24,7 +26,9 @@ export function auditMessagesFor(event: RunEvent, run: RunAuditState | undefined
     case 'step.finished': {
       if (event.outcome !== 'ok') return [];
       const step = run.runbook?.steps.find((s) => s.id === event.stepId);
-      return step?.audit ? [step.audit] : [];
+      if (!step?.audit) return [];
+      const detail = step.audit_detail ? run.lastOut?.get(step.id)?.replace(/[\x00-\x1f\x7f]/g, ' ').trim().slice(0, 400) : undefined;
+      return [detail ? `${step.audit} - ${detail}` : step.audit];
     }
     case 'audit':
       return [event.message];
@@ -79,6 +83,9 @@ export function createAuditRecorder(audit: AuditLog, runbook: (id: string) => Ru
   return (event) => {
     if (event.type === 'run.started') runs.set(event.runId, { auditName: event.auditName, runbook: runbook(event.runbook), dryRun: event.dryRun });
     const run = runs.get(event.runId);
+    if (run && event.type === 'step.output' && event.stream === 'stdout' && run.runbook?.steps.some((s) => s.id === event.stepId && s.audit_detail)) {
+      (run.lastOut ??= new Map()).set(event.stepId, event.line);
+    }
     let messages = auditMessagesFor(event, run);
     if (event.type === 'run.finished') {
       runs.delete(event.runId);

@@ -167,6 +167,12 @@ interface ActiveRun {
   done: Promise<RunOutcome>;
   /** Audit lines of this run the log refused (kept in the journal, appended late when it takes them). */
   auditMissed?: number;
+  /** Index of the step the approval is asked before (approval_gate), 0 when asked before the first. */
+  gate: number;
+  /** stdout of the show_in_plan steps before the gate: what the approver reads above the plan. */
+  planNotes: string[];
+  /** Last stdout line of each audit_detail step (a verified summary): added to the success message. */
+  details?: Map<string, string>;
 }
 
 function pad2(n: number): string {
@@ -352,7 +358,8 @@ class Engine implements RunEngine {
     }
 
     let prepared: PreparedApproval | undefined;
-    if (!dryRun && runbook.approval !== 'auto' && deps.prepareApproval) {
+    const gate = approvalGateIndex(steps);
+    if (!dryRun && runbook.approval !== 'auto' && deps.prepareApproval && gate === 0) {
       try {
         prepared = deps.prepareApproval({
           runId,
@@ -397,7 +404,7 @@ class Engine implements RunEngine {
 
     let resolveDone!: (o: RunOutcome) => void;
     const done = new Promise<RunOutcome>((r) => (resolveDone = r));
-    const run: ActiveRun = { runId, runbook, target, dryRun, placeholders, scope, steps, controller: new AbortController(), journal, release, prepared, done, resume };
+    const run: ActiveRun = { runId, runbook, target, dryRun, placeholders, scope, steps, controller: new AbortController(), journal, release, prepared, done, resume, gate, planNotes: [] };
     this.active.set(runId, run);
     this.journals.set(runId, journal);
     this.dispatch(started, { skipAudit: true });
@@ -515,7 +522,9 @@ class Engine implements RunEngine {
     // Said before the approval, so approvers and the log see that earlier steps will not run again.
     if (run.resume) emit({ type: 'audit', message: `RESUMED from ${run.resume.runId} at step ${run.resume.stepId}` });
     try {
-      const approval = run.dryRun ? { ok: true as const } : await this.approval(run, emit);
+      // A runbook with an approval_gate asks at that step: the checks before it (which change
+      // nothing live) go into the plan the approver reads.
+      const approval = run.dryRun || run.gate > 0 ? { ok: true as const } : await this.approval(run, emit);
       if (!approval.ok) {
         approvalRefused = true;
         approvalAudited = approval.audited === true;
@@ -525,6 +534,16 @@ class Engine implements RunEngine {
         for (; index < run.steps.length; index++) {
           if (run.controller.signal.aborted) break;
           const step = run.steps[index];
+          if (index === run.gate && index > 0 && !run.dryRun) {
+            const gated = await this.approval(run, emit);
+            if (!gated.ok) {
+              approvalRefused = true;
+              approvalAudited = gated.audited === true;
+              outcome = gated.outcome;
+              message = gated.message;
+              break;
+            }
+          }
           if (run.resume && index < run.resume.index) {
             const before = run.resume.earlier[step.id]!;
             stepOutcomes.set(step.id, before);
@@ -596,9 +615,7 @@ class Engine implements RunEngine {
     if (outcome === 'success') {
       message = run.dryRun
         ? 'dry run: nothing ran'
-        : runbook.on_success.message
-          ? renderText(runbook.on_success.message.en, run.scope)
-          : undefined;
+        : [runbook.on_success.message ? renderText(runbook.on_success.message.en, run.scope) : undefined, ...(run.details?.values() ?? [])].filter(Boolean).join('; ') || undefined;
     } else if (outcome === 'failed' && trust) {
       // Every level reaches the host the same way: escalating cannot get past a refused key.
       message = `${trust.summary}: ${trust.fix}`;
@@ -660,7 +677,7 @@ class Engine implements RunEngine {
         if (e.type === 'run.prompt') prompted = e.prompt !== null;
         emit(e);
       },
-      plan: resumedPlan(run.resume, planLines(run.steps, run.scope)),
+      plan: run.gate > 0 ? gatedPlan(run.planNotes, planLines(run.steps, run.scope), run.gate) : resumedPlan(run.resume, planLines(run.steps, run.scope)),
       host: run.scope.host?.name,
       onAnswer: (handler) => {
         run.answer = handler;
@@ -672,6 +689,12 @@ class Engine implements RunEngine {
     });
     let result: ApprovalResult | 'aborted';
     try {
+      if (!run.prepared && run.gate > 0 && this.deps.prepareApproval) {
+        const { signal: _s, emit: _e, onAnswer: _o, ...info } = ctx;
+        run.prepared = this.deps.prepareApproval(info);
+        // The code seed 000 puts in the START line, for an approval asked later.
+        if (run.prepared.startNote) emit({ type: 'audit', message: `APPROVAL - ${run.prepared.startNote}` });
+      }
       const hook = run.prepared ? run.prepared.approve(ctx) : this.deps.approve!(ctx);
       result = await Promise.race([hook, aborted]);
     } catch (err) {
@@ -701,7 +724,11 @@ class Engine implements RunEngine {
       services: this.deps.config.services,
       snapshotsDir: this.deps.snapshotsDir ? join(this.deps.snapshotsDir, run.runId) : undefined,
       env: this.deps.env,
-      output: (stream: OutputStream, line: string) => emit({ type: 'step.output', stepId: step.id, stream, line }),
+      output: (stream: OutputStream, line: string) => {
+        if (step.show_in_plan && stream === 'stdout' && run.planNotes.length < 200) run.planNotes.push(`   ${line}`);
+        if (step.audit_detail && stream === 'stdout') (run.details ??= new Map()).set(step.id, line);
+        emit({ type: 'step.output', stepId: step.id, stream, line });
+      },
       progress: (detail: string) => emit({ type: 'step.progress', stepId: step.id, detail }),
       prompt: (prompt: RunPrompt | null) => emit({ type: 'run.prompt', prompt }),
       waitForConfirm: () =>
@@ -810,6 +837,20 @@ export function planLines(steps: Step[], scope: RunScope): string[] {
     for (const line of lines) out.push(`   ${line}`);
   });
   return out;
+}
+
+/** The step the approval is asked before: the first with approval_gate, else the first step. */
+export function approvalGateIndex(steps: Step[]): number {
+  const i = steps.findIndex((s) => s.approval_gate);
+  return i < 0 ? 0 : i;
+}
+
+/** A gated approval's plan: what the steps so far established, then what is still to run. */
+function gatedPlan(notes: string[], plan: string[], gate: number): string[] {
+  const head = notes.length ? ['Established by the steps that ran (nothing live changed yet):', ...notes] : [];
+  // planLines numbers steps "N. title"; keep those from the gate on.
+  const from = plan.findIndex((l) => l.startsWith(`${gate + 1}. `));
+  return [...head, `Still to run, after your approval (steps ${gate + 1}–):`, ...(from < 0 ? plan : plan.slice(from))];
 }
 
 /** A resumed run's plan says first which steps were done in the interrupted run. */

@@ -46,6 +46,15 @@ const stepBase = {
    * established ("the previous file is kept as …"). Never said for a step that did not run.
    */
   when_later_failed: localized.optional(),
+  /**
+   * Ask the run's approval right before this step instead of before the first: the steps before
+   * it must change nothing live (checks, a load beside the live data). At most one step.
+   */
+  approval_gate: z.boolean().default(false),
+  /** This step's stdout goes into the approval plan (a step before the approval_gate). */
+  show_in_plan: z.boolean().default(false),
+  /** The audit line is `<audit> - <the step's last stdout line>` (a verified summary). */
+  audit_detail: z.boolean().default(false),
 };
 
 const httpFields = {
@@ -258,6 +267,8 @@ export const runbookSchema = z
       else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) visit(v, [...path, k]);
     };
     visit(rb.steps, ['steps']);
+    const gates = rb.steps.filter((s) => s.approval_gate).length;
+    if (gates > 1) ctx.addIssue({ code: 'custom', path: ['steps'], message: 'approval_gate: at most one step' });
     rb.steps.forEach((s, i) => {
       if (s.only_if_failed === undefined) return;
       const j = rb.steps.findIndex((o) => o.id === s.only_if_failed);

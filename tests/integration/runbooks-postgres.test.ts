@@ -4,7 +4,7 @@
 // sshd's SetEnv, and run the real psql, pg_dump, pg_restore, createdb, gzip. The only stand-in is
 // systemctl, which runs pg_ctl on this cluster (there is no systemd here) and records its calls.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -17,7 +17,7 @@ import { loadRunbooks } from '../../src/runbook/loader';
 import { FileLockStore } from '../../src/runbook/locks';
 import { createSshShell, type SshShell } from '../../src/ssh/shell';
 import { requireSshd, startSshd, type RunningSshd } from '../helpers/sshd';
-import { requirePostgres, startPgCluster, type PgCluster } from '../helpers/pg-cluster';
+import { PG_BIN as PG, requirePostgres, startPgCluster, type PgCluster } from '../helpers/pg-cluster';
 
 requireSshd();
 requirePostgres();
@@ -57,7 +57,7 @@ esac
 `,
     { mode: 0o755 },
   );
-  sshd = await startSshd({ maxSessions: 30, extraConfig: [`SetEnv PATH=${bin}:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin PGHOST=127.0.0.1 PGPORT=${pg.port} TZ=UTC`] });
+  sshd = await startSshd({ maxSessions: 30, extraConfig: [`SetEnv PATH=${bin}:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin PGHOST=127.0.0.1 PGPORT=${pg.port} TZ=UTC TMPDIR=${dir}`] });
   knownHosts = join(dir, 'known_hosts');
   writeFileSync(knownHosts, `${sshd.knownHostsLine}\n`);
   shell = createSshShell({ hosts: config().hosts, knownHostsPath: knownHosts });
@@ -167,5 +167,123 @@ describe('postgres-restart: the config test runs before anything is stopped (iss
     } finally {
       writeFileSync(conf(), original);
     }
+  });
+});
+
+describe('postgres-restore: nothing irreversible on a dump not known to be whole (issue 12 item 20)', () => {
+  const dumps = () => join(dir, 'dumps');
+  const sh = (cmd: string) => execFileSync('/bin/sh', ['-c', cmd], { encoding: 'utf8', env: { ...process.env, ...pg.env } });
+  const dbs = () => pg.psql('postgres', "SELECT string_agg(datname, ',' ORDER BY datname) FROM pg_database WHERE datname LIKE 'shop%'").split(',');
+
+  beforeAll(() => {
+    // The source of the dumps: three tables, keys and foreign keys, rows.
+    pg.psql('postgres', 'CREATE DATABASE shop_src');
+    pg.psql(
+      'shop_src',
+      `CREATE TABLE users (id int PRIMARY KEY, email text UNIQUE);
+       CREATE TABLE products (id int PRIMARY KEY, name text);
+       CREATE TABLE orders (id int PRIMARY KEY, user_id int REFERENCES users(id), product_id int REFERENCES products(id));
+       INSERT INTO users SELECT i, 'u' || i || '@example.invalid' FROM generate_series(1, 40) i;
+       INSERT INTO products SELECT i, 'p' || i FROM generate_series(1, 30) i;
+       INSERT INTO orders SELECT i, 1 + i % 40, 1 + i % 30 FROM generate_series(1, 200) i;`,
+    );
+    sh(`${PG}/pg_dump -d shop_src | gzip > '${dumps()}/shop_20260104.sql.gz'`);
+    sh(`${PG}/pg_dump -Fc -d shop_src -f '${dumps()}/shop_20260105.dump'`);
+  });
+
+  beforeEach(() => {
+    // The live database, as it is when someone reaches for a restore: other data than the dump.
+    for (const db of dbs()) if (db && db !== 'shop_src') pg.psql('postgres', `DROP DATABASE IF EXISTS "${db}"`);
+    pg.psql('postgres', 'CREATE DATABASE shop');
+    pg.psql('shop', "CREATE TABLE users (id int PRIMARY KEY, email text); INSERT INTO users VALUES (999, 'live@example.invalid');");
+    for (const f of ['cut.sql.gz', 'bad.sql', 'cut.dump']) rmSync(join(dumps(), f), { force: true });
+  });
+
+  async function restore(backup: string): Promise<Ran> {
+    const e = engine();
+    const listed = await e.listChoices('postgres-restore', 'postgresql', 'backup', { database: 'shop' });
+    if (!listed.ok) throw new Error(listed.error);
+    expect(listed.choices.map((c) => c.value)).toContain(backup);
+    return run(e, 'postgres-restore', { database: 'shop', backup });
+  }
+
+  it('a whole dump: checked, loaded beside, compared, then approved with the comparison in the plan; swapped keeping the broken one', async () => {
+    const r = await restore(join(dumps(), 'shop_20260104.sql.gz'));
+    expect(r.outcome, r.output).toBe('success');
+    expect(plans).toHaveLength(1);
+    const plan = plans[0]!.join('\n');
+    expect(plan).toContain('the dump declares: 3 tables, 6 constraints (primary key, unique, foreign key, exclusion), 270 rows in 3 tables with data');
+    expect(plan).toContain('loaded = dump: tables 3/3, constraints 6/6, rows 270/270');
+    expect(plan).toMatch(/Still to run, after your approval \(steps 6–\):\n6\. Swap names/);
+    expect(pg.psql('shop', 'SELECT count(*) FROM orders')).toBe('200');
+    const broken = dbs().filter((d) => /^shop_broken_\d{8}_\d{6}$/.test(d));
+    expect(broken).toHaveLength(1);
+    expect(pg.psql(broken[0]!, 'SELECT email FROM users')).toBe('live@example.invalid');
+    expect(dbs()).not.toContain('shop_restore');
+    expect(r.message).toMatch(/loaded = dump: tables 3\/3, constraints 6\/6, rows 270\/270; kept copies \(drop with dropdb when no longer needed\): shop_broken_\d{8}_\d{6} \(\d+ kB\)$/);
+    expect(audit('PG_RESTORE')).toEqual([
+      'START',
+      'DUMP_LOADED',
+      'LOAD_VERIFIED - loaded = dump: tables 3/3, constraints 6/6, rows 270/270',
+      'STEP1_APPROVED by vega',
+      'DATABASE_SWAPPED',
+      expect.stringMatching(/^KEPT_COPIES - kept copies \(drop with dropdb when no longer needed\): shop_broken_\d{8}_\d{6} \(\d+ kB\)$/),
+      'SUCCESS',
+    ]);
+    expect(readdirSync(dir).filter((f) => f.startsWith('doai-pg-declared'))).toEqual([]);
+  });
+
+  it('a dump cut at a line boundary (valid gzip): refused before anything is created; the live database untouched, no approval asked', async () => {
+    const lines = sh(`gunzip -c '${dumps()}/shop_20260104.sql.gz'`).split('\n');
+    // Cut inside the orders data, at a line end, as when pg_dump | gzip dies mid-stream.
+    const cut = lines.findIndex((l) => l.startsWith('COPY public.orders')) + 50;
+    writeFileSync(join(dir, 'cut.sql'), lines.slice(0, cut).join('\n') + '\n');
+    sh(`gzip -c '${dir}/cut.sql' > '${dumps()}/cut.sql.gz' && rm '${dir}/cut.sql' && gzip -t '${dumps()}/cut.sql.gz'`);
+    const r = await restore(join(dumps(), 'cut.sql.gz'));
+    expect(r.outcome).toBe('failed');
+    expect(r.steps.slice(0, 3)).toEqual(['check-dump:failed', 'declared:skipped', 'create-db:skipped']);
+    expect(r.output).toContain("the dump is not whole: it lacks pg_dump's closing line '-- PostgreSQL database dump complete'");
+    expect(r.message).toContain('nothing was created, loaded or swapped: the live database is untouched');
+    expect(plans).toEqual([]);
+    expect(dbs().filter((d) => d !== 'shop_src')).toEqual(['shop']);
+    expect(pg.psql('shop', 'SELECT email FROM users')).toBe('live@example.invalid');
+    expect(audit('PG_RESTORE')).toEqual(['START', 'STEP_FAILED check-dump - exit code 1', 'FAILED']);
+  });
+
+  it('a custom-format dump cut short is refused the same way; a whole one restores', async () => {
+    sh(`head -c $(( $(stat -c %s '${dumps()}/shop_20260105.dump') * 2 / 3 )) '${dumps()}/shop_20260105.dump' > '${dumps()}/cut.dump'`);
+    const cut = await restore(join(dumps(), 'cut.dump'));
+    expect(cut.outcome).toBe('failed');
+    expect(cut.steps[0]).toBe('check-dump:failed');
+    expect(dbs().filter((d) => d !== 'shop_src')).toEqual(['shop']);
+    const whole = await restore(join(dumps(), 'shop_20260105.dump'));
+    expect(whole.outcome, whole.output).toBe('success');
+    expect(whole.message).toContain('loaded = dump: tables 3/3, constraints 6/6, rows 270/270');
+    expect(pg.psql('shop', 'SELECT count(*) FROM users')).toBe('40');
+  });
+
+  it('a statement failing in the load (ON_ERROR_STOP): the half-loaded <db>_restore is dropped, nothing swapped', async () => {
+    const text = sh(`gunzip -c '${dumps()}/shop_20260104.sql.gz'`);
+    // Whole (the closing line is there), but one statement fails half-way.
+    writeFileSync(join(dumps(), 'bad.sql'), text.replace('CREATE TABLE public.products', 'CREATE TABLE public.products_x (id int REFERENCES nowhere(id));\nCREATE TABLE public.products'));
+    const r = await restore(join(dumps(), 'bad.sql'));
+    expect(r.outcome).toBe('failed');
+    expect(r.steps.slice(0, 5)).toEqual(['check-dump:ok', 'declared:ok', 'create-db:ok', 'load-dump:failed', 'compare:skipped']);
+    expect(r.output).toContain('dropped shop_restore');
+    expect(r.message).toContain('the live database is untouched; the <db>_restore this run created was dropped');
+    expect(dbs().filter((d) => d !== 'shop_src')).toEqual(['shop']);
+    expect(plans).toEqual([]);
+    expect(audit('PG_RESTORE')).toEqual(['START', 'STEP_FAILED load-dump - exit code 1', 'FAILED']);
+  });
+
+  it('a <db>_restore left by an earlier run stops the run naming it, its size and the exact dropdb line; it is not dropped for you', async () => {
+    pg.psql('postgres', 'CREATE DATABASE shop_restore');
+    pg.psql('shop_restore', 'CREATE TABLE half (i int)');
+    const r = await restore(join(dumps(), 'shop_20260104.sql.gz'));
+    expect(r.outcome).toBe('failed');
+    expect(r.steps.slice(0, 4)).toEqual(['check-dump:ok', 'declared:ok', 'create-db:failed', 'load-dump:skipped']);
+    expect(r.output).toMatch(/a database shop_restore already exists \(\d+ kB\), left by an earlier run; nothing was loaded\. Drop it, then run again: dropdb -U postgres shop_restore/);
+    expect(dbs().filter((d) => d !== 'shop_src')).toEqual(['shop', 'shop_restore']);
+    expect(pg.psql('shop', 'SELECT email FROM users')).toBe('live@example.invalid');
   });
 });

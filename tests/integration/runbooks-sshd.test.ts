@@ -300,34 +300,7 @@ describe('other built-ins over real SSH with stand-ins', { timeout: 120_000 }, (
     expect(audit('NGINX_RESTART')).toEqual(['START', 'STEP1_APPROVED by auto', 'STEP_FAILED config-test - exit code 1', 'FAILED']);
   });
 
-  it('postgres-restore: newest dump listed and picked, loaded into <db>_restore, names swapped keeping the broken one', async () => {
-    const dumps = join(dir, 'pgdumps');
-    mkdirSync(dumps, { recursive: true });
-    execFileSync('/bin/sh', ['-c', `echo 'CREATE TABLE t(i int);' | gzip > '${dumps}/o4o_db_20260103.sql.gz'; echo 'CREATE TABLE t(i int);' > '${dumps}/o4o_db_20260104.sql'`]);
-    utimesSync(join(dumps, 'o4o_db_20260103.sql.gz'), new Date('2026-01-03T03:00:00Z'), new Date('2026-01-03T03:00:00Z'));
-    const e = engine();
-    const listed = await e.listChoices('postgres-restore', 'postgresql', 'backup', { database: 'o4o_platform' });
-    if (!listed.ok) throw new Error(listed.error);
-    expect(listed.choices.map((c) => c.value)).toEqual([join(dumps, 'o4o_db_20260104.sql'), join(dumps, 'o4o_db_20260103.sql.gz')]);
-    const started = e.start('postgres-restore', 'postgresql', { params: { database: 'o4o_platform', backup: join(dumps, 'o4o_db_20260103.sql.gz') } });
-    if (!started.ok) throw new Error(started.error);
-    expect(await e.waitFor(started.runId)).toBe('success');
-    const seq = calls().map((c) => `${c.split('|')[0]} ${c.split('|')[2]}`);
-    expect(seq[0]).toBe('createdb -U postgres o4o_platform_restore');
-    expect(seq[1]).toBe('psql -U postgres -d o4o_platform_restore -v ON_ERROR_STOP=1 -q');
-    expect(seq[2]).toMatch(/^psql -U postgres -d o4o_platform_restore -v ON_ERROR_STOP=1 -At -c SELECT count\(\*\)/);
-    expect(seq[3]).toMatch(/^psql -U postgres -d postgres -v ON_ERROR_STOP=1 -v db=o4o_platform -v restored=o4o_platform_restore -v broken=o4o_platform_broken_\d{8}_\d{6}$/);
-    expect(seq[4]).toBe('psql -U postgres -d o4o_platform -v ON_ERROR_STOP=1 -c SELECT 1;');
-    expect(seq).toHaveLength(5);
-    const sql = readFileSync(`${callLog}.sql`, 'utf8');
-    // The gunzipped dump, then the swap in one transaction.
-    expect(sql).toBe(
-      'CREATE TABLE t(i int);\n' +
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :'db' AND pid <> pg_backend_pid();\n" +
-        'BEGIN;\nALTER DATABASE :"db" RENAME TO :"broken";\nALTER DATABASE :"restored" RENAME TO :"db";\nCOMMIT;\n',
-    );
-    expect(audit('PG_RESTORE')).toEqual(['START', 'STEP1_APPROVED by vega', 'DUMP_RESTORED', 'DATABASE_SWAPPED', 'SUCCESS']);
-  });
+  // postgres-restore runs against a real PostgreSQL cluster: tests/integration/runbooks-postgres.test.ts.
 
   it('git-rollback: commits listed with git log on the host, the chosen one checked out, rebuilt and restarted', async () => {
     const repo = join(dir, 'repo');

@@ -189,19 +189,21 @@ describe('dry run of every built-in lists every command with its host, in order,
     ]);
   });
 
-  it('postgres-restore with a chosen dump: create, load, check, swap keeping the broken one, connect', async () => {
+  it('postgres-restore with a chosen dump: whole-dump check, declared, create, load, compare, then (approved) swap, connect, kept copies', async () => {
     const dump = '/backup/o4o-platform/o4o_db_20260104.sql.gz';
     const r = await dryRun('postgres-restore', 'postgresql', { database: 'o4o_platform', backup: dump });
     const q = `'${dump}'`;
     expect(r.lines).toEqual([
-      `[dry-run] ssh ubuntu@api-1: ls -l -- ${q} && case ${q} in *.gz) gzip -t -- ${q} ;; esac`,
-      "[dry-run] ssh ubuntu@api-1: createdb -U 'postgres' 'o4o_platform'_restore",
-      `[dry-run] ssh ubuntu@api-1: case ${q} in *.gz) gunzip -c -- ${q} ;; *) cat -- ${q} ;; esac | psql -U 'postgres' -d 'o4o_platform'_restore -v ON_ERROR_STOP=1 -q`,
-      expect.stringMatching(/^\[dry-run\] ssh ubuntu@api-1: n=\$\(psql -U 'postgres' -d 'o4o_platform'_restore .*test "\$n" -gt 0$/),
+      expect.stringMatching(new RegExp(`^\\[dry-run\\] ssh ubuntu@api-1: f=${q}; ls -l -- "\\$f" \\|\\| exit 1; case "\\$f" in .*grep -qx -- '-- PostgreSQL database dump complete'`)),
+      expect.stringMatching(new RegExp(`^\\[dry-run\\] ssh ubuntu@api-1: f=${q}; d=\\$\\{TMPDIR:-/tmp\\}/doai-pg-declared\\.[^;]+; case .*awk `)),
+      expect.stringMatching(/^\[dry-run\] ssh ubuntu@api-1: u='postgres'; r='o4o_platform'_restore; s=\$\(printf .*createdb -U "\$u" "\$r" && echo "created \$r"$/),
+      expect.stringMatching(/^\[dry-run\] ssh ubuntu@api-1: f=.*; u='postgres'; r='o4o_platform'_restore; if ! \{ case .* \| psql -X -U "\$u" -d "\$r" -v ON_ERROR_STOP=1 -q --single-transaction; \}; then .*dropdb -U "\$u" "\$r"/),
+      expect.stringMatching(/^\[dry-run\] ssh ubuntu@api-1: u=.*SELECT count\(\*\) FROM pg_class .*echo "loaded = dump: tables \$lt\/\$dt, constraints \$lc\/\$dc, rows \$lr\/\$dr"$/),
       expect.stringMatching(
-        /^\[dry-run\] ssh ubuntu@api-1: printf .*'ALTER DATABASE :"db" RENAME TO :"broken";' 'ALTER DATABASE :"restored" RENAME TO :"db";' 'COMMIT;' \| psql -U 'postgres' -d postgres -v ON_ERROR_STOP=1 -v db='o4o_platform' -v restored='o4o_platform'_restore -v broken='o4o_platform'_broken_'20260104_\d\d3000'$/,
+        /^\[dry-run\] ssh ubuntu@api-1: printf .*'ALTER DATABASE :"db" RENAME TO :"broken";' 'ALTER DATABASE :"restored" RENAME TO :"db";' 'COMMIT;' \| psql -X -U 'postgres' -d postgres -v ON_ERROR_STOP=1 -v db='o4o_platform' -v restored='o4o_platform'_restore -v broken='o4o_platform'_broken_'20260104_\d\d3000'$/,
       ),
-      "[dry-run] ssh ubuntu@api-1: psql -U 'postgres' -d 'o4o_platform' -v ON_ERROR_STOP=1 -c 'SELECT 1;'",
+      "[dry-run] ssh ubuntu@api-1: psql -X -U 'postgres' -d 'o4o_platform' -v ON_ERROR_STOP=1 -c 'SELECT 1;'",
+      expect.stringMatching(/^\[dry-run\] ssh ubuntu@api-1: u=.*; l=\$\(printf .*_broken_\[0-9\]\{8\}_\[0-9\]\{6\}.*echo "kept copies/),
     ]);
     expect(r.audit[0]).toMatch(/ PG_RESTORE: DRY_RUN$/);
   });
@@ -209,9 +211,9 @@ describe('dry run of every built-in lists every command with its host, in order,
   it('postgres-restore without a dump: says it would be picked from the host list, lists nothing', async () => {
     const r = await dryRun('postgres-restore', 'postgresql', { database: 'o4o_platform' });
     expect(r.lines[0]).toBe(
-      "[dry-run] parameter backup: would be picked from the list `ls -1td -- '/backup/o4o-platform'/*.sql.gz '/backup/o4o-platform'/*.sql 2>/dev/null; ls -d -- '/backup/o4o-platform' >/dev/null` prints on the host (not listed in a dry run)",
+      "[dry-run] parameter backup: would be picked from the list `ls -1td -- '/backup/o4o-platform'/*.sql.gz '/backup/o4o-platform'/*.sql '/backup/o4o-platform'/*.dump 2>/dev/null; ls -d -- '/backup/o4o-platform' >/dev/null` prints on the host (not listed in a dry run)",
     );
-    expect(r.lines[1]).toBe("[dry-run] ssh ubuntu@api-1: ls -l -- '<backup: picked from the host'\\''s list>' && case '<backup: picked from the host'\\''s list>' in *.gz) gzip -t -- '<backup: picked from the host'\\''s list>' ;; esac");
+    expect(r.lines[1]).toMatch(/^\[dry-run\] ssh ubuntu@api-1: f='<backup: picked from the host'\\''s list>'; ls -l -- "\$f" \|\| exit 1;/);
   });
 
   it('sqlite-restore: integrity first, then the restore steps only if it fails', async () => {
