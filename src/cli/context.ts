@@ -22,6 +22,7 @@ import { createFleetMonitors, type FleetMonitors, type FleetMonitorsOptions } fr
 import { resolveWebhookUrl } from '../notify/webhook';
 import { createOpsStores, type OpsStores } from '../incident/wiring';
 import { FileLockStore } from '../runbook/locks';
+import { pgLockStore } from '../state/pg-locks';
 import type { RemoteHealth } from '../attach/remote-health';
 
 
@@ -129,7 +130,7 @@ export function buildContext(loaded: LoadedConfig, flags: CommonFlags, early?: E
     operator,
     audit,
     journalDir: paths.journalDir,
-    locks: new FileLockStore(paths.locksDir),
+    locks: config.state.backend === 'postgres' ? pgLockStore(config.state.url_env) : new FileLockStore(paths.locksDir),
     snapshotsDir: paths.snapshotsDir,
     prepareApproval: (info) => approvals.prepareApproval(info),
   });

@@ -345,7 +345,7 @@ class Engine implements RunEngine {
           }
         }
       } catch (err) {
-        return cannot(`cannot take the target lock in ${deps.locks.where}: ${(err as Error).message}; check that the directory is writable`);
+        return cannot(`cannot take the target lock in ${deps.locks.where}: ${(err as Error).message}${deps.locks.where.startsWith('/') ? '; check that the directory is writable' : ''}`);
       }
     }
 

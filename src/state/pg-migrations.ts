@@ -53,6 +53,21 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX doai_outbox_due ON doai_outbox (next_attempt_at) WHERE state IN ('pending', 'sending');
     `,
   },
+  {
+    version: 2,
+    description: 'target locks held by a database session',
+    sql: `
+      CREATE TABLE doai_locks (
+        target text PRIMARY KEY,
+        run_id text NOT NULL,
+        info jsonb NOT NULL,
+        box text NOT NULL,
+        session_pid integer NOT NULL,
+        session_start timestamptz NOT NULL,
+        acquired_at timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

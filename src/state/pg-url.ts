@@ -20,7 +20,7 @@ export function resolvePgUrl(urlEnv: string, env: NodeJS.ProcessEnv = process.en
   if (!url) {
     return {
       ok: false,
-      error: `state.backend is postgres but the environment variable ${urlEnv} is not set — export it with the connection URL (postgres://user:password@host:5432/database) before starting the server`,
+      error: `state.backend is postgres but the environment variable ${urlEnv} is not set — export it with the connection URL (postgres://user:password@host:5432/database) before starting doai-console`,
     };
   }
   if (!/^postgres(ql)?:\/\//.test(url)) {

@@ -3,6 +3,7 @@
 // refusal of a newer one, a URL that is missing or wrong (exit 2, said, no password), and two
 // `serve` processes on one database with one leader: kill -9 it and the other takes over; every
 // alert transition reaches the counting webhook receiver exactly once.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,8 @@ import { runCli } from '../helpers/cli';
 import { startServer, spawnServer, waitUntil, type RunningServer } from '../helpers/console-server';
 import { startTestCluster, type TestCluster } from '../helpers/postgres';
 import { freePort } from '../helpers/sshd';
+import pg from 'pg';
+import { migrate, MIGRATIONS } from '../../src/state/pg-migrations';
 
 requireRoot('PostgreSQL runs as the postgres user, started by this suite');
 const REPO = resolve(__dirname, '../..');
@@ -23,6 +26,8 @@ let cluster: TestCluster;
 let base = '';
 let health: Server;
 let healthy = true;
+/** Paths that answer 503 whatever `healthy` says (one box's view of the service). */
+const downPaths = new Set<string>();
 let receiver: Server;
 let received: { text: string; dedup_key?: string }[] = [];
 const servers: RunningServer[] = [];
@@ -32,9 +37,10 @@ beforeAll(async () => {
   if (!existsSync(join(REPO, 'dist', 'cli.js'))) throw new Error('dist/cli.js is missing: run `npm run build` first');
   cluster = await startTestCluster();
   base = mkdtempSync(join(tmpdir(), 'doai-ha-'));
-  health = createServer((_req, res) => {
-    res.statusCode = healthy ? 200 : 503;
-    res.end(healthy ? 'ok' : 'down');
+  health = createServer((req, res) => {
+    const up = healthy && !downPaths.has(req.url ?? '');
+    res.statusCode = up ? 200 : 503;
+    res.end(up ? 'ok' : 'down');
   });
   receiver = createServer((req, res) => {
     let body = '';
@@ -56,18 +62,20 @@ afterAll(async () => {
 
 afterEach(async () => {
   for (const s of servers.splice(0)) await s.stop('SIGKILL');
+  for (const d of drivers.splice(0)) if (d.exitCode === null) d.kill('SIGKILL');
   healthy = true;
+  downPaths.clear();
   received = [];
 });
 
 /** A box: its own config, state folder and socket; the database is shared. */
-function box(name: string, extra: Record<string, unknown> = {}): { config: string; socket: string; dir: string } {
+function box(name: string, extra: Record<string, unknown> = {}, healthPath = '/health'): { config: string; socket: string; dir: string } {
   const dir = join(base, `${name}-${++dbCount}`);
   mkdirSync(dir, { recursive: true });
   const config = {
     health: { interval_s: 1, timeout_s: 0.5, failure_threshold: 2 },
     hosts: [{ name: 'local', address: '127.0.0.1', port: 9 }],
-    services: [{ name: 'api', host: 'local', health_url: `http://127.0.0.1:${(health.address() as AddressInfo).port}/health` }],
+    services: [{ name: 'api', host: 'local', unit: 'api.service', health_url: `http://127.0.0.1:${(health.address() as AddressInfo).port}${healthPath}` }],
     alerts: [{ name: 'api_down', kind: 'service_down', action: 'notify_oncall' }],
     notifications: { webhooks: [{ name: 'oncall', url_env: 'TEST_HOOK_URL', retries: 3, timeout_s: 2 }] },
     paths: { state_dir: join(dir, 'state'), approvals_dir: join(dir, 'approvals') },
@@ -93,16 +101,31 @@ describe('state backend: PostgreSQL', () => {
   it('migrates an empty database on start, once; a second server finds it current', async () => {
     const url = await cluster.createDatabase('migrate_empty');
     const a = await serve(box('a'), url);
-    expect(a.log()).toMatch(/state in postgres:\/\/postgres@127\.0\.0\.1:\d+\/migrate_empty: schema version 1 \(applied 1 over 0\)/);
+    expect(a.log()).toMatch(/state in postgres:\/\/postgres@127\.0\.0\.1:\d+\/migrate_empty: schema version 2 \(applied 1, 2 over 0\)/);
     const rows = await cluster.query<{ version: number }>('migrate_empty', 'SELECT version FROM doai_schema_migrations ORDER BY version');
-    expect(rows.map((r) => r.version)).toEqual([1]);
+    expect(rows.map((r) => r.version)).toEqual([1, 2]);
     const tables = await cluster.query<{ t: string }>('migrate_empty', "SELECT tablename AS t FROM pg_tables WHERE tablename LIKE 'doai_%' ORDER BY 1");
-    expect(tables.map((t) => t.t)).toEqual(['doai_alert_state', 'doai_leader', 'doai_outbox', 'doai_schema_migrations']);
+    expect(tables.map((t) => t.t)).toEqual(['doai_alert_state', 'doai_leader', 'doai_locks', 'doai_outbox', 'doai_schema_migrations']);
     const b = await serve(box('b'), url);
-    expect(b.log()).toMatch(/schema version 1\b/);
+    expect(b.log()).toMatch(/schema version 2\b/);
     expect(b.log()).not.toMatch(/applied/);
-    expect(await cluster.query('migrate_empty', 'SELECT * FROM doai_schema_migrations')).toHaveLength(1);
+    expect(await cluster.query('migrate_empty', 'SELECT * FROM doai_schema_migrations')).toHaveLength(2);
   }, 60_000);
+
+  it('upgrades a database an older build prepared: only the missing migrations run', async () => {
+    const url = await cluster.createDatabase('migrate_old');
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    await migrate(c, 'an older build', MIGRATIONS.slice(0, 1));
+    await c.end();
+    const a = await serve(box('a'), url);
+    expect(a.log()).toMatch(/migrate_old: schema version 2 \(applied 2 over 1\)/);
+    const rows = await cluster.query<{ version: number; applied_by: string }>('migrate_old', 'SELECT version, applied_by FROM doai_schema_migrations ORDER BY version');
+    expect(rows.map((r) => [r.version, r.applied_by.includes(`(pid ${a.child.pid})`)])).toEqual([
+      [1, false],
+      [2, true],
+    ]);
+  }, 30_000);
 
   it('refuses a database whose schema is newer than it knows: exit 2, said, nothing changed', async () => {
     const url = await cluster.createDatabase('too_new');
@@ -111,7 +134,7 @@ describe('state backend: PostgreSQL', () => {
     const b = box('new');
     const s = spawnServer(['--config', b.config, '--socket', b.socket], { DOAI_PG_URL: url });
     expect(await s.exited).toBe(2);
-    expect(s.log()).toMatch(/state database postgres:\/\/postgres@127\.0\.0\.1:\d+\/too_new: the database schema is version 99, newer than this build knows \(1\) — .*upgrade doai-console on this box/);
+    expect(s.log()).toMatch(/state database postgres:\/\/postgres@127\.0\.0\.1:\d+\/too_new: the database schema is version 99, newer than this build knows \(2\) — .*upgrade doai-console on this box/);
     expect(await cluster.query("too_new", "SELECT tablename FROM pg_tables WHERE tablename LIKE 'doai_%'")).toHaveLength(1);
     expect(existsSync(b.socket)).toBe(false);
   }, 30_000);
@@ -177,25 +200,63 @@ describe('state backend: PostgreSQL', () => {
 
   it('a recovery while nobody leads is not lost: the new leader resolves what the dead one left firing', async () => {
     const url = await cluster.createDatabase('handover_resolve');
-    const a = await serve(box('a'), url);
+    // Only A sees the service down (its own path), so B never fires it itself: it can only learn
+    // of the alert from the database, and must resolve it from there.
+    const a = await serve(box('a', {}, '/health-a'), url);
     await a.waitLog(/leading \(term 1\)/);
-    const bBox = box('b');
+    const bBox = box('b', {}, '/health-b');
     const b = await serve(bBox, url);
     await b.waitLog(/following: /);
-    healthy = false;
+    downPaths.add('/health-a');
     await waitUntil('the FIRING notification', () => received.find((r) => r.text.startsWith('[FIRING] api_down')), 20_000);
     a.child.kill('SIGKILL');
     await a.exited;
-    healthy = true;
-    // B probes on its own all along: once it sees the service UP it resolves A's alert.
-    await waitUntilAsync('B to see api UP', async () => (await statusOf(bBox.socket)).items.some((i) => i.name === 'api' && i.state === 'UP'));
     await b.waitLog(/leading \(term 2\)/, 15_000);
     await waitUntil('the RESOLVED notification', () => received.find((r) => r.text.startsWith('[RESOLVED] api_down')), 20_000);
     await waitUntilAsync('an empty outbox', async () => (await cluster.query('handover_resolve', "SELECT 1 FROM doai_outbox WHERE state <> 'delivered'")).length === 0);
     expect(received.map((r) => r.dedup_key)).toEqual(['api_down:api#1', 'api_down:api#2']);
     expect(b.log()).toMatch(/alert api_down:api was firing under the previous leader and is resolved here/);
+    const state = await cluster.query<{ state: string; updated_by: string }>('handover_resolve', 'SELECT state, updated_by FROM doai_alert_state');
+    expect(state).toEqual([{ state: 'resolved', updated_by: expect.stringContaining(`(pid ${b.child.pid})`) }]);
   }, 90_000);
 });
+
+/** A process holding PgLockStore locks (tests/helpers/pg-lock-driver.ts): commands in, JSON answers out. */
+interface LockDriver {
+  child: ChildProcessWithoutNullStreams;
+  /** The driver's own pid (tsx runs it in a child node process). */
+  pid: number;
+  ask(line: string): Promise<{ ok?: boolean; message?: string; hint?: string; error?: string; holder?: { pid: number; alive: boolean; runId: string } | null }>;
+}
+
+const drivers: ChildProcessWithoutNullStreams[] = [];
+
+async function lockDriver(url: string): Promise<LockDriver> {
+  const child = spawn(join(REPO, 'node_modules/.bin/tsx'), [join(REPO, 'tests/helpers/pg-lock-driver.ts')], { env: { ...process.env, DOAI_PG_URL: url }, stdio: 'pipe' });
+  drivers.push(child);
+  const lines: string[] = [];
+  let buf = '';
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  child.stdout.on('data', (d) => {
+    buf += d;
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      lines.push(buf.slice(0, nl));
+      buf = buf.slice(nl + 1);
+    }
+  });
+  const next = () => waitUntil(`a line from the lock driver (stderr: ${err})`, () => lines.shift(), 20_000, 10).then((l) => JSON.parse(l));
+  const ready = (await next()) as { pid: number };
+  return {
+    child,
+    pid: ready.pid,
+    ask(line) {
+      child.stdin.write(line + '\n');
+      return next();
+    },
+  };
+}
 
 async function waitUntilAsync(what: string, probe: () => Promise<boolean>, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
@@ -205,3 +266,54 @@ async function waitUntilAsync(what: string, probe: () => Promise<boolean>, ms = 
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+describe('locks across boxes (PostgreSQL)', () => {
+  it('the same target asked from two processes at the same instant: exactly one wins, 20 times out of 20', async () => {
+    const url = await cluster.createDatabase('locks_race');
+    await serve(box('a'), url); // applies the schema
+    const [one, two] = await Promise.all([lockDriver(url), lockDriver(url)]);
+    const wins = { one: 0, two: 0 };
+    for (let trial = 0; trial < 20; trial++) {
+      const at = Date.now() + 150;
+      const [a, b] = await Promise.all([one.ask(`acquire api run-one-${trial} ${at}`), two.ask(`acquire api run-two-${trial} ${at}`)]);
+      expect([a.ok, b.ok].filter(Boolean)).toHaveLength(1);
+      const [winner, loser, winnerPid, runId] = a.ok ? [one, b, one.pid, `run-one-${trial}`] : [two, a, two.pid, `run-two-${trial}`];
+      if (a.ok) wins.one++;
+      else wins.two++;
+      expect(loser.message).toMatch(new RegExp(`^L1 in progress by op-${winnerPid} since \\d\\d:\\d\\d \\(run ${runId}\\) on \\S+`));
+      expect(loser.hint).toContain("DELETE FROM doai_locks WHERE target = 'api'");
+      expect((await winner.ask(`release api ${runId}`)).ok).toBe(true);
+    }
+    expect(wins.one + wins.two).toBe(20);
+    expect(await cluster.query('locks_race', 'SELECT * FROM doai_locks')).toHaveLength(0);
+  }, 90_000);
+
+  it("a holder killed with -9 leaves a stale lock the other box replaces; a live one is refused to `doai-console run` on another box", async () => {
+    const url = await cluster.createDatabase('locks_stale');
+    await serve(box('a'), url);
+    const [holder, other] = await Promise.all([lockDriver(url), lockDriver(url)]);
+    expect((await holder.ask('acquire api run-held')).ok).toBe(true);
+    expect((await other.ask('holder api')).holder).toMatchObject({ pid: holder.pid, alive: true, runId: 'run-held' });
+
+    const bBox = box('b');
+    const run = await runCli(['run', 'l1-soft-reset', '--target', 'api', '--config', bBox.config], { env: { DOAI_PG_URL: url } });
+    expect(run.code).not.toBe(0);
+    expect(run.stdout + run.stderr).toMatch(new RegExp(`L1 in progress by op-${holder.pid} since \\d\\d:\\d\\d \\(run run-held\\)`));
+
+    process.kill(holder.pid, 'SIGKILL');
+    holder.child.kill('SIGKILL');
+    await waitUntilAsync('the dead holder to be stale', async () => (await other.ask('holder api')).holder?.alive === false);
+    expect((await other.ask('acquire api run-next')).ok).toBe(true);
+    const rows = await cluster.query<{ run_id: string }>('locks_stale', 'SELECT run_id FROM doai_locks');
+    expect(rows.map((r) => r.run_id)).toEqual(['run-next']);
+  }, 60_000);
+
+  it('without the URL in its environment a run needing a lock is refused, saying what to set', async () => {
+    const bBox = box('nourl');
+    const run = await runCli(['run', 'l1-soft-reset', '--target', 'api', '--config', bBox.config], { env: { DOAI_PG_URL: '' } });
+    expect(run.code).not.toBe(0);
+    expect(run.stdout + run.stderr).toMatch(/cannot take the target lock in the state database \(DOAI_PG_URL\): state\.backend is postgres but the environment variable DOAI_PG_URL is not set — export it/);
+    expect(run.stdout + run.stderr).not.toMatch(/directory is writable/);
+  }, 30_000);
+});
+

@@ -1,0 +1,136 @@
+// One recovery per target across jump boxes (R-HA-1, R-RUN-7): the LockStore the engine uses,
+// kept in PostgreSQL. A lock row belongs to the database session that took it (its backend pid
+// and start time): while that session lives the lock is held; when the process dies its
+// connection closes and the lock is stale, replaced by the next run that asks — the same rule as
+// a file lock whose pid is gone, but one every box can check. Taking it is one INSERT … ON
+// CONFLICT statement, so of two boxes asking at once exactly one wins. When the connection is
+// re-established (the database restarted), the session first claims the locks its runs hold again.
+import { hostname } from 'node:os';
+import { selfIdentity } from '../core/process-identity';
+import { describeLock, type AcquireResult, type HeldLock, type LockInfo, type LockRequest, type LockStore } from '../runbook/lock-store';
+import { SyncPg } from './pg-sync';
+import { resolvePgUrl, scrubPg, type PgTarget } from './pg-url';
+
+const TIMEOUT_MS = 4000;
+
+const ALIVE = `EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = l.session_pid AND a.backend_start = l.session_start)`;
+
+interface Row {
+  target: string;
+  run_id: string;
+  info: LockInfo;
+  box: string;
+  alive: boolean;
+}
+
+export class PgLockStore implements LockStore {
+  readonly where: string;
+  private readonly db: SyncPg;
+  /** Locks this process holds: target → runId (claimed again after a reconnect). */
+  private readonly held = new Map<string, string>();
+  private readonly box = `${hostname()} (pid ${process.pid})`;
+
+  constructor(private readonly target: PgTarget) {
+    this.where = `the state database ${target.shown}`;
+    this.db = new SyncPg(target.url, { timeoutMs: TIMEOUT_MS, name: `doai-console locks ${this.box}` });
+  }
+
+  /** A new session (the database restarted) first claims again the locks this process's runs hold. */
+  private heldChanged(): void {
+    this.db.setPrelude(
+      this.held.size
+        ? {
+            sql: `UPDATE doai_locks SET session_pid = pg_backend_pid(), session_start = (SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid())
+                  WHERE run_id = ANY($1::text[]) AND target = ANY($2::text[])`,
+            params: [[...this.held.values()], [...this.held.keys()]],
+          }
+        : undefined,
+    );
+  }
+
+  private query<R>(sql: string, params: unknown[]): R[] {
+    try {
+      return this.db.query<R>(sql, params).rows;
+    } catch (err) {
+      const msg = scrubPg((err as Error).message, this.target);
+      if (/doai_locks" does not exist/.test(msg)) throw new Error(`${this.where} has no lock table yet: start \`doai-console serve\` once against it (it applies the schema)`);
+      throw new Error(`state store unreachable (${this.target.shown}): ${msg}`);
+    }
+  }
+
+  clearHint(target: string): string {
+    const h = this.holder(target);
+    const who = h ? `${h.hostname} pid ${h.pid}` : 'its holder';
+    return `a lock is freed by itself when its holder's database session ends; if ${who} is gone but its session is not, end that session or remove the lock: DELETE FROM doai_locks WHERE target = '${target.replace(/'/g, "''")}'`;
+  }
+
+  acquire(target: string, request: LockRequest): AcquireResult {
+    const self = selfIdentity();
+    const identity = request.pid !== undefined && request.pid !== self.pid ? { pid: request.pid, hostname: self.hostname } : self;
+    const full = { ...identity, ...Object.fromEntries(Object.entries(request).filter(([, v]) => v !== undefined)) } as LockInfo;
+    const won = this.query<{ target: string }>(
+      `INSERT INTO doai_locks AS l (target, run_id, info, box, session_pid, session_start)
+       VALUES ($1, $2, $3::jsonb, $4, pg_backend_pid(), (SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()))
+       ON CONFLICT (target) DO UPDATE SET run_id = EXCLUDED.run_id, info = EXCLUDED.info, box = EXCLUDED.box,
+         session_pid = EXCLUDED.session_pid, session_start = EXCLUDED.session_start, acquired_at = now()
+       WHERE NOT ${ALIVE}
+       RETURNING l.target`,
+      [target, full.runId, JSON.stringify(full), this.box],
+    );
+    if (won.length === 1) {
+      this.held.set(target, full.runId);
+      this.heldChanged();
+      return { ok: true, release: () => this.release(target, full.runId) };
+    }
+    const holder = this.holder(target);
+    if (!holder) return { ok: false, holder: full, message: 'the lock changed hands while asking; try again' };
+    return { ok: false, holder, message: `${describeLock(holder)} on ${holder.hostname}`, hint: this.clearHint(target) };
+  }
+
+  release(target: string, runId: string): void {
+    this.held.delete(target);
+    this.heldChanged();
+    this.query('DELETE FROM doai_locks WHERE target = $1 AND run_id = $2', [target, runId]);
+  }
+
+  holder(target: string): HeldLock | undefined {
+    const rows = this.query<Row>(`SELECT l.target, l.run_id, l.info, l.box, ${ALIVE} AS alive FROM doai_locks l WHERE l.target = $1`, [target]);
+    const r = rows[0];
+    return r ? { ...r.info, alive: r.alive } : undefined;
+  }
+
+  list(): Map<string, HeldLock> {
+    const rows = this.query<Row>(`SELECT l.target, l.run_id, l.info, l.box, ${ALIVE} AS alive FROM doai_locks l ORDER BY l.target`, []);
+    return new Map(rows.map((r) => [r.target, { ...r.info, alive: r.alive }]));
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+/**
+ * The LockStore a command uses under `state.backend: postgres`. The URL is read when a lock is
+ * first needed: a console whose environment lacks it can still watch health, and any start that
+ * needs a lock is refused saying what to set.
+ */
+export function pgLockStore(urlEnv: string, env: NodeJS.ProcessEnv = process.env): LockStore {
+  let store: PgLockStore | undefined;
+  const open = (): PgLockStore => {
+    if (store) return store;
+    const r = resolvePgUrl(urlEnv, env);
+    if (!r.ok) throw new Error(r.error);
+    store = new PgLockStore(r.target);
+    return store;
+  };
+  return {
+    get where() {
+      return store?.where ?? `the state database (${urlEnv})`;
+    },
+    acquire: (t, req) => open().acquire(t, req),
+    release: (t, id) => open().release(t, id),
+    holder: (t) => open().holder(t),
+    list: () => open().list(),
+    clearHint: (t) => open().clearHint(t),
+  };
+}

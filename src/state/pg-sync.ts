@@ -1,0 +1,130 @@
+// Synchronous queries for code whose interface is synchronous (the engine's LockStore): a worker
+// thread owns one PostgreSQL connection and runs each query; this thread waits for the answer with
+// Atomics.wait, bounded by a timeout, and takes it with receiveMessageOnPort. Lock operations are
+// rare (a run's start and end), so blocking for one round trip is cheap; a database that does not
+// answer costs at most `timeoutMs` and then an error in words.
+import { createRequire } from 'node:module';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+
+// Plain CommonJS run by the worker (eval): no bundling or TypeScript needed for it.
+const WORKER = `
+const { workerData } = require('node:worker_threads');
+const pg = require(workerData.pgPath);
+const { port, flag, url, timeoutMs, name } = workerData;
+const signal = new Int32Array(flag);
+let client;
+// Run on every new session (e.g. claim again the locks this process holds); kept up to date by the main thread.
+let prelude;
+async function connection() {
+  if (client) return client;
+  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs, application_name: name, keepAlive: true });
+  c.on('error', () => { if (client === c) client = undefined; c.end().catch(() => {}); });
+  try {
+    await c.connect();
+  } catch (err) {
+    c.end().catch(() => {});
+    throw err;
+  }
+  client = c;
+  if (prelude) await c.query(prelude.sql, prelude.params);
+  return c;
+}
+// A session lost while something is held (the database restarted) is re-established as soon as
+// the database answers, without waiting for the next query.
+setInterval(() => { if (!client && prelude) connection().catch(() => {}); }, 1000);
+port.on('message', async (req) => {
+  if (req.type === 'prelude') { prelude = req.prelude; return; }
+  let answer;
+  try {
+    const c = await connection();
+    const r = await c.query(req.sql, req.params);
+    answer = { id: req.id, ok: true, rows: r.rows, rowCount: r.rowCount };
+  } catch (err) {
+    if (client && /terminat|ECONN|timeout|closed/i.test(String(err && err.message))) { const c = client; client = undefined; c.end().catch(() => {}); }
+    answer = { id: req.id, ok: false, error: String((err && err.message) || err), code: err && err.code };
+  }
+  port.postMessage(answer);
+  Atomics.store(signal, 0, 1);
+  Atomics.notify(signal, 0);
+});
+`;
+
+export interface SyncQueryResult<R> {
+  rows: R[];
+  rowCount: number;
+}
+
+export class SyncPgError extends Error {
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
+
+export class SyncPg {
+  private worker: Worker | undefined;
+  private port: MessagePort | undefined;
+  private readonly flag = new SharedArrayBuffer(4);
+  private readonly signal = new Int32Array(this.flag);
+  private nextId = 1;
+
+  constructor(
+    private readonly url: string,
+    private readonly opts: { timeoutMs: number; name: string },
+  ) {}
+
+  private start(): MessagePort {
+    if (this.port) return this.port;
+    const { port1, port2 } = new MessageChannel();
+    const pgPath = createRequire(import.meta.url).resolve('pg');
+    this.worker = new Worker(WORKER, {
+      eval: true,
+      workerData: { port: port2, flag: this.flag, url: this.url, timeoutMs: this.opts.timeoutMs, name: this.opts.name, pgPath },
+      transferList: [port2],
+    });
+    // Neither the worker nor its port keeps the process alive.
+    this.worker.unref();
+    port1.unref();
+    this.port = port1;
+    return port1;
+  }
+
+  /**
+   * What runs first on every new session, e.g. claiming again what the old one held (none: nothing).
+   * With one set, a lost session is re-established in the background as soon as the database answers.
+   */
+  setPrelude(prelude: { sql: string; params: unknown[] } | undefined): void {
+    this.start().postMessage({ type: 'prelude', prelude });
+  }
+
+  /** Runs one statement and waits (bounded) for its answer. */
+  query<R = Record<string, unknown>>(sql: string, params: unknown[] = []): SyncQueryResult<R> {
+    const port = this.start();
+    const id = this.nextId++;
+    Atomics.store(this.signal, 0, 0);
+    port.postMessage({ id, sql, params });
+    const deadline = Date.now() + this.opts.timeoutMs + 1000;
+    // Bounded: each wait ends by the deadline; stale answers of earlier timed-out queries are skipped.
+    for (;;) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new SyncPgError(`no answer from the state database within ${Math.round((this.opts.timeoutMs + 1000) / 1000)} s`);
+      Atomics.wait(this.signal, 0, 0, left);
+      Atomics.store(this.signal, 0, 0);
+      for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
+        const a = m.message as { id: number; ok: boolean; rows?: R[]; rowCount?: number; error?: string; code?: string };
+        if (a.id !== id) continue;
+        if (!a.ok) throw new SyncPgError(a.error ?? 'query failed', a.code);
+        return { rows: a.rows ?? [], rowCount: a.rowCount ?? 0 };
+      }
+    }
+  }
+
+  close(): void {
+    void this.worker?.terminate();
+    this.worker = undefined;
+    this.port?.close();
+    this.port = undefined;
+  }
+}
