@@ -147,15 +147,36 @@ export const alertRuleSchema = z.strictObject({
 
 export const webhookSchema = z.strictObject({
   name,
+  /**
+   * The receiver's shape (R-MON-3): slack `{"text"}` (default), discord `{"content"}`, pagerduty
+   * (Events API v2: trigger / acknowledge / resolve with a stable dedup_key), json (the generic
+   * schema in README "Notifications").
+   */
+  format: z.enum(['slack', 'discord', 'pagerduty', 'json']).default('slack'),
   /** The URL is a secret: from an environment variable or an owner-only file, never inline. */
   url_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional(),
   url_file: anyText.optional(),
+  /** pagerduty only: the Events API URL, not a secret (default https://events.pagerduty.com/v2/enqueue). */
+  url: httpUrl.optional(),
+  /** pagerduty only: the integration's routing key, a secret, from this variable. */
+  routing_key_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional(),
+  /** Only these alert rules go here (per-rule routing); default every rule. */
+  rules: z.array(z.string().min(1).max(200)).optional(),
   timeout_s: timeout.default(5),
   retries: z.number().int().min(0).max(10).default(2),
-}).refine((w) => (w.url_env ? 1 : 0) + (w.url_file ? 1 : 0) === 1, {
-  message: 'exactly one of url_env or url_file (the webhook URL is a secret: never inline)',
-  path: ['url_env'],
-});
+})
+  .refine((w) => w.format === 'pagerduty' || (w.url_env ? 1 : 0) + (w.url_file ? 1 : 0) === 1, {
+    message: 'exactly one of url_env or url_file (the webhook URL is a secret: never inline)',
+    path: ['url_env'],
+  })
+  .refine((w) => w.format !== 'pagerduty' || (w.routing_key_env !== undefined && !w.url_env && !w.url_file), {
+    message: 'a pagerduty receiver needs routing_key_env (the routing key is the secret) and takes url (default https://events.pagerduty.com/v2/enqueue), not url_env/url_file',
+    path: ['routing_key_env'],
+  })
+  .refine((w) => w.format === 'pagerduty' || (w.url === undefined && w.routing_key_env === undefined), {
+    message: 'url and routing_key_env are for format: pagerduty only',
+    path: ['url'],
+  });
 
 export const contactSchema = z.strictObject({
   name: text,

@@ -28,6 +28,9 @@ export interface NotificationSubject {
   subject: string;
   since: Date;
   at: Date;
+  /** What is wrong, for receivers with their own fields (PagerDuty summary, generic JSON). */
+  message?: string;
+  source?: string;
 }
 
 export interface AlertNotifier {
@@ -375,11 +378,15 @@ class AlertsStoreImpl extends BatchedStore<AlertsSnapshot> implements AlertsStor
       if (!alert.actions.some((a) => a.startsWith('no webhook'))) this.addAction(alert, 'no webhook configured (notifications.webhooks) — on-call not notified');
       return Promise.resolve();
     }
-    const about: NotificationSubject = { key: alert.key, transition: alert.state === 'firing' ? 'fired' : 'resolved', rule: alert.rule, kind: alert.kind, subject: alert.subject, since: alert.since, at: alert.resolvedAt ?? alert.since };
+    const about: NotificationSubject = { key: alert.key, transition: alert.state === 'firing' ? 'fired' : 'resolved', rule: alert.rule, kind: alert.kind, subject: alert.subject, since: alert.since, at: alert.resolvedAt ?? alert.since, message: alert.message, ...(alert.source ? { source: alert.source } : {}) };
     const job = notifier.send(text, about).then(
       (attempts) => {
         alert.notifications = [...alert.notifications, ...attempts];
         const ok = attempts.filter((a) => a.ok).length;
+        if (attempts.length === 0) {
+          this.addAction(alert, `no receiver routed for rule ${alert.rule} (notifications.webhooks[].rules) — on-call not notified`);
+          return;
+        }
         this.addAction(alert, ok === attempts.length ? `notified on-call (${ok} webhook${ok > 1 ? 's' : ''})` : `notification failed on ${attempts.length - ok} of ${attempts.length} webhooks`);
         this.emit({ type: 'alert.notified', alert: { ...alert }, at: this.opts.clock.now(), detail: attempts.map((a) => `${a.webhook}: ${a.ok ? 'sent' : a.error}`).join('; ') });
       },

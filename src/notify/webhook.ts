@@ -10,6 +10,7 @@ import type { webhookSchema } from '../config/schema';
 import type { NotificationAttempt } from '../core/views';
 import { describeNetworkError } from '../health/http-probe';
 import { secretForms } from '../audit/redact';
+import { bodyFor, PAGERDUTY_EVENTS_URL, type NotifyAbout } from './formats';
 
 export type WebhookConfig = z.infer<typeof webhookSchema>;
 
@@ -58,6 +59,8 @@ export function resolveWebhookUrl(
   const env = opts.env ?? process.env;
   let url: string;
   let from: string;
+  // PagerDuty's Events API URL is public; its routing key is the secret (resolveRoutingKey).
+  if (hook.format === 'pagerduty') return { ok: true, url: hook.url ?? PAGERDUTY_EVENTS_URL };
   if (hook.url_env) {
     const value = env[hook.url_env]?.trim();
     if (!value) return { ok: false, error: `webhook ${hook.name}: environment variable ${hook.url_env} is not set — export it with the webhook URL before starting the console` };
@@ -82,6 +85,14 @@ export function resolveWebhookUrl(
   }
   if (!validHttpUrl(url)) return { ok: false, error: `webhook ${hook.name}: the value in ${from} is not an http(s) URL — check it (it is not shown here because it is a secret)` };
   return { ok: true, url };
+}
+
+/** A pagerduty receiver's routing key, from routing_key_env. */
+export function resolveRoutingKey(hook: WebhookConfig, env: NodeJS.ProcessEnv = process.env): { ok: true; key?: string } | { ok: false; error: string } {
+  if (hook.format !== 'pagerduty') return { ok: true };
+  const key = hook.routing_key_env ? env[hook.routing_key_env]?.trim() : undefined;
+  if (!key) return { ok: false, error: `webhook ${hook.name}: environment variable ${hook.routing_key_env ?? '(routing_key_env)'} is not set — export the PagerDuty routing key before starting` };
+  return { ok: true, key };
 }
 
 export interface SendOptions {
@@ -146,13 +157,21 @@ export interface NotifierOptions {
 
 /** Sends one text to every configured webhook; results per webhook, in words. */
 export class Notifier {
-  private readonly targets: { hook: WebhookConfig; url?: string; error?: string }[];
+  private readonly targets: { hook: WebhookConfig; url?: string; routingKey?: string; error?: string }[];
 
   constructor(private readonly opts: NotifierOptions) {
     this.targets = opts.webhooks.map((hook) => {
       const r = resolveWebhookUrl(hook, { env: opts.env, baseDir: opts.baseDir });
-      return r.ok ? { hook, url: r.url } : { hook, error: r.error };
+      if (!r.ok) return { hook, error: r.error };
+      const k = resolveRoutingKey(hook, opts.env);
+      if (!k.ok) return { hook, error: k.error };
+      return { hook, url: r.url, ...(k.key ? { routingKey: k.key } : {}) };
     });
+  }
+
+  /** The receivers an alert rule is routed to (webhooks[].rules; none listed = every rule). */
+  routedFor(rule: string | undefined): string[] {
+    return this.targets.filter((t) => !t.hook.rules || (rule !== undefined && t.hook.rules.includes(rule))).map((t) => t.hook.name);
   }
 
   get configured(): number {
@@ -166,7 +185,7 @@ export class Notifier {
 
   /** The URLs, for redaction by other writers (audit log, journal). */
   secrets(): string[] {
-    return this.targets.flatMap((t) => (t.url ? [t.url] : []));
+    return this.targets.flatMap((t) => [...(t.url && t.hook.format !== 'pagerduty' ? [t.url] : []), ...(t.routingKey ? [t.routingKey] : [])]);
   }
 
   /** Where each webhook goes, redacted, for display. */
@@ -174,23 +193,32 @@ export class Notifier {
     return this.targets.map((t) => ({ name: t.hook.name, target: t.url ? redactUrl(t.url) : '(not configured)' }));
   }
 
-  async send(text: string): Promise<NotificationAttempt[]> {
+  /**
+   * Sends one alert transition to every receiver routed for its rule, each in its own shape. A
+   * text-only send (no `about`) goes to the receivers without a rules list.
+   */
+  async send(text: string, about?: NotifyAbout): Promise<NotificationAttempt[]> {
     const now = this.opts.now ?? (() => new Date());
+    const routed = new Set(this.routedFor(about?.rule));
     return Promise.all(
-      this.targets.map(async (t): Promise<NotificationAttempt> => {
+      this.targets.filter((t) => routed.has(t.hook.name)).map(async (t): Promise<NotificationAttempt> => {
         if (!t.url) return { webhook: t.hook.name, ok: false, attempts: 0, error: t.error ?? 'not configured', at: now() };
+        // Acknowledgements mean something to PagerDuty (and to a generic JSON receiver) only.
+        const built = bodyFor(t.hook.format, text, about, t.routingKey);
+        if (!built.ok) return { webhook: t.hook.name, ok: false, attempts: 0, error: built.error, at: now() };
+        const secret = t.routingKey ?? t.url;
         let r: SendResult;
         try {
-          r = await postJson(t.url, { text }, {
+          r = await postJson(t.url, built.body, {
             timeoutMs: t.hook.timeout_s * 1000,
             retries: t.hook.retries,
             ...(this.opts.sleep ? { sleep: this.opts.sleep } : {}),
             ...(this.opts.backoffMs ? { backoffMs: this.opts.backoffMs } : {}),
           });
         } catch (err) {
-          r = { ok: false, attempts: 1, error: scrub(err instanceof Error ? err.message : String(err), t.url) };
+          r = { ok: false, attempts: 1, error: scrub(err instanceof Error ? err.message : String(err), secret) };
         }
-        return { webhook: t.hook.name, ok: r.ok, attempts: r.attempts, ...(r.error ? { error: scrub(r.error, t.url) } : {}), at: now() };
+        return { webhook: t.hook.name, ok: r.ok, attempts: r.attempts, ...(r.error ? { error: scrub(scrub(r.error, t.url), secret) } : {}), at: now() };
       }),
     );
   }

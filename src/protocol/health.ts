@@ -42,7 +42,8 @@ export interface HealthTopics {
 
 /** One line of `status --json`: a thing the server watches, its verdict and how old that fact is. */
 export interface StatusItem {
-  kind: 'service' | 'host' | 'node_source' | 'alert';
+  /** receiver: a notification receiver whose last delivery failed (R-MON-3). */
+  kind: 'service' | 'host' | 'node_source' | 'alert' | 'receiver';
   name: string;
   state: string;
   healthy: boolean;

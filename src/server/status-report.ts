@@ -2,6 +2,7 @@
 // watches, each with when its last fact was established, and one verdict. Pure: snapshots in,
 // report out.
 import { alertName } from '../core/alert-name';
+import type { NotificationAttempt } from '../core/views';
 import type { AlertsSnapshot, FleetSnapshot, HostsSnapshot, NodesSnapshot } from '../core/views';
 import type { ServerInfo, StatusItem, StatusReport } from '../protocol/health';
 
@@ -35,6 +36,18 @@ export function statusReport(input: { server: ServerInfo; now: Date; fleet: Flee
   for (const a of input.alerts?.alerts ?? []) {
     if (a.state !== 'firing') continue;
     items.push({ kind: 'alert', name: alertName(a), state: 'FIRING', healthy: false, lastFactAt: a.since, detail: `${a.subject}: ${a.message}` });
+  }
+  // A receiver whose latest delivery failed (after its retries) is a fact on its own.
+  const lastByReceiver = new Map<string, NotificationAttempt>();
+  for (const a of input.alerts?.alerts ?? []) {
+    for (const n of a.notifications) {
+      const prev = lastByReceiver.get(n.webhook);
+      if (!prev || n.at.getTime() >= prev.at.getTime()) lastByReceiver.set(n.webhook, n);
+    }
+  }
+  for (const [name, n] of lastByReceiver) {
+    if (n.ok) continue;
+    items.push({ kind: 'receiver', name, state: 'FAILED', healthy: false, lastFactAt: n.at, detail: `last delivery failed${n.attempts > 1 ? ` after ${n.attempts} attempts` : ''}: ${n.error ?? 'not sent'}` });
   }
   return { server: input.server, at: input.now, items, healthy: items.length > 0 && items.every((i) => i.healthy) };
 }

@@ -15,6 +15,7 @@ import { UserError } from '../cli/exit';
 import type { AlertNotifier, NotificationSubject } from '../health/alerts-store';
 import type { NotificationAttempt } from '../core/views';
 import { postJson, resolveWebhookUrl, type WebhookConfig } from '../notify/webhook';
+import { outboxAbout, outboxPayload, routedHooks, type OutboxBody } from '../notify/outbox-body';
 import { migrate, SchemaTooNewError, type MigrationResult } from './pg-migrations';
 import { scrubPg, type PgTarget } from './pg-url';
 import { thisBox, type Leadership, type StateBackend, type StateView } from './backend';
@@ -91,7 +92,7 @@ interface OutboxRow {
   id: string;
   dedup_key: string;
   webhook: string;
-  body: { text: string; dedup_key: string };
+  body: OutboxBody;
   attempts: number;
   max_attempts: number;
 }
@@ -231,6 +232,9 @@ export class PgStateBackend implements StateBackend {
 
   private async enqueue(text: string, about: NotificationSubject): Promise<NotificationAttempt[]> {
     const now = () => new Date();
+    // Per-rule routing (webhooks[].rules): only the receivers this rule goes to get a row.
+    const hooks = routedHooks(this.opts.webhooks, about.rule);
+    if (hooks.length === 0) return [];
     let dedup: string | undefined;
     const client = await this.pool.connect().catch((err: unknown) => {
       this.unreachable(err);
@@ -257,13 +261,13 @@ export class PgStateBackend implements StateBackend {
         await client.query('COMMIT');
         const row = by.rows[0];
         const words = row ? `already ${about.transition === 'fired' ? 'firing' : 'resolved'}, notified by ${row.updated_by} (${about.key}#${row.seq})` : 'not recorded as firing: nothing to resolve';
-        return this.opts.webhooks.map((h) => ({ webhook: h.name, ok: true, attempts: 0, error: words, at: now() }));
+        return hooks.map((h) => ({ webhook: h.name, ok: true, attempts: 0, error: words, at: now() }));
       }
       dedup = `${about.key}#${seq.rows[0]!.seq}`;
-      for (const hook of this.opts.webhooks) {
+      for (const hook of hooks) {
         await client.query(
           `INSERT INTO doai_outbox (dedup_key, webhook, body, max_attempts, created_by) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (dedup_key, webhook) DO NOTHING`,
-          [dedup, hook.name, JSON.stringify({ text, dedup_key: dedup }), hook.retries + 1, this.box],
+          [dedup, hook.name, JSON.stringify({ text, dedup_key: dedup, about: outboxAbout(about) }), hook.retries + 1, this.box],
         );
       }
       await client.query('COMMIT');
@@ -276,7 +280,7 @@ export class PgStateBackend implements StateBackend {
     }
     const key = dedup;
     const result = new Promise<NotificationAttempt[]>((resolve) => {
-      const w: Waiter = { expect: new Set(this.opts.webhooks.map((h) => h.name)), done: new Map(), resolve };
+      const w: Waiter = { expect: new Set(hooks.map((h) => h.name)), done: new Map(), resolve };
       this.waiters.set(key, [...(this.waiters.get(key) ?? []), w]);
       setTimeout(() => {
         const list = this.waiters.get(key)?.filter((x) => x !== w) ?? [];
@@ -354,7 +358,8 @@ export class PgStateBackend implements StateBackend {
       if (!this.leadership.getSnapshot().leading) break;
       const hook = this.opts.webhooks.find((h) => h.name === row.webhook);
       const url = hook ? resolveWebhookUrl(hook, { env: this.opts.env, baseDir: this.opts.configDir }) : ({ ok: false, error: `webhook ${row.webhook} is not in this server's config` } as const);
-      const sent = url.ok ? await postJson(url.url, row.body, { timeoutMs: (hook?.timeout_s ?? 5) * 1000, retries: 0 }) : { ok: false, attempts: 1, error: url.error };
+      const payload = url.ok ? outboxPayload(hook, row.body, this.opts.env) : url;
+      const sent = url.ok && payload.ok ? await postJson(url.url, payload.body, { timeoutMs: (hook?.timeout_s ?? 5) * 1000, retries: 0 }) : { ok: false, attempts: 1, error: url.ok ? (payload.ok ? 'not sent' : payload.error) : url.error };
       const final = sent.ok || row.attempts >= row.max_attempts;
       const state = sent.ok ? 'delivered' : final ? 'failed' : 'pending';
       await this.pool.query(
