@@ -23,6 +23,7 @@ import { resolveWebhookUrl } from '../notify/webhook';
 import { createOpsStores, type OpsStores } from '../incident/wiring';
 import { FileLockStore } from '../runbook/locks';
 import { pgLockStore } from '../state/pg-locks';
+import { pgAuditLog } from '../state/pg-audit';
 import type { RemoteHealth } from '../attach/remote-health';
 
 
@@ -120,7 +121,8 @@ export function buildContext(loaded: LoadedConfig, flags: CommonFlags, early?: E
     ...(extra.passphrase ? { passphrase: extra.passphrase } : {}),
   });
   const runbooks = loadRunbooks({ builtinDir: builtinActionsDir(), extraPaths: config.runbooks, baseDir: dirname(loaded.path), userDir: join(dirname(loaded.path), 'runbooks') });
-  const audit = new AuditLog(paths.auditLog, { secrets: () => configSecrets(loaded) });
+  // Under a shared state backend the lines go to the database; each box's server writes its emergency.log from there.
+  const audit = config.state.backend === 'postgres' ? pgAuditLog(paths.auditLog, { secrets: () => configSecrets(loaded) }, config.state.url_env) : new AuditLog(paths.auditLog, { secrets: () => configSecrets(loaded) });
   const approvals = createApprovalHook({ clock, approvalsDir: paths.approvalsDir, approvers: config.approvers, policy: config.approval, demo: config.demo !== undefined });
   const engine = createRunEngine({
     config,

@@ -18,6 +18,7 @@ import { postJson, resolveWebhookUrl, type WebhookConfig } from '../notify/webho
 import { outboxAbout, outboxPayload, routedHooks, type OutboxBody } from '../notify/outbox-body';
 import { migrate, SchemaTooNewError, type MigrationResult } from './pg-migrations';
 import { scrubPg, type PgTarget } from './pg-url';
+import { AuditMirror } from './pg-audit';
 import { thisBox, type Leadership, type StateBackend, type StateView } from './backend';
 
 /** The lease's advisory lock key (any constant other servers of this program agree on). */
@@ -33,6 +34,8 @@ const DRAIN_TICK_MS = 1000;
 const DRAIN_BATCH = 20;
 /** Longest a notifier caller waits for its rows' first outcome before saying they are queued. */
 const WAIT_CAP_MS = 120_000;
+/** How often each server copies new audit lines into its emergency.log. */
+const MIRROR_TICK_MS = 500;
 
 export interface PgBackendOptions {
   target: PgTarget;
@@ -41,6 +44,8 @@ export interface PgBackendOptions {
   env?: NodeJS.ProcessEnv;
   /** Directory url_file paths resolve against (the config's). */
   configDir: string;
+  /** This box's emergency.log and state folder: the audit lines of every box are written there. */
+  auditLog?: { path: string; stateDir: string };
   log: (level: 'info' | 'warn' | 'error', line: string) => void;
 }
 
@@ -131,6 +136,9 @@ export class PgStateBackend implements StateBackend {
   private drainAgain = false;
   private closed = false;
   private readonly waiters = new Map<string, Waiter[]>();
+  private mirror: AuditMirror | undefined;
+  private mirrorTimer: NodeJS.Timeout | undefined;
+  private mirrorProblem: string | undefined;
 
   constructor(private readonly opts: PgBackendOptions) {
     this.leadership = new PgLeadership({ backend: 'postgres', where: opts.target.shown, box: this.box, leading: false, reachable: true });
@@ -147,6 +155,32 @@ export class PgStateBackend implements StateBackend {
       });
     };
     this.leaseTimer = setTimeout(tick, 0);
+    if (this.opts.auditLog) {
+      this.mirror = new AuditMirror(this.pool, this.opts.auditLog.path, this.opts.auditLog.stateDir, this.opts.target.shown);
+      const mirrorTick = () => {
+        void this.mirrorOnce().finally(() => {
+          if (!this.closed) this.mirrorTimer = setTimeout(mirrorTick, MIRROR_TICK_MS);
+        });
+      };
+      this.mirrorTimer = setTimeout(mirrorTick, 0);
+    }
+  }
+
+  /** Brings this box's emergency.log up to date with the database; resolves when done (tests, shutdown). */
+  async mirrorOnce(): Promise<void> {
+    if (!this.mirror) return;
+    try {
+      await this.mirror.catchUp();
+      if (this.mirrorProblem) this.opts.log('info', `emergency.log ${this.opts.auditLog!.path} is being written again`);
+      this.mirrorProblem = undefined;
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      if (e.code && /^E[A-Z]+$/.test(e.code) && e.syscall) {
+        const problem = `cannot write ${this.opts.auditLog!.path} (${e.code}): the audit lines stay in the database and are written once it is writable`;
+        if (problem !== this.mirrorProblem) this.opts.log('error', problem);
+        this.mirrorProblem = problem;
+      } else this.unreachable(err);
+    }
   }
 
   private unreachable(err: unknown): void {
@@ -398,6 +432,9 @@ export class PgStateBackend implements StateBackend {
     if (this.closed) return;
     this.closed = true;
     if (this.leaseTimer) clearTimeout(this.leaseTimer);
+    if (this.mirrorTimer) clearTimeout(this.mirrorTimer);
+    // The last lines (this server's own stop included) reach the file before the pool closes.
+    await this.mirrorOnce();
     this.stopDraining();
     const c = this.leaseClient;
     this.leaseClient = undefined;

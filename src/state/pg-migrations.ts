@@ -68,6 +68,18 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    description: 'audit lines (emergency.log) shared by every box',
+    sql: `
+      CREATE TABLE doai_audit (
+        id bigserial PRIMARY KEY,
+        line text NOT NULL,
+        box text NOT NULL,
+        written_at timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

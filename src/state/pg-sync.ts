@@ -49,6 +49,9 @@ port.on('message', async (req) => {
 });
 `;
 
+/** How long queries fail fast after the database could not be reached (the worker keeps reconnecting meanwhile). */
+const DOWN_HOLD_MS = 3000;
+
 export interface SyncQueryResult<R> {
   rows: R[];
   rowCount: number;
@@ -99,8 +102,28 @@ export class SyncPg {
     this.start().postMessage({ type: 'prelude', prelude });
   }
 
+  /** After a failure to reach the database, queries fail at once for a while instead of each waiting. */
+  private downUntil = 0;
+  private downReason = '';
+
   /** Runs one statement and waits (bounded) for its answer. */
   query<R = Record<string, unknown>>(sql: string, params: unknown[] = []): SyncQueryResult<R> {
+    if (Date.now() < this.downUntil) throw new SyncPgError(this.downReason);
+    try {
+      return this.ask<R>(sql, params);
+    } catch (err) {
+      const e = err as SyncPgError;
+      // A statement the database refused (no such table, a constraint) says nothing about reachability.
+      const sqlState = e.code !== undefined && /^[0-9A-Z]{5}$/.test(e.code);
+      if (!sqlState || /^(08|57P)/.test(e.code!)) {
+        this.downUntil = Date.now() + DOWN_HOLD_MS;
+        this.downReason = e.message;
+      }
+      throw err;
+    }
+  }
+
+  private ask<R>(sql: string, params: unknown[]): SyncQueryResult<R> {
     const port = this.start();
     const id = this.nextId++;
     Atomics.store(this.signal, 0, 0);

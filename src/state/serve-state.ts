@@ -27,6 +27,7 @@ export async function openStateBackend(loaded: LoadedConfig, log: ServerLog, env
     webhooks: loaded.config.notifications.webhooks,
     env,
     configDir: dirname(loaded.path),
+    auditLog: { path: loaded.paths.auditLog, stateDir: loaded.paths.stateDir },
     log,
   });
 }

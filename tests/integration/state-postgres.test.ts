@@ -6,7 +6,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
@@ -101,15 +101,15 @@ describe('state backend: PostgreSQL', () => {
   it('migrates an empty database on start, once; a second server finds it current', async () => {
     const url = await cluster.createDatabase('migrate_empty');
     const a = await serve(box('a'), url);
-    expect(a.log()).toMatch(/state in postgres:\/\/postgres@127\.0\.0\.1:\d+\/migrate_empty: schema version 2 \(applied 1, 2 over 0\)/);
+    expect(a.log()).toMatch(/state in postgres:\/\/postgres@127\.0\.0\.1:\d+\/migrate_empty: schema version 3 \(applied 1, 2, 3 over 0\)/);
     const rows = await cluster.query<{ version: number }>('migrate_empty', 'SELECT version FROM doai_schema_migrations ORDER BY version');
-    expect(rows.map((r) => r.version)).toEqual([1, 2]);
+    expect(rows.map((r) => r.version)).toEqual([1, 2, 3]);
     const tables = await cluster.query<{ t: string }>('migrate_empty', "SELECT tablename AS t FROM pg_tables WHERE tablename LIKE 'doai_%' ORDER BY 1");
-    expect(tables.map((t) => t.t)).toEqual(['doai_alert_state', 'doai_leader', 'doai_locks', 'doai_outbox', 'doai_schema_migrations']);
+    expect(tables.map((t) => t.t)).toEqual(['doai_alert_state', 'doai_audit', 'doai_leader', 'doai_locks', 'doai_outbox', 'doai_schema_migrations']);
     const b = await serve(box('b'), url);
-    expect(b.log()).toMatch(/schema version 2\b/);
+    expect(b.log()).toMatch(/schema version 3\b/);
     expect(b.log()).not.toMatch(/applied/);
-    expect(await cluster.query('migrate_empty', 'SELECT * FROM doai_schema_migrations')).toHaveLength(2);
+    expect(await cluster.query('migrate_empty', 'SELECT * FROM doai_schema_migrations')).toHaveLength(3);
   }, 60_000);
 
   it('upgrades a database an older build prepared: only the missing migrations run', async () => {
@@ -119,11 +119,12 @@ describe('state backend: PostgreSQL', () => {
     await migrate(c, 'an older build', MIGRATIONS.slice(0, 1));
     await c.end();
     const a = await serve(box('a'), url);
-    expect(a.log()).toMatch(/migrate_old: schema version 2 \(applied 2 over 1\)/);
+    expect(a.log()).toMatch(/migrate_old: schema version 3 \(applied 2, 3 over 1\)/);
     const rows = await cluster.query<{ version: number; applied_by: string }>('migrate_old', 'SELECT version, applied_by FROM doai_schema_migrations ORDER BY version');
     expect(rows.map((r) => [r.version, r.applied_by.includes(`(pid ${a.child.pid})`)])).toEqual([
       [1, false],
       [2, true],
+      [3, true],
     ]);
   }, 30_000);
 
@@ -134,7 +135,7 @@ describe('state backend: PostgreSQL', () => {
     const b = box('new');
     const s = spawnServer(['--config', b.config, '--socket', b.socket], { DOAI_PG_URL: url });
     expect(await s.exited).toBe(2);
-    expect(s.log()).toMatch(/state database postgres:\/\/postgres@127\.0\.0\.1:\d+\/too_new: the database schema is version 99, newer than this build knows \(2\) — .*upgrade doai-console on this box/);
+    expect(s.log()).toMatch(/state database postgres:\/\/postgres@127\.0\.0\.1:\d+\/too_new: the database schema is version 99, newer than this build knows \(3\) — .*upgrade doai-console on this box/);
     expect(await cluster.query("too_new", "SELECT tablename FROM pg_tables WHERE tablename LIKE 'doai_%'")).toHaveLength(1);
     expect(existsSync(b.socket)).toBe(false);
   }, 30_000);
@@ -317,3 +318,41 @@ describe('locks across boxes (PostgreSQL)', () => {
   }, 30_000);
 });
 
+
+describe('audit lines across boxes (PostgreSQL)', () => {
+  it("every box's emergency.log has every line of both boxes, in the database's order, in seed 000's format", async () => {
+    const url = await cluster.createDatabase('audit_mirror');
+    const aBox = box('a');
+    const bBox = box('b');
+    await serve(aBox, url);
+    await serve(bBox, url);
+    // Dry runs write one audit line each through the real engine, from either box's config.
+    for (const [b, n] of [[aBox, 1], [bBox, 2], [aBox, 3]] as const) {
+      const r = await runCli(['run', 'l1-soft-reset', '--target', 'api', '--dry-run', '--config', b.config], { env: { DOAI_PG_URL: url } });
+      expect(r.code, `${r.stdout}${r.stderr}`).toBe(0);
+      await waitUntilAsync(`line ${n} in the database`, async () => (await cluster.query('audit_mirror', 'SELECT 1 FROM doai_audit')).length === n);
+    }
+    const rows = await cluster.query<{ line: string; box: string }>('audit_mirror', 'SELECT line, box FROM doai_audit ORDER BY id');
+    expect(rows.map((r) => r.line)).toEqual(rows.map(() => expect.stringMatching(/^\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d\] L1_SOFT_RESET: DRY_RUN/)));
+    const expected = rows.map((r) => r.line + '\n').join('');
+    const logOf = (b: { dir: string }) => {
+      try {
+        return readFileSync(join(b.dir, 'state', 'emergency.log'), 'utf8');
+      } catch {
+        return '';
+      }
+    };
+    await waitUntil("both boxes' emergency.log", () => logOf(aBox) === expected && logOf(bBox) === expected, 15_000);
+    // A restarted server continues where it stopped: nothing written twice.
+    const restartedB = servers.pop()!;
+    await restartedB.stop('SIGTERM');
+    const r = await runCli(['run', 'l1-soft-reset', '--target', 'api', '--dry-run', '--config', aBox.config], { env: { DOAI_PG_URL: url } });
+    expect(r.code).toBe(0);
+    await serve(bBox, url);
+    const all = await waitUntilAsync('the fourth line', async () => (await cluster.query('audit_mirror', 'SELECT 1 FROM doai_audit')).length === 4).then(() =>
+      cluster.query<{ line: string }>('audit_mirror', 'SELECT line FROM doai_audit ORDER BY id'),
+    );
+    const four = all.map((x) => x.line + '\n').join('');
+    await waitUntil("both boxes' emergency.log with the fourth line", () => logOf(aBox) === four && logOf(bBox) === four, 15_000);
+  }, 60_000);
+});
