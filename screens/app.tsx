@@ -1,6 +1,7 @@
 // The console's root: header, the screen body (dashboard, run screen, or an overlay), the message
 // bar and the footer. It reads the stores and sends intents; it owns only view state (which
 // screen, which service is selected, how far the log is scrolled).
+import { settle } from '../src/core/settle';
 import { Box, useStdout } from 'ink';
 import { useCallback, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { Clock } from '../src/core/clock';
@@ -209,24 +210,25 @@ function ConsoleApp(props: AppProps) {
       setMessage({ tone: 'error', text: t(lang, 'start.readOnly') });
       return;
     }
-    let result: StartResult;
-    try {
-      result = control.start(runbookId, target, { dryRun });
-    } catch (err) {
-      result = { ok: false, error: err instanceof Error ? err.message : String(err) };
-    }
-    if (result.ok) {
-      setRunId(result.runId);
-      setView('run');
-      setLogScroll(0);
-    } else {
-      setMessage({ tone: 'error', text: t(lang, 'start.failed', { runbook: runbookTitle(runbookId), target, error: result.error }) });
-    }
+    settle<StartResult>(
+      () => control.start(runbookId, target, { dryRun }),
+      (result) => {
+        if (result.ok) {
+          setRunId(result.runId);
+          setView('run');
+          setLogScroll(0);
+        } else {
+          setMessage({ tone: 'error', text: t(lang, 'start.failed', { runbook: runbookTitle(runbookId), target, error: result.error }) });
+        }
+      },
+      (err) => ({ ok: false, error: err.message }),
+    );
   };
 
   const requestQuit = () => {
-    // Runs seen by a read-only console belong to other sessions: leaving does not affect them.
-    const active = !readOnly && runsSnap.runs.some((r) => r.state === 'running' && !r.observedBy);
+    // Runs seen by a read-only console belong to other sessions, and those of a console attached
+    // to a server belong to the server: leaving does not affect them.
+    const active = !readOnly && !props.link && runsSnap.runs.some((r) => r.state === 'running' && !r.observedBy);
     if (active) setOverlay({ kind: 'confirm', question: t(lang, 'quit.confirm'), onYes: () => onExit(0) });
     else onExit(0);
   };
@@ -330,16 +332,17 @@ function ConsoleApp(props: AppProps) {
     'run.resume': () => {
       const run = currentRun;
       if (!run?.resumeAt || !control?.resume) return;
-      let result: StartResult;
-      try {
-        result = control.resume(run.runId);
-      } catch (err) {
-        result = { ok: false, error: err instanceof Error ? err.message : String(err) };
-      }
-      if (result.ok) {
-        setRunId(result.runId);
-        setLogScroll(0);
-      } else setMessage({ tone: 'error', text: t(lang, 'resume.failed', { error: result.error }) });
+      const resume = control.resume.bind(control);
+      settle<StartResult>(
+        () => resume(run.runId),
+        (result) => {
+          if (result.ok) {
+            setRunId(result.runId);
+            setLogScroll(0);
+          } else setMessage({ tone: 'error', text: t(lang, 'resume.failed', { error: result.error }) });
+        },
+        (err) => ({ ok: false, error: err.message }),
+      );
     },
     'run.back': () => setView('dashboard'),
     'log.up': () => scrollLog(logPage),

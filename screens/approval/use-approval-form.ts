@@ -1,6 +1,7 @@
 // View state and key handlers of the approval form: what is typed where, which field has focus,
 // and what the flow said about the last answer. The App spreads `handlers` into its one input
 // hook; every answer goes through RunControl.answerApproval, which alone decides.
+import { settle } from '../../src/core/settle';
 import { useRef, useState } from 'react';
 import type { ApprovalAnswer, Lang, Localized, RunControl, RunView } from '../../src/core/views';
 import type { ApprovalCommandState } from '../../src/commands/registry';
@@ -142,13 +143,15 @@ export function useApprovalForm(opts: ApprovalFormOptions): ApprovalFormHandle {
       update((s) => ({ ...s, error: localized('approval.noEngine') }));
       return;
     }
-    let result: { accepted: boolean; error?: Localized };
-    try {
-      result = control.answerApproval(runId, answer);
-    } catch (err) {
-      const text = err instanceof Error ? err.message : String(err);
-      result = { accepted: false, error: { en: text, ko: text } };
-    }
+    const answerApproval = control.answerApproval.bind(control);
+    settle<{ accepted: boolean; error?: Localized }>(
+      () => answerApproval(runId, answer),
+      (result) => applyAnswer(answer, result),
+      (err) => ({ accepted: false, error: { en: err.message, ko: err.message } }),
+    );
+  };
+
+  const applyAnswer = (answer: ApprovalAnswer, result: { accepted: boolean; error?: Localized }) => {
     if (result.accepted) {
       setNotice(undefined);
       const codeAt = fields.indexOf('code');

@@ -6,6 +6,7 @@ import { useCallback, useEffect, useRef, useState, useSyncExternalStore, type Re
 import type { OpsCommandState, CommandScreen } from '../../src/commands/registry';
 import type { Store } from '../../src/core/store';
 import type {
+  Answer,
   ChecklistControl,
   ChecklistsSnapshot,
   ChecklistsStore,
@@ -14,6 +15,7 @@ import type {
   IncidentsStore,
   IncidentView,
   Lang,
+  Localized,
   RunView,
 } from '../../src/core/views';
 import { t } from '../../src/i18n/catalog';
@@ -90,6 +92,35 @@ export function useOpsRoutes(input: OpsRoutesInput): OpsRoutes {
 
   const info = (text: string) => flash({ text, tone: 'info' });
   const error = (text: string) => flash({ text, tone: 'error' });
+  /**
+   * An intent's result: at once from this console's own stores (a refusal returned to the prompt,
+   * which stays open), or later from the server (a refusal closes the prompt and says why below).
+   */
+  const outcome = <T extends { ok: true } | { ok: false; error: Localized }>(answer: () => Answer<T>, onOk: (res: Extract<T, { ok: true }>) => void): string | undefined => {
+    let now: Answer<T>;
+    try {
+      now = answer();
+    } catch (err) {
+      return err instanceof Error ? err.message : String(err);
+    }
+    if (!(now instanceof Promise)) {
+      if (!now.ok) return (now as { error: Localized }).error[lang];
+      onOk(now as Extract<T, { ok: true }>);
+      return undefined;
+    }
+    now.then(
+      (res) => {
+        if (res.ok) return onOk(res as Extract<T, { ok: true }>);
+        setOverlay(null);
+        error((res as { error: Localized }).error[lang]);
+      },
+      (err: unknown) => {
+        setOverlay(null);
+        error(err instanceof Error ? err.message : String(err));
+      },
+    );
+    return undefined;
+  };
 
   // R-CHK-5: a console started again (the operator's SSH dropped) says where to resume.
   const hinted = useRef(false);
@@ -121,11 +152,15 @@ export function useOpsRoutes(input: OpsRoutesInput): OpsRoutes {
   const startChecklist = (checklistId: string, opts: { target?: string; incidentId?: string; anchorAt?: Date }) => {
     const control = input.checklistControl;
     if (!control) return error(t(lang, 'reason.readOnly'));
-    const res = control.open(checklistId, opts);
-    if (!res.ok) return error(res.error[lang]);
-    // The store has the new instance now; the cursor is set when it renders (first open item).
-    const inst = input.checklists?.getSnapshot().instances.find((i) => i.instanceId === res.instanceId);
-    push({ kind: 'checklist', instanceId: res.instanceId, cursor: resumeCursor(inst, now) });
+    const why = outcome(
+      () => control.open(checklistId, opts),
+      (res) => {
+        // The store has the new instance now; the cursor is set when it renders (first open item).
+        const inst = input.checklists?.getSnapshot().instances.find((i) => i.instanceId === res.instanceId);
+        push({ kind: 'checklist', instanceId: res.instanceId, cursor: resumeCursor(inst, now) });
+      },
+    );
+    if (why) error(why);
   };
 
   /** The last successful recovery of a target: the post-recovery gates count from it. */
@@ -160,13 +195,15 @@ export function useOpsRoutes(input: OpsRoutesInput): OpsRoutes {
     const control = input.incidentControl;
     if (!control) return error(t(lang, 'reason.readOnly'));
     prompt(t(lang, 'prompt.incidentTitle'), (value) => {
-      const res = control.openManual(value);
-      if (!res.ok) return res.error[lang];
-      setOverlay(null);
-      info(t(lang, 'incident.openedFlash', { id: res.id }));
-      if (stackRef.current[stackRef.current.length - 1]?.kind === 'incident') replaceTop(() => ({ kind: 'incident', id: res.id, scroll: 0 }));
-      else push({ kind: 'incident', id: res.id, scroll: 0 });
-      return undefined;
+      return outcome(
+        () => control.openManual(value),
+        (res) => {
+          setOverlay(null);
+          info(t(lang, 'incident.openedFlash', { id: res.id }));
+          if (stackRef.current[stackRef.current.length - 1]?.kind === 'incident') replaceTop(() => ({ kind: 'incident', id: res.id, scroll: 0 }));
+          else push({ kind: 'incident', id: res.id, scroll: 0 });
+        },
+      );
     });
   };
 
@@ -209,10 +246,16 @@ export function useOpsRoutes(input: OpsRoutesInput): OpsRoutes {
     'checklist.sign': () => {
       const item = currentItem();
       if (top?.kind !== 'checklist' || !item || !input.checklistControl) return;
-      const res = input.checklistControl.sign(top.instanceId, item.id);
-      if (!res.ok) return error(res.error[lang]);
-      info(t(lang, 'checklist.signedFlash', { item: item.text[lang] }));
-      moveCursor(1);
+      const control = input.checklistControl;
+      const instanceId = top.instanceId;
+      const why = outcome(
+        () => control.sign(instanceId, item.id),
+        () => {
+          info(t(lang, 'checklist.signedFlash', { item: item.text[lang] }));
+          moveCursor(1);
+        },
+      );
+      if (why) error(why);
     },
     'checklist.override': () => {
       const item = currentItem();
@@ -220,11 +263,13 @@ export function useOpsRoutes(input: OpsRoutesInput): OpsRoutes {
       if (top?.kind !== 'checklist' || !item || !control) return;
       const instanceId = top.instanceId;
       prompt(t(lang, 'prompt.override', { item: item.text[lang], detail: item.auto?.detail[lang] ?? '' }), (value) => {
-        const res = control.sign(instanceId, item.id, { override: true, note: value });
-        if (!res.ok) return res.error[lang];
-        setOverlay(null);
-        info(t(lang, 'checklist.signedFlash', { item: item.text[lang] }));
-        return undefined;
+        return outcome(
+          () => control.sign(instanceId, item.id, { override: true, note: value }),
+          () => {
+            setOverlay(null);
+            info(t(lang, 'checklist.signedFlash', { item: item.text[lang] }));
+          },
+        );
       });
     },
     'checklist.note': () => {
@@ -233,19 +278,25 @@ export function useOpsRoutes(input: OpsRoutesInput): OpsRoutes {
       if (top?.kind !== 'checklist' || !item || !control) return;
       const instanceId = top.instanceId;
       prompt(t(lang, 'prompt.note', { item: item.text[lang] }), (value) => {
-        const res = control.note(instanceId, item.id, value);
-        if (!res.ok) return res.error[lang];
-        setOverlay(null);
-        info(t(lang, 'checklist.noteFlash', { item: item.text[lang] }));
-        return undefined;
+        return outcome(
+          () => control.note(instanceId, item.id, value),
+          () => {
+            setOverlay(null);
+            info(t(lang, 'checklist.noteFlash', { item: item.text[lang] }));
+          },
+        );
       });
     },
     'checklist.undo': () => {
       const item = currentItem();
       if (top?.kind !== 'checklist' || !item || !input.checklistControl) return;
-      const res = input.checklistControl.undo(top.instanceId, item.id);
-      if (!res.ok) return error(res.error[lang]);
-      info(t(lang, 'checklist.undoneFlash', { item: item.text[lang] }));
+      const control = input.checklistControl;
+      const instanceId = top.instanceId;
+      const why = outcome(
+        () => control.undo(instanceId, item.id),
+        () => info(t(lang, 'checklist.undoneFlash', { item: item.text[lang] })),
+      );
+      if (why) error(why);
     },
 
     'incident.up': () => moveCursor(-1),
@@ -268,9 +319,12 @@ export function useOpsRoutes(input: OpsRoutesInput): OpsRoutes {
       const i = shownIncident();
       if (!i || !input.incidentControl) return;
       const next = SEVERITIES[(SEVERITIES.indexOf(i.severity) + 1) % SEVERITIES.length]!;
-      const res = input.incidentControl.setSeverity(i.id, next);
-      if (!res.ok) return error(res.error[lang]);
-      info(t(lang, 'incident.severityFlash', { severity: next }));
+      const control = input.incidentControl;
+      const why = outcome(
+        () => control.setSeverity(i.id, next),
+        () => info(t(lang, 'incident.severityFlash', { severity: next })),
+      );
+      if (why) error(why);
     },
     'incident.close': () => {
       const i = shownIncident();
@@ -278,12 +332,14 @@ export function useOpsRoutes(input: OpsRoutesInput): OpsRoutes {
       if (!i || !control) return;
       prompt(t(lang, 'prompt.rootCause', { id: i.id }), (rootCause) => {
         prompt(t(lang, 'prompt.prevention', { id: i.id }), (prevention) => {
-          const res = control.close(i.id, { rootCause, prevention: prevention.split(';') });
-          if (!res.ok) return res.error[lang];
-          setOverlay(null);
-          replaceTop(() => ({ kind: 'incident', id: i.id, scroll: 0 }));
-          info(t(lang, 'incident.closedFlash', { path: res.reportPath }));
-          return undefined;
+          return outcome(
+            () => control.close(i.id, { rootCause, prevention: prevention.split(';') }),
+            (res) => {
+              setOverlay(null);
+              replaceTop(() => ({ kind: 'incident', id: i.id, scroll: 0 }));
+              info(t(lang, 'incident.closedFlash', { path: res.reportPath }));
+            },
+          );
         });
         return undefined;
       });

@@ -3,7 +3,8 @@
 // change to the fleet goes through RunControl (listChoices, paramDefaults, start).
 import { useRef, useState, type ReactNode } from 'react';
 import type { RunbooksCommandState, CommandScreen } from '../../src/commands/registry';
-import type { ChoicesView, Lang, RunbookSummary, RunControl } from '../../src/core/views';
+import type { ChoicesView, Lang, ParamDefaultsView, RunbookSummary, RunControl, StartResult } from '../../src/core/views';
+import { settle } from '../../src/core/settle';
 import { t } from '../../src/i18n/catalog';
 import type { BarMessage } from '../shared/message-bar';
 import type { CommandHandlers } from '../shared/use-commands';
@@ -122,7 +123,23 @@ export function useRunbookRoutes(input: RunbookRoutesInput): RunbookRoutes {
     if (target === undefined || !control?.paramDefaults) return f;
     const given: Record<string, string> = {};
     for (const field of f.fields) if (field.kind === 'text' && f.touched[field.id]) given[field.id] = f.values[field.id] ?? '';
-    const res = control.paramDefaults(f.runbook.id, target, given);
+    const runbookId = f.runbook.id;
+    const answer = control.paramDefaults(runbookId, target, given);
+    if (answer instanceof Promise) {
+      // From a server: filled in when it answers, if the form still shows that runbook and target.
+      answer.then(
+        (res) => {
+          const now = formRef.current;
+          if (now && now.runbook.id === runbookId && targetOf(now) === target) updateForm(applyDefaults(now, res));
+        },
+        () => undefined,
+      );
+      return f;
+    }
+    return applyDefaults(f, answer);
+  };
+
+  const applyDefaults = (f: FormState, res: ParamDefaultsView): FormState => {
     if (!res.ok) return f;
     const values = { ...f.values };
     const cursors = { ...f.cursors };
@@ -228,19 +245,19 @@ export function useRunbookRoutes(input: RunbookRoutesInput): RunbookRoutes {
     updateForm(f);
   };
 
-  const start = (runbookId: string, target: string, dryRun: boolean, params?: Record<string, string>): { ok: true } | { ok: false; error: string } => {
-    if (!control) return { ok: false, error: t(lang, 'reason.readOnly') };
-    let result;
-    try {
-      result = control.start(runbookId, target, { dryRun, ...(params ? { params } : {}) });
-    } catch (err) {
-      result = { ok: false as const, error: err instanceof Error ? err.message : String(err) };
-    }
-    if (!result.ok) return result;
-    updateForm(null);
-    updatePicker(null);
-    inputRef.current.onStarted(result.runId);
-    return { ok: true };
+  /** Starts the run; a refusal goes to `onRefused` (at once, or when the server answers). */
+  const start = (runbookId: string, target: string, dryRun: boolean, params: Record<string, string> | undefined, onRefused: (error: string) => void): void => {
+    if (!control) return onRefused(t(lang, 'reason.readOnly'));
+    settle<StartResult>(
+      () => control.start(runbookId, target, { dryRun, ...(params ? { params } : {}) }),
+      (result) => {
+        if (!result.ok) return onRefused(result.error);
+        updateForm(null);
+        updatePicker(null);
+        inputRef.current.onStarted(result.runId);
+      },
+      (err) => ({ ok: false, error: err.message }),
+    );
   };
 
   const submit = () => {
@@ -268,11 +285,10 @@ export function useRunbookRoutes(input: RunbookRoutesInput): RunbookRoutes {
       if (value !== undefined) params[x.id] = value;
     }
     const go = () => {
-      const res = start(f.runbook.id, target, f.mode === 'dry', params);
-      if (!res.ok) {
-        updateForm({ ...cleared, startError: res.error });
-        flash({ tone: 'error', text: t(lang, 'runform.startFailed', { error: res.error }) });
-      }
+      start(f.runbook.id, target, f.mode === 'dry', params, (error) => {
+        updateForm({ ...cleared, startError: error });
+        flash({ tone: 'error', text: t(lang, 'runform.startFailed', { error }) });
+      });
     };
     const confirm = inputRef.current.confirmStart;
     if (f.mode === 'dry' || !confirm) go();
@@ -336,8 +352,7 @@ export function useRunbookRoutes(input: RunbookRoutesInput): RunbookRoutes {
       // Straight to the plan when every value can be filled; otherwise the form asks for them.
       const fillable = (row.runbook.params ?? []).every((x) => x.default !== undefined || x.listed || (x.choices?.length ?? 0) > 0);
       if (row.target === undefined || !fillable) return openForm(row, 'dry');
-      const res = start(row.runbook.id, row.target, true);
-      if (!res.ok) openForm(row, 'dry', res.error);
+      start(row.runbook.id, row.target, true, undefined, (error) => openForm(row, 'dry', error));
     },
 
     'runform.up': () => move(-1),

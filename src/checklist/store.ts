@@ -91,6 +91,23 @@ export class ChecklistStore extends BatchedStore<ChecklistsSnapshot> implements 
   private readonly problems: string[] = [];
   private stops: (() => void)[] = [];
 
+  private actingAs?: string;
+  /** Who the current intent is for: the operator a server proved (withOperator), else this console's. */
+  private get actor(): string {
+    return this.actingAs ?? this.opts.operator;
+  }
+
+  /** Runs one intent (sign, note, open, close…) as `operator`: a server acting for a console it proved. */
+  withOperator<T>(operator: string, fn: () => T): T {
+    const before = this.actingAs;
+    this.actingAs = operator;
+    try {
+      return fn();
+    } finally {
+      this.actingAs = before;
+    }
+  }
+
   constructor(private readonly opts: ChecklistStoreOptions) {
     super({ definitions: [], instances: [], problems: [] }, opts.batchMs ?? 0);
     this.defs = new Map(opts.definitions.map((d) => [d.id, d]));
@@ -290,7 +307,7 @@ export class ChecklistStore extends BatchedStore<ChecklistsSnapshot> implements 
       ...(o.target ? { target: o.target } : {}),
       ...(o.incidentId ? { incidentId: o.incidentId } : {}),
       ...(anchorIso ? { anchorAt: anchorIso } : {}),
-      operator: this.opts.operator,
+      operator: this.actor,
       at: now.toISOString(),
     };
     try {
@@ -300,7 +317,7 @@ export class ChecklistStore extends BatchedStore<ChecklistsSnapshot> implements 
     }
     this.refresh();
     this.rebuild();
-    this.emit({ type: 'opened', instanceId, checklistId, title: def.title, target: o.target, incidentId: o.incidentId, operator: this.opts.operator, at: now });
+    this.emit({ type: 'opened', instanceId, checklistId, title: def.title, target: o.target, incidentId: o.incidentId, operator: this.actor, at: now });
     if (this.opts.backups && def.sections.some((s) => s.items.some((i) => i.auto?.check === 'backups_present'))) this.checkBackups();
     return { ok: true, instanceId };
   }
@@ -345,7 +362,7 @@ export class ChecklistStore extends BatchedStore<ChecklistsSnapshot> implements 
     const entry: ChecklistEntry = {
       type: 'signed',
       item: itemId,
-      operator: this.opts.operator,
+      operator: this.actor,
       at: now.toISOString(),
       ...(failing ? { override: true } : {}),
       ...(note ? { note } : {}),
@@ -353,7 +370,7 @@ export class ChecklistStore extends BatchedStore<ChecklistsSnapshot> implements 
     };
     const res = this.write(inst, entry);
     if (!res.ok) return res;
-    this.emit({ type: 'signed', ...this.base(inst, def), item: { id: itemId, text: item.text }, operator: this.opts.operator, at: now, ...(failing ? { override: true } : {}), ...(note ? { note } : {}) });
+    this.emit({ type: 'signed', ...this.base(inst, def), item: { id: itemId, text: item.text }, operator: this.actor, at: now, ...(failing ? { override: true } : {}), ...(note ? { note } : {}) });
     return { ok: true };
   }
 
@@ -363,9 +380,9 @@ export class ChecklistStore extends BatchedStore<ChecklistsSnapshot> implements 
     const clean = cleanText(text);
     if (!clean) return fail('a note cannot be empty — type it and press Enter, or Esc to cancel', '메모가 비어 있습니다 — 입력 후 Enter, 취소는 Esc');
     const now = this.opts.clock.now();
-    const res = this.write(found.inst, { type: 'note', item: itemId, operator: this.opts.operator, at: now.toISOString(), text: clean });
+    const res = this.write(found.inst, { type: 'note', item: itemId, operator: this.actor, at: now.toISOString(), text: clean });
     if (!res.ok) return res;
-    this.emit({ type: 'note', ...this.base(found.inst, found.def), item: { id: itemId, text: found.item.text }, operator: this.opts.operator, at: now, note: clean });
+    this.emit({ type: 'note', ...this.base(found.inst, found.def), item: { id: itemId, text: found.item.text }, operator: this.actor, at: now, note: clean });
     return { ok: true };
   }
 
@@ -376,9 +393,9 @@ export class ChecklistStore extends BatchedStore<ChecklistsSnapshot> implements 
       return fail('nothing to undo — this item is not signed', '취소할 서명이 없습니다 — 서명되지 않은 항목입니다');
     }
     const now = this.opts.clock.now();
-    const res = this.write(found.inst, { type: 'undone', item: itemId, operator: this.opts.operator, at: now.toISOString() });
+    const res = this.write(found.inst, { type: 'undone', item: itemId, operator: this.actor, at: now.toISOString() });
     if (!res.ok) return res;
-    this.emit({ type: 'undone', ...this.base(found.inst, found.def), item: { id: itemId, text: found.item.text }, operator: this.opts.operator, at: now });
+    this.emit({ type: 'undone', ...this.base(found.inst, found.def), item: { id: itemId, text: found.item.text }, operator: this.actor, at: now });
     return { ok: true };
   }
 

@@ -6,17 +6,15 @@
 // other consoles' runs are imported and built right after it, and reach the App through `startup`.
 import type { ConsoleContext } from './context';
 import type { CommonFlags } from './flags';
-import { SIGNAL_NUMBERS, UserError } from './exit';
-import type { EarlyParts, ServerHealthParts } from './context';
-import type { RemoteHealth } from '../attach/remote-health';
-import type { Store } from '../core/store';
+import { SIGNAL_NUMBERS } from './exit';
+import type { EarlyParts } from './context';
 import { interruptReason } from './interrupt-reason';
 
 export { interruptReason };
 
 import { startConsole, leaveAltScreen } from '../../screens/render';
 import type { AppStartup } from '../../screens/app';
-import type { Lang, RunsSnapshot, RunsStore, ServerLinkView } from '../core/views';
+import type { Lang, RunsSnapshot, RunsStore } from '../core/views';
 import type { LoadedConfig } from '../config/load';
 import { BatchedStore } from '../core/store';
 import { realClock } from '../core/clock';
@@ -49,46 +47,19 @@ interface Late {
   others: { stop(): void };
 }
 
-/** Beside a running server the console's health is the server's (one prober, one alert evaluator). */
-async function attachHealth(flags: CommonFlags & { socket?: string; standalone?: boolean }): Promise<ServerLink | undefined> {
-  const { chooseServer } = await import('../attach/choose');
-  const choice = chooseServer(flags);
-  if (choice.mode === 'standalone') return undefined;
-  const [{ Attached, AttachError }, { remoteHealth, LinkView }] = await Promise.all([import('../attach/client'), import('../attach/remote-health')]);
-  let link: Awaited<ReturnType<typeof Attached.open>>;
-  try {
-    link = await Attached.open(choice.socket);
-  } catch (err) {
-    if (err instanceof AttachError && err.kind === 'unreachable' && !choice.explicit) return undefined;
-    if (err instanceof AttachError) throw new UserError(err.kind === 'unreachable' ? `server not running: ${err.message}` : err.message, 2);
-    throw err;
-  }
-  try {
-    return { link, health: await remoteHealth(link), view: new LinkView(link) };
-  } catch (err) {
-    link.close();
-    throw err;
-  }
-}
-
-interface ServerLink {
-  link: { close(): void };
-  health: RemoteHealth;
-  view: Store<ServerLinkView>;
-}
-
 export async function runInteractive(
   loaded: LoadedConfig,
   flags: CommonFlags & { socket?: string; standalone?: boolean },
   opts: { lang: Lang; demo?: { inject(name: string): Promise<void> | void }; notice?: string },
 ): Promise<number> {
   const clock = realClock(loaded.config.demo?.time_scale ?? 1);
-  const server = await attachHealth(flags);
-  const fleet = server ? server.health.fleet : createFleetStore({ config: loaded.config, clock });
-  if (!server) {
-    fleet.start();
-    void fleet.probeNow();
-  }
+  // Beside a server, health and runs are the server's: the attached console builds no engine.
+  const attached = await import('./interactive-attached');
+  const server = await attached.attachToServer(flags);
+  if (server) return attached.runAttached(loaded, server, opts);
+  const fleet = createFleetStore({ config: loaded.config, clock });
+  fleet.start();
+  void fleet.probeNow();
   const tick = new Ticker(1000);
   tick.start();
   const startup = new StartupStore();
@@ -103,7 +74,6 @@ export async function runInteractive(
       configPath: loaded.path,
       clock,
       tick,
-      ...(server ? { link: server.view } : {}),
     },
     { stdout: process.stdout, stdin: process.stdin },
   );
@@ -126,7 +96,7 @@ export async function runInteractive(
   });
   let failed: { err: unknown } | undefined;
   // After the first frame is on the terminal (Ink writes it synchronously in startConsole).
-  const ready = buildLate(loaded, flags, opts.lang, opts.notice, server ? { clock, health: server.health } : { clock, fleet: fleet as ReturnType<typeof createFleetStore> }).then(
+  const ready = buildLate(loaded, flags, opts.lang, opts.notice, { clock, fleet }).then(
     (built) => {
       late = built;
       if (exiting) return;
@@ -193,7 +163,6 @@ export async function runInteractive(
     tick.stop();
     late?.ctx.close();
     fleet.stop();
-    server?.link.close();
   }
 }
 
@@ -207,7 +176,7 @@ async function buildLate(
   flags: CommonFlags,
   lang: Lang,
   notice: string | undefined,
-  early: EarlyParts | ServerHealthParts,
+  early: EarlyParts,
 ): Promise<Late & { parts: AppStartup }> {
   const [{ buildContext }, { LiveRunsSource }, { MergedRunsStore }, resume] = await Promise.all([
     import('./context'),
@@ -243,15 +212,7 @@ async function buildLate(
         // The interrupted run first: the message bar cuts what does not fit, and it matters more.
         notice: [resume.interruptedNotice(interrupted, lang, { open: 'Enter' }), notice].filter(Boolean).join(' · ') || undefined,
         ops: { checklists: ctx.ops.checklists, checklistControl: ctx.ops.checklists, incidents: ctx.ops.incidents, incidentControl: ctx.ops.incidents },
-        fleetStores: 'health' in early
-          ? {
-              // From the server; putting isolated devices back is done from the server's side.
-              ...(early.health.alerts ? { alerts: early.health.alerts } : {}),
-              ...(early.health.websocket ? { websocket: early.health.websocket } : {}),
-              ...(early.health.nodes ? { nodes: early.health.nodes } : {}),
-              ...(early.health.hosts ? { hosts: early.health.hosts } : {}),
-            }
-          : ctx.monitors
+        fleetStores: ctx.monitors
           ? {
               alerts: ctx.monitors.alerts,
               // The console can change the fleet: `u` puts isolated devices back.

@@ -144,23 +144,23 @@ export function withResume<C extends RunControl>(
   control: C & { start(runbookId: string, target: string, opts?: StartOptions): StartResult },
   runs: InterruptedRun[],
   replay?: { dropResume(runId: string): void },
-): C & { resume(runId: string): StartResult } {
+): Omit<C, 'resume'> & { resume(runId: string, by?: { operator?: string }): StartResult } {
   const resumed = new Map<string, string>();
-  const resume = (runId: string): StartResult => {
+  const resume = (runId: string, by: { operator?: string } = {}): StartResult => {
     const run = runs.find((r) => r.runId === runId);
     if (!run) return { ok: false, error: `run ${runId} is not an interrupted run of an earlier session; start the runbook again instead` };
     const already = resumed.get(runId);
     if (already) return { ok: false, error: `run ${runId} was already resumed as run ${already}; open that one` };
     if (!run.resume) return { ok: false, error: `run ${runId} cannot resume: ${run.notResumable ?? 'no resumable step'}` };
     const { index: _index, params, ...from } = run.resume;
-    const res = control.start(run.runbook, run.target, { params, resume: from });
+    const res = control.start(run.runbook, run.target, { params, resume: from, ...(by.operator ? { operator: by.operator } : {}) });
     if (res.ok) {
       resumed.set(runId, res.runId);
       replay?.dropResume(runId);
     }
     return res;
   };
-  return Object.assign(Object.create(control) as C, { resume });
+  return Object.assign(Object.create(control) as Omit<C, 'resume'>, { resume });
 }
 
 /** The interrupted runs replayed from their journals, for the run screen ("view what happened"). */

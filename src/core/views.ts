@@ -219,22 +219,28 @@ export type ChoicesView = { ok: true; param: string; host: string; command: stri
 /** A refusal may say what to do about it (how to clear a lock believed stale), beside the reason. */
 export type StartResult = { ok: true; runId: string } | { ok: false; error: string; hint?: string };
 
+/**
+ * What an intent answers: at once from an engine in this process, later from a server a console is
+ * attached to. Screens handle both (src/core/settle.ts).
+ */
+export type Answer<T> = T | Promise<T>;
+
 /** Intents the run screen sends. Watch mode never gets an object of this type. */
 export interface RunControl {
   listRunbooks(): RunbookSummary[];
-  start(runbookId: string, target: string, opts?: { dryRun?: boolean; params?: Record<string, string> }): StartResult;
+  start(runbookId: string, target: string, opts?: { dryRun?: boolean; params?: Record<string, string> }): Answer<StartResult>;
   /** Lists a parameter's choices on the target (over SSH); start() accepts only listed values. */
   listChoices?(runbookId: string, target: string, param: string, given?: Record<string, string>): Promise<ChoicesView>;
   /** Each parameter's default for this target, given the values typed so far (a default may use earlier ones). */
-  paramDefaults?(runbookId: string, target: string, given?: Record<string, string>): ParamDefaultsView;
-  /** Ends the remote command and records the run CANCELLED (the screen asks first). */
-  cancel(runId: string): void;
+  paramDefaults?(runbookId: string, target: string, given?: Record<string, string>): Answer<ParamDefaultsView>;
+  /** Ends the remote command and records the run CANCELLED (the screen asks first); `by`: who, when not the starter. */
+  cancel(runId: string, by?: string): void;
   /** Answers a confirm prompt (e.g. "reboot done, press Enter"). */
   confirm(runId: string): void;
   /** Feeds the approval form of a run waiting for approval; errors are in words (wrong code, wait, same approver). */
-  answerApproval?(runId: string, answer: ApprovalAnswer): { accepted: boolean; error?: Localized };
+  answerApproval?(runId: string, answer: ApprovalAnswer): Answer<{ accepted: boolean; error?: Localized }>;
   /** Starts a new run that resumes an interrupted one at its resumeAt step (approval asked again). */
-  resume?(runId: string): StartResult;
+  resume?(runId: string): Answer<StartResult>;
 }
 
 // --- Fleet at a glance (R-HLT-3..5): nodes, hosts, alerts, WebSocket checks ---------------------
@@ -470,10 +476,10 @@ export type ChecklistResult = { ok: true } | { ok: false; error: Localized };
 
 /** Checklist intents. Watch mode never gets an object of this type. */
 export interface ChecklistControl {
-  open(checklistId: string, opts?: { target?: string; incidentId?: string; anchorAt?: Date }): { ok: true; instanceId: string } | { ok: false; error: Localized };
-  sign(instanceId: string, itemId: string, opts?: { override?: boolean; note?: string }): ChecklistResult;
-  note(instanceId: string, itemId: string, text: string): ChecklistResult;
-  undo(instanceId: string, itemId: string): ChecklistResult;
+  open(checklistId: string, opts?: { target?: string; incidentId?: string; anchorAt?: Date }): Answer<{ ok: true; instanceId: string } | { ok: false; error: Localized }>;
+  sign(instanceId: string, itemId: string, opts?: { override?: boolean; note?: string }): Answer<ChecklistResult>;
+  note(instanceId: string, itemId: string, text: string): Answer<ChecklistResult>;
+  undo(instanceId: string, itemId: string): Answer<ChecklistResult>;
 }
 
 export type Severity = 'P0' | 'P1' | 'P2' | 'P3';
@@ -527,9 +533,9 @@ export interface IncidentsStore extends Store<IncidentsSnapshot> {}
 
 /** Incident intents. Watch mode never gets an object of this type. */
 export interface IncidentControl {
-  openManual(title: string, severity?: Severity): { ok: true; id: string } | { ok: false; error: Localized };
-  setSeverity(id: string, severity: Severity): ChecklistResult;
-  close(id: string, answers: { rootCause?: string; prevention?: string[] }): { ok: true; reportPath: string } | { ok: false; error: Localized };
+  openManual(title: string, severity?: Severity): Answer<{ ok: true; id: string } | { ok: false; error: Localized }>;
+  setSeverity(id: string, severity: Severity): Answer<ChecklistResult>;
+  close(id: string, answers: { rootCause?: string; prevention?: string[] }): Answer<{ ok: true; reportPath: string } | { ok: false; error: Localized }>;
 }
 
 // --- The link to a console server (R-SRV-2): shown in headers -------------------------------------

@@ -104,6 +104,23 @@ export class IncidentStore extends BatchedStore<IncidentsSnapshot> implements In
   private readonly problems: string[] = [];
   private stops: (() => void)[] = [];
 
+  private actingAs?: string;
+  /** Who the current intent is for: the operator a server proved (withOperator), else this console's. */
+  private get actor(): string {
+    return this.actingAs ?? this.opts.operator;
+  }
+
+  /** Runs one intent (sign, note, open, close…) as `operator`: a server acting for a console it proved. */
+  withOperator<T>(operator: string, fn: () => T): T {
+    const before = this.actingAs;
+    this.actingAs = operator;
+    try {
+      return fn();
+    } finally {
+      this.actingAs = before;
+    }
+  }
+
   constructor(private opts: IncidentStoreOptions) {
     super({ incidents: [], rtoMin: opts.rtoMin, contacts: opts.contacts }, opts.batchMs ?? 0);
     this.reload();
@@ -229,7 +246,7 @@ export class IncidentStore extends BatchedStore<IncidentsSnapshot> implements In
     const now = this.opts.clock.now();
     const rec = this.create(t, now, { severity, severityChosen: true });
     rec.respondedAt = now;
-    this.add(rec, { at: now, kind: 'incident', text: L(`Incident opened by hand: ${t}`, `인시던트 수동 등록: ${t}`), actor: this.opts.operator });
+    this.add(rec, { at: now, kind: 'incident', text: L(`Incident opened by hand: ${t}`, `인시던트 수동 등록: ${t}`), actor: this.actor });
     const saved = this.save(rec);
     if (!saved.ok) return saved;
     return { ok: true, id: rec.id };
@@ -256,7 +273,7 @@ export class IncidentStore extends BatchedStore<IncidentsSnapshot> implements In
     if (!isSeverity(severity)) return fail(`severity must be one of ${SEVERITIES.join(', ')}`, `심각도는 ${SEVERITIES.join(', ')} 중 하나`);
     if (rec.severity === severity) return { ok: true };
     const now = this.opts.clock.now();
-    this.add(rec, { at: now, kind: 'note', text: L(`Severity ${rec.severity} → ${severity}`, `심각도 ${rec.severity} → ${severity}`), actor: this.opts.operator });
+    this.add(rec, { at: now, kind: 'note', text: L(`Severity ${rec.severity} → ${severity}`, `심각도 ${rec.severity} → ${severity}`), actor: this.actor });
     rec.severity = severity;
     rec.severityChosen = true;
     return this.save(rec);
@@ -282,7 +299,7 @@ export class IncidentStore extends BatchedStore<IncidentsSnapshot> implements In
     if (root) rec.rootCause = root;
     if (prevention.length) rec.prevention = prevention;
     this.mergeAlertsFile(rec);
-    this.add(rec, { at: now, kind: 'incident', text: L('Incident closed', '인시던트 종료'), actor: this.opts.operator });
+    this.add(rec, { at: now, kind: 'incident', text: L('Incident closed', '인시던트 종료'), actor: this.actor });
     let path: string;
     try {
       path = writeReport(this.opts.reportsDir, rec, { lang: this.opts.lang, snapshotsDir: this.opts.snapshotsDir, now }).path;
@@ -554,7 +571,7 @@ export class IncidentStore extends BatchedStore<IncidentsSnapshot> implements In
       severity: o.severity,
       state: 'open',
       openedAt,
-      openedBy: this.opts.operator,
+      openedBy: this.actor,
       runIds: [],
       timeline: [],
       ...(o.target ? { target: o.target } : {}),

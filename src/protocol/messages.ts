@@ -3,10 +3,11 @@
 // attaches the caller the transport proved (src/server/identity.ts), and records it.
 import type { WireVersion } from './version';
 import type { HealthTopics, StatusReport } from './health';
+import type { RunIntents, RunTopics } from './runs';
 
-export type Topics = HealthTopics;
+export type Topics = HealthTopics & RunTopics;
 export type TopicName = keyof Topics;
-export const TOPIC_NAMES: readonly TopicName[] = ['server', 'fleet', 'nodes', 'hosts', 'websocket', 'alerts', 'runs', 'incident'];
+export const TOPIC_NAMES: readonly TopicName[] = ['server', 'fleet', 'nodes', 'hosts', 'websocket', 'alerts', 'runs', 'incident', 'console', 'runbooks', 'checklists', 'incidents'];
 
 /** Who is on the other end, as the server proved it. */
 export interface ProvenIdentity {
@@ -17,8 +18,8 @@ export interface ProvenIdentity {
   via: 'local-socket';
 }
 
-/** Intent name → [arguments, answer]. */
-export interface Intents {
+/** Intent name → [arguments, answer]. The runs domain's are in ./runs.ts. */
+export interface Intents extends RunIntents {
   status: [Record<string, never>, StatusReport];
   /** Probe every service now (the console's refresh key). */
   'fleet.probe': [Record<string, never>, null];

@@ -119,6 +119,11 @@ export interface StartOptions {
    * there. Approval is asked afresh: the interrupted run's approval is never reused.
    */
   resume?: ResumeFrom;
+  /**
+   * Who starts the run, when not the engine's own operator: a server starts runs for the
+   * operators its consoles proved (src/server/run-intents.ts). Recorded in START, lock and journal.
+   */
+  operator?: string;
 }
 
 export interface ResumeFrom {
@@ -129,6 +134,9 @@ export interface ResumeFrom {
 
 export interface RunEngine extends RunControl, RunsStore {
   start(runbookId: string, target: string, opts?: StartOptions): StartResult;
+  /** In the process that runs the engine, answers come at once. */
+  answerApproval(runId: string, answer: ApprovalAnswer): { accepted: boolean; error?: Localized };
+  paramDefaults(runbookId: string, target: string, given?: Record<string, string>): ParamDefaultsView;
   /** Ends the run because the console is going away (SIGHUP/SIGTERM): recorded as interrupted. */
   interrupt(runId: string, reason?: string): void;
   on(listener: RunEventListener): () => void;
@@ -163,6 +171,10 @@ interface ActiveRun {
   stop?: { kind: 'cancel' } | { kind: 'interrupt'; reason: string };
   confirmWaiter?: () => void;
   prepared?: PreparedApproval;
+  /** Who started it (StartOptions.operator or the engine's operator). */
+  operator: string;
+  /** Who cancelled it, when not the starter. */
+  cancelledBy?: string;
   answer?: (answer: ApprovalAnswer) => { accepted: boolean; error?: Localized };
   done: Promise<RunOutcome>;
   /** Audit lines of this run the log refused (kept in the journal, appended late when it takes them). */
@@ -252,10 +264,11 @@ class Engine implements RunEngine {
     return Promise.reject(new Error(`no run with id ${runId} in this console`));
   };
 
-  cancel = (runId: string): void => {
+  cancel = (runId: string, by?: string): void => {
     const run = this.active.get(runId);
     if (!run || run.stop) return;
     run.stop = { kind: 'cancel' };
+    if (by !== undefined) run.cancelledBy = by;
     run.controller.abort(new Error('cancelled by user'));
   };
 
@@ -312,7 +325,8 @@ class Engine implements RunEngine {
     const placeholders = params.placeholders;
     const now = deps.clock.now();
     const runId = newRunId(now, runbook.id);
-    const scope: RunScope = { ...resolved.scope, params: params.params, run: { stamp: runStamp(now), id: runId, operator: deps.operator } };
+    const operator = opts.operator ?? deps.operator;
+    const scope: RunScope = { ...resolved.scope, params: params.params, run: { stamp: runStamp(now), id: runId, operator } };
     let steps: Step[];
     try {
       steps = renderSteps(runbook, scope);
@@ -331,7 +345,7 @@ class Engine implements RunEngine {
     let release: (() => void) | undefined;
     if (!dryRun) {
       try {
-        const lock = deps.locks.acquire(target, { operator: deps.operator, runbook: runbook.id, level: runbook.level, since: now.toISOString(), runId });
+        const lock = deps.locks.acquire(target, { operator, runbook: runbook.id, level: runbook.level, since: now.toISOString(), runId });
         if (!lock.ok) return { ok: false, error: lock.message, ...(lock.hint ? { hint: lock.hint } : {}) };
         release = lock.release;
         // A box reset and a service restart on that box must not overlap either. Both sides take
@@ -366,7 +380,7 @@ class Engine implements RunEngine {
           runbook,
           target,
           level: runbook.level,
-          operator: deps.operator,
+          operator,
           policy: runbook.approval,
           clock: deps.clock,
           plan: resumedPlan(resume, planLines(steps, scope)),
@@ -385,7 +399,7 @@ class Engine implements RunEngine {
       level: runbook.level,
       auditName: runbook.audit_name,
       target,
-      operator: deps.operator,
+      operator,
       dryRun,
       ...(prepared?.startNote ? { startNote: prepared.startNote } : {}),
       ...(Object.keys(params.params).length ? { params: params.params } : {}),
@@ -404,7 +418,7 @@ class Engine implements RunEngine {
 
     let resolveDone!: (o: RunOutcome) => void;
     const done = new Promise<RunOutcome>((r) => (resolveDone = r));
-    const run: ActiveRun = { runId, runbook, target, dryRun, placeholders, scope, steps, controller: new AbortController(), journal, release, prepared, done, resume, gate, planNotes: [] };
+    const run: ActiveRun = { runId, runbook, target, dryRun, placeholders, scope, steps, controller: new AbortController(), journal, release, prepared, done, resume, gate, planNotes: [], operator };
     this.active.set(runId, run);
     this.journals.set(runId, journal);
     this.dispatch(started, { skipAudit: true });
@@ -633,7 +647,7 @@ class Engine implements RunEngine {
 
   private stopText(run: ActiveRun): string {
     if (!run.stop) return '';
-    return run.stop.kind === 'cancel' ? `cancelled by ${this.deps.operator}` : run.stop.reason;
+    return run.stop.kind === 'cancel' ? `cancelled by ${run.cancelledBy ?? run.operator}` : run.stop.reason;
   }
 
   private finish(run: ActiveRun, outcome: RunOutcome): void {
@@ -667,7 +681,7 @@ class Engine implements RunEngine {
       runbook,
       target: run.target,
       level: runbook.level,
-      operator: this.deps.operator,
+      operator: run.operator,
       policy: runbook.approval,
       signal: run.controller.signal,
       clock: this.deps.clock,

@@ -20,6 +20,7 @@ import { acquireServerLock, ServerRunningError } from './server-lock';
 import { prepareChallengeDir } from './identity';
 import { Connections, DEFAULT_STALL_MS } from './connections';
 import { startHistory } from './history';
+import { createServerRuns } from './run-intents';
 import { stderrLog, type ServerLog } from './log';
 import { statusReport } from './status-report';
 import { THIS_BUILD, describeVersion } from '../protocol/version';
@@ -118,8 +119,11 @@ export async function runServe(loaded: LoadedConfig, opts: ServeOptions): Promis
     const incident = new IncidentFilesSource({ dir: join(stateDir, 'incidents'), pollMs: 2000 });
     // Operators and roles (R-ID-1, R-ID-2): every intent is checked against the proven identity.
     const gate = createServerGate(loaded, ctx.audit, log, () => ctx!.clock.now());
+    // Runs, checklists and incidents: consoles see and act on the server's (R-SRV-3).
+    const served = createServerRuns(ctx);
     const history = startHistory({ stateDir: loaded.paths.stateDir, log, now: () => ctx!.clock.now(), fleet, hosts: config.hosts.length ? monitors?.hosts : undefined });
     const handlers: { [N in IntentName]: (args: Intents[N][0], who: ProvenIdentity) => Promise<Intents[N][1]> } = {
+      ...served.handlers,
       status: async () =>
         statusReport({
           server: serverTopic.getSnapshot(),
@@ -151,6 +155,7 @@ export async function runServe(loaded: LoadedConfig, opts: ServeOptions): Promis
         ...(monitors ? { nodes: monitors.nodes, hosts: monitors.hosts, websocket: monitors.websocket, alerts: monitors.alerts } : {}),
         runs: wallRuns,
         incident,
+        ...served.topics,
       },
       admit: (who) => gate.admit(proofOf(who)),
       handle: (name, args, who) => {
@@ -192,6 +197,8 @@ export async function runServe(loaded: LoadedConfig, opts: ServeOptions): Promis
     ctx.ops.start();
     live.start();
     incident.start();
+    served.start();
+    for (const r of served.interrupted) log('warn', `run ${r.runId} (${r.runbook} on ${r.target}) was INTERRUPTED${r.lastStep ? ` in step ${r.lastStep}` : ''}: ${r.message ?? 'its console or server stopped'}${r.resume ? ` — a console can resume it from step ${r.resume.stepId}` : ''}`);
     await connections.listen();
     log('info', `serving ${describeVersion(THIS_BUILD)} on ${socket} (pid ${process.pid}, state ${loaded.paths.stateDir}${state.kind === 'postgres' ? ` and ${state.leadership.getSnapshot().where}` : ''}, config ${loaded.path}); alerts evaluated ${state.kind === 'postgres' ? 'by the leader' : 'here'}`);
 
@@ -207,6 +214,7 @@ export async function runServe(loaded: LoadedConfig, opts: ServeOptions): Promis
     await Promise.race([Promise.all(active.map((r) => engine.waitFor(r.runId))), new Promise((r) => setTimeout(r, 10_000).unref())]);
     for (const run of active) log('info', `run ${run.runId} (${run.runbook} on ${run.target}) recorded INTERRUPTED`);
     live.stop();
+    served.stop();
     wallRuns.stop();
     incident.stop();
     stopLeading();

@@ -177,3 +177,37 @@ describe('attached watch module graph', () => {
     expect(leaked).toContain('src/health/fleet-store.ts');
   });
 });
+
+/** Only what loads with the module itself: dynamic imports are left out (they load when their line runs). */
+const staticOnly: Plugin = {
+  name: 'static-imports-only',
+  setup(b) {
+    b.onResolve({ filter: /.*/ }, (args) => (args.kind === 'dynamic-import' ? { path: args.path, external: true } : undefined));
+  },
+};
+
+describe('attached operator console module graph (R-SRV-3)', () => {
+  it('is the screens and the socket client: no engine, runbook loader, lock, journal, approval or any writer', async () => {
+    const inputs = await moduleGraph('src/cli/interactive-attached.ts');
+    expect(inputs).toContain('src/attach/client.ts');
+    expect(inputs).toContain('src/attach/remote-runs.ts');
+    expect(inputs).toContain('screens/app.tsx');
+    const forbidden = [...FORBIDDEN, ...FORBIDDEN_ATTACHED.filter((re) => !/config/.test(re.source)), /^src\/cli\/resume\.ts$/];
+    // Pure text the screens use: the parameter form's checks and templates, node and backup-age wording.
+    const pure = new Set(['src/runbook/params.ts', 'src/runbook/template.ts', 'src/health/nodes.ts', 'src/health/backup-freshness.ts']);
+    expect(inputs.filter((f) => !pure.has(f) && forbidden.some((re) => re.test(f)))).toEqual([]);
+    const externals = await externalsOf('src/cli/interactive-attached.ts');
+    expect(externals.filter((p) => /^(ssh2|undici|node:child_process)/.test(p))).toEqual([]);
+  });
+
+  it('the console start-up before it attaches loads no engine either (the standalone one is imported only without a server)', async () => {
+    const inputs = await moduleGraph('src/cli/interactive.ts', [staticOnly]);
+    const forbidden = [/^src\/runbook\/engine\.ts$/, /^src\/approval\//, /^src\/audit\//, /^src\/checklist\//, /^src\/cli\/context\.ts$/, /^src\/server\//];
+    expect(inputs.filter((f) => forbidden.some((re) => re.test(f)))).toEqual([]);
+  });
+
+  it('the check can fail: the standalone console does load the engine', async () => {
+    const inputs = await moduleGraph('src/cli/interactive.ts');
+    expect(inputs).toContain('src/runbook/engine.ts');
+  });
+});

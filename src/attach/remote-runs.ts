@@ -1,0 +1,154 @@
+// The server's runs, checklists and incidents as an attached console sees them (R-SRV-3): the
+// stores the screens read are the server's snapshots, and the controls the screens call send
+// intents. Nothing here runs, approves, signs or writes; the server does, as the operator the
+// socket proved. Answers come back later (views.ts Answer), and the screens wait for them.
+import type { Store } from '../core/store';
+import type {
+  ApprovalAnswer,
+  ChecklistControl,
+  ChecklistsSnapshot,
+  IncidentControl,
+  IncidentsSnapshot,
+  Lang,
+  OutputLine,
+  RunbookSummary,
+  RunControl,
+  RunsSnapshot,
+  RunsStore,
+  Severity,
+} from '../core/views';
+import type { ConsoleRunsSnapshot } from '../protocol/runs';
+import type { Attached } from './client';
+import { Latest } from './remote-health';
+
+/** The server's runs and their output, behind the RunsStore the screens read. */
+export class RemoteRuns implements RunsStore {
+  private readonly latest: Latest<ConsoleRunsSnapshot>;
+  private cache?: { from: ConsoleRunsSnapshot; out: RunsSnapshot };
+
+  constructor(link: Attached, first: ConsoleRunsSnapshot) {
+    this.latest = new Latest(link.store('console'), first);
+  }
+
+  getSnapshot = (): RunsSnapshot => {
+    const from = this.latest.getSnapshot();
+    if (this.cache?.from === from) return this.cache.out;
+    const out: RunsSnapshot = { runs: from.runs, outputVersion: from.outputVersion };
+    this.cache = { from, out };
+    return out;
+  };
+
+  subscribe = (cb: () => void): (() => void) => this.latest.subscribe(cb);
+
+  getOutput = (runId: string, max: number): OutputLine[] => {
+    const lines = this.latest.getSnapshot().output[runId] ?? [];
+    return lines.length > max ? lines.slice(lines.length - max) : lines;
+  };
+
+  /** The server's message for runs it found interrupted at its start, in the console's language. */
+  notice(lang: Lang): string | undefined {
+    return this.latest.getSnapshot().notice?.[lang];
+  }
+}
+
+/** A refusal from the transport (server gone, reconnecting) as the screens show refusals. */
+function failed(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The run screen's intents, sent to the server. */
+export class RemoteRunControl implements RunControl {
+  private readonly runbooks: Latest<{ runbooks: RunbookSummary[] }>;
+
+  constructor(
+    private readonly link: Attached,
+    firstRunbooks: { runbooks: RunbookSummary[] },
+    /** Where a cancel or confirm the server refused is said (the message bar). */
+    private readonly onError: (text: string) => void = () => undefined,
+  ) {
+    this.runbooks = new Latest(link.store('runbooks'), firstRunbooks);
+  }
+
+  listRunbooks(): RunbookSummary[] {
+    return this.runbooks.getSnapshot().runbooks;
+  }
+
+  start(runbookId: string, target: string, opts: { dryRun?: boolean; params?: Record<string, string> } = {}) {
+    return this.link.request('run.start', { runbook: runbookId, target, ...(opts.dryRun ? { dryRun: true } : {}), ...(opts.params ? { params: opts.params } : {}) });
+  }
+
+  listChoices(runbookId: string, target: string, param: string, given?: Record<string, string>) {
+    return this.link.request('run.choices', { runbook: runbookId, target, param, ...(given ? { given } : {}) });
+  }
+
+  paramDefaults(runbookId: string, target: string, given?: Record<string, string>) {
+    return this.link.request('run.defaults', { runbook: runbookId, target, ...(given ? { given } : {}) });
+  }
+
+  cancel(runId: string): void {
+    this.link.request('run.cancel', { runId }).catch((err: unknown) => this.onError(`cancel not sent: ${failed(err)}`));
+  }
+
+  confirm(runId: string): void {
+    this.link.request('run.confirm', { runId }).catch((err: unknown) => this.onError(`not sent: ${failed(err)}`));
+  }
+
+  answerApproval(runId: string, answer: ApprovalAnswer) {
+    return this.link.request('run.answer', { runId, answer });
+  }
+
+  resume(runId: string) {
+    return this.link.request('run.resume', { runId });
+  }
+}
+
+export class RemoteChecklists implements ChecklistControl {
+  constructor(private readonly link: Attached) {}
+  open(checklistId: string, opts: { target?: string; incidentId?: string; anchorAt?: Date } = {}) {
+    return this.link.request('checklist.open', { checklist: checklistId, ...opts });
+  }
+  sign(instanceId: string, itemId: string, opts: { override?: boolean; note?: string } = {}) {
+    return this.link.request('checklist.sign', { instanceId, itemId, ...opts });
+  }
+  note(instanceId: string, itemId: string, text: string) {
+    return this.link.request('checklist.note', { instanceId, itemId, text });
+  }
+  undo(instanceId: string, itemId: string) {
+    return this.link.request('checklist.undo', { instanceId, itemId });
+  }
+}
+
+export class RemoteIncidents implements IncidentControl {
+  constructor(private readonly link: Attached) {}
+  openManual(title: string, severity?: Severity) {
+    return this.link.request('incident.open', { title, ...(severity ? { severity } : {}) });
+  }
+  setSeverity(id: string, severity: Severity) {
+    return this.link.request('incident.severity', { id, severity });
+  }
+  close(id: string, answers: { rootCause?: string; prevention?: string[] }) {
+    return this.link.request('incident.close', { id, ...answers });
+  }
+}
+
+export interface RemoteOps {
+  runs: RemoteRuns;
+  control: RemoteRunControl;
+  checklists: Store<ChecklistsSnapshot>;
+  checklistControl: RemoteChecklists;
+  incidents: Store<IncidentsSnapshot>;
+  incidentControl: RemoteIncidents;
+}
+
+/** Subscribes to the server's runs, runbooks, checklists and incidents and waits for the first of each. */
+export async function remoteOps(link: Attached, onError?: (text: string) => void): Promise<RemoteOps> {
+  const [runs, runbooks, checklists, incidents] = await Promise.all([link.first('console'), link.first('runbooks'), link.first('checklists'), link.first('incidents')]);
+  return {
+    runs: new RemoteRuns(link, runs),
+    control: new RemoteRunControl(link, runbooks, onError),
+    checklists: new Latest(link.store('checklists'), checklists),
+    checklistControl: new RemoteChecklists(link),
+    incidents: new Latest(link.store('incidents'), incidents),
+    incidentControl: new RemoteIncidents(link),
+  };
+}

@@ -1,0 +1,131 @@
+// The full-screen console attached to a server (R-SRV-2, R-SRV-3). Everything it shows is the
+// server's: health, runs with their output, prompts and approval forms, checklists, incidents;
+// every key that changes something sends an intent the server carries out as the operator the
+// socket proved. No engine, runbook loader, lock, journal or log writer is loaded here (the
+// module-graph test in tests/unit/watch-readonly.test.ts keeps it so).
+//
+// So the console's own end is harmless: a dropped SSH session (SIGHUP), a closed pane or a kill
+// leaves every run going on in the server; the next console to attach shows it, output from the
+// start and its pending prompt as it was. Quitting detaches and does not ask.
+import { startConsole, leaveAltScreen } from '../../screens/render';
+import type { LoadedConfig } from '../config/load';
+import type { Lang, ServerLinkView } from '../core/views';
+import type { Store } from '../core/store';
+import { realClock } from '../core/clock';
+import { Ticker } from '../core/ticker';
+import { installCrashGuard } from '../watch/terminal';
+import { SIGNAL_NUMBERS, UserError } from './exit';
+import type { CommonFlags } from './flags';
+import { chooseServer } from '../attach/choose';
+import { Attached, AttachError } from '../attach/client';
+import { LinkView, remoteHealth, type RemoteHealth } from '../attach/remote-health';
+import { remoteOps } from '../attach/remote-runs';
+import { join } from 'node:path';
+
+export interface AttachedServer {
+  link: Attached;
+  health: RemoteHealth;
+  view: Store<ServerLinkView>;
+}
+
+/**
+ * Attaches when a server is configured and reachable (R-SRV-2); undefined: stand alone. A socket
+ * named with --socket or DOAI_CONSOLE_SOCKET that does not answer is an error, said.
+ */
+export async function attachToServer(flags: CommonFlags & { socket?: string; standalone?: boolean }): Promise<AttachedServer | undefined> {
+  const choice = chooseServer(flags);
+  if (choice.mode === 'standalone') return undefined;
+  let link: Attached;
+  try {
+    link = await Attached.open(choice.socket);
+  } catch (err) {
+    if (err instanceof AttachError && err.kind === 'unreachable' && !choice.explicit) return undefined;
+    if (err instanceof AttachError) throw new UserError(err.kind === 'unreachable' ? `server not running: ${err.message}` : err.message, 2);
+    throw err;
+  }
+  try {
+    return { link, health: await remoteHealth(link), view: new LinkView(link) };
+  } catch (err) {
+    link.close();
+    throw err;
+  }
+}
+
+export async function runAttached(
+  loaded: LoadedConfig,
+  server: AttachedServer,
+  opts: { lang: Lang; demo?: { inject(name: string): Promise<void> | void }; notice?: string },
+): Promise<number> {
+  const { link, health } = server;
+  const clock = realClock(loaded.config.demo?.time_scale ?? 1);
+  let ops: Awaited<ReturnType<typeof remoteOps>>;
+  try {
+    ops = await remoteOps(link);
+  } catch (err) {
+    link.close();
+    throw err;
+  }
+  const tick = new Ticker(1000);
+  tick.start();
+  const notice = [ops.runs.notice(opts.lang), opts.notice].filter(Boolean).join(' · ') || undefined;
+  const handle = startConsole(
+    {
+      fleet: health.fleet,
+      runs: ops.runs,
+      control: ops.control,
+      ops: { checklists: ops.checklists, checklistControl: ops.checklistControl, incidents: ops.incidents, incidentControl: ops.incidentControl },
+      fleetStores: {
+        ...(health.alerts ? { alerts: health.alerts } : {}),
+        ...(health.websocket ? { websocket: health.websocket } : {}),
+        ...(health.nodes ? { nodes: health.nodes } : {}),
+        ...(health.hosts ? { hosts: health.hosts } : {}),
+      },
+      ...(notice ? { notice } : {}),
+      demo: opts.demo,
+      lang: opts.lang,
+      // The operator is who the server proved, not a name this process picks.
+      operator: link.identity.user,
+      configPath: loaded.path,
+      clock,
+      tick,
+      link: server.view,
+    },
+    { stdout: process.stdout, stdin: process.stdin },
+  );
+
+  const guard = installCrashGuard({
+    stdout: process.stdout,
+    stdin: process.stdin,
+    logFile: join(loaded.paths.stateDir, 'crash.log'),
+    what: 'the console',
+    // Nothing to interrupt: the runs are the server's.
+    onCrash: () => undefined,
+  });
+
+  let exiting = false;
+  // SIGHUP (the SSH session dropped) / SIGTERM / SIGINT: the terminal back, the link closed, exit
+  // 128+n. The server's runs go on.
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (exiting) return;
+    exiting = true;
+    leaveAltScreen(process.stdout);
+    handle.unmount();
+    link.close();
+    process.exit(128 + (SIGNAL_NUMBERS[sig] ?? 0));
+  };
+  const sigs: NodeJS.Signals[] = ['SIGHUP', 'SIGTERM', 'SIGINT'];
+  for (const s of sigs) process.on(s, onSignal);
+  try {
+    try {
+      return await handle.waitUntilExit();
+    } catch (err) {
+      guard.crash(err);
+      return await new Promise<number>(() => {});
+    }
+  } finally {
+    for (const s of sigs) process.off(s, onSignal);
+    guard.dispose();
+    tick.stop();
+    link.close();
+  }
+}

@@ -1,0 +1,59 @@
+// The runs domain on the wire (R-SRV-3): what a server publishes about the runs it owns, and the
+// intents a console sends to start, answer, cancel and resume them, and to work checklists and
+// incidents. The shapes are the screens' own (src/core/views.ts); nothing here carries who asks:
+// the server takes that from the transport.
+import type {
+  ApprovalAnswer,
+  ChecklistResult,
+  ChecklistsSnapshot,
+  ChoicesView,
+  IncidentsSnapshot,
+  Localized,
+  OutputLine,
+  ParamDefaultsView,
+  RunbookSummary,
+  RunsSnapshot,
+  Severity,
+  StartResult,
+} from '../core/views';
+
+/** Output lines per run a console receives (from the start of the run, up to this many). */
+export const CONSOLE_OUTPUT_LINES = 2000;
+
+/** The server's runs as an operator console shows them, with each run's output so far. */
+export interface ConsoleRunsSnapshot extends RunsSnapshot {
+  output: Record<string, OutputLine[]>;
+  /** Runs found INTERRUPTED when the server started (killed mid-run): the message bar's line. */
+  notice?: Localized;
+}
+
+export interface RunTopics {
+  /** The server's runs: its own (controllable), other consoles' and interrupted ones (observed). */
+  console: ConsoleRunsSnapshot;
+  /** The runbooks the server can run, for the picker (changes only with the server's config). */
+  runbooks: { runbooks: RunbookSummary[] };
+  checklists: ChecklistsSnapshot;
+  incidents: IncidentsSnapshot;
+}
+
+export type ChecklistOpened = { ok: true; instanceId: string } | { ok: false; error: Localized };
+export type IncidentOpened = { ok: true; id: string } | { ok: false; error: Localized };
+export type IncidentClosed = { ok: true; reportPath: string } | { ok: false; error: Localized };
+
+/** Intent name → [arguments, answer]. */
+export interface RunIntents {
+  'run.start': [{ runbook: string; target: string; dryRun?: boolean; params?: Record<string, string> }, StartResult];
+  'run.resume': [{ runId: string }, StartResult];
+  'run.cancel': [{ runId: string }, null];
+  'run.confirm': [{ runId: string }, null];
+  'run.answer': [{ runId: string; answer: ApprovalAnswer }, { accepted: boolean; error?: Localized }];
+  'run.choices': [{ runbook: string; target: string; param: string; given?: Record<string, string> }, ChoicesView];
+  'run.defaults': [{ runbook: string; target: string; given?: Record<string, string> }, ParamDefaultsView];
+  'checklist.open': [{ checklist: string; target?: string; incidentId?: string; anchorAt?: Date }, ChecklistOpened];
+  'checklist.sign': [{ instanceId: string; itemId: string; override?: boolean; note?: string }, ChecklistResult];
+  'checklist.note': [{ instanceId: string; itemId: string; text: string }, ChecklistResult];
+  'checklist.undo': [{ instanceId: string; itemId: string }, ChecklistResult];
+  'incident.open': [{ title: string; severity?: Severity }, IncidentOpened];
+  'incident.severity': [{ id: string; severity: Severity }, ChecklistResult];
+  'incident.close': [{ id: string; rootCause?: string; prevention?: string[] }, IncidentClosed];
+}

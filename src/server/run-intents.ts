@@ -1,0 +1,204 @@
+// Runs belong to the server (R-SRV-3). The server's engine runs every runbook; consoles see its
+// runs as snapshots (the `console` topic: state, steps, prompts and each run's output from the
+// start) and act on them with intents, answered here. Killing a console does nothing to a run:
+// any console that attaches later gets the same snapshot back, a pending prompt or approval form
+// included. Runs a killed server left behind are found when it starts again: INTERRUPTED, with
+// resume offered (the standalone console's R-UI-5 behaviour, done once, here).
+//
+// The handler table is the one place intents about runs, checklists and incidents are carried
+// out. Every handler takes the identity the transport proved (the local socket's uid, or an SSH
+// session's key) and acts as that operator; role checks wrap the table, they do not live in it.
+import type { ConsoleContext } from '../cli/context';
+import type { OutputLine, RunsSnapshot, Severity, ApprovalAnswer, Localized } from '../core/views';
+import type { Store } from '../core/store';
+import { BatchedStore } from '../core/store';
+import { LiveRunsSource } from '../watch/live-runs';
+import { MergedRunsStore } from '../watch/merged-runs';
+import { findInterruptedRuns, interruptedNotice, replayRuns, withResume, type InterruptedRun } from '../cli/resume';
+import { CONSOLE_OUTPUT_LINES, type ConsoleRunsSnapshot, type RunIntents, type RunTopics } from '../protocol/runs';
+import type { ProvenIdentity } from '../protocol/messages';
+
+export type RunIntentName = keyof RunIntents;
+export type RunIntentHandlers = { [N in RunIntentName]: (args: RunIntents[N][0], who: ProvenIdentity) => Promise<RunIntents[N][1]> };
+
+export interface ServerRuns {
+  topics: { [K in keyof RunTopics]: Store<RunTopics[K]> };
+  handlers: RunIntentHandlers;
+  /** Runs found interrupted at start-up (for the server's log). */
+  interrupted: InterruptedRun[];
+  start(): void;
+  stop(): void;
+}
+
+/** Wire arguments are untrusted: a field of the wrong type is refused in words. */
+function str(args: unknown, key: string): string {
+  const v = (args as Record<string, unknown> | null)?.[key];
+  if (typeof v !== 'string' || v === '' || v.length > 4096) throw new Error(`intent needs "${key}" as a non-empty string`);
+  return v;
+}
+function optStr(args: unknown, key: string): string | undefined {
+  const v = (args as Record<string, unknown> | null)?.[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string' || v.length > 65_536) throw new Error(`intent field "${key}" must be a string`);
+  return v;
+}
+function strMap(args: unknown, key: string): Record<string, string> | undefined {
+  const v = (args as Record<string, unknown> | null)?.[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'object' || Array.isArray(v)) throw new Error(`intent field "${key}" must be an object of strings`);
+  const out: Record<string, string> = {};
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    if (typeof x !== 'string') throw new Error(`intent field "${key}.${k}" must be a string`);
+    out[k] = x;
+  }
+  return out;
+}
+const SEVERITIES: readonly Severity[] = ['P0', 'P1', 'P2', 'P3'];
+function severity(args: unknown, key: string, optional: boolean): Severity | undefined {
+  const v = (args as Record<string, unknown> | null)?.[key];
+  if (v === undefined && optional) return undefined;
+  if (!SEVERITIES.includes(v as Severity)) throw new Error(`intent field "${key}" must be one of ${SEVERITIES.join(', ')}`);
+  return v as Severity;
+}
+const ANSWER_KINDS = new Set(['approve', 'reason', 'continue', 'confirm', 'reissue', 'cancel']);
+function answer(args: unknown): ApprovalAnswer {
+  const a = (args as Record<string, unknown> | null)?.answer as Record<string, unknown> | undefined;
+  if (!a || typeof a !== 'object' || !ANSWER_KINDS.has(String(a.kind))) throw new Error('intent needs an "answer" with a known kind');
+  switch (a.kind) {
+    case 'approve':
+      return { kind: 'approve', name: str(a, 'name'), code: typeof a.code === 'string' ? a.code : '' };
+    case 'reason':
+      return { kind: 'reason', reason: typeof a.reason === 'string' ? a.reason : '' };
+    case 'confirm':
+      return { kind: 'confirm', word: typeof a.word === 'string' ? a.word : '' };
+    default:
+      return { kind: a.kind as 'continue' | 'reissue' | 'cancel' };
+  }
+}
+
+/** The merged runs with each run's output: one object per change, shared by every console. */
+class ConsoleRunsTopic implements Store<ConsoleRunsSnapshot> {
+  private cache?: { from: RunsSnapshot; notice?: Localized; out: ConsoleRunsSnapshot };
+  constructor(
+    private readonly runs: MergedRunsStore,
+    private readonly notice: Store<Localized | undefined>,
+  ) {}
+  getSnapshot = (): ConsoleRunsSnapshot => {
+    const from = this.runs.getSnapshot();
+    const notice = this.notice.getSnapshot();
+    if (this.cache && this.cache.from === from && this.cache.notice === notice) return this.cache.out;
+    const output: Record<string, OutputLine[]> = {};
+    for (const r of from.runs) output[r.runId] = this.runs.getOutput(r.runId, CONSOLE_OUTPUT_LINES);
+    const out: ConsoleRunsSnapshot = { runs: from.runs, outputVersion: from.outputVersion, output, ...(notice ? { notice } : {}) };
+    this.cache = { from, notice, out };
+    return out;
+  };
+  subscribe = (cb: () => void): (() => void) => {
+    const a = this.runs.subscribe(cb);
+    const b = this.notice.subscribe(cb);
+    return () => {
+      a();
+      b();
+    };
+  };
+}
+
+class ValueStore<S> extends BatchedStore<S> {
+  put(v: S): void {
+    this.set(v);
+  }
+}
+
+export function createServerRuns(ctx: ConsoleContext): ServerRuns {
+  const { engine, ops } = ctx;
+  const { journalDir, locksDir: lockDir } = ctx.loaded.paths;
+  const runbook = (id: string) => engine.getRunbook(id);
+  let interrupted: InterruptedRun[] = [];
+  try {
+    interrupted = findInterruptedRuns({ journalDir, lockDir });
+  } catch {
+    // an unreadable journal folder costs only the offer to resume
+  }
+  const replay = replayRuns(interrupted, runbook);
+  // Runs of standalone consoles on this machine (not this server's): watched, not controlled.
+  const others = new LiveRunsSource({ journalDir, lockDir, runbook, excludePid: process.pid, pollMs: 1000, batchMs: 100 });
+  const runs = new MergedRunsStore(engine, [others, replay]);
+  const control = withResume(engine, interrupted, replay);
+  const firstNotice = (): Localized | undefined => {
+    const en = interruptedNotice(interrupted, 'en', { open: 'Enter' });
+    const ko = interruptedNotice(interrupted, 'ko', { open: 'Enter' });
+    return en && ko ? { en, ko } : undefined;
+  };
+  const notice = new ValueStore<Localized | undefined>(firstNotice());
+  const runbooks = new ValueStore({ runbooks: control.listRunbooks() });
+
+  /** Only the server's own runs can be controlled; observed ones are refused in words. */
+  const own = (runId: string): string => {
+    if (!engine.getSnapshot().runs.some((r) => r.runId === runId)) {
+      const seen = runs.getSnapshot().runs.find((r) => r.runId === runId);
+      throw new Error(seen ? `run ${runId} is not this server's to control (${seen.observedBy ? `${seen.observedBy.operator}'s console runs it` : 'it is over'})` : `no run ${runId} on this server`);
+    }
+    return runId;
+  };
+
+  const handlers: RunIntentHandlers = {
+    'run.start': async (args, who) => {
+      const dryRun = (args as { dryRun?: unknown }).dryRun === true;
+      const params = strMap(args, 'params');
+      return control.start(str(args, 'runbook'), str(args, 'target'), { dryRun, ...(params ? { params } : {}), operator: who.user });
+    },
+    'run.resume': async (args, who) => {
+      const res = control.resume(str(args, 'runId'), { operator: who.user });
+      // Resumed: the offer in the message bar is spent.
+      if (res.ok) notice.put(undefined);
+      return res;
+    },
+    'run.cancel': async (args, who) => {
+      engine.cancel(own(str(args, 'runId')), who.user);
+      return null;
+    },
+    'run.confirm': async (args) => {
+      engine.confirm(own(str(args, 'runId')));
+      return null;
+    },
+    'run.answer': async (args) => engine.answerApproval!(own(str(args, 'runId')), answer(args)),
+    'run.choices': async (args) => engine.listChoices(str(args, 'runbook'), str(args, 'target'), str(args, 'param'), strMap(args, 'given')),
+    'run.defaults': async (args) => engine.paramDefaults!(str(args, 'runbook'), str(args, 'target'), strMap(args, 'given')),
+    'checklist.open': async (args, who) => {
+      const anchor = (args as { anchorAt?: unknown }).anchorAt;
+      const target = optStr(args, 'target');
+      const incidentId = optStr(args, 'incidentId');
+      return ops.checklists.withOperator(who.user, () =>
+        ops.checklists.open(str(args, 'checklist'), { ...(target ? { target } : {}), ...(incidentId ? { incidentId } : {}), ...(anchor instanceof Date ? { anchorAt: anchor } : {}) }),
+      );
+    },
+    'checklist.sign': async (args, who) => {
+      const note = optStr(args, 'note');
+      const override = (args as { override?: unknown }).override === true;
+      return ops.checklists.withOperator(who.user, () => ops.checklists.sign(str(args, 'instanceId'), str(args, 'itemId'), { ...(override ? { override } : {}), ...(note !== undefined ? { note } : {}) }));
+    },
+    'checklist.note': async (args, who) => ops.checklists.withOperator(who.user, () => ops.checklists.note(str(args, 'instanceId'), str(args, 'itemId'), optStr(args, 'text') ?? '')),
+    'checklist.undo': async (args, who) => ops.checklists.withOperator(who.user, () => ops.checklists.undo(str(args, 'instanceId'), str(args, 'itemId'))),
+    'incident.open': async (args, who) => ops.incidents.withOperator(who.user, () => ops.incidents.openManual(optStr(args, 'title') ?? '', severity(args, 'severity', true))),
+    'incident.severity': async (args, who) => ops.incidents.withOperator(who.user, () => ops.incidents.setSeverity(str(args, 'id'), severity(args, 'severity', false)!)),
+    'incident.close': async (args, who) => {
+      const prevention = (args as { prevention?: unknown }).prevention;
+      const list = Array.isArray(prevention) ? prevention.filter((p): p is string => typeof p === 'string') : undefined;
+      const rootCause = optStr(args, 'rootCause');
+      return ops.incidents.withOperator(who.user, () => ops.incidents.close(str(args, 'id'), { ...(rootCause !== undefined ? { rootCause } : {}), ...(list ? { prevention: list } : {}) }));
+    },
+  };
+
+  return {
+    topics: {
+      console: new ConsoleRunsTopic(runs, notice),
+      runbooks,
+      checklists: ops.checklists,
+      incidents: ops.incidents,
+    },
+    handlers,
+    interrupted,
+    start: () => others.start(),
+    stop: () => others.stop(),
+  };
+}
