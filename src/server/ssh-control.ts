@@ -64,7 +64,7 @@ export function gatedRunControl(engine: RunEngine, gate: IntentGate, who: Princi
       : {}),
     ...(engine.resume
       ? {
-          resume: (runId: string): StartResult => {
+          resume: (runId: string) => {
             const no = refused('runs.resume');
             if (no) return { ok: false, error: no };
             return engine.resume!(runId);
