@@ -18,11 +18,13 @@ import { createSshShell } from '../ssh/shell';
 import type { PassphraseAsker } from '../ssh/identity';
 import { applySshConfigToLoaded } from '../ssh/ssh-config';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit';
+import { checkKeptCopies, checkNeeds } from './check-needs';
+import type { Runbook } from '../runbook/schema';
 
 export type CheckVerdict = 'OK' | 'FAIL' | 'ADDED' | 'SKIP' | 'NONE' | 'WARN';
 
 export interface CheckRow {
-  check: 'config' | 'runbooks' | 'dns' | 'tcp' | 'host-key' | 'ssh-auth' | 'health' | 'backups';
+  check: 'config' | 'runbooks' | 'dns' | 'tcp' | 'host-key' | 'ssh-auth' | 'health' | 'backups' | 'commands' | 'pg-kept';
   subject: string;
   verdict: CheckVerdict;
   detail: string;
@@ -66,8 +68,9 @@ export async function runCheck(opts: CheckOptions): Promise<number> {
   const sshDir = home && home !== resolve(sshHome()) ? `; ~/.ssh is ${join(sshHome(), '.ssh')} (the passwd home, as OpenSSH uses; $HOME is ${home})` : '';
   rows.push({ check: 'config', subject: loaded.path, verdict: loaded.warnings?.length ? 'WARN' : 'OK', detail: `${loaded.config.hosts.length} host(s), ${loaded.config.services.length} service(s)${sshDir}`, ...(loaded.warnings?.length ? { hint: loaded.warnings.join('\n') } : {}) });
 
+  let runbooks: Map<string, Runbook>;
   try {
-    const runbooks = loadRunbooks({ builtinDir: builtinActionsDir(), extraPaths: loaded.config.runbooks, baseDir: dirname(loaded.path), userDir: join(dirname(loaded.path), 'runbooks') });
+    runbooks = loadRunbooks({ builtinDir: builtinActionsDir(), extraPaths: loaded.config.runbooks, baseDir: dirname(loaded.path), userDir: join(dirname(loaded.path), 'runbooks') });
     rows.push({ check: 'runbooks', subject: `${runbooks.size} runbook(s)`, verdict: 'OK', detail: [...runbooks.keys()].sort().join(', ') });
   } catch (err) {
     const e = err as Error & { problems?: string[] };
@@ -77,7 +80,7 @@ export async function runCheck(opts: CheckOptions): Promise<number> {
   }
 
   const timeoutMs = opts.timeoutMs ?? 5000;
-  const hostRows = await Promise.all(loaded.config.hosts.map((h) => checkHost(h, loaded, { ...opts, timeoutMs })));
+  const hostRows = await Promise.all(loaded.config.hosts.map((h) => checkHost(h, loaded, { ...opts, timeoutMs, runbooks: [...runbooks.values()] })));
   for (const r of hostRows) rows.push(...r);
   const serviceRows = await Promise.all(
     loaded.config.services.map(async (s): Promise<CheckRow> => {
@@ -97,7 +100,7 @@ export async function runCheck(opts: CheckOptions): Promise<number> {
   return finish(rows.some(failing) ? EXIT_FAILED : EXIT_OK);
 }
 
-async function checkHost(host: HostConfig, loaded: LoadedConfig, opts: CheckOptions & { timeoutMs: number }): Promise<CheckRow[]> {
+async function checkHost(host: HostConfig, loaded: LoadedConfig, opts: CheckOptions & { timeoutMs: number; runbooks: Runbook[] }): Promise<CheckRow[]> {
   const rows: CheckRow[] = [];
   const where = `${host.address}:${host.port}`;
   const knownHosts = knownHostsList(host.known_hosts ?? loaded.paths.knownHosts);
@@ -157,6 +160,12 @@ async function checkHost(host: HostConfig, loaded: LoadedConfig, opts: CheckOpti
     }
     if (res.ok) rows.push({ check: 'ssh-auth', subject: host.name, verdict: 'OK', detail: `logged in as ${host.user}${host.jump ? ` via ${host.jump}` : ''}${host.identity_file ? ` with ${host.identity_file}` : ' with ssh-agent'}` });
     else rows.push({ check: 'ssh-auth', subject: host.name, verdict: 'FAIL', detail: res.error, hint: authHint(res.kind) });
+    if (res.ok) {
+      // What the fitting runbooks need on this host, and the databases postgres-restore kept.
+      const t = Math.max(opts.timeoutMs, 10_000);
+      rows.push(...(await checkNeeds(shell, host.name, opts.runbooks, loaded.config, t)));
+      rows.push(...(await checkKeptCopies(shell, host.name, loaded.config, t)));
+    }
     const specs = backupSpecsFor(loaded.config, host.name);
     if (res.ok && specs.length) {
       for (const f of await readFreshness(shell, host.name, specs, Math.max(opts.timeoutMs, 10_000))) {

@@ -943,6 +943,13 @@ export const BUILTINS: Record<string, Builtin> = {
   // The hosts pane reads the CPU count to scale the load bar (a 2-vCPU VM, like the seed's Vultr box).
   nproc: (_a, c) => (line(c, '2'), 0),
   id: (_a, c) => (line(c, 'uid=0(root) gid=0(root) groups=0(root)'), 0),
+  // `command -v NAME`: what `check` asks to see which commands the runbooks need are there.
+  command: (args, c) => {
+    if (args[0] !== '-v') return args.length > 0 ? c.run(args) : 0;
+    const names = args.slice(1);
+    for (const n of names) if (n in BUILTINS) line(c, `/usr/bin/${n}`);
+    return names.length > 0 && names.every((n) => n in BUILTINS) ? 0 : 1;
+  },
   pwd: (_a, c) => (line(c, c.session.cwd), 0),
   uname: (a, c) => (line(c, a.includes('-a') ? `Linux ${c.box.hostName} 6.8.0-49-generic #49-Ubuntu SMP PREEMPT_DYNAMIC x86_64 x86_64 x86_64 GNU/Linux` : 'Linux'), 0),
   sync: () => 0,

@@ -202,6 +202,12 @@ export const runbookSchema = z
      * offers, recommends and starts it only on services of a listed kind (src/runbook/fit.ts).
      */
     fits: z.array(z.string().regex(/^[a-z][a-z0-9-]*(\+[a-z][a-z0-9-]*)*$/, 'a service kind, or kinds joined by + (sqlite+compose)')).min(1).optional(),
+    /**
+     * Commands the steps need on the host (issue 12 item 23), which `check` verifies per host and
+     * target: a command name (`psql`: found on the SSH session's PATH) or a short test command
+     * (`docker compose version`: exits 0). Letters, digits and . _ + - only, words separated by spaces.
+     */
+    needs: z.array(z.string().regex(/^[A-Za-z0-9._+-]+( [A-Za-z0-9._+-]+)*$/, 'a command name, or a command and its plain arguments (letters, digits, . _ + -)')).max(30).default([]),
     params: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'a parameter name of lowercase letters, digits and _'), paramSchema).default({}),
     steps: z.array(stepSchema).min(1),
     on_success: z.strictObject({ audit: auditMessage.default('SUCCESS'), message: localized.optional() }).default({ audit: 'SUCCESS' }),

@@ -104,7 +104,10 @@ describe('check against the demo fleet', () => {
     }
     expect(r.stdout).toMatch(/host-key\s+demo-vm\s+OK\s+ssh-ed25519 SHA256:\S+ known/);
     expect(r.stdout).toMatch(/host-key\s+demo-db\s+OK\s+ssh-ed25519 SHA256:\S+ known/);
-    expect(lines.at(-1)).toBe('all 13 checks passed');
+    // What the fitting runbooks need on each host (issue 12 item 23): L1/L2 on the demo's services.
+    expect(r.stdout).toMatch(/commands\s+demo-vm\s+OK\s+every command the fitting runbooks need is there: journalctl, ss, systemctl/);
+    expect(r.stdout).toMatch(/commands\s+demo-db\s+OK\s+every command the fitting runbooks need is there: ss, systemctl/);
+    expect(lines.at(-1)).toBe('all 15 checks passed');
   });
 });
 

@@ -9,6 +9,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AuditLog } from '../../src/audit/emergency-log';
+import { runCheck, type CheckRow } from '../../src/cli/check';
 import { configSchema, type Config } from '../../src/config/schema';
 import { realClock } from '../../src/core/clock';
 import { createRunEngine, type RunEngine } from '../../src/runbook/engine';
@@ -285,5 +286,67 @@ describe('postgres-restore: nothing irreversible on a dump not known to be whole
     expect(r.output).toMatch(/a database shop_restore already exists \(\d+ kB\), left by an earlier run; nothing was loaded\. Drop it, then run again: dropdb -U postgres shop_restore/);
     expect(dbs().filter((d) => d !== 'shop_src')).toEqual(['shop', 'shop_restore']);
     expect(pg.psql('shop', 'SELECT email FROM users')).toBe('live@example.invalid');
+  });
+});
+
+describe('check: what the runbooks need on the host, and the kept _broken_ copies (issue 12 items 23, 20)', () => {
+  it('names the runbook and target that will fail for a missing command; lists kept copies with their size', async () => {
+    const d = mkdtempSync(join(dir, 'check-'));
+    mkdirSync(join(d, 'runbooks'));
+    // An operator's runbook that needs a tool this host lacks, for services of kind `cache`.
+    writeFileSync(
+      join(d, 'runbooks', 'cache-warm.yaml'),
+      `id: cache-warm
+level: L1
+audit_name: CACHE_WARM
+title: { ko: "캐시 예열", en: "Warm the cache" }
+approval: auto
+target: service
+fits: [cache]
+needs: [doai-no-such-tool, sh, "sh -c true"]
+steps:
+  - id: warm
+    kind: ssh
+    run: "doai-no-such-tool --warm"
+`,
+    );
+    const configPath = join(d, 'console.yaml');
+    writeFileSync(
+      configPath,
+      JSON.stringify({
+        hosts: [{ name: 'box', address: '127.0.0.1', port: sshd.port, user: userInfo().username, identity_file: sshd.clientKeyPath, known_hosts: knownHosts }],
+        services: [
+          { name: 'postgresql', host: 'box', kind: 'postgres', unit: 'postgresql' },
+          { name: 'warm-cache', host: 'box', kind: 'cache' },
+        ],
+        paths: { state_dir: join(d, 'state'), known_hosts: knownHosts },
+      }),
+    );
+    pg.psql('postgres', 'CREATE DATABASE shop_broken_20260101_030000');
+    try {
+      let json = '';
+      const out = { write: (s: string) => ((json += s), true) } as unknown as NodeJS.WritableStream;
+      await runCheck({ configPath, json: true, out, timeoutMs: 5000 });
+      const rows = (JSON.parse(json) as { rows: CheckRow[] }).rows;
+      const commands = rows.filter((r) => r.check === 'commands');
+      expect(commands).toEqual([
+        {
+          check: 'commands',
+          subject: 'box',
+          verdict: 'WARN',
+          detail: 'doai-no-such-tool is not on the PATH of an SSH session: cache-warm on warm-cache will fail',
+          hint: 'install doai-no-such-tool on box (or put it on the PATH sshd gives sessions), then run check again',
+        },
+      ]);
+      // psql, createdb, pg_restore … are there (the real PostgreSQL client), so postgres-* are not named.
+      expect(JSON.stringify(commands)).not.toMatch(/postgres-re/);
+      expect(rows.find((r) => r.check === 'pg-kept')).toMatchObject({
+        subject: 'postgresql',
+        verdict: 'OK',
+        detail: expect.stringMatching(/^kept by postgres-restore \(drop with dropdb when no longer needed\): (.*, )?shop_broken_20260101_030000 \(\d+ kB\)/),
+      });
+    } finally {
+      pg.psql('postgres', 'DROP DATABASE shop_broken_20260101_030000');
+    }
   });
 });
