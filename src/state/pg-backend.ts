@@ -18,7 +18,7 @@ import { postJson, resolveWebhookUrl, type WebhookConfig } from '../notify/webho
 import { outboxAbout, outboxPayload, routedHooks, type OutboxBody } from '../notify/outbox-body';
 import { migrate, SchemaTooNewError, type MigrationResult } from './pg-migrations';
 import { scrubPg, type PgTarget } from './pg-url';
-import { AuditMirror } from './pg-audit';
+import { AuditMirror, flushEndedPending } from './pg-audit';
 import { thisBox, type Leadership, type StateBackend, type StateView } from './backend';
 
 /** The lease's advisory lock key (any constant other servers of this program agree on). */
@@ -170,6 +170,8 @@ export class PgStateBackend implements StateBackend {
   async mirrorOnce(): Promise<void> {
     if (!this.mirror) return;
     try {
+      const kept = await flushEndedPending(this.pool, this.opts.auditLog!.path, this.box);
+      if (kept) this.opts.log('info', `wrote ${kept} audit line(s) kept on this box while the state database was unreachable (marked LATE)`);
       await this.mirror.catchUp();
       if (this.mirrorProblem) this.opts.log('info', `emergency.log ${this.opts.auditLog!.path} is being written again`);
       this.mirrorProblem = undefined;

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
@@ -355,4 +355,54 @@ describe('audit lines across boxes (PostgreSQL)', () => {
     const four = all.map((x) => x.line + '\n').join('');
     await waitUntil("both boxes' emergency.log with the fourth line", () => logOf(aBox) === four && logOf(bBox) === four, 15_000);
   }, 60_000);
+});
+
+describe('database trouble (PostgreSQL stopped and started again)', () => {
+  it('status says state store unreachable, health keeps updating, nothing needing a lock starts; kept audit lines are written on return and a leader leads again', async () => {
+    const url = await cluster.createDatabase('db_trouble');
+    const aBox = box('a');
+    const a = await serve(aBox, url);
+    await a.waitLog(/leading \(term 1\)/);
+    const apiFact = async () => {
+      const st = await statusOf(aBox.socket);
+      return (st.items as { name: string; lastFactAt?: string }[]).find((i) => i.name === 'api')?.lastFactAt;
+    };
+    cluster.halt();
+    try {
+      await waitUntilAsync('status to say the store is unreachable', async () => (await statusOf(aBox.socket)).server.state?.reachable === false);
+      const text = await runCli(['status', '--socket', aBox.socket]);
+      expect(text.stdout).toMatch(/state: postgres:\/\/postgres@127\.0\.0\.1:\d+\/db_trouble — state store unreachable \(.+\) — leader: none yet/);
+      // Health is this box's own: it keeps being probed.
+      const before = await apiFact();
+      expect(before).toBeTruthy();
+      await waitUntilAsync('a newer probe of api', async () => ((await apiFact()) ?? '') > before!);
+
+      const refused = await runCli(['run', 'l1-soft-reset', '--target', 'api', '--config', aBox.config], { env: { DOAI_PG_URL: url } });
+      expect(refused.code).not.toBe(0);
+      expect(refused.stdout + refused.stderr).toMatch(/cannot start l1-soft-reset on api: cannot take the target lock in the state database postgres:\/\/postgres@127\.0\.0\.1:\d+\/db_trouble: state store unreachable/);
+
+      // A dry run needs no lock: its audit line is kept on this box.
+      const dry = await runCli(['run', 'l1-soft-reset', '--target', 'api', '--dry-run', '--config', aBox.config], { env: { DOAI_PG_URL: url } });
+      expect(dry.code, dry.stdout + dry.stderr).toBe(0);
+      const pendingDir = join(aBox.dir, 'state', 'audit-pending');
+      const kept = readdirSync(pendingDir);
+      expect(kept).toHaveLength(1);
+      expect(readFileSync(join(pendingDir, kept[0]!), 'utf8')).toMatch(/L1_SOFT_RESET: DRY_RUN/);
+    } finally {
+      cluster.start();
+    }
+    await a.waitLog(/leading \(term 2\)/, 20_000);
+    await waitUntilAsync('status to say the store is back', async () => (await statusOf(aBox.socket)).server.state?.reachable === true);
+    await a.waitLog(/wrote 1 audit line\(s\) kept on this box while the state database was unreachable/, 20_000);
+    const rows = await cluster.query<{ line: string }>('db_trouble', 'SELECT line FROM doai_audit ORDER BY id');
+    expect(rows.map((r) => r.line)).toEqual([expect.stringMatching(/^\[[^\]]+\] L1_SOFT_RESET: DRY_RUN.* \(LATE: the state database was unreachable then; written \d{4}-/)]);
+    await waitUntil('the kept line in emergency.log', () => {
+      try {
+        return readFileSync(join(aBox.dir, 'state', 'emergency.log'), 'utf8') === rows[0]!.line + '\n';
+      } catch {
+        return false;
+      }
+    });
+    expect(readdirSync(join(aBox.dir, 'state', 'audit-pending'))).toEqual([]);
+  }, 90_000);
 });
