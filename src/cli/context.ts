@@ -153,10 +153,12 @@ export function buildContext(loaded: LoadedConfig, flags: CommonFlags, early?: E
       configDir: dirname(loaded.path),
       actions: { startRunbook: (id, target) => engine.start(id, target) },
       evaluator: { kind: extra.evaluator ?? 'console', operator },
+      audit: (message) => void audit.append('ALERTS', message, clock.now()),
       ...extra.alerts,
     });
   }
   const ops = createOpsStores({ loaded, clock, operator, shell, engine, fleet, monitors: health ?? monitors });
+  monitors?.setTimeline((subject, text, actor) => ops.incidents.noteFromAlerts(subject, text, actor));
   return {
     loaded,
     clock,

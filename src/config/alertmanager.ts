@@ -44,5 +44,16 @@ export const alertmanagerSchema = z.strictObject({
   symptoms: z.array(amSymptomSchema).max(200).default([]),
 });
 
+/** A planned maintenance window (R-MON-3): the service's alerts are muted from `from` to `until`. */
+export const maintenanceSchema = z
+  .strictObject({
+    service: z.string().min(1).max(200),
+    from: z.iso.datetime({ offset: true, message: 'an ISO date-time with its offset, e.g. 2026-03-01T02:00:00+09:00' }),
+    until: z.iso.datetime({ offset: true, message: 'an ISO date-time with its offset, e.g. 2026-03-01T04:00:00+09:00' }),
+    reason: z.string().min(1).max(200),
+  })
+  .refine((w) => Date.parse(w.until) > Date.parse(w.from), { message: 'until must be after from', path: ['until'] })
+  .refine((w) => Date.parse(w.until) - Date.parse(w.from) <= 7 * 24 * 3600_000, { message: 'a window is at most a week', path: ['until'] });
+
 export type AlertmanagerConfig = z.infer<typeof alertmanagerSchema>;
 export type AmSymptomRule = z.infer<typeof amSymptomSchema>;

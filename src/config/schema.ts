@@ -1,7 +1,7 @@
 // The one YAML file (R-CFG-1). Every object is strict: an unknown key is a typo and an error
 // (R-CFG-3). Defaults are seed 000's numbers (R-CFG-2).
 import { z } from 'zod';
-import { alertmanagerSchema } from './alertmanager';
+import { alertmanagerSchema, maintenanceSchema } from './alertmanager';
 import { UNIT_NAME } from './patterns';
 import { operatorsSchema } from '../operators/schema';
 
@@ -257,6 +257,8 @@ export const configSchema = z.strictObject({
   notifications: z.strictObject({ webhooks: z.array(webhookSchema).default([]) }).default({ webhooks: [] }),
   /** The Alertmanager webhook receiver of `serve --metrics` (R-MON-2); absent: POST /api/alertmanager is 404. */
   alertmanager: alertmanagerSchema.optional(),
+  /** Planned maintenance windows: the service's alerts are muted while one runs (R-MON-3). */
+  maintenance: z.array(maintenanceSchema).max(500).default([]),
   paths: pathsSchema.default({}),
   /** Recovery time objective in minutes, shown against the incident clock. */
   rto_min: z.number().positive().max(10_080, 'at most 10080 min (a week)').default(120),

@@ -139,6 +139,14 @@ alertmanager:
       symptom: host_unreachable
       target_label: host
 
+# Planned maintenance: the service's alerts are muted (not notified) from \`from\` to \`until\`, and the
+# wall screen says so. \`m\` on a service in the console starts a 30-minute window with a reason.
+maintenance: []
+  # - service: doai-orchestrator
+  #   from: 2026-03-01T02:00:00+09:00
+  #   until: 2026-03-01T04:00:00+09:00
+  #   reason: kernel upgrade
+
 # Local files. Defaults live under $XDG_STATE_HOME/doai-console (~/.local/state/doai-console).
 paths: {}
   # audit_log: ~/.local/state/doai-console/emergency.log

@@ -369,6 +369,10 @@ export interface AlertView {
   subject: string;
   /** Where an alert not evaluated here came from (kind external): 'alertmanager'. */
   source?: 'alertmanager';
+  /** Someone took it (the `a` key): no further notifications but the resolve. */
+  acknowledged?: { by: string; at: Date };
+  /** A silence or maintenance window holds its notifications (until then). */
+  muted?: { what: 'silence' | 'maintenance'; id: string; until: Date };
   state: AlertState;
   since: Date;
   resolvedAt?: Date;
@@ -391,6 +395,22 @@ export interface AlertsSnapshot {
    * is evaluating, so "no alerts firing" would be unfounded. Undefined where this process evaluates.
    */
   evaluators?: number;
+  /** Silences and maintenance windows (R-MON-3), soonest to end first. */
+  mutes?: MuteView[];
+}
+
+/** A silence or maintenance window in force (or a config window still to come). */
+export interface MuteView {
+  id: string;
+  what: 'silence' | 'maintenance';
+  /** What it mutes, in words: `rule=orchestrator_down subject=api`, or the service. */
+  match: string;
+  /** maintenance: the service. */
+  service?: string;
+  reason: string;
+  by: string;
+  from: Date;
+  until: Date;
 }
 
 export interface AlertEvent {

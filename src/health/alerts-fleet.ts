@@ -12,6 +12,10 @@ import { createHostsStore, type HostsStoreHandle } from './hosts-store';
 import { createWebSocketMonitor, type WebSocketMonitor } from './websocket';
 import { createAlertsStore, type AlertActions, type AlertNotifier, type AlertsStoreHandle } from './alerts-store';
 import { registerAlertEvaluator } from './alerts-evaluator-presence';
+import { MuteStore } from './alerts-mute';
+
+/** Silences and console-started maintenance windows, kept across restarts. */
+export const MUTES_FILE = 'mutes.json';
 
 export interface FleetMonitorsOptions {
   config: Config;
@@ -31,6 +35,8 @@ export interface FleetMonitorsOptions {
   alertsStartedByCaller?: boolean;
   /** Who evaluates the alerts, for the wall screen's "alerts evaluated by" (default: a console of $USER). */
   evaluator?: { kind: 'console' | 'server'; operator: string };
+  /** Writes one audit line for acknowledgements, silences and maintenance (emergency.log). */
+  audit?: (message: string) => void;
 }
 
 export interface FleetMonitors {
@@ -38,6 +44,10 @@ export interface FleetMonitors {
   hosts: HostsStoreHandle;
   websocket: WebSocketMonitor;
   alerts: AlertsStoreHandle;
+  /** Silences and maintenance windows (R-MON-3). */
+  mutes: MuteStore;
+  /** Where acknowledgements, silences and maintenance go in the incident timeline (set once the incidents exist). */
+  setTimeline(sink: (subject: string | undefined, text: string, actor: string) => void): void;
   notifier: Notifier;
   start(): void;
   stop(): void;
@@ -51,12 +61,26 @@ export function createFleetMonitors(opts: FleetMonitorsOptions): FleetMonitors {
   const hosts = createHostsStore({ config, clock, shell: opts.shell });
   const websocket = createWebSocketMonitor({ config, clock });
   const notifier = new Notifier({ webhooks: config.notifications.webhooks, env: opts.env, baseDir: opts.configDir, now: () => clock.now() });
+  let timeline: ((subject: string | undefined, text: string, actor: string) => void) | undefined;
+  const toTimeline = (subject: string | undefined, text: string, actor: string) => timeline?.(subject, text, actor);
+  const mutes = new MuteStore({
+    clock,
+    services: config.services.map((s) => s.name),
+    windows: config.maintenance.map((w) => ({ service: w.service, from: new Date(w.from), until: new Date(w.until), reason: w.reason })),
+    file: join(opts.stateDir, MUTES_FILE),
+    ...(opts.audit ? { audit: opts.audit } : {}),
+    timeline: toTimeline,
+  });
   const alerts = createAlertsStore({
     config,
     clock,
     fleet: opts.fleet,
     nodes,
     notifier: opts.notifier ? opts.notifier(notifier) : notifier,
+    ackNotifier: notifier,
+    mutes,
+    ...(opts.audit ? { audit: opts.audit } : {}),
+    timeline: toTimeline,
     ...(opts.actions ? { actions: opts.actions } : {}),
     file: join(opts.stateDir, ALERTS_FILE),
     onIsolated: (ids) => nodes.setIsolated(ids),
@@ -80,6 +104,10 @@ export function createFleetMonitors(opts: FleetMonitorsOptions): FleetMonitors {
     hosts,
     websocket,
     alerts,
+    mutes,
+    setTimeline(sink) {
+      timeline = sink;
+    },
     notifier,
     start() {
       if (unsubscribe.length) return;
@@ -95,6 +123,7 @@ export function createFleetMonitors(opts: FleetMonitorsOptions): FleetMonitors {
       for (const u of unsubscribe) u();
       unsubscribe = [];
       alerts.stop();
+      mutes.stop();
       unregister();
       unregister = () => {};
       nodes.stop();

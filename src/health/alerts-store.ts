@@ -10,9 +10,10 @@ import { RotatingLog } from '../core/rotating-log';
 import type { Clock } from '../core/clock';
 import { BatchedStore } from '../core/store';
 import type { Store } from '../core/store';
-import type { AlertEvent, AlertsSnapshot, AlertsStore, AlertView, FleetSnapshot, NodesSnapshot, NotificationAttempt } from '../core/views';
+import type { MuteView, AlertEvent, AlertsSnapshot, AlertsStore, AlertView, FleetSnapshot, NodesSnapshot, NotificationAttempt } from '../core/views';
 import type { Config } from '../config/schema';
 import { alertRules, evaluateAlerts, type AlertCondition, type AlertRule } from './alerts';
+import type { MuteStore, MutesSnapshot } from './alerts-mute';
 
 /** Resolved alerts kept on screen (the JSONL file keeps them all). */
 export const RESOLVED_KEPT = 50;
@@ -22,7 +23,8 @@ export const MAX_ISOLATE_RUNS = 10;
 /** Which alert transition a notification is about: a shared outbox dedups on key + transition. */
 export interface NotificationSubject {
   key: string;
-  transition: 'fired' | 'resolved';
+  /** acknowledged goes to ackNotifier only (never to the shared outbox). */
+  transition: 'fired' | 'resolved' | 'acknowledged';
   rule: string;
   kind: AlertView['kind'];
   subject: string;
@@ -31,6 +33,7 @@ export interface NotificationSubject {
   /** What is wrong, for receivers with their own fields (PagerDuty summary, generic JSON). */
   message?: string;
   source?: string;
+  acknowledgedBy?: string;
 }
 
 export interface AlertNotifier {
@@ -55,7 +58,17 @@ export interface AlertsStoreOptions {
   file?: string;
   /** Called whenever the isolated device set changes (the nodes store marks them). */
   onIsolated?(ids: string[]): void;
+  /** Silences and maintenance windows: a muted alert's notifications are held until they end. */
+  mutes?: MuteStore;
+  /** Sends acknowledgements (PagerDuty acknowledge): the webhooks themselves, never an outbox. */
+  ackNotifier?: AlertNotifier;
+  /** Writes one audit line (ALERTS: ACK …); throws when it cannot. */
+  audit?(message: string): void;
+  /** Puts a line in the open incident's timeline. */
+  timeline?(subject: string | undefined, text: string, actor: string): void;
 }
+
+export type AckResult = { ok: true } | { ok: false; error: string };
 
 export type UnisolateResult = { ok: true; released: string[] } | { ok: false; error: string };
 
@@ -90,6 +103,12 @@ export interface AlertsStoreHandle extends AlertsStore {
   unisolate(deviceIds: readonly string[], operator: string): UnisolateResult;
   /** Alerts from another evaluator (Alertmanager): fire, repeat or resolve beside the rules' own. */
   receiveExternal(source: 'alertmanager', alerts: readonly ExternalAlert[]): ExternalResult;
+  /**
+   * Someone takes a firing alert (the `a` key): recorded with who and when (audit log, timeline,
+   * alerts.jsonl); no further notification for it but the resolve; PagerDuty and generic JSON
+   * receivers that got the trigger get an acknowledge.
+   */
+  acknowledge(key: string, operator: string): AckResult;
   /** The symptoms the firing external alerts stand for (fed to the level recommendation). */
   externalSymptoms(): { hostsUnreachable: string[]; dbFailing: string[] };
   start(): void;
@@ -108,6 +127,8 @@ class AlertsStoreImpl extends BatchedStore<AlertsSnapshot> implements AlertsStor
   private resolved: AlertView[] = [];
   private readonly isolated = new Set<string>();
   private readonly symptomOf = new Map<string, NonNullable<ExternalAlert['symptom']>>();
+  /** Firing notifications a silence or maintenance window held back, by alert key. */
+  private readonly held = new Map<string, string>();
   /** Which alert isolated each device, so un-isolating is recorded on the same alert. */
   private readonly isolatedBy = new Map<string, string>();
   /** Devices the operator put back while still over the threshold: left alone until they recover. */
@@ -135,6 +156,8 @@ class AlertsStoreImpl extends BatchedStore<AlertsSnapshot> implements AlertsStor
       });
     }
     this.rules = alertRules(opts.config);
+    opts.mutes?.onChange(() => this.releaseHeld());
+    opts.mutes?.subscribe(() => this.publish());
     for (const p of opts.notifier?.problems() ?? []) this.problems.add(p);
     for (const r of this.rules) {
       if (r.kind !== 'service_down' && r.services) this.problems.add(`alert rule ${r.name}: services: applies to service_down rules only — it is ignored here`);
@@ -373,6 +396,82 @@ class AlertsStoreImpl extends BatchedStore<AlertsSnapshot> implements AlertsStor
   }
 
   private notify(alert: Mutable<AlertView>, text: string): Promise<void> {
+    const firing = alert.state === 'firing';
+    if (firing && alert.acknowledged) return Promise.resolve();
+    const muted = this.opts.mutes?.mutedBy(alert.rule, alert.subject);
+    if (firing && muted) {
+      this.held.set(alert.key, text);
+      alert.muted = { what: muted.what, id: muted.id, until: muted.until };
+      this.addAction(alert, `${muted.what === 'silence' ? `silenced (${muted.id})` : `in maintenance (${muted.id})`} until ${muted.until.toISOString()}: ${muted.reason} — not notified`);
+      return Promise.resolve();
+    }
+    if (!firing && this.held.has(alert.key)) {
+      // Fired and resolved inside the silence: nobody was told, so there is nothing to resolve.
+      this.held.delete(alert.key);
+      this.addAction(alert, 'resolved while muted — no notification was sent for it');
+      return Promise.resolve();
+    }
+    return this.deliver(alert, text);
+  }
+
+  /** A silence or window ended: what it held and is still firing (and not acknowledged) goes now. */
+  private releaseHeld(): void {
+    for (const [key, text] of [...this.held]) {
+      const alert = this.active.get(key);
+      if (!alert || alert.acknowledged) {
+        this.held.delete(key);
+        continue;
+      }
+      const muted = this.opts.mutes?.mutedBy(alert.rule, alert.subject);
+      if (muted) {
+        alert.muted = { what: muted.what, id: muted.id, until: muted.until };
+        continue;
+      }
+      this.held.delete(key);
+      delete alert.muted;
+      this.addAction(alert, 'mute ended while still firing — notifying now');
+      void this.deliver(alert, text);
+    }
+    this.publish();
+  }
+
+  acknowledge(key: string, operator: string): AckResult {
+    const alert = this.active.get(key);
+    if (!alert) return { ok: false, error: `no firing alert ${key} — it may have resolved meanwhile` };
+    if (alert.acknowledged) return { ok: false, error: `already acknowledged by ${alert.acknowledged.by} at ${alert.acknowledged.at.toISOString()}` };
+    const now = this.opts.clock.now();
+    try {
+      this.opts.audit?.(`ACK ${key} by ${operator}`);
+    } catch (err) {
+      return { ok: false, error: `not acknowledged: ${err instanceof Error ? err.message : String(err)}` };
+    }
+    alert.acknowledged = { by: operator, at: now };
+    this.held.delete(key);
+    delete alert.muted;
+    this.addAction(alert, `acknowledged by ${operator}`);
+    this.opts.timeline?.(alert.subject, `Alert ${alert.rule} acknowledged by ${operator}`, operator);
+    const sender = this.opts.ackNotifier ?? this.opts.notifier;
+    // Only receivers that got the trigger have something to acknowledge.
+    const told = new Set(alert.notifications.filter((n) => n.ok).map((n) => n.webhook));
+    if (sender && told.size > 0) {
+      const about: NotificationSubject = { key: alert.key, transition: 'acknowledged', rule: alert.rule, kind: alert.kind, subject: alert.subject, since: alert.since, at: now, message: alert.message, acknowledgedBy: operator, ...(alert.source ? { source: alert.source } : {}) };
+      const job = sender.send(`[ACK] ${alert.rule}: ${alert.subject} acknowledged by ${operator}`, about).then(
+        (attempts) => {
+          const mine = attempts.filter((a) => told.has(a.webhook));
+          if (mine.length === 0) return;
+          alert.notifications = [...alert.notifications, ...mine];
+          const ok = mine.filter((a) => a.ok).length;
+          this.addAction(alert, ok === mine.length ? `acknowledge sent (${mine.map((a) => a.webhook).join(', ')})` : `acknowledge failed on ${mine.length - ok} of ${mine.length} receivers`);
+        },
+        (err: unknown) => this.addAction(alert, `acknowledge failed: ${err instanceof Error ? err.message : String(err)}`),
+      );
+      this.track(job);
+    }
+    this.publish();
+    return { ok: true };
+  }
+
+  private deliver(alert: Mutable<AlertView>, text: string): Promise<void> {
     const notifier = this.opts.notifier;
     if (!notifier || notifier.configured === 0) {
       if (!alert.actions.some((a) => a.startsWith('no webhook'))) this.addAction(alert, 'no webhook configured (notifications.webhooks) — on-call not notified');
@@ -419,6 +518,7 @@ class AlertsStoreImpl extends BatchedStore<AlertsSnapshot> implements AlertsStor
         kind: a.kind,
         subject: a.subject,
         ...(a.source ? { source: a.source } : {}),
+        ...(a.acknowledged ? { acknowledgedBy: a.acknowledged.by, acknowledgedAt: a.acknowledged.at.toISOString() } : {}),
         state: a.state,
         since: a.since.toISOString(),
         ...(a.resolvedAt ? { resolvedAt: a.resolvedAt.toISOString() } : {}),
@@ -435,9 +535,17 @@ class AlertsStoreImpl extends BatchedStore<AlertsSnapshot> implements AlertsStor
       alerts: [...firing.map((a) => ({ ...a })), ...this.resolved],
       firing: firing.length,
       isolated: [...this.isolated],
-      problems: [...this.problems],
+      problems: [...this.problems, ...(this.opts.mutes?.fileProblem() ? [this.opts.mutes.fileProblem()!] : [])],
+      ...(this.opts.mutes ? { mutes: muteViews(this.opts.mutes.getSnapshot()) } : {}),
     });
   }
+}
+
+function muteViews(m: MutesSnapshot): MuteView[] {
+  return [
+    ...m.maintenance.map((w): MuteView => ({ id: w.id, what: 'maintenance', match: w.service, service: w.service, reason: w.reason, by: w.by, from: w.from, until: w.until })),
+    ...m.silences.map((s): MuteView => ({ id: s.id, what: 'silence', match: [s.rule && `rule=${s.rule}`, s.subject && `subject=${s.subject}`].filter(Boolean).join(' '), reason: s.reason, by: s.by, from: s.createdAt, until: s.until })),
+  ].sort((a, b) => a.until.getTime() - b.until.getTime());
 }
 
 function some(names: string[], max = 5): string {

@@ -267,6 +267,18 @@ export class IncidentStore extends BatchedStore<IncidentsSnapshot> implements In
     return { id: rec.id, opened: true };
   }
 
+  /** Acknowledgements, silences and maintenance (R-MON-3): a line in the related open incident, or the only one. */
+  noteFromAlerts(subject: string | undefined, text: string, actor: string): void {
+    const open = [...this.incidents.values()].filter((i) => i.state === 'open');
+    const related = subject ? open.filter((i) => this.relates(i, subject)) : [];
+    const targets = related.length ? related : open.length === 1 ? open : [];
+    const now = this.opts.clock.now();
+    for (const rec of targets) {
+      this.add(rec, { at: now, kind: 'alert', text: L(clean(text, 300), clean(text, 300)), actor });
+      this.save(rec);
+    }
+  }
+
   setSeverity(id: string, severity: Severity): ChecklistResult {
     const rec = this.incidents.get(id);
     if (!rec) return fail(`no incident ${id}`, `인시던트 ${id} 없음`);

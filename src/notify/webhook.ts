@@ -200,6 +200,8 @@ export class Notifier {
   async send(text: string, about?: NotifyAbout): Promise<NotificationAttempt[]> {
     const now = this.opts.now ?? (() => new Date());
     const routed = new Set(this.routedFor(about?.rule));
+    // An acknowledgement means something to PagerDuty and to a generic JSON receiver, not to a chat.
+    if (about?.transition === 'acknowledged') for (const t of this.targets) if (t.hook.format === 'slack' || t.hook.format === 'discord') routed.delete(t.hook.name);
     return Promise.all(
       this.targets.filter((t) => routed.has(t.hook.name)).map(async (t): Promise<NotificationAttempt> => {
         if (!t.url) return { webhook: t.hook.name, ok: false, attempts: 0, error: t.error ?? 'not configured', at: now() };
