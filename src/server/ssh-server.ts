@@ -104,7 +104,7 @@ interface LiveSession {
 export async function startSshServer(opts: SshServerOptions): Promise<RunningSshServer> {
   const { parts, log } = opts;
   const gate = parts.gate;
-  const maxBuffered = opts.maxBufferedBytes ?? 1024 * 1024;
+  const maxBuffered = opts.maxBufferedBytes ?? 512 * 1024;
   const sources = new Map<string, SourceRecord>();
   const clients = new Set<Connection>();
   const sessions = new Set<LiveSession>();
@@ -142,6 +142,7 @@ export async function startSshServer(opts: SshServerOptions): Promise<RunningSsh
     clients.add(client);
     let who: Principal | undefined;
     let open = 0;
+    let toldTooMany = false;
     const authTimer = setTimeout(() => {
       if (!who) client.end();
     }, AUTH_TIMEOUT_MS);
@@ -183,7 +184,9 @@ export async function startSshServer(opts: SshServerOptions): Promise<RunningSsh
       log('info', `ssh: ${describePrincipal(who!)} from ${ip} logged in`);
       client.on('session', (accept, reject) => {
         if (open >= MAX_SESSIONS) {
-          log('warn', `ssh: ${who!.name} from ${ip}: more than ${MAX_SESSIONS} sessions on one connection: refused`);
+          // Said once per connection: a client opening channels in a loop does not flood the log.
+          if (!toldTooMany) log('warn', `ssh: ${who!.name} from ${ip}: more than ${MAX_SESSIONS} sessions on one connection: refused (and any more on it)`);
+          toldTooMany = true;
           return reject();
         }
         open++;
@@ -322,8 +325,9 @@ export async function startSshServer(opts: SshServerOptions): Promise<RunningSsh
     const now = Date.now();
     for (const s of [...sessions]) {
       const t = s.term;
-      if (t?.stalledSince !== undefined && now - t.stalledSince >= opts.stallMs) {
-        log('warn', `ssh: dropped a session: not reading for ${Math.round((now - t.stalledSince) / 1000)} s (${Math.round(t.buffered / 1024)} KB waiting unsent)`);
+      const since = t?.stalled();
+      if (t && since !== undefined && now - since >= opts.stallMs) {
+        log('warn', `ssh: dropped a session: not reading for ${Math.round((now - since) / 1000)} s (${Math.round(t.buffered / 1024)} KB waiting unsent)`);
         s.close('not reading');
         s.channel?.destroy();
       } else if (opts.idleMs > 0 && now - s.lastInput >= opts.idleMs) {

@@ -83,6 +83,12 @@ export class ChannelTerminal {
     return this.channel.writableLength;
   }
 
+  /** Since when the client has left output waiting (its window spent), or undefined. */
+  stalled(): number | undefined {
+    if (this.stalledSince !== undefined && this.channel.writableLength === 0) this.stalledSince = undefined;
+    return this.stalledSince;
+  }
+
   /** Keys from the client. */
   input(data: Buffer): void {
     if (!this.closed) this.stdin.write(data);
@@ -94,7 +100,8 @@ export class ChannelTerminal {
     let out = text.replace(/\r?\n/g, '\r\n');
     if (this.opts.noColor) out = out.replace(SGR, (m) => (/^\x1b\[(0|22|23|24|27|1|2|3|4|7)?m$/.test(m) ? m : ''));
     const ok = this.channel.write(out);
-    if (!ok && this.stalledSince === undefined) this.stalledSince = Date.now();
+    // Anything left in the channel means the client's window is spent: it has stopped taking.
+    if ((!ok || this.channel.writableLength > 0) && this.stalledSince === undefined) this.stalledSince = Date.now();
     if (this.channel.writableLength > this.opts.maxBufferedBytes) this.opts.onOverflow(`${Math.round(this.channel.writableLength / 1024)} KB waiting unsent`);
   }
 
