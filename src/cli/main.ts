@@ -234,7 +234,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       setExit(await runWatch(flags, langOf(flags)));
     });
 
-  common(program.command('log'))
+  attachable(common(program.command('log')))
     .description('browse the audit log (emergency.log) and run journals; --json for scripts')
     .option('--json', 'JSON lines, one entry per line')
     .option('--runbook <id>', 'only this runbook (id or audit name, e.g. l2-service-reset)')
@@ -244,15 +244,22 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--grep <text>', 'only entries whose text (or a run output line) contains this')
     .option('--limit <n>', 'only the last n entries')
     .option('--run <id>', "one run's journal as a timeline")
-    .action(async (flags: CommonFlags & Record<string, string | boolean | undefined>) => {
+    .action(async (flags: CommonFlags & AttachFlags & Record<string, string | boolean | undefined>) => {
+      const str = (k: string) => (typeof flags[k] === 'string' ? { [k]: flags[k] as string } : {});
+      const { attachedCli } = await import('./cli-attached');
+      const served = await attachedCli(flags, 'cli.log', { json: flags.json === true, ...str('runbook'), ...str('target'), ...str('level'), ...str('since'), ...str('grep'), ...str('run'), ...str('limit') });
+      if (served !== undefined) return setExit(served);
       const { runLog } = await import('./log');
       setExit(await runLog(flags as never));
     });
 
-  common(program.command('report'))
+  attachable(common(program.command('report')))
     .description("write an incident's markdown report (latest incident without an id) and print it")
     .argument('[incident]', 'incident id, id prefix or slug')
-    .action(async (incident: string | undefined, flags: CommonFlags) => {
+    .action(async (incident: string | undefined, flags: CommonFlags & AttachFlags) => {
+      const { attachedCli } = await import('./cli-attached');
+      const served = await attachedCli(flags, 'cli.report', { lang: langOf(flags), ...(incident !== undefined ? { incident } : {}) });
+      if (served !== undefined) return setExit(served);
       const { reportCommand } = await import('./report');
       const res = reportCommand(loadFromFlags(flags, { fleet: false }), incident, { lang: langOf(flags) });
       process.stdout.write(res.markdown);
@@ -260,11 +267,14 @@ export function buildProgram(setExit: (code: number) => void): Command {
       setExit(0);
     });
 
-  common(program.command('stats'))
+  attachable(common(program.command('stats')))
     .description('incident count, MTTR (mean, median, p95) and MTBF over a period')
     .option('--since <period>', 'how far back: 30d, 12h, 90m, 2w', '30d')
     .option('--json', 'print JSON')
-    .action(async (flags: CommonFlags & { since?: string; json?: boolean }) => {
+    .action(async (flags: CommonFlags & AttachFlags & { since?: string; json?: boolean }) => {
+      const { attachedCli } = await import('./cli-attached');
+      const served = await attachedCli(flags, 'cli.stats', { json: flags.json === true, ...(flags.since !== undefined ? { since: flags.since } : {}) });
+      if (served !== undefined) return setExit(served);
       const { statsCommand } = await import('./stats');
       process.stdout.write(statsCommand(loadFromFlags(flags, { fleet: false }), { since: flags.since, json: flags.json === true }).text);
       setExit(0);

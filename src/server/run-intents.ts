@@ -134,7 +134,9 @@ export function createServerRuns(ctx: ConsoleContext): ServerRuns {
 
   /** Only the server's own runs can be controlled; observed ones are refused in words. */
   const own = (runId: string): string => {
-    if (!engine.getSnapshot().runs.some((r) => r.runId === runId)) {
+    const mine = engine.getSnapshot().runs.find((r) => r.runId === runId);
+    if (mine && mine.state !== 'running') throw new Error(`run ${runId} is over (${mine.state.toUpperCase()})`);
+    if (!mine) {
       const seen = runs.getSnapshot().runs.find((r) => r.runId === runId);
       throw new Error(seen ? `run ${runId} is not this server's to control (${seen.observedBy ? `${seen.observedBy.operator}'s console runs it` : 'it is over'})` : `no run ${runId} on this server`);
     }
@@ -161,7 +163,10 @@ export function createServerRuns(ctx: ConsoleContext): ServerRuns {
       engine.confirm(own(str(args, 'runId')));
       return null;
     },
-    'run.answer': async (args) => engine.answerApproval!(own(str(args, 'runId')), answer(args)),
+    'run.answer': async (args) => {
+      const given = answer(args);
+      return engine.answerApproval!(own(str(args, 'runId')), given);
+    },
     'run.choices': async (args) => engine.listChoices(str(args, 'runbook'), str(args, 'target'), str(args, 'param'), strMap(args, 'given')),
     'run.defaults': async (args) => engine.paramDefaults!(str(args, 'runbook'), str(args, 'target'), strMap(args, 'given')),
     'checklist.open': async (args, who) => {

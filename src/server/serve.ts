@@ -21,6 +21,7 @@ import { prepareChallengeDir } from './identity';
 import { Connections, DEFAULT_STALL_MS } from './connections';
 import { startHistory } from './history';
 import { createServerRuns } from './run-intents';
+import { cliIntentHandlers } from './cli-intents';
 import { stderrLog, type ServerLog } from './log';
 import { statusReport } from './status-report';
 import { THIS_BUILD, describeVersion } from '../protocol/version';
@@ -124,6 +125,7 @@ export async function runServe(loaded: LoadedConfig, opts: ServeOptions): Promis
     const history = startHistory({ stateDir: loaded.paths.stateDir, log, now: () => ctx!.clock.now(), fleet, hosts: config.hosts.length ? monitors?.hosts : undefined });
     const handlers: { [N in IntentName]: (args: Intents[N][0], who: ProvenIdentity) => Promise<Intents[N][1]> } = {
       ...served.handlers,
+      ...cliIntentHandlers(loaded),
       status: async () =>
         statusReport({
           server: serverTopic.getSnapshot(),

@@ -1,0 +1,117 @@
+// The server's intents for runs (R-SRV-3) and the printing commands (R-SRV-2), against the built
+// server on the demo fleet, spoken by hand on the wire: bad arguments are refused in words and
+// the connection stays; the operator recorded is the one the socket proved, whatever the client
+// names; a run that is not the server's cannot be cancelled. `log`, `report` and `stats` through
+// the server print exactly what the standalone commands print, with the same exit codes.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { runCli, waitForProcessesGone } from '../helpers/cli';
+import { serveDemo, type ServedDemo } from '../helpers/demo-serve';
+import { proveAsRoot, rawClient, startServer, waitUntil, type RawClient, type RunningServer } from '../helpers/console-server';
+
+let demo: ServedDemo;
+let base: string;
+let socket: string;
+let server: RunningServer;
+let c: RawClient;
+let nextId = 1;
+
+async function intent(name: string, args: unknown): Promise<Record<string, unknown>> {
+  const id = nextId++;
+  c.send({ t: 'intent', id, name, args });
+  return c.next((f) => f.t === 'result' && f.id === id, 20_000);
+}
+
+type RunLite = { runId: string; state: string; operator: string; message?: string };
+function lastRuns(): RunLite[] {
+  const snaps = c.frames.filter((f) => f.t === 'snapshot' && f.topic === 'console');
+  return ((snaps.at(-1)?.data as { runs?: RunLite[] } | undefined)?.runs ?? []) as RunLite[];
+}
+
+beforeAll(async () => {
+  demo = await serveDemo();
+  base = mkdtempSync(join(tmpdir(), 'doai-serve-intents-'));
+  chmodSync(base, 0o711);
+  socket = join(base, 'run', 'console.sock');
+  server = await startServer(demo.configPath, socket);
+  c = await rawClient(socket);
+  expect(await proveAsRoot(c, socket)).toMatchObject({ t: 'welcome' });
+  c.send({ t: 'subscribe', topics: ['console', 'runbooks'] });
+}, 40_000);
+
+afterAll(async () => {
+  c?.socket.destroy();
+  await server?.stop('SIGTERM');
+  await demo?.stop();
+  if (base) {
+    await waitForProcessesGone(base);
+    rmSync(base, { recursive: true, force: true, maxRetries: 10 });
+  }
+});
+
+describe('run intents on the wire', () => {
+  it('publishes the runbooks; refuses malformed arguments in words and keeps the connection', async () => {
+    const rb = await c.next((f) => f.t === 'snapshot' && f.topic === 'runbooks');
+    expect((rb.data as { runbooks: { id: string }[] }).runbooks.map((r) => r.id)).toContain('l1-soft-reset');
+    expect(await intent('run.start', { runbook: 'l1-soft-reset', target: 5 })).toMatchObject({ ok: false, error: 'intent needs "target" as a non-empty string' });
+    expect(await intent('run.start', { runbook: 'l1-soft-reset', target: 'doai-orchestrator', params: { x: 1 } })).toMatchObject({ ok: false, error: 'intent field "params.x" must be a string' });
+    expect(await intent('run.answer', { runId: 'x', answer: { kind: 'rm -rf' } })).toMatchObject({ ok: false, error: 'intent needs an "answer" with a known kind' });
+    expect(await intent('run.cancel', { runId: '20260101T000000-l1-soft-reset-0000' })).toMatchObject({ ok: false, error: 'no run 20260101T000000-l1-soft-reset-0000 on this server' });
+    expect(await intent('incident.severity', { id: 'x', severity: 'P9' })).toMatchObject({ ok: false, error: 'intent field "severity" must be one of P0, P1, P2, P3' });
+    // Still connected and answering.
+    expect(await intent('run.defaults', { runbook: 'l1-soft-reset', target: 'doai-orchestrator' })).toMatchObject({ ok: true, value: { ok: true } });
+    expect(c.socket.destroyed).toBe(false);
+  });
+
+  it('starts a run as the proven user, whatever name the client sends; the run is the server\'s and ends there', async () => {
+    const res = await intent('run.start', { runbook: 'l1-soft-reset', target: 'doai-orchestrator', operator: 'mallory' });
+    expect(res).toMatchObject({ ok: true, value: { ok: true } });
+    const runId = (res.value as { runId: string }).runId;
+    const done = await waitUntil('the run to end', () => lastRuns().find((r) => r.runId === runId && r.state !== 'running'), 60_000);
+    expect(done).toMatchObject({ state: 'success', operator: 'root' });
+    const journal = readFileSync(join(dirname(demo.configPath), 'journal', `${runId}.jsonl`), 'utf8');
+    expect(journal).toContain('"operator":"root"');
+    expect(journal).not.toContain('mallory');
+    expect(server.log()).toMatch(/intent run\.start by root \(uid 0\)/);
+    // Over: nothing to cancel.
+    expect(await intent('run.cancel', { runId })).toMatchObject({ ok: false, error: `run ${runId} is over (SUCCESS)` });
+  }, 90_000);
+});
+
+describe('log, report and stats through the server', () => {
+  const both = async (args: string[]) => {
+    const [attached, alone] = await Promise.all([runCli([...args, '--config', demo.configPath, '--socket', socket]), runCli([...args, '--config', demo.configPath, '--standalone'])]);
+    return { attached, alone };
+  };
+
+  it('log, log --json, log --runbook (unknown: the usage error) print the same as standalone', async () => {
+    for (const args of [['log'], ['log', '--json', '--limit', '5'], ['log', '--runbook', 'l1-soft-reset'], ['log', '--runbook', 'nope']]) {
+      const { attached, alone } = await both(args);
+      expect(attached.code, args.join(' ')).toBe(alone.code);
+      expect(attached.stdout, args.join(' ')).toBe(alone.stdout);
+      expect(attached.stderr.trim(), args.join(' ')).toBe(alone.stderr.trim());
+    }
+    const { attached } = await both(['log']);
+    expect(attached.stdout).toMatch(/l1-soft-reset +doai-orchestrator +root +SUCCESS/);
+    expect(server.log()).toMatch(/intent cli\.log by root/);
+  }, 60_000);
+
+  it('stats and report: the same text and exit code as standalone', async () => {
+    const stats = await both(['stats', '--since', '1d']);
+    expect(stats.attached.code).toBe(stats.alone.code);
+    expect(stats.attached.stdout).toBe(stats.alone.stdout);
+    const report = await both(['report']);
+    expect(report.attached.code).toBe(report.alone.code);
+    expect(report.attached.stdout).toBe(report.alone.stdout);
+    expect(server.log()).toMatch(/intent cli\.report by root/);
+  }, 60_000);
+
+  it('a --socket where no server listens is an error, said, exit 2', async () => {
+    const r = await runCli(['log', '--config', demo.configPath, '--socket', join(base, 'run', 'nobody.sock')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/server not running/);
+    expect(r.stdout).toBe('');
+  });
+});
