@@ -41,6 +41,15 @@ function linkPart(lang: Lang, link: ServerLinkView | undefined): Part {
   }
 }
 
+/** Under a shared state backend: who leads (dropped early), or `state store unreachable` (kept). */
+function sharedStatePart(lang: Lang, link: ServerLinkView | undefined): Part[] {
+  const st = link?.state === 'attached' ? link.sharedState : undefined;
+  if (!st) return [];
+  if (!st.reachable) return [{ text: t(lang, 'header.stateUnreachable'), priority: 0, tone: 'warn' }];
+  const text = st.leading ? t(lang, 'header.leaderHere') : st.leader ? t(lang, 'header.leader', { leader: st.leader }) : t(lang, 'header.noLeader');
+  return [{ text, priority: 2 }];
+}
+
 export function Header({ lang, operator, configPath, now, timeScale, readOnly, link, width }: HeaderProps) {
   const parts: Part[] = [
     { text: t(lang, 'app.name'), priority: 0, tone: 'name' },
@@ -49,6 +58,7 @@ export function Header({ lang, operator, configPath, now, timeScale, readOnly, l
     { text: t(lang, 'header.operator', { name: operator }), short: operator, priority: 2 },
     { text: path.basename(configPath), priority: 3 },
     linkPart(lang, link),
+    ...sharedStatePart(lang, link),
     { text: formatClock(now), priority: 1 },
   ];
   const sep = ' · ';

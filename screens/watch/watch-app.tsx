@@ -237,8 +237,19 @@ function NodesLine({ nodes, now, lang, width }: { nodes: NodesSnapshot; now: Dat
 /** Where the facts come from: `attached to <socket>`, `standalone`, or the server coming back. */
 export function LinkLabel({ link, lang }: { link: ServerLinkView; lang: Lang }) {
   switch (link.state) {
-    case 'attached':
-      return <Text>{` · ${t(lang, 'header.attached', { socket: link.socket ?? '' })}`}</Text>;
+    case 'attached': {
+      const st = link.sharedState;
+      return (
+        <Text>
+          {` · ${t(lang, 'header.attached', { socket: link.socket ?? '' })}`}
+          {st && !st.reachable ? (
+            <Text color="yellow" bold>{` · ${t(lang, 'header.stateUnreachable')}`}</Text>
+          ) : st ? (
+            ` · ${st.leading ? t(lang, 'header.leaderHere') : st.leader ? t(lang, 'header.leader', { leader: st.leader }) : t(lang, 'header.noLeader')}`
+          ) : null}
+        </Text>
+      );
+    }
     case 'reconnecting':
       return <Text color="yellow" bold>{` · ${t(lang, 'header.reconnecting')}`}</Text>;
     case 'lost':

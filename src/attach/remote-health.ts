@@ -121,10 +121,16 @@ export async function remoteHealth(link: Attached): Promise<RemoteHealth> {
 export class LinkView extends BatchedStore<ServerLinkView> {
   constructor(link: Attached) {
     super({ state: 'attached', socket: link.socketPath });
-    link.link.subscribe(() => {
+    const server = link.store('server');
+    const update = () => {
       const l = link.link.getSnapshot();
-      this.set({ state: l.state, socket: l.socket, ...(l.reason ? { reason: l.reason } : {}) });
-    });
+      const st = server.getSnapshot()?.state;
+      const shared = st && st.backend !== 'files' ? { reachable: st.reachable, leading: st.leading, ...(st.leader ? { leader: st.leader } : {}) } : undefined;
+      this.set({ state: l.state, socket: l.socket, ...(l.reason ? { reason: l.reason } : {}), ...(shared ? { sharedState: shared } : {}) });
+    };
+    link.link.subscribe(update);
+    server.subscribe(update);
+    update();
   }
 }
 

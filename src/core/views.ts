@@ -565,4 +565,6 @@ export interface ServerLinkView {
   state: 'standalone' | 'attached' | 'reconnecting' | 'lost';
   socket?: string;
   reason?: string;
+  /** Shared state (R-HA): which server leads, and whether the database answers; absent on files. */
+  sharedState?: { reachable: boolean; leader?: string; leading: boolean };
 }

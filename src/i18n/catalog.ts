@@ -13,6 +13,10 @@ const en = {
   'demo.attachHint': 'Second terminal, same server: {command}',
   'header.reconnecting': 'server restarting — reconnecting',
   'header.lost': 'server gone: {reason}',
+  'header.stateUnreachable': 'state store unreachable',
+  'header.leaderHere': 'leader: this server',
+  'header.leader': 'leader: {leader}',
+  'header.noLeader': 'no leader yet',
 
   'services.title': 'Services',
   'services.count': '{shown} of {total}',
@@ -346,6 +350,10 @@ const ko: Record<MessageKey, string> = {
   'demo.attachHint': '두 번째 터미널에서 같은 서버에 연결: {command}',
   'header.reconnecting': '서버 재시작 중 — 다시 연결하는 중',
   'header.lost': '서버 연결 끊김: {reason}',
+  'header.stateUnreachable': '상태 저장소 연결 불가',
+  'header.leaderHere': '리더: 이 서버',
+  'header.leader': '리더: {leader}',
+  'header.noLeader': '리더 없음',
   'header.readOnly': '읽기 전용',
 
   'services.title': '서비스',

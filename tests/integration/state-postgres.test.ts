@@ -12,9 +12,10 @@ import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { requireRoot } from '../helpers/requirements';
-import { runCli } from '../helpers/cli';
+import { BIN, runCli } from '../helpers/cli';
 import { startServer, spawnServer, waitUntil, type RunningServer } from '../helpers/console-server';
 import { startTestCluster, type TestCluster } from '../helpers/postgres';
+import { startTmux, type TmuxSession } from '../helpers/tmux';
 import { freePort } from '../helpers/sshd';
 import pg from 'pg';
 import { migrate, MIGRATIONS } from '../../src/state/pg-migrations';
@@ -31,6 +32,7 @@ const downPaths = new Set<string>();
 let receiver: Server;
 let received: { text: string; dedup_key?: string }[] = [];
 const servers: RunningServer[] = [];
+const terms: TmuxSession[] = [];
 let dbCount = 0;
 
 beforeAll(async () => {
@@ -61,6 +63,7 @@ afterAll(async () => {
 });
 
 afterEach(async () => {
+  for (const t of terms.splice(0)) t.kill();
   for (const s of servers.splice(0)) await s.stop('SIGKILL');
   for (const d of drivers.splice(0)) if (d.exitCode === null) d.kill('SIGKILL');
   healthy = true;
@@ -175,6 +178,9 @@ describe('state backend: PostgreSQL', () => {
     const fromB = await statusOf(bBox.socket);
     expect(fromB.server.state).toMatchObject({ leading: false, reachable: true });
     expect(fromB.server.state?.leader).toContain(`(pid ${a.child.pid})`);
+    const wallB = startTmux(`node ${BIN} watch --socket ${bBox.socket} --lang en --interval 1`, { cols: 200, rows: 30, env: { NO_COLOR: '1' } });
+    terms.push(wallB);
+    await wallB.waitFor(new RegExp(`leader: \\S+ \\(pid ${a.child.pid}\\)`));
     const text = await runCli(['status', '--socket', bBox.socket]);
     expect(text.stdout).toMatch(new RegExp(`state: postgres://postgres@127\\.0\\.0\\.1:\\d+/leader_kill — leader: \\S+ \\(pid ${a.child.pid}\\)`));
 
@@ -363,6 +369,10 @@ describe('database trouble (PostgreSQL stopped and started again)', () => {
     const aBox = box('a');
     const a = await serve(aBox, url);
     await a.waitLog(/leading \(term 1\)/);
+    // A wall screen attached to the server says who leads, then that the store is away.
+    const wall = startTmux(`node ${BIN} watch --socket ${aBox.socket} --lang en --interval 1`, { cols: 200, rows: 30, env: { NO_COLOR: '1' } });
+    terms.push(wall);
+    await wall.waitFor(`attached to ${aBox.socket} · leader: this server`);
     const apiFact = async () => {
       const st = await statusOf(aBox.socket);
       return (st.items as { name: string; lastFactAt?: string }[]).find((i) => i.name === 'api')?.lastFactAt;
@@ -370,6 +380,7 @@ describe('database trouble (PostgreSQL stopped and started again)', () => {
     cluster.halt();
     try {
       await waitUntilAsync('status to say the store is unreachable', async () => (await statusOf(aBox.socket)).server.state?.reachable === false);
+      await wall.waitFor(`attached to ${aBox.socket} · state store unreachable`);
       const text = await runCli(['status', '--socket', aBox.socket]);
       expect(text.stdout).toMatch(/state: postgres:\/\/postgres@127\.0\.0\.1:\d+\/db_trouble — state store unreachable \(.+\) — leader: none yet/);
       // Health is this box's own: it keeps being probed.
@@ -393,6 +404,7 @@ describe('database trouble (PostgreSQL stopped and started again)', () => {
     }
     await a.waitLog(/leading \(term 2\)/, 20_000);
     await waitUntilAsync('status to say the store is back', async () => (await statusOf(aBox.socket)).server.state?.reachable === true);
+    await wall.waitFor(`attached to ${aBox.socket} · leader: this server`);
     await a.waitLog(/wrote 1 audit line\(s\) kept on this box while the state database was unreachable/, 20_000);
     const rows = await cluster.query<{ line: string }>('db_trouble', 'SELECT line FROM doai_audit ORDER BY id');
     expect(rows.map((r) => r.line)).toEqual([expect.stringMatching(/^\[[^\]]+\] L1_SOFT_RESET: DRY_RUN.* \(LATE: the state database was unreachable then; written \d{4}-/)]);
