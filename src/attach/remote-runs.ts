@@ -21,29 +21,69 @@ import type { ConsoleRunsSnapshot } from '../protocol/runs';
 import type { Attached } from './client';
 import { Latest } from './remote-health';
 
-/** The server's runs and their output, behind the RunsStore the screens read. */
+/**
+ * The server's runs and their output, behind the RunsStore the screens read. A running run's
+ * output comes with every snapshot; a finished run's is kept from when it was running, or asked
+ * for once (it no longer changes) and shown when it arrives.
+ */
 export class RemoteRuns implements RunsStore {
   private readonly latest: Latest<ConsoleRunsSnapshot>;
-  private cache?: { from: ConsoleRunsSnapshot; out: RunsSnapshot };
+  private cache?: { from: ConsoleRunsSnapshot; fetched: number; out: RunsSnapshot };
+  /** Output of runs no longer running: the last seen while running, then the final one fetched. */
+  private readonly kept = new Map<string, OutputLine[]>();
+  private readonly asked = new Set<string>();
+  private fetched = 0;
+  private readonly listeners = new Set<() => void>();
 
-  constructor(link: Attached, first: ConsoleRunsSnapshot) {
+  constructor(
+    private readonly link: Attached,
+    first: ConsoleRunsSnapshot,
+  ) {
     this.latest = new Latest(link.store('console'), first);
   }
 
   getSnapshot = (): RunsSnapshot => {
     const from = this.latest.getSnapshot();
-    if (this.cache?.from === from) return this.cache.out;
-    const out: RunsSnapshot = { runs: from.runs, outputVersion: from.outputVersion };
-    this.cache = { from, out };
+    if (this.cache?.from === from && this.cache.fetched === this.fetched) return this.cache.out;
+    for (const [runId, lines] of Object.entries(from.output)) this.kept.set(runId, lines);
+    const out: RunsSnapshot = { runs: from.runs, outputVersion: from.outputVersion + this.fetched };
+    this.cache = { from, fetched: this.fetched, out };
     return out;
   };
 
-  subscribe = (cb: () => void): (() => void) => this.latest.subscribe(cb);
+  subscribe = (cb: () => void): (() => void) => {
+    this.listeners.add(cb);
+    const off = this.latest.subscribe(cb);
+    return () => {
+      this.listeners.delete(cb);
+      off();
+    };
+  };
 
   getOutput = (runId: string, max: number): OutputLine[] => {
-    const lines = this.latest.getSnapshot().output[runId] ?? [];
+    const snap = this.latest.getSnapshot();
+    let lines = snap.output[runId];
+    if (!lines) {
+      // Over (or never seen running): its final output, asked for once; meanwhile what was seen.
+      this.fetch(runId);
+      lines = this.kept.get(runId) ?? [];
+    }
     return lines.length > max ? lines.slice(lines.length - max) : lines;
   };
+
+  private fetch(runId: string): void {
+    if (this.asked.has(runId)) return;
+    this.asked.add(runId);
+    this.link.request('run.output', { runId }).then(
+      (lines) => {
+        this.kept.set(runId, lines);
+        this.fetched++;
+        for (const l of [...this.listeners]) l();
+      },
+      // Not attached right now: asked again next time the screen wants it.
+      () => this.asked.delete(runId),
+    );
+  }
 
   /** The server's message for runs it found interrupted at its start, in the console's language. */
   notice(lang: Lang): string | undefined {

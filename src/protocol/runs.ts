@@ -20,7 +20,11 @@ import type {
 /** Output lines per run a console receives (from the start of the run, up to this many). */
 export const CONSOLE_OUTPUT_LINES = 2000;
 
-/** The server's runs as an operator console shows them, with each run's output so far. */
+/**
+ * The server's runs as an operator console shows them, with the output so far of each run still
+ * going (a finished run's output is asked for once, with run.output: it no longer changes, and
+ * resending it with every line of another run would cost every console for nothing).
+ */
 export interface ConsoleRunsSnapshot extends RunsSnapshot {
   output: Record<string, OutputLine[]>;
   /** Runs found INTERRUPTED when the server started (killed mid-run): the message bar's line. */
@@ -45,6 +49,8 @@ export interface RunIntents {
   'run.start': [{ runbook: string; target: string; dryRun?: boolean; params?: Record<string, string> }, StartResult];
   'run.resume': [{ runId: string }, StartResult];
   'run.cancel': [{ runId: string }, null];
+  /** A run's output as the server keeps it (up to CONSOLE_OUTPUT_LINES, from the start). */
+  'run.output': [{ runId: string }, OutputLine[]];
   'run.confirm': [{ runId: string }, null];
   'run.answer': [{ runId: string; answer: ApprovalAnswer }, { accepted: boolean; error?: Localized }];
   'run.choices': [{ runbook: string; target: string; param: string; given?: Record<string, string> }, ChoicesView];

@@ -88,7 +88,7 @@ class ConsoleRunsTopic implements Store<ConsoleRunsSnapshot> {
     const notice = this.notice.getSnapshot();
     if (this.cache && this.cache.from === from && this.cache.notice === notice) return this.cache.out;
     const output: Record<string, OutputLine[]> = {};
-    for (const r of from.runs) output[r.runId] = this.runs.getOutput(r.runId, CONSOLE_OUTPUT_LINES);
+    for (const r of from.runs) if (r.state === 'running') output[r.runId] = this.runs.getOutput(r.runId, CONSOLE_OUTPUT_LINES);
     const out: ConsoleRunsSnapshot = { runs: from.runs, outputVersion: from.outputVersion, output, ...(notice ? { notice } : {}) };
     this.cache = { from, notice, out };
     return out;
@@ -159,6 +159,7 @@ export function createServerRuns(ctx: ConsoleContext): ServerRuns {
       engine.cancel(own(str(args, 'runId')), who.user);
       return null;
     },
+    'run.output': async (args) => runs.getOutput(str(args, 'runId'), CONSOLE_OUTPUT_LINES),
     'run.confirm': async (args) => {
       engine.confirm(own(str(args, 'runId')));
       return null;

@@ -75,6 +75,11 @@ describe('run intents on the wire', () => {
     expect(journal).toContain('"operator":"root"');
     expect(journal).not.toContain('mallory');
     expect(server.log()).toMatch(/intent run\.start by root \(uid 0\)/);
+    // A finished run's output is asked for once (snapshots carry only running runs' output).
+    const lastConsole = c.frames.filter((f) => f.t === 'snapshot' && f.topic === 'console').at(-1)!.data as { output: Record<string, unknown> };
+    expect(lastConsole.output[runId]).toBeUndefined();
+    const out = await intent('run.output', { runId });
+    expect((out.value as { line: string }[]).map((l) => l.line).join('\n')).toMatch(/doai-orchestrator/);
     // Over: nothing to cancel.
     expect(await intent('run.cancel', { runId })).toMatchObject({ ok: false, error: `run ${runId} is over (SUCCESS)` });
   }, 90_000);
