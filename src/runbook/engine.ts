@@ -510,7 +510,8 @@ class Engine implements RunEngine {
     }
     if (res.code !== 0) {
       const why = res.timedOut ? `timed out after ${from.timeout_s} s` : res.code !== null ? `exit code ${res.code}` : 'the command did not finish';
-      return { ok: false, error: `listing the choices of "${param}" on ${host} failed (${why}): ${command}${errors.length ? ` — ${errors.slice(-3).join(' / ')}` : ''}` };
+      // What the host said comes first: a long listing command must not push it off the screen.
+      return { ok: false, error: `listing the choices of "${param}" on ${host} failed (${why})${errors.length ? `: ${errors.slice(-3).join(' / ')}` : ''} — ${command}` };
     }
     const parsed = parseChoices(param, p, lines, ctx.names);
     this.listedChoices.set(this.choicesKey(runbook.id, target, param), { values: parsed.choices.map((c) => c.value), at: Date.now() });

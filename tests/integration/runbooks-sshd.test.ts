@@ -223,6 +223,34 @@ describe('sqlite-restore over real SSH against a real corrupted SQLite file', { 
     expect(audit('SQLITE_RESTORE')).toEqual(['START', 'STEP1_APPROVED by vega', 'SUCCESS']);
   });
 
+  it('as_of (issue 17 item 4): the listing shows each backup with its time and size; the newest older than as_of is picked', async () => {
+    const db = join(data, 'refserver.db');
+    corrupt(db);
+    const e = engine();
+    const all = await e.listChoices('sqlite-restore', 'refserver', 'backup', { db_path: db, backup_dir: backups });
+    if (!all.ok) throw new Error(all.error);
+    expect(all.choices.map((c) => c.label)).toEqual([
+      expect.stringMatching(/^\S+refserver_2025-01-20_daily\.db\.gz 2025-01-20 \d\d:\d\d \d+(\.\d)?[KM]?B$/),
+      expect.stringMatching(/^\S+refserver_2025-01-19_daily\.db\.gz 2025-01-19 \d\d:\d\d \d+(\.\d)?[KM]?B$/),
+    ]);
+    const asOf = await e.listChoices('sqlite-restore', 'refserver', 'backup', { db_path: db, backup_dir: backups, as_of: '2025-01-19 23:00' });
+    if (!asOf.ok) throw new Error(asOf.error);
+    expect(asOf.choices.map((c) => c.value)).toEqual([join(backups, 'refserver_2025-01-19_daily.db.gz')]);
+    // Not a time: refused before anything is listed or run.
+    expect(await e.listChoices('sqlite-restore', 'refserver', 'backup', { backup_dir: backups, as_of: 'yesterday; rm -rf /' })).toMatchObject({ ok: false, error: expect.stringContaining('parameter "as_of" must match') });
+    // Without a pick, the default is the newest backup older than as_of.
+    let used: Record<string, string> | undefined;
+    e.on((ev) => {
+      if (ev.type === 'run.started') used = ev.params;
+    });
+    const started = e.start('sqlite-restore', 'refserver', { params: { db_path: db, backup_dir: backups, compose_dir: compose, as_of: '2025-01-19 23:00' } });
+    if (!started.ok) throw new Error(started.error);
+    expect(await e.waitFor(started.runId)).toBe('success');
+    expect(audit('SQLITE_RESTORE')).toContain('BACKUP_COPIED');
+    expect(used?.backup).toBe(join(backups, 'refserver_2025-01-19_daily.db.gz'));
+    expect(readFileSync(join(dir, 'calls.log'), 'utf8')).toContain('compose up -d');
+  });
+
   it('a backup path that the host did not list is refused before anything runs', async () => {
     const e = engine();
     await e.listChoices('sqlite-restore', 'refserver', 'backup', { backup_dir: backups });

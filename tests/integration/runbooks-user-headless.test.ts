@@ -34,8 +34,9 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'doai-rb-user-'));
   ssh = await startTestSshServer({
     onExec: (ctx) => {
-      if (ctx.command.startsWith("ls -1td -- '/data/backups/sqlite/daily'/*.db.gz")) {
-        ctx.stdout('/data/backups/sqlite/daily/refserver_2025-01-20_daily.db.gz\n/data/backups/sqlite/daily/refserver_2025-01-19_daily.db.gz\n/data/backups/sqlite/daily/evil$(id).db.gz\n');
+      if (ctx.command.startsWith("d='/data/backups/sqlite/daily'; test -d \"$d\"")) {
+        // What find -printf | numfmt prints: path, time, size; newest first.
+        ctx.stdout('/data/backups/sqlite/daily/refserver_2025-01-20_daily.db.gz 2025-01-20 03:00 1.2MB\n/data/backups/sqlite/daily/refserver_2025-01-19_daily.db.gz 2025-01-19 03:00 1.1MB\n/data/backups/sqlite/daily/evil$(id).db.gz 2025-01-18 03:00 10B\n');
         return ctx.exit(0);
       }
       if (ctx.command.startsWith('redis-cli ')) {
@@ -130,13 +131,13 @@ describe('headless run: parameters listed on the target', () => {
     const before = ssh.execs.length;
     const r = await runCli(['run', 'sqlite-restore', '--target', 'refserver', '--param', 'backup=/etc/passwd', '--config', configPath]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain("choices for backup (`ls -1td -- '/data/backups/sqlite/daily'/*.db.gz 2>/dev/null; ls -d -- '/data/backups/sqlite/daily' >/dev/null` on box):");
-    expect(r.stdout).toContain('  /data/backups/sqlite/daily/refserver_2025-01-20_daily.db.gz');
+    expect(r.stdout).toMatch(/choices for backup \(`d='\/data\/backups\/sqlite\/daily'; test -d "\$d" .* ! -newermt 'now' .*` on box\):/);
+    expect(r.stdout).toContain('  /data/backups/sqlite/daily/refserver_2025-01-20_daily.db.gz 2025-01-20 03:00 1.2MB');
     // A listed line that is not a valid file value is shown as not offered, never picked.
     expect(r.stdout).toContain('  ! not offered (not a valid file): /data/backups/sqlite/daily/evil$(id).db.gz');
     expect(r.stderr).toMatch(/parameter "backup": "\/etc\/passwd" is not in the list the target printed \(\/data\/backups\/sqlite\/daily\/refserver_2025-01-20_daily\.db\.gz, \/data\/backups\/sqlite\/daily\/refserver_2025-01-19_daily\.db\.gz\); pick one of those/);
     // Only the listing ran.
-    expect(ssh.execs.slice(before).map((e) => e.command)).toEqual([expect.stringMatching(/^ls -1td -- /)]);
+    expect(ssh.execs.slice(before).map((e) => e.command)).toEqual([expect.stringMatching(/^d='\/data\/backups\/sqlite\/daily'; test -d /)]);
   });
 
   it('a listed parameter without a default must be picked: the run says how', async () => {
@@ -173,7 +174,7 @@ describe('headless run: parameters listed on the target', () => {
     const before = ssh.execs.length;
     const r = await runCli(['run', 'sqlite-restore', '--target', 'refserver', '--dry-run', '--config', configPath]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain("[dry-run] parameter backup: would be picked from the list `ls -1td -- '/data/backups/sqlite/daily'/*.db.gz");
+    expect(r.stdout).toContain("[dry-run] parameter backup: would be picked from the list `d='/data/backups/sqlite/daily'; test -d \"$d\"");
     expect(ssh.execs.length).toBe(before);
   });
 });

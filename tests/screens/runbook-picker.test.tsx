@@ -327,22 +327,22 @@ describe('runbook picker', () => {
 
   it('a listing that fails says why in words, offers no free-text field, and r lists again', async () => {
     const s = await setup();
-    s.shell.answers.push({ match: /ls -1t/, answer: { code: 2, stderr: ["ls: cannot access '/data/backups/sqlite/daily': No such file or directory"] } });
+    s.shell.answers.push({ match: /test -d "\$d"/, answer: { code: 1, stderr: ['no directory /data/backups/sqlite/daily'] } });
     await key(s, 'runbooks.show');
     await selectRunbook(s, 'sqlite-restore');
     await key(s, 'runbooks.choose');
-    await key(s, 'runform.next', 2); // db_path → backup_dir → backup
+    await key(s, 'runform.next', 3); // db_path → backup_dir → as_of → backup
     let f = await waitForFrame(s.lastFrame, (x) => x.includes('cannot list the choices'));
     expect(f).toMatch(/› backup:/);
     const words = f.replace(/\s+/g, ' ');
-    expect(words).toContain('cannot list the choices (press r to try again): listing the choices of "backup" on vultr failed (exit code 2)');
-    expect(words).toContain('No such file or directory');
+    expect(words).toContain('cannot list the choices (press r to try again): listing the choices of "backup" on vultr failed (exit code 1)');
+    expect(words).toContain('no directory /data/backups/sqlite/daily');
     // Typed text goes nowhere: the field is a list, never a text box.
     await type(s, '/etc/passwd');
     expect(frame(s)).not.toContain('/etc/passwd');
     await key(s, 'runform.submit');
     expect(s.starts).toEqual([]);
-    s.shell.answers[0] = { match: /ls -1t/, answer: { code: 0, stdout: ['/data/backups/sqlite/daily/refserver_20260103.db.gz'] } };
+    s.shell.answers[0] = { match: /test -d "\$d"/, answer: { code: 0, stdout: ['/data/backups/sqlite/daily/refserver_20260103.db.gz 2026-01-03 03:00 1.2MB'] } };
     await key(s, 'runform.reload');
     f = await waitForFrame(s.lastFrame, (x) => x.includes('refserver_20260103'));
     expect(f).toContain('1 listed by vultr');
@@ -378,7 +378,7 @@ describe('runbook picker', () => {
     f = await waitForFrame(s.lastFrame, (x) => x.includes('[dry-run]'));
     expect(f).toContain('DRY RUN — nothing is executed');
     expect(f).toMatch(/\[dry-run\] parameter backup: would be picked from the list `ls -1td -- '\/var\/backups\/doai'/);
-    expect(f).toContain("ssh root@vultr: createdb -U 'postgres' 'o4o_platform'_restore");
+    expect(f).toContain("ssh root@vultr: u='postgres'; r='o4o_platform'_restore;");
     // A dry run lists nothing on the host either.
     expect(s.shell.execs).toEqual([]);
   });
