@@ -18,7 +18,7 @@ import type {
   Severity,
 } from '../core/views';
 import type { ConsoleRunsSnapshot } from '../protocol/runs';
-import type { Attached } from './client';
+import type { IntentPort } from './port';
 import { Latest } from './remote-health';
 
 /**
@@ -36,7 +36,7 @@ export class RemoteRuns implements RunsStore {
   private readonly listeners = new Set<() => void>();
 
   constructor(
-    private readonly link: Attached,
+    private readonly link: IntentPort,
     first: ConsoleRunsSnapshot,
   ) {
     this.latest = new Latest(link.store('console'), first);
@@ -101,7 +101,7 @@ export class RemoteRunControl implements RunControl {
   private readonly runbooks: Latest<{ runbooks: RunbookSummary[] }>;
 
   constructor(
-    private readonly link: Attached,
+    private readonly link: IntentPort,
     firstRunbooks: { runbooks: RunbookSummary[] },
     /** Where a cancel or confirm the server refused is said (the message bar). */
     private readonly onError: (text: string) => void = () => undefined,
@@ -143,7 +143,7 @@ export class RemoteRunControl implements RunControl {
 }
 
 export class RemoteChecklists implements ChecklistControl {
-  constructor(private readonly link: Attached) {}
+  constructor(private readonly link: IntentPort) {}
   open(checklistId: string, opts: { target?: string; incidentId?: string; anchorAt?: Date } = {}) {
     return this.link.request('checklist.open', { checklist: checklistId, ...opts });
   }
@@ -159,7 +159,7 @@ export class RemoteChecklists implements ChecklistControl {
 }
 
 export class RemoteIncidents implements IncidentControl {
-  constructor(private readonly link: Attached) {}
+  constructor(private readonly link: IntentPort) {}
   openManual(title: string, severity?: Severity) {
     return this.link.request('incident.open', { title, ...(severity ? { severity } : {}) });
   }
@@ -181,7 +181,7 @@ export interface RemoteOps {
 }
 
 /** Subscribes to the server's runs, runbooks, checklists and incidents and waits for the first of each. */
-export async function remoteOps(link: Attached, onError?: (text: string) => void): Promise<RemoteOps> {
+export async function remoteOps(link: IntentPort, onError?: (text: string) => void): Promise<RemoteOps> {
   const [runs, runbooks, checklists, incidents] = await Promise.all([link.first('console'), link.first('runbooks'), link.first('checklists'), link.first('incidents')]);
   return {
     runs: new RemoteRuns(link, runs),

@@ -146,6 +146,21 @@ export async function runServe(loaded: LoadedConfig, opts: ServeOptions): Promis
         return { released: res.released };
       },
     };
+    // The one way an intent is carried out, whichever transport proved who sends it (the socket
+    // here; an SSH session's console through src/server/local-port.ts).
+    const dispatch = (name: IntentName, args: unknown, who: ProvenIdentity): Promise<unknown> => {
+      const handler = handlers[name] as ((a: unknown, w: ProvenIdentity) => Promise<unknown>) | undefined;
+      try {
+        gate.check(String(name), proofOf(who));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      if (!handler) return Promise.reject(new Error(`unknown intent "${String(name).slice(0, 40)}"`));
+      // Every intent is recorded with the identity the transport proved, never one it names.
+      history.intent(who, name, args);
+      log('info', `intent ${name} by ${who.user} (uid ${who.uid})`);
+      return handler(args, who);
+    };
     const connections = new Connections({
       socket,
       challengeDir,
@@ -160,19 +175,7 @@ export async function runServe(loaded: LoadedConfig, opts: ServeOptions): Promis
         ...served.topics,
       },
       admit: (who) => gate.admit(proofOf(who)),
-      handle: (name, args, who) => {
-        const handler = handlers[name] as ((a: unknown, w: ProvenIdentity) => Promise<unknown>) | undefined;
-        try {
-          gate.check(String(name), proofOf(who));
-        } catch (err) {
-          return Promise.reject(err);
-        }
-        if (!handler) return Promise.reject(new Error(`unknown intent "${String(name).slice(0, 40)}"`));
-        // Every intent is recorded with the identity the transport proved, never one it names.
-        history.intent(who, name, args);
-        log('info', `intent ${name} by ${who.user} (uid ${who.uid})`);
-        return handler(args, who);
-      },
+      handle: (name, args, who) => dispatch(name, args, who),
     });
     // Before anything starts: a --metrics address in use stops the server here, cleanly.
     const http = metricsAt === undefined ? undefined : await httpServe!.startServerHttp(metricsAt, { fleet, nodes: config.node_sources.length ? monitors?.nodes : undefined, hosts: config.hosts.length ? monitors?.hosts : undefined, alerts: monitors?.alerts, runEvents: engine, audit: ctx.audit }, log, { config, alerts: monitors?.alerts, incidents: ctx.ops.incidents });
