@@ -14,6 +14,7 @@ import { probeSweep } from './probe-sweep.mjs';
 import { watchMode, watchSoak } from './watch.mjs';
 import { auditLog } from './audit.mjs';
 import { dashboardNodes } from './dashboard-nodes.mjs';
+import { attachedConsole } from './attached-console.mjs';
 
 // Heap figures need a settled heap: run again with --expose-gc (npm run bench starts plain node).
 if (typeof globalThis.gc !== 'function') {
@@ -37,6 +38,7 @@ const benches = [
   ['watch-soak', watchSoak],
   ['audit', auditLog],
   ['dashboard-nodes', dashboardNodes],
+  ['attached-console', (dir) => attachedConsole(dir, Math.min(RUNS, 5))],
 ];
 
 const results = { date: new Date().toISOString(), node: process.version, runs: RUNS, load: (await import('node:os')).loadavg(), figures: [] };
