@@ -117,6 +117,8 @@ export async function runServe(loaded: LoadedConfig, opts: ServeOptions): Promis
     const { journalDir, stateDir } = loaded.paths;
     const live = new LiveRunsSource({ journalDir, lockDir: loaded.paths.locksDir, runbook: (id) => engine.getRunbook(id), pollMs: 1000, batchMs: 250 });
     const wallRuns = new WallRunsStore(live);
+    // With a shared state backend, the other boxes' runs too (live, watch only).
+    const sharedRuns = state.shareRuns?.(wallRuns, engine) ?? wallRuns;
     const incident = new IncidentFilesSource({ dir: join(stateDir, 'incidents'), pollMs: 2000 });
     // Operators and roles (R-ID-1, R-ID-2): every intent is checked against the proven identity.
     const gate = createServerGate(loaded, ctx.audit, log, () => ctx!.clock.now());
@@ -170,7 +172,7 @@ export async function runServe(loaded: LoadedConfig, opts: ServeOptions): Promis
         server: serverTopic,
         fleet,
         ...(monitors ? { nodes: monitors.nodes, hosts: monitors.hosts, websocket: monitors.websocket, alerts: monitors.alerts } : {}),
-        runs: wallRuns,
+        runs: sharedRuns,
         incident,
         ...served.topics,
       },

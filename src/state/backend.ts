@@ -6,6 +6,8 @@
 import { hostname } from 'node:os';
 import { BatchedStore, type Store } from '../core/store';
 import type { AlertNotifier } from '../health/alerts-store';
+import type { WallRunsSnapshot } from '../protocol/health';
+import type { RunsStore } from '../core/views';
 
 /** What `status` and the console header say about the state store and who leads. */
 export interface StateView {
@@ -46,6 +48,11 @@ export interface StateBackend {
    * judged here (its service probed, its node source answering).
    */
   reconcile?(firingHere: ReadonlySet<string>, known: (row: { kind: string; subject: string }) => boolean): Promise<void>;
+  /**
+   * The wall topic's runs: this server's own (`local`), plus, with a shared backend, the runs of
+   * the servers on other boxes, live. `engine` is this server's, published for the others.
+   */
+  shareRuns?(local: Store<WallRunsSnapshot>, engine: RunsStore): Store<WallRunsSnapshot>;
   start(): void;
   close(): Promise<void>;
 }

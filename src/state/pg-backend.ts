@@ -19,6 +19,10 @@ import { outboxAbout, outboxPayload, routedHooks, type OutboxBody } from '../not
 import { migrate, SchemaTooNewError, type MigrationResult } from './pg-migrations';
 import { scrubPg, type PgTarget } from './pg-url';
 import { AuditMirror, flushEndedPending } from './pg-audit';
+import { RUNS_CHANNEL, RunsPublisher, SharedWallRuns } from './pg-runs';
+import type { Store } from '../core/store';
+import type { RunsStore } from '../core/views';
+import type { WallRunsSnapshot } from '../protocol/health';
 import { thisBox, type Leadership, type StateBackend, type StateView } from './backend';
 
 /** The lease's advisory lock key (any constant other servers of this program agree on). */
@@ -137,6 +141,9 @@ export class PgStateBackend implements StateBackend {
   private closed = false;
   private readonly waiters = new Map<string, Waiter[]>();
   private mirror: AuditMirror | undefined;
+  private shared: SharedWallRuns | undefined;
+  private publisher: RunsPublisher | undefined;
+  private listenClient: pg.Client | undefined;
   private mirrorTimer: NodeJS.Timeout | undefined;
   private mirrorProblem: string | undefined;
 
@@ -215,10 +222,54 @@ export class PgStateBackend implements StateBackend {
     return c;
   }
 
+  // ---- runs of the other boxes ------------------------------------------------------------------
+
+  shareRuns(local: Store<WallRunsSnapshot>, engine: RunsStore): Store<WallRunsSnapshot> {
+    this.shared = new SharedWallRuns(local, this.box);
+    this.publisher = new RunsPublisher(this.pool, engine, this.box, (err) => this.unreachable(err));
+    return this.shared;
+  }
+
+  /** A dedicated connection LISTENs for run changes; (re)made at each lease tick while missing. */
+  private async listenTick(): Promise<void> {
+    if (!this.shared || this.listenClient || this.closed) return;
+    const c = new pg.Client(clientConfig(this.opts.target, `doai-console runs ${this.box}`));
+    const drop = () => {
+      if (this.listenClient === c) this.listenClient = undefined;
+      void c.end().catch(() => undefined);
+    };
+    c.on('error', drop);
+    c.on('end', drop);
+    c.on('notification', (n) => {
+      if (n.channel !== RUNS_CHANNEL || !n.payload) return;
+      this.pool
+        .query<{ run_id: string; box: string; view_json: string; output_json: string }>('SELECT run_id, box, view_json, output_json FROM doai_runs WHERE run_id = $1', [n.payload])
+        .then((r) => r.rows.forEach((row) => this.shared?.apply(row)))
+        .catch((err: unknown) => this.unreachable(err));
+    });
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${RUNS_CHANNEL}`);
+      this.listenClient = c;
+      // What changed while this server was not listening: running runs and the last hour's.
+      const { rows } = await c.query<{ run_id: string; box: string; view_json: string; output_json: string }>(
+        "SELECT run_id, box, view_json, output_json FROM doai_runs WHERE state = 'running' OR updated_at > now() - interval '1 hour' ORDER BY updated_at",
+      );
+      for (const row of rows) this.shared.apply(row);
+      // Our own runs may have changed while the database was away.
+      void this.publisher?.publish();
+    } catch (err) {
+      drop();
+      throw err;
+    }
+  }
+
   private async leaseTick(): Promise<void> {
     if (this.leaseBusy || this.closed) return;
     this.leaseBusy = true;
     try {
+      // Not being able to listen is no reason to give up the lease.
+      await this.listenTick().catch((err: unknown) => this.unreachable(err));
       if (!this.leaseClient) this.leaseClient = await this.leaseConnect();
       const c = this.leaseClient;
       if (this.leadership.getSnapshot().leading) {
@@ -438,6 +489,10 @@ export class PgStateBackend implements StateBackend {
     // The last lines (this server's own stop included) reach the file before the pool closes.
     await this.mirrorOnce();
     this.stopDraining();
+    this.publisher?.stop();
+    this.shared?.stop();
+    if (this.listenClient) await this.listenClient.end().catch(() => undefined);
+    this.listenClient = undefined;
     const c = this.leaseClient;
     this.leaseClient = undefined;
     // Ending the session frees the advisory lock at once: a follower takes over at its next tick.

@@ -80,6 +80,21 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    description: 'runs as each server sees them, for consoles on the other boxes',
+    sql: `
+      CREATE TABLE doai_runs (
+        run_id text PRIMARY KEY,
+        box text NOT NULL,
+        state text NOT NULL,
+        view_json text NOT NULL,
+        output_json text NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX doai_runs_recent ON doai_runs (updated_at);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -13,12 +13,14 @@ import { stringify } from 'yaml';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { requireRoot } from '../helpers/requirements';
 import { BIN, runCli } from '../helpers/cli';
-import { startServer, spawnServer, waitUntil, type RunningServer } from '../helpers/console-server';
+import { proveAsRoot, rawClient, startServer, spawnServer, waitUntil, type RunningServer } from '../helpers/console-server';
 import { startTestCluster, type TestCluster } from '../helpers/postgres';
 import { startTmux, type TmuxSession } from '../helpers/tmux';
 import { freePort } from '../helpers/sshd';
 import pg from 'pg';
-import { migrate, MIGRATIONS } from '../../src/state/pg-migrations';
+import { migrate, MIGRATIONS, SCHEMA_VERSION } from '../../src/state/pg-migrations';
+
+const ALL = MIGRATIONS.map((m) => m.version);
 
 requireRoot('PostgreSQL runs as the postgres user, started by this suite');
 const REPO = resolve(__dirname, '../..');
@@ -86,6 +88,24 @@ function box(name: string, extra: Record<string, unknown> = {}, healthPath = '/h
     ...extra,
   };
   writeFileSync(join(dir, 'console.yaml'), stringify(config));
+  // A runbook that stays running until confirmed: something to watch from the other box.
+  mkdirSync(join(dir, 'runbooks'), { recursive: true });
+  writeFileSync(
+    join(dir, 'runbooks', 'hold-test.yaml'),
+    stringify({
+      id: 'hold-test',
+      level: 'L1',
+      audit_name: 'HOLD_TEST',
+      title: { ko: '대기 시험', en: 'Hold test' },
+      description: { ko: '확인할 때까지 대기', en: 'Waits for a confirmation' },
+      approval: 'auto',
+      target: 'service',
+      steps: [
+        { id: 'check', kind: 'http', title: { ko: '상태 확인', en: 'Health check' }, url: '{{service.health_url}}', timeout_s: 5, expect_status: 200 },
+        { id: 'hold', kind: 'confirm', title: { ko: '확인 대기', en: 'Wait for a yes' }, prompt: { ko: '계속할까요?', en: 'Go on?' } },
+      ],
+    }),
+  );
   return { config: join(dir, 'console.yaml'), socket: join(dir, 'run', 'console.sock'), dir };
 }
 
@@ -104,15 +124,16 @@ describe('state backend: PostgreSQL', () => {
   it('migrates an empty database on start, once; a second server finds it current', async () => {
     const url = await cluster.createDatabase('migrate_empty');
     const a = await serve(box('a'), url);
-    expect(a.log()).toMatch(/state in postgres:\/\/postgres@127\.0\.0\.1:\d+\/migrate_empty: schema version 3 \(applied 1, 2, 3 over 0\)/);
+    expect(a.log()).toContain(`/migrate_empty: schema version ${SCHEMA_VERSION} (applied ${ALL.join(', ')} over 0)`);
+    expect(a.log()).toMatch(/state in postgres:\/\/postgres@127\.0\.0\.1:\d+\/migrate_empty: /);
     const rows = await cluster.query<{ version: number }>('migrate_empty', 'SELECT version FROM doai_schema_migrations ORDER BY version');
-    expect(rows.map((r) => r.version)).toEqual([1, 2, 3]);
+    expect(rows.map((r) => r.version)).toEqual(ALL);
     const tables = await cluster.query<{ t: string }>('migrate_empty', "SELECT tablename AS t FROM pg_tables WHERE tablename LIKE 'doai_%' ORDER BY 1");
-    expect(tables.map((t) => t.t)).toEqual(['doai_alert_state', 'doai_audit', 'doai_leader', 'doai_locks', 'doai_outbox', 'doai_schema_migrations']);
+    expect(tables.map((t) => t.t)).toEqual(['doai_alert_state', 'doai_audit', 'doai_leader', 'doai_locks', 'doai_outbox', 'doai_runs', 'doai_schema_migrations']);
     const b = await serve(box('b'), url);
-    expect(b.log()).toMatch(/schema version 3\b/);
+    expect(b.log()).toContain(`schema version ${SCHEMA_VERSION}\n`);
     expect(b.log()).not.toMatch(/applied/);
-    expect(await cluster.query('migrate_empty', 'SELECT * FROM doai_schema_migrations')).toHaveLength(3);
+    expect(await cluster.query('migrate_empty', 'SELECT * FROM doai_schema_migrations')).toHaveLength(ALL.length);
   }, 60_000);
 
   it('upgrades a database an older build prepared: only the missing migrations run', async () => {
@@ -122,13 +143,9 @@ describe('state backend: PostgreSQL', () => {
     await migrate(c, 'an older build', MIGRATIONS.slice(0, 1));
     await c.end();
     const a = await serve(box('a'), url);
-    expect(a.log()).toMatch(/migrate_old: schema version 3 \(applied 2, 3 over 1\)/);
+    expect(a.log()).toContain(`migrate_old: schema version ${SCHEMA_VERSION} (applied ${ALL.slice(1).join(', ')} over 1)`);
     const rows = await cluster.query<{ version: number; applied_by: string }>('migrate_old', 'SELECT version, applied_by FROM doai_schema_migrations ORDER BY version');
-    expect(rows.map((r) => [r.version, r.applied_by.includes(`(pid ${a.child.pid})`)])).toEqual([
-      [1, false],
-      [2, true],
-      [3, true],
-    ]);
+    expect(rows.map((r) => [r.version, r.applied_by.includes(`(pid ${a.child.pid})`)])).toEqual(ALL.map((v) => [v, v > 1]));
   }, 30_000);
 
   it('refuses a database whose schema is newer than it knows: exit 2, said, nothing changed', async () => {
@@ -138,7 +155,7 @@ describe('state backend: PostgreSQL', () => {
     const b = box('new');
     const s = spawnServer(['--config', b.config, '--socket', b.socket], { DOAI_PG_URL: url });
     expect(await s.exited).toBe(2);
-    expect(s.log()).toMatch(/state database postgres:\/\/postgres@127\.0\.0\.1:\d+\/too_new: the database schema is version 99, newer than this build knows \(3\) — .*upgrade doai-console on this box/);
+    expect(s.log()).toMatch(/state database postgres:\/\/postgres@127\.0\.0\.1:\d+\/too_new: the database schema is version 99, newer than this build knows \(\d+\) — .*upgrade doai-console on this box/);
     expect(await cluster.query("too_new", "SELECT tablename FROM pg_tables WHERE tablename LIKE 'doai_%'")).toHaveLength(1);
     expect(existsSync(b.socket)).toBe(false);
   }, 30_000);
@@ -417,4 +434,36 @@ describe('database trouble (PostgreSQL stopped and started again)', () => {
     });
     expect(readdirSync(join(aBox.dir, 'state', 'audit-pending'))).toEqual([]);
   }, 90_000);
+});
+
+describe('runs across boxes (PostgreSQL, LISTEN/NOTIFY)', () => {
+  it("a run started on box A shows live on box B's wall screen, with its steps, and its end too", async () => {
+    const url = await cluster.createDatabase('runs_live');
+    const aBox = box('a');
+    const bBox = box('b');
+    const a = await serve(aBox, url);
+    await serve(bBox, url);
+    const wallB = startTmux(`node ${BIN} watch --socket ${bBox.socket} --lang en --interval 1`, { cols: 200, rows: 40, env: { NO_COLOR: '1' } });
+    terms.push(wallB);
+    await wallB.waitFor(`attached to ${bBox.socket}`);
+
+    const c = await rawClient(aBox.socket);
+    expect((await proveAsRoot(c, aBox.socket)).t).toBe('welcome');
+    c.send({ t: 'intent', id: 1, name: 'run.start', args: { runbook: 'hold-test', target: 'api' } });
+    const started = (await c.next((f) => f.t === 'result' && f.id === 1)) as { ok: boolean; value?: { ok: boolean; runId?: string } };
+    expect(started.value, JSON.stringify(started)).toMatchObject({ ok: true });
+    const runId = started.value!.runId!;
+    // Waiting for the yes: running on A, watched from B with its box named.
+    const screen = await wallB.waitFor(new RegExp(`root@\\S+ \\(pid ${a.child.pid}\\)`));
+    expect(screen).toMatch(new RegExp(`L1 in progress by root@\\S+ \\(pid ${a.child.pid}\\) since \\d\\d:\\d\\d — Hold test on api`));
+    expect(screen).toMatch(/✓ Health check .* HTTP 200 in \d+ ms/);
+    const row = await cluster.query<{ state: string; box: string }>('runs_live', 'SELECT state, box FROM doai_runs WHERE run_id = $1', [runId]);
+    expect(row).toEqual([{ state: 'running', box: expect.stringContaining(`(pid ${a.child.pid})`) }]);
+
+    c.send({ t: 'intent', id: 2, name: 'run.confirm', args: { runId } });
+    await c.next((f) => f.t === 'result' && f.id === 2);
+    await waitUntilAsync('the run to finish in the database', async () => (await cluster.query<{ state: string }>('runs_live', 'SELECT state FROM doai_runs WHERE run_id = $1', [runId]))[0]?.state === 'success');
+    await wallB.waitFor(/SUCCESS|success/);
+    c.socket.destroy();
+  }, 60_000);
 });

@@ -1,0 +1,158 @@
+// Runs seen live across boxes (R-HA-1: "a run started on box A is visible live in a console
+// attached to box B within 1 s"). Each server publishes its engine's runs — the view and the
+// output tail — into `doai_runs` and says so with NOTIFY; every server LISTENs and folds the other
+// boxes' runs into the wall topic its consoles read. Watching only: a run is controlled on the
+// box that runs it. Publishing is batched (at most one write per run every 200 ms).
+import type pg from 'pg';
+import { BatchedStore, type Store } from '../core/store';
+import type { OutputLine, RunView, RunsStore } from '../core/views';
+import type { WallRunsSnapshot } from '../protocol/health';
+import { WALL_OUTPUT_LINES } from '../protocol/health';
+import type { FinishedRun } from '../watch/live-runs';
+
+export const RUNS_CHANNEL = 'doai_runs';
+const PUBLISH_MS = 200;
+/** Finished runs of other boxes shown among the recent ones. */
+const REMOTE_FINISHED_KEPT = 20;
+const DATE_KEYS = new Set(['startedAt', 'finishedAt', 'since', 'at', 'expiresAt', 'waitUntil']);
+
+function revive(text: string): unknown {
+  return JSON.parse(text, (k, v) => (DATE_KEYS.has(k) && typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? new Date(v) : v));
+}
+
+/** Writes this server's runs to the database whenever they change. */
+export class RunsPublisher {
+  private readonly published = new Map<string, string>();
+  private timer: NodeJS.Timeout | undefined;
+  private busy = false;
+  private again = false;
+  private readonly off: () => void;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly engine: RunsStore,
+    private readonly box: string,
+    private readonly onError: (err: unknown) => void,
+  ) {
+    this.off = engine.subscribe(() => this.schedule());
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.publish();
+    }, PUBLISH_MS);
+    this.timer.unref?.();
+  }
+
+  async publish(): Promise<void> {
+    if (this.busy) {
+      this.again = true;
+      return;
+    }
+    this.busy = true;
+    try {
+      for (const run of this.engine.getSnapshot().runs) {
+        const output: OutputLine[] = this.engine.getOutput(run.runId, WALL_OUTPUT_LINES);
+        const view = JSON.stringify(run);
+        const out = JSON.stringify(output);
+        const key = `${view}\n${out}`;
+        if (this.published.get(run.runId) === key) continue;
+        await this.pool.query(
+          `WITH up AS (
+             INSERT INTO doai_runs (run_id, box, state, view_json, output_json, updated_at) VALUES ($1, $2, $3, $4, $5, now())
+             ON CONFLICT (run_id) DO UPDATE SET box = EXCLUDED.box, state = EXCLUDED.state, view_json = EXCLUDED.view_json,
+               output_json = EXCLUDED.output_json, updated_at = now()
+             RETURNING run_id)
+           SELECT pg_notify('${RUNS_CHANNEL}', run_id) FROM up`,
+          [run.runId, this.box, run.state, view, out],
+        );
+        this.published.set(run.runId, key);
+      }
+    } catch (err) {
+      // The database is away: published stays as it was, so the next change (or return) writes again.
+      this.onError(err);
+      this.again = true;
+    } finally {
+      this.busy = false;
+      if (this.again) {
+        this.again = false;
+        this.schedule();
+      }
+    }
+  }
+
+  stop(): void {
+    this.off();
+    if (this.timer) clearTimeout(this.timer);
+  }
+}
+
+interface RemoteRun {
+  box: string;
+  view: RunView;
+  output: OutputLine[];
+}
+
+/**
+ * The wall topic this server publishes: its own (local) runs, plus the other boxes' runs from the
+ * database, each marked as observed (watch only) and named by box.
+ */
+export class SharedWallRuns extends BatchedStore<WallRunsSnapshot> {
+  private readonly remote = new Map<string, RemoteRun>();
+  private remoteVersion = 0;
+  private readonly off: () => void;
+
+  constructor(
+    private readonly local: Store<WallRunsSnapshot>,
+    private readonly box: string,
+  ) {
+    super(local.getSnapshot(), 0);
+    this.off = local.subscribe(() => this.refresh());
+  }
+
+  /**
+   * A run row as read from the database. This server's own runs come back too: under a shared
+   * backend no lock files say which runs are in progress here, so the echo is what the wall shows.
+   */
+  apply(row: { run_id: string; box: string; view_json: string; output_json: string }): void {
+    try {
+      this.remote.set(row.run_id, { box: row.box, view: revive(row.view_json) as RunView, output: revive(row.output_json) as OutputLine[] });
+    } catch {
+      return; // a row this build cannot read: shown by its own box
+    }
+    this.remoteVersion++;
+    this.refresh();
+  }
+
+  private refresh(): void {
+    const snap = this.local.getSnapshot();
+    const mine = new Set(snap.runs.map((r) => r.runId));
+    const runs = [...snap.runs];
+    const output = { ...snap.output };
+    const owners = { ...snap.owners };
+    const finished: FinishedRun[] = [];
+    for (const [runId, r] of this.remote) {
+      if (mine.has(runId)) continue;
+      const v = r.view;
+      const operator = r.box === this.box ? v.operator : `${v.operator}@${r.box}`;
+      if (v.state === 'running') {
+        runs.push({ ...v, operator, observedBy: { operator, since: v.startedAt } });
+        output[runId] = r.output;
+        owners[runId] = { operator, pid: 0, since: v.startedAt, level: v.level };
+      } else {
+        finished.push({ runId, runbook: v.runbook, level: v.level, target: v.target, operator, dryRun: v.dryRun, startedAt: v.startedAt, ...(v.finishedAt ? { finishedAt: v.finishedAt } : {}), outcome: v.state, ...(v.message ? { message: v.message } : {}) });
+      }
+    }
+    const recent = [...snap.finished, ...finished.sort((a, b) => (b.finishedAt?.getTime() ?? 0) - (a.finishedAt?.getTime() ?? 0)).slice(0, REMOTE_FINISHED_KEPT)].sort(
+      (a, b) => (b.finishedAt ?? b.startedAt).getTime() - (a.finishedAt ?? a.startedAt).getTime(),
+    );
+    this.set({ ...snap, runs, output, owners, finished: recent, outputVersion: snap.outputVersion + this.remoteVersion });
+  }
+
+  stop(): void {
+    this.off();
+  }
+}
