@@ -9,6 +9,8 @@ export interface WatchLayoutInput {
   recent: number;
   nodes: boolean;
   alerts: boolean;
+  /** A backup line to show (a folder over its RPO, or backups not read here). */
+  backups?: boolean;
   /** An incident is open: its title and its clocks. */
   incident?: boolean;
 }
@@ -20,6 +22,7 @@ export interface WatchLayout {
   serviceRows: number;
   nodesLine: boolean;
   alertsLine: boolean;
+  backupsLine: boolean;
   /** 2 = title and clocks, 1 = clocks only, 0 = none. */
   incidentRows: number;
   /** Run in progress: steps shown and output lines shown; null when none runs. */
@@ -42,6 +45,7 @@ export function watchLayout(input: WatchLayoutInput): WatchLayout {
   let serviceRows = svcHeader ? take(Math.max(1, Math.min(services, 2))) : 0;
   const nodesLine = input.nodes && take(1) === 1;
   const alertsLine = input.alerts && take(1) === 1;
+  const backupsLine = input.backups === true && take(1) === 1;
   const incidentRows = input.incident ? take(height >= 20 ? 2 : 1) : 0;
   let live: WatchLayout['live'] = null;
   if (liveSteps !== null) {
@@ -64,5 +68,5 @@ export function watchLayout(input: WatchLayoutInput): WatchLayout {
     live.logRows += take(Math.max(0, room - forRecent));
   } else serviceRows += take(Math.max(0, services - serviceRows));
   recentRows += take(Math.max(0, recent - recentRows));
-  return { banner, serviceRows, nodesLine, alertsLine, incidentRows, live, recentRows };
+  return { banner, serviceRows, nodesLine, alertsLine, backupsLine, incidentRows, live, recentRows };
 }

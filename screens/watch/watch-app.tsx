@@ -6,7 +6,7 @@ import { Box, Text, useStdout } from 'ink';
 import { useCallback, useMemo, useState, useSyncExternalStore } from 'react';
 import type { Clock } from '../../src/core/clock';
 import type { Store } from '../../src/core/store';
-import type { AlertsSnapshot, FleetSnapshot, Lang, NodesSnapshot, OutputLine, RunView, ServerLinkView } from '../../src/core/views';
+import type { AlertsSnapshot, FleetSnapshot, HostsSnapshot, Lang, NodesSnapshot, OutputLine, RunView, ServerLinkView } from '../../src/core/views';
 import { commandsFor, keyLabel, registryFor, type CommandScreen, type CommandState } from '../../src/commands/registry';
 import { t, type MessageKey } from '../../src/i18n/catalog';
 import type { FinishedRun, LiveRunsSnapshot, RunOwner } from '../../src/watch/live-runs';
@@ -23,6 +23,7 @@ import { ServicesPane, sortWorstFirst } from '../dashboard/services-pane';
 import { sourceWarning } from '../dashboard/nodes-pane';
 import { STEP_ICONS, runStateLabel, stepDuration } from '../run/run-screen';
 import { watchLayout } from './layout';
+import { BackupsLine, backupsLineText } from './backups-line';
 
 export interface LiveRunsView extends Store<LiveRunsSnapshot> {
   getOutput(runId: string, max: number): OutputLine[];
@@ -33,6 +34,10 @@ export interface WatchAppProps {
   live: LiveRunsView;
   nodes?: Store<NodesSnapshot>;
   alerts?: Store<AlertsSnapshot>;
+  /** Hosts with their backup freshness (attached: the server's); absent = not read by this wall. */
+  hosts?: Store<HostsSnapshot>;
+  /** Backups are configured (so "not read here" is worth saying when `hosts` is absent). */
+  backupsConfigured?: boolean;
   /** The open incident (read from the incident files) and its clocks. */
   incident?: Store<OpenIncidentSnapshot>;
   /** The config's RTO target, for the incident's RTO clock. */
@@ -79,6 +84,8 @@ export function WatchApp(props: WatchAppProps) {
   const nodes = props.nodes?.getSnapshot();
   const alerts = props.alerts?.getSnapshot();
   const incident = props.incident?.getSnapshot();
+  const hostsSnap = props.hosts?.getSnapshot();
+  const backupsView = hostsSnap ? ({ kind: 'read', hosts: hostsSnap } as const) : props.backupsConfigured ? ({ kind: 'not-read' } as const) : ({ kind: 'none' } as const);
   const link = props.link?.getSnapshot() ?? { state: 'standalone' };
   const now = props.clock ? props.clock.now() : new Date();
 
@@ -110,6 +117,7 @@ export function WatchApp(props: WatchAppProps) {
     recent: live.finished.length,
     nodes: nodes !== undefined,
     alerts: alerts !== undefined,
+    backups: backupsLineText(backupsView, lang) !== undefined,
     incident: incident?.incident !== undefined,
   });
   const overall = overallStatus(fleet.services);
@@ -126,6 +134,7 @@ export function WatchApp(props: WatchAppProps) {
         ) : null}
         {layout.nodesLine && nodes ? <NodesLine nodes={nodes} now={now} lang={lang} width={width} /> : null}
         {layout.alertsLine && alerts ? <AlertsLine alerts={alerts} byServer={link.state !== 'standalone'} lang={lang} width={width} /> : null}
+        {layout.backupsLine ? <BackupsLine view={backupsView} lang={lang} width={width} /> : null}
         {layout.incidentRows > 0 && incident?.incident ? (
           <IncidentLines snap={incident} rtoMin={props.rtoMin ?? 30} rows={layout.incidentRows} now={now} lang={lang} width={width} />
         ) : null}

@@ -5,7 +5,7 @@ import { Attached, AttachError } from '../attach/client';
 import type { Store } from '../core/store';
 import { Latest, LinkView } from '../attach/remote-health';
 import { Ticker } from '../core/ticker';
-import type { AlertsSnapshot, FleetSnapshot, Lang, NodesSnapshot, OutputLine } from '../core/views';
+import type { AlertsSnapshot, FleetSnapshot, HostsSnapshot, Lang, NodesSnapshot, OutputLine } from '../core/views';
 import type { WallRunsSnapshot } from '../protocol/health';
 import type { OpenIncidentSnapshot } from '../watch/incident-reader';
 import { CoalescedStore } from '../watch/coalesce';
@@ -35,14 +35,16 @@ export async function runAttachedWatch(choice: { socket: string; explicit: boole
   const incident = new Latest<OpenIncidentSnapshot>(link.store('incident'), incident0);
   const nodes = info.monitors.nodes ? new Latest<NodesSnapshot>(link.store('nodes'), await link.first('nodes')) : undefined;
   const alerts = info.evaluatesAlerts ? new Latest<AlertsSnapshot>(link.store('alerts'), await link.first('alerts')) : undefined;
+  // The server's hosts carry the backup freshness against the RPO: a folder over it is flagged.
+  const hosts = info.monitors.hosts ? new Latest<HostsSnapshot>(link.store('hosts'), await link.first('hosts')) : undefined;
   const linkView = new LinkView(link);
   const tick = new Ticker(5000);
-  const sources: Store<unknown>[] = [fleet, live, incident, linkView, tick, ...(nodes ? [nodes] : []), ...(alerts ? [alerts] : [])];
+  const sources: Store<unknown>[] = [fleet, live, incident, linkView, tick, ...(nodes ? [nodes] : []), ...(alerts ? [alerts] : []), ...(hosts ? [hosts] : [])];
   const frames = new CoalescedStore(sources, opts.frameSeconds * 1000);
   tick.start();
   const guard = installCrashGuard({ stdout: process.stdout, stdin: process.stdin, what: 'the wall screen', graceMs: 0 });
   const handle = startWatch(
-    { fleet, live, nodes, alerts, incident, rtoMin: info.rtoMin, frames, lang: opts.lang, configPath: info.configPath, link: linkView },
+    { fleet, live, nodes, alerts, hosts, incident, rtoMin: info.rtoMin, frames, lang: opts.lang, configPath: info.configPath, link: linkView },
     { stdout: process.stdout, stdin: process.stdin },
   );
   const stopAll = () => {

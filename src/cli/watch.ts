@@ -87,7 +87,9 @@ export async function runWatch(flags: WatchFlags, lang: Lang): Promise<number> {
   tick.start();
   // A bug nothing else caught: the terminal back, one line (the stack in watch-crash.log), exit 1.
   const guard = installCrashGuard({ stdout: process.stdout, stdin: process.stdin, logFile: join(paths.stateDir, 'watch-crash.log'), what: 'the wall screen', graceMs: 0 });
-  const handle = startWatch({ fleet, live, nodes, alerts, incident, rtoMin: config.rto_min, frames, lang, configPath: loaded.path, clock }, { stdout: process.stdout, stdin: process.stdin });
+  // Backups against the RPO are read over SSH, which this wall never opens: it says so (issue 17).
+  const backupsConfigured = config.services.some((s) => (s.backups?.length ?? 0) > 0);
+  const handle = startWatch({ fleet, live, nodes, alerts, incident, rtoMin: config.rto_min, frames, lang, configPath: loaded.path, clock, backupsConfigured }, { stdout: process.stdout, stdin: process.stdin });
 
   const stopAll = () => {
     tick.stop();

@@ -6,6 +6,9 @@ import type { Config } from '../config/schema';
 import type { Localized } from '../core/views';
 import { shellQuote } from '../ssh/quote';
 import type { RemoteShell } from '../ssh/types';
+import { ageText } from '../core/backup-age';
+
+export { ageText };
 
 export interface BackupSpec {
   service: string;
@@ -81,14 +84,6 @@ export async function readFreshness(shell: Pick<RemoteShell, 'exec'>, host: stri
     return specs.map((s) => ({ ...s, verdict: 'error', count: 0, error: (err as Error).message }));
   }
   return parseFreshness(specs, lines);
-}
-
-function ageText(s: number): { en: string; ko: string } {
-  const min = Math.floor(s / 60);
-  if (min < 60) return { en: `${min} min`, ko: `${min}분` };
-  const h = Math.floor(min / 60);
-  if (h < 48) return { en: `${h} h ${min % 60} min`, ko: `${h}시간 ${min % 60}분` };
-  return { en: `${Math.floor(h / 24)} d`, ko: `${Math.floor(h / 24)}일` };
 }
 
 /** One folder's state in words: "refserver: newest x.tar.gz 3 h 5 min old > RPO 1 h". */
