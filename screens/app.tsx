@@ -301,12 +301,16 @@ function ConsoleApp(props: AppProps) {
       const isolation = props.fleetStores?.isolation;
       const { devices } = fleetPanes.unisolateTargets();
       if (!isolation || devices.length === 0) return;
-      const result = isolation.unisolate(devices, operator);
       const names = (ids: string[]) => (ids.length <= 3 ? ids.join(', ') : `${ids.slice(0, 3).join(', ')} +${ids.length - 3}`);
-      setMessage(
-        result.ok
-          ? { tone: 'info', text: t(lang, 'unisolate.done', { n: result.released.length, names: names(result.released) }) }
-          : { tone: 'error', text: t(lang, 'unisolate.error', { error: result.error }) },
+      settle<{ ok: true; released: string[] } | { ok: false; error: string }>(
+        () => isolation.unisolate(devices, operator),
+        (result) =>
+          setMessage(
+            result.ok
+              ? { tone: 'info', text: t(lang, 'unisolate.done', { n: result.released.length, names: names(result.released) }) }
+              : { tone: 'error', text: t(lang, 'unisolate.error', { error: result.error }) },
+          ),
+        (err) => ({ ok: false, error: err.message }),
       );
     },
 

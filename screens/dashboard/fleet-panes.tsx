@@ -4,7 +4,7 @@
 import { Box, Text } from 'ink';
 import { useCallback, useMemo, useState, useSyncExternalStore } from 'react';
 import type { Store } from '../../src/core/store';
-import type { AlertsSnapshot, AlertView, HostHealth, HostsSnapshot, Lang, NodesSnapshot, NodeView, ServiceHealth, WebSocketSnapshot } from '../../src/core/views';
+import type { AlertsSnapshot, Answer, AlertView, HostHealth, HostsSnapshot, Lang, NodesSnapshot, NodeView, ServiceHealth, WebSocketSnapshot } from '../../src/core/views';
 import { nodeMatches } from '../../src/health/nodes';
 import { probeCoverage } from '../../src/health/recommend';
 import type { UnisolateResult } from '../../src/health/alerts-store';
@@ -22,7 +22,7 @@ export interface FleetStores {
   alerts?: Store<AlertsSnapshot>;
   websocket?: Store<WebSocketSnapshot>;
   /** Puts isolated devices back (the alerts store); absent in a read-only console. */
-  isolation?: { unisolate(deviceIds: readonly string[], operator: string): UnisolateResult };
+  isolation?: { unisolate(deviceIds: readonly string[], operator: string): Answer<UnisolateResult> };
 }
 
 const noSubscribe = () => () => {};

@@ -76,6 +76,18 @@ export async function runAttached(
       ops: { checklists: ops.checklists, checklistControl: ops.checklistControl, incidents: ops.incidents, incidentControl: ops.incidentControl },
       fleetStores: {
         ...(health.alerts ? { alerts: health.alerts } : {}),
+        // `u` puts isolated devices back: done by the server, recorded as the proven operator.
+        ...(health.alerts
+          ? {
+              isolation: {
+                unisolate: (devices: readonly string[]) =>
+                  link.request('alerts.unisolate', { devices: [...devices] }).then(
+                    (r) => ({ ok: true as const, released: r.released }),
+                    (err: unknown) => ({ ok: false as const, error: err instanceof Error ? err.message : String(err) }),
+                  ),
+              },
+            }
+          : {}),
         ...(health.websocket ? { websocket: health.websocket } : {}),
         ...(health.nodes ? { nodes: health.nodes } : {}),
         ...(health.hosts ? { hosts: health.hosts } : {}),

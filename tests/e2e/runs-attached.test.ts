@@ -204,6 +204,29 @@ describe('runs belong to the server', () => {
     expect(audit().filter((l) => l.includes('L2_SERVICE_RESET')).at(-1)).toMatch(/L2_SERVICE_RESET: SUCCESS$/);
   }, 150_000);
 
+  it('u in an attached console puts an isolated device back: done by the server, recorded as the proven user', async () => {
+    await fault('error-spike');
+    const a = attachConsole();
+    await a.term.waitFor(/node-\d+ +ISOLATED/, 60_000);
+    a.term.send(key('pane.next', 'dashboard'));
+    await new Promise((r) => setTimeout(r, 150));
+    a.term.send(key('pane.next', 'dashboard'));
+    const f = await a.term.waitFor(/▸ Nodes[\s\S]*› node-\d+ +ISOLATED/, 10_000);
+    const first = /› (node-\d+) +ISOLATED/.exec(f)![1]!;
+    a.term.send(key('device.unisolate', 'dashboard'));
+    await a.term.waitFor(`Put back 1 device(s) (${first}); recorded in the alert`, 15_000);
+    // The server records it, with the user the socket proved (not DOAI_OPERATOR=mallory).
+    await waitUntil('the un-isolation in alerts.jsonl', () => {
+      try {
+        return readFileSync(join(dir, 'state', 'alerts.jsonl'), 'utf8').includes(`un-isolated 1 device by root: ${first}`);
+      } catch {
+        return false;
+      }
+    }, 10_000);
+    expect(server!.log()).toMatch(/intent alerts\.unisolate by root/);
+    await fault('clear');
+  }, 120_000);
+
   it('SIGKILL the server mid-run: started again it records the run INTERRUPTED in its step, and a console resumes it', async () => {
     await fault('crash-loop');
     const a = attachConsole();
