@@ -154,6 +154,9 @@ export function buildContext(loaded: LoadedConfig, flags: CommonFlags, early?: E
       actions: { startRunbook: (id, target) => engine.start(id, target) },
       evaluator: { kind: extra.evaluator ?? 'console', operator },
       audit: (message) => void audit.append('ALERTS', message, clock.now()),
+      // Under a shared state backend only the leading server evaluates alerts and pages: a console
+      // on its own would page a second time.
+      ...(config.state.backend === 'postgres' ? { alertsStartedByCaller: true } : {}),
       ...extra.alerts,
     });
   }

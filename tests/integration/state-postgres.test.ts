@@ -19,6 +19,8 @@ import { startTmux, type TmuxSession } from '../helpers/tmux';
 import { freePort } from '../helpers/sshd';
 import pg from 'pg';
 import { migrate, MIGRATIONS, SCHEMA_VERSION } from '../../src/state/pg-migrations';
+import { loadConfig } from '../../src/config/load';
+import { buildContext } from '../../src/cli/context';
 
 const ALL = MIGRATIONS.map((m) => m.version);
 
@@ -221,6 +223,27 @@ describe('state backend: PostgreSQL', () => {
     expect(outbox[0]!.created_by).toContain(`(pid ${a.child.pid})`);
     expect(outbox[1]!.created_by).toContain(`(pid ${b.child.pid})`);
   }, 90_000);
+
+  it('a console on its own evaluates no alerts on a postgres config (the leading server pages); on files it does', async () => {
+    downPaths.add('/health-solo');
+    const firing: Record<string, number> = {};
+    for (const backend of ['files', 'postgres'] as const) {
+      const b = box(`solo-${backend}`, { state: { backend, url_env: 'DOAI_PG_URL' } }, '/health-solo');
+      const ctx = buildContext(loadConfig(b.config), {});
+      try {
+        ctx.monitors!.start();
+        for (let i = 0; i < 3; i++) await ctx.fleet.probeNow();
+        await waitUntil('api DOWN', () => ctx.fleet.getSnapshot().services[0]?.state === 'DOWN');
+        if (backend === 'files') await waitUntil('the alert on files', () => ctx.monitors!.alerts.getSnapshot().firing > 0);
+        else await new Promise((r) => setTimeout(r, 300));
+        firing[backend] = ctx.monitors!.alerts.getSnapshot().firing;
+      } finally {
+        ctx.monitors!.stop();
+        ctx.close();
+      }
+    }
+    expect(firing).toEqual({ files: 1, postgres: 0 });
+  }, 30_000);
 
   it('a recovery while nobody leads is not lost: the new leader resolves what the dead one left firing', async () => {
     const url = await cluster.createDatabase('handover_resolve');
