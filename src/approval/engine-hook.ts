@@ -36,6 +36,18 @@ export interface ApprovalHookOptions {
   sessionOnly?: boolean;
   /** A request is out (headless prints the `doai-console approve <id>` line). */
   onRequest?: (runId: string, request: ApprovalRequest) => void;
+  /**
+   * A run's approval is open: the server lists it for approvers connected to it (SSH sessions
+   * approve in-process with their key, R-SSH-2). Returns what to call when it is over.
+   */
+  onFlow?: (open: OpenApproval) => () => void;
+}
+
+/** An approval waiting in this process, as the server shows it to approvers. */
+export interface OpenApproval {
+  info: ApprovalInfo;
+  plan: readonly string[];
+  flow: ApprovalFlow;
 }
 
 export interface ApprovalHook {
@@ -138,6 +150,7 @@ export function createApprovalHook(initial: ApprovalHookOptions): ApprovalHook {
           if (settled) return;
           settled = true;
           unsubscribe();
+          unlist?.();
           flow.dispose();
           sessionStop.abort(new Error('approval over'));
           ctx.signal.removeEventListener('abort', onAbort);
@@ -168,6 +181,7 @@ export function createApprovalHook(initial: ApprovalHookOptions): ApprovalHook {
         for (const effect of early.splice(0)) forward(effect);
 
         const unsubscribe = flow.subscribe(pushPrompt);
+        const unlist = o.onFlow?.({ info, plan: ctx.plan, flow });
         const onAbort = () => end({ ok: false, reason: 'cancelled' });
         if (ctx.signal.aborted) return onAbort();
         ctx.signal.addEventListener('abort', onAbort, { once: true });

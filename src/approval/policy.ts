@@ -323,6 +323,27 @@ export class ApprovalFlow extends BatchedStore<ApprovalSnapshot> {
   }
 
   /**
+   * An approval by an identity the server proved other than an OS user: an SSH key it
+   * authenticated, or the approver's own one-time password (R-APR-6, R-ID-3). The name is the
+   * operator's name from the config, never typed; the same rules apply as for every path.
+   */
+  approveAsProven(approver: { name: string; source: Extract<IdentitySource, { kind: 'ssh-key' } | { kind: 'totp' }> }): InputResult {
+    const name = displayName(approver.name);
+    const candidate: ApproverCandidate = { name, source: approver.source };
+    const pre = this.precheckApprover(candidate);
+    if (pre) return pre;
+    const step = this.phase === 'step2' ? 2 : 1;
+    return this.grantStep(step, { name, at: this.clock.now(), how: 'session', source: candidate.source });
+  }
+
+  /** The approval step the flow is on now, and who approved step 1 (for an approver's listing). */
+  get pendingStep(): { step: 1 | 2; step1?: { name: string; source?: IdentitySource } } | undefined {
+    this.sync();
+    if (this.phase !== 'code' && this.phase !== 'step1' && this.phase !== 'step2' && this.phase !== 'waiting') return undefined;
+    return { step: this.phase === 'step2' || this.phase === 'waiting' ? 2 : 1, ...(this.step1 ? { step1: { name: this.step1.name, source: this.step1.source } } : {}) };
+  }
+
+  /**
    * Records an attempt refused elsewhere (a `doai-console approve` that refused itself, a request
    * whose file was changed): the audit line, the journal and the timeline, never a grant.
    * `final` ends the approval (a voided request cannot be trusted for anything after it).

@@ -85,7 +85,10 @@ export function judgeApprover(candidate: ApproverCandidate, parties: ApprovalPar
   const selfByUid = uid !== undefined && requester.uid !== undefined && uid === requester.uid;
   // A declared name is only a word: the operator's own name (or OS user name) is refused. A
   // proven identity is judged by its uid; its name is the passwd entry of that uid.
-  const selfByName = !isProven(candidate.source) && requester.names.some((n) => sameName(n, candidate.name));
+  // An SSH key's or a TOTP approver's name is the operator's name from the config (the server
+  // proved it), so there the name IS the identity: equal to the requester's, it is self-approval.
+  const byConfigName = candidate.source.kind === 'ssh-key' || candidate.source.kind === 'totp';
+  const selfByName = (!isProven(candidate.source) || byConfigName) && requester.names.some((n) => sameName(n, candidate.name));
   if (selfByUid || selfByName) return { code: 'self-approval' };
   const first = parties.step1;
   if (parties.step === 2 && first) {

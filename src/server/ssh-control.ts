@@ -24,7 +24,7 @@ function checker(gate: IntentGate, proof: Proof): Check {
 
 const words = (text: string): Localized => ({ en: text, ko: text });
 
-export function gatedRunControl(engine: RunEngine, gate: IntentGate, who: Principal): RunControl {
+export function gatedRunControl(engine: RunEngine, gate: IntentGate, who: Principal, board?: { noteStarter(runId: string, who: Principal): void }): RunControl {
   const refused = checker(gate, who.proof);
   return {
     listRunbooks: () => engine.listRunbooks(),
@@ -32,7 +32,10 @@ export function gatedRunControl(engine: RunEngine, gate: IntentGate, who: Princi
       const no = refused('runs.start');
       if (no) return { ok: false, error: no };
       // The run is the session's operator's, not the server's account (START, lock, journal).
-      return engine.start(runbookId, target, { ...opts, operator: who.name } as Parameters<RunEngine['start']>[2]);
+      const res = engine.start(runbookId, target, { ...opts, operator: who.name } as Parameters<RunEngine['start']>[2]);
+      // Approvers are judged against the identity that started the run (self-approval).
+      if (res.ok) board?.noteStarter(res.runId, who);
+      return res;
     },
     ...(engine.listChoices
       ? {

@@ -3,6 +3,7 @@
 import type { ServerLog } from './log';
 import type { StatusReport } from '../protocol/health';
 import { Ticker } from '../core/ticker';
+import { ApprovalBoard } from '../operators/approval-board';
 import { loadOrCreateHostKey } from './ssh-hostkey';
 import { parseSshAddress, startSshServer, type RunningSshServer } from './ssh-server';
 import type { SshServerParts } from './ssh-session';
@@ -14,7 +15,7 @@ export interface SshServeOptions {
   /** Seconds without a key press before a session is closed; 0 never. Default 1800. */
   idleSeconds?: number;
   stallMs: number;
-  parts: Omit<SshServerParts, 'tick'>;
+  parts: Omit<SshServerParts, 'tick' | 'board'>;
   status(): Promise<StatusReport>;
   log: ServerLog;
 }
@@ -31,12 +32,15 @@ export async function startSshServe(opts: SshServeOptions): Promise<RunningSshSe
   }
   const tick = new Ticker(1000);
   tick.start();
+  // Approvals opened from now on are offered to approver sessions as well.
+  const board = new ApprovalBoard(opts.parts.gate);
+  opts.parts.ctx.approvals.configure({ onFlow: board.track });
   let server: RunningSshServer;
   try {
     server = await startSshServer({
       address,
       hostKey,
-      parts: { ...opts.parts, tick },
+      parts: { ...opts.parts, tick, board },
       status: opts.status,
       log,
       idleMs: (opts.idleSeconds ?? DEFAULT_SSH_IDLE_S) * 1000,

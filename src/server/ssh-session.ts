@@ -13,6 +13,9 @@ import type { LiveRunsSource } from '../watch/live-runs';
 import type { IncidentFilesSource } from '../watch/incident-reader';
 import { CoalescedStore } from '../watch/coalesce';
 import { startConsole } from '../../screens/render';
+import { startSshConsole } from '../../screens/ssh/ssh-console';
+import type { ApprovalBoard } from '../operators/approval-board';
+import { ApprovalPanelStore } from './ssh-approval-panel';
 import { startWatch } from '../../screens/watch/start-watch';
 import type { ChannelTerminal } from './ssh-terminal';
 import { gatedChecklists, gatedIncidents, gatedIsolation, gatedRunControl } from './ssh-control';
@@ -24,6 +27,8 @@ export interface SshServerParts {
   live: LiveRunsSource;
   incident: IncidentFilesSource;
   gate: IntentGate;
+  /** Open approvals, for approver sessions (R-SSH-2). */
+  board: ApprovalBoard;
   /** A 1 s tick shared by every session's clocks. */
   tick: Store<unknown>;
 }
@@ -45,11 +50,10 @@ export function openConsole(parts: SshServerParts, who: Principal, term: Channel
   const monitors = ctx.monitors;
   const config = parts.loaded.config;
   const streams = { stdout: term.stdout, stdin: term.stdin } as unknown as Streams;
-  const handle = startConsole(
-    {
+  const props: Parameters<typeof startConsole>[0] = {
       fleet: ctx.fleet,
       runs: ctx.engine,
-      control: gatedRunControl(ctx.engine, gate, who),
+      control: gatedRunControl(ctx.engine, gate, who, parts.board),
       lang: langOf(env),
       operator: who.name,
       configPath: parts.loaded.path,
@@ -72,10 +76,19 @@ export function openConsole(parts: SshServerParts, who: Principal, term: Channel
             },
           }
         : {}),
+  };
+  if (!who.roles.has('approver')) return startConsole(props, streams);
+  // An approver's console has the approvals panel under it, which takes keys while it shows one.
+  const panel = new ApprovalPanelStore(parts.board, who, () => term.rows);
+  term.intercept = (data) => panel.key(data);
+  const handle = startSshConsole(props, panel, streams);
+  return {
+    waitUntilExit: () => handle.waitUntilExit().finally(() => panel.stop()),
+    unmount: () => {
+      panel.stop();
+      handle.unmount();
     },
-    streams,
-  );
-  return handle;
+  };
 }
 
 export function openWallScreen(parts: SshServerParts, term: ChannelTerminal, env: Record<string, string>): ScreenHandle {

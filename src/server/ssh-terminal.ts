@@ -89,9 +89,13 @@ export class ChannelTerminal {
     return this.stalledSince;
   }
 
+  /** Takes keys before the screen does (an approval panel); true when it took this one. */
+  intercept?: (data: Buffer) => boolean;
+
   /** Keys from the client. */
   input(data: Buffer): void {
-    if (!this.closed) this.stdin.write(data);
+    if (this.closed || this.intercept?.(data)) return;
+    this.stdin.write(data);
   }
 
   /** Anything for the client: frames, messages (newlines made \r\n). */

@@ -36,7 +36,7 @@ export interface SshRig {
   stop(): Promise<void>;
 }
 
-export async function sshRig(people: SshPerson[], opts: { unknown?: 'viewer' | 'refused'; extraKeys?: string[]; nodeCount?: number } = {}): Promise<SshRig> {
+export async function sshRig(people: SshPerson[], opts: { unknown?: 'viewer' | 'refused'; extraKeys?: string[]; nodeCount?: number; approval?: { L2?: string; L3?: string } } = {}): Promise<SshRig> {
   const base = mkdtempSync(join(tmpdir(), 'doai-ssh-'));
   chmodSync(base, 0o711);
   const fleet = await startDemoFleet({ dir: join(base, 'demo'), timeScale: 20, nodeCount: opts.nodeCount ?? 3 });
@@ -52,6 +52,7 @@ export async function sshRig(people: SshPerson[], opts: { unknown?: 'viewer' | '
   const state = join(base, 'state');
   const audit = join(state, 'emergency.log');
   doc.paths = { ...(doc.paths as object), state_dir: state, audit_log: audit };
+  if (opts.approval) doc.approval = { ...(doc.approval as object), ...opts.approval };
   doc.operators = { unknown: opts.unknown ?? 'refused', people: people.map((p) => ({ name: p.name, keys: [keys.get(p.name)!.pub], roles: p.roles })) };
   const config = join(dirname(fleet.configPath), 'ssh-console.yaml');
   writeFileSync(config, YAML.stringify(doc));
