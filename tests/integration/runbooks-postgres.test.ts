@@ -9,6 +9,8 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AuditLog } from '../../src/audit/emergency-log';
+import { createApprovalHook } from '../../src/approval/engine-hook';
+import type { RunPrompt } from '../../src/core/views';
 import { runCheck, type CheckRow } from '../../src/cli/check';
 import { configSchema, type Config } from '../../src/config/schema';
 import { realClock } from '../../src/core/clock';
@@ -232,6 +234,44 @@ describe('postgres-restore: nothing irreversible on a dump not known to be whole
       'SUCCESS',
     ]);
     expect(readdirSync(dir).filter((f) => f.startsWith('doai-pg-declared'))).toEqual([]);
+  });
+
+  it('with the real code approval: the code is issued at the gate (not in START), the form shows the comparison, the code approves the swap', async () => {
+    const hook = createApprovalHook({ clock: realClock(), policy: { L2: 'declared' } });
+    const base = mkdtempSync(join(dir, 'run-'));
+    auditPath = join(base, 'emergency.log');
+    const e = createRunEngine({
+      config: config(),
+      runbooks,
+      shell,
+      clock: realClock(1000),
+      operator: 'orion',
+      audit: new AuditLog(auditPath),
+      journalDir: join(base, 'journal'),
+      locks: new FileLockStore(join(base, 'locks')),
+      prepareApproval: (info) => hook.prepareApproval(info),
+    });
+    const listed = await e.listChoices('postgres-restore', 'postgresql', 'backup', { database: 'shop' });
+    expect(listed.ok).toBe(true);
+    let prompt: Extract<RunPrompt, { kind: 'approval' }> | undefined;
+    e.on((ev) => {
+      if (ev.type === 'run.prompt' && ev.prompt?.kind === 'approval') prompt = ev.prompt;
+    });
+    const started = e.start('postgres-restore', 'postgresql', { params: { database: 'shop', backup: join(dumps(), 'shop_20260104.sql.gz') } });
+    if (!started.ok) throw new Error(started.error);
+    const done = e.waitFor(started.runId);
+    for (let i = 0; i < 600 && !prompt?.code; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(prompt?.code).toBeTruthy();
+    expect((prompt?.plan ?? []).join('\n')).toContain('loaded = dump: tables 3/3, constraints 6/6, rows 270/270');
+    // Nothing live changed while the form waits.
+    expect(pg.psql('shop', 'SELECT email FROM users')).toBe('live@example.invalid');
+    expect(e.answerApproval(started.runId, { kind: 'approve', name: 'vega', code: prompt!.code! })).toEqual({ accepted: true });
+    expect(await done).toBe('success');
+    expect(pg.psql('shop', 'SELECT count(*) FROM users')).toBe('40');
+    const lines = audit('PG_RESTORE');
+    expect(lines.slice(0, 4)).toEqual(['START', 'DUMP_LOADED', 'LOAD_VERIFIED - loaded = dump: tables 3/3, constraints 6/6, rows 270/270', `APPROVAL - Confirm: ${prompt!.code}`]);
+    expect(lines.slice(4, 6)).toEqual(['STEP1_APPROVED by vega (declared by orion)', 'DATABASE_SWAPPED']);
+    expect(lines.at(-1)).toBe('SUCCESS');
   });
 
   it('a dump cut at a line boundary (valid gzip): refused before anything is created; the live database untouched, no approval asked', async () => {
