@@ -61,7 +61,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const s of servers.splice(0)) await s.stop('SIGKILL');
-  cluster?.stop();
+  await cluster?.stop();
   await Promise.all([new Promise((r) => health?.close(r)), new Promise((r) => receiver?.close(r))]);
   if (base) rmSync(base, { recursive: true, force: true, maxRetries: 5 });
 });
