@@ -29,6 +29,7 @@ import { runLayout } from './run/layout';
 import { formatClock } from './shared/format';
 import { useApprovalForm } from './approval/use-approval-form';
 import { useOpsRoutes, type OpsStoresProps } from './incident/routes';
+import { alertActionHandlers, alertingState } from './dashboard/alert-actions';
 import { serviceMatches, useFleetPanes, type FleetStores } from './dashboard/fleet-panes';
 import { useRunbookRoutes } from './runbooks/routes';
 
@@ -411,6 +412,19 @@ function ConsoleApp(props: AppProps) {
   });
   Object.assign(handlers, picker.handlers);
 
+  // Acknowledge, silence, maintenance (R-MON-3).
+  const alertActions = {
+    control: readOnly ? undefined : props.fleetStores?.alertControl,
+    alerts: fleetPanes.alerts,
+    alert: fleetPanes.focus === 'alerts' ? fleetPanes.filtered.alerts[fleetPanes.cursors.alerts] : undefined,
+    service: fleetPanes.focus === 'services' ? selectedService : undefined,
+    now,
+  };
+  Object.assign(
+    handlers,
+    alertActionHandlers({ ...alertActions, lang, ask: ops.ask, closeAsk: ops.closeAsk, confirm: (question, onYes) => setOverlay({ kind: 'confirm', question, onYes }), message: setMessage }),
+  );
+
   const commandState: CommandState = {
     readOnly,
     demo: demo !== undefined,
@@ -428,6 +442,7 @@ function ConsoleApp(props: AppProps) {
     focus: fleetPanes.focus,
     unisolate: props.fleetStores?.isolation ? (({ focus, devices }) => ({ focus, devices: devices.length }))(fleetPanes.unisolateTargets()) : undefined,
     starting: props.starting,
+    alerting: alertingState(alertActions),
   };
 
   const screen: CommandScreen =

@@ -120,7 +120,7 @@ export function AlertsPane({ snapshot, alerts, filter, cursor, height, width, fo
       <Text key={`${a.key}@${a.since.getTime()}`} wrap="truncate" dimColor={!firing} bold={selected}>
         <Text color="cyan">{fit(selected ? '›' : '', 2)}</Text>
         <Text color={firing ? 'red' : 'green'} bold={firing}>
-          {fit(firing ? t(lang, 'alerts.firing') : t(lang, 'alerts.resolved'), 9)}
+          {fit(firing ? (a.acknowledged ? (lang === 'ko' ? '확인됨' : 'ACKED') : a.muted ? (lang === 'ko' ? '무음' : 'MUTED') : t(lang, 'alerts.firing')) : t(lang, 'alerts.resolved'), 9)}
         </Text>
         {' '}
         <Text inverse={selected}>{fit(alertName(a), ruleWidth)}</Text>

@@ -1,6 +1,7 @@
 // The dashboard's fleet panes (R-HLT-3..5, -8): which pane has the focus, each pane's filter
 // and cursor (view state only), and the layout that stacks or tiles them for the terminal size.
 // The App owns the keys; this module turns them into view-state changes and renders the panes.
+import type { AlertControl } from '../../src/core/alert-control';
 import { Box, Text } from 'ink';
 import { useCallback, useMemo, useState, useSyncExternalStore } from 'react';
 import type { Store } from '../../src/core/store';
@@ -23,6 +24,8 @@ export interface FleetStores {
   websocket?: Store<WebSocketSnapshot>;
   /** Puts isolated devices back (the alerts store); absent in a read-only console. */
   isolation?: { unisolate(deviceIds: readonly string[], operator: string): Answer<UnisolateResult> };
+  /** Acknowledge, silence, maintenance (R-MON-3); absent in a read-only console. */
+  alertControl?: AlertControl;
 }
 
 const noSubscribe = () => () => {};

@@ -77,6 +77,9 @@ export interface OpsRoutes {
   body?: ReactNode;
   handlers: CommandHandlers;
   state: OpsCommandState;
+  /** Opens the one-line text prompt for another screen's command (the dashboard's silence, maintenance). */
+  ask(label: string, submit: (value: string) => string | undefined): void;
+  closeAsk(): void;
 }
 
 export function useOpsRoutes(input: OpsRoutesInput): OpsRoutes {
@@ -388,5 +391,5 @@ export function useOpsRoutes(input: OpsRoutesInput): OpsRoutes {
     screen = 'incident';
     body = <IncidentScreen incident={shown} rtoMin={incidents.rtoMin} scroll={top.scroll} readOnly={readOnly} now={now} lang={lang} width={width} height={height} />;
   }
-  return { screen, body, handlers, state };
+  return { screen, body, handlers, state, ask: prompt, closeAsk: () => setOverlay(null) };
 }

@@ -274,9 +274,16 @@ function AlertsLine({ alerts, byServer, lang, width }: { alerts: AlertsSnapshot;
   // and what is listed is what was recorded when one last ran.
   const unevaluated = !byServer && alerts.evaluators === 0;
   const list = firing.length ? `${t(lang, 'watch.alerts', { n: firing.length })}: ${firing.map((a) => `${alertName(a)} ${a.subject} (${hhmm(a.since)})`).join(', ')}` : '';
-  const text = unevaluated
-    ? t(lang, 'watch.alerts.notEvaluated') + (list ? ` · ${t(lang, 'watch.alerts.lastRecorded')} ${list}` : '')
-    : list || (alerts.problems.length ? alerts.problems[0]! : t(lang, byServer ? 'watch.alerts.byServer' : 'watch.alerts.none'));
+  // Planned work (R-MON-3): a service in maintenance is said, so a quiet board is not misread.
+  const now = Date.now();
+  const planned = (alerts.mutes ?? [])
+    .filter((m) => m.what === 'maintenance' && m.from.getTime() <= now)
+    .map((m) => `${lang === 'ko' ? '점검 중' : 'MAINTENANCE'} ${m.service ?? m.match} → ${hhmm(m.until)} (${m.reason})`)
+    .join(', ');
+  const text =
+    (unevaluated
+      ? t(lang, 'watch.alerts.notEvaluated') + (list ? ` · ${t(lang, 'watch.alerts.lastRecorded')} ${list}` : '')
+      : list || (alerts.problems.length ? alerts.problems[0]! : t(lang, byServer ? 'watch.alerts.byServer' : 'watch.alerts.none'))) + (planned ? ` · ${planned}` : '');
   return (
     <Text wrap="truncate" color={unevaluated ? 'yellow' : firing.length ? 'red' : undefined} dimColor={!firing.length && !unevaluated}>
       {truncate(text, width)}

@@ -7,6 +7,7 @@
 // So the console's own end is harmless: a dropped SSH session (SIGHUP), a closed pane or a kill
 // leaves every run going on in the server; the next console to attach shows it, output from the
 // start and its pending prompt as it was. Quitting detaches and does not ask.
+import { remoteAlertControl } from '../core/alert-control';
 import { startConsole, leaveAltScreen } from '../../screens/render';
 import type { LoadedConfig } from '../config/load';
 import type { Lang, ServerLinkView } from '../core/views';
@@ -88,6 +89,8 @@ export async function runAttached(
               },
             }
           : {}),
+        // a, s, m: acknowledge, silence, maintenance — intents the server carries out as the proven operator.
+        ...(health.alerts ? { alertControl: remoteAlertControl((name, args) => link.request(name as 'alerts.ack', args as { key: string })) } : {}),
         ...(health.websocket ? { websocket: health.websocket } : {}),
         ...(health.nodes ? { nodes: health.nodes } : {}),
         ...(health.hosts ? { hosts: health.hosts } : {}),

@@ -4,6 +4,7 @@
 // First frame first (issue 8): only what the dashboard needs to draw the services is loaded before
 // it (Ink, the screens, the fleet store); the engine, runbooks, checklists, incidents, monitors and
 // other consoles' runs are imported and built right after it, and reach the App through `startup`.
+import { localAlertControl } from '../core/alert-control';
 import type { ConsoleContext } from './context';
 import type { CommonFlags } from './flags';
 import { SIGNAL_NUMBERS } from './exit';
@@ -217,6 +218,8 @@ async function buildLate(
               alerts: ctx.monitors.alerts,
               // The console can change the fleet: `u` puts isolated devices back.
               isolation: ctx.monitors.alerts,
+              // a, s, m: acknowledge, silence, maintenance, as this console's OS user.
+              alertControl: localAlertControl(ctx.monitors.alerts, ctx.monitors.mutes, ctx.operator),
               websocket: ctx.monitors.websocket,
               ...(ctx.loaded.config.node_sources.length ? { nodes: ctx.monitors.nodes } : {}),
               ...(ctx.loaded.config.hosts.length ? { hosts: ctx.monitors.hosts } : {}),

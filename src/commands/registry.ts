@@ -26,10 +26,19 @@ export interface CommandState {
   unisolate?: { focus: 'nodes' | 'alerts' | 'other'; devices: number };
   /** The first frame is up but the engine, checklists and incidents are still being built. */
   starting?: boolean;
+  /** Present when this console can acknowledge, silence and start maintenance (R-MON-3). */
+  alerting?: AlertingCommandState;
   /** Checklist and incident screens (R-CHK, R-INC). */
   ops?: OpsCommandState;
   /** The runbook picker and its parameter form. */
   runbooks?: RunbooksCommandState;
+}
+
+export interface AlertingCommandState {
+  /** The alert under the cursor, when the alerts pane has the focus. */
+  alert?: { firing: boolean; acknowledged: boolean; silenced: boolean };
+  /** The service selected, when the services pane has the focus. */
+  service?: { maintenance: boolean };
 }
 
 export interface RunbooksCommandState {
@@ -275,6 +284,62 @@ export const commands: readonly Command[] = [
     available: (s) => s.unisolate !== undefined,
     disabledReason: (s) =>
       needsControl(s) ?? (s.unisolate && s.unisolate.devices > 0 ? undefined : localized(s.unisolate?.focus === 'other' ? 'reason.unisolateFocus' : 'reason.notIsolated')),
+  },
+  // acknowledge, silence, maintenance (R-MON-3)
+  {
+    id: 'alert.ack',
+    keys: ['a'],
+    screen: 'dashboard',
+    dangerous: true,
+    footerRank: 4,
+    hideWhenDisabled: true,
+    label: L('acknowledge', '확인'),
+    description: L(
+      'Acknowledge the selected firing alert: recorded with your name and the time (audit log, incident timeline); no more notifications for it but the resolve; PagerDuty gets an acknowledge',
+      '선택한 발생 중 알림 확인: 이름과 시각 기록 (감사 로그, 인시던트 타임라인); 해소 외 추가 알림 없음; PagerDuty에 acknowledge 전송',
+    ),
+    available: (s) => s.alerting !== undefined,
+    disabledReason: (s) =>
+      needsControl(s) ??
+      (!s.alerting?.alert
+        ? L('Tab to the alerts pane and select a firing alert', 'Tab으로 알림 창으로 가서 발생 중인 알림을 선택하세요')
+        : !s.alerting.alert.firing
+          ? L('this alert has resolved: nothing to acknowledge', '이미 해소된 알림입니다')
+          : s.alerting.alert.acknowledged
+            ? L('already acknowledged', '이미 확인됨')
+            : undefined),
+  },
+  {
+    id: 'alert.silence',
+    keys: ['s'],
+    screen: 'dashboard',
+    dangerous: true,
+    footerRank: 4,
+    hideWhenDisabled: true,
+    label: L('silence', '무음'),
+    footerLabel: (s) => (s.alerting?.alert?.silenced ? L('unsilence', '무음 해제') : undefined),
+    description: L(
+      'Silence the selected alert (its rule on its subject) for a number of minutes with a reason — "60 deploying api"; on a silenced alert, remove the silence. Ends by itself; audited',
+      '선택한 알림(규칙+대상)을 사유와 함께 몇 분간 무음 — 예: "60 api 배포 중"; 무음 중인 알림에서는 무음 해제. 시간이 되면 자동 종료; 감사 기록',
+    ),
+    available: (s) => s.alerting !== undefined,
+    disabledReason: (s) => needsControl(s) ?? (s.alerting?.alert ? undefined : L('Tab to the alerts pane and select an alert', 'Tab으로 알림 창으로 가서 알림을 선택하세요')),
+  },
+  {
+    id: 'service.maintenance',
+    keys: ['m'],
+    screen: 'dashboard',
+    dangerous: true,
+    footerRank: 4,
+    hideWhenDisabled: true,
+    label: L('maintenance', '점검'),
+    footerLabel: (s) => (s.alerting?.service?.maintenance ? L('end maintenance', '점검 종료') : undefined),
+    description: L(
+      'Maintenance on the selected service: its alerts are muted for 30 minutes (or the minutes you type first) with a reason, and the wall screen says so; on a service in maintenance, end it. Audited',
+      '선택한 서비스 점검: 사유와 함께 30분(또는 앞에 입력한 분) 동안 알림 무음, 월 스크린에 표시; 점검 중인 서비스에서는 점검 종료. 감사 기록',
+    ),
+    available: (s) => s.alerting !== undefined,
+    disabledReason: (s) => needsControl(s) ?? (s.alerting?.service ? undefined : L('select a service in the services pane', '서비스 창에서 서비스를 선택하세요')),
   },
   {
     id: 'filter.start',

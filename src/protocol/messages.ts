@@ -25,6 +25,12 @@ export interface Intents extends RunIntents, CliIntents {
   /** Probe every service now (the console's refresh key). */
   'fleet.probe': [Record<string, never>, null];
   'alerts.unisolate': [{ devices: string[] }, { released: string[] }];
+  /** R-MON-3: acknowledge, silence, maintenance (src/server/alert-intents.ts). */
+  'alerts.ack': [{ key: string }, null];
+  'alerts.silence': [{ rule?: string; subject?: string; minutes: number; reason: string }, { id: string; until: Date }];
+  'alerts.unsilence': [{ id: string }, null];
+  'alerts.maintenance': [{ service: string; minutes: number; reason: string }, { id: string; until: Date }];
+  'alerts.maintenance.end': [{ id: string }, null];
 }
 export type IntentName = keyof Intents;
 

@@ -24,6 +24,7 @@ import { createServerRuns } from './run-intents';
 import { cliIntentHandlers } from './cli-intents';
 import { stderrLog, type ServerLog } from './log';
 import { statusReport } from './status-report';
+import { alertIntentHandlers } from './alert-intents';
 import { THIS_BUILD, describeVersion } from '../protocol/version';
 import { createServerGate, proofOf } from '../operators/server-gate';
 import { evaluateAlertsWhileLeading, openStateBackend } from '../state/serve-state';
@@ -128,6 +129,7 @@ export async function runServe(loaded: LoadedConfig, opts: ServeOptions): Promis
     const handlers: { [N in IntentName]: (args: Intents[N][0], who: ProvenIdentity) => Promise<Intents[N][1]> } = {
       ...served.handlers,
       ...cliIntentHandlers(loaded),
+      ...(alertIntentHandlers(monitors) as Pick<typeof handlers, 'alerts.ack' | 'alerts.silence' | 'alerts.unsilence' | 'alerts.maintenance' | 'alerts.maintenance.end'>),
       status: async () =>
         statusReport({
           server: serverTopic.getSnapshot(),

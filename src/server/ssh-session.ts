@@ -3,6 +3,7 @@
 // server's own stores; the console acts through the gated controls (src/server/ssh-control.ts)
 // with the session's proven identity. Runs belong to the server: leaving the session (q, a
 // dropped connection) ends only the screen.
+import { gatedAlertControl, localAlertControl } from '../core/alert-control';
 import type { ConsoleContext } from '../cli/context';
 import type { LoadedConfig } from '../config/load';
 import type { Lang } from '../core/views';
@@ -70,6 +71,14 @@ export function openConsole(parts: SshServerParts, who: Principal, term: Channel
             fleetStores: {
               alerts: monitors.alerts,
               isolation: gatedIsolation(monitors.alerts, gate, who, (error) => ({ ok: false as const, error })),
+              alertControl: gatedAlertControl(localAlertControl(monitors.alerts, monitors.mutes, who.name), (intent) => {
+                try {
+                  gate.check(intent, who.proof);
+                  return undefined;
+                } catch (err) {
+                  return (err as Error).message;
+                }
+              }),
               websocket: monitors.websocket,
               ...(config.node_sources.length ? { nodes: monitors.nodes } : {}),
               ...(config.hosts.length ? { hosts: monitors.hosts } : {}),
