@@ -5,12 +5,9 @@ import type { ConsoleContext } from './context';
 import { approveDirFlag } from '../config/load';
 import { escalationOffer } from '../runbook/escalation';
 import { attachHeadlessApproval, type HeadlessApproval } from './headless-approval';
-import { plainLine } from './plain-text';
+import { runPrinter } from './run-printer';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, SIGNAL_NUMBERS, UserError } from './exit';
 
-function hhmmss(d: Date): string {
-  return d.toTimeString().slice(0, 8);
-}
 
 export async function headlessRun(
   ctx: ConsoleContext,
@@ -37,11 +34,16 @@ export async function headlessRun(
   if (!summary) {
     throw new UserError(`unknown runbook "${runbookId}"; available: ${known.map((r) => r.id).join(', ')}`);
   }
-  const titles = new Map<string, string>();
-  const started = new Map<string, number>();
   let runId: string | undefined;
-  let auditIncomplete = false;
   const pending: RunEvent[] = [];
+  const printer = runPrinter({
+    title: summary.title[opts.lang],
+    toTerminal,
+    write,
+    stepTitles: (id) => (ctx.engine.getSnapshot().runs.find((r) => r.runId === id)?.steps ?? []).map((s) => [s.id, s.title[opts.lang]] as [string, string]),
+    escalation: (ev) => escalationOffer(ctx.loaded.config, ctx.engine.getRunbook, { escalateTo: ev.escalateTo, target }),
+  });
+  const print = (ev: RunEvent) => printer.print(ev);
   const onEvent = (ev: RunEvent) => {
     if (!runId) {
       pending.push(ev);
@@ -49,49 +51,6 @@ export async function headlessRun(
     }
     if (ev.runId !== runId) return;
     print(ev);
-  };
-  const print = (ev: RunEvent) => {
-    const t = hhmmss(ev.at);
-    switch (ev.type) {
-      case 'run.started':
-        write(`${t} ${summary.title[opts.lang]} (${ev.runbook}) on ${ev.target} by ${ev.operator}${ev.dryRun ? ' — DRY RUN, nothing will run' : ''}`);
-        for (const s of ctx.engine.getSnapshot().runs.find((r) => r.runId === ev.runId)?.steps ?? []) titles.set(s.id, s.title[opts.lang]);
-        break;
-      case 'approval.granted':
-        write(`${t} approval step ${ev.step} granted (${ev.how}) by ${ev.approver}`);
-        break;
-      case 'approval.rejected':
-        write(`${t} approval step ${ev.step} rejected: ${ev.reason}`);
-        break;
-      case 'step.started':
-        started.set(ev.stepId, ev.at.getTime());
-        write(`${t} > ${titles.get(ev.stepId) ?? ev.stepId}`);
-        break;
-      case 'step.progress':
-        write(`${t}   ${ev.detail}`);
-        break;
-      case 'step.output':
-        // Piped (| tee log): the host's colour codes would land in the log as raw escapes.
-        write(`${ev.stream === 'stderr' ? '  ! ' : '  | '}${toTerminal ? ev.line : plainLine(ev.line)}`);
-        break;
-      case 'step.finished': {
-        const ms = ev.at.getTime() - (started.get(ev.stepId) ?? ev.at.getTime());
-        // A step allowed to fail is no failure of the run: said as such, not `FAILED … exit code 3`.
-        if (ev.allowed) write(`${t} (allowed) ${titles.get(ev.stepId) ?? ev.stepId} (${(ms / 1000).toFixed(1)}s) — ended with ${ev.message ?? 'a failure'}, which this step may; the run goes on`);
-        else write(`${t} ${ev.outcome.toUpperCase()} ${titles.get(ev.stepId) ?? ev.stepId} (${(ms / 1000).toFixed(1)}s)${ev.message ? ` — ${ev.message}` : ''}`);
-        break;
-      }
-      case 'run.finished':
-      {
-        // L2 → L3 escalates to the service's host (R-RUN-6).
-        const next = escalationOffer(ctx.loaded.config, ctx.engine.getRunbook, { escalateTo: ev.escalateTo, target });
-        if (ev.auditIncomplete) auditIncomplete = true;
-        write(`${t} ${ev.outcome.toUpperCase()}${ev.auditIncomplete ? ', audit incomplete' : ''}${ev.message ? ` — ${ev.message}` : ''}${next ? ` — escalate: doai-console run ${next.runbook} --target ${next.target}` : ''}`);
-      }
-        break;
-      default:
-        break;
-    }
   };
   const params = await pickListedParams(ctx, runbookId, target, opts, write);
   const off = ctx.engine.on(onEvent);
@@ -141,7 +100,7 @@ export async function headlessRun(
     const outcome = await ctx.engine.waitFor(result.runId);
     if (signalled) return 128 + (SIGNAL_NUMBERS[signalled] ?? 0);
     // A recovery whose audit lines are missing is not a clean success for a script (R-AUD-2).
-    return outcome === 'success' && !auditIncomplete ? EXIT_OK : EXIT_FAILED;
+    return outcome === 'success' && !printer.auditIncomplete() ? EXIT_OK : EXIT_FAILED;
   } finally {
     approvalUi?.stop();
     for (const s of sigs) process.off(s, onSignal);

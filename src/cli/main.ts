@@ -205,14 +205,18 @@ export function buildProgram(setExit: (code: number) => void): Command {
       setExit(await runServe(loadFromFlags(flags), { socket: resolveSocket(flags.socket).path, acceptNew: flags.acceptNew === true, ...(stall !== undefined ? { stallSeconds: stall } : {}), ...(flags.metrics !== undefined ? { metrics: flags.metrics } : {}), ...(flags.ssh !== undefined ? { ssh: flags.ssh, sshIdleSeconds: idle, ...(flags.sshHostKey ? { sshHostKey: resolvePath(flags.sshHostKey) } : {}) } : {}) }));
     });
 
-  common(program.command('run'))
+  attachable(common(program.command('run')))
     .description('run a runbook headless with plain streaming output (l1-soft-reset, ...)')
     .argument('<runbook>', 'runbook id')
     .requiredOption('-t, --target <name>', 'service or host to act on')
     .option('--dry-run', 'show every command that would run, on which host, and run nothing')
     .option('--accept-new', 'trust SSH host keys not yet in known_hosts')
     .option('-p, --param <name=value>', 'a runbook parameter (repeat for more); values listed on the target must be one of the listed', collectParam, {} as Record<string, string>)
-    .action(async (runbook: string, flags: CommonFlags & { target: string; dryRun?: boolean; param?: Record<string, string> }) => {
+    .action(async (runbook: string, flags: CommonFlags & AttachFlags & { target: string; dryRun?: boolean; param?: Record<string, string> }) => {
+      // Beside a server, the server runs it (R-SRV-3) and this prints it.
+      const { attachedRun } = await import('./run-attached');
+      const served = await attachedRun(flags, runbook, flags.target, { dryRun: flags.dryRun === true, lang: langOf(flags), params: flags.param });
+      if (served !== undefined) return setExit(served);
       const { buildContext } = await import('./context');
       const { headlessRun } = await import('./headless-run');
       const { terminalPassphrase } = await import('./passphrase-prompt');

@@ -16,6 +16,7 @@ import type {
   Severity,
   StartResult,
 } from '../core/views';
+import type { RunEvent } from '../runbook/events';
 
 /** Output lines per run a console receives (from the start of the run, up to this many). */
 export const CONSOLE_OUTPUT_LINES = 2000;
@@ -52,6 +53,11 @@ export interface RunIntents {
   /** A run's output as the server keeps it (up to CONSOLE_OUTPUT_LINES, from the start). */
   'run.output': [{ runId: string }, OutputLine[]];
   'run.confirm': [{ runId: string }, null];
+  /**
+   * A run's events from index `after` on (what `doai-console run` prints), its steps' titles, and
+   * once it has finished, where it escalates to. Kept for the server's recent runs.
+   */
+  'run.events': [{ runId: string; after: number }, RunEventsPage];
   'run.answer': [{ runId: string; answer: ApprovalAnswer }, { accepted: boolean; error?: Localized }];
   'run.choices': [{ runbook: string; target: string; param: string; given?: Record<string, string> }, ChoicesView];
   'run.defaults': [{ runbook: string; target: string; given?: Record<string, string> }, ParamDefaultsView];
@@ -62,4 +68,13 @@ export interface RunIntents {
   'incident.open': [{ title: string; severity?: Severity }, IncidentOpened];
   'incident.severity': [{ id: string; severity: Severity }, ChecklistResult];
   'incident.close': [{ id: string; rootCause?: string; prevention?: string[] }, IncidentClosed];
+}
+
+export interface RunEventsPage {
+  events: RunEvent[];
+  /** The index to ask from next time. */
+  next: number;
+  titles: Record<string, Localized>;
+  /** Set with the run.finished event: the escalation `run` prints (R-RUN-6). */
+  offer?: { runbook: string; target: string };
 }

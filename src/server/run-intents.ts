@@ -15,6 +15,8 @@ import { BatchedStore } from '../core/store';
 import { LiveRunsSource } from '../watch/live-runs';
 import { MergedRunsStore } from '../watch/merged-runs';
 import { findInterruptedRuns, interruptedNotice, replayRuns, withResume, type InterruptedRun } from '../cli/resume';
+import type { RunEvent } from '../runbook/events';
+import { escalationOffer } from '../runbook/escalation';
 import { CONSOLE_OUTPUT_LINES, type ConsoleRunsSnapshot, type RunIntents, type RunTopics } from '../protocol/runs';
 import type { ProvenIdentity } from '../protocol/messages';
 
@@ -132,6 +134,20 @@ export function createServerRuns(ctx: ConsoleContext): ServerRuns {
   const notice = new ValueStore<Localized | undefined>(firstNotice());
   const runbooks = new ValueStore({ runbooks: control.listRunbooks() });
 
+  // Each recent run's events, for `doai-console run` attached (bounded: runs and events per run).
+  const events = new Map<string, RunEvent[]>();
+  const MAX_EVENTS = 20_000;
+  const MAX_RUNS = 50;
+  const offEvents = engine.on((ev) => {
+    let list = events.get(ev.runId);
+    if (!list) {
+      events.set(ev.runId, (list = []));
+      if (events.size > MAX_RUNS) events.delete(events.keys().next().value!);
+    }
+    // Past the bound only the end is kept (output lines are the bulk; the journal has them all).
+    if (list.length < MAX_EVENTS || ev.type === 'run.finished') list.push(ev);
+  });
+
   /** Only the server's own runs can be controlled; observed ones are refused in words. */
   const own = (runId: string): string => {
     const mine = engine.getSnapshot().runs.find((r) => r.runId === runId);
@@ -160,6 +176,21 @@ export function createServerRuns(ctx: ConsoleContext): ServerRuns {
       return null;
     },
     'run.output': async (args) => runs.getOutput(str(args, 'runId'), CONSOLE_OUTPUT_LINES),
+    'run.events': async (args) => {
+      const runId = str(args, 'runId');
+      const after = Number((args as { after?: unknown }).after ?? 0);
+      if (!Number.isInteger(after) || after < 0) throw new Error('intent field "after" must be a whole number');
+      const list = events.get(runId);
+      if (!list) throw new Error(`no run ${runId} on this server`);
+      const page = list.slice(after, after + 500);
+      const view = engine.getSnapshot().runs.find((r) => r.runId === runId);
+      const titles = Object.fromEntries((view?.steps ?? []).map((st) => [st.id, st.title]));
+      const end = page.find((e): e is Extract<RunEvent, { type: 'run.finished' }> => e.type === 'run.finished');
+      const first = list[0];
+      const target = first?.type === 'run.started' ? first.target : (view?.target ?? '');
+      const offer = end ? escalationOffer(ctx.loaded.config, engine.getRunbook, { escalateTo: end.escalateTo, target }) : undefined;
+      return { events: page, next: after + page.length, titles, ...(offer ? { offer: { runbook: offer.runbook, target: offer.target } } : {}) };
+    },
     'run.confirm': async (args) => {
       engine.confirm(own(str(args, 'runId')));
       return null;
@@ -205,6 +236,9 @@ export function createServerRuns(ctx: ConsoleContext): ServerRuns {
     handlers,
     interrupted,
     start: () => others.start(),
-    stop: () => others.stop(),
+    stop: () => {
+      others.stop();
+      offEvents();
+    },
   };
 }

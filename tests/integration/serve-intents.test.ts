@@ -120,3 +120,60 @@ describe('log, report and stats through the server', () => {
     expect(r.stdout).toBe('');
   });
 });
+
+describe('run through the server', () => {
+  /** Times, durations, run ids and the simulated host's own output differ between two runs; the lines `run` makes must not. */
+  const norm = (s: string) =>
+    s
+      .split('\n')
+      .filter((l) => !/^  [|!] /.test(l))
+      .join('\n')
+      .replace(/\d+ ms\b/g, 'N ms')
+      .replace(/\b\d\d:\d\d:\d\d\b/g, 'HH:MM:SS')
+      .replace(/\(\d+\.\d+s\)/g, '(N.Ns)')
+      .replace(/in \d+(\.\d+)?s/g, 'in Ns')
+      .replace(/\d{8}T\d{6}-[a-z0-9-]+-[0-9a-f]{4}/g, 'RUNID');
+
+  it('L1: the same lines and exit code as the standalone run; the run is the server\'s (its log names the intent)', async () => {
+    const attached = await runCli(['run', 'l1-soft-reset', '--target', 'doai-orchestrator', '--config', demo.configPath, '--socket', socket], { timeoutMs: 60_000 });
+    const alone = await runCli(['run', 'l1-soft-reset', '--target', 'doai-orchestrator', '--config', demo.configPath, '--standalone'], { timeoutMs: 60_000 });
+    expect(attached.code, attached.stderr).toBe(0);
+    expect(alone.code, alone.stderr).toBe(0);
+    expect(norm(attached.stdout)).toBe(norm(alone.stdout));
+    // Output lines are printed too (the host's, as they came).
+    expect(attached.stdout).toMatch(/^ {2}\| Starting doai-orchestrator\.service/m);
+    expect(attached.stdout).toMatch(/L1 Soft Reset \(l1-soft-reset\) on doai-orchestrator by root/);
+    expect(attached.stdout).toMatch(/SUCCESS/);
+    expect(server.log()).toMatch(/intent run\.start by root/);
+  }, 120_000);
+
+  it('refusals: an unknown runbook and a misfit target, same message and exit code as standalone', async () => {
+    for (const args of [
+      ['run', 'nope', '--target', 'doai-orchestrator'],
+      ['run', 'l2-service-reset', '--target', 'caddy'],
+    ]) {
+      const attached = await runCli([...args, '--config', demo.configPath, '--socket', socket]);
+      const alone = await runCli([...args, '--config', demo.configPath, '--standalone']);
+      expect(attached.code, args.join(' ')).toBe(alone.code);
+      expect(attached.code).not.toBe(0);
+      expect(attached.stderr.trim()).toBe(alone.stderr.trim());
+      expect(attached.stdout).toBe(alone.stdout);
+    }
+  }, 60_000);
+
+  it('L2 waits for an approval from another session (said with the command); SIGTERM cancels it in the server, exit 143', async () => {
+    const { spawn } = await import('node:child_process');
+    const { BIN } = await import('../helpers/cli');
+    const child = spawn(process.execPath, [BIN, 'run', 'l2-service-reset', '--target', 'doai-orchestrator', '--config', demo.configPath, '--socket', socket], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    await waitUntil(`the approval request line\n${out}`, () => /approval request \S+ \(step 1\) is pending; another user approves it with:\n {2}doai-console approve \S+/.test(out), 30_000);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(143);
+    expect(out).toMatch(/received SIGTERM: cancelling the run/);
+    expect(out).toMatch(/CANCELLED/);
+    const audit = readFileSync(join(dirname(demo.configPath), 'emergency.log'), 'utf8');
+    expect(audit).toMatch(/L2_SERVICE_RESET: CANCELLED/);
+  }, 60_000);
+});
