@@ -78,6 +78,7 @@ const clean = (s: string, max: number) =>
     .slice(0, max);
 
 function minutesText(ms: number): string {
+  if (ms < 60_000) return `${Math.round(ms / 1000)} s`;
   const m = Math.round(ms / 60_000);
   return m < 120 ? `${m} min` : m % 60 === 0 ? `${m / 60} h` : `${Math.floor(m / 60)} h ${m % 60} min`;
 }
@@ -199,8 +200,9 @@ export class MuteStore extends BatchedStore<MutesSnapshot> {
   }
 
   private changed(): void {
-    this.save();
+    // Pruned first: what has ended is neither kept in the file nor listed.
     this.refresh();
+    this.save();
     for (const l of [...this.changeListeners]) {
       try {
         l();
