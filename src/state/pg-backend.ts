@@ -40,6 +40,7 @@ const DRAIN_BATCH = 20;
 const WAIT_CAP_MS = 120_000;
 /** How often each server copies new audit lines into its emergency.log. */
 const MIRROR_TICK_MS = 500;
+const HOUSEKEEPING_MS = 3_600_000;
 
 export interface PgBackendOptions {
   target: PgTarget;
@@ -276,6 +277,7 @@ export class PgStateBackend implements StateBackend {
         const r = await c.query<{ beat_at: Date }>('UPDATE doai_leader SET beat_at = now() WHERE id = 1 AND holder = $1 RETURNING beat_at', [this.box]);
         if (r.rowCount === 0) throw new Error('the leader row names another server');
         this.leadership.update({ reachable: true, problem: undefined, leaderSeenAt: r.rows[0]!.beat_at });
+        await this.housekeeping(c);
         return;
       }
       const got = await c.query<{ got: boolean }>('SELECT pg_try_advisory_lock($1) AS got', [LEASE_KEY]);
@@ -303,6 +305,20 @@ export class PgStateBackend implements StateBackend {
     } finally {
       this.leaseBusy = false;
     }
+  }
+
+  private lastHousekeeping = 0;
+
+  /**
+   * The leader keeps the shared tables bounded, once an hour: notifications delivered or given up
+   * more than 30 days ago, and finished runs not updated for 7 days. The audit lines are kept.
+   */
+  private async housekeeping(c: pg.Client): Promise<void> {
+    if (Date.now() - this.lastHousekeeping < HOUSEKEEPING_MS) return;
+    this.lastHousekeeping = Date.now();
+    const outbox = await c.query("DELETE FROM doai_outbox WHERE state IN ('delivered', 'failed') AND created_at < now() - interval '30 days'");
+    const runs = await c.query("DELETE FROM doai_runs WHERE state <> 'running' AND updated_at < now() - interval '7 days'");
+    if (outbox.rowCount || runs.rowCount) this.opts.log('info', `housekeeping: removed ${outbox.rowCount ?? 0} old notification(s) and ${runs.rowCount ?? 0} old run view(s)`);
   }
 
   // ---- outbox ----------------------------------------------------------------------------------

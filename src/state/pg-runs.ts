@@ -14,6 +14,8 @@ export const RUNS_CHANNEL = 'doai_runs';
 const PUBLISH_MS = 200;
 /** Finished runs of other boxes shown among the recent ones. */
 const REMOTE_FINISHED_KEPT = 20;
+/** Finished runs of any box remembered (the newest). */
+const REMOTE_KEPT = 100;
 const DATE_KEYS = new Set(['startedAt', 'finishedAt', 'since', 'at', 'expiresAt', 'waitUntil']);
 
 function revive(text: string): unknown {
@@ -54,7 +56,11 @@ export class RunsPublisher {
     }
     this.busy = true;
     try {
-      for (const run of this.engine.getSnapshot().runs) {
+      const runs = this.engine.getSnapshot().runs;
+      // Bounded: only runs the engine still lists are remembered.
+      const listed = new Set(runs.map((r) => r.runId));
+      for (const id of this.published.keys()) if (!listed.has(id)) this.published.delete(id);
+      for (const run of runs) {
         const output: OutputLine[] = this.engine.getOutput(run.runId, WALL_OUTPUT_LINES);
         const view = JSON.stringify(run);
         const out = JSON.stringify(output);
@@ -124,7 +130,16 @@ export class SharedWallRuns extends BatchedStore<WallRunsSnapshot> {
       return; // a row this build cannot read: shown by its own box
     }
     this.remoteVersion++;
+    this.prune();
     this.refresh();
+  }
+
+  /** Bounded: every running run, and the newest finished ones. */
+  private prune(): void {
+    const finished = [...this.remote].filter(([, r]) => r.view.state !== 'running');
+    if (finished.length <= REMOTE_KEPT) return;
+    finished.sort(([, a], [, b]) => (b.view.finishedAt ?? b.view.startedAt).getTime() - (a.view.finishedAt ?? a.view.startedAt).getTime());
+    for (const [id] of finished.slice(REMOTE_KEPT)) this.remote.delete(id);
   }
 
   private refresh(): void {

@@ -224,6 +224,29 @@ describe('state backend: PostgreSQL', () => {
     expect(outbox[1]!.created_by).toContain(`(pid ${b.child.pid})`);
   }, 90_000);
 
+  it('the leader keeps the shared tables bounded: old notifications and old finished run views go, audit lines and recent ones stay', async () => {
+    const url = await cluster.createDatabase('housekeeping');
+    const first = await serve(box('a'), url);
+    await first.waitLog(/leading \(term 1\)/);
+    await first.stop('SIGTERM');
+    servers.splice(servers.indexOf(first), 1);
+    const q = (sql: string) => cluster.query('housekeeping', sql);
+    await q(`INSERT INTO doai_outbox (dedup_key, webhook, body, state, max_attempts, created_by, created_at) VALUES
+      ('old#1', 'oncall', '{}', 'delivered', 1, 'x', now() - interval '40 days'),
+      ('old#2', 'oncall', '{}', 'failed', 1, 'x', now() - interval '40 days'),
+      ('new#1', 'oncall', '{}', 'delivered', 1, 'x', now() - interval '1 day')`);
+    await q(`INSERT INTO doai_runs (run_id, box, state, view_json, output_json, updated_at) VALUES
+      ('r-old', 'x', 'success', '{}', '[]', now() - interval '8 days'),
+      ('r-running', 'x', 'running', '{}', '[]', now() - interval '8 days'),
+      ('r-new', 'x', 'failed', '{}', '[]', now() - interval '1 day')`);
+    await q("INSERT INTO doai_audit (line, box) VALUES ('[2025-01-01T00:00:00+00:00] L1_SOFT_RESET: START', 'x')");
+    const a = await serve(box('a2'), url);
+    await a.waitLog(/housekeeping: removed 2 old notification\(s\) and 1 old run view\(s\)/, 20_000);
+    expect((await q('SELECT dedup_key FROM doai_outbox ORDER BY id')).map((r) => r.dedup_key)).toEqual(['new#1']);
+    expect((await q('SELECT run_id FROM doai_runs ORDER BY run_id')).map((r) => r.run_id)).toEqual(['r-new', 'r-running']);
+    expect(await q('SELECT * FROM doai_audit')).toHaveLength(1);
+  }, 60_000);
+
   it('a console on its own evaluates no alerts on a postgres config (the leading server pages); on files it does', async () => {
     downPaths.add('/health-solo');
     const firing: Record<string, number> = {};
