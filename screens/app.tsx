@@ -381,6 +381,7 @@ function ConsoleApp(props: AppProps) {
     height: bodyHeight,
     flash: setMessage,
     currentRun: view === 'run' ? currentRun : undefined,
+    followUpChecklist: view === 'run' && currentRun ? runbooks.find((r) => r.id === currentRun.runbook)?.checklist : undefined,
     runs: runsSnap.runs,
     selectedTarget: selectedService?.name,
     quietStart: props.notice !== undefined,

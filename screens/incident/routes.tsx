@@ -45,6 +45,8 @@ export interface OpsRoutesInput extends OpsStoresProps {
   flash(message: BarMessage | undefined): void;
   /** The run on the run screen (the post-recovery checklist and the run's incident). */
   currentRun?: RunView;
+  /** The checklist the current run's runbook names to follow it (seed 003's restores: restore-after). */
+  followUpChecklist?: string;
   runs: RunView[];
   /** The dashboard's selected service: the target of a checklist started from the list. */
   selectedTarget?: string;
@@ -224,7 +226,8 @@ export function useOpsRoutes(input: OpsRoutesInput): OpsRoutes {
     'run.checklist': () => {
       const run = input.currentRun;
       if (!run || run.state !== 'success') return;
-      const def = checklists.definitions.find((d) => d.postRecovery);
+      // The checklist that follows this runbook, else seed 000's post-recovery list.
+      const def = checklists.definitions.find((d) => d.id === input.followUpChecklist) ?? checklists.definitions.find((d) => d.postRecovery);
       if (!def) return error(t(lang, 'checklists.none'));
       startChecklist(def.id, { target: run.target, incidentId: incidentOfRun(run)?.id, anchorAt: run.finishedAt ?? now });
     },

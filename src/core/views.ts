@@ -186,6 +186,8 @@ export interface RunbookSummary {
   /** Who must approve before it runs: auto (L1), a one-time code (L2), two approvers (L3). */
   approval?: 'auto' | 'code' | 'two-step';
   description?: Localized;
+  /** The checklist that follows a successful run (absent: the post-recovery one). */
+  checklist?: string;
 }
 
 export interface RunbookParamView {

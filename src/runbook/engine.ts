@@ -234,6 +234,7 @@ class Engine implements RunEngine {
         targets: fittingTargets(r, this.deps.config),
         approval: r.approval,
         ...(r.description ? { description: r.description } : {}),
+        ...(r.checklist ? { checklist: r.checklist } : {}),
         params: Object.entries(r.params).map(([name, p]) => ({
           name,
           type: p.type,

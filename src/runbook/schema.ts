@@ -203,6 +203,11 @@ export const runbookSchema = z
      */
     fits: z.array(z.string().regex(/^[a-z][a-z0-9-]*(\+[a-z][a-z0-9-]*)*$/, 'a service kind, or kinds joined by + (sqlite+compose)')).min(1).optional(),
     /**
+     * The checklist that follows a successful run (`l` on its run screen, for its target): seed
+     * 003's restores name `restore-after`; absent, the post_recovery checklist (seed 000's).
+     */
+    checklist: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'a checklist id').optional(),
+    /**
      * Commands the steps need on the host (issue 12 item 23), which `check` verifies per host and
      * target: a command name (`psql`: found on the SSH session's PATH) or a short test command
      * (`docker compose version`: exits 0). Letters, digits and . _ + - only, words separated by spaces.

@@ -39,14 +39,29 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
 });
 
-function setup(services: ServiceHealth[] = [service({ name: 'doai-orchestrator' })]) {
+/** A restore's follow-up checklist (seed 003's "after" list), named by its runbook. */
+const after: ChecklistDefinition = {
+  id: 'restore-after',
+  title: { en: 'After a restore', ko: '복구 후' },
+  post_recovery: false,
+  sections: [{ id: 'after', title: { en: 'After', ko: '복구 후 검증' }, items: [{ id: 'integrity', text: { en: 'Check data integrity', ko: '데이터 무결성 확인' } }] }],
+};
+
+/** A control whose L1 names a follow-up checklist, as seed 003's restores do (checklist: restore-after). */
+class FollowUpControl extends FakeRunControl {
+  listRunbooks() {
+    return super.listRunbooks().map((r) => (r.id === 'l1-soft-reset' ? { ...r, checklist: 'restore-after' } : r));
+  }
+}
+
+function setup(services: ServiceHealth[] = [service({ name: 'doai-orchestrator' })], opts: { followUp?: boolean } = {}) {
   const clock = new FakeClock(T0);
   const fleet = new MemoryFleetStore(services);
   const runs = new MemoryRunsStore();
-  const control = new FakeRunControl(runs);
+  const control = opts.followUp ? new FollowUpControl(runs) : new FakeRunControl(runs);
   const checklists = createChecklistStore({
     dir: join(dir, 'checklists'),
-    definitions: [post],
+    definitions: [post, after],
     clock,
     operator: 'orion',
     facts: () => ({ services: fleet.getSnapshot().services }),
@@ -102,6 +117,16 @@ describe('checklist screen', () => {
     expect(f).toMatch(/› ?\[ \] \/health answers +PASS/);
     expect(f).toMatch(/\[ \] WebSocket accepts +UNKNOWN/);
     expect(f).toMatch(/\[-\] Latency < 500 ms/);
+  });
+
+  it('after a run whose runbook names a follow-up checklist, l opens that one for the run\'s target (issue 12 item 15)', async () => {
+    const s = setup(undefined, { followUp: true });
+    await recovered(s);
+    await press(s.stdin, 'run.checklist');
+    const f = await frameOf(s);
+    expect(f).toContain('After a restore · doai-orchestrator · 0/1 signed');
+    expect(f).not.toContain('Post-recovery checklist');
+    expect(s.checklists.getSnapshot().instances.map((i) => [i.checklistId, i.target])).toEqual([['restore-after', 'doai-orchestrator']]);
   });
 
   it('Space signs (name and time), j/k and arrows move, n adds a note, u undoes — all on disk', async () => {

@@ -10,6 +10,7 @@ import { configSchema, type Config } from '../../src/config/schema';
 import { FakeClock } from '../../src/core/clock';
 import { createRunEngine, type RunEngine } from '../../src/runbook/engine';
 import type { RunEvent } from '../../src/runbook/events';
+import { loadChecklists } from '../../src/checklist/loader';
 import { loadRunbooks, parseRunbook } from '../../src/runbook/loader';
 import type { Runbook } from '../../src/runbook/schema';
 import type { RemoteShell } from '../../src/ssh/types';
@@ -110,6 +111,14 @@ describe('built-in runbooks', () => {
 
   it('destructive ones (restore, rollback) need at least code (L2) approval', () => {
     for (const id of DESTRUCTIVE) expect(['code', 'two-step'], id).toContain(runbooks.get(id)!.approval);
+  });
+
+  it('name a follow-up checklist that exists; seed 003\'s restores open its after-restore list (issue 12 item 15)', () => {
+    const ids = new Set(loadChecklists({ builtinDir: join(actions, 'checklists') }).map((c) => c.id));
+    for (const rb of runbooks.values()) if (rb.checklist) expect(ids, `${rb.id} names ${rb.checklist}`).toContain(rb.checklist);
+    expect(['sqlite-restore', 'chromadb-restore', 'unified-restore', 'pdf-restore'].map((id) => runbooks.get(id)!.checklist)).toEqual(Array(4).fill('restore-after'));
+    // Seed 000's list follows the L1–L3 resets (no checklist named: the post_recovery one).
+    expect(['l1-soft-reset', 'l2-service-reset', 'l3-box-reset'].map((id) => runbooks.get(id)!.checklist)).toEqual([undefined, undefined, undefined]);
   });
 
   it('state the reason for their approval level in a YAML comment', () => {
