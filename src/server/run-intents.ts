@@ -21,6 +21,12 @@ import { CONSOLE_OUTPUT_LINES, type ConsoleRunsSnapshot, type RunIntents, type R
 import type { ProvenIdentity } from '../protocol/messages';
 
 export type RunIntentName = keyof RunIntents;
+
+/**
+ * Reads a console repeats (an attached `run` polls run.events several times a second): answered
+ * like any intent, role-checked, but not written to the history or the server log line by line.
+ */
+export const QUIET_INTENTS: ReadonlySet<string> = new Set(['run.events', 'run.output', 'run.defaults']);
 export type RunIntentHandlers = { [N in RunIntentName]: (args: RunIntents[N][0], who: ProvenIdentity) => Promise<RunIntents[N][1]> };
 
 export interface ServerRuns {

@@ -20,7 +20,7 @@ import { acquireServerLock, ServerRunningError } from './server-lock';
 import { prepareChallengeDir } from './identity';
 import { Connections, DEFAULT_STALL_MS } from './connections';
 import { startHistory } from './history';
-import { createServerRuns } from './run-intents';
+import { createServerRuns, QUIET_INTENTS } from './run-intents';
 import { cliIntentHandlers } from './cli-intents';
 import { stderrLog, type ServerLog } from './log';
 import { statusReport } from './status-report';
@@ -160,9 +160,12 @@ export async function runServe(loaded: LoadedConfig, opts: ServeOptions): Promis
         return Promise.reject(err);
       }
       if (!handler) return Promise.reject(new Error(`unknown intent "${String(name).slice(0, 40)}"`));
-      // Every intent is recorded with the identity the transport proved, never one it names.
-      history.intent(who, name, args);
-      log('info', `intent ${name} by ${who.user} (uid ${who.uid})`);
+      // Every intent is recorded with the identity the transport proved, never one it names
+      // (repeated reads such as an attached `run` polling its events excepted).
+      if (!QUIET_INTENTS.has(name)) {
+        history.intent(who, name, args);
+        log('info', `intent ${name} by ${who.user} (uid ${who.uid})`);
+      }
       return handler(args, who);
     };
     const connections = new Connections({
