@@ -113,6 +113,8 @@ describe('model-restore (seed 002 Type 5 "모델 파일 손상")', () => {
     const r = await host.run(e, 'model-restore', 'predictor', { version: 'v20250825' });
     expect(r.outcome).toBe('failed');
     expect(r.steps.slice(0, 3)).toEqual(['check-latest:failed', 'check-version:failed', 'stage:skipped']);
+    expect(r.message).toContain('the chosen version fails its checksums too: latest/ was not touched');
+    expect(r.message).not.toContain('latest.corrupted');
     expect(readFileSync(join(models, 'latest', 'model.pkl'), 'utf8')).toBe('weights of the 1st, truncat');
     expect(readdirSync(models).sort()).toEqual(['latest', 'v20250825', 'v20250901']);
     expect(host.calls()).toEqual([]);
@@ -303,6 +305,7 @@ describe('predictor-db-restore and the read-only measure (seed 002 Type 2 "Acces
     const r = await host.run(e, 'predictor-db-restore', 'predictor', { db_file: db, backup_dir: backups, backup: join(backups, 'routing_db_20250105.accdb') });
     expect(r.outcome).toBe('failed');
     expect(r.steps.slice(0, 3)).toEqual(['check:failed', 'check-backup:failed', 'keep-current:skipped']);
+    expect(r.message).not.toContain('.corrupted');
     expect(readdirSync(join(data, 'routing_data'))).toEqual([]);
     expect(host.calls()).toEqual([]);
   });

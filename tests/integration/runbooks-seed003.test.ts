@@ -112,6 +112,8 @@ describe('chromadb-restore (seed 003 "ChromaDB 복구") with a point-in-time cho
     expect(r.outcome).toBe('failed');
     expect(r.steps[0]).toBe('check-archive:failed');
     expect(r.output('check-archive')).toContain('the archive is damaged or unreadable: nothing was changed');
+    // The message states only what ran: no kept directory is named when none was moved (issue 12 item 5).
+    expect(r.message).toBe('❌ ChromaDB restore failed (step "check-archive" (Read the whole archive (tar -tzf)) failed: exit code 1)');
     expect(host.calls()).toEqual([]);
     expect(readFileSync(join(live, '6f1c-segment', 'header.bin'), 'utf8')).toBe('garbage');
     expect(readdirSync(data).filter((f) => f.startsWith('chromadb.'))).toEqual([]);
