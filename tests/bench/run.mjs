@@ -15,6 +15,7 @@ import { watchMode, watchSoak } from './watch.mjs';
 import { auditLog } from './audit.mjs';
 import { dashboardNodes } from './dashboard-nodes.mjs';
 import { attachedConsole } from './attached-console.mjs';
+import { monitoring } from './monitoring.mjs';
 
 // Heap figures need a settled heap: run again with --expose-gc (npm run bench starts plain node).
 if (typeof globalThis.gc !== 'function') {
@@ -39,6 +40,7 @@ const benches = [
   ['audit', auditLog],
   ['dashboard-nodes', dashboardNodes],
   ['attached-console', (dir) => attachedConsole(dir, Math.min(RUNS, 5))],
+  ['monitoring', (dir) => monitoring(dir, RUNS)],
 ];
 
 const results = { date: new Date().toISOString(), node: process.version, runs: RUNS, load: (await import('node:os')).loadavg(), figures: [] };
