@@ -22,6 +22,16 @@ function revive(text: string): unknown {
   return JSON.parse(text, (k, v) => (DATE_KEYS.has(k) && typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? new Date(v) : v));
 }
 
+/**
+ * What other boxes may see of a run: everything but an approval's one-time code, which only the
+ * requester's own form shows (whoever reads it to the approver is the proof of a declared approval).
+ */
+export function shareable(run: RunView): RunView {
+  if (run.prompt?.kind !== 'approval' || run.prompt.code === undefined) return run;
+  const { code: _code, ...prompt } = run.prompt;
+  return { ...run, prompt };
+}
+
 /** Writes this server's runs to the database whenever they change. */
 export class RunsPublisher {
   private readonly published = new Map<string, string>();
@@ -62,7 +72,7 @@ export class RunsPublisher {
       for (const id of this.published.keys()) if (!listed.has(id)) this.published.delete(id);
       for (const run of runs) {
         const output: OutputLine[] = this.engine.getOutput(run.runId, WALL_OUTPUT_LINES);
-        const view = JSON.stringify(run);
+        const view = JSON.stringify(shareable(run));
         const out = JSON.stringify(output);
         const key = `${view}\n${out}`;
         if (this.published.get(run.runId) === key) continue;

@@ -108,6 +108,20 @@ function box(name: string, extra: Record<string, unknown> = {}, healthPath = '/h
       ],
     }),
   );
+  // The same behind an L2 one-time code: the code must never leave this box.
+  writeFileSync(
+    join(dir, 'runbooks', 'hold-code.yaml'),
+    stringify({
+      id: 'hold-code',
+      level: 'L2',
+      audit_name: 'HOLD_CODE',
+      title: { ko: '코드 시험', en: 'Code test' },
+      description: { ko: '코드 승인 후 대기', en: 'Waits for a code approval' },
+      approval: 'code',
+      target: 'service',
+      steps: [{ id: 'check', kind: 'http', title: { ko: '상태 확인', en: 'Health check' }, url: '{{service.health_url}}', timeout_s: 5, expect_status: 200 }],
+    }),
+  );
   return { config: join(dir, 'console.yaml'), socket: join(dir, 'run', 'console.sock'), dir };
 }
 
@@ -510,6 +524,29 @@ describe('runs across boxes (PostgreSQL, LISTEN/NOTIFY)', () => {
     await c.next((f) => f.t === 'result' && f.id === 2);
     await waitUntilAsync('the run to finish in the database', async () => (await cluster.query<{ state: string }>('runs_live', 'SELECT state FROM doai_runs WHERE run_id = $1', [runId]))[0]?.state === 'success');
     await wallB.waitFor(/SUCCESS|success/);
+    c.socket.destroy();
+  }, 60_000);
+
+  it("an approval's one-time code is not shared: the other boxes see the form waiting, never the code", async () => {
+    const url = await cluster.createDatabase('runs_code');
+    const aBox = box('a');
+    await serve(aBox, url);
+    const c = await rawClient(aBox.socket);
+    expect((await proveAsRoot(c, aBox.socket)).t).toBe('welcome');
+    c.send({ t: 'intent', id: 1, name: 'run.start', args: { runbook: 'hold-code', target: 'api' } });
+    const started = (await c.next((f) => f.t === 'result' && f.id === 1)) as { value?: { ok: boolean; runId?: string } };
+    expect(started.value).toMatchObject({ ok: true });
+    const runId = started.value!.runId!;
+    let view: { state: string; prompt?: { kind: string; code?: string; mode?: string } } | undefined;
+    await waitUntilAsync('the waiting form in the database', async () => {
+      const rows = await cluster.query<{ view_json: string }>('runs_code', 'SELECT view_json FROM doai_runs WHERE run_id = $1', [runId]);
+      view = rows[0] ? JSON.parse(rows[0].view_json) : undefined;
+      return view?.prompt?.kind === 'approval';
+    });
+    expect(view).toMatchObject({ state: 'running', prompt: { kind: 'approval', mode: 'code' } });
+    expect(view!.prompt).not.toHaveProperty('code');
+    c.send({ t: 'intent', id: 2, name: 'run.cancel', args: { runId } });
+    await c.next((f) => f.t === 'result' && f.id === 2);
     c.socket.destroy();
   }, 60_000);
 });
