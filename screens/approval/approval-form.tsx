@@ -91,6 +91,7 @@ export function ApprovalForm({ run, form, keys, now, lang, width, height }: Appr
       // R-APR-6: no code, no fields; say exactly how a proven approval is given.
       return [
         line('proven-how', prompt.requestId ? t(lang, 'approval.provenHow', { id: prompt.requestId }) : t(lang, 'approval.provenNoId'), { color: 'cyan', bold: true }),
+        ...(prompt.totp ? [line('totp-how', t(lang, 'approval.totpHow'), { color: 'cyan' })] : []),
       ];
     }
     if (form?.codeVoid || !prompt.code) {

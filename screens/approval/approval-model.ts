@@ -47,7 +47,8 @@ export function isCodePhase(phase: FormPhase): boolean {
 
 /** Under a `proven` policy a code phase has no fields: a typed name would not count (R-APR-6). */
 export function formFields(prompt: ApprovalPrompt, phase: FormPhase): FieldId[] {
-  return prompt.requirement === 'proven' && isCodePhase(phase) ? [] : fieldsFor(phase);
+  // With TOTP approvers enrolled, a name and their authenticator's code do count (R-ID-3).
+  return prompt.requirement === 'proven' && isCodePhase(phase) && !prompt.totp ? [] : fieldsFor(phase);
 }
 
 /**

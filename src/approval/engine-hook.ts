@@ -41,6 +41,16 @@ export interface ApprovalHookOptions {
    * approve in-process with their key, R-SSH-2). Returns what to call when it is over.
    */
   onFlow?: (open: OpenApproval) => () => void;
+  /** Approvers' one-time passwords (R-ID-3), held by the server: a name and code typed in the form. */
+  totp?: TotpApprovals;
+}
+
+/** What the hook needs of src/operators/totp.ts's verifier. */
+export interface TotpApprovals {
+  any(): boolean;
+  /** The config's spelling of an enrolled approver's name, or undefined. */
+  enrolled(typed: string): string | undefined;
+  check(typed: string, code: string): { ok: true; name: string } | { ok: false; why: string; name: string; message: string };
 }
 
 /** An approval waiting in this process, as the server shows it to approvers. */
@@ -65,7 +75,7 @@ function both(en: string, ko: string): Localized {
 /** The run view's approval prompt: the flow's state plus what the form shows around it. */
 export function buildApprovalPrompt(
   snap: ApprovalSnapshot,
-  extra: { plan: string[]; requestId?: string; requestFlags?: string; requestError?: Localized; demoDeclared?: boolean },
+  extra: { plan: string[]; requestId?: string; requestFlags?: string; requestError?: Localized; demoDeclared?: boolean; totp?: boolean },
 ): RunPrompt | null {
   const base = approvalPrompt(snap);
   if (!base || base.kind !== 'approval') return base;
@@ -77,6 +87,7 @@ export function buildApprovalPrompt(
     mode: snap.mode === 'two-step' ? 'two-step' : 'code',
     requirement: snap.requirement,
     ...(extra.demoDeclared && snap.requirement === 'declared' ? { demoDeclared: true } : {}),
+    ...(extra.totp ? { totp: true } : {}),
     ...(snap.step1 ? { step1: { name: snap.step1.name, at: snap.step1.at, ...(snap.step1.source ? { identity: describeIdentity(snap.step1.source) } : {}) } } : {}),
     ...(snap.step2 ? { step2: { name: snap.step2.name, at: snap.step2.at, ...(snap.step2.source ? { identity: describeIdentity(snap.step2.source) } : {}) } } : {}),
     ...(snap.reason !== undefined ? { reason: snap.reason } : {}),
@@ -139,7 +150,7 @@ export function createApprovalHook(initial: ApprovalHookOptions): ApprovalHook {
 
         const pushPrompt = () => {
           if (settled) return;
-          const prompt = buildApprovalPrompt(flow.getSnapshot(), { plan: ctx.plan, requestId, requestError, demoDeclared, ...(o.approvalsDir ? { requestFlags: approveDirFlag(o.approvalsDir) } : {}) });
+          const prompt = buildApprovalPrompt(flow.getSnapshot(), { plan: ctx.plan, requestId, requestError, demoDeclared, ...(o.totp?.any() ? { totp: true } : {}), ...(o.approvalsDir ? { requestFlags: approveDirFlag(o.approvalsDir) } : {}) });
           const key = JSON.stringify(prompt);
           if (key === lastPrompt) return;
           lastPrompt = key;
@@ -188,6 +199,30 @@ export function createApprovalHook(initial: ApprovalHookOptions): ApprovalHook {
 
         ctx.onAnswer((answer: ApprovalAnswer) => {
           if (settled) return { accepted: false, error: both('This approval is over', '이 승인 절차는 끝났습니다') };
+          const byTotp = answer.kind === 'approve' && o.totp && PHASES_WITH_APPROVER.has(flow.getSnapshot().phase) ? o.totp.enrolled(answer.name) : undefined;
+          if (byTotp && o.totp && answer.kind === 'approve' && (requirement === 'proven' || /^\s*\d{6}\s*$/.test(answer.code))) {
+            // An enrolled approver's name: the code is their authenticator's (R-ID-3), checked by the server.
+            const step = flow.currentStep;
+            let check: ReturnType<TotpApprovals['check']>;
+            try {
+              check = o.totp.check(answer.name, answer.code);
+            } catch (err) {
+              // A secrets file that cannot be trusted (others can read it) proves nothing.
+              check = { ok: false, why: 'unavailable', name: answer.name.trim(), message: `one-time passwords unavailable: ${(err as Error).message}` };
+            }
+            let res: { accepted: boolean; error?: Localized };
+            if (check.ok) {
+              res = flow.approveAsProven({ name: check.name, source: { kind: 'totp' } });
+            } else if (check.why === 'wrong' && requirement === 'declared' && flow.getSnapshot().code) {
+              // Six digits may also be the console's own code: the flow judges it as typed.
+              res = flow.input(answer);
+            } else {
+              flow.recordRefusal(step, check.why === 'locked' ? 'One-time passwords locked' : check.why === 'reused' ? 'One-time password reused' : 'Wrong one-time password', { name: check.name, source: { kind: 'totp' } });
+              res = { accepted: false, error: both(check.message, check.message) };
+            }
+            pushPrompt();
+            return { accepted: res.accepted, ...(res.error ? { error: res.error } : {}) };
+          }
           const res = flow.input(answer);
           pushPrompt();
           return { accepted: res.accepted, ...(res.error ? { error: res.error } : {}) };

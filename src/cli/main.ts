@@ -293,6 +293,16 @@ export function buildProgram(setExit: (code: number) => void): Command {
       setExit(runApprove(id, flags));
     });
 
+  const operator = program.command('operator').description('operators of the config (R-ID): enrol an approver for one-time passwords');
+  common(operator.command('enroll'))
+    .description("make a TOTP secret for an approver (kept owner-only in the server's state folder: run as the server's user) and show it as an otpauth:// URI and a QR code")
+    .argument('<name>', 'the operator name from the config (operators.people[].name), with the approver role')
+    .option('--replace', 'issue a new secret for someone enrolled already (their old authenticator entry stops working)')
+    .action(async (name: string, flags: CommonFlags & { replace?: boolean }) => {
+      const { runOperatorEnroll } = await import('./operator-enroll');
+      setExit(await runOperatorEnroll(loadFromFlags(flags), name, { replace: flags.replace === true }));
+    });
+
   common(program.command('check'))
     .description('validate the config and runbooks, then probe every host (DNS, TCP, SSH host key, SSH login) and service (health URL); exit 0 all good, 1 a probe failed, 2 invalid config')
     .option('--accept-new', 'write host keys not yet in known_hosts (after you verified the fingerprints); a changed key is always refused')

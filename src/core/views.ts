@@ -100,6 +100,8 @@ export type RunPrompt =
       requirement?: 'declared' | 'proven';
       /** The demo config chose declared approvals where real mode is proven: the form says so. */
       demoDeclared?: boolean;
+      /** An approver's authenticator code also proves (R-ID-3): the form asks for a name and code even under `proven`. */
+      totp?: boolean;
       reason?: string;
       /** What will run, on which host, shown before anyone approves (dry-run lines). */
       plan?: string[];

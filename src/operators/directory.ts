@@ -131,6 +131,13 @@ export class OperatorDirectory {
     return this.byName.get(name.trim().toLowerCase());
   }
 
+  /** Operators with the approver role, by lower-case name (TOTP approvals name them). */
+  approvers(): ReadonlyMap<string, string> {
+    const out = new Map<string, string>();
+    for (const [key, e] of this.byName) if (e.roles.has('approver')) out.set(key, e.name);
+    return out;
+  }
+
   /** Whether any operator has an SSH key (serve --ssh needs one to be useful). */
   get keyCount(): number {
     return this.byKey.size;

@@ -8,6 +8,7 @@ import type { ServerLog } from '../server/log';
 import { UserError } from '../cli/exit';
 import { OperatorDirectory, OperatorsConfigError, type Proof } from './directory';
 import { createIntentGate, type IntentGate } from './gate';
+import { TotpVerifier } from './totp';
 
 export function proofOf(who: ProvenIdentity): Proof {
   return { kind: 'os-user', uid: who.uid, user: who.user };
@@ -20,6 +21,11 @@ export function loadDirectory(loaded: LoadedConfig): OperatorDirectory {
     if (err instanceof OperatorsConfigError) throw new UserError(`${loaded.path}: ${err.message}`, 2);
     throw err;
   }
+}
+
+/** The server's approvals also take approvers' one-time passwords (R-ID-3), from its own secrets. */
+export function serverTotp(loaded: LoadedConfig, directory: OperatorDirectory): TotpVerifier {
+  return new TotpVerifier(loaded.paths.stateDir, () => directory.approvers());
 }
 
 export function createServerGate(

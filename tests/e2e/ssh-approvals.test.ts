@@ -3,7 +3,10 @@
 // approves its step with a key press, the requester's form advances live, and the audit says
 // which key approved (self-approval and the same approver twice, refused by identity:
 // tests/unit/approval-board.test.ts). Real OpenSSH clients in tmux against the built server.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import * as OTPAuth from 'otpauth';
+import { runCli } from '../helpers/cli';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTmux, type TmuxSession } from '../helpers/tmux';
 import { sshRig, type SshRig } from '../helpers/ssh-console';
@@ -19,7 +22,7 @@ beforeAll(async () => {
       { name: 'bob', roles: ['approver'] },
       { name: 'carol', roles: ['approver'] },
     ],
-    { approval: { L3: 'proven' } },
+    { approval: { L2: 'proven', L3: 'proven' } },
   );
   await rig.start();
 }, 60_000);
@@ -85,4 +88,57 @@ describe('approvals by SSH key', () => {
     // No refusal on the way: three different identities.
     expect(lines.filter((l) => /REJECTED|REFUSED/.test(l))).toEqual([]);
   }, 150_000);
+
+  it('TOTP: enrol prints an otpauth URI and a QR code (secret owner-only); the requester types bob and the code computed from it; audited (totp)', async () => {
+    const enrolled = await runCli(['operator', 'enroll', 'bob', '--config', rig.config]);
+    expect(enrolled.code, enrolled.stderr).toBe(0);
+    const uri = /otpauth:\/\/totp\/\S+/.exec(enrolled.stdout)?.[0];
+    expect(uri).toMatch(/^otpauth:\/\/totp\/doai-console:bob\?issuer=doai-console&secret=[A-Z2-7]+&algorithm=SHA1&digits=6&period=30$/);
+    expect(enrolled.stdout).toMatch(/[█▀▄]{10}/);
+    expect(statSync(join(rig.state, 'totp-secrets.json')).mode & 0o777).toBe(0o600);
+    // Enrolling again without --replace is refused (the phone's entry would silently stop working).
+    const again = await runCli(['operator', 'enroll', 'bob', '--config', rig.config]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('bob is enrolled already — give --replace');
+    const viewerOnly = await runCli(['operator', 'enroll', 'nobody-here', '--config', rig.config]);
+    expect(viewerOnly.stderr).toContain('no operator named "nobody-here"');
+    const totp = OTPAuth.URI.parse(uri!) as OTPAuth.TOTP;
+
+    const alice = term('alice');
+    await alice.waitFor(/doai-orchestrator\s+UP/, 30_000);
+    alice.send('Down');
+    alice.send('Down');
+    await alice.waitFor(/› doai-orchestrator/, 10_000);
+    alice.send('2');
+    const s0 = await alice.waitFor(/restart anyway with L2 Service Reset\? \(y\/n\)|SERVICE RESET CONFIRMATION/, 20_000);
+    if (/restart anyway/.test(s0)) alice.send('y');
+    const form = await alice.waitFor(/SERVICE RESET CONFIRMATION — doai-orchestrator/, 20_000);
+    expect(form).toContain('type their name and the 6-digit code from their authenticator');
+    for (let i = 0; i < 20 && /more below/.test(alice.screen()); i++) alice.send('NPage');
+    // A wrong code first: refused in words, audited as a TOTP attempt.
+    const wrong = String((Number(totp.generate()) + 1) % 1_000_000).padStart(6, '0');
+    alice.type(wrong);
+    alice.send('Tab');
+    alice.type('bob');
+    alice.send('Enter');
+    const after = await alice.waitFor(/wrong one-time password for bob \(4 left before a 5 min lock\)/, 10_000);
+    // The wrong code is cleared; the name stays. Type the right one into the code field.
+    if (!/›\s*\[CONFIRM\] Code/.test(after)) alice.send('BTab');
+    await alice.waitFor(/›\[CONFIRM\] Code:/, 5_000);
+    alice.type(totp.generate());
+    alice.send('Enter'); // code field → name field (bob is kept)
+    alice.send('Enter'); // submit
+    await waitUntil('STEP1_APPROVED by bob (totp)', () => auditLines().includes('L2_SERVICE_RESET: STEP1_APPROVED by bob (totp)'), 20_000).catch((err: Error) => {
+      throw new Error(`${err.message}; audit: ${auditLines().join(' | ')}; screen:\n${alice.screen()}`);
+    });
+    // The form is gone: the run goes on.
+    await alice.waitFor(/✓ Stop|Stop the|Snapshot|SUCCESS/, 30_000);
+    const lines = auditLines();
+    expect(lines).toContain('L2_SERVICE_RESET: STEP1_REJECTED - Wrong one-time password: bob (totp)');
+    expect(lines).toContain('L2_SERVICE_RESET: STEP1_APPROVED by bob (totp)');
+    // The secret is nowhere but its file: not in the audit log, not in the server's log.
+    const secret = /secret=([A-Z2-7]+)/.exec(uri!)![1]!;
+    expect(readFileSync(rig.audit, 'utf8')).not.toContain(secret);
+    expect(rig.server!.log()).not.toContain(secret);
+  }, 90_000);
 });
