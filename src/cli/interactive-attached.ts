@@ -11,7 +11,8 @@ import { remoteAlertControl } from '../core/alert-control';
 import { startConsole, leaveAltScreen } from '../../screens/render';
 import type { LoadedConfig } from '../config/load';
 import type { Lang, ServerLinkView } from '../core/views';
-import type { Store } from '../core/store';
+import { BatchedStore, type Store } from '../core/store';
+import type { AppStartup } from '../../screens/app';
 import { realClock } from '../core/clock';
 import { Ticker } from '../core/ticker';
 import { installCrashGuard } from '../watch/terminal';
@@ -22,6 +23,12 @@ import { Attached, AttachError } from '../attach/client';
 import { LinkView, remoteHealth, type RemoteHealth } from '../attach/remote-health';
 import { remoteOps } from '../attach/remote-runs';
 import { join } from 'node:path';
+
+class StartupStore extends BatchedStore<AppStartup | undefined> {
+  deliver(parts: AppStartup): void {
+    this.set(parts);
+  }
+}
 
 export interface AttachedServer {
   link: Attached;
@@ -68,10 +75,8 @@ export async function runAttached(
   }
   const tick = new Ticker(1000);
   tick.start();
-  const notice = [ops.runs.notice(opts.lang), opts.notice].filter(Boolean).join(' · ') || undefined;
-  const handle = startConsole(
-    {
-      fleet: health.fleet,
+  const noticeNow = () => [ops.runs.notice(opts.lang), opts.notice].filter(Boolean).join(' · ') || undefined;
+  const parts: Omit<AppStartup, 'notice'> = {
       runs: ops.runs,
       control: ops.control,
       ops: { checklists: ops.checklists, checklistControl: ops.checklistControl, incidents: ops.incidents, incidentControl: ops.incidentControl },
@@ -95,7 +100,22 @@ export async function runAttached(
         ...(health.nodes ? { nodes: health.nodes } : {}),
         ...(health.hosts ? { hosts: health.hosts } : {}),
       },
-      ...(notice ? { notice } : {}),
+  };
+  // The message bar's notice follows the server's: a server that restarts after being killed
+  // mid-run says `Interrupted: …` in consoles that stayed attached too.
+  let shown = noticeNow();
+  const startup = new StartupStore({ ...parts, ...(shown ? { notice: shown } : {}) });
+  const offNotice = ops.runs.subscribe(() => {
+    const now = noticeNow();
+    if (now === shown) return;
+    shown = now;
+    startup.deliver({ ...parts, ...(now ? { notice: now } : {}) });
+  });
+  const handle = startConsole(
+    {
+      fleet: health.fleet,
+      runs: ops.runs,
+      startup,
       demo: opts.demo,
       lang: opts.lang,
       // The operator is who the server proved, not a name this process picks.
@@ -140,6 +160,7 @@ export async function runAttached(
   } finally {
     for (const s of sigs) process.off(s, onSignal);
     guard.dispose();
+    offNotice();
     tick.stop();
     link.close();
   }

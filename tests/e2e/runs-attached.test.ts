@@ -239,8 +239,9 @@ describe('runs belong to the server', () => {
     await fault('clear');
     server = await startServer(demo.configPath, socket);
     await server.waitLog(new RegExp(`run ${runId} \\(l1-soft-reset on doai-orchestrator\\) was INTERRUPTED in step verify`));
-    // The console that was open comes back by itself.
+    // The console that was open comes back by itself, and says what the new server found.
     await a.term.waitFor(/attached to \S*console\.sock/, 30_000);
+    await a.term.waitFor(/Interrupted: l1-soft-reset on doai-orchestrator \(root, \d\d:\d\d, during verify\)/, 30_000);
     a.term.kill();
 
     const b = attachConsole();
