@@ -22,6 +22,8 @@ export interface ApprovalHookOptions {
   approvalsDir?: string;
   /** Config `approvers`: when non-empty, only these may approve (typed names and OS users). */
   approvers?: readonly string[];
+  /** Per level, who may approve instead of `approvers` (operators with the approver role, R-ID-1). */
+  approversFor?: (level: string) => readonly string[] | undefined;
   /** Config `approval`: declared or proven per level (R-APR-6); the defaults when left out. */
   policy?: Readonly<Partial<Record<'L2' | 'L3', ApprovalRequirement>>>;
   /** A demo config: a level declared where real mode defaults to proven is marked on the form. */
@@ -120,6 +122,7 @@ export function createApprovalHook(initial: ApprovalHookOptions): ApprovalHook {
   const prepareApproval = (info: ApprovalInfo): PreparedApproval => {
     const o = { ...opts };
     const requirement = requirementFor(info.level, info.policy, o.policy);
+    const approvers = o.approversFor?.(info.level) ?? o.approvers;
     // The demo chose declared where real mode (the default) would be proven: say so on the form.
     const demoDeclared = o.demo === true && requirement === 'declared' && requirementFor(info.level, info.policy, DEFAULT_APPROVAL_POLICY) === 'proven';
     let forward: ((effect: ApprovalEffect) => void) | undefined;
@@ -129,7 +132,7 @@ export function createApprovalHook(initial: ApprovalHookOptions): ApprovalHook {
       mode: info.policy,
       clock: o.clock,
       random: o.random,
-      approvers: o.approvers,
+      approvers,
       requirement,
       requester: { name: info.operator, ...requesterIdentity() },
       onEffect: (effect) => {
@@ -277,7 +280,7 @@ export function createApprovalHook(initial: ApprovalHookOptions): ApprovalHook {
                 clock: o.clock,
                 signal: AbortSignal.any([sessionStop.signal, ctx.signal]),
                 pollMs: o.pollMs,
-                approvers: o.approvers,
+                approvers,
                 requires: requirement,
                 plan: info.plan,
                 onRequest: (request) => {

@@ -249,8 +249,10 @@ export const configSchema = z.strictObject({
     .strictObject({
       L2: z.enum(['declared', 'proven']).default('declared'),
       L3: z.enum(['declared', 'proven']).default('proven'),
+      /** Levels whose every step needs an operator with the approver role (operators section): e.g. [L3]. */
+      approver_role: z.array(z.enum(['L2', 'L3'])).default([]),
     })
-    .default({ L2: 'declared', L3: 'proven' }),
+    .default({ L2: 'declared', L3: 'proven', approver_role: [] }),
   contacts: z.array(contactSchema).default([]),
   /** Operators, their OS users and SSH keys, and roles (R-ID-1); absent: every local user is an operator. */
   operators: operatorsSchema.optional(),

@@ -28,6 +28,20 @@ export function serverTotp(loaded: LoadedConfig, directory: OperatorDirectory): 
   return new TotpVerifier(loaded.paths.stateDir, () => directory.approvers());
 }
 
+/**
+ * `approval.approver_role: [L3]`: every step of those levels needs an operator with the approver
+ * role, whichever way the approval comes (key, OS user, TOTP, a typed name).
+ */
+export function approversByRole(loaded: LoadedConfig, directory: OperatorDirectory): (level: string) => readonly string[] | undefined {
+  const levels = new Set<string>(loaded.config.approval.approver_role ?? []);
+  return (level) => {
+    if (!levels.has(level.toUpperCase())) return undefined;
+    const names = [...directory.approvers().values()];
+    // Nobody has the role: a list nobody matches refuses every approval, said by the flow.
+    return names.length ? names : ['(no operator has the approver role)'];
+  };
+}
+
 export function createServerGate(
   loaded: LoadedConfig,
   audit: AuditLog,

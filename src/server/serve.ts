@@ -26,7 +26,7 @@ import { stderrLog, type ServerLog } from './log';
 import { statusReport } from './status-report';
 import { alertIntentHandlers } from './alert-intents';
 import { THIS_BUILD, describeVersion } from '../protocol/version';
-import { createServerGate, proofOf, serverTotp } from '../operators/server-gate';
+import { approversByRole, createServerGate, proofOf, serverTotp } from '../operators/server-gate';
 import { evaluateAlertsWhileLeading, openStateBackend } from '../state/serve-state';
 import type { StateBackend } from '../state/backend';
 
@@ -123,7 +123,7 @@ export async function runServe(loaded: LoadedConfig, opts: ServeOptions): Promis
     const incident = new IncidentFilesSource({ dir: join(stateDir, 'incidents'), pollMs: 2000 });
     // Operators and roles (R-ID-1, R-ID-2): every intent is checked against the proven identity.
     const gate = createServerGate(loaded, ctx.audit, log, () => ctx!.clock.now());
-    ctx.approvals.configure({ totp: serverTotp(loaded, gate.directory) });
+    ctx.approvals.configure({ totp: serverTotp(loaded, gate.directory), approversFor: approversByRole(loaded, gate.directory) });
     // Runs, checklists and incidents: consoles see and act on the server's (R-SRV-3).
     const served = createServerRuns(ctx);
     const history = startHistory({ stateDir: loaded.paths.stateDir, log, now: () => ctx!.clock.now(), fleet, hosts: config.hosts.length ? monitors?.hosts : undefined });

@@ -29,7 +29,7 @@ export function gatedRunControl(engine: RunEngine, gate: IntentGate, who: Princi
   return {
     listRunbooks: () => engine.listRunbooks(),
     start(runbookId, target, opts): StartResult {
-      const no = refused('runs.start');
+      const no = refused('run.start');
       if (no) return { ok: false, error: no };
       // The run is the session's operator's, not the server's account (START, lock, journal).
       const res = engine.start(runbookId, target, { ...opts, operator: who.name } as Parameters<RunEngine['start']>[2]);
@@ -41,7 +41,7 @@ export function gatedRunControl(engine: RunEngine, gate: IntentGate, who: Princi
       ? {
           listChoices: (runbookId: string, target: string, param: string, given?: Record<string, string>) => {
             // Listing runs a command on the target: an operator's act.
-            const no = refused('runs.choices');
+            const no = refused('run.choices');
             if (no) return Promise.reject(new Error(no));
             return engine.listChoices!(runbookId, target, param, given);
           },
@@ -49,17 +49,17 @@ export function gatedRunControl(engine: RunEngine, gate: IntentGate, who: Princi
       : {}),
     ...(engine.paramDefaults ? { paramDefaults: (runbookId: string, target: string, given?: Record<string, string>) => engine.paramDefaults!(runbookId, target, given) } : {}),
     cancel(runId) {
-      if (refused('runs.cancel')) return;
+      if (refused('run.cancel')) return;
       (engine.cancel as (id: string, by?: string) => void)(runId, who.name);
     },
     confirm(runId) {
-      if (refused('runs.confirm')) return;
+      if (refused('run.confirm')) return;
       engine.confirm(runId);
     },
     ...(engine.answerApproval
       ? {
           answerApproval: (runId: string, answer: Parameters<NonNullable<RunControl['answerApproval']>>[1]) => {
-            const no = refused('runs.answer');
+            const no = refused('run.answer');
             if (no) return { accepted: false, error: words(no) };
             return engine.answerApproval!(runId, answer);
           },
@@ -68,7 +68,7 @@ export function gatedRunControl(engine: RunEngine, gate: IntentGate, who: Princi
     ...(engine.resume
       ? {
           resume: (runId: string) => {
-            const no = refused('runs.resume');
+            const no = refused('run.resume');
             if (no) return { ok: false, error: no };
             return engine.resume!(runId);
           },

@@ -63,10 +63,10 @@ describe('serve --ssh with OpenSSH', () => {
     const con = term(rig.ssh('vic', { tty: true, command: 'console' }));
     await con.waitFor(/doai-orchestrator\s+UP/, 30_000);
     con.send('1');
-    const s = await con.waitFor(/restart anyway with L1 Soft Reset\? \(y\/n\)|refused: runs\.start needs the operator role/, 30_000);
+    const s = await con.waitFor(/restart anyway with L1 Soft Reset\? \(y\/n\)|refused: run\.start needs the operator role/, 30_000);
     if (/restart anyway/.test(s)) con.send('y');
-    await con.waitFor(/refused: runs\.start needs the operator role; vic has role viewer — L1 Soft Reset on caddy not started/, 20_000);
-    expect(readFileSync(rig.audit, 'utf8')).toContain(`ACCESS: REFUSED runs.start by vic (ssh-key ${rig.fingerprintOf('vic')}) - role viewer, needs operator`);
+    await con.waitFor(/refused: run\.start needs the operator role; vic has role viewer — L1 Soft Reset on caddy not started/, 20_000);
+    expect(readFileSync(rig.audit, 'utf8')).toContain(`ACCESS: REFUSED run.start by vic (ssh-key ${rig.fingerprintOf('vic')}) - role viewer, needs operator`);
   }, 90_000);
 
   it('answers status and status --json as exec requests, exit 0 when healthy', async () => {

@@ -86,9 +86,15 @@ describe('operators and roles on the server socket', () => {
     const refused = await intent(dan.c, 'alerts.unisolate', { devices: ['node-1'] });
     expect(refused.ok).toBe(false);
     expect(refused.error).toBe('refused: alerts.unisolate needs the operator role; dan has role viewer');
-    // An intent nobody has declared yet is closed to viewers too (fail closed).
-    const start = await intent(dan.c, 'runs.start', { runbook: 'l1', target: 'x' });
-    expect(start.error).toMatch(/^refused: runs\.start needs the operator role/);
+    // Starting a run: refused before the run intents see it; an intent nobody has declared yet is
+    // closed to viewers too (fail closed).
+    const start = await intent(dan.c, 'run.start', { runbook: 'l1-soft-reset', target: 'caddy' });
+    expect(start.error).toBe('refused: run.start needs the operator role; dan has role viewer');
+    const future = await intent(dan.c, 'fleet.reboot-everything', {});
+    expect(future.error).toMatch(/^refused: fleet\.reboot-everything needs the operator role/);
+    // Reading a run's output is a viewer's right.
+    const output = await intent(dan.c, 'run.output', { runId: 'nope' });
+    expect(output.error ?? '').not.toMatch(/^refused/);
 
     const stranger = await attachAs(socket, NOBODY);
     expect(stranger.answer.t).toBe('welcome');
@@ -102,7 +108,8 @@ describe('operators and roles on the server socket', () => {
 
     const log = readFileSync(audit, 'utf8');
     expect(log).toMatch(/\] ACCESS: REFUSED alerts\.unisolate by dan \(os-user daemon uid 1\) - role viewer, needs operator\n/);
-    expect(log).toMatch(/\] ACCESS: REFUSED runs\.start by dan \(os-user daemon uid 1\) - role viewer, needs operator\n/);
+    expect(log).toMatch(/\] ACCESS: REFUSED run\.start by dan \(os-user daemon uid 1\) - role viewer, needs operator\n/);
+    expect(log).not.toMatch(/REFUSED run\.output/);
     expect(log).toMatch(/\] ACCESS: REFUSED alerts\.unisolate by nobody \(os-user nobody uid 65534\) - role viewer, needs operator\n/);
     expect(log).not.toMatch(/by alice/);
     await server.waitLog(/warn  REFUSED alerts\.unisolate by dan/);

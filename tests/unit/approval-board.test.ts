@@ -73,3 +73,25 @@ describe('approval board', () => {
     expect(s.flow.getSnapshot().phase).toBe('rejected');
   });
 });
+
+describe('approval.approver_role', () => {
+  it('L3 listed: every step needs an operator with the approver role (a typed name of someone else is refused); L2 unlisted: open', async () => {
+    const { approversByRole } = await import('../../src/operators/server-gate');
+    const directory = new OperatorDirectory(
+      { unknown: 'refused', people: [ { name: 'bob', os_users: [], keys: [], roles: ['approver'] }, { name: 'dave', os_users: [], keys: [], roles: ['operator'] } ] },
+      '/',
+    );
+    const loaded = { config: { approval: { L2: 'declared', L3: 'declared', approver_role: ['L3'] } } } as unknown as Parameters<typeof approversByRole>[0];
+    const forLevel = approversByRole(loaded, directory);
+    expect(forLevel('L2')).toBeUndefined();
+    expect(forLevel('L3')).toEqual(['bob']);
+    const clock = new FakeClock();
+    const effects: ApprovalEffect[] = [];
+    const flow = new ApprovalFlow({ mode: 'two-step', clock, requirement: 'declared', approvers: forLevel('L3'), requester: { name: 'alice' }, random: () => Buffer.from([0xa3, 0xb2, 0xc1]), onEffect: (e) => effects.push(e) });
+    flow.start();
+    const code = flow.getSnapshot().code!;
+    expect(flow.input({ kind: 'approve', name: 'dave', code }).accepted).toBe(false);
+    expect(effects.flatMap((e) => ('audit' in e ? [e.audit] : []))).toContain('STEP1_REJECTED - Approver not allowed: dave (declared by alice)');
+    expect(flow.input({ kind: 'approve', name: 'bob', code }).accepted).toBe(true);
+  });
+});
