@@ -2,9 +2,10 @@
 // alert monitor, src/health/alerts-store.ts). Watch mode must not build the alert engine (it can
 // start runbooks and send notifications), so it folds the recorded transitions instead: opened
 // read-only, new complete lines only, a rotated or truncated file read again from its start.
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { PolledSource } from './polled-source';
-import type { AlertsSnapshot, AlertView } from '../core/views';
+import type { AlertsSnapshot, AlertView, MuteView } from '../core/views';
 import { liveEvaluators } from './evaluators-reader';
 
 export interface AlertsFileSourceOptions {
@@ -37,6 +38,8 @@ export class AlertsFileSource extends PolledSource<AlertsSnapshot> {
   private resolved: AlertView[] = [];
   private problem: string | undefined;
   private evaluators: number | undefined;
+  private mutes: MuteView[] = [];
+  private mutesKey = '';
 
   constructor(private readonly opts: AlertsFileSourceOptions) {
     super({ alerts: [], firing: 0, isolated: [], problems: [] }, 0, opts.pollMs ?? 2000);
@@ -52,6 +55,7 @@ export class AlertsFileSource extends PolledSource<AlertsSnapshot> {
         changed = true;
       }
     }
+    if (this.opts.stateDir !== undefined && this.readMutes(join(this.opts.stateDir, 'mutes.json'))) changed = true;
     let fd: number | undefined;
     try {
       const st = statSync(this.opts.file);
@@ -149,6 +153,42 @@ export class AlertsFileSource extends PolledSource<AlertsSnapshot> {
     return false;
   }
 
+  /**
+   * Silences and console-started maintenance windows in force, from <stateDir>/mutes.json (kept by
+   * the evaluating console or server, src/health/alerts-mute.ts): the wall screen says MAINTENANCE.
+   * True when what is in force changed.
+   */
+  private readMutes(file: string): boolean {
+    let list: MuteView[] = [];
+    try {
+      const raw = readFileSync(file, 'utf8');
+      if (raw.length > 1 << 20) return false;
+      const o = JSON.parse(raw) as { silences?: Record<string, unknown>[]; maintenance?: Record<string, unknown>[] };
+      const now = Date.now();
+      for (const w of o.maintenance ?? []) {
+        const from = date(w.from);
+        const until = date(w.until);
+        if (typeof w.id !== 'string' || typeof w.service !== 'string' || !from || !until || until.getTime() <= now) continue;
+        list.push({ id: w.id, what: 'maintenance', match: w.service, service: w.service, reason: typeof w.reason === 'string' ? w.reason : '', by: typeof w.by === 'string' ? w.by : '', from, until });
+      }
+      for (const x of o.silences ?? []) {
+        const from = date(x.createdAt);
+        const until = date(x.until);
+        if (typeof x.id !== 'string' || !from || !until || until.getTime() <= now) continue;
+        const match = [typeof x.rule === 'string' && `rule=${x.rule}`, typeof x.subject === 'string' && `subject=${x.subject}`].filter(Boolean).join(' ');
+        list.push({ id: x.id, what: 'silence', match, reason: typeof x.reason === 'string' ? x.reason : '', by: typeof x.by === 'string' ? x.by : '', from, until });
+      }
+    } catch {
+      list = [];
+    }
+    list.sort((a, b) => a.until.getTime() - b.until.getTime());
+    const key = JSON.stringify(list);
+    if (key === this.mutesKey) return false;
+    this.mutesKey = key;
+    this.mutes = list;
+    return true;
+  }
+
   private publish(): void {
     const firing = [...this.firing.values()].sort((a, b) => a.since.getTime() - b.since.getTime());
     this.set({
@@ -157,6 +197,7 @@ export class AlertsFileSource extends PolledSource<AlertsSnapshot> {
       isolated: [],
       problems: this.problem ? [this.problem] : [],
       ...(this.evaluators !== undefined ? { evaluators: this.evaluators } : {}),
+      ...(this.mutes.length ? { mutes: this.mutes } : {}),
     });
   }
 }
