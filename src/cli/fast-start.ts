@@ -19,11 +19,12 @@ export function langOf(flags: CommonFlags): Lang {
 }
 
 /**
- * The flags when argv is only `--config <path>` / `-c <path>` / `--config=<path>` and
- * `--lang en|ko` / `--lang=en|ko`, each at most once; otherwise undefined (the full CLI parses it).
+ * The flags when argv is only `--config <path>` / `-c <path>` / `--config=<path>`,
+ * `--lang en|ko` / `--lang=en|ko` and `--socket <path>`, each at most once; otherwise undefined
+ * (the full CLI parses it).
  */
-export function plainConsoleFlags(argv: readonly string[]): CommonFlags | undefined {
-  const flags: CommonFlags = {};
+export function plainConsoleFlags(argv: readonly string[]): (CommonFlags & { socket?: string }) | undefined {
+  const flags: CommonFlags & { socket?: string } = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
@@ -32,6 +33,8 @@ export function plainConsoleFlags(argv: readonly string[]): CommonFlags | undefi
     if (value === undefined || value === '' || (eq < 0 && value.startsWith('-'))) return undefined;
     if ((name === '--config' || (name === '-c' && eq < 0)) && flags.config === undefined) flags.config = value;
     else if (name === '--lang' && flags.lang === undefined && (value === 'en' || value === 'ko')) flags.lang = value;
+    // The server to attach to (the command the demo prints for a second terminal).
+    else if (name === '--socket' && flags.socket === undefined) flags.socket = value;
     else return undefined;
   }
   return flags;

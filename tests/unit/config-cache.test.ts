@@ -140,6 +140,8 @@ describe('which command lines take the fast start', () => {
     expect(plainConsoleFlags(['--config', 'a.yaml'])).toEqual({ config: 'a.yaml' });
     expect(plainConsoleFlags(['-c', 'a.yaml', '--lang', 'ko'])).toEqual({ config: 'a.yaml', lang: 'ko' });
     expect(plainConsoleFlags(['--lang=en', '--config=/x/a.yaml'])).toEqual({ config: '/x/a.yaml', lang: 'en' });
+    // Attaching to a server (the demo's second-terminal command) starts as fast.
+    expect(plainConsoleFlags(['--config', 'a.yaml', '--socket', '/run/x/console.sock', '--lang', 'en'])).toEqual({ config: 'a.yaml', socket: '/run/x/console.sock', lang: 'en' });
     for (const argv of [
       ['status'],
       ['demo'],
@@ -153,6 +155,9 @@ describe('which command lines take the fast start', () => {
       ['--help'],
       ['-V'],
       ['--config', 'a.yaml', 'watch'],
+      ['--socket', 'a.sock', '--socket', 'b.sock'],
+      ['--socket'],
+      ['--standalone'],
     ])
       expect(plainConsoleFlags(argv), argv.join(' ')).toBeUndefined();
   });
