@@ -105,6 +105,22 @@ approvers: []
 approval:
   L2: declared
   L3: proven
+  approver_role: []       # e.g. [L3]: every L3 step needs an operator with the approver role
+
+# Operators and roles (serve and serve --ssh): who is who, by OS user or SSH key, and what they
+# may do (viewer: look; operator: start, cancel, sign, isolate; approver: approve others' runs).
+# Without this section every local user is an operator, as before. Uncomment to enforce roles;
+# an identity nobody claims gets \`unknown\` (viewer, or refused).
+# operators:
+#   unknown: viewer
+#   people:
+#     - name: orion
+#       os_users: [orion]
+#       keys: ["ssh-ed25519 AAAA… orion@laptop"]   # or keys_file: keys/orion.pub
+#       roles: [operator]
+#     - name: bob
+#       keys_file: keys/bob.pub
+#       roles: [approver]
 
 # Escalation matrix (seeds 001, 002, 004): who to call, from how many minutes into an incident.
 contacts:

@@ -108,12 +108,12 @@ describe('loadConfig', () => {
   });
 
   it('approval policy per level (R-APR-6): L2 declared and L3 proven by default; unknown levels and modes are errors', () => {
-    expect(loadConfig(write('console.yaml', valid), { env, home }).config.approval).toEqual({ L2: 'declared', L3: 'proven' });
-    expect(loadConfig(write('console.yaml', `${valid}approval:\n  L3: declared\n`), { env, home }).config.approval).toEqual({ L2: 'declared', L3: 'declared' });
+    expect(loadConfig(write('console.yaml', valid), { env, home }).config.approval).toEqual({ L2: 'declared', L3: 'proven', approver_role: [] });
+    expect(loadConfig(write('console.yaml', `${valid}approval:\n  L3: declared\n`), { env, home }).config.approval).toEqual({ L2: 'declared', L3: 'declared', approver_role: [] });
     const p = write('console.yaml', `${valid}approval:\n  L2: proved\n  L4: proven\n`);
     const lines = errorOf(() => loadConfig(p, { env, home })).message.split('\n');
     expect(lines[0]).toMatch(new RegExp(`^${p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: approval\\.L2: expected one of "declared"|"proven", found "proved"`));
-    expect(lines[1]).toMatch(/approval\.L4: unknown key "L4" \(expected one of: L2, L3\)/);
+    expect(lines[1]).toMatch(/approval\.L4: unknown key "L4" \(expected one of: L2, L3, approver_role\)/);
   });
 
   it('lists every problem, sorted by position', () => {
@@ -207,7 +207,9 @@ describe('starter config', () => {
     expect(config.services[0].slow_ms).toBe(5000);
     expect(config.services[0].health_url).toContain('example.internal');
     // every section is present and explained
-    for (const key of Object.keys(configSchema.shape).filter((k) => k !== 'demo')) expect(text).toMatch(new RegExp(`^${key}:`, 'm'));
+    // (operators is there commented out: the section's presence turns role enforcement on)
+    for (const key of Object.keys(configSchema.shape).filter((k) => k !== 'demo' && k !== 'operators')) expect(text).toMatch(new RegExp(`^${key}:`, 'm'));
+    expect(text).toMatch(/^# operators:$/m);
     const p = write('console.yaml', text);
     expect(() => loadConfig(p, { env, home })).not.toThrow();
   });
