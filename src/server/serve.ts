@@ -151,6 +151,19 @@ export async function runServe(loaded: LoadedConfig, opts: ServeOptions): Promis
         return { released: res.released };
       },
     };
+    // Shared state: an approval given here for a run on another box goes to that box's server,
+    // and approvals given on other boxes for this server's runs are answered here.
+    const answerHere = handlers['run.answer'];
+    handlers['run.answer'] = async (args, who) => {
+      const runId = typeof (args as { runId?: unknown })?.runId === 'string' ? (args as { runId: string }).runId : '';
+      const mine = engine.getSnapshot().runs.some((r) => r.runId === runId);
+      const forwarded = mine ? undefined : state!.forwardAnswer?.(runId, (args as { answer?: unknown }).answer, who);
+      return (forwarded as ReturnType<typeof answerHere> | undefined) ?? answerHere(args, who);
+    };
+    state.onForwardedAnswer?.((runId, answer, by) => {
+      log('info', `approval for run ${runId} given on ${by.box} by ${by.user} (uid ${by.uid} there)`);
+      return answerHere({ runId, answer } as Parameters<typeof answerHere>[0], { uid: by.uid, user: `${by.user}@${by.box}`, via: 'local-socket' });
+    });
     // The one way an intent is carried out, whichever transport proved who sends it (the socket
     // here; an SSH session's console through src/server/local-port.ts).
     const dispatch = (name: IntentName, args: unknown, who: ProvenIdentity): Promise<unknown> => {

@@ -53,6 +53,13 @@ export interface StateBackend {
    * the servers on other boxes, live. `engine` is this server's, published for the others.
    */
   shareRuns?(local: Store<WallRunsSnapshot>, engine: RunsStore): Store<WallRunsSnapshot>;
+  /**
+   * An approval (name and one-time code) given on this box for a run another box runs: carried to
+   * that box's server and answered there; undefined when the run is not another box's.
+   */
+  forwardAnswer?(runId: string, answer: unknown, who: { user: string; uid: number }): Promise<unknown> | undefined;
+  /** Where this server answers approvals given on other boxes for its runs. */
+  onForwardedAnswer?(handler: (runId: string, answer: unknown, by: { user: string; uid: number; box: string }) => Promise<unknown>): void;
   start(): void;
   close(): Promise<void>;
 }

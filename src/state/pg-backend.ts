@@ -41,6 +41,10 @@ const WAIT_CAP_MS = 120_000;
 /** How often each server copies new audit lines into its emergency.log. */
 const MIRROR_TICK_MS = 500;
 const HOUSEKEEPING_MS = 3_600_000;
+const FORWARD_CHANNEL = 'doai_forward';
+const FORWARD_DONE_CHANNEL = 'doai_forward_done';
+/** How long an approval given on another box waits for the box that runs the run. */
+const FORWARD_WAIT_MS = 15_000;
 
 export interface PgBackendOptions {
   target: PgTarget;
@@ -145,6 +149,8 @@ export class PgStateBackend implements StateBackend {
   private shared: SharedWallRuns | undefined;
   private publisher: RunsPublisher | undefined;
   private listenClient: pg.Client | undefined;
+  private forwardedHandler: ((runId: string, answer: unknown, by: { user: string; uid: number; box: string }) => Promise<unknown>) | undefined;
+  private readonly forwardWaiters = new Map<string, (result: unknown) => void>();
   private mirrorTimer: NodeJS.Timeout | undefined;
   private mirrorProblem: string | undefined;
 
@@ -242,6 +248,8 @@ export class PgStateBackend implements StateBackend {
     c.on('error', drop);
     c.on('end', drop);
     c.on('notification', (n) => {
+      if (n.channel === FORWARD_CHANNEL && n.payload) return void this.takeForwarded(n.payload);
+      if (n.channel === FORWARD_DONE_CHANNEL && n.payload) return void this.forwardDone(n.payload);
       if (n.channel !== RUNS_CHANNEL || !n.payload) return;
       this.pool
         .query<{ run_id: string; box: string; view_json: string; output_json: string }>('SELECT run_id, box, view_json, output_json FROM doai_runs WHERE run_id = $1', [n.payload])
@@ -250,7 +258,7 @@ export class PgStateBackend implements StateBackend {
     });
     try {
       await c.connect();
-      await c.query(`LISTEN ${RUNS_CHANNEL}`);
+      await c.query(`LISTEN ${RUNS_CHANNEL}; LISTEN ${FORWARD_CHANNEL}; LISTEN ${FORWARD_DONE_CHANNEL}`);
       this.listenClient = c;
       // What changed while this server was not listening: running runs and the last hour's.
       const { rows } = await c.query<{ run_id: string; box: string; view_json: string; output_json: string }>(
@@ -262,6 +270,79 @@ export class PgStateBackend implements StateBackend {
     } catch (err) {
       drop();
       throw err;
+    }
+  }
+
+  // ---- approvals given on another box -----------------------------------------------------------
+
+  forwardAnswer(runId: string, answer: unknown, who: { user: string; uid: number }): Promise<unknown> | undefined {
+    const owner = this.shared?.remoteOwner(runId);
+    if (!owner) return undefined;
+    return (async () => {
+      // Only an approval travels: its proof is the one-time code, the same as typed into the form.
+      if ((answer as { kind?: unknown } | undefined)?.kind !== 'approve') {
+        throw new Error(`run ${runId} runs on ${owner}: from here only an approval (name and one-time code) can be given; answer the rest on that box`);
+      }
+      const { rows } = await this.pool.query<{ id: string }>(
+        `WITH ins AS (INSERT INTO doai_forwarded (run_id, to_box, answer_json, by_user, by_uid, from_box) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id)
+         SELECT id, pg_notify('${FORWARD_CHANNEL}', id::text) FROM ins`,
+        [runId, owner, JSON.stringify(answer), who.user, who.uid, this.box],
+      );
+      const id = rows[0]!.id;
+      const result = await new Promise<unknown>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          this.forwardWaiters.delete(id);
+          reject(new Error(`${owner} did not take the approval within ${FORWARD_WAIT_MS / 1000} s (its server may be down): nothing was approved`));
+        }, FORWARD_WAIT_MS);
+        this.forwardWaiters.set(id, (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        });
+      });
+      const r = result as { ok: boolean; value?: unknown; error?: string };
+      if (!r.ok) throw new Error(r.error ?? 'refused');
+      return r.value;
+    })();
+  }
+
+  onForwardedAnswer(handler: (runId: string, answer: unknown, by: { user: string; uid: number; box: string }) => Promise<unknown>): void {
+    this.forwardedHandler = handler;
+  }
+
+  private async takeForwarded(id: string): Promise<void> {
+    if (!this.forwardedHandler) return;
+    try {
+      // Taken once, by the box it is for, and only while the asker still waits.
+      const { rows } = await this.pool.query<{ run_id: string; answer_json: string; by_user: string; by_uid: number; from_box: string }>(
+        `UPDATE doai_forwarded SET state = 'taken' WHERE id = $1 AND to_box = $2 AND state = 'pending' AND created_at > now() - make_interval(secs => $3)
+         RETURNING run_id, answer_json, by_user, by_uid, from_box`,
+        [id, this.box, FORWARD_WAIT_MS / 1000 - 1],
+      );
+      const row = rows[0];
+      if (!row) return;
+      let result: { ok: boolean; value?: unknown; error?: string };
+      try {
+        result = { ok: true, value: await this.forwardedHandler(row.run_id, JSON.parse(row.answer_json), { user: row.by_user, uid: row.by_uid, box: row.from_box }) };
+      } catch (err) {
+        result = { ok: false, error: err instanceof Error ? err.message : String(err) };
+      }
+      await this.pool.query("UPDATE doai_forwarded SET state = 'done', result_json = $2 WHERE id = $1", [id, JSON.stringify(result)]);
+      await this.pool.query(`SELECT pg_notify('${FORWARD_DONE_CHANNEL}', $1)`, [id]);
+    } catch (err) {
+      this.unreachable(err);
+    }
+  }
+
+  private async forwardDone(id: string): Promise<void> {
+    const waiter = this.forwardWaiters.get(id);
+    if (!waiter) return;
+    try {
+      const { rows } = await this.pool.query<{ result_json: string | null }>('SELECT result_json FROM doai_forwarded WHERE id = $1', [id]);
+      if (!rows[0]?.result_json) return;
+      this.forwardWaiters.delete(id);
+      waiter(JSON.parse(rows[0].result_json));
+    } catch (err) {
+      this.unreachable(err);
     }
   }
 

@@ -95,6 +95,24 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX doai_runs_recent ON doai_runs (updated_at);
     `,
   },
+  {
+    version: 5,
+    description: 'approvals given on one box for a run on another',
+    sql: `
+      CREATE TABLE doai_forwarded (
+        id bigserial PRIMARY KEY,
+        run_id text NOT NULL,
+        to_box text NOT NULL,
+        answer_json text NOT NULL,
+        by_user text NOT NULL,
+        by_uid integer NOT NULL,
+        from_box text NOT NULL,
+        state text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'taken', 'done')),
+        result_json text,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -144,6 +144,12 @@ export class SharedWallRuns extends BatchedStore<WallRunsSnapshot> {
     this.refresh();
   }
 
+  /** The box running this run, when it is another box's and still running. */
+  remoteOwner(runId: string): string | undefined {
+    const r = this.remote.get(runId);
+    return r && r.box !== this.box && r.view.state === 'running' ? r.box : undefined;
+  }
+
   /** Bounded: every running run, and the newest finished ones. */
   private prune(): void {
     const finished = [...this.remote].filter(([, r]) => r.view.state !== 'running');

@@ -145,7 +145,7 @@ describe('state backend: PostgreSQL', () => {
     const rows = await cluster.query<{ version: number }>('migrate_empty', 'SELECT version FROM doai_schema_migrations ORDER BY version');
     expect(rows.map((r) => r.version)).toEqual(ALL);
     const tables = await cluster.query<{ t: string }>('migrate_empty', "SELECT tablename AS t FROM pg_tables WHERE tablename LIKE 'doai_%' ORDER BY 1");
-    expect(tables.map((t) => t.t)).toEqual(['doai_alert_state', 'doai_audit', 'doai_leader', 'doai_locks', 'doai_outbox', 'doai_runs', 'doai_schema_migrations']);
+    expect(tables.map((t) => t.t)).toEqual(['doai_alert_state', 'doai_audit', 'doai_forwarded', 'doai_leader', 'doai_locks', 'doai_outbox', 'doai_runs', 'doai_schema_migrations']);
     const b = await serve(box('b'), url);
     expect(b.log()).toContain(`schema version ${SCHEMA_VERSION}\n`);
     expect(b.log()).not.toMatch(/applied/);
@@ -525,6 +525,53 @@ describe('runs across boxes (PostgreSQL, LISTEN/NOTIFY)', () => {
     await waitUntilAsync('the run to finish in the database', async () => (await cluster.query<{ state: string }>('runs_live', 'SELECT state FROM doai_runs WHERE run_id = $1', [runId]))[0]?.state === 'success');
     await wallB.waitFor(/SUCCESS|success/);
     c.socket.destroy();
+  }, 60_000);
+
+  it('an approval given on box B (name and one-time code) advances the form of a run on box A; a wrong code is refused by A, anything but an approval by B', async () => {
+    const url = await cluster.createDatabase('approve_across');
+    const aBox = box('a');
+    const bBox = box('b');
+    const a = await serve(aBox, url);
+    await serve(bBox, url);
+    const ca = await rawClient(aBox.socket);
+    expect((await proveAsRoot(ca, aBox.socket)).t).toBe('welcome');
+    ca.send({ t: 'subscribe', topics: ['console'] });
+    ca.send({ t: 'intent', id: 1, name: 'run.start', args: { runbook: 'hold-code', target: 'api' } });
+    const started = (await ca.next((f) => f.t === 'result' && f.id === 1)) as { value?: { ok: boolean; runId?: string } };
+    expect(started.value).toMatchObject({ ok: true });
+    const runId = started.value!.runId!;
+    // The code, as A's own form shows it (the requester reads it out to the approver).
+    const code = await waitUntil('the code on A', () => {
+      for (const f of ca.frames) {
+        if (f.t !== 'snapshot' || f.topic !== 'console') continue;
+        const m = new RegExp(`"runId":"${runId}".*?"code":"([^"]+)"`).exec(JSON.stringify(f.data));
+        if (m) return m[1];
+      }
+      return undefined;
+    });
+    const cb = await rawClient(bBox.socket);
+    expect((await proveAsRoot(cb, bBox.socket)).t).toBe('welcome');
+    cb.send({ t: 'subscribe', topics: ['runs'] });
+    await cb.next((f) => f.t === 'snapshot' && f.topic === 'runs' && JSON.stringify(f.data).includes(runId));
+    let id = 10;
+    const answerOnB = async (answer: unknown) => {
+      const mine = ++id;
+      cb.send({ t: 'intent', id: mine, name: 'run.answer', args: { runId, answer } });
+      return (await cb.next((f) => f.t === 'result' && f.id === mine, 20_000)) as { ok: boolean; value?: { accepted: boolean; error?: unknown }; error?: string };
+    };
+    const cancel = await answerOnB({ kind: 'cancel' });
+    expect(cancel.ok).toBe(false);
+    expect(cancel.error).toMatch(new RegExp(`run ${runId} runs on \\S+ \\(pid ${a.child.pid}\\): from here only an approval \\(name and one-time code\\) can be given`));
+    const wrong = await answerOnB({ kind: 'approve', name: 'bob', code: code === '000000' ? '111111' : '000000' });
+    expect(wrong).toMatchObject({ ok: true, value: { accepted: false } });
+    const right = await answerOnB({ kind: 'approve', name: 'bob', code });
+    expect(right).toMatchObject({ ok: true, value: { accepted: true } });
+    await a.waitLog(new RegExp(`approval for run ${runId} given on \\S+ \\(pid \\d+\\) by root`));
+    await waitUntilAsync('the run to finish on A', async () => (await cluster.query<{ state: string }>('approve_across', 'SELECT state FROM doai_runs WHERE run_id = $1', [runId]))[0]?.state === 'success');
+    const audit = await cluster.query<{ line: string }>('approve_across', 'SELECT line FROM doai_audit ORDER BY id');
+    expect(audit.map((r) => r.line).join('\n')).toMatch(/HOLD_CODE: .*bob/);
+    ca.socket.destroy();
+    cb.socket.destroy();
   }, 60_000);
 
   it("an approval's one-time code is not shared: the other boxes see the form waiting, never the code", async () => {
