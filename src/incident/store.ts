@@ -267,6 +267,26 @@ export class IncidentStore extends BatchedStore<IncidentsSnapshot> implements In
     return { id: rec.id, opened: true };
   }
 
+  /**
+   * R-MON-2: every alert from `source` this incident was opened for has resolved — it resolves
+   * after the settle time, as after a recovery; `alertsBack` (one fired again) undoes that.
+   */
+  alertsCleared(id: string, source: string): void {
+    const rec = this.incidents.get(id);
+    if (!rec || rec.state !== 'open' || rec.resolvedAt || rec.recoveredAt) return;
+    const now = this.opts.clock.now();
+    this.add(rec, { at: now, kind: 'incident', text: L(`Every alert from ${source} resolved`, `${source} 알림 모두 해소`), actor: source });
+    this.startSettle(rec, now);
+    this.save(rec);
+  }
+
+  alertsBack(id: string): void {
+    const rec = this.incidents.get(id);
+    if (!rec || rec.state !== 'open' || (!rec.recoveredAt && !rec.resolvedAt)) return;
+    this.unsettle(rec);
+    this.save(rec);
+  }
+
   /** Acknowledgements, silences and maintenance (R-MON-3): a line in the related open incident, or the only one. */
   noteFromAlerts(subject: string | undefined, text: string, actor: string): void {
     const open = [...this.incidents.values()].filter((i) => i.state === 'open');

@@ -43,7 +43,11 @@ type AmAlert = z.infer<typeof payloadSchema>['alerts'][number];
 export interface AlertmanagerReceiverOptions {
   config: AlertmanagerConfig;
   alerts: AlertsStoreHandle;
-  incidents?: { openForAlert(title: string, severity: Severity, source: string): { id: string; opened: boolean } };
+  incidents?: {
+    openForAlert(title: string, severity: Severity, source: string): { id: string; opened: boolean };
+    alertsCleared?(id: string, source: string): void;
+    alertsBack?(id: string): void;
+  };
   /** Configured hosts and services: a symptom about anything else is not fed to the recommendation. */
   hosts: readonly string[];
   services: readonly string[];
@@ -138,6 +142,10 @@ export function alertmanagerReceiver(opts: AlertmanagerReceiverOptions): (req: I
     return { kind: rule.symptom, target };
   };
 
+  // The incident Alertmanager's alerts opened and the alerts firing in it: when they have all
+  // resolved, the incident resolves (after the settle time); one firing again undoes that.
+  let opened: { id: string; keys: Set<string> } | undefined;
+
   return async (req, res) => {
     const token = tokenAtStart;
     if (!token) {
@@ -196,9 +204,20 @@ export function alertmanagerReceiver(opts: AlertmanagerReceiverOptions): (req: I
       const severity: Severity = first?.labels.severity === 'critical' ? 'P1' : 'P2';
       const title = `${fresh[0].rule} ${fresh[0].subject}${fresh.length > 1 ? ` (+${fresh.length - 1} more)` : ''}`;
       const r = opts.incidents.openForAlert(title, severity, 'alertmanager');
-      if (r.opened) incident = r.id;
+      if (r.opened) {
+        incident = r.id;
+        opened = { id: r.id, keys: new Set() };
+      }
     }
     const result = opts.alerts.receiveExternal('alertmanager', batch);
+    if (opened && opts.incidents) {
+      const wasEmpty = opened.keys.size === 0;
+      for (const a of result.fired) opened.keys.add(a.key);
+      for (const a of batch) if (a.status === 'resolved') opened.keys.delete(a.key);
+      // Firing again after they had all resolved: not resolved after all.
+      if (wasEmpty && !incident && opened.keys.size > 0) opts.incidents.alertsBack?.(opened.id);
+      if (!wasEmpty && opened.keys.size === 0) opts.incidents.alertsCleared?.(opened.id, 'alertmanager');
+    }
     log('info', `alertmanager: ${batch.length} alert${batch.length === 1 ? '' : 's'} — ${result.fired.length} new firing, ${result.repeated} still firing, ${result.resolved} resolved${result.unknown ? `, ${result.unknown} resolved but never seen firing` : ''}${incident ? `; opened incident ${incident}` : ''}`);
     reply(res, 200, { fired: result.fired.length, repeated: result.repeated, resolved: result.resolved, unknown: result.unknown, ...(incident ? { incident } : {}) });
   };

@@ -40,6 +40,8 @@ beforeAll(async () => {
     max_body_bytes: 4096,
     symptoms: [{ match: { alertname: 'HostDown' }, symptom: 'host_unreachable' }],
   };
+  // An incident the alerts opened resolves as soon as they all have (no settle wait in the test).
+  config.resolve_settle_s = 0;
   writeFileSync(fleet.configPath, stringify(config));
   state = join(base, 'demo', 'state');
   port = await freePort();
@@ -163,9 +165,13 @@ describe('Alertmanager receiver', () => {
     expect((after.data as { firing: number }).firing).toBe(0);
     // The recommendation no longer names demo-db's L3.
     await latest('fleet', (d) => !d.includes('l3-box-reset'));
-    await eventually('the resolution in the incident timeline', () => {
+    const resolvedIncident = await eventually('the resolution in the incident timeline', () => {
       const dir = join(state, 'incidents');
-      return readdirSync(dir).some((f) => f.endsWith('.json') && readFileSync(join(dir, f), 'utf8').includes('Alert HostDown resolved'));
+      return readdirSync(dir)
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => readFileSync(join(dir, f), 'utf8'))
+        .find((t) => t.includes('Alert HostDown resolved') && t.includes('Every alert from alertmanager resolved') && /"resolvedAt"/.test(t));
     });
+    expect(resolvedIncident).toContain('Alert HostDown fired');
   }, 90_000);
 });
