@@ -4,6 +4,8 @@
 import { settle } from '../src/core/settle';
 import { Box, useStdout } from 'ink';
 import { useCallback, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import type { PassphraseRequest } from '../src/ssh/identity';
+import { PassphrasePrompt } from './shared/passphrase-prompt';
 import type { Clock } from '../src/core/clock';
 import type { Store } from '../src/core/store';
 import type { FleetStore, Lang, RunControl, RunsStore, RunView, ServerLinkView, ServiceHealth, StartResult } from '../src/core/views';
@@ -71,6 +73,8 @@ export interface AppProps {
   starting?: boolean;
   /** The console server this console is attached to (its health comes from there); absent = standalone. */
   link?: Store<ServerLinkView>;
+  /** Passphrase questions of the SSH client (encrypted identity files): a masked prompt while one is open. */
+  passphrase?: Store<PassphraseRequest | undefined> & { answer(value: string | undefined): void };
 }
 
 /** What `startup` delivers once built. */
@@ -126,6 +130,10 @@ function ConsoleApp(props: AppProps) {
   useSyncExternalStore(tickSubscribe, tickSnapshot, tickSnapshot);
   const now = props.clock ? props.clock.now() : new Date();
 
+  const passSubscribe = useCallback((cb: () => void) => props.passphrase?.subscribe(cb) ?? (() => {}), [props.passphrase]);
+  const passSnapshot = useCallback(() => props.passphrase?.getSnapshot(), [props.passphrase]);
+  const passRequest = useSyncExternalStore(passSubscribe, passSnapshot, passSnapshot);
+  const [passValue, setPassValue] = useState('');
   const [view, setView] = useState<'dashboard' | 'run'>('dashboard');
   const [runId, setRunId] = useState<string | undefined>();
   const [selectedName, setSelectedName] = useState<string | undefined>();
@@ -412,6 +420,19 @@ function ConsoleApp(props: AppProps) {
     },
   });
   Object.assign(handlers, picker.handlers);
+  // A passphrase question takes the keys while it is open (Enter answers, Esc declines).
+  if (passRequest && props.passphrase) {
+    const prompts = props.passphrase;
+    handlers['prompt.submit'] = () => {
+      const v = passValue;
+      setPassValue('');
+      prompts.answer(v);
+    };
+    handlers['prompt.cancel'] = () => {
+      setPassValue('');
+      prompts.answer(undefined);
+    };
+  }
 
   // Acknowledge, silence, maintenance (R-MON-3).
   const alertActions = {
@@ -446,11 +467,14 @@ function ConsoleApp(props: AppProps) {
     alerting: alertingState(alertActions),
   };
 
-  const screen: CommandScreen =
-    overlay?.kind ?? ops.screen ?? picker.screen ?? (view === 'run' && approval.active ? 'approval' : view === 'dashboard' && fleetPanes.editing ? 'filter' : view);
+  const screen: CommandScreen = passRequest
+    ? 'prompt'
+    : overlay?.kind ?? ops.screen ?? picker.screen ?? (view === 'run' && approval.active ? 'approval' : view === 'dashboard' && fleetPanes.editing ? 'filter' : view);
 
   let body;
-  if (overlay?.kind === 'help') {
+  if (passRequest) {
+    body = <PassphrasePrompt request={passRequest} value={passValue} onChange={setPassValue} lang={lang} width={width} height={bodyHeight} />;
+  } else if (overlay?.kind === 'help') {
     body = <HelpScreen of={ops.screen === 'checklists' || ops.screen === 'checklist' || ops.screen === 'incident' ? ops.screen : picker.screen === 'runbooks' || picker.screen === 'runbook-form' ? picker.screen : view === 'run' && approval.active ? 'approval' : view} state={commandState} width={width} height={bodyHeight} />;
   } else if (ops.body) {
     body = ops.body;

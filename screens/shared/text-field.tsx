@@ -52,12 +52,15 @@ export interface TextFieldProps {
   focus?: boolean;
   /** Shown dim while the field is empty. */
   placeholder?: string;
+  /** Shows this character for each one typed (a passphrase): the text itself is never drawn. */
+  mask?: string;
 }
 
-export function TextField({ value, onChange, focus = true, placeholder = '' }: TextFieldProps) {
+export function TextField({ value, onChange, focus = true, placeholder = '', mask }: TextFieldProps) {
   const cursor = useTextField(focus, value, onChange);
-  if (!focus) return value ? <Text>{value}</Text> : <Text dimColor>{placeholder}</Text>;
-  const chars = [...value];
+  const shownValue = mask ? mask.repeat([...value].length) : value;
+  if (!focus) return value ? <Text>{shownValue}</Text> : <Text dimColor>{placeholder}</Text>;
+  const chars = [...shownValue];
   return (
     <Text>
       {chars.slice(0, cursor).join('')}

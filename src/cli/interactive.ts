@@ -4,6 +4,8 @@
 // First frame first (issue 8): only what the dashboard needs to draw the services is loaded before
 // it (Ink, the screens, the fleet store); the engine, runbooks, checklists, incidents, monitors and
 // other consoles' runs are imported and built right after it, and reach the App through `startup`.
+import { PassphrasePrompts } from '../core/passphrase-prompts';
+import type { PassphraseAsker } from '../ssh/identity';
 import { localAlertControl } from '../core/alert-control';
 import type { ConsoleContext } from './context';
 import type { CommonFlags } from './flags';
@@ -64,11 +66,14 @@ export async function runInteractive(
   const tick = new Ticker(1000);
   tick.start();
   const startup = new StartupStore();
+  // An encrypted identity file's passphrase is asked in a masked prompt on the console (issue 12 item 17).
+  const passphrases = new PassphrasePrompts();
   const handle = startConsole(
     {
       fleet,
       runs: NO_RUNS,
       startup,
+      passphrase: passphrases,
       demo: opts.demo,
       lang: opts.lang,
       operator: operatorName(),
@@ -97,7 +102,7 @@ export async function runInteractive(
   });
   let failed: { err: unknown } | undefined;
   // After the first frame is on the terminal (Ink writes it synchronously in startConsole).
-  const ready = buildLate(loaded, flags, opts.lang, opts.notice, { clock, fleet }).then(
+  const ready = buildLate(loaded, flags, opts.lang, opts.notice, { clock, fleet }, passphrases.ask).then(
     (built) => {
       late = built;
       if (exiting) return;
@@ -160,6 +165,7 @@ export async function runInteractive(
   } finally {
     for (const s of sigs) process.off(s, onSignal);
     guard.dispose();
+    passphrases.declineAll();
     late?.others.stop();
     tick.stop();
     late?.ctx.close();
@@ -178,6 +184,7 @@ async function buildLate(
   lang: Lang,
   notice: string | undefined,
   early: EarlyParts,
+  passphrase?: PassphraseAsker,
 ): Promise<Late & { parts: AppStartup }> {
   const [{ buildContext }, { LiveRunsSource }, { MergedRunsStore }, resume] = await Promise.all([
     import('./context'),
@@ -185,7 +192,7 @@ async function buildLate(
     import('../watch/merged-runs'),
     import('./resume'),
   ]);
-  const ctx = buildContext(loaded, flags, early);
+  const ctx = buildContext(loaded, flags, early, passphrase ? { passphrase } : {});
   try {
     // Checklists re-read other consoles' sign-offs; incidents other consoles' changes.
     ctx.ops.incidents.setLang(lang);
