@@ -45,6 +45,8 @@ describe('serve --ssh with OpenSSH', () => {
     if (/restart anyway/.test(await t.waitFor(/restart anyway with L1 Soft Reset\? \(y\/n\)|Restart the service/, 30_000))) t.send('y');
     expect(await t.waitFor(/✓ SUCCESS — L1 recovery succeeded/, 60_000)).toContain('operator alice');
     t.send('Escape');
+    // Back on the dashboard before q (ESC and q in one read would be Alt-q).
+    await t.waitFor(/Last run: L1 Soft Reset on caddy — SUCCESS/, 20_000);
     t.send('q');
     const s = await t.waitFor(/\[exit \d+\]|quit anyway\? \(y\/n\)/, 20_000);
     if (/quit anyway/.test(s)) t.send('y');
