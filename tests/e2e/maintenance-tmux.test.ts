@@ -57,11 +57,20 @@ describe('maintenance, real time', () => {
     terms.push(op);
     await op.waitFor(`attached to ${socket}`);
     await op.waitFor(/doai-orchestrator/);
-    // Select the orchestrator: filter the services pane down to it.
-    op.send('/');
-    op.type('doai-orch');
-    op.send('Enter');
-    await op.waitFor(/› +doai-orchestrator|›doai-orchestrator/);
+    // Select the orchestrator: filter the services pane down to it (again if the first keys came
+    // before the console took input).
+    for (let attempt = 1; ; attempt++) {
+      op.send('/');
+      op.type('doai-orch');
+      op.send('Enter');
+      const shown = await op.waitFor(/› +doai-orchestrator|›doai-orchestrator/, 4000).then(
+        () => true,
+        () => false,
+      );
+      if (shown) break;
+      if (attempt === 5) throw new Error(`could not select doai-orchestrator:\n${op.screen()}`);
+      op.send('Escape');
+    }
     op.send('m');
     await op.waitFor('Maintenance on doai-orchestrator for 30 min — reason');
     op.type('0.6 kernel upgrade');
