@@ -13,6 +13,8 @@ import type { Principal } from '../operators/directory';
 import type { LiveRunsSource } from '../watch/live-runs';
 import type { IncidentFilesSource } from '../watch/incident-reader';
 import { CoalescedStore } from '../watch/coalesce';
+import { BatchedStore } from '../core/store';
+import type { ServerLinkView } from '../core/views';
 import { startConsole } from '../../screens/render';
 import { startSshConsole } from '../../screens/ssh/ssh-console';
 import type { ApprovalBoard } from '../operators/approval-board';
@@ -60,6 +62,8 @@ export function openConsole(parts: SshServerParts, who: Principal, term: Channel
       configPath: parts.loaded.path,
       clock: ctx.clock,
       tick: parts.tick,
+      // The header says where this console lives: in the server, reached over SSH.
+      link: new BatchedStore<ServerLinkView>({ state: 'attached', socket: `ssh (${who.name})` }),
       ops: {
         checklists: ctx.ops.checklists,
         checklistControl: gatedChecklists(ctx.ops.checklists, gate, who),
