@@ -334,10 +334,15 @@ function ConsoleApp(props: AppProps) {
       setOverlay({
         kind: 'confirm',
         question: t(lang, 'cancel.confirm', { runbook: run.title[lang], target: run.target }),
-        onYes: () => control.cancel(run.runId),
+        // Refused by a server (the run ended meanwhile, a missing role): said in the message bar.
+        onYes: () => settle<void>(() => control.cancel(run.runId), () => undefined, (err) => setMessage({ tone: 'error', text: err.message })),
       });
     },
-    'run.confirm': () => currentRun && control?.confirm(currentRun.runId),
+    'run.confirm': () => {
+      const run = currentRun;
+      if (!run || !control) return;
+      settle<void>(() => control.confirm(run.runId), () => undefined, (err) => setMessage({ tone: 'error', text: err.message }));
+    },
     'run.escalate': () => {
       const run = currentRun;
       if (run?.escalateTo) startRun(run.escalateTo, targetFor(run.escalateTo, run.target));

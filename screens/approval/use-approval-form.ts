@@ -209,7 +209,10 @@ export function useApprovalForm(opts: ApprovalFormOptions): ApprovalFormHandle {
     'approval.cancel': () =>
       ask(t(lang, 'approval.cancelConfirm', { runbook: run.title[lang], target: run.target }), () => {
         if (control?.answerApproval) send({ kind: 'cancel' });
-        else control?.cancel(runId);
+        else if (control) {
+          const cancel = control.cancel.bind(control);
+          settle<void>(() => cancel(runId), () => undefined, (err) => update((st) => ({ ...st, error: { en: err.message, ko: err.message } })));
+        }
       }),
   };
 

@@ -91,11 +91,6 @@ export class RemoteRuns implements RunsStore {
   }
 }
 
-/** A refusal from the transport (server gone, reconnecting) as the screens show refusals. */
-function failed(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 /** The run screen's intents, sent to the server. */
 export class RemoteRunControl implements RunControl {
   private readonly runbooks: Latest<{ runbooks: RunbookSummary[] }>;
@@ -103,8 +98,6 @@ export class RemoteRunControl implements RunControl {
   constructor(
     private readonly link: IntentPort,
     firstRunbooks: { runbooks: RunbookSummary[] },
-    /** Where a cancel or confirm the server refused is said (the message bar). */
-    private readonly onError: (text: string) => void = () => undefined,
   ) {
     this.runbooks = new Latest(link.store('runbooks'), firstRunbooks);
   }
@@ -125,12 +118,13 @@ export class RemoteRunControl implements RunControl {
     return this.link.request('run.defaults', { runbook: runbookId, target, ...(given ? { given } : {}) });
   }
 
-  cancel(runId: string): void {
-    this.link.request('run.cancel', { runId }).catch((err: unknown) => this.onError(`cancel not sent: ${failed(err)}`));
+  /** A refusal (the run ended meanwhile, a role the operator lacks, the server away) rejects: the screen says it. */
+  cancel(runId: string): Promise<void> {
+    return this.link.request('run.cancel', { runId }).then(() => undefined);
   }
 
-  confirm(runId: string): void {
-    this.link.request('run.confirm', { runId }).catch((err: unknown) => this.onError(`not sent: ${failed(err)}`));
+  confirm(runId: string): Promise<void> {
+    return this.link.request('run.confirm', { runId }).then(() => undefined);
   }
 
   answerApproval(runId: string, answer: ApprovalAnswer) {
@@ -181,11 +175,11 @@ export interface RemoteOps {
 }
 
 /** Subscribes to the server's runs, runbooks, checklists and incidents and waits for the first of each. */
-export async function remoteOps(link: IntentPort, onError?: (text: string) => void): Promise<RemoteOps> {
+export async function remoteOps(link: IntentPort): Promise<RemoteOps> {
   const [runs, runbooks, checklists, incidents] = await Promise.all([link.first('console'), link.first('runbooks'), link.first('checklists'), link.first('incidents')]);
   return {
     runs: new RemoteRuns(link, runs),
-    control: new RemoteRunControl(link, runbooks, onError),
+    control: new RemoteRunControl(link, runbooks),
     checklists: new Latest(link.store('checklists'), checklists),
     checklistControl: new RemoteChecklists(link),
     incidents: new Latest(link.store('incidents'), incidents),

@@ -238,9 +238,9 @@ export interface RunControl {
   /** Each parameter's default for this target, given the values typed so far (a default may use earlier ones). */
   paramDefaults?(runbookId: string, target: string, given?: Record<string, string>): Answer<ParamDefaultsView>;
   /** Ends the remote command and records the run CANCELLED (the screen asks first); `by`: who, when not the starter. */
-  cancel(runId: string, by?: string): void;
+  cancel(runId: string, by?: string): Answer<void>;
   /** Answers a confirm prompt (e.g. "reboot done, press Enter"). */
-  confirm(runId: string): void;
+  confirm(runId: string): Answer<void>;
   /** Feeds the approval form of a run waiting for approval; errors are in words (wrong code, wait, same approver). */
   answerApproval?(runId: string, answer: ApprovalAnswer): Answer<{ accepted: boolean; error?: Localized }>;
   /** Starts a new run that resumes an interrupted one at its resumeAt step (approval asked again). */

@@ -101,6 +101,19 @@ describe('run screen', () => {
     expect(control.cancels).toEqual([runId]);
   });
 
+  it('a cancel the server refuses (answered later) is said in the message bar', async () => {
+    const { stdin, lastFrame, control, runId } = await startRun();
+    // As a console attached to a server answers: later, and here with a refusal.
+    control.cancel = (id: string) => {
+      control.cancels.push(id);
+      return Promise.reject(new Error('refused: run.cancel needs the operator role; bob has role viewer')) as unknown as void;
+    };
+    await press(stdin, 'run.cancel');
+    await press(stdin, 'confirm.yes');
+    expect(control.cancels).toEqual([runId]);
+    await waitForFrame(lastFrame, (x) => x.includes('refused: run.cancel needs the operator role'));
+  });
+
   it('c then n does not cancel', async () => {
     const { stdin, lastFrame, control } = await startRun();
     await press(stdin, 'run.cancel');
