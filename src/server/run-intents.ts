@@ -13,7 +13,7 @@ import type { OutputLine, RunsSnapshot, Severity, ApprovalAnswer, Localized } fr
 import type { Store } from '../core/store';
 import { BatchedStore } from '../core/store';
 import { LiveRunsSource } from '../watch/live-runs';
-import { MergedRunsStore } from '../watch/merged-runs';
+import { MergedRunsStore, type ObservedRuns } from '../watch/merged-runs';
 import { findInterruptedRuns, interruptedNotice, replayRuns, withResume, type InterruptedRun } from '../cli/resume';
 import type { RunEvent } from '../runbook/events';
 import { escalationOffer } from '../runbook/escalation';
@@ -117,7 +117,7 @@ class ValueStore<S> extends BatchedStore<S> {
   }
 }
 
-export function createServerRuns(ctx: ConsoleContext): ServerRuns {
+export function createServerRuns(ctx: ConsoleContext, extra: { observed?: ObservedRuns[] } = {}): ServerRuns {
   const { engine, ops } = ctx;
   const { journalDir, locksDir: lockDir } = ctx.loaded.paths;
   const runbook = (id: string) => engine.getRunbook(id);
@@ -130,7 +130,8 @@ export function createServerRuns(ctx: ConsoleContext): ServerRuns {
   const replay = replayRuns(interrupted, runbook);
   // Runs of standalone consoles on this machine (not this server's): watched, not controlled.
   const others = new LiveRunsSource({ journalDir, lockDir, runbook, excludePid: process.pid, pollMs: 1000, batchMs: 100 });
-  const runs = new MergedRunsStore(engine, [others, replay]);
+  // `extra.observed`: runs of the servers on other boxes (a shared state backend), watched too.
+  const runs = new MergedRunsStore(engine, [others, replay, ...(extra.observed ?? [])]);
   const control = withResume(engine, interrupted, replay);
   const firstNotice = (): Localized | undefined => {
     const en = interruptedNotice(interrupted, 'en', { open: 'Enter' });

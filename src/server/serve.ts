@@ -119,13 +119,14 @@ export async function runServe(loaded: LoadedConfig, opts: ServeOptions): Promis
     const live = new LiveRunsSource({ journalDir, lockDir: loaded.paths.locksDir, runbook: (id) => engine.getRunbook(id), pollMs: 1000, batchMs: 250 });
     const wallRuns = new WallRunsStore(live);
     // With a shared state backend, the other boxes' runs too (live, watch only).
-    const sharedRuns = state.shareRuns?.(wallRuns, engine) ?? wallRuns;
+    const shared = state.shareRuns?.(wallRuns, engine);
+    const sharedRuns = shared?.wall ?? wallRuns;
     const incident = new IncidentFilesSource({ dir: join(stateDir, 'incidents'), pollMs: 2000 });
     // Operators and roles (R-ID-1, R-ID-2): every intent is checked against the proven identity.
     const gate = createServerGate(loaded, ctx.audit, log, () => ctx!.clock.now());
     ctx.approvals.configure({ totp: serverTotp(loaded, gate.directory), approversFor: approversByRole(loaded, gate.directory) });
     // Runs, checklists and incidents: consoles see and act on the server's (R-SRV-3).
-    const served = createServerRuns(ctx);
+    const served = createServerRuns(ctx, shared ? { observed: [shared.others] } : {});
     const history = startHistory({ stateDir: loaded.paths.stateDir, log, now: () => ctx!.clock.now(), fleet, hosts: config.hosts.length ? monitors?.hosts : undefined });
     const handlers: { [N in IntentName]: (args: Intents[N][0], who: ProvenIdentity) => Promise<Intents[N][1]> } = {
       ...served.handlers,

@@ -8,6 +8,7 @@ import { BatchedStore, type Store } from '../core/store';
 import type { AlertNotifier } from '../health/alerts-store';
 import type { WallRunsSnapshot } from '../protocol/health';
 import type { RunsStore } from '../core/views';
+import type { ObservedRuns } from '../watch/merged-runs';
 
 /** What `status` and the console header say about the state store and who leads. */
 export interface StateView {
@@ -52,7 +53,7 @@ export interface StateBackend {
    * The wall topic's runs: this server's own (`local`), plus, with a shared backend, the runs of
    * the servers on other boxes, live. `engine` is this server's, published for the others.
    */
-  shareRuns?(local: Store<WallRunsSnapshot>, engine: RunsStore): Store<WallRunsSnapshot>;
+  shareRuns?(local: Store<WallRunsSnapshot>, engine: RunsStore): { wall: Store<WallRunsSnapshot>; others: ObservedRuns };
   /**
    * An approval (name and one-time code) given on this box for a run another box runs: carried to
    * that box's server and answered there; undefined when the run is not another box's.

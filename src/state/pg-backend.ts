@@ -231,10 +231,10 @@ export class PgStateBackend implements StateBackend {
 
   // ---- runs of the other boxes ------------------------------------------------------------------
 
-  shareRuns(local: Store<WallRunsSnapshot>, engine: RunsStore): Store<WallRunsSnapshot> {
+  shareRuns(local: Store<WallRunsSnapshot>, engine: RunsStore): { wall: Store<WallRunsSnapshot>; others: SharedWallRuns['others'] } {
     this.shared = new SharedWallRuns(local, this.box);
     this.publisher = new RunsPublisher(this.pool, engine, this.box, (err) => this.unreachable(err));
-    return this.shared;
+    return { wall: this.shared, others: this.shared.others };
   }
 
   /** A dedicated connection LISTENs for run changes; (re)made at each lease tick while missing. */

@@ -5,10 +5,11 @@
 // box that runs it. Publishing is batched (at most one write per run every 200 ms).
 import type pg from 'pg';
 import { BatchedStore, type Store } from '../core/store';
-import type { OutputLine, RunView, RunsStore } from '../core/views';
+import type { OutputLine, RunView, RunsSnapshot, RunsStore } from '../core/views';
+import type { ObservedRuns } from '../watch/merged-runs';
 import type { WallRunsSnapshot } from '../protocol/health';
 import { WALL_OUTPUT_LINES } from '../protocol/health';
-import type { FinishedRun } from '../watch/live-runs';
+import type { FinishedRun, RunOwner } from '../watch/live-runs';
 
 export const RUNS_CHANNEL = 'doai_runs';
 const PUBLISH_MS = 200;
@@ -113,12 +114,33 @@ interface RemoteRun {
 }
 
 /**
+ * The other boxes' runs as an operator console lists them (beside its server's own): watched,
+ * never controlled here (observedBy set), with their output tails.
+ */
+export class RemoteRunsView extends BatchedStore<RunsSnapshot & { owners: Record<string, RunOwner> }> implements ObservedRuns {
+  private output = new Map<string, OutputLine[]>();
+
+  constructor() {
+    super({ runs: [], outputVersion: 0, owners: {} });
+  }
+
+  update(runs: RunView[], output: Map<string, OutputLine[]>, owners: Record<string, RunOwner>, version: number): void {
+    this.output = output;
+    this.set({ runs, outputVersion: version, owners });
+  }
+
+  getOutput = (runId: string, max: number): OutputLine[] => (this.output.get(runId) ?? []).slice(-max);
+}
+
+/**
  * The wall topic this server publishes: its own (local) runs, plus the other boxes' runs from the
  * database, each marked as observed (watch only) and named by box.
  */
 export class SharedWallRuns extends BatchedStore<WallRunsSnapshot> {
   private readonly remote = new Map<string, RemoteRun>();
   private remoteVersion = 0;
+  /** The other boxes' runs for operator consoles (src/server/run-intents.ts merges them). */
+  readonly others = new RemoteRunsView();
   private readonly off: () => void;
 
   constructor(
@@ -181,6 +203,17 @@ export class SharedWallRuns extends BatchedStore<WallRunsSnapshot> {
       (a, b) => (b.finishedAt ?? b.startedAt).getTime() - (a.finishedAt ?? a.startedAt).getTime(),
     );
     this.set({ ...snap, runs, output, owners, finished: recent, outputVersion: snap.outputVersion + this.remoteVersion });
+    const others: RunView[] = [];
+    const otherOutput = new Map<string, OutputLine[]>();
+    const otherOwners: Record<string, RunOwner> = {};
+    for (const [runId, r] of this.remote) {
+      if (r.box === this.box || mine.has(runId)) continue;
+      const operator = `${r.view.operator}@${r.box}`;
+      others.push({ ...r.view, operator, observedBy: { operator, since: r.view.startedAt } });
+      otherOutput.set(runId, r.output);
+      otherOwners[runId] = { operator, pid: 0, since: r.view.startedAt, level: r.view.level };
+    }
+    this.others.update(others, otherOutput, otherOwners, this.remoteVersion);
   }
 
   stop(): void {

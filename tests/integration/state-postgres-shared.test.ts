@@ -108,7 +108,7 @@ describe('database trouble (PostgreSQL stopped and started again)', () => {
 });
 
 describe('runs across boxes (PostgreSQL, LISTEN/NOTIFY)', () => {
-  it("a run started on box A shows live on box B's wall screen, with its steps, and its end too", async () => {
+  it("a run started on box A shows live on box B's wall screen and in B's console list (watched only), with its steps, and its end too", async () => {
     const url = await fx.cluster.createDatabase('runs_live');
     const aBox = box('a');
     const bBox = box('b');
@@ -128,6 +128,18 @@ describe('runs across boxes (PostgreSQL, LISTEN/NOTIFY)', () => {
     const screen = await wallB.waitFor(new RegExp(`root@\\S+ \\(pid ${a.child.pid}\\)`));
     expect(screen).toMatch(new RegExp(`L1 in progress by root@\\S+ \\(pid ${a.child.pid}\\) since \\d\\d:\\d\\d — Hold test on api`));
     expect(screen).toMatch(/✓ Health check .* HTTP 200 in \d+ ms/);
+    // An operator console attached to B lists it too, as watched (B cannot control it).
+    const cb = await rawClient(bBox.socket);
+    expect((await proveAsRoot(cb, bBox.socket)).t).toBe('welcome');
+    cb.send({ t: 'subscribe', topics: ['console'] });
+    const listed = await cb.next((f) => f.t === 'snapshot' && f.topic === 'console' && JSON.stringify(f.data).includes(runId));
+    const seen = (listed.data as { runs: { runId: string; state: string; operator: string; observedBy?: { operator: string } }[] }).runs.find((r) => r.runId === runId);
+    expect(seen).toMatchObject({ state: 'running', operator: expect.stringMatching(new RegExp(`^root@\\S+ \\(pid ${a.child.pid}\\)$`)), observedBy: { operator: expect.stringContaining(`(pid ${a.child.pid})`) } });
+    cb.send({ t: 'intent', id: 9, name: 'run.cancel', args: { runId } });
+    const refusedCancel = (await cb.next((f) => f.t === 'result' && f.id === 9)) as { ok: boolean; error?: string };
+    expect(refusedCancel.ok).toBe(false);
+    expect(refusedCancel.error).toMatch(/is not this server's to control/);
+    cb.socket.destroy();
     const row = await fx.cluster.query<{ state: string; box: string }>('runs_live', 'SELECT state, box FROM doai_runs WHERE run_id = $1', [runId]);
     expect(row).toEqual([{ state: 'running', box: expect.stringContaining(`(pid ${a.child.pid})`) }]);
 
