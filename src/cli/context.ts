@@ -62,7 +62,13 @@ export function configSecrets(loaded: LoadedConfig, env: NodeJS.ProcessEnv = pro
       const r = resolveWebhookUrl(hook, { env, baseDir: dirname(loaded.path) });
       if (r.ok) out.push(r.url);
     }
+    // PagerDuty's routing key (R-MON-3).
+    const routingKey = hook.routing_key_env ? env[hook.routing_key_env]?.trim() : undefined;
+    if (routingKey) out.push(routingKey);
   }
+  // The Alertmanager receiver's bearer token (R-MON-2).
+  const amToken = loaded.config.alertmanager ? env[loaded.config.alertmanager.token_env]?.trim() : undefined;
+  if (amToken) out.push(amToken);
   return out;
 }
 
