@@ -16,6 +16,7 @@ import { auditLog } from './audit.mjs';
 import { dashboardNodes } from './dashboard-nodes.mjs';
 import { attachedConsole } from './attached-console.mjs';
 import { monitoring } from './monitoring.mjs';
+import { sshConsole } from './ssh-console.mjs';
 
 // Heap figures need a settled heap: run again with --expose-gc (npm run bench starts plain node).
 if (typeof globalThis.gc !== 'function') {
@@ -41,6 +42,7 @@ const benches = [
   ['dashboard-nodes', dashboardNodes],
   ['attached-console', (dir) => attachedConsole(dir, Math.min(RUNS, 5))],
   ['monitoring', (dir) => monitoring(dir, RUNS)],
+  ['ssh-console', (dir) => sshConsole(dir, Math.min(RUNS, 7))],
 ];
 
 const results = { date: new Date().toISOString(), node: process.version, runs: RUNS, load: (await import('node:os')).loadavg(), figures: [] };
