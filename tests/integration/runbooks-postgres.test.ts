@@ -311,6 +311,7 @@ describe('postgres-restore: nothing irreversible on a dump not known to be whole
     expect(r.outcome).toBe('failed');
     expect(r.steps.slice(0, 5)).toEqual(['check-dump:ok', 'declared:ok', 'create-db:ok', 'load-dump:failed', 'compare:skipped']);
     expect(r.output).toContain('dropped shop_restore');
+    expect(readdirSync(dir).filter((f) => f.startsWith('doai-pg-declared'))).toEqual([]);
     expect(r.message).toContain('the live database is untouched; the <db>_restore this run created was dropped');
     expect(dbs().filter((d) => d !== 'shop_src')).toEqual(['shop']);
     expect(plans).toEqual([]);
@@ -325,6 +326,7 @@ describe('postgres-restore: nothing irreversible on a dump not known to be whole
     expect(r.steps.slice(0, 4)).toEqual(['check-dump:ok', 'declared:ok', 'create-db:failed', 'load-dump:skipped']);
     expect(r.output).toMatch(/a database shop_restore already exists \(\d+ kB\), left by an earlier run; nothing was loaded\. Drop it, then run again: dropdb -U postgres shop_restore/);
     expect(dbs().filter((d) => d !== 'shop_src')).toEqual(['shop', 'shop_restore']);
+    expect(readdirSync(dir).filter((f) => f.startsWith('doai-pg-declared'))).toEqual([]);
     expect(pg.psql('shop', 'SELECT email FROM users')).toBe('live@example.invalid');
   });
 });

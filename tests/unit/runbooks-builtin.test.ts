@@ -205,8 +205,8 @@ describe('dry run of every built-in lists every command with its host, in order,
     expect(r.lines).toEqual([
       expect.stringMatching(new RegExp(`^\\[dry-run\\] ssh ubuntu@api-1: f=${q}; ls -l -- "\\$f" \\|\\| exit 1; case "\\$f" in .*grep -qx -- '-- PostgreSQL database dump complete'`)),
       expect.stringMatching(new RegExp(`^\\[dry-run\\] ssh ubuntu@api-1: f=${q}; d=\\$\\{TMPDIR:-/tmp\\}/doai-pg-declared\\.[^;]+; case .*awk `)),
-      expect.stringMatching(/^\[dry-run\] ssh ubuntu@api-1: u='postgres'; r='o4o_platform'_restore; s=\$\(printf .*createdb -U "\$u" "\$r" && echo "created \$r"$/),
-      expect.stringMatching(/^\[dry-run\] ssh ubuntu@api-1: f=.*; u='postgres'; r='o4o_platform'_restore; if ! \{ case .* \| psql -X -U "\$u" -d "\$r" -v ON_ERROR_STOP=1 -q --single-transaction; \}; then .*dropdb -U "\$u" "\$r"/),
+      expect.stringMatching(/^\[dry-run\] ssh ubuntu@api-1: u='postgres'; r='o4o_platform'_restore; d=\$\{TMPDIR:-\/tmp\}\/doai-pg-declared\.[^;]+; s=\$\(printf .*createdb -U "\$u" "\$r" \|\| \{ rm -f -- "\$d"; exit 1; \}; echo "created \$r"$/),
+      expect.stringMatching(/^\[dry-run\] ssh ubuntu@api-1: f=.*; u='postgres'; r='o4o_platform'_restore; d=[^;]+; if ! \{ case .* \| psql -X -U "\$u" -d "\$r" -v ON_ERROR_STOP=1 -q --single-transaction; \}; then .*dropdb -U "\$u" "\$r"/),
       expect.stringMatching(/^\[dry-run\] ssh ubuntu@api-1: u=.*SELECT count\(\*\) FROM pg_class .*echo "loaded = dump: tables \$lt\/\$dt, constraints \$lc\/\$dc, rows \$lr\/\$dr"$/),
       expect.stringMatching(
         /^\[dry-run\] ssh ubuntu@api-1: printf .*'ALTER DATABASE :"db" RENAME TO :"broken";' 'ALTER DATABASE :"restored" RENAME TO :"db";' 'COMMIT;' \| psql -X -U 'postgres' -d postgres -v ON_ERROR_STOP=1 -v db='o4o_platform' -v restored='o4o_platform'_restore -v broken='o4o_platform'_broken_'20260104_\d\d3000'$/,
