@@ -17,6 +17,7 @@ import { dashboardNodes } from './dashboard-nodes.mjs';
 import { attachedConsole } from './attached-console.mjs';
 import { monitoring } from './monitoring.mjs';
 import { sshConsole } from './ssh-console.mjs';
+import { sshSessions } from './ssh-sessions.mjs';
 
 // Heap figures need a settled heap: run again with --expose-gc (npm run bench starts plain node).
 if (typeof globalThis.gc !== 'function') {
@@ -43,6 +44,7 @@ const benches = [
   ['attached-console', (dir) => attachedConsole(dir, Math.min(RUNS, 5))],
   ['monitoring', (dir) => monitoring(dir, RUNS)],
   ['ssh-console', (dir) => sshConsole(dir, Math.min(RUNS, 7))],
+  ['ssh-sessions', sshSessions],
 ];
 
 const results = { date: new Date().toISOString(), node: process.version, runs: RUNS, load: (await import('node:os')).loadavg(), figures: [] };
