@@ -21,7 +21,7 @@ import { t } from '../src/i18n/catalog';
 import { CommandsContext, useCommands, type CommandHandlers, type CommandsContextValue, type FieldEditor } from './shared/use-commands';
 import { Header } from './shared/header';
 import { Footer } from './shared/footer';
-import { HelpScreen } from './shared/help';
+import { HelpScreen, helpMaxTop, type HelpOf } from './shared/help';
 import { MessageBar, type BarMessage } from './shared/message-bar';
 import { Dashboard } from './dashboard/dashboard';
 import { sortWorstFirst } from './dashboard/services-pane';
@@ -81,7 +81,7 @@ export interface AppProps {
 export type AppStartup = Pick<AppProps, 'runs' | 'control' | 'notice' | 'ops' | 'fleetStores'>;
 
 type Overlay =
-  | { kind: 'help' }
+  | { kind: 'help'; top: number }
   | { kind: 'confirm'; question: string; onYes: () => void }
   | { kind: 'fault-menu'; index: number };
 
@@ -278,8 +278,13 @@ function ConsoleApp(props: AppProps) {
       return next ? next.name : prev;
     });
 
+  // A function: the screens it reads from are set up further down; it is called after they are.
+  const helpOf = (): HelpOf => ops.screen === 'checklists' || ops.screen === 'checklist' || ops.screen === 'incident' ? ops.screen : picker.screen === 'runbooks' || picker.screen === 'runbook-form' ? picker.screen : view === 'run' && approval.active ? 'approval' : view;
+  const scrollHelp = (delta: number) =>
+    setOverlay((prev) => (prev?.kind === 'help' ? { kind: 'help', top: Math.max(0, Math.min(helpMaxTop(registry, helpOf(), commandState, bodyHeight), prev.top + delta)) } : prev));
+
   const handlers: CommandHandlers = {
-    help: () => setOverlay({ kind: 'help' }),
+    help: () => setOverlay({ kind: 'help', top: 0 }),
     quit: requestQuit,
 
     // Up/down move in the focused pane; services keep their own selection (the 1/2/3 target).
@@ -367,6 +372,10 @@ function ConsoleApp(props: AppProps) {
     'log.down': () => scrollLog(-logPage),
 
     'help.close': () => setOverlay(null),
+    'help.up': () => scrollHelp(-1),
+    'help.down': () => scrollHelp(1),
+    'help.pageUp': () => scrollHelp(-Math.max(1, bodyHeight - 3)),
+    'help.pageDown': () => scrollHelp(Math.max(1, bodyHeight - 3)),
 
     'confirm.yes': () => {
       const o = overlay;
@@ -480,7 +489,7 @@ function ConsoleApp(props: AppProps) {
   if (passRequest) {
     body = <PassphrasePrompt request={passRequest} value={passValue} onChange={setPassValue} lang={lang} width={width} height={bodyHeight} />;
   } else if (overlay?.kind === 'help') {
-    body = <HelpScreen of={ops.screen === 'checklists' || ops.screen === 'checklist' || ops.screen === 'incident' ? ops.screen : picker.screen === 'runbooks' || picker.screen === 'runbook-form' ? picker.screen : view === 'run' && approval.active ? 'approval' : view} state={commandState} width={width} height={bodyHeight} />;
+    body = <HelpScreen of={helpOf()} state={commandState} width={width} height={bodyHeight} top={overlay.top} />;
   } else if (ops.body) {
     body = ops.body;
   } else if (picker.body) {

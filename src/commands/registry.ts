@@ -575,6 +575,42 @@ export const commands: readonly Command[] = [
     label: L('close', '닫기'),
     description: L('Close the help', '도움말 닫기'),
   },
+  {
+    id: 'help.up',
+    keys: ['up', 'k'],
+    screen: 'help',
+    dangerous: false,
+    group: 'help.scroll',
+    label: L('scroll', '스크롤'),
+    description: L('Scroll the help up a line', '도움말을 한 줄 위로'),
+  },
+  {
+    id: 'help.down',
+    keys: ['down', 'j'],
+    screen: 'help',
+    dangerous: false,
+    group: 'help.scroll',
+    label: L('scroll', '스크롤'),
+    description: L('Scroll the help down a line', '도움말을 한 줄 아래로'),
+  },
+  {
+    id: 'help.pageUp',
+    keys: ['pgup'],
+    screen: 'help',
+    dangerous: false,
+    group: 'help.page',
+    label: L('page', '페이지'),
+    description: L('Scroll the help up a page', '도움말을 한 페이지 위로'),
+  },
+  {
+    id: 'help.pageDown',
+    keys: ['pgdn', ' '],
+    screen: 'help',
+    dangerous: false,
+    group: 'help.page',
+    label: L('page', '페이지'),
+    description: L('Scroll the help down a page', '도움말을 한 페이지 아래로'),
+  },
 
   // yes/no prompt
   {

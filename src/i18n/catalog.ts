@@ -136,6 +136,7 @@ const en = {
   'fault.error': 'Could not inject fault {name}: {error}',
 
   'help.title': 'Keys',
+  'help.more': '{above} above · {below} below — ↑↓ PgUp PgDn scroll',
   'help.screen.dashboard': 'Dashboard',
   'help.screen.run': 'Run',
   'help.screen.approval': 'Approval form',
@@ -475,6 +476,7 @@ const ko: Record<MessageKey, string> = {
   'fault.error': '장애 {name}을(를) 주입할 수 없습니다: {error}',
 
   'help.title': '키',
+  'help.more': '위 {above}개 · 아래 {below}개 — ↑↓ PgUp PgDn 스크롤',
   'help.screen.dashboard': '대시보드',
   'help.screen.run': '실행',
   'help.screen.approval': '승인 양식',

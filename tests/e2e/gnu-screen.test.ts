@@ -81,6 +81,9 @@ describe('inside GNU screen', () => {
     // The footer with the keys is on screen.
     expect(frame).toMatch(/\? help/);
     s.keys('?');
+    // 80 × 24 is too small for every dashboard key: the help says how many are below and scrolls.
+    await waitFor(s, /\d+ below — ↑↓ PgUp PgDn scroll/);
+    s.keys(' ');
     await waitFor(s, /Show every key of this screen/);
     s.keys('q');
     await waitFor(s, /^(?![\s\S]*Show every key)[\s\S]*doai-orchestrator/); // help closed, the dashboard is back
