@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { BIN, runCli } from '../helpers/cli';
 import { startTmux, type TmuxSession } from '../helpers/tmux';
@@ -37,6 +37,7 @@ async function demoGone(pid: number): Promise<void> {
   throw new Error(`demo pid ${pid} still running`);
 }
 
+const me = userInfo().username;
 const ownerPid = () => (JSON.parse(readFileSync(join(demoDir, 'demo.pid'), 'utf8')) as { pid: number }).pid;
 
 beforeAll(() => {
@@ -62,7 +63,8 @@ describe('the demo folder', () => {
     expect(fault.code, fault.stderr).toBe(0);
     await term.waitFor(/doai-orchestrator\s+DOWN/, 40_000);
     term.send('1');
-    await term.waitFor(/L1 Soft Reset · doai-orchestrator · orion · RUNNING/i, 20_000);
+    // Attached to the demo's server, a run is the proven OS user's, not DOAI_OPERATOR's.
+    await term.waitFor(new RegExp(`L1 Soft Reset · doai-orchestrator · ${me} · RUNNING`, 'i'), 20_000);
     const pid = ownerPid();
     term.kill(); // the terminal drops: SIGHUP
     term = undefined;
@@ -111,7 +113,7 @@ describe('the demo folder', () => {
     const code = await new Promise<number>((r) => approver.on('close', (c) => r(c ?? -1)));
     expect(code, out).toBe(0);
     expect(out).toMatch(new RegExp(`approved request ${id} as nobody`));
-    await term.waitFor(/L2 Service Reset · doai-orchestrator · orion · (RUNNING|SUCCESS)/i, 30_000);
+    await term.waitFor(new RegExp(`L2 Service Reset · doai-orchestrator · ${me} · (RUNNING|SUCCESS)`, 'i'), 30_000);
     await term.waitFor(/SUCCESS/, 60_000);
     expect(readFileSync(join(demoDir, 'emergency.log'), 'utf8')).toMatch(/L2_SERVICE_RESET: STEP1_APPROVED by nobody/);
     term.send('Escape');
