@@ -162,8 +162,9 @@ export async function startSshServer(opts: SshServerOptions): Promise<RunningSsh
       const keyType = keyTypeOfBlob(blob) ?? ctx.key.algo;
       const principal = gate.principal({ kind: 'ssh-key', fingerprint: fp, keyType });
       if (!principal) {
-        // Only a signed attempt is a login; the query before it (would this key do?) is counted once.
-        if (!ctx.signature) refuseKey(ip, `unknown ${keyType} key ${fp} (user ${JSON.stringify(ctx.username.slice(0, 64))})`);
+        // Each refusal counts (a query "would this key do?" or a signed attempt sent without one):
+        // refused at the query, a client never gets to sign with that key.
+        refuseKey(ip, `unknown ${keyType} key ${fp} (user ${JSON.stringify(ctx.username.slice(0, 64))})`);
         return ctx.reject(['publickey']);
       }
       if (ctx.signature && ctx.blob) {
