@@ -77,11 +77,15 @@ export function gatedRunControl(engine: RunEngine, gate: IntentGate, who: Princi
   };
 }
 
-export function gatedChecklists(control: ChecklistControl, gate: IntentGate, who: Principal): ChecklistControl {
+/** The checklist and incident stores record who acted: the session's operator, not the server's. */
+type AsOperator = { withOperator?<T>(operator: string, fn: () => T): T };
+
+export function gatedChecklists(control: ChecklistControl & AsOperator, gate: IntentGate, who: Principal): ChecklistControl {
   const refused = checker(gate, who.proof);
+  const as = <T>(fn: () => T): T => (control.withOperator ? control.withOperator(who.name, fn) : fn());
   const guard = <A extends unknown[], R>(intent: string, fn: (...a: A) => R, no: (msg: string) => R) => (...a: A): R => {
     const why = refused(intent);
-    return why ? no(why) : fn(...a);
+    return why ? no(why) : as(() => fn(...a));
   };
   return {
     open: guard('checklist.open', control.open.bind(control), (m) => ({ ok: false, error: words(m) })),
@@ -91,20 +95,21 @@ export function gatedChecklists(control: ChecklistControl, gate: IntentGate, who
   };
 }
 
-export function gatedIncidents(control: IncidentControl, gate: IntentGate, who: Principal): IncidentControl {
+export function gatedIncidents(control: IncidentControl & AsOperator, gate: IntentGate, who: Principal): IncidentControl {
   const refused = checker(gate, who.proof);
+  const as = <T>(fn: () => T): T => (control.withOperator ? control.withOperator(who.name, fn) : fn());
   return {
     openManual: (title, severity) => {
       const no = refused('incident.open');
-      return no ? { ok: false, error: words(no) } : control.openManual(title, severity);
+      return no ? { ok: false, error: words(no) } : as(() => control.openManual(title, severity));
     },
     setSeverity: (id, severity) => {
       const no = refused('incident.severity');
-      return no ? { ok: false, error: words(no) } : control.setSeverity(id, severity);
+      return no ? { ok: false, error: words(no) } : as(() => control.setSeverity(id, severity));
     },
     close: (id, answers) => {
       const no = refused('incident.close');
-      return no ? { ok: false, error: words(no) } : control.close(id, answers);
+      return no ? { ok: false, error: words(no) } : as(() => control.close(id, answers));
     },
   };
 }
