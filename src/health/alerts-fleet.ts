@@ -49,6 +49,11 @@ export interface FleetMonitors {
   /** Where acknowledgements, silences and maintenance go in the incident timeline (set once the incidents exist). */
   setTimeline(sink: (subject: string | undefined, text: string, actor: string) => void): void;
   notifier: Notifier;
+  /**
+   * With alertsStartedByCaller: the caller says when this process evaluates the alerts (a server
+   * while it holds the lease), so the "alerts evaluated here" marker is written only then.
+   */
+  setEvaluating(on: boolean): void;
   start(): void;
   stop(): void;
 }
@@ -98,6 +103,17 @@ export function createFleetMonitors(opts: FleetMonitorsOptions): FleetMonitors {
   };
   let unsubscribe: (() => void)[] = [];
   let unregister: () => void = () => {};
+  let registered = false;
+  const who = opts.evaluator ?? { kind: 'console' as const, operator: process.env.USER ?? 'unknown' };
+  const mark = (on: boolean) => {
+    if (on === registered) return;
+    registered = on;
+    if (on) unregister = registerAlertEvaluator(opts.stateDir, who.kind, who.operator, clock.now());
+    else {
+      unregister();
+      unregister = () => {};
+    }
+  };
 
   return {
     nodes,
@@ -109,12 +125,16 @@ export function createFleetMonitors(opts: FleetMonitorsOptions): FleetMonitors {
       timeline = sink;
     },
     notifier,
+    setEvaluating(on) {
+      mark(on);
+    },
     start() {
       if (unsubscribe.length) return;
       unsubscribe = [hosts.subscribe(feed), nodes.subscribe(feed), alerts.subscribe(feed)];
-      if (!opts.alertsStartedByCaller) alerts.start();
-      const who = opts.evaluator ?? { kind: 'console' as const, operator: process.env.USER ?? 'unknown' };
-      unregister = registerAlertEvaluator(opts.stateDir, who.kind, who.operator, clock.now());
+      if (!opts.alertsStartedByCaller) {
+        alerts.start();
+        mark(true);
+      }
       nodes.start();
       hosts.start();
       websocket.start();
@@ -124,8 +144,7 @@ export function createFleetMonitors(opts: FleetMonitorsOptions): FleetMonitors {
       unsubscribe = [];
       alerts.stop();
       mutes.stop();
-      unregister();
-      unregister = () => {};
+      mark(false);
       nodes.stop();
       hosts.stop();
       websocket.stop();

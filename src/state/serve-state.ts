@@ -45,9 +45,12 @@ export function evaluateAlertsWhileLeading(backend: StateBackend, monitors: Flee
   const onChange = (leading: boolean) => {
     if (!leading) {
       monitors.alerts.stop();
+      monitors.setEvaluating(false);
       return;
     }
     monitors.alerts.start();
+    // Only the leader says "alerts evaluated here" (the standalone wall screen reads it).
+    monitors.setEvaluating(true);
     // start() evaluates in a microtask; the alerts it fires are in the snapshot right after.
     setImmediate(() => {
       const firing = new Set(monitors.alerts.getSnapshot().alerts.filter((a) => a.state === 'firing').map((a) => a.key));
@@ -59,5 +62,6 @@ export function evaluateAlertsWhileLeading(backend: StateBackend, monitors: Flee
   return () => {
     off();
     monitors.alerts.stop();
+    monitors.setEvaluating(false);
   };
 }

@@ -3,7 +3,7 @@
 // refusal of a newer one, a URL that is missing or wrong (exit 2, said, no password), two `serve`
 // processes on one database with one leader (kill -9 it and the other takes over; every alert
 // transition reaches the counting webhook receiver exactly once), and target locks across boxes.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { requireRoot } from '../helpers/requirements';
@@ -15,6 +15,7 @@ import pg from 'pg';
 import { migrate, MIGRATIONS, SCHEMA_VERSION } from '../../src/state/pg-migrations';
 import { loadConfig } from '../../src/config/load';
 import { buildContext } from '../../src/cli/context';
+import { EVALUATORS_DIR } from '../../src/watch/evaluators-reader';
 import { box, fx, lockDriver, serve, statusOf, useStateBoxes, waitUntilAsync } from '../helpers/state-boxes';
 
 const ALL = MIGRATIONS.map((m) => m.version);
@@ -89,11 +90,16 @@ describe('state backend: PostgreSQL', () => {
 
   it('two servers, one leader: status says who leads; kill -9 the leader and the other takes over; each transition is delivered exactly once', async () => {
     const url = await fx.cluster.createDatabase('leader_kill');
-    const a = await serve(box('a'), url);
+    const aBox = box('a');
+    const a = await serve(aBox, url);
     await a.waitLog(/leading \(term 1\)/);
     const bBox = box('b');
     const b = await serve(bBox, url);
     await b.waitLog(/following: \S+ \(pid \d+\) leads/);
+    // Only the leader says "alerts evaluated here" (a standalone wall screen on its box reads it).
+    const markers = (b: { dir: string }) => (existsSync(join(b.dir, 'state', EVALUATORS_DIR)) ? readdirSync(join(b.dir, 'state', EVALUATORS_DIR)) : []);
+    expect(markers(aBox)).toEqual([expect.stringContaining(`-${a.child.pid}.json`)]);
+    expect(markers(bBox)).toEqual([]);
     const fromB = await statusOf(bBox.socket);
     expect(fromB.server.state).toMatchObject({ leading: false, reachable: true });
     expect(fromB.server.state?.leader).toContain(`(pid ${a.child.pid})`);
@@ -108,6 +114,8 @@ describe('state backend: PostgreSQL', () => {
     a.child.kill('SIGKILL');
     await a.exited;
     await b.waitLog(/leading \(term 2\)/, 15_000);
+    await waitUntil('the evaluator marker on B', () => markers(bBox).length === 1 || undefined);
+    expect(markers(bBox)).toEqual([expect.stringContaining(`-${b.child.pid}.json`)]);
     // B sees the same alert firing: recorded by A already, so nothing is queued again.
     await waitUntilAsync('the alert firing on B', async () => (await statusOf(bBox.socket)).items.some((i) => i.kind === 'alert' && i.state === 'FIRING'));
     expect((await statusOf(bBox.socket)).server.state).toMatchObject({ leading: true });
