@@ -141,7 +141,7 @@ export const alertRuleSchema = z.strictObject({
   runbook: anyText.optional(),
   /** The runbook's target (a service or host name); default: the first service declared. */
   target: name.optional(),
-  /** service_down only: the services it watches; default every service. */
+  /** service_down only: the services it watches; default every service no other service_down rule names. */
   services: z.array(name).optional(),
 });
 

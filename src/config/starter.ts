@@ -81,7 +81,12 @@ node_sources:
 alerts:
   - name: orchestrator_down
     kind: service_down
+    services: [doai-orchestrator]            # the alert is named after its rule: this one is the orchestrator's
     threshold: 3                             # consecutive failures
+    action: notify_oncall
+  - name: service_down                       # every service no other service_down rule names (caddy)
+    kind: service_down
+    threshold: 3
     action: notify_oncall
   - name: node_offline
     kind: node_offline

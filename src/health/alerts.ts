@@ -19,9 +19,23 @@ export const DEFAULT_ALERT_RULES: readonly AlertRule[] = [
   { name: 'device_error_rate', kind: 'device_error_rate', action: 'notify_and_isolate' },
 ];
 
-/** The config's rules, or seed 000's three when the config has no `alerts:` key. */
-export function alertRules(config: Pick<Config, 'alerts'>): AlertRule[] {
-  return [...(config.alerts ?? DEFAULT_ALERT_RULES)];
+const isOrchestrator = (kind: string | string[] | undefined) => (Array.isArray(kind) ? kind.includes('orchestrator') : kind === 'orchestrator');
+
+/**
+ * The config's rules, or seed 000's three when the config has no `alerts:` key. Seed 000 names
+ * its service rule after the orchestrator, so by default `orchestrator_down` watches the services
+ * of kind orchestrator and every other service goes down as `service_down` (caddy's alert is
+ * `service_down` on caddy, never `orchestrator_down`).
+ */
+export function alertRules(config: Pick<Config, 'alerts'> & { services?: readonly { name: string; kind?: string | string[] }[] }): AlertRule[] {
+  if (config.alerts) return [...config.alerts];
+  const orchestrators = (config.services ?? []).filter((s) => isOrchestrator(s.kind)).map((s) => s.name);
+  const [orchestratorDown, ...rest] = DEFAULT_ALERT_RULES;
+  return [
+    ...(orchestrators.length > 0 ? [{ ...orchestratorDown!, services: orchestrators }] : []),
+    { name: 'service_down', kind: 'service_down', action: 'notify_oncall' },
+    ...rest,
+  ];
 }
 
 export interface AlertCondition {
@@ -74,12 +88,15 @@ export function evaluateAlerts(rules: readonly AlertRule[], input: AlertInputs):
   const failingSources = new Set((input.nodes?.sources ?? []).filter((s) => s.error !== undefined || s.lastOkAt === null).map((s) => s.name));
   const sourceNames = (input.nodes?.sources ?? []).map((s) => s.name);
 
+  // A service a service_down rule names is that rule's: a rule without `services:` covers the rest.
+  const named = new Set(rules.flatMap((r) => (r.kind === 'service_down' ? (r.services ?? []) : [])));
+
   for (const rule of rules) {
     if (rule.kind === 'service_down') {
       const threshold = rule.threshold ?? input.failureThreshold;
       const watched = rule.services ? new Set(rule.services) : undefined;
       for (const s of input.services) {
-        if (watched && !watched.has(s.name)) continue;
+        if (watched ? !watched.has(s.name) : named.has(s.name)) continue;
         if (s.consecutiveFailures < threshold) continue;
         conditions.push({
           key: alertKey(rule.name, s.name),

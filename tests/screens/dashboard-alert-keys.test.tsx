@@ -26,7 +26,7 @@ async function setup(opts: { readOnly?: boolean } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'doai-alertkeys-'));
   dirs.push(dir);
   const fleet = new MemoryFleetStore([service({ name: 'doai-orchestrator', state: 'DOWN', consecutiveFailures: 3 }), service({ name: 'caddy' })]);
-  const config = configSchema.parse({ services: [{ name: 'doai-orchestrator', host: 'demo-vm' }, { name: 'caddy', host: 'demo-vm' }] });
+  const config = configSchema.parse({ services: [{ name: 'doai-orchestrator', host: 'demo-vm', kind: 'orchestrator' }, { name: 'caddy', host: 'demo-vm' }] });
   const clock = new FakeClock(T0);
   const audit: string[] = [];
   const mutes = new MuteStore({ clock, services: ['doai-orchestrator', 'caddy'], audit: (m) => audit.push(m) });

@@ -87,7 +87,7 @@ class RecordingNotifier implements AlertNotifier {
 
 function setup(configExtra: Record<string, unknown> = {}, opts: { notifierOk?: boolean; file?: string } = {}) {
   const clock = new FakeClock();
-  const config = configSchema.parse({ services: [{ name: 'doai-orchestrator', host: 'vm' }, { name: 'caddy', host: 'vm' }], ...configExtra });
+  const config = configSchema.parse({ services: [{ name: 'doai-orchestrator', host: 'vm', kind: 'orchestrator' }, { name: 'caddy', host: 'vm' }], ...configExtra });
   const fleet = new MemoryStore<FleetSnapshot>(fleetSnap([svc('doai-orchestrator', 0), svc('caddy', 0)]));
   const nodes = new MemoryStore<NodesSnapshot>(nodesSnap(clock, [{ id: 'node-1', hbAgoMs: 1000 }]));
   const notifier = new RecordingNotifier(opts.notifierOk ?? true);
@@ -126,7 +126,11 @@ function setup(configExtra: Record<string, unknown> = {}, opts: { notifierOk?: b
 
 describe('alert rules', () => {
   it("seed 000's three rules are the defaults; the config's list replaces them", () => {
-    expect(alertRules({})).toEqual(DEFAULT_ALERT_RULES);
+    expect(alertRules({ services: [{ name: 'doai-orchestrator', kind: 'orchestrator' }] })).toEqual([
+      { ...DEFAULT_ALERT_RULES[0], services: ['doai-orchestrator'] },
+      { name: 'service_down', kind: 'service_down', action: 'notify_oncall' },
+      ...DEFAULT_ALERT_RULES.slice(1),
+    ]);
     expect(DEFAULT_ALERT_RULES.map((r) => `${r.name}:${r.kind}:${r.action}`)).toEqual([
       'orchestrator_down:service_down:notify_oncall',
       'node_offline:node_offline:auto_reconnect',
@@ -139,10 +143,19 @@ describe('alert rules', () => {
   it('service_down holds at health failures ≥ threshold (default health.failure_threshold), per service, for the listed services', () => {
     const clock = new FakeClock();
     const now = clock.now();
-    const rules = alertRules({});
+    const rules = alertRules({ services: [{ name: 'doai-orchestrator', kind: 'orchestrator' }, { name: 'caddy', kind: 'proxy' }] });
     const input = (f: number) => ({ services: [svc('doai-orchestrator', f), svc('caddy', 3)], now, failureThreshold: 3 });
-    expect(evaluateAlerts(rules, input(2)).conditions.map((c) => c.key)).toEqual(['orchestrator_down:caddy']);
-    expect(evaluateAlerts(rules, input(3)).conditions.map((c) => c.key)).toEqual(['orchestrator_down:doai-orchestrator', 'orchestrator_down:caddy']);
+    // The alert is named by its rule and service: caddy is never "orchestrator_down".
+    expect(evaluateAlerts(rules, input(2)).conditions.map((c) => c.key)).toEqual(['service_down:caddy']);
+    expect(evaluateAlerts(rules, input(3)).conditions.map((c) => c.key)).toEqual(['orchestrator_down:doai-orchestrator', 'service_down:caddy']);
+    // Without a service of kind orchestrator there is no orchestrator_down at all.
+    expect(alertRules({ services: [{ name: 'caddy', kind: 'proxy' }] }).map((r) => r.name)).toEqual(['service_down', 'node_offline', 'device_error_rate']);
+    // A config's catch-all rule leaves the services another service_down rule names to that rule.
+    const own = [
+      { name: 'api_down', kind: 'service_down' as const, action: 'notify_oncall' as const, services: ['doai-orchestrator'] },
+      { name: 'web_down', kind: 'service_down' as const, action: 'notify_oncall' as const },
+    ];
+    expect(evaluateAlerts(own, input(3)).conditions.map((c) => c.key)).toEqual(['api_down:doai-orchestrator', 'web_down:caddy']);
     const onlyOrch = [{ name: 'orchestrator_down', kind: 'service_down' as const, action: 'notify_oncall' as const, services: ['doai-orchestrator'], threshold: 5 }];
     expect(evaluateAlerts(onlyOrch, input(4)).conditions).toEqual([]);
     expect(evaluateAlerts(onlyOrch, input(5)).conditions[0]?.message).toBe('doai-orchestrator down: 5 health check failures in a row (≥ 5) — connection refused');
