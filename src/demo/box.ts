@@ -165,6 +165,8 @@ export class DemoBox {
   /** When nodes could last reach the orchestrator through caddy (null while they can). */
   private linkUpSince: number | null;
   private linkDownAt: number;
+  /** When the nodes-offline fault was injected: the stopped heartbeats stay where they stopped. */
+  private nodesOfflineAt = 0;
 
   constructor(opts: { timeScale: number; nodeCount: number; now?: () => Date; hostName?: string; rootDiskUsedPct?: number }) {
     this.now = opts.now ?? (() => new Date());
@@ -408,6 +410,7 @@ export class DemoBox {
         this.dropSessions();
         break;
       case 'nodes-offline':
+        if (!this.faults.nodesOffline) this.nodesOfflineAt = this.now().getTime();
         this.faults.nodesOffline = true;
         break;
       case 'error-spike':
@@ -492,7 +495,8 @@ export class DemoBox {
       let hb: number;
       // Exactly every third node (ceil(n/3): 14 of 40 = 35 %), over the 0.3 mass-offline ratio → L2.
       if (this.faults.nodesOffline && isOfflineUnderFault(i)) {
-        hb = now - 6 * 60_000 - (h2 % 1_200_000);
+        // Stopped at the fault (and 6+ min before it, so they are offline at once): the age grows.
+        hb = this.nodesOfflineAt - 6 * 60_000 - (h2 % 1_200_000);
       } else if (this.linkUpSince !== null) {
         const connectAt = this.linkUpSince + (h2 % SIM.reconnectSpreadMs) / this.timeScale;
         hb = now >= connectAt ? Math.max(connectAt, now - jitter) : this.linkDownAt - jitter;

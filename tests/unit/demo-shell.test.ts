@@ -188,6 +188,21 @@ describe('demo vfs glob', () => {
 });
 
 describe('demo nodes', () => {
+  it('an offline node\'s heartbeat stays where it stopped, so its age keeps growing', () => {
+    let t = Date.UTC(2026, 0, 4, 6, 30, 0);
+    const box = new DemoBox({ timeScale: 10, nodeCount: 40, now: () => new Date(t) });
+    boxes.push(box);
+    box.injectFault('nodes-offline');
+    const stale = () => box.nodes().filter((n) => t - Date.parse(n.last_heartbeat) > 5 * 60_000);
+    const before = stale();
+    expect(before).toHaveLength(14);
+    t += 10 * 60_000;
+    box.injectFault('nodes-offline'); // injecting again does not restart them
+    const after = stale();
+    expect(after.map((n) => n.id)).toEqual(before.map((n) => n.id));
+    expect(after.map((n) => n.last_heartbeat)).toEqual(before.map((n) => n.last_heartbeat));
+  });
+
   it('nodes-offline makes a third stale by more than 5 min (14 of 40 = 35 %, over the 0.3 mass-offline ratio); error-spike puts ~20 % over 10 %', () => {
     // The demo's default fleet size first.
     const small = new DemoBox({ timeScale: 10, nodeCount: 40 });
