@@ -2,6 +2,7 @@
 // "BOX RESET - TWO-STEP VERIFICATION" (step 1, the enforced wait, step 2, reason, summary, yes).
 // Every row is one terminal line, so the plan (what will run, on which host) gets exactly the rows
 // that are left and the box never pushes the footer off an 80 × 24 screen.
+import { planInLang } from '../../src/runbook/plan-lang';
 import { Box, Text } from 'ink';
 import { useEffect, type ReactNode } from 'react';
 import type { Lang, Localized, RunView } from '../../src/core/views';
@@ -194,7 +195,7 @@ export function ApprovalForm({ run, form, keys, now, lang, width, height }: Appr
 
   // The plan takes the rows that are left; it is what the approver agrees to, so it scrolls when it
   // does not fit, and the form reports what was drawn: the answer waits until all of it was seen.
-  const plan = (prompt.plan ?? []).map(sanitizeLine);
+  const plan = planInLang(prompt.plan ?? [], run.steps, lang).map(sanitizeLine);
   const room = Math.max(0, height - 2 - head.length - rows.length - tail.length);
   const view = planWindow(plan.length, room, form?.planTop ?? 0);
   const planRows: Row[] = [];

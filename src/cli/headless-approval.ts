@@ -7,6 +7,7 @@ import { createInterface, type Interface } from 'node:readline/promises';
 import type { Clock } from '../core/clock';
 import type { ApprovalAnswer, Lang, Localized, RunPrompt } from '../core/views';
 import type { RunEngine } from '../runbook/engine';
+import { approvalHeader, planInLang } from '../runbook/plan-lang';
 
 type ApprovalPrompt = Extract<RunPrompt, { kind: 'approval' }>;
 
@@ -52,6 +53,7 @@ export function attachHeadlessApproval(o: HeadlessApprovalOptions): HeadlessAppr
   // operator's answer could let the event loop drain and exit mid-approval.
   const keepAlive = setInterval(() => undefined, 60_000);
 
+  const runOf = () => o.engine.getSnapshot().runs.find((r) => r.runId === o.runId);
   const answer = (a: ApprovalAnswer) => o.engine.answerApproval?.(o.runId, a) ?? { accepted: false, error: { en: 'no approval here', ko: '승인 없음' } };
 
   const markClosed = () => {
@@ -227,7 +229,7 @@ export function attachHeadlessApproval(o: HeadlessApprovalOptions): HeadlessAppr
     if (!planShown && p.plan?.length) {
       planShown = true;
       o.write(o.lang === 'ko' ? '실행할 내용 (호스트별, 순서대로):' : 'What will run, on which host, in order:');
-      for (const line of p.plan) o.write(`  ${line}`);
+      for (const line of planInLang(p.plan, runOf()?.steps ?? [], o.lang)) o.write(`  ${line}`);
     }
     if (!policyShown && p.requirement) {
       policyShown = true;
@@ -257,7 +259,11 @@ export function attachHeadlessApproval(o: HeadlessApprovalOptions): HeadlessAppr
       return;
     }
     if (phase === 'code' || phase === 'step1' || phase === 'step2') {
-      const title = p.mode === 'two-step' ? `BOX RESET — TWO-STEP VERIFICATION: STEP ${p.step} / 2` : 'SERVICE RESET CONFIRMATION';
+      // Named after the runbook and in the operator's language (a SQLite restore is no "SERVICE RESET").
+      const run = runOf();
+      const title = run
+        ? approvalHeader({ runbook: run.runbook, title: run.title }, p.mode === 'two-step' ? 'two-step' : 'code', p.step, o.lang)
+        : p.mode === 'two-step' ? `TWO-STEP VERIFICATION: STEP ${p.step} / 2` : 'CONFIRMATION';
       o.write(`┌ ${title}`);
       if (p.code) o.write(`│ code: ${p.code}  (valid until ${p.expiresAt ? hhmmss(p.expiresAt) : '?'}, ${p.triesLeft ?? 3} ${p.triesLeft === 1 ? 'try' : 'tries'})`);
       else o.write('│ the code is void (expired or 3 wrong tries)');

@@ -238,6 +238,37 @@ describe('L2 approval form', () => {
     expect(k).not.toContain('SERVICE RESET CONFIRMATION');
   });
 
+  it('under --lang ko the plan\'s step heads are the runbook\'s Korean titles (issue 12 item 16)', async () => {
+    const fleet = new MemoryFleetStore([service({ name: 'app-db', state: 'DOWN', httpStatus: undefined, consecutiveFailures: 3 })]);
+    const runs = new MemoryRunsStore();
+    const step = (id: string, en: string, ko: string) => ({ id, title: { en, ko }, kind: 'command', state: 'pending' as const });
+    runs.addRun({
+      runId: 'r-sql',
+      runbook: 'sqlite-restore',
+      title: { en: 'SQLite restore', ko: 'SQLite 복구' },
+      level: 'L2',
+      target: 'app-db',
+      operator: 'orion',
+      dryRun: false,
+      state: 'running',
+      steps: [step('check', 'Integrity check', '무결성 검사'), step('keep', 'Keep the current file', '현재 파일 보존')],
+      startedAt: T0,
+      outputCount: 0,
+      prompt: {
+        kind: 'approval', step: 1, phase: 'code', mode: 'code', code: 'A1B2C3', expiresAt: new Date(T0.getTime() + 300_000), triesLeft: 3,
+        plan: ['1. Integrity check', '   app-box: sqlite3 /srv/app.db', '2. Keep the current file', '   app-box: cp /srv/app.db /srv/app.db.corrupted'],
+      },
+    });
+    const r = renderApp({ fleet, runs, lang: 'ko', width: 100, height: 30 });
+    await delay();
+    await press(r.stdin, 'run.open');
+    const f = await waitForFrame(r.lastFrame, (x) => x.includes('확인 — app-db'));
+    expect(f).toContain('1. 무결성 검사');
+    expect(f).toContain('2. 현재 파일 보존');
+    expect(f).toContain('app-box: cp /srv/app.db /srv/app.db.corrupted');
+    expect(f).not.toContain('Integrity check');
+  });
+
   it('says "1 try", not "1 tries", when one try is left', async () => {
     const s = await startL2();
     for (const wrong of ['111111', '222222']) {
