@@ -1,5 +1,6 @@
 // Builds the core objects a command needs from the config. Interactive, headless run and the
 // demo all go through here, so they share one wiring and one set of safety checks.
+import { pgMuteShare } from '../state/pg-mutes';
 import { dirname, join } from 'node:path';
 import { DemoProviderKeyError, readDemoProviderKey } from '../demo/provider-key';
 import { UserError } from './exit';
@@ -162,7 +163,8 @@ export function buildContext(loaded: LoadedConfig, flags: CommonFlags, early?: E
       audit: (message) => void audit.append('ALERTS', message, clock.now()),
       // Under a shared state backend only the leading server evaluates alerts and pages: a console
       // on its own would page a second time.
-      ...(config.state.backend === 'postgres' ? { alertsStartedByCaller: true } : {}),
+      // and silences and maintenance windows live in the database, so whichever box leads honours them.
+      ...(config.state.backend === 'postgres' ? { alertsStartedByCaller: true, mutesShared: pgMuteShare(config.state.url_env) } : {}),
       ...extra.alerts,
     });
   }

@@ -12,7 +12,7 @@ import { createHostsStore, type HostsStoreHandle } from './hosts-store';
 import { createWebSocketMonitor, type WebSocketMonitor } from './websocket';
 import { createAlertsStore, type AlertActions, type AlertNotifier, type AlertsStoreHandle } from './alerts-store';
 import { registerAlertEvaluator } from './alerts-evaluator-presence';
-import { MuteStore } from './alerts-mute';
+import { MuteStore, type MuteShare } from './alerts-mute';
 
 /** Silences and console-started maintenance windows, kept across restarts. */
 export const MUTES_FILE = 'mutes.json';
@@ -37,6 +37,8 @@ export interface FleetMonitorsOptions {
   evaluator?: { kind: 'console' | 'server'; operator: string };
   /** Writes one audit line for acknowledgements, silences and maintenance (emergency.log). */
   audit?: (message: string) => void;
+  /** Where silences and maintenance windows live when boxes share state (else <stateDir>/mutes.json). */
+  mutesShared?: MuteShare;
 }
 
 export interface FleetMonitors {
@@ -74,6 +76,7 @@ export function createFleetMonitors(opts: FleetMonitorsOptions): FleetMonitors {
     windows: config.maintenance.map((w) => ({ service: w.service, from: new Date(w.from), until: new Date(w.until), reason: w.reason })),
     file: join(opts.stateDir, MUTES_FILE),
     ...(opts.audit ? { audit: opts.audit } : {}),
+    ...(opts.mutesShared ? { shared: opts.mutesShared } : {}),
     timeline: toTimeline,
   });
   const alerts = createAlertsStore({

@@ -57,6 +57,35 @@ export interface ConfigWindow {
   reason: string;
 }
 
+/** A silence or window as the shared store has it: its age and time left by the store's own clock. */
+export interface SharedMuteRow {
+  id: string;
+  kind: 'silence' | 'maintenance';
+  rule?: string;
+  subject?: string;
+  service?: string;
+  reason: string;
+  by: string;
+  ageMs: number;
+  leftMs: number;
+}
+
+/**
+ * Where silences and console-started windows live when several boxes share state (the database
+ * under state.backend postgres): each call is synchronous and throws, in words, when it cannot.
+ */
+export interface MuteShare {
+  readonly where: string;
+  add(row: { id: string; kind: 'silence' | 'maintenance'; rule?: string; subject?: string; service?: string; reason: string; by: string; minutes: number }): { leftMs: number };
+  /** False when it is not (or no longer) in force. */
+  end(id: string, by: string): boolean;
+  /** What is in force now. */
+  list(): SharedMuteRow[];
+}
+
+/** How often a shared store is read again (a silence set on another box, one that was removed there). */
+export const SHARED_MUTES_POLL_MS = 2000;
+
 export interface MuteStoreOptions {
   clock: Clock;
   /** Services that exist (a maintenance window for anything else is refused). */
@@ -68,6 +97,8 @@ export interface MuteStoreOptions {
   audit?(message: string): void;
   /** Puts a line in the open incident's timeline (related to `subject` when given). */
   timeline?(subject: string | undefined, text: string, actor: string): void;
+  /** Kept there instead of the file (which is then only this box's copy, for the wall screen). */
+  shared?: MuteShare;
 }
 
 const clean = (s: string, max: number) =>
@@ -89,14 +120,72 @@ export class MuteStore extends BatchedStore<MutesSnapshot> {
   private timer?: () => void;
   private readonly changeListeners = new Set<() => void>();
   private problem?: string;
+  private sharedProblem?: string;
+  private poll?: () => void;
+  private stopped = false;
 
   constructor(private readonly opts: MuteStoreOptions) {
     super({ silences: [], maintenance: [] });
     for (const w of opts.windows ?? []) {
       this.windows.push({ id: `cfg-${w.service}-${w.from.getTime().toString(36)}`, service: w.service, reason: w.reason, by: 'config', from: w.from, until: w.until, fromConfig: true });
     }
-    this.load();
+    if (opts.shared) this.schedulePoll(0);
+    else this.load();
     this.refresh();
+  }
+
+  private schedulePoll(ms: number): void {
+    this.poll?.();
+    if (this.stopped) return;
+    this.poll = this.opts.clock.setTimeout(() => {
+      this.poll = undefined;
+      if (this.pull()) this.changed();
+      this.schedulePoll(SHARED_MUTES_POLL_MS);
+    }, ms);
+  }
+
+  /**
+   * Reads the shared store: what another box set or removed is taken in. Returns whether what is
+   * in force changed. When the store cannot be read, the last known set holds (said as a problem).
+   */
+  private pull(): boolean {
+    const shared = this.opts.shared;
+    if (!shared) return false;
+    let rows: SharedMuteRow[];
+    try {
+      rows = shared.list();
+      this.sharedProblem = undefined;
+    } catch (err) {
+      const was = this.sharedProblem;
+      this.sharedProblem = `cannot read silences from ${shared.where}: ${err instanceof Error ? err.message : String(err)} — the last known ones hold`;
+      if (was !== this.sharedProblem) this.publishOnly();
+      return false;
+    }
+    const now = this.opts.clock.now().getTime();
+    // Times are the database's: "ends in N ms" on this box's clock. One already known keeps its end (no jitter).
+    const known = new Map<string, SilenceView | MaintenanceView>([...this.silences, ...this.windows.filter((w) => !w.fromConfig)].map((x) => [x.id, x]));
+    const silences: SilenceView[] = [];
+    const windows: MaintenanceView[] = this.windows.filter((w) => w.fromConfig);
+    for (const r of rows) {
+      const k = known.get(r.id);
+      const until = k && Math.abs(k.until.getTime() - (now + r.leftMs)) < 1000 ? k.until : new Date(now + r.leftMs);
+      if (r.kind === 'silence') {
+        const createdAt = k && 'createdAt' in k ? k.createdAt : new Date(now - r.ageMs);
+        silences.push({ id: r.id, ...(r.rule !== undefined ? { rule: r.rule } : {}), ...(r.subject !== undefined ? { subject: r.subject } : {}), reason: r.reason, by: r.by, createdAt, until });
+      } else if (r.service !== undefined) {
+        const from = k && 'from' in k ? k.from : new Date(now - r.ageMs);
+        windows.push({ id: r.id, service: r.service, reason: r.reason, by: r.by, from, until });
+      }
+    }
+    const key = (xs: { id: string; until: Date }[]) => xs.map((x) => `${x.id}@${x.until.getTime()}`).sort().join(',');
+    const changed = key(silences) !== key(this.silences) || key(windows) !== key(this.windows);
+    this.silences = silences;
+    this.windows = windows;
+    return changed;
+  }
+
+  private publishOnly(): void {
+    this.set({ ...this.getSnapshot() });
   }
 
   /** Called when what is muted changes: a silence or window starts, ends or is removed. */
@@ -107,12 +196,35 @@ export class MuteStore extends BatchedStore<MutesSnapshot> {
 
   /** A failure to keep mutes.json, in words (shown with the alerts' problems). */
   fileProblem(): string | undefined {
-    return this.problem;
+    return this.sharedProblem ?? this.problem;
   }
 
   stop(): void {
+    this.stopped = true;
     this.timer?.();
     this.timer = undefined;
+    this.poll?.();
+    this.poll = undefined;
+  }
+
+  /** Written to the shared store first (when there is one): what it refuses is not done. */
+  private share(row: Parameters<MuteShare['add']>[0]): { ok: true; leftMs: number } | { ok: false; error: string } {
+    if (!this.opts.shared) return { ok: true, leftMs: row.minutes * 60_000 };
+    try {
+      return { ok: true, leftMs: this.opts.shared.add(row).leftMs };
+    } catch (err) {
+      return { ok: false, error: `not done: ${err instanceof Error ? err.message : String(err)}` };
+    }
+  }
+
+  /** Ends it in the shared store; a string says why not. */
+  private unshare(id: string, by: string, what: string): string | undefined {
+    if (!this.opts.shared) return undefined;
+    try {
+      return this.opts.shared.end(id, by) ? undefined : `no ${what} ${id} in force`;
+    } catch (err) {
+      return `not done: ${err instanceof Error ? err.message : String(err)}`;
+    }
   }
 
   silence(match: { rule?: string; subject?: string }, minutes: number, reason: string, by: string): MuteResult {
@@ -122,10 +234,16 @@ export class MuteStore extends BatchedStore<MutesSnapshot> {
     const bad = this.checkDuration(minutes) ?? this.checkReason(reason);
     if (bad) return { ok: false, error: bad };
     const now = this.opts.clock.now();
-    const s: SilenceView = { id: `s-${randomBytes(3).toString('hex')}`, ...(rule ? { rule } : {}), ...(subject ? { subject } : {}), reason: clean(reason, 200), by, createdAt: now, until: new Date(now.getTime() + minutes * 60_000) };
+    const id = `s-${randomBytes(this.opts.shared ? 6 : 3).toString('hex')}`;
+    const shared = this.share({ id, kind: 'silence', ...(rule ? { rule } : {}), ...(subject ? { subject } : {}), reason: clean(reason, 200), by, minutes });
+    if (!shared.ok) return shared;
+    const s: SilenceView = { id, ...(rule ? { rule } : {}), ...(subject ? { subject } : {}), reason: clean(reason, 200), by, createdAt: now, until: new Date(now.getTime() + shared.leftMs) };
     const what = `${[rule && `rule=${rule}`, subject && `subject=${subject}`].filter(Boolean).join(' ')}`;
     const audited = this.audit(`SILENCE ${s.id} ${what} for ${minutesText(minutes * 60_000)} until ${s.until.toISOString()} by ${by} - ${s.reason}`);
-    if (audited) return { ok: false, error: audited };
+    if (audited) {
+      this.unshare(id, by, 'silence');
+      return { ok: false, error: audited };
+    }
     this.silences.push(s);
     this.opts.timeline?.(subject, `Silenced ${what} for ${minutesText(minutes * 60_000)} by ${by}: ${s.reason}`, by);
     this.changed();
@@ -133,8 +251,11 @@ export class MuteStore extends BatchedStore<MutesSnapshot> {
   }
 
   unsilence(id: string, by: string): MuteResult {
+    if (this.pull()) this.changed();
     const s = this.silences.find((x) => x.id === id && x.until.getTime() > this.opts.clock.now().getTime());
-    if (!s) return { ok: false, error: `no silence ${id} in force (listed: ${this.getSnapshot().silences.map((x) => x.id).join(', ') || 'none'})` };
+    if (!s) return { ok: false, error: `no silence ${id} in force (listed: ${this.silences.map((x) => x.id).join(', ') || 'none'})` };
+    const unshared = this.unshare(id, by, 'silence');
+    if (unshared) return { ok: false, error: unshared };
     const audited = this.audit(`UNSILENCE ${id} by ${by}`);
     if (audited) return { ok: false, error: audited };
     this.silences = this.silences.filter((x) => x !== s);
@@ -148,9 +269,15 @@ export class MuteStore extends BatchedStore<MutesSnapshot> {
     const bad = this.checkDuration(minutes) ?? this.checkReason(reason);
     if (bad) return { ok: false, error: bad };
     const now = this.opts.clock.now();
-    const w: MaintenanceView = { id: `m-${randomBytes(3).toString('hex')}`, service, reason: clean(reason, 200), by, from: now, until: new Date(now.getTime() + minutes * 60_000) };
+    const id = `m-${randomBytes(this.opts.shared ? 6 : 3).toString('hex')}`;
+    const shared = this.share({ id, kind: 'maintenance', service, reason: clean(reason, 200), by, minutes });
+    if (!shared.ok) return shared;
+    const w: MaintenanceView = { id, service, reason: clean(reason, 200), by, from: now, until: new Date(now.getTime() + shared.leftMs) };
     const audited = this.audit(`MAINTENANCE ${w.id} ${service} for ${minutesText(minutes * 60_000)} until ${w.until.toISOString()} by ${by} - ${w.reason}`);
-    if (audited) return { ok: false, error: audited };
+    if (audited) {
+      this.unshare(id, by, 'maintenance window');
+      return { ok: false, error: audited };
+    }
     this.windows.push(w);
     this.opts.timeline?.(service, `Maintenance on ${service} for ${minutesText(minutes * 60_000)} by ${by}: ${w.reason}`, by);
     this.changed();
@@ -158,10 +285,13 @@ export class MuteStore extends BatchedStore<MutesSnapshot> {
   }
 
   endMaintenance(id: string, by: string): MuteResult {
+    if (this.pull()) this.changed();
     const now = this.opts.clock.now().getTime();
     const w = this.windows.find((x) => x.id === id && x.until.getTime() > now);
     if (!w) return { ok: false, error: `no maintenance window ${id} in force` };
     if (w.fromConfig) return { ok: false, error: `maintenance window ${id} is in the config: edit maintenance: there` };
+    const unshared = this.unshare(id, by, 'maintenance window');
+    if (unshared) return { ok: false, error: unshared };
     const audited = this.audit(`MAINTENANCE_END ${id} ${w.service} by ${by}`);
     if (audited) return { ok: false, error: audited };
     this.windows = this.windows.filter((x) => x !== w);
@@ -172,6 +302,8 @@ export class MuteStore extends BatchedStore<MutesSnapshot> {
 
   /** What mutes an alert about `subject` from `rule` at `at` (default now), if anything. */
   mutedBy(rule: string, subject: string, at: Date = this.opts.clock.now()): MutedBy | undefined {
+    // Shared: read now, so a silence set on another box a moment ago holds this notification back.
+    if (this.opts.shared && this.pull()) this.opts.clock.setTimeout(() => this.changed(), 0);
     const t = at.getTime();
     const w = this.windows.find((x) => x.service === subject && x.from.getTime() <= t && t < x.until.getTime());
     if (w) return { what: 'maintenance', id: w.id, until: w.until, reason: w.reason };
@@ -201,6 +333,7 @@ export class MuteStore extends BatchedStore<MutesSnapshot> {
 
   private changed(): void {
     // Pruned first: what has ended is neither kept in the file nor listed.
+    // Shared: the file is only this box's copy for the wall screen, rewritten on every change seen.
     this.refresh();
     this.save();
     for (const l of [...this.changeListeners]) {

@@ -392,14 +392,17 @@ export class PgStateBackend implements StateBackend {
 
   /**
    * The leader keeps the shared tables bounded, once an hour: notifications delivered or given up
-   * more than 30 days ago, and finished runs not updated for 7 days. The audit lines are kept.
+   * more than 30 days ago, silences and windows that ended more than 30 days ago, and finished
+   * runs not updated for 7 days. The audit lines are kept.
    */
   private async housekeeping(c: pg.Client): Promise<void> {
     if (Date.now() - this.lastHousekeeping < HOUSEKEEPING_MS) return;
     this.lastHousekeeping = Date.now();
     const outbox = await c.query("DELETE FROM doai_outbox WHERE state IN ('delivered', 'failed') AND created_at < now() - interval '30 days'");
     const runs = await c.query("DELETE FROM doai_runs WHERE state <> 'running' AND updated_at < now() - interval '7 days'");
+    const mutes = await c.query("DELETE FROM doai_mutes WHERE COALESCE(ended_at, until) < now() - interval '30 days'");
     if (outbox.rowCount || runs.rowCount) this.opts.log('info', `housekeeping: removed ${outbox.rowCount ?? 0} old notification(s) and ${runs.rowCount ?? 0} old run view(s)`);
+    if (mutes.rowCount) this.opts.log('info', `housekeeping: removed ${mutes.rowCount} silence(s) and maintenance window(s) that ended over 30 days ago`);
   }
 
   // ---- outbox ----------------------------------------------------------------------------------

@@ -113,6 +113,28 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    description: 'silences and maintenance windows shared by every box',
+    sql: `
+      CREATE TABLE doai_mutes (
+        id text PRIMARY KEY,
+        kind text NOT NULL CHECK (kind IN ('silence', 'maintenance')),
+        rule text,
+        subject text,
+        service text,
+        reason text NOT NULL,
+        by_user text NOT NULL,
+        box text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        until timestamptz NOT NULL,
+        ended_at timestamptz,
+        ended_by text,
+        CHECK (kind = 'silence' AND (rule IS NOT NULL OR subject IS NOT NULL) OR kind = 'maintenance' AND service IS NOT NULL)
+      );
+      CREATE INDEX doai_mutes_in_force ON doai_mutes (until) WHERE ended_at IS NULL;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -220,3 +220,48 @@ describe('runs across boxes (PostgreSQL, LISTEN/NOTIFY)', () => {
     c.socket.destroy();
   }, 60_000);
 });
+
+describe('silences and maintenance across boxes (PostgreSQL)', () => {
+  it("a silence set on the follower B holds back the leader A's page; removed on B, A pages; its end is the database's time", async () => {
+    const url = await fx.cluster.createDatabase('mutes_shared');
+    const aBox = box('a');
+    const bBox = box('b');
+    const a = await serve(aBox, url);
+    await a.waitLog(/leading \(term 1\)/);
+    const b = await serve(bBox, url);
+    await b.waitLog(/following: \S+ \(pid \d+\) leads/);
+    const cb = await rawClient(bBox.socket);
+    expect((await proveAsRoot(cb, bBox.socket)).t).toBe('welcome');
+    let id = 0;
+    const onB = async (name: string, args: unknown) => {
+      const mine = ++id;
+      cb.send({ t: 'intent', id: mine, name, args });
+      return (await cb.next((f) => f.t === 'result' && f.id === mine, 20_000)) as { ok: boolean; value?: { id: string }; error?: string };
+    };
+    const set = await onB('alerts.silence', { rule: 'api_down', minutes: 10, reason: 'deploy on b' });
+    expect(set).toMatchObject({ ok: true });
+    const sid = set.value!.id;
+    const rows = await fx.cluster.query<{ box: string; by_user: string; secs: number }>('mutes_shared', 'SELECT box, by_user, extract(epoch FROM until - created_at)::int AS secs FROM doai_mutes WHERE id = $1', [sid]);
+    expect(rows).toEqual([{ box: expect.stringContaining(`(pid ${b.child.pid})`), by_user: 'root', secs: 600 }]);
+
+    const ca = await rawClient(aBox.socket);
+    expect((await proveAsRoot(ca, aBox.socket)).t).toBe('welcome');
+    ca.send({ t: 'subscribe', topics: ['alerts'] });
+    fx.healthy = false;
+    // A (the leader) holds the page back, naming B's silence.
+    await ca.next((f) => f.t === 'snapshot' && f.topic === 'alerts' && JSON.stringify(f.data).includes(`silenced (${sid})`), 20_000);
+    expect(fx.received.filter((r) => r.text.startsWith('[FIRING]'))).toEqual([]);
+    // A wrong id is refused on A too, saying what is in force (read from the database).
+    ca.send({ t: 'intent', id: 1, name: 'alerts.unsilence', args: { id: 's-nope' } });
+    expect(await ca.next((f) => f.t === 'result' && f.id === 1)).toMatchObject({ ok: false, error: expect.stringContaining(sid) });
+
+    const removed = await onB('alerts.unsilence', { id: sid });
+    expect(removed).toMatchObject({ ok: true });
+    await waitUntil('the FIRING page from A once the silence is gone', () => fx.received.find((r) => r.text.startsWith('[FIRING] api_down')), 20_000);
+    expect(await fx.cluster.query('mutes_shared', 'SELECT ended_by FROM doai_mutes WHERE id = $1 AND ended_at IS NOT NULL', [sid])).toEqual([{ ended_by: 'root' }]);
+    // Gone from B's own copy for its wall screen too.
+    await waitUntil("B's mutes.json without it", () => !readFileSync(join(bBox.dir, 'state', 'mutes.json'), 'utf8').includes(sid) || undefined);
+    ca.socket.destroy();
+    cb.socket.destroy();
+  }, 60_000);
+});
