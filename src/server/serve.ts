@@ -27,7 +27,7 @@ import { statusReport } from './status-report';
 import { alertIntentHandlers } from './alert-intents';
 import { THIS_BUILD, describeVersion } from '../protocol/version';
 import { approversByRole, createServerGate, proofOf, serverTotp } from '../operators/server-gate';
-import { evaluateAlertsWhileLeading, openStateBackend } from '../state/serve-state';
+import { ackOnLeader, evaluateAlertsWhileLeading, openStateBackend } from '../state/serve-state';
 import type { StateBackend } from '../state/backend';
 
 export interface ServeOptions {
@@ -132,6 +132,8 @@ export async function runServe(loaded: LoadedConfig, opts: ServeOptions): Promis
       ...served.handlers,
       ...cliIntentHandlers(loaded),
       ...(alertIntentHandlers(monitors) as Pick<typeof handlers, 'alerts.ack' | 'alerts.silence' | 'alerts.unsilence' | 'alerts.maintenance' | 'alerts.maintenance.end'>),
+      // A follower evaluates no alerts: an acknowledgement is given on the leader's box.
+      ...(state.kind === 'postgres' ? { 'alerts.ack': ackOnLeader(state, (alertIntentHandlers(monitors) as Pick<typeof handlers, 'alerts.ack'>)['alerts.ack']) } : {}),
       status: async () =>
         statusReport({
           server: serverTopic.getSnapshot(),

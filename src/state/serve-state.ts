@@ -65,3 +65,15 @@ export function evaluateAlertsWhileLeading(backend: StateBackend, monitors: Flee
     monitors.setEvaluating(false);
   };
 }
+
+/**
+ * Acknowledgements are kept by the alerts evaluator, and only the leader evaluates: a follower
+ * refuses one, naming the box to acknowledge on, rather than saying the alert is not firing.
+ */
+export function ackOnLeader<A, W, R>(backend: StateBackend, ack: (args: A, who: W) => Promise<R>): (args: A, who: W) => Promise<R> {
+  return async (args, who) => {
+    const v = backend.leadership.getSnapshot();
+    if (!v.leading) throw new Error(`alerts are evaluated by the leading server ${v.leader ?? '(none leads now)'}, not this one: acknowledge on its box`);
+    return ack(args, who);
+  };
+}

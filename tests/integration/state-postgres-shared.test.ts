@@ -251,6 +251,9 @@ describe('silences and maintenance across boxes (PostgreSQL)', () => {
     // A (the leader) holds the page back, naming B's silence.
     await ca.next((f) => f.t === 'snapshot' && f.topic === 'alerts' && JSON.stringify(f.data).includes(`silenced (${sid})`), 20_000);
     expect(fx.received.filter((r) => r.text.startsWith('[FIRING]'))).toEqual([]);
+    // B follows: an acknowledgement is refused there, naming the leader (not "no firing alert").
+    expect(await onB('alerts.ack', { key: 'api_down:api' })).toMatchObject({ ok: false, error: expect.stringContaining('alerts are evaluated by the leading server ') });
+    expect((await onB('alerts.ack', { key: 'api_down:api' })).error).toContain(`(pid ${a.child.pid}), not this one: acknowledge on its box`);
     // A wrong id is refused on A too, saying what is in force (read from the database).
     ca.send({ t: 'intent', id: 1, name: 'alerts.unsilence', args: { id: 's-nope' } });
     expect(await ca.next((f) => f.t === 'result' && f.id === 1)).toMatchObject({ ok: false, error: expect.stringContaining(sid) });
