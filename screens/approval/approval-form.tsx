@@ -2,7 +2,7 @@
 // "BOX RESET - TWO-STEP VERIFICATION" (step 1, the enforced wait, step 2, reason, summary, yes).
 // Every row is one terminal line, so the plan (what will run, on which host) gets exactly the rows
 // that are left and the box never pushes the footer off an 80 × 24 screen.
-import { planInLang } from '../../src/runbook/plan-lang';
+import { planInLang } from '../../src/core/plan-lang';
 import { Box, Text } from 'ink';
 import { useEffect, type ReactNode } from 'react';
 import type { Lang, Localized, RunView } from '../../src/core/views';

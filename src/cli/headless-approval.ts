@@ -7,7 +7,7 @@ import { createInterface, type Interface } from 'node:readline/promises';
 import type { Clock } from '../core/clock';
 import type { ApprovalAnswer, Lang, Localized, RunPrompt } from '../core/views';
 import type { RunEngine } from '../runbook/engine';
-import { approvalHeader, planInLang } from '../runbook/plan-lang';
+import { approvalHeader, planInLang } from '../core/plan-lang';
 
 type ApprovalPrompt = Extract<RunPrompt, { kind: 'approval' }>;
 

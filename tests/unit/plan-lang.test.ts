@@ -1,7 +1,7 @@
 // The approval plan and header in the operator's language (issue 12 item 16): step heads come
 // from the run's own steps; the header names the runbook (a SQLite restore is no "SERVICE RESET").
 import { describe, expect, it } from 'vitest';
-import { approvalHeader, planInLang } from '../../src/runbook/plan-lang';
+import { approvalHeader, planInLang } from '../../src/core/plan-lang';
 
 const steps = [
   { title: { en: 'Integrity check', ko: '무결성 검사' } },

@@ -1,7 +1,7 @@
 // The approval plan in the reader's language. The engine writes the plan once, in English
 // (`3. Stop caddy`, then the commands), because it travels to other consoles and to `approve`;
 // the run's own steps carry both titles, so each screen puts the step heads in its language.
-import type { Lang, Localized } from '../core/views';
+import type { Lang, Localized } from './views';
 
 /** `N. <English title>…` heads replaced by step N's title in `lang`; every other line as it is. */
 export function planInLang(plan: readonly string[], steps: readonly { title: Localized }[], lang: Lang): string[] {
