@@ -2,7 +2,7 @@
 // bar and the footer. It reads the stores and sends intents; it owns only view state (which
 // screen, which service is selected, how far the log is scrolled).
 import { settle } from '../src/core/settle';
-import { Box, useStdout } from 'ink';
+import { Box, Text, useStdout } from 'ink';
 import { useCallback, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { PassphraseRequest } from '../src/ssh/identity';
 import { PassphrasePrompt } from './shared/passphrase-prompt';
@@ -31,6 +31,7 @@ import { runLayout } from './run/layout';
 import { formatClock } from './shared/format';
 import { useApprovalForm } from './approval/use-approval-form';
 import { useOpsRoutes, type OpsStoresProps } from './incident/routes';
+import { AlertDetail } from './dashboard/alert-detail';
 import { alertActionHandlers, alertingState } from './dashboard/alert-actions';
 import { serviceMatches, useFleetPanes, type FleetStores } from './dashboard/fleet-panes';
 import { useRunbookRoutes } from './runbooks/routes';
@@ -83,7 +84,8 @@ export type AppStartup = Pick<AppProps, 'runs' | 'control' | 'notice' | 'ops' | 
 type Overlay =
   | { kind: 'help'; top: number }
   | { kind: 'confirm'; question: string; onYes: () => void }
-  | { kind: 'fault-menu'; index: number };
+  | { kind: 'fault-menu'; index: number }
+  | { kind: 'alert-detail'; key: string; top: number };
 
 const noSubscribe = () => () => {};
 const NO_FLEET_STORES: FleetStores = {};
@@ -390,6 +392,14 @@ function ConsoleApp(props: AppProps) {
     'fault.number': (key) => injectFault(Number(key) - 1),
     'fault.close': () => setOverlay(null),
 
+    'alert.detail': () => {
+      const a = fleetPanes.focus === 'alerts' ? fleetPanes.filtered.alerts[fleetPanes.cursors.alerts] : undefined;
+      if (a) setOverlay({ kind: 'alert-detail', key: a.key, top: 0 });
+    },
+    'alertDetail.close': () => setOverlay(null),
+    'alertDetail.up': () => setOverlay((prev) => (prev?.kind === 'alert-detail' ? { ...prev, top: Math.max(0, prev.top - 1) } : prev)),
+    'alertDetail.down': () => setOverlay((prev) => (prev?.kind === 'alert-detail' ? { ...prev, top: prev.top + 1 } : prev)),
+
     ...approval.handlers,
   };
 
@@ -476,6 +486,7 @@ function ConsoleApp(props: AppProps) {
     runbooks: picker.state,
     panes: fleetPanes.present.length,
     focus: fleetPanes.focus,
+    alertSelected: fleetPanes.focus === 'alerts' && fleetPanes.filtered.alerts[fleetPanes.cursors.alerts] !== undefined,
     unisolate: props.fleetStores?.isolation ? (({ focus, devices }) => ({ focus, devices: devices.length }))(fleetPanes.unisolateTargets()) : undefined,
     starting: props.starting,
     alerting: alertingState(alertActions),
@@ -494,6 +505,14 @@ function ConsoleApp(props: AppProps) {
     body = ops.body;
   } else if (picker.body) {
     body = picker.body;
+  } else if (overlay?.kind === 'alert-detail') {
+    // Live: the alert as the store has it now (it may resolve or get more notifications meanwhile).
+    const a = fleetPanes.alerts?.alerts.find((x) => x.key === overlay.key);
+    body = a ? (
+      <AlertDetail alert={a} now={now} lang={lang} width={width} height={bodyHeight} top={overlay.top} />
+    ) : (
+      <Text>{lang === 'ko' ? '이 알림은 더 이상 목록에 없습니다' : 'this alert is no longer listed'}</Text>
+    );
   } else if (overlay?.kind === 'fault-menu') {
     body = <FaultMenu selected={overlay.index} lang={lang} width={width} height={bodyHeight} />;
   } else if (view === 'run') {

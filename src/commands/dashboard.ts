@@ -89,7 +89,18 @@ export const dashboardCommands: readonly Command[] = [
     footerRank: 4,
     label: L('open', '실행 보기'),
     description: L('Open the latest run', '최근 실행 열기'),
+    available: (s) => !s.alertSelected,
     disabledReason: (s) => (s.hasRuns ? undefined : localized('reason.noRun')),
+  },
+  {
+    id: 'alert.detail',
+    keys: ['enter'],
+    screen: 'dashboard',
+    dangerous: false,
+    footerRank: 4,
+    label: L('detail', '상세'),
+    description: L('The alert under the cursor in full: rule, target, since, the whole message, actions and every notification sent with its result', '커서의 알림 전체: 규칙, 대상, 시작 시각, 전체 내용, 조치, 보낸 알림과 결과'),
+    available: (s) => s.alertSelected === true,
   },
   {
     id: 'demo.fault',

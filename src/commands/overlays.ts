@@ -5,6 +5,34 @@ import type { Command } from './registry';
 import { L, DEMO_FAULTS } from './common';
 
 export const overlayCommands: readonly Command[] = [
+  // alert detail (Enter on an alert)
+  {
+    id: 'alertDetail.close',
+    keys: ['esc', 'q', 'enter'],
+    screen: 'alert-detail',
+    dangerous: false,
+    label: L('back', '뒤로'),
+    description: L('Back to the dashboard', '대시보드로'),
+  },
+  {
+    id: 'alertDetail.up',
+    keys: ['up', 'k'],
+    screen: 'alert-detail',
+    dangerous: false,
+    group: 'alertDetail.scroll',
+    label: L('scroll', '스크롤'),
+    description: L('Scroll up a line', '한 줄 위로'),
+  },
+  {
+    id: 'alertDetail.down',
+    keys: ['down', 'j'],
+    screen: 'alert-detail',
+    dangerous: false,
+    group: 'alertDetail.scroll',
+    label: L('scroll', '스크롤'),
+    description: L('Scroll down a line', '한 줄 아래로'),
+  },
+
   // help overlay
   {
     id: 'help.close',

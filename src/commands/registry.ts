@@ -15,7 +15,7 @@ import { checklistCommands } from './checklist';
 import { incidentCommands } from './incident';
 
 /** Screens that own keys. Overlays (help, yes/no prompt, fault menu) take over input completely. */
-export type CommandScreen = 'global' | 'dashboard' | 'run' | 'help' | 'confirm' | 'fault-menu' | 'watch' | 'approval' | 'filter' | 'checklists' | 'checklist' | 'incident' | 'escalation' | 'prompt' | 'runbooks' | 'runbook-form';
+export type CommandScreen = 'global' | 'dashboard' | 'run' | 'help' | 'confirm' | 'fault-menu' | 'watch' | 'approval' | 'filter' | 'checklists' | 'checklist' | 'incident' | 'escalation' | 'prompt' | 'runbooks' | 'runbook-form' | 'alert-detail';
 
 /** What commands need to know to say whether they apply right now. */
 export interface CommandState {
@@ -32,6 +32,8 @@ export interface CommandState {
   panes?: number;
   /** The dashboard pane with the focus: the help says what its keys do there. */
   focus?: 'services' | 'alerts' | 'nodes' | 'hosts';
+  /** The alerts pane has the focus and an alert is under its cursor: Enter opens its detail. */
+  alertSelected?: boolean;
   /** Present when isolated devices can be put back: what the focused row would un-isolate. */
   unisolate?: { focus: 'nodes' | 'alerts' | 'other'; devices: number };
   /** The first frame is up but the engine, checklists and incidents are still being built. */

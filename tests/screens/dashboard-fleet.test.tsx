@@ -182,6 +182,46 @@ describe('fleet panes', () => {
     expect(lines[resolvedAt]).toMatch(/resolved\s+device_error_rate\s+devices\s+for 10m00s/);
   });
 
+  it('Enter on an alert shows it in full: rule, target, since, the whole text, actions, each notification with its result; Esc goes back (issue 12 item 15)', async () => {
+    const long = `doai-orchestrator down: 3 health check failures in a row (≥ 3) — ${'upstream connect error or disconnect/reset before headers '.repeat(3)}END-OF-TEXT`;
+    const alerts: AlertsSnapshot = {
+      ...alertsSnap,
+      alerts: [
+        alert({
+          rule: 'orchestrator_down',
+          subject: 'doai-orchestrator',
+          message: long,
+          actions: ['notified on-call'],
+          notifications: [
+            { webhook: 'ops-slack', ok: false, attempts: 3, error: 'HTTP 500', at: T0 },
+            { webhook: 'pager', ok: true, attempts: 1, at: T0 },
+          ],
+        }),
+        ...alertsSnap.alerts.slice(1),
+      ],
+    };
+    const { lastFrame, stdin } = setup({ width: 80, height: 30, alerts });
+    await frame(lastFrame);
+    // On the services pane Enter still opens the latest run (none here): the detail needs an alert under the cursor.
+    await press(stdin, 'pane.next');
+    await waitForFrame(lastFrame, (x) => x.includes('▸ Alerts'));
+    await press(stdin, 'alert.detail');
+    const f = await waitForFrame(lastFrame, (x) => x.includes('notifications (2):'));
+    expect(f).toContain('FIRING  orchestrator_down · doai-orchestrator');
+    expect(f).toContain('rule: orchestrator_down (service_down)');
+    expect(f).toContain('target: doai-orchestrator');
+    expect(f).toMatch(/since: 2026-\S+ \(3m12s ago\)/);
+    // The whole text, wrapped: its end is on screen, which the 80-column pane cuts off.
+    expect(f).toContain('END-OF-TEXT');
+    expect(f).toMatch(/ops-slack: FAILED: HTTP 500 \(3 tries\)/);
+    expect(f).toMatch(/pager: sent \(1 try\)/);
+    expect(f).toContain('- notified on-call');
+    for (const line of f.split('\n')) expect(stringWidth(line)).toBeLessThanOrEqual(80);
+    await press(stdin, 'alertDetail.close');
+    const back = await waitForFrame(lastFrame, (x) => x.includes('▸ Alerts'));
+    expect(back).not.toContain('notifications (2):');
+  });
+
   it('Tab moves the focus services → alerts → nodes → hosts → services; ↓ then moves in the focused list', async () => {
     const { stdin, lastFrame } = setup();
     expect(focusedPane(await frame(lastFrame))).toBe('Services');
