@@ -1,156 +1,31 @@
 // The runbook engine: runs a runbook's steps against a target and says what happens as
 // RunEvents. The run screen's store, the journal and the audit log are fed by those events only,
 // in that one dispatch below; nothing else reaches into a run.
-import { randomBytes } from 'node:crypto';
-import type { Config } from '../config/schema';
-import type { Clock } from '../core/clock';
-import type { ApprovalAnswer, Localized, OutputLine, ParamDefaultsView, RunbookSummary, RunControl, RunPrompt, RunsSnapshot, RunsStore, RunView, StartResult } from '../core/views';
+import type { ApprovalAnswer, Localized, OutputLine, ParamDefaultsView, RunbookSummary, RunPrompt, RunsSnapshot, RunView, StartResult } from '../core/views';
 import { join } from 'node:path';
-import type { AuditLog } from '../audit/emergency-log';
 import { RunJournal } from '../audit/journal';
 import { redactDeep } from '../audit/redact';
 import { probeHttp } from '../health/http-probe';
-import type { RemoteShell, TrustFailure } from '../ssh/types';
+import type { TrustFailure } from '../ssh/types';
 import { AuditNotWritten, createAuditRecorder } from './audit-events';
 import type { OutputStream, RunEvent, RunEventListener, RunOutcome } from './events';
-import { describeLock, type LockStore } from './lock-store';
+import { describeLock } from './lock-store';
 import { fittingTargets, targetMisfit } from './fit';
 import { renderSteps, renderText, resolveParams, resolveRef, resolveTarget, skipReason, type RunScope } from './render';
 import { renderTemplate } from './template';
 import { failureMessage, stepFailedAuditLine, type FailurePoint } from './failure-message';
-import type { ResolveParamsContext } from './params';
+import { type ResolveParamsContext, parseChoices } from './params';
 import { RunViewStore } from './runs-store';
 import type { Runbook, Step } from './schema';
 import { stepKind, type StepContext, type StepResult } from './step-kinds';
 // The L2/L3 kinds (snapshot, provider-reboot, ssh-connect and host-health checks) register themselves.
 import './step-kinds/index';
-import { parseChoices, type ParamChoice } from './params';
+import type { DistributiveOmit, ApprovalContext, PreparedApproval, ApprovalResult, RunEngineDeps, StartOptions, ResumeFrom, RunEngine, ChoicesResult } from './engine-types';
+import { runStamp, newRunId, planLines, approvalGateIndex, gatedPlan, resumedPlan, resumeProblem, relatedTargets, stepTitle } from './engine-plan';
 
-type DistributiveOmit<T, K extends keyof any> = T extends unknown ? Omit<T, K> : never;
-
-/** Events an approval hook may emit for its run (runId and time are filled in). */
-export type ApprovalEvent = DistributiveOmit<
-  Extract<RunEvent, { type: 'approval.requested' | 'approval.granted' | 'approval.rejected' | 'audit' | 'run.prompt' }>,
-  'runId' | 'at'
->;
-
-export interface ApprovalContext {
-  runId: string;
-  runbook: Runbook;
-  target: string;
-  level: string;
-  operator: string;
-  policy: 'code' | 'two-step';
-  /** Aborted when the run is cancelled or interrupted while waiting for approval. */
-  signal: AbortSignal;
-  clock: Clock;
-  /**
-   * Records approval progress: approval.requested/granted/rejected events (journal, screens),
-   * audit events for emergency.log (STEP1_APPROVED by X, STEP2_REJECTED - ..., REASON: ...,
-   * EXECUTING — approval.* events write no line by themselves), and the prompt the run view
-   * shows. If the hook emits no approval.granted, the engine records one (step 1) and its
-   * STEP1_APPROVED line when the hook returns ok.
-   */
-  emit(event: ApprovalEvent): void;
-  /** What will run, on which host, in order (the dry-run lines): shown before anyone approves. */
-  plan: string[];
-  /** The target's host (the service's host for a service target). */
-  host?: string;
-  /** Registers what RunControl.answerApproval(runId, answer) feeds while the hook runs. */
-  onAnswer(handler: (answer: ApprovalAnswer) => { accepted: boolean; error?: Localized }): void;
-}
-
-/** What an approval module learns in start(), before the START line is written. */
-export type ApprovalInfo = Omit<ApprovalContext, 'signal' | 'emit' | 'onAnswer'>;
-
-/** An approval opened in start(): its code can go into the START line (seed 000: `START - Confirm: <code>`). */
-export interface PreparedApproval {
-  startNote?: string;
-  approve(ctx: ApprovalContext): Promise<ApprovalResult>;
-  /** The run did not start after all (the START line could not be written). */
-  dispose(): void;
-}
-
-export type ApprovalResult =
-  | { ok: true; approver: string; how?: 'code' | 'session' }
-  /**
-   * The run ends cancelled without running a step ("CANCELLED by user" unless the hook's last
-   * audit event already said exactly that).
-   */
-  | {
-      ok: false;
-      reason: string;
-      /** The hook already wrote the run's closing audit line (STEP2_REJECTED - Same approver, CANCELLED by user): the engine adds none. */
-      audited?: boolean;
-    };
-
-export interface RunEngineDeps {
-  config: Config;
-  runbooks: Map<string, Runbook>;
-  shell: RemoteShell;
-  clock: Clock;
-  operator: string;
-  audit: AuditLog;
-  journalDir: string;
-  /** One recovery per target on the machine (R-RUN-7): files in the state dir, or a server's store. */
-  locks: LockStore;
-  httpProbe?: typeof probeHttp;
-  approve?: (ctx: ApprovalContext) => Promise<ApprovalResult>;
-  /** Used instead of `approve` when given: opens the approval in start() (the code goes into START). */
-  prepareApproval?: (info: ApprovalInfo) => PreparedApproval;
-  /** Local snapshots folder (paths.snapshots_dir); each run copies into <dir>/<run id>/. */
-  snapshotsDir?: string;
-  /** Environment for secrets the config names (provider API keys); process.env by default. */
-  env?: NodeJS.ProcessEnv;
-  /** Secret values masked in every event (screen, journal); defaults to the audit log's. */
-  secrets?: () => string[];
-  /** Output lines kept per run for the screen. */
-  maxOutputLines?: number;
-  /** Store notification batch (ms, real time). */
-  batchMs?: number;
-}
-
-export interface StartOptions {
-  dryRun?: boolean;
-  params?: Record<string, string>;
-  /**
-   * Resume an interrupted run (R-UI-5): the steps before `stepId` (which must be resumable) are
-   * not run again but recorded skipped, "done in run <runId>"; `earlier` is what each of them did
-   * there. Approval is asked afresh: the interrupted run's approval is never reused.
-   */
-  resume?: ResumeFrom;
-  /**
-   * Who starts the run, when not the engine's own operator: a server starts runs for the
-   * operators its consoles proved (src/server/run-intents.ts). Recorded in START, lock and journal.
-   */
-  operator?: string;
-}
-
-export interface ResumeFrom {
-  runId: string;
-  stepId: string;
-  earlier: Record<string, 'ok' | 'skipped' | 'failed'>;
-}
-
-export interface RunEngine extends RunControl, RunsStore {
-  start(runbookId: string, target: string, opts?: StartOptions): StartResult;
-  /** In the process that runs the engine, answers come at once. */
-  answerApproval(runId: string, answer: ApprovalAnswer): { accepted: boolean; error?: Localized };
-  paramDefaults(runbookId: string, target: string, given?: Record<string, string>): ParamDefaultsView;
-  /** Ends the run because the console is going away (SIGHUP/SIGTERM): recorded as interrupted. */
-  interrupt(runId: string, reason?: string): void;
-  on(listener: RunEventListener): () => void;
-  /** Resolves with the outcome when the run has finished and every record is written. */
-  waitFor(runId: string): Promise<RunOutcome>;
-  activeRuns(): RunView[];
-  getRunbook(id: string): Runbook | undefined;
-  /** Runs a parameter's choices_from command on the target and remembers the list start() accepts. */
-  listChoices(runbookId: string, target: string, param: string, given?: Record<string, string>): Promise<ChoicesResult>;
-}
-
-export type ChoicesResult =
-  | { ok: true; param: string; host: string; command: string; choices: ParamChoice[]; rejected: string[] }
-  | { ok: false; error: string };
+// The shapes and the pure helpers live beside this module; their public parts are here too.
+export type { ApprovalEvent, ApprovalContext, ApprovalInfo, PreparedApproval, ApprovalResult, RunEngineDeps, StartOptions, ResumeFrom, RunEngine, ChoicesResult } from './engine-types';
+export { runStamp, newRunId, planLines, approvalGateIndex, resumeProblem } from './engine-plan';
 
 /** How long a listing stays good for start(): long enough to read it, short enough to be current. */
 const CHOICES_TTL_MS = 15 * 60_000;
@@ -187,18 +62,6 @@ interface ActiveRun {
   details?: Map<string, string>;
 }
 
-function pad2(n: number): string {
-  return String(n).padStart(2, '0');
-}
-
-/** Local YYYYMMDD_HHMMSS ({{run.stamp}}, seed 000's snapshot directory names). */
-export function runStamp(at: Date): string {
-  return `${at.getFullYear()}${pad2(at.getMonth() + 1)}${pad2(at.getDate())}_${pad2(at.getHours())}${pad2(at.getMinutes())}${pad2(at.getSeconds())}`;
-}
-
-export function newRunId(at: Date, runbookId: string): string {
-  return `${runStamp(at).replace('_', 'T')}-${runbookId}-${randomBytes(2).toString('hex')}`;
-}
 
 const KEEP_OUTCOMES = 500;
 
@@ -836,68 +699,6 @@ class Engine implements RunEngine {
       }
     }
   }
-}
-
-/** The dry-run lines of a run's steps, in order: what an approver sees before approving. */
-export function planLines(steps: Step[], scope: RunScope): string[] {
-  const out: string[] = [];
-  steps.forEach((step, i) => {
-    const skip = skipReason(step, scope);
-    const head = `${i + 1}. ${step.title?.en ?? step.id}`;
-    if (skip) {
-      out.push(`${head} — ${skip}`);
-      return;
-    }
-    const lines = stepKind(step.kind)?.describe(step, { hosts: scope.hosts }) ?? [`${step.kind} step`];
-    out.push(`${head}${step.may_fail ? ' (may fail)' : ''}${step.only_if_failed ? ` (only if "${step.only_if_failed}" fails)` : ''}`);
-    for (const line of lines) out.push(`   ${line}`);
-  });
-  return out;
-}
-
-/** The step the approval is asked before: the first with approval_gate, else the first step. */
-export function approvalGateIndex(steps: Step[]): number {
-  const i = steps.findIndex((s) => s.approval_gate);
-  return i < 0 ? 0 : i;
-}
-
-/** A gated approval's plan: what the steps so far established, then what is still to run. */
-function gatedPlan(notes: string[], plan: string[], gate: number): string[] {
-  const head = notes.length ? ['Established by the steps that ran (nothing live changed yet):', ...notes] : [];
-  // planLines numbers steps "N. title"; keep those from the gate on.
-  const from = plan.findIndex((l) => l.startsWith(`${gate + 1}. `));
-  return [...head, `Still to run, after your approval (steps ${gate + 1}–):`, ...(from < 0 ? plan : plan.slice(from))];
-}
-
-/** A resumed run's plan says first which steps were done in the interrupted run. */
-function resumedPlan(resume: (ResumeFrom & { index: number }) | undefined, plan: string[]): string[] {
-  if (!resume) return plan;
-  return [`Resumes run ${resume.runId} at step ${resume.index + 1} (${resume.stepId}); steps 1-${resume.index} were done there and do not run again:`, ...plan];
-}
-
-/** Why a run cannot resume at `from.stepId`, or undefined when it can. */
-export function resumeProblem(runbook: Runbook, from: ResumeFrom, dryRun = false): string | undefined {
-  if (dryRun) return 'a dry run cannot resume; start a dry run afresh';
-  const at = runbook.steps.findIndex((s) => s.id === from.stepId);
-  if (at < 0) return `${runbook.id} has no step "${from.stepId}" (it may have changed since); start over instead`;
-  const step = runbook.steps[at]!;
-  if (!step.resumable) return `step "${step.id}" is not marked resumable (running it again may not be safe); start over instead`;
-  for (const s of runbook.steps.slice(0, at)) {
-    const did = from.earlier[s.id];
-    if (did === undefined) return `step "${s.id}" has no recorded end in that run, so it may not have finished; start over instead`;
-    if (did === 'failed' && !s.may_fail) return `step "${s.id}" failed in that run; start over instead`;
-  }
-  return undefined;
-}
-
-/** Targets whose recovery would overlap this one: the host of a service, the services of a host. */
-function relatedTargets(config: Config, kind: 'service' | 'host', target: string, hostName: string | undefined): string[] {
-  if (kind === 'service') return hostName && hostName !== target ? [hostName] : [];
-  return config.services.filter((s) => s.host === target && s.name !== target).map((s) => s.name);
-}
-
-function stepTitle(step: Step): string {
-  return step.title?.en ? `step "${step.id}" (${step.title.en})` : `step "${step.id}"`;
 }
 
 export function createRunEngine(deps: RunEngineDeps): RunEngine {
