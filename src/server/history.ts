@@ -10,7 +10,7 @@ import { RotatingLog } from '../core/rotating-log';
 import type { ServerLog } from './log';
 
 export interface History {
-  intent(who: ProvenIdentity, name: string, args: unknown): void;
+  intent(who: ProvenIdentity, name: string, args: unknown, outcome?: string): void;
   stop(): void;
   settled(): Promise<void>;
 }
@@ -60,8 +60,8 @@ export function startHistory(opts: {
     );
   }
   return {
-    intent(who, name, args) {
-      void intents.append(JSON.stringify({ at: opts.now().toISOString(), uid: who.uid, user: who.user, via: who.via, intent: name, args }));
+    intent(who, name, args, outcome) {
+      void intents.append(JSON.stringify({ at: opts.now().toISOString(), uid: who.uid, user: who.user, via: who.via, intent: name, args, ...(outcome ? { outcome } : {}) }));
     },
     stop() {
       for (const s of stops) s();

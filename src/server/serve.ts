@@ -20,6 +20,7 @@ import { acquireServerLock, ServerRunningError } from './server-lock';
 import { prepareChallengeDir } from './identity';
 import { Connections, DEFAULT_STALL_MS } from './connections';
 import { startHistory } from './history';
+import { intentOutcome, redactIntentArgs } from './intent-redact';
 import { createServerRuns, QUIET_INTENTS } from './run-intents';
 import { cliIntentHandlers } from './cli-intents';
 import { stderrLog, type ServerLog } from './log';
@@ -179,11 +180,20 @@ export async function runServe(loaded: LoadedConfig, opts: ServeOptions): Promis
       if (!handler) return Promise.reject(new Error(`unknown intent "${String(name).slice(0, 40)}"`));
       // Every intent is recorded with the identity the transport proved, never one it names
       // (repeated reads such as an attached `run` polling its events excepted).
-      if (!QUIET_INTENTS.has(name)) {
-        history.intent(who, name, args);
-        log('info', `intent ${name} by ${who.user} (uid ${who.uid})`);
-      }
-      return handler(args, who);
+      // Secrets in the arguments (approval codes, passphrases) are never written: the line says
+      // one was given (src/server/intent-redact.ts) and the outcome the handler gave.
+      if (QUIET_INTENTS.has(name)) return handler(args, who);
+      log('info', `intent ${name} by ${who.user} (uid ${who.uid})`);
+      return handler(args, who).then(
+        (value) => {
+          history.intent(who, name, redactIntentArgs(args), intentOutcome(value));
+          return value;
+        },
+        (err: unknown) => {
+          history.intent(who, name, redactIntentArgs(args), `refused: ${err instanceof Error ? err.message : String(err)}`);
+          throw err;
+        },
+      );
     };
     const connections = new Connections({
       socket,

@@ -52,6 +52,26 @@ afterAll(async () => {
 });
 
 describe('run intents on the wire', () => {
+  it('never writes an approval code or passphrase to the intent history: it records that one was given and the outcome', async () => {
+    const res = await intent('run.answer', { runId: '20260101T000000-l2-x-0000', answer: { kind: 'approve', name: 'kim', code: '482913' }, passphrase: 'hunter2-secret' });
+    expect(res).toMatchObject({ ok: false });
+    const file = join(dirname(demo.configPath), 'state', 'history', 'intents.jsonl');
+    const line = await waitUntil('the answer in the intent history', () => {
+      try {
+        return readFileSync(file, 'utf8').split('\n').find((l) => l.includes('"run.answer"') && l.includes('20260101T000000-l2-x-0000'));
+      } catch {
+        return undefined;
+      }
+    }, 10_000);
+    expect(line).not.toContain('482913');
+    expect(line).not.toContain('hunter2-secret');
+    const rec = JSON.parse(line) as { user: string; args: { answer: { name: string; code: string }; passphrase: string }; outcome: string };
+    expect(rec.user).toBe('root');
+    expect(rec.args.answer).toEqual({ kind: 'approve', name: 'kim', code: '[given]' });
+    expect(rec.args.passphrase).toBe('[given]');
+    expect(rec.outcome).toMatch(/^refused: /);
+  });
+
   it('publishes the runbooks; refuses malformed arguments in words and keeps the connection', async () => {
     const rb = await c.next((f) => f.t === 'snapshot' && f.topic === 'runbooks');
     expect((rb.data as { runbooks: { id: string }[] }).runbooks.map((r) => r.id)).toContain('l1-soft-reset');
