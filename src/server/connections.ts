@@ -12,6 +12,8 @@ import { FrameError, FrameReader, encodeFrame } from '../protocol/wire';
 import { THIS_BUILD, versionMismatch, type WireVersion } from '../protocol/version';
 import { TOPIC_NAMES, type ClientMessage, type IntentName, type ProvenIdentity, type ServerMessage, type TopicName, type Topics } from '../protocol/messages';
 import { newNonce, verifyProof } from './identity';
+import { consoleViewFor } from './topic-views';
+import type { ConsoleRunsSnapshot } from '../protocol/runs';
 import type { ServerLog } from './log';
 
 export type IntentHandler = (name: IntentName, args: unknown, who: ProvenIdentity) => Promise<unknown>;
@@ -174,7 +176,9 @@ class Connection {
       this.dirty.delete(topic);
       const seq = (this.seq.get(topic) ?? 0) + 1;
       this.seq.set(topic, seq);
-      this.send({ t: 'snapshot', topic, seq, data: this.hub.opts.topics[topic]!.getSnapshot() });
+      const data = this.hub.opts.topics[topic]!.getSnapshot();
+      // A pending approval's one-time code goes only to the run's requester (src/server/topic-views.ts).
+      this.send({ t: 'snapshot', topic, seq, data: topic === 'console' ? consoleViewFor(data as ConsoleRunsSnapshot, this.identity) : data });
     }
   }
 

@@ -4,7 +4,7 @@
 // names; a run that is not the server's cannot be cancelled. `log`, `report` and `stats` through
 // the server print exactly what the standalone commands print, with the same exit codes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { runCli, waitForProcessesGone } from '../helpers/cli';
@@ -83,6 +83,39 @@ describe('run intents on the wire', () => {
     // Still connected and answering.
     expect(await intent('run.defaults', { runbook: 'l1-soft-reset', target: 'doai-orchestrator' })).toMatchObject({ ok: true, value: { ok: true } });
     expect(c.socket.destroyed).toBe(false);
+  });
+
+  it('sends a pending L2 approval code only to the requester: another uid on the socket gets the form without it', async () => {
+    const other = await rawClient(socket);
+    try {
+      const hello = await other.next((f) => f.t === 'hello');
+      const proof = join(dirname(socket), 'auth', String(hello.nonce));
+      writeFileSync(proof, '', { flag: 'wx', mode: 0o600 });
+      chownSync(proof, 65534, 65534); // the kernel-visible owner is the proof: this client is nobody
+      other.send({ t: 'auth', client: hello.server });
+      expect(await other.next((f) => f.t === 'welcome' || f.t === 'refused')).toMatchObject({ t: 'welcome', identity: { user: 'nobody' } });
+      other.send({ t: 'subscribe', topics: ['console'] });
+      const res = await intent('run.start', { runbook: 'l2-service-reset', target: 'doai-orchestrator' });
+      expect(res).toMatchObject({ ok: true });
+      type R = { runId: string; operator: string; prompt?: { kind: string; code?: string } };
+      const mine = await waitUntil('the requester\'s form with its code', () => lastRuns().map((r) => r as unknown as R).find((r) => r.prompt?.kind === 'approval' && r.prompt.code), 30_000);
+      const code = mine.prompt!.code!;
+      const theirs = await waitUntil('the other console\'s form', () => {
+        const snaps = other.frames.filter((f) => f.t === 'snapshot' && f.topic === 'console');
+        return ((snaps.at(-1)?.data as { runs?: R[] } | undefined)?.runs ?? []).find((r) => r.runId === mine.runId && r.prompt?.kind === 'approval');
+      }, 30_000);
+      expect(theirs.operator).toBe('root');
+      expect(theirs.prompt).not.toHaveProperty('code');
+      expect(JSON.stringify(other.frames)).not.toContain(code);
+      expect(theirs.prompt).toMatchObject({ message: { en: expect.stringContaining('Approval requested by root') } });
+    } finally {
+      other.socket.destroy();
+      const open = lastRuns().find((r) => r.state === 'running');
+      if (open) {
+        await intent('run.cancel', { runId: open.runId });
+        await waitUntil('the L2 run to end', () => lastRuns().find((r) => r.runId === open.runId && r.state !== 'running'), 30_000);
+      }
+    }
   });
 
   it('starts a run as the proven user, whatever name the client sends; the run is the server\'s and ends there', async () => {
