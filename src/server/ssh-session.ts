@@ -3,6 +3,7 @@
 // server's own stores; the console acts through the gated controls (src/server/ssh-control.ts)
 // with the session's proven identity. Runs belong to the server: leaving the session (q, a
 // dropped connection) ends only the screen.
+import { runsStoreFor } from './topic-views';
 import { gatedAlertControl, localAlertControl } from '../core/alert-control';
 import type { ConsoleContext } from '../cli/context';
 import type { LoadedConfig } from '../config/load';
@@ -55,7 +56,8 @@ export function openConsole(parts: SshServerParts, who: Principal, term: Channel
   const streams = { stdout: term.stdout, stdin: term.stdin } as unknown as Streams;
   const props: Parameters<typeof startConsole>[0] = {
       fleet: ctx.fleet,
-      runs: ctx.engine,
+      // A pending approval's code only on the requester's own console (src/server/topic-views.ts).
+      runs: runsStoreFor(ctx.engine, who.name),
       control: gatedRunControl(ctx.engine, gate, who, parts.board),
       lang: langOf(env),
       operator: who.name,

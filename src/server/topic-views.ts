@@ -4,10 +4,11 @@
 // form without the code, so the wire never carries it to them.
 import type { ProvenIdentity } from '../protocol/messages';
 import type { ConsoleRunsSnapshot } from '../protocol/runs';
+import type { RunsSnapshot, RunsStore } from '../core/views';
 
 
 /** The console snapshot as `who` may see it (the same object when nothing is hidden from them). */
-export function consoleViewFor(snap: ConsoleRunsSnapshot, who: ProvenIdentity | undefined): ConsoleRunsSnapshot {
+export function consoleViewFor<S extends RunsSnapshot = ConsoleRunsSnapshot>(snap: S, who: Pick<ProvenIdentity, 'user'> | undefined): S {
   const hides = snap.runs.some((r) => r.prompt?.kind === 'approval' && r.prompt.code !== undefined && r.operator !== who?.user);
   if (!hides) return snap;
   const runs = snap.runs.map((r) => {
@@ -21,4 +22,23 @@ export function consoleViewFor(snap: ConsoleRunsSnapshot, who: ProvenIdentity | 
     return { ...r, prompt: 'message' in prompt ? { ...prompt, message } : prompt };
   });
   return { ...snap, runs };
+}
+
+/** The runs store as `user` may see it (an SSH session's console inside the server): the same
+ *  filtering as the socket's, with a stable snapshot per change for the screens. */
+export function runsStoreFor(store: RunsStore, user: string): RunsStore {
+  let from: RunsSnapshot | undefined;
+  let view: RunsSnapshot | undefined;
+  return {
+    subscribe: (fn) => store.subscribe(fn),
+    getOutput: (runId, max) => store.getOutput(runId, max),
+    getSnapshot() {
+      const snap = store.getSnapshot();
+      if (snap !== from || !view) {
+        from = snap;
+        view = consoleViewFor(snap, { user });
+      }
+      return view;
+    },
+  };
 }
