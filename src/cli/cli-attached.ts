@@ -3,7 +3,7 @@
 // them, with its exit code. No server configured (or --standalone): undefined, the caller works
 // on its own as before. A server named with --socket that does not answer is an error, said.
 import { chooseServer } from '../attach/choose';
-import { Attached, AttachError } from '../attach/client';
+import { openForCommand } from './attach-open';
 import type { CliIntents } from '../protocol/cli';
 import { UserError } from './exit';
 
@@ -15,14 +15,8 @@ export async function attachedCli<N extends keyof CliIntents>(
 ): Promise<number | undefined> {
   const choice = chooseServer(flags);
   if (choice.mode === 'standalone') return undefined;
-  let link: Attached;
-  try {
-    link = await Attached.open(choice.socket, { reconnectForMs: 0 });
-  } catch (err) {
-    if (err instanceof AttachError && err.kind === 'unreachable' && !choice.explicit) return undefined;
-    if (err instanceof AttachError) throw new UserError(err.kind === 'unreachable' ? `server not running: ${err.message}` : err.message, 2);
-    throw err;
-  }
+  const link = await openForCommand(choice);
+  if (!link) return undefined;
   try {
     let res: CliIntents[N][1];
     try {

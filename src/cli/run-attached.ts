@@ -5,7 +5,7 @@
 // An approval (L2/L3) is given from another session: the pending request and the command that
 // approves it are printed, and the run waits for it in the server.
 import { chooseServer } from '../attach/choose';
-import { Attached, AttachError } from '../attach/client';
+import { openForCommand } from './attach-open';
 import type { RunEventsPage } from '../protocol/runs';
 import type { RunView } from '../core/views';
 import { runPrinter } from './run-printer';
@@ -21,14 +21,8 @@ export async function attachedRun(
 ): Promise<number | undefined> {
   const choice = chooseServer(flags);
   if (choice.mode === 'standalone') return undefined;
-  let link: Attached;
-  try {
-    link = await Attached.open(choice.socket, { reconnectForMs: 0 });
-  } catch (err) {
-    if (err instanceof AttachError && err.kind === 'unreachable' && !choice.explicit) return undefined;
-    if (err instanceof AttachError) throw new UserError(err.kind === 'unreachable' ? `server not running: ${err.message}` : err.message, 2);
-    throw err;
-  }
+  const link = await openForCommand(choice);
+  if (!link) return undefined;
   const out = opts.out ?? process.stdout;
   let outClosed = false;
   out.on('error', (err: NodeJS.ErrnoException) => {
