@@ -3,41 +3,20 @@
 // another address. Every request is answered; a handler that throws becomes a 500 with no detail
 // (the detail goes to the server log).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { isIP } from 'node:net';
+import { parseAddressFlag, type ListenAddress } from './listen-address';
 import type { ServerLog } from './log';
 
 export const DEFAULT_METRICS_PORT = 9464;
 export const DEFAULT_METRICS_HOST = '127.0.0.1';
 
-export interface ListenAddress {
-  host: string;
-  port: number;
-}
+export type { ListenAddress };
 
 /**
  * `9464`, `127.0.0.1:9464`, `[::1]:9464`, `localhost:9464`; true (the flag without a value) is
  * 127.0.0.1:9464. Throws an Error in words for anything else.
  */
 export function parseListenAddress(value: string | true): ListenAddress {
-  if (value === true || value === '') return { host: DEFAULT_METRICS_HOST, port: DEFAULT_METRICS_PORT };
-  const bad = (why: string) => new Error(`--metrics ${JSON.stringify(value)}: ${why} (expected PORT, HOST:PORT or [IPv6]:PORT, e.g. 127.0.0.1:${DEFAULT_METRICS_PORT})`);
-  let host = DEFAULT_METRICS_HOST;
-  let portText = value;
-  const v6 = /^\[([^\]]+)\]:(\d+)$/.exec(value);
-  if (v6) {
-    host = v6[1];
-    portText = v6[2];
-    if (isIP(host) !== 6) throw bad(`${host} is not an IPv6 address`);
-  } else if (value.includes(':')) {
-    const i = value.lastIndexOf(':');
-    host = value.slice(0, i);
-    portText = value.slice(i + 1);
-    if (!host || host.includes(':')) throw bad('put an IPv6 address in brackets');
-  }
-  if (!/^\d{1,5}$/.test(portText)) throw bad('the port is not a number');
-  const port = Number(portText);
-  if (port < 1 || port > 65535) throw bad('the port is out of range 1..65535');
-  return { host, port };
+  return parseAddressFlag(value, { flag: '--metrics', host: DEFAULT_METRICS_HOST, port: DEFAULT_METRICS_PORT, minPort: 1, error: (m) => new Error(m) });
 }
 
 export function isLoopback(host: string): boolean {

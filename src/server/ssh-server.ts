@@ -9,7 +9,7 @@
 // connection may hold MAX_SESSIONS channels, a session that never asks for a pty is told to use
 // `ssh -t`, resize storms are coalesced, a client that stops reading is dropped after stallMs or
 // maxBufferedBytes, and a session without a key press for idleMs is closed.
-import { isIP } from 'node:net';
+import { parseAddressFlag, type ListenAddress } from './listen-address';
 import { timingSafeEqual } from 'node:crypto';
 import ssh2 from 'ssh2';
 import type { Connection, ServerChannel, Session } from 'ssh2';
@@ -40,31 +40,10 @@ const LOGGED_PER_WINDOW = 3;
 const AUTH_TIMEOUT_MS = 30_000;
 const LEAVE_SCREEN = '\x1b[?1049l\x1b[?25h';
 
-export interface SshAddress {
-  host: string;
-  port: number;
-}
+export type SshAddress = ListenAddress;
 
 export function parseSshAddress(value: string | true): SshAddress {
-  if (value === true || value === '') return { host: DEFAULT_SSH_HOST, port: DEFAULT_SSH_PORT };
-  const bad = (why: string) => new UserError(`--ssh ${JSON.stringify(value)}: ${why} (expected PORT, HOST:PORT or [IPv6]:PORT, e.g. ${DEFAULT_SSH_HOST}:${DEFAULT_SSH_PORT})`, 2);
-  let host = DEFAULT_SSH_HOST;
-  let portText = value;
-  const v6 = /^\[([^\]]+)\]:(\d+)$/.exec(value);
-  if (v6) {
-    host = v6[1]!;
-    portText = v6[2]!;
-    if (isIP(host) !== 6) throw bad(`${host} is not an IPv6 address`);
-  } else if (value.includes(':')) {
-    const i = value.lastIndexOf(':');
-    host = value.slice(0, i);
-    portText = value.slice(i + 1);
-    if (!host || host.includes(':')) throw bad('put an IPv6 address in brackets');
-  }
-  if (!/^\d{1,5}$/.test(portText)) throw bad('the port is not a number');
-  const port = Number(portText);
-  if (port < 0 || port > 65535) throw bad('the port is out of range 0..65535');
-  return { host, port };
+  return parseAddressFlag(value, { flag: '--ssh', host: DEFAULT_SSH_HOST, port: DEFAULT_SSH_PORT, minPort: 0, error: (m) => new UserError(m, 2) });
 }
 
 export interface SshServerOptions {
