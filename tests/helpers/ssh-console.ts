@@ -89,7 +89,9 @@ export async function sshRig(people: SshPerson[], opts: { unknown?: 'viewer' | '
     ssh: (name, o) => ['ssh', ...sshArgs(name, o)].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' '),
     async start(extra = []) {
       const socket = join(base, 'run', 'console.sock');
-      const server = await startServer(config, socket, ['--ssh', `127.0.0.1:${port}`, ...extra]);
+      // CI=true as CI machines set it: Ink would draw only the last frame, so every SSH session
+      // stayed blank until the binary stopped honouring it (its screens are always for a terminal).
+      const server = await startServer(config, socket, ['--ssh', `127.0.0.1:${port}`, ...extra], { CI: 'true' });
       rig.server = server;
       const m = await server.waitLog(/ssh: listening on 127\.0\.0\.1:\d+; host key (SHA256:\S+) \([^)]*\) — operators pin it: (ssh-ed25519 \S+)/);
       rig.hostFingerprint = m[1]!;
