@@ -12,10 +12,16 @@ import { startTmux, type TmuxSession } from '../helpers/tmux';
 let term: TmuxSession | undefined;
 let dir: string | undefined;
 
-afterEach(() => {
+afterEach(async () => {
   term?.kill();
   term = undefined;
-  if (dir) rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
+  if (dir) {
+    // The console may still write its state folder while it exits on the hang-up: remove the
+    // folder again once that had time, so nothing is recreated in /tmp after the test.
+    rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
+    await new Promise((r) => setTimeout(r, 1000));
+    rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
+  }
   dir = undefined;
 });
 

@@ -41,8 +41,15 @@ function snapshot(nodes: NodeView[]): NodesSnapshot {
 }
 
 const dirs: string[] = [];
-afterEach(() => {
+const stores: { stop(): void; settled(): Promise<void> }[] = [];
+afterEach(async () => {
   cleanup();
+  // The alerts store appends alerts.jsonl asynchronously: let it finish before the folder goes,
+  // or a late append recreates it in /tmp.
+  for (const s of stores.splice(0)) {
+    s.stop();
+    await s.settled();
+  }
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true, maxRetries: 10 });
 });
 
@@ -62,6 +69,7 @@ async function setup(opts: { readOnly?: boolean } = {}) {
     // As the console's nodes store does: isolated devices are marked on their rows.
     onIsolated: (ids) => nodes.update(snapshot(raw.map((n) => (ids.includes(n.id) ? { ...n, isolated: true } : n)))),
   });
+  stores.push(alerts);
   await alerts.evaluateNow();
   expect(alerts.getSnapshot().isolated.sort()).toEqual(['node-011', 'node-012']);
   const r = renderApp({
