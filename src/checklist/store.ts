@@ -18,6 +18,7 @@ import { evaluateAuto, type AutoResult, type BackupFact, type CheckScope, type L
 import { appendEntry, instancePath, listInstanceFiles, readEntries, type ChecklistEntry } from './log';
 import { replayItems } from './model';
 import type { ChecklistDefinition, ChecklistItemDef, ChecklistSectionDef } from './schema';
+import { ActingOperator } from '../core/acting-operator';
 
 export interface ChecklistEvent {
   type: 'opened' | 'signed' | 'note' | 'undone';
@@ -91,21 +92,15 @@ export class ChecklistStore extends BatchedStore<ChecklistsSnapshot> implements 
   private readonly problems: string[] = [];
   private stops: (() => void)[] = [];
 
-  private actingAs?: string;
+  private readonly acting = new ActingOperator(() => this.opts.operator);
   /** Who the current intent is for: the operator a server proved (withOperator), else this console's. */
   private get actor(): string {
-    return this.actingAs ?? this.opts.operator;
+    return this.acting.current;
   }
 
   /** Runs one intent (sign, note, open, close…) as `operator`: a server acting for a console it proved. */
   withOperator<T>(operator: string, fn: () => T): T {
-    const before = this.actingAs;
-    this.actingAs = operator;
-    try {
-      return fn();
-    } finally {
-      this.actingAs = before;
-    }
+    return this.acting.run(operator, fn);
   }
 
   constructor(private readonly opts: ChecklistStoreOptions) {

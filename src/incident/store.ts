@@ -29,6 +29,7 @@ import { writeFileAtomic } from '../core/atomic-file';
 import { writeReport } from './report';
 import { isSeverity, SEVERITIES, severityForLevel } from './targets';
 import type { ChecklistEvent } from '../checklist/store';
+import { ActingOperator } from '../core/acting-operator';
 
 export interface IncidentStoreOptions {
   /** <stateDir>/incidents: one JSON per incident. */
@@ -104,21 +105,15 @@ export class IncidentStore extends BatchedStore<IncidentsSnapshot> implements In
   private readonly problems: string[] = [];
   private stops: (() => void)[] = [];
 
-  private actingAs?: string;
+  private readonly acting = new ActingOperator(() => this.opts.operator);
   /** Who the current intent is for: the operator a server proved (withOperator), else this console's. */
   private get actor(): string {
-    return this.actingAs ?? this.opts.operator;
+    return this.acting.current;
   }
 
   /** Runs one intent (sign, note, open, close…) as `operator`: a server acting for a console it proved. */
   withOperator<T>(operator: string, fn: () => T): T {
-    const before = this.actingAs;
-    this.actingAs = operator;
-    try {
-      return fn();
-    } finally {
-      this.actingAs = before;
-    }
+    return this.acting.run(operator, fn);
   }
 
   constructor(private opts: IncidentStoreOptions) {

@@ -10,24 +10,14 @@
 //              {schema, event: fired | resolved | acknowledged, dedup_key, key, rule, kind,
 //               subject, source, message, text, since, at[, acknowledged_by]}
 import type { AlertView } from '../core/views';
+import type { NotificationSubject } from '../health/alerts-store';
 
 export type ReceiverFormat = 'slack' | 'discord' | 'pagerduty' | 'json';
 export const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
 export const JSON_SCHEMA_ID = 'doai-console.alert.v1';
 
-/** One alert transition as the receivers see it. */
-export interface NotifyAbout {
-  key: string;
-  transition: 'fired' | 'resolved' | 'acknowledged';
-  rule: string;
-  kind: AlertView['kind'];
-  subject: string;
-  since: Date;
-  at: Date;
-  message?: string;
-  source?: string;
-  acknowledgedBy?: string;
-}
+/** One alert transition as the receivers see it: the alerts store's notification subject. */
+export type NotifyAbout = NotificationSubject;
 
 /** Stable for an alert across trigger, acknowledge and resolve (PagerDuty groups on it). */
 export const dedupKeyOf = (alertKey: string) => `doai-console/${alertKey}`;
