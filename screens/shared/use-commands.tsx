@@ -65,6 +65,19 @@ export function repeatedKeys(input: string, key: KeyFlags): string[] | undefined
 }
 
 /**
+ * Esc and the next key in one read ("\u001Bq": Esc then q typed quickly, or over a slow link)
+ * reach Ink as Alt+q. The console binds nothing to Alt, so it is what was typed: Esc, then the key
+ * (Esc backs out of the run screen, q then quits the dashboard).
+ */
+export function escapeThenKey(input: string, key: KeyFlags): { input: string; key: KeyFlags }[] | undefined {
+  if (!key.meta || key.escape || key.ctrl || [...input].length !== 1) return undefined;
+  return [
+    { input: '', key: { escape: true } },
+    { input, key: { ...key, meta: false } },
+  ];
+}
+
+/**
  * `captureText`: a text field has focus (e.g. the approval form's code field); printable keys and
  * the editing keys belong to it (passed to the field registered in the context) and must not fire
  * single-letter commands.
@@ -113,8 +126,15 @@ export function useCommands(screen: CommandScreen, handlers: CommandHandlers, st
     (input: string, key: KeyFlags) => {
       // In a text field every key of a chunk acts (three Backspaces, then "root", then Enter);
       // elsewhere only a repeated key splits, and mixed text is a paste that fires nothing.
+      const escaped = escapeThenKey(input, key);
       const keys = latest.current.captureText ? undefined : repeatedKeys(input, key);
-      const events = latest.current.captureText ? splitChunk(input, key) : keys ? keys.map((k) => ({ input: k, key })) : [{ input, key }];
+      const events = escaped
+        ? escaped
+        : latest.current.captureText
+          ? splitChunk(input, key)
+          : keys
+            ? keys.map((k) => ({ input: k, key }))
+            : [{ input, key }];
       // Keys still queued go first: input is handled in the order it was typed.
       if (queue.current.length === 0) {
         const first = events.shift()!;

@@ -3,7 +3,7 @@
 // before it left; a chunk of mixed characters is a paste and fires nothing.
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, render } from 'ink-testing-library';
-import { repeatedKeys } from '../../screens/shared/use-commands';
+import { escapeThenKey, repeatedKeys } from '../../screens/shared/use-commands';
 import { delay, MemoryFleetStore, press, renderApp, service, waitForFrame } from './fixtures';
 
 function setup() {
@@ -32,6 +32,23 @@ describe('keys that arrive in one chunk', () => {
     expect(repeatedKeys('hello', flags)).toBeUndefined();
     expect(repeatedKeys('\u001B\u001B', flags)).toBeUndefined();
     expect(repeatedKeys('cc', { ...flags, ctrl: true })).toBeUndefined();
+  });
+
+  it('Esc and a key in one read (Alt+key to Ink) act as Esc, then the key', async () => {
+    expect(escapeThenKey('q', { ...flags, meta: true })).toEqual([
+      { input: '', key: { escape: true } },
+      { input: 'q', key: { ...flags, meta: false } },
+    ]);
+    expect(escapeThenKey('q', flags)).toBeUndefined();
+    expect(escapeThenKey('', { ...flags, meta: true, upArrow: true })).toBeUndefined();
+    const { stdin, lastFrame, exits } = setup();
+    await delay();
+    stdin.write('?');
+    await waitForFrame(lastFrame, (f) => f.includes('Show every key'));
+    // Esc closes help, q quits the dashboard: two levels, as when typed apart.
+    stdin.write('\u001Bq');
+    await waitForFrame(lastFrame, () => exits.length > 0);
+    expect(exits).toEqual([0]);
   });
 
   it('"qq" while help is open closes help, then quits', async () => {
