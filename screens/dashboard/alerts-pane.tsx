@@ -95,7 +95,9 @@ export function AlertsPane({ snapshot, alerts, filter, cursor, height, width, fo
     );
   }
   const rows = Math.max(0, space - problems.length);
-  if (alerts.length === 0 && rows > 0) {
+  // With nothing to list the title already says "No alerts" (a taller pane on a wall screen would
+  // otherwise say it twice); under a filter or a problem line, say it in the body.
+  if (alerts.length === 0 && rows > 0 && (filter || problems.length > 0)) {
     body.push(
       <Text key="none" dimColor wrap="truncate">
         {truncate(filter ? t(lang, 'filter.noMatch', { text: filter }) : t(lang, 'alerts.noneYet'), width)}

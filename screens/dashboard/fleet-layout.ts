@@ -32,18 +32,30 @@ const MIN_SHARED_ROWS = 4;
  * Splits `height` rows among panes stacked in one column. `wanted` is each pane's natural
  * height (title + column header + items). Every pane keeps at least its title line.
  */
-export function stackPanes(ids: readonly PaneId[], height: number, focus: PaneId, wanted: Partial<Record<PaneId, number>>): Map<PaneId, number> {
+export function stackPanes(
+  ids: readonly PaneId[],
+  height: number,
+  focus: PaneId,
+  wanted: Partial<Record<PaneId, number>>,
+  /**
+   * Where rows nobody can use go: to the focused pane (one column: it is the pane being read), or
+   * to the last pane (a wall screen's column: the panes stay together at the top, the blank is
+   * below them, not between services and alerts).
+   */
+  spare: 'focused' | 'last' = 'focused',
+): Map<PaneId, number> {
   const out = new Map<PaneId, number>(ids.map((id) => [id, 1]));
   if (ids.length === 0) return out;
   let rest = Math.max(0, height - ids.length);
   const want = (id: PaneId) => Math.max(0, (wanted[id] ?? 1) - 1);
   const focused = ids.includes(focus) ? focus : ids[0]!;
   const others = ids.filter((id) => id !== focused);
+  const spareTo = spare === 'last' ? ids[ids.length - 1]! : focused;
   const total = ids.reduce((n, id) => n + want(id), 0);
   if (total <= rest) {
     // Everything fits: each pane its natural size, the spare rows to the focused one.
     for (const id of ids) out.set(id, 1 + want(id));
-    out.set(focused, out.get(focused)! + (rest - total));
+    out.set(spareTo, out.get(spareTo)! + (rest - total));
     return out;
   }
   if (others.length > 0 && rest / ids.length >= MIN_SHARED_ROWS) {
@@ -65,7 +77,7 @@ export function stackPanes(ids: readonly PaneId[], height: number, focus: PaneId
     out.set(id, out.get(id)! + more);
     rest -= more;
   }
-  if (rest > 0) out.set(focused, out.get(focused)! + rest);
+  if (rest > 0) out.set(spareTo, out.get(spareTo)! + rest);
   return out;
 }
 
@@ -80,7 +92,7 @@ export function fleetLayout(width: number, height: number, present: readonly Pan
     const panes: PaneBox[] = [];
     cols.forEach((col, c) => {
       // A column without the focus still shares fairly: its first pane plays the focused one.
-      const split = stackPanes(col, height, col.includes(focus) ? focus : col[0]!, wanted);
+      const split = stackPanes(col, height, col.includes(focus) ? focus : col[0]!, wanted, 'last');
       for (const id of col) panes.push({ id, height: split.get(id)!, width: widths[c]!, column: c as 0 | 1 });
     });
     return { columns: 2, columnWidths: widths, panes };

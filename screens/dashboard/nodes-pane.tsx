@@ -81,6 +81,29 @@ export function nodesSummary(snapshot: NodesSnapshot, websocket: WebSocketSnapsh
   return { text: parts.join(' · '), bad };
 }
 
+const GRID_GAP = '  ';
+const GRID_MIN_WIDTH = 88;
+/** Marker, id, state, heartbeat and error rate, with the spaces between them. */
+const nodeCellWidth = (idWidth: number) => 2 + idWidth + 1 + 8 + 1 + 12 + 1 + 6;
+
+/**
+ * How the node list uses the pane's width: one column with a labels column, or, when the list is
+ * longer than the pane and the pane is wide (a wall screen), as many columns side by side as fit,
+ * each keeping its labels only if there is room for them.
+ */
+export function nodeGrid(width: number, rows: number, count: number, idWidth: number): { columns: number; cell: number; labels: number } {
+  const base = nodeCellWidth(idWidth);
+  const single = { columns: 1, cell: width, labels: Math.max(0, width - base - 1) };
+  // Only wider than a standard terminal: at 80 columns the labels (the rack) matter more.
+  if (rows <= 0 || count <= rows || width < GRID_MIN_WIDTH) return single;
+  const fitting = Math.floor((width + GRID_GAP.length) / (base + GRID_GAP.length));
+  const columns = Math.max(1, Math.min(fitting, Math.ceil(count / rows)));
+  if (columns === 1) return single;
+  const cell = Math.floor((width - GRID_GAP.length * (columns - 1)) / columns);
+  const labels = cell - base - 1;
+  return { columns, cell, labels: labels >= 6 ? labels : 0 };
+}
+
 /** Rows the pane would like: title, problem lines, column header and one row per node. */
 export function nodesWanted(snapshot: NodesSnapshot, shown: number, now: Date, lang: Lang): number {
   if (snapshot.sources.length === 0) return 2;
@@ -126,9 +149,9 @@ export function NodesPane({ snapshot, nodes, websocket, filter, cursor, height, 
     }
     const rows = Math.max(0, space - problems.length - 1);
     const idWidth = Math.min(24, Math.max(displayWidth(t(lang, 'col.node')), 8, ...nodes.slice(0, 200).map((n) => displayWidth(n.id))));
+    const grid = nodeGrid(width, rows, nodes.length, idWidth);
     const cols = { marker: 2, id: idWidth, state: 8, heartbeat: 12, err: 6 };
-    const fixed = cols.marker + cols.id + 1 + cols.state + 1 + cols.heartbeat + 1 + cols.err;
-    const labelsWidth = Math.max(0, width - fixed - 1);
+    const labelsWidth = grid.labels;
     const header =
       ' '.repeat(cols.marker) +
       fit(t(lang, 'col.node'), cols.id) +
@@ -137,9 +160,10 @@ export function NodesPane({ snapshot, nodes, websocket, filter, cursor, height, 
       ' ' + fit(t(lang, 'col.errRate'), cols.err, 'right') +
       (labelsWidth >= 6 ? ' ' + fit(t(lang, 'col.labels'), labelsWidth) : '');
     if (rows > 0) {
+      const cell = fit(header, grid.cell);
       body.push(
         <Text key="h" bold dimColor wrap="truncate">
-          {truncate(header, width)}
+          {truncate(Array.from({ length: grid.columns }, () => cell).join(GRID_GAP), width)}
         </Text>,
       );
     }
@@ -150,15 +174,17 @@ export function NodesPane({ snapshot, nodes, websocket, filter, cursor, height, 
         </Text>,
       );
     }
-    const start = windowStart(cursor, nodes.length, rows);
-    const shown = rows > 0 ? nodes.slice(start, start + rows) : [];
-    for (const [i, n] of shown.entries()) {
-      const selected = focused && start + i === cursor;
+    // A wide pane shows the list in several columns, filled top to bottom then left to right, so
+    // the cursor moves down a column and on to the top of the next.
+    const start = windowStart(cursor, nodes.length, rows * grid.columns);
+    const shown = rows > 0 ? nodes.slice(start, start + rows * grid.columns) : [];
+    const cellOf = (n: NodeView, index: number): ReactNode => {
+      const selected = focused && start + index === cursor;
       const state = nodeState(n);
       const hb = n.lastHeartbeat ? t(lang, 'nodes.ago', { t: agoShort(now.getTime() - n.lastHeartbeat.getTime()) }) : t(lang, 'nodes.never');
       const high = n.errorRate !== undefined && n.errorRate > snapshot.errorRateThreshold;
-      body.push(
-        <Text key={`${n.source}/${n.id}`} wrap="truncate" bold={selected}>
+      return (
+        <Text key={`${n.source}/${n.id}`} bold={selected}>
           <Text color="cyan">{fit(selected ? '›' : '', cols.marker)}</Text>
           <Text inverse={selected}>{fit(n.id, cols.id)}</Text>
           {' '}
@@ -172,6 +198,25 @@ export function NodesPane({ snapshot, nodes, websocket, filter, cursor, height, 
             {fit(n.errorRate === undefined ? '—' : `${(n.errorRate * 100).toFixed(1)}%`, cols.err, 'right')}
           </Text>
           {labelsWidth >= 6 ? <Text dimColor>{` ${fit(n.labels.join(' '), labelsWidth)}`}</Text> : null}
+        </Text>
+      );
+    };
+    const lines = Math.min(rows, shown.length);
+    for (let r = 0; r < lines; r++) {
+      const cells: ReactNode[] = [];
+      for (let c = 0; c < grid.columns; c++) {
+        const i = c * rows + r;
+        const n = shown[i];
+        if (!n) break;
+        if (c > 0) cells.push(GRID_GAP);
+        cells.push(cellOf(n, i));
+        // Cells without labels are narrower than their column: pad so the next column lines up.
+        const used = nodeCellWidth(cols.id) + (labelsWidth >= 6 ? 1 + labelsWidth : 0);
+        if (c < grid.columns - 1 && used < grid.cell) cells.push(' '.repeat(grid.cell - used));
+      }
+      body.push(
+        <Text key={`r${r}`} wrap="truncate">
+          {cells}
         </Text>,
       );
     }

@@ -49,6 +49,7 @@ export function ServicesPane({ services, selected, rows, width, now, lang, confi
     services.map((s) => s.name),
     { name: displayWidth(t(lang, 'col.service')), fails: displayWidth(t(lang, 'col.fails')) },
     Math.max(0, ...services.map((s) => `${s.consecutiveFailures}/${s.threshold}`.length)),
+    { names: services.map((s) => s.host), header: displayWidth(t(lang, 'col.host')) },
   );
   const start = windowStart(selected, services.length, rows);
   const shown = services.slice(start, start + rows);
@@ -67,6 +68,7 @@ export function ServicesPane({ services, selected, rows, width, now, lang, confi
     (cols.spark ? sep + fit(t(lang, 'col.trend'), cols.spark) : '') +
     sep + fit(t(lang, 'col.fails'), cols.fails, 'right') +
     (cols.since ? sep + fit(t(lang, 'col.since'), cols.since, 'right') : '') +
+    (cols.host ? sep + fit(t(lang, 'col.host'), cols.host) : '') +
     (cols.error
       ? sep + (countFits ? fit(t(lang, 'col.error'), cols.error - displayWidth(count)) + count : fit(t(lang, 'col.error'), cols.error))
       : '');
@@ -109,6 +111,8 @@ export function ServicesPane({ services, selected, rows, width, now, lang, confi
             {sep}
             <Text color={failing ? 'red' : undefined}>{fit(`${s.consecutiveFailures}/${s.threshold}`, cols.fails, 'right')}</Text>
             {cols.since ? `${sep}${fit(since, cols.since, 'right')}` : ''}
+            {/* Beside the error it reads "on demo-vm: connection refused"; the state stays next to the name. */}
+            {cols.host ? <Text dimColor>{`${sep}${fit(s.host, cols.host)}`}</Text> : null}
             {cols.error ? (
               <>
                 {sep}

@@ -17,6 +17,8 @@ import type {
 } from '../../src/core/views';
 import { compareNodes } from '../../src/health/nodes';
 import { fleetLayout, stackPanes } from '../../screens/dashboard/fleet-layout';
+import { nodeGrid } from '../../screens/dashboard/nodes-pane';
+import { serviceColumns } from '../../screens/dashboard/layout';
 import { delay, MemoryFleetStore, press, renderApp, service, T0, waitForFrame } from './fixtures';
 
 class MemoryStore<S> extends BatchedStore<S> {
@@ -360,6 +362,53 @@ describe('fleet panes', () => {
     for (const line of f.split('\n')) expect(stringWidth(line)).toBeLessThanOrEqual(200);
   });
 
+  it('200 × 60: the panes of a column stay together at the top (alerts right under the services, not at the bottom), and the services say their host (issue 12 item 15)', async () => {
+    const { lastFrame } = setup({ width: 200, height: 60 });
+    const f = await frame(lastFrame);
+    const lines = f.split('\n');
+    const services = lines.findIndex((l) => l.includes('Services'));
+    const alerts = lines.findIndex((l) => l.includes(' Alerts '));
+    // Title, column header, two services, then the alerts pane.
+    expect(alerts).toBe(services + 4);
+    expect(lineWith(f, 'SERVICE')).toMatch(/SERVICE\s+STATE.*SINCE\s+HOST\s+LAST ERROR/);
+    expect(lineWith(f, ' caddy ')).toMatch(/caddy\s+UP\s.*\svultr\s/);
+  });
+
+  it('a wide nodes pane lists the nodes in several columns when they do not fit in one; ↓ goes down a column, then to the top of the next (issue 12 item 15)', async () => {
+    const many = Array.from({ length: 120 }, (_, i) => node(`node-${String(i + 1).padStart(3, '0')}`, 10_000 + i * 100));
+    const { stdin, lastFrame } = setup({ width: 200, height: 30, nodes: nodesSnapshot(many) });
+    await press(stdin, 'pane.next');
+    await press(stdin, 'pane.next');
+    let f = await waitForFrame(lastFrame, (x) => focusedPane(x) === 'Nodes');
+    const header = lineWith(f, 'HEARTBEAT');
+    expect(header.match(/NODE/g)!.length).toBeGreaterThanOrEqual(3);
+    const rows = f.split('\n').filter((l) => /node-\d{3}/.test(l));
+    // Several nodes on a line, and more nodes on screen than lines.
+    const shown = rows.flatMap((l) => l.match(/node-\d{3}/g)!);
+    expect(shown.length).toBeGreaterThan(rows.length * 2);
+    for (const line of f.split('\n')) expect(stringWidth(line)).toBeLessThanOrEqual(200);
+    // Column-major: the first line's second node is the one after the last line of the first column.
+    const firstColumn = rows.map((l) => /node-\d{3}/.exec(l)![0]);
+    const second = rows[0]!.match(/node-\d{3}/g)![1]!;
+    const order = nodesSnapshot(many).nodes.map((n) => n.id);
+    expect(order.indexOf(second)).toBe(order.indexOf(firstColumn[firstColumn.length - 1]!) + 1);
+    // The cursor walks down the first column and on to the top of the second.
+    for (let i = 0; i < firstColumn.length; i++) await press(stdin, 'select.down');
+    f = await waitForFrame(lastFrame, (x) => x.includes(`› ${second}`));
+    expect(f).toContain(`› ${second}`);
+    expect(f).not.toContain(`› ${firstColumn[firstColumn.length - 1]}`);
+  });
+
+  it('at 80 columns the nodes stay one column with their labels', async () => {
+    const many = Array.from({ length: 120 }, (_, i) => node(`node-${String(i + 1).padStart(3, '0')}`, 10_000));
+    const { stdin, lastFrame } = setup({ width: 80, height: 24, nodes: nodesSnapshot(many) });
+    await press(stdin, 'pane.next');
+    await press(stdin, 'pane.next');
+    const f = await waitForFrame(lastFrame, (x) => focusedPane(x) === 'Nodes');
+    for (const l of f.split('\n').filter((x) => /node-\d{3}/.test(x))) expect(l.match(/node-\d{3}/g)!.length).toBe(1);
+    expect(lineWith(f, 'HEARTBEAT')).toContain('LABELS');
+  });
+
   it('without fleet stores the dashboard is the services pane alone; / still filters services', async () => {
     const { stdin, lastFrame } = setup({}, { fleetStores: undefined });
     let f = await frame(lastFrame);
@@ -399,6 +448,36 @@ describe('fleet layout', () => {
     expect(split.get('services')).toBe(4);
     expect(split.get('hosts')).toBe(4);
     expect(split.get('nodes')).toBe(40 - 4 - 1 - 4);
+  });
+
+  it('a wall screen column keeps its panes together: rows nobody needs go below the last pane, not between', () => {
+    const split = stackPanes(['services', 'alerts'], 50, 'services', { services: 5, alerts: 1 }, 'last');
+    expect(split.get('services')).toBe(5);
+    expect(split.get('alerts')).toBe(45);
+    const wide = fleetLayout(200, 56, ['services', 'alerts', 'nodes', 'hosts'], 'services', { services: 5, alerts: 1, nodes: 20, hosts: 4 });
+    expect(wide.panes.find((p) => p.id === 'services')!.height).toBe(5);
+    expect(wide.panes.find((p) => p.id === 'nodes')!.height).toBe(20);
+  });
+
+  it('node grid: one column at 80 or when everything fits; as many columns as fit on a wide pane, labels kept when there is room', () => {
+    expect(nodeGrid(80, 10, 500, 8).columns).toBe(1);
+    expect(nodeGrid(200, 10, 5, 8).columns).toBe(1);
+    expect(nodeGrid(90, 10, 500, 8)).toEqual({ columns: 2, cell: 44, labels: 0 });
+    const wide = nodeGrid(200, 10, 500, 8);
+    expect(wide.columns).toBe(4);
+    expect(wide.labels).toBeGreaterThanOrEqual(6);
+    expect(wide.columns * wide.cell + (wide.columns - 1) * 2).toBeLessThanOrEqual(200);
+    // No more columns than the list needs.
+    expect(nodeGrid(200, 10, 15, 8).columns).toBe(2);
+  });
+
+  it('services: a HOST column only where the trend and the error keep their width', () => {
+    const hosts = { names: ['demo-vm', 'demo-db'], header: 4 };
+    expect(serviceColumns(80, ['doai-orchestrator'], { name: 7 }, 3, hosts).host).toBe(0);
+    const wide = serviceColumns(109, ['doai-orchestrator'], { name: 7 }, 3, hosts);
+    expect(wide.host).toBe(7);
+    expect(wide.spark).toBeGreaterThanOrEqual(15);
+    expect(wide.error).toBeGreaterThanOrEqual(28);
   });
 
   it('tiles into two columns only on a large screen', () => {
