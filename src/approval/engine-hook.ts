@@ -45,6 +45,12 @@ export interface ApprovalHookOptions {
   onFlow?: (open: OpenApproval) => () => void;
   /** Approvers' one-time passwords (R-ID-3), held by the server: a name and code typed in the form. */
   totp?: TotpApprovals;
+  /**
+   * Who the requester is beyond the run's operator name. Default: this process's uid and OS user
+   * (a console runs as its operator). A server gives the uid it proved for the run's starter
+   * instead (its own account is nobody's identity).
+   */
+  requesterOf?: (info: ApprovalInfo) => { uid?: number; osUser?: string };
 }
 
 /** What the hook needs of src/operators/totp.ts's verifier. */
@@ -134,7 +140,7 @@ export function createApprovalHook(initial: ApprovalHookOptions): ApprovalHook {
       random: o.random,
       approvers,
       requirement,
-      requester: { name: info.operator, ...requesterIdentity() },
+      requester: { name: info.operator, ...(o.requesterOf ? o.requesterOf(info) : requesterIdentity()) },
       onEffect: (effect) => {
         if (forward) forward(effect);
         else early.push(effect);

@@ -323,17 +323,19 @@ export class ApprovalFlow extends BatchedStore<ApprovalSnapshot> {
   }
 
   /**
-   * An approval by an identity the server proved other than an OS user: an SSH key it
-   * authenticated, or the approver's own one-time password (R-APR-6, R-ID-3). The name is the
-   * operator's name from the config, never typed; the same rules apply as for every path.
+   * An approval by an identity the server proved: an SSH key it authenticated, the uid of a
+   * console on its socket, or the approver's own one-time password (R-APR-6, R-ID-3). The name is
+   * the operator's name from the config, never typed; the same rules apply as for every path.
    */
-  approveAsProven(approver: { name: string; source: Extract<IdentitySource, { kind: 'ssh-key' } | { kind: 'totp' }> }): InputResult {
+  approveAsProven(approver: { name: string; source: Extract<IdentitySource, { kind: 'ssh-key' } | { kind: 'totp' } | { kind: 'os-user' }> }): InputResult {
     const name = displayName(approver.name);
     const candidate: ApproverCandidate = { name, source: approver.source };
     const pre = this.precheckApprover(candidate);
     if (pre) return pre;
     const step = this.phase === 'step2' ? 2 : 1;
-    return this.grantStep(step, { name, at: this.clock.now(), how: 'session', source: candidate.source });
+    // A uid the server's socket proved (`approve` attached): step 2 is judged against it too.
+    const uid = approver.source.kind === 'os-user' ? { uid: approver.source.uid } : {};
+    return this.grantStep(step, { name, at: this.clock.now(), how: 'session', ...uid, source: candidate.source });
   }
 
   /** The approval step the flow is on now, and who approved step 1 (for an approver's listing). */

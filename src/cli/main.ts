@@ -284,11 +284,14 @@ export function buildProgram(setExit: (code: number) => void): Command {
       setExit(0);
     });
 
-  common(program.command('approve'))
-    .description('list pending approval requests, or approve one as your OS user (another person than the requester)')
-    .argument('[request-id]', 'the id shown by the requesting console (8 hex characters); without it, list pending requests')
-    .option('--approvals-dir <path>', 'the approvals directory the requesting console printed (default: paths.approvals_dir of the config)')
-    .action(async (id: string | undefined, flags: CommonFlags & { approvalsDir?: string }) => {
+  attachable(common(program.command('approve')))
+    .description('list pending approval requests, or approve one as your OS user (another person than the requester); beside a server, its runs\' approvals, approved there as your uid')
+    .argument('[request-id]', 'the id shown by the requesting console (8 hex characters, or a run id on a server); without it, list pending requests')
+    .option('--approvals-dir <path>', 'the approvals directory the requesting console printed (default: paths.approvals_dir of the config); approves through that folder, not a server')
+    .action(async (id: string | undefined, flags: CommonFlags & AttachFlags & { approvalsDir?: string }) => {
+      const { attachedApprove } = await import('./approve-attached');
+      const served = await attachedApprove(id, flags);
+      if (served !== undefined) return setExit(served);
       const { runApprove } = await import('./approve');
       setExit(runApprove(id, flags));
     });

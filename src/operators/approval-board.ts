@@ -2,8 +2,9 @@
 // open approval with the exact plan the requester's run will execute (R-APR-8: the same lines
 // the flow was opened with), who asked, the target and the step. An approver's key press
 // approves through the run's own ApprovalFlow, so the 30 s wait, different approvers and the
-// approver list hold here as on every other path; the identity is the session's proven key,
-// and self-approval is refused by identity (the run's starter as the server proved it).
+// approver list hold here as on every other path; the identity is the session's proven key (or,
+// for `doai-console approve` on the socket, the uid the kernel gave), and self-approval is
+// refused by identity (the run's starter as the server proved it).
 import { BatchedStore } from '../core/store';
 import { describeIdentity } from '../approval/identity';
 import type { OpenApproval } from '../approval/engine-hook';
@@ -106,10 +107,11 @@ export class ApprovalBoard extends BatchedStore<BoardSnapshot> {
     const { flow } = open.entry;
     const at = flow.pendingStep;
     if (!at || at.step !== step) return { ok: false, message: `the approval moved on (it is at ${flow.getSnapshot().phase})` };
-    if (who.proof.kind !== 'ssh-key') return { ok: false, message: 'approving here needs an SSH key session' };
-    const source = { kind: 'ssh-key' as const, fingerprint: who.proof.fingerprint };
+    // The key an SSH session proved, or the uid the kernel gave for a console on the socket.
+    const source = who.proof.kind === 'ssh-key' ? { kind: 'ssh-key' as const, fingerprint: who.proof.fingerprint } : { kind: 'os-user' as const, uid: who.proof.uid, user: who.proof.user };
     const starter = this.starters.get(runId);
-    if (starter && starter.name.toLowerCase() === who.name.toLowerCase()) {
+    const sameUid = starter?.proof.kind === 'os-user' && who.proof.kind === 'os-user' && starter.proof.uid === who.proof.uid;
+    if (starter && (sameUid || starter.name.toLowerCase() === who.name.toLowerCase())) {
       // By identity: the key's operator started this run.
       flow.recordRefusal(step, 'Self-approval', { name: who.name, source });
       return { ok: false, message: 'refused: you started this run — another approver must approve it' };

@@ -5,6 +5,7 @@ import type { WireVersion } from './version';
 import type { HealthTopics, StatusReport } from './health';
 import type { RunIntents, RunTopics } from './runs';
 import type { CliIntents } from './cli';
+import type { ApprovalIntents } from './approvals';
 
 export type Topics = HealthTopics & RunTopics;
 export type TopicName = keyof Topics;
@@ -20,7 +21,7 @@ export interface ProvenIdentity {
 }
 
 /** Intent name → [arguments, answer]. The runs domain's are in ./runs.ts. */
-export interface Intents extends RunIntents, CliIntents {
+export interface Intents extends RunIntents, CliIntents, ApprovalIntents {
   status: [Record<string, never>, StatusReport];
   /** Probe every service now (the console's refresh key). */
   'fleet.probe': [Record<string, never>, null];

@@ -23,6 +23,7 @@ import { startHistory } from './history';
 import { intentOutcome, redactIntentArgs } from './intent-redact';
 import { createServerRuns, QUIET_INTENTS } from './run-intents';
 import { cliIntentHandlers } from './cli-intents';
+import { createServedApprovals } from './approval-intents';
 import { stderrLog, type ServerLog } from './log';
 import { statusReport } from './status-report';
 import { alertIntentHandlers } from './alert-intents';
@@ -128,9 +129,13 @@ export async function runServe(loaded: LoadedConfig, opts: ServeOptions): Promis
     ctx.approvals.configure({ totp: serverTotp(loaded, gate.directory), approversFor: approversByRole(loaded, gate.directory) });
     // Runs, checklists and incidents: consoles see and act on the server's (R-SRV-3).
     const served = createServerRuns(ctx, shared ? { observed: [shared.others] } : {});
+    // Approvals waiting in the server's runs: approver SSH sessions and `approve` on the socket.
+    const approvals = createServedApprovals(ctx, gate);
     const history = startHistory({ stateDir: loaded.paths.stateDir, log, now: () => ctx!.clock.now(), fleet, hosts: config.hosts.length ? monitors?.hosts : undefined });
     const handlers: { [N in IntentName]: (args: Intents[N][0], who: ProvenIdentity) => Promise<Intents[N][1]> } = {
       ...served.handlers,
+      ...approvals.noteStarters(served.handlers),
+      ...approvals.handlers,
       ...cliIntentHandlers(loaded),
       ...(alertIntentHandlers(monitors) as Pick<typeof handlers, 'alerts.ack' | 'alerts.silence' | 'alerts.unsilence' | 'alerts.maintenance' | 'alerts.maintenance.end'>),
       // A follower evaluates no alerts: an acknowledgement is given on the leader's box.
@@ -220,7 +225,7 @@ export async function runServe(loaded: LoadedConfig, opts: ServeOptions): Promis
         idleSeconds: opts.sshIdleSeconds,
         hostKeyFile: opts.sshHostKey,
         stallMs: opts.stallSeconds !== undefined ? opts.stallSeconds * 1000 : DEFAULT_STALL_MS,
-        parts: { loaded, ctx, live, incident, gate },
+        parts: { loaded, ctx, live, incident, gate, board: approvals.board },
         status: () => handlers.status({}, { uid: uid, user: 'ssh', via: 'local-socket' }),
         log,
       });
@@ -254,6 +259,7 @@ export async function runServe(loaded: LoadedConfig, opts: ServeOptions): Promis
     for (const run of active) log('info', `run ${run.runId} (${run.runbook} on ${run.target}) recorded INTERRUPTED`);
     live.stop();
     served.stop();
+    approvals.stop();
     wallRuns.stop();
     incident.stop();
     stopLeading();

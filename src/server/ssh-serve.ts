@@ -3,7 +3,6 @@
 import type { ServerLog } from './log';
 import type { StatusReport } from '../protocol/health';
 import { Ticker } from '../core/ticker';
-import { ApprovalBoard } from '../operators/approval-board';
 import { loadOrCreateHostKey } from './ssh-hostkey';
 import { parseSshAddress, startSshServer, type RunningSshServer } from './ssh-server';
 import type { SshServerParts } from './ssh-session';
@@ -15,7 +14,8 @@ export interface SshServeOptions {
   /** Seconds without a key press before a session is closed; 0 never. Default 1800. */
   idleSeconds?: number;
   stallMs: number;
-  parts: Omit<SshServerParts, 'tick' | 'board'>;
+  /** The server's parts; `board` is the server's approvals board (consoles on the socket approve through it too). */
+  parts: Omit<SshServerParts, 'tick'>;
   status(): Promise<StatusReport>;
   log: ServerLog;
 }
@@ -32,15 +32,12 @@ export async function startSshServe(opts: SshServeOptions): Promise<RunningSshSe
   }
   const tick = new Ticker(1000);
   tick.start();
-  // Approvals opened from now on are offered to approver sessions as well.
-  const board = new ApprovalBoard(opts.parts.gate);
-  opts.parts.ctx.approvals.configure({ onFlow: board.track });
   let server: RunningSshServer;
   try {
     server = await startSshServer({
       address,
       hostKey,
-      parts: { ...opts.parts, tick, board },
+      parts: { ...opts.parts, tick },
       status: opts.status,
       log,
       idleMs: (opts.idleSeconds ?? DEFAULT_SSH_IDLE_S) * 1000,
