@@ -3,10 +3,9 @@
 // in words → the code read off the screen and a name approve → L2 runs and the audit log says so.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { BIN, runCli } from '../helpers/cli';
-import { serveDemo, type ServedDemo } from '../helpers/demo-serve';
-import { startTmux, type TmuxSession } from '../helpers/tmux';
+import { runCli } from '../helpers/cli';
+import { demoConsoleInTmux, stopDemoConsole, type ServedDemo } from '../helpers/demo-serve';
+import type { TmuxSession } from '../helpers/tmux';
 
 let demo: ServedDemo;
 let term: TmuxSession;
@@ -41,15 +40,10 @@ async function readPlan(): Promise<void> {
 }
 
 beforeAll(async () => {
-  demo = await serveDemo();
-  auditPath = join(dirname(demo.configPath), 'emergency.log');
-  term = startTmux(`node ${BIN} --config ${demo.configPath} --lang en`, { cols: 100, rows: 30, env: { DOAI_OPERATOR: 'orion' } });
+  ({ demo, term, auditPath } = await demoConsoleInTmux({ cols: 100, rows: 30 }));
 }, 30_000);
 
-afterAll(async () => {
-  term?.kill();
-  await demo?.stop();
-});
+afterAll(() => stopDemoConsole({ demo, term }));
 
 describe('L2 approval form in a real terminal', () => {
   it('crash-loop: L1 fails and offers L2 on the same target', async () => {

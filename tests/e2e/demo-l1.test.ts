@@ -3,10 +3,9 @@
 // crash-loop → L1 FAILED with escalation offered; Ctrl-C during a run asks, then cancels.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { BIN, runCli } from '../helpers/cli';
-import { serveDemo, type ServedDemo } from '../helpers/demo-serve';
-import { startTmux, type TmuxSession } from '../helpers/tmux';
+import { runCli } from '../helpers/cli';
+import { demoConsoleInTmux, stopDemoConsole, type ServedDemo } from '../helpers/demo-serve';
+import type { TmuxSession } from '../helpers/tmux';
 
 let demo: ServedDemo;
 let term: TmuxSession;
@@ -28,15 +27,10 @@ async function fault(name: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  demo = await serveDemo();
-  auditPath = join(dirname(demo.configPath), 'emergency.log');
-  term = startTmux(`node ${BIN} --config ${demo.configPath} --lang en`, { cols: 100, rows: 30, env: { DOAI_OPERATOR: 'orion' } });
+  ({ demo, term, auditPath } = await demoConsoleInTmux({ cols: 100, rows: 30 }));
 }, 30_000);
 
-afterAll(async () => {
-  term?.kill();
-  await demo?.stop();
-});
+afterAll(() => stopDemoConsole({ demo, term }));
 
 describe('demo fleet walk-through in a real terminal', () => {
   it('shows both services UP with latency, failures against the threshold and the demo label', async () => {

@@ -4,10 +4,9 @@
 // L2 form's plan scrolls and the answer waits until all of it was on screen.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { BIN, runCli } from '../helpers/cli';
-import { serveDemo, type ServedDemo } from '../helpers/demo-serve';
-import { startTmux, type TmuxSession } from '../helpers/tmux';
+import { runCli } from '../helpers/cli';
+import { demoConsoleInTmux, stopDemoConsole, type ServedDemo } from '../helpers/demo-serve';
+import type { TmuxSession } from '../helpers/tmux';
 
 let demo: ServedDemo;
 let term: TmuxSession;
@@ -34,17 +33,12 @@ async function press(...keys: string[]): Promise<void> {
 const footer = (screen: string) => screen.trimEnd().split('\n').at(-1) ?? '';
 
 beforeAll(async () => {
-  demo = await serveDemo();
-  auditPath = join(dirname(demo.configPath), 'emergency.log');
-  term = startTmux(`node ${BIN} --config ${demo.configPath} --lang en`, { cols: 80, rows: 24, env: { DOAI_OPERATOR: 'orion' } });
+  ({ demo, term, auditPath } = await demoConsoleInTmux({ cols: 80, rows: 24 }));
   await term.waitFor(/doai-orchestrator\s+UP/, 30_000);
   await term.waitFor(/caddy\s+UP/, 30_000);
 }, 60_000);
 
-afterAll(async () => {
-  term?.kill();
-  await demo?.stop();
-});
+afterAll(() => stopDemoConsole({ demo, term }));
 
 describe('keys in a real terminal (80 × 24)', () => {
   it('q backs out of help, the runbook picker and the checklists, one level each; the console stays up', async () => {

@@ -4,10 +4,8 @@
 // on caddy (a proxy) only what fits is offered and L2 is refused with the reason.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { BIN } from '../helpers/cli';
-import { serveDemo, type ServedDemo } from '../helpers/demo-serve';
-import { startTmux, type TmuxSession } from '../helpers/tmux';
+import { demoConsoleInTmux, stopDemoConsole, type ServedDemo } from '../helpers/demo-serve';
+import type { TmuxSession } from '../helpers/tmux';
 
 let demo: ServedDemo;
 let term: TmuxSession;
@@ -32,15 +30,10 @@ async function cursorTo(id: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  demo = await serveDemo();
-  auditPath = join(dirname(demo.configPath), 'emergency.log');
-  term = startTmux(`node ${BIN} --config ${demo.configPath} --lang en`, { cols: 80, rows: 24, env: { DOAI_OPERATOR: 'orion' } });
+  ({ demo, term, auditPath } = await demoConsoleInTmux({ cols: 80, rows: 24 }));
 }, 30_000);
 
-afterAll(async () => {
-  term?.kill();
-  await demo?.stop();
-});
+afterAll(() => stopDemoConsole({ demo, term }));
 
 describe('runbook picker in a real terminal', () => {
   it('b opens the picker for the selected service; l1-soft-reset from its form runs to SUCCESS', async () => {

@@ -1,8 +1,9 @@
 // Starts `doai-console demo --serve` (the built binary) and returns the config path it prints.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { BIN, waitForProcessesGone } from './cli';
+import { startTmux, type TmuxSession } from './tmux';
 
 export interface ServedDemo {
   configPath: string;
@@ -54,4 +55,25 @@ export function serveDemo(timeoutMs = 15_000): Promise<ServedDemo> {
       if (!out.includes('\n')) reject(new Error(`demo --serve exited ${code}: ${err}`));
     });
   });
+}
+
+export interface DemoConsole {
+  demo: ServedDemo;
+  /** The console on the demo fleet, in a real terminal (tmux), as operator `orion`. */
+  term: TmuxSession;
+  /** The demo's emergency.log. */
+  auditPath: string;
+}
+
+/** The served demo fleet and a console on it in tmux (the end-to-end suites' common rig). */
+export async function demoConsoleInTmux(size: { cols: number; rows: number }): Promise<DemoConsole> {
+  const demo = await serveDemo();
+  const term = startTmux(`node ${BIN} --config ${demo.configPath} --lang en`, { ...size, env: { DOAI_OPERATOR: 'orion' } });
+  return { demo, term, auditPath: join(dirname(demo.configPath), 'emergency.log') };
+}
+
+/** Closes the terminal, then stops the demo (which waits for the console to finish writing). */
+export async function stopDemoConsole(rig: Partial<DemoConsole>): Promise<void> {
+  rig.term?.kill();
+  await rig.demo?.stop();
 }
