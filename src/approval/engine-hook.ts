@@ -41,6 +41,7 @@ export interface ApprovalHookOptions {
   /**
    * A run's approval is open: the server lists it for approvers connected to it (SSH sessions
    * approve in-process with their key, R-SSH-2). Returns what to call when it is over.
+   * Each `configure({ onFlow })` adds one; all are told.
    */
   onFlow?: (open: OpenApproval) => () => void;
   /** Approvers' one-time passwords (R-ID-3), held by the server: a name and code typed in the form. */
@@ -368,7 +369,22 @@ export function createApprovalHook(initial: ApprovalHookOptions): ApprovalHook {
   return {
     prepareApproval,
     configure(patch) {
-      Object.assign(opts, patch);
+      // onFlow adds a listener (the SSH approvers' board, the server's cross-box approvals) rather than replacing one.
+      const { onFlow, ...rest } = patch;
+      Object.assign(opts, rest);
+      if (onFlow) {
+        const before = opts.onFlow;
+        opts.onFlow = before
+          ? (open) => {
+              const a = before(open);
+              const b = onFlow(open);
+              return () => {
+                a();
+                b();
+              };
+            }
+          : onFlow;
+      }
     },
   };
 }

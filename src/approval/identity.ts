@@ -16,7 +16,12 @@ export type IdentitySource =
   /** An SSH public key the server authenticated (R-SSH). */
   | { kind: 'ssh-key'; fingerprint: string }
   /** The approver's own one-time password (R-ID-3). */
-  | { kind: 'totp' };
+  | { kind: 'totp' }
+  /**
+   * The OS user another box's server proved on its socket, carried in a row that server signed
+   * with its key, pinned here in `state.peers` (issue 15). `box` is its `state.box_name`.
+   */
+  | { kind: 'peer-server'; box: string; user: string; uid: number };
 
 /** The defaults of R-APR-6: L2 as seed 000 has it (a typed name and code), L3 proven. */
 export const DEFAULT_APPROVAL_POLICY: Readonly<Record<'L2' | 'L3', ApprovalRequirement>> = { L2: 'declared', L3: 'proven' };
@@ -41,6 +46,8 @@ export function describeIdentity(source: IdentitySource): string {
       return `ssh-key ${source.fingerprint}`;
     case 'totp':
       return 'totp';
+    case 'peer-server':
+      return `proven by ${source.user} on ${source.box}`;
   }
 }
 

@@ -327,7 +327,7 @@ export class ApprovalFlow extends BatchedStore<ApprovalSnapshot> {
    * console on its socket, or the approver's own one-time password (R-APR-6, R-ID-3). The name is
    * the operator's name from the config, never typed; the same rules apply as for every path.
    */
-  approveAsProven(approver: { name: string; source: Extract<IdentitySource, { kind: 'ssh-key' } | { kind: 'totp' } | { kind: 'os-user' }> }): InputResult {
+  approveAsProven(approver: { name: string; source: Extract<IdentitySource, { kind: 'ssh-key' } | { kind: 'totp' } | { kind: 'os-user' } | { kind: 'peer-server' }> }): InputResult {
     const name = displayName(approver.name);
     const candidate: ApproverCandidate = { name, source: approver.source };
     const pre = this.precheckApprover(candidate);

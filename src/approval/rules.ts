@@ -87,7 +87,8 @@ export function judgeApprover(candidate: ApproverCandidate, parties: ApprovalPar
   // proven identity is judged by its uid; its name is the passwd entry of that uid.
   // An SSH key's or a TOTP approver's name is the operator's name from the config (the server
   // proved it), so there the name IS the identity: equal to the requester's, it is self-approval.
-  const byConfigName = candidate.source.kind === 'ssh-key' || candidate.source.kind === 'totp';
+  // Another box's uid means nothing here: an approver proven by a peer server is judged by name too.
+  const byConfigName = candidate.source.kind === 'ssh-key' || candidate.source.kind === 'totp' || candidate.source.kind === 'peer-server';
   const selfByName = (!isProven(candidate.source) || byConfigName) && requester.names.some((n) => sameName(n, candidate.name));
   if (selfByUid || selfByName) return { code: 'self-approval' };
   const first = parties.step1;

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { alertmanagerSchema, maintenanceSchema } from './alertmanager';
 import { UNIT_NAME } from './patterns';
 import { operatorsSchema } from '../operators/schema';
+import { BOX_NAME, parsePeerKey } from '../state/peer-keys';
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]*$/, 'a name of letters, digits, . _ @ -');
 /** systemd unit names: letters, digits, ":-_.\@" (systemd.unit(5)); no leading dash. */
@@ -275,8 +276,25 @@ export const configSchema = z.strictObject({
     .strictObject({
       backend: z.enum(['files', 'postgres']).default('files'),
       url_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name').default('DOAI_PG_URL'),
+      /** This box's name for the other boxes (their `peers` key, the audit line's "on <box>"); default: the hostname. */
+      box_name: z.string().regex(BOX_NAME, 'a box name of letters, digits, . _ - (at most 63)').optional(),
+      /** The Ed25519 key this server signs cross-box approvals with (made on first start, owner-only); default `<state_dir>/state-server-ed25519.key`. */
+      server_key_file: anyText.min(1).optional(),
+      /** The other boxes whose approvals this server takes: box name → public key (base64 SPKI, as their `serve` logs it). */
+      peers: z
+        .record(
+          z.string().regex(BOX_NAME, 'a box name of letters, digits, . _ - (at most 63)'),
+          z.string().superRefine((v, ctx) => {
+            try {
+              parsePeerKey(v);
+            } catch (err) {
+              ctx.addIssue({ code: 'custom', message: `an Ed25519 public key, base64 as the other box's serve logs it (this one: ${(err as Error).message})` });
+            }
+          }),
+        )
+        .default({}),
     })
-    .default({ backend: 'files', url_env: 'DOAI_PG_URL' }),
+    .default({ backend: 'files', url_env: 'DOAI_PG_URL', peers: {} }),
   /** Set by `demo --serve` only: waits are divided by this factor, and the screen says so. */
   demo: z.strictObject({ time_scale: z.number().min(1).max(1000), control_url: httpUrl }).optional(),
 });

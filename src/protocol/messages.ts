@@ -6,6 +6,7 @@ import type { HealthTopics, StatusReport } from './health';
 import type { RunIntents, RunTopics } from './runs';
 import type { CliIntents } from './cli';
 import type { ApprovalIntents } from './approvals';
+import type { Localized } from '../core/views';
 
 export type Topics = HealthTopics & RunTopics;
 export type TopicName = keyof Topics;
@@ -16,8 +17,10 @@ export interface ProvenIdentity {
   uid: number;
   /** The local account name of uid (from the passwd database), or uid<N>. */
   user: string;
-  /** How it was proven, for the audit line: `uid 1001 (local socket)`. */
-  via: 'local-socket';
+  /** How it was proven, for the audit line: `uid 1001 (local socket)`; `peer-server`: another box's server proved it and signed it. */
+  via: 'local-socket' | 'peer-server';
+  /** With `peer-server`: that box's `state.box_name`. */
+  box?: string;
 }
 
 /** Intent name → [arguments, answer]. The runs domain's are in ./runs.ts. */
@@ -26,6 +29,8 @@ export interface Intents extends RunIntents, CliIntents, ApprovalIntents {
   /** Probe every service now (the console's refresh key). */
   'fleet.probe': [Record<string, never>, null];
   'alerts.unisolate': [{ devices: string[] }, { released: string[] }];
+  /** Approve the pending step of a run as the caller the server proved (another box's run: carried there signed). */
+  'run.approve': [{ runId: string; step: 1 | 2 }, { accepted: boolean; error?: Localized }];
   /** R-MON-3: acknowledge, silence, maintenance (src/server/alert-intents.ts). */
   'alerts.ack': [{ key: string }, null];
   'alerts.silence': [{ rule?: string; subject?: string; minutes: number; reason: string }, { id: string; until: Date }];

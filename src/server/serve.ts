@@ -31,6 +31,7 @@ import { THIS_BUILD, describeVersion } from '../protocol/version';
 import { approversByRole, createServerGate, proofOf, serverTotp } from '../operators/server-gate';
 import { ackOnLeader, evaluateAlertsWhileLeading, openStateBackend } from '../state/serve-state';
 import type { StateBackend } from '../state/backend';
+import { approveArgs, approveHere, OpenApprovals } from '../state/peer-approvals';
 
 export interface ServeOptions {
   socket: string;
@@ -132,7 +133,17 @@ export async function runServe(loaded: LoadedConfig, opts: ServeOptions): Promis
     // Approvals waiting in the server's runs: approver SSH sessions and `approve` on the socket.
     const approvals = createServedApprovals(ctx, gate);
     const history = startHistory({ stateDir: loaded.paths.stateDir, log, now: () => ctx!.clock.now(), fleet, hosts: config.hosts.length ? monitors?.hosts : undefined });
+    // Proven approvals: a console approves as the user this server proved; another box's run is
+    // approved there, in a row this server signs (src/state/peer-approvals.ts, peer-keys.ts).
+    const openApprovals = new OpenApprovals();
+    ctx.approvals.configure({ onFlow: openApprovals.track });
     const handlers: { [N in IntentName]: (args: Intents[N][0], who: ProvenIdentity) => Promise<Intents[N][1]> } = {
+      'run.approve': async (args, who) => {
+        const { runId, step } = approveArgs(args);
+        const mine = engine.getSnapshot().runs.some((r) => r.runId === runId);
+        const forwarded = mine ? undefined : (state!.forwardApproval?.(runId, step, who) as Promise<Intents['run.approve'][1]> | undefined);
+        return forwarded ?? approveHere(approvals.handlers, runId, step, who);
+      },
       ...served.handlers,
       ...approvals.noteStarters(served.handlers),
       ...approvals.handlers,
@@ -169,10 +180,21 @@ export async function runServe(loaded: LoadedConfig, opts: ServeOptions): Promis
       const forwarded = mine ? undefined : state!.forwardAnswer?.(runId, (args as { answer?: unknown }).answer, who);
       return (forwarded as ReturnType<typeof answerHere> | undefined) ?? answerHere(args, who);
     };
-    state.onForwardedAnswer?.((runId, answer, by) => {
-      log('info', `approval for run ${runId} given on ${by.box} by ${by.user} (uid ${by.uid} there)`);
-      return answerHere({ runId, answer } as Parameters<typeof answerHere>[0], { uid: by.uid, user: `${by.user}@${by.box}`, via: 'local-socket' });
-    });
+    state.onForwardedAnswer?.(
+      (runId, what, by) => {
+        log('info', `approval for run ${runId} given on ${by.box} (${by.server}) by ${by.user} (uid ${by.uid} there), signed by ${by.box}`);
+        const peer: ProvenIdentity = { uid: by.uid, user: `${by.user}@${by.box}`, via: 'peer-server', box: by.box };
+        if (what.kind === 'proven') return Promise.resolve(openApprovals.approveFromPeer(runId, what.step, by));
+        return answerHere({ runId, answer: what.answer } as Parameters<typeof answerHere>[0], peer);
+      },
+      (runId, message) => {
+        try {
+          ctx!.audit.append('APPROVAL_REFUSED', `run ${runId}: ${message}`, ctx!.clock.now());
+        } catch (err) {
+          log('error', `audit line not written (${(err as Error).message}): APPROVAL_REFUSED: run ${runId}: ${message}`);
+        }
+      },
+    );
     // The one way an intent is carried out, whichever transport proved who sends it (the socket
     // here; an SSH session's console through src/server/local-port.ts).
     const dispatch = (name: IntentName, args: unknown, who: ProvenIdentity): Promise<unknown> => {

@@ -56,13 +56,36 @@ export interface StateBackend {
   shareRuns?(local: Store<WallRunsSnapshot>, engine: RunsStore): { wall: Store<WallRunsSnapshot>; others: ObservedRuns };
   /**
    * An approval (name and one-time code) given on this box for a run another box runs: carried to
-   * that box's server and answered there; undefined when the run is not another box's.
+   * that box's server, signed by this one, and answered there; undefined when the run is not
+   * another box's.
    */
   forwardAnswer?(runId: string, answer: unknown, who: { user: string; uid: number }): Promise<unknown> | undefined;
-  /** Where this server answers approvals given on other boxes for its runs. */
-  onForwardedAnswer?(handler: (runId: string, answer: unknown, by: { user: string; uid: number; box: string }) => Promise<unknown>): void;
+  /**
+   * A proven approval: `who`, as this server proved them, approves step `step` of another box's
+   * run. Signed with this server's key; undefined when the run is not another box's.
+   */
+  forwardApproval?(runId: string, step: 1 | 2, who: { user: string; uid: number }): Promise<unknown> | undefined;
+  /**
+   * Where this server answers approvals given on other boxes for its runs: only rows a pinned
+   * peer signed, for this server, not seen before and fresh reach `handler`; every other row is
+   * refused and `refused` gets the audit line's text.
+   */
+  onForwardedAnswer?(handler: (runId: string, what: ForwardedApproval, by: PeerApprover) => Promise<unknown>, refused: (runId: string, message: string) => void): void;
   start(): void;
   close(): Promise<void>;
+}
+
+/** What a signed row from another box asks for. */
+export type ForwardedApproval = { kind: 'proven'; step: 1 | 2 } | { kind: 'answer'; answer: unknown };
+
+/** Who approved on another box, as that box's server proved and signed it. */
+export interface PeerApprover {
+  user: string;
+  uid: number;
+  /** The signer's `state.box_name` (its key is pinned in `state.peers`). */
+  box: string;
+  /** The signing server as the runs table names it: `<hostname> (pid N)`. */
+  server: string;
 }
 
 export function thisBox(): string {

@@ -23,7 +23,9 @@ import { RUNS_CHANNEL, RunsPublisher, SharedWallRuns } from './pg-runs';
 import type { Store } from '../core/store';
 import type { RunsStore } from '../core/views';
 import type { WallRunsSnapshot } from '../protocol/health';
-import { thisBox, type Leadership, type StateBackend, type StateView } from './backend';
+import { thisBox, type ForwardedApproval, type Leadership, type PeerApprover, type StateBackend, type StateView } from './backend';
+import { BOX_NAME, canonical, newNonce, signApproval, SIGNED_MAX_AGE_S, verifySigned, type ServerKey, type SignedApproval } from './peer-keys';
+import type { KeyObject } from 'node:crypto';
 
 /** The lease's advisory lock key (any constant other servers of this program agree on). */
 const LEASE_KEY = 0x64_6f_61_6c; // "doal"
@@ -56,6 +58,8 @@ export interface PgBackendOptions {
   /** This box's emergency.log and state folder: the audit lines of every box are written there. */
   auditLog?: { path: string; stateDir: string };
   log: (level: 'info' | 'warn' | 'error', line: string) => void;
+  /** Approvals between boxes: this server's name and key, and the pinned keys of the others. */
+  signing?: { boxName: string; key: ServerKey; peers: ReadonlyMap<string, KeyObject> };
 }
 
 function clientConfig(target: PgTarget, applicationName: string): pg.ClientConfig {
@@ -149,7 +153,8 @@ export class PgStateBackend implements StateBackend {
   private shared: SharedWallRuns | undefined;
   private publisher: RunsPublisher | undefined;
   private listenClient: pg.Client | undefined;
-  private forwardedHandler: ((runId: string, answer: unknown, by: { user: string; uid: number; box: string }) => Promise<unknown>) | undefined;
+  private forwardedHandler: ((runId: string, what: ForwardedApproval, by: PeerApprover) => Promise<unknown>) | undefined;
+  private forwardRefused: ((runId: string, message: string) => void) | undefined;
   private readonly forwardWaiters = new Map<string, (result: unknown) => void>();
   private mirrorTimer: NodeJS.Timeout | undefined;
   private mirrorProblem: string | undefined;
@@ -278,59 +283,116 @@ export class PgStateBackend implements StateBackend {
   forwardAnswer(runId: string, answer: unknown, who: { user: string; uid: number }): Promise<unknown> | undefined {
     const owner = this.shared?.remoteOwner(runId);
     if (!owner) return undefined;
-    return (async () => {
-      // Only an approval travels: its proof is the one-time code, the same as typed into the form.
-      if ((answer as { kind?: unknown } | undefined)?.kind !== 'approve') {
-        throw new Error(`run ${runId} runs on ${owner}: from here only an approval (name and one-time code) can be given; answer the rest on that box`);
-      }
-      const { rows } = await this.pool.query<{ id: string }>(
-        `WITH ins AS (INSERT INTO doai_forwarded (run_id, to_box, answer_json, by_user, by_uid, from_box) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id)
-         SELECT id, pg_notify('${FORWARD_CHANNEL}', id::text) FROM ins`,
-        [runId, owner, JSON.stringify(answer), who.user, who.uid, this.box],
-      );
-      const id = rows[0]!.id;
-      const result = await new Promise<unknown>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          this.forwardWaiters.delete(id);
-          reject(new Error(`${owner} did not take the approval within ${FORWARD_WAIT_MS / 1000} s (its server may be down): nothing was approved`));
-        }, FORWARD_WAIT_MS);
-        this.forwardWaiters.set(id, (r) => {
-          clearTimeout(timer);
-          resolve(r);
-        });
-      });
-      const r = result as { ok: boolean; value?: unknown; error?: string };
-      if (!r.ok) throw new Error(r.error ?? 'refused');
-      return r.value;
-    })();
+    // Only an approval travels: its proof is the one-time code, the same as typed into the form.
+    if ((answer as { kind?: unknown } | undefined)?.kind !== 'approve') {
+      return Promise.reject(new Error(`run ${runId} runs on ${owner}: from here only an approval (name and one-time code) can be given; answer the rest on that box`));
+    }
+    return this.forward(runId, owner, { kind: 'answer', step: 0, answer }, who);
   }
 
-  onForwardedAnswer(handler: (runId: string, answer: unknown, by: { user: string; uid: number; box: string }) => Promise<unknown>): void {
+  forwardApproval(runId: string, step: 1 | 2, who: { user: string; uid: number }): Promise<unknown> | undefined {
+    const owner = this.shared?.remoteOwner(runId);
+    if (!owner) return undefined;
+    return this.forward(runId, owner, { kind: 'proven', step, answer: null }, who);
+  }
+
+  /** Signs and writes one approval for `owner`'s server, then waits (bounded) for its answer. */
+  private async forward(runId: string, owner: string, what: Pick<SignedApproval, 'kind' | 'step' | 'answer'>, who: { user: string; uid: number }): Promise<unknown> {
+    const signing = this.opts.signing;
+    if (!signing) throw new Error(`run ${runId} runs on ${owner}: this server has no signing key, so it cannot carry approvals to other boxes`);
+    // The time signed is the database's, so no box's clock is compared with another's.
+    const now = await this.pool.query<{ now: Date }>('SELECT now() AS now');
+    const payload: SignedApproval = {
+      v: 1,
+      box: signing.boxName,
+      to_box: owner,
+      run_id: runId,
+      ...what,
+      by_user: who.user,
+      by_uid: who.uid,
+      nonce: newNonce(),
+      signed_at: now.rows[0]!.now.toISOString(),
+    };
+    const text = canonical(payload);
+    const { rows } = await this.pool.query<{ id: string }>(
+      `WITH ins AS (INSERT INTO doai_forwarded (run_id, to_box, by_user, by_uid, from_box, signer, payload_json, signature, nonce) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id)
+       SELECT id, pg_notify('${FORWARD_CHANNEL}', id::text) FROM ins`,
+      [runId, owner, who.user, who.uid, this.box, signing.boxName, text, signApproval(payload, signing.key.key), payload.nonce],
+    );
+    const id = rows[0]!.id;
+    const result = await new Promise<unknown>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.forwardWaiters.delete(id);
+        reject(new Error(`${owner} did not take the approval within ${FORWARD_WAIT_MS / 1000} s (its server may be down): nothing was approved`));
+      }, FORWARD_WAIT_MS);
+      this.forwardWaiters.set(id, (r) => {
+        clearTimeout(timer);
+        resolve(r);
+      });
+    });
+    const r = result as { ok: boolean; value?: unknown; error?: string };
+    if (!r.ok) throw new Error(r.error ?? 'refused');
+    return r.value;
+  }
+
+  onForwardedAnswer(handler: (runId: string, what: ForwardedApproval, by: PeerApprover) => Promise<unknown>, refused: (runId: string, message: string) => void): void {
     this.forwardedHandler = handler;
+    this.forwardRefused = refused;
   }
 
   private async takeForwarded(id: string): Promise<void> {
     if (!this.forwardedHandler) return;
     try {
-      // Taken once, by the box it is for, and only while the asker still waits.
-      const { rows } = await this.pool.query<{ run_id: string; answer_json: string; by_user: string; by_uid: number; from_box: string }>(
+      // Taken once, by the box it is addressed to, and only while the asker still waits.
+      const { rows } = await this.pool.query<{ run_id: string; payload_json: string | null; signature: string | null; signer: string | null; from_box: string }>(
         `UPDATE doai_forwarded SET state = 'taken' WHERE id = $1 AND to_box = $2 AND state = 'pending' AND created_at > now() - make_interval(secs => $3)
-         RETURNING run_id, answer_json, by_user, by_uid, from_box`,
+         RETURNING run_id, payload_json, signature, signer, from_box`,
         [id, this.box, FORWARD_WAIT_MS / 1000 - 1],
       );
       const row = rows[0];
       if (!row) return;
       let result: { ok: boolean; value?: unknown; error?: string };
-      try {
-        result = { ok: true, value: await this.forwardedHandler(row.run_id, JSON.parse(row.answer_json), { user: row.by_user, uid: row.by_uid, box: row.from_box }) };
-      } catch (err) {
-        result = { ok: false, error: err instanceof Error ? err.message : String(err) };
+      const judged = await this.judgeForwarded(id, row);
+      if (!judged.ok) {
+        const message = `forged or unsigned approval from ${judged.box} (${judged.why}): nothing was approved`;
+        this.opts.log('warn', `run ${row.run_id}: refused a ${message}`);
+        this.forwardRefused?.(row.run_id, message);
+        result = { ok: false, error: `refused: ${message}` };
+      } else {
+        const p = judged.payload;
+        const what: ForwardedApproval = p.kind === 'proven' ? { kind: 'proven', step: p.step === 2 ? 2 : 1 } : { kind: 'answer', answer: p.answer };
+        try {
+          result = { ok: true, value: await this.forwardedHandler(p.run_id, what, { user: p.by_user, uid: p.by_uid, box: p.box, server: row.from_box }) };
+        } catch (err) {
+          result = { ok: false, error: err instanceof Error ? err.message : String(err) };
+        }
       }
       await this.pool.query("UPDATE doai_forwarded SET state = 'done', result_json = $2 WHERE id = $1", [id, JSON.stringify(result)]);
       await this.pool.query(`SELECT pg_notify('${FORWARD_DONE_CHANNEL}', $1)`, [id]);
     } catch (err) {
       this.unreachable(err);
     }
+  }
+
+  /**
+   * Whether a row is an approval this server may act on: signed by a pinned peer, for this server
+   * and this run, its nonce never taken before, signed within SIGNED_MAX_AGE_S by the database's clock.
+   */
+  private async judgeForwarded(id: string, row: { run_id: string; payload_json: string | null; signature: string | null; signer: string | null }): Promise<{ ok: true; payload: SignedApproval } | { ok: false; box: string; why: string }> {
+    const v = verifySigned(row.payload_json, row.signature, this.opts.signing?.peers ?? new Map());
+    const claimed = row.signer && BOX_NAME.test(row.signer) ? row.signer : undefined;
+    if (!v.ok) return { ok: false, box: v.box === 'an unnamed box' && claimed ? claimed : v.box, why: v.why };
+    const p = v.payload;
+    if (p.to_box !== this.box) return { ok: false, box: p.box, why: `signed for ${p.to_box}, not this server` };
+    if (p.run_id !== row.run_id) return { ok: false, box: p.box, why: `signed for run ${p.run_id}, not ${row.run_id}` };
+    const fresh = await this.pool.query<{ fresh: boolean }>(
+      `SELECT $1::timestamptz > now() - make_interval(secs => $2) AND $1::timestamptz < now() + interval '2 seconds' AS fresh`,
+      [p.signed_at, SIGNED_MAX_AGE_S],
+    ).catch(() => ({ rows: [{ fresh: false }] }));
+    const taken = await this.pool.query('INSERT INTO doai_approval_nonces (nonce, signer, forwarded_id) VALUES ($1, $2, $3) ON CONFLICT (nonce) DO NOTHING', [p.nonce, p.box, id]);
+    if (taken.rowCount === 0) return { ok: false, box: p.box, why: 'its nonce was used before: a replay' };
+    if (!fresh.rows[0]?.fresh) return { ok: false, box: p.box, why: `signed at ${p.signed_at}, not within the last ${SIGNED_MAX_AGE_S} s` };
+    return { ok: true, payload: p };
   }
 
   private async forwardDone(id: string): Promise<void> {
@@ -401,6 +463,9 @@ export class PgStateBackend implements StateBackend {
     const outbox = await c.query("DELETE FROM doai_outbox WHERE state IN ('delivered', 'failed') AND created_at < now() - interval '30 days'");
     const runs = await c.query("DELETE FROM doai_runs WHERE state <> 'running' AND updated_at < now() - interval '7 days'");
     const mutes = await c.query("DELETE FROM doai_mutes WHERE COALESCE(ended_at, until) < now() - interval '30 days'");
+    // A nonce only needs remembering while its approval could still be taken (SIGNED_MAX_AGE_S).
+    await c.query("DELETE FROM doai_approval_nonces WHERE taken_at < now() - interval '1 day'");
+    await c.query("DELETE FROM doai_forwarded WHERE created_at < now() - interval '30 days'");
     if (outbox.rowCount || runs.rowCount) this.opts.log('info', `housekeeping: removed ${outbox.rowCount ?? 0} old notification(s) and ${runs.rowCount ?? 0} old run view(s)`);
     if (mutes.rowCount) this.opts.log('info', `housekeeping: removed ${mutes.rowCount} silence(s) and maintenance window(s) that ended over 30 days ago`);
   }

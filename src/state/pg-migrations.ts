@@ -135,6 +135,24 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX doai_mutes_in_force ON doai_mutes (until) WHERE ended_at IS NULL;
     `,
   },
+  {
+    version: 7,
+    description: 'approvals between boxes are signed by the giving server; nonces taken once',
+    sql: `
+      ALTER TABLE doai_forwarded
+        ADD COLUMN signer text,
+        ADD COLUMN payload_json text,
+        ADD COLUMN signature text,
+        ADD COLUMN nonce text;
+      ALTER TABLE doai_forwarded ALTER COLUMN answer_json DROP NOT NULL;
+      CREATE TABLE doai_approval_nonces (
+        nonce text PRIMARY KEY,
+        signer text NOT NULL,
+        forwarded_id bigint NOT NULL,
+        taken_at timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

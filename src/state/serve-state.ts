@@ -3,7 +3,10 @@
 // only while this server leads. Every server keeps probing its fleet for its own consoles (so
 // health keeps updating even when the database is away); only the leader turns that into alert
 // transitions and notifications, and a new leader first resolves what the old one left firing.
-import { dirname } from 'node:path';
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
+import { expandPath } from '../config/load';
+import { loadOrCreateServerKey, parsePeerKey, SERVER_KEY_FILE } from './peer-keys';
 import type { LoadedConfig } from '../config/load';
 import { UserError } from '../cli/exit';
 import type { FleetMonitors } from '../health/alerts-fleet';
@@ -21,7 +24,18 @@ export async function openStateBackend(loaded: LoadedConfig, log: ServerLog, env
   if (!url.ok) throw new UserError(url.error, 2);
   const m = await preparePgDatabase(url.target, state.url_env, thisBox());
   log('info', `state in ${url.target.shown}: schema version ${m.to}${m.applied.length ? ` (applied ${m.applied.join(', ')} over ${m.from})` : ''}`);
+  // Approvals between boxes are signed: this server's key (made on first start) and the others' pinned keys.
+  const boxName = state.box_name ?? hostname().split('.')[0]!.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 63);
+  const keyPath = state.server_key_file ? expandPath(state.server_key_file, dirname(loaded.path)) : join(loaded.paths.stateDir, SERVER_KEY_FILE);
+  const key = loadOrCreateServerKey(keyPath);
+  const peers = new Map(Object.entries(state.peers).map(([name, text]) => [name, parsePeerKey(text)]));
+  log(
+    'info',
+    `approvals from other boxes: this server signs as "${boxName}" with ${key.path}${key.created ? ' (made now)' : ''}; the other boxes take its approvals with this in their state.peers: ${boxName}: ${key.publicKey}` +
+      (peers.size ? `; it takes approvals signed by ${[...peers.keys()].join(', ')}` : '; state.peers is empty: approvals given on other boxes are refused here'),
+  );
   return new PgStateBackend({
+    signing: { boxName, key, peers },
     target: url.target,
     urlEnv: state.url_env,
     webhooks: loaded.config.notifications.webhooks,

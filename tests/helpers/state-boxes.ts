@@ -4,6 +4,7 @@
 // socket, and processes holding PgLockStore locks. useStateBoxes() registers the hooks; `fx` holds
 // what tests read and set.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -122,6 +123,24 @@ export function box(name: string, extra: Record<string, unknown> = {}, healthPat
     }),
   );
   return { config: join(dir, 'console.yaml'), socket: join(dir, 'run', 'console.sock'), dir };
+}
+
+/**
+ * Boxes that take each other's approvals: each has its own Ed25519 key file (owner-only) and its
+ * `state.box_name`, and pins the others' public keys in `state.peers`.
+ */
+export function peeredBoxes(names: string[], extra: Record<string, Record<string, unknown>> = {}): { config: string; socket: string; dir: string; keyFile: string; publicKey: string }[] {
+  const keys = names.map((n) => {
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const keyFile = join(base, `${n}-${++dbCount}.key`);
+    writeFileSync(keyFile, String(privateKey.export({ format: 'pem', type: 'pkcs8' })), { mode: 0o600 });
+    return { keyFile, publicKey: publicKey.export({ format: 'der', type: 'spki' }).toString('base64') };
+  });
+  return names.map((n, i) => {
+    const peers = Object.fromEntries(names.flatMap((m, j) => (j === i ? [] : [[m, keys[j]!.publicKey]])));
+    const b = box(n, { ...extra[n], state: { backend: 'postgres', url_env: 'DOAI_PG_URL', box_name: n, server_key_file: keys[i]!.keyFile, peers } });
+    return { ...b, ...keys[i]! };
+  });
 }
 
 export async function serve(b: { config: string; socket: string }, url: string): Promise<RunningServer> {

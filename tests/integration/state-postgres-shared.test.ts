@@ -8,7 +8,7 @@ import { requireRoot } from '../helpers/requirements';
 import { BIN, runCli } from '../helpers/cli';
 import { proveAsRoot, rawClient, waitUntil } from '../helpers/console-server';
 import { startTmux } from '../helpers/tmux';
-import { box, fx, serve, statusOf, useStateBoxes, waitUntilAsync } from '../helpers/state-boxes';
+import { box, fx, peeredBoxes, serve, statusOf, useStateBoxes, waitUntilAsync } from '../helpers/state-boxes';
 
 requireRoot('PostgreSQL runs as the postgres user, started by this suite');
 useStateBoxes();
@@ -152,8 +152,7 @@ describe('runs across boxes (PostgreSQL, LISTEN/NOTIFY)', () => {
 
   it('an approval given on box B (name and one-time code) advances the form of a run on box A; a wrong code is refused by A, anything but an approval by B', async () => {
     const url = await fx.cluster.createDatabase('approve_across');
-    const aBox = box('a');
-    const bBox = box('b');
+    const [aBox, bBox] = peeredBoxes(['a', 'b']) as [ReturnType<typeof peeredBoxes>[number], ReturnType<typeof peeredBoxes>[number]];
     const a = await serve(aBox, url);
     await serve(bBox, url);
     const ca = await rawClient(aBox.socket);
@@ -189,7 +188,7 @@ describe('runs across boxes (PostgreSQL, LISTEN/NOTIFY)', () => {
     expect(wrong).toMatchObject({ ok: true, value: { accepted: false } });
     const right = await answerOnB({ kind: 'approve', name: 'bob', code });
     expect(right).toMatchObject({ ok: true, value: { accepted: true } });
-    await a.waitLog(new RegExp(`approval for run ${runId} given on \\S+ \\(pid \\d+\\) by root`));
+    await a.waitLog(new RegExp(`approval for run ${runId} given on b \\(\\S+ \\(pid \\d+\\)\\) by root`));
     await waitUntilAsync('the run to finish on A', async () => (await fx.cluster.query<{ state: string }>('approve_across', 'SELECT state FROM doai_runs WHERE run_id = $1', [runId]))[0]?.state === 'success');
     const audit = await fx.cluster.query<{ line: string }>('approve_across', 'SELECT line FROM doai_audit ORDER BY id');
     expect(audit.map((r) => r.line).join('\n')).toMatch(/HOLD_CODE: .*bob/);
