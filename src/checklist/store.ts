@@ -114,7 +114,9 @@ export class ChecklistStore extends BatchedStore<ChecklistsSnapshot> implements 
 
   start(): void {
     if (this.stops.length) return;
-    for (const s of this.opts.factSources ?? []) this.stops.push(s.subscribe(() => this.rebuild()));
+    // Live facts only change open instances' items: with none open, a probe or a node poll (every
+    // second, 10,000 nodes) must not rebuild the snapshot nor send it to every console.
+    for (const s of this.opts.factSources ?? []) this.stops.push(s.subscribe(() => this.instances.size > 0 && this.rebuild()));
     const pollMs = this.opts.pollMs ?? 2000;
     if (pollMs > 0) {
       // Real time on purpose: another console's line is on disk now, whatever the demo's clock says.

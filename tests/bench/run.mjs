@@ -18,6 +18,8 @@ import { attachedConsole } from './attached-console.mjs';
 import { monitoring } from './monitoring.mjs';
 import { sshConsole } from './ssh-console.mjs';
 import { sshSessions } from './ssh-sessions.mjs';
+import { serverLoad } from './server-load.mjs';
+import { alertLatency } from './alert-latency.mjs';
 
 // Heap figures need a settled heap: run again with --expose-gc (npm run bench starts plain node).
 if (typeof globalThis.gc !== 'function') {
@@ -45,6 +47,8 @@ const benches = [
   ['monitoring', (dir) => monitoring(dir, RUNS)],
   ['ssh-console', (dir) => sshConsole(dir, Math.min(RUNS, 7))],
   ['ssh-sessions', sshSessions],
+  ['server-load', serverLoad],
+  ['alert-latency', alertLatency],
 ];
 
 const results = { date: new Date().toISOString(), node: process.version, runs: RUNS, load: (await import('node:os')).loadavg(), figures: [] };

@@ -1,0 +1,176 @@
+// Alert latency (issue 13, Performance): a real `doai-console serve` probing 5 services on a
+// loopback HTTP server this bench controls (health.interval_s 1, failure_threshold 2), with a
+// `format: json` webhook to a loopback receiver. A trial takes one service down (its health path
+// starts answering 500) at a random point of the probe cycle, waits for the FIRING webhook, brings
+// it back and waits for the RESOLVED one. Latency is read on one clock (this process hosts both
+// the target and the receiver):
+//   - from the failing probe: from the target answering the probe that reaches the threshold
+//     (the 2nd failure in a row) to the webhook received — the budgeted figure, p99 ≤ 1 s;
+//   - from the target going down: adds the threshold's probes, (threshold − 1) intervals plus up
+//     to one more for where in the cycle it went down — shown, with that bound as its baseline.
+// Baseline for the first: one loopback POST of the same body from this process to the same
+// receiver (what delivery costs with nothing in front). Never fails on timing; broken when a
+// trial never fires or never resolves.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
+import { bin, median, percentile, sleep } from './lib.mjs';
+
+const SERVICES = 5;
+const TRIALS = Number(process.env.BENCH_ALERT_TRIALS ?? 40);
+const INTERVAL_S = 1;
+const THRESHOLD = 2;
+
+function listen(server) {
+  return new Promise((r) => server.listen(0, '127.0.0.1', () => r(server.address().port)));
+}
+
+export async function alertLatency(work) {
+  const dir = join(work, 'alert-latency');
+  mkdirSync(dir, { recursive: true });
+  // The target: /svc/N answers 200 or 500; every answer recorded with when it was sent.
+  const down = new Array(SERVICES).fill(false);
+  const answers = Array.from({ length: SERVICES }, () => []);
+  const target = createServer((req, res) => {
+    const i = Number(/^\/svc\/(\d+)$/.exec(req.url ?? '')?.[1] ?? -1);
+    if (!(i >= 0 && i < SERVICES)) return res.writeHead(404).end();
+    const status = down[i] ? 500 : 200;
+    res.writeHead(status, { 'content-type': 'text/plain' });
+    res.end(status === 200 ? 'ok' : 'failing', () => answers[i].push({ at: performance.now(), status }));
+  });
+  target.keepAliveTimeout = 60_000;
+  // The receiver: every webhook with when it was read whole.
+  const hooks = [];
+  const hookWaiters = new Set();
+  const receiver = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      const at = performance.now();
+      res.writeHead(200).end('ok');
+      let j;
+      try {
+        j = JSON.parse(body);
+      } catch {
+        j = { raw: body };
+      }
+      hooks.push({ at, event: j.event, subject: j.subject, baseline: j.baseline === true });
+      for (const w of [...hookWaiters]) w();
+    });
+  });
+  const targetPort = await listen(target);
+  const hookPort = await listen(receiver);
+  const waitHook = (pred, ms) =>
+    new Promise((resolve) => {
+      const check = () => {
+        const h = hooks.find(pred);
+        if (!h) return false;
+        hookWaiters.delete(check);
+        clearTimeout(timer);
+        resolve(h);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        hookWaiters.delete(check);
+        resolve(undefined);
+      }, ms);
+      if (!check()) hookWaiters.add(check);
+    });
+
+  const cfg = join(dir, 'console.yaml');
+  const svc = Array.from({ length: SERVICES }, (_, i) => `  - { name: svc-${i}, host: bench-host, unit: svc-${i}, health_url: "http://127.0.0.1:${targetPort}/svc/${i}" }`);
+  writeFileSync(
+    cfg,
+    `health:\n  interval_s: ${INTERVAL_S}\n  timeout_s: 0.5\n  failure_threshold: ${THRESHOLD}\n` +
+      `hosts:\n  - { name: bench-host, address: 127.0.0.1, port: 9 }\nservices:\n${svc.join('\n')}\n` +
+      `alerts:\n  - { name: service_down, kind: service_down, action: notify_oncall }\n` +
+      `notifications:\n  webhooks:\n    - { name: bench, format: json, url_env: BENCH_ALERT_HOOK, retries: 0 }\n` +
+      `paths:\n  state_dir: ${join(dir, 'state')}\n  known_hosts: ${join(dir, 'known_hosts')}\n`,
+  );
+  const socket = join(dir, 'run', 'console.sock');
+  const server = spawn(process.execPath, [bin, 'serve', '--config', cfg, '--socket', socket], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, BENCH_ALERT_HOOK: `http://127.0.0.1:${hookPort}/hook` },
+  });
+  let log = '';
+  server.stderr.on('data', (d) => (log = (log + d).slice(-20_000)));
+  const trials = [];
+  const failures = [];
+  try {
+    for (let i = 0; i < 300 && !/ serving .* on /.test(log) && server.exitCode === null; i++) await sleep(50);
+    if (!existsSync(socket)) throw new Error(`serve did not start: ${log.slice(-500)}`);
+    // Every service answered at least twice: UP, nothing firing.
+    for (let i = 0; i < 100 && answers.some((a) => a.length < 2); i++) await sleep(100);
+
+    // One lane per service, trials in turn; the lanes overlap, as failures do.
+    const lane = async (i, count) => {
+      for (let k = 0; k < count; k++) {
+        await sleep(Math.random() * INTERVAL_S * 1000 + 200);
+        const from = hooks.length;
+        const answered = answers[i].length;
+        const tDown = performance.now();
+        down[i] = true;
+        const fired = await waitHook((h) => hooks.indexOf(h) >= from && h.subject === `svc-${i}` && h.event === 'fired', 15_000);
+        const failing = answers[i].slice(answered).filter((a) => a.status === 500);
+        down[i] = false;
+        if (!fired) {
+          failures.push(`svc-${i} trial ${k}: no FIRING webhook within 15 s (${failing.length} failing probes answered)`);
+          await sleep(3000);
+          continue;
+        }
+        const reached = failing[THRESHOLD - 1];
+        trials.push({ service: i, fromDown: fired.at - tDown, fromProbe: reached ? fired.at - reached.at : NaN, failingBeforeHook: failing.filter((a) => a.at <= fired.at).length });
+        const resolved = await waitHook((h) => hooks.indexOf(h) >= from && h.subject === `svc-${i}` && h.event === 'resolved', 15_000);
+        if (!resolved) failures.push(`svc-${i} trial ${k}: no RESOLVED webhook within 15 s`);
+      }
+    };
+    await Promise.all(Array.from({ length: SERVICES }, (_, i) => lane(i, Math.floor(TRIALS / SERVICES) + (i < TRIALS % SERVICES ? 1 : 0))));
+
+    // Baseline: the same delivery from here, nothing in front of it (median of 20 posts).
+    const posts = [];
+    for (let k = 0; k < 20; k++) {
+      const t0 = performance.now();
+      const n = hooks.length;
+      await fetch(`http://127.0.0.1:${hookPort}/hook`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ baseline: true, event: 'fired', subject: 'baseline' }) }).then((r) => r.text());
+      posts.push((hooks[n]?.at ?? performance.now()) - t0);
+    }
+    const fromProbe = trials.map((t) => t.fromProbe).filter(Number.isFinite);
+    const fromDown = trials.map((t) => t.fromDown);
+    const p99 = percentile(fromProbe, 99);
+    const bound = THRESHOLD * INTERVAL_S * 1000;
+    const broken = failures.length ? failures.slice(0, 3).join('; ') : fromProbe.length < trials.length ? `${trials.length - fromProbe.length} trials fired before ${THRESHOLD} failing probes were answered` : undefined;
+    return [
+      {
+        figure: `alert latency, failing probe → webhook (${trials.length} trials, p99)`,
+        ours: `${p99.toFixed(0)} ms (median ${median(fromProbe).toFixed(0)}, max ${Math.max(...fromProbe).toFixed(0)})`,
+        baseline: `${median(posts).toFixed(1)} ms one loopback POST`,
+        ratio: p99 / 1000,
+        budget: '≤ 1000 ms (ratio: to budget)',
+        pass: p99 <= 1000,
+        ...(broken ? { broken } : {}),
+        data: { trials, posts },
+      },
+      {
+        figure: `alert latency, target down → webhook (p99)`,
+        ours: `${percentile(fromDown, 99).toFixed(0)} ms (median ${median(fromDown).toFixed(0)})`,
+        baseline: `≤ ${bound} ms: ${THRESHOLD} probes at ${INTERVAL_S} s`,
+        ratio: percentile(fromDown, 99) / bound,
+        budget: '(no budget)',
+        note: `interval_s ${INTERVAL_S}, failure_threshold ${THRESHOLD}, ${SERVICES} services failing in overlapping lanes; latency from the target down includes up to ${THRESHOLD} probe intervals`,
+      },
+    ];
+  } finally {
+    down.fill(false);
+    if (server.exitCode === null) {
+      const exited = new Promise((r) => server.once('exit', r));
+      server.kill('SIGTERM');
+      await Promise.race([exited, sleep(10_000)]);
+      if (server.exitCode === null) server.kill('SIGKILL');
+    }
+    target.closeAllConnections();
+    receiver.closeAllConnections();
+    await Promise.all([new Promise((r) => target.close(r)), new Promise((r) => receiver.close(r))]);
+  }
+}
