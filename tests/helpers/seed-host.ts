@@ -10,16 +10,14 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import type { AddressInfo } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { engineInDir } from './engine-in-dir';
 import { expect } from 'vitest';
-import { AuditLog } from '../../src/audit/emergency-log';
 import { configSchema, type Config } from '../../src/config/schema';
-import { realClock } from '../../src/core/clock';
-import { createRunEngine, type RunEngine } from '../../src/runbook/engine';
+import type { RunEngine } from '../../src/runbook/engine';
 import type { RunOutcome } from '../../src/runbook/events';
 import { loadRunbooks } from '../../src/runbook/loader';
 import { createSshShell, type SshShell } from '../../src/ssh/shell';
 import { startSshd, type RunningSshd } from './sshd';
-import { FileLockStore } from '../../src/runbook/locks';
 
 /** What a health endpoint answers: status and body, per path. */
 export type HttpAnswer = { status: number; body: string };
@@ -113,21 +111,11 @@ export async function startSeedHost(opts: SeedHostOptions): Promise<SeedHost> {
     answer: (path, a) => answers.set(path, a),
     healthUrl,
     engine() {
-      const base = mkdtempSync(join(dir, 'run-'));
-      auditPath = join(base, 'emergency.log');
-      return createRunEngine({
-        config: config(),
-        runbooks,
-        shell,
-        // Waits and poll intervals compressed; SSH commands and their timeouts are real.
-        clock: realClock(1000),
-        operator: 'orion',
-        audit: new AuditLog(auditPath),
-        journalDir: join(base, 'journal'),
-        locks: new FileLockStore(join(base, 'locks')),
-        // Approval flows have their own tests; here the approver says yes at once.
-        approve: async () => ({ ok: true, approver: 'vega' }),
-      });
+      // Waits and poll intervals compressed; SSH commands and their timeouts are real. Approval
+      // flows have their own tests; here the approver says yes at once.
+      const made = engineInDir(dir, { config: config(), runbooks, shell, approve: async () => ({ ok: true, approver: 'vega' }) });
+      auditPath = made.auditPath;
+      return made.engine;
     },
     async run(engine, runbook, target, params = {}) {
       const output = new Map<string, string[]>();

@@ -6,15 +6,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { engineInDir } from '../helpers/engine-in-dir';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AuditLog } from '../../src/audit/emergency-log';
 import { configSchema } from '../../src/config/schema';
 import { realClock } from '../../src/core/clock';
-import { createRunEngine, planLines } from '../../src/runbook/engine';
+import { planLines } from '../../src/runbook/engine';
 import { parseRunbook } from '../../src/runbook/loader';
 import type { Runbook } from '../../src/runbook/schema';
 import type { RemoteShell } from '../../src/ssh/types';
-import { FileLockStore } from '../../src/runbook/locks';
 
 // HTTP steps only: any SSH use is a bug in the test.
 const noShell: RemoteShell = { exec: () => Promise.reject(new Error('no ssh in this test')), probe: async () => ({ ok: false, error: 'no ssh' }), close: () => {} };
@@ -69,16 +68,11 @@ function runbook(text: string): Runbook {
 
 async function run(): Promise<{ outcome: string; steps: [string, string, string | undefined][] }> {
   const rb = runbook(yaml);
-  const base = mkdtempSync(join(dir, 'run-'));
-  const engine = createRunEngine({
+  const { engine } = engineInDir(dir, {
     config: configSchema.parse({ hosts: [{ name: 'h1', address: '127.0.0.1' }], services: [{ name: 'api', host: 'h1', health_url: `http://127.0.0.1:${port}/api/health` }] }),
     runbooks: new Map([[rb.id, rb]]),
     shell: noShell,
     clock: realClock(100),
-    operator: 'orion',
-    audit: new AuditLog(join(base, 'emergency.log')),
-    journalDir: join(base, 'journal'),
-    locks: new FileLockStore(join(base, 'locks')),
   });
   const started = engine.start('api-json', 'api');
   if (!started.ok) throw new Error(started.error);

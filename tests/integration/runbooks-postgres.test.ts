@@ -7,17 +7,16 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { engineInDir } from '../helpers/engine-in-dir';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AuditLog } from '../../src/audit/emergency-log';
 import { createApprovalHook } from '../../src/approval/engine-hook';
 import type { RunPrompt } from '../../src/core/views';
 import { runCheck, type CheckRow } from '../../src/cli/check';
 import { configSchema, type Config } from '../../src/config/schema';
 import { realClock } from '../../src/core/clock';
-import { createRunEngine, type RunEngine } from '../../src/runbook/engine';
+import type { RunEngine } from '../../src/runbook/engine';
 import type { RunOutcome } from '../../src/runbook/events';
 import { loadRunbooks } from '../../src/runbook/loader';
-import { FileLockStore } from '../../src/runbook/locks';
 import { createSshShell, type SshShell } from '../../src/ssh/shell';
 import { requireSshd, startSshd, type RunningSshd } from '../helpers/sshd';
 import { PG_BIN as PG, requirePostgres, startPgCluster, type PgCluster } from '../helpers/pg-cluster';
@@ -86,23 +85,18 @@ function config(): Config {
 }
 
 function engine(): RunEngine {
-  const base = mkdtempSync(join(dir, 'run-'));
-  auditPath = join(base, 'emergency.log');
-  return createRunEngine({
+  const made = engineInDir(dir, {
     config: config(),
     runbooks,
     shell,
-    clock: realClock(1000),
-    operator: 'orion',
-    audit: new AuditLog(auditPath),
-    journalDir: join(base, 'journal'),
-    locks: new FileLockStore(join(base, 'locks')),
     // The approver says yes at once; the plan it was shown is kept for the test.
     approve: async (ctx) => {
       plans.push(ctx.plan);
       return { ok: true, approver: 'vega' };
     },
   });
+  auditPath = made.auditPath;
+  return made.engine;
 }
 
 function audit(name: string): string[] {
@@ -238,19 +232,9 @@ describe('postgres-restore: nothing irreversible on a dump not known to be whole
 
   it('with the real code approval: the code is issued at the gate (not in START), the form shows the comparison, the code approves the swap', async () => {
     const hook = createApprovalHook({ clock: realClock(), policy: { L2: 'declared' } });
-    const base = mkdtempSync(join(dir, 'run-'));
-    auditPath = join(base, 'emergency.log');
-    const e = createRunEngine({
-      config: config(),
-      runbooks,
-      shell,
-      clock: realClock(1000),
-      operator: 'orion',
-      audit: new AuditLog(auditPath),
-      journalDir: join(base, 'journal'),
-      locks: new FileLockStore(join(base, 'locks')),
-      prepareApproval: (info) => hook.prepareApproval(info),
-    });
+    const made = engineInDir(dir, { config: config(), runbooks, shell, prepareApproval: (info) => hook.prepareApproval(info) });
+    auditPath = made.auditPath;
+    const e = made.engine;
     const listed = await e.listChoices('postgres-restore', 'postgresql', 'backup', { database: 'shop' });
     expect(listed.ok).toBe(true);
     let prompt: Extract<RunPrompt, { kind: 'approval' }> | undefined;

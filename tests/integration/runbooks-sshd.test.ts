@@ -9,16 +9,14 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import type { AddressInfo } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { engineInDir } from '../helpers/engine-in-dir';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AuditLog } from '../../src/audit/emergency-log';
 import { configSchema, type Config } from '../../src/config/schema';
-import { realClock } from '../../src/core/clock';
-import { createRunEngine, type RunEngine } from '../../src/runbook/engine';
+import type { RunEngine } from '../../src/runbook/engine';
 import { loadRunbooks } from '../../src/runbook/loader';
 import { createSshShell, type SshShell } from '../../src/ssh/shell';
 import { requireSshd, startSshd, type RunningSshd } from '../helpers/sshd';
 import { requireTools } from '../helpers/requirements';
-import { FileLockStore } from '../../src/runbook/locks';
 
 requireSshd();
 requireTools(['/usr/bin/sqlite3', '/usr/bin/git'], 'apt-get install -y sqlite3 git');
@@ -95,21 +93,11 @@ function config_(): Config {
 
 let auditPath: string;
 function engine(): RunEngine {
-  const base = mkdtempSync(join(dir, 'run-'));
-  auditPath = join(base, 'emergency.log');
-  return createRunEngine({
-    config: config_(),
-    runbooks: loadRunbooks({ builtinDir: join(__dirname, '../../actions') }),
-    shell,
-    // Waits and poll intervals compressed; SSH commands and timeouts are real.
-    clock: realClock(1000),
-    operator: 'orion',
-    audit: new AuditLog(auditPath),
-    journalDir: join(base, 'journal'),
-    locks: new FileLockStore(join(base, 'locks')),
-    // Approval flows have their own tests; here the approver says yes at once.
-    approve: async () => ({ ok: true, approver: 'vega' }),
-  });
+  // Waits and poll intervals compressed; SSH commands and timeouts are real. Approval flows have
+  // their own tests; here the approver says yes at once.
+  const made = engineInDir(dir, { config: config_(), runbooks: loadRunbooks({ builtinDir: join(__dirname, '../../actions') }), shell, approve: async () => ({ ok: true, approver: 'vega' }) });
+  auditPath = made.auditPath;
+  return made.engine;
 }
 
 function audit(name: string): string[] {

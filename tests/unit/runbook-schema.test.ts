@@ -2,16 +2,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { engineInDir } from '../helpers/engine-in-dir';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuditLog } from '../../src/audit/emergency-log';
 import { configSchema, type Config } from '../../src/config/schema';
 import { FakeClock } from '../../src/core/clock';
-import { createRunEngine } from '../../src/runbook/engine';
 import { builtinActionsDir, loadRunbooks, parseRunbook, RunbookLoadError } from '../../src/runbook/loader';
 import { renderSteps, resolveTarget, type RunScope } from '../../src/runbook/render';
 import type { Runbook, SshStep } from '../../src/runbook/schema';
 import type { RemoteShell } from '../../src/ssh/types';
-import { FileLockStore } from '../../src/runbook/locks';
 
 const repoActions = resolve(__dirname, '../../actions');
 
@@ -40,23 +38,16 @@ const shellThatMustNotRun: RemoteShell = {
 };
 
 function engineFor(cfg: Config, runbooks: Map<string, Runbook>) {
-  const base = mkdtempSync(join(dir, 'eng-'));
-  return {
-    base,
-    engine: createRunEngine({
-      config: cfg,
-      runbooks,
-      shell: shellThatMustNotRun,
-      clock: new FakeClock(),
-      operator: 'orion',
-      audit: new AuditLog(join(base, 'emergency.log')),
-      journalDir: join(base, 'journal'),
-      locks: new FileLockStore(join(base, 'locks')),
-      httpProbe: async () => {
-        throw new Error('no http');
-      },
-    }),
-  };
+  const { engine, base } = engineInDir(dir, {
+    config: cfg,
+    runbooks,
+    shell: shellThatMustNotRun,
+    clock: new FakeClock(),
+    httpProbe: async () => {
+      throw new Error('no http');
+    },
+  });
+  return { base, engine };
 }
 
 const minimal = (steps: string, extra = '') => `id: t\nlevel: L1\naudit_name: T_RUN\ntitle: { ko: 테스트, en: Test }\napproval: auto\ntarget: service\n${extra}steps:\n${steps}`;

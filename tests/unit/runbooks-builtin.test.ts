@@ -4,17 +4,16 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { engineInDir } from '../helpers/engine-in-dir';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuditLog } from '../../src/audit/emergency-log';
 import { configSchema, type Config } from '../../src/config/schema';
 import { FakeClock } from '../../src/core/clock';
-import { createRunEngine, type RunEngine } from '../../src/runbook/engine';
+import type { RunEngine } from '../../src/runbook/engine';
 import type { RunEvent } from '../../src/runbook/events';
 import { loadChecklists } from '../../src/checklist/loader';
 import { loadRunbooks, parseRunbook } from '../../src/runbook/loader';
 import type { Runbook } from '../../src/runbook/schema';
 import type { RemoteShell } from '../../src/ssh/types';
-import { FileLockStore } from '../../src/runbook/locks';
 
 const actions = resolve(__dirname, '../../actions');
 // Runbooks another engineer writes (l2/l3) are validated by their own tests; these are ours.
@@ -59,17 +58,11 @@ const recordingShell: RemoteShell = {
 };
 
 function engine(): { engine: RunEngine; events: RunEvent[]; auditPath: string } {
-  const base = mkdtempSync(join(dir, 'e-'));
-  const auditPath = join(base, 'emergency.log');
-  const e = createRunEngine({
+  const { engine: e, auditPath } = engineInDir(dir, {
     config: config(),
     runbooks,
     shell: recordingShell,
     clock: new FakeClock(new Date('2026-01-04T15:30:00+09:00')),
-    operator: 'orion',
-    audit: new AuditLog(auditPath),
-    journalDir: join(base, 'journal'),
-    locks: new FileLockStore(join(base, 'locks')),
     httpProbe: async () => {
       executed.push('http');
       throw new Error('a dry run must not probe');
