@@ -56,6 +56,8 @@ export interface AppProps {
   clock?: Pick<Clock, 'now'>;
   /** Optional store that only ticks (e.g. every second) so clocks move between store updates. */
   tick?: Store<unknown>;
+  /** The header clock in minutes (a `tick` that steps now and then, as in SSH sessions). */
+  clockMinutes?: boolean;
   /** Forces read-only even with a control (defaults to read-only exactly when control is absent). */
   readOnly?: boolean;
   /** Shown in the message bar at start (e.g. runs interrupted in an earlier session). */
@@ -584,6 +586,7 @@ function ConsoleApp(props: AppProps) {
           readOnly={readOnly}
           link={props.link?.getSnapshot()}
           width={width}
+          clockMinutes={props.clockMinutes}
         />
         <Box height={bodyHeight} width={width} overflow="hidden" flexDirection="column">
           {body}

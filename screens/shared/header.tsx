@@ -17,6 +17,8 @@ export interface HeaderProps {
   /** The console server: `attached to <socket>` (or coming back); absent or standalone says `standalone`. */
   link?: ServerLinkView;
   width: number;
+  /** HH:MM instead of HH:MM:SS (SSH sessions, which redraw for the clock only now and then). */
+  clockMinutes?: boolean;
 }
 
 interface Part {
@@ -50,7 +52,7 @@ function sharedStatePart(lang: Lang, link: ServerLinkView | undefined): Part[] {
   return [{ text, priority: 2 }];
 }
 
-export function Header({ lang, operator, configPath, now, timeScale, readOnly, link, width }: HeaderProps) {
+export function Header({ lang, operator, configPath, now, timeScale, readOnly, link, width, clockMinutes }: HeaderProps) {
   const parts: Part[] = [
     { text: t(lang, 'app.name'), priority: 0, tone: 'name' },
     ...(timeScale > 1 ? [{ text: ` ${t(lang, 'header.demo', { scale: timeScale })} `, priority: 0, tone: 'demo' as const }] : []),
@@ -59,7 +61,7 @@ export function Header({ lang, operator, configPath, now, timeScale, readOnly, l
     { text: path.basename(configPath), priority: 3 },
     linkPart(lang, link),
     ...sharedStatePart(lang, link),
-    { text: formatClock(now), priority: 1 },
+    { text: clockMinutes ? formatClock(now).slice(0, 5) : formatClock(now), priority: 1 },
   ];
   const sep = ' · ';
   const total = (list: Part[]) => list.reduce((w, p, i) => w + displayWidth(p.text) + (i ? sep.length : 0), 0);

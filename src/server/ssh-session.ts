@@ -22,6 +22,8 @@ import type { ApprovalBoard } from '../operators/approval-board';
 import { ApprovalPanelStore } from './ssh-approval-panel';
 import { startWatch } from '../../screens/watch/start-watch';
 import type { ChannelTerminal } from './ssh-terminal';
+import { SessionFrames } from './ssh-frames';
+import type { FleetStore } from '../core/views';
 import { gatedChecklists, gatedIncidents, gatedIsolation, gatedRunControl } from './ssh-control';
 
 /** What the server lends its SSH sessions: its stores, engine and gate. */
@@ -54,28 +56,39 @@ export function openConsole(parts: SshServerParts, who: Principal, term: Channel
   const monitors = ctx.monitors;
   const config = parts.loaded.config;
   const streams = { stdout: term.stdout, stdin: term.stdin } as unknown as Streams;
+  // A pending approval's code only on the requester's own console (src/server/topic-views.ts).
+  const runs = runsStoreFor(ctx.engine, who.name);
+  // The session's frame budget: monitoring stores and the clock at most once a frame (ssh-frames.ts).
+  const frames = new SessionFrames({ runs });
+  term.onKey = () => frames.key();
+  const fleet: FleetStore = Object.assign(frames.pace(ctx.fleet), {
+    start: () => ctx.fleet.start(),
+    stop: () => ctx.fleet.stop(),
+    probeNow: () => ctx.fleet.probeNow(),
+    onTransition: (listener: Parameters<FleetStore['onTransition']>[0]) => ctx.fleet.onTransition(listener),
+  });
   const props: Parameters<typeof startConsole>[0] = {
-      fleet: ctx.fleet,
-      // A pending approval's code only on the requester's own console (src/server/topic-views.ts).
-      runs: runsStoreFor(ctx.engine, who.name),
+      fleet,
+      runs,
       control: gatedRunControl(ctx.engine, gate, who, parts.board),
       lang: langOf(env),
       operator: who.name,
       configPath: parts.loaded.path,
       clock: ctx.clock,
-      tick: parts.tick,
+      tick: frames.clock,
+      clockMinutes: true,
       // The header says where this console lives: in the server, reached over SSH.
       link: new BatchedStore<ServerLinkView>({ state: 'attached', socket: `ssh (${who.name})` }),
       ops: {
-        checklists: ctx.ops.checklists,
+        checklists: frames.pace(ctx.ops.checklists),
         checklistControl: gatedChecklists(ctx.ops.checklists, gate, who),
-        incidents: ctx.ops.incidents,
+        incidents: frames.pace(ctx.ops.incidents),
         incidentControl: gatedIncidents(ctx.ops.incidents, gate, who),
       },
       ...(monitors
         ? {
             fleetStores: {
-              alerts: monitors.alerts,
+              alerts: frames.pace(monitors.alerts),
               isolation: gatedIsolation(monitors.alerts, gate, who, (error) => ({ ok: false as const, error })),
               alertControl: gatedAlertControl(localAlertControl(monitors.alerts, monitors.mutes, who.name), (intent) => {
                 try {
@@ -85,22 +98,36 @@ export function openConsole(parts: SshServerParts, who: Principal, term: Channel
                   return (err as Error).message;
                 }
               }),
-              websocket: monitors.websocket,
-              ...(config.node_sources.length ? { nodes: monitors.nodes } : {}),
-              ...(config.hosts.length ? { hosts: monitors.hosts } : {}),
+              websocket: frames.pace(monitors.websocket),
+              ...(config.node_sources.length ? { nodes: frames.pace(monitors.nodes) } : {}),
+              ...(config.hosts.length ? { hosts: frames.pace(monitors.hosts) } : {}),
             },
           }
         : {}),
   };
-  if (!who.roles.has('approver')) return startConsole(props, streams);
+  if (!who.roles.has('approver')) {
+    const handle = startConsole(props, streams);
+    return {
+      waitUntilExit: () => handle.waitUntilExit().finally(() => frames.stop()),
+      unmount: () => {
+        frames.stop();
+        handle.unmount();
+      },
+    };
+  }
   // An approver's console has the approvals panel under it, which takes keys while it shows one.
   const panel = new ApprovalPanelStore(parts.board, who, () => term.rows);
   term.intercept = (data) => panel.key(data);
   const handle = startSshConsole(props, panel, streams);
   return {
-    waitUntilExit: () => handle.waitUntilExit().finally(() => panel.stop()),
+    waitUntilExit: () =>
+      handle.waitUntilExit().finally(() => {
+        panel.stop();
+        frames.stop();
+      }),
     unmount: () => {
       panel.stop();
+      frames.stop();
       handle.unmount();
     },
   };

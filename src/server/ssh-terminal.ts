@@ -92,9 +92,14 @@ export class ChannelTerminal {
   /** Takes keys before the screen does (an approval panel); true when it took this one. */
   intercept?: (data: Buffer) => boolean;
 
+  /** Hears every key from the client (the session's frame pacing, src/server/ssh-frames.ts). */
+  onKey?: () => void;
+
   /** Keys from the client. */
   input(data: Buffer): void {
-    if (this.closed || this.intercept?.(data)) return;
+    if (this.closed) return;
+    this.onKey?.();
+    if (this.intercept?.(data)) return;
     this.stdin.write(data);
   }
 

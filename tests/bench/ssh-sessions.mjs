@@ -92,7 +92,7 @@ export async function sshSessions(work) {
       `operators:\n  unknown: refused\n  people:\n    - { name: bench, keys: ["${pub}"], roles: [viewer, operator] }\n`,
   );
   // 15 s between sessions' keys: --ssh-idle must not reap the attached sessions during the window.
-  const server = spawn(process.execPath, [bin, 'serve', '--config', cfg, '--socket', join(dir, 'run', 'console.sock'), '--ssh', `127.0.0.1:${port}`, '--ssh-idle', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const server = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), bin, 'serve', '--config', cfg, '--socket', join(dir, 'run', 'console.sock'), '--ssh', `127.0.0.1:${port}`, '--ssh-idle', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   server.stderr.on('data', (d) => (log += d));
   const sessions = [];

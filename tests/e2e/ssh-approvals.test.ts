@@ -87,6 +87,8 @@ describe('approvals by SSH key', () => {
     expect(lines).toContain('L3_BOX_RESET: REASON: box hung, SSH refused');
     // No refusal on the way: three different identities.
     expect(lines.filter((l) => /REJECTED|REFUSED/.test(l))).toEqual([]);
+    // The run ends (its host lock goes with it) before the next test starts an L2 on that host.
+    await alice.waitFor(/SUCCESS/, 60_000);
   }, 150_000);
 
   it('TOTP: enrol prints an otpauth URI and a QR code (secret owner-only); the requester types bob and the code computed from it; audited (totp)', async () => {

@@ -43,7 +43,8 @@ describe('serve --ssh with OpenSSH', () => {
     await t.waitFor(/doai-orchestrator\s+UP/, 30_000);
     t.send('1');
     if (/restart anyway/.test(await t.waitFor(/restart anyway with L1 Soft Reset\? \(y\/n\)|Restart the service/, 30_000))) t.send('y');
-    expect(await t.waitFor(/✓ SUCCESS — L1 recovery succeeded/, 60_000)).toMatch(/operator alice · ssh-console\.yaml · attached to ssh \(alice\)/);
+    // The header clock of an SSH session is HH:MM (it steps now and then, src/server/ssh-frames.ts).
+    expect(await t.waitFor(/✓ SUCCESS — L1 recovery succeeded/, 60_000)).toMatch(/operator alice · ssh-console\.yaml · attached to ssh \(alice\) · \d\d:\d\d\s*\n/);
     t.send('Escape');
     // Back on the dashboard before q (ESC and q in one read would be Alt-q).
     await t.waitFor(/Last run: L1 Soft Reset on caddy — SUCCESS/, 20_000);
