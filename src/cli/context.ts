@@ -1,6 +1,7 @@
 // Builds the core objects a command needs from the config. Interactive, headless run and the
 // demo all go through here, so they share one wiring and one set of safety checks.
 import { pgMuteShare } from '../state/pg-mutes';
+import { pgAckShare } from '../state/pg-acks';
 import { dirname, join } from 'node:path';
 import { DemoProviderKeyError, readDemoProviderKey } from '../demo/provider-key';
 import { UserError } from './exit';
@@ -164,7 +165,7 @@ export function buildContext(loaded: LoadedConfig, flags: CommonFlags, early?: E
       // Under a shared state backend only the leading server evaluates alerts and pages: a console
       // on its own would page a second time.
       // and silences and maintenance windows live in the database, so whichever box leads honours them.
-      ...(config.state.backend === 'postgres' ? { alertsStartedByCaller: true, mutesShared: pgMuteShare(config.state.url_env) } : {}),
+      ...(config.state.backend === 'postgres' ? { alertsStartedByCaller: true, mutesShared: pgMuteShare(config.state.url_env), acksShared: pgAckShare(config.state.url_env) } : {}),
       ...extra.alerts,
     });
   }

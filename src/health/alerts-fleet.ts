@@ -13,6 +13,7 @@ import { createWebSocketMonitor, type WebSocketMonitor } from './websocket';
 import { createAlertsStore, type AlertActions, type AlertNotifier, type AlertsStoreHandle } from './alerts-store';
 import { registerAlertEvaluator } from './alerts-evaluator-presence';
 import { MuteStore, type MuteShare } from './alerts-mute';
+import type { AckShare } from './alerts-acks';
 
 /** Silences and console-started maintenance windows, kept across restarts. */
 export const MUTES_FILE = 'mutes.json';
@@ -39,6 +40,8 @@ export interface FleetMonitorsOptions {
   audit?: (message: string) => void;
   /** Where silences and maintenance windows live when boxes share state (else <stateDir>/mutes.json). */
   mutesShared?: MuteShare;
+  /** Where acknowledgements are kept when boxes share state (a new leader knows them); else in memory. */
+  acksShared?: AckShare;
 }
 
 export interface FleetMonitors {
@@ -86,6 +89,7 @@ export function createFleetMonitors(opts: FleetMonitorsOptions): FleetMonitors {
     nodes,
     notifier: opts.notifier ? opts.notifier(notifier) : notifier,
     ackNotifier: notifier,
+    ...(opts.acksShared ? { acks: opts.acksShared } : {}),
     mutes,
     ...(opts.audit ? { audit: opts.audit } : {}),
     timeline: toTimeline,

@@ -6,6 +6,7 @@
 //
 // Nothing here may crash the console: a failing webhook, runbook start or file write becomes a
 // line in the alerts pane.
+import type { AckShare, SharedAck } from './alerts-acks';
 import { RotatingLog } from '../core/rotating-log';
 import type { Clock } from '../core/clock';
 import { BatchedStore } from '../core/store';
@@ -62,6 +63,8 @@ export interface AlertsStoreOptions {
   mutes?: MuteStore;
   /** Sends acknowledgements (PagerDuty acknowledge): the webhooks themselves, never an outbox. */
   ackNotifier?: AlertNotifier;
+  /** Acknowledgements kept beyond this evaluator (a shared state backend: a new leader knows them). */
+  acks?: AckShare;
   /** Writes one audit line (ALERTS: ACK …); throws when it cannot. */
   audit?(message: string): void;
   /** Puts a line in the open incident's timeline. */
@@ -297,6 +300,7 @@ class AlertsStoreImpl extends BatchedStore<AlertsSnapshot> implements AlertsStor
     };
     this.active.set(c.key, alert);
     this.emit({ type: 'alert.fired', alert: { ...alert }, at: now });
+    this.adoptSharedAck(alert);
     const action = c.rule.action;
     const jobs: Promise<unknown>[] = [];
     if (action === 'notify_oncall' || action === 'notify_and_isolate') jobs.push(this.notify(alert, `[FIRING] ${c.rule.name}: ${c.message}`));
@@ -435,10 +439,37 @@ class AlertsStoreImpl extends BatchedStore<AlertsSnapshot> implements AlertsStor
     this.publish();
   }
 
+  /** A firing another evaluator (the previous leader) saw acknowledged stays acknowledged here: not paged again. */
+  private adoptSharedAck(alert: Mutable<AlertView>): void {
+    let ack: SharedAck | undefined;
+    try {
+      ack = this.opts.acks?.lookup(alert.key);
+    } catch (err) {
+      this.addAction(alert, `could not read earlier acknowledgements (${err instanceof Error ? err.message : String(err)})`);
+      return;
+    }
+    if (!ack) return;
+    alert.acknowledged = { by: ack.by, at: ack.at };
+    this.addAction(alert, `acknowledged by ${ack.by} at ${ack.at.toISOString()} on ${ack.box} (before this server evaluated it) — not notified again`);
+  }
+
   acknowledge(key: string, operator: string): AckResult {
     const alert = this.active.get(key);
     if (!alert) return { ok: false, error: `no firing alert ${key} — it may have resolved meanwhile` };
     if (alert.acknowledged) return { ok: false, error: `already acknowledged by ${alert.acknowledged.by} at ${alert.acknowledged.at.toISOString()}` };
+    if (this.opts.acks) {
+      let shared: ReturnType<AckShare['record']>;
+      try {
+        shared = this.opts.acks.record(key, operator);
+      } catch (err) {
+        return { ok: false, error: `not acknowledged: ${err instanceof Error ? err.message : String(err)}` };
+      }
+      if (shared.kind === 'earlier') {
+        alert.acknowledged = { by: shared.ack.by, at: shared.ack.at };
+        this.publish();
+        return { ok: false, error: `already acknowledged by ${shared.ack.by} at ${shared.ack.at.toISOString()} on ${shared.ack.box}` };
+      }
+    }
     const now = this.opts.clock.now();
     try {
       this.opts.audit?.(`ACK ${key} by ${operator}`);

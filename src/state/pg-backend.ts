@@ -465,6 +465,7 @@ export class PgStateBackend implements StateBackend {
     const mutes = await c.query("DELETE FROM doai_mutes WHERE COALESCE(ended_at, until) < now() - interval '30 days'");
     // A nonce only needs remembering while its approval could still be taken (SIGNED_MAX_AGE_S).
     await c.query("DELETE FROM doai_approval_nonces WHERE taken_at < now() - interval '1 day'");
+    await c.query("DELETE FROM doai_acks WHERE at < now() - interval '30 days'");
     await c.query("DELETE FROM doai_forwarded WHERE created_at < now() - interval '30 days'");
     if (outbox.rowCount || runs.rowCount) this.opts.log('info', `housekeeping: removed ${outbox.rowCount ?? 0} old notification(s) and ${runs.rowCount ?? 0} old run view(s)`);
     if (mutes.rowCount) this.opts.log('info', `housekeeping: removed ${mutes.rowCount} silence(s) and maintenance window(s) that ended over 30 days ago`);

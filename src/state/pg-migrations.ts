@@ -153,6 +153,20 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 8,
+    description: 'alert acknowledgements, per firing episode, known to every leader',
+    sql: `
+      CREATE TABLE doai_acks (
+        key text NOT NULL,
+        seq integer NOT NULL,
+        by_user text NOT NULL,
+        box text NOT NULL,
+        at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (key, seq)
+      );
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
