@@ -6,6 +6,7 @@ import { connect, type Socket } from 'node:net';
 import { unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BatchedStore, type Store } from '../core/store';
+import { ConsoleOutputStore } from './console-output';
 import { FrameError, FrameReader, encodeFrame } from '../protocol/wire';
 import { THIS_BUILD, versionMismatch, type WireVersion } from '../protocol/version';
 import { challengeDirFor, socketProblem } from '../protocol/socket-path';
@@ -208,7 +209,8 @@ export class Attached {
   store<K extends TopicName>(topic: K): Store<Topics[K] | undefined> {
     let s = this.stores.get(topic);
     if (!s) {
-      s = new RemoteStore<unknown>();
+      // The console topic's run output comes as deltas, put back together as frames arrive.
+      s = topic === 'console' ? (new ConsoleOutputStore((runId) => this.request('run.tail', { runId })) as RemoteStore<unknown>) : new RemoteStore<unknown>();
       this.stores.set(topic, s);
       this.write({ t: 'subscribe', topics: [topic] });
     }

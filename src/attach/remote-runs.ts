@@ -23,7 +23,8 @@ import { Latest } from './remote-health';
 
 /**
  * The server's runs and their output, behind the RunsStore the screens read. A running run's
- * output comes with every snapshot; a finished run's is kept from when it was running, or asked
+ * output is in every snapshot (put together from the server's deltas: src/attach/console-output.ts,
+ * or the in-process topic's own tail); a finished run's is kept from when it was running, or asked
  * for once (it no longer changes) and shown when it arrives.
  */
 export class RemoteRuns implements RunsStore {
@@ -45,7 +46,7 @@ export class RemoteRuns implements RunsStore {
   getSnapshot = (): RunsSnapshot => {
     const from = this.latest.getSnapshot();
     if (this.cache?.from === from && this.cache.fetched === this.fetched) return this.cache.out;
-    for (const [runId, lines] of Object.entries(from.output)) this.kept.set(runId, lines);
+    for (const [runId, chunk] of Object.entries(from.output)) this.kept.set(runId, chunk.lines);
     const out: RunsSnapshot = { runs: from.runs, outputVersion: from.outputVersion + this.fetched };
     this.cache = { from, fetched: this.fetched, out };
     return out;
@@ -62,7 +63,7 @@ export class RemoteRuns implements RunsStore {
 
   getOutput = (runId: string, max: number): OutputLine[] => {
     const snap = this.latest.getSnapshot();
-    let lines = snap.output[runId];
+    let lines = snap.output[runId]?.lines;
     if (!lines) {
       // Over (or never seen running): its final output, asked for once; meanwhile what was seen.
       this.fetch(runId);

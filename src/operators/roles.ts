@@ -9,7 +9,7 @@ import type { Role } from './schema';
 
 /** Reading only: anyone who may connect at all. */
 // Reading a run's output, events or a form's defaults changes nothing (run.choices runs a command: operator).
-const VIEWER_INTENTS = new Set(['status', 'fleet.probe', 'run.output', 'run.events', 'run.defaults', 'approvals.list']);
+const VIEWER_INTENTS = new Set(['status', 'fleet.probe', 'run.output', 'run.tail', 'run.events', 'run.defaults', 'approvals.list']);
 /** Approving someone else's run (the approver's key press, TOTP is checked in the flow). */
 const APPROVER_INTENTS = new Set(['approvals.approve', 'approve', 'run.approve']);
 

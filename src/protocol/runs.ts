@@ -22,12 +22,27 @@ import type { RunEvent } from '../runbook/events';
 export const CONSOLE_OUTPUT_LINES = 2000;
 
 /**
- * The server's runs as an operator console shows them, with the output so far of each run still
- * going (a finished run's output is asked for once, with run.output: it no longer changes, and
- * resending it with every line of another run would cost every console for nothing).
+ * A running run's output on the wire. Lines are numbered per run from its first line (0): `from`
+ * is the number of the first line here. With `reset`, these are the run's newest lines (up to
+ * CONSOLE_OUTPUT_LINES) and replace whatever the console had for it; without, they follow what the
+ * console has, whose count must be `from` (else it asks for the tail again: run.tail).
+ */
+export interface OutputChunk {
+  from: number;
+  lines: OutputLine[];
+  reset?: true;
+}
+
+/**
+ * The server's runs as an operator console shows them, with the output of each run still going
+ * (a finished run's output is asked for once, with run.output: it no longer changes). The topic's
+ * own snapshot carries every running run's tail (`reset` chunks); on the socket each connection
+ * gets that once, then only the lines appended since its last frame (src/server/output-deltas.ts),
+ * and the console puts the tail back together (src/attach/console-output.ts).
  */
 export interface ConsoleRunsSnapshot extends RunsSnapshot {
-  output: Record<string, OutputLine[]>;
+  /** Running runs whose output changed since this console's last frame (all of them in the topic itself). */
+  output: Record<string, OutputChunk>;
   /** Runs found INTERRUPTED when the server started (killed mid-run): the message bar's line. */
   notice?: Localized;
 }
@@ -52,6 +67,8 @@ export interface RunIntents {
   'run.cancel': [{ runId: string }, null];
   /** A run's output as the server keeps it (up to CONSOLE_OUTPUT_LINES, from the start). */
   'run.output': [{ runId: string }, OutputLine[]];
+  /** A run's newest lines with the count of all its lines so far: a console that lost track resyncs. */
+  'run.tail': [{ runId: string }, { total: number; lines: OutputLine[] }];
   'run.confirm': [{ runId: string }, null];
   /**
    * A run's events from index `after` on (what `doai-console run` prints), its steps' titles, and

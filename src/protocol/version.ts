@@ -3,8 +3,8 @@
 declare const __DOAI_VERSION__: string | undefined;
 declare const __DOAI_BUILD_ID__: string | undefined;
 
-/** Bumped when a message shape changes incompatibly. */
-export const PROTOCOL = 1;
+/** Bumped when a message shape changes incompatibly. 2: console output as per-run deltas. */
+export const PROTOCOL = 2;
 
 export interface WireVersion {
   protocol: number;

@@ -13,6 +13,7 @@ import { THIS_BUILD, versionMismatch, type WireVersion } from '../protocol/versi
 import { TOPIC_NAMES, type ClientMessage, type IntentName, type ProvenIdentity, type ServerMessage, type TopicName, type Topics } from '../protocol/messages';
 import { newNonce, verifyProof } from './identity';
 import { consoleViewFor } from './topic-views';
+import { OutputDeltas } from './output-deltas';
 import type { ConsoleRunsSnapshot } from '../protocol/runs';
 import type { ServerLog } from './log';
 
@@ -67,6 +68,8 @@ class Connection {
   private readonly unsubscribe: (() => void)[] = [];
   private readonly seq = new Map<TopicName, number>();
   private flushQueued = false;
+  /** What of each run's output this console has been sent (the console topic goes as deltas). */
+  private readonly deltas = new OutputDeltas();
   stalledSince?: number;
   closed = false;
   private authTimer?: NodeJS.Timeout;
@@ -197,8 +200,9 @@ class Connection {
       const seq = (this.seq.get(topic) ?? 0) + 1;
       this.seq.set(topic, seq);
       const data = this.hub.opts.topics[topic]!.getSnapshot();
-      // A pending approval's one-time code goes only to the run's requester (src/server/topic-views.ts).
-      this.sendSnapshot(topic, seq, topic === 'console' ? consoleViewFor(data as ConsoleRunsSnapshot, this.identity) : data);
+      // A pending approval's one-time code goes only to the run's requester (src/server/topic-views.ts);
+      // run output goes as the lines this console has not been sent yet (src/server/output-deltas.ts).
+      this.sendSnapshot(topic, seq, topic === 'console' ? this.deltas.frame(consoleViewFor(data as ConsoleRunsSnapshot, this.identity)) : data);
     }
   }
 

@@ -9,7 +9,7 @@
 // out. Every handler takes the identity the transport proved (the local socket's uid, or an SSH
 // session's key) and acts as that operator; role checks wrap the table, they do not live in it.
 import type { ConsoleContext } from '../cli/context';
-import type { OutputLine, RunsSnapshot, Severity, ApprovalAnswer, Localized } from '../core/views';
+import type { RunsSnapshot, Severity, ApprovalAnswer, Localized } from '../core/views';
 import type { Store } from '../core/store';
 import { BatchedStore } from '../core/store';
 import { LiveRunsSource } from '../watch/live-runs';
@@ -17,7 +17,7 @@ import { MergedRunsStore, type ObservedRuns } from '../watch/merged-runs';
 import { findInterruptedRuns, interruptedNotice, replayRuns, withResume, type InterruptedRun } from '../cli/resume';
 import type { RunEvent } from '../runbook/events';
 import { escalationOffer } from '../runbook/escalation';
-import { CONSOLE_OUTPUT_LINES, type ConsoleRunsSnapshot, type RunIntents, type RunTopics } from '../protocol/runs';
+import { CONSOLE_OUTPUT_LINES, type ConsoleRunsSnapshot, type OutputChunk, type RunIntents, type RunTopics } from '../protocol/runs';
 import type { ProvenIdentity } from '../protocol/messages';
 
 export type RunIntentName = keyof RunIntents;
@@ -26,7 +26,7 @@ export type RunIntentName = keyof RunIntents;
  * Reads a console repeats (an attached `run` polls run.events several times a second): answered
  * like any intent, role-checked, but not written to the history or the server log line by line.
  */
-export const QUIET_INTENTS: ReadonlySet<string> = new Set(['run.events', 'run.output', 'run.defaults']);
+export const QUIET_INTENTS: ReadonlySet<string> = new Set(['run.events', 'run.output', 'run.tail', 'run.defaults']);
 export type RunIntentHandlers = { [N in RunIntentName]: (args: RunIntents[N][0], who: ProvenIdentity) => Promise<RunIntents[N][1]> };
 
 export interface ServerRuns {
@@ -84,6 +84,12 @@ function answer(args: unknown): ApprovalAnswer {
   }
 }
 
+/** A run's newest lines, numbered: `from` is the number of the first (its line count less those kept). */
+function tailOf(runs: MergedRunsStore, runId: string, count: number): OutputChunk {
+  const lines = runs.getOutput(runId, CONSOLE_OUTPUT_LINES);
+  return { from: Math.max(0, count - lines.length), lines, reset: true };
+}
+
 /** The merged runs with each run's output: one object per change, shared by every console. */
 class ConsoleRunsTopic implements Store<ConsoleRunsSnapshot> {
   private cache?: { from: RunsSnapshot; notice?: Localized; out: ConsoleRunsSnapshot };
@@ -95,8 +101,8 @@ class ConsoleRunsTopic implements Store<ConsoleRunsSnapshot> {
     const from = this.runs.getSnapshot();
     const notice = this.notice.getSnapshot();
     if (this.cache && this.cache.from === from && this.cache.notice === notice) return this.cache.out;
-    const output: Record<string, OutputLine[]> = {};
-    for (const r of from.runs) if (r.state === 'running') output[r.runId] = this.runs.getOutput(r.runId, CONSOLE_OUTPUT_LINES);
+    const output: Record<string, OutputChunk> = {};
+    for (const r of from.runs) if (r.state === 'running') output[r.runId] = tailOf(this.runs, r.runId, r.outputCount);
     const out: ConsoleRunsSnapshot = { runs: from.runs, outputVersion: from.outputVersion, output, ...(notice ? { notice } : {}) };
     this.cache = { from, notice, out };
     return out;
@@ -183,6 +189,13 @@ export function createServerRuns(ctx: ConsoleContext, extra: { observed?: Observ
       return null;
     },
     'run.output': async (args) => runs.getOutput(str(args, 'runId'), CONSOLE_OUTPUT_LINES),
+    'run.tail': async (args) => {
+      const runId = str(args, 'runId');
+      const view = runs.getSnapshot().runs.find((r) => r.runId === runId);
+      if (!view) throw new Error(`no run ${runId} on this server`);
+      const tail = tailOf(runs, runId, view.outputCount);
+      return { total: tail.from + tail.lines.length, lines: tail.lines };
+    },
     'run.events': async (args) => {
       const runId = str(args, 'runId');
       const after = Number((args as { after?: unknown }).after ?? 0);
