@@ -3,10 +3,12 @@
 // is enrolled once (`doai-console operator enroll <name>`) and held only by the server, in an
 // owner-only file in its state folder; the requester types the approver's name and the current
 // code. Codes are single-use (a step once accepted is never accepted again for that approver),
-// ±1 step; 5 wrong codes lock that approver for 5 minutes.
+// ±1 step; 5 wrong codes lock that approver for 5 minutes. Both are remembered in the state
+// folder (src/operators/totp-used.ts), so a restart within the 90 s window does not forget them.
 import { closeSync, fstatSync, openSync, readFileSync, renameSync, writeSync, constants, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import * as OTPAuth from 'otpauth';
+import { readTotpUsed, TotpRecordError, writeTotpUsed } from './totp-used';
 
 export const TOTP_FILE = 'totp-secrets.json';
 export const TOTP_MAX_FAILURES = 5;
@@ -73,9 +75,6 @@ export function enrol(stateDir: string, name: string, opts: { replace?: boolean 
 }
 
 export class TotpVerifier {
-  private readonly lastStep = new Map<string, number>();
-  private readonly failures = new Map<string, { count: number; lockedUntil?: number }>();
-
   constructor(
     private readonly stateDir: string,
     /** The approvers TOTP may prove: the config's operators with the approver role, by lower-case name. */
@@ -114,20 +113,30 @@ export class TotpVerifier {
     const entry = this.approvers().has(typed.trim().toLowerCase()) ? all[name] : undefined;
     if (!entry) return { ok: false, why: 'not-enrolled', name, message: `${name} has no authenticator enrolled (doai-console operator enroll ${name})` };
     const now = this.now();
-    const f = this.failures.get(name) ?? { count: 0 };
+    // Throws (the check is then refused) when the record cannot be trusted: see totp-used.ts.
+    const record = readTotpUsed(this.stateDir);
+    const save = (what: string) => {
+      try {
+        writeTotpUsed(this.stateDir, record, now);
+      } catch (err) {
+        throw new TotpRecordError(`${what} cannot be recorded in ${this.stateDir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}) — refused, so that no code counts twice`);
+      }
+    };
+    const f = record.failures[name] ?? { count: 0 };
     if (f.lockedUntil !== undefined && now < f.lockedUntil) {
       return { ok: false, why: 'locked', name, message: `${name}'s one-time passwords are locked for ${Math.ceil((f.lockedUntil - now) / 1000)} s after ${TOTP_MAX_FAILURES} wrong codes` };
     }
-    if (f.lockedUntil !== undefined) this.failures.delete(name);
+    if (f.lockedUntil !== undefined) delete record.failures[name];
     const token = code.replace(/\s+/g, '');
     if (!/^\d{6}$/.test(token)) return { ok: false, why: 'format', name, message: 'a one-time password is 6 digits' };
     const totp = totpFor(name, entry.secret);
     const delta = totp.validate({ token, timestamp: now, window: 1 });
     const step = Math.floor(now / 1000 / 30) + (delta ?? 0);
     if (delta === null || delta === undefined) {
-      const count = (this.failures.get(name)?.count ?? 0) + 1;
+      const count = (record.failures[name]?.count ?? 0) + 1;
       const locked = count >= TOTP_MAX_FAILURES;
-      this.failures.set(name, { count, ...(locked ? { lockedUntil: now + TOTP_LOCK_MS } : {}) });
+      record.failures[name] = { count, ...(locked ? { lockedUntil: now + TOTP_LOCK_MS } : {}) };
+      save(`a wrong one-time password of ${name}`);
       return {
         ok: false,
         why: 'wrong',
@@ -136,10 +145,12 @@ export class TotpVerifier {
         message: locked ? `wrong one-time password for ${name}: ${TOTP_MAX_FAILURES} wrong codes, locked for ${TOTP_LOCK_MS / 60_000} min` : `wrong one-time password for ${name} (${TOTP_MAX_FAILURES - count} left before a ${TOTP_LOCK_MS / 60_000} min lock)`,
       };
     }
-    const last = this.lastStep.get(name);
+    const last = record.used[name];
     if (last !== undefined && step <= last) return { ok: false, why: 'reused', name, message: `that one-time password of ${name} was used already: wait for the next one` };
-    this.lastStep.set(name, step);
-    this.failures.delete(name);
+    record.used[name] = step;
+    delete record.failures[name];
+    // On disk before it counts: a restart must not make it good again.
+    save(`the one-time password of ${name} as used`);
     return { ok: true, name };
   }
 }

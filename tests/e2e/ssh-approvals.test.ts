@@ -127,7 +127,9 @@ describe('approvals by SSH key', () => {
     // The wrong code is cleared; the name stays. Type the right one into the code field.
     if (!/›\s*\[CONFIRM\] Code/.test(after)) alice.send('BTab');
     await alice.waitFor(/›\[CONFIRM\] Code:/, 5_000);
-    alice.type(totp.generate());
+    // The next step's code (good for ±1 step, so still good after the restart below).
+    const code = totp.generate({ timestamp: Date.now() + 30_000 });
+    alice.type(code);
     alice.send('Enter'); // code field → name field (bob is kept)
     alice.send('Enter'); // submit
     await waitUntil('STEP1_APPROVED by bob (totp)', () => auditLines().includes('L2_SERVICE_RESET: STEP1_APPROVED by bob (totp)'), 20_000).catch((err: Error) => {
@@ -142,5 +144,28 @@ describe('approvals by SSH key', () => {
     const secret = /secret=([A-Z2-7]+)/.exec(uri!)![1]!;
     expect(readFileSync(rig.audit, 'utf8')).not.toContain(secret);
     expect(rig.server!.log()).not.toContain(secret);
-  }, 90_000);
+
+    // Single use survives a restart of the server process (the code is still inside its ±1 step).
+    await alice.waitFor(/SUCCESS/, 60_000);
+    expect(statSync(join(rig.state, 'totp-used.json')).mode & 0o777).toBe(0o600);
+    await rig.server!.stop('SIGTERM');
+    await rig.start();
+    const alice2 = term('alice');
+    await alice2.waitFor(/doai-orchestrator\s+UP/, 30_000);
+    alice2.send('Down');
+    alice2.send('Down');
+    await alice2.waitFor(/› doai-orchestrator/, 10_000);
+    alice2.send('2');
+    const s1 = await alice2.waitFor(/restart anyway with L2 Service Reset\? \(y\/n\)|SERVICE RESET CONFIRMATION/, 20_000);
+    if (/restart anyway/.test(s1)) alice2.send('y');
+    await alice2.waitFor(/SERVICE RESET CONFIRMATION — doai-orchestrator/, 20_000);
+    for (let i = 0; i < 20 && /more below/.test(alice2.screen()); i++) alice2.send('NPage');
+    alice2.type(code);
+    alice2.send('Tab');
+    alice2.type('bob');
+    alice2.send('Enter');
+    await alice2.waitFor(/that one-time password of bob was used already/, 10_000);
+    await waitUntil('the reuse audited', () => auditLines().includes('L2_SERVICE_RESET: STEP1_REJECTED - One-time password reused: bob (totp)'), 10_000);
+    expect(auditLines().filter((l) => l === 'L2_SERVICE_RESET: STEP1_APPROVED by bob (totp)')).toHaveLength(1);
+  }, 150_000);
 });

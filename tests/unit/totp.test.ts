@@ -1,12 +1,13 @@
 // One-time passwords for approvers (R-ID-3): enrolment writes an owner-only secret; a code is
 // good for ±1 step and once only; 5 wrong codes lock that approver for 5 minutes (and only
 // them); a secrets file others can read is refused. Codes computed with otpauth from the secret.
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as OTPAuth from 'otpauth';
 import { afterEach, describe, expect, it } from 'vitest';
 import { enrol, TotpVerifier, TOTP_FILE } from '../../src/operators/totp';
+import { TOTP_USED_FILE } from '../../src/operators/totp-used';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -68,5 +69,38 @@ describe('TOTP approvals', () => {
     } catch (err) {
       expect((err as Error).message).not.toContain(secret);
     }
+  });
+
+  it('a used code and a lock survive a new verifier (a restart): the record is owner-only and pruned past the window', () => {
+    const s = setup();
+    const t = s.now();
+    const code = s.bob.generate({ timestamp: t });
+    expect(s.v.check('bob', code)).toEqual({ ok: true, name: 'bob' });
+    const file = join(s.dir, TOTP_USED_FILE);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const restarted = new TotpVerifier(s.dir, () => new Map([['bob', 'bob'], ['carol', 'carol']]), s.now);
+    expect(restarted.check('bob', code)).toMatchObject({ ok: false, why: 'reused' });
+    // Carol locks herself out; a restart keeps the lock.
+    const wrong = String((Number(s.carol.generate({ timestamp: t })) + 1) % 1_000_000).padStart(6, '0');
+    for (let i = 0; i < 5; i++) restarted.check('carol', wrong);
+    const again = new TotpVerifier(s.dir, () => new Map([['bob', 'bob'], ['carol', 'carol']]), s.now);
+    expect(again.check('carol', s.carol.generate({ timestamp: t }))).toMatchObject({ ok: false, why: 'locked' });
+    // Six minutes on: the lock ran out and bob's step can no longer validate — both leave the file.
+    s.at(t + 6 * 60_000);
+    expect(again.check('carol', s.carol.generate({ timestamp: s.now() }))).toEqual({ ok: true, name: 'carol' });
+    const rec = JSON.parse(readFileSync(file, 'utf8')) as { used: Record<string, number>; failures: Record<string, unknown> };
+    expect(Object.keys(rec.used)).toEqual(['carol']);
+    expect(rec.failures).toEqual({});
+  });
+
+  it('a damaged or open record refuses every code, said with its path; nothing is half-written', () => {
+    const s = setup();
+    const file = join(s.dir, TOTP_USED_FILE);
+    writeFileSync(file, '{"used": {"bob": ', { mode: 0o600 });
+    expect(() => s.v.check('bob', s.bob.generate({ timestamp: s.now() }))).toThrow(`the record of used one-time passwords ${file} is damaged`);
+    expect(readFileSync(file, 'utf8')).toBe('{"used": {"bob": ');
+    writeFileSync(file, '{"used": {}, "failures": {}}');
+    chmodSync(file, 0o666);
+    expect(() => s.v.check('bob', s.bob.generate({ timestamp: s.now() }))).toThrow(/is open to others \(mode 666\) — refusing it/);
   });
 });
