@@ -23,6 +23,10 @@ import { Attached, AttachError } from '../attach/client';
 import { LinkView, remoteHealth, type RemoteHealth } from '../attach/remote-health';
 import { remoteOps } from '../attach/remote-runs';
 import { join } from 'node:path';
+import type { TopicName } from '../protocol/messages';
+
+/** What remoteHealth and remoteOps read; a topic the server does not publish is ignored by it. */
+const CONSOLE_TOPICS: readonly TopicName[] = ['server', 'fleet', 'alerts', 'websocket', 'nodes', 'hosts', 'console', 'runbooks', 'checklists', 'incidents'];
 
 class StartupStore extends BatchedStore<AppStartup | undefined> {
   deliver(parts: AppStartup): void {
@@ -51,6 +55,10 @@ export async function attachToServer(flags: CommonFlags & { socket?: string; sta
     if (err instanceof AttachError) throw new UserError(err.kind === 'unreachable' ? `server not running: ${err.message}` : err.message, 2);
     throw err;
   }
+  // Every topic the console reads, asked for at once: the server answers them in one flush, so
+  // the first frame waits one round trip instead of one per wave of awaits (health, then the
+  // monitors, then runs and the rest) — each a wake-up of the server on a busy machine.
+  for (const topic of CONSOLE_TOPICS) link.store(topic);
   try {
     return { link, health: await remoteHealth(link), view: new LinkView(link) };
   } catch (err) {

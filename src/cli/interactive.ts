@@ -23,7 +23,6 @@ import { BatchedStore } from '../core/store';
 import { realClock } from '../core/clock';
 import { Ticker } from '../core/ticker';
 import { operatorName } from '../config/operator';
-import { createFleetStore } from '../health/fleet-store';
 import { installCrashGuard } from '../watch/terminal';
 import { join } from 'node:path';
 
@@ -60,6 +59,8 @@ export async function runInteractive(
   const attached = await import('./interactive-attached');
   const server = await attached.attachToServer(flags);
   if (server) return attached.runAttached(loaded, server, opts);
+  // Only a console standing alone probes: one attached never loads the prober (tests/unit/attached-graph.test.ts).
+  const { createFleetStore } = await import('../health/fleet-store');
   const fleet = createFleetStore({ config: loaded.config, clock });
   fleet.start();
   void fleet.probeNow();

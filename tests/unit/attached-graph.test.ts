@@ -1,0 +1,97 @@
+// Issue 13: the console attached to a server loads no config validation, no prober and no engine
+// (everything it shows is the server's). What it really loads: bin/doai-console.js imports the
+// bundle of src/cli/entry.ts, which starts loading src/cli/interactive.ts early (bare console on a
+// terminal) and takes the fast start (src/cli/fast-start.ts: a config validated before, read from
+// the cache), whose runInteractive imports src/cli/interactive-attached.ts once a server answers.
+// Static imports load with their module; a dynamic import only when its line runs, so only those
+// on this path are followed (the standalone branch's and main's are not).
+import { describe, expect, it } from 'vitest';
+import { build, type Plugin } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+const ON_PATH: Record<string, string[]> = {
+  'src/cli/entry.ts': ['src/cli/interactive.ts', 'src/cli/fast-start.ts'],
+  'src/cli/fast-start.ts': ['src/cli/interactive.ts'],
+  'src/cli/interactive.ts': ['src/cli/interactive-attached.ts'],
+};
+
+const onAttachedPath: Plugin = {
+  name: 'dynamic-imports-on-the-attached-path',
+  setup(b) {
+    b.onResolve({ filter: /.*/ }, async (args) => {
+      if (args.kind !== 'dynamic-import' || args.pluginData === 'resolving') return undefined;
+      const r = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: 'resolving' });
+      const allowed = ON_PATH[path.relative(root, args.importer)];
+      // Any other dynamic import (a package's optional part, a screen's later chunk) is not loaded at start.
+      return allowed?.includes(path.relative(root, r.path)) ? r : { path: args.path, external: true };
+    });
+  },
+};
+
+async function attachedGraph(): Promise<{ inputs: string[]; packages: string[] }> {
+  const result = await build({
+    plugins: [onAttachedPath],
+    entryPoints: [path.join(root, 'src/cli/entry.ts')],
+    bundle: true,
+    write: false,
+    metafile: true,
+    platform: 'node',
+    format: 'esm',
+    jsx: 'automatic',
+    packages: 'external',
+    logLevel: 'silent',
+    absWorkingDir: root,
+  });
+  const meta = result.metafile!;
+  const packages = Object.values(meta.outputs).flatMap((o) => o.imports.filter((i) => i.external && i.kind !== 'dynamic-import').map((i) => i.path));
+  return { inputs: Object.keys(meta.inputs), packages };
+}
+
+/** Config validation, probing, the engine and the record writers: the server's, never the attached console's. */
+const NOT_ATTACHED = [
+  /^src\/config\/(schema|load|validate|cache-write|write-starter)\.ts$/,
+  /^src\/health\/(fleet-store|nodes-store|hosts-store|polling-store|http-probe|websocket|alerts-store|alerts)\.ts$/,
+  /^src\/core\/lazy-undici\.ts$/,
+  /^src\/runbook\/(engine|step-kinds|locks|loader)\.ts$/,
+  /^src\/ssh\/(?!quote\.ts$)/,
+  /^src\/audit\/(emergency-log|journal)\.ts$/,
+  /^src\/core\/atomic-file\.ts$/,
+  /^src\/cli\/(context|main)\.ts$/,
+  /^src\/server\//,
+  /^src\/notify\//,
+  /^src\/demo\//,
+];
+
+describe('the attached console at start (bin → entry → fast start → interactive → interactive-attached)', () => {
+  it('loads the attaching client and the screens', async () => {
+    const { inputs } = await attachedGraph();
+    for (const f of ['src/cli/fast-start.ts', 'src/cli/interactive.ts', 'src/cli/interactive-attached.ts', 'src/attach/client.ts', 'src/config/cache.ts', 'screens/app.tsx']) expect(inputs).toContain(f);
+  });
+
+  it('loads no config validation, prober, engine, SSH, writer or server module, and none of their packages', async () => {
+    const { inputs, packages } = await attachedGraph();
+    expect(inputs.filter((f) => NOT_ATTACHED.some((re) => re.test(f)))).toEqual([]);
+    expect(packages.filter((p) => /^(zod|yaml|undici|ssh2|pg|prom-client|commander)(\/|$)/.test(p))).toEqual([]);
+  });
+
+  it('the check can fail: the standalone branch of the same module does load the prober', async () => {
+    const result = await build({
+      entryPoints: [path.join(root, 'src/cli/interactive.ts')],
+      bundle: true,
+      write: false,
+      metafile: true,
+      platform: 'node',
+      format: 'esm',
+      jsx: 'automatic',
+      packages: 'external',
+      logLevel: 'silent',
+      absWorkingDir: root,
+    });
+    const everything = Object.keys(result.metafile!.inputs);
+    expect(everything).toContain('src/health/fleet-store.ts');
+    expect(everything).toContain('src/cli/context.ts');
+  });
+});
