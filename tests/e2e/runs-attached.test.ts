@@ -2,7 +2,8 @@
 // demo fleet: a console attached to `doai-console serve` starts L1, is killed (SIGKILL) while L1
 // verifies, and the run goes on in the server; the next console shows it running, its output from
 // the start, and sees it end. An L2 approval form left open by a console that lost its session
-// (SIGHUP) comes back in the next console with the same code, and is answered there. A server
+// (SIGHUP) comes back in the next console with the same code, and is answered there; another one
+// advances by itself when another OS user approves it with `doai-console approve` on the socket. A server
 // killed mid-run (SIGKILL) records the run INTERRUPTED when it starts again and any console can
 // resume it. Every action carries the identity the socket proved (root here), not a typed name.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -202,6 +203,32 @@ describe('runs belong to the server', () => {
     await b.term.waitFor(/L2 Service Reset · doai-orchestrator · root · SUCCESS/, 90_000);
     expect(audit().some((l) => /L2_SERVICE_RESET: STEP1_APPROVED by kim \(declared by root\)$/.test(l))).toBe(true);
     expect(audit().filter((l) => l.includes('L2_SERVICE_RESET')).at(-1)).toMatch(/L2_SERVICE_RESET: SUCCESS$/);
+  }, 150_000);
+
+  it('an L2 form in an attached console advances by itself when another OS user runs `doai-console approve <id>` against the server', async () => {
+    const a = attachConsole();
+    await a.term.waitFor(/doai-orchestrator\s+UP/, 30_000);
+    a.term.send('Down');
+    await new Promise((r) => setTimeout(r, 150));
+    a.term.send('Down');
+    await a.term.waitFor(/› doai-orchestrator/, 10_000);
+    a.term.send(key('runbook.l2', 'dashboard'));
+    const asked = await a.term.waitFor(/restart anyway with L2 Service Reset\? \(y\/n\)|SERVICE RESET CONFIRMATION/, 20_000);
+    if (/restart anyway/.test(asked)) a.term.send('y');
+    const form = await a.term.waitFor(/doai-console approve ([0-9a-f]{8})/, 20_000);
+    const id = /doai-console approve ([0-9a-f]{8})/.exec(form)![1]!;
+    // nobody, on the server's socket (no config, no approvals folder of their own).
+    const { spawn } = await import('node:child_process');
+    const approver = spawn(process.execPath, [BIN, 'approve', id, '--socket', socket], { cwd: '/', env: { PATH: process.env.PATH, HOME: '/nonexistent', NO_COLOR: '1' }, uid: 65534, gid: 65534 });
+    let out = '';
+    approver.stdout.on('data', (d) => (out += d));
+    approver.stderr.on('data', (d) => (out += d));
+    expect(await new Promise<number>((r) => approver.on('close', (c) => r(c ?? -1))), out).toBe(0);
+    expect(out).toContain(`approved ${id} step 1 as nobody (uid 65534), recorded as proven (os-user nobody uid 65534)`);
+    // No key pressed here: the form goes on to the run.
+    await a.term.waitFor(/L2 Service Reset · doai-orchestrator · root · SUCCESS/, 90_000);
+    expect(audit().some((l) => /L2_SERVICE_RESET: STEP1_APPROVED by nobody \(os-user nobody uid 65534\)$/.test(l))).toBe(true);
+    expect(server!.log()).toMatch(/intent approvals\.approve by nobody \(uid 65534\)/);
   }, 150_000);
 
   it('u in an attached console puts an isolated device back: done by the server, recorded as the proven user', async () => {
