@@ -5,6 +5,7 @@ import { BatchedStore, type Store } from '../core/store';
 import type { AlertEvent, AlertsSnapshot, FleetSnapshot, FleetStore, HostsSnapshot, NodesSnapshot, ServiceTransition, WebSocketSnapshot, ServerLinkView } from '../core/views';
 import type { ServerInfo } from '../protocol/health';
 import type { Attached } from './client';
+import type { IntentPort } from './port';
 
 /** A remote topic as a plain store: its last snapshot (the first one is awaited before use). */
 export class Latest<S> implements Store<S> {
@@ -49,7 +50,7 @@ export class RemoteFleet extends Latest<FleetSnapshot> implements FleetStore {
   readonly onTransition: (l: (t: ServiceTransition) => void) => () => void;
 
   constructor(
-    private readonly link: Attached,
+    private readonly link: IntentPort,
     first: FleetSnapshot,
   ) {
     super(link.store('fleet'), first);
@@ -80,7 +81,7 @@ export class RemoteAlerts extends Latest<AlertsSnapshot> {
   private readonly eventListeners = new Set<(e: AlertEvent) => void>();
   readonly onEvent: (l: (e: AlertEvent) => void) => () => void;
 
-  constructor(link: Attached, first: AlertsSnapshot) {
+  constructor(link: IntentPort, first: AlertsSnapshot) {
     super(link.store('alerts'), first);
     this.onEvent = diffing<AlertsSnapshot, (e: AlertEvent) => void>(this, this.eventListeners, (prev, next) => {
       const firing = new Set(prev.alerts.filter((a) => a.state === 'firing').map((a) => a.key));
@@ -103,8 +104,8 @@ export interface RemoteHealth {
   websocket?: Store<WebSocketSnapshot>;
 }
 
-/** Subscribes to the server's health topics and waits for their first snapshots. */
-export async function remoteHealth(link: Attached): Promise<RemoteHealth> {
+/** Subscribes to the server's health topics (a socket's, or in-process) and waits for their first snapshots. */
+export async function remoteHealth(link: IntentPort): Promise<RemoteHealth> {
   const [info, fleet] = await Promise.all([link.first('server'), link.first('fleet')]);
   const out: RemoteHealth = { info, fleet: new RemoteFleet(link, fleet) };
   if (info.evaluatesAlerts) {

@@ -7,7 +7,6 @@
 // So the console's own end is harmless: a dropped SSH session (SIGHUP), a closed pane or a kill
 // leaves every run going on in the server; the next console to attach shows it, output from the
 // start and its pending prompt as it was. Quitting detaches and does not ask.
-import { remoteAlertControl } from '../core/alert-control';
 import { startConsole, leaveAltScreen } from '../../screens/render';
 import type { LoadedConfig } from '../config/load';
 import type { Lang, ServerLinkView } from '../core/views';
@@ -22,6 +21,7 @@ import { chooseServer } from '../attach/choose';
 import { Attached, AttachError } from '../attach/client';
 import { LinkView, remoteHealth, type RemoteHealth } from '../attach/remote-health';
 import { remoteOps } from '../attach/remote-runs';
+import { serverConsoleParts, withServerNotice } from './console-parts';
 import { join } from 'node:path';
 import type { TopicName } from '../protocol/messages';
 
@@ -83,42 +83,11 @@ export async function runAttached(
   }
   const tick = new Ticker(1000);
   tick.start();
-  const noticeNow = () => [ops.runs.notice(opts.lang), opts.notice].filter(Boolean).join(' · ') || undefined;
-  const parts: Omit<AppStartup, 'notice'> = {
-      runs: ops.runs,
-      control: ops.control,
-      ops: { checklists: ops.checklists, checklistControl: ops.checklistControl, incidents: ops.incidents, incidentControl: ops.incidentControl },
-      fleetStores: {
-        ...(health.alerts ? { alerts: health.alerts } : {}),
-        // `u` puts isolated devices back: done by the server, recorded as the proven operator.
-        ...(health.alerts
-          ? {
-              isolation: {
-                unisolate: (devices: readonly string[]) =>
-                  link.request('alerts.unisolate', { devices: [...devices] }).then(
-                    (r) => ({ ok: true as const, released: r.released }),
-                    (err: unknown) => ({ ok: false as const, error: err instanceof Error ? err.message : String(err) }),
-                  ),
-              },
-            }
-          : {}),
-        // a, s, m: acknowledge, silence, maintenance — intents the server carries out as the proven operator.
-        ...(health.alerts ? { alertControl: remoteAlertControl((name, args) => link.request(name as 'alerts.ack', args as { key: string })) } : {}),
-        ...(health.websocket ? { websocket: health.websocket } : {}),
-        ...(health.nodes ? { nodes: health.nodes } : {}),
-        ...(health.hosts ? { hosts: health.hosts } : {}),
-      },
-  };
   // The message bar's notice follows the server's: a server that restarts after being killed
   // mid-run says `Interrupted: …` in consoles that stayed attached too.
-  let shown = noticeNow();
-  const startup = new StartupStore({ ...parts, ...(shown ? { notice: shown } : {}) });
-  const offNotice = ops.runs.subscribe(() => {
-    const now = noticeNow();
-    if (now === shown) return;
-    shown = now;
-    startup.deliver({ ...parts, ...(now ? { notice: now } : {}) });
-  });
+  const startupParts = withServerNotice(serverConsoleParts(link, health, ops), ops, opts.lang, opts.notice);
+  const startup = new StartupStore(startupParts.first);
+  const offNotice = startupParts.follow((p) => startup.deliver(p));
   const handle = startConsole(
     {
       fleet: health.fleet,

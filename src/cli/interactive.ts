@@ -4,10 +4,13 @@
 // First frame first (issue 8): only what the dashboard needs to draw the services is loaded before
 // it (Ink, the screens, the fleet store); the engine, runbooks, checklists, incidents, monitors and
 // other consoles' runs are imported and built right after it, and reach the App through `startup`.
+//
+// Standalone (no server, or --standalone), what is built after the first frame is the server's
+// own core, in this process (src/server/standalone.ts), and the screens get what an attached
+// console gets (src/cli/console-parts.ts) through an in-process port: one code path for both.
 import { PassphrasePrompts } from '../core/passphrase-prompts';
 import type { PassphraseAsker } from '../ssh/identity';
-import { localAlertControl } from '../core/alert-control';
-import type { ConsoleContext } from './context';
+import type { StandaloneServer } from '../server/standalone';
 import type { CommonFlags } from './flags';
 import { SIGNAL_NUMBERS } from './exit';
 import type { EarlyParts } from './context';
@@ -45,8 +48,7 @@ class StartupStore extends BatchedStore<AppStartup | undefined> {
 
 /** What is built after the first frame, to close and to wait for on the way out. */
 interface Late {
-  ctx: ConsoleContext;
-  others: { stop(): void };
+  server: StandaloneServer;
 }
 
 export async function runInteractive(
@@ -95,19 +97,21 @@ export async function runInteractive(
     logFile: join(loaded.paths.stateDir, 'crash.log'),
     what: 'the console',
     onCrash: () => {
-      const engine = late?.ctx.engine;
+      const engine = late?.server.core.ctx.engine;
       const active = engine ? engine.getSnapshot().runs.filter((r) => r.state === 'running') : [];
       for (const run of active) engine!.interrupt(run.runId, 'the console stopped on an internal error');
       return Promise.all(active.map((r) => engine!.waitFor(r.runId)));
     },
   });
   let failed: { err: unknown } | undefined;
+  let offNotice: () => void = () => {};
   // After the first frame is on the terminal (Ink writes it synchronously in startConsole).
   const ready = buildLate(loaded, flags, opts.lang, opts.notice, { clock, fleet }, passphrases.ask).then(
     (built) => {
       late = built;
       if (exiting) return;
-      startup.deliver(built.parts);
+      startup.deliver(built.parts.first);
+      offNotice = built.parts.follow((p) => startup.deliver(p));
     },
     (err: unknown) => {
       // A config or runbook problem found while building (e.g. a runbook that does not load):
@@ -123,20 +127,21 @@ export async function runInteractive(
     if (exiting) return;
     exiting = true;
     leaveAltScreen(process.stdout);
-    const engine = late?.ctx.engine;
+    const engine = late?.server.core.ctx.engine;
     const active = engine ? engine.getSnapshot().runs.filter((r) => r.state === 'running') : [];
     for (const run of active) engine!.interrupt(run.runId, interruptReason(sig, run));
     const code = 128 + (SIGNAL_NUMBERS[sig] ?? 0);
     Promise.race([
       Promise.all(active.map((r) => engine!.waitFor(r.runId))),
       new Promise((r) => setTimeout(r, 3000)),
-    ]).finally(() => {
-      late?.others.stop();
-      handle.unmount();
-      late?.ctx.close();
-      fleet.stop();
-      process.exit(code);
-    });
+    ])
+      .then(() => {
+        offNotice();
+        handle.unmount();
+        fleet.stop();
+        return Promise.race([late?.server.stop(), new Promise((r) => setTimeout(r, 1000))]);
+      })
+      .finally(() => process.exit(code));
   };
   // SIGINT too: Ctrl-C is a key in raw mode, so a SIGINT comes from `kill -INT`, never the keyboard.
   const sigs: NodeJS.Signals[] = ['SIGHUP', 'SIGTERM', 'SIGINT'];
@@ -155,7 +160,7 @@ export async function runInteractive(
     if (failed) throw failed.err;
     // The operator confirmed quitting while a run was active (q or Ctrl-C, then y): end the remote
     // commands and record the runs CANCELLED by user rather than leaving them running unobserved.
-    const engine = late!.ctx.engine;
+    const engine = late!.server.core.ctx.engine;
     const active = engine.getSnapshot().runs.filter((r) => r.state === 'running');
     for (const run of active) engine.cancel(run.runId);
     await Promise.race([
@@ -167,17 +172,18 @@ export async function runInteractive(
     for (const s of sigs) process.off(s, onSignal);
     guard.dispose();
     passphrases.declineAll();
-    late?.others.stop();
+    offNotice();
     tick.stop();
-    late?.ctx.close();
     fleet.stop();
+    await late?.server.stop();
   }
 }
 
 /**
- * The engine and everything around it, after the first frame: dynamic imports, so their modules
- * load only now. Runs of other consoles on this machine (watched live from their journals,
- * R-RUN-7) and runs interrupted in an earlier session (R-UI-5) join this console's own runs.
+ * The server's core in this process, after the first frame (dynamic imports, so its modules load
+ * only now): the engine, runbooks, monitors and alerts, checklists, incidents, history, the
+ * operators gate; runs of other consoles on this machine (R-RUN-7) and runs interrupted in an
+ * earlier session (R-UI-5) are its `console` topic, as an attached console sees them.
  */
 async function buildLate(
   loaded: LoadedConfig,
@@ -186,57 +192,8 @@ async function buildLate(
   notice: string | undefined,
   early: EarlyParts,
   passphrase?: PassphraseAsker,
-): Promise<Late & { parts: AppStartup }> {
-  const [{ buildContext }, { LiveRunsSource }, { MergedRunsStore }, resume] = await Promise.all([
-    import('./context'),
-    import('../watch/live-runs'),
-    import('../watch/merged-runs'),
-    import('./resume'),
-  ]);
-  const ctx = buildContext(loaded, flags, early, passphrase ? { passphrase } : {});
-  try {
-    // Checklists re-read other consoles' sign-offs; incidents other consoles' changes.
-    ctx.ops.incidents.setLang(lang);
-    ctx.ops.start();
-    // Nodes, hosts, WebSocket checks and alerts keep going whatever screen is shown (R-HLT-7).
-    ctx.monitors?.start();
-    const { journalDir, locksDir: lockDir } = ctx.loaded.paths;
-    const runbook = (id: string) => ctx.engine.getRunbook(id);
-    const others = new LiveRunsSource({ journalDir, lockDir, runbook, excludePid: process.pid, pollMs: 1000, batchMs: 100 });
-    let interrupted: ReturnType<typeof resume.findInterruptedRuns> = [];
-    try {
-      interrupted = resume.findInterruptedRuns({ journalDir, lockDir });
-    } catch {
-      // an unreadable journal directory only costs the notice
-    }
-    const replay = resume.replayRuns(interrupted, runbook);
-    const runs = new MergedRunsStore(ctx.engine, [others, replay]);
-    others.start();
-    return {
-      ctx,
-      others,
-      parts: {
-        runs,
-        control: resume.withResume(ctx.engine, interrupted, replay),
-        // The interrupted run first: the message bar cuts what does not fit, and it matters more.
-        notice: [resume.interruptedNotice(interrupted, lang, { open: 'Enter' }), notice].filter(Boolean).join(' · ') || undefined,
-        ops: { checklists: ctx.ops.checklists, checklistControl: ctx.ops.checklists, incidents: ctx.ops.incidents, incidentControl: ctx.ops.incidents },
-        fleetStores: ctx.monitors
-          ? {
-              alerts: ctx.monitors.alerts,
-              // The console can change the fleet: `u` puts isolated devices back.
-              isolation: ctx.monitors.alerts,
-              // a, s, m: acknowledge, silence, maintenance, as this console's OS user.
-              alertControl: localAlertControl(ctx.monitors.alerts, ctx.monitors.mutes, ctx.operator),
-              websocket: ctx.monitors.websocket,
-              ...(ctx.loaded.config.node_sources.length ? { nodes: ctx.monitors.nodes } : {}),
-              ...(ctx.loaded.config.hosts.length ? { hosts: ctx.monitors.hosts } : {}),
-            }
-          : undefined,
-      },
-    };
-  } catch (err) {
-    ctx.close();
-    throw err;
-  }
+): Promise<Late & { parts: ReturnType<typeof import('./console-parts').withServerNotice> }> {
+  const [{ startStandaloneServer }, { serverConsoleParts, withServerNotice }] = await Promise.all([import('../server/standalone'), import('./console-parts')]);
+  const server = await startStandaloneServer(loaded, { acceptNew: flags.acceptNew === true, early, lang, ...(passphrase ? { passphrase } : {}) });
+  return { server, parts: withServerNotice(serverConsoleParts(server.port, server.health, server.ops), server.ops, lang, notice) };
 }

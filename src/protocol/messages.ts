@@ -17,8 +17,9 @@ export interface ProvenIdentity {
   uid: number;
   /** The local account name of uid (from the passwd database), or uid<N>. */
   user: string;
-  /** How it was proven, for the audit line: `uid 1001 (local socket)`; `peer-server`: another box's server proved it and signed it. */
-  via: 'local-socket' | 'peer-server';
+  /** How it was proven, for the audit line: `uid 1001 (local socket)`; `peer-server`: another box's server proved it and signed it;
+   *  `in-process`: a standalone console's own process (src/server/standalone.ts), its uid from process.getuid(). */
+  via: 'local-socket' | 'peer-server' | 'in-process';
   /** With `peer-server`: that box's `state.box_name`. */
   box?: string;
 }

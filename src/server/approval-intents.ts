@@ -18,6 +18,7 @@ import type { IntentGate } from '../operators/gate';
 import { proofOf } from '../operators/server-gate';
 import type { ApprovalIntents, ApproveOutcome, ServedApproval } from '../protocol/approvals';
 import type { ProvenIdentity } from '../protocol/messages';
+import { userName } from '../protocol/socket-path';
 import type { RunIntents } from '../protocol/runs';
 
 type Handlers = { [N in keyof ApprovalIntents]: (args: ApprovalIntents[N][0], who: ProvenIdentity) => Promise<ApprovalIntents[N][1]> };
@@ -52,7 +53,8 @@ export function createServedApprovals(ctx: ConsoleContext, gate: IntentGate): Se
     onFlow: board.track,
     requesterOf: () => {
       const w = starting.getStore();
-      return w ? { uid: w.uid, osUser: w.user } : {};
+      // A standalone console's (in-process) name is its operator's; its OS account is its uid's.
+      return w ? { uid: w.uid, osUser: w.via === 'in-process' ? userName(w.uid) : w.user } : {};
     },
     onRequest: (runId: string, request: ApprovalRequest) => {
       requests.set(request.id, { runId, step: request.step, expiresAt: new Date(request.expires) });
