@@ -13,7 +13,14 @@ import { resolvePgUrl, scrubPg, type PgTarget } from './pg-url';
 
 const TIMEOUT_MS = 4000;
 
-const ALIVE = `EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = l.session_pid AND a.backend_start = l.session_start)`;
+// pg_stat_get_activity(pid) reads that one backend's entry (the pg_stat_activity view reads them all,
+// and joins names to them): the same answer, a fraction of the cost on every acquire.
+const ALIVE = `EXISTS (SELECT 1 FROM pg_stat_get_activity(l.session_pid) a WHERE a.backend_start = l.session_start)`;
+const SESSION_START = '(SELECT backend_start FROM pg_stat_get_activity(pg_backend_pid()))';
+// This session's start, read once per session and kept in a session setting (a new session has
+// none and reads it again): an acquire then costs no statistics lookup at all.
+const SESSION_START_CACHED = `COALESCE(NULLIF(current_setting('doai.session_start', true), '')::timestamptz,
+  set_config('doai.session_start', ${SESSION_START}::text, false)::timestamptz)`;
 
 interface Row {
   target: string;
@@ -40,7 +47,7 @@ export class PgLockStore implements LockStore {
     this.db.setPrelude(
       this.held.size
         ? {
-            sql: `UPDATE doai_locks SET session_pid = pg_backend_pid(), session_start = (SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid())
+            sql: `UPDATE doai_locks SET session_pid = pg_backend_pid(), session_start = ${SESSION_START}
                   WHERE run_id = ANY($1::text[]) AND target = ANY($2::text[])`,
             params: [[...this.held.values()], [...this.held.keys()]],
           }
@@ -70,7 +77,7 @@ export class PgLockStore implements LockStore {
     const full = { ...identity, ...Object.fromEntries(Object.entries(request).filter(([, v]) => v !== undefined)) } as LockInfo;
     const won = this.query<{ target: string }>(
       `INSERT INTO doai_locks AS l (target, run_id, info, box, session_pid, session_start)
-       VALUES ($1, $2, $3::jsonb, $4, pg_backend_pid(), (SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()))
+       VALUES ($1, $2, $3::jsonb, $4, pg_backend_pid(), ${SESSION_START_CACHED})
        ON CONFLICT (target) DO UPDATE SET run_id = EXCLUDED.run_id, info = EXCLUDED.info, box = EXCLUDED.box,
          session_pid = EXCLUDED.session_pid, session_start = EXCLUDED.session_start, acquired_at = now()
        WHERE NOT ${ALIVE}

@@ -20,6 +20,7 @@ import { sshConsole } from './ssh-console.mjs';
 import { sshSessions } from './ssh-sessions.mjs';
 import { serverLoad } from './server-load.mjs';
 import { alertLatency } from './alert-latency.mjs';
+import { statePostgres } from './state-postgres.mjs';
 
 // Heap figures need a settled heap: run again with --expose-gc (npm run bench starts plain node).
 if (typeof globalThis.gc !== 'function') {
@@ -49,6 +50,7 @@ const benches = [
   ['ssh-sessions', sshSessions],
   ['server-load', serverLoad],
   ['alert-latency', alertLatency],
+  ['state-postgres', statePostgres],
 ];
 
 const results = { date: new Date().toISOString(), node: process.version, runs: RUNS, load: (await import('node:os')).loadavg(), figures: [] };
