@@ -7,6 +7,23 @@
 // a connection just (re)attached, or one so far behind that the tail no longer reaches its count.
 import type { ConsoleRunsSnapshot, OutputChunk } from '../protocol/runs';
 
+/**
+ * Frames already made from one snapshot, by what they carry: consoles in step (the usual case)
+ * get the very same object, so the socket serialises it once for all of them (connections.ts).
+ */
+const made = new WeakMap<ConsoleRunsSnapshot, Map<string, ConsoleRunsSnapshot>>();
+
+function shared(snap: ConsoleRunsSnapshot, output: Record<string, OutputChunk>): ConsoleRunsSnapshot {
+  const key = Object.entries(output)
+    .map(([id, c]) => `${id}:${c.from}:${c.lines.length}${c.reset ? 'r' : ''}`)
+    .join(',');
+  let byKey = made.get(snap);
+  if (!byKey) made.set(snap, (byKey = new Map()));
+  let frame = byKey.get(key);
+  if (!frame) byKey.set(key, (frame = { ...snap, output }));
+  return frame;
+}
+
 export class OutputDeltas {
   /** Per run: lines sent to this connection so far (the run's line count when last sent). */
   private readonly sent = new Map<string, number>();
@@ -28,6 +45,6 @@ export class OutputDeltas {
     }
     // Runs no longer running are forgotten (their final output is asked for with run.output).
     for (const runId of this.sent.keys()) if (!running.has(runId)) this.sent.delete(runId);
-    return { ...snap, output };
+    return shared(snap, output);
   }
 }

@@ -70,3 +70,18 @@ describe('ConsoleOutputStore (attached console)', () => {
     expect(s.tail('a')!.total).toBe(13);
   });
 });
+
+describe('OutputDeltas shares frames', () => {
+  it('consoles in step get the same frame object for a snapshot (serialised once); one behind gets its own', () => {
+    const [x, y, z] = [new OutputDeltas(), new OutputDeltas(), new OutputDeltas()];
+    const s1 = topic({ a: 3 });
+    x.frame(s1);
+    y.frame(s1);
+    const s2 = topic({ a: 5 });
+    const fx = x.frame(s2);
+    expect(y.frame(s2)).toBe(fx);
+    const fz = z.frame(s2);
+    expect(fz).not.toBe(fx);
+    expect(fz.output.a).toMatchObject({ from: 0, reset: true });
+  });
+});
