@@ -79,6 +79,9 @@ export const dashboardCommands: readonly Command[] = [
     dangerous: false,
     label: L('dry run', '모의 실행'),
     description: L('Dry run of L1 on the selected service: shows the commands, runs nothing', '선택한 서비스에 L1 모의 실행: 명령만 보여주고 실행하지 않음'),
+    // A dry run is still a run.start the server checks (operator role): a read-only console (a
+    // viewer's) does not offer it.
+    available: (s) => !s.readOnly,
     disabledReason: needsService,
   },
   {

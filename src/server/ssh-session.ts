@@ -51,11 +51,20 @@ function langOf(env: Record<string, string>): Lang {
 
 type Streams = Parameters<typeof startConsole>[1];
 
+function readOnlyNotice(who: Principal, lang: Lang): string {
+  const role = who.roles.has('approver') ? 'approver' : 'viewer';
+  return lang === 'ko'
+    ? `${who.name}: 역할 ${role} — 이 콘솔은 볼 수만 있습니다${role === 'approver' ? ' (승인은 아래 창에서)' : ''}`
+    : `${who.name} has role ${role}: this console only shows${role === 'approver' ? ' (approvals open below it)' : ''} — starting, cancelling and acknowledging need the operator role`;
+}
+
 export function openConsole(parts: SshServerParts, who: Principal, term: ChannelTerminal, env: Record<string, string>): ScreenHandle {
   const { ctx, gate } = parts;
   const monitors = ctx.monitors;
   const config = parts.loaded.config;
   const streams = { stdout: term.stdout, stdin: term.stdin } as unknown as Streams;
+  const lang = langOf(env);
+  const mayOperate = who.roles.has('operator');
   // A pending approval's code only on the requester's own console (src/server/topic-views.ts).
   const runs = runsStoreFor(ctx.engine, who.name);
   // The session's frame budget: monitoring stores and the clock at most once a frame (ssh-frames.ts).
@@ -71,7 +80,10 @@ export function openConsole(parts: SshServerParts, who: Principal, term: Channel
       fleet,
       runs,
       control: gatedRunControl(ctx.engine, gate, who, parts.board),
-      lang: langOf(env),
+      // Without the operator role the console offers only what the role may do (R-ID-2): no key
+      // that starts, cancels, signs, acknowledges or isolates. The controls stay gated anyway.
+      ...(mayOperate ? {} : { readOnly: true, notice: readOnlyNotice(who, lang) }),
+      lang,
       operator: who.name,
       configPath: parts.loaded.path,
       clock: ctx.clock,
