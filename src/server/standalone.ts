@@ -107,7 +107,7 @@ export async function startStandaloneServer(
     // Admitted as the socket admits a connection: with `operators.unknown: refused`, a user who is
     // no operator gets no console.
     const refused = core.gate.admit(proof);
-    if (refused) throw new UserError(`this console's user (uid ${who.uid}): ${refused}`, 2);
+    if (refused) throw new UserError(`standalone console: ${refused}`, 2);
     // Incidents the console opens by itself are written in its language.
     core.ctx.ops.incidents.setLang(opts.lang);
     core.start();

@@ -81,6 +81,17 @@ describe('a standalone console is the server in-process', () => {
     term = undefined;
   }, 90_000);
 
+  it('with operators.unknown: refused, a user no operator claims gets no standalone console: said, exit 2, audited', async () => {
+    const { config, audit } = configWith({ unknown: 'refused', people: [{ name: 'zed', os_users: ['no-such-account-here'], roles: ['operator'] }] });
+    term = startTmux(`node ${BIN} --standalone --config ${config} --lang en`, { cols: 200, rows: 30 });
+    const s = await term.waitFor(/\[exit \d+\]/, 30_000);
+    expect(s).toContain(`standalone console: os-user ${me.username} uid ${me.uid} is not a configured operator of this server (operators.unknown: refused)`);
+    expect(s).toContain('[exit 2]');
+    expect(readFileSync(audit, 'utf8')).toContain(`ACCESS: REFUSED attach by unknown os-user ${me.username} uid ${me.uid} - not a configured operator`);
+    term.kill();
+    term = undefined;
+  }, 60_000);
+
   it("an operator's run is the server engine's, recorded as the console's operator; a serve can start beside it", async () => {
     const { config, state, audit } = configWith();
     term = startTmux(`node ${BIN} --standalone --config ${config} --lang en`, { cols: 110, rows: 30, env: { DOAI_OPERATOR: 'orion' } });
