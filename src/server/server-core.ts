@@ -16,7 +16,7 @@ import { intentOutcome, redactIntentArgs } from './intent-redact';
 import { createServerRuns, QUIET_INTENTS, type ServerRuns } from './run-intents';
 import { cliIntentHandlers } from './cli-intents';
 import { createServedApprovals } from './approval-intents';
-import { approveArgs, approveHere, OpenApprovals } from '../state/peer-approvals';
+import { approveArgs, approveHere, OpenApprovals, withRemoteApprovals } from '../state/peer-approvals';
 import type { ServerLog } from './log';
 import { statusReport } from './status-report';
 import { alertIntentHandlers } from './alert-intents';
@@ -118,7 +118,10 @@ export function createServerCore(loaded: LoadedConfig, opts: ServerCoreOptions):
       },
       ...served.handlers,
       ...approvals.noteStarters(served.handlers),
-      ...approvals.handlers,
+      // `approve` here lists and approves the other boxes' waiting runs too (signed for them).
+      ...(state.pendingElsewhere
+        ? withRemoteApprovals(approvals.handlers, () => state.pendingElsewhere!(), (runId, step, who) => state.forwardApproval?.(runId, step, who), () => ctx.clock.now())
+        : approvals.handlers),
       ...cliIntentHandlers(loaded),
       ...alertHandlers,
       // A follower evaluates no alerts: an acknowledgement is given on the leader's box.

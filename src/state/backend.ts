@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import { BatchedStore, type Store } from '../core/store';
 import type { AlertNotifier } from '../health/alerts-store';
 import type { WallRunsSnapshot } from '../protocol/health';
-import type { RunsStore } from '../core/views';
+import type { RunsStore, RunView } from '../core/views';
 import type { ObservedRuns } from '../watch/merged-runs';
 
 /** What `status` and the console header say about the state store and who leads. */
@@ -54,6 +54,8 @@ export interface StateBackend {
    * the servers on other boxes, live. `engine` is this server's, published for the others.
    */
   shareRuns?(local: Store<WallRunsSnapshot>, engine: RunsStore): { wall: Store<WallRunsSnapshot>; others: ObservedRuns };
+  /** The other boxes' runs waiting for an approval now (after shareRuns; empty before). */
+  pendingElsewhere?(): RemotePending[];
   /**
    * An approval (name and one-time code) given on this box for a run another box runs: carried to
    * that box's server, signed by this one, and answered there; undefined when the run is not
@@ -73,6 +75,14 @@ export interface StateBackend {
   onForwardedAnswer?(handler: (runId: string, what: ForwardedApproval, by: PeerApprover) => Promise<unknown>, refused: (runId: string, message: string) => void): void;
   start(): void;
   close(): Promise<void>;
+}
+
+/** A run of another box waiting for an approval, as its server published it (code stripped). */
+export interface RemotePending {
+  runId: string;
+  /** The server running it: `<hostname> (pid N)`. */
+  box: string;
+  view: RunView;
 }
 
 /** What a signed row from another box asks for. */

@@ -6,8 +6,9 @@
 // carried there signed).
 import type { OpenApproval } from '../approval/engine-hook';
 import type { Localized } from '../core/views';
-import type { PeerApprover } from './backend';
-import type { ApprovalIntents } from '../protocol/approvals';
+import { createHash } from 'node:crypto';
+import type { PeerApprover, RemotePending } from './backend';
+import type { ApprovalIntents, ServedApproval } from '../protocol/approvals';
 import type { ProvenIdentity } from '../protocol/messages';
 
 export interface ApproveAnswer {
@@ -69,4 +70,69 @@ export async function approveHere(board: BoardHandlers, runId: string, step: 1 |
   if (entry.step !== step || entry.phase === 'waiting') return no(`the approval moved on (it is at ${entry.phase}, not step ${step})`, `승인이 이미 진행되었습니다 (${entry.phase}, ${step}단계 아님)`);
   const out = await board['approvals.approve']({ id: runId }, who);
   return out.ok ? { accepted: true } : no(out.message, out.message);
+}
+
+/** Another box's waiting approval as `approve` lists it here (its id is the run id). */
+export function servedRemote(r: RemotePending, now: Date): ServedApproval {
+  const v = r.view;
+  const p = v.prompt?.kind === 'approval' ? v.prompt : undefined;
+  const plan = [...(p?.plan ?? [])];
+  const waiting = p?.phase === 'waiting';
+  const waitS = waiting && p?.waitUntil ? Math.max(0, Math.ceil((new Date(p.waitUntil).getTime() - now.getTime()) / 1000)) : undefined;
+  return {
+    id: r.runId,
+    runId: r.runId,
+    runbook: v.runbook,
+    title: v.title.en,
+    level: v.level,
+    target: v.target,
+    requester: `${v.operator}@${r.box}`,
+    step: p?.step ?? 1,
+    steps: p?.mode === 'two-step' ? 2 : 1,
+    phase: p?.phase ?? 'code',
+    requirement: p?.requirement ?? 'declared',
+    plan,
+    planDigest: createHash('sha256').update(plan.join('\n')).digest('hex'),
+    ageS: Math.max(0, Math.round((now.getTime() - new Date(v.startedAt).getTime()) / 1000)),
+    ...(p?.step1 ? { step1: { name: p.step1.name, ...(p.step1.identity ? { identity: p.step1.identity } : {}) } } : {}),
+    ...(waitS !== undefined ? { waitRemainingS: waitS } : {}),
+  };
+}
+
+/**
+ * `approvals.list` and `approvals.approve` that also cover the other boxes' runs: listed with the
+ * box in the requester, approved as the user this server proved, in a row it signs for the box
+ * that runs it (which judges it under its rules and records `proven by <user> on <box>`).
+ */
+export function withRemoteApprovals(
+  local: BoardHandlers,
+  remote: () => RemotePending[],
+  forward: (runId: string, step: 1 | 2, who: ProvenIdentity) => Promise<unknown> | undefined,
+  now: () => Date,
+): BoardHandlers {
+  const remoteServed = () => remote().map((r) => servedRemote(r, now()));
+  return {
+    'approvals.list': async (args, who) => {
+      const mine = await local['approvals.list'](args, who);
+      return { pending: [...mine.pending, ...remoteServed()] };
+    },
+    'approvals.approve': async (args, who) => {
+      const id = typeof (args as { id?: unknown } | null)?.id === 'string' ? (args as { id: string }).id.trim() : '';
+      const mine = await local['approvals.list']({}, who);
+      const entry = mine.pending.some((p) => p.id === id || p.runId === id) ? undefined : remoteServed().find((p) => p.runId === id);
+      if (!entry) return local['approvals.approve'](args, who);
+      const all = () => [...mine.pending, ...remoteServed()];
+      if (entry.phase === 'waiting') {
+        return { ok: false, why: 'waiting', message: `step 2 of ${entry.id} opens in ${entry.waitRemainingS ?? '?'} s (the enforced wait after step 1) — approve it then`, approval: entry, pending: all() };
+      }
+      try {
+        const answer = (await forward(entry.runId, entry.step, who)) as ApproveAnswer | undefined;
+        if (!answer) return { ok: false, why: 'over', message: `run ${entry.runId} is no longer running on another box`, pending: all() };
+        if (!answer.accepted) return { ok: false, why: 'refused', message: answer.error?.en ?? 'refused', approval: entry, pending: all() };
+      } catch (err) {
+        return { ok: false, why: 'refused', message: err instanceof Error ? err.message : String(err), approval: entry, pending: all() };
+      }
+      return { ok: true, approval: entry, message: `step ${entry.step} approved by ${who.user}, carried signed to ${entry.requester.split('@').slice(1).join('@')}`, audit: `os-user ${who.user} uid ${who.uid}, proven by this server` };
+    },
+  };
 }

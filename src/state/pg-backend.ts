@@ -23,7 +23,7 @@ import { RUNS_CHANNEL, RunsPublisher, SharedWallRuns } from './pg-runs';
 import type { Store } from '../core/store';
 import type { RunsStore } from '../core/views';
 import type { WallRunsSnapshot } from '../protocol/health';
-import { thisBox, type ForwardedApproval, type Leadership, type PeerApprover, type StateBackend, type StateView } from './backend';
+import { thisBox, type ForwardedApproval, type Leadership, type PeerApprover, type RemotePending, type StateBackend, type StateView } from './backend';
 import { BOX_NAME, canonical, newNonce, signApproval, SIGNED_MAX_AGE_S, verifySigned, type ServerKey, type SignedApproval } from './peer-keys';
 import type { KeyObject } from 'node:crypto';
 
@@ -240,6 +240,10 @@ export class PgStateBackend implements StateBackend {
     this.shared = new SharedWallRuns(local, this.box);
     this.publisher = new RunsPublisher(this.pool, engine, this.box, (err) => this.unreachable(err));
     return { wall: this.shared, others: this.shared.others };
+  }
+
+  pendingElsewhere(): RemotePending[] {
+    return this.shared?.remotePending() ?? [];
   }
 
   /** A dedicated connection LISTENs for run changes; (re)made at each lease tick while missing. */

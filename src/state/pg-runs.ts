@@ -172,6 +172,18 @@ export class SharedWallRuns extends BatchedStore<WallRunsSnapshot> {
     return r && r.box !== this.box && r.view.state === 'running' ? r.box : undefined;
   }
 
+  /** The other boxes' runs waiting for an approval now (for `approve` on this box). */
+  remotePending(): { runId: string; box: string; view: RunView }[] {
+    const out: { runId: string; box: string; view: RunView }[] = [];
+    for (const [runId, r] of this.remote) {
+      const p = r.view.prompt;
+      if (r.box === this.box || r.view.state !== 'running' || p?.kind !== 'approval') continue;
+      if (p.phase && !['code', 'step1', 'waiting', 'step2'].includes(p.phase)) continue;
+      out.push({ runId, box: r.box, view: r.view });
+    }
+    return out;
+  }
+
   /** Bounded: every running run, and the newest finished ones. */
   private prune(): void {
     const finished = [...this.remote].filter(([, r]) => r.view.state !== 'running');

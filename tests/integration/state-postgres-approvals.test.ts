@@ -126,10 +126,16 @@ describe('proven approvals across boxes (signed rows)', () => {
     cbRoot.socket.destroy();
     await waitingStill();
 
-    // (a) nobody on B approves: B signs, A verifies, the run goes on and ends SUCCESS.
-    cb.send({ t: 'intent', id: 7, name: 'run.approve', args: { runId, step: 1 } });
-    const ok = (await cb.next((f) => f.t === 'result' && f.id === 7, 20_000)) as { ok: boolean; value?: { accepted: boolean }; error?: string };
-    expect(ok, JSON.stringify(ok)).toMatchObject({ ok: true, value: { accepted: true } });
+    // (a) nobody on B lists what waits (A's run among it, with its plan) and approves it, as
+    // `doai-console approve <id>` does: B signs, A verifies, the run goes on and ends SUCCESS.
+    cb.send({ t: 'intent', id: 6, name: 'approvals.list', args: {} });
+    const listed = (await cb.next((f) => f.t === 'result' && f.id === 6)) as { ok: boolean; value: { pending: { id: string; runId: string; requester: string; step: number; plan: string[]; requirement: string }[] } };
+    expect(listed.value.pending).toEqual([
+      expect.objectContaining({ id: runId, runId, step: 1, requirement: 'proven', requester: `root@${aServer}`, plan: expect.arrayContaining([expect.stringContaining('http')]) }),
+    ]);
+    cb.send({ t: 'intent', id: 7, name: 'approvals.approve', args: { id: runId } });
+    const ok = (await cb.next((f) => f.t === 'result' && f.id === 7, 20_000)) as { ok: boolean; value?: { ok: boolean; message: string }; error?: string };
+    expect(ok, JSON.stringify(ok)).toMatchObject({ ok: true, value: { ok: true, message: `step 1 approved by nobody, carried signed to ${aServer}` } });
     await a.waitLog(new RegExp(`approval for run ${runId} given on b \\(\\S+ \\(pid \\d+\\)\\) by nobody \\(uid 65534 there\\), signed by b`));
     await waitUntilAsync('the run to finish on A', async () => (await q<{ state: string }>('SELECT state FROM doai_runs WHERE run_id = $1', [runId]))[0]?.state === 'success');
     const lines = await auditLines();
