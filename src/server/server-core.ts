@@ -22,7 +22,7 @@ import { statusReport } from './status-report';
 import { alertIntentHandlers } from './alert-intents';
 import { approversByRole, createServerGate, proofOf, serverTotp } from '../operators/server-gate';
 import type { Proof } from '../operators/directory';
-import { ackOnLeader, evaluateAlertsWhileLeading } from '../state/serve-state';
+import { ackOnLeader, evaluateAlertsWhileLeading } from '../state/alerts-leading';
 import type { StateBackend } from '../state/backend';
 
 export class FixedStore<S> extends BatchedStore<S> {
