@@ -189,8 +189,20 @@ describe('doai-console approve attached to the server', () => {
     expect(self.code).toBe(1);
     expect(self.out).toContain('refused: you started this run — another approver must approve it');
     await auditLine(/L2_SERVICE_RESET: STEP1_REJECTED - Self-approval: nobody \(os-user nobody uid 65534\)$/);
+    // Through the approvals folder instead (the server's requests are files there too): the
+    // request names the server's account, but the run's flow knows its starter's uid and refuses.
+    const selfLines = () => auditText().split('\n').filter((l) => l.includes('STEP1_REJECTED - Self-approval: nobody')).length;
+    await done(cli(NOBODY, ['approve', id, '--approvals-dir', join(base, 'demo', 'approvals')]));
+    const end = Date.now() + 15_000;
+    while (selfLines() < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    expect(selfLines()).toBe(2);
+    // Nothing approved since this run started (its START is the last one).
+    const lines = auditText().split('\n');
+    const sinceStart = lines.slice(lines.map((l) => l.includes('L2_SERVICE_RESET: START')).lastIndexOf(true));
+    expect(sinceStart.filter((l) => l.includes('_APPROVED'))).toEqual([]);
+    const [, next] = await run.waitFor(new RegExp(`approval request ((?!${id})[0-9a-f]{8}) \\(step 1\\) is pending`), 20_000);
     // root runs the server, yet is not the requester here: its approval counts.
-    const byRoot = await approve(ROOT, id);
+    const byRoot = await approve(ROOT, next!);
     expect(byRoot.code, byRoot.out).toBe(0);
     await auditLine(/STEP1_APPROVED by root \(os-user root uid 0\)$/);
     expect(await run.exit, run.out()).toBe(0);
