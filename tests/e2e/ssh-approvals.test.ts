@@ -88,7 +88,10 @@ describe('approvals by SSH key', () => {
     // No refusal on the way: three different identities.
     expect(lines.filter((l) => /REJECTED|REFUSED/.test(l))).toEqual([]);
     // The run ends (its host lock goes with it) before the next test starts an L2 on that host.
-    await alice.waitFor(/SUCCESS/, 60_000);
+    // The audit's SUCCESS line is written when the run finishes, just before its lock goes; a
+    // SUCCESS on screen alone can be read before that on a loaded machine.
+    await waitUntil('the run to finish', () => auditLines().includes('L3_BOX_RESET: SUCCESS'), 60_000);
+    await alice.waitFor(/SUCCESS/, 20_000);
   }, 150_000);
 
   it('TOTP: enrol prints an otpauth URI and a QR code (secret owner-only); the requester types bob and the code computed from it; audited (totp)', async () => {
