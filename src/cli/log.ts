@@ -2,10 +2,11 @@
 // runbook, target, level, time and text; a plain table for people, JSON lines for scripts.
 // `--run <id>` prints one run's journal as a timeline ("what happened" after an interruption).
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { loadConfig, resolveConfigPath } from '../config/load';
 import { formatIsoLocal } from '../audit/emergency-log';
 import { listJournals, readJournal } from '../audit/journal';
+import { OTHER_BOXES_DIR } from '../state/pg-journal';
 import type { RunEvent } from '../runbook/events';
 import { builtinActionsDir, loadRunbooks } from '../runbook/loader';
 import type { Runbook } from '../runbook/schema';
@@ -97,7 +98,8 @@ export function collectLog(opts: CollectOptions): LogEntry[] {
   // Audit lines do not name the target: a line belongs to the run of its audit name that was going
   // on when it was written (started at or before it, not finished more than a second before).
   const windows: { auditName: string; target: string; operator: string; runId: string; from: number; to: number }[] = [];
-  for (const file of listJournals(opts.journalDir)) {
+  // This box's journals, and (under a shared state backend) the other boxes' its server copied.
+  for (const file of [...listJournals(opts.journalDir), ...listJournals(join(opts.journalDir, OTHER_BOXES_DIR))]) {
     let events: RunEvent[];
     try {
       events = readJournal(file.path);
@@ -256,7 +258,9 @@ export async function runLog(flags: LogFlags, out: (text: string) => void = (t) 
   const { paths, config } = loaded;
   if (flags.run) {
     if (!/^[A-Za-z0-9._-]+$/.test(flags.run)) throw new UserError(`doai-console log: --run expects a run id like 20260104T153000-l1-soft-reset-ab12, found "${flags.run}".`, EXIT_USAGE);
-    const file = `${paths.journalDir}/${flags.run}.jsonl`;
+    const own = `${paths.journalDir}/${flags.run}.jsonl`;
+    const other = join(paths.journalDir, OTHER_BOXES_DIR, `${flags.run}.jsonl`);
+    const file = existsSync(own) || !existsSync(other) ? own : other;
     if (!existsSync(file)) throw new UserError(`doai-console log: no journal for run "${flags.run}" in ${paths.journalDir}. List runs with \`doai-console log\`.`, EXIT_USAGE);
     const events = readJournal(file);
     out((flags.json ? events.map((e) => JSON.stringify(e)).join('\n') : formatRunTimeline(events)) + '\n');
@@ -295,7 +299,7 @@ export async function runLog(flags: LogFlags, out: (text: string) => void = (t) 
     return EXIT_OK;
   }
   if (!shown.length) {
-    const none = !existsSync(paths.auditLog) && listJournals(paths.journalDir).length === 0;
+    const none = !existsSync(paths.auditLog) && listJournals(paths.journalDir).length === 0 && listJournals(join(paths.journalDir, OTHER_BOXES_DIR)).length === 0;
     out(
       none
         ? `nothing recorded yet: no audit log at ${paths.auditLog} and no run journals in ${paths.journalDir}\n`

@@ -20,6 +20,7 @@ import { migrate, SchemaTooNewError, type MigrationResult } from './pg-migration
 import { scrubPg, type PgTarget } from './pg-url';
 import { AuditMirror, flushEndedPending } from './pg-audit';
 import { RUNS_CHANNEL, RunsPublisher, SharedWallRuns } from './pg-runs';
+import { JournalShare } from './pg-journal';
 import type { Store } from '../core/store';
 import type { RunsStore } from '../core/views';
 import type { WallRunsSnapshot } from '../protocol/health';
@@ -58,6 +59,8 @@ export interface PgBackendOptions {
   /** This box's emergency.log and state folder: the audit lines of every box are written there. */
   auditLog?: { path: string; stateDir: string };
   log: (level: 'info' | 'warn' | 'error', line: string) => void;
+  /** This box's run journals, shared (each box writes the others' under journal_dir/other-boxes). */
+  journals?: { dir: string; boxName: string };
   /** Approvals between boxes: this server's name and key, and the pinned keys of the others. */
   signing?: { boxName: string; key: ServerKey; peers: ReadonlyMap<string, KeyObject> };
 }
@@ -157,6 +160,7 @@ export class PgStateBackend implements StateBackend {
   private forwardRefused: ((runId: string, message: string) => void) | undefined;
   private readonly forwardWaiters = new Map<string, (result: unknown) => void>();
   private mirrorTimer: NodeJS.Timeout | undefined;
+  private journals: JournalShare | undefined;
   private mirrorProblem: string | undefined;
 
   constructor(private readonly opts: PgBackendOptions) {
@@ -174,8 +178,9 @@ export class PgStateBackend implements StateBackend {
       });
     };
     this.leaseTimer = setTimeout(tick, 0);
-    if (this.opts.auditLog) {
-      this.mirror = new AuditMirror(this.pool, this.opts.auditLog.path, this.opts.auditLog.stateDir, this.opts.target.shown);
+    if (this.opts.journals) this.journals = new JournalShare(this.pool, this.opts.journals.dir, this.opts.journals.boxName);
+    if (this.opts.auditLog || this.journals) {
+      if (this.opts.auditLog) this.mirror = new AuditMirror(this.pool, this.opts.auditLog.path, this.opts.auditLog.stateDir, this.opts.target.shown);
       const mirrorTick = () => {
         void this.mirrorOnce().finally(() => {
           if (!this.closed) this.mirrorTimer = setTimeout(mirrorTick, MIRROR_TICK_MS);
@@ -185,8 +190,9 @@ export class PgStateBackend implements StateBackend {
     }
   }
 
-  /** Brings this box's emergency.log up to date with the database; resolves when done (tests, shutdown). */
+  /** Brings this box's emergency.log (and the shared run journals) up to date with the database; resolves when done (tests, shutdown). */
   async mirrorOnce(): Promise<void> {
+    await this.journalsOnce();
     if (!this.mirror) return;
     try {
       const kept = await flushEndedPending(this.pool, this.opts.auditLog!.path, this.box);
@@ -201,6 +207,23 @@ export class PgStateBackend implements StateBackend {
         if (problem !== this.mirrorProblem) this.opts.log('error', problem);
         this.mirrorProblem = problem;
       } else this.unreachable(err);
+    }
+  }
+
+  private journalProblem: string | undefined;
+
+  private async journalsOnce(): Promise<void> {
+    if (!this.journals) return;
+    try {
+      await this.journals.sync();
+      if (this.journalProblem) this.opts.log('info', 'run journals are shared again');
+      this.journalProblem = undefined;
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      if (!(e.code && /^E[A-Z]+$/.test(e.code) && e.syscall)) return this.unreachable(err);
+      const problem = `run journals not shared (${e.code} on ${e.path ?? this.opts.journals!.dir}): each box keeps its own until this is fixed`;
+      if (problem !== this.journalProblem) this.opts.log('error', problem);
+      this.journalProblem = problem;
     }
   }
 

@@ -167,6 +167,23 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 9,
+    description: "run journals of every box, by byte range of each run's file",
+    sql: `
+      CREATE TABLE doai_journal (
+        id bigserial PRIMARY KEY,
+        run_id text NOT NULL,
+        box text NOT NULL,
+        start_off bigint NOT NULL,
+        end_off bigint NOT NULL,
+        line text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        UNIQUE (run_id, start_off)
+      );
+      CREATE INDEX doai_journal_box ON doai_journal (box, id);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

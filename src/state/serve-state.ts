@@ -33,6 +33,7 @@ export async function openStateBackend(loaded: LoadedConfig, log: ServerLog, env
   );
   return new PgStateBackend({
     signing: { boxName, key, peers },
+    journals: { dir: loaded.paths.journalDir, boxName },
     target: url.target,
     urlEnv: state.url_env,
     webhooks: loaded.config.notifications.webhooks,
