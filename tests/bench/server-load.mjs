@@ -18,7 +18,7 @@ import { createServer as createHttp } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { bin, cpuSeconds, sleep, startPty } from './lib.mjs';
+import { bin, childPid, cpuSeconds, sleep, startPty } from './lib.mjs';
 
 const SERVICES = Number(process.env.BENCH_LOAD_SERVICES ?? 1000);
 const NODES = Number(process.env.BENCH_LOAD_NODES ?? 10_000);
@@ -62,7 +62,7 @@ function fleetServer() {
   const list = (size) => {
     let l = lists.get(size);
     if (!l) {
-      l = { cursor: 0, nodes: Array.from({ length: size }, (_, i) => ({ id: `node-${String(i).padStart(5, '0')}`, last_heartbeat: new Date().toISOString(), error_rate: 0.001 })) };
+      l = { cursor: 0, changed: 0, nodes: Array.from({ length: size }, (_, i) => ({ id: `node-${String(i).padStart(5, '0')}`, last_heartbeat: new Date().toISOString(), error_rate: 0.001 })) };
       lists.set(size, l);
     }
     return l;
@@ -74,7 +74,8 @@ function fleetServer() {
       for (let k = 0; k < n; k++) {
         const node = l.nodes[l.cursor];
         l.cursor = (l.cursor + 1) % l.nodes.length;
-        node.last_heartbeat = new Date(k % 10 === 0 ? now - 3_600_000 : now).toISOString();
+        // One change in ten counted over the whole list (not per tick: a 40-node list changes one a tick).
+        node.last_heartbeat = new Date(l.changed++ % 10 === 9 ? now - 3_600_000 : now).toISOString();
       }
       if (l.nodes.length === NODES) state.changes += n;
     }
@@ -117,8 +118,8 @@ async function startServe(dir, yaml) {
   writeFileSync(cfg, yaml);
   const socket = join(dir, 'run', 'console.sock');
   const heapOut = join(dir, 'heap.json');
-  // BENCH_LOAD_NODE_FLAGS: extra node flags for the servers (e.g. --cpu-prof --cpu-prof-dir=/tmp/p).
-  const extra = (process.env.BENCH_LOAD_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  // BENCH_NODE_FLAGS: extra node flags for the servers (e.g. --cpu-prof --cpu-prof-dir=/tmp/p).
+  const extra = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
   const child = spawn(process.execPath, [...extra, '--expose-gc', '--import', heapProbe, bin, 'serve', '--config', cfg, '--socket', socket], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, BENCH_HEAP_OUT: heapOut },
@@ -161,6 +162,7 @@ async function attachConsole(server, marker) {
     pty.kill();
     throw err;
   }
+  pty.pid = await childPid(pty.child.pid);
   // Only bytes from here on are counted; the drawn text is not kept (20 consoles, minutes).
   pty.child.stdout.removeAllListeners('data');
   pty.child.stdout.on('data', (d) => (pty.bytes += d.length));
@@ -177,10 +179,12 @@ async function window(pid, ptys, ms) {
   const c0 = cpuSeconds(pid);
   const w0 = writtenBytes(pid);
   const b0 = ptys.map((p) => p.bytes);
+  const k0 = ptys.map((p) => cpuSeconds(p.pid));
   const t0 = performance.now();
   await sleep(ms);
   const secs = (performance.now() - t0) / 1000;
   return {
+    consoleCpu: ptys.map((p, i) => (cpuSeconds(p.pid) - k0[i]) / secs),
     cpu: (cpuSeconds(pid) - c0) / secs,
     writtenPerSec: (writtenBytes(pid) - w0) / secs,
     perConsole: ptys.map((p, i) => (p.bytes - b0[i]) / secs),
@@ -287,6 +291,13 @@ export async function serverLoad(work) {
         budget: '≤ 5 MB (ratio: to budget)',
         pass: growth <= BUDGET.heapMb,
         data: { heap0, heap1, updates, heapSecs, churn: HEAP_CHURN },
+      },
+      {
+        figure: `serve ${shape} — CPU of each attached console`,
+        ours: `${((steady.consoleCpu.reduce((a, b) => a + b, 0) / Math.max(1, ptys.length)) * 100).toFixed(1)} % of a core (worst ${(Math.max(...steady.consoleCpu) * 100).toFixed(1)})`,
+        baseline: `${(baseOne.consoleCpu[0] * 100).toFixed(1)} %, 1 console on demo-size`,
+        ratio: NaN,
+        budget: '(no budget)',
       },
       {
         figure: `serve ${shape} — server writes per console (wire)`,
