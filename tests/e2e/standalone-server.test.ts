@@ -11,7 +11,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import YAML from 'yaml';
 import { startDemoFleet, type DemoFleet } from '../../src/demo/fleet';
-import { BIN } from '../helpers/cli';
+import { BIN, waitForProcessesGone } from '../helpers/cli';
 import { startTmux, type TmuxSession } from '../helpers/tmux';
 import { startServer, waitUntil } from '../helpers/console-server';
 
@@ -28,6 +28,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   term?.kill();
+  // A console still going (a failed case) writes into its state folder until it has exited.
+  if (base) await waitForProcessesGone(base);
   await fleet?.stop();
   if (base) rmSync(base, { recursive: true, force: true, maxRetries: 10 });
 });
