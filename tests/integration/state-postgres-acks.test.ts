@@ -82,4 +82,33 @@ describe('acknowledgements across a leader change (PostgreSQL)', () => {
     expect(fx.received.map((r) => r.text.split(':')[0])).toEqual(['[FIRING] api_down', '[ACK] api_down', '[RESOLVED] api_down']);
     cb.socket.destroy();
   }, 90_000);
+
+  it('the database away: an ack is refused (nothing recorded, nothing sent); back, it is taken and recorded', async () => {
+    const db = 'acks_down';
+    const url = await fx.cluster.createDatabase(db);
+    const json = { notifications: { webhooks: [{ name: 'oncall', url_env: 'TEST_HOOK_URL', retries: 3, timeout_s: 2, format: 'json' }] } };
+    const aBox = box('a', json);
+    const a = await serve(aBox, url);
+    await a.waitLog(/leading \(term 1\)/);
+    const key = 'api_down:api';
+    fx.healthy = false;
+    await waitUntil('the FIRING notification', () => fx.received.find((r) => r.text.startsWith('[FIRING] api_down')), 20_000);
+    const c = await rootOn(aBox.socket);
+    fx.cluster.halt();
+    try {
+      const refused = await ack(c, key);
+      expect(refused.ok).toBe(false);
+      // Refused by the store (unreachable) or, once the lease tick noticed, because nobody leads.
+      expect(refused.error).toMatch(/not acknowledged: state store unreachable \(postgres:\/\/postgres@127\.0\.0\.1:\d+\/acks_down\)|\(none leads now\)/);
+    } finally {
+      fx.cluster.start();
+    }
+    expect(fx.received.some((r) => r.text.startsWith('[ACK]'))).toBe(false);
+    expect(await fx.cluster.query(db, 'SELECT * FROM doai_acks')).toEqual([]);
+    await a.waitLog(/leading \(term 2\)/, 20_000);
+    await waitUntilAsync('the ack taken once the database is back', async () => (await ack(c, key)).ok);
+    expect(await fx.cluster.query<{ by_user: string }>(db, 'SELECT by_user FROM doai_acks')).toEqual([{ by_user: 'root' }]);
+    await waitUntil('the [ACK] notification', () => fx.received.find((r) => r.text.startsWith('[ACK] api_down')), 20_000);
+    c.socket.destroy();
+  }, 90_000);
 });
