@@ -8,10 +8,9 @@
 // Every row carries the byte offsets it covers in its run's file, so a copy is exact and
 // idempotent: the local copy is filled from its own size on, in offset order, and a range not in
 // the database yet is waited for rather than skipped.
-import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type pg from 'pg';
-import { listJournals } from '../audit/journal';
 
 /** Where the other boxes' journals are written, under journal_dir. */
 export const OTHER_BOXES_DIR = 'other-boxes';
@@ -25,6 +24,8 @@ const JOURNAL_LOCK = 0x64_6f_6a_6c; // "dojl"
 export class JournalShare {
   /** This box's journals: how far each is in the database (bytes). */
   private shipped: Map<string, number> | undefined;
+  /** This box's runs whose end is shipped (their files are not looked at again). */
+  private readonly finished = new Set<string>();
   /** The other boxes' rows: the last id looked at. */
   private lastId = 0;
   private busy = false;
@@ -50,11 +51,32 @@ export class JournalShare {
 
   private async ship(): Promise<void> {
     if (!this.shipped) {
-      const { rows } = await this.pool.query<{ run_id: string; end_off: string }>('SELECT run_id, max(end_off) AS end_off FROM doai_journal WHERE box = $1 GROUP BY run_id', [this.boxName]);
+      const { rows } = await this.pool.query<{ run_id: string; end_off: string; finished: boolean }>(
+        `SELECT run_id, max(end_off) AS end_off, bool_or(line LIKE '%"type":"run.finished"%') AS finished FROM doai_journal WHERE box = $1 GROUP BY run_id`,
+        [this.boxName],
+      );
       this.shipped = new Map(rows.map((r) => [r.run_id, Number(r.end_off)]));
+      for (const r of rows) if (r.finished) this.finished.add(r.run_id);
     }
-    for (const file of listJournals(this.journalDir)) {
-      if (!RUN_ID.test(file.runId)) continue;
+    let names: string[];
+    try {
+      names = readdirSync(this.journalDir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    for (const name of names) {
+      if (!name.endsWith('.jsonl')) continue;
+      const file = { runId: name.slice(0, -'.jsonl'.length), path: join(this.journalDir, name), size: 0 };
+      // A run whose end is in the database has nothing more to ship: not even a stat.
+      if (!RUN_ID.test(file.runId) || this.finished.has(file.runId)) continue;
+      try {
+        const st = statSync(file.path);
+        if (!st.isFile()) continue;
+        file.size = st.size;
+      } catch {
+        continue;
+      }
       const from = this.shipped.get(file.runId) ?? 0;
       if (file.size <= from) continue;
       const chunk = readRange(file.path, from, Math.min(file.size, from + SHIP_CHUNK));
@@ -91,6 +113,8 @@ export class JournalShare {
         }
       }
       this.shipped.set(file.runId, lines[lines.length - 1]!.end);
+      // Only a journal line itself starts with this: inside an output line the quotes are escaped.
+      if (lines.some((l) => l.text.includes('"type":"run.finished"'))) this.finished.add(file.runId);
     }
   }
 
