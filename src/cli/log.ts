@@ -90,6 +90,15 @@ export interface CollectOptions {
 }
 
 /** Every entry that passes the filters, oldest first. */
+/** The other boxes' journals this box's server copied (postgres state); unreadable here: none. */
+function otherBoxesJournals(journalDir: string): ReturnType<typeof listJournals> {
+  try {
+    return listJournals(join(journalDir, OTHER_BOXES_DIR));
+  } catch {
+    return [];
+  }
+}
+
 export function collectLog(opts: CollectOptions): LogEntry[] {
   const byAudit = new Map([...opts.runbooks.values()].map((r) => [r.audit_name, r]));
   const wantAudit = opts.runbook ? (opts.runbooks.get(opts.runbook)?.audit_name ?? opts.runbook) : undefined;
@@ -99,7 +108,7 @@ export function collectLog(opts: CollectOptions): LogEntry[] {
   // on when it was written (started at or before it, not finished more than a second before).
   const windows: { auditName: string; target: string; operator: string; runId: string; from: number; to: number }[] = [];
   // This box's journals, and (under a shared state backend) the other boxes' its server copied.
-  for (const file of [...listJournals(opts.journalDir), ...listJournals(join(opts.journalDir, OTHER_BOXES_DIR))]) {
+  for (const file of [...listJournals(opts.journalDir), ...otherBoxesJournals(opts.journalDir)]) {
     let events: RunEvent[];
     try {
       events = readJournal(file.path);
@@ -299,7 +308,7 @@ export async function runLog(flags: LogFlags, out: (text: string) => void = (t) 
     return EXIT_OK;
   }
   if (!shown.length) {
-    const none = !existsSync(paths.auditLog) && listJournals(paths.journalDir).length === 0 && listJournals(join(paths.journalDir, OTHER_BOXES_DIR)).length === 0;
+    const none = !existsSync(paths.auditLog) && listJournals(paths.journalDir).length === 0 && otherBoxesJournals(paths.journalDir).length === 0;
     out(
       none
         ? `nothing recorded yet: no audit log at ${paths.auditLog} and no run journals in ${paths.journalDir}\n`
