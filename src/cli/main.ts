@@ -189,7 +189,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--ssh [addr]', 'serve the console over SSH on ADDR: PORT or HOST:PORT (default 127.0.0.1:2222); operators log in with the keys of the config\'s operators section')
     .option('--ssh-host-key <file>', 'the SSH host key (default: ssh_host_ed25519_key in the state folder, made on first start, owner-only)')
     .option('--ssh-idle <seconds>', 'close an SSH session without a key press for this long (default 1800; 0 never)')
-    .action(async (flags: CommonFlags & { socket?: string; stallTimeout?: string; acceptNew?: boolean; printSystemdUnit?: boolean; metrics?: string | true; ssh?: string | true; sshIdle?: string; sshHostKey?: string }) => {
+    .option('--ssh-keepalive <seconds>', 'send an SSH keepalive after this long without a packet from the client (default 15; 0 never)')
+    .option('--ssh-keepalive-count <n>', 'drop a client that answers this many keepalives in a row with nothing (default 3)')
+    .action(async (flags: CommonFlags & { socket?: string; stallTimeout?: string; acceptNew?: boolean; printSystemdUnit?: boolean; metrics?: string | true; ssh?: string | true; sshIdle?: string; sshHostKey?: string; sshKeepalive?: string; sshKeepaliveCount?: string }) => {
       if (flags.printSystemdUnit) {
         const { systemdUnit } = await import('../server/systemd-unit');
         process.stdout.write(systemdUnit({ node: process.execPath, bin: process.argv[1] ?? 'doai-console', ...(flags.config ? { config: resolveConfigPath({ flag: flags.config }) } : {}) }));
@@ -200,9 +202,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
       if (stall !== undefined && !(Number.isFinite(stall) && stall > 0 && stall <= 3600)) throw new UserError(`--stall-timeout ${JSON.stringify(flags.stallTimeout)}: expected seconds from 0.1 to 3600`);
       const idle = flags.sshIdle === undefined ? undefined : Number(flags.sshIdle);
       if (idle !== undefined && !(Number.isFinite(idle) && idle >= 0 && idle <= 604_800)) throw new UserError(`--ssh-idle ${JSON.stringify(flags.sshIdle)}: expected seconds from 0 (never) to 604800`);
+      const { parseKeepalive } = await import('../server/ssh-keepalive');
+      const keepalive = parseKeepalive(flags.sshKeepalive, flags.sshKeepaliveCount);
       const { resolveSocket } = await import('../protocol/socket-path');
       const { runServe } = await import('../server/serve');
-      setExit(await runServe(loadFromFlags(flags), { socket: resolveSocket(flags.socket).path, acceptNew: flags.acceptNew === true, ...(stall !== undefined ? { stallSeconds: stall } : {}), ...(flags.metrics !== undefined ? { metrics: flags.metrics } : {}), ...(flags.ssh !== undefined ? { ssh: flags.ssh, sshIdleSeconds: idle, ...(flags.sshHostKey ? { sshHostKey: resolvePath(flags.sshHostKey) } : {}) } : {}) }));
+      setExit(await runServe(loadFromFlags(flags), { socket: resolveSocket(flags.socket).path, acceptNew: flags.acceptNew === true, ...(stall !== undefined ? { stallSeconds: stall } : {}), ...(flags.metrics !== undefined ? { metrics: flags.metrics } : {}), ...(flags.ssh !== undefined ? { ssh: flags.ssh, sshIdleSeconds: idle, sshKeepalive: keepalive, ...(flags.sshHostKey ? { sshHostKey: resolvePath(flags.sshHostKey) } : {}) } : {}) }));
     });
 
   attachable(common(program.command('run')))

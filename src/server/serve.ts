@@ -34,6 +34,8 @@ export interface ServeOptions {
   ssh?: string | true;
   sshIdleSeconds?: number;
   sshHostKey?: string;
+  /** `--ssh-keepalive` / `--ssh-keepalive-count` (src/server/ssh-keepalive.ts). */
+  sshKeepalive?: import('./ssh-keepalive').SshKeepalive;
 }
 
 /** The socket folder: made 0755 if missing; one that others could write to is refused. */
@@ -124,6 +126,7 @@ export async function runServe(loaded: LoadedConfig, opts: ServeOptions): Promis
       sshServer = opts.ssh === undefined ? undefined : await (await import('./ssh-serve')).startSshServe({
         flag: opts.ssh,
         idleSeconds: opts.sshIdleSeconds,
+        keepalive: opts.sshKeepalive,
         hostKeyFile: opts.sshHostKey,
         stallMs: opts.stallSeconds !== undefined ? opts.stallSeconds * 1000 : DEFAULT_STALL_MS,
         parts: { loaded, ctx, live, incident, gate, board: core.approvals.board },

@@ -6,6 +6,7 @@ import { Ticker } from '../core/ticker';
 import { loadOrCreateHostKey } from './ssh-hostkey';
 import { parseSshAddress, startSshServer, type RunningSshServer } from './ssh-server';
 import type { SshServerParts } from './ssh-session';
+import { DEFAULT_KEEPALIVE, type SshKeepalive } from './ssh-keepalive';
 
 export interface SshServeOptions {
   flag: string | true;
@@ -13,6 +14,8 @@ export interface SshServeOptions {
   hostKeyFile?: string;
   /** Seconds without a key press before a session is closed; 0 never. Default 1800. */
   idleSeconds?: number;
+  /** Keepalives to the client (default DEFAULT_KEEPALIVE). */
+  keepalive?: SshKeepalive;
   stallMs: number;
   /** The server's parts; `board` is the server's approvals board (consoles on the socket approve through it too). */
   parts: Omit<SshServerParts, 'tick'>;
@@ -41,6 +44,7 @@ export async function startSshServe(opts: SshServeOptions): Promise<RunningSshSe
       status: opts.status,
       log,
       idleMs: (opts.idleSeconds ?? DEFAULT_SSH_IDLE_S) * 1000,
+      keepalive: opts.keepalive ?? DEFAULT_KEEPALIVE,
       stallMs: opts.stallMs,
     });
   } catch (err) {

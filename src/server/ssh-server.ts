@@ -14,6 +14,7 @@ import { timingSafeEqual } from 'node:crypto';
 import ssh2 from 'ssh2';
 import type { Connection, ServerChannel, Session } from 'ssh2';
 import { UserError } from '../cli/exit';
+import type { SshKeepalive } from './ssh-keepalive';
 import { fingerprint, keyTypeOfBlob } from '../ssh/known-hosts';
 import { describePrincipal, type Principal } from '../operators/directory';
 import { authorize } from '../operators/roles';
@@ -56,6 +57,8 @@ export interface SshServerOptions {
   idleMs: number;
   /** A client that takes nothing for this long is dropped. */
   stallMs: number;
+  /** Keepalives after `seconds` of silence; `count` unanswered in a row drop the client. */
+  keepalive?: SshKeepalive;
   maxBufferedBytes?: number;
 }
 
@@ -109,7 +112,8 @@ export async function startSshServer(opts: SshServerOptions): Promise<RunningSsh
     }
   };
 
-  const server = new Server({ hostKeys: [opts.hostKey.privateKey], ident: 'doai-console' }, (client: Connection, info) => {
+  const ka = opts.keepalive && opts.keepalive.seconds > 0 ? { keepaliveInterval: Math.round(opts.keepalive.seconds * 1000), keepaliveCountMax: opts.keepalive.count } : {};
+  const server = new Server({ hostKeys: [opts.hostKey.privateKey], ident: 'doai-console', ...ka }, (client: Connection, info) => {
     const ip = info.ip;
     const rec = sourceOf(ip);
     if (rec.refused >= REFUSALS_PER_WINDOW || clients.size >= MAX_CONNECTIONS) {
@@ -126,7 +130,13 @@ export async function startSshServer(opts: SshServerOptions): Promise<RunningSsh
       if (!who) client.end();
     }, AUTH_TIMEOUT_MS);
     authTimer.unref();
-    client.on('error', () => undefined);
+    client.on('error', (err: Error & { level?: string }) => {
+      if (err.level !== 'client-timeout' || !opts.keepalive) return;
+      // ssh2 ends the connection politely; a client that answers nothing will not finish the
+      // close either, so the socket goes now (its sessions end with it).
+      log('warn', `ssh: ${who ? describePrincipal(who) : 'a client'} from ${ip}: ${opts.keepalive.count} keepalives in a row unanswered (every ${opts.keepalive.seconds} s) — connection dropped`);
+      (client as unknown as { _sock?: { destroy(): void } })._sock?.destroy();
+    });
     client.on('close', () => {
       clearTimeout(authTimer);
       clients.delete(client);
