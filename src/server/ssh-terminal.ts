@@ -10,6 +10,8 @@ import { PassThrough, Writable } from 'node:stream';
 import type { ServerChannel } from 'ssh2';
 
 export const RESIZE_MS = 100;
+/** Keys waiting for the screen to take the packet before them; past this they go in together. */
+export const MAX_QUEUED_KEY_BYTES = 64 * 1024;
 
 export interface TerminalSize {
   cols: number;
@@ -100,8 +102,35 @@ export class ChannelTerminal {
     if (this.closed) return;
     this.onKey?.();
     if (this.intercept?.(data)) return;
-    this.stdin.write(data);
+    this.keys.push(data);
+    this.keyBytes += data.length;
+    this.pump();
   }
+
+  // Each SSH data packet reaches the screen as its own read, as each read of a local terminal
+  // does: Ink takes everything buffered in one read, and a chunk of mixed keys is a paste that
+  // fires nothing (screens/shared/use-commands.tsx). So while the screen has not taken the last
+  // packet (a busy event loop), the next ones wait here, bounded: past MAX_QUEUED_KEY_BYTES they
+  // go in together.
+  private readonly keys: Buffer[] = [];
+  private keyBytes = 0;
+  private pumpScheduled = false;
+
+  private pump = (): void => {
+    this.pumpScheduled = false;
+    if (this.closed) return;
+    if (this.stdin.readableLength === 0 || this.keyBytes > MAX_QUEUED_KEY_BYTES) {
+      const next = this.keyBytes > MAX_QUEUED_KEY_BYTES ? Buffer.concat(this.keys.splice(0)) : this.keys.shift();
+      if (next) {
+        this.keyBytes -= next.length;
+        this.stdin.write(next);
+      }
+    }
+    if (this.keys.length > 0 && !this.pumpScheduled) {
+      this.pumpScheduled = true;
+      setImmediate(this.pump);
+    }
+  };
 
   /** Anything for the client: frames, messages (newlines made \r\n). */
   send(text: string): void {

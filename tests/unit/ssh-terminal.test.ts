@@ -56,3 +56,23 @@ describe('ChannelTerminal', () => {
     expect(t.stalled()).toBeUndefined();
   });
 });
+
+describe('ChannelTerminal keys', () => {
+  it('hands each packet to the screen as its own read, even when the screen is slow to read', async () => {
+    const ch = fakeChannel();
+    const t = new ChannelTerminal(ch as unknown as ServerChannel, { cols: 80, rows: 24 }, { noColor: false, maxBufferedBytes: 1e6, onOverflow: () => undefined });
+    const reads: string[] = [];
+    // Ink's way: on 'readable', read everything there is.
+    t.stdin.on('readable', () => {
+      let chunk: Buffer | null;
+      while ((chunk = t.stdin.read() as Buffer | null) !== null) reads.push(chunk.toString());
+    });
+    // Three packets in one turn of the event loop (a busy server): "1", "?", "q".
+    t.input(Buffer.from('1'));
+    t.input(Buffer.from('?'));
+    t.input(Buffer.from('q'));
+    for (let i = 0; i < 20 && reads.length < 3; i++) await new Promise((r) => setImmediate(r));
+    expect(reads).toEqual(['1', '?', 'q']);
+    t.close();
+  });
+});
