@@ -129,7 +129,7 @@ export async function runServe(loaded: LoadedConfig, opts: ServeOptions): Promis
         keepalive: opts.sshKeepalive,
         hostKeyFile: opts.sshHostKey,
         stallMs: opts.stallSeconds !== undefined ? opts.stallSeconds * 1000 : DEFAULT_STALL_MS,
-        parts: { loaded, ctx, live, incident, gate, board: core.approvals.board },
+        parts: { loaded, ctx, live, incident, gate, board: core.approvals.board, dispatch },
         status: () => handlers.status({}, { uid: uid, user: 'ssh', via: 'local-socket' }),
         log,
       });

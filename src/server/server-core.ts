@@ -32,7 +32,8 @@ export class FixedStore<S> extends BatchedStore<S> {
 }
 
 export type IntentHandlers = { [N in IntentName]: (args: Intents[N][0], who: ProvenIdentity) => Promise<Intents[N][1]> };
-export type Dispatcher = (name: IntentName, args: unknown, who: ProvenIdentity) => Promise<unknown>;
+/** `proof`: how `who` was proven when it is not a socket's uid (an SSH session's key); default the uid's OS user. */
+export type Dispatcher = (name: IntentName, args: unknown, who: ProvenIdentity, proof?: Proof) => Promise<unknown>;
 
 export interface ServerCoreOptions {
   state: StateBackend;
@@ -174,10 +175,10 @@ export function createServerCore(loaded: LoadedConfig, opts: ServerCoreOptions):
     const proof = opts.proof ?? proofOf;
     // The one way an intent is carried out, whichever transport proved who sends it (the socket,
     // or a console in this process through src/server/local-port.ts).
-    const dispatch: Dispatcher = (name, args, who) => {
+    const dispatch: Dispatcher = (name, args, who, proven) => {
       const handler = handlers[name] as ((a: unknown, w: ProvenIdentity) => Promise<unknown>) | undefined;
       try {
-        gate.check(String(name), proof(who));
+        gate.check(String(name), proven ?? proof(who));
       } catch (err) {
         return Promise.reject(err);
       }

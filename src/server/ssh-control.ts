@@ -8,6 +8,11 @@ import type { ChecklistControl, IncidentControl, Localized, RunControl, StartRes
 import type { RunEngine } from '../runbook/engine';
 import type { IntentGate } from '../operators/gate';
 import type { Principal, Proof } from '../operators/directory';
+import { describePrincipal } from '../operators/directory';
+import type { ProvenIdentity } from '../protocol/messages';
+import { remoteAlertControl, type AlertControl } from '../core/alert-control';
+import type { Dispatcher } from './server-core';
+import type { UnisolateResult } from '../health/alerts-store';
 
 type Check = (intent: string) => string | undefined;
 
@@ -114,13 +119,31 @@ export function gatedIncidents(control: IncidentControl & AsOperator, gate: Inte
   };
 }
 
-export function gatedIsolation<R>(isolation: { unisolate(deviceIds: readonly string[], operator: string): R }, gate: IntentGate, who: Principal, refusedResult: (msg: string) => R) {
-  const refused = checker(gate, who.proof);
+
+/**
+ * An SSH session as the server's intent handlers see its sender: the key's operator, described
+ * with the key (`alice (ssh-key SHA256:…)`: what an ack or a silence records), no local uid (-1),
+ * a console in the server's own process. The role check uses the key itself (the dispatcher's
+ * `proof`), never this name.
+ */
+export function sshIdentity(who: Principal): ProvenIdentity {
+  return { uid: -1, user: describePrincipal(who), via: 'in-process' };
+}
+
+/** Acknowledge, silence and maintenance from an SSH session: intents through the server's dispatcher. */
+export function sshAlertControl(dispatch: Dispatcher, who: Principal): AlertControl {
+  const id = sshIdentity(who);
+  return remoteAlertControl((name, args) => dispatch(name as Parameters<Dispatcher>[0], args, id, who.proof));
+}
+
+/** Putting isolated devices back (`alerts.unisolate`), the same way. */
+export function sshIsolation(dispatch: Dispatcher, who: Principal): { unisolate(deviceIds: readonly string[]): Promise<UnisolateResult> } {
+  const id = sshIdentity(who);
   return {
-    // The name recorded is the proven operator's, whatever the screen passes.
-    unisolate: (deviceIds: readonly string[]): R => {
-      const no = refused('alerts.unisolate');
-      return no ? refusedResult(no) : isolation.unisolate(deviceIds, who.name);
-    },
+    unisolate: (deviceIds) =>
+      dispatch('alerts.unisolate', { devices: [...deviceIds] }, id, who.proof).then(
+        (r) => ({ ok: true as const, released: (r as { released: string[] }).released }),
+        (err: unknown) => ({ ok: false as const, error: err instanceof Error ? err.message : String(err) }),
+      ),
   };
 }

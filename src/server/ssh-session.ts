@@ -4,7 +4,7 @@
 // with the session's proven identity. Runs belong to the server: leaving the session (q, a
 // dropped connection) ends only the screen.
 import { runsStoreFor } from './topic-views';
-import { gatedAlertControl, localAlertControl } from '../core/alert-control';
+import type { Dispatcher } from './server-core';
 import type { ConsoleContext } from '../cli/context';
 import type { LoadedConfig } from '../config/load';
 import type { Lang } from '../core/views';
@@ -24,7 +24,7 @@ import { startWatch } from '../../screens/watch/start-watch';
 import type { ChannelTerminal } from './ssh-terminal';
 import { SessionFrames } from './ssh-frames';
 import type { FleetStore } from '../core/views';
-import { gatedChecklists, gatedIncidents, gatedIsolation, gatedRunControl } from './ssh-control';
+import { gatedChecklists, gatedIncidents, gatedRunControl, sshAlertControl, sshIsolation } from './ssh-control';
 
 /** What the server lends its SSH sessions: its stores, engine and gate. */
 export interface SshServerParts {
@@ -37,6 +37,8 @@ export interface SshServerParts {
   board: ApprovalBoard;
   /** A 1 s tick shared by every session's clocks. */
   tick: Store<unknown>;
+  /** The server's one way to carry out an intent (role check, history, handler; src/server/server-core.ts). */
+  dispatch: Dispatcher;
 }
 
 export interface ScreenHandle {
@@ -101,15 +103,10 @@ export function openConsole(parts: SshServerParts, who: Principal, term: Channel
         ? {
             fleetStores: {
               alerts: frames.pace(monitors.alerts),
-              isolation: gatedIsolation(monitors.alerts, gate, who, (error) => ({ ok: false as const, error })),
-              alertControl: gatedAlertControl(localAlertControl(monitors.alerts, monitors.mutes, who.name), (intent) => {
-                try {
-                  gate.check(intent, who.proof);
-                  return undefined;
-                } catch (err) {
-                  return (err as Error).message;
-                }
-              }),
+              isolation: sshIsolation(parts.dispatch, who),
+              // Acknowledge, silence, maintenance: the server's own intent handlers, as for a socket
+              // console (role check, history; on a PostgreSQL follower the leader takes the ack).
+              alertControl: sshAlertControl(parts.dispatch, who),
               websocket: frames.pace(monitors.websocket),
               ...(config.node_sources.length ? { nodes: frames.pace(monitors.nodes) } : {}),
               ...(config.hosts.length ? { hosts: frames.pace(monitors.hosts) } : {}),
