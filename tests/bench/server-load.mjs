@@ -9,16 +9,20 @@
 //   - the server's heap growth (after GC, read through tests/bench/heap-probe.mjs) over 100,000
 //     updates: node changes the source made and the server polled, plus probe results (≤ 5 MB).
 // Baseline: the same binary serving the demo-size config (3 services, 40 nodes) with nobody
-// attached, then with one console attached (its terminal bytes). Also reported, without a budget:
-// what the server writes per second per console (the wire, all topics). Never fails on timing;
-// broken only when a console never draws or the server cannot be measured.
+// attached, then with one console attached (its terminal bytes). While the updates are counted,
+// 5 of the services go down and come back twice each (failure_threshold 2): the latency from the
+// failing probe that reached the threshold to the `json` webhook at a loopback receiver (≤ 1 s,
+// as tests/bench/alert-latency.mjs measures it unloaded). Also reported, without a budget: the
+// CPU of each console and what the server writes per second per console (the wire, all topics).
+// Never fails on timing; broken when a console never draws, an alert never fires or resolves, or
+// the server cannot be measured.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttp } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { bin, childPid, cpuSeconds, sleep, startPty } from './lib.mjs';
+import { bin, childPid, cpuSeconds, median, percentile, sleep, startPty } from './lib.mjs';
 
 const SERVICES = Number(process.env.BENCH_LOAD_SERVICES ?? 1000);
 const NODES = Number(process.env.BENCH_LOAD_NODES ?? 10_000);
@@ -28,6 +32,9 @@ const UPDATES = Number(process.env.BENCH_LOAD_UPDATES ?? 100_000);
 /** Share of nodes changed per second while counting the 100,000 updates (the steady window: 1 %). */
 const HEAP_CHURN = Number(process.env.BENCH_LOAD_HEAP_CHURN ?? 0.2);
 const PROBE_INTERVAL_S = 10;
+/** Services taken down and back up while the updates are counted: alert latency under this load. */
+const FLAPPING = 5;
+const FLAP_TRIALS = 2;
 const BUDGET = { cpu: 0.1, bytes: 1024, rssMb: 250, heapMb: 5 };
 
 function freePort() {
@@ -58,7 +65,7 @@ function writtenBytes(pid) {
  */
 function fleetServer() {
   const lists = new Map();
-  const state = { probes: 0, changes: 0, churn: 0.01, polls: 0 };
+  const state = { probes: 0, changes: 0, churn: 0.01, polls: 0, down: new Set(), answers: Array.from({ length: FLAPPING }, () => []) };
   const list = (size) => {
     let l = lists.get(size);
     if (!l) {
@@ -90,8 +97,10 @@ function fleetServer() {
       return;
     }
     state.probes++;
-    res.writeHead(200, { 'content-type': 'text/plain' });
-    res.end('ok');
+    const i = Number(/^\/svc\/(\d+)\/health$/.exec(req.url ?? '')?.[1] ?? -1);
+    const status = state.down.has(i) ? 500 : 200;
+    res.writeHead(status, { 'content-type': 'text/plain' });
+    res.end(status === 200 ? 'ok' : 'failing', () => i >= 0 && i < FLAPPING && state.answers[i].push({ at: performance.now(), status }));
   });
   http.keepAliveTimeout = 60_000;
   return { http, state, stop: () => (clearInterval(timer), http.closeAllConnections(), new Promise((r) => http.close(r))) };
@@ -103,7 +112,8 @@ function configYaml(dir, port, services, nodes) {
     return `  - { name: ${name}, host: bench-host, unit: ${name}, health_url: "http://127.0.0.1:${port}/svc/${i}/health" }`;
   });
   return (
-    `health:\n  interval_s: ${PROBE_INTERVAL_S}\n  timeout_s: 5\n` +
+    `health:\n  interval_s: ${PROBE_INTERVAL_S}\n  timeout_s: 5\n  failure_threshold: 2\n` +
+    `notifications:\n  webhooks:\n    - { name: bench, format: json, url_env: BENCH_LOAD_HOOK, retries: 0 }\n` +
     `hosts:\n  - { name: bench-host, address: 127.0.0.1, port: 9 }\nservices:\n${svc.join('\n')}\n` +
     `node_sources:\n  - { name: devices, url: "http://127.0.0.1:${port}/nodes/${nodes}" }\nnodes:\n  interval_s: 1\n  offline_after_s: 600\n` +
     `paths:\n  state_dir: ${join(dir, 'state')}\n  known_hosts: ${join(dir, 'known_hosts')}\n`
@@ -112,7 +122,7 @@ function configYaml(dir, port, services, nodes) {
 
 const heapProbe = pathToFileURL(join(import.meta.dirname, 'heap-probe.mjs')).href;
 
-async function startServe(dir, yaml) {
+async function startServe(dir, yaml, hookUrl) {
   mkdirSync(dir, { recursive: true });
   const cfg = join(dir, 'console.yaml');
   writeFileSync(cfg, yaml);
@@ -122,7 +132,7 @@ async function startServe(dir, yaml) {
   const extra = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
   const child = spawn(process.execPath, [...extra, '--expose-gc', '--import', heapProbe, bin, 'serve', '--config', cfg, '--socket', socket], {
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, BENCH_HEAP_OUT: heapOut },
+    env: { ...process.env, BENCH_HEAP_OUT: heapOut, BENCH_LOAD_HOOK: hookUrl },
   });
   let log = '';
   child.stderr.on('data', (d) => (log = (log + d).slice(-20_000)));
@@ -194,16 +204,82 @@ async function window(pid, ptys, ms) {
 
 const mb = (bytes) => bytes / (1024 * 1024);
 
+/** A loopback webhook receiver: every `format: json` post with when it was read whole. */
+function hookReceiver() {
+  const hooks = [];
+  const waiters = new Set();
+  const http = createHttp((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      const at = performance.now();
+      res.writeHead(200).end('ok');
+      let j = {};
+      try {
+        j = JSON.parse(body);
+      } catch {
+        // not ours to judge here: counted as nothing
+      }
+      hooks.push({ at, event: j.event, subject: j.subject });
+      for (const w of [...waiters]) w();
+    });
+  });
+  /** The first hook after index `from` that `pred` accepts, or undefined after `ms`. */
+  const wait = (from, pred, ms) =>
+    new Promise((resolve) => {
+      const check = () => {
+        const h = hooks.slice(from).find(pred);
+        if (!h) return false;
+        waiters.delete(check);
+        clearTimeout(timer);
+        resolve(h);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        resolve(undefined);
+      }, ms);
+      if (!check()) waiters.add(check);
+    });
+  return { http, hooks, wait, stop: () => (http.closeAllConnections(), new Promise((r) => http.close(r))) };
+}
+
+/** Service `i` down until its FIRING webhook, then up until RESOLVED, `FLAP_TRIALS` times. */
+async function flap(fleet, receiver, i, trials, failures) {
+  const name = `svc-${String(i).padStart(4, '0')}`;
+  const bound = (2 + 2) * PROBE_INTERVAL_S * 1000;
+  for (let k = 0; k < FLAP_TRIALS; k++) {
+    await sleep(Math.random() * PROBE_INTERVAL_S * 1000);
+    const from = receiver.hooks.length;
+    const answered = fleet.state.answers[i].length;
+    fleet.state.down.add(i);
+    const fired = await receiver.wait(from, (h) => h.subject === name && h.event === 'fired', bound);
+    const failing = fleet.state.answers[i].slice(answered).filter((a) => a.status === 500);
+    fleet.state.down.delete(i);
+    if (!fired) {
+      failures.push(`${name}: no FIRING webhook within ${bound / 1000} s`);
+      continue;
+    }
+    if (failing[1]) trials.push(fired.at - failing[1].at);
+    if (!(await receiver.wait(from, (h) => h.subject === name && h.event === 'resolved', bound))) failures.push(`${name}: no RESOLVED webhook within ${bound / 1000} s`);
+  }
+}
+
 export async function serverLoad(work) {
   mkdirSync(work, { recursive: true });
   const fleet = fleetServer();
   const port = await freePort();
   await new Promise((r) => fleet.http.listen(port, '127.0.0.1', r));
+  const receiver = hookReceiver();
+  const hookPort = await freePort();
+  await new Promise((r) => receiver.http.listen(hookPort, '127.0.0.1', r));
+  const hookUrl = `http://127.0.0.1:${hookPort}/hook`;
   const ptys = [];
   const servers = [];
   try {
     // Baseline: the demo-size config (3 services, 40 nodes), nobody attached, then one console.
-    const base = await startServe(join(work, 'baseline'), configYaml(join(work, 'baseline'), port, 3, 40));
+    const base = await startServe(join(work, 'baseline'), configYaml(join(work, 'baseline'), port, 3, 40), hookUrl);
     servers.push(base);
     await sleep(5000);
     const baseHeap0 = await base.heap();
@@ -219,7 +295,7 @@ export async function serverLoad(work) {
     servers.length = 0;
 
     // The load: 1,000 services, 10,000 nodes at 1 %/s, 20 consoles.
-    const load = await startServe(join(work, 'load'), configYaml(join(work, 'load'), port, SERVICES, NODES));
+    const load = await startServe(join(work, 'load'), configYaml(join(work, 'load'), port, SERVICES, NODES), hookUrl);
     servers.push(load);
     for (let i = 0; i < 300 && fleet.state.polls < 2; i++) await sleep(100);
     if (fleet.state.polls < 2) throw new Error('the server never polled the node source');
@@ -239,6 +315,10 @@ export async function serverLoad(work) {
     const u0 = fleet.state.changes + fleet.state.probes;
     const t0 = performance.now();
     fleet.state.churn = HEAP_CHURN;
+    // Meanwhile services go down and come back: alert latency with all of this going on.
+    const latencies = [];
+    const flapFailures = [];
+    const flapping = Promise.all(Array.from({ length: FLAPPING }, (_, i) => flap(fleet, receiver, i, latencies, flapFailures)));
     const maxMs = Math.ceil(UPDATES / (NODES * HEAP_CHURN + SERVICES / PROBE_INTERVAL_S)) * 1000 * 2 + 30_000;
     while (fleet.state.changes + fleet.state.probes - u0 < UPDATES && performance.now() - t0 < maxMs) await sleep(250);
     fleet.state.churn = 0.01;
@@ -248,6 +328,7 @@ export async function serverLoad(work) {
     const updates = fleet.state.changes + fleet.state.probes - u0;
     const heapSecs = (performance.now() - t0) / 1000;
     const rssAfter = rssKb(load.child.pid) / 1024;
+    await flapping;
 
     const growth = mb(heap1.heapUsed - heap0.heapUsed);
     const baseGrowth = mb(baseHeap1.heapUsed - baseHeap0.heapUsed);
@@ -255,7 +336,8 @@ export async function serverLoad(work) {
     const worstConsole = Math.max(...steady.perConsole);
     const wirePerConsole = (steady.writtenPerSec - baseIdle.writtenPerSec) / Math.max(1, ptys.length);
     const shape = `${SERVICES} svc, ${NODES} nodes 1 %/s, ${ptys.length} consoles`;
-    const broken = notDrawn ? `${notDrawn} of ${CONSOLES} consoles never drew the services` : updates < UPDATES ? `only ${updates} updates within ${Math.round(maxMs / 1000)} s` : undefined;
+    const p99 = percentile(latencies, 99);
+    const broken = flapFailures.length ? flapFailures.slice(0, 3).join('; ') : notDrawn ? `${notDrawn} of ${CONSOLES} consoles never drew the services` : updates < UPDATES ? `only ${updates} updates within ${Math.round(maxMs / 1000)} s` : undefined;
     return [
       {
         figure: `serve ${shape} — CPU`,
@@ -293,6 +375,15 @@ export async function serverLoad(work) {
         data: { heap0, heap1, updates, heapSecs, churn: HEAP_CHURN },
       },
       {
+        figure: `serve ${shape} — alert latency, failing probe → webhook (${latencies.length} trials, p99)`,
+        ours: `${p99.toFixed(0)} ms (median ${median(latencies).toFixed(0)})`,
+        baseline: 'alert-latency row: the same, unloaded',
+        ratio: p99 / 1000,
+        budget: '≤ 1000 ms (ratio: to budget)',
+        pass: p99 <= 1000,
+        data: { latencies },
+      },
+      {
         figure: `serve ${shape} — CPU of each attached console`,
         ours: `${((steady.consoleCpu.reduce((a, b) => a + b, 0) / Math.max(1, ptys.length)) * 100).toFixed(1)} % of a core (worst ${(Math.max(...steady.consoleCpu) * 100).toFixed(1)})`,
         baseline: `${(baseOne.consoleCpu[0] * 100).toFixed(1)} %, 1 console on demo-size`,
@@ -312,5 +403,6 @@ export async function serverLoad(work) {
     await closeConsoles(ptys);
     for (const s of servers) await s.stop();
     await fleet.stop();
+    await receiver.stop();
   }
 }
