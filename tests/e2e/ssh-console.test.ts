@@ -1,13 +1,16 @@
 // `serve --ssh` driven by the real OpenSSH client in tmux (R-SSH-1, R-SSH-2, R-ID-2): an operator
 // key gets the console and runs L1 to SUCCESS; a viewer key gets the wall screen, and on the
-// console (`ssh -t … console`) its start is refused and audited; `status` / `status --json` as
+// console (`ssh -t … console`) is offered no key it may not use; an operator's maintenance is the
+// server's intent, recorded with the key; `status` / `status --json` as
 // exec requests; unknown keys and passwords are refused. The built binary; the host key pinned
 // from the line the server prints.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTmux, type TmuxSession } from '../helpers/tmux';
 import { sshRig, type SshRig } from '../helpers/ssh-console';
+import { waitUntil } from '../helpers/console-server';
 
 let rig: SshRig;
 const terms: TmuxSession[] = [];
@@ -56,6 +59,27 @@ describe('serve --ssh with OpenSSH', () => {
     expect(log).toMatch(/L1_SOFT_RESET: START/);
     expect(rig.server!.log()).toContain(`ssh: alice (ssh-key ${rig.fingerprintOf('alice')}) from 127.0.0.1 logged in`);
   }, 120_000);
+
+  it('maintenance from an operator key is the server\'s intent, recorded with the key', async () => {
+    const t = term(rig.ssh('alice', { tty: true }));
+    await t.waitFor(/doai-orchestrator\s+UP/, 30_000);
+    t.send('/');
+    t.type('doai-orch');
+    t.send('Enter');
+    await t.waitFor(/› +doai-orchestrator/, 20_000);
+    t.send('m');
+    await t.waitFor('Maintenance on doai-orchestrator for 30 min — reason', 20_000);
+    t.type('10 ssh maintenance test');
+    t.send('Enter');
+    await t.waitFor(/doai-orchestrator in maintenance until \d\d:\d\d: its alerts are muted/, 20_000);
+    const who = `alice (ssh-key ${rig.fingerprintOf('alice')})`;
+    const mutes = JSON.parse(readFileSync(join(rig.state, 'mutes.json'), 'utf8')) as { maintenance: { by: string; reason: string }[] };
+    expect(mutes.maintenance.find((m) => m.reason === 'ssh maintenance test')?.by).toBe(who);
+    expect(readFileSync(rig.audit, 'utf8')).toMatch(new RegExp(`MAINTENANCE m-[0-9a-f]+ doai-orchestrator for 10 min until \\S+ by ${who.replace(/[()+/]/g, '\\$&')} - ssh maintenance test`));
+    // The same intent a socket console sends: in the server's intent history under the key.
+    const intents = join(rig.state, 'history', 'intents.jsonl');
+    await waitUntil('the intent in the history', () => existsSync(intents) && readFileSync(intents, 'utf8').includes(`"user":"${who}","via":"in-process","intent":"alerts.maintenance"`), 20_000);
+  }, 60_000);
 
   it('a viewer key gets the wall screen; its console offers no key a viewer may not use', async () => {
     const wall = term(rig.ssh('vic', { tty: true }));
