@@ -7,11 +7,15 @@ import type { Lang } from '../core/views';
 import { createIncidentStore } from '../incident/store';
 import { UserError } from './exit';
 import { operatorName } from '../config/operator';
+import { incidentRecordsFor } from '../state/pg-incidents';
 
 export function incidentStoreFor(loaded: LoadedConfig, lang: Lang) {
   const { config, paths } = loaded;
+  // postgres: every box's incidents, from the database (this box's copy while it is away).
+  const records = incidentRecordsFor(config.state, join(paths.stateDir, 'incidents'));
   return createIncidentStore({
     dir: join(paths.stateDir, 'incidents'),
+    ...(records ? { records } : {}),
     reportsDir: paths.incidentsDir,
     snapshotsDir: paths.snapshotsDir,
     alertsFile: join(paths.stateDir, 'alerts.jsonl'),

@@ -24,8 +24,8 @@ import type {
 } from '../core/views';
 import type { RunEvent, RunEventListener } from '../runbook/events';
 import { readAlertLines } from './alerts-file';
-import { incidentFile, incidentToJson, mergeTimelines, readIncident, readIncidents, slugify, type IncidentRecord } from './files';
-import { writeFileAtomic } from '../core/atomic-file';
+import { mergeTimelines, slugify, type IncidentRecord } from './files';
+import { fileIncidentRecords, type IncidentRecords } from './records';
 import { writeReport } from './report';
 import { isSeverity, SEVERITIES, severityForLevel } from './targets';
 import type { ChecklistEvent } from '../checklist/store';
@@ -56,6 +56,8 @@ export interface IncidentStoreOptions {
   hostOf?: (service: string) => string | undefined;
   /** Real ms between re-reads of the directory (another console's incidents); 0 = never. */
   pollMs?: number;
+  /** Where the records live: files in `dir` unless given (the shared database: src/state/pg-incidents.ts). */
+  records?: IncidentRecords;
   batchMs?: number;
 }
 
@@ -83,6 +85,8 @@ const RECENT_TRANSITIONS = 500;
 /** How far back a bad transition still counts as this incident's start. */
 const LOOKBACK_MS = 2 * 3_600_000;
 const SEVERITY_RANK: Record<Severity, number> = { P0: 0, P1: 1, P2: 2, P3: 3 };
+/** See scheduleSettle: how much later a box resolves an incident another box is settling. */
+const SHARED_SETTLE_GRACE_MS = 5000;
 
 function stamp(d: Date): string {
   const p = (n: number) => String(n).padStart(2, '0');
@@ -104,6 +108,10 @@ export class IncidentStore extends BatchedStore<IncidentsSnapshot> implements In
   private readonly transitions: ServiceTransition[] = [];
   private readonly problems: string[] = [];
   private stops: (() => void)[] = [];
+  private readonly records: IncidentRecords;
+  /** Incidents changed here whose save failed (the store was away): saved again on the next reload. */
+  private readonly unsaved = new Set<string>();
+  private offRecords: (() => void) | undefined;
 
   private readonly acting = new ActingOperator(() => this.opts.operator);
   /** Who the current intent is for: the operator a server proved (withOperator), else this console's. */
@@ -118,6 +126,7 @@ export class IncidentStore extends BatchedStore<IncidentsSnapshot> implements In
 
   constructor(private opts: IncidentStoreOptions) {
     super({ incidents: [], rtoMin: opts.rtoMin, contacts: opts.contacts }, opts.batchMs ?? 0);
+    this.records = opts.records ?? fileIncidentRecords(opts.dir);
     this.reload();
   }
 
@@ -128,9 +137,13 @@ export class IncidentStore extends BatchedStore<IncidentsSnapshot> implements In
       t.unref?.();
       this.stops.push(() => clearInterval(t));
     }
+    // Shared records: another box's change arrives as a notification and is read at once.
+    this.offRecords ??= this.records.onChange?.(() => this.reload());
   }
 
   stop(): void {
+    this.offRecords?.();
+    this.offRecords = undefined;
     for (const s of this.stops) s();
     this.stops = [];
     for (const cancel of this.settling.values()) cancel();
@@ -148,16 +161,35 @@ export class IncidentStore extends BatchedStore<IncidentsSnapshot> implements In
 
   /** Re-reads the directory: incidents another console opened or changed. */
   reload(): void {
-    const { incidents, problems } = readIncidents(this.opts.dir);
+    let read: { incidents: IncidentRecord[]; problems: string[] };
+    try {
+      read = this.records.readAll();
+    } catch (err) {
+      // Read-only view: what this store last read stays on screen.
+      const p = (err as Error).message;
+      if (!this.problems.includes(p)) this.problems.push(p);
+      return;
+    }
+    const { incidents, problems } = read;
     for (const p of problems) if (!this.problems.includes(p)) this.problems.push(p);
     const next = new Map<string, IncidentRecord>();
     for (const disk of incidents) {
       const mine = this.incidents.get(disk.id);
-      next.set(disk.id, mine ? this.merge(mine, disk) : disk);
+      // Shared records already hold every change this store saved: they are the truth, except
+      // for what could not be saved yet.
+      next.set(disk.id, mine && (!this.records.shared || this.unsaved.has(disk.id)) ? this.merge(mine, disk) : disk);
     }
     for (const [id, mine] of this.incidents) if (!next.has(id)) next.set(id, mine);
     this.incidents = next;
-    for (const rec of next.values()) if (rec.recoveredAt && !rec.resolvedAt && rec.state === 'open' && !this.settling.has(rec.id)) this.scheduleSettle(rec);
+    for (const rec of next.values()) {
+      if (rec.recoveredAt && !rec.resolvedAt && rec.state === 'open' && !this.settling.has(rec.id)) this.scheduleSettle(rec, this.records.shared ? SHARED_SETTLE_GRACE_MS : 0);
+    }
+    // What could not be saved while the store was away is saved now (bounded: one try each).
+    for (const id of [...this.unsaved]) {
+      const rec = this.incidents.get(id);
+      if (rec) this.save(rec);
+      else this.unsaved.delete(id);
+    }
     this.publish();
   }
 
@@ -236,6 +268,8 @@ export class IncidentStore extends BatchedStore<IncidentsSnapshot> implements In
 
   openManual(title: string, severity: Severity = 'P2'): { ok: true; id: string } | { ok: false; error: Localized } {
     const t = clean(title, 120);
+    const away = this.records.refuseWrites?.();
+    if (away) return { ok: false, error: away };
     if (!t) return fail('an incident needs a title — type what is wrong and press Enter (Esc cancels)', '인시던트 제목이 필요합니다 — 무엇이 문제인지 입력하고 Enter (취소는 Esc)');
     if (!isSeverity(severity)) return fail(`severity must be one of ${SEVERITIES.join(', ')}`, `심각도는 ${SEVERITIES.join(', ')} 중 하나`);
     const now = this.opts.clock.now();
@@ -299,6 +333,8 @@ export class IncidentStore extends BatchedStore<IncidentsSnapshot> implements In
     if (!rec) return fail(`no incident ${id}`, `인시던트 ${id} 없음`);
     if (!isSeverity(severity)) return fail(`severity must be one of ${SEVERITIES.join(', ')}`, `심각도는 ${SEVERITIES.join(', ')} 중 하나`);
     if (rec.severity === severity) return { ok: true };
+    const away = this.records.refuseWrites?.();
+    if (away) return { ok: false, error: away };
     const now = this.opts.clock.now();
     this.add(rec, { at: now, kind: 'note', text: L(`Severity ${rec.severity} → ${severity}`, `심각도 ${rec.severity} → ${severity}`), actor: this.actor });
     rec.severity = severity;
@@ -307,6 +343,8 @@ export class IncidentStore extends BatchedStore<IncidentsSnapshot> implements In
   }
 
   close(id: string, answers: { rootCause?: string; prevention?: string[] }): { ok: true; reportPath: string } | { ok: false; error: Localized } {
+    const away = this.records.refuseWrites?.();
+    if (away) return { ok: false, error: away };
     this.reload();
     const rec = this.incidents.get(id);
     if (!rec) return fail(`no incident ${id}`, `인시던트 ${id} 없음`);
@@ -471,7 +509,11 @@ export class IncidentStore extends BatchedStore<IncidentsSnapshot> implements In
     this.scheduleSettle(rec);
   }
 
-  private scheduleSettle(rec: IncidentRecord): void {
+  /**
+   * `graceMs`: an incident another box is settling (read from the shared records) resolves here
+   * only that much later, so the box that started the settle writes the resolution once.
+   */
+  private scheduleSettle(rec: IncidentRecord, graceMs = 0): void {
     this.settling.get(rec.id)?.();
     const since = rec.recoveredAt!;
     const settleMs = this.opts.settleMs ?? 0;
@@ -488,11 +530,11 @@ export class IncidentStore extends BatchedStore<IncidentsSnapshot> implements In
       this.add(cur, { at: this.opts.clock.now(), kind: 'incident', text: L(`Resolved: ${cur.target ?? 'target'} UP for ${span.en} since the recovery`, `해결: 복구 후 ${cur.target ?? '대상'} ${span.ko} 동안 정상`), actor: 'health' });
       this.save(cur);
     };
-    if (settleMs <= 0 || !this.opts.clock.setTimeout) {
+    if ((settleMs <= 0 && graceMs <= 0) || !this.opts.clock.setTimeout) {
       settle();
       return;
     }
-    this.settling.set(rec.id, this.opts.clock.setTimeout(settle, Math.max(0, settleMs - Math.max(0, elapsed))));
+    this.settling.set(rec.id, this.opts.clock.setTimeout(settle, Math.max(0, settleMs - Math.max(0, elapsed)) + graceMs));
   }
 
   /** The impact is back (or a new recovery started): not resolved, no settle running. */
@@ -590,7 +632,8 @@ export class IncidentStore extends BatchedStore<IncidentsSnapshot> implements In
   // --- records ---------------------------------------------------------------------------------
 
   private create(title: string, openedAt: Date, o: { severity: Severity; severityChosen?: boolean; target?: string }): IncidentRecord {
-    const id = `${stamp(openedAt)}-${randomBytes(2).toString('hex')}`;
+    const random = randomBytes(2).toString('hex');
+    const id = this.records.newId?.(stamp(openedAt), random) ?? `${stamp(openedAt)}-${random}`;
     const rec: IncidentRecord = {
       id,
       title,
@@ -625,21 +668,44 @@ export class IncidentStore extends BatchedStore<IncidentsSnapshot> implements In
     };
   }
 
-  private save(rec: IncidentRecord): ChecklistResult {
-    const path = incidentFile(this.opts.dir, rec.id);
-    let merged = rec;
-    try {
-      const disk = readIncident(path);
-      if (disk) merged = this.merge(rec, disk);
-      writeFileAtomic(path, incidentToJson(merged));
-    } catch (err) {
+  private save(rec: IncidentRecord, depth = 0): ChecklistResult {
+    const r = this.records.save(rec, (mine, stored) => this.merge(mine, stored));
+    if (!r.ok && 'joined' in r) return depth < 3 ? this.join(rec, r.joined, depth) : fail(`incident ${rec.id} not saved: the open incident of ${rec.target ?? '?'} kept changing`, `인시던트 ${rec.id} 저장 실패: ${rec.target ?? '?'}의 열린 인시던트가 계속 바뀜`);
+    if (!r.ok) {
+      // Kept here (and on screen) and saved again when the store answers.
+      this.unsaved.add(rec.id);
       this.publish();
-      const msg = (err as Error).message;
-      return fail(`incident not saved in ${path} (${msg}) — check that the state directory is writable`, `인시던트를 ${path}에 저장하지 못함 (${msg}) — 상태 디렉터리 쓰기 권한을 확인하세요`);
+      return { ok: false, error: r.error };
     }
-    this.incidents.set(rec.id, merged);
+    this.unsaved.delete(rec.id);
+    this.incidents.set(rec.id, r.saved);
     this.publish();
     return { ok: true };
+  }
+
+  /**
+   * Another box opened an incident for this target while this one was opening its own: the new
+   * one is dropped and what it holds (its runs, their timeline) goes into the open one, as if
+   * this box had found it open.
+   */
+  private join(rec: IncidentRecord, open: IncidentRecord, depth: number): ChecklistResult {
+    this.incidents.delete(rec.id);
+    this.unsaved.delete(rec.id);
+    this.settling.get(rec.id)?.();
+    this.settling.delete(rec.id);
+    for (const info of this.runs.values()) if (info.incidentId === rec.id) info.incidentId = open.id;
+    const running = rec.runIds.length > 0;
+    const joined: IncidentRecord = {
+      ...open,
+      timeline: mergeTimelines(open.timeline, rec.timeline.filter((e) => !(e.kind === 'incident' && /^Incident opened by /.test(e.text.en)))),
+      runIds: [...new Set([...open.runIds, ...rec.runIds])],
+      respondedAt: open.respondedAt ?? rec.respondedAt,
+    };
+    if (rec.level && (!joined.level || rec.level > joined.level)) joined.level = rec.level;
+    if (!joined.severityChosen && SEVERITY_RANK[rec.severity] < SEVERITY_RANK[joined.severity]) joined.severity = rec.severity;
+    if (running) this.unsettle(joined);
+    this.incidents.set(open.id, joined);
+    return this.save(joined, depth + 1);
   }
 
   private publish(): void {

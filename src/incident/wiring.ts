@@ -15,6 +15,7 @@ import { createChecklistStore, type ChecklistStore } from '../checklist/store';
 import { detectLang } from '../i18n/catalog';
 import type { Symptoms } from '../health/recommend';
 import { createIncidentStore, type IncidentStore } from './store';
+import { incidentRecordsFor } from '../state/pg-incidents';
 
 export interface OpsStores {
   checklists: ChecklistStore;
@@ -62,8 +63,11 @@ export function createOpsStores(input: OpsInput): OpsStores {
     batchMs: 100,
   });
   const title = (rb: Runbook | undefined) => rb?.title;
+  // Under state.backend postgres the incidents are every box's (src/state/pg-incidents.ts).
+  const records = incidentRecordsFor(config.state, join(paths.stateDir, 'incidents'));
   const incidents = createIncidentStore({
     dir: join(paths.stateDir, 'incidents'),
+    ...(records ? { records } : {}),
     reportsDir: paths.incidentsDir,
     snapshotsDir: paths.snapshotsDir,
     alertsFile: join(paths.stateDir, 'alerts.jsonl'),
@@ -98,6 +102,7 @@ export function createOpsStores(input: OpsInput): OpsStores {
       offHistory();
       checklists.stop();
       incidents.stop();
+      records?.close?.();
     },
   };
 }

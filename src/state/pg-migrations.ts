@@ -184,6 +184,22 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX doai_journal_box ON doai_journal (box, id);
     `,
   },
+  {
+    version: 10,
+    description: 'incidents shared by every box, at most one open per target',
+    sql: `
+      CREATE TABLE doai_incidents (
+        id text PRIMARY KEY,
+        target text,
+        state text NOT NULL CHECK (state IN ('open', 'closed')),
+        record text NOT NULL,
+        version bigint NOT NULL DEFAULT 1,
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        updated_by text NOT NULL
+      );
+      CREATE UNIQUE INDEX doai_incidents_one_open ON doai_incidents (target) WHERE state = 'open' AND target IS NOT NULL;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

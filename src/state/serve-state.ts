@@ -3,7 +3,6 @@
 // only while this server leads. Every server keeps probing its fleet for its own consoles (so
 // health keeps updating even when the database is away); only the leader turns that into alert
 // transitions and notifications, and a new leader first resolves what the old one left firing.
-import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { expandPath } from '../config/load';
 import { loadOrCreateServerKey, parsePeerKey, SERVER_KEY_FILE } from './peer-keys';
@@ -13,6 +12,7 @@ import type { ServerLog } from '../server/log';
 import { filesBackend, thisBox, type StateBackend } from './backend';
 import { resolvePgUrl } from './pg-url';
 import { PgStateBackend, preparePgDatabase } from './pg-backend';
+import { boxNameOf } from './pg-incidents';
 
 export async function openStateBackend(loaded: LoadedConfig, log: ServerLog, env: NodeJS.ProcessEnv = process.env): Promise<StateBackend> {
   const state = loaded.config.state;
@@ -22,7 +22,7 @@ export async function openStateBackend(loaded: LoadedConfig, log: ServerLog, env
   const m = await preparePgDatabase(url.target, state.url_env, thisBox());
   log('info', `state in ${url.target.shown}: schema version ${m.to}${m.applied.length ? ` (applied ${m.applied.join(', ')} over ${m.from})` : ''}`);
   // Approvals between boxes are signed: this server's key (made on first start) and the others' pinned keys.
-  const boxName = state.box_name ?? hostname().split('.')[0]!.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 63);
+  const boxName = boxNameOf(state.box_name);
   const keyPath = state.server_key_file ? expandPath(state.server_key_file, dirname(loaded.path)) : join(loaded.paths.stateDir, SERVER_KEY_FILE);
   const key = loadOrCreateServerKey(keyPath);
   const peers = new Map(Object.entries(state.peers).map(([name, text]) => [name, parsePeerKey(text)]));
