@@ -6,9 +6,9 @@
 // CONFLICT statement, so of two boxes asking at once exactly one wins. When the connection is
 // re-established (the database restarted), the session first claims the locks its runs hold again.
 import { hostname } from 'node:os';
-import { selfIdentity } from '../core/process-identity';
+import { selfIdentity, type ProcessIdentity } from '../core/process-identity';
 import { describeLock, type AcquireResult, type HeldLock, type LockInfo, type LockRequest, type LockStore } from '../runbook/lock-store';
-import { SyncPg } from './pg-sync';
+import { SyncPg, type SyncStatement } from './pg-sync';
 import { resolvePgUrl, scrubPg, type PgTarget } from './pg-url';
 
 const TIMEOUT_MS = 4000;
@@ -21,6 +21,22 @@ const SESSION_START = '(SELECT backend_start FROM pg_stat_get_activity(pg_backen
 // none and reads it again): an acquire then costs no statistics lookup at all.
 const SESSION_START_CACHED = `COALESCE(NULLIF(current_setting('doai.session_start', true), '')::timestamptz,
   set_config('doai.session_start', ${SESSION_START}::text, false)::timestamptz)`;
+
+// Named statements: the lock connection parses and plans each once per session, then every acquire
+// and release only binds and executes it. Measured (tests/bench/state-postgres.mjs): parsing and
+// planning the INSERT … ON CONFLICT took about as long as running it, and the DELETE's twice its run.
+const ACQUIRE: SyncStatement = {
+  name: 'doai_lock_acquire',
+  text: `INSERT INTO doai_locks AS l (target, run_id, info, box, session_pid, session_start)
+       VALUES ($1, $2, $3::jsonb, $4, pg_backend_pid(), ${SESSION_START_CACHED})
+       ON CONFLICT (target) DO UPDATE SET run_id = EXCLUDED.run_id, info = EXCLUDED.info, box = EXCLUDED.box,
+         session_pid = EXCLUDED.session_pid, session_start = EXCLUDED.session_start, acquired_at = now()
+       WHERE NOT ${ALIVE}
+       RETURNING l.target`,
+};
+const RELEASE: SyncStatement = { name: 'doai_lock_release', text: 'DELETE FROM doai_locks WHERE target = $1 AND run_id = $2' };
+const HOLDER: SyncStatement = { name: 'doai_lock_holder', text: `SELECT l.target, l.run_id, l.info, l.box, ${ALIVE} AS alive FROM doai_locks l WHERE l.target = $1` };
+const LIST: SyncStatement = { name: 'doai_lock_list', text: `SELECT l.target, l.run_id, l.info, l.box, ${ALIVE} AS alive FROM doai_locks l ORDER BY l.target` };
 
 interface Row {
   target: string;
@@ -36,6 +52,7 @@ export class PgLockStore implements LockStore {
   /** Locks this process holds: target → runId (claimed again after a reconnect). */
   private readonly held = new Map<string, string>();
   private readonly box = `${hostname()} (pid ${process.pid})`;
+  private self: ProcessIdentity | undefined;
 
   constructor(private readonly target: PgTarget) {
     this.where = `the state database ${target.shown}`;
@@ -55,7 +72,7 @@ export class PgLockStore implements LockStore {
     );
   }
 
-  private query<R>(sql: string, params: unknown[]): R[] {
+  private query<R>(sql: SyncStatement, params: unknown[]): R[] {
     try {
       return this.db.query<R>(sql, params).rows;
     } catch (err) {
@@ -72,16 +89,12 @@ export class PgLockStore implements LockStore {
   }
 
   acquire(target: string, request: LockRequest): AcquireResult {
-    const self = selfIdentity();
+    // This process's identity does not change while it runs: read once (it costs file reads).
+    const self = (this.self ??= selfIdentity());
     const identity = request.pid !== undefined && request.pid !== self.pid ? { pid: request.pid, hostname: self.hostname } : self;
     const full = { ...identity, ...Object.fromEntries(Object.entries(request).filter(([, v]) => v !== undefined)) } as LockInfo;
     const won = this.query<{ target: string }>(
-      `INSERT INTO doai_locks AS l (target, run_id, info, box, session_pid, session_start)
-       VALUES ($1, $2, $3::jsonb, $4, pg_backend_pid(), ${SESSION_START_CACHED})
-       ON CONFLICT (target) DO UPDATE SET run_id = EXCLUDED.run_id, info = EXCLUDED.info, box = EXCLUDED.box,
-         session_pid = EXCLUDED.session_pid, session_start = EXCLUDED.session_start, acquired_at = now()
-       WHERE NOT ${ALIVE}
-       RETURNING l.target`,
+      ACQUIRE,
       [target, full.runId, JSON.stringify(full), this.box],
     );
     if (won.length === 1) {
@@ -97,17 +110,17 @@ export class PgLockStore implements LockStore {
   release(target: string, runId: string): void {
     this.held.delete(target);
     this.heldChanged();
-    this.query('DELETE FROM doai_locks WHERE target = $1 AND run_id = $2', [target, runId]);
+    this.query(RELEASE, [target, runId]);
   }
 
   holder(target: string): HeldLock | undefined {
-    const rows = this.query<Row>(`SELECT l.target, l.run_id, l.info, l.box, ${ALIVE} AS alive FROM doai_locks l WHERE l.target = $1`, [target]);
+    const rows = this.query<Row>(HOLDER, [target]);
     const r = rows[0];
     return r ? { ...r.info, alive: r.alive } : undefined;
   }
 
   list(): Map<string, HeldLock> {
-    const rows = this.query<Row>(`SELECT l.target, l.run_id, l.info, l.box, ${ALIVE} AS alive FROM doai_locks l ORDER BY l.target`, []);
+    const rows = this.query<Row>(LIST, []);
     return new Map(rows.map((r) => [r.target, { ...r.info, alive: r.alive }]));
   }
 

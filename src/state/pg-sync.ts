@@ -52,6 +52,13 @@ port.on('message', async (req) => {
 /** How long queries fail fast after the database could not be reached (the worker keeps reconnecting meanwhile). */
 const DOWN_HOLD_MS = 3000;
 
+/**
+ * A statement: its text, or a named one ({ name, text }) that the connection parses and plans once
+ * per session and then only binds and executes (pg's prepared statements; a new session prepares it
+ * again by itself).
+ */
+export type SyncStatement = string | { name: string; text: string };
+
 export interface SyncQueryResult<R> {
   rows: R[];
   rowCount: number;
@@ -107,7 +114,7 @@ export class SyncPg {
   private downReason = '';
 
   /** Runs one statement and waits (bounded) for its answer. */
-  query<R = Record<string, unknown>>(sql: string, params: unknown[] = []): SyncQueryResult<R> {
+  query<R = Record<string, unknown>>(sql: SyncStatement, params: unknown[] = []): SyncQueryResult<R> {
     if (Date.now() < this.downUntil) throw new SyncPgError(this.downReason);
     try {
       return this.ask<R>(sql, params);
@@ -123,7 +130,7 @@ export class SyncPg {
     }
   }
 
-  private ask<R>(sql: string, params: unknown[]): SyncQueryResult<R> {
+  private ask<R>(sql: SyncStatement, params: unknown[]): SyncQueryResult<R> {
     const port = this.start();
     const id = this.nextId++;
     Atomics.store(this.signal, 0, 0);
