@@ -50,7 +50,24 @@ export interface ChecklistStoreOptions {
   backups?: { check(host: string): Promise<BackupFact | undefined>; everyMs?: number };
   /** Real ms between re-reads of the files, to see another console's sign-offs; 0 = never. */
   pollMs?: number;
+  /**
+   * Under `state.backend: postgres`: the entries of every box, one log in one order
+   * (src/state/pg-checklists.ts), instead of the files in `dir`.
+   */
+  shared?: ChecklistShare;
   batchMs?: number;
+}
+
+/** A log of checklist entries every box appends to and reads in the same order. */
+export interface ChecklistShare {
+  readonly where: string;
+  /** Appends one entry durably; throws in words (nothing was recorded) when it cannot. */
+  append(instanceId: string, entry: ChecklistEntry): void;
+  /** The entries after `seq`, in order (a bounded page); throws in words when unreadable. */
+  readSince(seq: number): { seq: number; instanceId: string; entry: ChecklistEntry | undefined; raw: string }[];
+  /** Called when another box appended (and when the feed comes back after a gap). */
+  onChange?(listener: () => void): () => void;
+  close?(): void;
 }
 
 interface Instance {
@@ -126,6 +143,10 @@ export class ChecklistStore extends BatchedStore<ChecklistsSnapshot> implements 
       t.unref?.();
       this.stops.push(() => clearInterval(t));
     }
+    const off = this.opts.shared?.onChange?.(() => {
+      if (this.refresh()) this.rebuild();
+    });
+    if (off) this.stops.push(off);
     if (this.opts.backups) {
       this.stops.push(this.opts.clock.setInterval(() => this.checkBackups(), this.opts.backups.everyMs ?? 60_000));
       this.checkBackups();
@@ -150,6 +171,7 @@ export class ChecklistStore extends BatchedStore<ChecklistsSnapshot> implements 
 
   /** Reads lines appended since the last read (this console's and any other's). True when something changed. */
   refresh(): boolean {
+    if (this.opts.shared) return this.refreshShared(this.opts.shared);
     let changed = false;
     let ids: string[];
     try {
@@ -184,6 +206,43 @@ export class ChecklistStore extends BatchedStore<ChecklistsSnapshot> implements 
       }
     }
     return changed;
+  }
+
+  /** The shared log's number of the last entry read. */
+  private sharedSeq = 0;
+
+  private refreshShared(shared: ChecklistShare): boolean {
+    let changed = false;
+    let rows: ReturnType<ChecklistShare['readSince']>;
+    try {
+      rows = shared.readSince(this.sharedSeq);
+    } catch (err) {
+      // Read-only: what was read stays on screen.
+      this.problem((err as Error).message);
+      return false;
+    }
+    for (const r of rows) {
+      this.sharedSeq = r.seq;
+      if (!r.entry) {
+        this.problem(`${shared.where}: checklist ${r.instanceId}: skipped an unreadable entry: ${r.raw}`);
+        continue;
+      }
+      const known = this.instances.get(r.instanceId);
+      if (known) {
+        known.entries.push(r.entry);
+        changed = true;
+      } else if (r.entry.type === 'created') {
+        this.instances.set(r.instanceId, { id: r.instanceId, header: r.entry, entries: [], offset: 0 });
+        changed = true;
+      } else this.problem(`${shared.where}: checklist ${r.instanceId} does not start with a "created" entry; ignored`);
+    }
+    return changed;
+  }
+
+  /** One entry, durably: the shared log, or this box's file. */
+  private appendOne(instanceId: string, entry: ChecklistEntry, opts: { create?: boolean } = {}): void {
+    if (this.opts.shared) this.opts.shared.append(instanceId, entry);
+    else appendEntry(this.opts.dir, instanceId, entry, opts);
   }
 
   private problem(text: string): void {
@@ -308,7 +367,7 @@ export class ChecklistStore extends BatchedStore<ChecklistsSnapshot> implements 
       at: now.toISOString(),
     };
     try {
-      appendEntry(this.opts.dir, instanceId, header, { create: true });
+      this.appendOne(instanceId, header, { create: true });
     } catch (err) {
       return this.writeFailed(err);
     }
@@ -406,7 +465,8 @@ export class ChecklistStore extends BatchedStore<ChecklistsSnapshot> implements 
     // Another console may have signed a moment ago: decide on what is on disk now.
     if (this.refresh()) this.rebuild();
     const inst = this.instances.get(instanceId);
-    if (!inst) return fail(`no checklist instance ${instanceId} in ${this.opts.dir}`, `${this.opts.dir}에 체크리스트 ${instanceId} 없음`);
+    const where = this.opts.shared?.where ?? this.opts.dir;
+    if (!inst) return fail(`no checklist instance ${instanceId} in ${where}`, `${where}에 체크리스트 ${instanceId} 없음`);
     const def = this.defs.get(inst.header.checklist);
     if (!def) return fail(`checklist "${inst.header.checklist}" is no longer defined`, `체크리스트 "${inst.header.checklist}" 정의가 없습니다`);
     for (const section of def.sections) {
@@ -418,7 +478,7 @@ export class ChecklistStore extends BatchedStore<ChecklistsSnapshot> implements 
 
   private write(inst: Instance, entry: ChecklistEntry): ChecklistResult {
     try {
-      appendEntry(this.opts.dir, inst.id, entry);
+      this.appendOne(inst.id, entry);
     } catch (err) {
       return this.writeFailed(err);
     }
@@ -429,6 +489,7 @@ export class ChecklistStore extends BatchedStore<ChecklistsSnapshot> implements 
 
   private writeFailed(err: unknown): { ok: false; error: Localized } {
     const msg = (err as Error).message;
+    if (this.opts.shared) return fail(`not recorded: ${msg} — sign again when it answers`, `기록 안 됨: ${msg} — 응답하면 다시 서명하세요`);
     return fail(
       `not recorded: cannot write to ${this.opts.dir} (${msg}) — check that the state directory is writable, then sign again`,
       `기록 안 됨: ${this.opts.dir}에 쓸 수 없음 (${msg}) — 상태 디렉터리 쓰기 권한을 확인하고 다시 서명하세요`,

@@ -16,6 +16,7 @@ import { detectLang } from '../i18n/catalog';
 import type { Symptoms } from '../health/recommend';
 import { createIncidentStore, type IncidentStore } from './store';
 import { incidentRecordsFor } from '../state/pg-incidents';
+import { checklistShareFor } from '../state/pg-checklists';
 
 export interface OpsStores {
   checklists: ChecklistStore;
@@ -46,8 +47,11 @@ export function createOpsStores(input: OpsInput): OpsStores {
   const { config, paths } = loaded;
   const definitions = loadChecklists({ extraPaths: config.checklists, baseDir: dirname(loaded.path) });
   const hostDir = (host: string) => config.hosts.find((h) => h.name === host)?.backup_dir;
+  // Under state.backend postgres the sign-offs are every box's (src/state/pg-checklists.ts).
+  const checklistShare = checklistShareFor(config.state);
   const checklists = createChecklistStore({
     dir: join(paths.stateDir, 'checklists'),
+    ...(checklistShare ? { shared: checklistShare } : {}),
     definitions,
     clock,
     operator,
@@ -103,6 +107,7 @@ export function createOpsStores(input: OpsInput): OpsStores {
       checklists.stop();
       incidents.stop();
       records?.close?.();
+      checklistShare?.close?.();
     },
   };
 }

@@ -8,8 +8,6 @@
 // `report` while the database is away read it). While the database is away the view is read-only:
 // an operator's open / severity / close is refused, and what runs and probes add is kept in memory
 // and saved when it answers.
-import type { Client } from 'pg';
-import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../core/atomic-file';
@@ -19,12 +17,12 @@ import type { IncidentRecords, SaveResult } from '../incident/records';
 import { SyncPg, SyncPgError } from './pg-sync';
 import { resolvePgUrl, scrubPg, type PgTarget } from './pg-url';
 import { thisBox } from './backend';
+import { PgListener } from './pg-listen';
 
 export const INCIDENTS_CHANNEL = 'doai_incidents';
 const TIMEOUT_MS = 4000;
 /** Saves retried when another box wrote the same row in between (bounded). */
 const SAVE_TRIES = 5;
-const RELISTEN_MS = 1000;
 
 interface Row {
   id: string;
@@ -39,10 +37,7 @@ export class PgIncidentRecords implements IncidentRecords {
   private readonly box = thisBox();
   /** What this box last wrote as its copy of each record (skips rewriting unchanged files). */
   private readonly copies = new Map<string, string>();
-  private readonly listeners = new Set<() => void>();
-  private listenClient: Client | undefined;
-  private relisten: NodeJS.Timeout | undefined;
-  private debounce: NodeJS.Timeout | undefined;
+  private readonly listener: PgListener;
 
   constructor(
     private readonly target: PgTarget,
@@ -53,6 +48,7 @@ export class PgIncidentRecords implements IncidentRecords {
   ) {
     this.where = `the state database ${target.shown}`;
     this.db = new SyncPg(target.url, { timeoutMs: TIMEOUT_MS, name: `doai-console incidents ${this.box}` });
+    this.listener = new PgListener(target, INCIDENTS_CHANNEL, `doai-console incidents ${this.box}`, TIMEOUT_MS);
   }
 
   private words(err: unknown): string {
@@ -159,71 +155,11 @@ export class PgIncidentRecords implements IncidentRecords {
   }
 
   onChange(listener: () => void): () => void {
-    this.listeners.add(listener);
-    void this.listen();
-    return () => {
-      this.listeners.delete(listener);
-      if (!this.listeners.size) this.stopListening();
-    };
-  }
-
-  private fire(): void {
-    if (this.debounce) return;
-    this.debounce = setTimeout(() => {
-      this.debounce = undefined;
-      for (const l of [...this.listeners]) l();
-    }, 20);
-    this.debounce.unref?.();
-  }
-
-  /** One connection LISTENs; lost, it is made again every second while anyone listens. */
-  private async listen(): Promise<void> {
-    if (this.listenClient || !this.listeners.size) return;
-    // Loaded here, not at import: a console on the files backend never loads the driver.
-    const pg = createRequire(import.meta.url)('pg') as typeof import('pg');
-    const c = new pg.Client({ connectionString: this.target.url, connectionTimeoutMillis: TIMEOUT_MS, application_name: `doai-console incidents ${this.box}`, keepAlive: true });
-    this.listenClient = c;
-    const drop = () => {
-      if (this.listenClient !== c) return;
-      this.listenClient = undefined;
-      void c.end().catch(() => undefined);
-      this.scheduleRelisten();
-    };
-    c.on('error', drop);
-    c.on('end', drop);
-    c.on('notification', (n) => {
-      if (n.channel === INCIDENTS_CHANNEL) this.fire();
-    });
-    try {
-      await c.connect();
-      await c.query(`LISTEN ${INCIDENTS_CHANNEL}`);
-      // What changed while nobody listened (and saves kept while the database was away).
-      this.fire();
-    } catch {
-      drop();
-    }
-  }
-
-  private scheduleRelisten(): void {
-    if (this.relisten || !this.listeners.size) return;
-    this.relisten = setTimeout(() => {
-      this.relisten = undefined;
-      void this.listen();
-    }, RELISTEN_MS);
-    this.relisten.unref?.();
-  }
-
-  private stopListening(): void {
-    if (this.relisten) clearTimeout(this.relisten);
-    this.relisten = undefined;
-    const c = this.listenClient;
-    this.listenClient = undefined;
-    if (c) void c.end().catch(() => undefined);
+    return this.listener.on(listener);
   }
 
   close(): void {
-    this.listeners.clear();
-    this.stopListening();
+    this.listener.close();
     this.db.close();
   }
 }

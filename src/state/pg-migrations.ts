@@ -200,6 +200,20 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX doai_incidents_one_open ON doai_incidents (target) WHERE state = 'open' AND target IS NOT NULL;
     `,
   },
+  {
+    version: 11,
+    description: 'checklist sign-offs of every box, one entry log in commit order',
+    sql: `
+      CREATE TABLE doai_checklist_entries (
+        seq bigserial PRIMARY KEY,
+        instance_id text NOT NULL,
+        entry text NOT NULL,
+        box text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE UNIQUE INDEX doai_checklist_created ON doai_checklist_entries (instance_id) WHERE entry LIKE '{"type":"created"%';
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

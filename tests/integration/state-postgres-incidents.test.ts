@@ -190,4 +190,56 @@ describe('incidents across boxes (PostgreSQL)', () => {
       for (const r of records) r.close();
     }
   }, 60_000);
+
+  it('checklists: opened and signed on A, seen on B; undone on B, seen on A; one entry log in order; a sign-off is refused while the database is away', async () => {
+    const db = 'checklists';
+    const url = await fx.cluster.createDatabase(db);
+    const [aBox, bBox] = peeredBoxes(['a', 'b']) as [ReturnType<typeof peeredBoxes>[number], ReturnType<typeof peeredBoxes>[number]];
+    await serve(aBox, url);
+    await serve(bBox, url);
+    const ca = await rooted(aBox.socket);
+    const cb = await rooted(bBox.socket);
+    ca.send({ t: 'subscribe', topics: ['checklists'] });
+    cb.send({ t: 'subscribe', topics: ['checklists'] });
+    type Inst = { instanceId: string; signed: number; sections: { items: { id: string; signed?: { operator: string }; undone: number }[] }[] };
+    const until = async (c: RawClient, what: string, ok: (i: Inst[]) => boolean): Promise<Inst[]> =>
+      ((await c.next((x) => x.t === 'snapshot' && x.topic === 'checklists' && ok(((x.data as { instances: Inst[] }).instances ?? []) as Inst[]), 20_000).catch((err: Error) => {
+        throw new Error(`${what}: ${err.message}`);
+      })) as { data: { instances: Inst[] } }).data.instances;
+    const item = (i: Inst | undefined, id: string) => i?.sections.flatMap((s) => s.items).find((x) => x.id === id);
+
+    const opened = (await intent(ca, 'checklist.open', { checklist: 'post-mortem', target: 'api' })) as { ok: boolean; instanceId?: string };
+    expect(opened.ok).toBe(true);
+    const inst = opened.instanceId!;
+    expect((await intent(ca, 'checklist.sign', { instanceId: inst, itemId: 'started' })).ok).toBe(true);
+    const onB = await until(cb, "A's sign-off on B", (all) => item(all.find((i) => i.instanceId === inst), 'started')?.signed !== undefined);
+    expect(onB.find((i) => i.instanceId === inst)!.signed).toBe(1);
+
+    // Undone on B (and another item signed there): A sees both.
+    expect((await intent(cb, 'checklist.undo', { instanceId: inst, itemId: 'started' })).ok).toBe(true);
+    expect((await intent(cb, 'checklist.sign', { instanceId: inst, itemId: 'scope' })).ok).toBe(true);
+    const onA = await until(ca, "B's changes on A", (all) => {
+      const i = all.find((x) => x.instanceId === inst);
+      return item(i, 'started')?.signed === undefined && item(i, 'started')?.undone === 1 && item(i, 'scope')?.signed !== undefined;
+    });
+    expect(onA.find((i) => i.instanceId === inst)!.signed).toBe(1);
+    const log = await fx.cluster.query<{ box: string; type: string }>(db, "SELECT box, entry::json->>'type' AS type FROM doai_checklist_entries WHERE instance_id = $1 ORDER BY seq", [inst]);
+    expect(log.map((r) => r.type)).toEqual(['created', 'signed', 'undone', 'signed']);
+    expect(new Set(log.map((r) => r.box)).size).toBe(2);
+    // Nothing in the boxes' checklist folders: the database is the log.
+    for (const b of [aBox, bBox]) expect(existsSync(join(b.dir, 'state', 'checklists', `${inst}.jsonl`))).toBe(false);
+
+    fx.cluster.halt();
+    try {
+      const refused = (await intent(ca, 'checklist.sign', { instanceId: inst, itemId: 'root-cause' })) as { ok: boolean; error?: { en: string } };
+      expect(refused.ok).toBe(false);
+      expect(refused.error?.en).toMatch(/^not recorded: state store unreachable \(postgres:\/\/postgres@127\.0\.0\.1:\d+\/checklists\): .* — sign again when it answers$/);
+    } finally {
+      fx.cluster.start();
+    }
+    await waitUntilAsync('the database back', async () => (await fx.cluster.query(db, 'SELECT 1')).length === 1);
+    expect(await fx.cluster.query(db, "SELECT count(*)::int AS n FROM doai_checklist_entries WHERE entry LIKE '%root-cause%'")).toEqual([{ n: 0 }]);
+    ca.socket.destroy();
+    cb.socket.destroy();
+  }, 90_000);
 });

@@ -32,7 +32,7 @@ describe('state backend: PostgreSQL', () => {
     const rows = await fx.cluster.query<{ version: number }>('migrate_empty', 'SELECT version FROM doai_schema_migrations ORDER BY version');
     expect(rows.map((r) => r.version)).toEqual(ALL);
     const tables = await fx.cluster.query<{ t: string }>('migrate_empty', "SELECT tablename AS t FROM pg_tables WHERE tablename LIKE 'doai_%' ORDER BY 1");
-    expect(tables.map((t) => t.t)).toEqual(['doai_acks', 'doai_alert_state', 'doai_approval_nonces', 'doai_audit', 'doai_forwarded', 'doai_incidents', 'doai_journal', 'doai_leader', 'doai_locks', 'doai_mutes', 'doai_outbox', 'doai_runs', 'doai_schema_migrations']);
+    expect(tables.map((t) => t.t)).toEqual(['doai_acks', 'doai_alert_state', 'doai_approval_nonces', 'doai_audit', 'doai_checklist_entries', 'doai_forwarded', 'doai_incidents', 'doai_journal', 'doai_leader', 'doai_locks', 'doai_mutes', 'doai_outbox', 'doai_runs', 'doai_schema_migrations']);
     const b = await serve(box('b'), url);
     expect(b.log()).toContain(`schema version ${SCHEMA_VERSION}\n`);
     expect(b.log()).not.toMatch(/applied/);
