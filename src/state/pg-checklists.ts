@@ -38,9 +38,15 @@ export class PgChecklistShare implements ChecklistShare {
     return `state store unreachable (${this.target.shown}): ${msg}`;
   }
 
+  /** Fails at once while the listening connection says the database is away (see PgListener.down). */
+  private query<R>(sql: string, params: unknown[] = []): { rows: R[]; rowCount: number } {
+    if (this.listener.down) throw new Error('not connected (reconnecting every second)');
+    return this.db.query<R>(sql, params);
+  }
+
   append(instanceId: string, entry: ChecklistEntry): void {
     try {
-      this.db.query(
+      this.query(
         `WITH l AS (SELECT pg_advisory_xact_lock(${ENTRY_LOCK}::bigint)),
               i AS (INSERT INTO doai_checklist_entries (instance_id, entry, box) SELECT $1, $2, $3 FROM l RETURNING instance_id)
          SELECT pg_notify('${CHECKLISTS_CHANNEL}', instance_id) FROM i`,
@@ -54,7 +60,7 @@ export class PgChecklistShare implements ChecklistShare {
   readSince(seq: number): { seq: number; instanceId: string; entry: ChecklistEntry | undefined; raw: string }[] {
     let rows: { seq: string; instance_id: string; entry: string }[];
     try {
-      rows = this.db.query<{ seq: string; instance_id: string; entry: string }>('SELECT seq::text AS seq, instance_id, entry FROM doai_checklist_entries WHERE seq > $1 ORDER BY seq LIMIT $2', [seq, PAGE]).rows;
+      rows = this.query<{ seq: string; instance_id: string; entry: string }>('SELECT seq::text AS seq, instance_id, entry FROM doai_checklist_entries WHERE seq > $1 ORDER BY seq LIMIT $2', [seq, PAGE]).rows;
     } catch (err) {
       throw new Error(this.words(err));
     }

@@ -61,10 +61,16 @@ export class PgIncidentRecords implements IncidentRecords {
     return `${stamp}-${this.boxName}-${random}`;
   }
 
+  /** Fails at once while the listening connection says the database is away (see PgListener.down). */
+  private query<R>(sql: string, params: unknown[] = []): { rows: R[]; rowCount: number } {
+    if (this.listener.down) throw new Error('not connected (reconnecting every second)');
+    return this.db.query<R>(sql, params);
+  }
+
   readAll(): { incidents: IncidentRecord[]; problems: string[] } {
     let rows: Row[];
     try {
-      rows = this.db.query<Row>('SELECT id, version::text AS version, record FROM doai_incidents ORDER BY id').rows;
+      rows = this.query<Row>('SELECT id, version::text AS version, record FROM doai_incidents ORDER BY id').rows;
     } catch (err) {
       // Read-only view: this box's copy of what the database last said.
       const local = readIncidents(this.copyDir);
@@ -105,7 +111,7 @@ export class PgIncidentRecords implements IncidentRecords {
 
   refuseWrites(): Localized | undefined {
     try {
-      this.db.query('SELECT 1');
+      this.query('SELECT 1');
       return undefined;
     } catch (err) {
       const w = this.words(err);
@@ -116,10 +122,10 @@ export class PgIncidentRecords implements IncidentRecords {
   save(rec: IncidentRecord, merge: (mine: IncidentRecord, stored: IncidentRecord) => IncidentRecord): SaveResult {
     try {
       for (let i = 0; i < SAVE_TRIES; i++) {
-        const cur = this.db.query<Row>('SELECT id, version::text AS version, record FROM doai_incidents WHERE id = $1', [rec.id]).rows[0];
+        const cur = this.query<Row>('SELECT id, version::text AS version, record FROM doai_incidents WHERE id = $1', [rec.id]).rows[0];
         if (cur) {
           const merged = merge(rec, incidentFromJson(cur.record, `doai_incidents ${cur.id}`));
-          const r = this.db.query(
+          const r = this.query(
             `WITH u AS (UPDATE doai_incidents SET record = $2, state = $3, target = $4, version = version + 1, updated_at = now(), updated_by = $5
                          WHERE id = $1 AND version = $6::bigint RETURNING id)
              SELECT pg_notify('${INCIDENTS_CHANNEL}', id) FROM u`,
@@ -129,7 +135,7 @@ export class PgIncidentRecords implements IncidentRecords {
           continue;
         }
         try {
-          const r = this.db.query(
+          const r = this.query(
             `WITH i AS (INSERT INTO doai_incidents (id, target, state, record, updated_by) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING RETURNING id)
              SELECT pg_notify('${INCIDENTS_CHANNEL}', id) FROM i`,
             [rec.id, rec.target ?? null, rec.state, incidentToJson(rec), this.box],
@@ -138,7 +144,7 @@ export class PgIncidentRecords implements IncidentRecords {
         } catch (err) {
           if (!(err instanceof SyncPgError && err.code === '23505')) throw err;
           // Another box has an incident open for this target: this one joins it.
-          const open = this.db.query<Row>("SELECT id, version::text AS version, record FROM doai_incidents WHERE target = $1 AND state = 'open'", [rec.target ?? null]).rows[0];
+          const open = this.query<Row>("SELECT id, version::text AS version, record FROM doai_incidents WHERE target = $1 AND state = 'open'", [rec.target ?? null]).rows[0];
           if (open) return { ok: false, joined: incidentFromJson(open.record, `doai_incidents ${open.id}`) };
         }
       }

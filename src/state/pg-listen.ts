@@ -13,6 +13,16 @@ export class PgListener {
   private client: Client | undefined;
   private relisten: NodeJS.Timeout | undefined;
   private debounce: NodeJS.Timeout | undefined;
+  private lostSince: number | undefined;
+
+  /**
+   * The listening connection was lost (or could not be made) and is not back yet: the database is
+   * away, as far as this box can tell without waiting. Synchronous callers fail at once then
+   * instead of blocking the server's event loop for a connection timeout each time.
+   */
+  get down(): boolean {
+    return this.lostSince !== undefined;
+  }
 
   constructor(
     private readonly target: PgTarget,
@@ -47,6 +57,7 @@ export class PgListener {
     const drop = () => {
       if (this.client !== c) return;
       this.client = undefined;
+      this.lostSince ??= Date.now();
       void c.end().catch(() => undefined);
       this.scheduleRelisten();
     };
@@ -58,6 +69,7 @@ export class PgListener {
     try {
       await c.connect();
       await c.query(`LISTEN ${this.channel}`);
+      this.lostSince = undefined;
       // What changed while nobody listened (and what was kept while the database was away).
       this.fire();
     } catch {
@@ -80,6 +92,7 @@ export class PgListener {
     this.relisten = undefined;
     if (this.debounce) clearTimeout(this.debounce);
     this.debounce = undefined;
+    this.lostSince = undefined;
     const c = this.client;
     this.client = undefined;
     if (c) void c.end().catch(() => undefined);
