@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { requireRoot } from '../helpers/requirements';
 import { runCli } from '../helpers/cli';
 import { proveAsRoot, rawClient, waitUntil, type RawClient } from '../helpers/console-server';
-import { fx, peeredBoxes, serve, useStateBoxes, waitUntilAsync } from '../helpers/state-boxes';
+import { fx, peeredBoxes, serve, statusOf, useStateBoxes, waitUntilAsync } from '../helpers/state-boxes';
 import { createIncidentStore } from '../../src/incident/store';
 import { PgIncidentRecords } from '../../src/state/pg-incidents';
 import { migrate } from '../../src/state/pg-migrations';
@@ -190,6 +190,34 @@ describe('incidents across boxes (PostgreSQL)', () => {
       for (const r of records) r.close();
     }
   }, 60_000);
+
+  it('the database stopped mid-run: the run ends on A, its lines reach the shared incident once the database is back, and B shows them', async () => {
+    const db = 'incidents_down';
+    const url = await fx.cluster.createDatabase(db);
+    const [aBox, bBox] = peeredBoxes(['a', 'b']) as [ReturnType<typeof peeredBoxes>[number], ReturnType<typeof peeredBoxes>[number]];
+    await serve(aBox, url);
+    await serve(bBox, url);
+    const ca = await rooted(aBox.socket);
+    const cb = await rooted(bBox.socket);
+    cb.send({ t: 'subscribe', topics: ['incidents'] });
+    const run = await intent(ca, 'run.start', { runbook: 'hold-test', target: 'api' });
+    expect(run.ok).toBe(true);
+    await waitUntilAsync('the form waiting for a yes', async () => JSON.parse((await fx.cluster.query<{ view_json: string }>(db, 'SELECT view_json FROM doai_runs WHERE run_id = $1', [run.runId]))[0]?.view_json ?? '{}').prompt !== undefined);
+    const [{ id }] = (await fx.cluster.query<{ id: string }>(db, 'SELECT id FROM doai_incidents')) as [{ id: string }];
+    await incidentsUntil(cb, 'the incident on B', (all) => all.some((i) => i.id === id));
+    fx.cluster.halt();
+    try {
+      await waitUntilAsync('A to notice', async () => (await statusOf(aBox.socket)).server.state?.reachable === false);
+      expect((await intent(ca, 'run.confirm', { runId: run.runId })).ok).not.toBe(false);
+      await waitUntil("the run's end in A's journal", () => /"type":"run.finished"/.test(readFileSync(join(aBox.dir, 'state', 'journal', `${run.runId}.jsonl`), 'utf8')) || undefined);
+    } finally {
+      fx.cluster.start();
+    }
+    const seen = await incidentsUntil(cb, "the run's end on B after the database came back", (all) => all.some((i) => i.id === id && i.timeline.some((e) => e.text.en === 'Hold test SUCCESS')));
+    expect(seen.find((i) => i.id === id)!.timeline.filter((e) => e.text.en === 'Hold test SUCCESS')).toHaveLength(1);
+    ca.socket.destroy();
+    cb.socket.destroy();
+  }, 90_000);
 
   it('checklists: opened and signed on A, seen on B; undone on B, seen on A; one entry log in order; a sign-off is refused while the database is away', async () => {
     const db = 'checklists';
