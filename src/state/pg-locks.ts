@@ -107,10 +107,18 @@ export class PgLockStore implements LockStore {
     return { ok: false, holder, message: `${describeLock(holder)} on ${holder.hostname}`, hint: this.clearHint(target) };
   }
 
+  /**
+   * Sent without waiting for it (nothing here acts on its answer, and the engine ignores a failed
+   * release): the DELETE runs on this session before anything this process asks next, so its own
+   * next acquire of the target finds it free; another box sees it free once it commits, a moment
+   * later. If it cannot run (the database is away), the session it names is gone too, so the row is
+   * stale and the next asker replaces it; and it is no longer claimed again on a new session. At
+   * exit, what is still on its way is waited for (bounded) so no row is left behind.
+   */
   release(target: string, runId: string): void {
     this.held.delete(target);
     this.heldChanged();
-    this.query(RELEASE, [target, runId]);
+    this.db.post(RELEASE, [target, runId]);
   }
 
   holder(target: string): HeldLock | undefined {

@@ -15,8 +15,15 @@ const signal = new Int32Array(flag);
 let client;
 // Run on every new session (e.g. claim again the locks this process holds); kept up to date by the main thread.
 let prelude;
-async function connection() {
-  if (client) return client;
+// One connection attempt at a time: statements that arrive while it is being made (a posted one and
+// the query after it) wait for the same session and run on it in the order they were sent.
+let connecting;
+function connection() {
+  if (client) return Promise.resolve(client);
+  if (!connecting) connecting = open().finally(() => { connecting = undefined; });
+  return connecting;
+}
+async function open() {
   const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs, application_name: name, keepAlive: true });
   c.on('error', () => { if (client === c) client = undefined; c.end().catch(() => {}); });
   try {
@@ -49,6 +56,18 @@ port.on('message', async (req) => {
 });
 `;
 
+/** How long close() and process exit wait for posted statements still on their way. */
+const EXIT_FLUSH_MS = 2000;
+
+interface Answer<R> {
+  id: number;
+  ok: boolean;
+  rows?: R[];
+  rowCount?: number;
+  error?: string;
+  code?: string;
+}
+
 /** How long queries fail fast after the database could not be reached (the worker keeps reconnecting meanwhile). */
 const DOWN_HOLD_MS = 3000;
 
@@ -79,6 +98,9 @@ export class SyncPg {
   private readonly flag = new SharedArrayBuffer(4);
   private readonly signal = new Int32Array(this.flag);
   private nextId = 1;
+  /** Posted statements not answered yet (their ids). */
+  private readonly posted = new Set<number>();
+  private flushOnExit: (() => void) | undefined;
 
   constructor(
     private readonly url: string,
@@ -130,28 +152,72 @@ export class SyncPg {
     }
   }
 
+  /**
+   * Sends one statement and does not wait for it: it runs on the same session before anything asked
+   * after it. Its answer, failure included, is dropped (for a statement whose caller would not act
+   * on a failure). What is still on its way is waited for, bounded, by close() and at process exit.
+   */
+  post(sql: SyncStatement, params: unknown[] = []): void {
+    const port = this.start();
+    const id = this.nextId++;
+    this.posted.add(id);
+    if (!this.flushOnExit) {
+      this.flushOnExit = () => this.flush(EXIT_FLUSH_MS);
+      process.once('exit', this.flushOnExit);
+    }
+    port.postMessage({ id, sql, params });
+  }
+
+  /** Waits (at most `ms`) until every posted statement has been answered. */
+  private flush(ms: number): void {
+    const port = this.port;
+    if (!port) return;
+    const deadline = Date.now() + ms;
+    while (this.posted.size > 0) {
+      this.drain(port, -1);
+      if (this.posted.size === 0) break;
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      Atomics.wait(this.signal, 0, 0, left);
+      Atomics.store(this.signal, 0, 0);
+    }
+  }
+
+  /** Takes every answer waiting on the port; returns the one for `id`, if it is there. */
+  private drain<R>(port: MessagePort, id: number): Answer<R> | undefined {
+    let mine: Answer<R> | undefined;
+    for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
+      const a = m.message as Answer<R>;
+      this.posted.delete(a.id);
+      if (a.id === id) mine = a;
+    }
+    return mine;
+  }
+
   private ask<R>(sql: SyncStatement, params: unknown[]): SyncQueryResult<R> {
     const port = this.start();
     const id = this.nextId++;
     Atomics.store(this.signal, 0, 0);
     port.postMessage({ id, sql, params });
     const deadline = Date.now() + this.opts.timeoutMs + 1000;
-    // Bounded: each wait ends by the deadline; stale answers of earlier timed-out queries are skipped.
+    // Bounded: each wait ends by the deadline; answers of posted statements and stale answers of
+    // earlier timed-out queries are skipped.
     for (;;) {
       const left = deadline - Date.now();
       if (left <= 0) throw new SyncPgError(`no answer from the state database within ${Math.round((this.opts.timeoutMs + 1000) / 1000)} s`);
       Atomics.wait(this.signal, 0, 0, left);
       Atomics.store(this.signal, 0, 0);
-      for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
-        const a = m.message as { id: number; ok: boolean; rows?: R[]; rowCount?: number; error?: string; code?: string };
-        if (a.id !== id) continue;
-        if (!a.ok) throw new SyncPgError(a.error ?? 'query failed', a.code);
-        return { rows: a.rows ?? [], rowCount: a.rowCount ?? 0 };
-      }
+      const a = this.drain<R>(port, id);
+      if (!a) continue;
+      if (!a.ok) throw new SyncPgError(a.error ?? 'query failed', a.code);
+      return { rows: a.rows ?? [], rowCount: a.rowCount ?? 0 };
     }
   }
 
   close(): void {
+    this.flush(EXIT_FLUSH_MS);
+    if (this.flushOnExit) process.removeListener('exit', this.flushOnExit);
+    this.flushOnExit = undefined;
     void this.worker?.terminate();
     this.worker = undefined;
     this.port?.close();

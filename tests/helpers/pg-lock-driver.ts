@@ -1,6 +1,7 @@
 // A process that holds PgLockStore locks for tests (run with tsx): one command per stdin line,
 // one JSON answer per stdout line. `acquire <target> <runId> <atEpochMs>` waits until that wall
-// time first, so two drivers ask at the same instant.
+// time first, so two drivers ask at the same instant. `release-acquire` and `release-exit` release and at once
+// take the target again / end the process.
 import { createInterface } from 'node:readline';
 import { PgLockStore } from '../../src/state/pg-locks';
 import { resolvePgUrl } from '../../src/state/pg-url';
@@ -20,6 +21,15 @@ createInterface({ input: process.stdin }).on('line', (line) => {
       } else if (cmd === 'release') {
         store.release(target, runId);
         out({ ok: true });
+      } else if (cmd === 'release-acquire') {
+        // `release-acquire <target> <runId> <newRunId>`: release, then take the target again right behind it.
+        store.release(target, runId);
+        const res = store.acquire(target, { operator: `op-${process.pid}`, runbook: 'l1-soft-reset', level: 'L1', since: new Date().toISOString(), runId: at! });
+        out(res.ok ? { ok: true } : { ok: false, message: res.message, hint: res.hint });
+      } else if (cmd === 'release-exit') {
+        // `release-exit <target> <runId>`: release and end the process at once.
+        store.release(target, runId);
+        process.exit(0);
       } else if (cmd === 'holder') {
         out({ ok: true, holder: store.holder(target) ?? null });
       } else out({ ok: false, message: `unknown command ${cmd}` });
@@ -27,7 +37,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
       out({ ok: false, error: (err as Error).message });
     }
   };
-  const wait = at ? Number(at) - Date.now() : 0;
+  const wait = at && cmd === 'acquire' ? Number(at) - Date.now() : 0;
   if (wait > 0) setTimeout(go, wait);
   else go();
 });

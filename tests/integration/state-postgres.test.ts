@@ -217,8 +217,28 @@ describe('locks across boxes (PostgreSQL)', () => {
       expect((await winner.ask(`release api ${runId}`)).ok).toBe(true);
     }
     expect(wins.one + wins.two).toBe(20);
+    // A release is sent without waiting; anything its process asks next runs after it.
+    for (const d of [one, two]) expect((await d.ask('holder api')).holder).toBeNull();
     expect(await fx.cluster.query('locks_race', 'SELECT * FROM doai_locks')).toHaveLength(0);
   }, 90_000);
+
+  it('a release is not waited for, yet it is never overtaken: the same process takes the target again at once, and one that exits right after releasing leaves no row behind', async () => {
+    const url = await fx.cluster.createDatabase('locks_release');
+    await serve(box('a'), url);
+    const [holder, other] = await Promise.all([lockDriver(url), lockDriver(url)]);
+    expect((await holder.ask('acquire api run-1')).ok).toBe(true);
+    // The acquire is sent right behind the release, in the same tick.
+    expect(await holder.ask('release-acquire api run-1 run-2')).toEqual({ ok: true });
+    expect((await holder.ask('holder api')).holder).toMatchObject({ pid: holder.pid, alive: true, runId: 'run-2' });
+    expect((await other.ask('acquire api run-other')).ok).toBe(false);
+
+    const exited = new Promise((r) => holder.child.once('exit', r));
+    holder.child.stdin.write('release-exit api run-2\n');
+    await exited;
+    // Not a stale row left for the next asker to replace: no row at all.
+    expect(await fx.cluster.query('locks_release', 'SELECT * FROM doai_locks')).toEqual([]);
+    expect((await other.ask('acquire api run-other')).ok).toBe(true);
+  }, 60_000);
 
   it("a holder killed with -9 leaves a stale lock the other box replaces; a live one is refused to `doai-console run` on another box", async () => {
     const url = await fx.cluster.createDatabase('locks_stale');
