@@ -108,6 +108,7 @@ export class IncidentStore extends BatchedStore<IncidentsSnapshot> implements In
   private readonly transitions: ServiceTransition[] = [];
   private readonly problems: string[] = [];
   private stops: (() => void)[] = [];
+  private polling: (() => void) | undefined;
   private readonly records: IncidentRecords;
   /** Incidents changed here whose save failed (the store was away): saved again on the next reload. */
   private readonly unsaved = new Set<string>();
@@ -132,10 +133,12 @@ export class IncidentStore extends BatchedStore<IncidentsSnapshot> implements In
 
   start(): void {
     const pollMs = this.opts.pollMs ?? 5000;
-    if (pollMs > 0 && !this.stops.length) {
+    // Its own flag: the engine and the fleet are attached (their listeners in `stops`) before
+    // start(), and keying on `stops` being empty meant the re-read never started.
+    if (pollMs > 0 && !this.polling) {
       const t = setInterval(() => this.reload(), pollMs);
       t.unref?.();
-      this.stops.push(() => clearInterval(t));
+      this.polling = () => clearInterval(t);
     }
     // Shared records: another box's change arrives as a notification and is read at once.
     this.offRecords ??= this.records.onChange?.(() => this.reload());
@@ -144,6 +147,8 @@ export class IncidentStore extends BatchedStore<IncidentsSnapshot> implements In
   stop(): void {
     this.offRecords?.();
     this.offRecords = undefined;
+    this.polling?.();
+    this.polling = undefined;
     for (const s of this.stops) s();
     this.stops = [];
     for (const cancel of this.settling.values()) cancel();

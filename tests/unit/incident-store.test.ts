@@ -48,7 +48,7 @@ class FakeSources {
   }
 }
 
-function make(clock = new FakeClock(T0), lang: 'en' | 'ko' = 'en', settleMs = 0) {
+function make(clock = new FakeClock(T0), lang: 'en' | 'ko' = 'en', settleMs = 0, pollMs = 0) {
   const store = createIncidentStore({
     dir: join(dir, 'state', 'incidents'),
     reportsDir: join(dir, 'reports'),
@@ -61,7 +61,7 @@ function make(clock = new FakeClock(T0), lang: 'en' | 'ko' = 'en', settleMs = 0)
     lang,
     describe: { runbook: (id) => (id === 'l1-soft-reset' ? { en: 'L1 Soft Reset', ko: 'L1 소프트 리셋' } : id === 'l2-service-reset' ? { en: 'L2 Service Reset', ko: 'L2 서비스 리셋' } : undefined), step: (_r, s) => ({ en: `step ${s}`, ko: `단계 ${s}` }) },
     hostOf: (s) => (s === 'orch' ? 'vultr' : undefined),
-    pollMs: 0,
+    pollMs,
     settleMs,
   });
   const engine = new FakeEngine();
@@ -83,6 +83,22 @@ function emitRan(engine: FakeEngine, runId: string, s: number, runbook = 'l1-sof
 }
 
 describe('incident store', () => {
+  it('a second console on the same folder picks up an incident opened by the first (its re-read runs though engine and fleet were attached before start)', async () => {
+    const a = make(new FakeClock(T0), 'en', 0, 0);
+    const b = make(new FakeClock(T0), 'en', 0, 40);
+    b.store.start();
+    try {
+      const opened = a.store.openManual('disk full on vultr', 'P2');
+      expect(opened.ok).toBe(true);
+      const id = (opened as { id: string }).id;
+      for (let i = 0; i < 100 && !b.store.getSnapshot().incidents.some((x) => x.id === id); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(b.store.getSnapshot().incidents.map((x) => x.id)).toContain(id);
+    } finally {
+      b.store.stop();
+      a.store.stop();
+    }
+  });
+
   it('starting a runbook opens an incident from the first bad transition, and a second run attaches to it', () => {
     const { store, engine, sources } = make();
     for (const l of sources.transitions) {
