@@ -7,6 +7,7 @@ import { unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BatchedStore, type Store } from '../core/store';
 import { ConsoleOutputStore } from './console-output';
+import { RemoteNodesStore } from './remote-nodes';
 import { FrameError, FrameReader, encodeFrame } from '../protocol/wire';
 import { THIS_BUILD, versionMismatch, type WireVersion } from '../protocol/version';
 import { challengeDirFor, socketProblem } from '../protocol/socket-path';
@@ -37,7 +38,7 @@ export class RemoteStore<S> extends BatchedStore<S | undefined> {
   constructor() {
     super(undefined);
   }
-  deliver(data: S): void {
+  deliver(data: S, _seq?: number): void {
     this.set(data);
   }
 }
@@ -210,7 +211,13 @@ export class Attached {
     let s = this.stores.get(topic);
     if (!s) {
       // The console topic's run output comes as deltas, put back together as frames arrive.
-      s = topic === 'console' ? (new ConsoleOutputStore((runId) => this.request('run.tail', { runId })) as RemoteStore<unknown>) : new RemoteStore<unknown>();
+      // The nodes topic comes as deltas too: changed nodes only, the whole list when asked again.
+      s =
+        topic === 'console'
+          ? (new ConsoleOutputStore((runId) => this.request('run.tail', { runId })) as RemoteStore<unknown>)
+          : topic === 'nodes'
+            ? (new RemoteNodesStore(() => this.write({ t: 'resync', topic: 'nodes' })) as unknown as RemoteStore<unknown>)
+            : new RemoteStore<unknown>();
       this.stores.set(topic, s);
       this.write({ t: 'subscribe', topics: [topic] });
     }
@@ -249,7 +256,7 @@ export class Attached {
   private onMessage(m: ServerMessage): void {
     switch (m.t) {
       case 'snapshot':
-        this.stores.get(m.topic)?.deliver(m.data);
+        this.stores.get(m.topic)?.deliver(m.data, m.seq);
         return;
       case 'result': {
         const w = this.waiting.get(m.id);

@@ -14,6 +14,8 @@ import { TOPIC_NAMES, type ClientMessage, type IntentName, type ProvenIdentity, 
 import { newNonce, verifyProof } from './identity';
 import { consoleViewFor } from './topic-views';
 import { OutputDeltas } from './output-deltas';
+import { NodesDeltas } from './nodes-deltas';
+import type { NodesSnapshot } from '../core/views';
 import type { ConsoleRunsSnapshot } from '../protocol/runs';
 import type { ServerLog } from './log';
 
@@ -70,6 +72,8 @@ class Connection {
   private flushQueued = false;
   /** What of each run's output this console has been sent (the console topic goes as deltas). */
   private readonly deltas = new OutputDeltas();
+  /** The node list this console was last sent (the nodes topic goes as changed nodes). */
+  private readonly nodeDeltas = new NodesDeltas();
   stalledSince?: number;
   closed = false;
   private authTimer?: NodeJS.Timeout;
@@ -125,6 +129,8 @@ class Connection {
         return this.subscribe(msg.topics);
       case 'intent':
         return this.intent(msg);
+      case 'resync':
+        return this.resync(msg.topic);
       default:
         return this.drop(`unknown frame "${String((msg as { t: unknown }).t).slice(0, 20)}"`);
     }
@@ -168,6 +174,13 @@ class Connection {
     }
   }
 
+  /** The console could not place a delta: the topic goes whole next (only the nodes topic needs it). */
+  private resync(topic: unknown): void {
+    if (topic !== 'nodes') return;
+    this.nodeDeltas.reset();
+    if (this.seq.has('nodes')) this.markDirty('nodes');
+  }
+
   private intent(msg: Extract<ClientMessage, { t: 'intent' }>): void {
     const id = msg.id;
     if (typeof id !== 'number' || typeof msg.name !== 'string') return this.drop('intent without a numeric id and a name');
@@ -201,8 +214,13 @@ class Connection {
       this.seq.set(topic, seq);
       const data = this.hub.opts.topics[topic]!.getSnapshot();
       // A pending approval's one-time code goes only to the run's requester (src/server/topic-views.ts);
-      // run output goes as the lines this console has not been sent yet (src/server/output-deltas.ts).
-      this.sendSnapshot(topic, seq, topic === 'console' ? this.deltas.frame(consoleViewFor(data as ConsoleRunsSnapshot, this.identity)) : data);
+      // run output goes as the lines this console has not been sent yet (src/server/output-deltas.ts),
+      // the node list as the nodes changed since the last frame (src/server/nodes-deltas.ts).
+      this.sendSnapshot(
+        topic,
+        seq,
+        topic === 'console' ? this.deltas.frame(consoleViewFor(data as ConsoleRunsSnapshot, this.identity)) : topic === 'nodes' ? this.nodeDeltas.frame(data as NodesSnapshot) : data,
+      );
     }
   }
 

@@ -1,0 +1,99 @@
+// The nodes topic to one console as deltas (src/protocol/nodes-frames.ts). One NodesDeltas per
+// connection remembers the snapshot it last sent; each new snapshot goes as what changed since,
+// or whole when the connection has nothing yet (attach, re-attach), asked for it again (a frame it
+// could not place: `resync`), when most of the list changed anyway, or when the list is not in a
+// strict compareNodes order (duplicate source + id, an unreadable heartbeat): then a client
+// re-sorting could not rebuild the server's exact order, so it is not asked to.
+import type { NodeView, NodesSnapshot } from '../core/views';
+import { compareNodes } from '../health/nodes';
+import { nodeKey, type NodesDelta, type NodesFrame } from '../protocol/nodes-frames';
+
+/** Per snapshot: its nodes by key, or null when it cannot be a delta's base or result. */
+const indexes = new WeakMap<NodesSnapshot, Map<string, NodeView> | null>();
+/** Deltas already made, by (new snapshot, base): consoles in step share one frame, serialised once. */
+const made = new WeakMap<NodesSnapshot, WeakMap<NodesSnapshot, NodesFrame>>();
+
+function indexOf(snap: NodesSnapshot): Map<string, NodeView> | null {
+  let index = indexes.get(snap);
+  if (index !== undefined) return index;
+  index = new Map();
+  const nodes = snap.nodes;
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i]!;
+    if (typeof n.source !== 'string' || typeof n.id !== 'string' || (i > 0 && !(compareNodes(nodes[i - 1]!, n) < 0))) {
+      index = null;
+      break;
+    }
+    index.set(nodeKey(n.source, n.id), n);
+  }
+  indexes.set(snap, index);
+  return index;
+}
+
+function time(d: Date | null): number | null {
+  return d === null ? null : d.getTime();
+}
+
+export function sameNode(a: NodeView, b: NodeView): boolean {
+  if (a === b) return true;
+  if (a.id !== b.id || a.source !== b.source || a.online !== b.online || a.errorRate !== b.errorRate || a.isolated !== b.isolated) return false;
+  if ('errorRate' in a !== 'errorRate' in b || 'isolated' in a !== 'isolated' in b) return false;
+  if (time(a.lastHeartbeat) !== time(b.lastHeartbeat)) return false;
+  if (a.labels.length !== b.labels.length) return false;
+  for (let i = 0; i < a.labels.length; i++) if (a.labels[i] !== b.labels[i]) return false;
+  return true;
+}
+
+/** The delta from `base` to `snap`, or the snapshot itself when a delta would not do. */
+export function nodesFrame(snap: NodesSnapshot, base: NodesSnapshot | undefined): NodesFrame {
+  if (!base) return snap;
+  let byBase = made.get(snap);
+  const had = byBase?.get(base);
+  if (had) return had;
+  const frame = diff(snap, base);
+  if (!byBase) made.set(snap, (byBase = new WeakMap()));
+  byBase.set(base, frame);
+  return frame;
+}
+
+function diff(snap: NodesSnapshot, base: NodesSnapshot): NodesFrame {
+  const now = indexOf(snap);
+  const before = indexOf(base);
+  if (!now || !before) return snap;
+  // More changes than half the list: the whole list is no bigger and simpler to apply.
+  const limit = Math.floor(snap.nodes.length / 2);
+  const changed: NodeView[] = [];
+  const removed: [string, string][] = [];
+  for (const [key, n] of now) {
+    const old = before.get(key);
+    if (old === undefined || !sameNode(old, n)) {
+      changed.push(n);
+      if (changed.length > limit) return snap;
+    }
+  }
+  for (const [key, n] of before) {
+    if (!now.has(key)) {
+      removed.push([n.source, n.id]);
+      if (changed.length + removed.length > limit) return snap;
+    }
+  }
+  const { nodes: _list, ...summary } = snap;
+  const delta: NodesDelta = { ...summary, changed, removed };
+  return delta;
+}
+
+export class NodesDeltas {
+  /** The snapshot this connection was last sent (whole or as a delta). */
+  private sent?: NodesSnapshot;
+
+  frame(snap: NodesSnapshot): NodesFrame {
+    const frame = nodesFrame(snap, this.sent);
+    this.sent = snap;
+    return frame;
+  }
+
+  /** The console could not place a frame: its next one is the whole list. */
+  reset(): void {
+    this.sent = undefined;
+  }
+}
