@@ -6,7 +6,7 @@
 // frame, a bug) is not guessed at: the whole list is asked for again and deltas wait for it.
 import type { NodeView, NodesSnapshot } from '../core/views';
 import { BatchedStore } from '../core/store';
-import { compareNodes } from '../health/nodes';
+import { compareNodes } from '../core/node-order';
 import { isNodesDelta, nodeKey, type NodesFrame } from '../protocol/nodes-frames';
 
 export class RemoteNodesStore extends BatchedStore<NodesSnapshot | undefined> {

@@ -132,22 +132,8 @@ export function isOnline(node: Pick<ReportedNode, 'lastHeartbeat'>, now: number,
   return node.lastHeartbeat !== null && now - node.lastHeartbeat.getTime() <= offlineAfterMs;
 }
 
-/**
- * Worst first: offline nodes by staleness (no heartbeat at all first, then the oldest), then
- * online nodes by error rate (highest first), then by id. Stable for equal nodes.
- */
-export function compareNodes(a: NodeView, b: NodeView): number {
-  if (a.online !== b.online) return a.online ? 1 : -1;
-  if (!a.online) {
-    const ha = a.lastHeartbeat?.getTime() ?? -Infinity;
-    const hb = b.lastHeartbeat?.getTime() ?? -Infinity;
-    if (ha !== hb) return ha < hb ? -1 : 1;
-  }
-  const ea = a.errorRate ?? -1;
-  const eb = b.errorRate ?? -1;
-  if (ea !== eb) return eb - ea;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : a.source < b.source ? -1 : a.source > b.source ? 1 : 0;
-}
+// The list's order lives in core (pure): attached consoles re-sort node deltas with it too.
+export { compareNodes } from '../core/node-order';
 
 /** True when a node matches an operator's filter text: every word in its id, source or labels. */
 export function nodeMatches(node: Pick<NodeView, 'id' | 'source' | 'labels'>, filter: string): boolean {

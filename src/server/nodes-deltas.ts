@@ -5,7 +5,7 @@
 // strict compareNodes order (duplicate source + id, an unreadable heartbeat): then a client
 // re-sorting could not rebuild the server's exact order, so it is not asked to.
 import type { NodeView, NodesSnapshot } from '../core/views';
-import { compareNodes } from '../health/nodes';
+import { compareNodes } from '../core/node-order';
 import { nodeKey, type NodesDelta, type NodesFrame } from '../protocol/nodes-frames';
 
 /** Per snapshot: its nodes by key, or null when it cannot be a delta's base or result. */
