@@ -9,7 +9,7 @@ import { probeHttp } from '../health/http-probe';
 import type { TrustFailure } from '../ssh/types';
 import { AuditNotWritten, createAuditRecorder } from './audit-events';
 import type { OutputStream, RunEvent, RunEventListener, RunOutcome } from './events';
-import { describeLock } from './lock-store';
+import { describeLock, type LostLock } from './lock-store';
 import { fittingTargets, targetMisfit } from './fit';
 import { renderSteps, renderText, resolveParams, resolveRef, resolveTarget, skipReason, type RunScope } from './render';
 import { renderTemplate } from './template';
@@ -44,6 +44,8 @@ interface ActiveRun {
   journal: RunJournal;
   release?: () => void;
   stop?: { kind: 'cancel' } | { kind: 'interrupt'; reason: string };
+  /** The step running now, if any (its command is not killed for a lost lock: the run stops after it). */
+  inStep?: string;
   confirmWaiter?: () => void;
   prepared?: PreparedApproval;
   /** Who started it (StartOptions.operator or the engine's operator). */
@@ -78,6 +80,27 @@ class Engine implements RunEngine {
   constructor(private readonly deps: RunEngineDeps) {
     this.store = new RunViewStore({ runbook: (id) => deps.runbooks.get(id), batchMs: deps.batchMs ?? 100, maxLines: deps.maxOutputLines });
     this.recordAudit = createAuditRecorder(deps.audit, (id) => deps.runbooks.get(id), () => deps.clock.now());
+    deps.locks.onLost?.((lost) => this.lockLost(lost));
+  }
+
+  /**
+   * The run's target lock is someone else's now (the state store came back and another box had
+   * taken it): the run stops before its next step, the step running now finishes (R-RUN-7: never
+   * two recoveries on one target, and never a command killed half-way). A run waiting for an
+   * approval or a confirmation has nothing running and stops at once.
+   */
+  private lockLost(lost: LostLock): void {
+    const run = this.active.get(lost.runId);
+    if (!run || run.target !== lost.target || run.stop) return;
+    const who = lost.holder ? `${lost.holder.operator} on ${lost.holder.hostname} (run ${lost.holder.runId})` : 'another console';
+    run.stop = { kind: 'interrupt', reason: `lock on ${lost.target} lost while the state store was away: ${who} holds it now — nothing more was run` };
+    if (!run.inStep || run.confirmWaiter) run.controller.abort(new Error(run.stop.reason));
+    else {
+      // Said now, on the running step's output: it may run a while yet.
+      const line = `${run.stop.reason.replace(/ — nothing more was run$/, '')}: this step finishes, nothing after it runs`;
+      this.dispatch({ type: 'step.output', runId: run.runId, at: this.deps.clock.now(), stepId: run.inStep, stream: 'stderr', line });
+    }
+    run.journal.flush(true);
   }
 
   // --- RunsStore -----------------------------------------------------------------------------
@@ -411,7 +434,7 @@ class Engine implements RunEngine {
         message = approval.message;
       } else {
         for (; index < run.steps.length; index++) {
-          if (run.controller.signal.aborted) break;
+          if (run.controller.signal.aborted || run.stop) break;
           const step = run.steps[index];
           if (index === run.gate && index > 0 && !run.dryRun) {
             const gated = await this.approval(run, emit);
@@ -460,7 +483,8 @@ class Engine implements RunEngine {
             emit({ type: 'step.finished', stepId: step.id, outcome: 'skipped', message: 'dry run: nothing ran' });
             continue;
           }
-          const result = await this.runStep(run, step, emit);
+          run.inStep = step.id;
+          const result = await this.runStep(run, step, emit).finally(() => (run.inStep = undefined));
           stepOutcomes.set(step.id, result.outcome);
           if (run.controller.signal.aborted) {
             emit({ type: 'step.finished', stepId: step.id, outcome: 'cancelled', message: this.stopText(run) });
@@ -469,6 +493,11 @@ class Engine implements RunEngine {
           }
           const allowed = result.outcome === 'failed' && step.may_fail && !result.trust;
           emit({ type: 'step.finished', stepId: step.id, outcome: result.outcome, message: result.message, ...(allowed ? { allowed: true } : {}) });
+          // Stopped while the step ran without killing it (a lost lock): nothing after it runs.
+          if (run.stop) {
+            index++;
+            break;
+          }
           if (result.outcome === 'failed' && (!step.may_fail || result.trust)) {
             outcome = 'failed';
             failedAt = { stepId: step.id, reason: result.message };

@@ -24,6 +24,14 @@ export type LockRequest = Omit<LockInfo, keyof ProcessIdentity> & Partial<Proces
 /** A refusal says who holds the lock (message) and how to clear it by hand if that holder is believed gone (hint). */
 export type AcquireResult = { ok: true; release: () => void; replacedStale?: LockInfo } | { ok: false; holder: LockInfo; message: string; hint?: string };
 
+/** A lock this process held and no longer does, found when the store came back (another box holds it now). */
+export interface LostLock {
+  target: string;
+  runId: string;
+  /** Who holds it now, when that could be read. */
+  holder?: LockInfo;
+}
+
 export interface LockStore {
   /** Where the locks are kept, for messages (a directory, a socket, a database). */
   readonly where: string;
@@ -37,6 +45,11 @@ export interface LockStore {
   list(): Map<string, HeldLock>;
   /** How to clear this target's lock by hand when its holder is believed gone. */
   clearHint(target: string): string;
+  /**
+   * Called when a lock this process holds turns out to be someone else's (a store that can lose a
+   * lock while it is away, e.g. PostgreSQL after a restart; files cannot). Returns the unsubscribe.
+   */
+  onLost?(listener: (lost: LostLock) => void): () => void;
 }
 
 function hhmm(iso: string): string {

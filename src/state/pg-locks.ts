@@ -4,10 +4,11 @@
 // connection closes and the lock is stale, replaced by the next run that asks — the same rule as
 // a file lock whose pid is gone, but one every box can check. Taking it is one INSERT … ON
 // CONFLICT statement, so of two boxes asking at once exactly one wins. When the connection is
-// re-established (the database restarted), the session first claims the locks its runs hold again.
+// re-established (the database restarted), the session first claims the locks its runs hold again;
+// one another box took while this one was away is reported lost (onLost), never silently kept.
 import { hostname } from 'node:os';
 import { selfIdentity, type ProcessIdentity } from '../core/process-identity';
-import { describeLock, type AcquireResult, type HeldLock, type LockInfo, type LockRequest, type LockStore } from '../runbook/lock-store';
+import { describeLock, type AcquireResult, type HeldLock, type LockInfo, type LockRequest, type LockStore, type LostLock } from '../runbook/lock-store';
 import { SyncPg, type SyncStatement } from './pg-sync';
 import { resolvePgUrl, scrubPg, type PgTarget } from './pg-url';
 
@@ -53,10 +54,45 @@ export class PgLockStore implements LockStore {
   private readonly held = new Map<string, string>();
   private readonly box = `${hostname()} (pid ${process.pid})`;
   private self: ProcessIdentity | undefined;
+  private readonly lostListeners = new Set<(lost: LostLock) => void>();
 
   constructor(private readonly target: PgTarget) {
     this.where = `the state database ${target.shown}`;
     this.db = new SyncPg(target.url, { timeoutMs: TIMEOUT_MS, name: `doai-console locks ${this.box}` });
+    this.db.onPrelude((r) => this.claimed(r.params as [string[], string[]], r.rows as { target: string; run_id: string }[]));
+  }
+
+  onLost(listener: (lost: LostLock) => void): () => void {
+    this.lostListeners.add(listener);
+    return () => this.lostListeners.delete(listener);
+  }
+
+  /**
+   * A new session claimed again what it asked for: a lock it did not get back (its row was stale
+   * while this process was away, and another box's run replaced it) is no longer ours. Dropped from
+   * what is claimed, and reported so the run holding it stops before its next step.
+   */
+  private claimed([runIds, targets]: [string[], string[]], rows: { target: string; run_id: string }[]): void {
+    const got = new Set(rows.map((r) => `${r.target}\0${r.run_id}`));
+    const lost: LostLock[] = [];
+    targets.forEach((target, i) => {
+      const runId = runIds[i]!;
+      // Released since the prelude was sent, or taken again by this process: not a loss.
+      if (got.has(`${target}\0${runId}`) || this.held.get(target) !== runId) return;
+      this.held.delete(target);
+      lost.push({ target, runId });
+    });
+    if (!lost.length) return;
+    this.heldChanged();
+    for (const l of lost) {
+      try {
+        const h = this.holder(l.target);
+        if (h && h.runId !== l.runId) l.holder = h;
+      } catch {
+        // who holds it is only for the message
+      }
+      for (const listener of this.lostListeners) listener(l);
+    }
   }
 
   /** A new session (the database restarted) first claims again the locks this process's runs hold. */
@@ -65,7 +101,8 @@ export class PgLockStore implements LockStore {
       this.held.size
         ? {
             sql: `UPDATE doai_locks SET session_pid = pg_backend_pid(), session_start = ${SESSION_START}
-                  WHERE run_id = ANY($1::text[]) AND target = ANY($2::text[])`,
+                  WHERE run_id = ANY($1::text[]) AND target = ANY($2::text[])
+                  RETURNING target, run_id`,
             params: [[...this.held.values()], [...this.held.keys()]],
           }
         : undefined,
@@ -144,11 +181,15 @@ export class PgLockStore implements LockStore {
  */
 export function pgLockStore(urlEnv: string, env: NodeJS.ProcessEnv = process.env): LockStore {
   let store: PgLockStore | undefined;
+  const lostListeners = new Set<(lost: LostLock) => void>();
   const open = (): PgLockStore => {
     if (store) return store;
     const r = resolvePgUrl(urlEnv, env);
     if (!r.ok) throw new Error(r.error);
     store = new PgLockStore(r.target);
+    store.onLost((lost) => {
+      for (const l of lostListeners) l(lost);
+    });
     return store;
   };
   return {
@@ -160,5 +201,10 @@ export function pgLockStore(urlEnv: string, env: NodeJS.ProcessEnv = process.env
     holder: (t) => open().holder(t),
     list: () => open().list(),
     clearHint: (t) => open().clearHint(t),
+    // Only a store that holds something can lose it: listeners wait for the store to be opened.
+    onLost: (listener) => {
+      lostListeners.add(listener);
+      return () => lostListeners.delete(listener);
+    },
   };
 }

@@ -10,7 +10,7 @@ import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from '
 const WORKER = `
 const { workerData } = require('node:worker_threads');
 const pg = require(workerData.pgPath);
-const { port, flag, url, timeoutMs, name } = workerData;
+const { port, events, flag, url, timeoutMs, name } = workerData;
 const signal = new Int32Array(flag);
 let client;
 // Run on every new session (e.g. claim again the locks this process holds); kept up to date by the main thread.
@@ -33,7 +33,12 @@ async function open() {
     throw err;
   }
   client = c;
-  if (prelude) await c.query(prelude.sql, prelude.params);
+  if (prelude) {
+    const p = prelude;
+    const r = await c.query(p.sql, p.params);
+    // What the prelude found, for the main thread to act on (e.g. a lock another box took meanwhile).
+    events.postMessage({ type: 'prelude', params: p.params, rows: r.rows });
+  }
   return c;
 }
 // A session lost while something is held (the database restarted) is re-established as soon as
@@ -101,6 +106,8 @@ export class SyncPg {
   /** Posted statements not answered yet (their ids). */
   private readonly posted = new Set<number>();
   private flushOnExit: (() => void) | undefined;
+  private events: MessagePort | undefined;
+  private readonly preludeListeners = new Set<(result: { params: unknown[]; rows: Record<string, unknown>[] }) => void>();
 
   constructor(
     private readonly url: string,
@@ -110,12 +117,21 @@ export class SyncPg {
   private start(): MessagePort {
     if (this.port) return this.port;
     const { port1, port2 } = new MessageChannel();
+    // Answers come on port1 (taken synchronously); what the worker reports by itself (a prelude's
+    // rows on a new session) comes on its own port, delivered by the event loop.
+    const ev = new MessageChannel();
     const pgPath = createRequire(import.meta.url).resolve('pg');
     this.worker = new Worker(WORKER, {
       eval: true,
-      workerData: { port: port2, flag: this.flag, url: this.url, timeoutMs: this.opts.timeoutMs, name: this.opts.name, pgPath },
-      transferList: [port2],
+      workerData: { port: port2, events: ev.port2, flag: this.flag, url: this.url, timeoutMs: this.opts.timeoutMs, name: this.opts.name, pgPath },
+      transferList: [port2, ev.port2],
     });
+    ev.port1.on('message', (m: { type: string; params: unknown[]; rows: Record<string, unknown>[] }) => {
+      if (m.type !== 'prelude') return;
+      for (const l of this.preludeListeners) l({ params: m.params, rows: m.rows });
+    });
+    ev.port1.unref();
+    this.events = ev.port1;
     // Neither the worker nor its port keeps the process alive.
     this.worker.unref();
     port1.unref();
@@ -129,6 +145,11 @@ export class SyncPg {
    */
   setPrelude(prelude: { sql: string; params: unknown[] } | undefined): void {
     this.start().postMessage({ type: 'prelude', prelude });
+  }
+
+  /** Told the prelude's parameters and rows each time a new session has run it. */
+  onPrelude(listener: (result: { params: unknown[]; rows: Record<string, unknown>[] }) => void): void {
+    this.preludeListeners.add(listener);
   }
 
   /** After a failure to reach the database, queries fail at once for a while instead of each waiting. */
@@ -222,5 +243,7 @@ export class SyncPg {
     this.worker = undefined;
     this.port?.close();
     this.port = undefined;
+    this.events?.close();
+    this.events = undefined;
   }
 }
