@@ -21,7 +21,7 @@ import type { RunEvent } from '../../src/runbook/events';
 import type { LostLock } from '../../src/runbook/lock-store';
 import { parseRunbook } from '../../src/runbook/loader';
 import type { RemoteShell } from '../../src/ssh/types';
-import { PgLockStore } from '../../src/state/pg-locks';
+import { PgLockStore, pgLockStore } from '../../src/state/pg-locks';
 import { migrate } from '../../src/state/pg-migrations';
 import { resolvePgUrl } from '../../src/state/pg-url';
 import { PG_BIN, requirePostgres, startPgCluster, type PgCluster } from '../helpers/pg-cluster';
@@ -111,10 +111,11 @@ steps:
       'lock-lost.yaml',
     );
     if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
-    const a = store('boxa');
+    // Box A's store as a console builds it (state.backend: postgres): the engine subscribes before it is opened.
+    const a = pgLockStore('A_URL', { A_URL: `postgres://boxa@127.0.0.1:${cluster.port}/locklost` });
     const b = store('boxb');
     const lostSeen: LostLock[] = [];
-    a.onLost((l) => lostSeen.push(l));
+    a.onLost!((l) => lostSeen.push(l));
     const auditPath = join(dir, 'emergency.log');
     const engine = createRunEngine({
       config: configSchema.parse({ hosts: [{ name: 'h1', address: '127.0.0.1' }], services: [{ name: 'api', host: 'h1', health_url: `http://127.0.0.1:${port}/health` }] }),
