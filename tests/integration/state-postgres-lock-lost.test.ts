@@ -34,6 +34,7 @@ let http: Server;
 let port: number;
 let held: ServerResponse | undefined;
 let afterHits = 0;
+let running: Promise<unknown> | undefined;
 const stores: PgLockStore[] = [];
 
 function store(role: string): PgLockStore {
@@ -83,11 +84,14 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  // A failed test may leave its run going: let it end (bounded) before its files are removed.
   held?.end('ok');
-  for (const s of stores) s.close();
-  await new Promise<void>((r) => http.close(() => r()));
-  await cluster?.stop();
+  if (running) await Promise.race([running.catch(() => {}), new Promise((r) => setTimeout(r, 20_000))]);
   if (dir) rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
+  for (const s of stores) s.close();
+  http?.closeAllConnections();
+  await new Promise<void>((r) => (http ? http.close(() => r()) : r()));
+  await cluster?.stop();
 }, 120_000);
 
 describe('a lock lost while PostgreSQL was away', () => {
@@ -132,6 +136,7 @@ steps:
 
     const started = engine.start('lock-lost', 'api');
     if (!started.ok) throw new Error(started.error);
+    running = engine.waitFor(started.runId);
     await until(() => held !== undefined, 'the first step to be running');
     expect(b.holder('api')).toMatchObject({ runId: started.runId, operator: 'orion', alive: true });
 
