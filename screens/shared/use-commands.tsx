@@ -1,6 +1,6 @@
 // The one input hook of the console: a key press is matched against the registry for the screen
 // shown, a disabled command only flashes its reason, an enabled one calls its handler.
-import { createContext, useCallback, useContext, useEffect, useRef, useState, type MutableRefObject } from 'react';
+import { createContext, useCallback, useContext, useEffect, useLayoutEffect, useRef, useState, type MutableRefObject } from 'react';
 import { useInput } from 'ink';
 import type { Lang } from '../../src/core/views';
 import { keyName, matchCommand, type Command, type CommandScreen, type CommandState } from '../../src/commands/registry';
@@ -116,9 +116,19 @@ export function useCommands(screen: CommandScreen, handlers: CommandHandlers, st
   // render even when a key changed nothing, and the effect after it takes the next key.
   const queue = useRef<{ input: string; key: KeyFlags }[]>([]);
   const [turn, setTurn] = useState(0);
+  // Whether a render has been committed since the last key acted. Two reads can arrive before
+  // React renders (text then Enter over SSH, a paste then Enter): the second must wait for the
+  // render of the first, or Enter submits the field as it was before the text.
+  const committed = useRef(true);
+  useLayoutEffect(() => {
+    committed.current = true;
+  });
   useEffect(() => {
     const next = queue.current.shift();
-    if (next) dispatch(next.input, next.key);
+    if (next) {
+      committed.current = false;
+      dispatch(next.input, next.key);
+    }
     if (queue.current.length > 0) setTurn((n) => n + 1);
   }, [turn, dispatch]);
 
@@ -136,8 +146,9 @@ export function useCommands(screen: CommandScreen, handlers: CommandHandlers, st
             ? keys.map((k) => ({ input: k, key }))
             : [{ input, key }];
       // Keys still queued go first: input is handled in the order it was typed.
-      if (queue.current.length === 0) {
+      if (queue.current.length === 0 && committed.current) {
         const first = events.shift()!;
+        committed.current = false;
         dispatch(first.input, first.key);
       }
       queue.current.push(...events);

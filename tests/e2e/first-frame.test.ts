@@ -57,7 +57,7 @@ describe('first frame before the engine (built binary, tmux)', () => {
     expect(screen).toMatch(/l1-soft-reset/);
     term.send('Escape');
     term.send('q');
-    expect(await term.waitFor(/\[exit 0\]/)).toMatch(/\[exit 0\]/);
+    expect(await term.waitFor(/\[exit 0\]/, 40_000)).toMatch(/\[exit 0\]/);
   }, 60_000);
 
   it('a runbook that does not load ends the console with the problem and exit 2, on the main screen', async () => {

@@ -60,12 +60,13 @@ afterAll(async () => {
   await new Promise<void>((r) => server.close(() => r()));
 });
 
-function store(extra: Record<string, unknown> = {}) {
+/** A good list answers in a few ms; 2 s leaves room for a loaded machine (the hang case sets its own). */
+function store(extra: Record<string, unknown> = {}, timeoutMs = 2000) {
   const config = configSchema.parse({
     node_sources: [{ name: 'devices', url: `${base}/nodes`, fields: { id: 'id', last_heartbeat: 'last_heartbeat', errors: 'errors', requests: 'requests' }, ...extra }],
   });
   const clock = new FakeClock(T);
-  return { clock, nodes: createNodesStore({ config, clock, timeoutMs: 400 }) };
+  return { clock, nodes: createNodesStore({ config, clock, timeoutMs }) };
 }
 
 describe('node source poller', () => {
@@ -101,16 +102,16 @@ describe('node source poller', () => {
     ['malformed', /^malformed JSON \(.*; starts with "\{"nodes": \[\{"id": "a","\)$/],
     ['html', /^malformed JSON \(.*; starts with "<html><body>Bad gateway<\/body><\/html>"\)$/],
     ['500', /^HTTP 500$/],
-    ['hang', /^timeout after 0\.4 s$/],
+    ['hang', /^timeout after 1\.5 s$/],
   ] as const)('a %s response is named in the source status; the last good list stays, and the ratio stops driving the recommendation', async (what, pattern) => {
     mode = 'good';
-    const { nodes, clock } = store();
+    const { nodes, clock } = store({}, 1500);
     await nodes.pollNow();
     await clock.advance(30_000);
     mode = what;
     const started = Date.now();
     await nodes.pollNow();
-    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(Date.now() - started).toBeLessThan(5_000);
     const s = nodes.getSnapshot();
     expect(s.sources[0]!.error).toMatch(pattern);
     expect(s.sources[0]!.lastOkAt).toEqual(new Date(T));

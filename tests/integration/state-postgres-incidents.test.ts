@@ -207,7 +207,8 @@ describe('incidents across boxes (PostgreSQL)', () => {
     await incidentsUntil(cb, 'the incident on B', (all) => all.some((i) => i.id === id));
     fx.cluster.halt();
     try {
-      await waitUntilAsync('A to notice', async () => (await statusOf(aBox.socket)).server.state?.reachable === false);
+      // A notices at its next state-store check; a loaded machine stretches that.
+      await waitUntilAsync('A to notice', async () => (await statusOf(aBox.socket)).server.state?.reachable === false, 45_000);
       expect((await intent(ca, 'run.confirm', { runId: run.runId })).ok).not.toBe(false);
       await waitUntil("the run's end in A's journal", () => /"type":"run.finished"/.test(readFileSync(join(aBox.dir, 'state', 'journal', `${run.runId}.jsonl`), 'utf8')) || undefined);
     } finally {

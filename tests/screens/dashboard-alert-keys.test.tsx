@@ -99,6 +99,18 @@ describe('alert keys', () => {
     expect(audit[0]).toMatch(/^MAINTENANCE m-[0-9a-f]{6} doai-orchestrator for 30 min/);
   });
 
+  it('the reason and Enter in two reads before a render (text then Enter over SSH): Enter submits the typed reason', async () => {
+    const { stdin, lastFrame, mutes } = await setup();
+    await waitForFrame(lastFrame, (x) => x.includes('orchestrator_down'));
+    await press(stdin, 'service.maintenance');
+    await waitForFrame(lastFrame, (x) => x.includes('Maintenance on doai-orchestrator for 30 min — reason'));
+    stdin.write('10 kernel upgrade');
+    stdin.write('\r');
+    const f = await waitForFrame(lastFrame, (x) => x.includes('in maintenance until') || x.includes('a reason is required'));
+    expect(f).not.toContain('a reason is required');
+    expect(mutes.getSnapshot().maintenance[0]).toMatchObject({ service: 'doai-orchestrator', reason: 'kernel upgrade', until: new Date(T0.getTime() + 10 * 60_000) });
+  });
+
   it('a read-only console offers none of them', async () => {
     const { stdin, lastFrame, alerts } = await setup({ readOnly: true });
     await waitForFrame(lastFrame, (x) => x.includes('orchestrator_down'));

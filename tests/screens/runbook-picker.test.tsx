@@ -195,6 +195,15 @@ async function selectRunbook(s: Setup, id: string) {
 const frame = (s: Setup) => s.lastFrame() ?? '';
 
 describe('runbook picker', () => {
+  it('Esc and q in one read from the picker: back to the dashboard, then quit', async () => {
+    const s = await setup();
+    await key(s, 'runbooks.show');
+    expect(frame(s)).toContain('Runbooks for doai-orchestrator');
+    s.stdin.write('\u001Bq');
+    for (let i = 0; i < 50 && s.exits.length === 0; i++) await delay(20);
+    expect(s.exits).toEqual([0]);
+  });
+
   it('b lists every built-in runbook with level, approval and target for the selected service', async () => {
     const s = await setup();
     await key(s, 'runbooks.show');
