@@ -8,5 +8,9 @@ export default defineConfig({
     // Integration and e2e tests open real sockets and a real terminal; two cores here.
     pool: 'forks',
     maxWorkers: 2,
+    // Children some tests run through tsx would leave its transform cache in /tmp/tsx-<uid>/;
+    // tests leave nothing in /tmp.
+    env: { TSX_DISABLE_CACHE: '1' },
+    globalSetup: ['tests/global-setup.ts'],
   },
 });

@@ -12,7 +12,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 const ROOT = resolve(__dirname, '../..');
 const FIXTURE = join(ROOT, 'tests/e2e/fixtures/crash-app.tsx');
-const TSX = join(ROOT, 'node_modules/.bin/tsx');
+// `node --import tsx`, not the tsx CLI: the CLI keeps an IPC pipe in /tmp/tsx-<uid>/ that the killed app leaves behind.
+const TSX = `${process.execPath} --import tsx`;
 const cleanups: (() => void)[] = [];
 afterEach(() => {
   for (const c of cleanups.splice(0)) c();

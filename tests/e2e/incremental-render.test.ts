@@ -13,14 +13,14 @@ const COLS = 100;
 const ROWS = 30;
 const ROOT = resolve(__dirname, '../..');
 const FIXTURE = join(ROOT, 'tests/e2e/fixtures/incremental-frames.tsx');
-const TSX = join(ROOT, 'node_modules/.bin/tsx');
+const TSX = process.execPath;
 const dir = mkdtempSync(join(tmpdir(), 'doai-incr-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true, maxRetries: 10 }));
 
 /** The bytes the console writes for these fleet states, rendered in a child without CI set. */
 function renderSequence(steps: number[]): string {
   const { CI: _ci, ...env } = process.env;
-  const out = execFileSync(TSX, [FIXTURE, steps.join(',')], { encoding: 'utf8', env, cwd: ROOT, timeout: 60_000 });
+  const out = execFileSync(TSX, ['--import', 'tsx', FIXTURE, steps.join(',')], { encoding: 'utf8', env, cwd: ROOT, timeout: 60_000 });
   return JSON.parse(out) as string;
 }
 

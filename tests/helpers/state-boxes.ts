@@ -158,13 +158,15 @@ export async function statusOf(socket: string): Promise<{ server: { pid: number;
 /** A process holding PgLockStore locks (tests/helpers/pg-lock-driver.ts): commands in, JSON answers out. */
 export interface LockDriver {
   child: ChildProcessWithoutNullStreams;
-  /** The driver's own pid (tsx runs it in a child node process). */
+  /** The driver's own pid, as it reports it. */
   pid: number;
   ask(line: string): Promise<{ ok?: boolean; message?: string; hint?: string; error?: string; holder?: { pid: number; alive: boolean; runId: string } | null }>;
 }
 
 export async function lockDriver(url: string): Promise<LockDriver> {
-  const child = spawn(join(REPO, 'node_modules/.bin/tsx'), [join(REPO, 'tests/helpers/pg-lock-driver.ts')], { env: { ...process.env, DOAI_PG_URL: url }, stdio: 'pipe' });
+  // `node --import tsx`, not the tsx CLI: the CLI keeps an IPC pipe in /tmp/tsx-<uid>/ that a killed
+  // driver (the takeover tests SIGKILL it) leaves behind.
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'tests/helpers/pg-lock-driver.ts')], { cwd: REPO, env: { ...process.env, DOAI_PG_URL: url }, stdio: 'pipe' });
   drivers.push(child);
   const lines: string[] = [];
   let buf = '';
