@@ -9,10 +9,9 @@
 // the signer is a pinned peer, the signature holds, the approval is for this very server
 // (`to_box` names it with its pid) and this run, its nonce was never taken before, and it was
 // signed less than 15 s ago by the database's clock (the signer reads `now()` there and signs it).
-import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
-import { dirname } from 'node:path';
 import { UserError } from '../cli/exit';
+import { loadOrCreateKeyFile } from '../core/owner-only-key';
 
 /** The key's file name in the state folder when `state.server_key_file` is not set. */
 export const SERVER_KEY_FILE = 'state-server-ed25519.key';
@@ -59,58 +58,14 @@ export interface ServerKey {
  * stops the server (exit 2) with what to do.
  */
 export function loadOrCreateServerKey(path: string, uid = process.geteuid?.() ?? 0): ServerKey {
-  let created = false;
-  let exists = true;
-  try {
-    lstatSync(path);
-  } catch {
-    exists = false;
-  }
-  if (!exists) {
-    const tmp = `${path}.${process.pid}.tmp`;
-    try {
-      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-      const { privateKey } = generateKeyPairSync('ed25519');
-      const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-      try {
-        writeSync(fd, String(privateKey.export({ format: 'pem', type: 'pkcs8' })));
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(tmp, path);
-      created = true;
-    } catch (err) {
-      try {
-        unlinkSync(tmp);
-      } catch {
-        // never written
-      }
-      throw new UserError(`state.server_key_file ${path} is missing and cannot be created (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}) — refusing to start without a key to sign approvals with`, 2);
-    }
-  }
-  let text: string;
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(`state.server_key_file ${path} cannot be read (${code ?? (err as Error).message}${code === 'ELOOP' ? ': a symbolic link' : ''}) — refusing to start`, 2);
-  }
-  try {
-    const st = fstatSync(fd);
-    const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
-    if (!st.isFile()) throw new UserError(`state.server_key_file ${path} is not a regular file — refusing to start`, 2);
-    if (st.mode & 0o077) {
-      throw new UserError(
-        `state.server_key_file ${path} is readable by group or others (mode ${mode}) — refusing to start with a key that may have leaked (whoever reads it can sign approvals as this box): chmod 600 ${path}, or remove it to make a new one and give the other boxes its new public key`,
-        2,
-      );
-    }
-    if (st.uid !== uid) throw new UserError(`state.server_key_file ${path} is owned by uid ${st.uid}, not this server's uid ${uid} — refusing to start`, 2);
-    text = readFileSync(fd, 'utf8');
-  } finally {
-    closeSync(fd);
-  }
+  const { text, created } = loadOrCreateKeyFile(path, uid, {
+    name: `state.server_key_file ${path}`,
+    purpose: 'a key to sign approvals with',
+    leaked: (mode) =>
+      `state.server_key_file ${path} is readable by group or others (mode ${mode}) — refusing to start with a key that may have leaked (whoever reads it can sign approvals as this box): chmod 600 ${path}, or remove it to make a new one and give the other boxes its new public key`,
+    make: () => String(generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' })),
+    createDir: true,
+  });
   let key: KeyObject;
   try {
     key = createPrivateKey(text);
