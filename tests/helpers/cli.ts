@@ -1,5 +1,5 @@
 // Runs the built binary (npm test builds it first) as a child process.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { resolve } from 'node:path';
 
 export const BIN = resolve(__dirname, '../../bin/doai-console.js');
@@ -48,4 +48,34 @@ export async function waitForProcessesGone(marker: string, timeoutMs = 15_000): 
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** A child whose stdout and stderr are collected as they come, to wait for a line in them. */
+export interface WatchedProcess {
+  child: ChildProcessWithoutNullStreams;
+  out(): string;
+  exit: Promise<number>;
+  /** The first match of `re` in the output so far or to come; throws when the child exits or `ms` passes without one. */
+  waitFor(re: RegExp, ms?: number): Promise<RegExpMatchArray>;
+}
+
+export function watchOutput(child: ChildProcessWithoutNullStreams, defaultMs = 20_000): WatchedProcess {
+  let text = '';
+  child.stdout.on('data', (d) => (text += d));
+  child.stderr.on('data', (d) => (text += d));
+  const exit = new Promise<number>((r) => child.on('close', (code) => r(code ?? -1)));
+  return {
+    child,
+    out: () => text,
+    exit,
+    async waitFor(re, ms = defaultMs) {
+      const end = Date.now() + ms;
+      for (;;) {
+        const m = text.match(re);
+        if (m) return m;
+        if (Date.now() > end || child.exitCode !== null) throw new Error(`no ${re} in output:\n${text}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+  };
 }

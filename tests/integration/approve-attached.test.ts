@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoFleet, type DemoFleet } from '../../src/demo/fleet';
-import { BIN, waitForProcessesGone } from '../helpers/cli';
+import { BIN, waitForProcessesGone, watchOutput, type WatchedProcess } from '../helpers/cli';
 import { startServer, type RunningServer } from '../helpers/console-server';
 import { requireRoot, requireTools } from '../helpers/requirements';
 
@@ -40,12 +40,7 @@ function libfaketime(): string {
   return lib;
 }
 
-interface Proc {
-  child: ChildProcessWithoutNullStreams;
-  out(): string;
-  exit: Promise<number>;
-  waitFor(re: RegExp, ms?: number): Promise<RegExpMatchArray>;
-}
+type Proc = WatchedProcess;
 
 /** The built CLI as `uid`, with no config of its own (HOME nowhere): only the socket. */
 function cli(uid: number, args: string[], shell?: string): Proc {
@@ -58,24 +53,7 @@ function cli(uid: number, args: string[], shell?: string): Proc {
     stdio: 'pipe',
   });
   children.push(child);
-  let text = '';
-  child.stdout.on('data', (d) => (text += d));
-  child.stderr.on('data', (d) => (text += d));
-  const exit = new Promise<number>((r) => child.on('close', (code) => r(code ?? -1)));
-  return {
-    child,
-    out: () => text,
-    exit,
-    async waitFor(re, ms = 30_000) {
-      const end = Date.now() + ms;
-      for (;;) {
-        const m = text.match(re);
-        if (m) return m;
-        if (Date.now() > end || child.exitCode !== null) throw new Error(`no ${re} in output:\n${text}`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    },
-  };
+  return watchOutput(child, 30_000);
 }
 
 async function done(p: Proc): Promise<{ code: number; out: string }> {

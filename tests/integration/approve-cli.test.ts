@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoFleet, type DemoFleet } from '../../src/demo/fleet';
 import { requireRoot, requireTools } from '../helpers/requirements';
+import { watchOutput, type WatchedProcess } from '../helpers/cli';
 
 const REPO = resolve(__dirname, '../..');
 const BIN = join(REPO, 'bin', 'doai-console.js');
@@ -41,12 +42,7 @@ async function setup(): Promise<{ config: string; approvals: string; audit: stri
   return { config: fleet.configPath, approvals: join(base, 'demo', 'approvals'), audit: join(base, 'demo', 'emergency.log') };
 }
 
-interface Running {
-  child: ChildProcessWithoutNullStreams;
-  out(): string;
-  exit: Promise<number>;
-  waitFor(re: RegExp, ms?: number): Promise<RegExpMatchArray>;
-}
+type Running = WatchedProcess;
 
 function start(args: string[], uid?: number, env: NodeJS.ProcessEnv = {}, gid = uid): Running {
   const child = spawn(process.execPath, [BIN, ...args], {
@@ -56,24 +52,7 @@ function start(args: string[], uid?: number, env: NodeJS.ProcessEnv = {}, gid = 
     ...(uid !== undefined ? { uid, gid } : {}),
   });
   children.push(child);
-  let text = '';
-  child.stdout.on('data', (d) => (text += d));
-  child.stderr.on('data', (d) => (text += d));
-  const exit = new Promise<number>((r) => child.on('close', (code) => r(code ?? -1)));
-  return {
-    child,
-    out: () => text,
-    exit,
-    async waitFor(re, ms = 20_000) {
-      const end = Date.now() + ms;
-      for (;;) {
-        const m = text.match(re);
-        if (m) return m;
-        if (Date.now() > end || child.exitCode !== null) throw new Error(`no ${re} in output:\n${text}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    },
-  };
+  return watchOutput(child, 20_000);
 }
 
 async function cli(args: string[], uid?: number): Promise<{ code: number; out: string }> {
