@@ -111,6 +111,9 @@ describe('state backend: PostgreSQL', () => {
 
     fx.healthy = false;
     await waitUntil('the FIRING notification', () => fx.received.find((r) => r.text.startsWith('[FIRING] api_down')), 20_000);
+    // Killed between the post and its 'delivered' mark, the new leader would post it again: delivery
+    // is at-least-once, with the dedup key for the receiver. This case is the handover after it.
+    await waitUntilAsync('the FIRING marked delivered', async () => (await fx.cluster.query('leader_kill', "SELECT 1 FROM doai_outbox WHERE state = 'delivered'")).length === 1);
     a.child.kill('SIGKILL');
     await a.exited;
     await b.waitLog(/leading \(term 2\)/, 15_000);
@@ -187,6 +190,9 @@ describe('state backend: PostgreSQL', () => {
     await b.waitLog(/following: /);
     fx.downPaths.add('/health-a');
     await waitUntil('the FIRING notification', () => fx.received.find((r) => r.text.startsWith('[FIRING] api_down')), 20_000);
+    // Killed between the post and its 'delivered' mark, the new leader would post it again: delivery
+    // is at-least-once, with the dedup key for the receiver. This case is the handover after it.
+    await waitUntilAsync('the FIRING marked delivered', async () => (await fx.cluster.query('handover_resolve', "SELECT 1 FROM doai_outbox WHERE state = 'delivered'")).length === 1);
     a.child.kill('SIGKILL');
     await a.exited;
     await b.waitLog(/leading \(term 2\)/, 15_000);
