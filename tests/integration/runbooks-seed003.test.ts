@@ -183,6 +183,11 @@ describe('unified-restore (seed 003 "3. 통합 복구"): both from one set, or n
     expect(sh(`sqlite3 '${join(data, kept.find((f) => f.startsWith('refserver'))!)}' 'SELECT id FROM docs'`).trim()).toBe('live');
     expect(readFileSync(join(data, kept.find((f) => f.startsWith('chromadb'))!, '6f1c-segment', 'header.bin'), 'utf8')).toBe('live');
     expect(host.audit('UNIFIED_RESTORE')).toEqual(['START', 'STEP1_APPROVED by vega', 'SERVICES_STOPPED', 'BOTH_SWAPPED', 'SERVICES_RESTARTED', 'SUCCESS']);
+    // Point in time (seed 003 §4): as_of keeps only sets older than it; the newest of those is first.
+    const asOf = await e.listChoices('unified-restore', 'refserver', 'backup_id', { sets_dir: sets, as_of: '2025-01-19 14:00' });
+    if (!asOf.ok) throw new Error(asOf.error);
+    expect(asOf.choices.map((c) => c.value)).toEqual(['unified_20250119_030000']);
+    expect(await e.listChoices('unified-restore', 'refserver', 'backup_id', { sets_dir: sets, as_of: '19 Jan; id' })).toMatchObject({ ok: false, error: expect.stringContaining('parameter "as_of" must match') });
   });
 
   it('a set whose SQLite backup fails integrity_check restores neither: nothing stopped, both live copies untouched', async () => {
@@ -203,6 +208,25 @@ describe('unified-restore (seed 003 "3. 통합 복구"): both from one set, or n
     expect(r.output('stage')).toContain('the SQLite backup fails PRAGMA integrity_check');
     expect(host.calls()).toEqual([]);
     expect(sh(`sqlite3 '${db}' 'SELECT id FROM docs'`).trim()).toBe('live');
+    expect(readdirSync(data).filter((f) => f.includes('.corrupted.') || f.includes('.restoring.'))).toEqual([]);
+  });
+
+  it('a set whose ChromaDB archive is cut short restores neither: the good SQLite half is not applied alone', async () => {
+    const set = join(sets, 'unified_20250120_030000');
+    const bytes = readFileSync(join(set, 'chromadb.tar.gz'));
+    writeFileSync(join(set, 'chromadb.tar.gz'), bytes.subarray(0, Math.floor(bytes.length / 2)));
+    setTime(set, '2025-01-20T03:00:00Z');
+    const e = host.engine();
+    await e.listChoices('unified-restore', 'refserver', 'backup_id', { sets_dir: sets });
+    const r = await host.run(e, 'unified-restore', 'refserver', { db_path: db, chroma_dir: chroma, sets_dir: sets });
+    expect(r.outcome).toBe('failed');
+    expect(r.steps[0]).toBe('stage:failed');
+    expect(r.output('stage')).toContain('SQLite backup: integrity ok');
+    expect(r.output('stage')).toMatch(/the ChromaDB archive (is damaged|could not be extracted); nothing was changed/);
+    expect(r.message).toContain('nothing was changed (the service still runs; the staged copies were removed)');
+    expect(host.calls()).toEqual([]);
+    expect(sh(`sqlite3 '${db}' 'SELECT id FROM docs'`).trim()).toBe('live');
+    expect(readFileSync(join(chroma, '6f1c-segment', 'header.bin'), 'utf8')).toBe('live');
     expect(readdirSync(data).filter((f) => f.includes('.corrupted.') || f.includes('.restoring.'))).toEqual([]);
   });
 });
