@@ -140,7 +140,7 @@ export function buildContext(loaded: LoadedConfig, flags: CommonFlags, early?: E
     operator,
     audit,
     journalDir: paths.journalDir,
-    locks: config.state.backend === 'postgres' ? pgLockStore(config.state.url_env) : new FileLockStore(paths.locksDir),
+    locks: config.state.backend === 'postgres' ? pgLockStore(config.state.url_env, process.env, { unreachableWaitMs: config.state.unreachable_wait_s * 1000 }) : new FileLockStore(paths.locksDir),
     snapshotsDir: paths.snapshotsDir,
     prepareApproval: (info) => approvals.prepareApproval(info),
   });

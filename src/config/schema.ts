@@ -276,6 +276,11 @@ export const configSchema = z.strictObject({
     .strictObject({
       backend: z.enum(['files', 'postgres']).default('files'),
       url_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name').default('DOAI_PG_URL'),
+      /**
+       * How long a run waits before its next step while the database does not answer (the lock is
+       * confirmed before every step after the first); then it ends INTERRUPTED.
+       */
+      unreachable_wait_s: z.number().min(1).max(3600, 'at most 3600 s (an hour)').default(120),
       /** This box's name for the other boxes (their `peers` key, the audit line's "on <box>"); default: the hostname. */
       box_name: z.string().regex(BOX_NAME, 'a box name of letters, digits, . _ - (at most 63)').optional(),
       /** The Ed25519 key this server signs cross-box approvals with (made on first start, owner-only); default `<state_dir>/state-server-ed25519.key`. */
@@ -294,7 +299,7 @@ export const configSchema = z.strictObject({
         )
         .default({}),
     })
-    .default({ backend: 'files', url_env: 'DOAI_PG_URL', peers: {} }),
+    .default({ backend: 'files', url_env: 'DOAI_PG_URL', unreachable_wait_s: 120, peers: {} }),
   /** Set by `demo --serve` only: waits are divided by this factor, and the screen says so. */
   demo: z.strictObject({ time_scale: z.number().min(1).max(1000), control_url: httpUrl }).optional(),
 });

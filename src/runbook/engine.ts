@@ -9,7 +9,7 @@ import { probeHttp } from '../health/http-probe';
 import type { TrustFailure } from '../ssh/types';
 import { AuditNotWritten, createAuditRecorder } from './audit-events';
 import type { OutputStream, RunEvent, RunEventListener, RunOutcome } from './events';
-import { describeLock, type LostLock } from './lock-store';
+import { DEFAULT_UNREACHABLE_WAIT_MS, describeLock, type LockCheck, type LostLock } from './lock-store';
 import { fittingTargets, targetMisfit } from './fit';
 import { renderSteps, renderText, resolveParams, resolveRef, resolveTarget, skipReason, type RunScope } from './render';
 import { renderTemplate } from './template';
@@ -419,6 +419,8 @@ class Engine implements RunEngine {
     let index = 0;
     let failedAt: FailurePoint | undefined;
     const stepOutcomes = new Map<string, string>();
+    /** Steps that ran in this run (the lock is confirmed before each one after the first). */
+    let ran = 0;
     // start() returns its runId before the first step event, even for a dry run.
     await Promise.resolve();
     // Said before the approval, so approvers and the log see that earlier steps will not run again.
@@ -462,6 +464,8 @@ class Engine implements RunEngine {
             emit({ type: 'step.finished', stepId: step.id, outcome: 'skipped', message: `only runs when step "${step.only_if_failed}" fails` });
             continue;
           }
+          // Before every step after the first: the lock is still this run's (a store that can lose it).
+          if (!run.dryRun && ran > 0 && !(await this.lockStillHeld(run, index, emit))) break;
           emit({ type: 'step.started', stepId: step.id });
           if (run.dryRun) {
             if (index === 0) {
@@ -484,6 +488,7 @@ class Engine implements RunEngine {
             continue;
           }
           run.inStep = step.id;
+          ran++;
           const result = await this.runStep(run, step, emit).finally(() => (run.inStep = undefined));
           stepOutcomes.set(step.id, result.outcome);
           if (run.controller.signal.aborted) {
@@ -537,6 +542,79 @@ class Engine implements RunEngine {
     emit({ type: 'run.finished', outcome, message, escalateTo, ...(trust && outcome === 'failed' ? { trust } : {}), ...(approvalAudited && !run.stop ? { auditWritten: true } : {}) });
     this.finish(run, outcome);
     return outcome;
+  }
+
+  /**
+   * Asks the lock store whether the run still holds its target's lock, before step index+1 (issue 15
+   * item 5: nothing that needs a lock starts while the state store is away). While the store does
+   * not answer the run waits here, said on screen, in its output and in the audit log, and asks again
+   * every second; it goes on when the store answers and the lock is still its own. A lock someone
+   * else holds now stops the run as a lost lock does; a store away longer than its bound stops it
+   * too. A cancel ends the wait at once. A store without confirm (files) is not asked.
+   */
+  private async lockStillHeld(run: ActiveRun, index: number, emit: (e: DistributiveOmit<RunEvent, 'runId' | 'at'>) => void): Promise<boolean> {
+    const { locks, clock } = this.deps;
+    if (!locks.confirm || !run.release) return true;
+    const signal = run.controller.signal;
+    const stepId = run.steps[index]!.id;
+    const n = index + 1;
+    const ask = async (): Promise<LockCheck | 'aborted'> => {
+      let onAbort = () => {};
+      const aborted = new Promise<'aborted'>((resolve) => {
+        onAbort = () => resolve('aborted');
+        if (signal.aborted) onAbort();
+        else signal.addEventListener('abort', onAbort, { once: true });
+      });
+      try {
+        return await Promise.race([locks.confirm!(run.target, run.runId), aborted]);
+      } catch (err) {
+        return { state: 'unreachable', error: (err as Error).message };
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+      }
+    };
+    const bound = locks.unreachableWaitMs ?? DEFAULT_UNREACHABLE_WAIT_MS;
+    const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
+    // Clock time (a demo's clock runs faster), so the bound means what the config says.
+    const started = clock.monotonic();
+    const waited = () => (clock.monotonic() - started) * clock.scale;
+    let waiting = false;
+    for (;;) {
+      const check = await ask();
+      if (check === 'aborted' || signal.aborted) return false;
+      if (check.state === 'held') {
+        if (waiting) {
+          emit({ type: 'step.output', stepId, stream: 'stderr', line: `the state store answered and the lock on ${run.target} is still this run's: step ${n} starts` });
+          emit({ type: 'audit', message: `CONTINUED - the state store answered before step ${n} (waited ${seconds(waited())})` });
+        }
+        return true;
+      }
+      if (check.state === 'lost') {
+        this.lockLost({ target: run.target, runId: run.runId, ...(check.holder ? { holder: check.holder } : {}) });
+        return false;
+      }
+      if (!waiting) {
+        waiting = true;
+        emit({ type: 'step.progress', stepId, detail: `waiting for the state store before step ${n}` });
+        emit({
+          type: 'step.output',
+          stepId,
+          stream: 'stderr',
+          line: `waiting for the state store before step ${n} (${check.error}): it starts when the store answers and the lock on ${run.target} is still this run's; the run ends INTERRUPTED if it does not answer within ${seconds(bound)}`,
+        });
+        emit({ type: 'audit', message: `WAITING for the state store before step ${n}` });
+        run.journal.flush(true);
+      }
+      if (waited() >= bound) {
+        run.stop = { kind: 'interrupt', reason: `state store unreachable before step ${n}: no answer within ${seconds(bound)}, nothing more was run` };
+        return false;
+      }
+      try {
+        await clock.sleep(Math.min(1000, Math.max(0, bound - waited())), signal);
+      } catch {
+        return false;
+      }
+    }
   }
 
   private stopText(run: ActiveRun): string {

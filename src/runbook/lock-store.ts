@@ -32,6 +32,17 @@ export interface LostLock {
   holder?: LockInfo;
 }
 
+/** What the store says about a run's lock when asked before a step (LockStore.confirm). */
+export type LockCheck =
+  | { state: 'held' }
+  /** Someone else holds it now (holder), or nobody does (its row was removed). */
+  | { state: 'lost'; holder?: LockInfo }
+  /** The store did not answer: why, in words (no secrets). */
+  | { state: 'unreachable'; error: string };
+
+/** How long a run waits at a step boundary for a store that does not answer, when the store does not say. */
+export const DEFAULT_UNREACHABLE_WAIT_MS = 120_000;
+
 export interface LockStore {
   /** Where the locks are kept, for messages (a directory, a socket, a database). */
   readonly where: string;
@@ -50,6 +61,14 @@ export interface LockStore {
    * lock while it is away, e.g. PostgreSQL after a restart; files cannot). Returns the unsubscribe.
    */
   onLost?(listener: (lost: LostLock) => void): () => void;
+  /**
+   * Asks the store, without blocking the caller, whether this run still holds the target's lock: the
+   * engine asks before every step after the first, and waits while the store is unreachable (a store
+   * that can lose a lock while it is away; files cannot, and have none).
+   */
+  confirm?(target: string, runId: string): Promise<LockCheck>;
+  /** How long (ms) a run waits at a step boundary for this store to answer before it stops; DEFAULT_UNREACHABLE_WAIT_MS when absent. */
+  readonly unreachableWaitMs?: number;
 }
 
 function hhmm(iso: string): string {

@@ -8,7 +8,7 @@
 // one another box took while this one was away is reported lost (onLost), never silently kept.
 import { hostname } from 'node:os';
 import { selfIdentity, type ProcessIdentity } from '../core/process-identity';
-import { describeLock, type AcquireResult, type HeldLock, type LockInfo, type LockRequest, type LockStore, type LostLock } from '../runbook/lock-store';
+import { describeLock, type AcquireResult, type HeldLock, type LockCheck, type LockInfo, type LockRequest, type LockStore, type LostLock } from '../runbook/lock-store';
 import { SyncPg, type SyncStatement } from './pg-sync';
 import { resolvePgUrl, scrubPg, type PgTarget } from './pg-url';
 
@@ -37,6 +37,7 @@ const ACQUIRE: SyncStatement = {
 };
 const RELEASE: SyncStatement = { name: 'doai_lock_release', text: 'DELETE FROM doai_locks WHERE target = $1 AND run_id = $2' };
 const HOLDER: SyncStatement = { name: 'doai_lock_holder', text: `SELECT l.target, l.run_id, l.info, l.box, ${ALIVE} AS alive FROM doai_locks l WHERE l.target = $1` };
+const CONFIRM: SyncStatement = { name: 'doai_lock_confirm', text: 'SELECT l.run_id, l.info FROM doai_locks l WHERE l.target = $1' };
 const LIST: SyncStatement = { name: 'doai_lock_list', text: `SELECT l.target, l.run_id, l.info, l.box, ${ALIVE} AS alive FROM doai_locks l ORDER BY l.target` };
 
 interface Row {
@@ -55,8 +56,13 @@ export class PgLockStore implements LockStore {
   private readonly box = `${hostname()} (pid ${process.pid})`;
   private self: ProcessIdentity | undefined;
   private readonly lostListeners = new Set<(lost: LostLock) => void>();
+  readonly unreachableWaitMs?: number;
 
-  constructor(private readonly target: PgTarget) {
+  constructor(
+    private readonly target: PgTarget,
+    opts: { unreachableWaitMs?: number } = {},
+  ) {
+    if (opts.unreachableWaitMs !== undefined) this.unreachableWaitMs = opts.unreachableWaitMs;
     this.where = `the state database ${target.shown}`;
     this.db = new SyncPg(target.url, { timeoutMs: TIMEOUT_MS, name: `doai-console locks ${this.box}` });
     this.db.onPrelude((r) => this.claimed(r.params as [string[], string[]], r.rows as { target: string; run_id: string }[]));
@@ -158,6 +164,28 @@ export class PgLockStore implements LockStore {
     this.db.post(RELEASE, [target, runId]);
   }
 
+  /**
+   * Whether `runId` still holds the target's lock, asked on the lock session without blocking: a
+   * session lost while the database was away is made again first, and its prelude claims the held
+   * locks again, so the answer is about this session. A row of another run: lost (it is dropped from
+   * what is claimed); no answer: unreachable, with the error in words.
+   */
+  async confirm(target: string, runId: string): Promise<LockCheck> {
+    let rows: { run_id: string; info: LockInfo }[];
+    try {
+      rows = (await this.db.queryAsync<{ run_id: string; info: LockInfo }>(CONFIRM, [target])).rows;
+    } catch (err) {
+      return { state: 'unreachable', error: `state store unreachable (${this.target.shown}): ${scrubPg((err as Error).message, this.target)}` };
+    }
+    const row = rows[0];
+    if (row?.run_id === runId) return { state: 'held' };
+    if (this.held.get(target) === runId) {
+      this.held.delete(target);
+      this.heldChanged();
+    }
+    return row ? { state: 'lost', holder: row.info } : { state: 'lost' };
+  }
+
   holder(target: string): HeldLock | undefined {
     const rows = this.query<Row>(HOLDER, [target]);
     const r = rows[0];
@@ -179,14 +207,14 @@ export class PgLockStore implements LockStore {
  * first needed: a console whose environment lacks it can still watch health, and any start that
  * needs a lock is refused saying what to set.
  */
-export function pgLockStore(urlEnv: string, env: NodeJS.ProcessEnv = process.env): LockStore {
+export function pgLockStore(urlEnv: string, env: NodeJS.ProcessEnv = process.env, opts: { unreachableWaitMs?: number } = {}): LockStore {
   let store: PgLockStore | undefined;
   const lostListeners = new Set<(lost: LostLock) => void>();
   const open = (): PgLockStore => {
     if (store) return store;
     const r = resolvePgUrl(urlEnv, env);
     if (!r.ok) throw new Error(r.error);
-    store = new PgLockStore(r.target);
+    store = new PgLockStore(r.target, opts);
     store.onLost((lost) => {
       for (const l of lostListeners) l(lost);
     });
@@ -201,6 +229,8 @@ export function pgLockStore(urlEnv: string, env: NodeJS.ProcessEnv = process.env
     holder: (t) => open().holder(t),
     list: () => open().list(),
     clearHint: (t) => open().clearHint(t),
+    confirm: (t, id) => open().confirm(t, id),
+    ...(opts.unreachableWaitMs !== undefined ? { unreachableWaitMs: opts.unreachableWaitMs } : {}),
     // Only a store that holds something can lose it: listeners wait for the store to be opened.
     onLost: (listener) => {
       lostListeners.add(listener);

@@ -55,6 +55,8 @@ port.on('message', async (req) => {
     if (client && /terminat|ECONN|timeout|closed/i.test(String(err && err.message))) { const c = client; client = undefined; c.end().catch(() => {}); }
     answer = { id: req.id, ok: false, error: String((err && err.message) || err), code: err && err.code };
   }
+  // An asynchronous query's answer goes on the events port (delivered by the caller's event loop).
+  if (req.async) { events.postMessage({ type: 'answer', ...answer }); return; }
   port.postMessage(answer);
   Atomics.store(signal, 0, 1);
   Atomics.notify(signal, 0);
@@ -126,7 +128,11 @@ export class SyncPg {
       workerData: { port: port2, events: ev.port2, flag: this.flag, url: this.url, timeoutMs: this.opts.timeoutMs, name: this.opts.name, pgPath },
       transferList: [port2, ev.port2],
     });
-    ev.port1.on('message', (m: { type: string; params: unknown[]; rows: Record<string, unknown>[] }) => {
+    ev.port1.on('message', (m: ({ type: 'prelude'; params: unknown[]; rows: Record<string, unknown>[] }) | ({ type: 'answer' } & Answer<Record<string, unknown>>)) => {
+      if (m.type === 'answer') {
+        this.waiting.get(m.id)?.(m);
+        return;
+      }
       if (m.type !== 'prelude') return;
       for (const l of this.preludeListeners) l({ params: m.params, rows: m.rows });
     });
@@ -155,6 +161,33 @@ export class SyncPg {
   /** After a failure to reach the database, queries fail at once for a while instead of each waiting. */
   private downUntil = 0;
   private downReason = '';
+
+  /** Asynchronous queries on their way: id → what takes the answer. */
+  private readonly waiting = new Map<number, (answer: Answer<Record<string, unknown>>) => void>();
+
+  /**
+   * Runs one statement on the same session without blocking the caller: the answer comes through the
+   * event loop. Rejects with the database's error, or after the timeout (+1 s) with no answer; while
+   * the database is away it is tried anyway (the worker reconnects for it), so a caller that asks
+   * again sees the database come back.
+   */
+  queryAsync<R = Record<string, unknown>>(sql: SyncStatement, params: unknown[] = []): Promise<SyncQueryResult<R>> {
+    const port = this.start();
+    const id = this.nextId++;
+    return new Promise<SyncQueryResult<R>>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        reject(new SyncPgError(`no answer from the state database within ${Math.round((this.opts.timeoutMs + 1000) / 1000)} s`));
+      }, this.opts.timeoutMs + 1000);
+      this.waiting.set(id, (a) => {
+        clearTimeout(timer);
+        this.waiting.delete(id);
+        if (!a.ok) reject(new SyncPgError(a.error ?? 'query failed', a.code));
+        else resolve({ rows: (a.rows ?? []) as R[], rowCount: a.rowCount ?? 0 });
+      });
+      port.postMessage({ id, sql, params, async: true });
+    });
+  }
 
   /** Runs one statement and waits (bounded) for its answer. */
   query<R = Record<string, unknown>>(sql: SyncStatement, params: unknown[] = []): SyncQueryResult<R> {
@@ -239,6 +272,7 @@ export class SyncPg {
     this.flush(EXIT_FLUSH_MS);
     if (this.flushOnExit) process.removeListener('exit', this.flushOnExit);
     this.flushOnExit = undefined;
+    for (const [id, take] of [...this.waiting]) take({ id, ok: false, error: 'the state database connection was closed' });
     void this.worker?.terminate();
     this.worker = undefined;
     this.port?.close();
