@@ -410,9 +410,10 @@ class AlertsStoreImpl extends BatchedStore<AlertsSnapshot> implements AlertsStor
       return Promise.resolve();
     }
     if (!firing && this.held.has(alert.key)) {
-      // Fired and resolved inside the silence: nobody was told, so there is nothing to resolve.
+      // Fired inside a silence and never sent (resolved inside it, or acknowledged before it
+      // ended): nobody was told, so there is nothing to resolve.
       this.held.delete(alert.key);
-      this.addAction(alert, 'resolved while muted — no notification was sent for it');
+      this.addAction(alert, alert.acknowledged ? 'resolved — its firing was never sent (muted, then acknowledged), so no resolve is sent' : 'resolved while muted — no notification was sent for it');
       return Promise.resolve();
     }
     return this.deliver(alert, text);
@@ -422,10 +423,11 @@ class AlertsStoreImpl extends BatchedStore<AlertsSnapshot> implements AlertsStor
   private releaseHeld(): void {
     for (const [key, text] of [...this.held]) {
       const alert = this.active.get(key);
-      if (!alert || alert.acknowledged) {
+      if (!alert) {
         this.held.delete(key);
         continue;
       }
+      if (alert.acknowledged) continue; // never sent, and its resolve will not be either
       const muted = this.opts.mutes?.mutedBy(alert.rule, alert.subject);
       if (muted) {
         alert.muted = { what: muted.what, id: muted.id, until: muted.until };
@@ -477,7 +479,7 @@ class AlertsStoreImpl extends BatchedStore<AlertsSnapshot> implements AlertsStor
       return { ok: false, error: `not acknowledged: ${err instanceof Error ? err.message : String(err)}` };
     }
     alert.acknowledged = { by: operator, at: now };
-    this.held.delete(key);
+    // A held firing stays held (never sent): its resolve is then not sent either.
     delete alert.muted;
     this.addAction(alert, `acknowledged by ${operator}`);
     this.opts.timeline?.(alert.subject, `Alert ${alert.rule} acknowledged by ${operator}`, operator);

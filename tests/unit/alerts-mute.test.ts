@@ -147,6 +147,29 @@ describe('silences', () => {
     expect(pd.map((p) => p.event_action)).toEqual(['trigger']);
   });
 
+  it('acknowledged while silenced: nothing is paged when the silence ends (no trigger, no acknowledge), nor a resolve for the trigger never sent', async () => {
+    const { alerts, mutes, fleet, audit, step } = rig();
+    mutes.silence({ rule: 'api_down' }, 30, 'deploying api', 'alice');
+    fleet.put(3);
+    await step(MIN);
+    expect(alerts.getSnapshot().alerts[0]!.state).toBe('firing');
+    expect(alerts.acknowledge('api_down:api', 'bob')).toEqual({ ok: true });
+    await alerts.settled();
+    expect(audit).toContain('ACK api_down:api by bob');
+    // The receiver never got a trigger, so it gets no acknowledge either.
+    expect(pd).toEqual([]);
+    await step(30 * MIN); // the silence is over; the alert still fires, acknowledged
+    expect(alerts.getSnapshot().mutes).toEqual([]);
+    expect(alerts.getSnapshot().alerts[0]!.state).toBe('firing');
+    expect(pd).toEqual([]);
+    fleet.put(0);
+    await step(MIN);
+    expect(alerts.getSnapshot().alerts[0]!.state).toBe('resolved');
+    // Its firing was never sent: no resolve goes out for it either, and the alert says why.
+    expect(pd).toEqual([]);
+    expect(alerts.getSnapshot().alerts[0]!.actions).toContain('resolved — its firing was never sent (muted, then acknowledged), so no resolve is sent');
+  });
+
   it('refuses bad silences in words and changes nothing; an audit log that cannot be written refuses too', () => {
     const { mutes } = rig();
     expect(mutes.silence({}, 30, 'x', 'a')).toEqual({ ok: false, error: 'a silence needs a rule or a subject to match — select an alert and press s' });
