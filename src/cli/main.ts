@@ -284,7 +284,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       const served = await attachedCli(flags, 'cli.stats', { json: flags.json === true, ...(flags.since !== undefined ? { since: flags.since } : {}) });
       if (served !== undefined) return setExit(served);
       const { statsCommand } = await import('./stats');
-      process.stdout.write(statsCommand(loadFromFlags(flags, { fleet: false }), { since: flags.since, json: flags.json === true }).text);
+      process.stdout.write((await statsCommand(loadFromFlags(flags, { fleet: false }), { since: flags.since, json: flags.json === true })).text);
       setExit(0);
     });
 

@@ -56,8 +56,8 @@ export function cliIntentHandlers(loaded: LoadedConfig): CliIntentHandlers {
     'cli.stats': async (args) => {
       const { statsCommand } = await import('../cli/stats');
       const since = opt(args, 'since');
-      return capture((out) => {
-        out(statsCommand(loaded, { ...(since !== undefined ? { since } : {}), json: (args as { json?: unknown }).json === true }).text);
+      return capture(async (out, err) => {
+        out((await statsCommand(loaded, { ...(since !== undefined ? { since } : {}), json: (args as { json?: unknown }).json === true, warn: err })).text);
         return 0;
       });
     },

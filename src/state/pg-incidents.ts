@@ -195,3 +195,40 @@ export function boxNameOf(configured: string | undefined): string {
 export function incidentRecordsFor(state: { backend: 'files' | 'postgres'; url_env: string; box_name?: string }, copyDir: string): IncidentRecords | undefined {
   return state.backend === 'postgres' ? pgIncidentRecords(state.url_env, copyDir, boxNameOf(state.box_name)) : undefined;
 }
+
+/**
+ * Every box's incidents, read once without blocking (for `stats`, in a CLI or inside a server):
+ * one connection, bounded by the connection and query timeouts. While the database cannot be read,
+ * this box's copy, with a problem saying so.
+ */
+export async function readSharedIncidents(urlEnv: string, copyDir: string, env: NodeJS.ProcessEnv = process.env): Promise<{ incidents: IncidentRecord[]; problems: string[]; from: string }> {
+  const r = resolvePgUrl(urlEnv, env);
+  const local = (why: string) => {
+    const l = readIncidents(copyDir);
+    return { incidents: l.incidents, problems: [...l.problems, `${why} — counting this box's copy of the incidents (${copyDir})`], from: copyDir };
+  };
+  if (!r.ok) return local(r.error);
+  const pg = (await import('pg')).default;
+  const c = new pg.Client({ connectionString: r.target.url, connectionTimeoutMillis: TIMEOUT_MS, query_timeout: TIMEOUT_MS, application_name: `doai-console stats ${thisBox()}` });
+  c.on('error', () => undefined);
+  let rows: Row[];
+  try {
+    await c.connect();
+    rows = (await c.query<Row>('SELECT id, version::text AS version, record FROM doai_incidents ORDER BY id')).rows;
+  } catch (err) {
+    const msg = scrubPg((err as Error).message, r.target);
+    return local(/doai_incidents" does not exist/.test(msg) ? `the state database ${r.target.shown} has no incidents table yet` : `state store unreachable (${r.target.shown}): ${msg}`);
+  } finally {
+    void c.end().catch(() => undefined);
+  }
+  const incidents: IncidentRecord[] = [];
+  const problems: string[] = [];
+  for (const row of rows) {
+    try {
+      incidents.push(incidentFromJson(row.record, `doai_incidents ${row.id}`));
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  }
+  return { incidents, problems, from: `the state database ${r.target.shown}` };
+}

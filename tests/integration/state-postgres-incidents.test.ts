@@ -117,6 +117,29 @@ describe('incidents across boxes (PostgreSQL)', () => {
       reports.push(r.stdout);
     }
     expect(reports[1]).toBe(reports[0]);
+
+    // `stats` counts every box's incidents from the database: on B through its server, and on a box
+    // C whose server never ran (it has no copy of any incident) — A's incident, resolved, on both.
+    const [cBox] = peeredBoxes(['c']) as [ReturnType<typeof peeredBoxes>[number]];
+    expect(existsSync(join(cBox.dir, 'state', 'incidents'))).toBe(false);
+    for (const [b, how] of [
+      [bBox, ['--socket', bBox.socket]],
+      [cBox, ['--config', cBox.config, '--standalone']],
+    ] as const) {
+      const st = await runCli(['stats', '--json', '--since', '1d', ...how], { env: { DOAI_PG_URL: url } });
+      expect(st.code, `${b.config}: ${st.stderr}`).toBe(0);
+      expect(st.stderr).toBe('');
+      expect(JSON.parse(st.stdout)).toMatchObject({ count: 1, resolved: 1, open: 0 });
+    }
+    // And C's `report` (no server, no copy): A's runs, from the database.
+    const onC = await runCli(['report', id, '--config', cBox.config, '--standalone', '--lang', 'en'], { env: { DOAI_PG_URL: url } });
+    expect(onC.code, onC.stderr).toBe(0);
+    expect(onC.stdout.match(/Hold test started on api/g)).toHaveLength(2);
+    // The database away: C says it counts its own copy (which its report just wrote), and still answers.
+    const away = await runCli(['stats', '--json', '--config', cBox.config, '--standalone'], { env: { DOAI_PG_URL: url.replace(/:(\d+)\//, ':1/') } });
+    expect(away.code, away.stderr).toBe(0);
+    expect(away.stderr).toMatch(/^doai-console: state store unreachable \(postgres:\/\/postgres@127\.0\.0\.1:1\/incidents\): .+ — counting this box's copy of the incidents \(.+\)\n$/);
+    expect(JSON.parse(away.stdout)).toMatchObject({ count: 1, resolved: 1 });
   }, 90_000);
 
   it('two boxes opening at once make one incident; with the database away an operator change is refused and run lines are saved when it is back', async () => {
