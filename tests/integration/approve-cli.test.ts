@@ -287,6 +287,26 @@ describe('doai-console approve across OS users (built CLI)', () => {
     expect(grepDir('incidents', reason)).toBe(true);
   }, 90_000);
 
+  it('R-APR-8: the request file rewritten by the requester\'s account ("L1 … harmless") voids the request: approved or not, nothing runs, and the audit log says so', async () => {
+    const { config, approvals, audit } = await setup();
+    const run = start(['run', 'l2-service-reset', '--target', 'doai-orchestrator', '--config', config]);
+    const [, id] = await run.waitFor(/doai-console approve ([0-9a-f]{8})/);
+    const path = join(approvals, `${id}.request.json`);
+    // The requester's own account (root here) rewrites its request in place after writing it.
+    const forged = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    forged.level = 'L1';
+    forged.summary = 'harmless';
+    forged.plan = ['1. echo harmless'];
+    writeFileSync(path, JSON.stringify(forged, null, 2) + '\n');
+    // Whatever the approver does next, the run ends without running a step.
+    await cli(['approve', id!, '--approvals-dir', approvals], NOBODY);
+    expect(await run.exit).toBe(1);
+    const lines = auditLines(audit);
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^L2_SERVICE_RESET: STEP1_REJECTED - Request ${id} voided \\(.*changed after the console wrote it`)));
+    expect(lines.filter((l) => /APPROVED|SNAPSHOT_SAVED|SERVICES_STOPPED|SUCCESS/.test(l))).toEqual([]);
+    expect(run.out()).not.toMatch(/SUCCESS/);
+  }, 60_000);
+
   it('R-APR-6: L3 under the default proven policy: no code anywhere, the run says how to approve, the listing says each step needs a proven identity', async () => {
     const { config, approvals, audit } = await setup();
     // A real config: the demo's declared L3 removed, so the default (proven) applies.
