@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoFleet, type DemoFleet } from '../../src/demo/fleet';
 import { requireTools } from '../helpers/requirements';
+import { runCli } from '../helpers/cli';
 import { spawnServer, startServer, type RunningServer } from '../helpers/console-server';
 import { freePort } from '../helpers/sshd';
 import { PROMETHEUS, PROMTOOL, startPrometheus, type StackProcess } from '../helpers/prom-stack';
@@ -115,6 +116,17 @@ describe('serve --metrics', () => {
     const nodes = (await (await fetch(`${prom.url}/api/v1/query?query=${encodeURIComponent('sum(doai_nodes)')}`)).json()) as { data: { result: { value: [number, string] }[] } };
     expect(nodes.data.result[0]?.value[1]).toBe('30');
   }, 60_000);
+
+  it('counts a run the server ran: by runbook, level and outcome, its duration, and its (automatic) approval', async () => {
+    const socket = join(base, 'run', 'console.sock');
+    const run = await runCli(['run', 'l1-soft-reset', '--target', 'doai-orchestrator', '--config', fleet!.configPath, '--socket', socket], { timeoutMs: 60_000 });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const text = (await scrape()).text;
+    expect(text).toMatch(/^doai_runs_started_total\{runbook="l1-soft-reset",level="L1"\} 1$/m);
+    expect(text).toMatch(/^doai_runs_total\{runbook="l1-soft-reset",level="L1",outcome="success"\} 1$/m);
+    expect(text).toMatch(/^doai_run_duration_seconds_count\{runbook="l1-soft-reset",level="L1"\} 1$/m);
+    expect(text).toMatch(/^doai_approvals_total\{outcome="granted"\} 1$/m);
+  }, 90_000);
 
   it('answers 404 for other paths and 405 for other methods', async () => {
     expect((await fetch(`http://127.0.0.1:${metricsPort}/nope`)).status).toBe(404);
