@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { BatchedStore, type Store } from '../core/store';
 import { ConsoleOutputStore } from './console-output';
 import { RemoteNodesStore } from './remote-nodes';
+import { RemoteFleetStore } from './remote-fleet';
 import { FrameError, FrameReader, encodeFrame } from '../protocol/wire';
 import { THIS_BUILD, versionMismatch, type WireVersion } from '../protocol/version';
 import { challengeDirFor, socketProblem } from '../protocol/socket-path';
@@ -211,13 +212,15 @@ export class Attached {
     let s = this.stores.get(topic);
     if (!s) {
       // The console topic's run output comes as deltas, put back together as frames arrive.
-      // The nodes topic comes as deltas too: changed nodes only, the whole list when asked again.
+      // The nodes and fleet topics come as deltas too: changed entries only, whole when asked again.
       s =
         topic === 'console'
           ? (new ConsoleOutputStore((runId) => this.request('run.tail', { runId })) as RemoteStore<unknown>)
           : topic === 'nodes'
             ? (new RemoteNodesStore(() => this.write({ t: 'resync', topic: 'nodes' })) as unknown as RemoteStore<unknown>)
-            : new RemoteStore<unknown>();
+            : topic === 'fleet'
+              ? (new RemoteFleetStore(() => this.write({ t: 'resync', topic: 'fleet' })) as unknown as RemoteStore<unknown>)
+              : new RemoteStore<unknown>();
       this.stores.set(topic, s);
       this.write({ t: 'subscribe', topics: [topic] });
     }

@@ -53,6 +53,6 @@ export type ServerMessage =
 export type ClientMessage =
   | { t: 'auth'; client: WireVersion }
   | { t: 'subscribe'; topics: TopicName[] }
-  /** A delta the console could not place (src/attach/remote-nodes.ts): send this topic whole next. */
+  /** A delta the console could not place (src/attach/delta-store.ts; nodes or fleet): send this topic whole next. */
   | { t: 'resync'; topic: TopicName }
   | { t: 'intent'; id: number; name: IntentName; args: unknown };

@@ -15,7 +15,8 @@ import { newNonce, verifyProof } from './identity';
 import { consoleViewFor } from './topic-views';
 import { OutputDeltas } from './output-deltas';
 import { NodesDeltas } from './nodes-deltas';
-import type { NodesSnapshot } from '../core/views';
+import { FleetDeltas } from './fleet-deltas';
+import type { FleetSnapshot, NodesSnapshot } from '../core/views';
 import type { ConsoleRunsSnapshot } from '../protocol/runs';
 import type { ServerLog } from './log';
 
@@ -74,6 +75,8 @@ class Connection {
   private readonly deltas = new OutputDeltas();
   /** The node list this console was last sent (the nodes topic goes as changed nodes). */
   private readonly nodeDeltas = new NodesDeltas();
+  /** The service list this console was last sent (the fleet topic goes as changed entries). */
+  private readonly fleetDeltas = new FleetDeltas();
   stalledSince?: number;
   closed = false;
   private authTimer?: NodeJS.Timeout;
@@ -174,11 +177,12 @@ class Connection {
     }
   }
 
-  /** The console could not place a delta: the topic goes whole next (only the nodes topic needs it). */
+  /** The console could not place a delta: the topic goes whole next (the nodes and fleet topics go as deltas). */
   private resync(topic: unknown): void {
-    if (topic !== 'nodes') return;
-    this.nodeDeltas.reset();
-    if (this.seq.has('nodes')) this.markDirty('nodes');
+    if (topic === 'nodes') this.nodeDeltas.reset();
+    else if (topic === 'fleet') this.fleetDeltas.reset();
+    else return;
+    if (this.seq.has(topic)) this.markDirty(topic);
   }
 
   private intent(msg: Extract<ClientMessage, { t: 'intent' }>): void {
@@ -215,12 +219,22 @@ class Connection {
       const data = this.hub.opts.topics[topic]!.getSnapshot();
       // A pending approval's one-time code goes only to the run's requester (src/server/topic-views.ts);
       // run output goes as the lines this console has not been sent yet (src/server/output-deltas.ts),
-      // the node list as the nodes changed since the last frame (src/server/nodes-deltas.ts).
-      this.sendSnapshot(
-        topic,
-        seq,
-        topic === 'console' ? this.deltas.frame(consoleViewFor(data as ConsoleRunsSnapshot, this.identity)) : topic === 'nodes' ? this.nodeDeltas.frame(data as NodesSnapshot) : data,
-      );
+      // the node list as the nodes changed since the last frame (src/server/nodes-deltas.ts), the
+      // services as the entries changed since the last frame (src/server/fleet-deltas.ts).
+      this.sendSnapshot(topic, seq, this.frameOf(topic, data));
+    }
+  }
+
+  private frameOf(topic: TopicName, data: unknown): unknown {
+    switch (topic) {
+      case 'console':
+        return this.deltas.frame(consoleViewFor(data as ConsoleRunsSnapshot, this.identity));
+      case 'nodes':
+        return this.nodeDeltas.frame(data as NodesSnapshot);
+      case 'fleet':
+        return this.fleetDeltas.frame(data as FleetSnapshot);
+      default:
+        return data;
     }
   }
 
