@@ -157,6 +157,19 @@ export function createApprovalHook(initial: ApprovalHookOptions): ApprovalHook {
         let requestError: Localized | undefined;
         let lastPrompt = '';
         const sessionStop = new AbortController();
+        // Seed 000's START line carries the first code (`START - Confirm: <code>`): the engine
+        // writes it once that code can no longer approve, never while it still could (a live
+        // code in a log others read is a secret in a log). Said before the line that spent it.
+        let spentSaid = code === undefined;
+        const saySpent = (over = false) => {
+          if (spentSaid || (!over && flow.codeUsable(code!))) return;
+          spentSaid = true;
+          ctx.codeSpent?.(`Confirm: ${code}`);
+        };
+        const emit = (ev: Parameters<ApprovalContext['emit']>[0]) => {
+          saySpent();
+          ctx.emit(ev);
+        };
 
         const pushPrompt = () => {
           if (settled) return;
@@ -169,6 +182,7 @@ export function createApprovalHook(initial: ApprovalHookOptions): ApprovalHook {
 
         const end = (result: ApprovalResult) => {
           if (settled) return;
+          saySpent(true);
           settled = true;
           unsubscribe();
           unlist?.();
@@ -196,12 +210,17 @@ export function createApprovalHook(initial: ApprovalHookOptions): ApprovalHook {
             queueMicrotask(() => onDone(effect.outcome));
             return;
           }
+          saySpent();
           const ev = effectToRunEvent(effect);
-          if (ev) ctx.emit(ev);
+          if (ev) emit(ev);
         };
         for (const effect of early.splice(0)) forward(effect);
 
-        const unsubscribe = flow.subscribe(pushPrompt);
+        const unsubscribe = flow.subscribe(() => {
+          // A code that expired on its own (the flow's timer) is spent too.
+          saySpent();
+          pushPrompt();
+        });
         const unlist = o.onFlow?.({ info, plan: ctx.plan, flow });
         const onAbort = () => end({ ok: false, reason: 'cancelled' });
         if (ctx.signal.aborted) return onAbort();
@@ -241,7 +260,8 @@ export function createApprovalHook(initial: ApprovalHookOptions): ApprovalHook {
 
         if (!o.approvalsDir) {
           if (o.sessionOnly) {
-            ctx.emit({ type: 'audit', message: 'CANCELLED - no approvals directory for a headless approval' });
+            saySpent(true);
+            emit({ type: 'audit', message: 'CANCELLED - no approvals directory for a headless approval' });
             end({ ok: false, reason: 'no approvals directory is configured (paths.approvals_dir), and without a terminal nobody can type the code — run from a terminal or configure the directory', audited: true });
           }
           return;
@@ -299,8 +319,8 @@ export function createApprovalHook(initial: ApprovalHookOptions): ApprovalHook {
                 },
                 onRejected: (reason) => {
                   // A forged or self-written approval file is an attempt worth recording.
-                  ctx.emit({ type: 'audit', message: `STEP${step}_REJECTED - Approval file ignored: ${reason.replace(/[\r\n]+/g, ' ')}` });
-                  ctx.emit({ type: 'approval.rejected', step, reason });
+                  emit({ type: 'audit', message: `STEP${step}_REJECTED - Approval file ignored: ${reason.replace(/[\r\n]+/g, ' ')}` });
+                  emit({ type: 'approval.rejected', step, reason });
                 },
                 onRefused: (attempt) => {
                   // R-APR-5: `doai-console approve` refused this person; the requester records it.
@@ -328,7 +348,8 @@ export function createApprovalHook(initial: ApprovalHookOptions): ApprovalHook {
               }
               if (err instanceof ApprovalRequestError && err.code === 'expired') {
                 if (o.sessionOnly) {
-                  ctx.emit({ type: 'audit', message: 'CANCELLED - No approval within 5 min' });
+                  saySpent(true);
+                  emit({ type: 'audit', message: 'CANCELLED - No approval within 5 min' });
                   end({
                     ok: false,
                     reason: `no approval within 5 minutes (the code's validity) — start the run again and have another user run \`doai-console approve <id>\` in time`,
@@ -346,7 +367,8 @@ export function createApprovalHook(initial: ApprovalHookOptions): ApprovalHook {
               );
               pushPrompt();
               if (o.sessionOnly) {
-                ctx.emit({ type: 'audit', message: 'CANCELLED - Approval request not possible' });
+                saySpent(true);
+                emit({ type: 'audit', message: 'CANCELLED - Approval request not possible' });
                 end({ ok: false, reason: `cannot request approval from another session: ${message}`, audited: true });
               }
               return;
@@ -357,7 +379,7 @@ export function createApprovalHook(initial: ApprovalHookOptions): ApprovalHook {
       });
 
     return {
-      startNote: code ? `Confirm: ${code}` : undefined,
+      ...(code ? { codeInStart: true } : {}),
       approve,
       dispose: () => {
         flow.dispose();

@@ -258,6 +258,15 @@ export class ApprovalFlow extends BatchedStore<ApprovalSnapshot> {
     return this.mode === 'two-step' && this.step1 ? 2 : 1;
   }
 
+  /**
+   * Whether `code` can still approve: it is the current step's code and has not been used,
+   * replaced, voided or expired. Read live (not from the last published snapshot), so an effect
+   * being delivered already sees the code its input spent.
+   */
+  codeUsable(code: string): boolean {
+    return this.gate !== undefined && this.gate.status === 'active' && this.gate.code.value === code;
+  }
+
   /** The step-1 approver (L3 step-2 requests carry it so the same person cannot approve twice). */
   get firstApprover(): ApproverRecord | undefined {
     return this.step1;

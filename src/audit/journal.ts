@@ -6,6 +6,7 @@
 import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import type { RunEvent, RunOutcome } from '../runbook/events';
+import { recordableEvent } from '../runbook/event-records';
 import { redactDeep } from './redact';
 
 export interface RunJournalOptions {
@@ -39,7 +40,8 @@ export class RunJournal {
 
   record(event: RunEvent): void {
     if (this.fd === undefined) return;
-    const line = JSON.stringify(redactDeep(event, this.secrets())) + '\n';
+    // A pending approval's one-time code stays on the requester's screen (recordableEvent).
+    const line = JSON.stringify(redactDeep(recordableEvent(event), this.secrets())) + '\n';
     if (event.type === 'step.output') {
       this.buffer.push(line);
       if (!this.timer) {

@@ -16,7 +16,7 @@ interface RunAuditState {
 
 /** The audit messages an event produces, given what run.started said about its run. */
 export function auditMessagesFor(event: RunEvent, run: RunAuditState | undefined): string[] {
-  if (event.type === 'run.started') return [event.dryRun ? 'DRY_RUN' : event.startNote ? `START - ${event.startNote}` : 'START'];
+  if (event.type === 'run.started') return event.dryRun ? ['DRY_RUN'] : event.startDeferred ? [] : ['START'];
   // A dry run changes nothing; its single DRY_RUN line says it happened.
   if (!run || run.dryRun) return [];
   switch (event.type) {

@@ -43,14 +43,26 @@ export interface ApprovalContext {
   host?: string;
   /** Registers what RunControl.answerApproval(runId, answer) feeds while the hook runs. */
   onAnswer(handler: (answer: ApprovalAnswer) => { accepted: boolean; error?: Localized }): void;
+  /**
+   * The one-time code seed 000 writes into the START line can no longer approve (used, replaced,
+   * void, expired, or the approval is over): the engine writes that line now, `START - <note>`
+   * (`APPROVAL - <note>` for an approval asked at a later step). Never earlier: a log line must
+   * not hold a code that still approves. Called at most once, before the audit line of the input
+   * that spent the code. Only for a PreparedApproval with `codeInStart`.
+   */
+  codeSpent?(note: string): void;
 }
 
 /** What an approval module learns in start(), before the START line is written. */
-export type ApprovalInfo = Omit<ApprovalContext, 'signal' | 'emit' | 'onAnswer'>;
+export type ApprovalInfo = Omit<ApprovalContext, 'signal' | 'emit' | 'onAnswer' | 'codeSpent'>;
 
-/** An approval opened in start(): its code can go into the START line (seed 000: `START - Confirm: <code>`). */
+/** An approval opened in start(). */
 export interface PreparedApproval {
-  startNote?: string;
+  /**
+   * It issued a one-time code for the START line (seed 000: `START - Confirm: <code>`): the engine
+   * writes START when the hook calls `codeSpent`, not when the run starts. Nothing runs before.
+   */
+  codeInStart?: boolean;
   approve(ctx: ApprovalContext): Promise<ApprovalResult>;
   /** The run did not start after all (the START line could not be written). */
   dispose(): void;
@@ -81,7 +93,7 @@ export interface RunEngineDeps {
   locks: LockStore;
   httpProbe?: typeof probeHttp;
   approve?: (ctx: ApprovalContext) => Promise<ApprovalResult>;
-  /** Used instead of `approve` when given: opens the approval in start() (the code goes into START). */
+  /** Used instead of `approve` when given: opens the approval in start() (its code goes into START once spent). */
   prepareApproval?: (info: ApprovalInfo) => PreparedApproval;
   /** Local snapshots folder (paths.snapshots_dir); each run copies into <dir>/<run id>/. */
   snapshotsDir?: string;

@@ -56,6 +56,10 @@ interface ActiveRun {
   done: Promise<RunOutcome>;
   /** Audit lines of this run the log refused (kept in the journal, appended late when it takes them). */
   auditMissed?: number;
+  /** The START line waits for the approval's code to be spent (run.started startDeferred); set once written or tried. */
+  startPending?: boolean;
+  /** Why the deferred START line could not be written: the run ends there, nothing runs. */
+  startNotWritten?: string;
   /** Index of the step the approval is asked before (approval_gate), 0 when asked before the first. */
   gate: number;
   /** stdout of the show_in_plan steps before the gate: what the approver reads above the plan. */
@@ -288,12 +292,13 @@ class Engine implements RunEngine {
       target,
       operator,
       dryRun,
-      ...(prepared?.startNote ? { startNote: prepared.startNote } : {}),
+      ...(prepared?.codeInStart ? { startDeferred: true } : {}),
       ...(Object.keys(params.params).length ? { params: params.params } : {}),
       ...(resume ? { resumedFrom: { runId: resume.runId, stepId: resume.stepId } } : {}),
       at: now,
     };
     // The START line must be on disk before anything runs; without it the run does not happen.
+    // One that carries the approval's code is written when the code is spent (codeSpent below).
     try {
       this.recordAudit(this.redact(started));
     } catch (err) {
@@ -305,7 +310,7 @@ class Engine implements RunEngine {
 
     let resolveDone!: (o: RunOutcome) => void;
     const done = new Promise<RunOutcome>((r) => (resolveDone = r));
-    const run: ActiveRun = { runId, runbook, target, dryRun, placeholders, scope, steps, controller: new AbortController(), journal, release, prepared, done, resume, gate, planNotes: [], operator };
+    const run: ActiveRun = { runId, runbook, target, dryRun, placeholders, scope, steps, controller: new AbortController(), journal, release, prepared, done, resume, gate, planNotes: [], operator, ...(started.startDeferred ? { startPending: true } : {}) };
     this.active.set(runId, run);
     this.journals.set(runId, journal);
     this.dispatch(started, { skipAudit: true });
@@ -423,8 +428,9 @@ class Engine implements RunEngine {
     let ran = 0;
     // start() returns its runId before the first step event, even for a dry run.
     await Promise.resolve();
-    // Said before the approval, so approvers and the log see that earlier steps will not run again.
-    if (run.resume) emit({ type: 'audit', message: `RESUMED from ${run.resume.runId} at step ${run.resume.stepId}` });
+    // Said before the approval, so approvers and the log see that earlier steps will not run again
+    // (right after a START line that waits for the approval's code: codeSpent).
+    if (run.resume && !run.startPending) emit({ type: 'audit', message: resumedLine(run.resume) });
     try {
       // A runbook with an approval_gate asks at that step: the checks before it (which change
       // nothing live) go into the plan the approver reads.
@@ -668,6 +674,7 @@ class Engine implements RunEngine {
       onAnswer: (handler) => {
         run.answer = handler;
       },
+      codeSpent: (note) => this.codeSpent(run, note),
     };
     const aborted = new Promise<'aborted'>((resolve) => {
       if (run.controller.signal.aborted) resolve('aborted');
@@ -677,9 +684,8 @@ class Engine implements RunEngine {
     try {
       if (!run.prepared && run.gate > 0 && this.deps.prepareApproval) {
         const { signal: _s, emit: _e, onAnswer: _o, ...info } = ctx;
+        // Its code goes into an `APPROVAL - Confirm: <code>` line once spent (codeSpent).
         run.prepared = this.deps.prepareApproval(info);
-        // The code seed 000 puts in the START line, for an approval asked later.
-        if (run.prepared.startNote) emit({ type: 'audit', message: `APPROVAL - ${run.prepared.startNote}` });
       }
       const hook = run.prepared ? run.prepared.approve(ctx) : this.deps.approve!(ctx);
       result = await Promise.race([hook, aborted]);
@@ -690,6 +696,12 @@ class Engine implements RunEngine {
       run.answer = undefined;
     }
     if (prompted) emit({ type: 'run.prompt', prompt: null });
+    if (result !== 'aborted' && result.ok && (run.startPending || run.startNotWritten !== undefined)) {
+      // Granted, but its START line is not on disk: nothing runs (a refused line is kept to append
+      // late), and there is nothing to escalate.
+      emit({ type: 'audit', message: 'FAILED - START line not written, nothing ran' });
+      return { ok: false, outcome: 'failed', message: `${run.startNotWritten ?? 'the START line was never written'} — nothing ran`, fromApproval: true, audited: true };
+    }
     if (result === 'aborted') return { ok: false, outcome: 'cancelled', message: this.stopText(run), fromApproval: true };
     if (!result.ok) return { ok: false, outcome: 'cancelled', message: result.reason, fromApproval: true, audited: result.audited };
     if (!granted) {
@@ -697,6 +709,30 @@ class Engine implements RunEngine {
       emit({ type: 'audit', message: `STEP1_APPROVED by ${result.approver}` });
     }
     return { ok: true };
+  }
+
+  /**
+   * The approval's one-time code can no longer approve: the line seed 000 gives it is written now.
+   * Before the run's first step that is its START line, and nothing runs unless it is on disk.
+   */
+  private codeSpent(run: ActiveRun, note: string): void {
+    const at = this.deps.clock.now();
+    if (!run.startPending) {
+      // An approval asked at a later step (approval_gate): START was written when the run began.
+      if (run.gate > 0) this.dispatch({ type: 'audit', runId: run.runId, message: `APPROVAL - ${note}`, at });
+      return;
+    }
+    run.startPending = false;
+    const start: RunEvent = { type: 'audit', runId: run.runId, message: `START - ${note}`, at };
+    try {
+      this.recordAudit(this.redact(start));
+    } catch (err) {
+      run.startNotWritten = (err as Error).message;
+      run.auditMissed = (run.auditMissed ?? 0) + 1;
+      this.deliver({ type: 'step.output', runId: run.runId, stepId: '-', stream: 'stderr', line: `AUDIT LOG NOT WRITTEN: ${run.startNotWritten}`, at });
+    }
+    this.dispatch(start, { skipAudit: true });
+    if (run.resume) this.dispatch({ type: 'audit', runId: run.runId, message: resumedLine(run.resume), at });
   }
 
   private async runStep(run: ActiveRun, step: Step, emit: (e: DistributiveOmit<RunEvent, 'runId' | 'at'>) => void): Promise<StepResult> {
@@ -810,4 +846,8 @@ class Engine implements RunEngine {
 
 export function createRunEngine(deps: RunEngineDeps): RunEngine {
   return new Engine(deps);
+}
+
+function resumedLine(resume: ResumeFrom): string {
+  return `RESUMED from ${resume.runId} at step ${resume.stepId}`;
 }

@@ -18,8 +18,12 @@ export type RunEvent =
       target: string;
       operator: string;
       dryRun: boolean;
-      /** Appended to the START audit line: seed 000's `START - Confirm: <code>` for L2. */
-      startNote?: string;
+      /**
+       * The START line waits: it will carry the approval's one-time code (seed 000's
+       * `START - Confirm: <code>`), written once that code can no longer approve — never while it
+       * still could. It comes as an `audit` event before the approval's lines and every step.
+       */
+      startDeferred?: boolean;
       /** The parameter values the run uses: a resumed run uses them again. */
       params?: Record<string, string>;
       /** Set when this run resumes an interrupted one: the steps before `stepId` were done there. */

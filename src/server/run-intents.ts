@@ -17,6 +17,7 @@ import { MergedRunsStore, type ObservedRuns } from '../watch/merged-runs';
 import { findInterruptedRuns, interruptedNotice, replayRuns, withResume, type InterruptedRun } from '../cli/resume';
 import type { RunEvent } from '../runbook/events';
 import { escalationOffer } from '../runbook/escalation';
+import { recordableEvent } from '../runbook/event-records';
 import { CONSOLE_OUTPUT_LINES, type ConsoleRunsSnapshot, type OutputChunk, type RunIntents, type RunTopics } from '../protocol/runs';
 import type { ProvenIdentity } from '../protocol/messages';
 
@@ -158,7 +159,8 @@ export function createServerRuns(ctx: ConsoleContext, extra: { observed?: Observ
       if (events.size > MAX_RUNS) events.delete(events.keys().next().value!);
     }
     // Past the bound only the end is kept (output lines are the bulk; the journal has them all).
-    if (list.length < MAX_EVENTS || ev.type === 'run.finished') list.push(ev);
+    // A pending approval's code is not in these pages: any console may read them (recordableEvent).
+    if (list.length < MAX_EVENTS || ev.type === 'run.finished') list.push(recordableEvent(ev));
   });
 
   /** Only the server's own runs can be controlled; observed ones are refused in words. */

@@ -3,9 +3,10 @@
 // out, a wrong code is refused with the tries left, name + code run L2 to SUCCESS; L3 asks two
 // approvers, waits the real 30 s, asks the reason, shows the summary and anything but `yes`
 // cancels; Ctrl-C at a question or during the countdown cancels the run (exit 130) with an audit
-// line, never silently.
+// line, never silently. The code is in no log or journal while it can approve: seed 000's
+// `START - Confirm: <code>` is written once it is used or dead.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { BIN, runCli } from '../helpers/cli';
 import { serveDemo, type ServedDemo } from '../helpers/demo-serve';
@@ -26,6 +27,15 @@ function audit(): string[] {
   } catch {
     return [];
   }
+}
+
+/** Every run journal of the demo's consoles, as one text. */
+function journals(): string {
+  const dir = join(dirname(demo.configPath), 'journal');
+  return readdirSync(dir)
+    .filter((n) => n.endsWith('.jsonl'))
+    .map((n) => readFileSync(join(dir, n), 'utf8'))
+    .join('');
 }
 
 function run(runbook: string, target: string, configPath = demo.configPath): TmuxSession {
@@ -105,7 +115,10 @@ describe('headless run approval on a terminal', () => {
     expect(count(screen, 'SERVICE RESET CONFIRMATION')).toBe(1);
     expect(screen).toMatch(/^approval request [0-9a-f]{8} \(step 1\) is pending; another user approves it with:$/m);
     expect(lastLine(screen)).toBe('approver name:');
-    expect(audit().slice(before)).toEqual([`L2_SERVICE_RESET: START - Confirm: ${code}`]);
+    // The code is on the requester's terminal only: while it can approve, no log holds it.
+    expect(audit().slice(before)).toEqual([]);
+    expect(journals()).toContain('"run.prompt"');
+    expect(journals()).not.toContain(code);
 
     const wrong = code === '000000' ? '111111' : '000000';
     await answer(t, 'alice');
@@ -123,8 +136,10 @@ describe('headless run approval on a terminal', () => {
     expect(screen).toMatch(/SUCCESS — ✅ L2 recovery succeeded/);
     expect(screen).toContain('[exit 0]');
     expect(audit().slice(before)).toEqual([
-      `L2_SERVICE_RESET: START - Confirm: ${code}`,
+      // Refused while the code still approved: recorded then, without it.
       'L2_SERVICE_RESET: STEP1_REJECTED - Wrong code (2 tries left): alice (declared by orion)',
+      // Seed 000's START line, once the code is used.
+      `L2_SERVICE_RESET: START - Confirm: ${code}`,
       'L2_SERVICE_RESET: STEP1_APPROVED by alice (declared by orion)',
       'L2_SERVICE_RESET: SNAPSHOT_SAVED',
       'L2_SERVICE_RESET: SERVICES_STOPPED',
@@ -159,8 +174,9 @@ describe('headless run approval on a terminal', () => {
   it('L2: Ctrl-C at the approver prompt cancels the run (exit 130) and the audit log says so', async () => {
     const before = audit().length;
     const t = run('l2-service-reset', 'doai-orchestrator');
-    await codeOnScreen(t);
+    const code = await codeOnScreen(t);
     await prompt(t, 'approver name:');
+    expect(audit().slice(before)).toEqual([]);
     t.type('ali');
     await pause();
     t.send('C-c');
@@ -168,7 +184,8 @@ describe('headless run approval on a terminal', () => {
     expect(screen).toContain('received SIGINT: cancelling the run');
     expect(screen).not.toContain('stdin closed');
     expect(screen).toContain('[exit 130]');
-    expect(audit().slice(before)).toEqual([expect.stringMatching(/^L2_SERVICE_RESET: START - Confirm: [0-9A-F]{6}$/), 'L2_SERVICE_RESET: CANCELLED by user']);
+    // The code died with the run: START holds it now, before the cancel.
+    expect(audit().slice(before)).toEqual([`L2_SERVICE_RESET: START - Confirm: ${code}`, 'L2_SERVICE_RESET: CANCELLED by user']);
   }, 60_000);
 
   it('L3: Ctrl-C during the enforced 30 s wait cancels at once (the terminal is not left in raw mode)', async () => {

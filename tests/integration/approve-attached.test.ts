@@ -162,6 +162,7 @@ describe('doai-console approve attached to the server', () => {
   }, 120_000);
 
   it('the starter cannot approve their own run (refused and audited by identity); someone else can', async () => {
+    const linesBefore = auditText().split('\n').filter(Boolean).length;
     const { run, id } = await requestAs(NOBODY);
     const self = await approve(NOBODY, id);
     expect(self.code).toBe(1);
@@ -174,10 +175,9 @@ describe('doai-console approve attached to the server', () => {
     const end = Date.now() + 15_000;
     while (selfLines() < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
     expect(selfLines()).toBe(2);
-    // Nothing approved since this run started (its START is the last one).
-    const lines = auditText().split('\n');
-    const sinceStart = lines.slice(lines.map((l) => l.includes('L2_SERVICE_RESET: START')).lastIndexOf(true));
-    expect(sinceStart.filter((l) => l.includes('_APPROVED'))).toEqual([]);
+    // Nothing approved since this run started (its START line waits for its code to be spent).
+    const sinceStart = auditText().split('\n').filter(Boolean).slice(linesBefore);
+    expect(sinceStart.filter((l) => l.includes('_APPROVED') || l.includes('L2_SERVICE_RESET: START'))).toEqual([]);
     const [, next] = await run.waitFor(new RegExp(`approval request ((?!${id})[0-9a-f]{8}) \\(step 1\\) is pending`), 20_000);
     // root runs the server, yet is not the requester here: its approval counts.
     const byRoot = await approve(ROOT, next!);

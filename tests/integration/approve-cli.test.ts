@@ -113,11 +113,12 @@ describe('doai-console approve across OS users (built CLI)', () => {
     expect(run.out()).toMatch(/approval step 1 granted \(session\) by nobody/);
     expect(run.out()).toMatch(/SUCCESS — ✅ L2 recovery succeeded/);
     const lines = auditLines(audit);
-    expect(lines[0]).toMatch(/^L2_SERVICE_RESET: START - Confirm: [0-9A-F]{6}$/);
     // R-APR-5: the refused self-approval is in the requester's audit log, with who and how known
-    // (before or after the forged file's line: the console scans both whenever it looks).
-    expect(lines.slice(1, 3)).toContain('L2_SERVICE_RESET: STEP1_REJECTED - Self-approval (doai-console approve): root (os-user root uid 0)');
-    expect(lines.slice(1, 3).find((l) => l.includes('Approval file ignored'))).toMatch(new RegExp(`^L2_SERVICE_RESET: STEP1_REJECTED - Approval file ignored: approval file ${id}\\.approval-1\\.${THIRD}\\.json was written by the requester's own uid 0`));
+    // (before or after the forged file's line: the console scans both whenever it looks). Both
+    // came while the code still approved, so before the START line that holds it.
+    expect(lines.slice(0, 2)).toContain('L2_SERVICE_RESET: STEP1_REJECTED - Self-approval (doai-console approve): root (os-user root uid 0)');
+    expect(lines[2]).toMatch(/^L2_SERVICE_RESET: START - Confirm: [0-9A-F]{6}$/);
+    expect(lines.slice(0, 2).find((l) => l.includes('Approval file ignored'))).toMatch(new RegExp(`^L2_SERVICE_RESET: STEP1_REJECTED - Approval file ignored: approval file ${id}\\.approval-1\\.${THIRD}\\.json was written by the requester's own uid 0`));
     expect(lines.slice(3)).toEqual([
       'L2_SERVICE_RESET: STEP1_APPROVED by nobody (os-user nobody uid 65534)',
       'L2_SERVICE_RESET: SNAPSHOT_SAVED',
@@ -407,9 +408,10 @@ describe('one recovery per target across OS users (R-RUN-7): the system state di
     expect(bob.out()).toContain(`rm '${join(system, 'locks', 'doai-orchestrator.lock')}'`);
     const lock = statSync(join(system, 'locks', 'doai-orchestrator.lock'));
     expect({ uid: lock.uid, gid: lock.gid, mode: lock.mode & 0o777 }).toEqual({ uid: NOBODY, gid: GROUP, mode: 0o660 });
-    // One audit log for the machine: alice's START is in it, written by her into the group's file.
-    expect(auditLines(join(system, 'emergency.log'))[0]).toMatch(/^L2_SERVICE_RESET: START/);
     alice.child.kill('SIGTERM');
     await alice.exit;
+    // One audit log for the machine: alice's START (written once her code was dead: the run was
+    // cancelled) is in it, written by her into the group's file.
+    expect(auditLines(join(system, 'emergency.log')).slice(0, 2)).toEqual([expect.stringMatching(/^L2_SERVICE_RESET: START - Confirm: [0-9A-F]{6}$/), 'L2_SERVICE_RESET: CANCELLED by user']);
   }, 90_000);
 });

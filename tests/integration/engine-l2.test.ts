@@ -150,9 +150,11 @@ describe('L2 approval bypass attempts (through answerApproval)', () => {
     expect(rig.answer(id, { kind: 'cancel' }).accepted).toBe(true);
     expect(await rig.drive(id)).toBe('cancelled');
     expect(rig.audit()).toEqual([
-      `L2_SERVICE_RESET: START - Confirm: ${p.code}`,
+      // Refused while the code still approved: written then, before START (which holds the code).
       'L2_SERVICE_RESET: STEP1_REJECTED - Wrong code (2 tries left): vega (declared by kim)',
       'L2_SERVICE_RESET: STEP1_REJECTED - Wrong code (1 try left): vega (declared by kim)',
+      // The third wrong try voids the code: START carries it from then on.
+      `L2_SERVICE_RESET: START - Confirm: ${p.code}`,
       'L2_SERVICE_RESET: STEP1_REJECTED - Wrong code (3 wrong tries, code void): vega (declared by kim)',
       'L2_SERVICE_RESET: STEP1_REJECTED - Code void: vega (declared by kim)',
       'L2_SERVICE_RESET: CANCELLED by user',

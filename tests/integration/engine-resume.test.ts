@@ -81,11 +81,12 @@ describe('resume an interrupted run', () => {
 
     const lines = rig.audit();
     const from = lines.lastIndexOf(`L2_SERVICE_RESET: START - Confirm: ${p2.code}`);
-    expect(lines.slice(from)).toEqual([
+    expect(lines.slice(from - 1)).toEqual([
+      // The first run's code is refused: its approval is never reused. Written when it happened,
+      // while this run's code still approved, so before the START line that holds that code.
+      'L2_SERVICE_RESET: STEP1_REJECTED - Wrong code (2 tries left): vega (declared by kim)',
       `L2_SERVICE_RESET: START - Confirm: ${p2.code}`,
       `L2_SERVICE_RESET: RESUMED from ${first} at step start-settle`,
-      // The first run's code is refused: its approval is never reused.
-      'L2_SERVICE_RESET: STEP1_REJECTED - Wrong code (2 tries left): vega (declared by kim)',
       'L2_SERVICE_RESET: STEP1_APPROVED by vega (declared by kim)',
       // start-settle's own audit line, which the interrupted run never reached.
       'L2_SERVICE_RESET: SERVICES_RESTARTED',
