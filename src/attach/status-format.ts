@@ -1,6 +1,6 @@
 // How a console prints the server's status report: a table for people, JSON (with each fact's
 // age in seconds) for scripts.
-import type { StatusReport } from '../protocol/health';
+import { isMute, type StatusReport } from '../protocol/health';
 import type { StateView } from '../state/backend';
 
 function age(at: Date | null, now: Date): string {
@@ -29,8 +29,10 @@ export function statusReportText(r: StatusReport): string {
   const rows = [['KIND', 'NAME', 'STATE', 'LAST FACT', 'DETAIL'], ...r.items.map((i) => [i.kind, i.name, i.state, age(i.lastFactAt, r.at), i.detail ?? ''])];
   const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
   const table = rows.map((row) => row.map((cell, c) => (c === row.length - 1 ? cell : cell.padEnd(widths[c]))).join('  ').trimEnd()).join('\n');
-  const bad = r.items.filter((i) => !i.healthy).length;
-  const verdict = r.items.length === 0 ? 'The server watches nothing yet (no services in its config).' : bad === 0 ? `All ${r.items.length} healthy.` : `${bad} of ${r.items.length} not healthy.`;
+  // Silences and maintenance windows are listed, not counted among what is healthy.
+  const watched = r.items.filter((i) => !isMute(i));
+  const bad = watched.filter((i) => !i.healthy).length;
+  const verdict = watched.length === 0 ? 'The server watches nothing yet (no services in its config).' : bad === 0 ? `All ${watched.length} healthy.` : `${bad} of ${watched.length} not healthy.`;
   const st = r.server.state;
   const evaluated = !r.server.evaluatesAlerts ? 'nowhere' : st && st.backend !== 'files' ? (st.leading ? 'here, the leader' : `by the leader${st.leader ? `, ${st.leader}` : ''}`) : 'here, once';
   return `server pid ${r.server.pid} on ${r.server.socket} (alerts evaluated ${evaluated})\n${st ? `${stateLine(st, r.at)}\n` : ''}${table}\n\n${verdict}\n`;

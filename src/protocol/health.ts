@@ -42,14 +42,19 @@ export interface HealthTopics {
 
 /** One line of `status --json`: a thing the server watches, its verdict and how old that fact is. */
 export interface StatusItem {
-  /** receiver: a notification receiver whose last delivery failed (R-MON-3). */
-  kind: 'service' | 'host' | 'node_source' | 'alert' | 'receiver';
+  /** receiver: a notification receiver whose last delivery failed (R-MON-3); silence, maintenance: one in force or planned (always healthy). */
+  kind: 'service' | 'host' | 'node_source' | 'alert' | 'receiver' | 'silence' | 'maintenance';
   name: string;
   state: string;
   healthy: boolean;
   /** When the fact was last established (probe, fetch, firing); null when never. */
   lastFactAt: Date | null;
   detail?: string;
+}
+
+/** A silence or maintenance row: listed in status, not one of the things whose health is counted. */
+export function isMute(i: Pick<StatusItem, 'kind'>): boolean {
+  return i.kind === 'silence' || i.kind === 'maintenance';
 }
 
 export interface StatusReport {

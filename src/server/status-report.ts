@@ -4,7 +4,7 @@
 import { alertName } from '../core/alert-name';
 import type { NotificationAttempt } from '../core/views';
 import type { AlertsSnapshot, FleetSnapshot, HostsSnapshot, NodesSnapshot } from '../core/views';
-import type { ServerInfo, StatusItem, StatusReport } from '../protocol/health';
+import { isMute, type ServerInfo, type StatusItem, type StatusReport } from '../protocol/health';
 
 export function statusReport(input: { server: ServerInfo; now: Date; fleet: FleetSnapshot; hosts?: HostsSnapshot; nodes?: NodesSnapshot; alerts?: AlertsSnapshot }): StatusReport {
   const items: StatusItem[] = [];
@@ -49,6 +49,12 @@ export function statusReport(input: { server: ServerInfo; now: Date; fleet: Flee
     if (n.ok) continue;
     items.push({ kind: 'receiver', name, state: 'FAILED', healthy: false, lastFactAt: n.at, detail: `last delivery failed${n.attempts > 1 ? ` after ${n.attempts} attempts` : ''}: ${n.error ?? 'not sent'}` });
   }
-  return { server: input.server, at: input.now, items, healthy: items.length > 0 && items.every((i) => i.healthy) };
+  // Silences and maintenance windows (R-MON-3): listed with what they mute, until when, who and
+  // why, so they can be found and removed; they are facts about notifications, not faults.
+  for (const m of input.alerts?.mutes ?? []) {
+    const planned = m.from.getTime() > input.now.getTime();
+    items.push({ kind: m.what, name: m.id, state: planned ? 'PLANNED' : 'IN FORCE', healthy: true, lastFactAt: m.from, detail: `${m.match}${planned ? ` from ${m.from.toISOString()}` : ''} until ${m.until.toISOString()} by ${m.by} — ${m.reason}` });
+  }
+  const watched = items.filter((i) => !isMute(i));
+  return { server: input.server, at: input.now, items, healthy: watched.length > 0 && watched.every((i) => i.healthy) };
 }
-

@@ -121,11 +121,32 @@ describe('maintenance and silences on the server', () => {
     const silence = await intent(alice, 'alerts.silence', { subject: 'caddy', minutes: 10, reason: 'cert renewal' });
     expect(silence.ok).toBe(true);
     const sid = (silence.value as { id: string }).id;
+    const window = await intent(alice, 'alerts.maintenance', { service: 'caddy', minutes: 30, reason: 'proxy upgrade' });
+    expect(window.ok).toBe(true);
+    const mid = (window.value as { id: string }).id;
+    // status lists what is muted, until when, by whom and why; they are not counted as faults.
+    await eventually('the silence on the alerts topic', () => ((lastAlerts(alice)?.mutes ?? []) as { id: string }[]).some((m) => m.id === sid));
+    const listed = await runCli(['status', '--socket', socket]);
+    expect(listed.stdout).toMatch(new RegExp(`^silence +${sid} +IN FORCE +.*subject=caddy until \\S+ by root — cert renewal$`, 'm'));
+    expect(listed.stdout).toMatch(new RegExp(`^maintenance +${mid} +IN FORCE +.*caddy until \\S+ by root — proxy upgrade$`, 'm'));
+    const json = JSON.parse((await runCli(['status', '--socket', socket, '--json'])).stdout) as { items: { kind: string; name: string; healthy: boolean }[] };
+    const mutes = json.items.filter((i) => i.kind === 'silence' || i.kind === 'maintenance');
+    expect(mutes.map((i) => [i.kind, i.name, i.healthy])).toEqual([
+      ['silence', sid, true],
+      ['maintenance', mid, true],
+    ]);
+    // The verdict counts what the server watches, not the silences and windows listed beside it.
+    const counted = Number(/(?:All|of) (\d+)(?: not)? healthy\.$/m.exec(listed.stdout)?.[1]);
+    expect(counted).toBe(json.items.length - mutes.length);
     const removed = await intent(alice, 'alerts.unsilence', { id: sid });
     expect(removed.ok).toBe(true);
     expect(readFileSync(audit, 'utf8')).toContain(`ALERTS: UNSILENCE ${sid} by root`);
+    expect((await intent(alice, 'alerts.maintenance.end', { id: mid })).ok).toBe(true);
+    await eventually('both gone from the alerts topic', () => ((lastAlerts(alice)?.mutes ?? [1]) as unknown[]).length === 0);
     const status = await runCli(['status', '--socket', socket]);
     expect(status.stdout).not.toContain('FAILED');
+    expect(status.stdout).not.toContain(sid);
+    expect(status.stdout).not.toContain(mid);
     alice.socket.destroy();
   }, 40_000);
 });
