@@ -120,6 +120,23 @@ describe('model-restore (seed 002 Type 5 "모델 파일 손상")', () => {
     expect(host.calls()).toEqual([]);
   });
 
+  it('/api/predict failing after the swap: the run fails, the broken latest/ is kept and the message says how to put it back', async () => {
+    host.answer('/api/predict', { status: 500, body: '{"detail":"Failed to load model"}' });
+    const e = host.engine();
+    await e.listChoices('model-restore', 'predictor', 'version');
+    const port = new URL(host.healthUrl('/')).port;
+    const r = await host.run(e, 'model-restore', 'predictor', { port });
+    expect(r.outcome).toBe('failed');
+    expect(r.steps, JSON.stringify(r.steps)).toEqual(['check-latest:failed', 'check-version:ok', 'stage:ok', 'swap:ok', 'restart:ok', 'predict:failed']);
+    const kept = readdirSync(models).find((f) => /^latest\.corrupted\.\d{8}_\d{6}$/.test(f))!;
+    const stamp = kept.slice('latest.corrupted.'.length);
+    expect(r.message).toContain(`the previous latest/ is ${models}/${kept}. To put it back: mv ${models}/latest ${models}/latest.failed.${stamp} && mv ${models}/${kept} ${models}/latest`);
+    // Following the message's commands puts the previous latest/ back, byte for byte.
+    sh(`mv '${models}/latest' '${models}/latest.failed.${stamp}' && mv '${models}/${kept}' '${models}/latest'`);
+    expect(readFileSync(join(models, 'latest', 'model.pkl'), 'utf8')).toBe('weights of the 1st, truncat');
+    expect(readFileSync(join(models, `latest.failed.${stamp}`, 'model.pkl'), 'utf8')).toBe('weights of the 1st');
+  });
+
   it('an intact latest/: nothing is copied or restarted', async () => {
     writeFileSync(join(models, 'latest', 'model.pkl'), 'weights of the 1st');
     const e = host.engine();
@@ -296,6 +313,21 @@ describe('predictor-db-restore and the read-only measure (seed 002 Type 2 "Acces
     expect(kept).toHaveLength(1);
     expect(readFileSync(join(data, 'routing_data', kept[0])).equals(Buffer.alloc(4096))).toBe(true);
     expect(host.audit('PREDICTOR_DB_RESTORE')).toEqual(['START', 'STEP1_APPROVED by vega', 'CURRENT_DB_KEPT', 'DB_RESTORED', 'SERVICE_RESTARTED', 'SUCCESS']);
+  });
+
+  it('still not ok after the restore: the run fails, the file it replaced is kept and the message gives the command that puts it back', async () => {
+    writeFileSync(db, Buffer.alloc(4096, 7));
+    host.answer('/api/health', { status: 200, body: '{"status":"degraded","detail":"Database connection failed"}' });
+    const e = host.engine();
+    await e.listChoices('predictor-db-restore', 'predictor', 'backup', { db_file: db, backup_dir: backups });
+    const r = await host.run(e, 'predictor-db-restore', 'predictor', { db_file: db, backup_dir: backups });
+    expect(r.outcome).toBe('failed');
+    expect(r.steps).toEqual(['check:failed', 'check-backup:ok', 'keep-current:ok', 'restore:ok', 'restart:ok', 'health:failed']);
+    const kept = readdirSync(join(data, 'routing_data')).find((f) => /^ROUTING AUTO TEST\.accdb\.corrupted\.\d{8}_\d{6}$/.test(f))!;
+    const keptPath = join(data, 'routing_data', kept);
+    expect(r.message).toContain(`To put it back: cp -p '${keptPath}' '${db}'`);
+    sh(`cp -p '${keptPath}' '${db}'`);
+    expect(readFileSync(db).equals(Buffer.alloc(4096, 7))).toBe(true);
   });
 
   it('a missing file whose chosen backup is not an Access file: nothing is written', async () => {
