@@ -81,6 +81,8 @@ export interface MuteShare {
   end(id: string, by: string): boolean;
   /** What is in force now. */
   list(): SharedMuteRow[];
+  /** The same, without blocking the caller: the periodic re-read uses it when there is one. */
+  listAsync?(): Promise<SharedMuteRow[]>;
 }
 
 /** How often a shared store is read again (a silence set on another box, one that was removed there). */
@@ -123,6 +125,8 @@ export class MuteStore extends BatchedStore<MutesSnapshot> {
   private sharedProblem?: string;
   private poll?: () => void;
   private stopped = false;
+  /** Counts changes and synchronous reads of the shared store: an asynchronous read older than one is dropped. */
+  private edits = 0;
 
   constructor(private readonly opts: MuteStoreOptions) {
     super({ silences: [], maintenance: [] });
@@ -139,9 +143,40 @@ export class MuteStore extends BatchedStore<MutesSnapshot> {
     if (this.stopped) return;
     this.poll = this.opts.clock.setTimeout(() => {
       this.poll = undefined;
-      if (this.pull()) this.changed();
-      this.schedulePoll(SHARED_MUTES_POLL_MS);
+      const shared = this.opts.shared;
+      if (!shared?.listAsync) {
+        if (this.pull()) this.changed();
+        this.schedulePoll(SHARED_MUTES_POLL_MS);
+        return;
+      }
+      // Read without blocking (a database cut off by the network would hold the event loop for
+      // the query timeout on every re-read); the next re-read is scheduled once this one is answered.
+      const asOf = this.edits;
+      void shared.listAsync().then(
+        (rows) => {
+          if (this.stopped) return;
+          // A change made here, or a fresher read, since it was asked: this answer may predate it.
+          if (asOf === this.edits) {
+            const had = this.sharedProblem;
+            this.sharedProblem = undefined;
+            if (this.take(rows)) this.changed();
+            else if (had !== undefined) this.publishOnly();
+          }
+          this.schedulePoll(SHARED_MUTES_POLL_MS);
+        },
+        (err: unknown) => {
+          if (this.stopped) return;
+          this.readFailed(shared, err);
+          this.schedulePoll(SHARED_MUTES_POLL_MS);
+        },
+      );
     }, ms);
+  }
+
+  private readFailed(shared: MuteShare, err: unknown): void {
+    const was = this.sharedProblem;
+    this.sharedProblem = `cannot read silences from ${shared.where}: ${err instanceof Error ? err.message : String(err)} — the last known ones hold`;
+    if (was !== this.sharedProblem) this.publishOnly();
   }
 
   /**
@@ -151,16 +186,23 @@ export class MuteStore extends BatchedStore<MutesSnapshot> {
   private pull(): boolean {
     const shared = this.opts.shared;
     if (!shared) return false;
+    this.edits++;
     let rows: SharedMuteRow[];
     try {
       rows = shared.list();
-      this.sharedProblem = undefined;
     } catch (err) {
-      const was = this.sharedProblem;
-      this.sharedProblem = `cannot read silences from ${shared.where}: ${err instanceof Error ? err.message : String(err)} — the last known ones hold`;
-      if (was !== this.sharedProblem) this.publishOnly();
+      this.readFailed(shared, err);
       return false;
     }
+    const had = this.sharedProblem;
+    this.sharedProblem = undefined;
+    const changed = this.take(rows);
+    if (!changed && had !== undefined) this.publishOnly();
+    return changed;
+  }
+
+  /** Takes in what the shared store has in force; returns whether that changed. */
+  private take(rows: SharedMuteRow[]): boolean {
     const now = this.opts.clock.now().getTime();
     // Times are the database's: "ends in N ms" on this box's clock. One already known keeps its end (no jitter).
     const known = new Map<string, SilenceView | MaintenanceView>([...this.silences, ...this.windows.filter((w) => !w.fromConfig)].map((x) => [x.id, x]));
@@ -209,6 +251,7 @@ export class MuteStore extends BatchedStore<MutesSnapshot> {
 
   /** Written to the shared store first (when there is one): what it refuses is not done. */
   private share(row: Parameters<MuteShare['add']>[0]): { ok: true; leftMs: number } | { ok: false; error: string } {
+    this.edits++;
     if (!this.opts.shared) return { ok: true, leftMs: row.minutes * 60_000 };
     try {
       return { ok: true, leftMs: this.opts.shared.add(row).leftMs };
@@ -219,6 +262,7 @@ export class MuteStore extends BatchedStore<MutesSnapshot> {
 
   /** Ends it in the shared store; a string says why not. */
   private unshare(id: string, by: string, what: string): string | undefined {
+    this.edits++;
     if (!this.opts.shared) return undefined;
     try {
       return this.opts.shared.end(id, by) ? undefined : `no ${what} ${id} in force`;

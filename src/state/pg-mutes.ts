@@ -11,6 +11,11 @@ import { resolvePgUrl, scrubPg, type PgTarget } from './pg-url';
 
 const TIMEOUT_MS = 4000;
 
+const LIST_SQL = `SELECT id, kind, rule, subject, service, reason, by_user, box,
+       (extract(epoch FROM now() - created_at) * 1000)::bigint AS age_ms,
+       (extract(epoch FROM until - now()) * 1000)::bigint AS left_ms
+  FROM doai_mutes WHERE ended_at IS NULL AND until > now() ORDER BY until, id`;
+
 interface Row {
   id: string;
   kind: 'silence' | 'maintenance';
@@ -34,13 +39,17 @@ export class PgMuteShare implements MuteShare {
     this.db = new SyncPg(target.url, { timeoutMs: TIMEOUT_MS, name: `doai-console mutes ${this.box}` });
   }
 
+  private words(err: unknown): Error {
+    const msg = scrubPg((err as Error).message, this.target);
+    if (/doai_mutes" does not exist/.test(msg)) return new Error(`${this.where} has no silences table yet: start \`doai-console serve\` once against it (it applies the schema)`);
+    return new Error(`state store unreachable (${this.target.shown}): ${msg}`);
+  }
+
   private query<R>(sql: string, params: unknown[]): { rows: R[]; rowCount: number } {
     try {
       return this.db.query<R>(sql, params);
     } catch (err) {
-      const msg = scrubPg((err as Error).message, this.target);
-      if (/doai_mutes" does not exist/.test(msg)) throw new Error(`${this.where} has no silences table yet: start \`doai-console serve\` once against it (it applies the schema)`);
-      throw new Error(`state store unreachable (${this.target.shown}): ${msg}`);
+      throw this.words(err);
     }
   }
 
@@ -59,14 +68,20 @@ export class PgMuteShare implements MuteShare {
   }
 
   list(): SharedMuteRow[] {
-    const r = this.query<Row>(
-      `SELECT id, kind, rule, subject, service, reason, by_user, box,
-              (extract(epoch FROM now() - created_at) * 1000)::bigint AS age_ms,
-              (extract(epoch FROM until - now()) * 1000)::bigint AS left_ms
-         FROM doai_mutes WHERE ended_at IS NULL AND until > now() ORDER BY until, id`,
-      [],
-    );
-    return r.rows.map((x) => ({
+    return this.rows(this.query<Row>(LIST_SQL, []).rows);
+  }
+
+  /** The periodic re-read: never blocks the caller (the server's event loop). */
+  async listAsync(): Promise<SharedMuteRow[]> {
+    try {
+      return this.rows((await this.db.queryAsync<Row>(LIST_SQL, [])).rows);
+    } catch (err) {
+      throw this.words(err);
+    }
+  }
+
+  private rows(rows: Row[]): SharedMuteRow[] {
+    return rows.map((x) => ({
       id: x.id,
       kind: x.kind,
       ...(x.rule !== null ? { rule: x.rule } : {}),

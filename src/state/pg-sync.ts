@@ -75,8 +75,32 @@ interface Answer<R> {
   code?: string;
 }
 
-/** How long queries fail fast after the database could not be reached (the worker keeps reconnecting meanwhile). */
-const DOWN_HOLD_MS = 3000;
+/** How often a database that could not be reached is asked again (asynchronously) until it answers. */
+const PROBE_MS = 1000;
+
+/**
+ * Databases this process could not reach, by URL, shared by every connection to it (locks, audit,
+ * silences, incidents, checklists): while one is here, synchronous queries to it fail at once with
+ * the reason instead of each blocking the caller (the server's event loop) for the timeout, which a
+ * network that drops packets would otherwise cost every call. One connection asks `SELECT 1` every
+ * second without blocking, renewing `until` while it gets no answer; the first answer removes it.
+ * `until` also ends it by itself if nobody is left asking (the asking connection was closed).
+ */
+interface Unreachable {
+  until: number;
+  reason: string;
+  prober?: SyncPg;
+}
+const unreachable = new Map<string, Unreachable>();
+/** The code of a query ended by close() (says nothing about the database). */
+const CLOSED = 'closed';
+
+/** A failure that says the database could not be reached (not a statement it refused). */
+function unreachableError(e: SyncPgError): boolean {
+  if (e.code === CLOSED) return false;
+  const sqlState = e.code !== undefined && /^[0-9A-Z]{5}$/.test(e.code);
+  return !sqlState || /^(08|57P)/.test(e.code!);
+}
 
 /**
  * A statement: its text, or a named one ({ name, text }) that the connection parses and plans once
@@ -158,27 +182,72 @@ export class SyncPg {
     this.preludeListeners.add(listener);
   }
 
-  /** After a failure to reach the database, queries fail at once for a while instead of each waiting. */
-  private downUntil = 0;
-  private downReason = '';
+  /** Throws at once while this database is known unreachable (see `unreachable`). */
+  private gate(): void {
+    const u = unreachable.get(this.url);
+    if (u && Date.now() < u.until) throw new SyncPgError(u.reason);
+  }
+
+  /** Marks the database unreachable and makes sure one connection asks it again until it answers. */
+  private markUnreachable(reason: string): void {
+    const until = Date.now() + this.opts.timeoutMs + 3000;
+    let u = unreachable.get(this.url);
+    if (u) {
+      u.until = until;
+      u.reason = reason;
+    } else unreachable.set(this.url, (u = { until, reason }));
+    if (!u.prober) {
+      u.prober = this;
+      void this.probe(u);
+    }
+  }
+
+  /** Asks `SELECT 1` every second, without blocking anyone, while the database is marked unreachable. */
+  private async probe(u: Unreachable): Promise<void> {
+    // Bounded by the outage: ends at the first answer, when another mark replaced this one, or on close().
+    while (unreachable.get(this.url) === u && u.prober === this && this.port) {
+      await new Promise((r) => setTimeout(r, PROBE_MS).unref());
+      if (!this.port || unreachable.get(this.url) !== u) break;
+      try {
+        await this.queryAsync('SELECT 1', [], { probe: true });
+        unreachable.delete(this.url);
+        break;
+      } catch (err) {
+        if (!unreachableError(err as SyncPgError)) {
+          unreachable.delete(this.url);
+          break;
+        }
+        u.until = Date.now() + this.opts.timeoutMs + 3000;
+        u.reason = (err as Error).message;
+      }
+    }
+    if (u.prober === this) u.prober = undefined;
+  }
 
   /** Asynchronous queries on their way: id → what takes the answer. */
   private readonly waiting = new Map<number, (answer: Answer<Record<string, unknown>>) => void>();
 
   /**
    * Runs one statement on the same session without blocking the caller: the answer comes through the
-   * event loop. Rejects with the database's error, or after the timeout (+1 s) with no answer; while
-   * the database is away it is tried anyway (the worker reconnects for it), so a caller that asks
-   * again sees the database come back.
+   * event loop. Rejects with the database's error, or after the timeout (+1 s) with no answer; at
+   * once while the database is known unreachable (it is asked again in the background, so a caller
+   * that asks again a second later sees it come back).
    */
-  queryAsync<R = Record<string, unknown>>(sql: SyncStatement, params: unknown[] = []): Promise<SyncQueryResult<R>> {
+  queryAsync<R = Record<string, unknown>>(sql: SyncStatement, params: unknown[] = [], opts: { probe?: boolean } = {}): Promise<SyncQueryResult<R>> {
+    try {
+      if (!opts.probe) this.gate();
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const port = this.start();
     const id = this.nextId++;
-    return new Promise<SyncQueryResult<R>>((resolve, reject) => {
+    const asked = new Promise<SyncQueryResult<R>>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiting.delete(id);
         reject(new SyncPgError(`no answer from the state database within ${Math.round((this.opts.timeoutMs + 1000) / 1000)} s`));
       }, this.opts.timeoutMs + 1000);
+      // The background probe keeps no process alive; a caller's query does, until it is answered.
+      if (opts.probe) timer.unref();
       this.waiting.set(id, (a) => {
         clearTimeout(timer);
         this.waiting.delete(id);
@@ -187,21 +256,21 @@ export class SyncPg {
       });
       port.postMessage({ id, sql, params, async: true });
     });
+    if (opts.probe) return asked;
+    return asked.catch((err: SyncPgError) => {
+      if (unreachableError(err)) this.markUnreachable(err.message);
+      throw err;
+    });
   }
 
   /** Runs one statement and waits (bounded) for its answer. */
   query<R = Record<string, unknown>>(sql: SyncStatement, params: unknown[] = []): SyncQueryResult<R> {
-    if (Date.now() < this.downUntil) throw new SyncPgError(this.downReason);
+    this.gate();
     try {
       return this.ask<R>(sql, params);
     } catch (err) {
-      const e = err as SyncPgError;
       // A statement the database refused (no such table, a constraint) says nothing about reachability.
-      const sqlState = e.code !== undefined && /^[0-9A-Z]{5}$/.test(e.code);
-      if (!sqlState || /^(08|57P)/.test(e.code!)) {
-        this.downUntil = Date.now() + DOWN_HOLD_MS;
-        this.downReason = e.message;
-      }
+      if (unreachableError(err as SyncPgError)) this.markUnreachable((err as Error).message);
       throw err;
     }
   }
@@ -272,7 +341,10 @@ export class SyncPg {
     this.flush(EXIT_FLUSH_MS);
     if (this.flushOnExit) process.removeListener('exit', this.flushOnExit);
     this.flushOnExit = undefined;
-    for (const [id, take] of [...this.waiting]) take({ id, ok: false, error: 'the state database connection was closed' });
+    for (const [id, take] of [...this.waiting]) take({ id, ok: false, error: 'the state database connection was closed', code: CLOSED });
+    // Another connection to it takes over asking an unreachable database (at its next failure).
+    const u = unreachable.get(this.url);
+    if (u?.prober === this) u.prober = undefined;
     void this.worker?.terminate();
     this.worker = undefined;
     this.port?.close();

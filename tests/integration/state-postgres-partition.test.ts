@@ -1,0 +1,174 @@
+// The database cut off by the network (issue 15 item 5), not stopped: packets are not refused, they
+// go unanswered. A small TCP proxy in this test stands between a `serve` process and the cluster;
+// "cut" stops forwarding in both directions (the bytes wait, as TCP retransmits them) and leaves new
+// connections unanswered, so every database call of the server meets silence rather than a refusal.
+// The server must keep its event loop: `status` answers, a console attached to it sees a service go
+// DOWN and come back UP while the database is cut off, and what needs the database (a silence, a
+// run's lock) is refused in words. Restored, the same calls work again. Nothing here measures time.
+import { createServer, Socket, type Server } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it, afterAll } from 'vitest';
+import { requireRoot } from '../helpers/requirements';
+import { runCli } from '../helpers/cli';
+import { proveAsRoot, rawClient, type RawClient } from '../helpers/console-server';
+import { box, fx, serve, useStateBoxes } from '../helpers/state-boxes';
+
+requireRoot('PostgreSQL runs as the postgres user, started by this suite');
+useStateBoxes();
+
+/** A loopback TCP proxy to the cluster that can be cut (nothing forwarded, nothing answered) and restored. */
+class CuttableProxy {
+  private readonly server: Server;
+  private readonly pairs = new Set<{ client: Socket; upstream?: Socket }>();
+  private cut = false;
+  port = 0;
+
+  constructor(private readonly target: number) {
+    this.server = createServer((client) => {
+      const pair: { client: Socket; upstream?: Socket } = { client };
+      this.pairs.add(pair);
+      client.on('error', () => undefined);
+      client.on('close', () => {
+        pair.upstream?.destroy();
+        this.pairs.delete(pair);
+      });
+      client.pause();
+      if (!this.cut) this.connect(pair);
+    });
+  }
+
+  listen(): Promise<void> {
+    return new Promise((r) =>
+      this.server.listen(0, '127.0.0.1', () => {
+        this.port = (this.server.address() as AddressInfo).port;
+        r();
+      }),
+    );
+  }
+
+  private connect(pair: { client: Socket; upstream?: Socket }): void {
+    const up = new Socket();
+    pair.upstream = up;
+    up.on('error', () => pair.client.destroy());
+    up.on('close', () => pair.client.destroy());
+    up.connect(this.target, '127.0.0.1', () => {
+      pair.client.on('data', (d) => up.write(d));
+      up.on('data', (d) => pair.client.write(d));
+      if (!this.cut) pair.client.resume();
+      else up.pause();
+    });
+  }
+
+  /** Nothing goes through either way, and new connections get no answer. */
+  blackhole(): void {
+    this.cut = true;
+    for (const p of this.pairs) {
+      p.client.pause();
+      p.upstream?.pause();
+    }
+  }
+
+  restore(): void {
+    this.cut = false;
+    for (const p of this.pairs) {
+      if (!p.upstream) this.connect(p);
+      else {
+        p.client.resume();
+        p.upstream.resume();
+      }
+    }
+  }
+
+  close(): Promise<void> {
+    for (const p of this.pairs) {
+      p.client.destroy();
+      p.upstream?.destroy();
+    }
+    return new Promise((r) => this.server.close(() => r()));
+  }
+}
+
+const proxies: CuttableProxy[] = [];
+afterAll(async () => {
+  for (const p of proxies) await p.close();
+});
+
+let nextId = 1;
+async function intent(c: RawClient, name: string, args: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const id = nextId++;
+  c.send({ t: 'intent', id, name, args });
+  return c.next((f) => f.t === 'result' && f.id === id, 25_000);
+}
+
+/** The state of `api` in the newest fleet snapshot after frame number `after`, once it is `state`. */
+async function apiBecomes(c: RawClient, state: string, after: number): Promise<number> {
+  const at = () => c.frames.findIndex((f, i) => i >= after && f.t === 'snapshot' && f.topic === 'fleet' && (f.data as { services: { name: string; state: string }[] }).services.some((s) => s.name === 'api' && s.state === state));
+  await c.next(() => at() >= 0, 25_000).catch((err: Error) => {
+    throw new Error(`api ${state} on the console's fleet topic: ${err.message}`);
+  });
+  return at();
+}
+
+describe('the database cut off by the network (packets unanswered, not refused)', () => {
+  it('the server keeps answering and updating consoles; what needs the database is refused in words; restored, it works again', async () => {
+    const db = 'partition';
+    await fx.cluster.createDatabase(db);
+    const proxy = new CuttableProxy(fx.cluster.port);
+    proxies.push(proxy);
+    await proxy.listen();
+    const url = `postgres://postgres@127.0.0.1:${proxy.port}/${db}`;
+    const aBox = box('a');
+    const a = await serve(aBox, url);
+    await a.waitLog(/leading \(term 1\)/);
+    const c = await rawClient(aBox.socket);
+    expect((await proveAsRoot(c, aBox.socket)).t).toBe('welcome');
+    c.send({ t: 'subscribe', topics: ['fleet', 'alerts'] });
+    let mark = await apiBecomes(c, 'UP', 0);
+    // Through the proxy while it forwards: a silence is written to the database.
+    const before = await intent(c, 'alerts.silence', { subject: 'api', minutes: 5, reason: 'before the cut' });
+    expect(before).toMatchObject({ ok: true });
+
+    proxy.blackhole();
+    try {
+      // The server's own database calls meet silence now (the shared silences are re-read every 2 s).
+      // It still answers, and its console still gets health as it changes.
+      fx.healthy = false;
+      mark = await apiBecomes(c, 'DOWN', mark + 1);
+      const st = await runCli(['status', '--socket', aBox.socket]);
+      expect(st.stdout).toMatch(/api\s.*DOWN/i);
+      fx.healthy = true;
+      mark = await apiBecomes(c, 'UP', mark + 1);
+
+      // What needs the database is refused, saying why (asked a few times: the first may wait for the timeout).
+      let silence: Record<string, unknown> = {};
+      for (let i = 0; i < 3; i++) silence = await intent(c, 'alerts.silence', { subject: 'api', minutes: 5, reason: 'during the cut' });
+      expect(silence).toMatchObject({ ok: false });
+      expect(String(silence.error)).toMatch(/^not done: state store unreachable \(postgres:\/\/postgres@127\.0\.0\.1:\d+\/partition\): /);
+      const run = await intent(c, 'run.start', { runbook: 'hold-test', target: 'api' });
+      expect(run).toMatchObject({ ok: true, value: { ok: false } });
+      expect(JSON.stringify(run.value)).toMatch(/state store unreachable/);
+      // And still answers, and still probes: api goes down and up again on the console.
+      fx.healthy = false;
+      mark = await apiBecomes(c, 'DOWN', mark + 1);
+      fx.healthy = true;
+      mark = await apiBecomes(c, 'UP', mark + 1);
+      const again = await runCli(['status', '--socket', aBox.socket]);
+      // (Its exit code says whether all is healthy: the state store is not.)
+      expect(again.stdout).toMatch(/api\s.*UP/i);
+    } finally {
+      fx.healthy = true;
+      proxy.restore();
+    }
+
+    // Restored: a silence is written again (bounded: the first asks may still fail fast for a moment).
+    let after: Record<string, unknown> = {};
+    for (let i = 0; i < 30 && after.ok !== true; i++) {
+      after = await intent(c, 'alerts.silence', { subject: 'api', minutes: 5, reason: 'after the cut' });
+      if (after.ok !== true) await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(after, JSON.stringify(after)).toMatchObject({ ok: true });
+    const rows = await fx.cluster.query<{ reason: string }>(db, 'SELECT reason FROM doai_mutes ORDER BY created_at');
+    expect(rows.map((r) => r.reason)).toEqual(['before the cut', 'after the cut']);
+    c.socket.destroy();
+  }, 120_000);
+});
