@@ -126,6 +126,31 @@ export type ApprovalAnswer =
   | { kind: 'reissue' }
   | { kind: 'cancel' };
 
+/**
+ * One approval waiting in a run, as approvers see it: the server's approvals board (SSH sessions)
+ * and, with what the wire adds, `doai-console approve` (src/protocol/approvals.ts ServedApproval).
+ */
+export interface PendingApprovalView {
+  runId: string;
+  runbook: string;
+  title: string;
+  level: string;
+  target: string;
+  host?: string;
+  /** Who started the run, as the server proved them (else the engine's operator name). */
+  requester: string;
+  step: 1 | 2;
+  steps: 1 | 2;
+  /** The flow's phase; 'waiting' is L3's enforced pause before step 2 (nobody can approve yet). */
+  phase: string;
+  requirement: 'declared' | 'proven';
+  /** The exact plan the run will execute (R-APR-8). */
+  plan: readonly string[];
+  step1?: { name: string; identity?: string };
+  /** Seconds left in L3's enforced wait, while it runs (on the flow's monotonic clock). */
+  waitRemainingS?: number;
+}
+
 export interface OutputLine {
   stepId: string;
   stream: OutputStream;

@@ -6,31 +6,15 @@
 // for `doai-console approve` on the socket, the uid the kernel gave), and self-approval is
 // refused by identity (the run's starter as the server proved it).
 import { BatchedStore } from '../core/store';
+import type { PendingApprovalView } from '../core/views';
 import { describeIdentity } from '../approval/identity';
 import type { OpenApproval } from '../approval/engine-hook';
 import type { Principal } from './directory';
 import type { IntentGate } from './gate';
 import { authorize } from './roles';
 
-export interface PendingApproval {
-  runId: string;
-  runbook: string;
-  title: string;
-  level: string;
-  target: string;
-  host?: string;
-  /** The operator who started the run, as the server proved them (else the engine's name). */
-  requester: string;
-  step: 1 | 2;
-  steps: 1 | 2;
-  /** 'waiting': L3's enforced pause before step 2 (nobody can approve yet). */
-  phase: string;
-  requirement: 'declared' | 'proven';
-  plan: readonly string[];
-  step1?: { name: string; identity?: string };
-  /** Set while the flow's monotonic wait runs. */
-  waitRemainingS?: number;
-}
+/** An approval the board lists (the same view `doai-console approve` gets, src/core/views.ts). */
+export type PendingApproval = PendingApprovalView;
 
 export interface BoardSnapshot {
   pending: PendingApproval[];

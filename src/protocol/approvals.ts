@@ -1,34 +1,19 @@
 // `doai-console approve` attached to the server (R-APR-4, R-APR-8, R-SRV-2): the approvals waiting
 // in the server's runs, and approving one. Who approves is the uid the socket proved; the
 // arguments name only which approval.
+import type { PendingApprovalView } from '../core/views';
 
-/** One approval waiting in a server's run, as `approve` lists it. */
-export interface ServedApproval {
+/** One approval waiting in a server's run, as `approve` lists it: the approvers' view plus what the wire adds. */
+export interface ServedApproval extends PendingApprovalView {
   /** What `approve <id>` takes: the request id the requester's form shows, else the run id. */
   id: string;
-  runId: string;
   /** The approval request id on the requester's form (when the server has an approvals folder). */
   requestId?: string;
-  runbook: string;
-  title: string;
-  level: string;
-  target: string;
-  host?: string;
-  /** Who started the run, as the server proved them. */
-  requester: string;
   requesterUid?: number;
-  step: 1 | 2;
-  steps: 1 | 2;
-  /** The flow's phase; 'waiting' is L3's enforced pause before step 2 (nobody can approve yet). */
-  phase: string;
-  requirement: 'declared' | 'proven';
-  /** The exact plan the run will execute (R-APR-8), and its SHA-256 (hex). */
-  plan: string[];
+  /** SHA-256 (hex) of the plan. */
   planDigest: string;
   /** Seconds since this step was first asked for. */
   ageS: number;
-  step1?: { name: string; identity?: string };
-  waitRemainingS?: number;
 }
 
 export type ApproveOutcome =

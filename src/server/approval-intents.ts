@@ -84,24 +84,12 @@ export function createServedApprovals(ctx: ConsoleContext, gate: IntentGate): Se
     const at = since.get(`${p.runId}:${p.step}`) ?? now();
     return {
       id: requestId ?? p.runId,
-      runId: p.runId,
       ...(requestId ? { requestId } : {}),
-      runbook: p.runbook,
-      title: p.title,
-      level: p.level,
-      target: p.target,
-      ...(p.host ? { host: p.host } : {}),
-      requester: p.requester,
+      ...p,
       ...(uid !== undefined ? { requesterUid: uid } : {}),
-      step: p.step,
-      steps: p.steps,
-      phase: p.phase,
-      requirement: p.requirement,
       plan: [...p.plan],
       planDigest: planDigest(p.plan),
       ageS: Math.max(0, Math.round((now().getTime() - at.getTime()) / 1000)),
-      ...(p.step1 ? { step1: p.step1 } : {}),
-      ...(p.waitRemainingS !== undefined ? { waitRemainingS: p.waitRemainingS } : {}),
     };
   };
   const pending = (): ServedApproval[] => board.getSnapshot().pending.map(serve);
