@@ -6,48 +6,22 @@
 // Static imports load with their module; a dynamic import only when its line runs, so only those
 // on this path are followed (the standalone branch's and main's are not).
 import { describe, expect, it } from 'vitest';
-import { build, type Plugin } from 'esbuild';
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
+import { dynamicImportsOnPath, graphOf, moduleGraph } from '../helpers/module-graph';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
-const ON_PATH: Record<string, string[]> = {
-  'src/cli/entry.ts': ['src/cli/interactive.ts', 'src/cli/fast-start.ts'],
-  'src/cli/fast-start.ts': ['src/cli/interactive.ts'],
-  'src/cli/interactive.ts': ['src/cli/interactive-attached.ts'],
-};
-
-const onAttachedPath: Plugin = {
-  name: 'dynamic-imports-on-the-attached-path',
-  setup(b) {
-    b.onResolve({ filter: /.*/ }, async (args) => {
-      if (args.kind !== 'dynamic-import' || args.pluginData === 'resolving') return undefined;
-      const r = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: 'resolving' });
-      const allowed = ON_PATH[path.relative(root, args.importer)];
-      // Any other dynamic import (a package's optional part, a screen's later chunk) is not loaded at start.
-      return allowed?.includes(path.relative(root, r.path)) ? r : { path: args.path, external: true };
-    });
+const onAttachedPath = dynamicImportsOnPath(
+  'dynamic-imports-on-the-attached-path',
+  {
+    'src/cli/entry.ts': ['src/cli/interactive.ts', 'src/cli/fast-start.ts'],
+    'src/cli/fast-start.ts': ['src/cli/interactive.ts'],
+    'src/cli/interactive.ts': ['src/cli/interactive-attached.ts'],
   },
-};
+  // Any other dynamic import (a package's optional part, a screen's later chunk) is not loaded at start.
+  'external',
+);
 
 async function attachedGraph(): Promise<{ inputs: string[]; packages: string[] }> {
-  const result = await build({
-    plugins: [onAttachedPath],
-    entryPoints: [path.join(root, 'src/cli/entry.ts')],
-    bundle: true,
-    write: false,
-    metafile: true,
-    platform: 'node',
-    format: 'esm',
-    jsx: 'automatic',
-    packages: 'external',
-    logLevel: 'silent',
-    absWorkingDir: root,
-  });
-  const meta = result.metafile!;
-  const packages = Object.values(meta.outputs).flatMap((o) => o.imports.filter((i) => i.external && i.kind !== 'dynamic-import').map((i) => i.path));
-  return { inputs: Object.keys(meta.inputs), packages };
+  const { inputs, externals } = await graphOf('src/cli/entry.ts', [onAttachedPath]);
+  return { inputs, packages: externals.filter((i) => i.kind !== 'dynamic-import').map((i) => i.path) };
 }
 
 /** Config validation, probing, the engine and the record writers: the server's, never the attached console's. */
@@ -78,19 +52,7 @@ describe('the attached console at start (bin → entry → fast start → intera
   });
 
   it('the check can fail: the standalone branch of the same module does load the prober', async () => {
-    const result = await build({
-      entryPoints: [path.join(root, 'src/cli/interactive.ts')],
-      bundle: true,
-      write: false,
-      metafile: true,
-      platform: 'node',
-      format: 'esm',
-      jsx: 'automatic',
-      packages: 'external',
-      logLevel: 'silent',
-      absWorkingDir: root,
-    });
-    const everything = Object.keys(result.metafile!.inputs);
+    const everything = await moduleGraph('src/cli/interactive.ts');
     expect(everything).toContain('src/health/fleet-store.ts');
     expect(everything).toContain('src/cli/context.ts');
   });

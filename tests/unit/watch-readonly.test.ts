@@ -2,38 +2,8 @@
 // exactly as esbuild sees it; none of the modules that can change the fleet or the records may be
 // in its module graph, so no key, bug or plugin in that process can reach them.
 import { describe, expect, it } from 'vitest';
-import { build, type Plugin } from 'esbuild';
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
 import { commands, registryFor } from '../../src/commands/registry';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
-function bundleOf(entry: string, plugins: Plugin[] = []) {
-  return build({
-    plugins,
-    entryPoints: [path.join(root, entry)],
-    bundle: true,
-    write: false,
-    metafile: true,
-    platform: 'node',
-    format: 'esm',
-    jsx: 'automatic',
-    // Packages are not ours to audit here, except the SSH client, which must not be reachable.
-    packages: 'external',
-    logLevel: 'silent',
-    absWorkingDir: root,
-  });
-}
-
-async function moduleGraph(entry: string, plugins: Plugin[] = []): Promise<string[]> {
-  return Object.keys((await bundleOf(entry, plugins)).metafile!.inputs);
-}
-
-/** The packages and node: modules the entry's graph imports. */
-async function externalsOf(entry: string): Promise<string[]> {
-  return Object.values((await bundleOf(entry)).metafile!.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path));
-}
+import { dynamicImportsOnPath, externalsOf, moduleGraph, staticOnly } from '../helpers/module-graph';
 
 /** Modules that start, stop, approve, sign or write records: never in the wall screen. */
 const FORBIDDEN = [
@@ -98,26 +68,13 @@ describe('watch mode module graph', () => {
  * is followed (attaching to a server is part of watch).
  */
 async function watchEntryGraph(): Promise<string[]> {
-  const onPath: Record<string, string[]> = {
+  const onPath = {
     'src/cli/entry.ts': ['src/cli/fast-start.ts', 'src/cli/main.ts'],
     'src/cli/fast-start.ts': [],
     'src/cli/main.ts': ['src/cli/watch.ts'],
   };
-  return moduleGraph('src/cli/entry.ts', [
-    {
-      name: 'dynamic-imports-on-the-watch-path',
-      setup(b) {
-        b.onResolve({ filter: /.*/ }, async (args) => {
-          if (args.kind !== 'dynamic-import' || args.pluginData === 'resolving') return undefined;
-          const importer = path.relative(root, args.importer);
-          const allowed = onPath[importer];
-          if (!allowed) return undefined; // inside the wall screen's graph: followed
-          const r = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: 'resolving' });
-          return allowed.includes(path.relative(root, r.path)) ? r : { path: args.path, external: true };
-        });
-      },
-    },
-  ]);
+  // Inside the wall screen's graph every dynamic import is followed.
+  return moduleGraph('src/cli/entry.ts', [dynamicImportsOnPath('dynamic-imports-on-the-watch-path', onPath, 'followed')]);
 }
 
 /** File writers: never loaded by the wall screen, not even unused. */
@@ -177,14 +134,6 @@ describe('attached watch module graph', () => {
     expect(leaked).toContain('src/health/fleet-store.ts');
   });
 });
-
-/** Only what loads with the module itself: dynamic imports are left out (they load when their line runs). */
-const staticOnly: Plugin = {
-  name: 'static-imports-only',
-  setup(b) {
-    b.onResolve({ filter: /.*/ }, (args) => (args.kind === 'dynamic-import' ? { path: args.path, external: true } : undefined));
-  },
-};
 
 describe('attached operator console module graph (R-SRV-3)', () => {
   it('is the screens and the socket client: no engine, runbook loader, lock, journal, approval or any writer', async () => {
