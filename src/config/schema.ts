@@ -280,7 +280,7 @@ export const configSchema = z.strictObject({
        * How long a run waits before its next step while the database does not answer (the lock is
        * confirmed before every step after the first); then it ends INTERRUPTED.
        */
-      unreachable_wait_s: z.number().min(1).max(3600, 'at most 3600 s (an hour)').default(120),
+      unreachable_wait_s: z.number().min(1, 'at least 1 s').max(3600, 'at most 3600 s (an hour): a run that long without its lock confirmed is better ended').default(120),
       /** This box's name for the other boxes (their `peers` key, the audit line's "on <box>"); default: the hostname. */
       box_name: z.string().regex(BOX_NAME, 'a box name of letters, digits, . _ - (at most 63)').optional(),
       /** The Ed25519 key this server signs cross-box approvals with (made on first start, owner-only); default `<state_dir>/state-server-ed25519.key`. */

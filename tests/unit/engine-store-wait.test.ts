@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/audit/emergency-log';
+import { parseConfig } from '../../src/config/load';
 import { configSchema } from '../../src/config/schema';
 import { realClock } from '../../src/core/clock';
 import { createRunEngine } from '../../src/runbook/engine';
@@ -207,5 +208,27 @@ describe('engine: the lock is confirmed before each step after the first', () =>
     e.confirm(r.runId);
     expect(await e.waitFor(r.runId)).toBe('success');
     expect(e.getOutput(r.runId, 20).some((l) => l.line.includes('waiting for the state store'))).toBe(false);
+  });
+});
+
+describe('state.unreachable_wait_s', () => {
+  const yaml = (v: string) => `hosts: [{ name: h1, address: 127.0.0.1 }]\nservices: [{ name: api, host: h1 }]\nstate:\n  backend: postgres\n  unreachable_wait_s: ${v}\n`;
+  const problem = (v: string): string => {
+    try {
+      parseConfig(yaml(v), 'console.yaml', { configDir: dir, home: dir, env: {} });
+    } catch (err) {
+      return (err as Error).message;
+    }
+    return 'accepted';
+  };
+  it('defaults to 120 s, takes 1..3600, and refuses anything else saying what it takes', () => {
+    expect(configSchema.parse({}).state.unreachable_wait_s).toBe(120);
+    expect(configSchema.parse({ state: { backend: 'postgres' } }).state.unreachable_wait_s).toBe(120);
+    expect(problem('30')).toBe('accepted');
+    expect(problem('0')).toBe('console.yaml:5:23: state.unreachable_wait_s: expected a number >= 1 (at least 1 s), found 0');
+    expect(problem('7200')).toBe(
+      'console.yaml:5:23: state.unreachable_wait_s: expected a number <= 3600 (at most 3600 s (an hour): a run that long without its lock confirmed is better ended), found 7200',
+    );
+    expect(problem('soon')).toBe('console.yaml:5:23: state.unreachable_wait_s: expected a number, found "soon"');
   });
 });
