@@ -68,6 +68,7 @@ export function resolveRef(ref: string, scope: RunScope): string {
     const s = scope.service;
     if (!s) throw new Error(`{{${ref}}} needs a service target`);
     if (name === 'unit') return checkedUnit(s);
+    if (name === 'kind') return serviceKinds(s).join(',');
     if (name === 'proxy_unit') {
       if (s.proxy === undefined) throw new Error(`service "${s.name}" has no proxy; add proxy: <the name of its proxy service> to it in the config`);
       const proxy = scope.services?.find((o) => o.name === s.proxy);

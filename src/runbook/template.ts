@@ -6,7 +6,8 @@ import { shellQuote } from '../ssh/quote';
 /** Variables a runbook may use, by root. `params.*` is checked against the runbook's params. */
 export const TEMPLATE_VARS = {
   // proxy_unit: the unit of the service named by the target's proxy: (its role in the config).
-  service: ['name', 'unit', 'host', 'health_url', 'websocket_url', 'app_dir', 'proxy_unit'],
+  // kind: the service's kinds joined by commas (`uvicorn,compose`), for a step that acts per kind.
+  service: ['name', 'unit', 'host', 'health_url', 'websocket_url', 'app_dir', 'proxy_unit', 'kind'],
   // orchestrator_unit / proxy_unit: the units of the host's orchestrator service and its proxy.
   host: ['name', 'address', 'user', 'port', 'snapshot_dir', 'backup_dir', 'instance_id', 'orchestrator_unit', 'proxy_unit'],
   run: ['stamp', 'id', 'operator'],

@@ -238,18 +238,21 @@ describe('fit: the seed 002 runbooks start only on services of their kind', () =
 });
 
 describe('api-restart (seed 002 Type 1 "Backend API 서버 다운")', () => {
-  it('docker: restarted, but /api/health says {"status":"degraded"}: failed, and git-rollback is offered', async () => {
+  it('docker (its kind includes compose): restarted, but /api/health says {"status":"degraded"}: failed, and git-rollback is offered', async () => {
     host.answer('/api/health', { status: 200, body: '{"status":"degraded"}' });
     const e = host.engine();
     const r = await host.run(e, 'api-restart', 'predictor');
     expect(r.outcome).toBe('failed');
     expect(r.steps).toEqual(['cause:ok', 'restart:ok', 'health:failed']);
     expect(r.detail('health')).toContain('the JSON field "status" is "degraded", expected "ok"');
+    // The predictor's kind includes compose: restarted with docker compose, not as a local process.
+    expect(r.output('restart')).toContain('mode: docker (service kind uvicorn,model,access-db,compose)');
+    expect(host.calls()).toContain(`docker|${join(host.dir, 'routing', 'deploy', 'docker')}|compose restart predictor`);
     expect(r.escalateTo).toBe('git-rollback');
     expect(host.audit('API_RESTART')).toEqual(['START', 'STEP1_APPROVED by auto', 'SERVICE_RESTARTED', expect.stringMatching(/^STEP_FAILED health - still failing after 12 attempts: .*"status" is "degraded", expected "ok"$/), 'FAILED - Rollback offered']);
   });
 
-  it('local: the old uvicorn of this app is ended, a new one started detached from the virtualenv, status ok', async () => {
+  it('local (its kind has no compose): the old uvicorn of this app is ended, a new one started detached from the virtualenv, status ok', async () => {
     const app = join(host.dir, 'routing-local');
     const venvBin = join(app, '.venv', 'bin');
     mkdirSync(venvBin, { recursive: true });
@@ -269,8 +272,11 @@ console.log('Uvicorn running on port ' + port);\n`,
     await until('the old uvicorn to run', () => spawnSync('/usr/bin/pgrep', ['-f', 'uvicorn backend.run_api:app'], { encoding: 'utf8' }).stdout.includes(String(old.pid)));
     const log = join(app, 'backend.log');
     const e = host.engine();
-    const r = await host.run(e, 'api-restart', 'routing-api', { mode: 'local', port: String(uvicornPort), log_file: log });
+    // No mode given: routing-api's kind is uvicorn alone, so it runs as a local process.
+    const r = await host.run(e, 'api-restart', 'routing-api', { port: String(uvicornPort), log_file: log });
     expect(r.outcome, JSON.stringify(r.steps) + r.output('restart') + r.detail('health')).toBe('success');
+    expect(r.output('restart')).toContain('mode: local (service kind uvicorn)');
+    expect(host.calls()).toEqual([]);
     expect(r.output('restart')).toContain(`ended uvicorn pid ${old.pid}`);
     await until('the old uvicorn to exit', () => old.exitCode !== null || old.signalCode !== null);
     const body = JSON.parse(await (await fetch(`http://127.0.0.1:${uvicornPort}/api/health`)).text()) as { status: string; pid: number };

@@ -176,8 +176,10 @@ describe('dry run of each seed 002/003 built-in: every command with its host, in
     const model = (await dryRun('model-restore')).lines;
     expect(at(model, "'v20250901' && md5sum -c")).toBeLessThan(at(model, 'cp -a --'));
     expect(model.slice(at(model, 'cp -a --')).some((l) => l.includes("mv -- \"$s\" \"$m/latest\"") && l.includes('md5sum -c'))).toBe(true);
-    // The health check of api-restart reads the JSON field, not only the status code.
-    expect((await dryRun('api-restart')).lines.at(-1)).toContain('expect 200 and JSON status="ok"');
+    // api-restart restarts as the service runs (its kind), and its health check reads the JSON field.
+    const api = (await dryRun('api-restart')).lines;
+    expect(api[1]).toContain("mode='auto'; k='uvicorn,model,access-db,compose'; if [ \"$mode\" = auto ]; then case \",$k,\" in *,compose,*) mode=docker;;");
+    expect(api.at(-1)).toContain('expect 200 and JSON status="ok"');
   });
 
   it('port-kill names the process it will end, with its command line, in the plan (a separate, approved runbook)', async () => {
