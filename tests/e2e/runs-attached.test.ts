@@ -101,6 +101,47 @@ async function runInStep(runbook: string, stepId: string, after: Set<string>): P
 
 const known = () => new Set(journals().flatMap((j) => j.events.filter((e) => e.type === 'run.started').map((e) => String(e.runId))));
 
+type AttachedConsole = ReturnType<typeof attachConsole>;
+
+/** crash-loop, a console attached, L1 started from the dashboard: returned once the run is in verify. */
+async function l1InVerify(): Promise<{ a: AttachedConsole; runId: string }> {
+  await fault('crash-loop');
+  const a = attachConsole();
+  await a.term.waitFor(/attached to \S*console\.sock/, 30_000);
+  await a.term.waitFor(/doai-orchestrator\s+DOWN/, 40_000);
+  const before = known();
+  a.term.send(key('runbook.l1', 'dashboard'));
+  return { a, runId: await runInStep('l1-soft-reset', 'verify', before) };
+}
+
+/** A console attached with the L2 form open on doai-orchestrator (the third service); the screen then. */
+async function l2FormOpen(until: RegExp): Promise<{ a: AttachedConsole; form: string }> {
+  const a = attachConsole();
+  await a.term.waitFor(/doai-orchestrator\s+UP/, 30_000);
+  a.term.send('Down');
+  await new Promise((r) => setTimeout(r, 150));
+  a.term.send('Down');
+  await a.term.waitFor(/› doai-orchestrator/, 10_000);
+  a.term.send(key('runbook.l2', 'dashboard'));
+  const asked = await a.term.waitFor(/restart anyway with L2 Service Reset\? \(y\/n\)|SERVICE RESET CONFIRMATION/, 20_000);
+  if (/restart anyway/.test(asked)) a.term.send('y');
+  return { a, form: await a.term.waitFor(until, 20_000) };
+}
+
+/** The console's process gets `signal`; its screen once it has exited. */
+async function kill(c: AttachedConsole, signal: NodeJS.Signals): Promise<string> {
+  process.kill(c.pid(), signal);
+  return c.term.waitFor(/\[exit \d+\]/, 15_000);
+}
+
+/** The next console: attached, then the run screen opened on the run the server has. */
+async function reattach(): Promise<AttachedConsole> {
+  const b = attachConsole();
+  await b.term.waitFor(/attached to \S*console\.sock/, 30_000);
+  b.term.send(key('run.open', 'dashboard'));
+  return b;
+}
+
 beforeAll(async () => {
   demo = await serveDemo();
   dir = dirname(demo.configPath);
@@ -126,21 +167,12 @@ afterAll(async () => {
 
 describe('runs belong to the server', () => {
   it('SIGKILL the console during L1 verify: the run goes on; the next console shows it with its output from the start and sees it end', async () => {
-    await fault('crash-loop');
-    const a = attachConsole();
-    await a.term.waitFor(/attached to \S*console\.sock/, 30_000);
-    await a.term.waitFor(/doai-orchestrator\s+DOWN/, 40_000);
-    const before = known();
-    a.term.send(key('runbook.l1', 'dashboard'));
-    const runId = await runInStep('l1-soft-reset', 'verify', before);
-    process.kill(a.pid(), 'SIGKILL');
-    await a.term.waitFor(/\[exit \d+\]/, 15_000);
+    const { a, runId } = await l1InVerify();
+    await kill(a, 'SIGKILL');
     // The box comes back while nobody watches: the server's verify sees it.
     await fault('clear');
 
-    const b = attachConsole();
-    await b.term.waitFor(/attached to \S*console\.sock/, 30_000);
-    b.term.send(key('run.open', 'dashboard'));
+    const b = await reattach();
     // root: the proven user of the socket, not DOAI_OPERATOR.
     const shown = await b.term.waitFor(/L1 Soft Reset · doai-orchestrator · root · (RUNNING|SUCCESS)/, 20_000);
     // From the start: the restart step done before this console existed.
@@ -165,26 +197,13 @@ describe('runs belong to the server', () => {
   }, 150_000);
 
   it('an L2 approval form left by a dropped session (SIGHUP) comes back in the next console with the same code, and is answered there', async () => {
-    const a = attachConsole();
-    await a.term.waitFor(/doai-orchestrator\s+UP/, 30_000);
-    // The third service of the list.
-    a.term.send('Down');
-    await new Promise((r) => setTimeout(r, 150));
-    a.term.send('Down');
-    await a.term.waitFor(/› doai-orchestrator/, 10_000);
-    a.term.send(key('runbook.l2', 'dashboard'));
-    const asked = await a.term.waitFor(/restart anyway with L2 Service Reset\? \(y\/n\)|SERVICE RESET CONFIRMATION/, 20_000);
-    if (/restart anyway/.test(asked)) a.term.send('y');
-    const form = await a.term.waitFor(/Code ([0-9A-F]{6}) · valid/, 20_000);
+    const { a, form } = await l2FormOpen(/Code ([0-9A-F]{6}) · valid/);
     const code = /Code ([0-9A-F]{6}) · valid/.exec(form)![1]!;
-    process.kill(a.pid(), 'SIGHUP');
-    expect(await a.term.waitFor(/\[exit \d+\]/, 15_000)).toContain('[exit 129]');
+    expect(await kill(a, 'SIGHUP')).toContain('[exit 129]');
     // Nothing was decided: the request is still pending in the server.
     expect(audit().some((l) => /L2_SERVICE_RESET: (INTERRUPTED|CANCELLED|STEP1_REJECTED)/.test(l))).toBe(false);
 
-    const b = attachConsole();
-    await b.term.waitFor(/attached to \S*console\.sock/, 30_000);
-    b.term.send(key('run.open', 'dashboard'));
+    const b = await reattach();
     const back = await b.term.waitFor(/SERVICE RESET CONFIRMATION — doai-orchestrator/, 20_000);
     expect(back).toContain(`Code ${code}`);
     // Answered here: the code, then a name (declared by the proven operator).
@@ -206,16 +225,7 @@ describe('runs belong to the server', () => {
   }, 150_000);
 
   it('an L2 form in an attached console advances by itself when another OS user runs `doai-console approve <id>` against the server', async () => {
-    const a = attachConsole();
-    await a.term.waitFor(/doai-orchestrator\s+UP/, 30_000);
-    a.term.send('Down');
-    await new Promise((r) => setTimeout(r, 150));
-    a.term.send('Down');
-    await a.term.waitFor(/› doai-orchestrator/, 10_000);
-    a.term.send(key('runbook.l2', 'dashboard'));
-    const asked = await a.term.waitFor(/restart anyway with L2 Service Reset\? \(y\/n\)|SERVICE RESET CONFIRMATION/, 20_000);
-    if (/restart anyway/.test(asked)) a.term.send('y');
-    const form = await a.term.waitFor(/doai-console approve ([0-9a-f]{8})/, 20_000);
+    const { a, form } = await l2FormOpen(/doai-console approve ([0-9a-f]{8})/);
     const id = /doai-console approve ([0-9a-f]{8})/.exec(form)![1]!;
     // nobody, on the server's socket (no config, no approvals folder of their own).
     const { spawn } = await import('node:child_process');
@@ -255,12 +265,7 @@ describe('runs belong to the server', () => {
   }, 120_000);
 
   it('SIGKILL the server mid-run: started again it records the run INTERRUPTED in its step, and a console resumes it', async () => {
-    await fault('crash-loop');
-    const a = attachConsole();
-    await a.term.waitFor(/doai-orchestrator\s+DOWN/, 40_000);
-    const before = known();
-    a.term.send(key('runbook.l1', 'dashboard'));
-    const runId = await runInStep('l1-soft-reset', 'verify', before);
+    const { a, runId } = await l1InVerify();
     await server!.stop('SIGKILL');
     await a.term.waitFor(/reconnecting/, 15_000);
     await fault('clear');
