@@ -4,13 +4,19 @@
 // connections unanswered, so every database call of the server meets silence rather than a refusal.
 // The server must keep its event loop: `status` answers, a console attached to it sees a service go
 // DOWN and come back UP while the database is cut off, and what needs the database (a silence, a
-// run's lock) is refused in words. Restored, the same calls work again. Nothing here measures time.
+// run's lock) is refused in words. Restored, the same calls work again. And a run whose step 1 ends
+// during the cut does not start step 2: its console shows "waiting for the state store before step
+// 2" until the database answers, then the run goes on (WAITING, marked LATE, and CONTINUED in the
+// box's emergency.log). Nothing here measures time.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, Socket, type Server } from 'node:net';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it, afterAll } from 'vitest';
 import { requireRoot } from '../helpers/requirements';
 import { runCli } from '../helpers/cli';
-import { proveAsRoot, rawClient, type RawClient } from '../helpers/console-server';
+import { proveAsRoot, rawClient, waitUntil, type RawClient } from '../helpers/console-server';
 import { box, fx, serve, useStateBoxes } from '../helpers/state-boxes';
 
 requireRoot('PostgreSQL runs as the postgres user, started by this suite');
@@ -169,6 +175,86 @@ describe('the database cut off by the network (packets unanswered, not refused)'
     expect(after, JSON.stringify(after)).toMatchObject({ ok: true });
     const rows = await fx.cluster.query<{ reason: string }>(db, 'SELECT reason FROM doai_mutes ORDER BY created_at');
     expect(rows.map((r) => r.reason)).toEqual(['before the cut', 'after the cut']);
+    c.socket.destroy();
+  }, 120_000);
+
+  it("a run's step 2 does not start while the database is cut off: the console shows it waiting for the state store; restored, it runs", async () => {
+    const db = 'partition_run';
+    await fx.cluster.createDatabase(db);
+    const proxy = new CuttableProxy(fx.cluster.port);
+    proxies.push(proxy);
+    await proxy.listen();
+    const url = `postgres://postgres@127.0.0.1:${proxy.port}/${db}`;
+    const aBox = box('a', { state: { backend: 'postgres', url_env: 'DOAI_PG_URL', unreachable_wait_s: 90 } });
+    writeFileSync(
+      join(aBox.dir, 'runbooks', 'nap-check.yaml'),
+      stringify({
+        id: 'nap-check',
+        level: 'L1',
+        audit_name: 'NAP_CHECK',
+        title: { ko: '쉬고 확인', en: 'Nap then check' },
+        description: { ko: '잠깐 쉬고 상태 확인', en: 'Sleeps, then checks health' },
+        approval: 'auto',
+        target: 'service',
+        steps: [
+          { id: 'nap', kind: 'wait', seconds: 3 },
+          { id: 'check', kind: 'http', title: { ko: '상태 확인', en: 'Health check' }, url: '{{service.health_url}}', timeout_s: 5, expect_status: 200 },
+        ],
+      }),
+    );
+    const a = await serve(aBox, url);
+    await a.waitLog(/leading \(term 1\)/);
+    const c = await rawClient(aBox.socket);
+    expect((await proveAsRoot(c, aBox.socket)).t).toBe('welcome');
+    c.send({ t: 'subscribe', topics: ['console'] });
+    const started = await intent(c, 'run.start', { runbook: 'nap-check', target: 'api' });
+    expect(started).toMatchObject({ ok: true, value: { ok: true } });
+    const runId = (started.value as { runId: string }).runId;
+    type Step = { id: string; state: string; detail?: string };
+    type Run = { runId: string; state: string; steps: Step[] };
+    const run = () => {
+      const snaps = c.frames.filter((f) => f.t === 'snapshot' && f.topic === 'console');
+      return ((snaps.at(-1)?.data as { runs?: Run[] } | undefined)?.runs ?? []).find((r) => r.runId === runId);
+    };
+    await waitUntil('step 1 running', () => run()?.steps.find((s) => s.id === 'nap')?.state === 'running', 20_000);
+    proxy.blackhole();
+    try {
+      const waiting = await waitUntil(
+        'step 2 waiting for the state store, on the console',
+        () => {
+          const r = run();
+          const check = r?.steps.find((s) => s.id === 'check');
+          return check?.detail === 'waiting for the state store before step 2' ? r : undefined;
+        },
+        30_000,
+      );
+      expect(waiting.state).toBe('running');
+      expect(waiting.steps.map((s) => [s.id, s.state])).toEqual([
+        ['nap', 'ok'],
+        ['check', 'pending'],
+      ]);
+      // Still waiting a while later: the step does not start without the database.
+      await new Promise((r) => setTimeout(r, 2000));
+      expect(run()?.steps.find((s) => s.id === 'check')?.state).toBe('pending');
+    } finally {
+      proxy.restore();
+    }
+    const done = await waitUntil('the run to end', () => (run()?.state !== 'running' ? run() : undefined), 60_000);
+    expect(done.state).toBe('success');
+    expect(done.steps.map((s) => [s.id, s.state])).toEqual([
+      ['nap', 'ok'],
+      ['check', 'ok'],
+    ]);
+    // Both lines reach this box's emergency.log from the database; the one said during the cut marked LATE.
+    const log = () => {
+      try {
+        return readFileSync(join(aBox.dir, 'state', 'emergency.log'), 'utf8');
+      } catch {
+        return '';
+      }
+    };
+    await waitUntil('the lines in emergency.log', () => /NAP_CHECK: SUCCESS/.test(log()) || undefined, 30_000);
+    expect(log()).toMatch(/NAP_CHECK: WAITING for the state store before step 2 \(LATE: [^\n]+\)\n(.*\n)*.*NAP_CHECK: CONTINUED - the state store answered before step 2 \(waited \d+ s\)\n/);
     c.socket.destroy();
   }, 120_000);
 });
