@@ -10,6 +10,7 @@ import type { ObservedRuns } from '../watch/merged-runs';
 import type { WallRunsSnapshot } from '../protocol/health';
 import { WALL_OUTPUT_LINES } from '../protocol/health';
 import type { FinishedRun, RunOwner } from '../watch/live-runs';
+import { promptWithoutCode } from '../runbook/event-records';
 
 export const RUNS_CHANNEL = 'doai_runs';
 const PUBLISH_MS = 200;
@@ -28,9 +29,8 @@ function revive(text: string): unknown {
  * requester's own form shows (whoever reads it to the approver is the proof of a declared approval).
  */
 export function shareable(run: RunView): RunView {
-  if (run.prompt?.kind !== 'approval' || run.prompt.code === undefined) return run;
-  const { code: _code, ...prompt } = run.prompt;
-  return { ...run, prompt };
+  const prompt = promptWithoutCode(run.prompt);
+  return prompt === run.prompt ? run : { ...run, prompt };
 }
 
 /** Writes this server's runs to the database whenever they change. */
