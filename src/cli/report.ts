@@ -9,11 +9,12 @@ import { UserError } from './exit';
 import { operatorName } from '../config/operator';
 import { incidentRecordsFor } from '../state/pg-incidents';
 
-export function incidentStoreFor(loaded: LoadedConfig, lang: Lang) {
+/** The store `report` reads, and what closes its database connection (a server answers many reports). */
+export function incidentStoreFor(loaded: LoadedConfig, lang: Lang): { store: ReturnType<typeof createIncidentStore>; close: () => void } {
   const { config, paths } = loaded;
   // postgres: every box's incidents, from the database (this box's copy while it is away).
   const records = incidentRecordsFor(config.state, join(paths.stateDir, 'incidents'));
-  return createIncidentStore({
+  const store = createIncidentStore({
     dir: join(paths.stateDir, 'incidents'),
     ...(records ? { records } : {}),
     reportsDir: paths.incidentsDir,
@@ -27,10 +28,19 @@ export function incidentStoreFor(loaded: LoadedConfig, lang: Lang) {
     hostOf: (s) => config.services.find((x) => x.name === s)?.host,
     pollMs: 0,
   });
+  return { store, close: () => records?.close?.() };
 }
 
 export function reportCommand(loaded: LoadedConfig, wanted: string | undefined, opts: { lang: Lang }): { markdown: string; path: string } {
-  const store = incidentStoreFor(loaded, opts.lang);
+  const { store, close } = incidentStoreFor(loaded, opts.lang);
+  try {
+    return reportFrom(store, loaded, wanted);
+  } finally {
+    close();
+  }
+}
+
+function reportFrom(store: ReturnType<typeof createIncidentStore>, loaded: LoadedConfig, wanted: string | undefined): { markdown: string; path: string } {
   const dir = join(loaded.paths.stateDir, 'incidents');
   const all = store.getSnapshot().incidents;
   if (!all.length) {

@@ -117,6 +117,12 @@ describe('incidents across boxes (PostgreSQL)', () => {
       reports.push(r.stdout);
     }
     expect(reports[1]).toBe(reports[0]);
+    // A server answers many reports: each one's database connection is closed after it (none left open).
+    const conns = async () =>
+      (await fx.cluster.query<{ n: number }>(db, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name LIKE 'doai-console incidents%'", [db]))[0]!.n;
+    const before = await conns();
+    for (let i = 0; i < 3; i++) expect((await runCli(['report', id, '--socket', bBox.socket])).code).toBe(0);
+    await waitUntilAsync('the reports\' connections to be closed', async () => (await conns()) === before);
 
     // `stats` counts every box's incidents from the database: on B through its server, and on a box
     // C whose server never ran (it has no copy of any incident) — A's incident, resolved, on both.
