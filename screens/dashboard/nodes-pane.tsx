@@ -10,6 +10,7 @@ import { formatLatency } from '../shared/format';
 import { windowStart } from './services-pane';
 import { percentText, ratioBar } from './fleet-layout';
 import { PaneTitle } from './alerts-pane';
+import { styledPieces, type Piece } from '../shared/styled-line';
 
 /** "45s", "12m", "3h05m", "2d04h": how long ago, coarse enough to read at a glance. */
 export function agoShort(ms: number): string {
@@ -178,45 +179,41 @@ export function NodesPane({ snapshot, nodes, websocket, filter, cursor, height, 
     // the cursor moves down a column and on to the top of the next.
     const start = windowStart(cursor, nodes.length, rows * grid.columns);
     const shown = rows > 0 ? nodes.slice(start, start + rows * grid.columns) : [];
-    const cellOf = (n: NodeView, index: number): ReactNode => {
+    // A cell is a list of pieces; a row joins its cells' pieces into one line (styled-line.tsx).
+    const cellOf = (n: NodeView, index: number): Piece[] => {
       const selected = focused && start + index === cursor;
       const state = nodeState(n);
       const hb = n.lastHeartbeat ? t(lang, 'nodes.ago', { t: agoShort(now.getTime() - n.lastHeartbeat.getTime()) }) : t(lang, 'nodes.never');
       const high = n.errorRate !== undefined && n.errorRate > snapshot.errorRateThreshold;
-      return (
-        <Text key={`${n.source}/${n.id}`} bold={selected}>
-          <Text color="cyan">{fit(selected ? '›' : '', cols.marker)}</Text>
-          <Text inverse={selected}>{fit(n.id, cols.id)}</Text>
-          {' '}
-          <Text color={STATE_COLOR[state]} bold={state !== 'ONLINE'}>
-            {fit(state, cols.state)}
-          </Text>
-          {' '}
-          <Text color={n.online ? undefined : 'red'}>{fit(hb, cols.heartbeat, 'right')}</Text>
-          {' '}
-          <Text color={high ? 'red' : undefined} dimColor={n.errorRate === undefined}>
-            {fit(n.errorRate === undefined ? '—' : `${(n.errorRate * 100).toFixed(1)}%`, cols.err, 'right')}
-          </Text>
-          {labelsWidth >= 6 ? <Text dimColor>{` ${fit(n.labels.join(' '), labelsWidth)}`}</Text> : null}
-        </Text>
-      );
+      const bold = selected;
+      return [
+        { text: fit(selected ? '›' : '', cols.marker), color: 'cyan', bold },
+        { text: fit(n.id, cols.id), inverse: selected, bold },
+        { text: ' ' },
+        { text: fit(state, cols.state), color: STATE_COLOR[state], bold: bold || state !== 'ONLINE' },
+        { text: ' ' },
+        { text: fit(hb, cols.heartbeat, 'right'), color: n.online ? undefined : 'red', bold },
+        { text: ' ' },
+        { text: fit(n.errorRate === undefined ? '—' : `${(n.errorRate * 100).toFixed(1)}%`, cols.err, 'right'), color: high ? 'red' : undefined, dimColor: n.errorRate === undefined, bold },
+        ...(labelsWidth >= 6 ? [{ text: ` ${fit(n.labels.join(' '), labelsWidth)}`, dimColor: true, bold }] : []),
+      ];
     };
     const lines = Math.min(rows, shown.length);
     for (let r = 0; r < lines; r++) {
-      const cells: ReactNode[] = [];
+      const pieces: Piece[] = [];
       for (let c = 0; c < grid.columns; c++) {
         const i = c * rows + r;
         const n = shown[i];
         if (!n) break;
-        if (c > 0) cells.push(GRID_GAP);
-        cells.push(cellOf(n, i));
+        if (c > 0) pieces.push({ text: GRID_GAP });
+        pieces.push(...cellOf(n, i));
         // Cells without labels are narrower than their column: pad so the next column lines up.
         const used = nodeCellWidth(cols.id) + (labelsWidth >= 6 ? 1 + labelsWidth : 0);
-        if (c < grid.columns - 1 && used < grid.cell) cells.push(' '.repeat(grid.cell - used));
+        if (c < grid.columns - 1 && used < grid.cell) pieces.push({ text: ' '.repeat(grid.cell - used) });
       }
       body.push(
         <Text key={`r${r}`} wrap="truncate">
-          {cells}
+          {styledPieces(pieces)}
         </Text>,
       );
     }

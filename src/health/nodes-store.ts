@@ -124,7 +124,14 @@ class NodesStoreImpl extends PollingStore<NodesSnapshot> implements NodesStoreHa
         const on = isOnline(n, now, this.offlineAfterMs);
         if (on) online++;
         if (n.errorRate !== undefined && n.errorRate > threshold) high++;
-        nodes.push({ ...n, online: on, ...(this.isolated.has(n.id) ? { isolated: true } : {}) });
+        // Literals of fixed keys, not spreads: the objects share V8's hidden classes (spread
+        // copies gave each of 10,000 nodes a class of its own, ~200 bytes each per snapshot).
+        const view: NodeView =
+          n.errorRate !== undefined
+            ? { id: n.id, source: n.source, lastHeartbeat: n.lastHeartbeat, errorRate: n.errorRate, labels: n.labels, online: on }
+            : { id: n.id, source: n.source, lastHeartbeat: n.lastHeartbeat, labels: n.labels, online: on };
+        if (this.isolated.has(n.id)) view.isolated = true;
+        nodes.push(view);
       }
     }
     nodes.sort(compareNodes);

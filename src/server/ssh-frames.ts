@@ -16,6 +16,12 @@
 // incidents stores are: the checklist store rebuilds on every fact change (node counts, alerts).
 // Each session has its own timer (sessions connect at different moments, so their frames do not
 // all fall in the same event-loop turn and a key press waits for one frame, not fifty).
+//
+// Every session takes over the same snapshot of a store within a frame period (SharedTake): a
+// session's tree keeps the snapshot it drew and the one before (React's two trees), and a 10,000-
+// node snapshot is a few MB. Had each session taken the store's latest at its own moment, fifty
+// sessions would keep every snapshot of the last few seconds alive (eleven were counted); taking
+// the period's one keeps that to about three, however many sessions there are.
 import type { Store } from '../core/store';
 import type { RunsSnapshot } from '../core/views';
 
@@ -24,17 +30,50 @@ export const LIVE_FRAME_MS = 1000;
 export const INTERACTIVE_MS = 3000;
 export const CLOCK_IDLE_MS = 10_000;
 
+/** A server store's snapshot for a frame period, the same one for every session that asks. */
+class SharedTake<S> {
+  private held: S;
+  private takenAt = -Infinity;
+
+  constructor(private readonly source: Store<S>) {
+    this.held = source.getSnapshot();
+  }
+
+  /** The snapshot taken over in this period (the source's latest once the period has run out). */
+  take(now: number, periodMs: number): S {
+    if (now - this.takenAt >= periodMs || now < this.takenAt) {
+      this.held = this.source.getSnapshot();
+      this.takenAt = now;
+    }
+    return this.held;
+  }
+}
+
+const shared = new WeakMap<Store<unknown>, SharedTake<unknown>>();
+
+function sharedTake<S>(source: Store<S>): SharedTake<S> {
+  let s = shared.get(source as Store<unknown>) as SharedTake<S> | undefined;
+  if (!s) {
+    s = new SharedTake(source);
+    shared.set(source as Store<unknown>, s as SharedTake<unknown>);
+  }
+  return s;
+}
+
 class PacedStore<S> implements Store<S> {
   private held: S;
   private dirty = false;
   private listeners = new Set<() => void>();
   private unsubscribe?: () => void;
+  private readonly common: SharedTake<S>;
 
   constructor(
     private readonly source: Store<S>,
     private readonly interactive: () => boolean,
+    private readonly clock: { now(): number; periodMs: number },
   ) {
     this.held = source.getSnapshot();
+    this.common = sharedTake(source);
   }
 
   getSnapshot = (): S => this.held;
@@ -45,7 +84,7 @@ class PacedStore<S> implements Store<S> {
       // Keeps a store that works only while watched working; what it says waits for the frame.
       this.unsubscribe = this.source.subscribe(() => {
         this.dirty = true;
-        if (this.interactive() && this.take()) this.notify();
+        if (this.interactive() && this.take(true)) this.notify();
       });
       this.held = this.source.getSnapshot();
     }
@@ -59,11 +98,14 @@ class PacedStore<S> implements Store<S> {
     return this.dirty;
   }
 
-  /** Takes the source's snapshot over if it changed; true when listeners must hear of it. */
-  take(): boolean {
+  /**
+   * Takes over the period's snapshot (or, right after a key, the source's latest) if it changed;
+   * true when listeners must hear of it. Behind the source still: tried again next frame.
+   */
+  take(latest = false): boolean {
     if (!this.dirty) return false;
-    this.dirty = false;
-    const next = this.source.getSnapshot();
+    const next = latest ? this.source.getSnapshot() : this.common.take(this.clock.now(), this.clock.periodMs);
+    this.dirty = !Object.is(next, this.source.getSnapshot());
     if (Object.is(next, this.held)) return false;
     this.held = next;
     return true;
@@ -118,7 +160,7 @@ export class SessionFrames {
 
   /** The session's view of a shared store: the same snapshots, taken over once per frame. */
   pace<S>(store: Store<S>): Store<S> {
-    const p = new PacedStore(store, () => this.interactive());
+    const p = new PacedStore(store, () => this.interactive(), { now: this.now, periodMs: this.frameMs });
     this.paced.push(p as PacedStore<unknown>);
     return p;
   }
@@ -160,7 +202,9 @@ export class SessionFrames {
   private frame = (): void => {
     if (this.stopped) return;
     const now = this.now();
-    const changed = this.paced.filter((p) => p.take());
+    // Right after a key the session takes what the stores say now; otherwise the period's snapshot.
+    const latest = this.interactive();
+    const changed = this.paced.filter((p) => p.take(latest));
     // Every notification below happens in this one turn: React folds them into one render.
     for (const p of changed) p.notify();
     const clockDue = this.live() || now - this.lastClockStep >= CLOCK_IDLE_MS;

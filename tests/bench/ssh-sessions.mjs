@@ -1,10 +1,17 @@
 // `serve --ssh` with 50 sessions attached (issue 14, Performance): a node source of 10,000 nodes,
 // 1 % of them changing every second (a real HTTP server on loopback polled every second), 50
 // ssh2-client consoles at 120 × 40 reading everything. Measured over a window: the server's CPU
-// (share of one core), bytes per session per second, and server memory per session (RSS with 50
-// sessions minus RSS with none, after the same warm-up). Baseline in the same run: the same server
-// and fleet with no session attached. Budgets: CPU ≤ 25 % of a core, ≤ 1 KB/s per session,
-// ≤ 5 MB per session. Never fails on timing.
+// (share of one core), bytes per session per second, and server memory per session (the mean RSS
+// over the window with 50 sessions minus the mean over the window with none, after the same
+// warm-up; the peaks are shown beside it). Baseline in the same run: the same server and fleet
+// with no session attached. Budgets: CPU ≤ 25 % of a core, ≤ 1 KB/s per session, ≤ 5 MB per
+// session. Never fails on timing.
+//
+// Why a mean of samples, not one reading: the server's RSS is a saw-tooth (V8 lets garbage pile
+// up between major collections; with no session it swings 130–200 MB, with 50 sessions 230–430
+// MB), and a single reading at each end landed anywhere on it: the same build read 4.1–7.3 MB per
+// session. What an operator's box carries in steady state is the level the saw-tooth runs at,
+// garbage included (no collection is forced), so both windows are sampled every 250 ms.
 import { spawn, execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createServer as createHttp } from 'node:http';
@@ -33,6 +40,17 @@ function freePort() {
 function rssKb(pid) {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) : NaN;
+}
+
+/** RSS of pid every 250 ms for ms: mean and peak, in kB. */
+async function sampleRss(pid, ms) {
+  const xs = [];
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    xs.push(rssKb(pid));
+    await sleep(250);
+  }
+  return { mean: xs.reduce((a, b) => a + b, 0) / xs.length, peak: Math.max(...xs) };
 }
 
 /** 10,000 nodes; every second 1 % get a new heartbeat or go quiet. */
@@ -101,9 +119,8 @@ export async function sshSessions(work) {
     if (!/ssh: listening/.test(log)) throw new Error(`serve --ssh did not start: ${log.slice(-500)}`);
     await sleep(5000);
     // Baseline: the same server and node churn, nobody attached.
-    const rss0 = rssKb(server.pid);
     const c0 = cpuSeconds(server.pid);
-    await sleep(WINDOW_MS);
+    const rss0 = await sampleRss(server.pid, WINDOW_MS);
     const idleCpu = (cpuSeconds(server.pid) - c0) / (WINDOW_MS / 1000);
     for (let i = 0; i < SESSIONS; i += 10) sessions.push(...(await Promise.all(Array.from({ length: Math.min(10, SESSIONS - i) }, () => connect(port, key)))));
     for (let i = 0; i < 600 && !sessions.every((s) => s.first); i++) await sleep(100);
@@ -111,16 +128,23 @@ export async function sshSessions(work) {
     await sleep(5000);
     const b0 = sessions.map((s) => s.bytes);
     const c1 = cpuSeconds(server.pid);
-    await sleep(WINDOW_MS);
+    const rss1 = await sampleRss(server.pid, WINDOW_MS);
     const cpu = (cpuSeconds(server.pid) - c1) / (WINDOW_MS / 1000);
     const perSessionBps = sessions.reduce((sum, s, i) => sum + (s.bytes - b0[i]), 0) / sessions.length / (WINDOW_MS / 1000);
-    const rss1 = rssKb(server.pid);
-    const perSessionMb = (rss1 - rss0) / 1024 / sessions.length;
+    const perSessionMb = (rss1.mean - rss0.mean) / 1024 / sessions.length;
+    const peakPerSessionMb = (rss1.peak - rss0.peak) / 1024 / sessions.length;
     const broken = drawn < sessions.length ? `${sessions.length - drawn} of ${sessions.length} sessions never drew the nodes` : undefined;
     return [
       { figure: `ssh: ${SESSIONS} sessions, ${NODES} nodes 1 %/s — server CPU`, ours: `${(cpu * 100).toFixed(1)} % of a core`, baseline: `${(idleCpu * 100).toFixed(1)} % with no session`, ratio: cpu / Math.max(idleCpu, 0.001), budget: '≤ 25 %', pass: cpu <= 0.25, ...(broken ? { broken } : {}) },
       { figure: `ssh: ${SESSIONS} sessions — bytes per session`, ours: `${(perSessionBps / 1024).toFixed(2)} KB/s`, baseline: '', ratio: NaN, budget: '≤ 1 KB/s', pass: perSessionBps <= 1024 },
-      { figure: `ssh: ${SESSIONS} sessions — server memory per session`, ours: `${perSessionMb.toFixed(2)} MB`, baseline: `${(rss0 / 1024).toFixed(0)} MB with no session`, ratio: NaN, budget: '≤ 5 MB', pass: perSessionMb <= 5 },
+      {
+        figure: `ssh: ${SESSIONS} sessions — server memory per session (mean RSS; peaks)`,
+        ours: `${perSessionMb.toFixed(2)} MB (peaks ${peakPerSessionMb.toFixed(2)})`,
+        baseline: `${(rss0.mean / 1024).toFixed(0)} MB with no session (peak ${(rss0.peak / 1024).toFixed(0)}); ${(rss1.mean / 1024).toFixed(0)} MB with ${SESSIONS} (peak ${(rss1.peak / 1024).toFixed(0)})`,
+        ratio: NaN,
+        budget: '≤ 5 MB',
+        pass: perSessionMb <= 5,
+      },
     ];
   } finally {
     for (const s of sessions) s.c.end();

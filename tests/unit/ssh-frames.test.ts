@@ -83,6 +83,36 @@ describe('SessionFrames', () => {
     expect(heard).toBe(before + 1);
   });
 
+  it('sessions drawing at different moments take the same snapshot within a frame period, and none misses the last change', async () => {
+    const src = new Source({ n: 0 });
+    frames = new SessionFrames({ now: () => Date.now() });
+    const a = frames.pace(src);
+    a.subscribe(() => {});
+    // A second session, its frames half a period later.
+    await vi.advanceTimersByTimeAsync(FRAME_MS / 2);
+    const other = new SessionFrames({ now: () => Date.now() });
+    const b = other.pace(src);
+    b.subscribe(() => {});
+    try {
+      // The source changes four times a frame for four frames; each session draws at its moment.
+      const drawn = new Set<unknown>();
+      for (let i = 1; i <= 16; i++) {
+        src.put({ n: i });
+        await vi.advanceTimersByTimeAsync(FRAME_MS / 4);
+        drawn.add(a.getSnapshot());
+        drawn.add(b.getSnapshot());
+      }
+      // One snapshot per period between them (had each taken the latest at its own moment: two).
+      expect(drawn.size).toBeLessThanOrEqual(5);
+      // The source stops changing: within two frames both sessions show its last snapshot.
+      await vi.advanceTimersByTimeAsync(2 * FRAME_MS);
+      expect(a.getSnapshot()).toBe(src.getSnapshot());
+      expect(b.getSnapshot()).toBe(src.getSnapshot());
+    } finally {
+      other.stop();
+    }
+  });
+
   it('stops listening to the server store when the session ends', () => {
     const src = new Source({ n: 0 });
     const spy = vi.spyOn(src, 'subscribe');
