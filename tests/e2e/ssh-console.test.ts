@@ -64,6 +64,8 @@ describe('serve --ssh with OpenSSH', () => {
     const t = term(rig.ssh('alice', { tty: true }));
     await t.waitFor(/doai-orchestrator\s+UP/, 30_000);
     t.send('/');
+    // The filter open before typing: 'd' reaching the dashboard first would be its dry-run key.
+    await t.waitFor(/type to filter services by name or label/i, 20_000);
     t.type('doai-orch');
     t.send('Enter');
     await t.waitFor(/› +doai-orchestrator/, 20_000);
