@@ -11,11 +11,10 @@
 // Baseline for the first: one loopback POST of the same body from this process to the same
 // receiver (what delivery costs with nothing in front). Never fails on timing; broken when a
 // trial never fires or never resolves.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { bin, median, percentile, sleep } from './lib.mjs';
+import { hookReceiver, median, percentile, sleep, startServe } from './lib.mjs';
 
 const SERVICES = 5;
 const TRIALS = Number(process.env.BENCH_ALERT_TRIALS ?? 40);
@@ -41,43 +40,9 @@ export async function alertLatency(work) {
   });
   target.keepAliveTimeout = 60_000;
   // The receiver: every webhook with when it was read whole.
-  const hooks = [];
-  const hookWaiters = new Set();
-  const receiver = createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (d) => (body += d));
-    req.on('end', () => {
-      const at = performance.now();
-      res.writeHead(200).end('ok');
-      let j;
-      try {
-        j = JSON.parse(body);
-      } catch {
-        j = { raw: body };
-      }
-      hooks.push({ at, event: j.event, subject: j.subject, baseline: j.baseline === true });
-      for (const w of [...hookWaiters]) w();
-    });
-  });
+  const receiver = await hookReceiver();
+  const { hooks } = receiver;
   const targetPort = await listen(target);
-  const hookPort = await listen(receiver);
-  const waitHook = (pred, ms) =>
-    new Promise((resolve) => {
-      const check = () => {
-        const h = hooks.find(pred);
-        if (!h) return false;
-        hookWaiters.delete(check);
-        clearTimeout(timer);
-        resolve(h);
-        return true;
-      };
-      const timer = setTimeout(() => {
-        hookWaiters.delete(check);
-        resolve(undefined);
-      }, ms);
-      if (!check()) hookWaiters.add(check);
-    });
 
   const cfg = join(dir, 'console.yaml');
   const svc = Array.from({ length: SERVICES }, (_, i) => `  - { name: svc-${i}, host: bench-host, unit: svc-${i}, health_url: "http://127.0.0.1:${targetPort}/svc/${i}" }`);
@@ -90,17 +55,11 @@ export async function alertLatency(work) {
       `paths:\n  state_dir: ${join(dir, 'state')}\n  known_hosts: ${join(dir, 'known_hosts')}\n`,
   );
   const socket = join(dir, 'run', 'console.sock');
-  const server = spawn(process.execPath, [bin, 'serve', '--config', cfg, '--socket', socket], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, BENCH_ALERT_HOOK: `http://127.0.0.1:${hookPort}/hook` },
-  });
-  let log = '';
-  server.stderr.on('data', (d) => (log = (log + d).slice(-20_000)));
   const trials = [];
   const failures = [];
+  let server;
   try {
-    for (let i = 0; i < 300 && !/ serving .* on /.test(log) && server.exitCode === null; i++) await sleep(50);
-    if (!existsSync(socket)) throw new Error(`serve did not start: ${log.slice(-500)}`);
+    server = await startServe(['--config', cfg, '--socket', socket], { env: { BENCH_ALERT_HOOK: receiver.url }, socket, graceMs: 10_000 });
     // Every service answered at least twice: UP, nothing firing.
     for (let i = 0; i < 100 && answers.some((a) => a.length < 2); i++) await sleep(100);
 
@@ -112,7 +71,7 @@ export async function alertLatency(work) {
         const answered = answers[i].length;
         const tDown = performance.now();
         down[i] = true;
-        const fired = await waitHook((h) => hooks.indexOf(h) >= from && h.subject === `svc-${i}` && h.event === 'fired', 15_000);
+        const fired = await receiver.wait(from, (h) => h.subject === `svc-${i}` && h.event === 'fired', 15_000);
         const failing = answers[i].slice(answered).filter((a) => a.status === 500);
         down[i] = false;
         if (!fired) {
@@ -122,7 +81,7 @@ export async function alertLatency(work) {
         }
         const reached = failing[THRESHOLD - 1];
         trials.push({ service: i, fromDown: fired.at - tDown, fromProbe: reached ? fired.at - reached.at : NaN, failingBeforeHook: failing.filter((a) => a.at <= fired.at).length });
-        const resolved = await waitHook((h) => hooks.indexOf(h) >= from && h.subject === `svc-${i}` && h.event === 'resolved', 15_000);
+        const resolved = await receiver.wait(from, (h) => h.subject === `svc-${i}` && h.event === 'resolved', 15_000);
         if (!resolved) failures.push(`svc-${i} trial ${k}: no RESOLVED webhook within 15 s`);
       }
     };
@@ -133,7 +92,7 @@ export async function alertLatency(work) {
     for (let k = 0; k < 20; k++) {
       const t0 = performance.now();
       const n = hooks.length;
-      await fetch(`http://127.0.0.1:${hookPort}/hook`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ baseline: true, event: 'fired', subject: 'baseline' }) }).then((r) => r.text());
+      await fetch(receiver.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ baseline: true, event: 'fired', subject: 'baseline' }) }).then((r) => r.text());
       posts.push((hooks[n]?.at ?? performance.now()) - t0);
     }
     const fromProbe = trials.map((t) => t.fromProbe).filter(Number.isFinite);
@@ -163,14 +122,8 @@ export async function alertLatency(work) {
     ];
   } finally {
     down.fill(false);
-    if (server.exitCode === null) {
-      const exited = new Promise((r) => server.once('exit', r));
-      server.kill('SIGTERM');
-      await Promise.race([exited, sleep(10_000)]);
-      if (server.exitCode === null) server.kill('SIGKILL');
-    }
+    await server?.stop();
     target.closeAllConnections();
-    receiver.closeAllConnections();
-    await Promise.all([new Promise((r) => target.close(r)), new Promise((r) => receiver.close(r))]);
+    await Promise.all([new Promise((r) => target.close(r)), receiver.stop()]);
   }
 }

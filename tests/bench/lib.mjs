@@ -1,7 +1,10 @@
 // Shared pieces of the benchmarks: a pseudo-terminal per process (util-linux script(1)), ANSI
-// stripping, statistics, bundling a TypeScript entry the way the CLI is bundled, CPU time of a pid.
+// stripping, statistics, bundling a TypeScript entry the way the CLI is bundled, CPU time of a pid,
+// a free loopback port, a real `doai-console serve` and a loopback webhook receiver.
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createHttp } from 'node:http';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
@@ -156,4 +159,88 @@ export function servicesYaml(n, host, url) {
     out.push(`  - { name: ${name}, host: ${host}, unit: ${name}, health_url: "${url(i)}" }`);
   }
   return out.join('\n');
+}
+
+/** A loopback TCP port nobody listens on right now. */
+export function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * The built `doai-console serve` with `args`, started once its log (stderr, the last 20 KB kept)
+ * matches `ready` (and `socket` exists, when given). `nodeFlags` go before the binary, `env` on
+ * top of this process's. stop(): SIGTERM, SIGKILL after `graceMs`.
+ */
+export async function startServe(args, { env = {}, nodeFlags = [], ready = / serving .* on /, socket, graceMs = 15_000 } = {}) {
+  const child = spawn(process.execPath, [...nodeFlags, bin, 'serve', ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+  let log = '';
+  child.stderr.on('data', (d) => (log = (log + d).slice(-20_000)));
+  let match = null;
+  for (let i = 0; i < 600 && !(match = ready.exec(log)) && child.exitCode === null; i++) await sleep(50);
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await Promise.race([exited, sleep(graceMs)]);
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  };
+  if (!match || (socket && !existsSync(socket))) {
+    await stop();
+    throw new Error(`serve did not start: ${log.slice(-500)}`);
+  }
+  return { child, match, log: () => log, stop };
+}
+
+/**
+ * A loopback webhook receiver: every post, JSON or not, with when it was read whole (`at`,
+ * performance.now()) and its `event`, `subject` and `baseline` fields. wait(from, pred, ms): the
+ * first post from index `from` on that `pred` accepts, or undefined after `ms`.
+ */
+export async function hookReceiver() {
+  const hooks = [];
+  const waiters = new Set();
+  const http = createHttp((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      const at = performance.now();
+      res.writeHead(200).end('ok');
+      let j = {};
+      try {
+        j = JSON.parse(body);
+      } catch {
+        // not ours to judge here: counted as nothing
+      }
+      hooks.push({ at, event: j.event, subject: j.subject, baseline: j.baseline === true });
+      for (const w of [...waiters]) w();
+    });
+  });
+  const wait = (from, pred, ms) =>
+    new Promise((resolve) => {
+      const check = () => {
+        const h = hooks.slice(from).find(pred);
+        if (!h) return false;
+        waiters.delete(check);
+        clearTimeout(timer);
+        resolve(h);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        resolve(undefined);
+      }, ms);
+      if (!check()) waiters.add(check);
+    });
+  const port = await new Promise((r) => http.listen(0, '127.0.0.1', () => r(http.address().port)));
+  return { http, hooks, wait, url: `http://127.0.0.1:${port}/hook`, stop: () => (http.closeAllConnections(), new Promise((r) => http.close(r))) };
 }

@@ -16,13 +16,11 @@
 // CPU of each console and what the server writes per second per console (the wire, all topics).
 // Never fails on timing; broken when a console never draws, an alert never fires or resolves, or
 // the server cannot be measured.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttp } from 'node:http';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { bin, childPid, cpuSeconds, median, percentile, sleep, startPty } from './lib.mjs';
+import { bin, childPid, cpuSeconds, freePort, hookReceiver, median, percentile, sleep, startPty, startServe } from './lib.mjs';
 
 const SERVICES = Number(process.env.BENCH_LOAD_SERVICES ?? 1000);
 const NODES = Number(process.env.BENCH_LOAD_NODES ?? 10_000);
@@ -36,16 +34,6 @@ const PROBE_INTERVAL_S = 10;
 const FLAPPING = 5;
 const FLAP_TRIALS = 2;
 const BUDGET = { cpu: 0.1, bytes: 1024, rssMb: 250, heapMb: 5 };
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function rssKb(pid) {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -122,7 +110,7 @@ function configYaml(dir, port, services, nodes) {
 
 const heapProbe = pathToFileURL(join(import.meta.dirname, 'heap-probe.mjs')).href;
 
-async function startServe(dir, yaml, hookUrl) {
+async function serveWith(dir, yaml, hookUrl) {
   mkdirSync(dir, { recursive: true });
   const cfg = join(dir, 'console.yaml');
   writeFileSync(cfg, yaml);
@@ -130,35 +118,22 @@ async function startServe(dir, yaml, hookUrl) {
   const heapOut = join(dir, 'heap.json');
   // BENCH_NODE_FLAGS: extra node flags for the servers (e.g. --cpu-prof --cpu-prof-dir=/tmp/p).
   const extra = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
-  const child = spawn(process.execPath, [...extra, '--expose-gc', '--import', heapProbe, bin, 'serve', '--config', cfg, '--socket', socket], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, BENCH_HEAP_OUT: heapOut, BENCH_LOAD_HOOK: hookUrl },
+  const server = await startServe(['--config', cfg, '--socket', socket], {
+    nodeFlags: [...extra, '--expose-gc', '--import', heapProbe],
+    env: { BENCH_HEAP_OUT: heapOut, BENCH_LOAD_HOOK: hookUrl },
+    socket,
   });
-  let log = '';
-  child.stderr.on('data', (d) => (log = (log + d).slice(-20_000)));
-  for (let i = 0; i < 600 && !/ serving .* on /.test(log) && child.exitCode === null; i++) await sleep(50);
-  if (!existsSync(socket)) throw new Error(`serve did not start: ${log.slice(-500)}`);
+  const { child } = server;
   return {
-    child,
+    ...server,
     cfg,
     socket,
-    log: () => log,
     async heap() {
       rmSync(heapOut, { force: true });
       child.kill('SIGUSR2');
       for (let i = 0; i < 200 && !existsSync(heapOut); i++) await sleep(50);
       if (!existsSync(heapOut)) throw new Error('the server did not report its heap (heap-probe preload)');
       return JSON.parse(readFileSync(heapOut, 'utf8'));
-    },
-    async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await Promise.race([exited, sleep(15_000)]);
-      if (child.exitCode === null) {
-        child.kill('SIGKILL');
-        await exited;
-      }
     },
   };
 }
@@ -204,47 +179,6 @@ async function window(pid, ptys, ms) {
 
 const mb = (bytes) => bytes / (1024 * 1024);
 
-/** A loopback webhook receiver: every `format: json` post with when it was read whole. */
-function hookReceiver() {
-  const hooks = [];
-  const waiters = new Set();
-  const http = createHttp((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (d) => (body += d));
-    req.on('end', () => {
-      const at = performance.now();
-      res.writeHead(200).end('ok');
-      let j = {};
-      try {
-        j = JSON.parse(body);
-      } catch {
-        // not ours to judge here: counted as nothing
-      }
-      hooks.push({ at, event: j.event, subject: j.subject });
-      for (const w of [...waiters]) w();
-    });
-  });
-  /** The first hook after index `from` that `pred` accepts, or undefined after `ms`. */
-  const wait = (from, pred, ms) =>
-    new Promise((resolve) => {
-      const check = () => {
-        const h = hooks.slice(from).find(pred);
-        if (!h) return false;
-        waiters.delete(check);
-        clearTimeout(timer);
-        resolve(h);
-        return true;
-      };
-      const timer = setTimeout(() => {
-        waiters.delete(check);
-        resolve(undefined);
-      }, ms);
-      if (!check()) waiters.add(check);
-    });
-  return { http, hooks, wait, stop: () => (http.closeAllConnections(), new Promise((r) => http.close(r))) };
-}
-
 /** Service `i` down until its FIRING webhook, then up until RESOLVED, `FLAP_TRIALS` times. */
 async function flap(fleet, receiver, i, trials, failures) {
   const name = `svc-${String(i).padStart(4, '0')}`;
@@ -271,15 +205,13 @@ export async function serverLoad(work) {
   const fleet = fleetServer();
   const port = await freePort();
   await new Promise((r) => fleet.http.listen(port, '127.0.0.1', r));
-  const receiver = hookReceiver();
-  const hookPort = await freePort();
-  await new Promise((r) => receiver.http.listen(hookPort, '127.0.0.1', r));
-  const hookUrl = `http://127.0.0.1:${hookPort}/hook`;
+  const receiver = await hookReceiver();
+  const hookUrl = receiver.url;
   const ptys = [];
   const servers = [];
   try {
     // Baseline: the demo-size config (3 services, 40 nodes), nobody attached, then one console.
-    const base = await startServe(join(work, 'baseline'), configYaml(join(work, 'baseline'), port, 3, 40), hookUrl);
+    const base = await serveWith(join(work, 'baseline'), configYaml(join(work, 'baseline'), port, 3, 40), hookUrl);
     servers.push(base);
     await sleep(5000);
     const baseHeap0 = await base.heap();
@@ -295,7 +227,7 @@ export async function serverLoad(work) {
     servers.length = 0;
 
     // The load: 1,000 services, 10,000 nodes at 1 %/s, 20 consoles.
-    const load = await startServe(join(work, 'load'), configYaml(join(work, 'load'), port, SERVICES, NODES), hookUrl);
+    const load = await serveWith(join(work, 'load'), configYaml(join(work, 'load'), port, SERVICES, NODES), hookUrl);
     servers.push(load);
     for (let i = 0; i < 300 && fleet.state.polls < 2; i++) await sleep(100);
     if (fleet.state.polls < 2) throw new Error('the server never polled the node source');

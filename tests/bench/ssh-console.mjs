@@ -4,21 +4,10 @@
 // the same options and a pinned host key.
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { bin, median, servicesYaml, sleep, startPty } from './lib.mjs';
+import { freePort, median, servicesYaml, startPty, startServe } from './lib.mjs';
 
 const SSHD = '/usr/sbin/sshd';
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function keygen(path) {
   execFileSync('/usr/bin/ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'bench', '-f', path]);
@@ -58,13 +47,10 @@ export async function sshConsole(work, runs) {
       `paths:\n  state_dir: ${join(dir, 'state')}\n  known_hosts: ${join(dir, 'known_hosts_fleet')}\n` +
       `operators:\n  unknown: refused\n  people:\n    - { name: bench, keys: ["${pub}"], roles: [operator] }\n`,
   );
-  const server = spawn(process.execPath, [bin, 'serve', '--config', cfg, '--socket', join(dir, 'run', 'console.sock'), '--ssh', `127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  server.stderr.on('data', (d) => (log += d));
+  let server;
   try {
-    let m;
-    for (let i = 0; i < 300 && !(m = /operators pin it: (ssh-ed25519 \S+)/.exec(log)); i++) await sleep(50);
-    if (!m) throw new Error(`serve --ssh did not start: ${log.slice(-500)}`);
+    server = await startServe(['--config', cfg, '--socket', join(dir, 'run', 'console.sock'), '--ssh', `127.0.0.1:${port}`], { ready: /operators pin it: (ssh-ed25519 \S+)/ });
+    const m = server.match;
     const knownHosts = join(dir, 'known_hosts');
     const sshdPub = readFileSync(`${sshdHostKey}.pub`, 'utf8').split(' ').slice(0, 2).join(' ');
     writeFileSync(knownHosts, `[127.0.0.1]:${port} ${m[1]}\n[127.0.0.1]:${sshdPort} ${sshdPub}\n`);
@@ -96,8 +82,7 @@ export async function sshConsole(work, runs) {
       },
     ];
   } finally {
-    server.kill('SIGTERM');
     sshd.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
+    await server?.stop();
   }
 }
