@@ -6,6 +6,7 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { devtoolsStub, prevalidateActions, requireBanner } from './esbuild-shared.mjs';
+import { inkFastPaths } from './ink-fast-paths.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 // `--outdir DIR` builds elsewhere (profiling a private copy while others rebuild dist/).
@@ -117,7 +118,7 @@ await build({
   // ssh2 loads optional native addons (cpu-features, sshcrypto) with require(); keep it external.
   // pg requires pg-native only when asked for its libpq binding (never here): not bundled.
   external: ['ssh2', 'cpu-features', 'pg-native'],
-  plugins: fullRedraw ? [devtoolsStub, zodNamespace, yogaNoFetch, fastTextWidth, fullRedrawPlugin] : [devtoolsStub, zodNamespace, yogaNoFetch, fastTextWidth],
+  plugins: [devtoolsStub, zodNamespace, yogaNoFetch, fastTextWidth, inkFastPaths(root, readFileSync), ...(fullRedraw ? [fullRedrawPlugin] : [])],
   define: {
     'process.env.NODE_ENV': '"production"',
     __DOAI_VERSION__: JSON.stringify(pkg.version),

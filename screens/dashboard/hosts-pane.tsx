@@ -4,6 +4,7 @@ import { Box, Text } from 'ink';
 import type { ReactNode } from 'react';
 import type { HostHealth, HostReachability, HostsSnapshot, Lang } from '../../src/core/views';
 import { t } from '../../src/i18n/catalog';
+import { compareNames } from '../../src/core/compare-names';
 import { displayWidth, fit, truncate } from '../shared/text';
 import { windowStart } from './services-pane';
 import { percentText, ratioBar } from './fleet-layout';
@@ -17,7 +18,7 @@ const SHORT: Record<HostReachability, string> = { REACHABLE: 'OK', SUSPECT: 'SUS
 /** Worst first: unreachable, then a full disk, then by name. */
 export function sortHostsWorstFirst(hosts: readonly HostHealth[]): HostHealth[] {
   const diskOver = (h: HostHealth) => (h.metrics?.diskOver.length ? 0 : 1);
-  return [...hosts].sort((a, b) => REACH_RANK[a.reachability] - REACH_RANK[b.reachability] || diskOver(a) - diskOver(b) || a.name.localeCompare(b.name));
+  return [...hosts].sort((a, b) => REACH_RANK[a.reachability] - REACH_RANK[b.reachability] || diskOver(a) - diskOver(b) || compareNames(a.name, b.name));
 }
 
 export function hostMatches(h: HostHealth, filter: string): boolean {

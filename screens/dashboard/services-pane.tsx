@@ -3,6 +3,7 @@
 import { Box, Text } from 'ink';
 import type { Lang, ServiceHealth, ServiceState } from '../../src/core/views';
 import { t } from '../../src/i18n/catalog';
+import { compareNames } from '../../src/core/compare-names';
 import { fit, displayWidth } from '../shared/text';
 import { formatLatency, formatSince, sparkline } from '../shared/format';
 import { serviceColumns } from './layout';
@@ -23,7 +24,7 @@ export function sortWorstFirst(services: readonly ServiceHealth[]): ServiceHealt
     (a, b) =>
       SEVERITY[a.state] - SEVERITY[b.state] ||
       b.consecutiveFailures - a.consecutiveFailures ||
-      a.name.localeCompare(b.name),
+      compareNames(a.name, b.name),
   );
 }
 

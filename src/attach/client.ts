@@ -4,8 +4,10 @@
 // snapshot meanwhile. Nothing here can probe, run or write shared state: it only asks the server.
 import { connect, type Socket } from 'node:net';
 import { unlinkSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { BatchedStore, type Store } from '../core/store';
+import { traceStartup } from '../core/startup-trace';
 import { ConsoleOutputStore } from './console-output';
 import { RemoteNodesStore } from './remote-nodes';
 import { RemoteFleetStore } from './remote-fleet';
@@ -62,31 +64,44 @@ export interface AttachOptions {
   reconnectForMs?: number;
   /** Time to get through the handshake. */
   timeoutMs?: number;
+  /** Topics to subscribe to in the handshake itself (their first snapshots follow the welcome). */
+  topics?: readonly TopicName[];
 }
 
-function nonceOk(nonce: unknown): nonce is string {
-  return typeof nonce === 'string' && /^[0-9a-f]{32}$/.test(nonce);
-}
-
-/** One connection with the handshake done; frames after the welcome go to onMessage. */
-function connectOnce(path: string, timeoutMs: number, onMessage: (m: ServerMessage) => void, onClose: (reason: string) => void): Promise<Session> {
+/**
+ * One connection with the handshake done; frames after the welcome go to onMessage. One round
+ * trip: the proof file (a fresh random name in the socket's challenge folder, src/server/identity.ts)
+ * is made before connecting, and the first frame says who this build is, names the proof and
+ * subscribes to `topics`; the server answers welcome (or refused) and then the snapshots. The
+ * server's hello, which it sends on accepting, is only read for its version.
+ */
+function connectOnce(path: string, timeoutMs: number, topics: readonly TopicName[], onMessage: (m: ServerMessage) => void, onClose: (reason: string) => void): Promise<Session> {
   const problem = socketProblem(path);
   if (problem) return Promise.reject(new AttachError(problem.kind, problem.message));
+  const nonce = randomBytes(16).toString('hex');
+  let proof: string | undefined = join(challengeDirFor(path), nonce);
+  let proofError: Error | undefined;
+  try {
+    writeFileSync(proof, '', { flag: 'wx', mode: 0o600 });
+  } catch (err) {
+    proof = undefined;
+    proofError = err as Error;
+  }
   return new Promise((resolve, reject) => {
     const socket = connect(path);
     const reader = new FrameReader();
     let session: Session | undefined;
-    let proof: string | undefined;
     let settled = false;
     const fail = (err: AttachError) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      cleanProof();
       socket.destroy();
       reject(err);
     };
     const timer = setTimeout(() => fail(new AttachError('unreachable', `server at ${path} did not answer within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
-    const cleanProof = () => {
+    function cleanProof(): void {
       if (!proof) return;
       try {
         unlinkSync(proof);
@@ -94,27 +109,20 @@ function connectOnce(path: string, timeoutMs: number, onMessage: (m: ServerMessa
         // the server removes it once read
       }
       proof = undefined;
-    };
+    }
     let server: WireVersion | undefined;
+    // A socket nobody listens on is said as such (below); one that answers is told nothing without a proof.
+    if (proofError) socket.once('connect', () => fail(new AttachError('refused', `cannot prove who you are to the server: ${proofError!.message}`)));
+    else socket.write(encodeFrame({ t: 'auth', client: THIS_BUILD, nonce, topics: [...topics] } satisfies ClientMessage));
     const handshake = (m: ServerMessage) => {
       if (m.t === 'hello') {
+        traceStartup('hello');
         server = m.server;
         const mismatch = versionMismatch(m.server, THIS_BUILD);
         if (mismatch) return fail(new AttachError('version', mismatch));
-        if (!nonceOk(m.nonce)) return fail(new AttachError('refused', `server at ${path} sent a malformed challenge`));
-        // The folder is where the socket is, whatever the server says.
-        proof = join(challengeDirFor(path), m.nonce);
-        try {
-          writeFileSync(proof, '', { flag: 'wx', mode: 0o600 });
-        } catch (err) {
-          proof = undefined;
-          return fail(new AttachError('refused', `cannot prove who you are to the server: ${(err as Error).message}`));
-        }
-        socket.write(encodeFrame({ t: 'auth', client: THIS_BUILD } satisfies ClientMessage));
         return;
       }
       if (m.t === 'refused') {
-        cleanProof();
         return fail(new AttachError(/server is version/.test(m.reason) ? 'version' : 'refused', `server refused this console: ${m.reason}`));
       }
       if (m.t === 'welcome' && server) {
@@ -123,7 +131,9 @@ function connectOnce(path: string, timeoutMs: number, onMessage: (m: ServerMessa
         clearTimeout(timer);
         session = { socket, identity: m.identity, server, reader };
         resolve(session);
+        return;
       }
+      return fail(new AttachError('refused', `server at ${path} answered "${String((m as { t: unknown }).t).slice(0, 20)}" before proving this console`));
     };
     socket.on('data', (chunk: Buffer) => {
       let frames: Record<string, unknown>[];
@@ -143,7 +153,6 @@ function connectOnce(path: string, timeoutMs: number, onMessage: (m: ServerMessa
       }
     });
     socket.on('error', (err: NodeJS.ErrnoException) => {
-      cleanProof();
       const why =
         err.code === 'ECONNREFUSED'
           ? `no server is listening on ${path} (the socket is left from a server that stopped) — start it with \`doai-console serve\``
@@ -153,7 +162,6 @@ function connectOnce(path: string, timeoutMs: number, onMessage: (m: ServerMessa
       if (!session) fail(new AttachError('unreachable', why));
     });
     socket.on('close', () => {
-      cleanProof();
       if (!session) fail(new AttachError('unreachable', `server at ${path} closed the connection during the handshake`));
       else onClose('connection to the server lost');
     });
@@ -171,13 +179,15 @@ export class Attached {
 
   private constructor(
     readonly socketPath: string,
-    private readonly opts: Required<AttachOptions>,
+    private readonly opts: Required<Omit<AttachOptions, 'topics'>>,
   ) {
     this.link = new LinkStore({ state: 'reconnecting', socket: socketPath });
   }
 
   static async open(path: string, opts: AttachOptions = {}): Promise<Attached> {
     const a = new Attached(path, { reconnectForMs: opts.reconnectForMs ?? 60_000, timeoutMs: opts.timeoutMs ?? 5000 });
+    // Stores made before connecting are subscribed to in the handshake.
+    for (const topic of opts.topics ?? []) a.store(topic);
     await a.connect();
     return a;
   }
@@ -191,16 +201,17 @@ export class Attached {
   }
 
   private async connect(): Promise<void> {
+    // Every topic subscribed to so far (all of them again after a reconnect) goes in the handshake.
     const session = await connectOnce(
       this.socketPath,
       this.opts.timeoutMs,
+      [...this.stores.keys()],
       (m) => this.onMessage(m),
       (reason) => this.onLost(reason),
     );
     this.session = session;
     this.byeReason = undefined;
     this.link.update({ state: 'attached', socket: this.socketPath, identity: session.identity });
-    if (this.stores.size) this.write({ t: 'subscribe', topics: [...this.stores.keys()] });
   }
 
   private write(m: ClientMessage): void {

@@ -1,6 +1,9 @@
 // `--version` answers before the CLI's modules load (commander, zod, yaml: ~1 MB of bundle);
 // everything else goes through main.
 import { VERSION } from './version';
+import { traceStartup } from '../core/startup-trace';
+
+traceStartup('entry');
 
 // Output piped into a reader that stops early (`approve | head -3`): stop writing and exit quietly,
 // as other command-line tools do, instead of dying with an EPIPE stack trace.
@@ -27,6 +30,7 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   // The plain `doai-console [--config X] [--lang L]` with a config validated before starts without
   // the CLI parser and the validator; anything else, or a miss, goes through main.
   const { fastConsole } = await import('./fast-start');
+  traceStartup('fast-start loaded');
   const fast = await fastConsole(argv);
   if (fast !== undefined) code = fast;
   else {

@@ -12,6 +12,7 @@ import { resolveConfigPath } from '../config/paths';
 import { terminalProblem } from '../watch/terminal';
 import type { CommonFlags } from './flags';
 import { reportError } from './report-error';
+import { traceStartup } from '../core/startup-trace';
 
 export function langOf(flags: CommonFlags): Lang {
   if (flags.lang === 'ko' || flags.lang === 'en') return flags.lang;
@@ -54,7 +55,9 @@ export async function fastConsole(argv: readonly string[]): Promise<number | und
   }
   const loaded = readCachedConfig(path, text);
   if (!loaded) return undefined;
+  traceStartup('config read');
   const { runInteractive } = await import('./interactive');
+  traceStartup('interactive loaded');
   try {
     return await runInteractive(loaded, flags, { lang: langOf(flags) });
   } catch (err) {

@@ -23,6 +23,7 @@ import { LinkView, remoteHealth, type RemoteHealth } from '../attach/remote-heal
 import { remoteOps } from '../attach/remote-runs';
 import { serverConsoleParts, withServerNotice } from './console-parts';
 import { join } from 'node:path';
+import { traceStartup } from '../core/startup-trace';
 import type { TopicName } from '../protocol/messages';
 
 /** What remoteHealth and remoteOps read; a topic the server does not publish is ignored by it. */
@@ -49,18 +50,20 @@ export async function attachToServer(flags: CommonFlags & { socket?: string; sta
   if (choice.mode === 'standalone') return undefined;
   let link: Attached;
   try {
-    link = await Attached.open(choice.socket);
+    // Every topic the console reads, subscribed to in the handshake: the server answers the welcome
+    // and their first snapshots in one flush, one round trip after connecting.
+    traceStartup('attach');
+    link = await Attached.open(choice.socket, { topics: CONSOLE_TOPICS });
+    traceStartup('welcome');
   } catch (err) {
     if (err instanceof AttachError && err.kind === 'unreachable' && !choice.explicit) return undefined;
     if (err instanceof AttachError) throw new UserError(err.kind === 'unreachable' ? `server not running: ${err.message}` : err.message, 2);
     throw err;
   }
-  // Every topic the console reads, asked for at once: the server answers them in one flush, so
-  // the first frame waits one round trip instead of one per wave of awaits (health, then the
-  // monitors, then runs and the rest) — each a wake-up of the server on a busy machine.
-  for (const topic of CONSOLE_TOPICS) link.store(topic);
   try {
-    return { link, health: await remoteHealth(link), view: new LinkView(link) };
+    const health = await remoteHealth(link);
+    traceStartup('health snapshots');
+    return { link, health, view: new LinkView(link) };
   } catch (err) {
     link.close();
     throw err;
@@ -81,6 +84,7 @@ export async function runAttached(
     link.close();
     throw err;
   }
+  traceStartup('runs snapshots');
   const tick = new Ticker(1000);
   tick.start();
   // The message bar's notice follows the server's: a server that restarts after being killed
@@ -104,6 +108,7 @@ export async function runAttached(
     },
     { stdout: process.stdout, stdin: process.stdin },
   );
+  traceStartup('first frame written');
 
   const guard = installCrashGuard({
     stdout: process.stdout,

@@ -15,6 +15,7 @@ import type { CommonFlags } from './flags';
 import { SIGNAL_NUMBERS } from './exit';
 import type { EarlyParts } from './context';
 import { interruptReason } from './interrupt-reason';
+import { traceStartup } from '../core/startup-trace';
 
 export { interruptReason };
 
@@ -59,6 +60,7 @@ export async function runInteractive(
   const clock = realClock(loaded.config.demo?.time_scale ?? 1);
   // Beside a server, health and runs are the server's: the attached console builds no engine.
   const attached = await import('./interactive-attached');
+  traceStartup('interactive-attached loaded');
   const server = await attached.attachToServer(flags);
   if (server) return attached.runAttached(loaded, server, opts);
   // Only a console standing alone probes: one attached never loads the prober (tests/unit/attached-graph.test.ts).

@@ -20,7 +20,8 @@ export async function runAttachedWatch(choice: { socket: string; explicit: boole
   if (problem) throw new UserError(problem, EXIT_USAGE);
   let link: Attached;
   try {
-    link = await Attached.open(choice.socket);
+    // What the wall reads, subscribed to in the handshake (a topic the server does not publish is ignored).
+    link = await Attached.open(choice.socket, { topics: ['server', 'fleet', 'runs', 'incident', 'nodes', 'alerts', 'hosts'] });
   } catch (err) {
     if (err instanceof AttachError && err.kind === 'unreachable' && !choice.explicit) return undefined;
     if (err instanceof AttachError) throw new UserError(err.kind === 'unreachable' ? `server not running: ${err.message}` : err.message, EXIT_USAGE);

@@ -6,8 +6,9 @@
 // into one grapheme; tests/unit/text-width.test.ts checks every one of them against string-width.
 // The bundle points Ink's own string-width imports here too (scripts/build.mjs).
 import stringWidth from 'string-width';
+import { ONE_UNIT_TEXT } from './one-unit';
 
-const NARROW = /^[\x20-\x7E\u00A0-\u00AC\u00AE-\u00FF\u2010-\u2027\u2030-\u205E\u2190-\u21FF\u2200-\u22FF\u2500-\u25FC\u26A0\u2713-\u2717]*$/;
+const NARROW = ONE_UNIT_TEXT;
 
 export interface TextWidthOptions {
   ambiguousIsNarrow?: boolean;

@@ -51,7 +51,9 @@ export type ServerMessage =
   | { t: 'bye'; reason: string; restarting?: boolean };
 
 export type ClientMessage =
-  | { t: 'auth'; client: WireVersion }
+  /** The first frame. `nonce`: the name of the proof file the console made in the challenge folder before connecting (one round trip;
+   *  without it, the proof is named by the hello's nonce). `topics`: subscribed to as the welcome is sent. */
+  | { t: 'auth'; client: WireVersion; nonce?: string; topics?: TopicName[] }
   | { t: 'subscribe'; topics: TopicName[] }
   /** A delta the console could not place (src/attach/delta-store.ts; nodes or fleet): send this topic whole next. */
   | { t: 'resync'; topic: TopicName }

@@ -11,7 +11,7 @@ import type { Store } from '../core/store';
 import { FrameError, FrameReader, encodeFrame } from '../protocol/wire';
 import { THIS_BUILD, versionMismatch, type WireVersion } from '../protocol/version';
 import { TOPIC_NAMES, type ClientMessage, type IntentName, type ProvenIdentity, type ServerMessage, type TopicName, type Topics } from '../protocol/messages';
-import { newNonce, verifyProof } from './identity';
+import { isNonce, newNonce, verifyProof } from './identity';
 import { consoleViewFor } from './topic-views';
 import { OutputDeltas } from './output-deltas';
 import { NodesDeltas } from './nodes-deltas';
@@ -125,7 +125,7 @@ class Connection {
   private onMessage(msg: ClientMessage): void {
     if (!this.identity) {
       if (msg.t !== 'auth') return this.drop(`expected an identity proof first, got "${String(msg.t).slice(0, 20)}"`);
-      return this.authenticate(msg.client);
+      return this.authenticate(msg.client, msg.nonce, msg.topics);
     }
     switch (msg.t) {
       case 'subscribe':
@@ -139,7 +139,8 @@ class Connection {
     }
   }
 
-  private authenticate(client: WireVersion | undefined): void {
+  /** `nonce`: the proof the console named (made before connecting), else the hello's; `topics`: subscribed to once welcomed. */
+  private authenticate(client: WireVersion | undefined, nonce: unknown, topics: unknown): void {
     clearTimeout(this.authTimer);
     const theirs: WireVersion = {
       protocol: Number(client?.protocol),
@@ -148,13 +149,15 @@ class Connection {
     };
     const mismatch = versionMismatch(THIS_BUILD, theirs);
     if (mismatch) return this.refuse(mismatch);
-    const proof = verifyProof(this.hub.opts.challengeDir, this.nonce);
+    if (nonce !== undefined && !isNonce(nonce)) return this.refuse('identity not proven: the proof must be named by 32 lowercase hex digits');
+    const proof = verifyProof(this.hub.opts.challengeDir, nonce ?? this.nonce);
     if (!proof.ok) return this.refuse(proof.reason);
     const notAdmitted = this.hub.opts.admit?.(proof.identity);
     if (notAdmitted) return this.refuse(notAdmitted);
     this.identity = proof.identity;
     this.hub.opts.log('info', `attached: ${this.who()}`);
     this.send({ t: 'welcome', identity: proof.identity });
+    if (topics !== undefined) this.subscribe(topics);
   }
 
   private refuse(reason: string): void {

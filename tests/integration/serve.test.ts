@@ -105,7 +105,7 @@ describe('doai-console serve', () => {
     const c = await rawClient(socket);
     const answer = await proveAsRoot(c, socket, { protocol: 999, version: '9.9.9', build: 'otherbuild' });
     expect(answer.t).toBe('refused');
-    expect(String(answer.reason)).toMatch(/^server is version 0\.1\.0 \(build \w+, protocol 4\), this console 9\.9\.9 \(build otherbuild, protocol 999\): /);
+    expect(String(answer.reason)).toMatch(/^server is version 0\.1\.0 \(build \w+, protocol 5\), this console 9\.9\.9 \(build otherbuild, protocol 999\): /);
     await c.closed;
     await server.waitLog(/refused connection #\d+ \(not yet identified\): server is version/);
   }, 60_000);
