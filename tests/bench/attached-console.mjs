@@ -51,11 +51,18 @@ export async function attachedConsole(work, runs) {
     for (let i = 0; i < 300 && !/ serving .* on /.test(log); i++) await sleep(50);
     if (!existsSync(socket)) throw new Error(`server did not start: ${log.slice(-500)}`);
     const series = { minInk: [], attached: [], minRss: [], attachedRss: [] };
+    const consoleCmd = `node ${bin} --config ${cfg} --socket ${socket} --lang en`;
+    // Not counted: the first start after a build or a config change validates the config through
+    // the full CLI and caches it (src/config/cache.ts); every start after that is what is timed.
+    await measure(consoleCmd, 'svc-09', 0);
+    const minimal = () => measure(`node ${minInk}`, 'minimal-ink-ready', 1500);
+    const attached = () => measure(consoleCmd, 'svc-09', 1500);
     for (let i = 0; i < runs; i++) {
-      const a = await measure(`node ${minInk}`, 'minimal-ink-ready', 1500);
-      const b = await measure(`node ${bin} --config ${cfg} --socket ${socket} --lang en`, 'svc-09', 1500);
-      series.minInk.push(a.ms);
-      series.minRss.push(a.rssKb);
+      // Alternate which goes first, so neither always follows the other's exit.
+      const [a, b] = i % 2 === 0 ? [await minimal(), await attached()] : [undefined, await attached()];
+      const min = a ?? (await minimal());
+      series.minInk.push(min.ms);
+      series.minRss.push(min.rssKb);
       series.attached.push(b.ms);
       series.attachedRss.push(b.rssKb);
     }

@@ -44,7 +44,7 @@ const benches = [
   ['watch-soak', watchSoak],
   ['audit', auditLog],
   ['dashboard-nodes', dashboardNodes],
-  ['attached-console', (dir) => attachedConsole(dir, Math.min(RUNS, 5))],
+  ['attached-console', (dir) => attachedConsole(dir, Math.min(RUNS, 9))],
   ['monitoring', (dir) => monitoring(dir, RUNS)],
   ['ssh-console', (dir) => sshConsole(dir, Math.min(RUNS, 7))],
   ['ssh-sessions', sshSessions],
