@@ -336,7 +336,12 @@ export function createMetrics(src: MetricsSources): ServerMetrics {
   return {
     registry,
     contentType: registry.contentType,
-    text: () => registry.metrics(),
+    // The gauges read the snapshot at the scrape; the probe counters and histogram are caught up
+    // to it first, so a scrape between a probe and the store's batched notify still agrees.
+    text: () => {
+      observeProbes(src.fleet.getSnapshot());
+      return registry.metrics();
+    },
     alertmanagerReceived,
     stop() {
       for (const c of cleanups.splice(0)) c();

@@ -100,6 +100,20 @@ describe('metrics registry', () => {
     m.stop();
   });
 
+  it('a scrape between a probe and the store\'s (batched) notify still counts it: the probe series agree with each other', async () => {
+    const fleet = new Fixed(fleetSnap([100], 0));
+    const m = createMetrics({ fleet });
+    fleet.put(fleetSnap([100, 40], 0)); // no await: the store has not notified its listeners yet
+    const text = await m.text();
+    expect(text).toContain('doai_service_probe_success{service="api"} 1');
+    expect(text).toContain('doai_service_probes_total{service="api",result="success"} 2');
+    expect(text).toContain('doai_service_probe_duration_seconds_count{service="api"} 2');
+    // The notify that follows does not count the same probe again.
+    await new Promise((r) => setImmediate(r));
+    expect(await m.text()).toContain('doai_service_probes_total{service="api",result="success"} 2');
+    m.stop();
+  });
+
   it('counts runs by runbook, level and outcome with durations, approvals by outcome, and failed audit writes', async () => {
     const listeners = new Set<(e: RunEvent) => void>();
     const emit = (e: RunEvent) => listeners.forEach((l) => l(e));
