@@ -4,10 +4,9 @@
 // While the form waits, the code is on the form only: no audit line or journal holds it; seed
 // 000's `START - Confirm: <code>` comes once it is used, before the approval and the steps.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { runCli } from '../helpers/cli';
-import { demoConsoleInTmux, stopDemoConsole, type ServedDemo } from '../helpers/demo-serve';
+import { demoConsoleInTmux, demoJournals, stopDemoConsole, type ServedDemo } from '../helpers/demo-serve';
 import type { TmuxSession } from '../helpers/tmux';
 
 let demo: ServedDemo;
@@ -25,14 +24,7 @@ function audit(): string[] {
   }
 }
 
-/** Every run journal of the demo console, as one text. */
-function journals(): string {
-  const dir = join(dirname(demo.configPath), 'journal');
-  return readdirSync(dir)
-    .filter((n) => n.endsWith('.jsonl'))
-    .map((n) => readFileSync(join(dir, n), 'utf8'))
-    .join('');
-}
+const journals = () => demoJournals(demo.configPath);
 
 /** Types like an operator: text, then each named key, with a short pause between. */
 async function typeText(text: string): Promise<void> {

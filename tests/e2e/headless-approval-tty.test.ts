@@ -6,10 +6,10 @@
 // line, never silently. The code is in no log or journal while it can approve: seed 000's
 // `START - Confirm: <code>` is written once it is used or dead.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { BIN, runCli } from '../helpers/cli';
-import { serveDemo, type ServedDemo } from '../helpers/demo-serve';
+import { demoJournals, serveDemo, type ServedDemo } from '../helpers/demo-serve';
 import { startTmux, type TmuxSession } from '../helpers/tmux';
 
 let demo: ServedDemo;
@@ -29,14 +29,7 @@ function audit(): string[] {
   }
 }
 
-/** Every run journal of the demo's consoles, as one text. */
-function journals(): string {
-  const dir = join(dirname(demo.configPath), 'journal');
-  return readdirSync(dir)
-    .filter((n) => n.endsWith('.jsonl'))
-    .map((n) => readFileSync(join(dir, n), 'utf8'))
-    .join('');
-}
+const journals = () => demoJournals(demo.configPath);
 
 function run(runbook: string, target: string, configPath = demo.configPath): TmuxSession {
   // Tall enough that the plan, the box and every answer stay on screen for the assertions.

@@ -1,10 +1,12 @@
 // `doai-console serve` (the built binary) for tests, and a raw protocol client that speaks the
 // wire by hand (to send what a real console never would: garbage, 100 MB, forged proofs).
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
-import { BIN } from './cli';
+import { BIN, waitForProcessesGone } from './cli';
+import { serveDemo, type ServedDemo } from './demo-serve';
 
 export interface RunningServer {
   child: ChildProcessWithoutNullStreams;
@@ -92,4 +94,59 @@ export async function proveAsRoot(c: RawClient, socketPath: string, client?: Rec
   writeFileSync(join(dirname(socketPath), 'auth', String(hello.nonce)), '', { flag: 'wx', mode: 0o600 });
   c.send({ t: 'auth', client: client ?? hello.server });
   return c.next((f) => f.t === 'welcome' || f.t === 'refused');
+}
+
+/** The demo fleet served by the built `serve` on a socket in a temp dir, a raw client proved as root on it. */
+export interface AttachedDemo {
+  demo: ServedDemo;
+  /** The temp dir (the socket's folder is in it). */
+  base: string;
+  socket: string;
+  server: RunningServer;
+  client: RawClient;
+  /** Sends an intent as that client; its result frame. */
+  intent(name: string, args: unknown): Promise<Record<string, unknown>>;
+  /** Client, server, fleet and temp dir gone. */
+  stop(): Promise<void>;
+}
+
+export async function attachedDemo(prefix: string, topics: string[]): Promise<AttachedDemo> {
+  const demo = await serveDemo();
+  const base = mkdtempSync(join(tmpdir(), prefix));
+  chmodSync(base, 0o711);
+  const socket = join(base, 'run', 'console.sock');
+  let server: RunningServer | undefined;
+  let client: RawClient | undefined;
+  const stop = async () => {
+    client?.socket.destroy();
+    await server?.stop('SIGTERM');
+    await demo.stop();
+    await waitForProcessesGone(base);
+    rmSync(base, { recursive: true, force: true, maxRetries: 10 });
+  };
+  try {
+    server = await startServer(demo.configPath, socket);
+    client = await rawClient(socket);
+    const welcome = await proveAsRoot(client, socket);
+    if (welcome.t !== 'welcome') throw new Error(`the server did not welcome root: ${JSON.stringify(welcome)}`);
+    client.send({ t: 'subscribe', topics });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const c = client;
+  let nextId = 1;
+  return {
+    demo,
+    base,
+    socket,
+    server,
+    client: c,
+    intent(name, args) {
+      const id = nextId++;
+      c.send({ t: 'intent', id, name, args });
+      return c.next((f) => f.t === 'result' && f.id === id, 20_000);
+    },
+    stop,
+  };
 }

@@ -1,6 +1,6 @@
 // Starts `doai-console demo --serve` (the built binary) and returns the config path it prints.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { BIN, waitForProcessesGone } from './cli';
 import { startTmux, type TmuxSession } from './tmux';
@@ -55,6 +55,15 @@ export function serveDemo(timeoutMs = 15_000): Promise<ServedDemo> {
       if (!out.includes('\n')) reject(new Error(`demo --serve exited ${code}: ${err}`));
     });
   });
+}
+
+/** Every run journal of the consoles and servers on the demo's config, as one text. */
+export function demoJournals(configPath: string): string {
+  const dir = join(dirname(configPath), 'journal');
+  return readdirSync(dir)
+    .filter((n) => n.endsWith('.jsonl'))
+    .map((n) => readFileSync(join(dir, n), 'utf8'))
+    .join('');
 }
 
 export interface DemoConsole {

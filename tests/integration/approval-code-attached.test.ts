@@ -6,30 +6,24 @@
 // (three wrong tries) or the run cancelled, START carries it in the seed's format, before the
 // approval's line and every step.
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, runCli, waitForProcessesGone, watchOutput } from '../helpers/cli';
-import { proveAsRoot, rawClient, startServer, waitUntil, type RawClient, type RunningServer } from '../helpers/console-server';
-import { serveDemo, type ServedDemo } from '../helpers/demo-serve';
+import { BIN, runCli, watchOutput } from '../helpers/cli';
+import { attachedDemo, waitUntil, type AttachedDemo, type RawClient, type RunningServer } from '../helpers/console-server';
+import type { ServedDemo } from '../helpers/demo-serve';
 import { requireRoot } from '../helpers/requirements';
 
 requireRoot('another user (nobody) lists the pending approvals');
 
 const NOBODY = 65534;
 let demo: ServedDemo;
-let base = '';
 let socket = '';
 let server: RunningServer;
 let c: RawClient;
-let nextId = 1;
+let served: AttachedDemo;
 
-async function intent(name: string, args: unknown): Promise<Record<string, unknown>> {
-  const id = nextId++;
-  c.send({ t: 'intent', id, name, args });
-  return c.next((f) => f.t === 'result' && f.id === id, 20_000);
-}
+const intent = (name: string, args: unknown): Promise<Record<string, unknown>> => served.intent(name, args);
 
 type RunLite = { runId: string; state: string; prompt?: { kind: string; code?: string; step?: number } };
 function run(runId: string): RunLite | undefined {
@@ -110,24 +104,12 @@ const since = (n: number) => auditLines().slice(n).map((l) => l.replace(/^\[[^\]
 
 beforeAll(async () => {
   if (!existsSync(join(__dirname, '../../dist/cli.js'))) throw new Error('dist/cli.js is missing: run `npm run build` first');
-  demo = await serveDemo();
-  base = mkdtempSync(join(tmpdir(), 'doai-code-attached-'));
-  chmodSync(base, 0o711);
-  socket = join(base, 'run', 'console.sock');
-  server = await startServer(demo.configPath, socket);
-  c = await rawClient(socket);
-  expect(await proveAsRoot(c, socket)).toMatchObject({ t: 'welcome' });
-  c.send({ t: 'subscribe', topics: ['console'] });
+  served = await attachedDemo('doai-code-attached-', ['console']);
+  ({ demo, socket, server, client: c } = served);
 }, 60_000);
 
 afterAll(async () => {
-  c?.socket.destroy();
-  await server?.stop('SIGTERM');
-  await demo?.stop();
-  if (base) {
-    await waitForProcessesGone(base);
-    rmSync(base, { recursive: true, force: true, maxRetries: 10 });
-  }
+  await served?.stop();
 });
 
 describe('attached: the approval code reaches no record while it can approve', () => {

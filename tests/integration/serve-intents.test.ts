@@ -4,25 +4,20 @@
 // names; a run that is not the server's cannot be cancelled. `log`, `report` and `stats` through
 // the server print exactly what the standalone commands print, with the same exit codes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chownSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { runCli, waitForProcessesGone } from '../helpers/cli';
-import { serveDemo, type ServedDemo } from '../helpers/demo-serve';
-import { proveAsRoot, rawClient, startServer, waitUntil, type RawClient, type RunningServer } from '../helpers/console-server';
+import { runCli } from '../helpers/cli';
+import type { ServedDemo } from '../helpers/demo-serve';
+import { attachedDemo, rawClient, waitUntil, type AttachedDemo, type RawClient, type RunningServer } from '../helpers/console-server';
 
 let demo: ServedDemo;
 let base: string;
 let socket: string;
 let server: RunningServer;
 let c: RawClient;
-let nextId = 1;
+let served: AttachedDemo;
 
-async function intent(name: string, args: unknown): Promise<Record<string, unknown>> {
-  const id = nextId++;
-  c.send({ t: 'intent', id, name, args });
-  return c.next((f) => f.t === 'result' && f.id === id, 20_000);
-}
+const intent = (name: string, args: unknown): Promise<Record<string, unknown>> => served.intent(name, args);
 
 type RunLite = { runId: string; state: string; operator: string; message?: string };
 function lastRuns(): RunLite[] {
@@ -31,24 +26,12 @@ function lastRuns(): RunLite[] {
 }
 
 beforeAll(async () => {
-  demo = await serveDemo();
-  base = mkdtempSync(join(tmpdir(), 'doai-serve-intents-'));
-  chmodSync(base, 0o711);
-  socket = join(base, 'run', 'console.sock');
-  server = await startServer(demo.configPath, socket);
-  c = await rawClient(socket);
-  expect(await proveAsRoot(c, socket)).toMatchObject({ t: 'welcome' });
-  c.send({ t: 'subscribe', topics: ['console', 'runbooks'] });
+  served = await attachedDemo('doai-serve-intents-', ['console', 'runbooks']);
+  ({ demo, base, socket, server, client: c } = served);
 }, 40_000);
 
 afterAll(async () => {
-  c?.socket.destroy();
-  await server?.stop('SIGTERM');
-  await demo?.stop();
-  if (base) {
-    await waitForProcessesGone(base);
-    rmSync(base, { recursive: true, force: true, maxRetries: 10 });
-  }
+  await served?.stop();
 });
 
 describe('run intents on the wire', () => {
