@@ -65,6 +65,8 @@ export interface ChecklistShare {
   append(instanceId: string, entry: ChecklistEntry): void;
   /** The entries after `seq`, in order (a bounded page); throws in words when unreadable. */
   readSince(seq: number): { seq: number; instanceId: string; entry: ChecklistEntry | undefined; raw: string }[];
+  /** The same without blocking the caller (the database): the periodic and notified re-reads use it when there is one. */
+  readSinceAsync?(seq: number): Promise<{ seq: number; instanceId: string; entry: ChecklistEntry | undefined; raw: string }[]>;
   /** Called when another box appended (and when the feed comes back after a gap). */
   onChange?(listener: () => void): () => void;
   close?(): void;
@@ -137,15 +139,11 @@ export class ChecklistStore extends BatchedStore<ChecklistsSnapshot> implements 
     const pollMs = this.opts.pollMs ?? 2000;
     if (pollMs > 0) {
       // Real time on purpose: another console's line is on disk now, whatever the demo's clock says.
-      const t = setInterval(() => {
-        if (this.refresh()) this.rebuild();
-      }, pollMs);
+      const t = setInterval(() => this.refreshInBackground(), pollMs);
       t.unref?.();
       this.stops.push(() => clearInterval(t));
     }
-    const off = this.opts.shared?.onChange?.(() => {
-      if (this.refresh()) this.rebuild();
-    });
+    const off = this.opts.shared?.onChange?.(() => this.refreshInBackground());
     if (off) this.stops.push(off);
     if (this.opts.backups) {
       this.stops.push(this.opts.clock.setInterval(() => this.checkBackups(), this.opts.backups.everyMs ?? 60_000));
@@ -210,9 +208,36 @@ export class ChecklistStore extends BatchedStore<ChecklistsSnapshot> implements 
 
   /** The shared log's number of the last entry read. */
   private sharedSeq = 0;
+  private reading?: { again: boolean };
+
+  /**
+   * The periodic and notified re-read: without blocking when the shared log can be read
+   * asynchronously (a database cut off by the network would hold the server's event loop for the
+   * timeout). Entries already taken in by a synchronous read meanwhile are skipped by their number.
+   */
+  private refreshInBackground(): void {
+    const shared = this.opts.shared;
+    if (!shared?.readSinceAsync) {
+      if (this.refresh()) this.rebuild();
+      return;
+    }
+    if (this.reading) {
+      this.reading.again = true;
+      return;
+    }
+    const reading: { again: boolean } = (this.reading = { again: false });
+    void shared.readSinceAsync(this.sharedSeq).then(
+      (rows) => {
+        if (this.takeShared(shared, rows)) this.rebuild();
+      },
+      (err: unknown) => this.problem((err as Error).message),
+    ).finally(() => {
+      this.reading = undefined;
+      if (reading.again && this.stops.length) this.refreshInBackground();
+    });
+  }
 
   private refreshShared(shared: ChecklistShare): boolean {
-    let changed = false;
     let rows: ReturnType<ChecklistShare['readSince']>;
     try {
       rows = shared.readSince(this.sharedSeq);
@@ -221,7 +246,14 @@ export class ChecklistStore extends BatchedStore<ChecklistsSnapshot> implements 
       this.problem((err as Error).message);
       return false;
     }
+    return this.takeShared(shared, rows);
+  }
+
+  /** Takes in entries of the shared log, in order; one already taken in (by its number) is skipped. */
+  private takeShared(shared: ChecklistShare, rows: ReturnType<ChecklistShare['readSince']>): boolean {
+    let changed = false;
     for (const r of rows) {
+      if (r.seq <= this.sharedSeq) continue;
       this.sharedSeq = r.seq;
       if (!r.entry) {
         this.problem(`${shared.where}: checklist ${r.instanceId}: skipped an unreadable entry: ${r.raw}`);

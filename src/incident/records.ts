@@ -23,6 +23,8 @@ export interface IncidentRecords {
   readonly shared: boolean;
   /** Every stored incident; throws in words when the store cannot be read at all. */
   readAll(): { incidents: IncidentRecord[]; problems: string[] };
+  /** The same without blocking the caller (the database): the periodic and notified re-reads use it when there is one. */
+  readAllAsync?(): Promise<{ incidents: IncidentRecord[]; problems: string[] }>;
   /** Saves `rec` merged (by `merge(mine, stored)`) with what is stored for its id. */
   save(rec: IncidentRecord, merge: (mine: IncidentRecord, stored: IncidentRecord) => IncidentRecord): SaveResult;
   /** A new incident's id; undefined: the store's own (time + random). */

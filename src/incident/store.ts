@@ -136,15 +136,50 @@ export class IncidentStore extends BatchedStore<IncidentsSnapshot> implements In
     // Its own flag: the engine and the fleet are attached (their listeners in `stops`) before
     // start(), and keying on `stops` being empty meant the re-read never started.
     if (pollMs > 0 && !this.polling) {
-      const t = setInterval(() => this.reload(), pollMs);
+      const t = setInterval(() => this.reloadInBackground(), pollMs);
       t.unref?.();
       this.polling = () => clearInterval(t);
     }
     // Shared records: another box's change arrives as a notification and is read at once.
-    this.offRecords ??= this.records.onChange?.(() => this.reload());
+    this.offRecords ??= this.records.onChange?.(() => this.reloadInBackground());
   }
 
+  /** Counts saves and synchronous reads: a background read asked before one of them is not applied. */
+  private edits = 0;
+  private reading?: { again: boolean };
+
+  /**
+   * The periodic and notified re-read: without blocking when the records can be read asynchronously
+   * (the database: a network that drops packets would hold the server's event loop for the timeout).
+   * A read asked before a save or a synchronous read here is dropped and asked again.
+   */
+  private reloadInBackground(): void {
+    if (!this.records.readAllAsync) return this.reload();
+    if (this.reading) {
+      this.reading.again = true;
+      return;
+    }
+    const reading: { again: boolean } = (this.reading = { again: false });
+    const asOf = this.edits;
+    void this.records.readAllAsync().then(
+      (read) => {
+        if (asOf === this.edits) this.apply(read);
+        else reading.again = true;
+      },
+      (err: unknown) => {
+        const p = (err as Error).message;
+        if (!this.problems.includes(p)) this.problems.push(p);
+      },
+    ).finally(() => {
+      this.reading = undefined;
+      if (reading.again && !this.stopped) this.reloadInBackground();
+    });
+  }
+
+  private stopped = false;
+
   stop(): void {
+    this.stopped = true;
     this.offRecords?.();
     this.offRecords = undefined;
     this.polling?.();
@@ -166,6 +201,7 @@ export class IncidentStore extends BatchedStore<IncidentsSnapshot> implements In
 
   /** Re-reads the directory: incidents another console opened or changed. */
   reload(): void {
+    this.edits++;
     let read: { incidents: IncidentRecord[]; problems: string[] };
     try {
       read = this.records.readAll();
@@ -175,6 +211,11 @@ export class IncidentStore extends BatchedStore<IncidentsSnapshot> implements In
       if (!this.problems.includes(p)) this.problems.push(p);
       return;
     }
+    this.apply(read);
+  }
+
+  /** Takes in what the records hold (a read of all of them). */
+  private apply(read: { incidents: IncidentRecord[]; problems: string[] }): void {
     const { incidents, problems } = read;
     for (const p of problems) if (!this.problems.includes(p)) this.problems.push(p);
     const next = new Map<string, IncidentRecord>();
@@ -674,6 +715,7 @@ export class IncidentStore extends BatchedStore<IncidentsSnapshot> implements In
   }
 
   private save(rec: IncidentRecord, depth = 0): ChecklistResult {
+    this.edits++;
     const r = this.records.save(rec, (mine, stored) => this.merge(mine, stored));
     if (!r.ok && 'joined' in r) return depth < 3 ? this.join(rec, r.joined, depth) : fail(`incident ${rec.id} not saved: the open incident of ${rec.target ?? '?'} kept changing`, `인시던트 ${rec.id} 저장 실패: ${rec.target ?? '?'}의 열린 인시던트가 계속 바뀜`);
     if (!r.ok) {

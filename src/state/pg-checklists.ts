@@ -19,6 +19,8 @@ const TIMEOUT_MS = 4000;
 const ENTRY_LOCK = 0x64_63_68_6b;
 /** Rows read per refresh (bounded; the next refresh reads on). */
 const PAGE = 5000;
+const READ_SINCE = 'SELECT seq::text AS seq, instance_id, entry FROM doai_checklist_entries WHERE seq > $1 ORDER BY seq LIMIT $2';
+type EntryRow = { seq: string; instance_id: string; entry: string };
 
 export class PgChecklistShare implements ChecklistShare {
   readonly where: string;
@@ -58,12 +60,28 @@ export class PgChecklistShare implements ChecklistShare {
   }
 
   readSince(seq: number): { seq: number; instanceId: string; entry: ChecklistEntry | undefined; raw: string }[] {
-    let rows: { seq: string; instance_id: string; entry: string }[];
+    let rows: EntryRow[];
     try {
-      rows = this.query<{ seq: string; instance_id: string; entry: string }>('SELECT seq::text AS seq, instance_id, entry FROM doai_checklist_entries WHERE seq > $1 ORDER BY seq LIMIT $2', [seq, PAGE]).rows;
+      rows = this.query<EntryRow>(READ_SINCE, [seq, PAGE]).rows;
     } catch (err) {
       throw new Error(this.words(err));
     }
+    return this.entries(rows);
+  }
+
+  /** The periodic and notified re-read: never blocks the caller (the server's event loop). */
+  async readSinceAsync(seq: number): Promise<{ seq: number; instanceId: string; entry: ChecklistEntry | undefined; raw: string }[]> {
+    let rows: EntryRow[];
+    try {
+      if (this.listener.down) throw new Error('not connected (reconnecting every second)');
+      rows = (await this.db.queryAsync<EntryRow>(READ_SINCE, [seq, PAGE])).rows;
+    } catch (err) {
+      throw new Error(this.words(err));
+    }
+    return this.entries(rows);
+  }
+
+  private entries(rows: EntryRow[]): { seq: number; instanceId: string; entry: ChecklistEntry | undefined; raw: string }[] {
     return rows.map((r) => {
       let entry: ChecklistEntry | undefined;
       try {

@@ -23,6 +23,7 @@ export const INCIDENTS_CHANNEL = 'doai_incidents';
 const TIMEOUT_MS = 4000;
 /** Saves retried when another box wrote the same row in between (bounded). */
 const SAVE_TRIES = 5;
+const READ_ALL = 'SELECT id, version::text AS version, record FROM doai_incidents ORDER BY id';
 
 interface Row {
   id: string;
@@ -70,12 +71,32 @@ export class PgIncidentRecords implements IncidentRecords {
   readAll(): { incidents: IncidentRecord[]; problems: string[] } {
     let rows: Row[];
     try {
-      rows = this.query<Row>('SELECT id, version::text AS version, record FROM doai_incidents ORDER BY id').rows;
+      rows = this.query<Row>(READ_ALL).rows;
     } catch (err) {
-      // Read-only view: this box's copy of what the database last said.
-      const local = readIncidents(this.copyDir);
-      return { incidents: local.incidents, problems: [...local.problems, `${this.words(err)} — showing this box's copy of the incidents`] };
+      return this.fromCopy(err);
     }
+    return this.parsed(rows);
+  }
+
+  /** The periodic and notified re-read: never blocks the caller (the server's event loop). */
+  async readAllAsync(): Promise<{ incidents: IncidentRecord[]; problems: string[] }> {
+    let rows: Row[];
+    try {
+      if (this.listener.down) throw new Error('not connected (reconnecting every second)');
+      rows = (await this.db.queryAsync<Row>(READ_ALL)).rows;
+    } catch (err) {
+      return this.fromCopy(err);
+    }
+    return this.parsed(rows);
+  }
+
+  /** Read-only view: this box's copy of what the database last said. */
+  private fromCopy(err: unknown): { incidents: IncidentRecord[]; problems: string[] } {
+    const local = readIncidents(this.copyDir);
+    return { incidents: local.incidents, problems: [...local.problems, `${this.words(err)} — showing this box's copy of the incidents`] };
+  }
+
+  private parsed(rows: Row[]): { incidents: IncidentRecord[]; problems: string[] } {
     const incidents: IncidentRecord[] = [];
     const problems: string[] = [];
     for (const r of rows) {
