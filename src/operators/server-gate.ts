@@ -11,6 +11,8 @@ import { createIntentGate, type IntentGate } from './gate';
 import { TotpVerifier } from './totp';
 
 export function proofOf(who: ProvenIdentity): Proof {
+  // An SSH session's sender is its key (src/server/ssh-control.ts), never the name it carries.
+  if (who.via === 'ssh-key' && who.key) return { kind: 'ssh-key', fingerprint: who.key.fingerprint, keyType: who.key.keyType };
   return { kind: 'os-user', uid: who.uid, user: who.user };
 }
 

@@ -19,9 +19,11 @@ export interface ProvenIdentity {
   user: string;
   /** How it was proven, for the audit line: `uid 1001 (local socket)`; `peer-server`: another box's server proved it and signed it;
    *  `in-process`: a standalone console's own process (src/server/standalone.ts), its uid from process.getuid(). */
-  via: 'local-socket' | 'peer-server' | 'in-process';
+  via: 'local-socket' | 'peer-server' | 'in-process' | 'ssh-key';
   /** With `peer-server`: that box's `state.box_name`. */
   box?: string;
+  /** With `ssh-key` (an SSH session in the server's process, uid -1): the key the session proved, which roles are checked against. */
+  key?: { fingerprint: string; keyType: string };
 }
 
 /** Intent name → [arguments, answer]. The runs domain's are in ./runs.ts. */

@@ -53,8 +53,11 @@ export function createServedApprovals(ctx: ConsoleContext, gate: IntentGate): Se
     onFlow: board.track,
     requesterOf: () => {
       const w = starting.getStore();
+      // An SSH session's starter has no OS account here: the run's operator name (and the board,
+      // by key) says who it is.
+      if (!w || w.via === 'ssh-key') return {};
       // A standalone console's (in-process) name is its operator's; its OS account is its uid's.
-      return w ? { uid: w.uid, osUser: w.via === 'in-process' ? userName(w.uid) : w.user } : {};
+      return { uid: w.uid, osUser: w.via === 'in-process' ? userName(w.uid) : w.user };
     },
     onRequest: (runId: string, request: ApprovalRequest) => {
       requests.set(request.id, { runId, step: request.step, expiresAt: new Date(request.expires) });
@@ -140,6 +143,7 @@ export function createServedApprovals(ctx: ConsoleContext, gate: IntentGate): Se
   const note = (runId: string, who: ProvenIdentity) => {
     const p = gate.principal(proofOf(who));
     if (p) board.noteStarter(runId, p);
+    if (who.via === 'ssh-key') return;
     starterUid.set(runId, who.uid);
     if (starterUid.size > 1000) starterUid.delete(starterUid.keys().next().value as string);
   };

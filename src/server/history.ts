@@ -61,7 +61,7 @@ export function startHistory(opts: {
   }
   return {
     intent(who, name, args, outcome) {
-      void intents.append(JSON.stringify({ at: opts.now().toISOString(), uid: who.uid, user: who.user, via: who.via, intent: name, args, ...(outcome ? { outcome } : {}) }));
+      void intents.append(JSON.stringify({ at: opts.now().toISOString(), uid: who.uid, user: who.user, via: who.via, ...(who.key ? { key: who.key.fingerprint } : {}), intent: name, args, ...(outcome ? { outcome } : {}) }));
     },
     stop() {
       for (const s of stops) s();

@@ -188,7 +188,7 @@ export function createServerCore(loaded: LoadedConfig, opts: ServerCoreOptions):
       // Secrets in the arguments (approval codes, passphrases) are never written: the line says
       // one was given (src/server/intent-redact.ts) and the outcome the handler gave.
       if (QUIET_INTENTS.has(name)) return handler(args, who);
-      log('info', `intent ${name} by ${who.user} (uid ${who.uid})`);
+      log('info', `intent ${name} by ${who.user} (${who.key ? `ssh-key ${who.key.fingerprint}` : `uid ${who.uid}`})`);
       return handler(args, who).then(
         (value) => {
           history.intent(who, name, redactIntentArgs(args), intentOutcome(value));

@@ -2,10 +2,9 @@
 // incidents and alerts, with every intent checked against the session's proven identity (its
 // key's operator) before it reaches them (R-ID-2), and refused ones audited by the gate.
 //
-// A small adapter on purpose: when the server's intent table for attached consoles carries a
-// `who` (src/server/run-intents.ts), these methods become calls into it with the same names.
-import type { ChecklistControl, IncidentControl, Localized, RunControl, StartResult } from '../core/views';
-import type { RunEngine } from '../runbook/engine';
+// Runs and alerts go through the server's dispatcher (src/server/server-core.ts), exactly as an
+// attached console's intents do; checklists and incidents still call the stores through the gate.
+import type { ChecklistControl, ChoicesView, IncidentControl, Localized, ParamDefaultsView, RunbookSummary, RunControl, StartResult } from '../core/views';
 import type { IntentGate } from '../operators/gate';
 import type { Principal, Proof } from '../operators/directory';
 import { describePrincipal } from '../operators/directory';
@@ -29,56 +28,27 @@ function checker(gate: IntentGate, proof: Proof): Check {
 
 const words = (text: string): Localized => ({ en: text, ko: text });
 
-export function gatedRunControl(engine: RunEngine, gate: IntentGate, who: Principal, board?: { noteStarter(runId: string, who: Principal): void }): RunControl {
-  const refused = checker(gate, who.proof);
+/**
+ * Runs from an SSH session: the same intents an attached console sends over the socket (run.start,
+ * run.cancel, run.confirm, run.answer, run.resume, run.choices, run.defaults), through the server's
+ * one dispatcher: the role check against the session's key, a line in the intent history (secrets
+ * written as given, never their value), then the handler the socket's consoles reach. The run is
+ * the key's operator's (START, lock, journal name them; an approver is judged against them).
+ * A refusal rejects, and the screen says it, as for an attached console.
+ */
+export function sshRunControl(dispatch: Dispatcher, runbooks: () => RunbookSummary[], who: Principal): RunControl {
+  const id = sshOperatorIdentity(who);
+  const send = <T>(name: Parameters<Dispatcher>[0], args: unknown) => dispatch(name, args, id, who.proof) as Promise<T>;
   return {
-    listRunbooks: () => engine.listRunbooks(),
-    start(runbookId, target, opts): StartResult {
-      const no = refused('run.start');
-      if (no) return { ok: false, error: no };
-      // The run is the session's operator's, not the server's account (START, lock, journal).
-      const res = engine.start(runbookId, target, { ...opts, operator: who.name } as Parameters<RunEngine['start']>[2]);
-      // Approvers are judged against the identity that started the run (self-approval).
-      if (res.ok) board?.noteStarter(res.runId, who);
-      return res;
-    },
-    ...(engine.listChoices
-      ? {
-          listChoices: (runbookId: string, target: string, param: string, given?: Record<string, string>) => {
-            // Listing runs a command on the target: an operator's act.
-            const no = refused('run.choices');
-            if (no) return Promise.reject(new Error(no));
-            return engine.listChoices!(runbookId, target, param, given);
-          },
-        }
-      : {}),
-    ...(engine.paramDefaults ? { paramDefaults: (runbookId: string, target: string, given?: Record<string, string>) => engine.paramDefaults!(runbookId, target, given) } : {}),
-    cancel(runId) {
-      if (refused('run.cancel')) return;
-      (engine.cancel as (id: string, by?: string) => void)(runId, who.name);
-    },
-    confirm(runId) {
-      if (refused('run.confirm')) return;
-      engine.confirm(runId);
-    },
-    ...(engine.answerApproval
-      ? {
-          answerApproval: (runId: string, answer: Parameters<NonNullable<RunControl['answerApproval']>>[1]) => {
-            const no = refused('run.answer');
-            if (no) return { accepted: false, error: words(no) };
-            return engine.answerApproval!(runId, answer);
-          },
-        }
-      : {}),
-    ...(engine.resume
-      ? {
-          resume: (runId: string) => {
-            const no = refused('run.resume');
-            if (no) return { ok: false, error: no };
-            return engine.resume!(runId);
-          },
-        }
-      : {}),
+    listRunbooks: runbooks,
+    start: (runbookId, target, opts = {}) =>
+      send<StartResult>('run.start', { runbook: runbookId, target, ...(opts.dryRun ? { dryRun: true } : {}), ...(opts.params ? { params: opts.params } : {}) }),
+    listChoices: (runbookId, target, param, given) => send<ChoicesView>('run.choices', { runbook: runbookId, target, param, ...(given ? { given } : {}) }),
+    paramDefaults: (runbookId, target, given) => send<ParamDefaultsView>('run.defaults', { runbook: runbookId, target, ...(given ? { given } : {}) }),
+    cancel: (runId) => send<null>('run.cancel', { runId }).then(() => undefined),
+    confirm: (runId) => send<null>('run.confirm', { runId }).then(() => undefined),
+    answerApproval: (runId, answer) => send<{ accepted: boolean; error?: Localized }>('run.answer', { runId, answer }),
+    resume: (runId) => send<StartResult>('run.resume', { runId }),
   };
 }
 
@@ -127,7 +97,20 @@ export function gatedIncidents(control: IncidentControl & AsOperator, gate: Inte
  * `proof`), never this name.
  */
 export function sshIdentity(who: Principal): ProvenIdentity {
-  return { uid: -1, user: describePrincipal(who), via: 'in-process' };
+  return { uid: -1, user: describePrincipal(who), via: 'ssh-key', ...keyOf(who) };
+}
+
+/**
+ * The same sender for runs, checklists and incidents, named as the config names the operator
+ * (`alice`): what a run's START line, its journal and the approval rules (self-approval by name,
+ * TOTP) compare with. The key is in the identity all the same (history, role check).
+ */
+export function sshOperatorIdentity(who: Principal): ProvenIdentity {
+  return { uid: -1, user: who.name, via: 'ssh-key', ...keyOf(who) };
+}
+
+function keyOf(who: Principal): Pick<ProvenIdentity, 'key'> {
+  return who.proof.kind === 'ssh-key' ? { key: { fingerprint: who.proof.fingerprint, keyType: who.proof.keyType } } : {};
 }
 
 /** Acknowledge, silence and maintenance from an SSH session: intents through the server's dispatcher. */

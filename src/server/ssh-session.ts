@@ -24,7 +24,7 @@ import { startWatch } from '../../screens/watch/start-watch';
 import type { ChannelTerminal } from './ssh-terminal';
 import { SessionFrames } from './ssh-frames';
 import type { FleetStore } from '../core/views';
-import { gatedChecklists, gatedIncidents, gatedRunControl, sshAlertControl, sshIsolation } from './ssh-control';
+import { gatedChecklists, gatedIncidents, sshAlertControl, sshIsolation, sshRunControl } from './ssh-control';
 
 /** What the server lends its SSH sessions: its stores, engine and gate. */
 export interface SshServerParts {
@@ -81,7 +81,8 @@ export function openConsole(parts: SshServerParts, who: Principal, term: Channel
   const props: Parameters<typeof startConsole>[0] = {
       fleet,
       runs,
-      control: gatedRunControl(ctx.engine, gate, who, parts.board),
+      // Runs: the server's own intent handlers through its dispatcher, as an attached console's.
+      control: sshRunControl(parts.dispatch, () => ctx.engine.listRunbooks(), who),
       // Without the operator role the console offers only what the role may do (R-ID-2): no key
       // that starts, cancels, signs, acknowledges or isolates. The controls stay gated anyway.
       ...(mayOperate ? {} : { readOnly: true, notice: readOnlyNotice(who, lang) }),

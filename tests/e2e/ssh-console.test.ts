@@ -80,7 +80,7 @@ describe('serve --ssh with OpenSSH', () => {
     expect(readFileSync(rig.audit, 'utf8')).toMatch(new RegExp(`MAINTENANCE m-[0-9a-f]+ doai-orchestrator for 10 min until \\S+ by ${who.replace(/[()+/]/g, '\\$&')} - ssh maintenance test`));
     // The same intent a socket console sends: in the server's intent history under the key.
     const intents = join(rig.state, 'history', 'intents.jsonl');
-    await waitUntil('the intent in the history', () => existsSync(intents) && readFileSync(intents, 'utf8').includes(`"user":"${who}","via":"in-process","intent":"alerts.maintenance"`), 20_000);
+    await waitUntil('the intent in the history', () => existsSync(intents) && readFileSync(intents, 'utf8').includes(`"user":"${who}","via":"ssh-key","key":"${rig.fingerprintOf('alice')}","intent":"alerts.maintenance"`), 20_000);
   }, 60_000);
 
   it('a viewer key gets the wall screen; its console offers no key a viewer may not use', async () => {

@@ -64,36 +64,3 @@ describe('SSH session controls', () => {
     expect(current).toBe('server');
   });
 });
-
-describe('SSH session run control', () => {
-  it('a viewer key\'s start (even a dry run) is refused by the server and audited, whatever its screen offers; an operator\'s runs as that operator', async () => {
-    const { generateEd25519KeyPair } = await import('../../src/ssh/keygen');
-    const { gatedRunControl } = await import('../../src/server/ssh-control');
-    const vicKey = generateEd25519KeyPair({ comment: 'vic' }).public;
-    const aliceKey = generateEd25519KeyPair({ comment: 'alice' }).public;
-    const directory = new OperatorDirectory(
-      { unknown: 'refused', people: [{ name: 'vic', os_users: [], keys: [vicKey], roles: ['viewer'] }, { name: 'alice', os_users: [], keys: [aliceKey], roles: ['operator'] }] } as never,
-      '/',
-    );
-    const access: string[] = [];
-    const audit = { append: (_n: string, m: string) => (access.push(m), '') } as unknown as AuditLog;
-    const gate = createIntentGate({ directory, audit, log: () => undefined, now: () => new Date() });
-    const started: unknown[] = [];
-    const engine = { listRunbooks: () => [], start: (...args: unknown[]) => (started.push(args), { ok: true, runId: 'r1' }) };
-    const { fingerprint } = await import('../../src/ssh/known-hosts');
-    const proofOf = (pub: string) => ({ kind: 'ssh-key' as const, fingerprint: fingerprint(Buffer.from(pub.split(' ')[1]!, 'base64')), keyType: 'ssh-ed25519' });
-    const vic = directory.resolve(proofOf(vicKey))!;
-    const alice = directory.resolve(proofOf(aliceKey))!;
-    expect(vic.name).toBe('vic');
-    const asVic = gatedRunControl(engine as never, gate, vic);
-    expect(asVic.start('l1-soft-reset', 'caddy', { dryRun: true })).toEqual({ ok: false, error: 'refused: run.start needs the operator role; vic has role viewer' });
-    expect(asVic.start('l1-soft-reset', 'caddy', {})).toMatchObject({ ok: false });
-    expect(started).toEqual([]);
-    expect(access).toEqual([
-      `REFUSED run.start by vic (ssh-key ${vic.proof.kind === 'ssh-key' ? vic.proof.fingerprint : ''}) - role viewer, needs operator`,
-      `REFUSED run.start by vic (ssh-key ${vic.proof.kind === 'ssh-key' ? vic.proof.fingerprint : ''}) - role viewer, needs operator`,
-    ]);
-    expect(gatedRunControl(engine as never, gate, alice).start('l1-soft-reset', 'caddy', {})).toEqual({ ok: true, runId: 'r1' });
-    expect(started).toEqual([['l1-soft-reset', 'caddy', { operator: 'alice' }]]);
-  });
-});
