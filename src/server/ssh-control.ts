@@ -2,31 +2,15 @@
 // incidents and alerts, with every intent checked against the session's proven identity (its
 // key's operator) before it reaches them (R-ID-2), and refused ones audited by the gate.
 //
-// Runs and alerts go through the server's dispatcher (src/server/server-core.ts), exactly as an
-// attached console's intents do; checklists and incidents still call the stores through the gate.
-import type { ChecklistControl, ChoicesView, IncidentControl, Localized, ParamDefaultsView, RunbookSummary, RunControl, StartResult } from '../core/views';
-import type { IntentGate } from '../operators/gate';
-import type { Principal, Proof } from '../operators/directory';
+// Every one of them goes through the server's dispatcher (src/server/server-core.ts), exactly as
+// an attached console's intents do: role check by the key, intent history, the handler.
+import type { ChecklistControl, ChecklistResult, ChoicesView, IncidentControl, Localized, ParamDefaultsView, RunbookSummary, RunControl, StartResult } from '../core/views';
+import type { Principal } from '../operators/directory';
 import { describePrincipal } from '../operators/directory';
 import type { ProvenIdentity } from '../protocol/messages';
 import { remoteAlertControl, type AlertControl } from '../core/alert-control';
 import type { Dispatcher } from './server-core';
 import type { UnisolateResult } from '../health/alerts-store';
-
-type Check = (intent: string) => string | undefined;
-
-function checker(gate: IntentGate, proof: Proof): Check {
-  return (intent) => {
-    try {
-      gate.check(intent, proof);
-      return undefined;
-    } catch (err) {
-      return (err as Error).message;
-    }
-  };
-}
-
-const words = (text: string): Localized => ({ en: text, ko: text });
 
 /**
  * Runs from an SSH session: the same intents an attached console sends over the socket (run.start,
@@ -52,43 +36,28 @@ export function sshRunControl(dispatch: Dispatcher, runbooks: () => RunbookSumma
   };
 }
 
-/** The checklist and incident stores record who acted: the session's operator, not the server's. */
-type AsOperator = { withOperator?<T>(operator: string, fn: () => T): T };
-
-export function gatedChecklists(control: ChecklistControl & AsOperator, gate: IntentGate, who: Principal): ChecklistControl {
-  const refused = checker(gate, who.proof);
-  const as = <T>(fn: () => T): T => (control.withOperator ? control.withOperator(who.name, fn) : fn());
-  const guard = <A extends unknown[], R>(intent: string, fn: (...a: A) => R, no: (msg: string) => R) => (...a: A): R => {
-    const why = refused(intent);
-    return why ? no(why) : as(() => fn(...a));
-  };
+/** Checklist sign-offs, notes and undos from an SSH session: intents through the dispatcher, recorded as the key's operator. */
+export function sshChecklists(dispatch: Dispatcher, who: Principal): ChecklistControl {
+  const id = sshOperatorIdentity(who);
+  const send = <T>(name: Parameters<Dispatcher>[0], args: unknown) => dispatch(name, args, id, who.proof) as Promise<T>;
   return {
-    open: guard('checklist.open', control.open.bind(control), (m) => ({ ok: false, error: words(m) })),
-    sign: guard('checklist.sign', control.sign.bind(control), (m) => ({ ok: false, error: words(m) })),
-    note: guard('checklist.note', control.note.bind(control), (m) => ({ ok: false, error: words(m) })),
-    undo: guard('checklist.undo', control.undo.bind(control), (m) => ({ ok: false, error: words(m) })),
+    open: (checklistId, opts = {}) => send<Awaited<ReturnType<ChecklistControl['open']>>>('checklist.open', { checklist: checklistId, ...opts }),
+    sign: (instanceId, itemId, opts = {}) => send<ChecklistResult>('checklist.sign', { instanceId, itemId, ...opts }),
+    note: (instanceId, itemId, text) => send<ChecklistResult>('checklist.note', { instanceId, itemId, text }),
+    undo: (instanceId, itemId) => send<ChecklistResult>('checklist.undo', { instanceId, itemId }),
   };
 }
 
-export function gatedIncidents(control: IncidentControl & AsOperator, gate: IntentGate, who: Principal): IncidentControl {
-  const refused = checker(gate, who.proof);
-  const as = <T>(fn: () => T): T => (control.withOperator ? control.withOperator(who.name, fn) : fn());
+/** Opening, grading and closing incidents from an SSH session, the same way. */
+export function sshIncidents(dispatch: Dispatcher, who: Principal): IncidentControl {
+  const id = sshOperatorIdentity(who);
+  const send = <T>(name: Parameters<Dispatcher>[0], args: unknown) => dispatch(name, args, id, who.proof) as Promise<T>;
   return {
-    openManual: (title, severity) => {
-      const no = refused('incident.open');
-      return no ? { ok: false, error: words(no) } : as(() => control.openManual(title, severity));
-    },
-    setSeverity: (id, severity) => {
-      const no = refused('incident.severity');
-      return no ? { ok: false, error: words(no) } : as(() => control.setSeverity(id, severity));
-    },
-    close: (id, answers) => {
-      const no = refused('incident.close');
-      return no ? { ok: false, error: words(no) } : as(() => control.close(id, answers));
-    },
+    openManual: (title, severity) => send<Awaited<ReturnType<IncidentControl['openManual']>>>('incident.open', { title, ...(severity ? { severity } : {}) }),
+    setSeverity: (incidentId, severity) => send<ChecklistResult>('incident.severity', { id: incidentId, severity }),
+    close: (incidentId, answers) => send<Awaited<ReturnType<IncidentControl['close']>>>('incident.close', { id: incidentId, ...answers }),
   };
 }
-
 
 /**
  * An SSH session as the server's intent handlers see its sender: the key's operator, described

@@ -1,7 +1,7 @@
 // One SSH session's screen, in the server process (R-SSH-1, R-SSH-2): the full console for an
 // operator (or approver), the wall screen for a viewer or `ssh … watch`. Both draw from the
-// server's own stores; the console acts through the gated controls (src/server/ssh-control.ts)
-// with the session's proven identity. Runs belong to the server: leaving the session (q, a
+// server's own stores; the console acts through the server's dispatcher (src/server/ssh-control.ts)
+// with the session's proven identity, as an attached console does. Runs belong to the server: leaving the session (q, a
 // dropped connection) ends only the screen.
 import { runsStoreFor } from './topic-views';
 import type { Dispatcher } from './server-core';
@@ -24,7 +24,7 @@ import { startWatch } from '../../screens/watch/start-watch';
 import type { ChannelTerminal } from './ssh-terminal';
 import { SessionFrames } from './ssh-frames';
 import type { FleetStore } from '../core/views';
-import { gatedChecklists, gatedIncidents, sshAlertControl, sshIsolation, sshRunControl } from './ssh-control';
+import { sshAlertControl, sshChecklists, sshIncidents, sshIsolation, sshRunControl } from './ssh-control';
 
 /** What the server lends its SSH sessions: its stores, engine and gate. */
 export interface SshServerParts {
@@ -61,7 +61,7 @@ function readOnlyNotice(who: Principal, lang: Lang): string {
 }
 
 export function openConsole(parts: SshServerParts, who: Principal, term: ChannelTerminal, env: Record<string, string>): ScreenHandle {
-  const { ctx, gate } = parts;
+  const { ctx } = parts;
   const monitors = ctx.monitors;
   const config = parts.loaded.config;
   const streams = { stdout: term.stdout, stdin: term.stdin } as unknown as Streams;
@@ -96,9 +96,9 @@ export function openConsole(parts: SshServerParts, who: Principal, term: Channel
       link: new BatchedStore<ServerLinkView>({ state: 'attached', socket: `ssh (${who.name})` }),
       ops: {
         checklists: frames.pace(ctx.ops.checklists),
-        checklistControl: gatedChecklists(ctx.ops.checklists, gate, who),
+        checklistControl: sshChecklists(parts.dispatch, who),
         incidents: frames.pace(ctx.ops.incidents),
-        incidentControl: gatedIncidents(ctx.ops.incidents, gate, who),
+        incidentControl: sshIncidents(parts.dispatch, who),
       },
       ...(monitors
         ? {

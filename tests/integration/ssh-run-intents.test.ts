@@ -5,7 +5,8 @@
 // her key. A server core in this process on a demo fleet, through the same control an SSH session
 // gets: alice's start and cancel (each in the history, the run hers), a viewer key's start and
 // cancel refused by the dispatcher's role check and audited, an approval answer recorded with its
-// code as "[given]", never its value.
+// code as "[given]", never its value; sign-offs and incidents the same way (the unit test of the
+// gated checklist and incident controls went with them).
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +19,7 @@ import { fingerprint } from '../../src/ssh/known-hosts';
 import { loadConfig } from '../../src/config/load';
 import { filesBackend } from '../../src/state/backend';
 import { createServerCore, type ServerCore } from '../../src/server/server-core';
-import { sshRunControl } from '../../src/server/ssh-control';
+import { sshChecklists, sshIncidents, sshRunControl } from '../../src/server/ssh-control';
 import { generateEd25519KeyPair } from '../../src/ssh/keygen';
 import type { Principal } from '../../src/operators/directory';
 import { startDemoFleet, type DemoFleet } from '../../src/demo/fleet';
@@ -178,6 +179,24 @@ describe('run intents from an SSH session (a server core in this process)', () =
     // A second cancel: the handler's refusal, said to the session and recorded.
     await expect(alice.cancel(runId)).rejects.toThrow(`run ${runId} is over (CANCELLED)`);
   }, 40_000);
+
+  it('sign-offs and incidents take the same road: a viewer key\'s refused and audited, an operator key\'s recorded as the operator, in the history under the key', async () => {
+    const vic = principal('vic');
+    await expect(sshChecklists(core.dispatch, vic).sign('i-1', 'item-1')).rejects.toThrow('refused: checklist.sign needs the operator role; vic has role viewer');
+    await expect(sshIncidents(core.dispatch, vic).openManual('from vic')).rejects.toThrow('refused: incident.open needs the operator role; vic has role viewer');
+    expect(audit()).toContain(`ACCESS: REFUSED checklist.sign by vic (ssh-key ${fp(keys.vic)}) - role viewer, needs operator`);
+    expect(audit()).toContain(`ACCESS: REFUSED incident.open by vic (ssh-key ${fp(keys.vic)}) - role viewer, needs operator`);
+    expect(core.ctx.ops.incidents.getSnapshot().incidents.filter((i) => i.title === 'from vic')).toEqual([]);
+
+    const opened = await sshIncidents(core.dispatch, principal('alice')).openManual('db-proxy slow over ssh', 'P2');
+    expect(opened).toMatchObject({ ok: true });
+    const incident = core.ctx.ops.incidents.getSnapshot().incidents.find((i) => i.id === (opened as { id: string }).id)!;
+    expect(incident.openedBy).toBe('alice');
+    await core.history.settled();
+    expect(history(join(dir, 'state'))).toContainEqual(
+      expect.objectContaining({ uid: -1, user: 'alice', via: 'ssh-key', key: fp(keys.alice), intent: 'incident.open', args: { title: 'db-proxy slow over ssh', severity: 'P2' }, outcome: 'ok' }),
+    );
+  });
 
   it('an operator key\'s answer to an approval form is the handler\'s, in the history with its code as [given]', async () => {
     const alice = sshRunControl(core.dispatch, runbooks, principal('alice'));
