@@ -104,7 +104,7 @@ describe('serve --ssh with OpenSSH', () => {
     const log = existsSync(rig.audit) ? readFileSync(rig.audit, 'utf8') : '';
     expect(log).not.toMatch(/START.*vic|vic.*START/);
     expect(log).not.toContain('REFUSED run.start by vic');
-    // The server still refuses a viewer's start whatever the screen offers (tests/unit/ssh-control.test.ts).
+    // The server still refuses a viewer's start whatever the screen offers (tests/integration/ssh-run-intents.test.ts).
   }, 90_000);
 
   it('answers status and status --json as exec requests, exit 0 when healthy', async () => {
