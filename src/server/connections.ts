@@ -156,8 +156,15 @@ class Connection {
     if (notAdmitted) return this.refuse(notAdmitted);
     this.identity = proof.identity;
     this.hub.opts.log('info', `attached: ${this.who()}`);
+    // The welcome and the first snapshots of the topics named in auth leave in one write: the
+    // console wakes once for all it needs to draw.
+    this.socket.cork();
     this.send({ t: 'welcome', identity: proof.identity });
-    if (topics !== undefined) this.subscribe(topics);
+    if (topics !== undefined) {
+      this.subscribe(topics);
+      this.flush();
+    }
+    this.socket.uncork();
   }
 
   private refuse(reason: string): void {
