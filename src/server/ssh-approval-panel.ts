@@ -1,6 +1,7 @@
 // What an approver's SSH session shows of the server's open approvals, and what its keys do
-// there: `a` approves the shown step with the session's key, Esc hides it (keys go back to the
-// console). Approvals the session's own operator asked for are not offered (they are theirs to
+// there: `a` approves the shown step with the session's key (the server's approvals.approve intent,
+// through its dispatcher, as `doai-console approve` on the socket), Esc hides it (keys go back to
+// the console). Approvals the session's own operator asked for are not offered (they are theirs to
 // wait for); the board refuses self-approval by identity anyway.
 import { BatchedStore } from '../core/store';
 import type { ApprovalBoard, PendingApproval } from '../operators/approval-board';
@@ -20,6 +21,8 @@ export class ApprovalPanelStore extends BatchedStore<ApprovalPanelState> {
     private readonly who: Principal,
     /** The session's terminal rows: the whole plan must be on screen before `a` counts (R-APR-8). */
     private readonly rows: () => number,
+    /** Approves the shown step as the session's key (ssh-session.ts: the dispatcher); a refusal may reject. */
+    private readonly approve: (shown: PendingApproval) => Promise<{ ok: boolean; message: string }>,
   ) {
     super({ more: 0, approver: who.name });
     this.unsubscribe = board.subscribe(() => this.recompute());
@@ -62,10 +65,18 @@ export class ApprovalPanelStore extends BatchedStore<ApprovalPanelState> {
         this.say(`read the whole plan first: ${shown.plan.length - Math.max(0, room)} line(s) do not fit — make the terminal taller`, false);
         return true;
       }
-      const answer = this.board.approve(shown.runId, shown.step, this.who);
-      this.say(answer.ok ? `✓ ${answer.message} (${shown.title} on ${shown.target})` : answer.message, answer.ok);
-      if (!answer.ok) this.hidden.add(`${shown.runId}:${shown.step}`);
-      this.recompute();
+      const key = `${shown.runId}:${shown.step}`;
+      this.approve(shown).then(
+        (answer) => {
+          this.say(answer.ok ? `✓ ${answer.message} (${shown.title} on ${shown.target})` : answer.message, answer.ok);
+          if (!answer.ok) this.hidden.add(key);
+          this.recompute();
+        },
+        (err: unknown) => {
+          this.hidden.add(key);
+          this.say(err instanceof Error ? err.message : String(err), false);
+        },
+      );
       return true;
     }
     if (text === '\x1b') {

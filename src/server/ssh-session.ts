@@ -24,7 +24,7 @@ import { startWatch } from '../../screens/watch/start-watch';
 import type { ChannelTerminal } from './ssh-terminal';
 import { SessionFrames } from './ssh-frames';
 import type { FleetStore } from '../core/views';
-import { sshAlertControl, sshChecklists, sshIncidents, sshIsolation, sshRunControl } from './ssh-control';
+import { sshAlertControl, sshChecklists, sshIncidents, sshIsolation, sshOperatorIdentity, sshRunControl } from './ssh-control';
 
 /** What the server lends its SSH sessions: its stores, engine and gate. */
 export interface SshServerParts {
@@ -126,7 +126,10 @@ export function openConsole(parts: SshServerParts, who: Principal, term: Channel
     };
   }
   // An approver's console has the approvals panel under it, which takes keys while it shows one.
-  const panel = new ApprovalPanelStore(parts.board, who, () => term.rows);
+  // `a` there is the server's approvals.approve intent, through its dispatcher (role check, history).
+  const panel = new ApprovalPanelStore(parts.board, who, () => term.rows, (shown) =>
+    parts.dispatch('approvals.approve', { id: shown.runId }, sshOperatorIdentity(who), who.proof).then((r) => r as { ok: boolean; message: string }),
+  );
   term.intercept = (data) => panel.key(data);
   const handle = startSshConsole(props, panel, streams);
   return {

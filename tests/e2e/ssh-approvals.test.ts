@@ -87,6 +87,12 @@ describe('approvals by SSH key', () => {
     expect(lines).toContain('L3_BOX_RESET: REASON: box hung, SSH refused');
     // No refusal on the way: three different identities.
     expect(lines.filter((l) => /REJECTED|REFUSED/.test(l))).toEqual([]);
+    // Each key's `a` was the server's approvals.approve intent: in its history under the key.
+    const intents = readFileSync(join(rig.state, 'history', 'intents.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { user: string; via: string; key?: string; intent: string; outcome?: string });
+    for (const who of ['bob', 'carol']) {
+      expect(intents).toContainEqual(expect.objectContaining({ user: who, via: 'ssh-key', key: rig.fingerprintOf(who), intent: 'approvals.approve', outcome: 'ok' }));
+    }
+    expect(intents).toContainEqual(expect.objectContaining({ user: 'alice', via: 'ssh-key', intent: 'run.start', outcome: 'ok' }));
     // The run ends (its host lock goes with it) before the next test starts an L2 on that host.
     // The audit's SUCCESS line is written when the run finishes, just before its lock goes; a
     // SUCCESS on screen alone can be read before that on a loaded machine.
