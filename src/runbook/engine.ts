@@ -15,6 +15,7 @@ import { renderSteps, renderText, resolveParams, resolveRef, resolveTarget, skip
 import { renderTemplate } from './template';
 import { failureMessage, stepFailedAuditLine, type FailurePoint } from './failure-message';
 import { type ResolveParamsContext, parseChoices } from './params';
+import { ChoiceListings } from './choice-listings';
 import { RunViewStore } from './runs-store';
 import type { Runbook, Step } from './schema';
 import { stepKind, type StepContext, type StepResult } from './step-kinds';
@@ -27,8 +28,6 @@ import { runStamp, newRunId, planLines, approvalGateIndex, gatedPlan, resumedPla
 export type { ApprovalEvent, ApprovalContext, ApprovalInfo, PreparedApproval, ApprovalResult, RunEngineDeps, StartOptions, ResumeFrom, RunEngine, ChoicesResult } from './engine-types';
 export { runStamp, newRunId, planLines, approvalGateIndex, resumeProblem } from './engine-plan';
 
-/** How long a listing stays good for start(): long enough to read it, short enough to be current. */
-const CHOICES_TTL_MS = 15 * 60_000;
 
 interface ActiveRun {
   runId: string;
@@ -79,7 +78,8 @@ class Engine implements RunEngine {
   private readonly recordAudit: (event: RunEvent) => void;
   private readonly journals = new Map<string, RunJournal>();
   /** Values a target listed per runbook/target/param (choices_from), with when (real time). */
-  private readonly listedChoices = new Map<string, { values: string[]; at: number }>();
+  /** Listings kept by the parameter values they were made with (src/runbook/choice-listings.ts). */
+  private readonly listedChoices = new ChoiceListings();
 
   constructor(private readonly deps: RunEngineDeps) {
     this.store = new RunViewStore({ runbook: (id) => deps.runbooks.get(id), batchMs: deps.batchMs ?? 100, maxLines: deps.maxOutputLines });
@@ -203,7 +203,7 @@ class Engine implements RunEngine {
     if (opts.resume) {
       // A listed value was picked from the target's list when the interrupted run started.
       const listed = paramCtx.listed;
-      paramCtx.listed = (name) => listed?.(name) ?? (opts.resume && opts.params?.[name] !== undefined ? [opts.params[name]] : undefined);
+      paramCtx.listed = (name, earlier) => listed?.(name, earlier) ?? (opts.resume && opts.params?.[name] !== undefined ? [opts.params[name]] : undefined);
     }
     const params = resolveParams(runbook, opts.params, paramCtx);
     if (!params.ok) return cannot(params.error);
@@ -344,10 +344,6 @@ class Engine implements RunEngine {
     return { ok: true, values };
   };
 
-  private choicesKey(runbookId: string, target: string, param: string): string {
-    return `${runbookId}\u0000${target}\u0000${param}`;
-  }
-
   private paramContext(runbook: Runbook, target: string, scope: Omit<RunScope, 'run' | 'params'>, dryRun: boolean): ResolveParamsContext {
     const { config } = this.deps;
     const fullScope: RunScope = { ...scope, params: {}, run: { stamp: '', id: '', operator: this.deps.operator } };
@@ -355,9 +351,13 @@ class Engine implements RunEngine {
       names: { services: config.services.map((s) => s.name), hosts: config.hosts.map((h) => h.name) },
       resolveRef: (ref) => resolveRef(ref, fullScope),
       dryRun,
-      listed: (name) => {
-        const hit = this.listedChoices.get(this.choicesKey(runbook.id, target, name));
-        return hit && Date.now() - hit.at < CHOICES_TTL_MS ? hit.values : undefined;
+      listed: (name, earlier) => {
+        const from = runbook.params[name]?.choices_from;
+        return from ? this.listedChoices.get(runbook.id, target, name, from, earlier) : undefined;
+      },
+      staleListing: (name, earlier) => {
+        const from = runbook.params[name]?.choices_from;
+        return from ? this.listedChoices.stale(runbook.id, target, name, from, earlier) : undefined;
       },
     };
   }
@@ -406,7 +406,7 @@ class Engine implements RunEngine {
       return { ok: false, error: `listing the choices of "${param}" on ${host} failed (${why})${errors.length ? `: ${errors.slice(-3).join(' / ')}` : ''} — ${command}` };
     }
     const parsed = parseChoices(param, p, lines, ctx.names);
-    this.listedChoices.set(this.choicesKey(runbook.id, target, param), { values: parsed.choices.map((c) => c.value), at: Date.now() });
+    this.listedChoices.remember(runbook.id, target, param, from, params.params, parsed.choices.map((c) => c.value));
     return { ok: true, param, host, command, choices: parsed.choices, rejected: parsed.rejected };
   };
 

@@ -148,8 +148,16 @@ export interface ResolveParamsContext {
   names?: ParamNames;
   /** Fills a template default ("{{service.name}}"); throws when it cannot. */
   resolveRef?: (ref: string) => string;
-  /** Values listed on the target by choices_from, for a parameter that has one; undefined when not listed. */
-  listed?: (name: string) => string[] | undefined;
+  /**
+   * Values listed on the target by choices_from for a parameter that has one, by a listing made
+   * with these values of the earlier parameters; undefined when there is none.
+   */
+  listed?: (name: string, earlier: Record<string, string>) => string[] | undefined;
+  /**
+   * Why there is no listing for these earlier values although one was made with others
+   * (e.g. `as_of="…" (now "…")`), so a start says to list again instead of using it.
+   */
+  staleListing?: (name: string, earlier: Record<string, string>) => string | undefined;
   /** A dry run runs nothing, so it lists nothing: unpicked choices show as placeholders. */
   dryRun?: boolean;
 }
@@ -191,7 +199,12 @@ export function resolveParamValues(runbook: Runbook, given: Record<string, strin
       }
     }
     const from = p.choices_from;
-    const listed = from ? ctx.listed?.(name) : undefined;
+    const listed = from ? ctx.listed?.(name, { ...out }) : undefined;
+    if (from && !listed && !ctx.dryRun) {
+      // A listing made for other earlier values (another as_of, backup dir) is never used.
+      const stale = ctx.staleListing?.(name, { ...out });
+      if (stale) return { ok: false, error: `parameter "${name}": the list the target printed was made with ${stale}; list the choices again with these values` };
+    }
     if (value === undefined && from && from.default === 'first' && listed && listed.length > 0) value = listed[0];
     if (value === undefined && from && ctx.dryRun) {
       out[name] = choicePlaceholder(name);

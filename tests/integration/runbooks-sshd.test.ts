@@ -239,6 +239,58 @@ describe('sqlite-restore over real SSH against a real corrupted SQLite file', { 
     expect(readFileSync(join(dir, 'calls.log'), 'utf8')).toContain('compose up -d');
   });
 
+  it('a listing made with another as_of or backup dir is never used by a start: refused as stale, nothing runs; listing again with the start values picks their newest', async () => {
+    const db = join(data, 'refserver.db');
+    const damaged = corrupt(db);
+    const e = engine();
+    const older = join(backups, 'refserver_2025-01-19_daily.db.gz');
+    const newer = join(backups, 'refserver_2025-01-20_daily.db.gz');
+    let started = 0;
+    e.on((ev) => {
+      if (ev.type === 'run.started') started++;
+    });
+    // Listed as of the 19th (only the older backup), then started as of the 21st with no pick.
+    const a = await e.listChoices('sqlite-restore', 'refserver', 'backup', { db_path: db, backup_dir: backups, as_of: '2025-01-19 23:00' });
+    if (!a.ok) throw new Error(a.error);
+    expect(a.choices.map((c) => c.value)).toEqual([older]);
+    const params = { db_path: db, backup_dir: backups, compose_dir: compose, as_of: '2025-01-21 00:00' };
+    expect(e.start('sqlite-restore', 'refserver', { params })).toEqual({
+      ok: false,
+      error: 'cannot start sqlite-restore on refserver: parameter "backup": the list the target printed was made with as_of="2025-01-19 23:00" (now "2025-01-21 00:00"); list the choices again with these values',
+    });
+    // A pick from the stale list is refused the same way (it was checked against other values).
+    expect(e.start('sqlite-restore', 'refserver', { params: { ...params, backup: older } })).toMatchObject({ ok: false, error: expect.stringContaining('made with as_of="2025-01-19 23:00"') });
+    // Another backup dir: the listing of the first one does not count for it.
+    const otherDir = join(data, 'other-backups');
+    mkdirSync(otherDir);
+    expect(e.start('sqlite-restore', 'refserver', { params: { ...params, backup_dir: otherDir, as_of: '2025-01-19 23:00' } })).toMatchObject({
+      ok: false,
+      error: expect.stringContaining(`made with backup_dir=${JSON.stringify(backups)} (now ${JSON.stringify(otherDir)})`),
+    });
+    expect(started).toBe(0);
+    expect(calls()).toEqual([]);
+    expect(readFileSync(db).equals(damaged)).toBe(true);
+
+    // Listed again with the start's values: the newest backup older than the 21st is restored.
+    let used: Record<string, string> | undefined;
+    e.on((ev) => {
+      if (ev.type === 'run.started') used = ev.params;
+    });
+    const b = await e.listChoices('sqlite-restore', 'refserver', 'backup', params);
+    if (!b.ok) throw new Error(b.error);
+    expect(b.choices.map((c) => c.value)).toEqual([newer, older]);
+    const run = e.start('sqlite-restore', 'refserver', { params });
+    if (!run.ok) throw new Error(run.error);
+    expect(await e.waitFor(run.runId)).toBe('success');
+    expect(used?.backup).toBe(newer);
+    // Both listings stay good for their own values: as of the 19th still means the older one
+    // (the database is intact now, so that run restores nothing).
+    const again = e.start('sqlite-restore', 'refserver', { params: { ...params, as_of: '2025-01-19 23:00' } });
+    if (!again.ok) throw new Error(again.error);
+    expect(await e.waitFor(again.runId)).toBe('success');
+    expect(used?.backup).toBe(older);
+  });
+
   it('a backup path that the host did not list is refused before anything runs', async () => {
     const e = engine();
     await e.listChoices('sqlite-restore', 'refserver', 'backup', { backup_dir: backups });
