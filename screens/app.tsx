@@ -22,7 +22,7 @@ import { CommandsContext, useCommands, type CommandHandlers, type CommandsContex
 import { Header } from './shared/header';
 import { Footer } from './shared/footer';
 import { HelpScreen, helpMaxTop, type HelpOf } from './shared/help';
-import { MessageBar, type BarMessage } from './shared/message-bar';
+import { MessageBar, messageLines, type BarMessage } from './shared/message-bar';
 import { Dashboard } from './dashboard/dashboard';
 import { sortWorstFirst } from './dashboard/services-pane';
 import { FaultMenu } from './dashboard/fault-menu';
@@ -187,7 +187,10 @@ function ConsoleApp(props: AppProps) {
   });
   const approvalNotice = currentRun ? approval.noticeFor(currentRun.runId)?.[lang] : undefined;
 
-  const bodyHeight = height - 1 - 3; // root is rows-1 high; header, message bar, footer
+  const barMessage: BarMessage | undefined = overlay?.kind === 'confirm' ? { text: overlay.question, tone: 'question' } : message;
+  // A long message wraps onto up to 3 lines (2 below 16 rows); the body gives them up meanwhile.
+  const barLines = messageLines(barMessage, width, height < 16 ? 2 : 3).length;
+  const bodyHeight = height - 1 - 2 - barLines; // root is rows-1 high; header, message bar, footer
   const layout = runLayout(bodyHeight, currentRun, approvalNotice !== undefined);
 
   /** A host-level runbook (L3) targets the selected service's host; the others the service. */
@@ -571,7 +574,6 @@ function ConsoleApp(props: AppProps) {
     );
   }
 
-  const barMessage: BarMessage | undefined = overlay?.kind === 'confirm' ? { text: overlay.question, tone: 'question' } : message;
 
   return (
     <CommandsContext.Provider value={context}>
@@ -591,7 +593,7 @@ function ConsoleApp(props: AppProps) {
         <Box height={bodyHeight} width={width} overflow="hidden" flexDirection="column">
           {body}
         </Box>
-        <MessageBar message={barMessage} width={width} />
+        <MessageBar message={barMessage} width={width} max={barLines} />
         <Box width={width} height={1} overflow="hidden">
           <Footer screen={screen} state={commandState} width={width} />
         </Box>

@@ -6,7 +6,8 @@ import { Box, Text } from 'ink';
 import type { ReactNode } from 'react';
 import type { Lang, RunbookSummary } from '../../src/core/views';
 import { t, type MessageKey } from '../../src/i18n/catalog';
-import { displayWidth, fit, sanitizeLine, truncate } from '../shared/text';
+import { displayWidth, fit, sanitizeLine, truncate, wrapLines } from '../shared/text';
+export { wrapLines };
 import { TextField } from '../shared/text-field';
 import { approvalLabel, targetKindWords } from './runbook-picker';
 import { listWindow, TARGET_FIELD, type FormField, type Listing } from './picker-model';
@@ -34,36 +35,6 @@ export interface ParamFormModel {
 }
 
 type Row = { key: string; node: ReactNode; focus?: boolean };
-
-/** Word-wraps `text` into at most `max` lines of `width` columns (the last one cut with … when more is left). */
-export function wrapLines(text: string, width: number, max: number): string[] {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(/(?<= )/)) {
-    if (line && displayWidth(line + word.trimEnd()) > width) {
-      lines.push(line.trimEnd());
-      line = '';
-    }
-    // A word longer than a line (a path, a command) is cut where the line ends.
-    let rest = word;
-    while (displayWidth(line + rest.trimEnd()) > width) {
-      let cut = '';
-      for (const ch of rest) {
-        if (displayWidth(line + cut + ch) > width) break;
-        cut += ch;
-      }
-      lines.push(line + cut);
-      line = '';
-      rest = rest.slice(cut.length);
-    }
-    line += rest;
-  }
-  if (line.trim()) lines.push(line.trimEnd());
-  if (lines.length <= max) return lines;
-  const kept = lines.slice(0, max);
-  kept[max - 1] = truncate(`${kept[max - 1]!} ${lines[max]!}`, width);
-  return kept;
-}
 
 export function fieldLabel(lang: Lang, runbook: RunbookSummary, field: FormField): string {
   if (field.id === TARGET_FIELD) return t(lang, 'runform.target', { kind: t(lang, `runbooks.kind.${runbook.targetKind}` as MessageKey) });

@@ -44,3 +44,33 @@ export function sanitizeLine(line: string): string {
     .replace(/\t/g, '    ')
     .replace(/[\x00-\x1f\x7f\x9b]/g, '');
 }
+
+/** Word-wraps `text` into at most `max` lines of `width` columns (the last one cut with … when more is left). */
+export function wrapLines(text: string, width: number, max: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/(?<= )/)) {
+    if (line && displayWidth(line + word.trimEnd()) > width) {
+      lines.push(line.trimEnd());
+      line = '';
+    }
+    // A word longer than a line (a path, a command) is cut where the line ends.
+    let rest = word;
+    while (displayWidth(line + rest.trimEnd()) > width) {
+      let cut = '';
+      for (const ch of rest) {
+        if (displayWidth(line + cut + ch) > width) break;
+        cut += ch;
+      }
+      lines.push(line + cut);
+      line = '';
+      rest = rest.slice(cut.length);
+    }
+    line += rest;
+  }
+  if (line.trim()) lines.push(line.trimEnd());
+  if (lines.length <= max) return lines;
+  const kept = lines.slice(0, max);
+  kept[max - 1] = truncate(`${kept[max - 1]!} ${lines[max]!}`, width);
+  return kept;
+}
