@@ -9,7 +9,7 @@ import type { Lang, Localized, RunView } from '../../src/core/views';
 import { t } from '../../src/i18n/catalog';
 import { formatClock } from '../shared/format';
 import { TextField } from '../shared/text-field';
-import { displayWidth, fit, sanitizeLine, truncate } from '../shared/text';
+import { displayWidth, fit, sanitizeLine, truncate, wrapLines } from '../shared/text';
 import { formatMinSec, isCodePhase, modeOf, phaseOf, planWindow, secondsLeft, type FieldId } from './approval-model';
 import type { ApprovalFormModel } from './use-approval-form';
 
@@ -57,6 +57,11 @@ export function ApprovalForm({ run, form, keys, now, lang, width, height }: Appr
     ),
   });
 
+  // What to do next (a command to copy, how a proven approval is given, a refusal) wraps onto up to
+  // `max` rows rather than losing its end: `--approvals-dir <path>` does not fit 80 columns.
+  const wrapped = (key: string, text: string, props: { color?: string; bold?: boolean; dim?: boolean } = {}, max = 3): Row[] =>
+    wrapLines(text, inner, max).map((l, i) => line(i === 0 ? key : `${key}-${i}`, l, props));
+
   const field = (id: FieldId, indent = ''): Row => {
     const index = form?.fields.indexOf(id) ?? -1;
     const focused = form !== undefined && form.interactive && index === form.focus;
@@ -91,8 +96,8 @@ export function ApprovalForm({ run, form, keys, now, lang, width, height }: Appr
     if (prompt.requirement === 'proven') {
       // R-APR-6: no code, no fields; say exactly how a proven approval is given.
       return [
-        line('proven-how', prompt.requestId ? t(lang, 'approval.provenHow', { id: prompt.requestId }) : t(lang, 'approval.provenNoId'), { color: 'cyan', bold: true }),
-        ...(prompt.totp ? [line('totp-how', t(lang, 'approval.totpHow'), { color: 'cyan' })] : []),
+        ...wrapped('proven-how', prompt.requestId ? t(lang, 'approval.provenHow', { id: `${prompt.requestId}${prompt.requestFlags ?? ''}` }) : t(lang, 'approval.provenNoId'), { color: 'cyan', bold: true }),
+        ...(prompt.totp ? wrapped('totp-how', t(lang, 'approval.totpHow'), { color: 'cyan' }, 2) : []),
       ];
     }
     if (form?.codeVoid || !prompt.code) {
@@ -186,12 +191,12 @@ export function ApprovalForm({ run, form, keys, now, lang, width, height }: Appr
   // What the flow said: the form's own last refusal first, else the prompt's.
   const error = form?.error ?? prompt.error;
   const tail: Row[] = [];
-  if (error) tail.push(line('error', `✗ ${error[lang]}`, { color: 'red', bold: true }));
+  if (error) tail.push(...wrapped('error', `✗ ${error[lang]}`, { color: 'red', bold: true }));
   if (!form) tail.push(line('read-only', prompt.message?.[lang] ?? t(lang, 'approval.readOnly'), { dim: true }));
   else if (form.interactive && form.fields.length > 1)
     tail.push(line('keys', t(lang, 'approval.keysHint', { submit: keys.submit ?? 'Enter', cancel: keys.cancel ?? 'Esc' }), { dim: true }));
-  if (prompt.requestId) tail.push(line('remote', t(lang, 'approval.remote', { id: `${prompt.requestId}${prompt.requestFlags ?? ''}` }), { dim: true }));
-  else if (prompt.requestError) tail.push(line('remote', prompt.requestError[lang], { color: 'yellow' }));
+  if (prompt.requestId) tail.push(...wrapped('remote', t(lang, 'approval.remote', { id: `${prompt.requestId}${prompt.requestFlags ?? ''}` }), { dim: true }));
+  else if (prompt.requestError) tail.push(...wrapped('remote', prompt.requestError[lang], { color: 'yellow' }));
 
   // The plan takes the rows that are left; it is what the approver agrees to, so it scrolls when it
   // does not fit, and the form reports what was drawn: the answer waits until all of it was seen.

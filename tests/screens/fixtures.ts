@@ -253,7 +253,7 @@ export function codeSequence(...codes: string[]): (size: number) => Uint8Array {
 }
 
 /** The approval prompt as the engine's contract describes it (src/core/views.ts RunPrompt 'approval'). */
-export function approvalPromptOf(snap: ApprovalSnapshot, extra: { plan?: string[]; requestId?: string; demoDeclared?: boolean }): RunPrompt | undefined {
+export function approvalPromptOf(snap: ApprovalSnapshot, extra: { plan?: string[]; requestId?: string; requestFlags?: string; demoDeclared?: boolean }): RunPrompt | undefined {
   if (snap.done || snap.mode === 'auto') return undefined;
   const summary: Localized[] | undefined =
     snap.phase === 'summary' || snap.phase === 'confirm-yes'
@@ -278,6 +278,7 @@ export function approvalPromptOf(snap: ApprovalSnapshot, extra: { plan?: string[
     ...(summary ? { summary } : {}),
     ...(extra.plan ? { plan: extra.plan } : {}),
     ...(extra.requestId ? { requestId: extra.requestId } : {}),
+    ...(extra.requestId && extra.requestFlags ? { requestFlags: extra.requestFlags } : {}),
     ...(snap.error ? { error: snap.error } : {}),
   };
 }
@@ -300,6 +301,8 @@ export class FakeApprovalControl extends FakeRunControl {
       random?: (size: number) => Uint8Array;
       plan?: string[];
       requestId?: string;
+      /** What `approve` needs besides the id (the demo's own approvals folder: ` --approvals-dir <path>`). */
+      requestFlags?: string;
       /** The L2/L3 policy (R-APR-6); declared by default, as typed approvals need. */
       requirement?: 'declared' | 'proven';
       demoDeclared?: boolean;
@@ -325,7 +328,7 @@ export class FakeApprovalControl extends FakeRunControl {
     });
     this.flows.set(runId, flow);
     const sync = () => {
-      const prompt = approvalPromptOf(flow.getSnapshot(), { plan: this.opts.plan, requestId: this.opts.requestId, demoDeclared: this.opts.demoDeclared });
+      const prompt = approvalPromptOf(flow.getSnapshot(), { plan: this.opts.plan, requestId: this.opts.requestId, requestFlags: this.opts.requestFlags, demoDeclared: this.opts.demoDeclared });
       if (prompt || this.runOf(runId)?.prompt) this.store.updateRun(runId, { prompt });
     };
     flow.subscribe(sync);
@@ -340,7 +343,7 @@ export class FakeApprovalControl extends FakeRunControl {
     if (!flow) return { accepted: false, error: { en: `run ${runId} is not waiting for approval`, ko: `${runId} 실행은 승인 대기 중이 아닙니다` } };
     const { accepted, error } = flow.input(answer);
     // The engine publishes the new prompt with the answer; so does the fixture.
-    const prompt = approvalPromptOf(flow.getSnapshot(), { plan: this.opts.plan, requestId: this.opts.requestId });
+    const prompt = approvalPromptOf(flow.getSnapshot(), { plan: this.opts.plan, requestId: this.opts.requestId, requestFlags: this.opts.requestFlags });
     this.store.updateRun(runId, { prompt });
     return error ? { accepted, error } : { accepted };
   }
