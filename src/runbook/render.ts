@@ -4,7 +4,8 @@
 import type { Config, HostConfig, ServiceConfig } from '../config/schema';
 import { unitName } from '../config/schema';
 import { fitProblem, serviceKinds } from './fit';
-import { renderTemplate } from './template';
+import { renderTemplate, SHELL_INERT_VARS } from './template';
+import { shellQuote } from '../ssh/quote';
 import { resolveParamValues, type ResolveParamsContext, type ResolvedParams } from './params';
 import type { Runbook, Step } from './schema';
 
@@ -113,6 +114,8 @@ function checkedUnit(s: ServiceConfig): string {
 function renderField(key: string, value: string, scope: RunScope): string {
   const resolve = (ref: string) => resolveRef(ref, scope);
   if (key === 'run') return renderTemplate(value, resolve, 'shell');
+  // Localized text (messages, prompts): a `command span` in it is quoted like a step.
+  if (key === 'en' || key === 'ko') return renderMessageTemplate(value, resolve);
   const out = renderTemplate(value, resolve, 'raw');
   if (key === 'url') {
     let u: URL;
@@ -178,11 +181,36 @@ export function renderSteps(runbook: Runbook, scope: RunScope): Step[] {
   });
 }
 
-/** Renders a localized text (success/failure message) with raw values; the text itself on error. */
+/**
+ * Renders a localized text (success/failure message); the text itself on error. Values are shown
+ * raw, except inside a `command span` (between backticks): a command given to paste into a shell,
+ * where each value is shell-quoted as in a step (a path holding a space or a ' stays one word).
+ */
 export function renderText(text: string, scope: RunScope): string {
   try {
-    return renderTemplate(text, (ref) => resolveRef(ref, scope), 'raw');
+    return renderMessageTemplate(text, (ref) => resolveRef(ref, scope));
   } catch {
     return text;
   }
+}
+
+/** Plain names and numbers stay bare in a command span; anything else is quoted. */
+const BARE_WORD = /^[A-Za-z0-9_.:@%+=,-]+$/;
+
+export function renderMessageTemplate(text: string, resolve: (ref: string) => string): string {
+  const spans = text.split('`');
+  // An unpaired backtick is text, not the start of a command.
+  const paired = spans.length % 2 === 1 ? spans.length : spans.length - 1;
+  return spans
+    .map((span, i) => {
+      const command = i % 2 === 1 && i < paired;
+      const rendered = command
+        ? renderTemplate(span, (ref) => {
+            const value = resolve(ref);
+            return SHELL_INERT_VARS.has(ref) && BARE_WORD.test(value) ? value : shellQuote(value);
+          }, 'raw')
+        : renderTemplate(span, resolve, 'raw');
+      return i === 0 ? rendered : '`' + rendered;
+    })
+    .join('');
 }

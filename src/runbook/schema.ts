@@ -256,6 +256,22 @@ export const runbookSchema = z
         if (context && !inert(ref)) ctx.addIssue({ code: 'custom', path, message: quotedRefMessage(ref, context), params: { plain: true, refIndex } });
       });
     };
+    // A `command span` in a message is given to paste into a shell; each value in it is quoted
+    // when the message is shown (renderText), so it must stand bare there, even a path's.
+    const checkCommandSpans = (text: string, path: (string | number)[]) => {
+      const spans = text.split('`');
+      for (let i = 1; i < spans.length - (spans.length % 2 === 0 ? 1 : 0); i += 2) {
+        let contexts: ReturnType<typeof refContexts>;
+        try {
+          contexts = refContexts(spans[i]!);
+        } catch {
+          return;
+        }
+        for (const { ref, context } of contexts) {
+          if (context) ctx.addIssue({ code: 'custom', path, message: `{{${ref}}} is inside ${context} in the command \`${spans[i]}\`: the value is quoted for you there; write it bare`, params: { plain: true } });
+        }
+      }
+    };
     for (const [name, p] of Object.entries(rb.params)) if (p.choices_from) checkShellContexts(p.choices_from.run, ['params', name, 'choices_from', 'run']);
     const visit = (value: unknown, path: (string | number)[]) => {
       if (typeof value === 'string') {
@@ -274,6 +290,7 @@ export const runbookSchema = z
           if (why) ctx.addIssue({ code: 'custom', path, message: why, params: { plain: true } });
         }
         if (path[path.length - 1] === 'run') checkShellContexts(value, path);
+        else if ((path[path.length - 1] === 'en' || path[path.length - 1] === 'ko') && value.includes('`')) checkCommandSpans(value, path);
       } else if (Array.isArray(value)) value.forEach((v, i) => visit(v, [...path, i]));
       else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) visit(v, [...path, k]);
     };

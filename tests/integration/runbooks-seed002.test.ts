@@ -130,9 +130,10 @@ describe('model-restore (seed 002 Type 5 "모델 파일 손상")', () => {
     expect(r.steps, JSON.stringify(r.steps)).toEqual(['check-latest:failed', 'check-version:ok', 'stage:ok', 'swap:ok', 'restart:ok', 'predict:failed']);
     const kept = readdirSync(models).find((f) => /^latest\.corrupted\.\d{8}_\d{6}$/.test(f))!;
     const stamp = kept.slice('latest.corrupted.'.length);
-    expect(r.message).toContain(`the previous latest/ is ${models}/${kept}. To put it back: mv ${models}/latest ${models}/latest.failed.${stamp} && mv ${models}/${kept} ${models}/latest`);
-    // Following the message's commands puts the previous latest/ back, byte for byte.
-    sh(`mv '${models}/latest' '${models}/latest.failed.${stamp}' && mv '${models}/${kept}' '${models}/latest'`);
+    const q = (v: string) => `'${v.replace(/'/g, "'\\''")}'`;
+    expect(r.message).toContain(`the previous latest/ is ${models}/${kept}. To put it back: \`mv ${q(models)}/latest ${q(models)}/latest.failed.${stamp} && mv ${q(models)}/latest.corrupted.${stamp} ${q(models)}/latest\``);
+    // Following the message's command (run as printed) puts the previous latest/ back, byte for byte.
+    sh(/`([^`]+)`/.exec(r.message!)![1]!);
     expect(readFileSync(join(models, 'latest', 'model.pkl'), 'utf8')).toBe('weights of the 1st, truncat');
     expect(readFileSync(join(models, `latest.failed.${stamp}`, 'model.pkl'), 'utf8')).toBe('weights of the 1st');
   });
@@ -331,8 +332,9 @@ describe('predictor-db-restore and the read-only measure (seed 002 Type 2 "Acces
     expect(r.steps).toEqual(['check:failed', 'check-backup:ok', 'keep-current:ok', 'restore:ok', 'restart:ok', 'health:failed']);
     const kept = readdirSync(join(data, 'routing_data')).find((f) => /^ROUTING AUTO TEST\.accdb\.corrupted\.\d{8}_\d{6}$/.test(f))!;
     const keptPath = join(data, 'routing_data', kept);
-    expect(r.message).toContain(`To put it back: cp -p '${keptPath}' '${db}'`);
-    sh(`cp -p '${keptPath}' '${db}'`);
+    expect(r.message).toContain(`To put it back: \`cp -p '${db}'.corrupted.${kept.slice(-15)} '${db}'\``);
+    // The command as printed (the path has spaces), run through sh -c.
+    sh(/`([^`]+)`/.exec(r.message!)![1]!);
     expect(readFileSync(db).equals(Buffer.alloc(4096, 7))).toBe(true);
   });
 

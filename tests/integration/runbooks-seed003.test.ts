@@ -128,9 +128,11 @@ describe('chromadb-restore (seed 003 "ChromaDB 복구") with a point-in-time cho
     expect(r.steps.at(-1), JSON.stringify(r.steps) + ['extract', 'swap', 'owner', 'start'].map((s) => r.detail(s) + r.output(s)).join('|')).toBe('verify:failed');
     const kept = readdirSync(data).find((f) => /^chromadb\.corrupted\.\d{8}_\d{6}$/.test(f))!;
     const stamp = kept.slice('chromadb.corrupted.'.length);
-    expect(r.message).toContain(`mv ${live} ${live}.failed.${stamp} && mv ${join(data, kept)} ${live} && docker compose up -d`);
-    // Following the message's commands (without docker) puts the old directory back.
-    sh(`mv '${live}' '${live}.failed.${stamp}' && mv '${join(data, kept)}' '${live}'`);
+    expect(r.message).toContain(`mv '${live}' '${live}'.failed.${stamp} && mv '${live}'.corrupted.${stamp} '${live}' && docker compose up -d\``);
+    // Following the message's command as printed (docker is not installed here: its two calls
+    // are cut off) puts the old directory back.
+    const printed = /`([^`]+)`/.exec(r.message!)![1]!;
+    sh(printed.replace(/^cd .*? && docker compose down && /, '').replace(/ && docker compose up -d$/, ''));
     expect(readFileSync(join(live, '6f1c-segment', 'header.bin'), 'utf8')).toBe('garbage');
     expect(existsSync(join(`${live}.failed.${stamp}`, 'chroma.sqlite3'))).toBe(true);
   });
