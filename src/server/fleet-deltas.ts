@@ -7,8 +7,7 @@
 // share one frame object, which the socket serialises once for all of them.
 import type { FleetSnapshot, ServiceHealth } from '../core/views';
 import type { FleetDelta, FleetFrame } from '../protocol/fleet-frames';
-
-const made = new WeakMap<FleetSnapshot, WeakMap<FleetSnapshot, FleetFrame>>();
+import { cachedFrames, SnapshotDeltas } from './snapshot-deltas';
 
 function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
@@ -31,16 +30,7 @@ export function sameService(a: ServiceHealth, b: ServiceHealth): boolean {
 }
 
 /** The delta from `base` to `snap`, or the snapshot itself when a delta would not do. */
-export function fleetFrame(snap: FleetSnapshot, base: FleetSnapshot | undefined): FleetFrame {
-  if (!base) return snap;
-  let byBase = made.get(snap);
-  const had = byBase?.get(base);
-  if (had) return had;
-  const frame = diff(snap, base);
-  if (!byBase) made.set(snap, (byBase = new WeakMap()));
-  byBase.set(base, frame);
-  return frame;
-}
+export const fleetFrame: (snap: FleetSnapshot, base: FleetSnapshot | undefined) => FleetFrame = cachedFrames(diff);
 
 function diff(snap: FleetSnapshot, base: FleetSnapshot): FleetFrame {
   const now = snap.services;
@@ -64,18 +54,8 @@ function diff(snap: FleetSnapshot, base: FleetSnapshot): FleetFrame {
   return delta;
 }
 
-export class FleetDeltas {
-  /** The snapshot this connection was last sent (whole or as a delta). */
-  private sent?: FleetSnapshot;
-
-  frame(snap: FleetSnapshot): FleetFrame {
-    const frame = fleetFrame(snap, this.sent);
-    this.sent = snap;
-    return frame;
-  }
-
-  /** The console could not place a frame: its next one is the whole list. */
-  reset(): void {
-    this.sent = undefined;
+export class FleetDeltas extends SnapshotDeltas<FleetSnapshot, FleetFrame> {
+  constructor() {
+    super(fleetFrame);
   }
 }

@@ -7,11 +7,10 @@
 import type { NodeView, NodesSnapshot } from '../core/views';
 import { compareNodes } from '../core/node-order';
 import { nodeKey, type NodesDelta, type NodesFrame } from '../protocol/nodes-frames';
+import { cachedFrames, SnapshotDeltas } from './snapshot-deltas';
 
 /** Per snapshot: its nodes by key, or null when it cannot be a delta's base or result. */
 const indexes = new WeakMap<NodesSnapshot, Map<string, NodeView> | null>();
-/** Deltas already made, by (new snapshot, base): consoles in step share one frame, serialised once. */
-const made = new WeakMap<NodesSnapshot, WeakMap<NodesSnapshot, NodesFrame>>();
 
 function indexOf(snap: NodesSnapshot): Map<string, NodeView> | null {
   let index = indexes.get(snap);
@@ -44,17 +43,8 @@ export function sameNode(a: NodeView, b: NodeView): boolean {
   return true;
 }
 
-/** The delta from `base` to `snap`, or the snapshot itself when a delta would not do. */
-export function nodesFrame(snap: NodesSnapshot, base: NodesSnapshot | undefined): NodesFrame {
-  if (!base) return snap;
-  let byBase = made.get(snap);
-  const had = byBase?.get(base);
-  if (had) return had;
-  const frame = diff(snap, base);
-  if (!byBase) made.set(snap, (byBase = new WeakMap()));
-  byBase.set(base, frame);
-  return frame;
-}
+/** The delta from `base` to `snap`, or the snapshot itself when a delta would not do (made once per pair: consoles in step share one frame, serialised once). */
+export const nodesFrame: (snap: NodesSnapshot, base: NodesSnapshot | undefined) => NodesFrame = cachedFrames(diff);
 
 function diff(snap: NodesSnapshot, base: NodesSnapshot): NodesFrame {
   const now = indexOf(snap);
@@ -82,18 +72,8 @@ function diff(snap: NodesSnapshot, base: NodesSnapshot): NodesFrame {
   return delta;
 }
 
-export class NodesDeltas {
-  /** The snapshot this connection was last sent (whole or as a delta). */
-  private sent?: NodesSnapshot;
-
-  frame(snap: NodesSnapshot): NodesFrame {
-    const frame = nodesFrame(snap, this.sent);
-    this.sent = snap;
-    return frame;
-  }
-
-  /** The console could not place a frame: its next one is the whole list. */
-  reset(): void {
-    this.sent = undefined;
+export class NodesDeltas extends SnapshotDeltas<NodesSnapshot, NodesFrame> {
+  constructor() {
+    super(nodesFrame);
   }
 }
