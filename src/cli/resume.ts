@@ -222,13 +222,14 @@ export function interruptedNotice(runs: InterruptedRun[], lang: Lang, keys: { op
   if (!first) return undefined;
   const hhmm = (d: Date) => `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
   const more = runs.length > 1 ? (lang === 'ko' ? ` (외 ${runs.length - 1}건)` : ` (+${runs.length - 1} more)`) : '';
-  const step = first.lastStep ?? '-';
+  // Stopped before its first step (an L2/L3 waiting for its approval): say so, not "during -".
+  const step = first.lastStep;
   const open = keys.open ?? 'Enter';
   const r = first.resume;
   if (lang === 'ko') {
     const offer = r ? `${open}: 경과 보기, 그 화면에서 ${keys.resume ?? 'r'}: ${r.index + 1}단계(${r.stepId})부터 이어서 (새 승인)` : `${open}: 경과 보기 · 다시 시작하면 새 승인`;
-    return `중단됨: ${first.target} ${first.runbook} (${first.operator}, ${hhmm(first.startedAt)}, ${step} 단계)${more} — ${offer}`;
+    return `중단됨: ${first.target} ${first.runbook} (${first.operator}, ${hhmm(first.startedAt)}, ${step ? `${step} 단계` : '첫 단계 전'})${more} — ${offer}`;
   }
   const offer = r ? `${open}: what happened, then ${keys.resume ?? 'r'}: resume from step ${r.index + 1} (${r.stepId}) with a fresh approval` : `${open}: what happened · start again for a fresh run`;
-  return `Interrupted: ${first.runbook} on ${first.target} (${first.operator}, ${hhmm(first.startedAt)}, during ${step})${more} — ${offer}`;
+  return `Interrupted: ${first.runbook} on ${first.target} (${first.operator}, ${hhmm(first.startedAt)}, ${step ? `during ${step}` : 'before its first step'})${more} — ${offer}`;
 }
