@@ -6,92 +6,45 @@
 // An attached console gets the whole list once, then frames of the services probed since, each
 // about as big as its share of the list; from them it puts together exactly the list a console
 // attaching afterwards gets whole: same entries, same order.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RemoteFleetStore } from '../../src/attach/remote-fleet';
 import { isFleetDelta, type FleetFrame } from '../../src/protocol/fleet-frames';
-import { decodeFrame } from '../../src/protocol/wire';
 import type { FleetSnapshot } from '../../src/core/views';
-import { waitForProcessesGone } from '../helpers/cli';
-import { proveAsRoot, rawClient, startServer, waitUntil, type RawClient, type RunningServer } from '../helpers/console-server';
+import { waitUntil } from '../helpers/console-server';
+import { attachTopic, serveWithSource, type ServedSource } from '../helpers/topic-frames';
 
 const SERVICES = 400;
 const WAVES = 8;
 const DELTA_FRAMES = 4;
 
-let dir = '';
-let http: Server;
-let server: RunningServer;
-let socket = '';
+let served: ServedSource;
 let sweep = 0;
 
-/** A console's end: the fleet frames of one connection, decoded as the client decodes them, with their size. */
-interface Console {
-  raw: RawClient;
-  frames: { seq: number; bytes: number; data: FleetFrame }[];
-}
-
-async function attach(): Promise<Console> {
-  const raw = await rawClient(socket);
-  const c: Console = { raw, frames: [] };
-  let buf = '';
-  raw.socket.on('data', (d: Buffer | string) => {
-    buf += d;
-    let nl: number;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, nl + 1);
-      buf = buf.slice(nl + 1);
-      const f = decodeFrame(line);
-      if (f.t === 'snapshot' && f.topic === 'fleet') c.frames.push({ seq: f.seq as number, bytes: Buffer.byteLength(line), data: f.data as FleetFrame });
-    }
-  });
-  expect(await proveAsRoot(raw, socket)).toMatchObject({ t: 'welcome' });
-  raw.send({ t: 'subscribe', topics: ['fleet'] });
-  return c;
-}
+const attach = () => attachTopic<FleetFrame>(served.socket, 'fleet');
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'doai-fleet-deltas-'));
-  chmodSync(dir, 0o711);
-  http = createServer((req, res) => {
-    const i = Number(/^\/svc\/(\d+)\/health$/.exec(req.url ?? '')?.[1] ?? 0);
-    if (i === 0) sweep++;
-    // Some services fail now and then: their state, error and failure count change too.
-    const status = i % 10 === 7 && sweep % 3 === 0 ? 503 : 200;
-    setTimeout(() => {
-      res.statusCode = status;
-      res.end(status === 200 ? 'ok' : 'failing');
-    }, (i % WAVES) * 120);
-  });
-  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
-  const port = (http.address() as AddressInfo).port;
-  const config = join(dir, 'console.yaml');
-  writeFileSync(
-    config,
-    stringify({
+  served = await serveWithSource(
+    'doai-fleet-deltas-',
+    (req, res) => {
+      const i = Number(/^\/svc\/(\d+)\/health$/.exec(req.url ?? '')?.[1] ?? 0);
+      if (i === 0) sweep++;
+      // Some services fail now and then: their state, error and failure count change too.
+      const status = i % 10 === 7 && sweep % 3 === 0 ? 503 : 200;
+      setTimeout(() => {
+        res.statusCode = status;
+        res.end(status === 200 ? 'ok' : 'failing');
+      }, (i % WAVES) * 120);
+    },
+    (port) => ({
       health: { interval_s: 600, timeout_s: 10, failure_threshold: 2 },
       hosts: [{ name: 'bench-host', address: '127.0.0.1', port: 9 }],
       services: Array.from({ length: SERVICES }, (_, i) => ({ name: `svc-${String(i).padStart(3, '0')}`, host: 'bench-host', health_url: `http://127.0.0.1:${port}/svc/${i}/health` })),
-      paths: { state_dir: join(dir, 'state'), known_hosts: join(dir, 'known_hosts'), audit_log: join(dir, 'emergency.log'), approvals_dir: join(dir, 'approvals') },
     }),
   );
-  socket = join(dir, 'run', 'console.sock');
-  server = await startServer(config, socket);
 }, 60_000);
 
 afterAll(async () => {
-  await server?.stop('SIGTERM');
-  http?.closeAllConnections();
-  await new Promise((r) => http?.close(r));
-  if (dir) {
-    await waitForProcessesGone(dir);
-    rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
-  }
+  await served?.stop();
 });
 
 describe('fleet topic as deltas', () => {

@@ -3,19 +3,12 @@
 // error rate, added, removed) at every poll. An attached console gets the whole list once, then
 // frames far smaller than it, and puts together exactly the list a console attaching now gets
 // whole: same nodes, same order.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RemoteNodesStore } from '../../src/attach/remote-nodes';
 import { isNodesDelta, type NodesFrame } from '../../src/protocol/nodes-frames';
-import { decodeFrame } from '../../src/protocol/wire';
 import type { NodesSnapshot } from '../../src/core/views';
-import { waitForProcessesGone } from '../helpers/cli';
-import { proveAsRoot, rawClient, startServer, waitUntil, type RawClient, type RunningServer } from '../helpers/console-server';
+import { waitUntil } from '../helpers/console-server';
+import { attachTopic, serveWithSource, type ServedSource } from '../helpers/topic-frames';
 
 const NODES = 3000;
 const CHURN = NODES / 100;
@@ -28,10 +21,7 @@ interface SourceNode {
   labels: string;
 }
 
-let dir = '';
-let http: Server;
-let server: RunningServer;
-let socket = '';
+let served: ServedSource;
 const start = Math.floor(Date.now() / 1000);
 let generation = 0;
 let frozen = false;
@@ -50,67 +40,31 @@ function churn(): void {
   }
 }
 
-/** A console's end: the frames of one connection, decoded as the client decodes them, with their size. */
-interface Console {
-  raw: RawClient;
-  frames: { seq: number; bytes: number; data: NodesFrame }[];
-}
-
-async function attach(): Promise<Console> {
-  const raw = await rawClient(socket);
-  const c: Console = { raw, frames: [] };
-  let buf = '';
-  raw.socket.on('data', (d: Buffer | string) => {
-    buf += d;
-    let nl: number;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, nl + 1);
-      buf = buf.slice(nl + 1);
-      const f = decodeFrame(line);
-      if (f.t === 'snapshot' && f.topic === 'nodes') c.frames.push({ seq: f.seq as number, bytes: Buffer.byteLength(line), data: f.data as NodesFrame });
-    }
-  });
-  expect(await proveAsRoot(raw, socket)).toMatchObject({ t: 'welcome' });
-  raw.send({ t: 'subscribe', topics: ['nodes'] });
-  return c;
-}
+const attach = () => attachTopic<NodesFrame>(served.socket, 'nodes');
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'doai-nodes-deltas-'));
-  chmodSync(dir, 0o711);
   for (let i = 0; i < NODES; i++) {
     // A tenth offline (an hour silent), so the list's order mixes staleness, error rate and id.
     const offline = i % 10 === 3;
     list.push({ id: `dev-${String(i).padStart(5, '0')}`, last_heartbeat: offline ? start - 3600 - (i % 50) : start, ...(i % 4 === 0 ? { error_rate: (i % 9) / 20 } : {}), labels: `rack-${i % 8}` });
   }
-  http = createServer((_req, res) => {
-    if (!frozen) churn();
-    res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ nodes: list }));
-  });
-  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
-  const port = (http.address() as AddressInfo).port;
-  const config = join(dir, 'console.yaml');
-  writeFileSync(
-    config,
-    stringify({
+  served = await serveWithSource(
+    'doai-nodes-deltas-',
+    (_req, res) => {
+      if (!frozen) churn();
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ nodes: list }));
+    },
+    (port) => ({
       services: [],
       node_sources: [{ name: 'devices', url: `http://127.0.0.1:${port}/nodes`, fields: { error_rate: 'error_rate', labels: 'labels' } }],
       nodes: { interval_s: 1 },
-      paths: { state_dir: join(dir, 'state'), known_hosts: join(dir, 'known_hosts'), audit_log: join(dir, 'emergency.log'), approvals_dir: join(dir, 'approvals') },
     }),
   );
-  socket = join(dir, 'run', 'console.sock');
-  server = await startServer(config, socket);
 }, 60_000);
 
 afterAll(async () => {
-  await server?.stop('SIGTERM');
-  await new Promise((r) => http?.close(r));
-  if (dir) {
-    await waitForProcessesGone(dir);
-    rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
-  }
+  await served?.stop();
 });
 
 describe('nodes topic as deltas', () => {

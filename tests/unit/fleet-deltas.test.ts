@@ -10,18 +10,7 @@ import { encodeSnapshotData } from '../../src/server/connections';
 import { decodeFrame } from '../../src/protocol/wire';
 import { isFleetDelta, type FleetDelta, type FleetFrame } from '../../src/protocol/fleet-frames';
 import type { FleetSnapshot, ServiceHealth, ServiceState } from '../../src/core/views';
-
-/** A deterministic PRNG (mulberry32): the same "random" changes every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../helpers/prng';
 
 const T0 = Date.UTC(2026, 0, 1);
 const STATES: ServiceState[] = ['UP', 'SLOW', 'SUSPECT', 'DOWN', 'UNKNOWN'];

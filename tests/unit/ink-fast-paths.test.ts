@@ -8,19 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { graphemesOf, isOnlySgr, ONE_UNIT_TEXT } from '../../src/core/one-unit';
 import { compareNames } from '../../src/core/compare-names';
+import { prng } from '../helpers/prng';
 
 const inkSanitize = pathToFileURL(fileURLToPath(new URL('../../node_modules/ink/build/sanitize-ansi.js', import.meta.url))).href;
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 const real = (s: string) => [...segmenter.segment(s)].map(({ segment, index }) => [segment, index]);
