@@ -258,7 +258,7 @@ export async function startSshServer(opts: SshServerOptions): Promise<RunningSsh
       });
       sessions.add(live);
       try {
-        live.screen = kind === 'console' ? openConsole(parts, who, term, env) : openWallScreen(parts, term, env);
+        live.screen = kind === 'console' ? openConsole(parts, who, term, env) : openWallScreen(parts, who, term, env);
       } catch (err) {
         log('error', `ssh: ${who.name}'s ${kind} failed to start: ${(err as Error).message}`);
         return finish(1, 'doai-console: the screen failed to start (see the server log)');

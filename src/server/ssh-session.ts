@@ -146,7 +146,7 @@ export function openConsole(parts: SshServerParts, who: Principal, term: Channel
   };
 }
 
-export function openWallScreen(parts: SshServerParts, term: ChannelTerminal, env: Record<string, string>): ScreenHandle {
+export function openWallScreen(parts: SshServerParts, who: Principal, term: ChannelTerminal, env: Record<string, string>): ScreenHandle {
   const { ctx } = parts;
   const monitors = ctx.monitors;
   const config = parts.loaded.config;
@@ -156,7 +156,10 @@ export function openWallScreen(parts: SshServerParts, term: ChannelTerminal, env
   // One frame every 2 s at most, as `watch` draws by default.
   const frames = new CoalescedStore(sources, 2000);
   const handle = startWatch(
-    { fleet: ctx.fleet, live: parts.live, nodes, alerts, incident: parts.incident, rtoMin: config.rto_min, frames, lang: langOf(env), configPath: parts.loaded.path, clock: ctx.clock },
+    { fleet: ctx.fleet, live: parts.live, nodes, alerts, incident: parts.incident, rtoMin: config.rto_min, frames, lang: langOf(env), configPath: parts.loaded.path, clock: ctx.clock,
+      // The wall lives in the server too: not "standalone" (that also told the alerts and backups
+      // lines nobody evaluates or reads them).
+      link: new BatchedStore<ServerLinkView>({ state: 'attached', socket: `ssh (${who.name})` }) },
     { stdout: term.stdout, stdin: term.stdin } as unknown as Streams,
   );
   return {

@@ -85,7 +85,9 @@ describe('serve --ssh with OpenSSH', () => {
 
   it('a viewer key gets the wall screen; its console offers no key a viewer may not use', async () => {
     const wall = term(rig.ssh('vic', { tty: true }));
-    await wall.waitFor('WATCH — read-only wall screen', 30_000);
+    const walled = await wall.waitFor(/WATCH — read-only wall screen.*attached to ssh \(vic\)/, 30_000);
+    // It lives in the server, as the console does: not "standalone".
+    expect(walled).not.toContain('standalone');
     wall.send('q');
     await wall.waitFor(/\[exit 0\]/, 20_000);
 
