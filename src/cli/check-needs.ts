@@ -3,7 +3,7 @@
 // runbooks that fit its services (or the host) declare under `needs:`; a missing one names the
 // runbooks that will fail, on which target, and why.
 import type { Config } from '../config/schema';
-import { fittingTargets } from '../runbook/fit';
+import { fittingTargets, serviceKinds } from '../runbook/fit';
 import type { Runbook } from '../runbook/schema';
 import type { RemoteShell } from '../ssh/types';
 import type { CheckRow } from './check';
@@ -17,7 +17,12 @@ export function needsOnHost(runbooks: Iterable<Runbook>, config: Pick<Config, 's
     if (!rb.needs?.length) continue;
     const targets = fittingTargets(rb, config).filter((t) => (rb.target === 'host' ? t === host : config.services.find((s) => s.name === t)?.host === host));
     for (const t of targets) {
-      for (const need of rb.needs) {
+      const service = rb.target === 'service' ? config.services.find((s) => s.name === t) : undefined;
+      const kinds = service ? serviceKinds(service) : [];
+      for (const entry of rb.needs) {
+        // A need by kind (`when_kind: compose`) holds only on services of that kind, or not of it.
+        const need = typeof entry === 'string' ? entry : entry.need;
+        if (typeof entry !== 'string' && (entry.when_kind ? !kinds.includes(entry.when_kind) : kinds.includes(entry.unless_kind!))) continue;
         if (!NEED.test(need)) continue; // the schema refuses these; never put one in a shell line
         out.set(need, [...(out.get(need) ?? []), `${rb.id} on ${t}`]);
       }

@@ -185,6 +185,20 @@ export const paramSchema = z.strictObject({
     .optional(),
 });
 
+const needCommand = z.string().regex(/^[A-Za-z0-9._+-]+( [A-Za-z0-9._+-]+)*$/, 'a command name, or a command and its plain arguments (letters, digits, . _ + -)');
+/**
+ * A need that holds only for some services (a runbook that acts per kind, like api-restart in
+ * docker or as a local process): `{ need: "docker compose version", when_kind: compose }` is
+ * tested on services whose kind includes compose, `unless_kind: compose` on the others.
+ */
+const needByKind = z
+  .strictObject({
+    need: needCommand,
+    when_kind: z.string().regex(/^[a-z][a-z0-9-]*$/, 'a service kind').optional(),
+    unless_kind: z.string().regex(/^[a-z][a-z0-9-]*$/, 'a service kind').optional(),
+  })
+  .refine((n) => (n.when_kind === undefined) !== (n.unless_kind === undefined), { message: 'exactly one of when_kind or unless_kind' });
+
 export const runbookSchema = z
   .strictObject({
     id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'a runbook id of lowercase letters, digits and -'),
@@ -212,7 +226,7 @@ export const runbookSchema = z
      * target: a command name (`psql`: found on the SSH session's PATH) or a short test command
      * (`docker compose version`: exits 0). Letters, digits and . _ + - only, words separated by spaces.
      */
-    needs: z.array(z.string().regex(/^[A-Za-z0-9._+-]+( [A-Za-z0-9._+-]+)*$/, 'a command name, or a command and its plain arguments (letters, digits, . _ + -)')).max(30).default([]),
+    needs: z.array(z.union([needCommand, needByKind])).max(30).default([]),
     params: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'a parameter name of lowercase letters, digits and _'), paramSchema).default({}),
     steps: z.array(stepSchema).min(1),
     on_success: z.strictObject({ audit: auditMessage.default('SUCCESS'), message: localized.optional() }).default({ audit: 'SUCCESS' }),
@@ -222,6 +236,7 @@ export const runbookSchema = z
   })
   .superRefine((rb, ctx) => {
     if (rb.fits && rb.target !== 'service') ctx.addIssue({ code: 'custom', path: ['fits'], message: 'fits: only with target: service (it names kinds of service)' });
+    if (rb.target !== 'service' && rb.needs.some((n) => typeof n !== 'string')) ctx.addIssue({ code: 'custom', path: ['needs'], message: 'when_kind / unless_kind: only with target: service (they name kinds of service)' });
     const seen = new Map<string, number>();
     rb.steps.forEach((s, i) => {
       const first = seen.get(s.id);
