@@ -300,6 +300,15 @@ export function buildProgram(setExit: (code: number) => void): Command {
       setExit(runApprove(id, flags));
     });
 
+  const silence = program.command('silence').description('silences and maintenance windows kept by the server (status lists them with their ids)');
+  attachable(common(silence.command('rm')))
+    .description("remove a silence (s-…) or end a maintenance window (m-…) by its id, through the server: your role is checked there and the removal audited, as with the s and m keys")
+    .argument('<id>', 'the id status lists')
+    .action(async (id: string, flags: CommonFlags & AttachFlags) => {
+      const { removeSilence } = await import('./silence');
+      setExit(await removeSilence(id, flags));
+    });
+
   const operator = program.command('operator').description('operators of the config (R-ID): enrol an approver for one-time passwords');
   common(operator.command('enroll'))
     .description("make a TOTP secret for an approver (kept owner-only in the server's state folder: run as the server's user) and show it as an otpauth:// URI and a QR code")

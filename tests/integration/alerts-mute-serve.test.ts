@@ -2,6 +2,7 @@
 // as the operator the socket proved (a viewer is refused), audited in emergency.log, shown to every
 // console on the alerts topic, and ending by themselves when their time is up; bad arguments are
 // refused in words with nothing changed. Needs root (a second uid) and dist/.
+import { spawn } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -10,7 +11,7 @@ import YAML from 'yaml';
 import { startDemoFleet, type DemoFleet } from '../../src/demo/fleet';
 import { requireRoot } from '../helpers/requirements';
 import { rawClient, startServer, type RawClient, type RunningServer } from '../helpers/console-server';
-import { runCli } from '../helpers/cli';
+import { BIN, runCli } from '../helpers/cli';
 
 requireRoot('a viewer is another uid (daemon), proven by the kernel');
 const REPO = resolve(__dirname, '../..');
@@ -54,6 +55,25 @@ async function attachAs(uid: number): Promise<RawClient> {
   c.send({ t: 'auth', client: hello.server });
   await c.next((f) => f.t === 'welcome');
   return c;
+}
+
+/** The built CLI as another uid (the server proves who it is from the socket, never from args). */
+function runAs(uid: number, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [BIN, ...args], { uid, gid: uid, env: { ...process.env, NO_COLOR: '1', HOME: base }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      fail(new Error(`doai-console ${args.join(' ')} as uid ${uid} did not finish in time: ${stderr}`));
+    }, 20_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      done({ code, stdout, stderr });
+    });
+  });
 }
 
 let nextId = 1;
@@ -145,6 +165,39 @@ describe('maintenance and silences on the server', () => {
     await eventually('both gone from the alerts topic', () => ((lastAlerts(alice)?.mutes ?? [1]) as unknown[]).length === 0);
     const status = await runCli(['status', '--socket', socket]);
     expect(status.stdout).not.toContain('FAILED');
+    expect(status.stdout).not.toContain(sid);
+    expect(status.stdout).not.toContain(mid);
+    alice.socket.destroy();
+  }, 40_000);
+  it('`silence rm <id>` removes a silence through the server: a viewer is refused, an unknown id is said, the removal is audited', async () => {
+    const alice = await attachAs(0);
+    const made = await intent(alice, 'alerts.silence', { rule: 'orchestrator_down', minutes: 30, reason: 'planned failover' });
+    expect(made.ok).toBe(true);
+    const sid = (made.value as { id: string }).id;
+    const window = await intent(alice, 'alerts.maintenance', { service: 'caddy', minutes: 30, reason: 'proxy upgrade' });
+    const mid = (window.value as { id: string }).id;
+    // dan (a viewer, uid daemon) runs the same command: the server refuses it, nothing removed.
+    const asDan = await runAs(DAEMON, ['silence', 'rm', sid, '--socket', socket]);
+    expect(asDan.code, asDan.stderr).toBe(1);
+    expect(asDan.stderr).toMatch(new RegExp(`cannot remove ${sid}: .*(viewer|role|not allowed|operator)`, 'i'));
+    expect(readFileSync(audit, 'utf8')).not.toContain(`UNSILENCE ${sid}`);
+    expect(JSON.parse(readFileSync(join(state, 'mutes.json'), 'utf8')).silences.map((x: { id: string }) => x.id)).toContain(sid);
+    // Not an id, an unknown id, no server: said, exit 2 / 1 / 2.
+    const bad = await runCli(['silence', 'rm', "s-1'; rm -rf /", '--socket', socket]);
+    expect([bad.code, bad.stderr.trim()]).toEqual([2, `"s-1'; rm -rf /" is not a silence id: give the id status lists (s-… for a silence, m-… for a maintenance window)`]);
+    const unknown = await runCli(['silence', 'rm', 's-000000', '--socket', socket]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain(`cannot remove s-000000: no silence s-000000 in force (listed: ${sid})`);
+    const none = await runCli(['silence', 'rm', sid, '--standalone']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('silences are kept by the server');
+    // alice (operator, root) removes both: audited as the uid the socket proved, gone from status.
+    const removed = await runCli(['silence', 'rm', sid, '--socket', socket]);
+    expect([removed.code, removed.stdout]).toEqual([0, `silence ${sid} removed\n`]);
+    expect(readFileSync(audit, 'utf8')).toContain(`ALERTS: UNSILENCE ${sid} by root`);
+    const ended = await runCli(['silence', 'rm', mid, '--socket', socket]);
+    expect([ended.code, ended.stdout]).toEqual([0, `maintenance window ${mid} ended\n`]);
+    const status = await runCli(['status', '--socket', socket]);
     expect(status.stdout).not.toContain(sid);
     expect(status.stdout).not.toContain(mid);
     alice.socket.destroy();
