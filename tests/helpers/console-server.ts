@@ -7,6 +7,9 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { BIN, waitForProcessesGone } from './cli';
 import { serveDemo, type ServedDemo } from './demo-serve';
+import { waitUntil } from './wait-until';
+
+export { waitUntil };
 
 export interface RunningServer {
   child: ChildProcessWithoutNullStreams;
@@ -16,15 +19,6 @@ export interface RunningServer {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function waitUntil<T>(what: string, probe: () => T | undefined | false | null, ms = 15_000, every = 50): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, every));
-  }
-}
 
 export function spawnServer(args: string[], env: NodeJS.ProcessEnv = {}): RunningServer {
   const child = spawn(process.execPath, [BIN, 'serve', ...args], { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: 'pipe' });

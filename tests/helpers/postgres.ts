@@ -4,6 +4,7 @@
 // (`pg_ctl stop -m immediate`) and starting it again on the same port.
 import { spawnSync } from 'node:child_process';
 import pg from 'pg';
+import { migrate } from '../../src/state/pg-migrations';
 import { PG_BIN, requirePostgres, startPgCluster } from './pg-cluster';
 
 export interface TestCluster {
@@ -49,4 +50,15 @@ export async function startTestCluster(): Promise<TestCluster> {
     start: () => sh(c.pgCtl('start'), 'pg_ctl start'),
     stop: () => c.stop(),
   };
+}
+
+/** The console's schema migrated into a database (what a server does at its start), on a connection of its own. */
+export async function migrateDatabase(conn: string | pg.ClientConfig): Promise<void> {
+  const c = new pg.Client(typeof conn === 'string' ? { connectionString: conn } : conn);
+  await c.connect();
+  try {
+    await migrate(c, 'test');
+  } finally {
+    await c.end();
+  }
 }

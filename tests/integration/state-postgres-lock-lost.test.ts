@@ -11,7 +11,6 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/audit/emergency-log';
 import { configSchema } from '../../src/config/schema';
@@ -19,14 +18,12 @@ import { realClock } from '../../src/core/clock';
 import { createRunEngine } from '../../src/runbook/engine';
 import type { RunEvent } from '../../src/runbook/events';
 import type { LostLock } from '../../src/runbook/lock-store';
-import { parseRunbook } from '../../src/runbook/loader';
-import type { RemoteShell } from '../../src/ssh/types';
 import { PgLockStore, pgLockStore } from '../../src/state/pg-locks';
-import { migrate } from '../../src/state/pg-migrations';
 import { resolvePgUrl } from '../../src/state/pg-url';
+import { noShell, runbookFrom } from '../helpers/engine-in-dir';
 import { PG_BIN, requirePostgres, startPgCluster, type PgCluster } from '../helpers/pg-cluster';
-
-const noShell: RemoteShell = { exec: () => Promise.reject(new Error('no ssh in this test')), probe: async () => ({ ok: false, error: 'no ssh' }), close: () => {} };
+import { migrateDatabase } from '../helpers/postgres';
+import { waitUntil } from '../helpers/wait-until';
 
 let cluster: PgCluster;
 let dir: string;
@@ -50,13 +47,7 @@ function sh(cmd: string): void {
   if (r.status !== 0) throw new Error(`${cmd}: ${r.stderr}${r.stdout}`);
 }
 
-async function until(pred: () => boolean, what: string, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = (pred: () => boolean, what: string) => waitUntil(what, pred, 30_000, 50);
 
 beforeAll(async () => {
   requirePostgres();
@@ -65,13 +56,7 @@ beforeAll(async () => {
   cluster.psql('postgres', 'CREATE DATABASE locklost');
   // Two boxes, two roles: pg_hba can then keep box A out while box B gets in.
   cluster.psql('postgres', 'CREATE ROLE boxa LOGIN SUPERUSER; CREATE ROLE boxb LOGIN SUPERUSER');
-  const c = new pg.Client({ host: '127.0.0.1', port: cluster.port, user: 'postgres', database: 'locklost' });
-  await c.connect();
-  try {
-    await migrate(c, 'test');
-  } finally {
-    await c.end();
-  }
+  await migrateDatabase({ host: '127.0.0.1', port: cluster.port, user: 'postgres', database: 'locklost' });
   http = createServer((req, res) => {
     if (req.url === '/hold') held = res;
     else {
@@ -96,7 +81,7 @@ afterAll(async () => {
 
 describe('a lock lost while PostgreSQL was away', () => {
   it('stops the run after its running step, says who holds it now, and leaves the lock with the other box', async () => {
-    const parsed = parseRunbook(
+    const runbook = runbookFrom(
       `id: lock-lost
 level: L1
 audit_name: LOCK_LOST_TEST
@@ -114,7 +99,6 @@ steps:
 `,
       'lock-lost.yaml',
     );
-    if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
     // Box A's store as a console builds it (state.backend: postgres): the engine subscribes before it is opened.
     const a = pgLockStore('A_URL', { A_URL: `postgres://boxa@127.0.0.1:${cluster.port}/locklost` });
     const b = store('boxb');
@@ -123,7 +107,7 @@ steps:
     const auditPath = join(dir, 'emergency.log');
     const engine = createRunEngine({
       config: configSchema.parse({ hosts: [{ name: 'h1', address: '127.0.0.1' }], services: [{ name: 'api', host: 'h1', health_url: `http://127.0.0.1:${port}/health` }] }),
-      runbooks: new Map([[parsed.runbook.id, parsed.runbook]]),
+      runbooks: new Map([[runbook.id, runbook]]),
       shell: noShell,
       clock: realClock(1),
       operator: 'orion',

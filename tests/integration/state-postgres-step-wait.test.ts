@@ -11,21 +11,17 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema';
 import { realClock } from '../../src/core/clock';
 import { createRunEngine, type RunEngine } from '../../src/runbook/engine';
 import type { RunEvent } from '../../src/runbook/events';
-import { parseRunbook } from '../../src/runbook/loader';
 import type { Runbook } from '../../src/runbook/schema';
-import type { RemoteShell } from '../../src/ssh/types';
 import { PENDING_DIR, PgAuditLog } from '../../src/state/pg-audit';
 import { pgLockStore } from '../../src/state/pg-locks';
-import { migrate } from '../../src/state/pg-migrations';
-import { startTestCluster, type TestCluster } from '../helpers/postgres';
-
-const noShell: RemoteShell = { exec: () => Promise.reject(new Error('no ssh in this test')), probe: async () => ({ ok: false, error: 'no ssh' }), close: () => {} };
+import { noShell, runbookFrom } from '../helpers/engine-in-dir';
+import { migrateDatabase, startTestCluster, type TestCluster } from '../helpers/postgres';
+import { waitUntil } from '../helpers/wait-until';
 
 let cluster: TestCluster;
 let dir: string;
@@ -36,33 +32,21 @@ const running: Promise<unknown>[] = [];
 let runbook: Runbook;
 let env: NodeJS.ProcessEnv;
 
-async function until(pred: () => boolean, what: string, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = (pred: () => boolean, what: string) => waitUntil(what, pred, 30_000, 50);
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'doai-stepwait-'));
   cluster = await startTestCluster();
   const url = await cluster.createDatabase('stepwait');
   env = { A_URL: url };
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    await migrate(c, 'test');
-  } finally {
-    await c.end();
-  }
+  await migrateDatabase(url);
   http = createServer((req, res) => {
     hits.push(req.url ?? '');
     res.end('ok');
   });
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
   port = (http.address() as AddressInfo).port;
-  const parsed = parseRunbook(
+  runbook = runbookFrom(
     `id: step-wait
 level: L1
 audit_name: STEP_WAIT_TEST
@@ -79,8 +63,6 @@ steps:
 `,
     'step-wait.yaml',
   );
-  if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
-  runbook = parsed.runbook;
 }, 120_000);
 
 afterAll(async () => {

@@ -6,39 +6,15 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuditLog } from '../../src/audit/emergency-log';
 import { configSchema } from '../../src/config/schema';
-import { realClock } from '../../src/core/clock';
-import { createRunEngine } from '../../src/runbook/engine';
-import type { RunEvent } from '../../src/runbook/events';
-import type { AcquireResult, HeldLock, LockRequest, LockStore, LostLock } from '../../src/runbook/lock-store';
-import { parseRunbook } from '../../src/runbook/loader';
-import type { RemoteShell } from '../../src/ssh/types';
+import type { HeldLock, LockStore, LostLock } from '../../src/runbook/lock-store';
+import { engineWithEvents, noShell, runbookFrom } from '../helpers/engine-in-dir';
+import { MemoryLocks } from '../helpers/memory-locks';
+import { waitUntil } from '../helpers/wait-until';
 
-const noShell: RemoteShell = { exec: () => Promise.reject(new Error('no ssh in this test')), probe: async () => ({ ok: false, error: 'no ssh' }), close: () => {} };
-
-class MemoryLocks implements LockStore {
-  readonly where = 'memory';
-  readonly rows = new Map<string, HeldLock>();
+/** Locks in memory that can be told one was lost (what PgLockStore reports after a reconnect). */
+class LosingLocks extends MemoryLocks {
   private readonly listeners = new Set<(l: LostLock) => void>();
-  acquire(target: string, request: LockRequest): AcquireResult {
-    const h = this.rows.get(target);
-    if (h) return { ok: false, holder: h, message: 'held' };
-    this.rows.set(target, { pid: 1, hostname: 'box-a', ...request, alive: true } as HeldLock);
-    return { ok: true, release: () => this.release(target, request.runId) };
-  }
-  release(target: string, runId: string): void {
-    if (this.rows.get(target)?.runId === runId) this.rows.delete(target);
-  }
-  holder(target: string): HeldLock | undefined {
-    return this.rows.get(target);
-  }
-  list(): Map<string, HeldLock> {
-    return new Map(this.rows);
-  }
-  clearHint(): string {
-    return '';
-  }
   onLost(listener: (l: LostLock) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -57,7 +33,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const parsed = parseRunbook(
+const runbook = runbookFrom(
   `id: confirm-then-wait
 level: L1
 audit_name: LOST_UNIT
@@ -74,34 +50,20 @@ steps:
 `,
   'x.yaml',
 );
-if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
-const runbook = parsed.runbook;
 
-function engine(locks: LockStore) {
-  const base = mkdtempSync(join(dir, 'run-'));
-  const events: RunEvent[] = [];
-  const e = createRunEngine({
+const engine = (locks: LockStore) =>
+  engineWithEvents(dir, {
     config: configSchema.parse({ hosts: [{ name: 'h1', address: '127.0.0.1' }], services: [{ name: 'api', host: 'h1' }, { name: 'web', host: 'h1' }] }),
     runbooks: new Map([[runbook.id, runbook]]),
     shell: noShell,
-    clock: realClock(1000),
-    operator: 'orion',
-    audit: new AuditLog(join(base, 'emergency.log')),
-    journalDir: join(base, 'journal'),
     locks,
   });
-  e.on((ev) => events.push(ev));
-  return { e, events, auditPath: join(base, 'emergency.log') };
-}
 
-async function until(pred: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 400 && !pred(); i++) await new Promise((r) => setTimeout(r, 25));
-  if (!pred()) throw new Error(`timed out waiting for ${what}`);
-}
+const until = (pred: () => boolean, what: string) => waitUntil(what, pred, 10_000, 25);
 
 describe('engine: a lock the store reports lost', () => {
   it('a run waiting for a confirmation stops at once, INTERRUPTED with who holds it now, audited; nothing after runs', async () => {
-    const locks = new MemoryLocks();
+    const locks = new LosingLocks();
     const { e, events, auditPath } = engine(locks);
     const r = e.start('confirm-then-wait', 'api');
     if (!r.ok) throw new Error(r.error);
@@ -124,7 +86,7 @@ describe('engine: a lock the store reports lost', () => {
   });
 
   it('without a holder to name, it says another console; a store with no onLost (files) starts and runs as before', async () => {
-    const locks = new MemoryLocks();
+    const locks = new LosingLocks();
     const { e, events } = engine(locks);
     const r = e.start('confirm-then-wait', 'api');
     if (!r.ok) throw new Error(r.error);
@@ -133,7 +95,7 @@ describe('engine: a lock the store reports lost', () => {
     expect(await e.waitFor(r.runId)).toBe('interrupted');
     expect(events.find((ev) => ev.type === 'run.finished')).toMatchObject({ message: 'lock on api lost while the state store was away: another console holds it now — nothing more was run' });
 
-    const plain = new MemoryLocks() as Partial<MemoryLocks>;
+    const plain = new LosingLocks() as Partial<LosingLocks>;
     Object.defineProperty(plain, 'onLost', { value: undefined });
     const second = engine(plain as LockStore);
     const s = second.e.start('confirm-then-wait', 'api');

@@ -8,42 +8,20 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuditLog } from '../../src/audit/emergency-log';
 import { parseConfig } from '../../src/config/load';
 import { configSchema } from '../../src/config/schema';
-import { realClock } from '../../src/core/clock';
-import { createRunEngine } from '../../src/runbook/engine';
 import type { RunEvent } from '../../src/runbook/events';
-import type { AcquireResult, HeldLock, LockCheck, LockRequest, LockStore } from '../../src/runbook/lock-store';
-import { parseRunbook } from '../../src/runbook/loader';
-import type { RemoteShell } from '../../src/ssh/types';
-
-const noShell: RemoteShell = { exec: () => Promise.reject(new Error('no ssh in this test')), probe: async () => ({ ok: false, error: 'no ssh' }), close: () => {} };
+import type { LockCheck, LockStore } from '../../src/runbook/lock-store';
+import { engineWithEvents, noShell, runbookFrom } from '../helpers/engine-in-dir';
+import { MemoryLocks } from '../helpers/memory-locks';
+import { waitUntil } from '../helpers/wait-until';
 
 /** Locks in memory behind a store that can be switched away (confirm then says unreachable). */
-class AwayLocks implements LockStore {
-  readonly where = 'memory';
-  readonly rows = new Map<string, HeldLock>();
+class AwayLocks extends MemoryLocks {
   away = false;
   asked: string[] = [];
-  constructor(readonly unreachableWaitMs?: number) {}
-  acquire(target: string, request: LockRequest): AcquireResult {
-    const h = this.rows.get(target);
-    if (h) return { ok: false, holder: h, message: 'held' };
-    this.rows.set(target, { pid: 1, hostname: 'box-a', ...request, alive: true } as HeldLock);
-    return { ok: true, release: () => this.release(target, request.runId) };
-  }
-  release(target: string, runId: string): void {
-    if (this.rows.get(target)?.runId === runId) this.rows.delete(target);
-  }
-  holder(target: string): HeldLock | undefined {
-    return this.rows.get(target);
-  }
-  list(): Map<string, HeldLock> {
-    return new Map(this.rows);
-  }
-  clearHint(): string {
-    return '';
+  constructor(readonly unreachableWaitMs?: number) {
+    super();
   }
   async confirm(target: string, runId: string): Promise<LockCheck> {
     this.asked.push(target);
@@ -60,7 +38,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const parsed = parseRunbook(
+const runbook = runbookFrom(
   `id: three-steps
 level: L1
 audit_name: WAIT_UNIT
@@ -80,30 +58,24 @@ steps:
 `,
   'x.yaml',
 );
-if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
-const runbook = parsed.runbook;
 
 // Waits run 1000× faster (realClock(1000)): the run's one-second polls and the bound are clock time.
-function engine(locks: LockStore) {
-  const base = mkdtempSync(join(dir, 'run-'));
-  const events: RunEvent[] = [];
-  const e = createRunEngine({
+const engine = (locks: LockStore) =>
+  engineWithEvents(dir, {
     config: configSchema.parse({ hosts: [{ name: 'h1', address: '127.0.0.1' }], services: [{ name: 'api', host: 'h1' }] }),
     runbooks: new Map([[runbook.id, runbook]]),
     shell: noShell,
-    clock: realClock(1000),
-    operator: 'orion',
-    audit: new AuditLog(join(base, 'emergency.log')),
-    journalDir: join(base, 'journal'),
     locks,
   });
-  e.on((ev) => events.push(ev));
-  return { e, events, auditPath: join(base, 'emergency.log') };
-}
 
-async function until(pred: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 400 && !pred(); i++) await new Promise((r) => setTimeout(r, 25));
-  if (!pred()) throw new Error(`timed out waiting for ${what}`);
+const until = (pred: () => boolean, what: string) => waitUntil(what, pred, 10_000, 25);
+
+/** A run of three-steps on api, waiting for its first step's confirmation (its lock just taken). */
+async function atConfirmation(rig: ReturnType<typeof engine>): Promise<string> {
+  const r = rig.e.start('three-steps', 'api');
+  if (!r.ok) throw new Error(r.error);
+  await until(() => prompted(rig.events), 'the confirmation');
+  return r.runId;
 }
 
 const started = (events: RunEvent[], stepId: string) => events.some((ev) => ev.type === 'step.started' && ev.stepId === stepId);
@@ -112,19 +84,18 @@ const prompted = (events: RunEvent[]) => events.some((ev) => ev.type === 'run.pr
 describe('engine: the lock is confirmed before each step after the first', () => {
   it('waits at the step boundary while the store is away (step detail, output, audit), and goes on when it answers', async () => {
     const locks = new AwayLocks(3_600_000);
-    const { e, events, auditPath } = engine(locks);
-    const r = e.start('three-steps', 'api');
-    if (!r.ok) throw new Error(r.error);
-    await until(() => prompted(events), 'the confirmation');
+    const rig = engine(locks);
+    const { e, events, auditPath } = rig;
+    const runId = await atConfirmation(rig);
     // Not asked before the first step: the lock was just taken.
     expect(locks.asked).toEqual([]);
     locks.away = true;
-    e.confirm(r.runId);
+    e.confirm(runId);
     await until(() => e.getSnapshot().runs[0]?.steps[1]?.detail !== undefined, 'the waiting detail');
-    const view = e.getSnapshot().runs.find((v) => v.runId === r.runId)!;
+    const view = e.getSnapshot().runs.find((v) => v.runId === runId)!;
     expect(view.state).toBe('running');
     expect(view.steps[1]).toMatchObject({ id: 'second', state: 'pending', detail: 'waiting for the state store before step 2' });
-    expect(e.getOutput(r.runId, 10).map((l) => l.line)).toContain(
+    expect(e.getOutput(runId, 10).map((l) => l.line)).toContain(
       "waiting for the state store before step 2 (state store unreachable (memory): connection refused): it starts when the store answers and the lock on api is still this run's; the run ends INTERRUPTED if it does not answer within 3600 s",
     );
     // It keeps asking (a clock second each) and the step does not start.
@@ -132,7 +103,7 @@ describe('engine: the lock is confirmed before each step after the first', () =>
     expect(started(events, 'second')).toBe(false);
     expect(readFileSync(auditPath, 'utf8')).toMatch(/WAIT_UNIT: WAITING for the state store before step 2\n$/);
     locks.away = false;
-    expect(await e.waitFor(r.runId)).toBe('success');
+    expect(await e.waitFor(runId)).toBe('success');
     expect(events.filter((ev) => ev.type === 'step.finished').map((ev) => [ev.stepId, ev.outcome])).toEqual([
       ['ask', 'ok'],
       ['second', 'ok'],
@@ -140,7 +111,7 @@ describe('engine: the lock is confirmed before each step after the first', () =>
     ]);
     const log = readFileSync(auditPath, 'utf8');
     expect(log).toMatch(/WAIT_UNIT: WAITING for the state store before step 2\n.*WAIT_UNIT: CONTINUED - the state store answered before step 2 \(waited \d+ s\)\n.*WAIT_UNIT: SUCCESS\n$/);
-    expect(e.getOutput(r.runId, 20).map((l) => l.line)).toContain("the state store answered and the lock on api is still this run's: step 2 starts");
+    expect(e.getOutput(runId, 20).map((l) => l.line)).toContain("the state store answered and the lock on api is still this run's: step 2 starts");
     // Asked again before step 3 (answered at once: no second wait).
     expect(log.match(/WAITING/g)).toHaveLength(1);
     expect(locks.rows.size).toBe(0);
@@ -148,13 +119,12 @@ describe('engine: the lock is confirmed before each step after the first', () =>
 
   it('ends INTERRUPTED when the store stays away past the bound: nothing after runs, audited', async () => {
     const locks = new AwayLocks(5_000);
-    const { e, events, auditPath } = engine(locks);
-    const r = e.start('three-steps', 'api');
-    if (!r.ok) throw new Error(r.error);
-    await until(() => prompted(events), 'the confirmation');
+    const rig = engine(locks);
+    const { e, events, auditPath } = rig;
+    const runId = await atConfirmation(rig);
     locks.away = true;
-    e.confirm(r.runId);
-    expect(await e.waitFor(r.runId)).toBe('interrupted');
+    e.confirm(runId);
+    expect(await e.waitFor(runId)).toBe('interrupted');
     const reason = 'state store unreachable before step 2: no answer within 5 s, nothing more was run';
     expect(events.find((ev) => ev.type === 'run.finished')).toMatchObject({ outcome: 'interrupted', message: reason });
     expect(events.filter((ev) => ev.type === 'step.finished').map((ev) => [ev.stepId, ev.outcome])).toEqual([
@@ -168,28 +138,25 @@ describe('engine: the lock is confirmed before each step after the first', () =>
 
   it('a cancel ends the wait at once; a lock another run holds now stops it with who holds it', async () => {
     const locks = new AwayLocks(3_600_000);
-    const { e, events, auditPath } = engine(locks);
-    const r = e.start('three-steps', 'api');
-    if (!r.ok) throw new Error(r.error);
-    await until(() => prompted(events), 'the confirmation');
+    const rig = engine(locks);
+    const { e, events, auditPath } = rig;
+    const runId = await atConfirmation(rig);
     locks.away = true;
-    e.confirm(r.runId);
+    e.confirm(runId);
     await until(() => locks.asked.length >= 2, 'the wait');
-    e.cancel(r.runId, 'vega');
-    expect(await e.waitFor(r.runId)).toBe('cancelled');
+    e.cancel(runId, 'vega');
+    expect(await e.waitFor(runId)).toBe('cancelled');
     expect(events.find((ev) => ev.type === 'run.finished')).toMatchObject({ outcome: 'cancelled', message: 'cancelled by vega' });
     expect(started(events, 'second')).toBe(false);
     expect(readFileSync(auditPath, 'utf8')).toMatch(/WAIT_UNIT: CANCELLED by user\n$/);
 
     const taken = engine(locks);
     locks.away = false;
-    const s = taken.e.start('three-steps', 'api');
-    if (!s.ok) throw new Error(s.error);
-    await until(() => prompted(taken.events), 'the confirmation');
+    const takenRun = await atConfirmation(taken);
     // Another box took it meanwhile (what the database says after it came back).
     locks.rows.set('api', { pid: 9, hostname: 'box-b', operator: 'vega', runbook: 'x', level: 'L1', since: new Date().toISOString(), runId: 'b-run', alive: true });
-    taken.e.confirm(s.runId);
-    expect(await taken.e.waitFor(s.runId)).toBe('interrupted');
+    taken.e.confirm(takenRun);
+    expect(await taken.e.waitFor(takenRun)).toBe('interrupted');
     expect(taken.events.find((ev) => ev.type === 'run.finished')).toMatchObject({
       message: 'lock on api lost while the state store was away: vega on box-b (run b-run) holds it now — nothing more was run',
     });
@@ -201,13 +168,12 @@ describe('engine: the lock is confirmed before each step after the first', () =>
     const locks = new AwayLocks();
     Object.defineProperty(locks, 'confirm', { value: undefined });
     locks.away = true;
-    const { e, events } = engine(locks);
-    const r = e.start('three-steps', 'api');
-    if (!r.ok) throw new Error(r.error);
-    await until(() => prompted(events), 'the confirmation');
-    e.confirm(r.runId);
-    expect(await e.waitFor(r.runId)).toBe('success');
-    expect(e.getOutput(r.runId, 20).some((l) => l.line.includes('waiting for the state store'))).toBe(false);
+    const rig = engine(locks);
+    const { e } = rig;
+    const runId = await atConfirmation(rig);
+    e.confirm(runId);
+    expect(await e.waitFor(runId)).toBe('success');
+    expect(e.getOutput(runId, 20).some((l) => l.line.includes('waiting for the state store'))).toBe(false);
   });
 });
 
