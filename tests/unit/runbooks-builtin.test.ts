@@ -4,16 +4,12 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { engineInDir } from '../helpers/engine-in-dir';
+import { dryRun as dryRunOf, dryRunEngine, type DryRun } from '../helpers/dry-run';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema, type Config } from '../../src/config/schema';
-import { FakeClock } from '../../src/core/clock';
-import type { RunEngine } from '../../src/runbook/engine';
-import type { RunEvent } from '../../src/runbook/events';
 import { loadChecklists } from '../../src/checklist/loader';
 import { loadRunbooks, parseRunbook } from '../../src/runbook/loader';
 import type { Runbook } from '../../src/runbook/schema';
-import type { RemoteShell } from '../../src/ssh/types';
 
 const actions = resolve(__dirname, '../../actions');
 // Runbooks another engineer writes (l2/l3) are validated by their own tests; these are ours.
@@ -44,49 +40,7 @@ function config(): Config {
   });
 }
 
-let executed: string[] = [];
-const recordingShell: RemoteShell = {
-  exec: async (host, command) => {
-    executed.push(`${host}: ${command}`);
-    throw new Error('a dry run must not run anything');
-  },
-  probe: async () => {
-    executed.push('probe');
-    return { ok: false, error: 'no' };
-  },
-  close: () => {},
-};
-
-function engine(): { engine: RunEngine; events: RunEvent[]; auditPath: string } {
-  const { engine: e, auditPath } = engineInDir(dir, {
-    config: config(),
-    runbooks,
-    shell: recordingShell,
-    clock: new FakeClock(new Date('2026-01-04T15:30:00+09:00')),
-    httpProbe: async () => {
-      executed.push('http');
-      throw new Error('a dry run must not probe');
-    },
-  });
-  const events: RunEvent[] = [];
-  e.on((ev) => events.push(ev));
-  return { engine: e, events, auditPath };
-}
-
-async function dryRun(id: string, target: string, params: Record<string, string> = {}): Promise<{ lines: string[]; audit: string[]; outcomes: string[] }> {
-  executed = [];
-  const { engine: e, events, auditPath } = engine();
-  const res = e.start(id, target, { dryRun: true, params });
-  if (!res.ok) throw new Error(res.error);
-  expect(await e.waitFor(res.runId)).toBe('success');
-  expect(executed).toEqual([]);
-  const audit = readFileSync(auditPath, 'utf8').trim().split('\n');
-  return {
-    lines: events.filter((ev) => ev.type === 'step.output').map((ev) => (ev as { line: string }).line),
-    audit,
-    outcomes: events.filter((ev) => ev.type === 'step.finished').map((ev) => `${(ev as { stepId: string }).stepId}:${(ev as { outcome: string }).outcome}`),
-  };
-}
+const dryRun = (id: string, target: string, params: Record<string, string> = {}): Promise<DryRun> => dryRunOf(dir, { config: config(), runbooks }, id, target, params);
 
 describe('built-in runbooks', () => {
   it('are all in actions/ and validate', () => {
@@ -256,7 +210,7 @@ describe('dry run of every built-in lists every command with its host, in order,
   });
 
   it('a dry run still rejects an injection attempt in a parameter, and writes nothing', () => {
-    const { engine: e, auditPath } = engine();
+    const { engine: e, auditPath } = dryRunEngine(dir, { config: config(), runbooks });
     for (const bad of ['a1b2c3d; rm -rf /', '$(id)', '`id`', 'a1b2c3d\nrm -rf /', '--upload-pack=evil']) {
       const res = e.start('git-rollback', 'api-server', { dryRun: true, params: { commit: bad } });
       expect(res.ok).toBe(false);

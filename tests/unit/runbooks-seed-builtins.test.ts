@@ -7,13 +7,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engineInDir } from '../helpers/engine-in-dir';
+import { dryRun as dryRunOf, type DryRun } from '../helpers/dry-run';
 import { configSchema, type Config } from '../../src/config/schema';
-import { FakeClock } from '../../src/core/clock';
-import type { RunEvent } from '../../src/runbook/events';
 import { loadRunbooks } from '../../src/runbook/loader';
 import type { Runbook } from '../../src/runbook/schema';
-import type { RemoteShell } from '../../src/ssh/types';
 
 const actions = resolve(__dirname, '../../actions');
 
@@ -52,43 +49,9 @@ function config(): Config {
   });
 }
 
-let executed: string[] = [];
-const refusingShell: RemoteShell = {
-  exec: async (host, command) => {
-    executed.push(`${host}: ${command}`);
-    throw new Error('a dry run must not run anything');
-  },
-  probe: async () => {
-    executed.push('probe');
-    return { ok: false, error: 'no' };
-  },
-  close: () => {},
-};
-
-async function dryRun(id: string): Promise<{ lines: string[]; audit: string[]; outcomes: string[] }> {
-  executed = [];
+function dryRun(id: string): Promise<DryRun> {
   const { target, params = {} } = SEED_RUNBOOKS[id]!;
-  const { engine: e, auditPath } = engineInDir(dir, {
-    config: config(),
-    runbooks,
-    shell: refusingShell,
-    clock: new FakeClock(new Date('2026-01-04T15:30:00+09:00')),
-    httpProbe: async () => {
-      executed.push('http');
-      throw new Error('a dry run must not probe');
-    },
-  });
-  const events: RunEvent[] = [];
-  e.on((ev) => events.push(ev));
-  const res = e.start(id, target, { dryRun: true, params });
-  if (!res.ok) throw new Error(`${id}: ${res.error}`);
-  expect(await e.waitFor(res.runId), id).toBe('success');
-  expect(executed, id).toEqual([]);
-  return {
-    lines: events.filter((ev) => ev.type === 'step.output').map((ev) => (ev as { line: string }).line),
-    audit: readFileSync(auditPath, 'utf8').trim().split('\n'),
-    outcomes: events.filter((ev) => ev.type === 'step.finished').map((ev) => `${(ev as { stepId: string }).stepId}:${(ev as { outcome: string }).outcome}`),
-  };
+  return dryRunOf(dir, { config: config(), runbooks }, id, target, params);
 }
 
 describe('the seed 002/003 built-ins (issue 17)', () => {
