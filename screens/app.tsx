@@ -288,7 +288,7 @@ function ConsoleApp(props: AppProps) {
   // A function: the screens it reads from are set up further down; it is called after they are.
   const helpOf = (): HelpOf => ops.screen === 'checklists' || ops.screen === 'checklist' || ops.screen === 'incident' ? ops.screen : picker.screen === 'runbooks' || picker.screen === 'runbook-form' ? picker.screen : view === 'run' && approval.active ? 'approval' : view;
   const scrollHelp = (delta: number) =>
-    setOverlay((prev) => (prev?.kind === 'help' ? { kind: 'help', top: Math.max(0, Math.min(helpMaxTop(registry, helpOf(), commandState, bodyHeight), prev.top + delta)) } : prev));
+    setOverlay((prev) => (prev?.kind === 'help' ? { kind: 'help', top: Math.max(0, Math.min(helpMaxTop(registry, helpOf(), commandState, bodyHeight, width, lang), prev.top + delta)) } : prev));
 
   const handlers: CommandHandlers = {
     help: () => setOverlay({ kind: 'help', top: 0 }),

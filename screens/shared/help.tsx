@@ -5,7 +5,7 @@ import type { ReactNode } from 'react';
 import { commandsFor, keyLabel, keysShown, type CommandScreen, type Command, type CommandState } from '../../src/commands/registry';
 import { t, type MessageKey } from '../../src/i18n/catalog';
 import { useCommandsContext } from './use-commands';
-import { fit, truncate } from './text';
+import { fit, truncate, wrapLines } from './text';
 
 export type HelpOf = 'dashboard' | 'run' | 'approval' | 'checklists' | 'checklist' | 'incident' | 'runbooks' | 'runbook-form' | 'watch';
 
@@ -16,9 +16,35 @@ function helpSections(registry: readonly Command<CommandState>[], of: HelpOf, st
     .filter((s) => s.list.length > 0);
 }
 
-/** How far the help can scroll down: its rows (titles and commands) past the lines it has. */
-export function helpMaxTop(registry: readonly Command<CommandState>[], of: HelpOf, state: CommandState, height: number): number {
-  const rows = helpSections(registry, of, state).reduce((n, s) => n + 1 + s.list.length, 0);
+/** A description wraps onto at most 8 lines (the last cut with … when more is left). */
+const DESC_INDENT = 17; // "  " + 14 columns of keys + " "
+const MAX_DESC_LINES = 8;
+
+type HelpRow = { key: string; title?: string; keys?: string; text: string; dim?: boolean };
+
+/**
+ * The help's lines: a title per section, then each command's keys and description. A description
+ * wider than the terminal wraps under itself rather than losing its end: at 80
+ * columns "[changes the fleet]" and "(approval needed)" were cut off.
+ */
+function helpRows(registry: readonly Command<CommandState>[], of: HelpOf, state: CommandState, lang: 'en' | 'ko', width: number): HelpRow[] {
+  const rows: HelpRow[] = [];
+  for (const { screen, list } of helpSections(registry, of, state)) {
+    rows.push({ key: `title-${screen}`, title: t(lang, `help.screen.${screen}` as MessageKey), text: '' });
+    for (const c of list) {
+      const keys = fit(keysShown(registry, of, c, state).map(keyLabel).join(' / '), 14);
+      const reason = c.disabledReason?.(state)?.[lang];
+      const text = `${(c.helpText?.(state) ?? c.description)[lang]}${c.dangerous ? ` [${t(lang, 'help.dangerous')}]` : ''}${reason ? ` (${reason})` : ''}`;
+      const lines = wrapLines(text, Math.max(10, width - DESC_INDENT), MAX_DESC_LINES);
+      lines.forEach((l, i) => rows.push({ key: i === 0 ? c.id : `${c.id}-${i}`, ...(i === 0 ? { keys } : {}), text: l, dim: reason !== undefined }));
+    }
+  }
+  return rows;
+}
+
+/** How far the help can scroll down: its lines (titles and commands) past the lines it has. */
+export function helpMaxTop(registry: readonly Command<CommandState>[], of: HelpOf, state: CommandState, height: number, width = 80, lang: 'en' | 'ko' = 'en'): number {
+  const rows = helpRows(registry, of, state, lang, width).length;
   return Math.max(0, rows - helpLines(height, rows));
 }
 
@@ -34,35 +60,23 @@ function helpLines(height: number, rows: number): number {
  */
 export function HelpScreen({ of, state, width, height, top = 0 }: { of: HelpOf; state: CommandState; width: number; height: number; top?: number }) {
   const { registry, lang } = useCommandsContext();
-  const rows: { key: string; node: ReactNode }[] = [];
-  for (const { screen, list } of helpSections(registry, of, state)) {
-    if (!list.length) continue;
-    rows.push({
-      key: `title-${screen}`,
-      node: (
+  const rows: { key: string; node: ReactNode }[] = helpRows(registry, of, state, lang, width).map((r) => ({
+    key: r.key,
+    node:
+      r.title !== undefined ? (
         <Text bold wrap="truncate">
-          {t(lang, `help.screen.${screen}` as MessageKey)}
+          {r.title}
+        </Text>
+      ) : (
+        <Text wrap="truncate" dimColor={r.dim}>
+          {'  '}
+          <Text color="cyan" bold>
+            {r.keys ?? ' '.repeat(14)}
+          </Text>{' '}
+          {truncate(r.text, Math.max(0, width - DESC_INDENT))}
         </Text>
       ),
-    });
-    for (const c of list) {
-      const keys = fit(keysShown(registry, of, c, state).map(keyLabel).join(' / '), 14);
-      const reason = c.disabledReason?.(state)?.[lang];
-      const text = `${(c.helpText?.(state) ?? c.description)[lang]}${c.dangerous ? ` [${t(lang, 'help.dangerous')}]` : ''}${reason ? ` (${reason})` : ''}`;
-      rows.push({
-        key: c.id,
-        node: (
-          <Text wrap="truncate" dimColor={reason !== undefined}>
-            {'  '}
-            <Text color="cyan" bold>
-              {keys}
-            </Text>{' '}
-            {truncate(text, Math.max(0, width - 17))}
-          </Text>
-        ),
-      });
-    }
-  }
+  }));
   const lines = helpLines(height, rows.length);
   const more = rows.length > lines;
   const from = more ? Math.max(0, Math.min(top, rows.length - lines)) : 0;

@@ -83,7 +83,12 @@ describe('inside GNU screen', () => {
     s.keys('?');
     // 80 × 24 is too small for every dashboard key: the help says how many are below and scrolls.
     await waitFor(s, /\d+ above . \d+ below/); // screen's hardcopy drops the non-ASCII arrows and dashes
-    s.keys(' ');
+    // Descriptions wrap at 80 columns, so the last key is a few pages (Space) down.
+    for (let i = 0; i < 10 && !/Show every key of this screen/.test(s.read()); i++) {
+      const before = /(\d+) above/.exec(s.read())?.[1];
+      s.keys(' ');
+      await waitFor(s, new RegExp(`^(?![\\s\\S]*\\b${before} above)[\\s\\S]*\\d+ above`));
+    }
     await waitFor(s, /Show every key of this screen/);
     s.keys('q');
     await waitFor(s, /^(?![\s\S]*Show every key)[\s\S]*doai-orchestrator/); // help closed, the dashboard is back

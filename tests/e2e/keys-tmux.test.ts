@@ -49,9 +49,14 @@ describe('keys in a real terminal (80 × 24)', () => {
     ] as const) {
       await press(open);
       if (open === '?') {
-        // 80 × 24 does not hold every dashboard key: the help says what is below and PgDn scrolls.
+        // 80 × 24 does not hold every dashboard key: the help says what is below and PgDn scrolls
+        // (descriptions wrap, so it takes a few pages) to the end.
         await term.waitFor(/\d+ below — ↑↓ PgUp PgDn scroll/, 10_000);
-        await press('NPage');
+        for (let i = 0; i < 10 && !/ 0 below — /.test(term.screen()); i++) {
+          const before = term.screen().match(/(\d+) above/)?.[1];
+          await press('NPage');
+          for (let j = 0; j < 50 && term.screen().match(/(\d+) above/)?.[1] === before; j++) await pause();
+        }
       }
       await term.waitFor(shows, 10_000);
       await press('q');
