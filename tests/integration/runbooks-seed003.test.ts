@@ -155,6 +155,24 @@ describe('unified-restore (seed 003 "3. 통합 복구"): both from one set, or n
     return set;
   }
 
+  /** unified-restore of `set` (dated 2025-01-20 03:00), listed first as the console does: it fails at its first step, staging. */
+  async function restoreFailingAtStage(set: string): Promise<Awaited<ReturnType<SeedHost['run']>>> {
+    setTime(set, '2025-01-20T03:00:00Z');
+    const e = host.engine();
+    await e.listChoices('unified-restore', 'refserver', 'backup_id', { sets_dir: sets });
+    const r = await host.run(e, 'unified-restore', 'refserver', { db_path: db, chroma_dir: chroma, sets_dir: sets });
+    expect(r.outcome).toBe('failed');
+    expect(r.steps[0]).toBe('stage:failed');
+    return r;
+  }
+
+  /** Nothing was stopped or restarted, the live database is as it was, nothing half-swapped beside it. */
+  function expectNeitherRestored(): void {
+    expect(host.calls()).toEqual([]);
+    expect(sh(`sqlite3 '${db}' 'SELECT id FROM docs'`).trim()).toBe('live');
+    expect(readdirSync(data).filter((f) => f.includes('.corrupted.') || f.includes('.restoring.'))).toEqual([]);
+  }
+
   beforeEach(() => {
     data = join(host.dir, `unified-${Date.now()}`);
     sets = join(data, 'backups', 'unified');
@@ -201,35 +219,21 @@ describe('unified-restore (seed 003 "3. 통합 복구"): both from one set, or n
     for (let i = 4096; i < 4096 * 3; i++) bytes[i] = (i * 13) & 0xff;
     writeFileSync(join(work, 'r.db'), bytes);
     sh(`gzip -c '${work}/r.db' > '${set}/refserver.db.gz'`);
-    setTime(set, '2025-01-20T03:00:00Z');
-    const e = host.engine();
-    await e.listChoices('unified-restore', 'refserver', 'backup_id', { sets_dir: sets });
-    const r = await host.run(e, 'unified-restore', 'refserver', { db_path: db, chroma_dir: chroma, sets_dir: sets });
-    expect(r.outcome).toBe('failed');
-    expect(r.steps[0]).toBe('stage:failed');
+    const r = await restoreFailingAtStage(set);
     expect(r.output('stage')).toContain('the SQLite backup fails PRAGMA integrity_check');
-    expect(host.calls()).toEqual([]);
-    expect(sh(`sqlite3 '${db}' 'SELECT id FROM docs'`).trim()).toBe('live');
-    expect(readdirSync(data).filter((f) => f.includes('.corrupted.') || f.includes('.restoring.'))).toEqual([]);
+    expectNeitherRestored();
   });
 
   it('a set whose ChromaDB archive is cut short restores neither: the good SQLite half is not applied alone', async () => {
     const set = join(sets, 'unified_20250120_030000');
     const bytes = readFileSync(join(set, 'chromadb.tar.gz'));
     writeFileSync(join(set, 'chromadb.tar.gz'), bytes.subarray(0, Math.floor(bytes.length / 2)));
-    setTime(set, '2025-01-20T03:00:00Z');
-    const e = host.engine();
-    await e.listChoices('unified-restore', 'refserver', 'backup_id', { sets_dir: sets });
-    const r = await host.run(e, 'unified-restore', 'refserver', { db_path: db, chroma_dir: chroma, sets_dir: sets });
-    expect(r.outcome).toBe('failed');
-    expect(r.steps[0]).toBe('stage:failed');
+    const r = await restoreFailingAtStage(set);
     expect(r.output('stage')).toContain('SQLite backup: integrity ok');
     expect(r.output('stage')).toMatch(/the ChromaDB archive (is damaged|could not be extracted); nothing was changed/);
     expect(r.message).toContain('nothing was changed (the service still runs; the staged copies were removed)');
-    expect(host.calls()).toEqual([]);
-    expect(sh(`sqlite3 '${db}' 'SELECT id FROM docs'`).trim()).toBe('live');
+    expectNeitherRestored();
     expect(readFileSync(join(chroma, '6f1c-segment', 'header.bin'), 'utf8')).toBe('live');
-    expect(readdirSync(data).filter((f) => f.includes('.corrupted.') || f.includes('.restoring.'))).toEqual([]);
   });
 });
 
