@@ -421,6 +421,8 @@ class Engine implements RunEngine {
     let trust: TrustFailure | undefined;
     let approvalRefused = false;
     let approvalAudited = false;
+    /** The `FAILED - …, nothing ran` line is the run's closing line: the recorder adds none. */
+    let nothingRanWritten = false;
     let index = 0;
     let failedAt: FailurePoint | undefined;
     const stepOutcomes = new Map<string, string>();
@@ -535,6 +537,14 @@ class Engine implements RunEngine {
       message = run.dryRun
         ? 'dry run: nothing ran'
         : [runbook.on_success.message ? renderText(runbook.on_success.message.en, run.scope) : undefined, ...(run.details?.values() ?? [])].filter(Boolean).join('; ') || undefined;
+    } else if (outcome === 'failed' && ran === 0 && !approvalAudited) {
+      // No step started on any host (an approval hook that threw, an internal error before the
+      // first step): the log says what failed and that nothing ran, not the runbook's failure
+      // line, and there is no recovery that failed, so nothing to escalate to.
+      const reason = message ?? 'no step started';
+      message = `${reason} — nothing ran`;
+      emit({ type: 'audit', message: `FAILED - ${reason}, nothing ran` });
+      nothingRanWritten = true;
     } else if (outcome === 'failed' && trust) {
       // Every level reaches the host the same way: escalating cannot get past a refused key.
       message = `${trust.summary}: ${trust.fix}`;
@@ -545,7 +555,7 @@ class Engine implements RunEngine {
       message = failureMessage(runbook, run.steps, stepOutcomes, failedAt, message, run.scope);
       if (failedAt && !run.stop) emit({ type: 'audit', message: stepFailedAuditLine(failedAt) });
     }
-    emit({ type: 'run.finished', outcome, message, escalateTo, ...(trust && outcome === 'failed' ? { trust } : {}), ...(approvalAudited && !run.stop ? { auditWritten: true } : {}) });
+    emit({ type: 'run.finished', outcome, message, escalateTo, ...(trust && outcome === 'failed' ? { trust } : {}), ...((approvalAudited || nothingRanWritten) && !run.stop ? { auditWritten: true } : {}) });
     this.finish(run, outcome);
     return outcome;
   }

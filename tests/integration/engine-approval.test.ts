@@ -192,6 +192,70 @@ describe('approval hook', () => {
   });
 });
 
+describe('a run that fails before any step ran', () => {
+  // An approval hook that throws, or resolves to something that is not an answer, is a bug in the
+  // approval module, not a failed recovery: nothing ran on any host, so the log must not say the
+  // runbook's "FAILED - Escalate to L3" and the console must not offer the next level.
+  const lastFinished = (events: RunEvent[]) => events.filter((e) => e.type === 'run.finished').at(-1) as Extract<RunEvent, { type: 'run.finished' }>;
+
+  it('an approval hook that throws: failed, nothing ran, no escalation', async () => {
+    const { engine, events } = engineWith(runbook(l2ish), async () => {
+      throw new Error('approval board unreachable');
+    });
+    const started = engine.start('l2-test', 'api');
+    if (!started.ok) throw new Error(started.error);
+    expect(await drive(engine, started.runId)).toBe('failed');
+    const end = lastFinished(events);
+    expect(end).toMatchObject({ outcome: 'failed', message: expect.stringMatching(/approval failed: approval board unreachable.*nothing ran/) });
+    expect(end.escalateTo).toBeUndefined();
+    expect(auditLines()).toEqual(['L2_SERVICE_RESET: START', 'L2_SERVICE_RESET: FAILED - approval failed: approval board unreachable, nothing ran']);
+    expect(auditLines().join('\n')).not.toContain('Escalate to');
+    expect(events.some((e) => e.type === 'step.started')).toBe(false);
+    expect(engine.getSnapshot().runs[0]).toMatchObject({ state: 'failed', escalateTo: undefined });
+  });
+
+  it('an approval hook that resolves to no answer (internal error): the same, in the internal-error wording', async () => {
+    const { engine, events } = engineWith(runbook(l2ish), async () => undefined as unknown as ApprovalResult);
+    const started = engine.start('l2-test', 'api');
+    if (!started.ok) throw new Error(started.error);
+    expect(await drive(engine, started.runId)).toBe('failed');
+    const end = lastFinished(events);
+    expect(end).toMatchObject({ outcome: 'failed', message: expect.stringMatching(/^internal error: .*nothing ran/) });
+    expect(end.escalateTo).toBeUndefined();
+    const lines = auditLines();
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(/^L2_SERVICE_RESET: FAILED - internal error: .*, nothing ran$/);
+    expect(lines.join('\n')).not.toContain('Escalate to');
+  });
+
+  it('a step that ran and failed still escalates, with the runbook\'s failure line', async () => {
+    const failing = runbook(`id: l2-test
+level: L2
+audit_name: L2_SERVICE_RESET
+title: { ko: L2 테스트, en: L2 test }
+approval: code
+target: service
+steps:
+  - id: check
+    kind: http
+    url: "{{service.health_url}}"
+    expect_body: "never in the body"
+on_failure: { audit: "FAILED - Escalate to L3", escalate_to: l3-box-reset }
+`);
+    const { engine, events } = engineWith(failing, async () => ({ ok: true, approver: 'vega' }));
+    const started = engine.start('l2-test', 'api');
+    if (!started.ok) throw new Error(started.error);
+    expect(await drive(engine, started.runId)).toBe('failed');
+    expect(events.some((e) => e.type === 'step.started')).toBe(true);
+    expect(lastFinished(events)).toMatchObject({ outcome: 'failed', escalateTo: 'l3-box-reset' });
+    expect(lastFinished(events).message ?? '').not.toContain('nothing ran');
+    const lines = auditLines();
+    expect(lines[0]).toBe('L2_SERVICE_RESET: START');
+    expect(lines[1]).toBe('L2_SERVICE_RESET: STEP1_APPROVED by vega');
+    expect(lines.at(-1)).toBe('L2_SERVICE_RESET: FAILED - Escalate to L3');
+  });
+});
+
 describe('secrets', () => {
   const probe = `id: probe
 level: L1
