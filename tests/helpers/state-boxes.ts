@@ -91,38 +91,33 @@ export function box(name: string, extra: Record<string, unknown> = {}, healthPat
   };
   writeFileSync(join(dir, 'console.yaml'), stringify(config));
   // A runbook that stays running until confirmed: something to watch from the other box.
-  mkdirSync(join(dir, 'runbooks'), { recursive: true });
-  writeFileSync(
-    join(dir, 'runbooks', 'hold-test.yaml'),
-    stringify({
-      id: 'hold-test',
-      level: 'L1',
-      audit_name: 'HOLD_TEST',
-      title: { ko: '대기 시험', en: 'Hold test' },
-      description: { ko: '확인할 때까지 대기', en: 'Waits for a confirmation' },
-      approval: 'auto',
-      target: 'service',
-      steps: [
-        { id: 'check', kind: 'http', title: { ko: '상태 확인', en: 'Health check' }, url: '{{service.health_url}}', timeout_s: 5, expect_status: 200 },
-        { id: 'hold', kind: 'confirm', title: { ko: '확인 대기', en: 'Wait for a yes' }, prompt: { ko: '계속할까요?', en: 'Go on?' } },
-      ],
-    }),
-  );
+  boxRunbook(dir, {
+    id: 'hold-test',
+    audit_name: 'HOLD_TEST',
+    title: { ko: '대기 시험', en: 'Hold test' },
+    description: { ko: '확인할 때까지 대기', en: 'Waits for a confirmation' },
+    steps: [HEALTH_CHECK_STEP, { id: 'hold', kind: 'confirm', title: { ko: '확인 대기', en: 'Wait for a yes' }, prompt: { ko: '계속할까요?', en: 'Go on?' } }],
+  });
   // The same behind an L2 one-time code: the code must never leave this box.
-  writeFileSync(
-    join(dir, 'runbooks', 'hold-code.yaml'),
-    stringify({
-      id: 'hold-code',
-      level: 'L2',
-      audit_name: 'HOLD_CODE',
-      title: { ko: '코드 시험', en: 'Code test' },
-      description: { ko: '코드 승인 후 대기', en: 'Waits for a code approval' },
-      approval: 'code',
-      target: 'service',
-      steps: [{ id: 'check', kind: 'http', title: { ko: '상태 확인', en: 'Health check' }, url: '{{service.health_url}}', timeout_s: 5, expect_status: 200 }],
-    }),
-  );
+  boxRunbook(dir, {
+    id: 'hold-code',
+    level: 'L2',
+    audit_name: 'HOLD_CODE',
+    title: { ko: '코드 시험', en: 'Code test' },
+    description: { ko: '코드 승인 후 대기', en: 'Waits for a code approval' },
+    approval: 'code',
+    steps: [HEALTH_CHECK_STEP],
+  });
   return { config: join(dir, 'console.yaml'), socket: join(dir, 'run', 'console.sock'), dir };
+}
+
+/** A runbook step checking the target service's health URL (200 within 5 s). */
+export const HEALTH_CHECK_STEP = { id: 'check', kind: 'http', title: { ko: '상태 확인', en: 'Health check' }, url: '{{service.health_url}}', timeout_s: 5, expect_status: 200 };
+
+/** Writes a runbook into a box's runbooks folder: L1, approval auto, on a service unless it says otherwise. */
+export function boxRunbook(dir: string, runbook: { id: string } & Record<string, unknown>): void {
+  mkdirSync(join(dir, 'runbooks'), { recursive: true });
+  writeFileSync(join(dir, 'runbooks', `${runbook.id}.yaml`), stringify({ level: 'L1', approval: 'auto', target: 'service', ...runbook }));
 }
 
 /**

@@ -8,16 +8,15 @@
 // during the cut does not start step 2: its console shows "waiting for the state store before step
 // 2" until the database answers, then the run goes on (WAITING, marked LATE, and CONTINUED in the
 // box's emergency.log). Nothing here measures time.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, Socket, type Server } from 'node:net';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it, afterAll } from 'vitest';
 import { requireRoot } from '../helpers/requirements';
 import { runCli } from '../helpers/cli';
 import { proveAsRoot, rawClient, waitUntil, type RawClient } from '../helpers/console-server';
-import { box, fx, serve, useStateBoxes } from '../helpers/state-boxes';
+import { box, boxRunbook, fx, HEALTH_CHECK_STEP, serve, useStateBoxes } from '../helpers/state-boxes';
 
 requireRoot('PostgreSQL runs as the postgres user, started by this suite');
 useStateBoxes();
@@ -99,6 +98,20 @@ afterAll(async () => {
   for (const p of proxies) await p.close();
 });
 
+/** Box A served on database `db` through a new cuttable proxy, leading, and a console attached to it subscribed to `topics`. */
+async function leadingBehindProxy(db: string, aBox: ReturnType<typeof box>, topics: string[]): Promise<{ proxy: CuttableProxy; aBox: ReturnType<typeof box>; c: RawClient }> {
+  await fx.cluster.createDatabase(db);
+  const proxy = new CuttableProxy(fx.cluster.port);
+  proxies.push(proxy);
+  await proxy.listen();
+  const a = await serve(aBox, `postgres://postgres@127.0.0.1:${proxy.port}/${db}`);
+  await a.waitLog(/leading \(term 1\)/);
+  const c = await rawClient(aBox.socket);
+  expect((await proveAsRoot(c, aBox.socket)).t).toBe('welcome');
+  c.send({ t: 'subscribe', topics });
+  return { proxy, aBox, c };
+}
+
 let nextId = 1;
 async function intent(c: RawClient, name: string, args: Record<string, unknown>): Promise<Record<string, unknown>> {
   const id = nextId++;
@@ -120,17 +133,7 @@ async function apiBecomes(c: RawClient, state: string, after: number): Promise<n
 describe('the database cut off by the network (packets unanswered, not refused)', () => {
   it('the server keeps answering and updating consoles; what needs the database is refused in words; restored, it works again', async () => {
     const db = 'partition';
-    await fx.cluster.createDatabase(db);
-    const proxy = new CuttableProxy(fx.cluster.port);
-    proxies.push(proxy);
-    await proxy.listen();
-    const url = `postgres://postgres@127.0.0.1:${proxy.port}/${db}`;
-    const aBox = box('a');
-    const a = await serve(aBox, url);
-    await a.waitLog(/leading \(term 1\)/);
-    const c = await rawClient(aBox.socket);
-    expect((await proveAsRoot(c, aBox.socket)).t).toBe('welcome');
-    c.send({ t: 'subscribe', topics: ['fleet', 'alerts'] });
+    const { proxy, aBox, c } = await leadingBehindProxy(db, box('a'), ['fleet', 'alerts']);
     let mark = await apiBecomes(c, 'UP', 0);
     // Through the proxy while it forwards: a silence is written to the database.
     const before = await intent(c, 'alerts.silence', { subject: 'api', minutes: 5, reason: 'before the cut' });
@@ -182,33 +185,15 @@ describe('the database cut off by the network (packets unanswered, not refused)'
 
   it("a run's step 2 does not start while the database is cut off: the console shows it waiting for the state store; restored, it runs", async () => {
     const db = 'partition_run';
-    await fx.cluster.createDatabase(db);
-    const proxy = new CuttableProxy(fx.cluster.port);
-    proxies.push(proxy);
-    await proxy.listen();
-    const url = `postgres://postgres@127.0.0.1:${proxy.port}/${db}`;
-    const aBox = box('a', { state: { backend: 'postgres', url_env: 'DOAI_PG_URL', unreachable_wait_s: 90 } });
-    writeFileSync(
-      join(aBox.dir, 'runbooks', 'nap-check.yaml'),
-      stringify({
-        id: 'nap-check',
-        level: 'L1',
-        audit_name: 'NAP_CHECK',
-        title: { ko: '쉬고 확인', en: 'Nap then check' },
-        description: { ko: '잠깐 쉬고 상태 확인', en: 'Sleeps, then checks health' },
-        approval: 'auto',
-        target: 'service',
-        steps: [
-          { id: 'nap', kind: 'wait', seconds: 3 },
-          { id: 'check', kind: 'http', title: { ko: '상태 확인', en: 'Health check' }, url: '{{service.health_url}}', timeout_s: 5, expect_status: 200 },
-        ],
-      }),
-    );
-    const a = await serve(aBox, url);
-    await a.waitLog(/leading \(term 1\)/);
-    const c = await rawClient(aBox.socket);
-    expect((await proveAsRoot(c, aBox.socket)).t).toBe('welcome');
-    c.send({ t: 'subscribe', topics: ['console'] });
+    const napBox = box('a', { state: { backend: 'postgres', url_env: 'DOAI_PG_URL', unreachable_wait_s: 90 } });
+    boxRunbook(napBox.dir, {
+      id: 'nap-check',
+      audit_name: 'NAP_CHECK',
+      title: { ko: '쉬고 확인', en: 'Nap then check' },
+      description: { ko: '잠깐 쉬고 상태 확인', en: 'Sleeps, then checks health' },
+      steps: [{ id: 'nap', kind: 'wait', seconds: 3 }, HEALTH_CHECK_STEP],
+    });
+    const { proxy, aBox, c } = await leadingBehindProxy(db, napBox, ['console']);
     const started = await intent(c, 'run.start', { runbook: 'nap-check', target: 'api' });
     expect(started).toMatchObject({ ok: true, value: { ok: true } });
     const runId = (started.value as { runId: string }).runId;
