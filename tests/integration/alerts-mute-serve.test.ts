@@ -2,7 +2,6 @@
 // as the operator the socket proved (a viewer is refused), audited in emergency.log, shown to every
 // console on the alerts topic, and ending by themselves when their time is up; bad arguments are
 // refused in words with nothing changed. Needs root (a second uid) and dist/.
-import { spawn } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -11,7 +10,7 @@ import YAML from 'yaml';
 import { startDemoFleet, type DemoFleet } from '../../src/demo/fleet';
 import { requireRoot } from '../helpers/requirements';
 import { rawClient, startServer, type RawClient, type RunningServer } from '../helpers/console-server';
-import { BIN, runCli } from '../helpers/cli';
+import { runCli } from '../helpers/cli';
 
 requireRoot('a viewer is another uid (daemon), proven by the kernel');
 const REPO = resolve(__dirname, '../..');
@@ -55,25 +54,6 @@ async function attachAs(uid: number): Promise<RawClient> {
   c.send({ t: 'auth', client: hello.server });
   await c.next((f) => f.t === 'welcome');
   return c;
-}
-
-/** The built CLI as another uid (the server proves who it is from the socket, never from args). */
-function runAs(uid: number, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, ...args], { uid, gid: uid, env: { ...process.env, NO_COLOR: '1', HOME: base }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      fail(new Error(`doai-console ${args.join(' ')} as uid ${uid} did not finish in time: ${stderr}`));
-    }, 20_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      done({ code, stdout, stderr });
-    });
-  });
 }
 
 let nextId = 1;
@@ -176,8 +156,8 @@ describe('maintenance and silences on the server', () => {
     const sid = (made.value as { id: string }).id;
     const window = await intent(alice, 'alerts.maintenance', { service: 'caddy', minutes: 30, reason: 'proxy upgrade' });
     const mid = (window.value as { id: string }).id;
-    // dan (a viewer, uid daemon) runs the same command: the server refuses it, nothing removed.
-    const asDan = await runAs(DAEMON, ['silence', 'rm', sid, '--socket', socket]);
+    // dan (a viewer, uid daemon) runs the same command: the server refuses it (it knows the uid from the socket, never from args), nothing removed.
+    const asDan = await runCli(['silence', 'rm', sid, '--socket', socket], { uid: DAEMON, env: { HOME: base } });
     expect(asDan.code, asDan.stderr).toBe(1);
     expect(asDan.stderr).toMatch(new RegExp(`cannot remove ${sid}: .*(viewer|role|not allowed|operator)`, 'i'));
     expect(readFileSync(audit, 'utf8')).not.toContain(`UNSILENCE ${sid}`);
