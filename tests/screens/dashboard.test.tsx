@@ -183,7 +183,7 @@ describe('dashboard', () => {
   });
 
   it('? shows help with every dashboard and global command, and Esc closes it', async () => {
-    const { stdin, lastFrame } = setup({ height: 30 });
+    const { stdin, lastFrame } = setup({ height: 60 }); // tall enough for every key with its description wrapped
     await frame(lastFrame);
     await press(stdin, 'help');
     const f = await frame(lastFrame);
