@@ -2,7 +2,7 @@
 import { Box } from 'ink';
 import type { FleetSnapshot, Lang, RunView } from '../../src/core/views';
 import { ServicesPane } from './services-pane';
-import { RecommendationBox, recommendationLines } from './recommendation';
+import { headlineLines, RecommendationBox, recommendationLines } from './recommendation';
 import type { ServiceHealth } from '../../src/core/views';
 import { FleetDashboard, ServicesFilterLine, type FleetPanesModel } from './fleet-panes';
 
@@ -28,7 +28,8 @@ export interface DashboardProps {
 
 export function Dashboard(props: DashboardProps) {
   const { fleet, width, height } = props;
-  const recHeight = recommendationLines(props.latestRun) + 2; // + border
+  const head = headlineLines({ recommendation: fleet.recommendation, services: fleet.services, configPath: props.configPath, runbookTitle: props.runbookTitle, startKey: props.startKey, lang: props.lang, width });
+  const recHeight = recommendationLines(props.latestRun, head.length) + 2; // + border
   const model = props.fleetPanes;
   const filterLine = model && (model.editing || model.filters.services) ? 1 : 0;
   const rows = Math.max(1, height - recHeight - 1 - filterLine); // - column header

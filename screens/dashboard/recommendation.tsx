@@ -3,7 +3,7 @@ import { Box, Text } from 'ink';
 import type { Lang, Recommendation, RunView, ServiceHealth } from '../../src/core/views';
 import { fleetVerdict, type FleetVerdict } from '../../src/health/recommend';
 import { t } from '../../src/i18n/catalog';
-import { truncate } from '../shared/text';
+import { truncate, wrapLines } from '../shared/text';
 
 export interface RecommendationBoxProps {
   recommendation?: Recommendation;
@@ -20,9 +20,24 @@ export interface RecommendationBoxProps {
   width: number;
 }
 
-/** Lines inside the border: the recommendation, and the latest run when there is one. */
-export function recommendationLines(latestRun: RunView | undefined): number {
-  return latestRun ? 2 : 1;
+/** Lines inside the border: the recommendation (`headLines`, 1 or 2), and the latest run when there is one. */
+export function recommendationLines(latestRun: RunView | undefined, headLines = 1): number {
+  return headLines + (latestRun ? 1 : 0);
+}
+
+/**
+ * The box's first line(s): the key, then what the facts say. On 80 columns a recommendation's
+ * reason ("L1 Soft Reset failed on doai-orchestrator in this incident → L2") is the why of the
+ * advice: it wraps onto a second line rather than being cut.
+ */
+export function headlineLines(p: Pick<RecommendationBoxProps, 'recommendation' | 'services' | 'configPath' | 'runbookTitle' | 'startKey' | 'lang' | 'width'>): string[] {
+  const inner = Math.max(0, p.width - 4);
+  const verdict = fleetVerdict(p.services, p.recommendation);
+  // The key goes first so a narrow terminal cuts the reason, never the key.
+  const text = (p.recommendation && p.startKey ? `[${p.startKey}] ` : '') + verdictText(verdict, p.lang, p.runbookTitle, p.configPath);
+  if (inner < 10) return [truncate(text, inner)];
+  const lines = wrapLines(text, inner, 2);
+  return lines.length ? lines : [''];
 }
 
 const VERDICT_COLOR: Record<FleetVerdict['kind'], string> = {
@@ -66,13 +81,14 @@ export function RecommendationBox({ recommendation, services, configPath, runboo
   const inner = Math.max(0, width - 4);
   const verdict = fleetVerdict(services, recommendation);
   const color = recommendation ? (recommendation.level === 'L1' ? 'yellow' : 'red') : VERDICT_COLOR[verdict.kind];
-  // The key goes first so a narrow terminal cuts the reason, never the key.
-  const text = (recommendation && startKey ? `[${startKey}] ` : '') + verdictText(verdict, lang, runbookTitle, configPath);
+  const head = headlineLines({ recommendation, services, configPath, runbookTitle, startKey, lang, width });
   return (
     <Box borderStyle="round" borderColor={color} paddingX={1} width={width} flexDirection="column" flexShrink={0}>
-      <Text color={color} bold={color !== 'gray'} wrap="truncate">
-        {truncate(text, inner)}
-      </Text>
+      {head.map((l, i) => (
+        <Text key={i} color={color} bold={color !== 'gray'} wrap="truncate">
+          {l}
+        </Text>
+      ))}
       {latestRun ? (
         <Text wrap="truncate" dimColor={latestRun.state !== 'running'}>
           {truncate(

@@ -7,6 +7,9 @@ import { runCli } from '../helpers/cli';
 import { demoConsoleInTmux, stopDemoConsole, type ServedDemo } from '../helpers/demo-serve';
 import type { TmuxSession } from '../helpers/tmux';
 
+/** `text` as a pattern that also matches it wrapped inside a box (a line break, the border, padding at each space). */
+const acrossWrap = (text: string) => new RegExp(text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&').replace(/ /g, '(?: | *│\\n│ )'));
+
 let demo: ServedDemo;
 let term: TmuxSession;
 let auditPath: string;
@@ -48,7 +51,7 @@ describe('demo fleet walk-through in a real terminal', () => {
     expect(suspect).toMatch(/doai-orchestrator SUSPECT \([12]\/3 failures\) — no recommendation until 3 failures/);
     expect(suspect).not.toMatch(/Recommended:/);
     const screen = await term.waitFor(/doai-orchestrator\s+DOWN/, 30_000);
-    expect(screen).toMatch(/\[r\] Recommended: L2 Service Reset on doai-orchestrator — doai-orchestrator not answering \(3\/3 f/);
+    expect(screen).toMatch(acrossWrap('[r] Recommended: L2 Service Reset on doai-orchestrator — doai-orchestrator not answering (3/3 f'));
   }, 60_000);
 
   it('1 runs L1: the steps and the SSH output appear, the run succeeds and the service comes back UP', async () => {
@@ -77,7 +80,7 @@ describe('demo fleet walk-through in a real terminal', () => {
     const last = audit().filter((l) => l.includes('L1_SOFT_RESET')).at(-1);
     expect(last).toMatch(new RegExp(`^${ISO} L1_SOFT_RESET: FAILED - Escalate to L2$`));
     term.send('Escape');
-    await term.waitFor(/\[r\] Recommended: L2 Service Reset on doai-orchestrator — L1 Soft Reset failed on doai-orchestra/, 20_000);
+    await term.waitFor(acrossWrap('[r] Recommended: L2 Service Reset on doai-orchestrator — L1 Soft Reset failed on doai-orchestra'), 20_000);
   }, 90_000);
 
   it('Ctrl-C during a run asks first; n keeps it, y ends it and logs CANCELLED by user', async () => {
