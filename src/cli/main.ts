@@ -112,7 +112,7 @@ async function demo(flags: CommonFlags & { serve?: boolean; nodes?: string; rese
     await server?.stop();
     await fleet.stop();
     release();
-    process.stdout.write(`Demo folder kept: ${dir} (emergency.log, journal/, incidents/, state/; keys owner-only). \`doai-console demo --reset\` starts clean.\n`);
+    process.stdout.write(`${t(langOf(flags), 'demo.folderKept', { dir })}\n`);
   }
 }
 

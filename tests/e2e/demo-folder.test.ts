@@ -94,6 +94,17 @@ describe('the demo folder', () => {
     term = undefined;
   }, 60_000);
 
+  it('with --lang ko the quit line is Korean too, naming the folder', async () => {
+    term = open('--lang', 'ko');
+    await term.waitFor(/doai-orchestrator\s+(UP|SUSPECT|DOWN)/, 30_000);
+    term.send('q');
+    const quit = await term.waitFor(/\[exit 0\]/, 20_000);
+    expect(quit.replace(/\n/g, '')).toContain(`데모 폴더를 남겨 둡니다: ${demoDir}`);
+    expect(quit).not.toContain('Demo folder kept');
+    term.kill();
+    term = undefined;
+  }, 60_000);
+
   it('the L2 form prints `doai-console approve <id>`; run as another OS user with no flags, it approves and the run goes on', async () => {
     term = open();
     await term.waitFor(/doai-orchestrator\s+UP/, 30_000);
