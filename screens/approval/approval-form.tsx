@@ -10,7 +10,7 @@ import { t } from '../../src/i18n/catalog';
 import { formatClock } from '../shared/format';
 import { TextField } from '../shared/text-field';
 import { displayWidth, fit, sanitizeLine, truncate, wrapLines } from '../shared/text';
-import { formatMinSec, isCodePhase, modeOf, phaseOf, planWindow, secondsLeft, type FieldId } from './approval-model';
+import { formatMinSec, isCodePhase, modeOf, phaseOf, secondsLeft, wrappedPlanWindow, type FieldId } from './approval-model';
 import type { ApprovalFormModel } from './use-approval-form';
 
 export interface ApprovalFormKeys {
@@ -202,13 +202,21 @@ export function ApprovalForm({ run, form, keys, now, lang, width, height }: Appr
   // does not fit, and the form reports what was drawn: the answer waits until all of it was seen.
   const plan = planInLang(prompt.plan ?? [], run.steps, lang).map(sanitizeLine);
   const room = Math.max(0, height - 2 - head.length - rows.length - tail.length);
-  const view = planWindow(plan.length, room, form?.planTop ?? 0);
+  // A plan line wider than the box wraps (continuation indented) instead of being cut: what is cut
+  // is what the approver never saw — the end of a path, a redirect, a flag. At most 4 rows a line.
+  const wrappedPlan = plan.map((p) => {
+    const w = wrapLines(p, Math.max(10, inner - 4), 4);
+    return (w.length ? w : ['']).map((l, i) => (i === 0 ? `  ${l}` : `    ${l}`));
+  });
+  const view = wrappedPlanWindow(wrappedPlan.map((w) => w.length), room, form?.planTop ?? 0);
   const planRows: Row[] = [];
   if (view.window > 0) {
     const scrolls = view.window < plan.length;
     const title = t(lang, 'approval.plan') + (scrolls ? ` ${t(lang, 'approval.planLines', { from: view.start + 1, to: view.end, n: plan.length })}` : '');
     planRows.push(line('plan-title', title, { dim: true }));
-    plan.slice(view.start, view.end).forEach((p, i) => planRows.push(line(`plan-${view.start + i}`, `  ${p}`)));
+    wrappedPlan.slice(view.start, view.end).forEach((rows, i) =>
+      (view.cutLast ? rows.slice(0, view.cutLast) : rows).forEach((r, j) => planRows.push(line(j === 0 ? `plan-${view.start + i}` : `plan-${view.start + i}-${j}`, r))),
+    );
     if (scrolls) {
       const below = plan.length - view.end;
       planRows.push(below > 0 ? line('plan-more', `  ${t(lang, 'approval.planBelow', { n: below })}`, { color: 'yellow' }) : line('plan-more', `  ${t(lang, 'approval.planEnd')}`, { dim: true }));

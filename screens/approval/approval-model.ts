@@ -136,3 +136,25 @@ export function planWindow(length: number, room: number, top: number): { start: 
   const start = Math.max(0, Math.min(top, length - window));
   return { start, end: start + window, window };
 }
+
+
+/**
+ * planWindow for plan lines that wrap: `rows[i]` is how many terminal rows line i takes. From
+ * `top`, the lines that fit whole in the rows left (a title row and a "more" row aside). A line
+ * taller than all the rows there are is shown cut and still counts (a tiny terminal must not make
+ * a plan unapprovable); every other line counts as shown only when all of its rows were drawn.
+ */
+export function wrappedPlanWindow(rows: readonly number[], room: number, top: number): { start: number; end: number; window: number; cutLast: number } {
+  const length = rows.length;
+  if (length === 0 || room < 2) return { start: 0, end: 0, window: 0, cutLast: 0 };
+  const total = rows.reduce((a, b) => a + b, 0);
+  if (total <= room - 1) return { start: 0, end: length, window: length, cutLast: 0 };
+  const avail = Math.max(1, room - 2);
+  const start = Math.max(0, Math.min(top, length - 1));
+  let used = 0;
+  let end = start;
+  while (end < length && used + rows[end]! <= avail) used += rows[end++]!;
+  // Not even the first line fits: show what fits of it.
+  if (end === start) return { start, end: start + 1, window: 1, cutLast: avail };
+  return { start, end, window: end - start, cutLast: 0 };
+}

@@ -14,11 +14,11 @@ const PLAN = ['vultr: systemctl stop doai-orchestrator', 'vultr: systemctl start
 
 afterEach(() => cleanup());
 
-async function startL2(requirement: 'declared' | 'proven', lang: Lang = 'en') {
+async function startL2(requirement: 'declared' | 'proven', lang: Lang = 'en', plan: string[] = PLAN) {
   const clock = new FakeClock(T0);
   const fleet = new MemoryFleetStore([service({ name: 'doai-orchestrator', state: 'DOWN', httpStatus: undefined, consecutiveFailures: 3 })]);
   const runs = new MemoryRunsStore();
-  const control = new FakeApprovalControl(runs, clock, { random: codeSequence('A3B2C1'), plan: PLAN, requestId: 'req-7f3a', requestFlags: FLAGS, requirement });
+  const control = new FakeApprovalControl(runs, clock, { random: codeSequence('A3B2C1'), requestId: 'req-7f3a', requestFlags: FLAGS, requirement, plan });
   const r = renderApp({ fleet, runs, control, lang, configPath: 'console.yaml', width: 80, height: 24, clock });
   await delay();
   await press(r.stdin, 'runbook.l2');
@@ -57,4 +57,48 @@ describe('approval form: the command for another session is never cut', () => {
     expect(boxText(frame)).toContain(`as their own OS user:  doai-console approve req-7f3a${FLAGS}`);
     fits(frame);
   });
+});
+
+// The demo's L2 plan at 80 columns: commands are longer than the box. Each wraps under itself
+// instead of being cut ("… > '/var/log/doai/snapshots/20261203_1…"): what is cut is what the
+// approver never saw. The plan scrolls, and the answer waits until all of it was on screen.
+const LONG_PLAN = [
+  "ssh root@demo-vm: mkdir -p '/var/log/doai/snapshots/20261203_161222'",
+  "ssh root@demo-vm: sh -c 'journalctl -u '\\''doai-orchestrator'\\'' -n 1000 --no-pager' > '/var/log/doai/snapshots/20261203_161222/orchestrator.log'",
+  "ssh root@demo-vm: sh -c 'journalctl -u '\\''caddy'\\'' -n 200 --no-pager' > '/var/log/doai/snapshots/20261203_161222/caddy.log'",
+  "ssh root@demo-vm: sh -c 'ps aux' > '/var/log/doai/snapshots/20261203_161222/processes.txt'",
+  "ssh root@demo-vm: sh -c 'ss -tlnp 2>/dev/null || netstat -tlnp' > '/var/log/doai/snapshots/20261203_161222/ports.txt'",
+  'ssh root@demo-vm: systemctl stop doai-orchestrator',
+  'ssh root@demo-vm: systemctl stop caddy',
+  "ssh root@demo-vm: find /opt/aifarm -type d -name __pycache__ -exec rm -rf {} + ; rm -rf /tmp/doai-cache-* '/opt/aifarm/.cache/sessions'",
+  'ssh root@demo-vm: systemctl start caddy',
+  'ssh root@demo-vm: systemctl start doai-orchestrator',
+];
+
+describe('approval form: a plan line wider than the box wraps, never cut', () => {
+  for (const lang of ['en', 'ko'] as const) {
+    it(`80 × 24 (${lang}): every command is on screen whole by the end of the plan, and only then is the answer offered`, async () => {
+      const { stdin, lastFrame } = await startL2('declared', lang, LONG_PLAN);
+      let frame = await waitForFrame(lastFrame, (f) => f.includes('req-7f3a'));
+      const end = lang === 'ko' ? '계획 끝' : 'end of plan';
+      const answer = lang === 'ko' ? 'Enter 제출' : 'Enter submit';
+      expect(frame.split('\n').at(-1)).not.toContain(answer);
+      let seen = '';
+      for (let i = 0; i < 15; i++) {
+        fits(frame);
+        seen += ' ' + boxText(frame);
+        // A plan row is never cut: only the "N more below" row may end with an ellipsis-free hint.
+        for (const l of frame.split('\n').filter((x) => x.startsWith('│'))) expect(l).not.toMatch(/…\s*│$/);
+        if (frame.includes(end)) break;
+        const before = frame;
+        await press(stdin, 'approval.plan.down', 1); // ↓ one line
+        frame = await waitForFrame(lastFrame, (f) => f !== before);
+      }
+      expect(frame).toContain(end);
+      const flat = seen.replace(/\s+/g, '');
+      for (const p of LONG_PLAN) expect(flat).toContain(p.replace(/\s+/g, ''));
+      await delay();
+      expect((lastFrame() ?? '').split('\n').at(-1)).toContain(answer);
+    });
+  }
 });

@@ -430,7 +430,18 @@ describe('L2 approval form', () => {
     expect(f).toContain('… '); // the plan is cut and says how much is left
     for (const line of f.split('\n')) expect(stringWidth(line)).toBeLessThanOrEqual(80);
     expect(f.split('\n').length).toBeLessThanOrEqual(23);
-    expect(footerOf(f)).toContain('Enter 제출');
+    // Plan lines wider than the box wrap, so at 80 × 24 the plan takes more than one page: the
+    // footer says to read it; once all of it was shown it offers the answer.
+    expect(footerOf(f)).toMatch(/계획을 읽으세요|Enter 제출/);
+    let g = f;
+    for (let i = 0; i < 10 && !g.includes('계획 끝'); i++) {
+      await key(s, 'approval.plan.down');
+      g = await frame(s);
+    }
+    expect(g).toContain('계획 끝');
+    for (const line of g.split('\n')) expect(stringWidth(line)).toBeLessThanOrEqual(80);
+    expect(g.split('\n').length).toBeLessThanOrEqual(23);
+    expect(footerOf(g)).toContain('Enter 제출');
   });
 });
 
