@@ -204,9 +204,12 @@ export function ApprovalForm({ run, form, keys, now, lang, width, height }: Appr
   const room = Math.max(0, height - 2 - head.length - rows.length - tail.length);
   // A plan line wider than the box wraps (continuation indented) instead of being cut: what is cut
   // is what the approver never saw — the end of a path, a redirect, a flag. At most 4 rows a line.
+  // Continuation rows sit two columns right of where the line's own text starts (commands are
+  // indented under their step).
   const wrappedPlan = plan.map((p) => {
-    const w = wrapLines(p, Math.max(10, inner - 4), 4);
-    return (w.length ? w : ['']).map((l, i) => (i === 0 ? `  ${l}` : `    ${l}`));
+    const lead = /^ */.exec(p)![0].slice(0, 8);
+    const w = wrapLines(p.slice(lead.length), Math.max(10, inner - 4 - lead.length), 4);
+    return (w.length ? w : ['']).map((l, i) => (i === 0 ? `  ${lead}${l}` : `  ${lead}  ${l}`));
   });
   const view = wrappedPlanWindow(wrappedPlan.map((w) => w.length), room, form?.planTop ?? 0);
   const planRows: Row[] = [];
