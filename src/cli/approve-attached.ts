@@ -9,6 +9,7 @@ import { describeRequirement, plain } from '../approval/request-listing';
 import type { ServedApproval } from '../protocol/approvals';
 import { openForCommand } from './attach-open';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError } from './exit';
+import { shellWord } from '../core/shell-word';
 
 function secs(s: number): string {
   return s >= 60 ? `${Math.floor(s / 60)} m ${s % 60} s` : `${s} s`;
@@ -65,7 +66,7 @@ export async function attachedApprove(
       }
       out.write(`pending approvals on ${where}:\n`);
       for (const p of pending) out.write(`${formatServedApproval(p)}\n`);
-      out.write(`approve one with: doai-console approve <id>${choice.explicit ? ` --socket ${choice.socket}` : ''}\n`);
+      out.write(`approve one with: doai-console approve <id>${choice.explicit ? ` --socket ${shellWord(choice.socket)}` : ''}\n`);
       return EXIT_OK;
     }
     const res = await ask(`approve ${id}`, link.request('approvals.approve', { id }));

@@ -7,6 +7,7 @@ import { DEFAULT_APPROVALS_DIR, loadConfig, resolveConfigPath } from '../config/
 import { describeIdentity } from '../approval/identity';
 import { ApprovalRequestError, approveRequest, formatPendingRequest, listRequests, toPending, userNameForUid } from '../approval/requests';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError } from './exit';
+import { shellWord } from '../core/shell-word';
 
 export interface ApproveFlags {
   config?: string;
@@ -43,7 +44,7 @@ export function runApprove(id: string | undefined, flags: ApproveFlags, io: { ou
     }
     out.write(`pending approval requests in ${dir}:\n`);
     for (const p of pending) out.write(`${formatPendingRequest(p)}\n`);
-    out.write(`approve one with: doai-console approve <id>${flags.approvalsDir ? ` --approvals-dir ${flags.approvalsDir}` : flags.config ? ` --config ${flags.config}` : ''}\n`);
+    out.write(`approve one with: doai-console approve <id>${flags.approvalsDir ? ` --approvals-dir ${shellWord(flags.approvalsDir)}` : flags.config ? ` --config ${shellWord(flags.config)}` : ''}\n`);
     return EXIT_OK;
   }
   try {

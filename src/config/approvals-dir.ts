@@ -1,5 +1,6 @@
 // The machine-wide approvals directory, and the flag `doai-console approve` needs to find any
 // other one: a printed approve command must work as printed, for any OS user (R-APR-4).
+import { shellWord } from '../core/shell-word';
 
 /** Every console and `doai-console approve` on the machine meets here unless the config says otherwise. */
 export const DEFAULT_APPROVALS_DIR = '/var/lib/doai-console/approvals';
@@ -7,5 +8,5 @@ export const DEFAULT_APPROVALS_DIR = '/var/lib/doai-console/approvals';
 /** What to add to `doai-console approve <id>` so it finds requests in `dir` ('' for the default one). */
 export function approveDirFlag(dir: string): string {
   if (dir === DEFAULT_APPROVALS_DIR) return '';
-  return ` --approvals-dir ${/^[\w./@%+=:,-]+$/.test(dir) ? dir : `'${dir.replace(/'/g, `'\\''`)}'`}`;
+  return ` --approvals-dir ${shellWord(dir)}`;
 }
