@@ -203,12 +203,14 @@ export function ApprovalForm({ run, form, keys, now, lang, width, height }: Appr
   const plan = planInLang(prompt.plan ?? [], run.steps, lang).map(sanitizeLine);
   const room = Math.max(0, height - 2 - head.length - rows.length - tail.length);
   // A plan line wider than the box wraps (continuation indented) instead of being cut: what is cut
-  // is what the approver never saw — the end of a path, a redirect, a flag. At most 4 rows a line.
+  // is what the approver never saw — the end of a path, a redirect, a flag. However long the line
+  // is: one taller than the plan's room is shown cut and does not count as read (R-APR-8), so the
+  // answer waits until the window is tall enough to show it whole.
   // Continuation rows sit two columns right of where the line's own text starts (commands are
   // indented under their step).
   const wrappedPlan = plan.map((p) => {
     const lead = /^ */.exec(p)![0].slice(0, 8);
-    const w = wrapLines(p.slice(lead.length), Math.max(10, inner - 4 - lead.length), 4);
+    const w = wrapLines(p.slice(lead.length), Math.max(10, inner - 4 - lead.length), Number.MAX_SAFE_INTEGER);
     return (w.length ? w : ['']).map((l, i) => (i === 0 ? `  ${lead}${l}` : `  ${lead}  ${l}`));
   });
   const view = wrappedPlanWindow(wrappedPlan.map((w) => w.length), room, form?.planTop ?? 0);
@@ -220,14 +222,17 @@ export function ApprovalForm({ run, form, keys, now, lang, width, height }: Appr
     wrappedPlan.slice(view.start, view.end).forEach((rows, i) =>
       (view.cutLast ? rows.slice(0, view.cutLast) : rows).forEach((r, j) => planRows.push(line(j === 0 ? `plan-${view.start + i}` : `plan-${view.start + i}-${j}`, r))),
     );
-    if (scrolls) {
+    if (view.cutLast) {
+      planRows.push(line('plan-more', `  ${t(lang, 'approval.planTooTall', { line: view.start + 1, rows: wrappedPlan[view.start]!.length })}`, { color: 'yellow' }));
+    } else if (scrolls) {
       const below = plan.length - view.end;
       planRows.push(below > 0 ? line('plan-more', `  ${t(lang, 'approval.planBelow', { n: below })}`, { color: 'yellow' }) : line('plan-more', `  ${t(lang, 'approval.planEnd')}`, { dim: true }));
     }
   }
   const onPlanShown = form?.onPlanShown;
   useEffect(() => {
-    if (onPlanShown && plan.length > 0) onPlanShown(view.end, view.window);
+    // A line shown cut was not read: only the lines drawn whole count.
+    if (onPlanShown && plan.length > 0) onPlanShown(view.start, view.cutLast ? view.start : view.end, view.window);
   });
 
   const all = [...head, ...planRows, ...rows, ...tail].slice(0, Math.max(0, height - 2));

@@ -42,7 +42,8 @@ export interface ApprovalFormModel {
   /** First plan line shown (the plan scrolls with PgUp/PgDn and the arrows). */
   planTop: number;
   /** The form tells which plan lines it drew (`end` exclusive) and how many fit at once. */
-  onPlanShown(end: number, window: number): void;
+  /** Plan lines [start, end) were drawn whole; `window`: how many lines fit at once. */
+  onPlanShown(start: number, end: number, window: number): void;
 }
 
 export interface ApprovalFormHandle {
@@ -126,10 +127,12 @@ export function useApprovalForm(opts: ApprovalFormOptions): ApprovalFormHandle {
       const top = Math.max(0, Math.min(Math.max(0, planLength - v.window), v.top + delta));
       return top === v.top ? p : { ...v, top };
     });
-  const onPlanShown = (end: number, window: number) =>
+  const onPlanShown = (start: number, end: number, window: number) =>
     setPlan((p) => {
       const v = p.runId === runId ? p : { runId, top: 0, seen: 0, window: 0 };
-      const seen = Math.max(v.seen, end);
+      // `seen` is a prefix: it grows only by lines drawn right after it (a line that was never drawn
+      // whole, too tall for the window, keeps everything from it on unread).
+      const seen = start <= v.seen ? Math.max(v.seen, end) : v.seen;
       return seen === v.seen && window === v.window ? p : { ...v, seen, window };
     });
 

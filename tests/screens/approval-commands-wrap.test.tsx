@@ -14,15 +14,15 @@ const PLAN = ['vultr: systemctl stop doai-orchestrator', 'vultr: systemctl start
 
 afterEach(() => cleanup());
 
-async function startL2(requirement: 'declared' | 'proven', lang: Lang = 'en', plan: string[] = PLAN) {
+async function startL2(requirement: 'declared' | 'proven', lang: Lang = 'en', plan: string[] = PLAN, height = 24) {
   const clock = new FakeClock(T0);
   const fleet = new MemoryFleetStore([service({ name: 'doai-orchestrator', state: 'DOWN', httpStatus: undefined, consecutiveFailures: 3 })]);
   const runs = new MemoryRunsStore();
   const control = new FakeApprovalControl(runs, clock, { random: codeSequence('A3B2C1'), requestId: 'req-7f3a', requestFlags: FLAGS, requirement, plan });
-  const r = renderApp({ fleet, runs, control, lang, configPath: 'console.yaml', width: 80, height: 24, clock });
+  const r = renderApp({ fleet, runs, control, lang, configPath: 'console.yaml', width: 80, height, clock });
   await delay();
   await press(r.stdin, 'runbook.l2');
-  return r;
+  return { ...r, control };
 }
 
 /** The box's inside, line by line, with the border and padding taken off, joined at the wraps. */
@@ -101,4 +101,50 @@ describe('approval form: a plan line wider than the box wraps, never cut', () =>
       expect((lastFrame() ?? '').split('\n').at(-1)).toContain(answer);
     });
   }
+});
+
+// However long a plan line is, it is never cut short of what runs (R-APR-8): the 4-row cap it had
+// cut a 600-character command's end with "…"; a line taller than the whole plan room is shown cut,
+// says so, and keeps the answer refused until the window is tall enough to show it whole.
+describe('approval form: a plan line longer than four rows', () => {
+  const words = Array.from({ length: 60 }, (_, i) => `/srv/data/part-${String(i).padStart(2, '0')}`);
+  const LONG = `ssh root@demo-vm: tar -czf /var/backups/all.tar.gz ${words.join(' ')}`;
+
+  it('is shown whole on a window tall enough, and the answer is offered', async () => {
+    const { stdin, lastFrame, control } = await startL2('declared', 'en', ['ssh root@demo-vm: systemctl stop caddy', LONG], 60);
+    const frame = await waitForFrame(lastFrame, (f) => f.includes('req-7f3a'));
+    const flat = boxText(frame).replace(/\s+/g, '');
+    for (const w of words) expect(flat).toContain(w);
+    expect(flat).toContain(LONG.replace(/\s+/g, ''));
+    expect(frame).not.toContain('make the window taller');
+    stdin.write('A3B2C1');
+    await delay();
+    await press(stdin, 'approval.next');
+    stdin.write('kim');
+    await delay();
+    await press(stdin, 'approval.submit');
+    await delay();
+    expect(control.answers.map((a) => a.answer.kind)).toEqual(['approve']);
+  });
+
+  it('too tall for the window: shown cut, said, and the answer refused however far the plan is scrolled', async () => {
+    const huge = `ssh root@demo-vm: tar -czf /var/backups/all.tar.gz ${Array.from({ length: 8 }, () => words.join(' ')).join(' ')}`;
+    const { stdin, lastFrame, control } = await startL2('declared', 'en', [huge, 'ssh root@demo-vm: systemctl start caddy'], 24);
+    let frame = await waitForFrame(lastFrame, (f) => f.includes('req-7f3a'));
+    expect(frame).toMatch(/line 1 needs \d+ rows: make the window taller/);
+    for (let i = 0; i < 5 && !frame.includes('end of plan'); i++) {
+      await press(stdin, 'approval.plan.down', 1);
+      frame = lastFrame() ?? '';
+    }
+    expect(frame).toContain('systemctl start caddy');
+    stdin.write('A3B2C1');
+    await delay();
+    await press(stdin, 'approval.next');
+    stdin.write('kim');
+    await delay();
+    await press(stdin, 'approval.submit');
+    frame = await waitForFrame(lastFrame, (f) => f.includes('read the whole plan first'));
+    expect(control.answers).toEqual([]);
+    fits(frame);
+  });
 });
