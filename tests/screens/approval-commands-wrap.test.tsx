@@ -108,6 +108,15 @@ describe('approval form: a plan line wider than the box wraps, never cut', () =>
 // says so, and keeps the answer refused until the window is tall enough to show it whole.
 describe('approval form: a plan line longer than four rows', () => {
   const words = Array.from({ length: 60 }, (_, i) => `/srv/data/part-${String(i).padStart(2, '0')}`);
+  /** Code, Tab, approver name, Enter: the declared L2 answer. */
+  async function answerCodeAndName(stdin: { write(data: string): void }) {
+    stdin.write('A3B2C1');
+    await delay();
+    await press(stdin, 'approval.next');
+    stdin.write('kim');
+    await delay();
+    await press(stdin, 'approval.submit');
+  }
   const LONG = `ssh root@demo-vm: tar -czf /var/backups/all.tar.gz ${words.join(' ')}`;
 
   it('is shown whole on a window tall enough, and the answer is offered', async () => {
@@ -117,12 +126,7 @@ describe('approval form: a plan line longer than four rows', () => {
     for (const w of words) expect(flat).toContain(w);
     expect(flat).toContain(LONG.replace(/\s+/g, ''));
     expect(frame).not.toContain('make the window taller');
-    stdin.write('A3B2C1');
-    await delay();
-    await press(stdin, 'approval.next');
-    stdin.write('kim');
-    await delay();
-    await press(stdin, 'approval.submit');
+    await answerCodeAndName(stdin);
     await delay();
     expect(control.answers.map((a) => a.answer.kind)).toEqual(['approve']);
   });
@@ -137,12 +141,7 @@ describe('approval form: a plan line longer than four rows', () => {
       frame = lastFrame() ?? '';
     }
     expect(frame).toContain('systemctl start caddy');
-    stdin.write('A3B2C1');
-    await delay();
-    await press(stdin, 'approval.next');
-    stdin.write('kim');
-    await delay();
-    await press(stdin, 'approval.submit');
+    await answerCodeAndName(stdin);
     frame = await waitForFrame(lastFrame, (f) => f.includes('read the whole plan first'));
     expect(control.answers).toEqual([]);
     fits(frame);
