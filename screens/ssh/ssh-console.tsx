@@ -8,7 +8,7 @@ import { App, type AppProps } from '../app';
 import type { Store } from '../../src/core/store';
 import type { PendingApproval } from '../../src/operators/approval-board';
 import { mountFullScreen, type FullScreenHandle, type FullScreenStreams } from '../shared/full-screen';
-import { sanitizeLine, truncate } from '../shared/text';
+import { displayWidth, sanitizeLine, truncate, wrapLines } from '../shared/text';
 
 export interface ApprovalPanelState {
   /** The approval shown, if any (the oldest this approver has not hidden). */
@@ -26,10 +26,33 @@ function useStore<S>(store: Store<S>): S {
   return useSyncExternalStore(subscribe, get, get);
 }
 
-export function panelHeight(state: ApprovalPanelState, height: number): number {
+/**
+ * The plan as the panel draws it at `width` columns: each line wrapped under itself however many
+ * rows it takes (continuation indented), never cut — what is cut is what the approver never saw.
+ */
+export function panelPlanRows(plan: readonly string[], width: number): string[] {
+  const room = Math.max(2, width - 4 - 4);
+  const rows: string[] = [];
+  for (const line of plan) {
+    const wrapped = wrapLines(sanitizeLine(line), room, Number.MAX_SAFE_INTEGER);
+    (wrapped.length ? wrapped : ['']).forEach((r, i) => rows.push(i === 0 ? `  ${r}` : `    ${r}`));
+  }
+  return rows;
+}
+
+export function panelHeight(state: ApprovalPanelState, height: number, width: number): number {
   if (!state.shown) return state.message ? 1 : 0;
-  const want = 7 + state.shown.plan.length;
+  const want = 7 + panelPlanRows(state.shown.plan, width).length;
   return Math.max(0, Math.min(want, Math.floor(height / 2)));
+}
+
+/** Rows of the plan the panel cannot show whole on a `width` × `height` terminal (0: all of it is on screen). */
+export function panelPlanUnseen(state: ApprovalPanelState, height: number, width: number): number {
+  if (!state.shown) return 0;
+  const rows = panelPlanRows(state.shown.plan, width);
+  const room = Math.max(0, panelHeight(state, height, width) - 7);
+  const inner = Math.max(1, width - 4);
+  return Math.max(0, rows.length - room) + rows.slice(0, room).filter((r) => displayWidth(r) > inner).length;
 }
 
 export function ApprovalPanel({ state, width, height }: { state: ApprovalPanelState; width: number; height: number }) {
@@ -43,8 +66,9 @@ export function ApprovalPanel({ state, width, height }: { state: ApprovalPanelSt
     ) : null;
   }
   const planRoom = Math.max(0, height - 7);
-  const plan = p.plan.slice(0, planRoom);
-  const hidden = p.plan.length - plan.length;
+  const rows = panelPlanRows(p.plan, width);
+  const plan = rows.slice(0, planRoom);
+  const hidden = rows.length - plan.length;
   const stepText = p.steps === 2 ? `step ${p.step} of 2` : 'approval';
   const waiting = p.phase === 'waiting';
   return (
@@ -58,12 +82,12 @@ export function ApprovalPanel({ state, width, height }: { state: ApprovalPanelSt
       <Text dimColor wrap="truncate">
         {truncate(`Plan (exactly what will run, run ${p.runId}):`, inner)}
       </Text>
-      {plan.map((line, i) => (
+      {plan.map((row, i) => (
         <Text key={i} wrap="truncate">
-          {truncate(`  ${sanitizeLine(line)}`, inner)}
+          {truncate(row, inner)}
         </Text>
       ))}
-      {hidden > 0 ? <Text dimColor>{truncate(`  … ${hidden} more line(s): make the terminal taller to read them all`, inner)}</Text> : null}
+      {hidden > 0 ? <Text dimColor>{truncate(`  … ${hidden} more row(s): make the terminal taller to read them all`, inner)}</Text> : null}
       {state.message ? (
         <Text color={state.message.ok ? 'green' : 'red'} wrap="truncate">
           {truncate(state.message.text, inner)}
@@ -78,7 +102,7 @@ export function ApprovalPanel({ state, width, height }: { state: ApprovalPanelSt
 
 function SshConsole(props: { app: Omit<AppProps, 'onExit' | 'width' | 'height'>; panel: Store<ApprovalPanelState>; width: number; height: number; onExit(code: number): void }) {
   const state = useStore(props.panel);
-  const below = panelHeight(state, props.height);
+  const below = panelHeight(state, props.height, props.width);
   return (
     <Box flexDirection="column" width={props.width} height={props.height}>
       <App {...props.app} width={props.width} height={props.height - below} onExit={props.onExit} />

@@ -6,7 +6,7 @@
 import { BatchedStore } from '../core/store';
 import type { ApprovalBoard, PendingApproval } from '../operators/approval-board';
 import type { Principal } from '../operators/directory';
-import { panelHeight, type ApprovalPanelState } from '../../screens/ssh/ssh-console';
+import { panelPlanUnseen, type ApprovalPanelState } from '../../screens/ssh/ssh-console';
 
 const MESSAGE_MS = 15_000;
 
@@ -19,8 +19,8 @@ export class ApprovalPanelStore extends BatchedStore<ApprovalPanelState> {
   constructor(
     private readonly board: ApprovalBoard,
     private readonly who: Principal,
-    /** The session's terminal rows: the whole plan must be on screen before `a` counts (R-APR-8). */
-    private readonly rows: () => number,
+    /** The session's terminal size: the whole plan must be on screen, every line whole, before `a` counts (R-APR-8). */
+    private readonly size: () => { rows: number; columns: number },
     /** Approves the shown step as the session's key (ssh-session.ts: the dispatcher); a refusal may reject. */
     private readonly approve: (shown: PendingApproval) => Promise<{ ok: boolean; message: string }>,
   ) {
@@ -60,9 +60,10 @@ export class ApprovalPanelStore extends BatchedStore<ApprovalPanelState> {
         this.say(`step 2 is not open yet: ${shown.waitRemainingS ?? '…'} s of the enforced wait left`, false);
         return true;
       }
-      const room = panelHeight(this.getSnapshot(), this.rows()) - 7;
-      if (shown.plan.length > room) {
-        this.say(`read the whole plan first: ${shown.plan.length - Math.max(0, room)} line(s) do not fit — make the terminal taller`, false);
+      const { rows, columns } = this.size();
+      const unseen = panelPlanUnseen(this.getSnapshot(), rows, columns);
+      if (unseen > 0) {
+        this.say(`read the whole plan first: ${unseen} row(s) of it do not fit — make the terminal taller`, false);
         return true;
       }
       const key = `${shown.runId}:${shown.step}`;

@@ -127,7 +127,7 @@ export function openConsole(parts: SshServerParts, who: Principal, term: Channel
   }
   // An approver's console has the approvals panel under it, which takes keys while it shows one.
   // `a` there is the server's approvals.approve intent, through its dispatcher (role check, history).
-  const panel = new ApprovalPanelStore(parts.board, who, () => term.rows, (shown) =>
+  const panel = new ApprovalPanelStore(parts.board, who, () => ({ rows: term.rows, columns: term.columns }), (shown) =>
     parts.dispatch('approvals.approve', { id: shown.runId }, sshOperatorIdentity(who), who.proof).then((r) => r as { ok: boolean; message: string }),
   );
   term.intercept = (data) => panel.key(data);
