@@ -9,7 +9,7 @@ import type { Lang, Localized, RunView } from '../../src/core/views';
 import { t } from '../../src/i18n/catalog';
 import { formatClock } from '../shared/format';
 import { TextField } from '../shared/text-field';
-import { displayWidth, fit, sanitizeLine, truncate, wrapLines } from '../shared/text';
+import { displayWidth, fit, planLineRows, sanitizeLine, truncate, wrapLines } from '../shared/text';
 import { formatMinSec, isCodePhase, modeOf, phaseOf, secondsLeft, wrappedPlanWindow, type FieldId } from './approval-model';
 import type { ApprovalFormModel } from './use-approval-form';
 
@@ -202,17 +202,9 @@ export function ApprovalForm({ run, form, keys, now, lang, width, height }: Appr
   // does not fit, and the form reports what was drawn: the answer waits until all of it was seen.
   const plan = planInLang(prompt.plan ?? [], run.steps, lang).map(sanitizeLine);
   const room = Math.max(0, height - 2 - head.length - rows.length - tail.length);
-  // A plan line wider than the box wraps (continuation indented) instead of being cut: what is cut
-  // is what the approver never saw — the end of a path, a redirect, a flag. However long the line
-  // is: one taller than the plan's room is shown cut and does not count as read (R-APR-8), so the
-  // answer waits until the window is tall enough to show it whole.
-  // Continuation rows sit two columns right of where the line's own text starts (commands are
-  // indented under their step).
-  const wrappedPlan = plan.map((p) => {
-    const lead = /^ */.exec(p)![0].slice(0, 8);
-    const w = wrapLines(p.slice(lead.length), Math.max(10, inner - 4 - lead.length), Number.MAX_SAFE_INTEGER);
-    return (w.length ? w : ['']).map((l, i) => (i === 0 ? `  ${lead}${l}` : `  ${lead}  ${l}`));
-  });
+  // Each plan line wraps whole (planLineRows); one taller than the plan's room is shown cut and
+  // does not count as read, so the answer waits until the window is tall enough to show it.
+  const wrappedPlan = plan.map((p) => planLineRows(p, inner));
   const view = wrappedPlanWindow(wrappedPlan.map((w) => w.length), room, form?.planTop ?? 0);
   const planRows: Row[] = [];
   if (view.window > 0) {

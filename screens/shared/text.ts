@@ -74,3 +74,15 @@ export function wrapLines(text: string, width: number, max: number): string[] {
   kept[max - 1] = truncate(`${kept[max - 1]!} ${lines[max]!}`, width);
   return kept;
 }
+
+/**
+ * One plan line as the rows an approval screen draws inside `inner` columns: wrapped under itself
+ * however many rows it takes, never cut (what is cut is what the approver never saw, R-APR-8).
+ * Rows start two columns in; continuation rows sit two more columns right of where the line's own
+ * text starts (commands are indented under their step).
+ */
+export function planLineRows(line: string, inner: number): string[] {
+  const lead = /^ */.exec(line)![0].slice(0, 8);
+  const rows = wrapLines(line.slice(lead.length), Math.max(10, inner - 4 - lead.length), Number.MAX_SAFE_INTEGER);
+  return (rows.length ? rows : ['']).map((r, i) => (i === 0 ? `  ${lead}${r}` : `  ${lead}  ${r}`));
+}

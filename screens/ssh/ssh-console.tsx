@@ -8,7 +8,7 @@ import { App, type AppProps } from '../app';
 import type { Store } from '../../src/core/store';
 import type { PendingApproval } from '../../src/operators/approval-board';
 import { mountFullScreen, type FullScreenHandle, type FullScreenStreams } from '../shared/full-screen';
-import { displayWidth, sanitizeLine, truncate, wrapLines } from '../shared/text';
+import { displayWidth, planLineRows, sanitizeLine, truncate } from '../shared/text';
 
 export interface ApprovalPanelState {
   /** The approval shown, if any (the oldest this approver has not hidden). */
@@ -26,18 +26,10 @@ function useStore<S>(store: Store<S>): S {
   return useSyncExternalStore(subscribe, get, get);
 }
 
-/**
- * The plan as the panel draws it at `width` columns: each line wrapped under itself however many
- * rows it takes (continuation indented), never cut — what is cut is what the approver never saw.
- */
+/** The plan as the panel draws it at `width` columns: every line whole, wrapped (planLineRows). */
 export function panelPlanRows(plan: readonly string[], width: number): string[] {
-  const room = Math.max(2, width - 4 - 4);
-  const rows: string[] = [];
-  for (const line of plan) {
-    const wrapped = wrapLines(sanitizeLine(line), room, Number.MAX_SAFE_INTEGER);
-    (wrapped.length ? wrapped : ['']).forEach((r, i) => rows.push(i === 0 ? `  ${r}` : `    ${r}`));
-  }
-  return rows;
+  const inner = Math.max(1, width - 4);
+  return plan.flatMap((line) => planLineRows(sanitizeLine(line), inner));
 }
 
 export function panelHeight(state: ApprovalPanelState, height: number, width: number): number {
