@@ -9,7 +9,7 @@ import { describeRequirement, plain } from '../approval/request-listing';
 import type { ServedApproval } from '../protocol/approvals';
 import { openForCommand } from './attach-open';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError } from './exit';
-import { shellWord } from '../core/shell-word';
+import { shellWord } from '../ssh/quote';
 
 function secs(s: number): string {
   return s >= 60 ? `${Math.floor(s / 60)} m ${s % 60} s` : `${s} s`;

@@ -7,7 +7,7 @@ import { DEFAULT_APPROVALS_DIR, loadConfig, resolveConfigPath } from '../config/
 import { describeIdentity } from '../approval/identity';
 import { ApprovalRequestError, approveRequest, formatPendingRequest, listRequests, toPending, userNameForUid } from '../approval/requests';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError } from './exit';
-import { shellWord } from '../core/shell-word';
+import { shellWord } from '../ssh/quote';
 
 export interface ApproveFlags {
   config?: string;

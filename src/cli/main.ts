@@ -101,7 +101,7 @@ async function demo(flags: CommonFlags & { serve?: boolean; nodes?: string; rese
   let server: Awaited<ReturnType<typeof startDemoServer>> | undefined;
   try {
     server = await startDemoServer(fleet.configPath, join(dir, 'run', 'console.sock'), join(dir, 'serve.log'));
-    const { shellWord } = await import('../core/shell-word');
+    const { shellWord } = await import('../ssh/quote');
     const attach = `doai-console --config ${shellWord(fleet.configPath)} --socket ${shellWord(server.socket)}`;
     const { runInteractive } = await import('./interactive');
     return await runInteractive(loadFromFlags({ ...flags, config: fleet.configPath }), { ...flags, socket: server.socket }, {

@@ -4,6 +4,7 @@
 import type { HostConfig } from '../config/schema';
 import { knownHostName, type HostKeyCheck } from './known-hosts';
 import { SshError, type TrustFailure } from './types';
+import { shellQuote } from './quote';
 
 /** "ED25519", "RSA", "ECDSA": the names ssh prints for key types. */
 export function keyTypeLabel(keyType: string): string {
@@ -35,14 +36,10 @@ export function acceptsUnknownKey(strict: HostConfig['strict_host_key_checking']
   return acceptNew && strict !== 'yes';
 }
 
-/** The shell-quoted argument, as ssh prints it in its own advice. */
-function q(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
 
 /** The way to record a key after verifying it, for the config at `configPath`. */
 export function acceptNewCommand(configPath?: string): string {
-  return `doai-console check --accept-new${configPath ? ` --config ${q(configPath)}` : ''}`;
+  return `doai-console check --accept-new${configPath ? ` --config ${shellQuote(configPath)}` : ''}`;
 }
 
 export interface HostKeyRefusal {
@@ -75,7 +72,7 @@ export function describeHostKeyRefusal(key: OfferedHostKey, check: HostKeyCheck)
       );
     case 'changed': {
       const file = check.path ?? key.knownHosts;
-      const remove = `ssh-keygen -f ${q(file)} -R ${q(where)}`;
+      const remove = `ssh-keygen -f ${shellQuote(file)} -R ${shellQuote(where)}`;
       return fail(
         `WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED for ${key.host} (${where})! IT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY: ` +
           `someone could be eavesdropping on you right now (man-in-the-middle attack), or the host key has just been changed. ` +

@@ -2,7 +2,7 @@
 // the approval form's --approvals-dir) must reach the program as the one word it was.
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { shellWord } from '../../src/core/shell-word';
+import { shellWord } from '../../src/ssh/quote';
 import { approveDirFlag, DEFAULT_APPROVALS_DIR } from '../../src/config/approvals-dir';
 
 /** The words /bin/sh makes of `line`, one per NUL. */
