@@ -7,7 +7,7 @@ import { cleanup } from 'ink-testing-library';
 import stringWidth from 'string-width';
 import { FakeClock } from '../../src/core/clock';
 import type { Lang } from '../../src/core/views';
-import { codeSequence, delay, FakeApprovalControl, MemoryFleetStore, MemoryRunsStore, press, renderApp, service, T0, waitForFrame } from './fixtures';
+import { boxText, codeSequence, delay, FakeApprovalControl, MemoryFleetStore, MemoryRunsStore, press, renderApp, service, T0, waitForFrame } from './fixtures';
 
 const FLAGS = " --approvals-dir '/home/operator/.local/state/doai-console/demo/approvals'";
 const PLAN = ['vultr: systemctl stop doai-orchestrator', 'vultr: systemctl start doai-orchestrator'];
@@ -25,13 +25,6 @@ async function startL2(requirement: 'declared' | 'proven', lang: Lang = 'en', pl
   return { ...r, control };
 }
 
-/** The box's inside, line by line, with the border and padding taken off, joined at the wraps. */
-const boxText = (frame: string) =>
-  frame
-    .split('\n')
-    .filter((l) => l.startsWith('│'))
-    .map((l) => l.replace(/^│ ?/, '').replace(/ *│$/, '').trim())
-    .join(' ');
 
 function fits(frame: string) {
   const lines = frame.split('\n');

@@ -390,3 +390,11 @@ export function renderApp(props: Partial<AppProps> & Pick<AppProps, 'fleet'>) {
   );
   return { ...r, runs, control, exits };
 }
+
+/** A rounded box's inside, line by line with the border and padding taken off, joined at the wraps. */
+export const boxText = (frame: string): string =>
+  frame
+    .split('\n')
+    .filter((l) => l.startsWith('│'))
+    .map((l) => l.replace(/^│ ?/, '').replace(/ *│$/, '').trim())
+    .join(' ');

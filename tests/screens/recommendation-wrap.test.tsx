@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup } from 'ink-testing-library';
 import stringWidth from 'string-width';
-import { delay, MemoryFleetStore, renderApp, service, waitForFrame } from './fixtures';
+import { boxText, delay, MemoryFleetStore, renderApp, service, waitForFrame } from './fixtures';
 
 afterEach(() => cleanup());
 
@@ -17,13 +17,6 @@ function fleet() {
   });
 }
 
-/** The box's inside, joined at the wraps. */
-const boxText = (frame: string) =>
-  frame
-    .split('\n')
-    .filter((l) => l.startsWith('│'))
-    .map((l) => l.replace(/^│ ?/, '').replace(/ *│$/, '').trim())
-    .join(' ');
 
 describe('recommendation box wraps its reason', () => {
   for (const lang of ['en', 'ko'] as const) {
