@@ -428,6 +428,11 @@ class Engine implements RunEngine {
     const stepOutcomes = new Map<string, string>();
     /** Steps that ran in this run (the lock is confirmed before each one after the first). */
     let ran = 0;
+    /**
+     * Of those, the ones at or after the approval (approval_gate, else the first step): the steps
+     * before a gate are checks that change nothing live, which is what the gate declares.
+     */
+    let ranPastGate = 0;
     // start() returns its runId before the first step event, even for a dry run.
     await Promise.resolve();
     // Said before the approval, so approvers and the log see that earlier steps will not run again
@@ -497,6 +502,7 @@ class Engine implements RunEngine {
           }
           run.inStep = step.id;
           ran++;
+          if (index >= run.gate) ranPastGate++;
           const result = await this.runStep(run, step, emit).finally(() => (run.inStep = undefined));
           stepOutcomes.set(step.id, result.outcome);
           if (run.controller.signal.aborted) {
@@ -544,6 +550,16 @@ class Engine implements RunEngine {
       const reason = message ?? 'no step started';
       message = `${reason} — nothing ran`;
       emit({ type: 'audit', message: `FAILED - ${reason}, nothing ran` });
+      nothingRanWritten = true;
+    } else if (outcome === 'failed' && ranPastGate === 0 && !failedAt && !trust && !approvalAudited) {
+      // Only the checks before an approval_gate ran, and then the approval itself failed (its hook
+      // threw) or the engine did: no step that changes anything live ran, so this is no failed
+      // recovery either. The log says why and where it stopped, not the runbook's "Escalate to".
+      const reason = message ?? 'internal error';
+      const at = run.steps[run.gate];
+      const where = at ? `nothing ran from step ${run.gate + 1} (${at.id}) on` : 'nothing more ran';
+      message = `${reason} — ${where}`;
+      emit({ type: 'audit', message: `FAILED - ${reason}, ${where}` });
       nothingRanWritten = true;
     } else if (outcome === 'failed' && trust) {
       // Every level reaches the host the same way: escalating cannot get past a refused key.

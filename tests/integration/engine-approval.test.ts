@@ -256,6 +256,93 @@ on_failure: { audit: "FAILED - Escalate to L3", escalate_to: l3-box-reset }
   });
 });
 
+describe('an approval_gate after checks', () => {
+  // The steps before an approval_gate are checks that change nothing live (what the gate
+  // declares); the approval is asked at the gate. When the approval module fails there, the
+  // checks ran but no recovery step did: the log says why and from which step nothing ran, not
+  // the runbook's "FAILED - Escalate to L3", and the console offers no escalation.
+  const lastFinished = (events: RunEvent[]) => events.filter((e) => e.type === 'run.finished').at(-1) as Extract<RunEvent, { type: 'run.finished' }>;
+  const gated = (after = '') => `id: l2-test
+level: L2
+audit_name: L2_SERVICE_RESET
+title: { ko: L2 테스트, en: L2 test }
+approval: code
+target: service
+steps:
+  - id: check
+    kind: http
+    url: "{{service.health_url}}"
+    expect_body: "ok"
+    audit: HEALTH_CHECKED
+  - id: stop
+    kind: wait
+    seconds: 2
+    approval_gate: true
+    audit: SERVICES_STOPPED
+${after}on_failure: { audit: "FAILED - Escalate to L3", escalate_to: l3-box-reset }
+`;
+
+  it('a hook that throws at the gate: failed, the reason logged, nothing from the gate on ran, no escalation', async () => {
+    const { engine, events } = engineWith(runbook(gated()), async () => {
+      throw new Error('approval board unreachable');
+    });
+    const started = engine.start('l2-test', 'api');
+    if (!started.ok) throw new Error(started.error);
+    expect(await drive(engine, started.runId)).toBe('failed');
+    const end = lastFinished(events);
+    expect(end).toMatchObject({ outcome: 'failed', message: 'approval failed: approval board unreachable — nothing ran from step 2 (stop) on' });
+    expect(end.escalateTo).toBeUndefined();
+    expect(auditLines()).toEqual([
+      'L2_SERVICE_RESET: START',
+      'L2_SERVICE_RESET: HEALTH_CHECKED',
+      'L2_SERVICE_RESET: FAILED - approval failed: approval board unreachable, nothing ran from step 2 (stop) on',
+    ]);
+    expect(events.filter((e) => e.type === 'step.started').map((e) => (e as { stepId: string }).stepId)).toEqual(['check']);
+    expect(engine.getSnapshot().runs[0]).toMatchObject({ state: 'failed', escalateTo: undefined });
+  });
+
+  it('a hook that resolves to no answer at the gate: the same, in the internal-error wording', async () => {
+    const { engine, events } = engineWith(runbook(gated()), async () => undefined as unknown as ApprovalResult);
+    const started = engine.start('l2-test', 'api');
+    if (!started.ok) throw new Error(started.error);
+    expect(await drive(engine, started.runId)).toBe('failed');
+    expect(lastFinished(events).escalateTo).toBeUndefined();
+    const lines = auditLines();
+    expect(lines).toHaveLength(3);
+    expect(lines[2]).toMatch(/^L2_SERVICE_RESET: FAILED - internal error: .*, nothing ran from step 2 \(stop\) on$/);
+    expect(lines.join('\n')).not.toContain('Escalate to');
+  });
+
+  it('approved at the gate, a step after it ran and a later one failed: the runbook\'s failure line and escalation', async () => {
+    const failing = gated(`  - id: verify
+    kind: http
+    url: "{{service.health_url}}"
+    expect_body: "never in the body"
+`);
+    const { engine, events } = engineWith(runbook(failing), async () => ({ ok: true, approver: 'vega' }));
+    const started = engine.start('l2-test', 'api');
+    if (!started.ok) throw new Error(started.error);
+    expect(await drive(engine, started.runId)).toBe('failed');
+    expect(lastFinished(events)).toMatchObject({ outcome: 'failed', escalateTo: 'l3-box-reset' });
+    expect(lastFinished(events).message ?? '').not.toContain('nothing ran');
+    const lines = auditLines();
+    expect(lines.slice(0, 4)).toEqual(['L2_SERVICE_RESET: START', 'L2_SERVICE_RESET: HEALTH_CHECKED', 'L2_SERVICE_RESET: STEP1_APPROVED by vega', 'L2_SERVICE_RESET: SERVICES_STOPPED']);
+    expect(lines.at(-2)).toMatch(/^L2_SERVICE_RESET: STEP_FAILED verify - /);
+    expect(lines.at(-1)).toBe('L2_SERVICE_RESET: FAILED - Escalate to L3');
+  });
+
+  it('a check before the gate that fails: the runbook\'s failure line and escalation, as before', async () => {
+    const { engine, events } = engineWith(runbook(gated().replace('expect_body: "ok"', 'expect_body: "never in the body"')), async () => {
+      throw new Error('never asked');
+    });
+    const started = engine.start('l2-test', 'api');
+    if (!started.ok) throw new Error(started.error);
+    expect(await drive(engine, started.runId)).toBe('failed');
+    expect(lastFinished(events)).toMatchObject({ outcome: 'failed', escalateTo: 'l3-box-reset' });
+    expect(auditLines().at(-1)).toBe('L2_SERVICE_RESET: FAILED - Escalate to L3');
+  });
+});
+
 describe('secrets', () => {
   const probe = `id: probe
 level: L1
