@@ -25,7 +25,10 @@ export interface LogFlags {
 }
 
 export interface LogEntry {
+  /** When it happened: an audit line's time; for a run, when it ended (or was last heard of). */
   at: Date;
+  /** A run's start (its row sorts at its end, below the audit lines written while it ran). */
+  startedAt?: Date;
   source: 'audit' | 'run';
   level?: string;
   /** The runbook id (runs) or the audit name (audit lines, e.g. L1_SOFT_RESET). */
@@ -99,6 +102,15 @@ function otherBoxesJournals(journalDir: string): ReturnType<typeof listJournals>
   }
 }
 
+/** When a run ended: its run.finished, else its last event with a time; its start when none says more. */
+function endedAt(events: RunEvent[], startedAt: Date, finishedAt: Date | undefined): Date {
+  const valid = (d: unknown): d is Date => d instanceof Date && !Number.isNaN(d.getTime());
+  if (valid(finishedAt)) return finishedAt;
+  let last = startedAt;
+  for (const e of events) if (valid(e.at) && (!valid(last) || e.at.getTime() > last.getTime())) last = e.at;
+  return last;
+}
+
 export function collectLog(opts: CollectOptions): LogEntry[] {
   const byAudit = new Map([...opts.runbooks.values()].map((r) => [r.audit_name, r]));
   const wantAudit = opts.runbook ? (opts.runbooks.get(opts.runbook)?.audit_name ?? opts.runbook) : undefined;
@@ -118,8 +130,12 @@ export function collectLog(opts: CollectOptions): LogEntry[] {
     const started = events.find((e): e is Extract<RunEvent, { type: 'run.started' }> => e.type === 'run.started');
     if (!started) continue;
     const finished = events.find((e): e is Extract<RunEvent, { type: 'run.finished' }> => e.type === 'run.finished');
+    // The run's row says how it ended, so it sits where it ended: after the lines (restarts,
+    // approvals) its audit name wrote while it ran. A run with no end recorded sits where it was
+    // last heard of.
     const entry: LogEntry = {
-      at: started.at,
+      at: endedAt(events, started.at, finished?.at),
+      startedAt: started.at,
       source: 'run',
       level: started.level,
       runbook: started.runbook,
@@ -220,7 +236,7 @@ export function formatTable(entries: LogEntry[]): string {
 
 export function formatJsonLines(entries: LogEntry[]): string {
   return entries
-    .map((e) => JSON.stringify({ ...e, at: Number.isNaN(e.at.getTime()) ? null : formatIsoLocal(e.at) }))
+    .map((e) => JSON.stringify({ ...e, at: Number.isNaN(e.at.getTime()) ? null : formatIsoLocal(e.at), ...(e.startedAt ? { startedAt: formatIsoLocal(e.startedAt) } : {}) }))
     .join('\n');
 }
 

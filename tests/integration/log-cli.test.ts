@@ -16,6 +16,7 @@ const ago = (min: number) => new Date(now - min * 60_000);
 const L1 = '20260104T150000-l1-soft-reset-aaaa';
 const L2 = '20260104T160000-l2-service-reset-bbbb';
 const DEAD = '20260104T170000-l1-soft-reset-cccc';
+const API = '20260104T153000-l1-soft-reset-dddd';
 
 function journal(runId: string, lines: Record<string, unknown>[]): void {
   writeFileSync(join(dir, 'journal', `${runId}.jsonl`), lines.map((l) => JSON.stringify({ runId, ...l }) + '\n').join(''));
@@ -35,6 +36,10 @@ beforeAll(() => {
       a(ago(180), 'L1_SOFT_RESET', 'START'),
       a(ago(180), 'L1_SOFT_RESET', 'STEP1_APPROVED by auto'),
       a(ago(179), 'L1_SOFT_RESET', 'SUCCESS'),
+      a(ago(120), 'L1_SOFT_RESET', 'START'),
+      a(ago(120), 'L1_SOFT_RESET', 'STEP1_APPROVED by auto'),
+      a(ago(119), 'L1_SOFT_RESET', 'SERVICE_RESTARTED'),
+      a(ago(118), 'L1_SOFT_RESET', 'SUCCESS'),
       a(ago(30), 'L2_SERVICE_RESET', 'START'),
       a(ago(30), 'L2_SERVICE_RESET', 'STEP1_APPROVED by vega'),
       'garbage line written by hand',
@@ -61,6 +66,13 @@ beforeAll(() => {
     { type: 'step.finished', stepId: 'snapshot', outcome: 'failed', message: 'exit code 1', at: ago(29).toISOString() },
     { type: 'run.finished', outcome: 'failed', escalateTo: 'l3-box-reset', at: ago(29).toISOString() },
   ]);
+  // A restart a minute and more after its start: its audit lines come between start and end.
+  journal(API, [
+    started('l1-soft-reset', 'L1', 'L1_SOFT_RESET', 'api', 'orion', ago(120)),
+    { type: 'step.started', stepId: 'restart', at: ago(120).toISOString() },
+    { type: 'step.finished', stepId: 'restart', outcome: 'ok', at: ago(119).toISOString() },
+    { type: 'run.finished', outcome: 'success', message: 'api answers again', at: ago(118).toISOString() },
+  ]);
   journal(DEAD, [started('l1-soft-reset', 'L1', 'L1_SOFT_RESET', 'doai-orchestrator', 'orion', ago(5)), { type: 'step.started', stepId: 'verify', at: ago(5).toISOString() }]);
 });
 
@@ -82,6 +94,34 @@ describe('doai-console log', () => {
     const firstL1 = lines.findIndex((l) => l.includes('L1_SOFT_RESET') || /l1-soft-reset/.test(l));
     const firstL2 = lines.findIndex((l) => /l2-service-reset/.test(l));
     expect(firstL1).toBeLessThan(firstL2);
+  });
+
+  it("a run's row sits where it ended, below the audit lines it wrote, so the table reads in time order", async () => {
+    const r = await log('--target', 'api');
+    expect(r.code, r.stderr).toBe(0);
+    const rows = r.stdout.trim().split('\n').slice(1);
+    expect(rows.map((l) => l.replace(/^\S+\s+(audit|run)\s+\S+\s+\S+\s+api\s+orion\s+/, '$1 '))).toEqual([
+      'audit START',
+      'audit STEP1_APPROVED by auto',
+      'audit SERVICE_RESTARTED',
+      'audit SUCCESS',
+      `run SUCCESS · api answers again · in 120s (run ${API})`,
+    ]);
+    expect(rows[4]!.slice(0, 25)).toBe(formatIsoLocal(ago(118)));
+    // The whole table too: every row's time at or after the one above it.
+    const all = await log();
+    const times = all.stdout
+      .trim()
+      .split('\n')
+      .slice(1)
+      .filter((l) => !l.startsWith('(unparsed line)'))
+      .map((l) => new Date(l.slice(0, 25)).getTime());
+    expect(times.length).toBeGreaterThan(10);
+    times.forEach((t, i) => expect(t, all.stdout).toBeGreaterThanOrEqual(times[i - 1] ?? t));
+    // Scripts get both ends of a run.
+    const json = await log('--json', '--target', 'api');
+    const run = json.stdout.trim().split('\n').map((l) => JSON.parse(l)).at(-1);
+    expect(run).toMatchObject({ source: 'run', runId: API, at: formatIsoLocal(ago(118)), startedAt: formatIsoLocal(ago(120)) });
   });
 
   it('filters by target, level, runbook, time and text', async () => {
