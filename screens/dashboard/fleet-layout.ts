@@ -37,12 +37,6 @@ export function stackPanes(
   height: number,
   focus: PaneId,
   wanted: Partial<Record<PaneId, number>>,
-  /**
-   * Where rows nobody can use go: to the focused pane (one column: it is the pane being read), or
-   * to the last pane (a wall screen's column: the panes stay together at the top, the blank is
-   * below them, not between services and alerts).
-   */
-  spare: 'focused' | 'last' = 'focused',
 ): Map<PaneId, number> {
   const out = new Map<PaneId, number>(ids.map((id) => [id, 1]));
   if (ids.length === 0) return out;
@@ -50,10 +44,13 @@ export function stackPanes(
   const want = (id: PaneId) => Math.max(0, (wanted[id] ?? 1) - 1);
   const focused = ids.includes(focus) ? focus : ids[0]!;
   const others = ids.filter((id) => id !== focused);
-  const spareTo = spare === 'last' ? ids[ids.length - 1]! : focused;
+  // Rows nobody can use go to the last pane: the panes stay together at the top and the blank is
+  // below them, never between services and alerts (a focused pane that needs 3 rows given 5 left
+  // a gap under it that moved with Tab, on 80 × 24 as on a wall screen's column).
+  const spareTo = ids[ids.length - 1]!;
   const total = ids.reduce((n, id) => n + want(id), 0);
   if (total <= rest) {
-    // Everything fits: each pane its natural size, the spare rows to the focused one.
+    // Everything fits: each pane its natural size, the spare rows below the last one.
     for (const id of ids) out.set(id, 1 + want(id));
     out.set(spareTo, out.get(spareTo)! + (rest - total));
     return out;
@@ -92,7 +89,7 @@ export function fleetLayout(width: number, height: number, present: readonly Pan
     const panes: PaneBox[] = [];
     cols.forEach((col, c) => {
       // A column without the focus still shares fairly: its first pane plays the focused one.
-      const split = stackPanes(col, height, col.includes(focus) ? focus : col[0]!, wanted, 'last');
+      const split = stackPanes(col, height, col.includes(focus) ? focus : col[0]!, wanted);
       for (const id of col) panes.push({ id, height: split.get(id)!, width: widths[c]!, column: c as 0 | 1 });
     });
     return { columns: 2, columnWidths: widths, panes };

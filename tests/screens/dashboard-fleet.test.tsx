@@ -428,11 +428,15 @@ describe('fleet panes', () => {
 });
 
 describe('fleet layout', () => {
-  it('stacks: everything fits → natural sizes, spare rows to the focused pane', () => {
-    const split = stackPanes(['services', 'alerts', 'nodes', 'hosts'], 30, 'nodes', { services: 4, alerts: 3, nodes: 6, hosts: 4 });
-    expect([...split.values()].reduce((a, b) => a + b, 0)).toBe(30);
-    expect(split.get('services')).toBe(4);
-    expect(split.get('nodes')).toBe(6 + (30 - 17));
+  it('stacks: everything fits → natural sizes, spare rows below the last pane whichever has the focus (no gap between panes)', () => {
+    for (const focus of ['services', 'alerts', 'nodes', 'hosts'] as const) {
+      const split = stackPanes(['services', 'alerts', 'nodes', 'hosts'], 30, focus, { services: 4, alerts: 3, nodes: 6, hosts: 4 });
+      expect([...split.values()].reduce((a, b) => a + b, 0)).toBe(30);
+      expect(split.get('services')).toBe(4);
+      expect(split.get('alerts')).toBe(3);
+      expect(split.get('nodes')).toBe(6);
+      expect(split.get('hosts')).toBe(4 + (30 - 17));
+    }
   });
 
   it('stacks: too little room → the others collapse to one line, the focused pane takes the rest', () => {
@@ -451,7 +455,7 @@ describe('fleet layout', () => {
   });
 
   it('a wall screen column keeps its panes together: rows nobody needs go below the last pane, not between', () => {
-    const split = stackPanes(['services', 'alerts'], 50, 'services', { services: 5, alerts: 1 }, 'last');
+    const split = stackPanes(['services', 'alerts'], 50, 'services', { services: 5, alerts: 1 });
     expect(split.get('services')).toBe(5);
     expect(split.get('alerts')).toBe(45);
     const wide = fleetLayout(200, 56, ['services', 'alerts', 'nodes', 'hosts'], 'services', { services: 5, alerts: 1, nodes: 20, hosts: 4 });

@@ -1,0 +1,65 @@
+// The screens of `serve --ssh` at 80 × 24 through the real OpenSSH client in tmux, on the built
+// binary: the operator console's panes sit together (rows nobody uses are below the last pane, not
+// a gap under the services that moved with Tab).
+import { readFileSync, writeFileSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import YAML from 'yaml';
+import { startTmux, type TmuxSession } from '../helpers/tmux';
+import { sshRig, type SshRig } from '../helpers/ssh-console';
+
+let rig: SshRig;
+const terms: TmuxSession[] = [];
+
+beforeAll(async () => {
+  rig = await sshRig([
+    { name: 'alice', roles: ['operator'] },
+    { name: 'vic', roles: ['viewer'] },
+  ]);
+  // caddy's backups go to a folder the demo host does not have: "no backup folder", over its RPO.
+  const doc = YAML.parse(readFileSync(rig.config, 'utf8')) as { services: { name: string; backups?: unknown }[] };
+  doc.services.find((s) => s.name === 'caddy')!.backups = [{ dir: '/var/backups/caddy-nightly', rpo_h: 24 }];
+  writeFileSync(rig.config, YAML.stringify(doc));
+  await rig.start();
+}, 60_000);
+
+afterEach(() => {
+  for (const t of terms.splice(0)) t.kill();
+});
+
+afterAll(async () => {
+  await rig?.stop();
+});
+
+function term(cmd: string): TmuxSession {
+  const t = startTmux(cmd, { cols: 80, rows: 24, env: { HOME: rig.base } });
+  terms.push(t);
+  return t;
+}
+
+/** The rows between the last service row and the next pane's title, for each focus. */
+function rowsUnderServices(screen: string): string[] {
+  const lines = screen.split('\n');
+  const last = lines.findIndex((l) => /^. doai-orchestrator\s+UP/.test(l));
+  const next = lines.findIndex((l, i) => i > last && /^. (Alerts|Nodes|Hosts) /.test(l));
+  return lines.slice(last + 1, next);
+}
+
+describe('serve --ssh screens at 80 × 24', () => {
+  it('the operator console: the panes sit together whichever has the focus; the spare rows are under the last pane', async () => {
+    const t = term(rig.ssh('alice', { tty: true }));
+    let s = await t.waitFor(/doai-orchestrator\s+UP[\s\S]*Hosts .*demo-vm/, 30_000);
+    expect(s).toMatch(/▸ Services/);
+    expect(rowsUnderServices(s)).toEqual([]);
+    t.send('Tab');
+    s = await t.waitFor(/▸ Alerts/, 10_000);
+    expect(rowsUnderServices(s)).toEqual([]);
+    const lines = s.split('\n');
+    // Services, alerts, nodes, hosts in a run of non-blank rows from the header down.
+    const hosts = lines.findIndex((l) => /^. Hosts /.test(l));
+    expect(lines.slice(1, hosts + 1).filter((l) => l.trim() === '')).toEqual([]);
+    // Nothing an operator needs went: every service, node and host row, the box and the footer.
+    for (const name of ['caddy', 'db-proxy', 'doai-orchestrator', 'node-001', 'node-003', 'demo-db', 'demo-vm']) expect(s).toContain(name);
+    expect(s).toMatch(/All services healthy/);
+    expect(s).toMatch(/\? help/);
+  }, 60_000);
+});
