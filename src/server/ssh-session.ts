@@ -152,11 +152,14 @@ export function openWallScreen(parts: SshServerParts, who: Principal, term: Chan
   const config = parts.loaded.config;
   const nodes = config.node_sources.length ? monitors?.nodes : undefined;
   const alerts = monitors?.alerts;
-  const sources: Store<unknown>[] = [ctx.fleet, parts.live, parts.incident, parts.tick, ...(nodes ? [nodes] : []), ...(alerts ? [alerts] : [])];
+  // The server's hosts with their backup freshness: the wall's backups line (a folder over its RPO),
+  // from the same store the console's hosts pane and `watch` attached to the socket read.
+  const hosts = config.hosts.length ? monitors?.hosts : undefined;
+  const sources: Store<unknown>[] = [ctx.fleet, parts.live, parts.incident, parts.tick, ...(nodes ? [nodes] : []), ...(alerts ? [alerts] : []), ...(hosts ? [hosts] : [])];
   // One frame every 2 s at most, as `watch` draws by default.
   const frames = new CoalescedStore(sources, 2000);
   const handle = startWatch(
-    { fleet: ctx.fleet, live: parts.live, nodes, alerts, incident: parts.incident, rtoMin: config.rto_min, frames, lang: langOf(env), configPath: parts.loaded.path, clock: ctx.clock,
+    { fleet: ctx.fleet, live: parts.live, nodes, alerts, hosts, incident: parts.incident, rtoMin: config.rto_min, frames, lang: langOf(env), configPath: parts.loaded.path, clock: ctx.clock,
       // The wall lives in the server too: not "standalone" (that also told the alerts and backups
       // lines nobody evaluates or reads them).
       link: new BatchedStore<ServerLinkView>({ state: 'attached', socket: `ssh (${who.name})` }) },

@@ -1,6 +1,7 @@
 // The screens of `serve --ssh` at 80 × 24 through the real OpenSSH client in tmux, on the built
 // binary: the operator console's panes sit together (rows nobody uses are below the last pane, not
-// a gap under the services that moved with Tab).
+// a gap under the services that moved with Tab), and the viewer's wall screen has the backups line
+// the local wall screen (`watch`) has, from the server's hosts store (a folder over its RPO).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
@@ -61,5 +62,18 @@ describe('serve --ssh screens at 80 × 24', () => {
     for (const name of ['caddy', 'db-proxy', 'doai-orchestrator', 'node-001', 'node-003', 'demo-db', 'demo-vm']) expect(s).toContain(name);
     expect(s).toMatch(/All services healthy/);
     expect(s).toMatch(/\? help/);
+  }, 60_000);
+
+  it('the viewer\'s wall screen has the backups line, from the server\'s hosts', async () => {
+    const t = term(rig.ssh('vic', { tty: true }));
+    // The demo host's shell reads the folder as missing or (it has no `if`) unreadable: either way
+    // not within its RPO, and the wall says so as `watch` does.
+    const s = await t.waitFor(/⚠ backup over RPO: caddy: (no backup folder \(RPO 24 h\)|cannot read \()/, 45_000);
+    expect(s).toMatch(/WATCH — read-only wall screen/);
+    // The line sits with the other fleet facts, above the runs.
+    const lines = s.split('\n');
+    const at = lines.findIndex((l) => l.includes('backup over RPO'));
+    expect(lines.findIndex((l) => l.includes('No recovery in progress'))).toBeGreaterThan(at);
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(80);
   }, 60_000);
 });
