@@ -14,6 +14,7 @@ import { UserError } from '../cli/exit';
 import { interruptReason } from '../cli/interrupt-reason';
 import { acquireServerLock, ServerRunningError } from './server-lock';
 import { prepareChallengeDir } from './identity';
+import { startProofSweeper } from './proof-sweep';
 import { Connections, DEFAULT_STALL_MS } from './connections';
 import { stderrLog, type ServerLog } from './log';
 import { THIS_BUILD, describeVersion } from '../protocol/version';
@@ -83,11 +84,14 @@ export async function runServe(loaded: LoadedConfig, opts: ServeOptions): Promis
   }
   let core: ServerCore | undefined;
   let state: StateBackend | undefined;
+  let proofs: ReturnType<typeof startProofSweeper> | undefined;
   try {
     state = await openStateBackend(loaded, log);
     await clearStaleSocket(socket);
     const challengeDir = challengeDirFor(socket);
     prepareChallengeDir(challengeDir, uid);
+    // Proof files of consoles killed mid-handshake: swept now (nothing listens yet) and every minute.
+    proofs = startProofSweeper(challengeDir, log);
     let live!: LiveRunsSource;
     let wallRuns!: WallRunsStore;
     let shared: ReturnType<NonNullable<StateBackend['shareRuns']>> | undefined;
@@ -163,6 +167,7 @@ export async function runServe(loaded: LoadedConfig, opts: ServeOptions): Promis
     log('info', 'stopped');
     return 0;
   } finally {
+    proofs?.stop();
     core?.ctx.close();
     await state?.close();
     lock.release();
