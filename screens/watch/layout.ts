@@ -13,6 +13,8 @@ export interface WatchLayoutInput {
   backups?: boolean;
   /** An incident is open: its title and its clocks. */
   incident?: boolean;
+  /** Rows the incident's title wants at this width (it wraps rather than being cut); 1 when absent. */
+  incidentHead?: number;
 }
 
 export interface WatchLayout {
@@ -23,7 +25,7 @@ export interface WatchLayout {
   nodesLine: boolean;
   alertsLine: boolean;
   backupsLine: boolean;
-  /** 2 = title and clocks, 1 = clocks only, 0 = none. */
+  /** 1 + title rows = title (wrapped) and clocks, 1 = clocks only, 0 = none. */
   incidentRows: number;
   /** Run in progress: steps shown and output lines shown; null when none runs. */
   live: { stepRows: number; logRows: number } | null;
@@ -46,7 +48,7 @@ export function watchLayout(input: WatchLayoutInput): WatchLayout {
   const nodesLine = input.nodes && take(1) === 1;
   const alertsLine = input.alerts && take(1) === 1;
   const backupsLine = input.backups === true && take(1) === 1;
-  const incidentRows = input.incident ? take(height >= 20 ? 2 : 1) : 0;
+  const incidentRows = input.incident ? take(height >= 20 ? 1 + Math.max(1, input.incidentHead ?? 1) : 1) : 0;
   let live: WatchLayout['live'] = null;
   if (liveSteps !== null) {
     take(1); // "L2 in progress by …"

@@ -24,6 +24,7 @@ import { sourceWarning } from '../dashboard/nodes-pane';
 import { STEP_ICONS, runStateLabel, stepDuration } from '../run/run-screen';
 import { watchLayout } from './layout';
 import { BackupsLine, backupsLineText } from './backups-line';
+import { incidentBadgeWidth, incidentHeadLines } from './incident-head';
 
 export interface LiveRunsView extends Store<LiveRunsSnapshot> {
   getOutput(runId: string, max: number): OutputLine[];
@@ -119,6 +120,7 @@ export function WatchApp(props: WatchAppProps) {
     alerts: alerts !== undefined,
     backups: backupsLineText(backupsView, lang) !== undefined,
     incident: incident?.incident !== undefined,
+    incidentHead: incident?.incident ? incidentHeadLines(incident, width, lang).length : 0,
   });
   const overall = overallStatus(fleet.services);
 
@@ -293,19 +295,20 @@ function AlertsLine({ alerts, byServer, lang, width }: { alerts: AlertsSnapshot;
 
 const SEVERITY_BG: Record<string, string> = { P0: 'red', P1: 'yellow', P2: 'cyan', P3: 'gray' };
 
-/** The open incident: severity and title, then its clocks against their targets (colour turns as each nears). */
+/** The open incident: severity and what/since (wrapped, screens/watch/incident-head.ts), then its clocks against their targets (colour turns as each nears). */
 function IncidentLines({ snap, rtoMin, rows, now, lang, width }: { snap: OpenIncidentSnapshot; rtoMin: number; rows: number; now: Date; lang: Lang; width: number }) {
   const i = snap.incident!;
   const c = incidentClocks(i, rtoMin, now);
-  const head = t(lang, 'watch.incident', { title: i.title, target: i.target ?? '—', level: i.level ?? '—', at: hhmm(i.openedAt) }) + (snap.more > 0 ? ` · ${t(lang, 'watch.incident.more', { n: snap.more })}` : '');
+  const head = incidentHeadLines(snap, width, lang, rows - 1);
+  const indent = ' '.repeat(incidentBadgeWidth(i.severity));
   return (
     <Box flexDirection="column" width={width} flexShrink={0}>
-      {rows >= 2 ? (
-        <Text wrap="truncate">
-          <Text bold color="black" backgroundColor={SEVERITY_BG[i.severity]}>{` ${i.severity} `}</Text>
-          <Text bold>{` ${truncate(head, Math.max(0, width - i.severity.length - 3))}`}</Text>
+      {head.map((line, n) => (
+        <Text key={n} wrap="truncate">
+          {n === 0 ? <Text bold color="black" backgroundColor={SEVERITY_BG[i.severity]}>{` ${i.severity} `}</Text> : null}
+          <Text bold>{`${n === 0 ? ' ' : indent}${line}`}</Text>
         </Text>
-      ) : null}
+      ))}
       <Text wrap="truncate">
         {rows < 2 ? <Text bold color="black" backgroundColor={SEVERITY_BG[i.severity]}>{` ${i.severity} `}</Text> : null}
         {rows < 2 ? ' ' : ''}

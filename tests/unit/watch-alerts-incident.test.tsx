@@ -148,7 +148,8 @@ describe('open incident from incidents/*.json', () => {
     const now = new Date(T0.getTime() + 10 * 60_000);
     const r = render(<WatchApp fleet={fleet} live={live} alerts={alerts} incident={reader} rtoMin={30} frames={frames} lang="en" configPath="/x/console.yaml" clock={{ now: () => now }} width={100} height={30} onExit={() => {}} />);
     const frame = await waitForFrame(r.lastFrame, (f) => f.includes('Incident open'));
-    expect(frame).toMatch(/P1 +Incident open: .* — doai-orchestrator L2, since \d\d:\d\d/);
+    // The title names the target already ("<target>: <runbook>"): only the level is added.
+    expect(frame).toMatch(/P1 +Incident open: doai-orchestrator: l2-service-reset — L2, since \d\d:\d\d/);
     expect(frame).toContain('elapsed 10m');
     expect(frame).toMatch(/resolve ≤\S+: 10m/);
     expect(frame).toMatch(/RTO 30m: 10m/);
