@@ -19,6 +19,7 @@ import { appendEntry, instancePath, listInstanceFiles, readEntries, type Checkli
 import { replayItems } from './model';
 import type { ChecklistDefinition, ChecklistItemDef, ChecklistSectionDef } from './schema';
 import { ActingOperator } from '../core/acting-operator';
+import { SingleFlight } from '../core/single-flight';
 
 export interface ChecklistEvent {
   type: 'opened' | 'signed' | 'note' | 'undone';
@@ -208,7 +209,22 @@ export class ChecklistStore extends BatchedStore<ChecklistsSnapshot> implements 
 
   /** The shared log's number of the last entry read. */
   private sharedSeq = 0;
-  private reading?: { again: boolean };
+  /**
+   * The asynchronous read of the shared log: one at a time; asked again meanwhile, once more when
+   * it ends (while the store is started).
+   */
+  private readonly reading = new SingleFlight(
+    () => {
+      const shared = this.opts.shared!;
+      return shared.readSinceAsync!(this.sharedSeq).then(
+        (rows) => {
+          if (this.takeShared(shared, rows)) this.rebuild();
+        },
+        (err: unknown) => this.problem((err as Error).message),
+      );
+    },
+    { mayFollow: () => this.stops.length > 0 },
+  );
 
   /**
    * The periodic and notified re-read: without blocking when the shared log can be read
@@ -216,25 +232,11 @@ export class ChecklistStore extends BatchedStore<ChecklistsSnapshot> implements 
    * timeout). Entries already taken in by a synchronous read meanwhile are skipped by their number.
    */
   private refreshInBackground(): void {
-    const shared = this.opts.shared;
-    if (!shared?.readSinceAsync) {
+    if (!this.opts.shared?.readSinceAsync) {
       if (this.refresh()) this.rebuild();
       return;
     }
-    if (this.reading) {
-      this.reading.again = true;
-      return;
-    }
-    const reading: { again: boolean } = (this.reading = { again: false });
-    void shared.readSinceAsync(this.sharedSeq).then(
-      (rows) => {
-        if (this.takeShared(shared, rows)) this.rebuild();
-      },
-      (err: unknown) => this.problem((err as Error).message),
-    ).finally(() => {
-      this.reading = undefined;
-      if (reading.again && this.stops.length) this.refreshInBackground();
-    });
+    void this.reading.request();
   }
 
   private refreshShared(shared: ChecklistShare): boolean {

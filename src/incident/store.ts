@@ -30,6 +30,7 @@ import { writeReport } from './report';
 import { isSeverity, SEVERITIES, severityForLevel } from './targets';
 import type { ChecklistEvent } from '../checklist/store';
 import { ActingOperator } from '../core/acting-operator';
+import { SingleFlight } from '../core/single-flight';
 
 export interface IncidentStoreOptions {
   /** <stateDir>/incidents: one JSON per incident. */
@@ -146,7 +147,27 @@ export class IncidentStore extends BatchedStore<IncidentsSnapshot> implements In
 
   /** Counts saves and synchronous reads: a background read asked before one of them is not applied. */
   private edits = 0;
-  private reading?: { again: boolean };
+  /**
+   * The asynchronous read of the records: one at a time; asked again meanwhile, once more when it
+   * ends (unless stopped). A read started before a save or a synchronous read here ended is
+   * dropped, not applied (it may predate that change), and read again.
+   */
+  private readonly reading = new SingleFlight(
+    (again) => {
+      const asOf = this.edits;
+      return this.records.readAllAsync!().then(
+        (read) => {
+          if (asOf === this.edits) this.apply(read);
+          else again();
+        },
+        (err: unknown) => {
+          const p = (err as Error).message;
+          if (!this.problems.includes(p)) this.problems.push(p);
+        },
+      );
+    },
+    { mayFollow: () => !this.stopped },
+  );
 
   /**
    * The periodic and notified re-read: without blocking when the records can be read asynchronously
@@ -155,25 +176,7 @@ export class IncidentStore extends BatchedStore<IncidentsSnapshot> implements In
    */
   private reloadInBackground(): void {
     if (!this.records.readAllAsync) return this.reload();
-    if (this.reading) {
-      this.reading.again = true;
-      return;
-    }
-    const reading: { again: boolean } = (this.reading = { again: false });
-    const asOf = this.edits;
-    void this.records.readAllAsync().then(
-      (read) => {
-        if (asOf === this.edits) this.apply(read);
-        else reading.again = true;
-      },
-      (err: unknown) => {
-        const p = (err as Error).message;
-        if (!this.problems.includes(p)) this.problems.push(p);
-      },
-    ).finally(() => {
-      this.reading = undefined;
-      if (reading.again && !this.stopped) this.reloadInBackground();
-    });
+    void this.reading.request();
   }
 
   private stopped = false;

@@ -5,6 +5,7 @@
 // box that runs it. Publishing is batched (at most one write per run every 200 ms).
 import type pg from 'pg';
 import { BatchedStore, type Store } from '../core/store';
+import { SingleFlight } from '../core/single-flight';
 import type { OutputLine, RunView, RunsSnapshot, RunsStore } from '../core/views';
 import type { ObservedRuns } from '../watch/merged-runs';
 import type { WallRunsSnapshot } from '../protocol/health';
@@ -37,8 +38,8 @@ export function shareable(run: RunView): RunView {
 export class RunsPublisher {
   private readonly published = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
-  private busy = false;
-  private again = false;
+  /** One write at a time; a change meanwhile (or a failed write) writes once more, on the timer. */
+  private readonly writing = new SingleFlight((again) => this.write(again), { followUp: () => this.schedule() });
   private readonly off: () => void;
 
   constructor(
@@ -60,12 +61,11 @@ export class RunsPublisher {
     this.timer.unref?.();
   }
 
-  async publish(): Promise<void> {
-    if (this.busy) {
-      this.again = true;
-      return;
-    }
-    this.busy = true;
+  publish(): Promise<void> {
+    return this.writing.request();
+  }
+
+  private async write(again: () => void): Promise<void> {
     try {
       const runs = this.engine.getSnapshot().runs;
       // Bounded: only runs the engine still lists are remembered.
@@ -91,13 +91,7 @@ export class RunsPublisher {
     } catch (err) {
       // The database is away: published stays as it was, so the next change (or return) writes again.
       this.onError(err);
-      this.again = true;
-    } finally {
-      this.busy = false;
-      if (this.again) {
-        this.again = false;
-        this.schedule();
-      }
+      again();
     }
   }
 
