@@ -6,4 +6,4 @@ process.env.NODE_ENV = 'production';
 // loads): a console opened from such a shell, or every SSH session of a server started with it,
 // stayed blank. What this program draws is always for a terminal, so neither applies here.
 for (const name of ['CI', 'CONTINUOUS_INTEGRATION']) if (name in process.env) process.env[name] = 'false';
-await import('../dist/cli.js');
+await import('../dist/start.js');

@@ -2,11 +2,12 @@
 // NODE_ENV=production is defined at build time so React never runs its dev-mode bookkeeping.
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { devtoolsStub, prevalidateActions, requireBanner } from './esbuild-shared.mjs';
 import { inkFastPaths } from './ink-fast-paths.mjs';
+import { wrapAsScript } from './script-wrap.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 // `--outdir DIR` builds elsewhere (profiling a private copy while others rebuild dist/).
@@ -102,19 +103,14 @@ function buildId() {
 // Old chunks would pile up (hashed names): start from an empty output directory.
 rmSync(outdir, { recursive: true, force: true });
 
-await build({
-  entryPoints: { cli: join(root, 'src/cli/entry.ts') },
-  outdir,
+// Everything both bundles are built with: the same plugins, the same defined constants.
+const common = () => ({
   absWorkingDir: root,
-  // Split at dynamic imports: a subcommand's modules load only when that command runs.
-  splitting: true,
-  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
   platform: 'node',
   target: 'node20',
   format: 'esm',
   jsx: 'automatic',
-  sourcemap: 'linked',
   // ssh2 loads optional native addons (cpu-features, sshcrypto) with require(); keep it external.
   // pg requires pg-native only when asked for its libpq binding (never here): not bundled.
   external: ['ssh2', 'cpu-features', 'pg-native'],
@@ -123,8 +119,28 @@ await build({
     'process.env.NODE_ENV': '"production"',
     __DOAI_VERSION__: JSON.stringify(pkg.version),
     __DOAI_PREVALIDATED__: JSON.stringify(prevalidated),
-    __DOAI_BUILD_ID__: JSON.stringify(buildId()),
+    __DOAI_BUILD_ID__: JSON.stringify(id),
   },
-  banner: requireBanner,
   logLevel: 'warning',
 });
+const id = buildId();
+
+// The CLI: every command.
+await build({
+  ...common(),
+  entryPoints: { cli: join(root, 'src/cli/entry.ts') },
+  outdir,
+  // Split at dynamic imports: a subcommand's modules load only when that command runs.
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  sourcemap: 'linked',
+  banner: requireBanner,
+});
+
+// The attached console as one classic script, compiled with V8's code cache from its second start
+// on (src/cli/code-cache.ts, scripts/script-wrap.mjs): the same modules as the CLI's attached path.
+const attached = await build({ ...common(), entryPoints: [join(root, 'src/cli/attached-entry.ts')], write: false, outfile: join(outdir, 'console.mjs') });
+writeFileSync(join(outdir, 'console.js'), wrapAsScript(attached.outputFiles[0].text));
+
+// What bin/doai-console.js imports: picks the cached attached console or the CLI.
+await build({ ...common(), entryPoints: { start: join(root, 'src/cli/start.ts') }, outdir, banner: requireBanner });

@@ -73,7 +73,7 @@ export async function attachToServer(flags: CommonFlags & { socket?: string; sta
 export async function runAttached(
   loaded: LoadedConfig,
   server: AttachedServer,
-  opts: { lang: Lang; demo?: { inject(name: string): Promise<void> | void }; notice?: string },
+  opts: { lang: Lang; demo?: { inject(name: string): Promise<void> | void }; notice?: string; onFirstFrame?: () => void },
 ): Promise<number> {
   const { link, health } = server;
   const clock = realClock(loaded.config.demo?.time_scale ?? 1);
@@ -109,6 +109,7 @@ export async function runAttached(
     { stdout: process.stdout, stdin: process.stdin },
   );
   traceStartup('first frame written');
+  opts.onFirstFrame?.();
 
   const guard = installCrashGuard({
     stdout: process.stdout,

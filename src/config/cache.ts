@@ -25,11 +25,16 @@ export interface ConfigCacheOptions {
   buildId?: string;
 }
 
-export function configCacheDir(opts: ConfigCacheOptions = {}): string {
+/** $XDG_CACHE_HOME/doai-console (~/.cache/doai-console): this user's caches, none of them state. */
+export function userCacheDir(opts: ConfigCacheOptions = {}): string {
   const env = opts.env ?? process.env;
   const home = opts.home ?? homedir();
   const base = env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : join(home, '.cache');
-  return join(base, 'doai-console', 'config');
+  return join(base, 'doai-console');
+}
+
+export function configCacheDir(opts: ConfigCacheOptions = {}): string {
+  return join(userCacheDir(opts), 'config');
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -45,7 +50,7 @@ export function cacheFile(absPath: string, opts: ConfigCacheOptions): string {
 }
 
 /** Written by this user and by nobody else: owned by us, not writable by group or others. */
-function ownedAndPrivate(st: Stats): boolean {
+export function ownedAndPrivate(st: Stats): boolean {
   const uid = process.getuid?.();
   return st.isFile() && (uid === undefined || st.uid === uid) && (st.mode & 0o022) === 0;
 }

@@ -6,7 +6,7 @@
 // Static imports load with their module; a dynamic import only when its line runs, so only those
 // on this path are followed (the standalone branch's and main's are not).
 import { describe, expect, it } from 'vitest';
-import { dynamicImportsOnPath, graphOf, moduleGraph } from '../helpers/module-graph';
+import { dynamicImportsOnPath, graphOf, moduleGraph, staticOnly } from '../helpers/module-graph';
 
 const onAttachedPath = dynamicImportsOnPath(
   'dynamic-imports-on-the-attached-path',
@@ -38,6 +38,31 @@ const NOT_ATTACHED = [
   /^src\/notify\//,
   /^src\/demo\//,
 ];
+
+// From its second start on, the attached console is dist/console.js (src/cli/attached-entry.ts as
+// one script, compiled with V8's code cache), which bin/doai-console.js reaches through dist/start.js
+// (src/cli/start.ts). The same rules hold for it.
+const onScriptPath = dynamicImportsOnPath('dynamic-imports-in-the-console-script', { 'src/cli/attached-entry.ts': ['src/cli/interactive-attached.ts'] }, 'external');
+
+describe('the attached console as one script (bin → start → console.js: attached-entry → interactive-attached)', () => {
+  it('loads the attaching client and the screens', async () => {
+    const { inputs } = await graphOf('src/cli/attached-entry.ts', [onScriptPath]);
+    for (const f of ['src/cli/interactive-attached.ts', 'src/attach/client.ts', 'src/config/cache.ts', 'screens/app.tsx']) expect(inputs).toContain(f);
+  });
+
+  it('loads no config validation, prober, engine, SSH, writer or server module, and none of their packages', async () => {
+    const { inputs, externals } = await graphOf('src/cli/attached-entry.ts', [onScriptPath]);
+    expect(inputs.filter((f) => NOT_ATTACHED.some((re) => re.test(f)))).toEqual([]);
+    const packages = externals.filter((i) => i.kind !== 'dynamic-import').map((i) => i.path);
+    expect(packages.filter((p) => /^(zod|yaml|undici|ssh2|pg|prom-client|commander)(\/|$)/.test(p))).toEqual([]);
+  });
+
+  it('the start module only picks: no screens, no Ink, no engine; its one writer is the code cache', async () => {
+    const { inputs, externals } = await graphOf('src/cli/start.ts', [staticOnly]);
+    expect(inputs.filter((f) => f.startsWith('screens/') || NOT_ATTACHED.some((re) => re.test(f)))).toEqual(['src/core/atomic-file.ts']);
+    expect(externals.map((i) => i.path).filter((p) => !p.startsWith('node:'))).toEqual([]);
+  });
+});
 
 describe('the attached console at start (bin → entry → fast start → interactive → interactive-attached)', () => {
   it('loads the attaching client and the screens', async () => {
