@@ -195,7 +195,10 @@ export function ApprovalForm({ run, form, keys, now, lang, width, height }: Appr
   if (!form) tail.push(line('read-only', prompt.message?.[lang] ?? t(lang, 'approval.readOnly'), { dim: true }));
   else if (form.interactive && form.fields.length > 1)
     tail.push(line('keys', t(lang, 'approval.keysHint', { submit: keys.submit ?? 'Enter', cancel: keys.cancel ?? 'Esc' }), { dim: true }));
-  if (prompt.requestId) tail.push(...wrapped('remote', t(lang, 'approval.remote', { id: `${prompt.requestId}${prompt.requestFlags ?? ''}` }), { dim: true }));
+  // Under a proven policy a code phase already says the command (codeRows, 'approval.provenHow'):
+  // saying it again as the "or …" line cost two to four rows of the plan on 80 × 24.
+  const commandShown = prompt.requirement === 'proven' && isCodePhase(phase);
+  if (prompt.requestId && !commandShown) tail.push(...wrapped('remote', t(lang, 'approval.remote', { id: `${prompt.requestId}${prompt.requestFlags ?? ''}` }), { dim: true }));
   else if (prompt.requestError) tail.push(...wrapped('remote', prompt.requestError[lang], { color: 'yellow' }));
 
   // The plan takes the rows that are left; it is what the approver agrees to, so it scrolls when it

@@ -1,7 +1,8 @@
 // The screens of `serve --ssh` at 80 × 24 through the real OpenSSH client in tmux, on the built
 // binary: the operator console's panes sit together (rows nobody uses are below the last pane, not
 // a gap under the services that moved with Tab), and the viewer's wall screen has the backups line
-// the local wall screen (`watch`) has, from the server's hosts store (a folder over its RPO).
+// the local wall screen (`watch`) has, from the server's hosts store (a folder over its RPO). The
+// requester's form for a proven L2 says once how the approver approves.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
@@ -15,7 +16,7 @@ beforeAll(async () => {
   rig = await sshRig([
     { name: 'alice', roles: ['operator'] },
     { name: 'vic', roles: ['viewer'] },
-  ]);
+  ], { approval: { L2: 'proven' } });
   // caddy's backups go to a folder the demo host does not have: "no backup folder", over its RPO.
   const doc = YAML.parse(readFileSync(rig.config, 'utf8')) as { services: { name: string; backups?: unknown }[] };
   doc.services.find((s) => s.name === 'caddy')!.backups = [{ dir: '/var/backups/caddy-nightly', rpo_h: 24 }];
@@ -76,4 +77,25 @@ describe('serve --ssh screens at 80 × 24', () => {
     expect(lines.findIndex((l) => l.includes('No recovery in progress'))).toBeGreaterThan(at);
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(80);
   }, 60_000);
+
+  it('the requester\'s proven L2 form says the approve command once', async () => {
+    const t = term(rig.ssh('alice', { tty: true }));
+    await t.waitFor(/doai-orchestrator\s+UP/, 30_000);
+    // L2 Service Reset fits the orchestrator: select it (the list is sorted, it is third).
+    for (let i = 0; i < 3 && !/› doai-orchestrator/.test(t.screen()); i++) {
+      t.send('Down');
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    await t.waitFor(/› doai-orchestrator/, 10_000);
+    t.send('2');
+    if (/restart anyway/.test(await t.waitFor(/restart anyway with L2 Service Reset\? \(y\/n\)|SERVICE RESET CONFIRMATION/, 30_000))) t.send('y');
+    const form = await t.waitFor(/doai-console approve [0-9a-f]{8}/, 30_000);
+    expect(form).toContain('Approval for L2: PROVEN only');
+    const id = /doai-console approve ([0-9a-f]{8})/.exec(form)![1]!;
+    expect(form.split(`doai-console approve ${id}`)).toHaveLength(2);
+    // and the ways to prove it are still said: another OS user with that command.
+    expect(form).toMatch(/Another person runs, as their own OS user: +doai-console approve [0-9a-f]{8}/);
+    t.send('Escape');
+    if (/cancel/i.test(await t.waitFor(/\(y\/n\)|SERVICE RESET CONFIRMATION/, 10_000))) t.send('y');
+  }, 90_000);
 });

@@ -673,6 +673,25 @@ describe('declared versus proven on the form (R-APR-6)', () => {
     for (const line of after.split('\n')) expect(stringWidth(line)).toBeLessThanOrEqual(80);
   });
 
+  it('a proven form says the approve command once (L2 and L3, en and ko, 80 × 24); a declared one keeps its "or …" line', async () => {
+    const count = (f: string) => f.split('doai-console approve req-7f3a').length - 1;
+    for (const lang of ['en', 'ko'] as const) {
+      const l2 = await startL2({ requirement: 'proven', lang, width: 80, height: 24 });
+      const f2 = await frame(l2);
+      expect(f2).toContain(lang === 'en' ? 'Another person runs, as their own OS user:  doai-console approve req-7f3a' : '다른 사람이 자신의 OS 계정으로 실행:  doai-console approve req-7f3a');
+      expect(count(f2)).toBe(1);
+      cleanup();
+      const l3 = await startL3({ requirement: 'proven', lang, width: 80, height: 24 });
+      expect(count(await frame(l3))).toBe(1);
+      cleanup();
+    }
+    const declared = await startL2({ width: 80, height: 24 });
+    const f = await frame(declared);
+    expect(f).toMatch(/Code [0-9A-F]{6}/);
+    expect(f).toContain('or approve from another session: doai-console approve req-7f3a');
+    expect(count(f)).toBe(1);
+  });
+
   it('L2 declared says so; the demo marks its declared L3', async () => {
     const l2 = await startL2();
     expect(await frame(l2)).toContain('Approval for L2: declared — a typed name, not proven');
