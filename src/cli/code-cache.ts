@@ -7,8 +7,8 @@
 // The cache is this user's, in $XDG_CACHE_HOME/doai-console/code/ (owner-only, as the config
 // cache beside it), named by a SHA-256 of the bytes just read (~1 ms) and by the Node version and
 // CPU: a new build or a new Node is a new file, never code compiled from other text (V8 itself
-// only compares the text's length). V8 also checks its
-// own version and flags and rejects a cache that does not match (the start is then as without one).
+// only compares the text's length). V8 also checks its own version and flags and rejects a cache
+// that does not match (the start is then as without one).
 // The file is read only if this user owns it and nobody else can write it, never through a
 // symlink: compiled code is code. It is written once, a second after the first frame is on the
 // terminal (so it holds what drawing compiled too), atomically, when there was none or V8 rejected
