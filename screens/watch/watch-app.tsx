@@ -7,7 +7,7 @@ import { useCallback, useMemo, useState, useSyncExternalStore } from 'react';
 import type { Clock } from '../../src/core/clock';
 import type { Store } from '../../src/core/store';
 import type { AlertsSnapshot, FleetSnapshot, HostsSnapshot, Lang, NodesSnapshot, OutputLine, RunView, ServerLinkView } from '../../src/core/views';
-import { commandsFor, keyLabel, registryFor, type CommandScreen, type CommandState } from '../../src/commands/registry';
+import { registryFor, type CommandScreen, type CommandState } from '../../src/commands/registry';
 import { t, type MessageKey } from '../../src/i18n/catalog';
 import type { FinishedRun, LiveRunsSnapshot, RunOwner } from '../../src/watch/live-runs';
 import type { OpenIncidentSnapshot } from '../../src/watch/incident-reader';
@@ -16,6 +16,7 @@ import { alertName } from '../../src/core/alert-name';
 import { overallStatus, type Overall, type OverallStatus } from '../../src/watch/status';
 import { CommandsContext, useCommands, type CommandHandlers, type CommandsContextValue } from '../shared/use-commands';
 import { Footer } from '../shared/footer';
+import { HelpScreen } from '../shared/help';
 import { MessageBar, type BarMessage } from '../shared/message-bar';
 import { displayWidth, fit, sanitizeLine, truncate } from '../shared/text';
 import { formatClock, formatDuration } from '../shared/format';
@@ -126,7 +127,8 @@ export function WatchApp(props: WatchAppProps) {
 
   let body;
   if (help) {
-    body = <WatchHelp state={state} lang={lang} width={width} height={bodyHeight} />;
+    // The console's help, from the same registry: descriptions wrap rather than being cut.
+    body = <HelpScreen of="watch" state={state} width={width} height={bodyHeight} />;
   } else {
     body = (
       <Box flexDirection="column" width={width} height={bodyHeight} overflow="hidden">
@@ -408,30 +410,6 @@ function RecentPane({ runs, rows, lang, width }: { runs: FinishedRun[]; rows: nu
           );
         })
       )}
-    </Box>
-  );
-}
-
-function WatchHelp({ state, lang, width, height }: { state: CommandState; lang: Lang; width: number; height: number }) {
-  const rows = (['watch', 'global'] as CommandScreen[]).flatMap((screen) =>
-    commandsFor(registryFor({ readOnly: true }), screen, state)
-      .filter((c) => c.screen === screen)
-      .map((c) => ({ id: c.id, keys: c.keys.map(keyLabel).join(' / '), text: c.description[lang] })),
-  );
-  return (
-    <Box flexDirection="column" width={width} height={height} overflow="hidden">
-      <Text bold inverse wrap="truncate">
-        {fit(` ${t(lang, 'help.title')} — ${t(lang, 'help.screen.watch')}`, width)}
-      </Text>
-      {rows.slice(0, Math.max(0, height - 1)).map((r) => (
-        <Text key={r.id} wrap="truncate">
-          {'  '}
-          <Text color="cyan" bold>
-            {fit(r.keys, 14)}
-          </Text>{' '}
-          {truncate(r.text, Math.max(0, width - 17))}
-        </Text>
-      ))}
     </Box>
   );
 }

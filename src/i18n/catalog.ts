@@ -139,11 +139,13 @@ const en = {
 
   'help.title': 'Keys',
   'help.more': '{above} above · {below} below — ↑↓ PgUp PgDn scroll',
+  'help.moreShort': '{above} above · {below} below',
   'help.screen.dashboard': 'Dashboard',
   'help.screen.run': 'Run',
   'help.screen.approval': 'Approval form',
   'help.screen.global': 'Everywhere',
   'help.dangerous': 'changes the fleet',
+  'help.notNow': 'Not available now',
 
   'reason.readOnly': 'read-only console',
   'reason.starting': 'starting… (runbooks and runs load right after the first screen)',
@@ -481,11 +483,13 @@ const ko: Record<MessageKey, string> = {
 
   'help.title': '키',
   'help.more': '위 {above}개 · 아래 {below}개 — ↑↓ PgUp PgDn 스크롤',
+  'help.moreShort': '위 {above}개 · 아래 {below}개',
   'help.screen.dashboard': '대시보드',
   'help.screen.run': '실행',
   'help.screen.approval': '승인 양식',
   'help.screen.global': '모든 화면',
   'help.dangerous': '시스템 변경',
+  'help.notNow': '지금은 쓸 수 없음',
 
   'reason.readOnly': '읽기 전용 콘솔',
   'reason.starting': '시작하는 중… (런북과 실행 기록은 첫 화면 직후에 준비됩니다)',

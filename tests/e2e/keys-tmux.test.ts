@@ -49,10 +49,10 @@ describe('keys in a real terminal (80 × 24)', () => {
     ] as const) {
       await press(open);
       if (open === '?') {
-        // 80 × 24 does not hold every dashboard key: the help says what is below and PgDn scrolls
-        // (descriptions wrap, so it takes a few pages) to the end.
-        await term.waitFor(/\d+ below — ↑↓ PgUp PgDn scroll/, 10_000);
-        for (let i = 0; i < 10 && !/ 0 below — /.test(term.screen()); i++) {
+        // 80 × 24 does not hold every dashboard key: the help's title bar says what is below and
+        // PgDn scrolls to the end.
+        await term.waitFor(/\d+ above · \d+ below/, 10_000);
+        for (let i = 0; i < 10 && !/ 0 below/.test(term.screen()); i++) {
           const before = term.screen().match(/(\d+) above/)?.[1];
           await press('NPage');
           for (let j = 0; j < 50 && term.screen().match(/(\d+) above/)?.[1] === before; j++) await pause();

@@ -2,7 +2,8 @@
 // binary: the operator console's panes sit together (rows nobody uses are below the last pane, not
 // a gap under the services that moved with Tab), and the viewer's wall screen has the backups line
 // the local wall screen (`watch`) has, from the server's hosts store (a folder over its RPO). The
-// requester's form for a proven L2 says once how the approver approves.
+// requester's form for a proven L2 says once how the approver approves, and the help puts the keys
+// that work now on its first page.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
@@ -78,6 +79,29 @@ describe('serve --ssh screens at 80 × 24', () => {
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(80);
   }, 60_000);
 
+  it('the help: the keys that work now on the first page, the rest a page down, each whole', async () => {
+    const t = term(rig.ssh('alice', { tty: true }));
+    await t.waitFor(/doai-orchestrator\s+UP/, 30_000);
+    t.send('?');
+    // The last usable key drawn too (the frame arrives over SSH in pieces).
+    const first = await t.waitFor(/Keys — Dashboard {3}! changes the fleet +0 above · \d+ below[\s\S]*l +Checklists/, 10_000);
+    for (const key of [/! 1 +L1 Soft Reset/, /! 2 +L2 Service Reset/, /! 3 +L3 Box Reset/, /Tab +Move the focus/, /! m +Maintenance/, /! b +Every runbook/, /l +Checklists/]) expect(first).toMatch(key);
+    expect(first).not.toContain('Not available now');
+    // A page down at a time to the end (the SSH console also has the nodes pane's `u`).
+    const pages = [first];
+    for (let i = 0; i < 5 && !/ above · 0 below/.test(pages.at(-1)!); i++) {
+      const above = / (\d+) above/.exec(pages.at(-1)!)![1];
+      t.send('NPage');
+      pages.push(await t.waitFor(new RegExp(` (?!${above} )\\d+ above · \\d+ below`), 10_000));
+    }
+    expect(pages.length).toBeLessThanOrEqual(3);
+    const rest = pages.slice(1).join('\n');
+    expect(rest).toMatch(/Everywhere[\s\S]*Not available now[\s\S]*! a +Acknowledge the selected firing alert/);
+    for (const l of pages.join('\n').split('\n')) expect(l).not.toMatch(/…$/);
+    t.send('Escape');
+    await t.waitFor(/▸ Services/, 10_000);
+  }, 60_000);
+
   it('the requester\'s proven L2 form says the approve command once', async () => {
     const t = term(rig.ssh('alice', { tty: true }));
     await t.waitFor(/doai-orchestrator\s+UP/, 30_000);
@@ -98,4 +122,5 @@ describe('serve --ssh screens at 80 × 24', () => {
     t.send('Escape');
     if (/cancel/i.test(await t.waitFor(/\(y\/n\)|SERVICE RESET CONFIRMATION/, 10_000))) t.send('y');
   }, 90_000);
+
 });

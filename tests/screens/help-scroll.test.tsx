@@ -1,5 +1,5 @@
 // The `?` screen on a small terminal: every key is reachable. When the dashboard's keys do not fit
-// (80 × 24 with the alert keys; 80 × 18 here without them), the help says how many rows are above and below and scrolls with
+// (80 × 24 with the alert keys; 80 × 18 here without them), the help says how many rows are above and below (in its title bar) and scrolls with
 // ↑↓ / PgUp PgDn / Space, stopping at both ends; on a tall terminal it shows everything at once.
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup } from 'ink-testing-library';
@@ -14,7 +14,8 @@ describe('the help screen scrolls when its keys do not fit', () => {
     const { stdin, lastFrame } = renderApp({ fleet: fleet(), width: 80, height: 18 });
     await delay();
     await press(stdin, 'help');
-    const first = await waitForFrame(lastFrame, (f) => /0 above · \d+ below — ↑↓ PgUp PgDn scroll/.test(f));
+    // At the right of the title bar (the footer names the scroll keys).
+    const first = await waitForFrame(lastFrame, (f) => /^ Keys — Dashboard .* 0 above · \d+ below $/m.test(f));
     expect(first).toContain('Select the service above');
     expect(first).not.toContain('Show every key');
     const below = Number(/0 above · (\d+) below/.exec(first)![1]);

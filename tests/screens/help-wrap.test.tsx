@@ -18,9 +18,10 @@ async function allHelpLines(stdin: { write(s: string): void }, lastFrame: () => 
   const seen: string[] = [];
   for (let i = 0; i < 20; i++) {
     const lines = frame.split('\n');
+    // Between the title bar (which says how many rows are above and below) and the footer.
     const from = lines.findIndex((l) => /^ Keys/.test(l));
-    const to = lines.findIndex((l) => / above · \d+ below/.test(l));
-    seen.push(...lines.slice(from + 1, to));
+    const to = lines.findIndex((l) => /^Esc close/.test(l));
+    seen.push(...lines.slice(from + 1, to).filter((l) => l.trim() !== '' && !/ above · \d+ below/.test(l)));
     if (/ above · 0 below/.test(frame)) break;
     await press(stdin, 'help.pageDown');
     const prev = frame;
@@ -39,8 +40,11 @@ describe('help descriptions wrap at 80 columns', () => {
       expect(l).not.toMatch(/…\s*$/);
     }
     const text = lines.map((l) => l.trim()).join(' ');
-    expect(text).toContain('Start the recommended runbook on its target [changes the fleet]');
-    expect(text).toMatch(/L2 Service Reset on the selected service \(approval needed\) \[changes the fleet\]/);
+    // A command that changes the fleet is marked "!" in front of its keys; the title line says what "!" means.
+    expect(await waitForFrame(lastFrame, (f) => f.includes(' Keys — Dashboard   ! changes the fleet'))).toBeTruthy();
+    expect(text).toMatch(/! r +Start the recommended runbook on its target \(nothing to recommend — all services healthy\)/);
+    expect(text).toMatch(/! 2 +L2 Service Reset on the selected service \(approval needed\)/);
+    expect(text).toMatch(/(^| )d +Dry run of L1/);
     expect(text).toContain('Show every key of this screen');
   });
 
