@@ -12,8 +12,10 @@ import { probeHttp, type HttpProbeResult } from './http-probe';
 import { nextServiceState } from './state-machine';
 import { recommend, type Symptoms } from './recommend';
 import { PollingStore } from './polling-store';
+import { SERVICE_SAMPLES } from '../protocol/fleet-frames';
 
-export const SAMPLE_COUNT = 30;
+/** Latency samples kept per service: the bound every console keeps too (src/protocol/fleet-frames.ts). */
+export const SAMPLE_COUNT = SERVICE_SAMPLES;
 
 export interface FleetStoreOptions {
   config: Config;

@@ -5,8 +5,9 @@ declare const __DOAI_BUILD_ID__: string | undefined;
 
 /** Bumped when a message shape changes incompatibly. 2: console output as per-run deltas. 3: the nodes topic
  *  as deltas (changed nodes only) and the `resync` frame. 4: the fleet topic (services) as deltas.
- *  5: one-round-trip handshake (the console names its own proof and subscribes in `auth`). */
-export const PROTOCOL = 5;
+ *  5: one-round-trip handshake (the console names its own proof and subscribes in `auth`). 6: a changed
+ *  service in a fleet delta carries only what changed: new fields, fields gone, samples appended. */
+export const PROTOCOL = 6;
 
 export interface WireVersion {
   protocol: number;

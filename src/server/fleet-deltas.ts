@@ -1,12 +1,14 @@
 // The fleet topic to one console as deltas (src/protocol/fleet-frames.ts). One FleetDeltas per
-// connection remembers the snapshot it last sent; each new snapshot goes as the services whose
-// entry changed since (a batch of probe results: the services probed), or whole when the
-// connection has nothing yet (attach, re-attach), asked for it again (`resync`), when the list's
-// length or order changed, or when more than half of it changed anyway (a sweep that answered at
-// once: the whole list is no bigger). Frames are cached per (snapshot, base): consoles in step
-// share one frame object, which the socket serialises once for all of them.
+// connection remembers the snapshot it last sent; each new snapshot goes as the recommendation if
+// it changed, and what changed in the entries that changed since (a batch of probe results: the services probed, each with its new
+// fields and the samples appended to its history), or whole when the connection has nothing yet
+// (attach, re-attach, a restarted server), asked for it again (`resync`), or when the list's
+// length or order changed. A sweep that answered at once goes as a delta too: without the
+// histories and the fields that stayed, it is well under the whole list. Frames are cached per
+// (snapshot, base): consoles in step share one frame object, which the socket serialises once for
+// all of them.
 import type { FleetSnapshot, ServiceHealth } from '../core/views';
-import type { FleetDelta, FleetFrame } from '../protocol/fleet-frames';
+import { SERVICE_FIELDS, SERVICE_SAMPLES, type FleetDelta, type FleetFrame, type OptionalServiceField, type ServiceChange, type ServiceField } from '../protocol/fleet-frames';
 import { cachedFrames, SnapshotDeltas } from './snapshot-deltas';
 
 function sameValue(a: unknown, b: unknown): boolean {
@@ -20,13 +22,49 @@ function sameValue(a: unknown, b: unknown): boolean {
   return false;
 }
 
-/** Field by field (a Date by its time, an array by its items): the store makes a new entry per probe result. */
-export function sameService(a: ServiceHealth, b: ServiceHealth): boolean {
-  if (a === b) return true;
-  const ka = Object.keys(a) as (keyof ServiceHealth)[];
-  if (ka.length !== Object.keys(b).length) return false;
-  for (const k of ka) if (!(k in b) || !sameValue(a[k], b[k])) return false;
-  return true;
+/**
+ * The history `now` as `before` plus what was appended: `add` alone when `now` is `before` with
+ * samples appended (bounded to SERVICE_SAMPLES, as the fleet store keeps it), else with `keep`, the
+ * newest held samples `now` starts with (0 when it starts again). Undefined when unchanged.
+ */
+export function historyChange(before: readonly (number | null)[], now: readonly (number | null)[]): Pick<ServiceChange, 'add' | 'keep'> | undefined {
+  if (sameValue(before, now)) return undefined;
+  // The fewest appended samples that explain `now`: one per probe result, so the loop ends at once.
+  for (let added = 1; added <= now.length; added++) {
+    const kept = now.length - added;
+    if (kept > before.length) continue;
+    let fits = true;
+    for (let i = 0; i < kept && fits; i++) fits = sameValue(now[i], before[before.length - kept + i]);
+    if (!fits) continue;
+    const add = now.slice(kept);
+    return kept === Math.min(before.length, SERVICE_SAMPLES - added) ? { add } : { keep: kept, add };
+  }
+  return { keep: 0, add: [] };
+}
+
+/** What changed from `before` to `now` (the same service); undefined when nothing did. */
+export function serviceChange(before: ServiceHealth, now: ServiceHealth): ServiceChange | undefined {
+  if (before === now) return undefined;
+  const set: Partial<Record<ServiceField, unknown>> = {};
+  const unset: OptionalServiceField[] = [];
+  let sets = 0;
+  for (const k of Object.keys(SERVICE_FIELDS) as ServiceField[]) {
+    const has = k in now && now[k] !== undefined;
+    if (has) {
+      if (!(k in before) || !sameValue(before[k], now[k])) {
+        set[k] = now[k];
+        sets++;
+      }
+    } else if (k in before && before[k] !== undefined) unset.push(k as OptionalServiceField);
+  }
+  const history = historyChange(before.samples, now.samples);
+  if (sets === 0 && unset.length === 0 && !history) return undefined;
+  return {
+    name: now.name,
+    ...(sets > 0 ? { set: set as ServiceChange['set'] } : {}),
+    ...(unset.length > 0 ? { unset } : {}),
+    ...history,
+  };
 }
 
 /** The delta from `base` to `snap`, or the snapshot itself when a delta would not do. */
@@ -36,21 +74,21 @@ function diff(snap: FleetSnapshot, base: FleetSnapshot): FleetFrame {
   const now = snap.services;
   const before = base.services;
   if (now.length !== before.length) return snap;
-  const limit = Math.floor(now.length / 2);
   const at: number[] = [];
-  const changed: ServiceHealth[] = [];
+  const changed: ServiceChange[] = [];
   for (let i = 0; i < now.length; i++) {
     const s = now[i]!;
     const old = before[i]!;
     if (s === old) continue;
     if (s.name !== old.name) return snap;
-    if (sameService(s, old)) continue;
+    const change = serviceChange(old, s);
+    if (!change) continue;
     at.push(i);
-    changed.push(s);
-    if (changed.length > limit) return snap;
+    changed.push(change);
   }
-  const { services: _list, ...summary } = snap;
-  const delta: FleetDelta = { ...summary, count: now.length, at, changed };
+  const { services: _list, recommendation, ...summary } = snap;
+  const same = JSON.stringify(recommendation ?? null) === JSON.stringify(base.recommendation ?? null);
+  const delta: FleetDelta = { ...summary, ...(same ? {} : { recommendation: recommendation ?? null }), count: now.length, at, changed };
   return delta;
 }
 

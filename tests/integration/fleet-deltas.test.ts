@@ -4,7 +4,7 @@
 // Sweeps are asked for with the console's refresh intent (`fleet.probe`); the interval is long,
 // so between them nothing changes.
 // An attached console gets the whole list once, then frames of the services probed since, each
-// about as big as its share of the list; from them it puts together exactly the list a console
+// about as big as its share of the list (a changed service: its new fields and the sample appended); from them it puts together exactly the list a console
 // attaching afterwards gets whole: same entries, same order.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RemoteFleetStore } from '../../src/attach/remote-fleet';
@@ -70,15 +70,18 @@ describe('fleet topic as deltas', () => {
       const whole = a.frames[0]!;
       expect(isFleetDelta(whole.data)).toBe(false);
       expect((whole.data as FleetSnapshot).services).toHaveLength(SERVICES);
-      // After the first, every frame is a delta, unless it changed more than half the list (waves
-      // that a loaded machine delivered in one batch): then the whole list is no bigger.
+      // After the first, every frame is a delta (a sweep delivered in one batch too), and a changed
+      // service carries what changed: one sample appended per probe result, never its history.
       const check = new RemoteFleetStore(() => undefined);
       for (const f of a.frames) {
         const before = check.getSnapshot();
-        if (before && !isFleetDelta(f.data)) {
-          const now = (f.data as FleetSnapshot).services;
-          const changed = now.filter((s, i) => JSON.stringify(s) !== JSON.stringify(before.services[i])).length;
-          expect(changed, `a whole frame after the first with ${changed} of ${SERVICES} services changed`).toBeGreaterThan(SERVICES / 2);
+        if (before) {
+          expect(isFleetDelta(f.data), `frame ${f.seq} whole`).toBe(true);
+          for (const c of (f.data as Extract<FleetFrame, { changed: unknown }>).changed) {
+            expect(c).not.toHaveProperty('samples');
+            expect(c.keep).toBeUndefined();
+            expect(c.add?.length ?? 0).toBeLessThanOrEqual(1);
+          }
         }
         check.deliver(f.data, f.seq);
       }

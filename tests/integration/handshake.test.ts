@@ -115,6 +115,6 @@ describe('one-round-trip handshake', () => {
     clients.push(c);
     c.send({ t: 'auth', client: { protocol: 4, version: '0.1.0', build: 'oldbuild' }, nonce, topics: ['server'] });
     const answer = await c.next((f) => f.t === 'refused' || f.t === 'welcome');
-    expect(String(answer.reason)).toMatch(/^server is version 0\.1\.0 \(build \w+, protocol 5\), this console 0\.1\.0 \(build oldbuild, protocol 4\): /);
+    expect(String(answer.reason)).toMatch(/^server is version 0\.1\.0 \(build \w+, protocol 6\), this console 0\.1\.0 \(build oldbuild, protocol 4\): /);
   });
 });

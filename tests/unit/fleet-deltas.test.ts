@@ -1,14 +1,15 @@
 // The fleet topic (services) as deltas: the server side (one FleetDeltas per connection) sends the
-// whole list once, then the entries that changed, each with its index; the console side
-// (RemoteFleetStore) rebuilds the very snapshot the server holds, in its order, and asks for the
-// whole list again (a `resync` frame) when a delta does not follow the frame it holds, or does
-// not fit it, instead of guessing.
+// whole list once, then for the entries that changed only what changed (new fields, fields gone,
+// samples appended to the history), each with its index; the console side (RemoteFleetStore)
+// rebuilds the very snapshot the server holds, in its order, histories included and kept to 30
+// samples, and asks for the whole list again (a `resync` frame) when a delta does not follow the
+// frame it holds, or does not fit it, instead of guessing.
 import { describe, expect, it } from 'vitest';
-import { FleetDeltas, fleetFrame } from '../../src/server/fleet-deltas';
+import { FleetDeltas, fleetFrame, historyChange } from '../../src/server/fleet-deltas';
 import { RemoteFleetStore } from '../../src/attach/remote-fleet';
 import { encodeSnapshotData } from '../../src/server/connections';
 import { decodeFrame } from '../../src/protocol/wire';
-import { isFleetDelta, type FleetDelta, type FleetFrame } from '../../src/protocol/fleet-frames';
+import { isFleetDelta, SERVICE_SAMPLES, type FleetDelta, type FleetFrame, type ServiceChange } from '../../src/protocol/fleet-frames';
 import type { FleetSnapshot, ServiceHealth, ServiceState } from '../../src/core/views';
 import { prng } from '../helpers/prng';
 
@@ -33,10 +34,14 @@ function service(i: number): ServiceHealth {
 
 /** A probe result as the fleet store applies it: a new entry, the sample appended (at most 30). */
 function probed(r: () => number, s: ServiceHealth, at: number): ServiceHealth {
+  return probedWith(r, s, at, (samples, sample) => [...samples, sample].slice(-30));
+}
+
+function probedWith(r: () => number, s: ServiceHealth, at: number, history: (samples: (number | null)[], sample: number | null) => (number | null)[]): ServiceHealth {
   const ok = r() < 0.8;
   const state = ok ? (r() < 0.9 ? 'UP' : 'SLOW') : STATES[Math.floor(r() * STATES.length)]!;
   const latency = Math.floor(r() * 400);
-  const samples = [...s.samples, ok ? latency : null].slice(-30);
+  const samples = history(s.samples, ok ? latency : null);
   const { lastError: _e, httpStatus: _h, latencyMs: _l, ...rest } = s;
   return {
     ...rest,
@@ -70,6 +75,15 @@ function bytes(frame: FleetFrame): number {
   return Buffer.byteLength(encodeSnapshotData(frame));
 }
 
+/** The entry as a delta's change leaves it on the console, checked to carry nothing that stayed. */
+function expectOnlyWhatChanged(change: ServiceChange, held: ServiceHealth, now: ServiceHealth): void {
+  expect(change.name).toBe(now.name);
+  expect(Object.keys(change).filter((k) => !['name', 'set', 'unset', 'add', 'keep'].includes(k))).toEqual([]);
+  for (const [k, v] of Object.entries(change.set ?? {})) expect(v, `${now.name}.${k} sent unchanged`).not.toEqual((held as unknown as Record<string, unknown>)[k]);
+  for (const k of change.unset ?? []) expect(k in now).toBe(false);
+  if (change.add) expect(change.add.length).toBeLessThanOrEqual(now.samples.length);
+}
+
 describe('fleet (services) as deltas', () => {
   it('over 300 frames of random probe results, the console rebuilds exactly the server snapshot, in order; deltas carry only what changed', () => {
     const r = prng(42);
@@ -96,14 +110,143 @@ describe('fleet (services) as deltas', () => {
         expect(sent.changed.length).toBeLessThanOrEqual(touched.size);
         expect(sent.at).toEqual([...sent.at].sort((a, b) => a - b));
         expect(sent.updatedAt).toEqual(snap.updatedAt);
+        const held = client.getSnapshot()!;
+        // The recommendation only when it changed: null when gone, absent when the same.
+        if (!held.recommendation && !snap.recommendation) expect(sent).not.toHaveProperty('recommendation');
+        else if (held.recommendation && snap.recommendation) expect(sent).not.toHaveProperty('recommendation');
+        else expect(sent.recommendation ?? null).toEqual(snap.recommendation ?? null);
+        sent.at.forEach((i, k) => {
+          expectOnlyWhatChanged(sent.changed[k]!, held.services[i]!, snap.services[i]!);
+          // One probe result per service between two frames: one sample appended, never the history.
+          if (sent.changed[k]!.add) expect(sent.changed[k]!).toMatchObject({ add: [snap.services[i]!.samples.at(-1)] });
+          expect(sent.changed[k]!.keep).toBeUndefined();
+        });
+        // A sweep that answered at once is a delta too, and well under the whole list.
+        if (frame % 50 === 0) expect(bytes(sent)).toBeLessThan(bytes(snap) * 0.6);
       }
       client.deliver(sent, frame);
       expect(client.getSnapshot()).toEqual(snap);
       expect(client.getSnapshot()!.services.map((s) => s.name)).toEqual(snap.services.map((s) => s.name));
     }
     expect(asked).toBe(0);
-    expect(deltas).toBeGreaterThan(280);
-    expect(deltas).toBeLessThan(300);
+    expect(deltas).toBe(299);
+  });
+
+  it('histories are rebuilt exactly and kept to 30 samples, over 2,000 frames with resyncs, reconnects, server restarts and histories cut or started again', () => {
+    const r = prng(77);
+    const N = 12;
+    let services = Array.from({ length: N }, (_, i) => service(i));
+    let server = new FleetDeltas();
+    let seq = 0;
+    let asked = 0;
+    const client = new RemoteFleetStore(() => {
+      asked++;
+      server.reset(); // the server sees the `resync` before its next frame
+    });
+    const seen = { whole: 0, appended: 0, keep: 0, restarts: 0, reconnects: 0, resyncs: 0, full: 0, inStep: 0 };
+    let lost = false;
+    for (let frame = 1; frame <= 2000; frame++) {
+      const at = T0 + frame * 1000;
+      const roll = r();
+      const afterLoss = lost;
+      lost = false;
+      if (!afterLoss && roll < 0.01) {
+        // The server restarted: histories start again, a new connection (the console re-attaches).
+        seen.restarts++;
+        services = services.map((_, i) => service(i));
+        server = new FleetDeltas();
+        seq = 0;
+      } else if (!afterLoss && roll < 0.02) {
+        seen.reconnects++; // the same server, a new connection
+        server = new FleetDeltas();
+        seq = 0;
+      }
+      services = services.map((s) => {
+        const p = r();
+        if (p < 0.5) return s;
+        if (p < 0.8) return probed(r, s, at);
+        if (p < 0.98) return probed(r, probed(r, s, at - 500), at); // two probe results between frames
+        if (p < 0.99) return probedWith(r, s, at, () => []); // history started again (nothing kept)
+        // A history cut otherwise: its newest few kept, one appended.
+        return probedWith(r, s, at, (h, x) => [...h.slice(h.length - Math.floor(r() * (h.length + 1))), x].slice(-30));
+      });
+      const snap = snapshot(services, at, r() < 0.2);
+      const sent = wire(server.frame(snap));
+      seq++;
+      // Now and then a delta is lost on the way (a whole frame is what ends the loss, and the socket
+      // loses nothing): the next delta does not follow, the console asks for the whole list again.
+      if (!afterLoss && roll >= 0.02 && roll < 0.03 && isFleetDelta(sent)) {
+        seen.resyncs++;
+        lost = true;
+      }
+      if (isFleetDelta(sent)) {
+        for (const c of sent.changed) {
+          if (c.keep !== undefined) seen.keep++;
+          else if (c.add) seen.appended++;
+        }
+      } else seen.whole++;
+      if (lost) continue;
+      client.deliver(sent, seq);
+      const held = client.getSnapshot()!;
+      for (const s of held.services) expect(s.samples.length).toBeLessThanOrEqual(SERVICE_SAMPLES);
+      if (held.updatedAt?.getTime() === snap.updatedAt?.getTime()) {
+        seen.inStep++;
+        expect(held).toEqual(snap);
+        if (services.some((s) => s.samples.length === SERVICE_SAMPLES)) seen.full++;
+      }
+    }
+    // Each lost frame put the console out of step for two frames (the lost one, the delta after it
+    // that did not follow); it asked for the whole list once each time and is in step at the end.
+    expect(client.getSnapshot()!.services).toEqual(services);
+    expect(asked).toBe(seen.resyncs);
+    expect(client.resyncs).toBe(seen.resyncs);
+    expect(seen.inStep).toBe(2000 - 2 * seen.resyncs);
+    expect(seen.restarts).toBeGreaterThan(5);
+    expect(seen.reconnects).toBeGreaterThan(5);
+    expect(seen.resyncs).toBeGreaterThan(5);
+    expect(seen.whole).toBe(1 + seen.restarts + seen.reconnects + seen.resyncs);
+    expect(seen.appended).toBeGreaterThan(1000);
+    expect(seen.keep).toBeGreaterThan(100);
+    expect(seen.full).toBeGreaterThan(500); // frames with some history at its bound, appended to
+    expect(seen.full).toBeGreaterThan(0);
+  });
+
+  it('a probe result for a service with a full history costs its new sample and fields, not the history', () => {
+    const r = prng(11);
+    let services = Array.from({ length: 50 }, (_, i) => service(i));
+    for (let round = 0; round < 40; round++) services = services.map((s) => probed(r, s, T0 + round * 10_000));
+    expect(services.every((s) => s.samples.length === 30)).toBe(true);
+    const base = snapshot(services, T0 + 400_000, false);
+    const one = services[7]!;
+    const after = { ...one, samples: [...one.samples.slice(1), 123], latencyMs: 123, httpStatus: 200, lastProbeAt: new Date(T0 + 401_000) };
+    const next = snapshot(services.map((s, i) => (i === 7 ? after : s)), T0 + 401_000, false);
+    const frame = wire(fleetFrame(next, base)) as FleetDelta;
+    expect(frame.at).toEqual([7]);
+    const change = frame.changed[0]!;
+    expect(change.add).toEqual([123]);
+    expect(change.keep).toBeUndefined();
+    expect(change).not.toHaveProperty('samples');
+    expect(Object.keys(change.set ?? {}).sort()).toEqual(['lastProbeAt', ...(one.latencyMs === 123 ? [] : ['latencyMs']), ...(one.httpStatus === 200 ? [] : ['httpStatus'])].sort());
+    // The history of the entry alone is longer than the whole change.
+    const changeBytes = Buffer.byteLength(encodeSnapshotData(change));
+    expect(changeBytes, JSON.stringify(change)).toBeLessThan(Buffer.byteLength(JSON.stringify(one.samples)));
+    const client = new RemoteFleetStore(() => undefined);
+    client.deliver(wire(base), 1);
+    client.deliver(frame, 2);
+    expect(client.getSnapshot()).toEqual(next);
+  });
+
+  it('the history change: appended samples alone, else what is kept of the held history', () => {
+    const full = Array.from({ length: 30 }, (_, i) => i);
+    expect(historyChange([1, 2], [1, 2])).toBeUndefined();
+    expect(historyChange([], [5])).toEqual({ add: [5] });
+    expect(historyChange([1, 2], [1, 2, null])).toEqual({ add: [null] });
+    expect(historyChange(full, [...full.slice(1), 99])).toEqual({ add: [99] });
+    expect(historyChange(full, [...full.slice(2), 98, 99])).toEqual({ add: [98, 99] });
+    expect(historyChange([1, 2, 3], [])).toEqual({ keep: 0, add: [] });
+    expect(historyChange([1, 2, 3], [7])).toEqual({ keep: 0, add: [7] });
+    expect(historyChange([1, 2, 3], [3, 7])).toEqual({ keep: 1, add: [7] });
+    expect(historyChange(full, [...full.slice(10), 99])).toEqual({ keep: 20, add: [99] });
   });
 
   it('with 1,000 services, a delta of a few probe results is a small fraction of the whole list', () => {
@@ -191,10 +334,18 @@ describe('fleet (services) as deltas', () => {
 
     // In order, but not for this list: another length, or another service at the index.
     const held = client.getSnapshot();
+    const c6 = (f6 as FleetDelta).changed[0]!;
     const misfits: FleetDelta[] = [
       { ...(f6 as FleetDelta), count: 31 },
       { ...(f6 as FleetDelta), at: [10] },
       { ...(f6 as FleetDelta), at: [30] },
+      // A change that does not fit the entry held: more history kept than held, a field it does not
+      // know, a field that may not go, another service's name.
+      { ...(f6 as FleetDelta), changed: [{ ...c6, keep: held!.services[9]!.samples.length + 1, add: [1] }] },
+      { ...(f6 as FleetDelta), changed: [{ ...c6, set: { ...c6.set, color: 'red' } as ServiceChange['set'] }] },
+      { ...(f6 as FleetDelta), changed: [{ ...c6, set: JSON.parse('{"__proto__":{"state":"UP"}}') as ServiceChange['set'] }] },
+      { ...(f6 as FleetDelta), changed: [{ ...c6, unset: ['state'] as unknown as ServiceChange['unset'] }] },
+      { ...(f6 as FleetDelta), changed: [{ ...c6, name: 'svc-0010' }] },
     ];
     let seq = 6;
     for (const bad of misfits) {
