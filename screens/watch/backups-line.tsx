@@ -2,11 +2,11 @@
 // RPO, missing, or unreadable is flagged, from the same fact `check` and the hosts pane use. When
 // the wall reads no host (standalone: it never opens SSH) and backups are configured, it says so
 // rather than staying silent.
-import { Text } from 'ink';
+import { Box, Text } from 'ink';
 import type { HostsSnapshot, Lang } from '../../src/core/views';
 import { ageText } from '../../src/core/backup-age';
 import type { BackupFreshness } from '../../src/health/backup-freshness';
-import { truncate } from '../shared/text';
+import { displayWidth, truncate, wrapLines } from '../shared/text';
 
 export type BackupsView = { kind: 'read'; hosts: HostsSnapshot } | { kind: 'not-read' } | { kind: 'none' };
 
@@ -27,13 +27,31 @@ export function backupsLineText(view: BackupsView, lang: Lang): { text: string; 
   return { tone: 'red', text: `${lang === 'ko' ? '⚠ 백업 RPO 초과' : '⚠ backup over RPO'}: ${first}${more}` };
 }
 
-export function BackupsLine({ view, lang, width }: { view: BackupsView; lang: Lang; width: number }) {
+/** Rows the line takes at most: on 80 columns a folder's path does not fit beside what is wrong. */
+export const BACKUPS_MAX_ROWS = 2;
+
+/**
+ * The line as rows at `width`: wrapped (later rows indented two columns) rather than cut, so the
+ * folder at its end stays on an 80-column wall; only past `max` rows is its end shortened.
+ */
+export function backupsLineRows(view: BackupsView, lang: Lang, width: number, max = BACKUPS_MAX_ROWS): string[] {
+  const line = backupsLineText(view, lang);
+  if (!line || max <= 0) return [];
+  if (displayWidth(line.text) <= width || max === 1) return [truncate(line.text, width)];
+  return wrapLines(line.text, Math.max(1, width - 2), max).map((r, i) => (i === 0 ? r : `  ${r}`));
+}
+
+export function BackupsLine({ view, lang, width, rows = 1 }: { view: BackupsView; lang: Lang; width: number; rows?: number }) {
   const line = backupsLineText(view, lang);
   if (!line) return null;
   return (
-    <Text wrap="truncate" color={line.tone === 'red' ? 'red' : undefined} dimColor={line.tone === 'dim'} bold={line.tone === 'red'}>
-      {truncate(line.text, width)}
-    </Text>
+    <Box flexDirection="column" width={width} flexShrink={0}>
+      {backupsLineRows(view, lang, width, rows).map((r, i) => (
+        <Text key={i} wrap="truncate" color={line.tone === 'red' ? 'red' : undefined} dimColor={line.tone === 'dim'} bold={line.tone === 'red'}>
+          {r}
+        </Text>
+      ))}
+    </Box>
   );
 }
 

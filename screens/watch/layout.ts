@@ -11,6 +11,8 @@ export interface WatchLayoutInput {
   alerts: boolean;
   /** A backup line to show (a folder over its RPO, or backups not read here). */
   backups?: boolean;
+  /** Rows the backup line wants at this width (it wraps rather than being cut); 1 when absent. */
+  backupsRows?: number;
   /** An incident is open: its title and its clocks. */
   incident?: boolean;
   /** Rows the incident's title wants at this width (it wraps rather than being cut); 1 when absent. */
@@ -25,6 +27,8 @@ export interface WatchLayout {
   nodesLine: boolean;
   alertsLine: boolean;
   backupsLine: boolean;
+  /** Rows the backup line gets (0 with no line). */
+  backupsRows: number;
   /** 1 + title rows = title (wrapped) and clocks, 1 = clocks only, 0 = none. */
   incidentRows: number;
   /** Run in progress: steps shown and output lines shown; null when none runs. */
@@ -47,7 +51,8 @@ export function watchLayout(input: WatchLayoutInput): WatchLayout {
   let serviceRows = svcHeader ? take(Math.max(1, Math.min(services, 2))) : 0;
   const nodesLine = input.nodes && take(1) === 1;
   const alertsLine = input.alerts && take(1) === 1;
-  const backupsLine = input.backups === true && take(1) === 1;
+  const backupsRows = input.backups === true ? take(Math.max(1, input.backupsRows ?? 1)) : 0;
+  const backupsLine = backupsRows > 0;
   const incidentRows = input.incident ? take(height >= 20 ? 1 + Math.max(1, input.incidentHead ?? 1) : 1) : 0;
   let live: WatchLayout['live'] = null;
   if (liveSteps !== null) {
@@ -70,5 +75,5 @@ export function watchLayout(input: WatchLayoutInput): WatchLayout {
     live.logRows += take(Math.max(0, room - forRecent));
   } else serviceRows += take(Math.max(0, services - serviceRows));
   recentRows += take(Math.max(0, recent - recentRows));
-  return { banner, serviceRows, nodesLine, alertsLine, backupsLine, incidentRows, live, recentRows };
+  return { banner, serviceRows, nodesLine, alertsLine, backupsLine, backupsRows, incidentRows, live, recentRows };
 }

@@ -24,7 +24,7 @@ import { ServicesPane, sortWorstFirst } from '../dashboard/services-pane';
 import { sourceWarning } from '../dashboard/nodes-pane';
 import { STEP_ICONS, runStateLabel, stepDuration } from '../run/run-screen';
 import { watchLayout } from './layout';
-import { BackupsLine, backupsLineText } from './backups-line';
+import { BackupsLine, backupsLineRows, backupsLineText } from './backups-line';
 import { incidentBadgeWidth, incidentHeadLines } from './incident-head';
 
 export interface LiveRunsView extends Store<LiveRunsSnapshot> {
@@ -120,6 +120,7 @@ export function WatchApp(props: WatchAppProps) {
     nodes: nodes !== undefined,
     alerts: alerts !== undefined,
     backups: backupsLineText(backupsView, lang) !== undefined,
+    backupsRows: backupsLineRows(backupsView, lang, width).length,
     incident: incident?.incident !== undefined,
     incidentHead: incident?.incident ? incidentHeadLines(incident, width, lang).length : 0,
   });
@@ -138,7 +139,7 @@ export function WatchApp(props: WatchAppProps) {
         ) : null}
         {layout.nodesLine && nodes ? <NodesLine nodes={nodes} now={now} lang={lang} width={width} /> : null}
         {layout.alertsLine && alerts ? <AlertsLine alerts={alerts} byServer={link.state !== 'standalone'} lang={lang} width={width} /> : null}
-        {layout.backupsLine ? <BackupsLine view={backupsView} lang={lang} width={width} /> : null}
+        {layout.backupsLine ? <BackupsLine view={backupsView} lang={lang} width={width} rows={layout.backupsRows} /> : null}
         {layout.incidentRows > 0 && incident?.incident ? (
           <IncidentLines snap={incident} rtoMin={props.rtoMin ?? 30} rows={layout.incidentRows} now={now} lang={lang} width={width} />
         ) : null}
