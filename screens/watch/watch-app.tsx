@@ -167,8 +167,10 @@ export function WatchApp(props: WatchAppProps) {
             <Text bold>{t(lang, 'app.name')}</Text>
             {' · '}
             <Text bold inverse>{` ${t(lang, 'watch.title')} `}</Text>
+            {/* The time before what may be cut at the end: on 80 columns the config's name went first, then the clock. */}
+            {` · ${hhmm(now)}`}
             <LinkLabel link={link} lang={lang} />
-            {truncate(` · ${configPath.split('/').pop() ?? ''} · ${hhmm(now)}${fleet.timeScale > 1 ? ` · ${t(lang, 'header.demo', { scale: fleet.timeScale })}` : ''}`, Math.max(0, width - 40))}
+            {`${fleet.timeScale > 1 ? ` · ${t(lang, 'header.demo', { scale: fleet.timeScale })}` : ''} · ${configPath.split('/').pop() ?? ''}`}
           </Text>
         </Box>
         <Box height={bodyHeight} width={width} overflow="hidden" flexDirection="column">
