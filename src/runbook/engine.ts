@@ -420,6 +420,8 @@ class Engine implements RunEngine {
     let escalateTo: string | undefined;
     let trust: TrustFailure | undefined;
     let approvalRefused = false;
+    /** The run ended at its approval (refused, timed out, failed, cancelled while asked). */
+    let notApproved = false;
     let approvalAudited = false;
     /** The `FAILED - …, nothing ran` line is the run's closing line: the recorder adds none. */
     let nothingRanWritten = false;
@@ -444,6 +446,7 @@ class Engine implements RunEngine {
       const approval = run.dryRun || run.gate > 0 ? { ok: true as const } : await this.approval(run, emit);
       if (!approval.ok) {
         approvalRefused = true;
+        notApproved = true;
         approvalAudited = approval.audited === true;
         outcome = approval.outcome;
         message = approval.message;
@@ -455,6 +458,7 @@ class Engine implements RunEngine {
             const gated = await this.approval(run, emit);
             if (!gated.ok) {
               approvalRefused = true;
+              notApproved = true;
               approvalAudited = gated.audited === true;
               outcome = gated.outcome;
               message = gated.message;
@@ -539,6 +543,11 @@ class Engine implements RunEngine {
     for (; index < run.steps.length; index++) {
       emit({ type: 'step.finished', stepId: run.steps[index].id, outcome: 'skipped' });
     }
+    // What the steps before the gate left, as the gate step says it (when_not_approved): said in
+    // the message however the approval ended, and in the FAILED line written here.
+    const gateStep = run.steps[run.gate];
+    const left = notApproved && !run.dryRun && gateStep?.approval_gate && gateStep.when_not_approved ? renderText(gateStep.when_not_approved.en, run.scope) : undefined;
+    const andLeft = left ? `; ${left}` : '';
     if (outcome === 'success') {
       message = run.dryRun
         ? 'dry run: nothing ran'
@@ -548,8 +557,8 @@ class Engine implements RunEngine {
       // first step): the log says what failed and that nothing ran, not the runbook's failure
       // line, and there is no recovery that failed, so nothing to escalate to.
       const reason = message ?? 'no step started';
-      message = `${reason} — nothing ran`;
-      emit({ type: 'audit', message: `FAILED - ${reason}, nothing ran` });
+      message = `${reason} — nothing ran${andLeft}`;
+      emit({ type: 'audit', message: `FAILED - ${reason}, nothing ran${andLeft}` });
       nothingRanWritten = true;
     } else if (outcome === 'failed' && ranPastGate === 0 && !failedAt && !trust && !approvalAudited) {
       // Only the checks before an approval_gate ran, and then the approval itself failed (its hook
@@ -558,8 +567,8 @@ class Engine implements RunEngine {
       const reason = message ?? 'internal error';
       const at = run.steps[run.gate];
       const where = at ? `nothing ran from step ${run.gate + 1} (${at.id}) on` : 'nothing more ran';
-      message = `${reason} — ${where}`;
-      emit({ type: 'audit', message: `FAILED - ${reason}, ${where}` });
+      message = `${reason} — ${where}${andLeft}`;
+      emit({ type: 'audit', message: `FAILED - ${reason}, ${where}${andLeft}` });
       nothingRanWritten = true;
     } else if (outcome === 'failed' && trust) {
       // Every level reaches the host the same way: escalating cannot get past a refused key.
@@ -570,6 +579,10 @@ class Engine implements RunEngine {
       // Only what the steps that ran established (issue 12 item 5); the log names the step and why.
       message = failureMessage(runbook, run.steps, stepOutcomes, failedAt, message, run.scope);
       if (failedAt && !run.stop) emit({ type: 'audit', message: stepFailedAuditLine(failedAt) });
+    } else if (left) {
+      // Refused, timed out or cancelled at the approval (the approval flow and the closing line say
+      // so), or interrupted while it was asked (the INTERRUPTED line carries the message).
+      message = message ? `${message}${andLeft}` : left;
     }
     emit({ type: 'run.finished', outcome, message, escalateTo, ...(trust && outcome === 'failed' ? { trust } : {}), ...((approvalAudited || nothingRanWritten) && !run.stop ? { auditWritten: true } : {}) });
     this.finish(run, outcome);

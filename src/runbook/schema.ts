@@ -47,6 +47,12 @@ const stepBase = {
    */
   when_later_failed: localized.optional(),
   /**
+   * On the approval_gate step: said when the run ends at its approval (refused, timed out, failed,
+   * cancelled while asked): what the steps before the gate left ("the verified <db>_restore is
+   * kept: …"), in the run's message and in a FAILED or INTERRUPTED line of the audit log.
+   */
+  when_not_approved: localized.optional(),
+  /**
    * Ask the run's approval right before this step instead of before the first: the steps before
    * it must change nothing live (checks, a load beside the live data). At most one step.
    */
@@ -312,6 +318,9 @@ export const runbookSchema = z
     visit(rb.steps, ['steps']);
     const gates = rb.steps.filter((s) => s.approval_gate).length;
     if (gates > 1) ctx.addIssue({ code: 'custom', path: ['steps'], message: 'approval_gate: at most one step' });
+    rb.steps.forEach((s, i) => {
+      if (s.when_not_approved && !s.approval_gate) ctx.addIssue({ code: 'custom', path: ['steps', i, 'when_not_approved'], message: 'on the step with approval_gate: true only (the approval is asked there)' });
+    });
     rb.steps.forEach((s, i) => {
       if (s.only_if_failed === undefined) return;
       const j = rb.steps.findIndex((o) => o.id === s.only_if_failed);

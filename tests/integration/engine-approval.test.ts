@@ -341,6 +341,50 @@ ${after}on_failure: { audit: "FAILED - Escalate to L3", escalate_to: l3-box-rese
     expect(lastFinished(events)).toMatchObject({ outcome: 'failed', escalateTo: 'l3-box-reset' });
     expect(auditLines().at(-1)).toBe('L2_SERVICE_RESET: FAILED - Escalate to L3');
   });
+
+  // What the checks before the gate left, said by the gate step (when_not_approved) when the run
+  // ends at its approval: in the message however it ended, in the FAILED line when it failed.
+  const leaving = gated().replace(
+    '    approval_gate: true\n',
+    '    approval_gate: true\n    when_not_approved: { ko: "{{service.name}} 점검 결과는 남음", en: "the check of {{service.name}} is kept: `rm -f -- {{service.name}}.check`" }\n',
+  );
+  const KEPT = 'the check of api is kept: `rm -f -- api.check`';
+
+  it('when_not_approved: a hook that throws at the gate: the message and the FAILED line say what is kept', async () => {
+    const { engine, events } = engineWith(runbook(leaving), async () => {
+      throw new Error('approval board unreachable');
+    });
+    const started = engine.start('l2-test', 'api');
+    if (!started.ok) throw new Error(started.error);
+    expect(await drive(engine, started.runId)).toBe('failed');
+    expect(lastFinished(events)).toMatchObject({ outcome: 'failed', message: `approval failed: approval board unreachable — nothing ran from step 2 (stop) on; ${KEPT}`, escalateTo: undefined });
+    expect(auditLines()).toEqual([
+      'L2_SERVICE_RESET: START',
+      'L2_SERVICE_RESET: HEALTH_CHECKED',
+      `L2_SERVICE_RESET: FAILED - approval failed: approval board unreachable, nothing ran from step 2 (stop) on; ${KEPT}`,
+    ]);
+  });
+
+  it('when_not_approved: refused at the gate: cancelled, the message says what is kept; approved: never said', async () => {
+    const refused = engineWith(runbook(leaving), async () => ({ ok: false, reason: 'refused by vega' }));
+    const started = refused.engine.start('l2-test', 'api');
+    if (!started.ok) throw new Error(started.error);
+    expect(await drive(refused.engine, started.runId)).toBe('cancelled');
+    expect(lastFinished(refused.events)).toMatchObject({ outcome: 'cancelled', message: `refused by vega; ${KEPT}` });
+    expect(auditLines().at(-1)).toBe('L2_SERVICE_RESET: CANCELLED by user');
+
+    const approved = engineWith(runbook(leaving.replace('    kind: wait\n    seconds: 2\n', '    kind: http\n    url: "{{service.health_url}}"\n    expect_body: "never in the body"\n')), async () => ({ ok: true, approver: 'vega' }));
+    const again = approved.engine.start('l2-test', 'api');
+    if (!again.ok) throw new Error(again.error);
+    expect(await drive(approved.engine, again.runId)).toBe('failed');
+    expect(lastFinished(approved.events).message ?? '').not.toContain('is kept');
+  });
+
+  it('when_not_approved on a step that is not the approval gate is refused at load', () => {
+    const r = parseRunbook(gated().replace('    audit: HEALTH_CHECKED\n', '    audit: HEALTH_CHECKED\n    when_not_approved: { ko: x, en: x }\n'), 'test.yaml');
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.problems.join('\n')).toContain('steps[0].when_not_approved: expected on the step with approval_gate: true only');
+  });
 });
 
 describe('secrets', () => {

@@ -313,6 +313,81 @@ describe('postgres-restore: nothing irreversible on a dump not known to be whole
     expect(readdirSync(dir).filter((f) => f.startsWith('doai-pg-declared'))).toEqual([]);
     expect(pg.psql('shop', 'SELECT email FROM users')).toBe('live@example.invalid');
   });
+
+  // The checks before the gate loaded and verified <db>_restore; an approval that does not come
+  // leaves it, and the next run stops on it. The run's own message says so and how to clear it.
+  const KEPT = /nothing was swapped: the live database is untouched\. The shop_restore this run loaded and verified is kept; a new run stops while it exists, so drop it before running again: `(dropdb -U 'postgres' 'shop'_restore)`$/;
+
+  it('the approval form cancelled at the gate: the message says the verified shop_restore is kept and gives the dropdb line; that line clears the way for the next run', async () => {
+    const hook = createApprovalHook({ clock: realClock(), policy: { L2: 'declared' } });
+    const made = engineInDir(dir, { config: config(), runbooks, shell, prepareApproval: (info) => hook.prepareApproval(info) });
+    auditPath = made.auditPath;
+    const e = made.engine;
+    expect((await e.listChoices('postgres-restore', 'postgresql', 'backup', { database: 'shop' })).ok).toBe(true);
+    let prompt: Extract<RunPrompt, { kind: 'approval' }> | undefined;
+    let message: string | undefined;
+    e.on((ev) => {
+      if (ev.type === 'run.prompt' && ev.prompt?.kind === 'approval') prompt = ev.prompt;
+      if (ev.type === 'run.finished') message = ev.message;
+    });
+    const started = e.start('postgres-restore', 'postgresql', { params: { database: 'shop', backup: join(dumps(), 'shop_20260104.sql.gz') } });
+    if (!started.ok) throw new Error(started.error);
+    const done = e.waitFor(started.runId);
+    for (let i = 0; i < 600 && !prompt?.code; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(prompt?.code).toBeTruthy();
+    expect(e.answerApproval(started.runId, { kind: 'cancel' })).toMatchObject({ accepted: true });
+    expect(await done).toBe('cancelled');
+    expect(message).toMatch(KEPT);
+    // What it says is so: the live database as it was, the verified copy beside it.
+    expect(pg.psql('shop', 'SELECT email FROM users')).toBe('live@example.invalid');
+    expect(dbs().filter((d) => d !== 'shop_src')).toEqual(['shop', 'shop_restore']);
+    expect(pg.psql('shop_restore', 'SELECT count(*) FROM orders')).toBe('200');
+    const lines = audit('PG_RESTORE');
+    expect(lines.slice(0, 3)).toEqual(['START', 'DUMP_LOADED', 'LOAD_VERIFIED - loaded = dump: tables 3/3, constraints 6/6, rows 270/270']);
+    expect(lines.join('\n')).not.toContain('DATABASE_SWAPPED');
+    expect(lines.at(-1)).toMatch(/^CANCELLED/);
+
+    // The next run stops on it, as the message said; the command it gave clears it; then a run restores.
+    const again = await restore(join(dumps(), 'shop_20260104.sql.gz'));
+    expect(again.outcome).toBe('failed');
+    expect(again.output).toContain('a database shop_restore already exists');
+    sh(KEPT.exec(message!)![1]!);
+    expect(dbs().filter((d) => d !== 'shop_src')).toEqual(['shop']);
+    const after = await restore(join(dumps(), 'shop_20260104.sql.gz'));
+    expect(after.outcome, after.output).toBe('success');
+    expect(pg.psql('shop', 'SELECT count(*) FROM orders')).toBe('200');
+  });
+
+  it('the approval failing at the gate (its hook throws): failed without escalation; the message and the FAILED line say the verified shop_restore is kept, with the dropdb line', async () => {
+    const made = engineInDir(dir, {
+      config: config(),
+      runbooks,
+      shell,
+      approve: async () => {
+        throw new Error('approval board unreachable');
+      },
+    });
+    auditPath = made.auditPath;
+    const e = made.engine;
+    expect((await e.listChoices('postgres-restore', 'postgresql', 'backup', { database: 'shop' })).ok).toBe(true);
+    let end: { message?: string; escalateTo?: string } | undefined;
+    e.on((ev) => {
+      if (ev.type === 'run.finished') end = ev;
+    });
+    const r = await run(e, 'postgres-restore', { database: 'shop', backup: join(dumps(), 'shop_20260104.sql.gz') });
+    expect(r.outcome).toBe('failed');
+    expect(r.steps).toEqual(['check-dump:ok', 'declared:ok', 'create-db:ok', 'load-dump:ok', 'compare:ok', 'swap:skipped', 'connect:skipped', 'kept-copies:skipped']);
+    expect(end?.escalateTo).toBeUndefined();
+    expect(r.message).toMatch(/^approval failed: approval board unreachable — nothing ran from step 6 \(swap\) on; /);
+    expect(r.message).toMatch(KEPT);
+    expect(dbs().filter((d) => d !== 'shop_src')).toEqual(['shop', 'shop_restore']);
+    expect(pg.psql('shop_restore', 'SELECT count(*) FROM users')).toBe('40');
+    const lines = audit('PG_RESTORE');
+    expect(lines.slice(0, 3)).toEqual(['START', 'DUMP_LOADED', 'LOAD_VERIFIED - loaded = dump: tables 3/3, constraints 6/6, rows 270/270']);
+    expect(lines).toHaveLength(4);
+    expect(lines[3]).toMatch(/^FAILED - approval failed: approval board unreachable, nothing ran from step 6 \(swap\) on; /);
+    expect(lines[3]).toMatch(KEPT);
+  });
 });
 
 describe('check: what the runbooks need on the host, and the kept _broken_ copies (issue 12 items 23, 20)', () => {

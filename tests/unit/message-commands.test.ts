@@ -127,7 +127,7 @@ describe('commands in failure messages', () => {
     let seen = 0;
     for (const rb of runbooks.values()) {
       const params = Object.fromEntries(Object.keys(rb.params).map((k) => [k, value]));
-      const texts = [rb.on_success?.message, rb.on_failure?.message, ...rb.steps.flatMap((s) => [s.when_failed, s.when_later_failed])]
+      const texts = [rb.on_success?.message, rb.on_failure?.message, ...rb.steps.flatMap((s) => [s.when_failed, s.when_later_failed, s.when_not_approved])]
         .filter((t): t is { ko: string; en: string } => t !== undefined)
         .flatMap((t) => [t.en, t.ko]);
       const service = { name: 'svc', host: 'h', unit: 'svc.service' } as RunScope['service'];
