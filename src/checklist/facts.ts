@@ -115,7 +115,7 @@ export function evaluateAuto(check: AutoCheck, facts: LiveFacts, scope: CheckSco
       return { status: ok ? 'pass' : 'fail', detail: L(`error rate ${text}`, `에러율 ${text}`) };
     }
     case 'disk_below': {
-      if (!facts.hosts) return unknown('no host metrics in this console', '이 콘솔에 서버 지표 없음');
+      if (!facts.hosts) return unknown('no host metrics in this console', '이 콘솔에 호스트 지표 없음');
       const known = scope.hosts.map((h) => [h, facts.hosts![h]?.diskPct] as const).filter(([, d]) => d !== undefined) as [string, number][];
       if (!known.length) return unknown('disk use not read yet', '디스크 사용량 아직 모름');
       const worst = known.reduce((a, b) => (b[1] > a[1] ? b : a));

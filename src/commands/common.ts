@@ -27,7 +27,7 @@ const PANE_NAMES = {
   services: L('service', '서비스'),
   alerts: L('alert', '알림'),
   nodes: L('node', '노드'),
-  hosts: L('server', '서버'),
+  hosts: L('host', '호스트'),
 } as const;
 
 /** The dashboard's list keys said for the focused pane ("Select the node below"). */

@@ -69,7 +69,7 @@ export const dashboardCommands: readonly Command[] = [
     group: 'level',
     footerRank: 2,
     label: L('reset', '리셋'),
-    description: L("L3 Box Reset on the selected service's host (two approvals)", '선택한 서비스의 서버에 L3 Box Reset (2단계 승인)'),
+    description: L("L3 Box Reset on the selected service's host (two approvals)", '선택한 서비스의 호스트에 L3 Box Reset (2단계 승인)'),
     disabledReason: needsService,
   },
   {
@@ -122,7 +122,7 @@ export const dashboardCommands: readonly Command[] = [
     dangerous: false,
     footerRank: 3,
     label: L('pane', '창 이동'),
-    description: L('Move the focus to the next pane (services, alerts, nodes, hosts)', '다음 창으로 이동 (서비스, 알림, 노드, 서버)'),
+    description: L('Move the focus to the next pane (services, alerts, nodes, hosts)', '다음 창으로 이동 (서비스, 알림, 노드, 호스트)'),
     disabledReason: (s) => ((s.panes ?? 1) > 1 ? undefined : localized('reason.onePane')),
   },
   {
@@ -255,7 +255,7 @@ export const dashboardCommands: readonly Command[] = [
     dangerous: true,
     footerRank: 2,
     label: L('runbooks', '런북'),
-    description: L('Every runbook for the selected service or host: fill its parameters, run or dry-run it', '선택한 서비스·서버의 모든 런북: 파라미터 입력 후 실행 또는 모의 실행'),
+    description: L('Every runbook for the selected service or host: fill its parameters, run or dry-run it', '선택한 서비스·호스트의 모든 런북: 파라미터 입력 후 실행 또는 모의 실행'),
     disabledReason: needsControl,
   },
 

@@ -43,7 +43,7 @@ export const runbooksCommands: readonly Command[] = [
     dangerous: false,
     footerRank: 1,
     label: L('dry run', '모의 실행'),
-    description: L('Dry run of the selected runbook: shows every command and its host, runs nothing (asks for values it cannot fill)', '선택한 런북 모의 실행: 명령과 서버만 보여주고 실행하지 않음 (채울 수 없는 값은 입력 요청)'),
+    description: L('Dry run of the selected runbook: shows every command and its host, runs nothing (asks for values it cannot fill)', '선택한 런북 모의 실행: 명령과 호스트만 보여주고 실행하지 않음 (채울 수 없는 값은 입력 요청)'),
   },
   {
     id: 'runbooks.scope',
@@ -52,7 +52,7 @@ export const runbooksCommands: readonly Command[] = [
     dangerous: false,
     footerRank: 2,
     label: L('all / selected', '전체 / 선택'),
-    description: L('Switch between the runbooks for the selected service or host and every runbook', '선택한 서비스·서버의 런북과 전체 런북 사이 전환'),
+    description: L('Switch between the runbooks for the selected service or host and every runbook', '선택한 서비스·호스트의 런북과 전체 런북 사이 전환'),
     available: (s) => s.runbooks?.canScope === true,
   },
   {

@@ -66,7 +66,7 @@ export function recommend(services: ServiceHealth[], extra: Symptoms = {}, confi
     const affected = services.filter((s) => s.host === host && notAnswering(s)).map((s) => s.name);
     const also = affected.length ? { ko: `, 서비스 ${affected.length}개 무응답`, en: `, ${affected.length} service${affected.length > 1 ? 's' : ''} down` } : { ko: '', en: '' };
     candidates.push({
-      rec: make('L3', host, { ko: `${host} 서버 접속 불가 (SSH${also.ko})`, en: `${host} unreachable (SSH${also.en})` }),
+      rec: make('L3', host, { ko: `${host} 호스트 접속 불가 (SSH${also.ko})`, en: `${host} unreachable (SSH${also.en})` }),
       severity: affected.length,
       order: i,
     });

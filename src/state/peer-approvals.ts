@@ -34,7 +34,7 @@ export class OpenApprovals {
 
   private pending(runId: string, step: 1 | 2): { entry: OpenApproval } | { answer: ApproveAnswer } {
     const entry = this.open.get(runId);
-    if (!entry) return { answer: no(`no approval is waiting in run ${runId} on this server`, `이 서버의 실행 ${runId}에 대기 중인 승인이 없습니다`) };
+    if (!entry) return { answer: no(`no approval is waiting in run ${runId} on this server`, `이 콘솔 서버의 실행 ${runId}에 대기 중인 승인이 없습니다`) };
     const at = entry.flow.pendingStep;
     if (!at || at.step !== step) {
       const phase = entry.flow.getSnapshot().phase;
@@ -66,7 +66,7 @@ type BoardHandlers = { [N in keyof ApprovalIntents]: (args: ApprovalIntents[N][0
 export async function approveHere(board: BoardHandlers, runId: string, step: 1 | 2, who: ProvenIdentity): Promise<ApproveAnswer> {
   const { pending } = await board['approvals.list']({}, who);
   const entry = pending.find((p) => p.runId === runId);
-  if (!entry) return no(`no approval is waiting in run ${runId} on this server`, `이 서버의 실행 ${runId}에 대기 중인 승인이 없습니다`);
+  if (!entry) return no(`no approval is waiting in run ${runId} on this server`, `이 콘솔 서버의 실행 ${runId}에 대기 중인 승인이 없습니다`);
   if (entry.step !== step || entry.phase === 'waiting') return no(`the approval moved on (it is at ${entry.phase}, not step ${step})`, `승인이 이미 진행되었습니다 (${entry.phase}, ${step}단계 아님)`);
   const out = await board['approvals.approve']({ id: runId }, who);
   return out.ok ? { accepted: true } : no(out.message, out.message);

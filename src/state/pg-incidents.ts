@@ -169,10 +169,10 @@ export class PgIncidentRecords implements IncidentRecords {
           if (open) return { ok: false, joined: incidentFromJson(open.record, `doai_incidents ${open.id}`) };
         }
       }
-      return { ok: false, error: { en: `incident ${rec.id} not saved: another box kept changing it — try again`, ko: `인시던트 ${rec.id} 저장 실패: 다른 서버가 계속 바꾸는 중 — 다시 시도하세요` } };
+      return { ok: false, error: { en: `incident ${rec.id} not saved: another box kept changing it — try again`, ko: `인시던트 ${rec.id} 저장 실패: 다른 콘솔 서버가 계속 바꾸는 중 — 다시 시도하세요` } };
     } catch (err) {
       const w = this.words(err);
-      return { ok: false, error: { en: `incident ${rec.id} not saved yet: ${w} — kept on this box and saved when the database answers`, ko: `인시던트 ${rec.id} 아직 저장 안 됨: ${w} — 이 서버에 보관했다가 데이터베이스가 응답하면 저장합니다` } };
+      return { ok: false, error: { en: `incident ${rec.id} not saved yet: ${w} — kept on this box and saved when the database answers`, ko: `인시던트 ${rec.id} 아직 저장 안 됨: ${w} — 이 콘솔 서버에 보관했다가 데이터베이스가 응답하면 저장합니다` } };
     }
   }
 

@@ -450,7 +450,7 @@ describe('L3 approval form', () => {
     const s = await startL3();
     let f = await frame(s);
     expect(f).toContain('BOX RESET - TWO-STEP VERIFICATION — vultr');
-    expect(f).toContain('Warning: this restarts the whole server');
+    expect(f).toContain('Warning: this restarts the whole host');
     expect(f).toContain('STEP 1: first approver');
     expect(f).toContain('STEP 2: second approver (must differ from step 1) — opens 30 s after step 1');
 

@@ -345,7 +345,7 @@ describe('fleet panes', () => {
         expect(lines.length).toBeLessThanOrEqual(23);
         for (const line of lines) expect(stringWidth(line)).toBeLessThanOrEqual(80);
         // Every pane keeps at least its title line.
-        for (const name of lang === 'en' ? ['Services', 'Alerts', 'Nodes', 'Hosts'] : ['서비스', '알림', '노드', '서버']) expect(f).toContain(` ${name} `);
+        for (const name of lang === 'en' ? ['Services', 'Alerts', 'Nodes', 'Hosts'] : ['서비스', '알림', '노드', '호스트']) expect(f).toContain(` ${name} `);
         await press(stdin, 'pane.next');
       }
       cleanup();

@@ -20,7 +20,7 @@ describe('header: shared state', () => {
     expect(frame({ state: 'attached', socket, sharedState: { reachable: true, leading: true, leader: 'jb-a (pid 10)' } })).toContain(`attached to ${socket} · leader: this server`);
     expect(frame({ state: 'attached', socket, sharedState: { reachable: true, leading: false, leader: 'jb-b (pid 22)' } })).toContain('leader: jb-b (pid 22)');
     expect(frame({ state: 'attached', socket, sharedState: { reachable: true, leading: false } })).toContain('no leader yet');
-    expect(frame({ state: 'attached', socket, sharedState: { reachable: true, leading: true } }, 160, 'ko')).toContain('리더: 이 서버');
+    expect(frame({ state: 'attached', socket, sharedState: { reachable: true, leading: true } }, 160, 'ko')).toContain('리더: 이 콘솔 서버');
   });
 
   it('says state store unreachable, and keeps saying it when the line is too narrow for the rest', () => {
