@@ -2,6 +2,7 @@
 // state, faults, a journal and a virtual filesystem. The SSH server, the HTTP services and the
 // fake provider API all read and change this one object, so they always agree.
 import { Vfs } from './vfs';
+import { DEMO_BACKUP_DIR } from './layout';
 import type { FaultName } from './faults';
 
 export const UNIT_NAMES = ['doai-orchestrator', 'caddy'] as const;
@@ -222,6 +223,15 @@ export class DemoBox {
     v.writeFile('/opt/aifarm/app/queue.py', '# task queue\n');
     v.writeFile('/opt/aifarm/app/workers/device.py', '# device worker\n');
     v.writeFile('/var/log/doai/emergency.log', '');
+    // Last night's backup (the layout L3's backup step writes: <backup_dir>/<stamp>/), 6 h old:
+    // within the demo config's RPO of 24 h until an L3 run writes a newer one.
+    const at = new Date(this.now().getTime() - 6 * HOUR);
+    const stamp = `${at.getFullYear()}${String(at.getMonth() + 1).padStart(2, '0')}${String(at.getDate()).padStart(2, '0')}_${String(at.getHours()).padStart(2, '0')}${String(at.getMinutes()).padStart(2, '0')}${String(at.getSeconds()).padStart(2, '0')}`;
+    const backup = `${DEMO_BACKUP_DIR}/${stamp}`;
+    v.mkdir(`${backup}/doai`, true);
+    v.writeFile(`${backup}/doai/config.yaml`, v.readFile('/etc/doai/config.yaml'));
+    v.writeFile(`${backup}/Caddyfile`, v.readFile('/etc/caddy/Caddyfile'));
+    for (const p of [`${backup}/doai/config.yaml`, `${backup}/Caddyfile`, `${backup}/doai`, backup]) v.touch(p, at);
     this.ensureCaches();
   }
 

@@ -5,6 +5,7 @@ import { posix } from 'node:path';
 import { isUnitName, type DemoBox, type UnitName, type UnitState } from './box';
 import type { Builtin, CommandContext } from './shell';
 import { Vfs, globToRegExp } from './vfs';
+import { AwkError, runAwk } from './awk';
 
 const line = (c: CommandContext, s = '') => c.out(`${s}\n`);
 const eline = (c: CommandContext, s: string) => c.err(`${s}\n`);
@@ -300,6 +301,7 @@ const find: Builtin = async (args, c) => {
   let minDepth = 0;
   let exec: { argv: string[]; batch: boolean } | undefined;
   let del = false;
+  let printf: string | undefined;
   for (; i < args.length; i++) {
     const a = args[i]!;
     if (a === '-type') {
@@ -331,6 +333,13 @@ const find: Builtin = async (args, c) => {
       }
       exec = { argv, batch };
     } else if (a === '-delete') del = true;
+    else if (a === '-printf') {
+      if (i + 1 >= args.length) {
+        eline(c, "find: missing argument to `-printf'");
+        return 1;
+      }
+      printf = args[++i]!;
+    }
     else if (a === '-print' || a === '-xdev') continue;
     else if (a === '-mtime' || a === '-mmin' || a === '-size' || a === '-user') i++; // accepted, not simulated
     else {
@@ -372,9 +381,28 @@ const find: Builtin = async (args, c) => {
         await c.run(subst([m]));
       }
     }
-  } else for (const m of matches) line(c, m);
+  } else if (printf !== undefined) for (const m of matches) c.out(findPrintf(c, printf, m));
+  else for (const m of matches) line(c, m);
   return status;
 };
+
+/** GNU find's -printf for one match: %p %f %h %s %y %T@ %%, and \\n \\t \\\\ escapes. */
+function findPrintf(c: CommandContext, format: string, path: string): string {
+  const e = c.vfs.get(resolve(c, path));
+  return format.replace(/\\([nt\\0])|%(T@|[pfhsy%])/g, (m, esc: string | undefined, d: string | undefined) => {
+    if (esc !== undefined) return esc === 'n' ? '\n' : esc === 't' ? '\t' : esc === '0' ? '\0' : '\\';
+    switch (d) {
+      case 'p': return path;
+      case 'f': return posix.basename(path);
+      case 'h': return posix.dirname(path);
+      case 's': return String(e?.kind === 'file' ? Buffer.byteLength(e.content) : 4096);
+      case 'y': return e?.kind === 'dir' ? 'd' : 'f';
+      case 'T@': return e ? (e.mtime.getTime() / 1000).toFixed(10) : '0';
+      case '%': return '%';
+      default: return m;
+    }
+  });
+}
 
 const rm: Builtin = (args, c) => {
   const { flags: f, operands } = flags(args);
@@ -644,6 +672,112 @@ const wc: Builtin = (args, c) => {
   if (f.has('l')) line(c, String(lines));
   else line(c, `${String(lines).padStart(7)} ${String(text.split(/\s+/).filter(Boolean).length).padStart(7)} ${String(Buffer.byteLength(text)).padStart(7)}`);
   return status;
+};
+
+/** sort [-r] [-n] [-u] [-t SEP] [-k N[,M]] [FILE]...: lines, as bytes (LC_ALL=C) or numbers. */
+const sort: Builtin = (args, c) => {
+  let reverse = false;
+  let numeric = false;
+  let unique = false;
+  let sep: string | undefined;
+  let key: { from: number; to?: number } | undefined;
+  const files: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '-t' || a === '-k') {
+      const v = args[++i];
+      if (v === undefined) {
+        eline(c, `sort: option requires an argument -- '${a[1]}'`);
+        return 2;
+      }
+      if (a === '-t') sep = v;
+      else {
+        const m = /^(\d+)(?:,(\d+))?$/.exec(v);
+        if (!m || Number(m[1]) < 1) {
+          eline(c, `sort: invalid number at field start: invalid count at start of '${v}'`);
+          return 2;
+        }
+        key = { from: Number(m[1]), to: m[2] === undefined ? undefined : Number(m[2]) };
+      }
+    } else if (/^-[rnu]+$/.test(a)) {
+      reverse ||= a.includes('r');
+      numeric ||= a.includes('n');
+      unique ||= a.includes('u');
+    } else if (a.startsWith('-') && a !== '-') {
+      eline(c, `sort: invalid option -- '${a.slice(1)}'`);
+      return 2;
+    } else files.push(a);
+  }
+  const { text, status } = inputOf(c, files);
+  if (status !== 0) return status;
+  const keyOf = (l: string): string => {
+    if (!key) return l;
+    const fields = sep === undefined ? l.trim().split(/\s+/) : l.split(sep);
+    return fields.slice(key.from - 1, key.to ?? fields.length).join(sep ?? ' ');
+  };
+  // sort -n reads the leading number; a line without one counts as 0.
+  const numberOf = (l: string) => Number(/^\s*-?\d*\.?\d*/.exec(l)![0].trim() || 0) || 0;
+  const cmp = (x: string, y: string): number => {
+    const kx = keyOf(x);
+    const ky = keyOf(y);
+    const byKey = numeric ? numberOf(kx) - numberOf(ky) : kx < ky ? -1 : kx > ky ? 1 : 0;
+    if (byKey !== 0 || unique) return byKey;
+    return x < y ? -1 : x > y ? 1 : 0; // the last resort: the whole line
+  };
+  const sorted = splitText(text).sort((x, y) => (reverse ? -cmp(x, y) : cmp(x, y)));
+  const kept = unique ? sorted.filter((l, i) => i === 0 || cmp(sorted[i - 1]!, l) !== 0) : sorted;
+  for (const l of kept) line(c, l);
+  return 0;
+};
+
+/** awk [-F SEP] [-v NAME=VALUE]... 'PROGRAM' [FILE]... (see awk.ts for what it knows). */
+const awk: Builtin = (args, c) => {
+  let fs: string | undefined;
+  const vars: Record<string, string> = {};
+  let i = 0;
+  for (; i < args.length && args[i]!.startsWith('-') && args[i] !== '-'; i++) {
+    const a = args[i]!;
+    if (a === '--') {
+      i++;
+      break;
+    }
+    if (a === '-F' || a === '-v') {
+      const v = args[++i];
+      if (v === undefined) {
+        eline(c, `awk: option ${a} needs an argument`);
+        return 2;
+      }
+      if (a === '-F') fs = v === 't' ? '\t' : v;
+      else {
+        const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(v);
+        if (!m) {
+          eline(c, `awk: improper assignment: -v ${v}`);
+          return 2;
+        }
+        vars[m[1]!] = m[2]!;
+      }
+    } else if (a.startsWith('-F')) fs = a.slice(2);
+    else {
+      eline(c, `awk: not an option: ${a}`);
+      return 2;
+    }
+  }
+  const program = args[i];
+  if (program === undefined) {
+    eline(c, "usage: awk [-F value] [-v var=value] [--] 'program text' [file ...]");
+    return 2;
+  }
+  const { text, status } = inputOf(c, args.slice(i + 1));
+  if (status !== 0) return status;
+  try {
+    return runAwk(program, text, { fs, vars, out: c.out, signal: c.signal });
+  } catch (e) {
+    if (e instanceof AwkError) {
+      eline(c, `awk: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
 };
 
 const echo: Builtin = (args, c) => {
@@ -916,6 +1050,8 @@ export const BUILTINS: Record<string, Builtin> = {
   head: headTail('head'),
   tail: headTail('tail'),
   wc,
+  sort,
+  awk,
   echo,
   printf,
   date,

@@ -11,7 +11,7 @@ import { DemoBox, type BoxState } from './box';
 import type { FaultName } from './faults';
 import { startCaddyServer, startControlServer, startOrchestratorServer, startProviderServer, type DemoHttpServer } from './http-services';
 import { startDemoSshServer, type DemoSshServer } from './ssh-server';
-import { DEMO_DB_DISK_USED_PCT, DEMO_DB_HOST, DEMO_FILES, DEMO_HOST, DEMO_INSTANCE_ID, DEMO_PROVIDER_KEY_ENV } from './layout';
+import { DEMO_BACKUP_DIR, DEMO_DB_DISK_USED_PCT, DEMO_DB_HOST, DEMO_FILES, DEMO_HOST, DEMO_INSTANCE_ID, DEMO_PROVIDER_KEY_ENV } from './layout';
 
 export { DEMO_FILES, DEMO_PROVIDER_KEY_ENV, DEMO_HOST, DEMO_DB_HOST, DEMO_INSTANCE_ID };
 
@@ -173,6 +173,8 @@ function renderConfig(p: { dir: string; machineApprovals: boolean; timeScale: nu
         health_url: `${p.orchestrator}/health`,
         websocket_url: `ws://127.0.0.1:${p.orchestratorPort}/ws`,
         app_dir: '/opt/aifarm',
+        // Read over SSH like a real host's: the box keeps last night's backup there (fresh).
+        backups: [{ dir: DEMO_BACKUP_DIR, pattern: '*', rpo_h: 24 }],
       },
       { name: 'caddy', host: DEMO_HOST, kind: 'proxy', unit: 'caddy', health_url: `${p.caddy}/` },
       { name: DEMO_DB_SERVICE, host: DEMO_DB_HOST, kind: 'proxy', unit: 'caddy', health_url: `${p.dbCaddy}/` },

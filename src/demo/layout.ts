@@ -18,3 +18,5 @@ export const DEMO_HOST = 'demo-vm';
 export const DEMO_DB_HOST = 'demo-db';
 export const DEMO_DB_DISK_USED_PCT = 87;
 export const DEMO_INSTANCE_ID = 'demo-instance';
+/** Where the demo host keeps its backups: the host's backup_dir, which L3's backup step writes. */
+export const DEMO_BACKUP_DIR = '/var/backups/doai';

@@ -1,6 +1,7 @@
-// The demo box's /bin/sh: enough of a shell for the lines the console's runbooks send
-// (single-quoted args, && || ; |, > >> 2> 2>&1 &>, globs). shell-quote tokenises; this file
-// groups tokens into and-or lists and pipelines and runs them against the simulated box.
+// The demo box's /bin/sh: enough of a shell for the lines the console's runbooks and probes send
+// (single-quoted args, && || ; |, > >> 2> 2>&1 &>, globs, if/elif/else/fi). shell-quote
+// tokenises; this file parses the tokens into lists, and-or lists, pipelines and commands (an
+// `if` is a command too, as in sh) and runs them against the simulated box.
 import { parse } from 'shell-quote';
 import type { DemoBox } from './box';
 import { Vfs, VfsError } from './vfs';
@@ -41,7 +42,13 @@ interface SimpleCommand {
   words: Word[];
   redirects: Redirect[];
 }
-type Pipeline = SimpleCommand[];
+/** `if LIST; then LIST; [elif LIST; then LIST;]... [else LIST;] fi` */
+interface IfCommand {
+  clauses: { cond: AndOrList[]; body: AndOrList[] }[];
+  otherwise?: AndOrList[];
+}
+type Command = SimpleCommand | IfCommand;
+type Pipeline = Command[];
 interface AndOrList {
   first: Pipeline;
   rest: { op: '&&' | '||'; pipeline: Pipeline }[];
@@ -97,84 +104,174 @@ const ENV: Record<string, string> = { HOME: '/root', USER: 'root', LOGNAME: 'roo
 /** `$?` is known only when the word is used, so parsing leaves this marker in its place. */
 const LAST_STATUS = '\u0000?\u0000';
 
-export function parseScript(text: string): AndOrList[] {
-  const lists: AndOrList[] = [];
+/** A shell token after the fd redirections are joined (`2>` is one redirect, not "2" then ">"). */
+type Tok = { word: string } | { glob: string } | { op: string } | { redir: string; fd: 1 | 2 | 'both' };
+
+/** The reserved words of `if`, special only where a command starts. */
+const IF_WORDS = new Set(['then', 'elif', 'else', 'fi']);
+
+function tokenize(text: string): Tok[] {
+  const toks: Tok[] = [];
   for (const line of splitLines(text)) {
     // shell-quote splits `2>` into "2" and ">": only a 1/2 touching the operator is an fd.
     const fdRedirect = /(^|[\s;&|])[12]>/.test(line);
     const tokens = parse(line, (key) => (key === '?' ? LAST_STATUS : (ENV[key] ?? '')));
-    let cmd: SimpleCommand = { words: [], redirects: [] };
-    let pipeline: Pipeline = [cmd];
-    let list: AndOrList = { first: pipeline, rest: [] };
-    const closeCommand = (op: string) => {
-      if (cmd.words.length === 0 && cmd.redirects.length === 0) throw new ShellSyntaxError(`syntax error near unexpected token \`${op}'`);
-    };
-    const flushList = () => {
-      if (cmd.words.length > 0 || cmd.redirects.length > 0 || list.rest.length > 0 || pipeline.length > 1) lists.push(list);
-    };
     for (let i = 0; i < tokens.length; i++) {
       const t = tokens[i]!;
       if (typeof t === 'string') {
-        if (fdRedirect && (t === '1' || t === '2') && REDIRECT_OPS.has(opOf(tokens[i + 1]) ?? '') && opOf(tokens[i + 1]) !== '<') {
-          const op = opOf(tokens[i + 1])!;
-          const target = tokens[i + 2];
-          i += 2;
-          cmd.redirects.push(redirectFor(op, Number(t) as 1 | 2, target));
+        const next = opOf(tokens[i + 1]);
+        if (fdRedirect && (t === '1' || t === '2') && next !== undefined && next !== '<' && REDIRECT_OPS.has(next)) {
+          toks.push({ redir: next, fd: Number(t) as 1 | 2 });
+          i++;
           continue;
         }
-        if (t === '$' && opOf(tokens[i + 1]) === '(') throw new ShellSyntaxError('command substitution $(...) is not supported by the demo shell');
-        cmd.words.push(t);
+        if (t === '$' && next === '(') throw new ShellSyntaxError('command substitution $(...) is not supported by the demo shell');
+        toks.push({ word: t });
         continue;
       }
       if ('comment' in t) break;
       const op = t.op;
-      if (op === 'glob') {
-        cmd.words.push({ glob: (t as { pattern: string }).pattern });
-        continue;
-      }
-      if (REDIRECT_OPS.has(op)) {
-        const target = tokens[++i];
-        cmd.redirects.push(op === '<' ? { kind: 'stdin', target: wordOf(target, op) } : redirectFor(op, op === '&>' ? 'both' : 1, target));
-        continue;
-      }
-      if (op === '|') {
-        closeCommand(op);
-        cmd = { words: [], redirects: [] };
-        pipeline.push(cmd);
-        continue;
-      }
-      if (op === '&&' || op === '||') {
-        closeCommand(op);
-        cmd = { words: [], redirects: [] };
-        pipeline = [cmd];
-        list.rest.push({ op, pipeline });
-        continue;
-      }
-      if (op === ';' || op === '&' || op === ';;') {
-        if (list.rest.length > 0 || pipeline.length > 1) closeCommand(op);
-        flushList();
-        cmd = { words: [], redirects: [] };
-        pipeline = [cmd];
-        list = { first: pipeline, rest: [] };
-        continue;
-      }
-      throw new ShellSyntaxError(`'${op}' is not supported by the demo shell`);
+      if (op === 'glob') toks.push({ glob: (t as { pattern: string }).pattern });
+      else if (REDIRECT_OPS.has(op)) toks.push({ redir: op, fd: op === '&>' ? 'both' : 1 });
+      else if (op === '|' || op === '&&' || op === '||' || op === ';' || op === '&' || op === ';;') toks.push({ op });
+      else throw new ShellSyntaxError(`'${op}' is not supported by the demo shell`);
     }
-    if (list.rest.length > 0 || pipeline.length > 1) closeCommand('newline');
-    flushList();
+    toks.push({ op: '\n' });
   }
-  return lists;
+  return toks;
 }
 
-function wordOf(t: Token | undefined, op: string): Word {
-  if (typeof t === 'string') return t;
-  if (t && typeof t === 'object' && 'op' in t && t.op === 'glob') return { glob: (t as { pattern: string }).pattern };
-  throw new ShellSyntaxError(`syntax error: a file name must follow \`${op}'`);
+const SEPARATORS = new Set([';', '&', ';;', '\n']);
+
+/** Recursive descent over the tokens: lists of and-or lists of pipelines of commands. */
+class ScriptParser {
+  private i = 0;
+  constructor(private readonly toks: Tok[]) {}
+
+  private peek(): Tok | undefined {
+    return this.toks[this.i];
+  }
+
+  private reserved(): string | undefined {
+    const t = this.peek();
+    return t && 'word' in t && IF_WORDS.has(t.word) ? t.word : undefined;
+  }
+
+  private unexpected(): ShellSyntaxError {
+    const t = this.peek();
+    const what = t === undefined || ('op' in t && t.op === '\n') ? 'newline' : 'word' in t ? t.word : 'op' in t ? t.op : 'glob' in t ? t.glob : t.redir;
+    return new ShellSyntaxError(`syntax error near unexpected token \`${what}'`);
+  }
+
+  private skipNewlines(): void {
+    while (this.peek() !== undefined && 'op' in this.peek()! && (this.peek() as { op: string }).op === '\n') this.i++;
+  }
+
+  /** And-or lists up to one of `stop` where a command would start (or the end). */
+  list(stop: ReadonlySet<string>): AndOrList[] {
+    const lists: AndOrList[] = [];
+    for (;;) {
+      // Empty commands between separators are nothing (`; echo`, blank lines).
+      while (this.peek() !== undefined && 'op' in this.peek()! && SEPARATORS.has((this.peek() as { op: string }).op)) this.i++;
+      if (this.peek() === undefined) return lists;
+      const word = this.reserved();
+      if (word !== undefined) {
+        if (stop.has(word)) return lists;
+        throw this.unexpected();
+      }
+      lists.push(this.andOr());
+      const after = this.peek();
+      if (after !== undefined && !('op' in after && SEPARATORS.has(after.op))) {
+        if (this.reserved() !== undefined && stop.has(this.reserved()!)) continue;
+        throw this.unexpected();
+      }
+    }
+  }
+
+  private andOr(): AndOrList {
+    const list: AndOrList = { first: this.pipeline(), rest: [] };
+    for (let t = this.peek(); t !== undefined && 'op' in t && (t.op === '&&' || t.op === '||'); t = this.peek()) {
+      this.i++;
+      this.skipNewlines();
+      list.rest.push({ op: t.op as '&&' | '||', pipeline: this.pipeline() });
+    }
+    return list;
+  }
+
+  private pipeline(): Pipeline {
+    const cmds: Command[] = [this.command()];
+    for (let t = this.peek(); t !== undefined && 'op' in t && t.op === '|'; t = this.peek()) {
+      this.i++;
+      this.skipNewlines();
+      cmds.push(this.command());
+    }
+    return cmds;
+  }
+
+  private command(): Command {
+    const t = this.peek();
+    if (t !== undefined && 'word' in t && t.word === 'if') return this.ifCommand();
+    const cmd: SimpleCommand = { words: [], redirects: [] };
+    for (let u = this.peek(); u !== undefined; u = this.peek()) {
+      if ('word' in u) cmd.words.push(u.word);
+      else if ('glob' in u) cmd.words.push({ glob: u.glob });
+      else if ('redir' in u) {
+        this.i++;
+        const target = this.peek();
+        const word: Word | undefined = target === undefined ? undefined : 'word' in target ? target.word : 'glob' in target ? { glob: target.glob } : undefined;
+        if (word === undefined) throw new ShellSyntaxError(`syntax error: a file name must follow \`${u.redir}'`);
+        if (u.redir === '<') cmd.redirects.push({ kind: 'stdin', target: word });
+        else cmd.redirects.push(redirectFor(u.redir, u.fd, word));
+      } else break;
+      this.i++;
+    }
+    if (cmd.words.length === 0 && cmd.redirects.length === 0) throw this.unexpected();
+    return cmd;
+  }
+
+  private expect(word: string): void {
+    const t = this.peek();
+    if (t === undefined) throw new ShellSyntaxError(`syntax error: end of file unexpected (expecting "${word}")`);
+    if (!('word' in t) || t.word !== word) throw this.unexpected();
+    this.i++;
+  }
+
+  /** A part of `if` that must hold at least one command. */
+  private part(stop: ReadonlySet<string>): AndOrList[] {
+    const lists = this.list(stop);
+    if (lists.length === 0) throw this.peek() === undefined ? new ShellSyntaxError(`syntax error: end of file unexpected (expecting "${[...stop][0]}")`) : this.unexpected();
+    return lists;
+  }
+
+  private ifCommand(): IfCommand {
+    this.i++; // if
+    const node: IfCommand = { clauses: [] };
+    for (;;) {
+      const cond = this.part(new Set(['then']));
+      this.expect('then');
+      const body = this.part(new Set(['fi', 'elif', 'else']));
+      node.clauses.push({ cond, body });
+      if (this.reserved() === 'elif') {
+        this.i++;
+        continue;
+      }
+      break;
+    }
+    if (this.reserved() === 'else') {
+      this.i++;
+      node.otherwise = this.part(new Set(['fi']));
+    }
+    this.expect('fi');
+    return node;
+  }
 }
 
-function redirectFor(op: string, fd: 1 | 2 | 'both', target: Token | undefined): Redirect {
-  if (op === '>&' && fd !== 'both' && (target === '1' || target === '2')) return { kind: 'dup', fd, to: Number(target) as 1 | 2 };
-  const word = wordOf(target, op);
+export function parseScript(text: string): AndOrList[] {
+  return new ScriptParser(tokenize(text)).list(new Set());
+}
+
+function redirectFor(op: string, fd: 1 | 2 | 'both', word: Word): Redirect {
+  if (op === '>&' && fd !== 'both' && (word === '1' || word === '2')) return { kind: 'dup', fd, to: Number(word) as 1 | 2 };
   if (op === '>&') return { kind: 'file', fd: 'both', append: false, target: word };
   return { kind: 'file', fd, append: op === '>>', target: word };
 }
@@ -235,10 +332,21 @@ async function runPipeline(pipeline: Pipeline, x: Exec): Promise<number> {
     const last = i === pipeline.length - 1;
     let captured = '';
     const io: ShellIo = last ? x.io : { stdout: (s) => (captured += s), stderr: x.io.stderr };
-    status = await runSimple(pipeline[i]!, { ...x, io, stdin });
+    const cmd = pipeline[i]!;
+    status = 'clauses' in cmd ? await runIf(cmd, { ...x, io, stdin }) : await runSimple(cmd, { ...x, io, stdin });
     stdin = captured;
   }
   return status;
+}
+
+/** The first clause whose condition succeeds runs; none: `else`, or status 0. */
+async function runIf(cmd: IfCommand, x: Exec): Promise<number> {
+  for (const clause of cmd.clauses) {
+    const status = await runLists(clause.cond, x);
+    if (x.signal.aborted) return INTERRUPTED;
+    if (status === 0) return runLists(clause.body, x);
+  }
+  return cmd.otherwise ? runLists(cmd.otherwise, x) : 0;
 }
 
 function expand(words: Word[], x: Exec): string[] {

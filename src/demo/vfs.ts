@@ -23,6 +23,13 @@ export class Vfs {
     return this.entries.get(path);
   }
 
+  /** Sets an entry's modification time (a file the box had before the demo started). */
+  touch(path: string, mtime: Date): void {
+    const e = this.entries.get(path);
+    if (!e) throw new VfsError(`cannot touch '${path}': No such file or directory`);
+    this.entries.set(path, { ...e, mtime });
+  }
+
   exists(path: string): boolean {
     return this.entries.has(path);
   }

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DemoBox } from '../../src/demo/box';
 import { runShell } from '../../src/demo/shell';
 import { Vfs } from '../../src/demo/vfs';
+import { freshnessCommand, parseFreshness } from '../../src/health/backup-freshness';
 
 let boxes: DemoBox[] = [];
 afterEach(() => {
@@ -229,5 +230,66 @@ describe('demo nodes', () => {
     box.injectFault('clear');
     expect(staleCount()).toBe(0);
     expect(spikeCount()).toBe(0);
+  });
+
+  it('runs if/elif/else/fi like sh: the first clause that succeeds, nested, across lines; a broken one is a syntax error', async () => {
+    const box = newBox();
+    expect((await sh(box, "if [ -d /etc/doai ]; then echo dir; else echo nodir; fi")).stdout).toBe('dir\n');
+    expect((await sh(box, "if [ -d /nope ]; then echo dir; else echo nodir; fi; echo after")).stdout).toBe('nodir\nafter\n');
+    expect((await sh(box, 'if false; then echo a; elif true; then echo b; else echo c; fi')).stdout).toBe('b\n');
+    expect(await sh(box, 'if false; then echo a; fi')).toMatchObject({ code: 0, stdout: '' });
+    expect((await sh(box, 'if true; then if false; then echo x; else echo inner; fi; fi && echo ok')).stdout).toBe('inner\nok\n');
+    expect((await sh(box, 'if [ -f /etc/caddy/Caddyfile ]\nthen\n  echo fi then\nfi')).stdout).toBe('fi then\n');
+    expect((await sh(box, 'if false; then echo a; else false; fi')).code).toBe(1);
+    expect(await sh(box, 'if true; then echo a')).toMatchObject({ code: 2, stdout: '', stderr: 'sh: 1: syntax error: end of file unexpected (expecting "fi")\n' });
+    expect(await sh(box, 'echo x; fi')).toMatchObject({ code: 2, stdout: '', stderr: "sh: 1: syntax error near unexpected token `fi'\n" });
+    expect((await sh(box, 'if ; then echo a; fi')).code).toBe(2);
+  });
+
+  it('sort -r -n -u -k and awk filter a pipeline; find -printf prints each match\'s fields', async () => {
+    const box = newBox();
+    expect((await sh(box, "printf '10 b\\n9 a\\n10 a\\n' | sort -rn")).stdout).toBe('10 b\n10 a\n9 a\n');
+    expect((await sh(box, "printf 'b\\na\\nb\\n' | sort -u")).stdout).toBe('a\nb\n');
+    expect((await sh(box, "printf 'x 3\\ny 1\\nz 2\\n' | sort -n -k 2")).stdout).toBe('y 1\nz 2\nx 3\n');
+    expect((await sh(box, "printf 'a 1\\nb 2\\nc 3\\n' | awk 'NR==1{f=$0} END{print NR\" \"f}'")).stdout).toBe('3 a 1\n');
+    expect((await sh(box, "printf '' | awk 'NR==1{f=$0} END{print NR\" \"f}'")).stdout).toBe('0 \n');
+    expect((await sh(box, "printf 'a:1\\nb:22\\n' | awk -F: '$2 > 5 { print $1, length($2) } /^a/ { n++ } END { printf \"%d a\\n\", n }'")).stdout).toBe('b 2\n1 a\n');
+    expect(await sh(box, "echo x | awk '{ print $1 > \"/etc/passwd\" }'")).toMatchObject({ code: 2, stdout: '' });
+    expect(box.vfs.exists('/etc/passwd')).toBe(false);
+    expect((await sh(box, "echo x | awk '{ print ( }'")).code).toBe(2);
+    box.vfs.mkdir('/srv/b', true);
+    box.vfs.writeFile('/srv/b/one.gz', 'abc');
+    box.vfs.touch('/srv/b/one.gz', new Date(1_700_000_000_500));
+    expect((await sh(box, "find /srv/b -mindepth 1 -maxdepth 1 -name '*.gz' -printf '%T@ %f %s %p\\n'")).stdout).toBe('1700000000.5000000000 one.gz 3 /srv/b/one.gz\n');
+  });
+
+  it('answers the console\'s backups probe as a host does: fresh, over its RPO, no matches, no folder', async () => {
+    const box = newBox();
+    const hour = 3_600_000;
+    box.vfs.mkdir('/srv/pg', true);
+    for (const [name, ageH] of [['pg_1.sql.gz', 30], ['pg_2.sql.gz', 26], ['notes.txt', 1]] as const) {
+      box.vfs.writeFile(`/srv/pg/${name}`, 'x');
+      box.vfs.touch(`/srv/pg/${name}`, new Date(Date.now() - ageH * hour));
+    }
+    box.vfs.mkdir('/srv/empty', true);
+    const specs = [
+      // The box's own last-night backup (seeded 6 h old, the demo config's folder).
+      { service: 'doai-orchestrator', dir: '/var/backups/doai', pattern: '*', rpoH: 24 },
+      { service: 'db', dir: '/srv/pg', pattern: '*.sql.gz', rpoH: 24 },
+      { service: 'db', dir: '/srv/empty', pattern: '*', rpoH: 1 },
+      { service: 'caddy', dir: '/var/backups/caddy-nightly', pattern: '*', rpoH: 24 },
+    ];
+    const r = await sh(box, freshnessCommand(specs));
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const got = parseFreshness(specs, r.stdout.trimEnd().split('\n'));
+    expect(got.map((f) => f.verdict)).toEqual(['ok', 'stale', 'missing', 'missing']);
+    expect(got[0]!.newestName).toMatch(/^\d{8}_\d{6}$/);
+    expect(Math.round(got[0]!.ageS! / 3600)).toBe(6);
+    expect(got[1]).toMatchObject({ count: 2, newestName: 'pg_2.sql.gz' });
+    expect(Math.round(got[1]!.ageS! / 3600)).toBe(26);
+    expect(got[2]).toMatchObject({ count: 0 });
+    expect(got[2]!.error).toBeUndefined();
+    expect(got[3]!.error).toBe('/var/backups/caddy-nightly does not exist');
   });
 });
