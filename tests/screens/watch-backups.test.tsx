@@ -15,11 +15,11 @@ import { CoalescedStore } from '../../src/watch/coalesce';
 import { LiveRunsSource } from '../../src/watch/live-runs';
 import { MemoryFleetStore, service, T0, waitForFrame } from './fixtures';
 
-let dir: string | undefined;
+// Every folder a test made (one test draws the wall in both languages: two).
+const dirs: string[] = [];
 afterEach(() => {
   cleanup();
-  if (dir) rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
-  dir = undefined;
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true, maxRetries: 10 });
 });
 
 class MemoryHosts extends BatchedStore<HostsSnapshot> {
@@ -36,7 +36,8 @@ const fresh: BackupFreshness = { service: 'refserver', dir: '/data/backups/chrom
 const stale: BackupFreshness = { ...fresh, verdict: 'stale', newestName: 'chromadb_20260102_030000_full.tar.gz', ageS: 51 * 3600 };
 
 function setup(extra: { hosts?: MemoryHosts; backupsConfigured?: boolean; width?: number; lang?: 'en' | 'ko' }) {
-  dir = mkdtempSync(join(tmpdir(), 'doai-watch-backups-'));
+  const dir = mkdtempSync(join(tmpdir(), 'doai-watch-backups-'));
+  dirs.push(dir);
   mkdirSync(join(dir, 'journal'));
   mkdirSync(join(dir, 'locks'));
   const fleet = new MemoryFleetStore([service({ name: 'refserver' })]);
