@@ -97,6 +97,7 @@ export function ApprovalForm({ run, form, keys, now, lang, width, height }: Appr
       // R-APR-6: no code, no fields; say exactly how a proven approval is given.
       return [
         ...wrapped('proven-how', prompt.requestId ? t(lang, 'approval.provenHow', { id: `${prompt.requestId}${prompt.requestFlags ?? ''}` }) : t(lang, 'approval.provenNoId'), { color: 'cyan', bold: true }),
+        ...(prompt.sshApprovals ? wrapped('ssh-how', t(lang, 'approval.sshHow'), { color: 'cyan' }, 2) : []),
         ...(prompt.totp ? wrapped('totp-how', t(lang, 'approval.totpHow'), { color: 'cyan' }, 2) : []),
       ];
     }

@@ -46,6 +46,8 @@ export interface ApprovalHookOptions {
   onFlow?: (open: OpenApproval) => () => void;
   /** Approvers' one-time passwords (R-ID-3), held by the server: a name and code typed in the form. */
   totp?: TotpApprovals;
+  /** The server's SSH front door is on (`serve --ssh`): an approver also approves in their own SSH session, with their key. */
+  sshApprovals?: boolean;
   /**
    * Who the requester is beyond the run's operator name. Default: this process's uid and OS user
    * (a console runs as its operator). A server gives the uid it proved for the run's starter
@@ -84,7 +86,7 @@ function both(en: string, ko: string): Localized {
 /** The run view's approval prompt: the flow's state plus what the form shows around it. */
 export function buildApprovalPrompt(
   snap: ApprovalSnapshot,
-  extra: { plan: string[]; requestId?: string; requestFlags?: string; requestError?: Localized; demoDeclared?: boolean; totp?: boolean },
+  extra: { plan: string[]; requestId?: string; requestFlags?: string; requestError?: Localized; demoDeclared?: boolean; totp?: boolean; sshApprovals?: boolean },
 ): RunPrompt | null {
   const base = approvalPrompt(snap);
   if (!base || base.kind !== 'approval') return base;
@@ -97,6 +99,7 @@ export function buildApprovalPrompt(
     requirement: snap.requirement,
     ...(extra.demoDeclared && snap.requirement === 'declared' ? { demoDeclared: true } : {}),
     ...(extra.totp ? { totp: true } : {}),
+    ...(extra.sshApprovals ? { sshApprovals: true } : {}),
     ...(snap.step1 ? { step1: { name: snap.step1.name, at: snap.step1.at, ...(snap.step1.source ? { identity: describeIdentity(snap.step1.source) } : {}) } } : {}),
     ...(snap.step2 ? { step2: { name: snap.step2.name, at: snap.step2.at, ...(snap.step2.source ? { identity: describeIdentity(snap.step2.source) } : {}) } } : {}),
     ...(snap.reason !== undefined ? { reason: snap.reason } : {}),
@@ -173,7 +176,7 @@ export function createApprovalHook(initial: ApprovalHookOptions): ApprovalHook {
 
         const pushPrompt = () => {
           if (settled) return;
-          const prompt = buildApprovalPrompt(flow.getSnapshot(), { plan: ctx.plan, requestId, requestError, demoDeclared, ...(o.totp?.any() ? { totp: true } : {}), ...(o.approvalsDir ? { requestFlags: approveDirFlag(o.approvalsDir) } : {}) });
+          const prompt = buildApprovalPrompt(flow.getSnapshot(), { plan: ctx.plan, requestId, requestError, demoDeclared, ...(o.totp?.any() ? { totp: true } : {}), ...(o.sshApprovals ? { sshApprovals: true } : {}), ...(o.approvalsDir ? { requestFlags: approveDirFlag(o.approvalsDir) } : {}) });
           const key = JSON.stringify(prompt);
           if (key === lastPrompt) return;
           lastPrompt = key;

@@ -102,6 +102,8 @@ export type RunPrompt =
       demoDeclared?: boolean;
       /** An approver's authenticator code also proves (R-ID-3): the form asks for a name and code even under `proven`. */
       totp?: boolean;
+      /** The server takes SSH sessions (`serve --ssh`): an approver also approves in their own, with their key (R-SSH-2). */
+      sshApprovals?: boolean;
       reason?: string;
       /** What will run, on which host, shown before anyone approves (dry-run lines). */
       plan?: string[];

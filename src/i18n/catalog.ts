@@ -114,6 +114,7 @@ const en = {
   'approval.mode.proven': 'Approval for {level}: PROVEN only — a name typed here does not count',
   'approval.provenHow': 'Another person runs, as their own OS user:  doai-console approve {id}',
   'approval.provenNoId': 'Another person runs doai-console approve as their own OS user (the request is being made…)',
+  'approval.sshHow': 'or an approver in their own SSH session to this server: press a (their key)',
   'approval.totpHow': "or, an approver on the phone: type their name and the 6-digit code from their authenticator",
   'approval.demoDeclared': 'demo: declared approvals — a typed name counts for {level} (real configs: proven)',
 
@@ -458,6 +459,7 @@ const ko: Record<MessageKey, string> = {
   'approval.mode.proven': '{level} 승인: 증명된 승인만 — 여기에 입력한 이름은 인정되지 않습니다',
   'approval.provenHow': '다른 사람이 자신의 OS 계정으로 실행:  doai-console approve {id}',
   'approval.provenNoId': '다른 사람이 자신의 OS 계정으로 doai-console approve를 실행합니다 (요청 생성 중…)',
+  'approval.sshHow': '또는 승인자가 자신의 SSH 세션으로 이 콘솔 서버에서: a 누름 (자신의 키)',
   'approval.totpHow': '또는 전화로 승인: 승인자 이름과 인증 앱의 6자리 코드를 입력',
   'approval.demoDeclared': '데모: 선언 승인 — {level}에 입력한 이름 인정 (실제 설정: 증명 필요)',
 

@@ -141,6 +141,8 @@ export async function runServe(loaded: LoadedConfig, opts: ServeOptions): Promis
       await http?.close();
       throw err;
     }
+    // The proven approval form says an approver can also approve in their own SSH session.
+    if (sshServer) ctx.approvals.configure({ sshApprovals: true });
     core.start();
     live.start();
     incident.start();

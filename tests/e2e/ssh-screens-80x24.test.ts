@@ -2,8 +2,8 @@
 // binary: the operator console's panes sit together (rows nobody uses are below the last pane, not
 // a gap under the services that moved with Tab), and the viewer's wall screen has the backups line
 // the local wall screen (`watch`) has, from the server's hosts store (a folder over its RPO). The
-// requester's form for a proven L2 says once how the approver approves, and the help puts the keys
-// that work now on its first page.
+// requester's form for a proven L2 says once how the approver approves (and that an approver can in
+// their own SSH session), and the help puts the keys that work now on its first page.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
@@ -121,6 +121,14 @@ describe('serve --ssh screens at 80 × 24', () => {
     expect(form.split(`doai-console approve ${id}`)).toHaveLength(2);
     // and the ways to prove it are still said: another OS user with that command.
     expect(form).toMatch(/Another person runs, as their own OS user: +doai-console approve [0-9a-f]{8}/);
+    // The server takes SSH sessions: an approver can also approve in theirs, with their key.
+    expect(form).toContain('or an approver in their own SSH session to this server: press a (their key)');
+    // It takes a row of the plan's window, which scrolls; nothing is cut at the edge.
+    expect(form).toMatch(/Will run, in order \(host: command\): lines 1–\d+ of \d+/);
+    for (const l of form.split('\n')) {
+      expect(l.length).toBeLessThanOrEqual(80);
+      expect(l).not.toMatch(/…\s*│?$/);
+    }
     t.send('Escape');
     if (/cancel/i.test(await t.waitFor(/\(y\/n\)|SERVICE RESET CONFIRMATION/, 10_000))) t.send('y');
   }, 90_000);

@@ -33,7 +33,7 @@ const PLAN = [
   'vultr: systemctl start doai-orchestrator',
 ];
 
-async function setup(opts: { lang?: Lang; width?: number; height?: number; requirement?: 'declared' | 'proven'; demoDeclared?: boolean; plan?: string[] } = {}) {
+async function setup(opts: { lang?: Lang; width?: number; height?: number; requirement?: 'declared' | 'proven'; demoDeclared?: boolean; sshApprovals?: boolean; plan?: string[] } = {}) {
   const clock = new FakeClock(T0);
   const fleet = new MemoryFleetStore([service({ name: 'doai-orchestrator', state: 'DOWN', httpStatus: undefined, consecutiveFailures: 3 })]);
   const runs = new MemoryRunsStore();
@@ -43,6 +43,7 @@ async function setup(opts: { lang?: Lang; width?: number; height?: number; requi
     requestId: 'req-7f3a',
     requirement: opts.requirement,
     demoDeclared: opts.demoDeclared,
+    sshApprovals: opts.sshApprovals,
   });
   const r = renderApp({ fleet, runs, control, lang: opts.lang ?? 'en', configPath: 'console.yaml', width: opts.width ?? 100, height: opts.height ?? 30, clock });
   await delay();
@@ -690,6 +691,43 @@ describe('declared versus proven on the form (R-APR-6)', () => {
     expect(f).toMatch(/Code [0-9A-F]{6}/);
     expect(f).toContain('or approve from another session: doai-console approve req-7f3a');
     expect(count(f)).toBe(1);
+  });
+
+  it('a server with SSH sessions: the proven form also says an approver approves in their own SSH session, one row, nothing of the plan cut (L2 and L3, en and ko, 80 × 24)', async () => {
+    const sshLine = { en: 'or an approver in their own SSH session to this server: press a (their key)', ko: '또는 승인자가 자신의 SSH 세션으로 이 콘솔 서버에서: a 누름 (자신의 키)' };
+    // The plan as read: box borders off, a command wrapped under itself joined again.
+    const flat = (f: string) => f.split('\n').map((l) => l.replace(/^\s*│\s*|\s*│\s*$/g, '')).join(' ').replace(/\s+/g, ' ');
+    for (const lang of ['en', 'ko'] as const) {
+      for (const start of [startL2, startL3]) {
+        const s = await start({ requirement: 'proven', sshApprovals: true, lang, width: 80, height: 24 });
+        let f = await frame(s);
+        const lines = f.split('\n');
+        // One row, right under the approve command, which is still said once.
+        const at = lines.findIndex((l) => l.includes(sshLine[lang]));
+        expect(at).toBeGreaterThan(0);
+        expect(lines[at - 1]).toContain('doai-console approve req-7f3a');
+        expect(f.split('doai-console approve req-7f3a')).toHaveLength(2);
+        for (const l of lines) expect(stringWidth(l)).toBeLessThanOrEqual(80);
+        expect(lines.length).toBeLessThanOrEqual(24);
+        // Nothing of the plan is cut: L2's whole plan is on screen; L3's two-step form scrolls it
+        // (as it did without this row), and paging down shows every command whole.
+        let seen = flat(f);
+        if (start === startL2) expect(f).not.toMatch(/lines \d+–\d+ of|줄 중 \d+–/);
+        for (let i = 0; i < 10 && !/end of plan|계획 끝/.test(f); i++) {
+          await key(s, 'approval.plan.down');
+          f = await frame(s);
+          seen += ` ${flat(f)}`;
+        }
+        for (const cmd of PLAN) expect(seen).toContain(cmd);
+        cleanup();
+      }
+    }
+    // Without SSH sessions (or under declared) the row is not there.
+    const plain = await startL2({ requirement: 'proven', width: 80, height: 24 });
+    expect(await frame(plain)).not.toContain('SSH session');
+    cleanup();
+    const declared = await startL2({ sshApprovals: true, width: 80, height: 24 });
+    expect(await frame(declared)).not.toContain('SSH session');
   });
 
   it('L2 declared says so; the demo marks its declared L3', async () => {

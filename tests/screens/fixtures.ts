@@ -253,7 +253,7 @@ export function codeSequence(...codes: string[]): (size: number) => Uint8Array {
 }
 
 /** The approval prompt as the engine's contract describes it (src/core/views.ts RunPrompt 'approval'). */
-export function approvalPromptOf(snap: ApprovalSnapshot, extra: { plan?: string[]; requestId?: string; requestFlags?: string; demoDeclared?: boolean }): RunPrompt | undefined {
+export function approvalPromptOf(snap: ApprovalSnapshot, extra: { plan?: string[]; requestId?: string; requestFlags?: string; demoDeclared?: boolean; sshApprovals?: boolean }): RunPrompt | undefined {
   if (snap.done || snap.mode === 'auto') return undefined;
   const summary: Localized[] | undefined =
     snap.phase === 'summary' || snap.phase === 'confirm-yes'
@@ -270,6 +270,7 @@ export function approvalPromptOf(snap: ApprovalSnapshot, extra: { plan?: string[
     mode: snap.mode,
     requirement: snap.requirement,
     ...(extra.demoDeclared ? { demoDeclared: true } : {}),
+    ...(extra.sshApprovals ? { sshApprovals: true } : {}),
     ...(snap.code ? { code: snap.code, expiresAt: snap.expiresAt, triesLeft: snap.triesLeft } : {}),
     ...(snap.phase === 'waiting' && snap.waitUntil ? { waitUntil: snap.waitUntil } : {}),
     ...(snap.step1 ? { step1: { name: snap.step1.name, at: snap.step1.at } } : {}),
@@ -306,6 +307,8 @@ export class FakeApprovalControl extends FakeRunControl {
       /** The L2/L3 policy (R-APR-6); declared by default, as typed approvals need. */
       requirement?: 'declared' | 'proven';
       demoDeclared?: boolean;
+      /** The server takes SSH sessions (`serve --ssh`): the proven form says approvers can approve there. */
+      sshApprovals?: boolean;
     } = {},
   ) {
     super(store, opts.operator);
@@ -328,7 +331,7 @@ export class FakeApprovalControl extends FakeRunControl {
     });
     this.flows.set(runId, flow);
     const sync = () => {
-      const prompt = approvalPromptOf(flow.getSnapshot(), { plan: this.opts.plan, requestId: this.opts.requestId, requestFlags: this.opts.requestFlags, demoDeclared: this.opts.demoDeclared });
+      const prompt = approvalPromptOf(flow.getSnapshot(), { plan: this.opts.plan, requestId: this.opts.requestId, requestFlags: this.opts.requestFlags, demoDeclared: this.opts.demoDeclared, sshApprovals: this.opts.sshApprovals });
       if (prompt || this.runOf(runId)?.prompt) this.store.updateRun(runId, { prompt });
     };
     flow.subscribe(sync);
