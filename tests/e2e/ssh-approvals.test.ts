@@ -7,39 +7,24 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as OTPAuth from 'otpauth';
 import { runCli } from '../helpers/cli';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTmux, type TmuxSession } from '../helpers/tmux';
-import { sshRig, type SshRig } from '../helpers/ssh-console';
+import { describe, expect, it } from 'vitest';
+import type { TmuxSession } from '../helpers/tmux';
+import type { SshRig } from '../helpers/ssh-console';
+import { sshRigForFile } from '../helpers/ssh-rig-file';
 import { waitUntil } from '../helpers/console-server';
 
 let rig: SshRig;
-const terms: TmuxSession[] = [];
+const file = sshRigForFile(
+  [
+    { name: 'alice', roles: ['operator', 'approver'] },
+    { name: 'bob', roles: ['approver'] },
+    { name: 'carol', roles: ['approver'] },
+  ],
+  { approval: { L2: 'proven', L3: 'proven' } },
+  { prepare: (r) => (rig = r) },
+);
 
-beforeAll(async () => {
-  rig = await sshRig(
-    [
-      { name: 'alice', roles: ['operator', 'approver'] },
-      { name: 'bob', roles: ['approver'] },
-      { name: 'carol', roles: ['approver'] },
-    ],
-    { approval: { L2: 'proven', L3: 'proven' } },
-  );
-  await rig.start();
-}, 60_000);
-
-afterEach(() => {
-  for (const t of terms.splice(0)) t.kill();
-});
-
-afterAll(async () => {
-  await rig?.stop();
-});
-
-function term(name: string, cols = 160, rows = 60): TmuxSession {
-  const t = startTmux(rig.ssh(name, { tty: true }), { cols, rows, env: { HOME: rig.base } });
-  terms.push(t);
-  return t;
-}
+const term = (name: string, cols = 160, rows = 60): TmuxSession => file.term(rig.ssh(name, { tty: true }), cols, rows);
 
 const auditLines = () => readFileSync(rig.audit, 'utf8').trim().split('\n').map((l) => l.replace(/^\[[^\]]+\] /, ''));
 

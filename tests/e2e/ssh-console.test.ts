@@ -7,38 +7,23 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTmux, type TmuxSession } from '../helpers/tmux';
-import { sshRig, type SshRig } from '../helpers/ssh-console';
+import { describe, expect, it } from 'vitest';
+import type { TmuxSession } from '../helpers/tmux';
+import type { SshRig } from '../helpers/ssh-console';
+import { sshRigForFile } from '../helpers/ssh-rig-file';
 import { waitUntil } from '../helpers/console-server';
 
 let rig: SshRig;
-const terms: TmuxSession[] = [];
+const file = sshRigForFile(
+  [
+    { name: 'alice', roles: ['operator', 'approver'] },
+    { name: 'vic', roles: ['viewer'] },
+  ],
+  { extraKeys: ['stranger'] },
+  { prepare: (r) => (rig = r) },
+);
 
-beforeAll(async () => {
-  rig = await sshRig(
-    [
-      { name: 'alice', roles: ['operator', 'approver'] },
-      { name: 'vic', roles: ['viewer'] },
-    ],
-    { extraKeys: ['stranger'] },
-  );
-  await rig.start();
-}, 60_000);
-
-afterEach(() => {
-  for (const t of terms.splice(0)) t.kill();
-});
-
-afterAll(async () => {
-  await rig?.stop();
-});
-
-function term(cmd: string, cols = 200, rows = 45): TmuxSession {
-  const t = startTmux(cmd, { cols, rows, env: { HOME: rig.base } });
-  terms.push(t);
-  return t;
-}
+const term = (cmd: string, cols = 200, rows = 45): TmuxSession => file.term(cmd, cols, rows);
 
 describe('serve --ssh with OpenSSH', () => {
   it('an operator key gets the console at the terminal size and runs L1 to SUCCESS; q leaves cleanly', async () => {

@@ -3,21 +3,24 @@
 // is dropped once `--ssh-keepalive-count` keepalives in a row go unanswered; a quiet client that
 // answers them (the session beside it) keeps its console. Real OpenSSH clients, the built server.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sshRig, type SshRig } from '../helpers/ssh-console';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { SshRig } from '../helpers/ssh-console';
+import { sshRigForFile } from '../helpers/ssh-rig-file';
 import { waitUntil } from '../helpers/console-server';
 
 let rig: SshRig;
 const clients: ChildProcess[] = [];
 
-beforeAll(async () => {
-  rig = await sshRig([
+sshRigForFile(
+  [
     { name: 'alice', roles: ['operator'] },
     { name: 'bob', roles: ['operator'] },
-  ]);
-  await rig.start(['--ssh-keepalive', '1', '--ssh-keepalive-count', '2']);
-}, 60_000);
+  ],
+  {},
+  { prepare: (r) => (rig = r), serveArgs: ['--ssh-keepalive', '1', '--ssh-keepalive-count', '2'] },
+);
 
+// Registered after the rig's: runs before the rig stops (after-hooks run last-registered first).
 afterAll(async () => {
   for (const c of clients) {
     if (c.exitCode === null && c.signalCode === null) {
@@ -25,7 +28,6 @@ afterAll(async () => {
       c.kill('SIGKILL');
     }
   }
-  await rig?.stop();
 });
 
 /** `ssh -tt` (a pty asked for though stdin is a pipe): the console, its output collected. */

@@ -5,39 +5,31 @@
 // requester's form for a proven L2 says once how the approver approves (and that an approver can in
 // their own SSH session), and the help puts the keys that work now on its first page.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import { startTmux, type TmuxSession } from '../helpers/tmux';
-import { sshRig, type SshRig } from '../helpers/ssh-console';
+import type { TmuxSession } from '../helpers/tmux';
+import type { SshRig } from '../helpers/ssh-console';
+import { sshRigForFile } from '../helpers/ssh-rig-file';
 
 let rig: SshRig;
-const terms: TmuxSession[] = [];
-
-beforeAll(async () => {
-  rig = await sshRig([
+const file = sshRigForFile(
+  [
     { name: 'alice', roles: ['operator'] },
     { name: 'vic', roles: ['viewer'] },
-  ], { approval: { L2: 'proven' } });
-  // caddy's backups go to a folder the demo host does not have: "no backup folder", over its RPO.
-  const doc = YAML.parse(readFileSync(rig.config, 'utf8')) as { services: { name: string; backups?: unknown }[] };
-  doc.services.find((s) => s.name === 'caddy')!.backups = [{ dir: '/var/backups/caddy-nightly', rpo_h: 24 }];
-  writeFileSync(rig.config, YAML.stringify(doc));
-  await rig.start();
-}, 60_000);
+  ],
+  { approval: { L2: 'proven' } },
+  {
+    prepare: (r) => {
+      rig = r;
+      // caddy's backups go to a folder the demo host does not have: "no backup folder", over its RPO.
+      const doc = YAML.parse(readFileSync(rig.config, 'utf8')) as { services: { name: string; backups?: unknown }[] };
+      doc.services.find((s) => s.name === 'caddy')!.backups = [{ dir: '/var/backups/caddy-nightly', rpo_h: 24 }];
+      writeFileSync(rig.config, YAML.stringify(doc));
+    },
+  },
+);
 
-afterEach(() => {
-  for (const t of terms.splice(0)) t.kill();
-});
-
-afterAll(async () => {
-  await rig?.stop();
-});
-
-function term(cmd: string): TmuxSession {
-  const t = startTmux(cmd, { cols: 80, rows: 24, env: { HOME: rig.base } });
-  terms.push(t);
-  return t;
-}
+const term = (cmd: string): TmuxSession => file.term(cmd, 80, 24);
 
 /** The rows between the last service row and the next pane's title, for each focus. */
 function rowsUnderServices(screen: string): string[] {

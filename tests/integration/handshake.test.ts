@@ -5,15 +5,14 @@
 // name that is not a nonce, a missing file, or another user's file proves nothing more than it
 // did with the server's nonce. The built binary serves; a raw client speaks the wire by hand.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireRoot } from '../helpers/requirements';
 import { rawClient, startServer, type RawClient, type RunningServer } from '../helpers/console-server';
 import { waitForProcessesGone } from '../helpers/cli';
+import { oneServiceDir } from '../helpers/one-service-dir';
 
 requireRoot('a proof file made by nobody (uid 65534) shows the uid comes from the file');
 
@@ -36,18 +35,8 @@ async function connectAndAuth(nonce: unknown, topics?: string[]): Promise<RawCli
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'doai-handshake-'));
-  chmodSync(dir, 0o711);
-  const config = join(dir, 'console.yaml');
-  writeFileSync(
-    config,
-    stringify({
-      hosts: [{ name: 'h', address: '127.0.0.1', port: 9 }],
-      services: [{ name: 'svc-a', host: 'h', health_url: 'http://127.0.0.1:9/health' }],
-      paths: { state_dir: join(dir, 'state'), known_hosts: join(dir, 'known_hosts'), audit_log: join(dir, 'emergency.log'), approvals_dir: join(dir, 'approvals') },
-    }),
-  );
-  socket = join(dir, 'run', 'console.sock');
+  let config: string;
+  ({ dir, config, socket } = oneServiceDir('doai-handshake-'));
   server = await startServer(config, socket);
   // This build's version, as the server's hello states it.
   const probe = await rawClient(socket);

@@ -3,15 +3,14 @@
 // empty file under a 128-bit name, owned by that console's user, mode 0600, made ten minutes ago)
 // is gone once the server is up, and the log says so (whose, never the name); everything else in
 // the folder is as it was, a live console still attaches, and its own proof is consumed.
-import { chmodSync, chownSync, existsSync, lstatSync, lutimesSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, lutimesSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireRoot } from '../helpers/requirements';
 import { runCli, waitForProcessesGone } from '../helpers/cli';
 import { startServer, type RunningServer } from '../helpers/console-server';
+import { oneServiceDir } from '../helpers/one-service-dir';
 
 requireRoot('the left proof file belongs to nobody (uid 65534), as a killed console of that user leaves it');
 const NOBODY = 65534;
@@ -25,18 +24,8 @@ const TEN_MIN_AGO = (Date.now() - 10 * 60_000) / 1000;
 const planted: Record<string, string> = {};
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'doai-proof-sweep-serve-'));
-  chmodSync(dir, 0o711);
-  const config = join(dir, 'console.yaml');
-  writeFileSync(
-    config,
-    stringify({
-      hosts: [{ name: 'h', address: '127.0.0.1', port: 9 }],
-      services: [{ name: 'svc-a', host: 'h', health_url: 'http://127.0.0.1:9/health' }],
-      paths: { state_dir: join(dir, 'state'), known_hosts: join(dir, 'known_hosts'), audit_log: join(dir, 'emergency.log'), approvals_dir: join(dir, 'approvals') },
-    }),
-  );
-  socket = join(dir, 'run', 'console.sock');
+  let config: string;
+  ({ dir, config, socket } = oneServiceDir('doai-proof-sweep-serve-'));
   auth = join(dir, 'run', 'auth');
   // The folder a previous server made (mode 1733), with what a console killed mid-handshake left.
   mkdirSync(join(dir, 'run'), { mode: 0o755 });
