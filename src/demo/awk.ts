@@ -39,6 +39,8 @@ function lex(src: string): Tk[] {
     } else if (/[A-Za-z_]/.test(ch)) {
       const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(src.slice(i))![0];
       i += m.length;
+      // NAME( is a call (awk's grammar: no space before the parenthesis); only FUNCS exist here.
+      if (src[i] === '(' && !FUNCS.has(m) && !KEYWORDS.has(m)) throw new AwkError(`function ${m} is not supported by the demo awk (it knows ${[...FUNCS].join(', ')})`);
       out.push({ t: FUNCS.has(m) && src[i] === '(' ? 'func' : 'name', v: m });
     } else if (ch === '"') {
       let s = '';
@@ -218,33 +220,27 @@ class Parser {
     return left;
   }
 
-  private or(noGt: boolean): Expr {
-    let a = this.and(noGt);
-    while (this.is('op', '||')) {
-      this.i++;
-      this.skipNl();
-      a = { k: 'bin', op: '||', a, b: this.and(noGt) };
+  /** One left-associative level: operands from next() joined by any of ops (|| and && may end a line). */
+  private leftAssoc(ops: readonly string[], next: () => Expr): Expr {
+    let a = next();
+    while (this.tk.t === 'op' && ops.includes(this.tk.v)) {
+      const op = this.eat('op').v;
+      if (op === '||' || op === '&&') this.skipNl();
+      a = { k: 'bin', op, a, b: next() };
     }
     return a;
+  }
+
+  private or(noGt: boolean): Expr {
+    return this.leftAssoc(['||'], () => this.and(noGt));
   }
 
   private and(noGt: boolean): Expr {
-    let a = this.match(noGt);
-    while (this.is('op', '&&')) {
-      this.i++;
-      this.skipNl();
-      a = { k: 'bin', op: '&&', a, b: this.match(noGt) };
-    }
-    return a;
+    return this.leftAssoc(['&&'], () => this.match(noGt));
   }
 
   private match(noGt: boolean): Expr {
-    let a = this.compare(noGt);
-    while (this.is('op', '~') || this.is('op', '!~')) {
-      const op = this.eat('op').v;
-      a = { k: 'bin', op, a, b: this.compare(noGt) };
-    }
-    return a;
+    return this.leftAssoc(['~', '!~'], () => this.compare(noGt));
   }
 
   private compare(noGt: boolean): Expr {
@@ -271,21 +267,11 @@ class Parser {
   }
 
   private additive(): Expr {
-    let a = this.multiplicative();
-    while (this.is('op', '+') || this.is('op', '-')) {
-      const op = this.eat('op').v;
-      a = { k: 'bin', op, a, b: this.multiplicative() };
-    }
-    return a;
+    return this.leftAssoc(['+', '-'], () => this.multiplicative());
   }
 
   private multiplicative(): Expr {
-    let a = this.unary();
-    while (this.is('op', '*') || this.is('op', '/') || this.is('op', '%')) {
-      const op = this.eat('op').v;
-      a = { k: 'bin', op, a, b: this.unary() };
-    }
-    return a;
+    return this.leftAssoc(['*', '/', '%'], () => this.unary());
   }
 
   private unary(): Expr {
