@@ -107,7 +107,9 @@ describe('check against the demo fleet', () => {
     // What the fitting runbooks need on each host (issue 12 item 23): L1/L2 on the demo's services.
     expect(r.stdout).toMatch(/commands\s+demo-vm\s+OK\s+every command the fitting runbooks need is there: journalctl, ss, systemctl/);
     expect(r.stdout).toMatch(/commands\s+demo-db\s+OK\s+every command the fitting runbooks need is there: ss, systemctl/);
-    expect(lines.at(-1)).toBe('all 15 checks passed');
+    // The demo host's backups, read over SSH as a real host's: last night's, within the RPO.
+    expect(r.stdout).toMatch(/backups\s+doai-orchestrator\s+OK\s+doai-orchestrator \/var\/backups\/doai\/\*: newest \d{8}_\d{6} 6 h 0 min old ≤ RPO 24 h\n/);
+    expect(lines.at(-1)).toBe('all 16 checks passed');
   });
 });
 
