@@ -16,7 +16,7 @@ export function backupsLineText(view: BackupsView, lang: Lang): { text: string; 
   if (view.kind === 'not-read') {
     return {
       tone: 'dim',
-      text: lang === 'ko' ? '백업/RPO: 이 화면은 호스트를 읽지 않습니다 (서버 또는 check 가 읽음)' : 'backups vs RPO: not read by a standalone wall (the server reads them; so does check)',
+      text: lang === 'ko' ? '백업/RPO: 이 화면은 호스트를 읽지 않습니다 (콘솔 서버 또는 check 가 읽음)' : 'backups vs RPO: not read by a standalone wall (the server reads them; so does check)',
     };
   }
   // Stale, missing or unreadable: the same judgement as overdue() in backup-freshness.

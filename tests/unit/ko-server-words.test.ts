@@ -2,7 +2,7 @@
 // (`doai-console serve`). Now the console server is always "콘솔 서버" and a host is "호스트", so a
 // bare 서버 never means the console server. In the catalog, the English "server" is always the
 // console server (a machine is a "host"), so every such key says 콘솔 서버 in Korean, and no Korean
-// text there says 서버 otherwise. Elsewhere (inline {en, ko} texts in src/, the built-in runbooks
+// text there says 서버 otherwise. Elsewhere (inline {en, ko} texts in src/ and screens/, the built-in runbooks
 // and checklists) 서버 appears only as 콘솔 서버, or as an application server the seeds name ("API
 // 서버", "웹 서버"), or in the one seed 001 checklist item quoted as it is ("서버 다운").
 import { readdirSync, readFileSync } from 'node:fs';
@@ -38,9 +38,9 @@ describe('Korean: 콘솔 서버 for the console server, 호스트 for a host', (
     for (const k of host) expect(messages.ko[k], k).toContain('호스트');
   });
 
-  it('in src/ and the built-in runbooks and checklists, 서버 is 콘솔 서버, an application server, or a seed word listed here', () => {
+  it('in src/, screens/ and the built-in runbooks and checklists, 서버 is 콘솔 서버, an application server, or a seed word listed here', () => {
     const found: string[] = [];
-    for (const f of [...files(join(root, 'src'), /\.tsx?$/), ...files(join(root, 'actions'), /\.ya?ml$/)]) {
+    for (const f of [...files(join(root, 'src'), /\.tsx?$/), ...files(join(root, 'screens'), /\.tsx?$/), ...files(join(root, 'actions'), /\.ya?ml$/)]) {
       readFileSync(f, 'utf8')
         .split('\n')
         .forEach((line) => {
