@@ -82,8 +82,13 @@ export async function startCachedScript(file: string, opts: ConfigCacheOptions =
     return undefined;
   }
   const source = bytes.toString('utf8');
-  const cachePath = codeCacheFile(createHash('sha256').update(bytes).digest('hex').slice(0, 32), opts);
-  const cachedData = readCodeCache(cachePath);
+  let cachePath: string | undefined;
+  try {
+    cachePath = codeCacheFile(createHash('sha256').update(bytes).digest('hex').slice(0, 32), opts);
+  } catch {
+    // No home to keep it in (no HOME and no passwd entry): every start compiles.
+  }
+  const cachedData = cachePath === undefined ? undefined : readCodeCache(cachePath);
   const script = new vm.Script(source, { filename: file, ...(cachedData ? { cachedData } : {}) });
   const cache = cachedData === undefined ? 'none' : script.cachedDataRejected === true ? 'rejected' : 'used';
   traceStartup(`code cache ${cache}`);
@@ -91,7 +96,7 @@ export async function startCachedScript(file: string, opts: ConfigCacheOptions =
   const exports = await run(createRequire(file), pathToFileURL(file).href);
   const keep = (): void => {
     if (cache === 'used') return;
-    traceStartup(writeCodeCache(cachePath, script.createCachedData()) ? 'code cache written' : 'code cache not written');
+    traceStartup(cachePath !== undefined && writeCodeCache(cachePath, script.createCachedData()) ? 'code cache written' : 'code cache not written');
   };
   return { cache, exports, keep };
 }

@@ -29,7 +29,9 @@ beforeAll(async () => {
       contents: `
         import { startCachedScript } from ${JSON.stringify(resolve(__dirname, '../../src/cli/code-cache.ts'))};
         const [file, xdg, keep] = process.argv.slice(2);
-        const s = await startCachedScript(file, { env: { XDG_CACHE_HOME: xdg }, home: '/nonexistent' });
+        // 'nohome': as where os.homedir() throws (no HOME and no passwd entry for the uid).
+        const opts = xdg === 'nohome' ? { env: {}, get home() { throw new Error('ENOENT: no home directory'); } } : { env: { XDG_CACHE_HOME: xdg }, home: '/nonexistent' };
+        const s = await startCachedScript(file, opts);
         const facts = s.exports.facts();
         const later = await s.exports.later();
         if (keep === 'keep') s.keep();
@@ -170,6 +172,12 @@ describe('the code cache', () => {
     expect(statSync(path).isFile()).toBe(true);
     expect(readFileSync(real).equals(bytes)).toBe(true);
     expect(start(file).cache).toBe('used');
+  });
+
+  it('no home folder to keep it in: the script runs, nothing is kept, no error', () => {
+    const s = start(file, { keep: true, xdg: 'nohome' });
+    expect(s.cache).toBe('none');
+    expect(s.facts.wait).toBe('cached');
   });
 
   it('a cache folder that cannot be written only means the next start compiles again', () => {
