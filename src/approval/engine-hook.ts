@@ -46,8 +46,12 @@ export interface ApprovalHookOptions {
   onFlow?: (open: OpenApproval) => () => void;
   /** Approvers' one-time passwords (R-ID-3), held by the server: a name and code typed in the form. */
   totp?: TotpApprovals;
-  /** The server's SSH front door is on (`serve --ssh`): an approver also approves in their own SSH session, with their key. */
-  sshApprovals?: boolean;
+  /**
+   * Whether an approver can approve in their own SSH session, with their key, now: `serve --ssh`
+   * and an operator with the approver role and a key. Asked for each prompt, so it follows the
+   * operators the server holds.
+   */
+  sshApprovals?: () => boolean;
   /**
    * Who the requester is beyond the run's operator name. Default: this process's uid and OS user
    * (a console runs as its operator). A server gives the uid it proved for the run's starter
@@ -176,7 +180,7 @@ export function createApprovalHook(initial: ApprovalHookOptions): ApprovalHook {
 
         const pushPrompt = () => {
           if (settled) return;
-          const prompt = buildApprovalPrompt(flow.getSnapshot(), { plan: ctx.plan, requestId, requestError, demoDeclared, ...(o.totp?.any() ? { totp: true } : {}), ...(o.sshApprovals ? { sshApprovals: true } : {}), ...(o.approvalsDir ? { requestFlags: approveDirFlag(o.approvalsDir) } : {}) });
+          const prompt = buildApprovalPrompt(flow.getSnapshot(), { plan: ctx.plan, requestId, requestError, demoDeclared, ...(o.totp?.any() ? { totp: true } : {}), ...(o.sshApprovals?.() ? { sshApprovals: true } : {}), ...(o.approvalsDir ? { requestFlags: approveDirFlag(o.approvalsDir) } : {}) });
           const key = JSON.stringify(prompt);
           if (key === lastPrompt) return;
           lastPrompt = key;

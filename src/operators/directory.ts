@@ -138,6 +138,14 @@ export class OperatorDirectory {
     return out;
   }
 
+  /**
+   * Operators who may approve in their own SSH session (R-SSH-2): the approver role and at least
+   * one key. None: the proven form must not offer that way.
+   */
+  sshApprovers(): string[] {
+    return [...this.byName.values()].filter((e) => e.roles.has('approver') && e.fingerprints.length > 0).map((e) => e.name);
+  }
+
   /** Whether any operator has an SSH key (serve --ssh needs one to be useful). */
   get keyCount(): number {
     return this.byKey.size;

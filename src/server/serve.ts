@@ -141,8 +141,9 @@ export async function runServe(loaded: LoadedConfig, opts: ServeOptions): Promis
       await http?.close();
       throw err;
     }
-    // The proven approval form says an approver can also approve in their own SSH session.
-    if (sshServer) ctx.approvals.configure({ sshApprovals: true });
+    // The proven approval form says an approver can also approve in their own SSH session, only
+    // while some operator with the approver role has a key (operators are read once, at start).
+    if (sshServer) ctx.approvals.configure({ sshApprovals: () => gate.directory.sshApprovers().length > 0 });
     core.start();
     live.start();
     incident.start();

@@ -3,19 +3,21 @@
 // a gap under the services that moved with Tab), and the viewer's wall screen has the backups line
 // the local wall screen (`watch`) has, from the server's hosts store (a folder over its RPO). The
 // requester's form for a proven L2 says once how the approver approves (and that an approver can in
-// their own SSH session), and the help puts the keys that work now on its first page.
+// their own SSH session: an approver has a key), and the help puts the keys that work now on its first page.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import type { TmuxSession } from '../helpers/tmux';
 import type { SshRig } from '../helpers/ssh-console';
 import { sshRigForFile } from '../helpers/ssh-rig-file';
+import { leaveForm, openProvenL2Form } from '../helpers/ssh-l2-form';
 
 let rig: SshRig;
 const file = sshRigForFile(
   [
     { name: 'alice', roles: ['operator'] },
     { name: 'vic', roles: ['viewer'] },
+    { name: 'bob', roles: ['approver'] },
   ],
   { approval: { L2: 'proven' } },
   {
@@ -98,22 +100,11 @@ describe('serve --ssh screens at 80 × 24', () => {
 
   it('the requester\'s proven L2 form says the approve command once', async () => {
     const t = term(rig.ssh('alice', { tty: true }));
-    await t.waitFor(/doai-orchestrator\s+UP/, 30_000);
-    // L2 Service Reset fits the orchestrator: select it (the list is sorted, it is third).
-    for (let i = 0; i < 3 && !/› doai-orchestrator/.test(t.screen()); i++) {
-      t.send('Down');
-      await new Promise((r) => setTimeout(r, 300));
-    }
-    await t.waitFor(/› doai-orchestrator/, 10_000);
-    t.send('2');
-    if (/restart anyway/.test(await t.waitFor(/restart anyway with L2 Service Reset\? \(y\/n\)|SERVICE RESET CONFIRMATION/, 30_000))) t.send('y');
-    const form = await t.waitFor(/doai-console approve [0-9a-f]{8}/, 30_000);
-    expect(form).toContain('Approval for L2: PROVEN only');
-    const id = /doai-console approve ([0-9a-f]{8})/.exec(form)![1]!;
+    const { form, id } = await openProvenL2Form(t);
     expect(form.split(`doai-console approve ${id}`)).toHaveLength(2);
     // and the ways to prove it are still said: another OS user with that command.
     expect(form).toMatch(/Another person runs, as their own OS user: +doai-console approve [0-9a-f]{8}/);
-    // The server takes SSH sessions: an approver can also approve in theirs, with their key.
+    // The server takes SSH sessions and bob (approver) has a key: he can approve in his, with it.
     expect(form).toContain('or an approver in their own SSH session to this server: press a (their key)');
     // It takes a row of the plan's window, which scrolls; nothing is cut at the edge.
     expect(form).toMatch(/Will run, in order \(host: command\): lines 1–\d+ of \d+/);
@@ -121,8 +112,7 @@ describe('serve --ssh screens at 80 × 24', () => {
       expect(l.length).toBeLessThanOrEqual(80);
       expect(l).not.toMatch(/…\s*│?$/);
     }
-    t.send('Escape');
-    if (/cancel/i.test(await t.waitFor(/\(y\/n\)|SERVICE RESET CONFIRMATION/, 10_000))) t.send('y');
+    await leaveForm(t);
   }, 90_000);
 
 });
