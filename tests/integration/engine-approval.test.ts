@@ -56,19 +56,24 @@ function runbook(yaml: string): Runbook {
   return r.runbook;
 }
 
-const l2ish = `id: l2-test
+/** An L2 runbook needing code approval, on a service: `steps` (YAML list items), then the runbook's failure line. */
+const l2Runbook = (steps: string) => `id: l2-test
 level: L2
 audit_name: L2_SERVICE_RESET
 title: { ko: L2 테스트, en: L2 test }
 approval: code
 target: service
 steps:
-  - id: settle
+${steps}on_failure: { audit: "FAILED - Escalate to L3", escalate_to: l3-box-reset }
+`;
+
+const l2ish = l2Runbook(`  - id: settle
     kind: wait
     seconds: 2
     audit: SERVICES_STOPPED
-on_failure: { audit: "FAILED - Escalate to L3", escalate_to: l3-box-reset }
-`;
+`);
+
+const lastFinished = (events: RunEvent[]) => events.filter((e) => e.type === 'run.finished').at(-1) as Extract<RunEvent, { type: 'run.finished' }>;
 
 function engineWith(rb: Runbook, approve?: (ctx: ApprovalContext) => Promise<ApprovalResult>, secrets?: string[]) {
   const engine = createRunEngine({
@@ -196,7 +201,6 @@ describe('a run that fails before any step ran', () => {
   // An approval hook that throws, or resolves to something that is not an answer, is a bug in the
   // approval module, not a failed recovery: nothing ran on any host, so the log must not say the
   // runbook's "FAILED - Escalate to L3" and the console must not offer the next level.
-  const lastFinished = (events: RunEvent[]) => events.filter((e) => e.type === 'run.finished').at(-1) as Extract<RunEvent, { type: 'run.finished' }>;
 
   it('an approval hook that throws: failed, nothing ran, no escalation', async () => {
     const { engine, events } = engineWith(runbook(l2ish), async () => {
@@ -229,19 +233,11 @@ describe('a run that fails before any step ran', () => {
   });
 
   it('a step that ran and failed still escalates, with the runbook\'s failure line', async () => {
-    const failing = runbook(`id: l2-test
-level: L2
-audit_name: L2_SERVICE_RESET
-title: { ko: L2 테스트, en: L2 test }
-approval: code
-target: service
-steps:
-  - id: check
+    const failing = runbook(l2Runbook(`  - id: check
     kind: http
     url: "{{service.health_url}}"
     expect_body: "never in the body"
-on_failure: { audit: "FAILED - Escalate to L3", escalate_to: l3-box-reset }
-`);
+`));
     const { engine, events } = engineWith(failing, async () => ({ ok: true, approver: 'vega' }));
     const started = engine.start('l2-test', 'api');
     if (!started.ok) throw new Error(started.error);
@@ -261,15 +257,8 @@ describe('an approval_gate after checks', () => {
   // declares); the approval is asked at the gate. When the approval module fails there, the
   // checks ran but no recovery step did: the log says why and from which step nothing ran, not
   // the runbook's "FAILED - Escalate to L3", and the console offers no escalation.
-  const lastFinished = (events: RunEvent[]) => events.filter((e) => e.type === 'run.finished').at(-1) as Extract<RunEvent, { type: 'run.finished' }>;
-  const gated = (after = '') => `id: l2-test
-level: L2
-audit_name: L2_SERVICE_RESET
-title: { ko: L2 테스트, en: L2 test }
-approval: code
-target: service
-steps:
-  - id: check
+  const gated = (after = '') =>
+    l2Runbook(`  - id: check
     kind: http
     url: "{{service.health_url}}"
     expect_body: "ok"
@@ -279,8 +268,7 @@ steps:
     seconds: 2
     approval_gate: true
     audit: SERVICES_STOPPED
-${after}on_failure: { audit: "FAILED - Escalate to L3", escalate_to: l3-box-reset }
-`;
+${after}`);
 
   it('a hook that throws at the gate: failed, the reason logged, nothing from the gate on ran, no escalation', async () => {
     const { engine, events } = engineWith(runbook(gated()), async () => {

@@ -56,6 +56,11 @@ class MemoryRecords implements IncidentRecords {
   notify(): void {
     for (const l of this.listeners) l();
   }
+  /** Answers the held reads, and holds no more. */
+  release(): void {
+    this.hold = false;
+    this.held.splice(0).forEach((answer) => answer());
+  }
 }
 
 function incidents(records: IncidentRecords, name: string, pollMs = 20) {
@@ -70,6 +75,24 @@ function incidents(records: IncidentRecords, name: string, pollMs = 20) {
     pollMs,
     records,
   });
+}
+
+/**
+ * Store a (no periodic re-read: only the notified one, which must not undo what was changed
+ * meanwhile) with incident "api slow" at P3; a notified re-read held on its way (it saw P3), and
+ * the severity changed to P1 here while it is.
+ */
+async function changedWhileReading() {
+  const records = new MemoryRecords();
+  const a = incidents(records, 'a', 3_600_000);
+  const opened = a.openManual('api slow', 'P3');
+  if (!opened.ok) throw new Error(opened.error.en);
+  a.start();
+  records.hold = true;
+  records.notify();
+  await until(() => records.held.length > 0, 'a re-read on its way');
+  expect(a.setSeverity(opened.id, 'P1')).toEqual({ ok: true });
+  return { records, a, opened };
 }
 
 describe('incidents re-read without blocking', () => {
@@ -91,43 +114,23 @@ describe('incidents re-read without blocking', () => {
   });
 
   it('an answer asked before a change made here is not applied over it', async () => {
-    const records = new MemoryRecords();
-    // No periodic re-read here: only the notified one, which must not undo what was changed meanwhile.
-    const a = incidents(records, 'a', 3_600_000);
-    const opened = a.openManual('api slow', 'P3');
-    if (!opened.ok) throw new Error(opened.error.en);
-    a.start();
-    records.hold = true;
-    records.notify();
-    await until(() => records.held.length > 0, 'a re-read on its way');
-    // While it is on its way (it saw P3), the severity changes here.
-    expect(a.setSeverity(opened.id, 'P1')).toEqual({ ok: true });
-    records.hold = false;
-    records.held.splice(0).forEach((answer) => answer());
+    const { records, a, opened } = await changedWhileReading();
+    records.release();
     await new Promise((r) => setTimeout(r, 50));
     expect(a.getSnapshot().incidents.find((i) => i.id === opened.id)?.severity).toBe('P1');
     a.stop();
   });
 
   it.each([0, 3])('that dropped answer is asked again, once (with %i more re-reads asked meanwhile), and the new one is applied', async (notifications) => {
-    const records = new MemoryRecords();
-    const a = incidents(records, 'a', 3_600_000);
-    const opened = a.openManual('api slow', 'P3');
-    if (!opened.ok) throw new Error(opened.error.en);
-    a.start();
-    records.hold = true;
-    records.notify();
-    await until(() => records.held.length > 0, 'a re-read on its way');
-    // While it is on its way: a change here, another box's incident (not notified: only the
-    // dropped answer makes a read again), and maybe more notifications.
-    expect(a.setSeverity(opened.id, 'P1')).toEqual({ ok: true });
+    const { records, a, opened } = await changedWhileReading();
+    // While it is still on its way: another box's incident (not notified: only the dropped answer
+    // makes a read again), and maybe more notifications.
     const b = incidents(records, 'b', 0);
     const other = b.openManual('disk full on b');
     if (!other.ok) throw new Error(other.error.en);
     for (let i = 0; i < notifications; i++) records.notify();
     expect(records.asyncReads).toBe(1);
-    records.hold = false;
-    records.held.splice(0).forEach((answer) => answer());
+    records.release();
     await until(() => a.getSnapshot().incidents.some((i) => i.id === other.id), "b's incident on a, from the read asked again");
     await new Promise((r) => setTimeout(r, 50));
     expect(records.asyncReads).toBe(2);
