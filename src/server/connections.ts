@@ -16,6 +16,7 @@ import { consoleViewFor } from './topic-views';
 import { OutputDeltas } from './output-deltas';
 import { NodesDeltas } from './nodes-deltas';
 import { FleetDeltas } from './fleet-deltas';
+import { PacedTopic } from './paced-topic';
 import type { FleetSnapshot, NodesSnapshot } from '../core/views';
 import type { ConsoleRunsSnapshot } from '../protocol/runs';
 import type { ServerLog } from './log';
@@ -36,6 +37,8 @@ export interface ConnectionsOptions {
   maxQueueBytes?: number;
   /** Time to prove identity after connecting. */
   authTimeoutMs?: number;
+  /** The fleet topic's frame period (default TOPIC_FRAME_MS, src/server/paced-topic.ts). */
+  fleetFrameMs?: number;
 }
 
 export const DEFAULT_STALL_MS = 30_000;
@@ -70,6 +73,8 @@ class Connection {
   private readonly dirty = new Set<TopicName>();
   private readonly unsubscribe: (() => void)[] = [];
   private readonly seq = new Map<TopicName, number>();
+  /** Per topic, the snapshot last turned into a frame: a notice with nothing newer sends nothing. */
+  private readonly sentSnap = new Map<TopicName, unknown>();
   private flushQueued = false;
   /** What of each run's output this console has been sent (the console topic goes as deltas). */
   private readonly deltas = new OutputDeltas();
@@ -179,7 +184,7 @@ class Connection {
     for (const t of topics) {
       if (!TOPIC_NAMES.includes(t as TopicName)) continue;
       const name = t as TopicName;
-      const store = this.hub.opts.topics[name];
+      const store = this.hub.topics[name];
       if (!store || this.seq.has(name)) continue;
       this.seq.set(name, 0);
       this.unsubscribe.push(store.subscribe(() => this.markDirty(name)));
@@ -192,6 +197,7 @@ class Connection {
     if (topic === 'nodes') this.nodeDeltas.reset();
     else if (topic === 'fleet') this.fleetDeltas.reset();
     else return;
+    this.sentSnap.delete(topic);
     if (this.seq.has(topic)) this.markDirty(topic);
   }
 
@@ -224,14 +230,21 @@ class Connection {
     while (!this.closed && this.dirty.size && !this.socket.writableNeedDrain) {
       const topic = this.dirty.values().next().value as TopicName;
       this.dirty.delete(topic);
-      const seq = (this.seq.get(topic) ?? 0) + 1;
-      this.seq.set(topic, seq);
-      const data = this.hub.opts.topics[topic]!.getSnapshot();
+      const data = this.hub.topics[topic]!.getSnapshot();
+      // The snapshot this console was last sent (a store's notice that came after this socket had
+      // read its newest one): nothing to send. Stores publish a new object per change.
+      if (this.sentSnap.get(topic) === data) continue;
+      this.sentSnap.set(topic, data);
       // A pending approval's one-time code goes only to the run's requester (src/server/topic-views.ts);
       // run output goes as the lines this console has not been sent yet (src/server/output-deltas.ts),
       // the node list as the nodes changed since the last frame (src/server/nodes-deltas.ts), the
-      // services as the entries changed since the last frame (src/server/fleet-deltas.ts).
-      this.sendSnapshot(topic, seq, this.frameOf(topic, data));
+      // services as the entries changed since the last frame (src/server/fleet-deltas.ts): nothing
+      // when none changed. The seq counts only frames sent (a delta applies on the one before).
+      const frame = this.frameOf(topic, data);
+      if (frame === undefined) continue;
+      const seq = (this.seq.get(topic) ?? 0) + 1;
+      this.seq.set(topic, seq);
+      this.sendSnapshot(topic, seq, frame);
     }
   }
 
@@ -293,8 +306,13 @@ export class Connections {
   readonly stallMs: number;
   readonly maxQueueBytes: number;
   readonly authTimeoutMs: number;
+  /** The topics as consoles get them: the fleet's paced (src/server/paced-topic.ts), the others as the stores publish. */
+  readonly topics: ConnectionsOptions['topics'];
+  private readonly paced?: PacedTopic<FleetSnapshot>;
 
   constructor(readonly opts: ConnectionsOptions) {
+    this.paced = opts.topics.fleet ? new PacedTopic(opts.topics.fleet, opts.fleetFrameMs) : undefined;
+    this.topics = this.paced ? { ...opts.topics, fleet: this.paced } : opts.topics;
     this.stallMs = opts.stallMs ?? DEFAULT_STALL_MS;
     this.maxQueueBytes = opts.maxQueueBytes ?? 64 * 1024 * 1024;
     this.authTimeoutMs = opts.authTimeoutMs ?? 10_000;
@@ -349,6 +367,7 @@ export class Connections {
   /** Says goodbye to every console (they reconnect if told the server restarts) and stops listening. */
   async close(reason: string, restarting: boolean): Promise<void> {
     clearInterval(this.stallTimer);
+    this.paced?.stop();
     const closed = new Promise<void>((r) => this.server.close(() => r()));
     for (const c of [...this.live]) {
       c.send({ t: 'bye', reason, restarting });

@@ -6,10 +6,11 @@
 // length or order changed. A sweep that answered at once goes as a delta too: without the
 // histories and the fields that stayed, it is well under the whole list. Frames are cached per
 // (snapshot, base): consoles in step share one frame object, which the socket serialises once for
-// all of them.
+// all of them. A snapshot in which nothing the console holds changed (no entry, the same
+// recommendation and summary fields) sends nothing (src/server/snapshot-deltas.ts).
 import type { FleetSnapshot, ServiceHealth } from '../core/views';
 import { SERVICE_FIELDS, SERVICE_SAMPLES, type FleetDelta, type FleetFrame, type OptionalServiceField, type ServiceChange, type ServiceField } from '../protocol/fleet-frames';
-import { cachedFrames, SnapshotDeltas } from './snapshot-deltas';
+import { cachedFrames, sameSummary, SnapshotDeltas } from './snapshot-deltas';
 
 function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
@@ -67,10 +68,10 @@ export function serviceChange(before: ServiceHealth, now: ServiceHealth): Servic
   };
 }
 
-/** The delta from `base` to `snap`, or the snapshot itself when a delta would not do. */
-export const fleetFrame: (snap: FleetSnapshot, base: FleetSnapshot | undefined) => FleetFrame = cachedFrames(diff);
+/** The delta from `base` to `snap`, the snapshot itself when a delta would not do, or null when nothing changed. */
+export const fleetFrame: (snap: FleetSnapshot, base: FleetSnapshot | undefined) => FleetFrame | null = cachedFrames(diff);
 
-function diff(snap: FleetSnapshot, base: FleetSnapshot): FleetFrame {
+function diff(snap: FleetSnapshot, base: FleetSnapshot): FleetFrame | null {
   const now = snap.services;
   const before = base.services;
   if (now.length !== before.length) return snap;
@@ -88,6 +89,7 @@ function diff(snap: FleetSnapshot, base: FleetSnapshot): FleetFrame {
   }
   const { services: _list, recommendation, ...summary } = snap;
   const same = JSON.stringify(recommendation ?? null) === JSON.stringify(base.recommendation ?? null);
+  if (changed.length === 0 && same && sameSummary(snap, base, 'services')) return null;
   const delta: FleetDelta = { ...summary, ...(same ? {} : { recommendation: recommendation ?? null }), count: now.length, at, changed };
   return delta;
 }

@@ -3,11 +3,12 @@
 // or whole when the connection has nothing yet (attach, re-attach), asked for it again (a frame it
 // could not place: `resync`), when most of the list changed anyway, or when the list is not in a
 // strict compareNodes order (duplicate source + id, an unreadable heartbeat): then a client
-// re-sorting could not rebuild the server's exact order, so it is not asked to.
+// re-sorting could not rebuild the server's exact order, so it is not asked to. A snapshot in
+// which no node and no summary field changed sends nothing (src/server/snapshot-deltas.ts).
 import type { NodeView, NodesSnapshot } from '../core/views';
 import { compareNodes } from '../core/node-order';
 import { nodeKey, type NodesDelta, type NodesFrame } from '../protocol/nodes-frames';
-import { cachedFrames, SnapshotDeltas } from './snapshot-deltas';
+import { cachedFrames, sameSummary, SnapshotDeltas } from './snapshot-deltas';
 
 /** Per snapshot: its nodes by key, or null when it cannot be a delta's base or result. */
 const indexes = new WeakMap<NodesSnapshot, Map<string, NodeView> | null>();
@@ -43,10 +44,10 @@ export function sameNode(a: NodeView, b: NodeView): boolean {
   return true;
 }
 
-/** The delta from `base` to `snap`, or the snapshot itself when a delta would not do (made once per pair: consoles in step share one frame, serialised once). */
-export const nodesFrame: (snap: NodesSnapshot, base: NodesSnapshot | undefined) => NodesFrame = cachedFrames(diff);
+/** The delta from `base` to `snap`, the snapshot itself when a delta would not do, or null when nothing changed (made once per pair: consoles in step share one frame, serialised once). */
+export const nodesFrame: (snap: NodesSnapshot, base: NodesSnapshot | undefined) => NodesFrame | null = cachedFrames(diff);
 
-function diff(snap: NodesSnapshot, base: NodesSnapshot): NodesFrame {
+function diff(snap: NodesSnapshot, base: NodesSnapshot): NodesFrame | null {
   const now = indexOf(snap);
   const before = indexOf(base);
   if (!now || !before) return snap;
@@ -67,6 +68,7 @@ function diff(snap: NodesSnapshot, base: NodesSnapshot): NodesFrame {
       if (changed.length + removed.length > limit) return snap;
     }
   }
+  if (changed.length === 0 && removed.length === 0 && sameSummary(snap, base, 'nodes')) return null;
   const { nodes: _list, ...summary } = snap;
   const delta: NodesDelta = { ...summary, changed, removed };
   return delta;

@@ -86,6 +86,12 @@ describe('fleet topic as deltas', () => {
         check.deliver(f.data, f.seq);
       }
       expect(check.resyncs).toBe(0);
+      // No frame carries nothing: each delta has a changed service, a new recommendation or a new time.
+      a.frames.slice(1).forEach((f, k) => {
+        const d = f.data as Extract<FleetFrame, { changed: unknown }>;
+        const before = a.frames[k]!.data;
+        expect(d.changed.length > 0 || d.recommendation !== undefined || d.updatedAt?.getTime() !== before.updatedAt?.getTime(), `frame ${f.seq} carries nothing`).toBe(true);
+      });
       const perService = whole.bytes / SERVICES;
       for (const d of probedDeltas()) {
         const delta = d.data as Extract<FleetFrame, { changed: unknown }>;

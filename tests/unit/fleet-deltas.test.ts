@@ -67,7 +67,8 @@ function snapshot(services: ServiceHealth[], at: number, recommend: boolean): Fl
 }
 
 /** What goes over the socket and back (Dates as {"$date": ms}, revived by decodeFrame). */
-function wire(frame: FleetFrame): FleetFrame {
+function wire(frame: FleetFrame | null | undefined): FleetFrame {
+  if (!frame) throw new Error('nothing was sent: the frame was expected to carry a change');
   return decodeFrame(`{"t":"snapshot","topic":"fleet","seq":1,"data":${encodeSnapshotData(frame)}}`).data as FleetFrame;
 }
 
@@ -261,7 +262,7 @@ describe('fleet (services) as deltas', () => {
       T0 + 301_000,
       false,
     );
-    const frame = fleetFrame(next, base);
+    const frame = fleetFrame(next, base)!;
     expect(isFleetDelta(frame)).toBe(true);
     const delta = frame as FleetDelta;
     expect(delta.at).toEqual(changedAt);
@@ -271,7 +272,7 @@ describe('fleet (services) as deltas', () => {
     expect(part, `a delta of ${part} bytes against a whole list of ${whole}`).toBeLessThan(whole / 100);
   });
 
-  it('the first frame, and a new connection, carry the whole list; a quiet snapshot is an empty delta; consoles in step share one frame', () => {
+  it('the first frame, and a new connection, carry the whole list; a snapshot with only a new time carries just the summary; consoles in step share one frame', () => {
     const list = Array.from({ length: 20 }, (_, i) => service(i));
     const a = snapshot(list, T0, false);
     const one = new FleetDeltas();
@@ -279,10 +280,54 @@ describe('fleet (services) as deltas', () => {
     expect(one.frame(a)).toBe(a);
     expect(two.frame(a)).toBe(a);
     const b = snapshot(list, T0 + 1000, false);
-    const f1 = one.frame(b);
+    const f1 = one.frame(b)!;
     expect(isFleetDelta(f1) && f1.changed.length).toBe(0);
+    expect(f1).toMatchObject({ updatedAt: b.updatedAt });
     expect(two.frame(b)).toBe(f1);
     expect(new FleetDeltas().frame(b)).toBe(b);
+  });
+
+  it('nothing is sent when nothing a console holds changed: the same snapshot again, or a new one equal to it; over 400 random frames the console still rebuilds exactly, the seq counting only frames sent', () => {
+    const r = prng(31);
+    let services = Array.from({ length: 40 }, (_, i) => service(i));
+    const server = new FleetDeltas();
+    let asked = 0;
+    const client = new RemoteFleetStore(() => asked++);
+    let at = T0;
+    let recommend = false;
+    let snap = snapshot(services, at, recommend);
+    let seq = 0;
+    const seen = { sent: 0, nothing: 0 };
+    for (let frame = 0; frame < 400; frame++) {
+      const roll = r();
+      if (frame > 0 && roll < 0.2) {
+        // The store's notice came after the socket read its newest snapshot: the same object.
+      } else if (frame > 0 && roll < 0.4) {
+        // Rebuilt with the same content: new entry objects, a new list, the same time.
+        snap = snapshot(services.map((s) => ({ ...s, samples: [...s.samples] })), at, recommend);
+      } else {
+        at += 1000;
+        services = services.map((s) => (r() < 0.1 ? probed(r, s, at) : s));
+        if (r() < 0.1) recommend = !recommend;
+        snap = snapshot(services, at, recommend);
+      }
+      const out = server.frame(snap);
+      if (out === undefined) {
+        seen.nothing++;
+        expect(frame > 0 && roll < 0.4, `frame ${frame}: nothing sent for a change`).toBe(true);
+      } else {
+        seen.sent++;
+        client.deliver(wire(out), ++seq);
+      }
+      expect(client.getSnapshot()).toEqual(snap);
+      for (const s of client.getSnapshot()!.services) expect(s.samples.length).toBeLessThanOrEqual(SERVICE_SAMPLES);
+    }
+    expect(asked).toBe(0);
+    expect(seen.nothing).toBeGreaterThan(100);
+    expect(seen.sent).toBeGreaterThan(200);
+    // Only the time changed: that is sent (the console shows when the list was last updated).
+    const later = snapshot(services, at + 1000, recommend);
+    expect(server.frame(later)).toMatchObject({ at: [], changed: [], updatedAt: later.updatedAt });
   });
 
   it('a list of another length or order goes whole', () => {
@@ -311,7 +356,7 @@ describe('fleet (services) as deltas', () => {
     list = list.map((s, i) => (i === 3 ? probed(r, s, T0 + 1000) : s));
     server.frame(snapshot(list, T0 + 1000, false)); // frame 2: lost on the way
     list = list.map((s, i) => (i === 5 ? probed(r, s, T0 + 2000) : s));
-    const f3 = server.frame(snapshot(list, T0 + 2000, false));
+    const f3 = server.frame(snapshot(list, T0 + 2000, false))!;
     expect(isFleetDelta(f3)).toBe(true);
     client.deliver(wire(f3), 3);
     expect(asked).toBe(1);
@@ -320,13 +365,13 @@ describe('fleet (services) as deltas', () => {
     client.deliver(wire({ ...snapshot(list, T0 + 3000, false), services: undefined, count: 30, at: [], changed: [] } as unknown as FleetFrame), 4);
     expect(asked).toBe(1);
     const s5 = snapshot(list, T0 + 4000, true);
-    const f5 = server.frame(s5);
+    const f5 = server.frame(s5)!;
     expect(isFleetDelta(f5)).toBe(false);
     client.deliver(wire(f5), 5);
     expect(client.getSnapshot()).toEqual(s5);
     list = list.map((s, i) => (i === 9 ? probed(r, s, T0 + 5000) : s));
     const s6 = snapshot(list, T0 + 5000, false);
-    const f6 = server.frame(s6);
+    const f6 = server.frame(s6)!;
     expect(isFleetDelta(f6) && f6.changed).toHaveLength(1);
     client.deliver(wire(f6), 6);
     expect(client.getSnapshot()).toEqual(s6);
@@ -349,7 +394,9 @@ describe('fleet (services) as deltas', () => {
     ];
     let seq = 6;
     for (const bad of misfits) {
-      client.deliver(wire(server.frame(s6)), ++seq); // in step again: an empty delta, or whole after the last ask
+      // In step again: whole after the last ask (nothing to send the first time: it holds s6).
+      const again = server.frame(s6);
+      if (again) client.deliver(wire(again), ++seq);
       const before = asked;
       client.deliver(wire(bad), ++seq);
       expect(asked).toBe(before + 1);

@@ -46,7 +46,8 @@ function randomNode(r: () => number, source: string, id: string): NodeView {
 }
 
 /** What goes over the socket and back (Dates as {"$date": ms}, revived by decodeFrame). */
-function wire(frame: NodesFrame): NodesFrame {
+function wire(frame: NodesFrame | null | undefined): NodesFrame {
+  if (!frame) throw new Error('nothing was sent: the frame was expected to carry a change');
   return decodeFrame(`{"t":"snapshot","topic":"nodes","seq":1,"data":${encodeSnapshotData(frame)}}`).data as NodesFrame;
 }
 
@@ -103,22 +104,58 @@ describe('nodes as deltas', () => {
     expect(deltas).toBeLessThan(300);
   });
 
-  it('the first frame, and a new connection, carry the whole list; a quiet snapshot goes as an empty delta', () => {
+  it('the first frame, and a new connection, carry the whole list; a snapshot with only a new time carries just the summary', () => {
     const r = prng(7);
     const list = Array.from({ length: 20 }, (_, i) => randomNode(r, 'rack-a', `n${i}`));
     const a = snapshot(list, T0);
     const d = new NodesDeltas();
     expect(d.frame(a)).toBe(a);
-    const again = d.frame(snapshot(list, T0 + 1000));
+    const again = d.frame(snapshot(list, T0 + 1000))!;
     expect(isNodesDelta(again) && again.changed.length + again.removed.length).toBe(0);
     expect(new NodesDeltas().frame(a)).toBe(a);
+  });
+
+  it('nothing is sent when nothing a console holds changed: the same snapshot again, or a new one equal to it; over 400 random frames the console still rebuilds exactly, the seq counting only frames sent', () => {
+    const r = prng(21);
+    let list = Array.from({ length: 60 }, (_, i) => randomNode(r, i % 2 ? 'rack-a' : 'rack-b', `n${i}`));
+    const server = new NodesDeltas();
+    let asked = 0;
+    const client = new RemoteNodesStore(() => asked++);
+    let at = T0;
+    let snap = snapshot(list, at);
+    let seq = 0;
+    const seen = { sent: 0, nothing: 0 };
+    for (let frame = 0; frame < 400; frame++) {
+      const roll = r();
+      if (frame > 0 && roll < 0.2) {
+        // The store's notice came after the socket read its newest snapshot: the same object.
+      } else if (frame > 0 && roll < 0.4) {
+        snap = snapshot(list.map((n) => ({ ...n, labels: [...n.labels] })), at); // a new object, equal
+      } else {
+        at += 1000;
+        list = list.map((n) => (r() < 0.05 ? { ...n, online: !n.online } : n));
+        snap = snapshot(list, at);
+      }
+      const out = server.frame(snap);
+      if (out === undefined) {
+        seen.nothing++;
+        expect(frame > 0 && roll < 0.4, `frame ${frame}: nothing sent for a change`).toBe(true);
+      } else {
+        seen.sent++;
+        client.deliver(wire(out), ++seq);
+      }
+      expect(client.getSnapshot()).toEqual(snap);
+    }
+    expect(asked).toBe(0);
+    expect(seen.nothing).toBeGreaterThan(100);
+    expect(seen.sent).toBeGreaterThan(200);
   });
 
   it('a list the comparator cannot order strictly (the same source + id twice) goes whole every time', () => {
     const n = randomNode(prng(3), 'rack-a', 'dup');
     const d = new NodesDeltas();
     d.frame(snapshot([n, { ...n }], T0));
-    expect(isNodesDelta(d.frame(snapshot([n, { ...n }, randomNode(prng(4), 'rack-a', 'z')], T0 + 1000)))).toBe(false);
+    expect(isNodesDelta(d.frame(snapshot([n, { ...n }, randomNode(prng(4), 'rack-a', 'z')], T0 + 1000))!)).toBe(false);
   });
 
   it('a delta that does not follow the frame held is not applied: the whole list is asked for once, then deltas apply again', () => {
@@ -136,7 +173,7 @@ describe('nodes as deltas', () => {
     server.frame(snapshot(list, T0 + 1000)); // frame 2: lost on the way
     list = list.map((n, i) => (i === 5 ? { ...n, online: !n.online } : n));
     const s3 = snapshot(list, T0 + 2000);
-    const f3 = server.frame(s3);
+    const f3 = server.frame(s3)!;
     expect(isNodesDelta(f3)).toBe(true);
     client.deliver(wire(f3), 3);
     expect(asked).toBe(1);
@@ -146,13 +183,13 @@ describe('nodes as deltas', () => {
     const s4 = snapshot(list, T0 + 3000);
     client.deliver(wire({ ...s4, nodes: undefined, changed: [], removed: [] } as unknown as NodesFrame), 4);
     expect(asked).toBe(1);
-    const f5 = server.frame(s4);
+    const f5 = server.frame(s4)!;
     expect(isNodesDelta(f5)).toBe(false);
     client.deliver(wire(f5), 5);
     expect(client.getSnapshot()).toEqual(s4);
     list = list.map((n, i) => (i === 9 ? { ...n, online: !n.online } : n));
     const s6 = snapshot(list, T0 + 4000);
-    const f6 = server.frame(s6);
+    const f6 = server.frame(s6)!;
     expect(isNodesDelta(f6) && f6.changed).toHaveLength(1);
     client.deliver(wire(f6), 6);
     expect(client.getSnapshot()).toEqual(s6);
