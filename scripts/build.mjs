@@ -125,10 +125,11 @@ const common = () => ({
 });
 const id = buildId();
 
-// The CLI: every command.
+// The CLI: every command; and the standalone console's server core as an entry of its own, which
+// the console script below imports after its first frame (src/cli/code-cache.ts).
 await build({
   ...common(),
-  entryPoints: { cli: join(root, 'src/cli/entry.ts') },
+  entryPoints: { cli: join(root, 'src/cli/entry.ts'), 'standalone-core': join(root, 'src/server/standalone.ts') },
   outdir,
   // Split at dynamic imports: a subcommand's modules load only when that command runs.
   splitting: true,
@@ -137,10 +138,26 @@ await build({
   banner: requireBanner,
 });
 
-// The attached console as one classic script, compiled with V8's code cache from its second start
-// on (src/cli/code-cache.ts, scripts/script-wrap.mjs): the same modules as the CLI's attached path.
-const attached = await build({ ...common(), entryPoints: [join(root, 'src/cli/attached-entry.ts')], write: false, outfile: join(outdir, 'console.mjs') });
-writeFileSync(join(outdir, 'console.js'), wrapAsScript(attached.outputFiles[0].text));
+// The console's fast start as one classic script, compiled with V8's code cache from its second
+// start on (src/cli/code-cache.ts, scripts/script-wrap.mjs): the same modules as the CLI's path to
+// the first frame. The standalone console's server core stays the CLI's (the entry above), and
+// undici (the prober's, imported when it first probes) is the installed package.
+const coreOutside = {
+  name: 'standalone-core-outside',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/server\/standalone$/ }, (args) => (args.kind === 'dynamic-import' ? { path: './standalone-core.js', external: true } : undefined));
+  },
+};
+const base = common();
+const consoleBundle = await build({
+  ...base,
+  entryPoints: [join(root, 'src/cli/fast-start.ts')],
+  external: [...base.external, 'undici'],
+  plugins: [coreOutside, ...base.plugins],
+  write: false,
+  outfile: join(outdir, 'console.mjs'),
+});
+writeFileSync(join(outdir, 'console.js'), wrapAsScript(consoleBundle.outputFiles[0].text));
 
 // What bin/doai-console.js imports: picks the cached attached console or the CLI.
 await build({ ...common(), entryPoints: { start: join(root, 'src/cli/start.ts') }, outdir, banner: requireBanner });

@@ -1,8 +1,13 @@
-// V8's code cache for the attached console (issue 13, first frame). Most of a console's start is
-// V8 parsing and compiling the same ~1 MB of Ink, React and screens, every time. Node 20 keeps no
-// compiled code for ES modules, so the attached console is also built as one classic script
-// (dist/console.js, scripts/script-wrap.mjs) that node:vm compiles with the code V8 produced for
-// it at an earlier start: V8 then checks and deserialises instead of parsing and compiling.
+// V8's code cache for the console (issue 13, first frame). Most of a console's start is V8 parsing
+// and compiling the same ~1 MB of Ink, React and screens, every time. Node 20 keeps no compiled
+// code for ES modules, so the console's path to its first frame (the fast start: attached, or
+// standalone up to its first frame) is also built as one classic script (dist/console.js,
+// scripts/script-wrap.mjs) that node:vm compiles with the code V8 produced for it at an earlier
+// start: V8 then checks and deserialises instead of parsing and compiling. What a standalone
+// console builds after its first frame (the server's core: engine, runbooks, SSH) is not in it:
+// it loads as it always has, from the CLI's modules (dist/standalone-core.js), through import()
+// here, which the script cannot call itself (Node 20 drops vm's import callback for a script
+// that comes from the code cache).
 //
 // The cache is this user's, in $XDG_CACHE_HOME/doai-console/code/ (owner-only, as the config
 // cache beside it), named by a SHA-256 of the bytes just read (~1 ms) and by the Node version and
@@ -92,8 +97,9 @@ export async function startCachedScript(file: string, opts: ConfigCacheOptions =
   const script = new vm.Script(source, { filename: file, ...(cachedData ? { cachedData } : {}) });
   const cache = cachedData === undefined ? 'none' : script.cachedDataRejected === true ? 'rejected' : 'used';
   traceStartup(`code cache ${cache}`);
-  const run = script.runInThisContext() as (req: NodeJS.Require, url: string) => Promise<Record<string, unknown>>;
-  const exports = await run(createRequire(file), pathToFileURL(file).href);
+  const run = script.runInThisContext() as (req: NodeJS.Require, url: string, importModule: (specifier: string) => Promise<unknown>) => Promise<Record<string, unknown>>;
+  // The script's import() of a package or of a file beside it (an absolute file: URL by then).
+  const exports = await run(createRequire(file), pathToFileURL(file).href, (specifier) => import(specifier));
   const keep = (): void => {
     if (cache === 'used') return;
     traceStartup(cachePath !== undefined && writeCodeCache(cachePath, script.createCachedData()) ? 'code cache written' : 'code cache not written');
@@ -101,17 +107,18 @@ export async function startCachedScript(file: string, opts: ConfigCacheOptions =
   return { cache, exports, keep };
 }
 
-type RunAttachedConsole = (argv: readonly string[], hooks: { onFirstFrame?: () => void }) => Promise<number | undefined>;
+type FastConsole = (argv: readonly string[], hooks: { onFirstFrame?: () => void }) => Promise<number | undefined>;
 
 /**
- * The attached console from dist/console.js with its code cache: its exit code, or undefined when
- * it does not apply here (then nothing was drawn or opened, and the full CLI starts instead).
+ * The console's fast start from dist/console.js with its code cache (src/cli/fast-start.ts): its
+ * exit code, or undefined when it does not apply here (then nothing was drawn or opened, and the
+ * full CLI starts instead).
  */
 export async function runCachedConsole(argv: readonly string[]): Promise<number | undefined> {
   const file = fileURLToPath(new URL('./console.js', import.meta.url));
   const started = await startCachedScript(file);
   if (!started) return undefined;
-  const run = started.exports.runAttachedConsole as RunAttachedConsole;
+  const run = started.exports.fastConsole as FastConsole;
   // A second after the first frame: what drawing compiled is in the cache, and the operator's
   // first keys are not kept waiting by it (serialising takes a few milliseconds).
   return run(argv, started.cache === 'used' ? {} : { onFirstFrame: () => setTimeout(started.keep, 1000).unref() });

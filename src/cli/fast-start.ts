@@ -10,15 +10,19 @@ import { traceStartup } from '../core/startup-trace';
 
 export { langOf, plainConsoleFlags };
 
-/** Runs the console when the fast start applies (its exit code), else undefined. */
-export async function fastConsole(argv: readonly string[]): Promise<number | undefined> {
+/**
+ * Runs the console when the fast start applies (its exit code), else undefined. Also the entry of
+ * dist/console.js, the same path as one script compiled with V8's code cache (src/cli/code-cache.ts),
+ * whose start module asks to hear when the first frame is on the terminal.
+ */
+export async function fastConsole(argv: readonly string[], hooks: { onFirstFrame?: () => void } = {}): Promise<number | undefined> {
   const start = plainConsoleStart(argv);
   if (!start) return undefined;
   traceStartup('config read');
   const { runInteractive } = await import('./interactive');
   traceStartup('interactive loaded');
   try {
-    return await runInteractive(start.loaded, start.flags, { lang: langOf(start.flags) });
+    return await runInteractive(start.loaded, start.flags, { lang: langOf(start.flags), ...(hooks.onFirstFrame ? { onFirstFrame: hooks.onFirstFrame } : {}) });
   } catch (err) {
     return reportError(err);
   }

@@ -55,7 +55,7 @@ interface Late {
 export async function runInteractive(
   loaded: LoadedConfig,
   flags: CommonFlags & { socket?: string; standalone?: boolean },
-  opts: { lang: Lang; demo?: { inject(name: string): Promise<void> | void }; notice?: string },
+  opts: { lang: Lang; demo?: { inject(name: string): Promise<void> | void }; notice?: string; onFirstFrame?: () => void },
 ): Promise<number> {
   const clock = realClock(loaded.config.demo?.time_scale ?? 1);
   // Beside a server, health and runs are the server's: the attached console builds no engine.
@@ -88,6 +88,7 @@ export async function runInteractive(
     },
     { stdout: process.stdout, stdin: process.stdin },
   );
+  opts.onFirstFrame?.();
 
   let exiting = false;
   let late: Late | undefined;

@@ -13,9 +13,15 @@ export function reportError(err: unknown): number {
     process.stderr.write(`doai-console: ${e.message}\n`);
     return EXIT_USAGE;
   }
+  // By name too: the standalone console's server core comes from another bundle than its first
+  // frame (src/cli/code-cache.ts), so its UserError is another class of the same name.
   if (err instanceof UserError) {
     process.stderr.write(err.message + '\n');
     return err.exitCode;
+  }
+  if (e?.name === 'UserError' && typeof e.exitCode === 'number') {
+    process.stderr.write(e.message + '\n');
+    return e.exitCode;
   }
   if (e?.name === 'SshError') {
     process.stderr.write(`doai-console: ${e.message}\n`);

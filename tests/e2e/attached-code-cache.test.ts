@@ -1,9 +1,10 @@
-// The attached console's code cache with the BUILT binary in a real terminal (issue 13, first
-// frame; src/cli/code-cache.ts): the first start after a build goes through the full CLI (it
-// validates the config), the next one runs dist/console.js and keeps V8's compiled code a second
-// after its first frame, and every start after that uses it. A cache V8 will not take, or one
-// others could have written, is never used: the console draws as always and writes a good one.
-// A socket left by a killed server makes the script give way to the full CLI, which says so.
+// The console's code cache with the BUILT binary in a real terminal (issue 13, first frame;
+// src/cli/code-cache.ts): the first start after a build goes through the full CLI (it validates
+// the config), the next one runs dist/console.js and keeps V8's compiled code a second after its
+// first frame, and every start after that uses it, attached or standalone (whose server core,
+// loaded after the first frame, runs a dry run). A cache V8 will not take, or one others could
+// have written, is never used: the console draws as always and writes a good one. A socket left
+// by a killed server is said as the full CLI says it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,9 +41,9 @@ afterAll(async () => {
 });
 
 /** One console start in tmux: its screen once drawn, and its start-up trace. */
-async function consoleStart(opts: { quit?: boolean; waitForCacheWrite?: boolean } = {}): Promise<{ term: TmuxSession; screen: string; trace: () => string }> {
+async function consoleStart(opts: { quit?: boolean; waitForCacheWrite?: boolean; standalone?: boolean } = {}): Promise<{ term: TmuxSession; screen: string; trace: () => string }> {
   const traceFile = join(base, `trace-${++n}.txt`);
-  const term = startTmux(`node ${BIN} --config ${config} --socket ${socket} --lang en`, {
+  const term = startTmux(`node ${BIN} --config ${config}${opts.standalone ? '' : ` --socket ${socket}`} --lang en`, {
     cols: 120,
     rows: 30,
     env: { XDG_CACHE_HOME: join(base, 'cache'), DOAI_TRACE_STARTUP: traceFile, NO_COLOR: '1' },
@@ -50,7 +51,7 @@ async function consoleStart(opts: { quit?: boolean; waitForCacheWrite?: boolean 
   const trace = () => (existsSync(traceFile) ? readFileSync(traceFile, 'utf8') : '');
   try {
     const screen = await term.waitFor(/cache-svc-2/, 30_000);
-    expect(screen).toContain(`attached to ${socket}`);
+    expect(screen).toContain(opts.standalone ? 'standalone' : `attached to ${socket}`);
     if (opts.waitForCacheWrite) await waitUntil('the code cache written', () => /code cache (not )?written/.test(trace()), 15_000);
     if (opts.quit !== false) {
       term.send('q');
@@ -111,7 +112,37 @@ describe('the attached console keeps its compiled code (built binary, tmux)', ()
     expect((await consoleStart()).trace()).toContain('code cache used');
   }, 120_000);
 
-  it('a socket left by a killed server: the script gives way, the full CLI says the server is not running', async () => {
+  it('standalone (no server): the same script draws the first frame, then loads the server core, which runs a dry run', async () => {
+    const before = cacheFiles();
+    const first = await consoleStart({ standalone: true, quit: false });
+    // The cache the attached starts kept is the same script's: used here too.
+    expect(first.trace()).toContain('code cache used');
+    expect(first.trace()).not.toMatch(/^[\d.]+ entry$/m);
+    expect(cacheFiles()).toEqual(before);
+    const term = first.term;
+    // The runbooks are the server core's: `b` says `starting…` until it has loaded, then opens them.
+    await waitUntil(
+      'the runbook picker',
+      () => {
+        if (/Runbooks for cache-svc-0 — \d+ of \d+/.test(term.screen())) return true;
+        term.send('b');
+        return false;
+      },
+      30_000,
+      500,
+    );
+    term.send('d');
+    await term.waitFor(/dry run: nothing ran/, 30_000);
+    term.send('Escape');
+    term.send('q');
+    const left = await term.waitFor(/\[exit \d+\]|\(y\/n\)/, 15_000);
+    if (/\(y\/n\)/.test(left)) term.send('y');
+    expect(await term.waitFor(/\[exit \d+\]/, 15_000)).toContain('[exit 0]');
+    term.kill();
+    expect(existsSync(join(base, 'state', 'crash.log'))).toBe(false);
+  }, 90_000);
+
+  it('a socket left by a killed server: the console says the server is not running, as the full CLI does', async () => {
     await server!.stop('SIGKILL');
     server = undefined;
     expect(existsSync(socket)).toBe(true);
@@ -126,8 +157,8 @@ describe('the attached console keeps its compiled code (built binary, tmux)', ()
       expect(screen).toMatch(/server not running/);
       expect(screen).toContain('[exit 2]');
       expect(screen).not.toContain('cache-svc-2');
-      const trace = readFileSync(traceFile, 'utf8');
-      expect(trace).toMatch(/code cache used\n[\s\S]*entry\n/);
+      // Said by the script itself: the same words and code as the full CLI (src/cli/report-error.ts).
+      expect(readFileSync(traceFile, 'utf8')).toContain('code cache used');
     } finally {
       term.kill();
     }

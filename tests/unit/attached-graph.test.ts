@@ -6,7 +6,9 @@
 // Static imports load with their module; a dynamic import only when its line runs, so only those
 // on this path are followed (the standalone branch's and main's are not).
 import { describe, expect, it } from 'vitest';
-import { dynamicImportsOnPath, graphOf, moduleGraph, staticOnly } from '../helpers/module-graph';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { dynamicImportsOnPath, graphOf, moduleGraph, ROOT, staticOnly } from '../helpers/module-graph';
 
 const onAttachedPath = dynamicImportsOnPath(
   'dynamic-imports-on-the-attached-path',
@@ -39,25 +41,28 @@ const NOT_ATTACHED = [
   /^src\/demo\//,
 ];
 
-// From its second start on, the attached console is dist/console.js (src/cli/attached-entry.ts as
-// one script, compiled with V8's code cache), which bin/doai-console.js reaches through dist/start.js
-// (src/cli/start.ts). The same rules hold for it.
-const onScriptPath = dynamicImportsOnPath('dynamic-imports-in-the-console-script', { 'src/cli/attached-entry.ts': ['src/cli/interactive-attached.ts'] }, 'external');
+// From its second start on, the console is dist/console.js: src/cli/fast-start.ts and what it
+// imports as one script, compiled with V8's code cache, which bin/doai-console.js reaches through
+// dist/start.js (src/cli/start.ts). Its path from fast-start on is the one below, so the same rules
+// hold for it; the start module itself loads no more than this.
+describe('dist/console.js, the script the start module runs (as built)', () => {
+  /** The standalone console's own first frame: its prober, evaluated only when no server answers. */
+  const STANDALONE_FIRST_FRAME = /^src\/health\/(fleet-store|polling-store|http-probe)\.ts$/;
+  const modules = () => [...readFileSync(join(ROOT, 'dist/console.js'), 'utf8').matchAll(/^\/\/ ((?:src|screens)\/\S+\.tsx?)$/gm)].map((m) => m[1]!);
 
-describe('the attached console as one script (bin → start → console.js: attached-entry → interactive-attached)', () => {
-  it('loads the attaching client and the screens', async () => {
-    const { inputs } = await graphOf('src/cli/attached-entry.ts', [onScriptPath]);
-    for (const f of ['src/cli/interactive-attached.ts', 'src/attach/client.ts', 'src/config/cache.ts', 'screens/app.tsx']) expect(inputs).toContain(f);
+  it('holds the path to the first frame: the fast start, the attaching client, the screens', () => {
+    for (const f of ['src/cli/fast-start.ts', 'src/cli/interactive.ts', 'src/cli/interactive-attached.ts', 'src/attach/client.ts', 'screens/app.tsx']) expect(modules()).toContain(f);
   });
 
-  it('loads no config validation, prober, engine, SSH, writer or server module, and none of their packages', async () => {
-    const { inputs, externals } = await graphOf('src/cli/attached-entry.ts', [onScriptPath]);
-    expect(inputs.filter((f) => NOT_ATTACHED.some((re) => re.test(f)))).toEqual([]);
-    const packages = externals.filter((i) => i.kind !== 'dynamic-import').map((i) => i.path);
-    expect(packages.filter((p) => /^(zod|yaml|undici|ssh2|pg|prom-client|commander)(\/|$)/.test(p))).toEqual([]);
+  it('holds nothing of the server core: no config validation, engine, SSH client, writer, server module, notifier or demo', () => {
+    expect(modules().filter((f) => NOT_ATTACHED.some((re) => re.test(f)) && !STANDALONE_FIRST_FRAME.test(f))).toEqual([]);
+    // The standalone console's core is the CLI's own entry, imported after the first frame.
+    expect(readFileSync(join(ROOT, 'dist/console.js'), 'utf8')).toContain('__import(new URL("./standalone-core.js", __meta_url).href)');
   });
+});
 
-  it('the start module only picks: no screens, no Ink, no engine; its one writer is the code cache', async () => {
+describe('the start module (bin → start → console.js or cli.js)', () => {
+  it('only picks: no screens, no Ink, no engine; its one writer is the code cache', async () => {
     const { inputs, externals } = await graphOf('src/cli/start.ts', [staticOnly]);
     expect(inputs.filter((f) => f.startsWith('screens/') || NOT_ATTACHED.some((re) => re.test(f)))).toEqual(['src/core/atomic-file.ts']);
     expect(externals.map((i) => i.path).filter((p) => !p.startsWith('node:'))).toEqual([]);
