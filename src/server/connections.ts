@@ -17,7 +17,7 @@ import { OutputDeltas } from './output-deltas';
 import { NodesDeltas } from './nodes-deltas';
 import { FleetDeltas } from './fleet-deltas';
 import { PacedTopic } from './paced-topic';
-import type { FleetSnapshot, NodesSnapshot } from '../core/views';
+import type { FleetSnapshot, FleetStore, NodesSnapshot } from '../core/views';
 import type { ConsoleRunsSnapshot } from '../protocol/runs';
 import type { ServerLog } from './log';
 
@@ -311,7 +311,10 @@ export class Connections {
   private readonly paced?: PacedTopic<FleetSnapshot>;
 
   constructor(readonly opts: ConnectionsOptions) {
-    this.paced = opts.topics.fleet ? new PacedTopic(opts.topics.fleet, opts.fleetFrameMs) : undefined;
+    // The fleet's state transitions go at once (a service going DOWN is not held to the period).
+    const fleet = opts.topics.fleet as (Store<FleetSnapshot> & Partial<Pick<FleetStore, 'onTransition'>>) | undefined;
+    const transitions = typeof fleet?.onTransition === 'function' ? (go: () => void) => fleet.onTransition!(() => go()) : undefined;
+    this.paced = fleet ? new PacedTopic(fleet, opts.fleetFrameMs, undefined, transitions) : undefined;
     this.topics = this.paced ? { ...opts.topics, fleet: this.paced } : opts.topics;
     this.stallMs = opts.stallMs ?? DEFAULT_STALL_MS;
     this.maxQueueBytes = opts.maxQueueBytes ?? 64 * 1024 * 1024;

@@ -6,9 +6,11 @@
 // starts: the frames are fewer and fuller, and consoles in step still share one frame, serialised
 // once (src/server/snapshot-deltas.ts).
 //
-// Leading edge: a change after a quiet period goes at once (a service going DOWN between sweeps is
-// not held back); under a stream of results the changes of the next period go together at its
-// end. The period is the one `watch` batches its fleet and nodes stores with and serve's live
+// Leading edge: a change after a quiet period goes at once; under a stream of results the changes
+// of the next period go together at its end. An urgent change does not wait at all: the fleet's
+// state transitions (a service going DOWN, SUSPECT, back UP) are taken over the moment the store
+// makes them, with whatever else changed by then; during an outage that is at most one frame per
+// batch of probe results, as before pacing. The period is the one `watch` batches its fleet and nodes stores with and serve's live
 // runs source notifies at (TOPIC_FRAME_MS), well inside the 1 s alert-latency budget.
 // Only the socket's view is paced: the server's own readers (alerts, /metrics, SSH sessions,
 // history) read the store itself.
@@ -27,7 +29,10 @@ export class PacedTopic<S> implements Store<S> {
     private readonly source: Store<S>,
     private readonly periodMs = TOPIC_FRAME_MS,
     private readonly now: () => number = () => performance.now(),
+    /** Subscribes to changes that go at once (the fleet store's transitions); returns the unsubscribe. */
+    private readonly urgent?: (onUrgent: () => void) => () => void,
   ) {}
+  private offUrgent?: () => void;
 
   /** The snapshot taken at the start of this period (the source's own while nobody listens). */
   getSnapshot = (): S => (this.offSource && this.held !== undefined ? this.held : this.source.getSnapshot());
@@ -36,6 +41,7 @@ export class PacedTopic<S> implements Store<S> {
     if (!this.offSource) {
       this.held = this.source.getSnapshot();
       this.offSource = this.source.subscribe(() => this.changed());
+      this.offUrgent = this.urgent?.(() => this.takeNow());
     }
     this.listeners.add(onChange);
     return () => {
@@ -50,6 +56,8 @@ export class PacedTopic<S> implements Store<S> {
     this.timer = undefined;
     this.offSource?.();
     this.offSource = undefined;
+    this.offUrgent?.();
+    this.offUrgent = undefined;
     this.held = undefined;
     this.takenAt = -Infinity;
   }
@@ -63,6 +71,12 @@ export class PacedTopic<S> implements Store<S> {
       this.take();
     }, wait);
     this.timer.unref?.();
+  }
+
+  private takeNow(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.take();
   }
 
   private take(): void {

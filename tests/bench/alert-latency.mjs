@@ -7,13 +7,17 @@
 //   - from the failing probe: from the target answering the probe that reaches the threshold
 //     (the 2nd failure in a row) to the webhook received — the budgeted figure, p99 ≤ 1 s;
 //   - from the target going down: adds the threshold's probes, (threshold − 1) intervals plus up
-//     to one more for where in the cycle it went down — shown, with that bound as its baseline.
+//     to one more for where in the cycle it went down — shown, with that bound as its baseline;
+//   - from the failing probe to an attached console's fleet topic showing the service DOWN (a raw
+//     console on the socket, proved as this process's user): the same budget, p99 ≤ 1 s. The
+//     server paces that topic (src/server/paced-topic.ts), so this is where pacing would show.
 // Baseline for the first: one loopback POST of the same body from this process to the same
 // receiver (what delivery costs with nothing in front). Never fails on timing; broken when a
 // trial never fires or never resolves.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { join } from 'node:path';
+import { connect } from 'node:net';
+import { dirname, join } from 'node:path';
 import { hookReceiver, median, percentile, sleep, startServe } from './lib.mjs';
 
 const SERVICES = 5;
@@ -23,6 +27,40 @@ const THRESHOLD = 2;
 
 function listen(server) {
   return new Promise((r) => server.listen(0, '127.0.0.1', () => r(server.address().port)));
+}
+
+/**
+ * A raw console subscribed to the fleet topic: for each service, when a frame showed it DOWN
+ * (`downs[name]`, performance.now() as the frame was read). Proves itself as the console does: an
+ * empty file named by the hello's nonce in the socket's auth folder.
+ */
+function fleetConsole(socket) {
+  return new Promise((resolve, reject) => {
+    const downs = {};
+    const names = [];
+    const c = connect(socket);
+    let buf = '';
+    c.setEncoding('utf8');
+    c.once('error', reject);
+    c.on('data', (d) => {
+      const at = performance.now();
+      buf += d;
+      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+        const f = JSON.parse(buf.slice(0, nl));
+        buf = buf.slice(nl + 1);
+        if (f.t === 'hello') {
+          writeFileSync(join(dirname(socket), 'auth', f.nonce), '', { flag: 'wx', mode: 0o600 });
+          c.write(JSON.stringify({ t: 'auth', client: f.server, topics: ['fleet'] }) + '\n');
+        } else if (f.t === 'refused') reject(new Error(`console refused: ${f.reason}`));
+        else if (f.t === 'welcome') resolve({ downs, stop: () => c.destroy() });
+        else if (f.t === 'snapshot' && f.topic === 'fleet') {
+          const seen = (name, state) => state === 'DOWN' && (downs[name] ??= []).push(at);
+          if (Array.isArray(f.data.services)) f.data.services.forEach((s, i) => ((names[i] = s.name), seen(s.name, s.state)));
+          else f.data.at.forEach((i, k) => seen(names[i], f.data.changed[k].set?.state));
+        }
+      }
+    });
+  });
 }
 
 export async function alertLatency(work) {
@@ -58,8 +96,10 @@ export async function alertLatency(work) {
   const trials = [];
   const failures = [];
   let server;
+  let watcher;
   try {
     server = await startServe(['--config', cfg, '--socket', socket], { env: { BENCH_ALERT_HOOK: receiver.url }, socket, graceMs: 10_000 });
+    watcher = await fleetConsole(socket);
     // Every service answered at least twice: UP, nothing firing.
     for (let i = 0; i < 100 && answers.some((a) => a.length < 2); i++) await sleep(100);
 
@@ -69,9 +109,11 @@ export async function alertLatency(work) {
         await sleep(Math.random() * INTERVAL_S * 1000 + 200);
         const from = hooks.length;
         const answered = answers[i].length;
+        const shown = watcher.downs[`svc-${i}`]?.length ?? 0;
         const tDown = performance.now();
         down[i] = true;
         const fired = await receiver.wait(from, (h) => h.subject === `svc-${i}` && h.event === 'fired', 15_000);
+        for (let w = 0; w < 150 && (watcher.downs[`svc-${i}`]?.length ?? 0) <= shown; w++) await sleep(100);
         const failing = answers[i].slice(answered).filter((a) => a.status === 500);
         down[i] = false;
         if (!fired) {
@@ -80,7 +122,8 @@ export async function alertLatency(work) {
           continue;
         }
         const reached = failing[THRESHOLD - 1];
-        trials.push({ service: i, fromDown: fired.at - tDown, fromProbe: reached ? fired.at - reached.at : NaN, failingBeforeHook: failing.filter((a) => a.at <= fired.at).length });
+        const onConsole = watcher.downs[`svc-${i}`]?.[shown];
+        trials.push({ service: i, fromDown: fired.at - tDown, fromProbe: reached ? fired.at - reached.at : NaN, toConsole: reached && onConsole !== undefined ? onConsole - reached.at : NaN, failingBeforeHook: failing.filter((a) => a.at <= fired.at).length });
         const resolved = await receiver.wait(from, (h) => h.subject === `svc-${i}` && h.event === 'resolved', 15_000);
         if (!resolved) failures.push(`svc-${i} trial ${k}: no RESOLVED webhook within 15 s`);
       }
@@ -98,6 +141,8 @@ export async function alertLatency(work) {
     const fromProbe = trials.map((t) => t.fromProbe).filter(Number.isFinite);
     const fromDown = trials.map((t) => t.fromDown);
     const p99 = percentile(fromProbe, 99);
+    const toConsole = trials.map((t) => t.toConsole).filter(Number.isFinite);
+    const consoleP99 = percentile(toConsole, 99);
     const bound = THRESHOLD * INTERVAL_S * 1000;
     const broken = failures.length ? failures.slice(0, 3).join('; ') : fromProbe.length < trials.length ? `${trials.length - fromProbe.length} trials fired before ${THRESHOLD} failing probes were answered` : undefined;
     return [
@@ -112,6 +157,16 @@ export async function alertLatency(work) {
         data: { trials, posts },
       },
       {
+        figure: `failing probe → DOWN on an attached console's fleet topic (${toConsole.length} trials, p99)`,
+        ours: `${consoleP99.toFixed(0)} ms (median ${median(toConsole).toFixed(0)}, max ${Math.max(...toConsole).toFixed(0)})`,
+        baseline: `${median(fromProbe).toFixed(0)} ms median to the webhook (above)`,
+        ratio: consoleP99 / 1000,
+        budget: '≤ 1000 ms (ratio: to budget)',
+        pass: consoleP99 <= 1000,
+        ...(toConsole.length < trials.length ? { broken: `${trials.length - toConsole.length} trials never showed DOWN on the console` } : {}),
+        note: 'the fleet topic reaches consoles at most every 250 ms, a state transition or a change after a quiet moment at once (src/server/paced-topic.ts)',
+      },
+      {
         figure: `alert latency, target down → webhook (p99)`,
         ours: `${percentile(fromDown, 99).toFixed(0)} ms (median ${median(fromDown).toFixed(0)})`,
         baseline: `≤ ${bound} ms: ${THRESHOLD} probes at ${INTERVAL_S} s`,
@@ -122,6 +177,7 @@ export async function alertLatency(work) {
     ];
   } finally {
     down.fill(false);
+    watcher?.stop();
     await server?.stop();
     target.closeAllConnections();
     await Promise.all([new Promise((r) => target.close(r)), receiver.stop()]);

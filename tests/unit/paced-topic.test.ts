@@ -1,7 +1,7 @@
 // The fleet topic on the socket is paced (src/server/paced-topic.ts): consoles hear of a change at
 // most once per period, all of them about the same snapshot; a change after a quiet period goes at
 // once (leading edge), and what changes within a period goes together at its end, the newest
-// snapshot only. Driven by vitest's fake timers over a real BatchedStore (no wall-clock asserts).
+// snapshot only; an urgent change (the fleet's state transitions) goes at once. Driven by vitest's fake timers over a real BatchedStore (no wall-clock asserts).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BatchedStore } from '../../src/core/store';
 import { PacedTopic, TOPIC_FRAME_MS } from '../../src/server/paced-topic';
@@ -72,6 +72,25 @@ describe('paced topic', () => {
     expect(told).toBeLessThanOrEqual(1000 / TOPIC_FRAME_MS + 2);
     expect(seen.a.at(-1)).toBe(1099);
     expect(seen.b).toEqual(seen.a);
+
+    // An urgent change (the fleet's state transition) goes at once, in the middle of a period.
+    const urgent = new Set<() => void>();
+    const pacedU = new PacedTopic(source, TOPIC_FRAME_MS, () => Date.now(), (go) => (urgent.add(go), () => urgent.delete(go)));
+    const seenU: number[] = [];
+    const offU = pacedU.subscribe(() => seenU.push(pacedU.getSnapshot().v));
+    source.put(2000);
+    await notices();
+    expect(seenU).toEqual([2000]); // leading edge
+    source.put(2001);
+    await notices();
+    expect(seenU).toEqual([2000]); // held to the period
+    source.put(2002);
+    for (const go of urgent) go(); // e.g. svc-7 UP -> DOWN
+    expect(seenU).toEqual([2000, 2002]);
+    await vi.advanceTimersByTimeAsync(TOPIC_FRAME_MS * 2);
+    expect(seenU).toEqual([2000, 2002]); // the pending period had nothing newer
+    offU();
+    expect(urgent.size).toBe(0);
 
     // Nobody listening: the source is left alone and read as it is.
     offA();
