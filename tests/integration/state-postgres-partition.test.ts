@@ -119,11 +119,11 @@ async function intent(c: RawClient, name: string, args: Record<string, unknown>)
   return c.next((f) => f.t === 'result' && f.id === id, 25_000);
 }
 
-/** The index of the first fleet frame from `after` on that says `api` is `state` (a whole frame's list, or a delta's changed entries). */
+/** The index of the first fleet frame from `after` on that says `api` is `state` (a whole frame's list, or a delta's changed entries: the new state in `set`, protocol 6). */
 async function apiBecomes(c: RawClient, state: string, after: number): Promise<number> {
-  type Frame = { services?: { name: string; state: string }[]; changed?: { name: string; state: string }[] };
-  const at = () =>
-    c.frames.findIndex((f, i) => i >= after && f.t === 'snapshot' && f.topic === 'fleet' && ((f.data as Frame).services ?? (f.data as Frame).changed ?? []).some((s) => s.name === 'api' && s.state === state));
+  type Frame = { services?: { name: string; state: string }[]; changed?: { name: string; set?: { state?: string } }[] };
+  const says = (d: Frame) => (d.services ? d.services.some((s) => s.name === 'api' && s.state === state) : (d.changed ?? []).some((s) => s.name === 'api' && s.set?.state === state));
+  const at = () => c.frames.findIndex((f, i) => i >= after && f.t === 'snapshot' && f.topic === 'fleet' && says(f.data as Frame));
   await c.next(() => at() >= 0, 25_000).catch((err: Error) => {
     throw new Error(`api ${state} on the console's fleet topic: ${err.message}`);
   });
