@@ -11,6 +11,7 @@ import { startDemoFleet, type DemoFleet } from '../../src/demo/fleet';
 import { requireRoot } from '../helpers/requirements';
 import { runCli } from '../helpers/cli';
 import { proveAsRoot, rawClient, startServer, spawnServer, waitUntil, type RunningServer } from '../helpers/console-server';
+import { PROTOCOL } from '../../src/protocol/version';
 
 requireRoot('clients run as nobody (uid 65534) to prove identity comes from the kernel');
 const REPO = resolve(__dirname, '../..');
@@ -105,7 +106,7 @@ describe('doai-console serve', () => {
     const c = await rawClient(socket);
     const answer = await proveAsRoot(c, socket, { protocol: 999, version: '9.9.9', build: 'otherbuild' });
     expect(answer.t).toBe('refused');
-    expect(String(answer.reason)).toMatch(/^server is version 0\.1\.0 \(build \w+, protocol 5\), this console 9\.9\.9 \(build otherbuild, protocol 999\): /);
+    expect(String(answer.reason)).toMatch(new RegExp(`^server is version 0\\.1\\.0 \\(build \\w+, protocol ${PROTOCOL}\\), this console 9\\.9\\.9 \\(build otherbuild, protocol 999\\): `));
     await c.closed;
     await server.waitLog(/refused connection #\d+ \(not yet identified\): server is version/);
   }, 60_000);
