@@ -5,7 +5,7 @@
 // loaded after the first frame, runs a dry run). A cache V8 will not take, or one others could
 // have written, is never used: the console draws as always and writes a good one. A socket left
 // by a killed server is said as the full CLI says it.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,8 @@ let config = '';
 let socket = '';
 let server: RunningServer | undefined;
 let n = 0;
+/** Every terminal a test opened: killed after each test, passed or not. */
+const terms: TmuxSession[] = [];
 const codeDir = () => join(base, 'cache', 'doai-console', 'code');
 const cacheFiles = () => (existsSync(codeDir()) ? readdirSync(codeDir()).filter((f) => f.endsWith('.bin')) : []);
 
@@ -34,6 +36,10 @@ beforeAll(async () => {
   server = await startServer(config, socket);
 }, 60_000);
 
+afterEach(() => {
+  for (const t of terms.splice(0)) t.kill();
+});
+
 afterAll(async () => {
   await server?.stop('SIGKILL');
   await waitForProcessesGone(base);
@@ -48,6 +54,7 @@ async function consoleStart(opts: { quit?: boolean; waitForCacheWrite?: boolean;
     rows: 30,
     env: { XDG_CACHE_HOME: join(base, 'cache'), DOAI_TRACE_STARTUP: traceFile, NO_COLOR: '1' },
   });
+  terms.push(term);
   const trace = () => (existsSync(traceFile) ? readFileSync(traceFile, 'utf8') : '');
   try {
     const screen = await term.waitFor(/cache-svc-2/, 30_000);
@@ -152,6 +159,7 @@ describe('the attached console keeps its compiled code (built binary, tmux)', ()
       rows: 30,
       env: { XDG_CACHE_HOME: join(base, 'cache'), DOAI_TRACE_STARTUP: traceFile },
     });
+    terms.push(term);
     try {
       const screen = await term.waitFor(/\[exit \d+\]/, 30_000);
       expect(screen).toMatch(/server not running/);
