@@ -7,10 +7,10 @@
 // first full start on; the budget row is every start after that. The row without it (a cache
 // folder emptied before each start: the first start after a build or a Node upgrade) is shown
 // beside it, and the bench says BROKEN if the console did not write its cache at all.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { bin, bundle, childPid, median, servicesYaml, sleep, startPty } from './lib.mjs';
+import { bin, bundle, childPid, keptConsoleCaches, median, noCodeCacheRow, servicesYaml, sleep, startPty } from './lib.mjs';
 
 function rssKb(pid) {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -57,28 +57,13 @@ export async function attachedConsole(work, runs) {
     if (!existsSync(socket)) throw new Error(`server did not start: ${log.slice(-500)}`);
     const series = { minInk: [], attached: [], minRss: [], attachedRss: [], noCodeCache: [] };
     const consoleCmd = `node ${bin} --config ${cfg} --socket ${socket} --lang en`;
-    // The console's caches (validated config, compiled code) in a folder of this run's own.
-    const cacheHome = join(dir, 'cache');
-    const codeDir = join(cacheHome, 'doai-console', 'code');
-    const env = { XDG_CACHE_HOME: cacheHome };
-    // Not counted: the first start after a build or a config change validates the config through
-    // the full CLI and caches it (src/config/cache.ts); the second keeps the compiled code a second
-    // after its first frame. Every start after that is what is timed.
-    await measure(consoleCmd, 'svc-09', 0, env);
-    await measure(consoleCmd, 'svc-09', 1500, env);
-    const cached = existsSync(codeDir) ? readdirSync(codeDir).filter((n) => n.endsWith('.bin')) : [];
+    // Not counted: the two starts that make the console's caches (validated config, compiled
+    // code) in a folder of this run's own. Every start after that is what is timed.
+    const caches = await keptConsoleCaches(dir, (env, settleMs) => measure(consoleCmd, 'svc-09', settleMs, env));
+    const { env } = caches;
     const minimal = () => measure(`node ${minInk}`, 'minimal-ink-ready', 1500);
     const attached = () => measure(consoleCmd, 'svc-09', 1500, env);
-    // The kept code moved aside for one start (killed at its first frame, it keeps none) and back.
-    const withoutCodeCache = async () => {
-      renameSync(codeDir, `${codeDir}.aside`);
-      try {
-        return await measure(consoleCmd, 'svc-09', 0, env);
-      } finally {
-        rmSync(codeDir, { recursive: true, force: true });
-        renameSync(`${codeDir}.aside`, codeDir);
-      }
-    };
+    const withoutCodeCache = () => caches.withoutCodeCache(() => measure(consoleCmd, 'svc-09', 0, env));
     const kinds = [
       async () => {
         const m = await minimal();
@@ -93,7 +78,6 @@ export async function attachedConsole(work, runs) {
       async () => series.noCodeCache.push((await withoutCodeCache()).ms),
     ];
     // Rotate which goes first, so none always follows another's exit and load hits all alike.
-    if (cached.length !== 1) throw new Error(`the console wrote no code cache in ${codeDir} (found: ${JSON.stringify(cached)})`);
     for (let i = 0; i < runs; i++) for (let k = 0; k < kinds.length; k++) await kinds[(i + k) % kinds.length]();
     const ink = median(series.minInk);
     const ours = median(series.attached);
@@ -110,15 +94,7 @@ export async function attachedConsole(work, runs) {
         pass: ours / ink <= 1.0,
         data: { runs, series },
       },
-      {
-        figure: 'attached console, first frame, no code cache yet',
-        ours: `${cold.toFixed(0)} ms`,
-        baseline: `${ink.toFixed(0)} ms minimal Ink app`,
-        ratio: cold / ink,
-        budget: '—',
-        note: 'the first start after a build or a Node upgrade: V8 compiles the attached path, then keeps it for the next start',
-        data: { runs, series },
-      },
+      { ...noCodeCacheRow('attached console, first frame, no code cache yet', cold, ink, 'the attached path'), data: { runs, series } },
       {
         figure: 'attached console, RSS after 1.5 s',
         ours: `${rss.toFixed(0)} MB`,

@@ -6,9 +6,9 @@
 // this run's own; two starts before the series make both, and every start after is timed. A third
 // row times the same start with the compiled code moved aside (the first start after a build or a
 // Node upgrade; no budget). BROKEN if the console kept no compiled code at all.
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bin, bundle, median, servicesYaml, sleep, startPty } from './lib.mjs';
+import { bin, bundle, keptConsoleCaches, median, noCodeCacheRow, servicesYaml, sleep, startPty } from './lib.mjs';
 
 async function timeToMarker(cmd, marker, { env = {}, settleMs = 0 } = {}) {
   const pty = startPty(cmd, { env });
@@ -43,23 +43,11 @@ export async function firstFrame(work, runs) {
     `hosts:\n  - { name: bench-host, address: 127.0.0.1, port: 9 }\nservices:\n${servicesYaml(10, 'bench-host', () => 'http://127.0.0.1:9/health')}\n` +
       `paths:\n  state_dir: ${join(dir, 'state')}\n  known_hosts: ${join(dir, 'known_hosts')}\n`,
   );
-  const env = { XDG_CACHE_HOME: join(dir, 'cache') };
-  const codeDir = join(dir, 'cache', 'doai-console', 'code');
   const console_ = `node ${bin} --config ${cfg} --lang en`;
-  // Not counted: the first start validates and keeps the config; the second keeps the compiled code.
-  await timeToMarker(console_, 'svc-09', { env });
-  await timeToMarker(console_, 'svc-09', { env, settleMs: 1500 });
-  const kept = existsSync(codeDir) ? readdirSync(codeDir).filter((n) => n.endsWith('.bin')) : [];
-  if (kept.length !== 1) throw new Error(`the console kept no compiled code in ${codeDir} (found: ${JSON.stringify(kept)})`);
-  const withoutCodeCache = async () => {
-    renameSync(codeDir, `${codeDir}.aside`);
-    try {
-      return await timeToMarker(console_, 'svc-09', { env });
-    } finally {
-      rmSync(codeDir, { recursive: true, force: true });
-      renameSync(`${codeDir}.aside`, codeDir);
-    }
-  };
+  // Not counted: the two starts that make the console's caches (validated config, compiled code).
+  const caches = await keptConsoleCaches(dir, (env, settleMs) => timeToMarker(console_, 'svc-09', { env, settleMs }));
+  const { env } = caches;
+  const withoutCodeCache = () => caches.withoutCodeCache(() => timeToMarker(console_, 'svc-09', { env }));
   const series = { node: [], minInk: [], ours: [], noCodeCache: [] };
   for (let i = 0; i < runs; i++) {
     series.node.push(await timeToMarker(`node -e ''`, null));
@@ -81,14 +69,7 @@ export async function firstFrame(work, runs) {
       pass: ours / ink <= 1.0,
       data: { oursMs: ours, minimalInkMs: ink, nodeMs: node, runs, series },
     },
-    {
-      figure: 'first frame, no code cache yet',
-      ours: `${cold.toFixed(0)} ms`,
-      baseline: `${ink.toFixed(0)} ms minimal Ink app`,
-      ratio: cold / ink,
-      budget: '—',
-      note: 'the first start after a build or a Node upgrade: V8 compiles the path to the first frame, then keeps it for the next start',
-    },
+    noCodeCacheRow('first frame, no code cache yet', cold, ink, 'the path to the first frame'),
     {
       figure: 'first frame vs node',
       ours: `${ours.toFixed(0)} ms`,

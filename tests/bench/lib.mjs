@@ -2,7 +2,7 @@
 // stripping, statistics, bundling a TypeScript entry the way the CLI is bundled, CPU time of a pid,
 // a free loopback port, a real `doai-console serve` and a loopback webhook receiver.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttp } from 'node:http';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -101,6 +101,47 @@ export function startPty(cmd, { cols = 100, rows = 30, env = {} } = {}) {
     for (const w of [...pty.waiters]) w.check();
   });
   return pty;
+}
+
+/**
+ * The console's caches in a folder of the bench's own (XDG_CACHE_HOME under `dir`), made before a
+ * series by two starts (`start(env, settleMs)`): the first validates and keeps the config, the
+ * second, left running 1.5 s after its first frame, keeps V8's compiled code of the fast start
+ * (src/cli/code-cache.ts). Throws when no compiled code was kept. `withoutCodeCache(fn)` runs one
+ * start with the kept code moved aside (that start is killed at its first frame, so it keeps none)
+ * and puts it back.
+ */
+export async function keptConsoleCaches(dir, start) {
+  const env = { XDG_CACHE_HOME: join(dir, 'cache') };
+  const codeDir = join(dir, 'cache', 'doai-console', 'code');
+  await start(env, 0);
+  await start(env, 1500);
+  const kept = existsSync(codeDir) ? readdirSync(codeDir).filter((n) => n.endsWith('.bin')) : [];
+  if (kept.length !== 1) throw new Error(`the console kept no compiled code in ${codeDir} (found: ${JSON.stringify(kept)})`);
+  return {
+    env,
+    async withoutCodeCache(fn) {
+      renameSync(codeDir, `${codeDir}.aside`);
+      try {
+        return await fn();
+      } finally {
+        rmSync(codeDir, { recursive: true, force: true });
+        renameSync(`${codeDir}.aside`, codeDir);
+      }
+    },
+  };
+}
+
+/** The row for the first start after a build (no compiled code kept yet): shown, no budget. */
+export function noCodeCacheRow(figure, coldMs, inkMs, what) {
+  return {
+    figure,
+    ours: `${coldMs.toFixed(0)} ms`,
+    baseline: `${inkMs.toFixed(0)} ms minimal Ink app`,
+    ratio: coldMs / inkMs,
+    budget: '—',
+    note: `the first start after a build or a Node upgrade: V8 compiles ${what}, then keeps it for the next start`,
+  };
 }
 
 /** The pid of the node process script(1) started (its child), for /proc CPU readings. */
