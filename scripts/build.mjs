@@ -103,7 +103,9 @@ function buildId() {
 // Old chunks would pile up (hashed names): start from an empty output directory.
 rmSync(outdir, { recursive: true, force: true });
 
-// Everything both bundles are built with: the same plugins, the same defined constants.
+const id = buildId();
+
+// Everything the bundles are built with: the same plugins, the same defined constants.
 const common = () => ({
   absWorkingDir: root,
   bundle: true,
@@ -123,7 +125,6 @@ const common = () => ({
   },
   logLevel: 'warning',
 });
-const id = buildId();
 
 // The CLI: every command; and the standalone console's server core as an entry of its own, which
 // the console script below imports after its first frame (src/cli/code-cache.ts).
@@ -159,5 +160,5 @@ const consoleBundle = await build({
 });
 writeFileSync(join(outdir, 'console.js'), wrapAsScript(consoleBundle.outputFiles[0].text));
 
-// What bin/doai-console.js imports: picks the cached attached console or the CLI.
+// What bin/doai-console.js imports: runs the console script above from its code cache, or the CLI.
 await build({ ...common(), entryPoints: { start: join(root, 'src/cli/start.ts') }, outdir, banner: requireBanner });
