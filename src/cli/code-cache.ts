@@ -19,13 +19,13 @@
 // terminal (so it holds what drawing compiled too), atomically, when there was none or V8 rejected
 // it; any failure (a read-only home) only means the next start compiles again.
 import { createHash } from 'node:crypto';
-import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import vm from 'node:vm';
-import { ownedAndPrivate, userCacheDir, type ConfigCacheOptions } from '../config/cache';
-import { writeFileAtomic } from '../core/atomic-file';
+import { readPrivateCacheFile, userCacheDir, type ConfigCacheOptions } from '../config/cache';
+import { keepNewest, writeFileAtomic } from '../core/atomic-file';
 import { traceStartup } from '../core/startup-trace';
 
 /** Code cache files kept (builds and Node versions an operator switches between); the oldest go first. */
@@ -39,30 +39,11 @@ export function codeCacheFile(scriptHash: string, opts: ConfigCacheOptions = {})
   return join(codeCacheDir(opts), `console-${scriptHash}-${process.version}-${process.arch}.bin`);
 }
 
-/** The cache's bytes when this user wrote them and nobody else could have; else undefined. */
-export function readCodeCache(path: string): Buffer | undefined {
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-    if (!ownedAndPrivate(fstatSync(fd))) return undefined;
-    return readFileSync(fd);
-  } catch {
-    return undefined;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
-
 /** Writes the cache; false when it could not (a read-only home): the next start compiles again. */
 export function writeCodeCache(path: string, data: Uint8Array): boolean {
   try {
     writeFileAtomic(path, data);
-    const dir = join(path, '..');
-    const files = readdirSync(dir).filter((n) => /^console-.*\.bin$/.test(n));
-    if (files.length > KEEP) {
-      const aged = files.map((n) => ({ n, t: statSync(join(dir, n)).mtimeMs })).sort((a, b) => b.t - a.t);
-      for (const { n } of aged.slice(KEEP)) unlinkSync(join(dir, n));
-    }
+    keepNewest(dirname(path), KEEP, (n) => /^console-.*\.bin$/.test(n));
     return true;
   } catch {
     return false;
@@ -93,7 +74,7 @@ export async function startCachedScript(file: string, opts: ConfigCacheOptions =
   } catch {
     // No home to keep it in (no HOME and no passwd entry): every start compiles.
   }
-  const cachedData = cachePath === undefined ? undefined : readCodeCache(cachePath);
+  const cachedData = cachePath === undefined ? undefined : readPrivateCacheFile(cachePath);
   const script = new vm.Script(source, { filename: file, ...(cachedData ? { cachedData } : {}) });
   const cache = cachedData === undefined ? 'none' : script.cachedDataRejected === true ? 'rejected' : 'used';
   traceStartup(`code cache ${cache}`);

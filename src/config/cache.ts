@@ -50,26 +50,40 @@ export function cacheFile(absPath: string, opts: ConfigCacheOptions): string {
 }
 
 /** Written by this user and by nobody else: owned by us, not writable by group or others. */
-export function ownedAndPrivate(st: Stats): boolean {
+function ownedAndPrivate(st: Stats): boolean {
   const uid = process.getuid?.();
   return st.isFile() && (uid === undefined || st.uid === uid) && (st.mode & 0o022) === 0;
+}
+
+/**
+ * A cache file's bytes when this user wrote them and nobody else could have (ownedAndPrivate);
+ * undefined when it is missing, unreadable or not so. O_NOFOLLOW: a symlink planted in its place is
+ * not followed. Shared by the config cache and the code cache (src/cli/code-cache.ts).
+ */
+export function readPrivateCacheFile(path: string): Buffer | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    if (!ownedAndPrivate(fstatSync(fd))) return undefined;
+    return readFileSync(fd);
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 /** The validated config for exactly this text, or undefined (validate it the usual way). */
 export function readCachedConfig(absPath: string, text: string, opts: ConfigCacheOptions = {}): LoadedConfig | undefined {
   const buildId = opts.buildId ?? BUILD_ID;
   if (!buildId) return undefined;
-  let fd: number | undefined;
+  const bytes = readPrivateCacheFile(cacheFile(absPath, opts));
+  if (!bytes) return undefined;
   try {
-    // O_NOFOLLOW: a symlink planted in place of the cache file is not followed.
-    fd = openSync(cacheFile(absPath, opts), constants.O_RDONLY | constants.O_NOFOLLOW);
-    if (!ownedAndPrivate(fstatSync(fd))) return undefined;
-    const entry = JSON.parse(readFileSync(fd, 'utf8')) as { key?: unknown; loaded?: LoadedConfig };
+    const entry = JSON.parse(bytes.toString('utf8')) as { key?: unknown; loaded?: LoadedConfig };
     if (entry.key !== cacheKey(buildId, absPath, text, opts) || entry.loaded?.path !== absPath) return undefined;
     return entry.loaded;
   } catch {
     return undefined;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
   }
 }

@@ -1,7 +1,7 @@
 // The one atomic file write (temp file in the same directory, fsync, rename, fsync the
 // directory): a crash leaves the old file or the new one, never half of either. Incidents,
 // reports, the starter config and the validated-config cache all write through it.
-import { closeSync, constants, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /** Writes `content` to `path` atomically; creates the directory (mode 0700) when missing. */
@@ -28,6 +28,14 @@ export function writeFileAtomic(path: string, content: string | Uint8Array, mode
     throw err;
   }
   fsyncDir(dir);
+}
+
+/** Keeps the `keep` most recently written files of `dir` whose names `match`; removes the rest. */
+export function keepNewest(dir: string, keep: number, match: (name: string) => boolean): void {
+  const files = readdirSync(dir).filter(match);
+  if (files.length <= keep) return;
+  const aged = files.map((n) => ({ n, t: statSync(join(dir, n)).mtimeMs })).sort((a, b) => b.t - a.t);
+  for (const { n } of aged.slice(keep)) unlinkSync(join(dir, n));
 }
 
 /** Makes a new name in `dir` durable. Best effort: some filesystems refuse fsync on a directory. */
